@@ -1,0 +1,1 @@
+"""The domain core: model, errors, ports and use cases. Standard library only."""

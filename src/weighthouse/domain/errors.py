@@ -1,0 +1,138 @@
+"""Domain errors. They carry fields, never wire status codes.
+
+Each front-end maps this tree onto its protocol in one table (``frontends/<p>/errors.py``);
+a test fails when a concrete error lacks an entry there.
+
+    DomainError
+    ├── InvalidInputError                 bad names, paths, parameters
+    │   ├── InvalidNameError
+    │   ├── InvalidPathError
+    │   ├── InvalidRevisionError
+    │   └── DigestMismatchError           declared size or digest differs from the bytes
+    ├── AuthenticationError               no or bad credentials
+    ├── PermissionDeniedError             authenticated, but not allowed
+    ├── NotFoundError
+    │   ├── RepoNotFoundError
+    │   ├── RevisionNotFoundError
+    │   ├── EntryNotFoundError            a file, folder or object key
+    │   ├── UserNotFoundError
+    │   └── TokenNotFoundError
+    ├── ConflictError
+    │   ├── RepoExistsError
+    │   ├── RefExistsError
+    │   ├── UserExistsError
+    │   ├── CommitConflictError           stale parent_commit, or a lost compare-and-swap
+    │   └── PathConflictError             a file where a folder is needed, or the reverse
+    ├── RangeNotSatisfiableError
+    ├── PreconditionFailedError
+    └── StorageError                      the blob store or catalog failed; retryable
+        ├── StorageFullError
+        └── BlobMissingError              the catalog names a blob the store lacks
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+    def __init__(self, message: str, **fields: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields
+
+
+class InvalidInputError(DomainError):
+    """The caller sent something malformed."""
+
+
+class InvalidNameError(InvalidInputError):
+    """A user, namespace, repo or ref name breaks the naming rule."""
+
+
+class InvalidPathError(InvalidInputError):
+    """A file path or object key breaks the path rule."""
+
+
+class InvalidRevisionError(InvalidInputError):
+    """A revision string is malformed."""
+
+
+class DigestMismatchError(InvalidInputError):
+    """The bytes received do not match the size or digest the caller declared."""
+
+
+class AuthenticationError(DomainError):
+    """No credentials, or credentials that are invalid, expired or revoked."""
+
+
+class PermissionDeniedError(DomainError):
+    """The caller is known but may not do this."""
+
+
+class NotFoundError(DomainError):
+    """Something named does not exist, or the caller may not know it exists."""
+
+
+class RepoNotFoundError(NotFoundError):
+    """No such repo, or a private repo the caller may not see."""
+
+
+class RevisionNotFoundError(NotFoundError):
+    """No branch, tag or commit of that name in the repo."""
+
+
+class EntryNotFoundError(NotFoundError):
+    """No file, folder or object at that path or key."""
+
+
+class UserNotFoundError(NotFoundError):
+    """No user of that name."""
+
+
+class TokenNotFoundError(NotFoundError):
+    """No token with that id."""
+
+
+class ConflictError(DomainError):
+    """The request conflicts with the current state."""
+
+
+class RepoExistsError(ConflictError):
+    """A repo of that type and id already exists."""
+
+
+class RefExistsError(ConflictError):
+    """A branch or tag of that name already exists; tags never move."""
+
+
+class UserExistsError(ConflictError):
+    """A user of that name already exists."""
+
+
+class CommitConflictError(ConflictError):
+    """The branch head is not the parent the caller expected."""
+
+
+class PathConflictError(ConflictError):
+    """A commit would put a file where a folder is, or a folder where a file is."""
+
+
+class RangeNotSatisfiableError(DomainError):
+    """A byte range lies outside the file."""
+
+
+class PreconditionFailedError(DomainError):
+    """A conditional request's precondition does not hold."""
+
+
+class StorageError(DomainError):
+    """The blob store or the catalog failed. Nothing was acknowledged; retrying may work."""
+
+
+class StorageFullError(StorageError):
+    """The blob store has no room for the upload."""
+
+
+class BlobMissingError(StorageError):
+    """The catalog refers to a blob the store does not have."""

@@ -1,0 +1,184 @@
+"""Domain objects: plain frozen dataclasses, no persistence or wire concerns."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class RepoType(enum.StrEnum):
+    """What a repo holds. Models and datasets are versioned; buckets are mutable key stores."""
+
+    MODEL = "model"
+    DATASET = "dataset"
+    BUCKET = "bucket"
+
+    @property
+    def versioned(self) -> bool:
+        return self is not RepoType.BUCKET
+
+
+class Scope(enum.StrEnum):
+    """What a token may do. Each scope includes the ones before it."""
+
+    READ = "read"
+    WRITE = "write"
+    ADMIN = "admin"
+
+    def allows(self, needed: Scope) -> bool:
+        order = (Scope.READ, Scope.WRITE, Scope.ADMIN)
+        return order.index(self) >= order.index(needed)
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    name: str
+    is_admin: bool
+    created_at: datetime
+    disabled: bool = False
+
+
+@dataclass(frozen=True)
+class Token:
+    """An API token. Only the SHA-256 of its secret is ever stored."""
+
+    id: str
+    user_id: str
+    name: str
+    scope: Scope
+    secret_sha256: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+    def is_active(self, now: datetime) -> bool:
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or now < self.expires_at
+
+
+@dataclass(frozen=True)
+class Repo:
+    id: str
+    type: RepoType
+    namespace: str
+    name: str
+    private: bool
+    created_at: datetime
+    owner_id: str
+    description: str = ""
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+class RefKind(enum.StrEnum):
+    BRANCH = "branch"
+    TAG = "tag"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A branch (moves with each commit) or a tag (never moves)."""
+
+    kind: RefKind
+    name: str
+    commit_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Commit:
+    """An immutable snapshot: a root tree plus history. ``id`` is 40 lowercase hex digits."""
+
+    id: str
+    tree_id: str
+    parent_id: str | None
+    author: str
+    message: str
+    created_at: datetime
+
+
+class EntryKind(enum.StrEnum):
+    FILE = "file"
+    DIRECTORY = "directory"
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    """One name inside a directory tree.
+
+    A file entry carries its content digests; a directory entry carries ``tree_id``.
+    """
+
+    name: str
+    kind: EntryKind
+    tree_id: str | None = None
+    sha256: str | None = None
+    size: int = 0
+    git_sha1: str | None = None
+
+
+@dataclass(frozen=True)
+class Tree:
+    """A directory: entries sorted by the UTF-8 bytes of their names."""
+
+    id: str
+    entries: tuple[TreeEntry, ...]
+
+
+@dataclass(frozen=True)
+class PathEntry:
+    """A tree entry located at a full path within a revision."""
+
+    path: str
+    entry: TreeEntry
+
+
+@dataclass(frozen=True)
+class BlobDigest:
+    """What hashing an upload produced. ``md5`` and ``git_sha1`` exist when asked for."""
+
+    sha256: str
+    size: int
+    md5: str | None = None
+    git_sha1: str | None = None
+
+
+@dataclass(frozen=True)
+class BucketObject:
+    key: str
+    sha256: str
+    size: int
+    md5: str
+    content_type: str
+    modified_at: datetime
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ObjectListing:
+    """One page of a bucket listing."""
+
+    objects: tuple[BucketObject, ...]
+    common_prefixes: tuple[str, ...]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class TreeListing:
+    entries: tuple[PathEntry, ...]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: tuple[T, ...]
+    next_cursor: str | None
