@@ -64,6 +64,18 @@ class Token:
 
 
 @dataclass(frozen=True)
+class RepoId:
+    """How callers name a repo: its type and ``namespace/name``."""
+
+    type: RepoType
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
 class Repo:
     id: str
     type: RepoType
@@ -165,20 +177,28 @@ class BucketObject:
 
 @dataclass(frozen=True)
 class ObjectListing:
-    """One page of a bucket listing."""
+    """One page of a bucket listing.
+
+    ``next_after`` is the UTF-8 position to continue after (exclusive), ``None`` on the last page.
+    It may end in a ``0xFF`` byte, which never occurs in UTF-8, to skip a whole common prefix.
+    """
 
     objects: tuple[BucketObject, ...]
     common_prefixes: tuple[str, ...]
-    next_cursor: str | None
+    next_after: bytes | None
 
 
 @dataclass(frozen=True)
 class TreeListing:
+    """One page of a tree listing; ``next_after`` is the last path returned, ``None`` at the end."""
+
     entries: tuple[PathEntry, ...]
-    next_cursor: str | None
+    next_after: str | None
 
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
+    """One page of results; ``next_after`` is where to continue, ``None`` at the end."""
+
     items: tuple[T, ...]
-    next_cursor: str | None
+    next_after: str | None

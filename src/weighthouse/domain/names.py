@@ -129,7 +129,9 @@ def check_ref_name(name: str) -> str:
     if not name or len(name) > REF_MAX:
         problem = f"must be 1 to {REF_MAX} characters"
     elif not _REF.fullmatch(name):
-        problem = "may contain only ASCII letters, digits, '.', '_', '-' and '+', first a letter or digit"
+        problem = (
+            "may contain only ASCII letters, digits, '.', '_', '-' and '+', first a letter or digit"
+        )
     elif ".." in name or name.endswith("."):
         problem = "must not contain '..' or end with '.'"
     elif is_commit_id(name):

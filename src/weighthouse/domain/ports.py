@@ -83,7 +83,7 @@ class BlobStore(Protocol):
     def exists(self, sha256: str) -> bool: ...
 
     def local_path(self, sha256: str) -> str | None:
-        """A file-system path to the blob, for zero-copy responses; ``None`` if not on local disk."""
+        """A file-system path to the blob for zero-copy responses; ``None`` if not local."""
         ...
 
     def delete(self, sha256: str) -> None:

@@ -50,6 +50,6 @@ def latest_version(refs: Iterable[Ref]) -> Ref | None:
         if key is None:
             continue
         candidate = (key, ref.created_at, ref.name)
-        if best is None or candidate > best:  # type: ignore[operator]
+        if best is None or candidate > best:
             best, chosen = candidate, ref
     return chosen

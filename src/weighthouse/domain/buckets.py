@@ -1,0 +1,207 @@
+"""Buckets: mutable object stores with the S3 model.
+
+A PUT streams the body into the blob store (durable) and then replaces the key's row in one
+catalog transaction, so readers see the old object or the new one, never a torn one; the last
+writer wins. Listing runs in UTF-8 byte order with an optional prefix and delimiter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from weighthouse.domain.access import Principal
+from weighthouse.domain.errors import (
+    DigestMismatchError,
+    EntryNotFoundError,
+    InvalidInputError,
+    PreconditionFailedError,
+)
+from weighthouse.domain.files import Download
+from weighthouse.domain.model import BucketObject, ObjectListing, RepoId, RepoType
+from weighthouse.domain.names import check_key, check_prefix
+from weighthouse.domain.ports import BlobStore, Catalog, Clock
+from weighthouse.domain.repos import check_limit, find_repo, require_bucket
+
+METADATA_MAX_BYTES = 2048
+CONTENT_TYPE_MAX = 255
+_PREFIX_END = b"\xff"  # never occurs in UTF-8, so it sorts after every key with the prefix
+
+
+@dataclass(frozen=True)
+class PutConditions:
+    """Optional preconditions of a PUT: ``if_none_match='*'`` creates only;
+    ``if_match`` replaces only the object with that SHA-256."""
+
+    if_none_match: str | None = None
+    if_match: str | None = None
+
+
+class Buckets:
+    def __init__(self, catalog: Catalog, blobs: BlobStore, clock: Clock) -> None:
+        self._catalog = catalog
+        self._blobs = blobs
+        self._clock = clock
+
+    def _bucket(self, principal: Principal, bucket: RepoId, *, write: bool = False) -> str:
+        if bucket.type is not RepoType.BUCKET:
+            raise InvalidInputError("not a bucket id")
+        repo = find_repo(self._catalog, principal, bucket, write=write)
+        require_bucket(repo)
+        return repo.id
+
+    def put(
+        self,
+        principal: Principal,
+        bucket: RepoId,
+        key: str,
+        chunks: Iterable[bytes],
+        *,
+        size: int | None = None,
+        sha256: str | None = None,
+        md5: str | None = None,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        conditions: PutConditions | None = None,
+    ) -> BucketObject:
+        """Store ``chunks`` at ``key``. Access, key and metadata are checked before any byte is
+        read. A declared ``size``, ``sha256`` or ``md5`` that does not match raises
+        ``DigestMismatchError`` and nothing changes."""
+        repo_id = self._bucket(principal, bucket, write=True)
+        check_key(key)
+        meta = _check_metadata(metadata or {})
+        ctype = _check_content_type(content_type)
+        if conditions is not None:
+            self._check_conditions(repo_id, key, conditions)
+        digest = self._blobs.put(chunks, size=size, sha256=sha256, md5=True)
+        assert digest.md5 is not None
+        if md5 is not None and md5.lower() != digest.md5:
+            raise DigestMismatchError("the body does not match the declared MD5", key=key)
+        obj = BucketObject(
+            key=key,
+            sha256=digest.sha256,
+            size=digest.size,
+            md5=digest.md5,
+            content_type=ctype,
+            modified_at=self._clock(),
+            metadata=meta,
+        )
+        if conditions is not None:
+            # Checked again after the upload: another writer may have won meanwhile.
+            self._check_conditions(repo_id, key, conditions)
+        self._catalog.put_object(repo_id, obj)
+        return obj
+
+    def _check_conditions(self, repo_id: str, key: str, conditions: PutConditions) -> None:
+        current = self._head(repo_id, key)
+        if conditions.if_none_match == "*" and current is not None:
+            raise PreconditionFailedError(f"{key!r} already exists", key=key)
+        if conditions.if_match is not None and (
+            current is None or current.sha256 != conditions.if_match.strip('"')
+        ):
+            raise PreconditionFailedError(f"{key!r} does not match If-Match", key=key)
+
+    def _head(self, repo_id: str, key: str) -> BucketObject | None:
+        try:
+            return self._catalog.get_object(repo_id, key)
+        except EntryNotFoundError:
+            return None
+
+    def head(self, principal: Principal, bucket: RepoId, key: str) -> BucketObject:
+        repo_id = self._bucket(principal, bucket)
+        return self._catalog.get_object(repo_id, check_key(key))
+
+    def download(
+        self, principal: Principal, bucket: RepoId, key: str
+    ) -> tuple[BucketObject, Download]:
+        obj = self.head(principal, bucket, key)
+        return obj, Download(
+            sha256=obj.sha256,
+            size=obj.size,
+            local_path=self._blobs.local_path(obj.sha256),
+            modified_at=obj.modified_at,
+            name=key.rsplit("/", 1)[-1],
+            content_type=obj.content_type,
+            md5=obj.md5,
+        )
+
+    def delete(self, principal: Principal, bucket: RepoId, key: str) -> None:
+        """Remove the object; raises ``EntryNotFoundError`` if there is none."""
+        repo_id = self._bucket(principal, bucket, write=True)
+        if not self._catalog.delete_object(repo_id, check_key(key)):
+            raise EntryNotFoundError(f"no object {key!r}", key=key)
+
+    def list(
+        self,
+        principal: Principal,
+        bucket: RepoId,
+        *,
+        prefix: str = "",
+        delimiter: str | None = None,
+        after: bytes | None = None,
+        limit: int = 1000,
+    ) -> ObjectListing:
+        """Objects and common prefixes in UTF-8 byte order, ``limit`` of them together.
+
+        Keys containing ``delimiter`` after ``prefix`` roll up into one common prefix each.
+        """
+        check_limit(limit)
+        repo_id = self._bucket(principal, bucket)
+        check_prefix(prefix)
+        if delimiter is not None and not 1 <= len(delimiter.encode("utf-8")) <= 16:
+            raise InvalidInputError("delimiter must be 1 to 16 bytes")
+        objects: list[BucketObject] = []
+        prefixes: list[str] = []
+        position = after
+        while len(objects) + len(prefixes) < limit:
+            wanted = limit - len(objects) - len(prefixes)
+            batch = self._catalog.list_objects(repo_id, prefix, position, wanted)
+            if not batch:
+                return ObjectListing(tuple(objects), tuple(prefixes), None)
+            for obj in batch:
+                common = _common_prefix(obj.key, prefix, delimiter)
+                if common is None:
+                    objects.append(obj)
+                    position = obj.key.encode("utf-8")
+                    continue
+                prefixes.append(common)
+                position = common.encode("utf-8") + _PREFIX_END
+                break  # re-query past the whole common prefix
+            if len(objects) + len(prefixes) >= limit:
+                break
+        more = bool(self._catalog.list_objects(repo_id, prefix, position, 1))
+        return ObjectListing(tuple(objects), tuple(prefixes), position if more else None)
+
+
+def _common_prefix(key: str, prefix: str, delimiter: str | None) -> str | None:
+    if delimiter is None:
+        return None
+    cut = key.find(delimiter, len(prefix))
+    if cut < 0:
+        return None
+    return key[: cut + len(delimiter)]
+
+
+def _check_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
+    total = 0
+    for name, value in metadata.items():
+        if not name or not name.isascii() or not all(c.isalnum() or c in "-_." for c in name):
+            raise InvalidInputError(
+                f"metadata name {name[:64]!r} must be ASCII letters, digits, '-', '_' or '.'"
+            )
+        total += len(name.encode("utf-8")) + len(value.encode("utf-8"))
+    if total > METADATA_MAX_BYTES:
+        raise InvalidInputError(f"user metadata must be at most {METADATA_MAX_BYTES} bytes")
+    return {name.lower(): value for name, value in metadata.items()}
+
+
+def _check_content_type(content_type: str | None) -> str:
+    if not content_type:
+        return "application/octet-stream"
+    if (
+        len(content_type) > CONTENT_TYPE_MAX
+        or not content_type.isprintable()
+        or not content_type.isascii()
+    ):
+        raise InvalidInputError("content type must be printable ASCII of at most 255 characters")
+    return content_type

@@ -1,0 +1,189 @@
+"""Commits: many file additions and deletions applied to a branch atomically.
+
+A commit names the blobs it adds by SHA-256; they must be in the blob store already (uploaded
+by :meth:`Commits.upload_blob` or earlier commits). The branch moves by compare-and-swap: with
+``parent_commit`` a stale head is a ``CommitConflictError``; without it, a lost race is retried
+on the new head, so concurrent commits never lose each other's work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from weighthouse.domain.access import Principal
+from weighthouse.domain.errors import (
+    BlobMissingError,
+    CommitConflictError,
+    DigestMismatchError,
+    InvalidInputError,
+)
+from weighthouse.domain.model import BlobDigest, Commit, RefKind, Repo, RepoId
+from weighthouse.domain.names import check_path, check_ref_name, is_commit_id
+from weighthouse.domain.ports import BlobStore, Catalog, Clock
+from weighthouse.domain.repos import find_repo, require_versioned
+from weighthouse.domain.trees import TreeEditor, make_commit_id
+
+MAX_OPERATIONS = 25_000
+MESSAGE_MAX = 10_000
+_CAS_ATTEMPTS = 20
+
+
+@dataclass(frozen=True)
+class AddFile:
+    """Put the blob ``sha256`` (of ``size`` bytes) at ``path``, replacing any file there."""
+
+    path: str
+    sha256: str
+    size: int
+    git_sha1: str | None = None
+
+
+@dataclass(frozen=True)
+class DeleteFile:
+    """Remove the file or folder at ``path``."""
+
+    path: str
+
+
+Operation = AddFile | DeleteFile
+
+
+class Commits:
+    def __init__(self, catalog: Catalog, blobs: BlobStore, clock: Clock) -> None:
+        self._catalog = catalog
+        self._blobs = blobs
+        self._clock = clock
+
+    def upload_blob(
+        self,
+        principal: Principal,
+        repo_id: RepoId,
+        chunks: Iterable[bytes],
+        *,
+        size: int | None = None,
+        sha256: str | None = None,
+    ) -> BlobDigest:
+        """Store a blob for a later commit to ``repo_id``. Access is checked before any byte is
+        read, so an unauthorised caller's body is never stored."""
+        repo = find_repo(self._catalog, principal, repo_id, write=True)
+        require_versioned(repo)
+        return self._blobs.put(chunks, size=size, sha256=sha256, git_sha1=True)
+
+    def upload_file(
+        self,
+        principal: Principal,
+        repo_id: RepoId,
+        branch: str,
+        path: str,
+        chunks: Iterable[bytes],
+        *,
+        size: int | None = None,
+        sha256: str | None = None,
+        message: str | None = None,
+        parent_commit: str | None = None,
+    ) -> tuple[Commit, BlobDigest]:
+        """Stream one file into the store and commit it to ``branch``."""
+        repo = find_repo(self._catalog, principal, repo_id, write=True)
+        require_versioned(repo)
+        check_path(path)
+        check_ref_name(branch)
+        digest = self._blobs.put(chunks, size=size, sha256=sha256, git_sha1=True)
+        op = AddFile(path, digest.sha256, digest.size, digest.git_sha1)
+        commit = self._commit(
+            principal, repo, branch, [op], message or f"Upload {path}", parent_commit
+        )
+        return commit, digest
+
+    def commit(
+        self,
+        principal: Principal,
+        repo_id: RepoId,
+        branch: str,
+        operations: Sequence[Operation],
+        *,
+        message: str,
+        parent_commit: str | None = None,
+    ) -> Commit:
+        repo = find_repo(self._catalog, principal, repo_id, write=True)
+        require_versioned(repo)
+        return self._commit(principal, repo, branch, operations, message, parent_commit)
+
+    def _commit(
+        self,
+        principal: Principal,
+        repo: Repo,
+        branch: str,
+        operations: Sequence[Operation],
+        message: str,
+        parent_commit: str | None,
+    ) -> Commit:
+        assert principal.user is not None
+        check_ref_name(branch)
+        self._check_operations(operations)
+        if len(message) > MESSAGE_MAX:
+            raise InvalidInputError(f"a commit message must be at most {MESSAGE_MAX} characters")
+        if parent_commit is not None and not is_commit_id(parent_commit):
+            raise InvalidInputError("parent_commit must be a 40-hex commit id")
+        for _ in range(_CAS_ATTEMPTS):
+            head = self._catalog.get_ref(repo.id, RefKind.BRANCH, branch)
+            if parent_commit is not None and parent_commit != head.commit_id:
+                raise CommitConflictError(
+                    f"branch {branch!r} is at {head.commit_id}, not {parent_commit}",
+                    branch=branch,
+                    head=head.commit_id,
+                )
+            base = self._catalog.get_commit(repo.id, head.commit_id)
+            editor = TreeEditor(
+                lambda tree_id: self._catalog.get_tree(repo.id, tree_id),
+                self._catalog.get_tree(repo.id, base.tree_id),
+            )
+            for op in operations:
+                if isinstance(op, AddFile):
+                    editor.put(op.path, op.sha256, op.size, op.git_sha1)
+                else:
+                    editor.delete(op.path)
+            root, trees = editor.finish()
+            now = self._clock()
+            commit = Commit(
+                id=make_commit_id(root.id, base.id, principal.user.name, message, now),
+                tree_id=root.id,
+                parent_id=base.id,
+                author=principal.user.name,
+                message=message,
+                created_at=now,
+            )
+            try:
+                self._catalog.save_commit(repo.id, commit, trees, branch, base.id)
+            except CommitConflictError:
+                if parent_commit is not None:
+                    raise
+                continue
+            return commit
+        raise CommitConflictError(f"branch {branch!r} kept moving; try again", branch=branch)
+
+    def _check_operations(self, operations: Sequence[Operation]) -> None:
+        if not operations:
+            raise InvalidInputError("a commit needs at least one operation")
+        if len(operations) > MAX_OPERATIONS:
+            raise InvalidInputError(f"a commit may have at most {MAX_OPERATIONS} operations")
+        for op in operations:
+            if isinstance(op, DeleteFile):
+                check_path(op.path.rstrip("/"))
+                continue
+            check_path(op.path)
+            if op.size < 0:
+                raise InvalidInputError("size must not be negative", path=op.path)
+            try:
+                stored = self._blobs.stat(op.sha256)
+            except BlobMissingError:
+                raise InvalidInputError(
+                    f"blob {op.sha256} for {op.path!r} has not been uploaded",
+                    path=op.path,
+                    sha256=op.sha256,
+                ) from None
+            if stored.size != op.size:
+                raise DigestMismatchError(
+                    f"{op.path!r}: blob {op.sha256} has {stored.size} bytes, not {op.size}",
+                    path=op.path,
+                )

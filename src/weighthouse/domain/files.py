@@ -1,0 +1,157 @@
+"""Reading versioned repos: tree listings, single entries and file downloads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO
+
+from weighthouse.domain.access import Principal
+from weighthouse.domain.errors import EntryNotFoundError
+from weighthouse.domain.model import (
+    EntryKind,
+    PathEntry,
+    Repo,
+    RepoId,
+    Tree,
+    TreeEntry,
+    TreeListing,
+)
+from weighthouse.domain.names import check_folder, check_path, split_path
+from weighthouse.domain.ports import BlobStore, Catalog
+from weighthouse.domain.repos import check_limit, find_repo
+from weighthouse.domain.revisions import Resolved, resolve
+
+
+@dataclass(frozen=True)
+class Download:
+    """What a front-end needs to serve stored bytes.
+
+    ``local_path`` allows a zero-copy response; otherwise open the blob through the store.
+    """
+
+    sha256: str
+    size: int
+    local_path: str | None
+    modified_at: datetime
+    name: str
+    content_type: str | None = None
+    md5: str | None = None
+    git_sha1: str | None = None
+
+
+class Files:
+    def __init__(self, catalog: Catalog, blobs: BlobStore) -> None:
+        self._catalog = catalog
+        self._blobs = blobs
+
+    def entry(
+        self, principal: Principal, repo_id: RepoId, revision: str, path: str
+    ) -> tuple[Resolved, PathEntry]:
+        """The file or folder at ``path``; raises ``EntryNotFoundError``."""
+        repo = find_repo(self._catalog, principal, repo_id)
+        resolved = resolve(self._catalog, repo, revision)
+        return resolved, self._find(repo, resolved.commit.tree_id, path)
+
+    def download(
+        self, principal: Principal, repo_id: RepoId, revision: str, path: str
+    ) -> tuple[Resolved, Download]:
+        check_path(path)
+        resolved, found = self.entry(principal, repo_id, revision, path)
+        entry = found.entry
+        if entry.kind is not EntryKind.FILE:
+            raise EntryNotFoundError(f"{path!r} is a folder, not a file", path=path)
+        assert entry.sha256 is not None
+        return resolved, Download(
+            sha256=entry.sha256,
+            size=entry.size,
+            local_path=self._blobs.local_path(entry.sha256),
+            modified_at=resolved.commit.created_at,
+            name=entry.name,
+            git_sha1=entry.git_sha1,
+        )
+
+    def open(self, sha256: str, offset: int = 0) -> BinaryIO:
+        """The bytes of a blob named by a :class:`Download`; raises ``BlobMissingError``."""
+        return self._blobs.open(sha256, offset)
+
+    def list_tree(
+        self,
+        principal: Principal,
+        repo_id: RepoId,
+        revision: str,
+        path: str = "",
+        *,
+        recursive: bool = False,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> tuple[Resolved, TreeListing]:
+        """Entries under the folder ``path`` in byte order of their names (depth first when
+        ``recursive``). ``after`` is the last path of the previous page."""
+        check_limit(limit)
+        folder = check_folder(path)
+        repo = find_repo(self._catalog, principal, repo_id)
+        resolved = resolve(self._catalog, repo, revision)
+        tree_id = resolved.commit.tree_id
+        if folder:
+            found = self._find(repo, tree_id, folder)
+            if found.entry.kind is not EntryKind.DIRECTORY:
+                raise EntryNotFoundError(f"{folder!r} is a file, not a folder", path=folder)
+            assert found.entry.tree_id is not None
+            tree_id = found.entry.tree_id
+        resume: list[str] = []
+        if after:
+            resume = split_path(after)
+            if folder:
+                if resume[: len(split_path(folder))] != split_path(folder):
+                    raise EntryNotFoundError("the cursor is not inside this folder", path=after)
+                resume = resume[len(split_path(folder)) :]
+        walker = self._walk(
+            repo, self._catalog.get_tree(repo.id, tree_id), folder, resume, recursive
+        )
+        entries: list[PathEntry] = []
+        more = False
+        for item in walker:
+            if len(entries) == limit:
+                more = True
+                break
+            entries.append(item)
+        next_after = entries[-1].path if more else None
+        return resolved, TreeListing(entries=tuple(entries), next_after=next_after)
+
+    def _walk(
+        self, repo: Repo, tree: Tree, prefix: str, resume: list[str], recursive: bool
+    ) -> Iterator[PathEntry]:
+        """Depth-first, names in byte order; skips everything up to and including ``resume``."""
+        head = resume[0].encode("utf-8") if resume else None
+        for entry in tree.entries:
+            key = entry.name.encode("utf-8")
+            if head is not None and key < head:
+                continue
+            path = f"{prefix}/{entry.name}" if prefix else entry.name
+            at_cursor = head is not None and key == head
+            if not at_cursor:
+                yield PathEntry(path=path, entry=entry)
+            if recursive and entry.kind is EntryKind.DIRECTORY:
+                assert entry.tree_id is not None
+                sub_resume = resume[1:] if at_cursor else []
+                child = self._catalog.get_tree(repo.id, entry.tree_id)
+                yield from self._walk(repo, child, path, sub_resume, recursive)
+            head = None if at_cursor or (head is not None and key > head) else head
+
+    def _find(self, repo: Repo, tree_id: str, path: str) -> PathEntry:
+        parts = split_path(path)
+        if not parts:
+            root = TreeEntry(name="", kind=EntryKind.DIRECTORY, tree_id=tree_id)
+            return PathEntry(path="", entry=root)
+        current = tree_id
+        entry: TreeEntry | None = None
+        for depth, part in enumerate(parts):
+            entry = self._catalog.get_entry(repo.id, current, part)
+            if entry is None or (depth < len(parts) - 1 and entry.kind is not EntryKind.DIRECTORY):
+                raise EntryNotFoundError(f"no file or folder at {path!r}", path=path)
+            if entry.tree_id is not None:
+                current = entry.tree_id
+        assert entry is not None
+        return PathEntry(path=path, entry=entry)

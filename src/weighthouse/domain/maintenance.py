@@ -1,0 +1,92 @@
+"""Garbage collection and consistency checks.
+
+GC is mark and sweep. Mark: every blob a tree entry or object refers to. Sweep: every stored
+blob that is not marked, is older than the grace period, and is *still* unreferenced when
+checked again just before deletion (a commit may have landed meanwhile). Uploads refresh a
+blob's modification time, so content re-uploaded while GC runs is inside the grace period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from weighthouse.domain.errors import BlobMissingError
+from weighthouse.domain.ports import BlobStore, Catalog, Clock
+
+
+@dataclass(frozen=True)
+class GcReport:
+    blobs_removed: int
+    bytes_removed: int
+    blobs_kept_in_grace: int
+    temporaries_removed: int
+    dry_run: bool
+
+
+@dataclass
+class FsckReport:
+    """What ``fsck`` found. ``clean`` means the catalog and the store agree and no blob rotted."""
+
+    blobs_checked: int = 0
+    bytes_checked: int = 0
+    references_checked: int = 0
+    corrupt: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    size_mismatch: list[str] = field(default_factory=list)
+    unreferenced: int = 0
+
+    @property
+    def clean(self) -> bool:
+        return not (self.corrupt or self.missing or self.size_mismatch)
+
+
+class Maintenance:
+    def __init__(self, catalog: Catalog, blobs: BlobStore, clock: Clock) -> None:
+        self._catalog = catalog
+        self._blobs = blobs
+        self._clock = clock
+
+    def gc(self, grace: timedelta, *, dry_run: bool = False) -> GcReport:
+        """Remove unreferenced blobs older than ``grace`` and stale temporary uploads."""
+        cutoff = self._clock() - grace
+        temporaries = 0 if dry_run else self._blobs.sweep_temporaries(cutoff)
+        marked = {sha256 for sha256, _ in self._catalog.referenced_blobs()}
+        removed = removed_bytes = young = 0
+        for blob in self._blobs.walk():
+            if blob.sha256 in marked:
+                continue
+            if blob.modified_at > cutoff:
+                young += 1
+                continue
+            if self._catalog.is_referenced(blob.sha256):
+                continue
+            if not dry_run:
+                self._blobs.delete(blob.sha256)
+            removed += 1
+            removed_bytes += blob.size
+        return GcReport(removed, removed_bytes, young, temporaries, dry_run)
+
+    def fsck(self, *, verify_content: bool = True) -> FsckReport:
+        """Check every reference has a blob of the right size, and (with ``verify_content``)
+        that every stored blob still hashes to its name."""
+        report = FsckReport()
+        referenced: set[str] = set()
+        for sha256, size in self._catalog.referenced_blobs():
+            referenced.add(sha256)
+            report.references_checked += 1
+            try:
+                stored = self._blobs.stat(sha256)
+            except BlobMissingError:
+                report.missing.append(sha256)
+                continue
+            if stored.size != size:
+                report.size_mismatch.append(sha256)
+        for blob in self._blobs.walk():
+            report.blobs_checked += 1
+            report.bytes_checked += blob.size
+            if blob.sha256 not in referenced:
+                report.unreferenced += 1
+            if verify_content and not self._blobs.verify(blob.sha256):
+                report.corrupt.append(blob.sha256)
+        return report

@@ -1,0 +1,169 @@
+"""Repo lifecycle: create, find, list, change visibility and description, delete."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+from weighthouse.domain.access import (
+    Principal,
+    require_namespace_write,
+    require_read,
+    require_write,
+)
+from weighthouse.domain.errors import InvalidInputError, RepoNotFoundError
+from weighthouse.domain.model import Commit, Page, Repo, RepoId, RepoType
+from weighthouse.domain.names import check_name
+from weighthouse.domain.ports import Catalog, Clock, RepoQuery
+from weighthouse.domain.trees import EMPTY_TREE, make_commit_id
+
+DEFAULT_BRANCH = "main"
+MAX_PAGE = 1000
+DESCRIPTION_MAX = 2000
+
+
+def find_repo(
+    catalog: Catalog, principal: Principal, repo_id: RepoId, *, write: bool = False
+) -> Repo:
+    """The repo, if the caller may read it (and write it, with ``write``).
+
+    A private repo the caller may not see raises ``RepoNotFoundError``, exactly like a missing
+    one, so its existence does not leak.
+    """
+    check_name(repo_id.namespace, what="namespace")
+    check_name(repo_id.name, what="repo name")
+    repo = catalog.get_repo(repo_id.type, repo_id.namespace, repo_id.name)
+    if write:
+        require_write(principal, repo)
+    else:
+        require_read(principal, repo)
+    return repo
+
+
+def check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInputError(f"limit must be between 1 and {MAX_PAGE}", limit=limit)
+    return limit
+
+
+class Repos:
+    def __init__(self, catalog: Catalog, clock: Clock) -> None:
+        self._catalog = catalog
+        self._clock = clock
+
+    def create(
+        self,
+        principal: Principal,
+        repo_id: RepoId,
+        *,
+        private: bool = False,
+        description: str = "",
+    ) -> Repo:
+        """Create a repo; versioned repos start with an empty commit on ``main``.
+
+        Raises ``RepoExistsError`` when taken, and the access errors of ``require_namespace_write``.
+        """
+        check_name(repo_id.namespace, what="namespace")
+        check_name(repo_id.name, what="repo name")
+        _check_description(description)
+        require_namespace_write(principal, repo_id.namespace)
+        assert principal.user is not None
+        now = self._clock()
+        repo = Repo(
+            id=uuid.uuid4().hex,
+            type=repo_id.type,
+            namespace=repo_id.namespace,
+            name=repo_id.name,
+            private=private,
+            created_at=now,
+            owner_id=principal.user.id,
+            description=description,
+        )
+        self._catalog.add_repo(repo)
+        if repo.type.versioned:
+            author = principal.user.name
+            message = "Initial commit"
+            commit = Commit(
+                id=make_commit_id(EMPTY_TREE.id, None, author, message, now),
+                tree_id=EMPTY_TREE.id,
+                parent_id=None,
+                author=author,
+                message=message,
+                created_at=now,
+            )
+            self._catalog.save_commit(repo.id, commit, [EMPTY_TREE], DEFAULT_BRANCH, None)
+        return repo
+
+    def get(self, principal: Principal, repo_id: RepoId) -> Repo:
+        return find_repo(self._catalog, principal, repo_id)
+
+    def list(
+        self,
+        principal: Principal,
+        *,
+        type: RepoType | None = None,
+        namespace: str | None = None,
+        search: str | None = None,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> Page[Repo]:
+        """Repos the caller may see, ordered by ``namespace/name``."""
+        check_limit(limit)
+        if search is not None and len(search) > 200:
+            raise InvalidInputError("search must be at most 200 characters")
+        if namespace is not None:
+            check_name(namespace, what="namespace")
+        query = RepoQuery(
+            type=type,
+            namespace=namespace,
+            search=search or None,
+            after=after,
+            limit=limit + 1,
+            viewer_id=principal.viewer_id,
+            see_all=principal.user is not None and principal.user.is_admin,
+        )
+        repos = self._catalog.list_repos(query)
+        more = len(repos) > limit
+        repos = repos[:limit]
+        return Page(items=tuple(repos), next_after=repos[-1].full_name if more else None)
+
+    def update(
+        self,
+        principal: Principal,
+        repo_id: RepoId,
+        *,
+        private: bool | None = None,
+        description: str | None = None,
+    ) -> Repo:
+        repo = find_repo(self._catalog, principal, repo_id, write=True)
+        if description is not None:
+            _check_description(description)
+        changed = replace(
+            repo,
+            private=repo.private if private is None else private,
+            description=repo.description if description is None else description,
+        )
+        self._catalog.update_repo(changed)
+        return changed
+
+    def delete(self, principal: Principal, repo_id: RepoId) -> None:
+        """Delete a repo and everything in it. Its blobs go at the next garbage collection."""
+        repo = find_repo(self._catalog, principal, repo_id, write=True)
+        self._catalog.delete_repo(repo.id)
+
+
+def _check_description(description: str) -> None:
+    if len(description) > DESCRIPTION_MAX:
+        raise InvalidInputError(f"description must be at most {DESCRIPTION_MAX} characters")
+
+
+def require_versioned(repo: Repo) -> None:
+    if not repo.type.versioned:
+        raise RepoNotFoundError(
+            f"{repo.full_name!r} is a bucket; it has no revisions", repo=repo.full_name
+        )
+
+
+def require_bucket(repo: Repo) -> None:
+    if repo.type is not RepoType.BUCKET:
+        raise RepoNotFoundError(f"{repo.full_name!r} is not a bucket", repo=repo.full_name)

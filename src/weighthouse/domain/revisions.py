@@ -1,0 +1,118 @@
+"""Refs, revision resolution and history.
+
+A revision is a branch, a tag, a full 40-hex commit id, or ``latest``: the highest version
+tag (see :mod:`weighthouse.domain.versions`), else the head of ``main``. Branch and tag names
+share one namespace per repo, so a name always means one thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from weighthouse.domain.access import Principal
+from weighthouse.domain.errors import InvalidInputError, RevisionNotFoundError
+from weighthouse.domain.model import Commit, Page, Ref, RefKind, Repo, RepoId
+from weighthouse.domain.names import LATEST, check_ref_name, check_revision, is_commit_id
+from weighthouse.domain.ports import Catalog, Clock
+from weighthouse.domain.repos import DEFAULT_BRANCH, check_limit, find_repo, require_versioned
+from weighthouse.domain.versions import latest_version
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A revision resolved to a commit; ``ref`` is the branch or tag it came through, if any."""
+
+    commit: Commit
+    ref: Ref | None
+
+
+def resolve(catalog: Catalog, repo: Repo, revision: str) -> Resolved:
+    """Raise ``InvalidRevisionError`` for a malformed revision, ``RevisionNotFoundError`` for
+    one that names nothing."""
+    require_versioned(repo)
+    check_revision(revision)
+    if is_commit_id(revision):
+        return Resolved(catalog.get_commit(repo.id, revision), None)
+    if revision == LATEST:
+        ref = latest_version(catalog.list_refs(repo.id))
+        if ref is None:
+            ref = catalog.get_ref(repo.id, RefKind.BRANCH, DEFAULT_BRANCH)
+        return Resolved(catalog.get_commit(repo.id, ref.commit_id), ref)
+    for kind in (RefKind.BRANCH, RefKind.TAG):
+        try:
+            ref = catalog.get_ref(repo.id, kind, revision)
+        except RevisionNotFoundError:
+            continue
+        return Resolved(catalog.get_commit(repo.id, ref.commit_id), ref)
+    raise RevisionNotFoundError(
+        f"no branch, tag or commit {revision!r} in {repo.full_name!r}",
+        repo=repo.full_name,
+        revision=revision,
+    )
+
+
+class Revisions:
+    def __init__(self, catalog: Catalog, clock: Clock) -> None:
+        self._catalog = catalog
+        self._clock = clock
+
+    def resolve(self, principal: Principal, repo_id: RepoId, revision: str) -> Resolved:
+        repo = find_repo(self._catalog, principal, repo_id)
+        return resolve(self._catalog, repo, revision)
+
+    def refs(self, principal: Principal, repo_id: RepoId) -> list[Ref]:
+        repo = find_repo(self._catalog, principal, repo_id)
+        require_versioned(repo)
+        return self._catalog.list_refs(repo.id)
+
+    def create_ref(
+        self, principal: Principal, repo_id: RepoId, kind: RefKind, name: str, revision: str
+    ) -> Ref:
+        """A new branch or tag at ``revision``. Raises ``RefExistsError``: tags never move."""
+        repo = find_repo(self._catalog, principal, repo_id, write=True)
+        check_ref_name(name)
+        target = resolve(self._catalog, repo, revision)
+        ref = Ref(kind=kind, name=name, commit_id=target.commit.id, created_at=self._clock())
+        self._catalog.create_ref(repo.id, ref)
+        return ref
+
+    def delete_branch(self, principal: Principal, repo_id: RepoId, name: str) -> None:
+        """Delete a branch other than ``main``; tags are immutable and cannot be deleted."""
+        repo = find_repo(self._catalog, principal, repo_id, write=True)
+        check_ref_name(name)
+        if name == DEFAULT_BRANCH:
+            raise InvalidInputError(f"the default branch {DEFAULT_BRANCH!r} cannot be deleted")
+        self._catalog.delete_ref(repo.id, RefKind.BRANCH, name)
+
+    def log(
+        self,
+        principal: Principal,
+        repo_id: RepoId,
+        revision: str,
+        *,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> Page[Commit]:
+        """Commits from ``revision`` back through first parents, newest first.
+
+        ``after`` is the last commit id of the previous page.
+        """
+        check_limit(limit)
+        repo = find_repo(self._catalog, principal, repo_id)
+        commit: Commit | None = resolve(self._catalog, repo, revision).commit
+        if after is not None:
+            if not is_commit_id(after):
+                raise RevisionNotFoundError("bad cursor", cursor=after[:100])
+            commit = self._catalog.get_commit(repo.id, after)
+            commit = self._parent(repo, commit)
+        items: list[Commit] = []
+        while commit is not None and len(items) < limit:
+            items.append(commit)
+            commit = self._parent(repo, commit)
+        more = commit is not None
+        return Page(items=tuple(items), next_after=items[-1].id if more and items else None)
+
+    def _parent(self, repo: Repo, commit: Commit) -> Commit | None:
+        if commit.parent_id is None:
+            return None
+        return self._catalog.get_commit(repo.id, commit.parent_id)
