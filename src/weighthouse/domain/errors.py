@@ -8,7 +8,8 @@ a test fails when a concrete error lacks an entry there.
     │   ├── InvalidNameError
     │   ├── InvalidPathError
     │   ├── InvalidRevisionError
-    │   └── DigestMismatchError           declared size or digest differs from the bytes
+    │   ├── DigestMismatchError           declared size or digest differs from the bytes
+    │   └── TooLargeError                 a body over the configured limit
     ├── AuthenticationError               no or bad credentials
     ├── PermissionDeniedError             authenticated, but not allowed
     ├── NotFoundError
@@ -60,6 +61,10 @@ class InvalidRevisionError(InvalidInputError):
 
 class DigestMismatchError(InvalidInputError):
     """The bytes received do not match the size or digest the caller declared."""
+
+
+class TooLargeError(InvalidInputError):
+    """A body or upload is larger than the configured limit."""
 
 
 class AuthenticationError(DomainError):

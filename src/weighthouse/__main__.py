@@ -1,0 +1,5 @@
+"""``python -m weighthouse`` runs the command line."""
+
+from weighthouse.cli.main import main
+
+main()

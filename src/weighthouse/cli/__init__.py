@@ -1,0 +1,1 @@
+"""The ``weighthouse`` command line."""

@@ -1,0 +1,51 @@
+"""``weighthouse serve``: run the server. The first start on an empty catalog creates the
+admin user and prints its token once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from weighthouse.bootstrap import bootstrap, start
+from weighthouse.cli.local import data_dir_option, local_settings
+
+
+@click.command("serve")
+@data_dir_option
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port to bind (default 8000).")
+@click.option("--log-level", default="info", show_default=True)
+def command(data_dir: Path | None, host: str | None, port: int | None, log_level: str) -> None:
+    """Serve the REST API on the configured catalog and blob store."""
+    import uvicorn
+
+    from weighthouse.asgi import create_app
+
+    settings = local_settings(data_dir)
+    server = settings.server.model_copy(
+        update={k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    )
+    settings = settings.model_copy(update={"server": server})
+    container = bootstrap(settings)
+    issued = start(container)
+    if issued is not None:
+        click.echo(
+            f"Created the admin user {settings.admin.name!r}. Its token, shown only this once:\n"
+            f"  {issued.secret}\n"
+            "Sign in with:  weighthouse login --url "
+            f"http://{server.host}:{server.port} --token <token>",
+            err=True,
+        )
+    app = create_app(settings, container)
+    try:
+        uvicorn.run(
+            app,
+            host=server.host,
+            port=server.port,
+            log_level=log_level,
+            timeout_keep_alive=30,
+            h11_max_incomplete_event_size=64 * 1024,
+        )
+    finally:
+        container.close()

@@ -1,0 +1,66 @@
+"""Settings: one object, built once in ``main`` or ``asgi`` and passed in. Nothing reads the
+environment at import time.
+
+Every field can be set from the environment as ``WEIGHTHOUSE_<SECTION>__<KEY>``, for example
+``WEIGHTHOUSE_DATABASE__URL=postgresql://db/weighthouse`` or ``WEIGHTHOUSE_BLOBS__DRIVER=local``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DatabaseSettings(BaseModel):
+    url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default: SQLite at <data_dir>/weighthouse.db",
+    )
+
+
+class BlobSettings(BaseModel):
+    driver: str = "local"
+    root: Path | None = Field(default=None, description="local driver; default <data_dir>/blobs")
+
+
+class ServerSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    engine: Literal["uvicorn", "granian"] = "uvicorn"
+    workers: int = 1
+
+
+class AdminSettings(BaseModel):
+    name: str = "admin"
+    token: SecretStr | None = Field(
+        default=None,
+        description="a wh_<id>_<secret> token to register for the first admin",
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="WEIGHTHOUSE_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    data_dir: Path = Path("data")
+    database: DatabaseSettings = DatabaseSettings()
+    blobs: BlobSettings = BlobSettings()
+    server: ServerSettings = ServerSettings()
+    admin: AdminSettings = AdminSettings()
+    gc_grace_seconds: int = Field(default=6 * 3600, ge=0)
+    max_upload_bytes: int = Field(default=64 * 2**30, gt=0)
+    max_json_bytes: int = Field(default=16 * 2**20, gt=0)
+
+    @property
+    def database_url(self) -> str:
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{(self.data_dir / 'weighthouse.db').resolve()}"
+
+    @property
+    def blob_root(self) -> Path:
+        return (self.blobs.root or self.data_dir / "blobs").resolve()

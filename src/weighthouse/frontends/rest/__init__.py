@@ -1,0 +1,1 @@
+"""The REST API: JSON over HTTP, documented by OpenAPI at ``/docs``."""

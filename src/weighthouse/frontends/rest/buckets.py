@@ -1,0 +1,132 @@
+"""Routes for bucket objects: PUT, GET, HEAD, DELETE and listing.
+
+User metadata travels in ``X-Meta-<name>`` headers; ``Content-MD5`` and ``X-Content-SHA256``
+are checked against the body; ``If-None-Match: *`` and ``If-Match`` make a PUT conditional.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from weighthouse.domain.buckets import PutConditions
+from weighthouse.domain.model import RepoId, RepoType
+from weighthouse.frontends.downloads import blob_response
+from weighthouse.frontends.rest import cursors
+from weighthouse.frontends.rest.auth import Caller, Wired
+from weighthouse.frontends.rest.schemas import ListingOut, ObjectOut
+from weighthouse.frontends.rest.uploads import declared_md5, declared_sha256, stream_into
+
+router = APIRouter(prefix="/api/buckets", tags=["buckets"])
+
+META_PREFIX = "x-meta-"
+_RAW_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+def bucket_id(namespace: str, name: str) -> RepoId:
+    return RepoId(RepoType.BUCKET, namespace, name)
+
+
+def _object_headers(etag: str, sha256: str, metadata: dict[str, str]) -> dict[str, str]:
+    headers = {"X-Content-MD5": etag, "X-Content-SHA256": sha256}
+    for key, value in metadata.items():
+        headers[META_PREFIX + key] = value
+    return headers
+
+
+@router.put(
+    "/{namespace}/{name}/objects/{key:path}",
+    response_model=ObjectOut,
+    status_code=201,
+    openapi_extra=_RAW_BODY,
+)
+async def put_object(
+    namespace: str, name: str, key: str, request: Request, caller: Caller, hub: Wired
+) -> ObjectOut:
+    sha256 = declared_sha256(request)
+    md5 = declared_md5(request)
+    metadata = {
+        k[len(META_PREFIX) :]: v
+        for k, v in request.headers.items()
+        if k.lower().startswith(META_PREFIX)
+    }
+    conditions = PutConditions(
+        if_none_match=request.headers.get("if-none-match"),
+        if_match=request.headers.get("if-match"),
+    )
+    obj = await stream_into(
+        request,
+        lambda body, size: hub.buckets.put(
+            caller,
+            bucket_id(namespace, name),
+            key,
+            body,
+            size=size,
+            sha256=sha256,
+            md5=md5,
+            content_type=request.headers.get("content-type"),
+            metadata=metadata,
+            conditions=conditions,
+        ),
+    )
+    return ObjectOut.of(obj)
+
+
+@router.api_route(
+    "/{namespace}/{name}/objects/{key:path}",
+    methods=["GET", "HEAD"],
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "the object"}},
+)
+async def get_object(
+    namespace: str, name: str, key: str, request: Request, caller: Caller, hub: Wired
+) -> Response:
+    obj, found = await run_in_threadpool(
+        hub.buckets.download, caller, bucket_id(namespace, name), key
+    )
+    return blob_response(
+        request,
+        found,
+        hub.files.open,
+        content_type=obj.content_type,
+        extra_headers=_object_headers(obj.md5, obj.sha256, obj.metadata),
+    )
+
+
+@router.delete("/{namespace}/{name}/objects/{key:path}", status_code=204)
+def delete_object(namespace: str, name: str, key: str, caller: Caller, hub: Wired) -> Response:
+    hub.buckets.delete(caller, bucket_id(namespace, name), key)
+    return Response(status_code=204)
+
+
+@router.get("/{namespace}/{name}/objects", response_model=ListingOut)
+def list_objects(
+    namespace: str,
+    name: str,
+    caller: Caller,
+    hub: Wired,
+    prefix: Annotated[str, Query(max_length=1024)] = "",
+    delimiter: Annotated[str | None, Query(max_length=16)] = None,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+) -> ListingOut:
+    listing = hub.buckets.list(
+        caller,
+        bucket_id(namespace, name),
+        prefix=prefix,
+        delimiter=delimiter or None,
+        after=cursors.decode_bytes(cursor),
+        limit=limit,
+    )
+    return ListingOut(
+        objects=[ObjectOut.of(o) for o in listing.objects],
+        common_prefixes=list(listing.common_prefixes),
+        next_cursor=cursors.encode(listing.next_after),
+    )

@@ -1,0 +1,137 @@
+"""Domain errors to REST responses: one table, one handler, one JSON envelope.
+
+Every error response reads ``{"error": {"code": ..., "message": ..., "detail": {...}}}``.
+The handler walks the exception's MRO, so the most specific entry wins; a test fails when a
+concrete domain error has no entry of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+
+from weighthouse.domain import errors as e
+
+log = logging.getLogger("weighthouse.rest")
+
+ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
+    e.DomainError: (500, "internal"),
+    e.InvalidInputError: (400, "invalid_input"),
+    e.InvalidNameError: (400, "invalid_name"),
+    e.InvalidPathError: (400, "invalid_path"),
+    e.InvalidRevisionError: (400, "invalid_revision"),
+    e.DigestMismatchError: (400, "digest_mismatch"),
+    e.TooLargeError: (413, "too_large"),
+    e.AuthenticationError: (401, "unauthenticated"),
+    e.PermissionDeniedError: (403, "forbidden"),
+    e.NotFoundError: (404, "not_found"),
+    e.RepoNotFoundError: (404, "repo_not_found"),
+    e.RevisionNotFoundError: (404, "revision_not_found"),
+    e.EntryNotFoundError: (404, "entry_not_found"),
+    e.UserNotFoundError: (404, "user_not_found"),
+    e.TokenNotFoundError: (404, "token_not_found"),
+    e.ConflictError: (409, "conflict"),
+    e.RepoExistsError: (409, "repo_exists"),
+    e.RefExistsError: (409, "ref_exists"),
+    e.UserExistsError: (409, "user_exists"),
+    e.CommitConflictError: (409, "commit_conflict"),
+    e.PathConflictError: (409, "path_conflict"),
+    e.RangeNotSatisfiableError: (416, "range_not_satisfiable"),
+    e.PreconditionFailedError: (412, "precondition_failed"),
+    e.StorageError: (503, "storage_unavailable"),
+    e.StorageFullError: (507, "storage_full"),
+    e.BlobMissingError: (500, "blob_missing"),
+}
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    411: "length_required",
+    413: "too_large",
+    415: "unsupported_media_type",
+    416: "range_not_satisfiable",
+    422: "invalid_input",
+}
+
+
+def lookup(exc: e.DomainError) -> tuple[int, str]:
+    for cls in type(exc).__mro__:
+        if cls in ERROR_TABLE:
+            return ERROR_TABLE[cls]
+    return ERROR_TABLE[e.DomainError]
+
+
+def envelope(
+    status: int, code: str, message: str, detail: dict[str, Any] | None = None
+) -> JSONResponse:
+    headers = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="weighthouse"'
+    if status == 503:
+        headers["Retry-After"] = "1"
+    body = {"error": {"code": code, "message": message, "detail": detail or {}}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _safe_fields(fields: dict[str, object]) -> dict[str, Any]:
+    return {k: v if isinstance(v, str | int | float | bool) else str(v) for k, v in fields.items()}
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, e.DomainError)
+    status, code = lookup(exc)
+    if status >= 500:
+        log.error("%s %s failed: %s", request.method, request.url.path, exc.message)
+    response = envelope(status, code, exc.message, _safe_fields(exc.fields))
+    if isinstance(exc, e.RangeNotSatisfiableError) and "size" in exc.fields:
+        response.headers["Content-Range"] = f"bytes */{exc.fields['size']}"
+    return response
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        {"where": ".".join(str(p) for p in err.get("loc", ())), "problem": err.get("msg", "")}
+        for err in exc.errors()
+    ]
+    first = problems[0] if problems else {"where": "", "problem": "invalid request"}
+    message = f"{first['where']}: {first['problem']}" if first["where"] else first["problem"]
+    return envelope(400, "invalid_input", message, {"problems": problems[:20]})
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "error")
+    response = envelope(exc.status_code, code, str(exc.detail))
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+async def _disconnect(request: Request, exc: Exception) -> JSONResponse:
+    return envelope(400, "client_disconnected", "the client went away before the body ended")
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Never show a traceback to the client; the log has it.
+    log.exception("%s %s crashed", request.method, request.url.path, exc_info=exc)
+    return envelope(500, "internal", "internal server error")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(e.DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(ClientDisconnect, _disconnect)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,187 @@
+"""Routes for the files of models and datasets: trees, downloads, uploads and commits."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from weighthouse.domain.access import Principal
+from weighthouse.domain.commits import AddFile, DeleteFile, Operation
+from weighthouse.frontends.downloads import blob_response
+from weighthouse.frontends.rest import cursors
+from weighthouse.frontends.rest.auth import Caller, Wired, current_principal
+from weighthouse.frontends.rest.repos import Limit, repo_id
+from weighthouse.frontends.rest.schemas import (
+    AddOperation,
+    BlobOut,
+    CommitCreate,
+    CommitOut,
+    EntryOut,
+    RepoKind,
+    TreeOut,
+    UploadOut,
+)
+from weighthouse.frontends.rest.uploads import declared_sha256, stream_into
+
+router = APIRouter(prefix="/api", tags=["files"])
+
+_RAW_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+_FILE_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"application/octet-stream": {}}, "description": "the file"},
+    206: {"description": "one byte range of the file"},
+    304: {"description": "not modified (If-None-Match)"},
+    416: {"description": "the range lies outside the file"},
+}
+
+
+@router.get("/{kind}/{namespace}/{name}/tree/{revision}", response_model=TreeOut)
+@router.get("/{kind}/{namespace}/{name}/tree/{revision}/{path:path}", response_model=TreeOut)
+def list_tree(
+    kind: RepoKind,
+    namespace: str,
+    name: str,
+    revision: str,
+    caller: Caller,
+    hub: Wired,
+    path: str = "",
+    recursive: bool = False,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Limit = 100,
+) -> TreeOut:
+    resolved, listing = hub.files.list_tree(
+        caller,
+        repo_id(kind, namespace, name),
+        revision,
+        path,
+        recursive=recursive,
+        after=cursors.decode_text(cursor),
+        limit=limit,
+    )
+    return TreeOut(
+        commit=resolved.commit.id,
+        entries=[EntryOut.of(e) for e in listing.entries],
+        next_cursor=cursors.encode(listing.next_after),
+    )
+
+
+@router.api_route(
+    "/{kind}/{namespace}/{name}/resolve/{revision}/{path:path}",
+    methods=["GET", "HEAD"],
+    responses=_FILE_RESPONSES,
+    response_class=Response,
+)
+async def download(
+    kind: RepoKind,
+    namespace: str,
+    name: str,
+    revision: str,
+    path: str,
+    request: Request,
+    caller: Annotated[Principal, Depends(current_principal)],
+    hub: Wired,
+) -> Response:
+    resolved, found = await run_in_threadpool(
+        hub.files.download, caller, repo_id(kind, namespace, name), revision, path
+    )
+    return blob_response(
+        request,
+        found,
+        hub.files.open,
+        extra_headers={"X-Repo-Commit": resolved.commit.id, "X-Content-SHA256": found.sha256},
+    )
+
+
+@router.post(
+    "/{kind}/{namespace}/{name}/blobs",
+    response_model=BlobOut,
+    status_code=201,
+    openapi_extra=_RAW_BODY,
+)
+async def upload_blob(
+    kind: RepoKind, namespace: str, name: str, request: Request, caller: Caller, hub: Wired
+) -> BlobOut:
+    """Store a blob for a later commit; send its SHA-256 in ``X-Content-SHA256`` to have it
+    checked."""
+    sha256 = declared_sha256(request)
+    digest = await stream_into(
+        request,
+        lambda body, size: hub.commits.upload_blob(
+            caller, repo_id(kind, namespace, name), body, size=size, sha256=sha256
+        ),
+    )
+    return BlobOut(sha256=digest.sha256, size=digest.size, git_sha1=digest.git_sha1)
+
+
+@router.put(
+    "/{kind}/{namespace}/{name}/upload/{revision}/{path:path}",
+    response_model=UploadOut,
+    status_code=201,
+    openapi_extra=_RAW_BODY,
+)
+async def upload_file(
+    kind: RepoKind,
+    namespace: str,
+    name: str,
+    revision: str,
+    path: str,
+    request: Request,
+    caller: Caller,
+    hub: Wired,
+    message: Annotated[str | None, Query(max_length=10_000)] = None,
+    parent_commit: Annotated[str | None, Query(max_length=40)] = None,
+) -> UploadOut:
+    """Stream one file into the branch ``revision`` as a new commit."""
+    sha256 = declared_sha256(request)
+    commit, digest = await stream_into(
+        request,
+        lambda body, size: hub.commits.upload_file(
+            caller,
+            repo_id(kind, namespace, name),
+            revision,
+            path,
+            body,
+            size=size,
+            sha256=sha256,
+            message=message,
+            parent_commit=parent_commit,
+        ),
+    )
+    return UploadOut(commit=CommitOut.of(commit), path=path, sha256=digest.sha256, size=digest.size)
+
+
+@router.post(
+    "/{kind}/{namespace}/{name}/commit/{revision}", response_model=CommitOut, status_code=201
+)
+def commit(
+    kind: RepoKind,
+    namespace: str,
+    name: str,
+    revision: str,
+    body: CommitCreate,
+    caller: Caller,
+    hub: Wired,
+) -> CommitOut:
+    """Add and delete many files in one atomic commit. Added files name blobs uploaded before
+    through ``POST .../blobs``."""
+    operations: list[Operation] = [
+        AddFile(op.path, op.sha256, op.size)
+        if isinstance(op, AddOperation)
+        else DeleteFile(op.path)
+        for op in body.operations
+    ]
+    result = hub.commits.commit(
+        caller,
+        repo_id(kind, namespace, name),
+        revision,
+        operations,
+        message=body.message,
+        parent_commit=body.parent_commit,
+    )
+    return CommitOut.of(result)

@@ -1,0 +1,156 @@
+"""Routes for repos, their refs and their history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from weighthouse.domain.access import require_user
+from weighthouse.domain.model import RefKind, RepoId, RepoType
+from weighthouse.domain.versions import latest_version
+from weighthouse.frontends.rest import cursors
+from weighthouse.frontends.rest.auth import Caller, Wired
+from weighthouse.frontends.rest.schemas import (
+    CommitOut,
+    CommitPage,
+    RefCreate,
+    RefOut,
+    RefsOut,
+    RepoCreate,
+    RepoKind,
+    RepoOut,
+    RepoPage,
+    RepoUpdate,
+)
+
+router = APIRouter(prefix="/api", tags=["repos"])
+
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+def repo_id(kind: RepoKind, namespace: str, name: str) -> RepoId:
+    return RepoId(kind.type, namespace, name)
+
+
+@router.post("/repos", response_model=RepoOut, status_code=201)
+def create_repo(body: RepoCreate, caller: Caller, hub: Wired) -> RepoOut:
+    namespace = body.namespace or require_user(caller).name
+    repo = hub.repos.create(
+        caller,
+        RepoId(body.type, namespace, body.name),
+        private=body.private,
+        description=body.description,
+    )
+    return RepoOut.of(repo)
+
+
+@router.get("/repos", response_model=RepoPage)
+def list_repos(
+    caller: Caller,
+    hub: Wired,
+    type: RepoType | None = None,
+    namespace: str | None = None,
+    search: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Limit = 50,
+) -> RepoPage:
+    page = hub.repos.list(
+        caller,
+        type=type,
+        namespace=namespace,
+        search=search,
+        after=cursors.decode_text(cursor),
+        limit=limit,
+    )
+    return RepoPage(
+        items=[RepoOut.of(r) for r in page.items], next_cursor=cursors.encode(page.next_after)
+    )
+
+
+@router.get("/{kind}/{namespace}/{name}", response_model=RepoOut)
+def get_repo(kind: RepoKind, namespace: str, name: str, caller: Caller, hub: Wired) -> RepoOut:
+    return RepoOut.of(hub.repos.get(caller, repo_id(kind, namespace, name)))
+
+
+@router.patch("/{kind}/{namespace}/{name}", response_model=RepoOut)
+def update_repo(
+    kind: RepoKind, namespace: str, name: str, body: RepoUpdate, caller: Caller, hub: Wired
+) -> RepoOut:
+    repo = hub.repos.update(
+        caller,
+        repo_id(kind, namespace, name),
+        private=body.private,
+        description=body.description,
+    )
+    return RepoOut.of(repo)
+
+
+@router.delete("/{kind}/{namespace}/{name}", status_code=204)
+def delete_repo(kind: RepoKind, namespace: str, name: str, caller: Caller, hub: Wired) -> Response:
+    hub.repos.delete(caller, repo_id(kind, namespace, name))
+    return Response(status_code=204)
+
+
+@router.get("/{kind}/{namespace}/{name}/refs", response_model=RefsOut)
+def list_refs(kind: RepoKind, namespace: str, name: str, caller: Caller, hub: Wired) -> RefsOut:
+    refs = hub.revisions.refs(caller, repo_id(kind, namespace, name))
+    latest = latest_version(refs)
+    if latest is None:
+        latest = next((r for r in refs if r.kind is RefKind.BRANCH and r.name == "main"), None)
+    return RefsOut(
+        branches=[RefOut.of(r) for r in refs if r.kind is RefKind.BRANCH],
+        tags=[RefOut.of(r) for r in refs if r.kind is RefKind.TAG],
+        latest=latest.commit_id if latest else None,
+    )
+
+
+@router.post("/{kind}/{namespace}/{name}/branches", response_model=RefOut, status_code=201)
+def create_branch(
+    kind: RepoKind, namespace: str, name: str, body: RefCreate, caller: Caller, hub: Wired
+) -> RefOut:
+    ref = hub.revisions.create_ref(
+        caller, repo_id(kind, namespace, name), RefKind.BRANCH, body.name, body.revision
+    )
+    return RefOut.of(ref)
+
+
+@router.delete("/{kind}/{namespace}/{name}/branches/{branch}", status_code=204)
+def delete_branch(
+    kind: RepoKind, namespace: str, name: str, branch: str, caller: Caller, hub: Wired
+) -> Response:
+    hub.revisions.delete_branch(caller, repo_id(kind, namespace, name), branch)
+    return Response(status_code=204)
+
+
+@router.post("/{kind}/{namespace}/{name}/tags", response_model=RefOut, status_code=201)
+def create_tag(
+    kind: RepoKind, namespace: str, name: str, body: RefCreate, caller: Caller, hub: Wired
+) -> RefOut:
+    ref = hub.revisions.create_ref(
+        caller, repo_id(kind, namespace, name), RefKind.TAG, body.name, body.revision
+    )
+    return RefOut.of(ref)
+
+
+@router.get("/{kind}/{namespace}/{name}/commits/{revision}", response_model=CommitPage)
+def log(
+    kind: RepoKind,
+    namespace: str,
+    name: str,
+    revision: str,
+    caller: Caller,
+    hub: Wired,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: Limit = 50,
+) -> CommitPage:
+    page = hub.revisions.log(
+        caller,
+        repo_id(kind, namespace, name),
+        revision,
+        after=cursors.decode_text(cursor),
+        limit=limit,
+    )
+    return CommitPage(
+        items=[CommitOut.of(c) for c in page.items], next_cursor=cursors.encode(page.next_after)
+    )

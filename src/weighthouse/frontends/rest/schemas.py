@@ -1,0 +1,286 @@
+"""Request and response bodies of the REST API (pydantic at the edge only)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from weighthouse.domain.model import (
+    BucketObject,
+    Commit,
+    EntryKind,
+    PathEntry,
+    Ref,
+    Repo,
+    RepoType,
+    Scope,
+    Token,
+    User,
+)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RepoKind(enum.StrEnum):
+    """The plural used in URLs."""
+
+    models = "models"
+    datasets = "datasets"
+    buckets = "buckets"
+
+    @property
+    def type(self) -> RepoType:
+        return {"models": RepoType.MODEL, "datasets": RepoType.DATASET}.get(
+            self.value, RepoType.BUCKET
+        )
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    detail: dict[str, object] = {}
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+class RepoCreate(Strict):
+    type: RepoType = RepoType.MODEL
+    namespace: str | None = Field(default=None, description="default: your user name")
+    name: str
+    private: bool = False
+    description: str = ""
+
+
+class RepoUpdate(Strict):
+    private: bool | None = None
+    description: str | None = None
+
+
+class RepoOut(BaseModel):
+    id: str
+    type: RepoType
+    namespace: str
+    name: str
+    private: bool
+    description: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, repo: Repo) -> RepoOut:
+        return cls(
+            id=repo.full_name,
+            type=repo.type,
+            namespace=repo.namespace,
+            name=repo.name,
+            private=repo.private,
+            description=repo.description,
+            created_at=repo.created_at,
+        )
+
+
+class RepoPage(BaseModel):
+    items: list[RepoOut]
+    next_cursor: str | None
+
+
+class RefCreate(Strict):
+    name: str
+    revision: str = "main"
+
+
+class RefOut(BaseModel):
+    kind: Literal["branch", "tag"]
+    name: str
+    commit: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, ref: Ref) -> RefOut:
+        return cls(
+            kind=ref.kind.value, name=ref.name, commit=ref.commit_id, created_at=ref.created_at
+        )
+
+
+class RefsOut(BaseModel):
+    branches: list[RefOut]
+    tags: list[RefOut]
+    latest: str | None = Field(description="the commit that the revision 'latest' names")
+
+
+class CommitOut(BaseModel):
+    id: str
+    parent: str | None
+    tree: str
+    author: str
+    message: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, commit: Commit) -> CommitOut:
+        return cls(
+            id=commit.id,
+            parent=commit.parent_id,
+            tree=commit.tree_id,
+            author=commit.author,
+            message=commit.message,
+            created_at=commit.created_at,
+        )
+
+
+class CommitPage(BaseModel):
+    items: list[CommitOut]
+    next_cursor: str | None
+
+
+class EntryOut(BaseModel):
+    path: str
+    type: EntryKind
+    size: int | None = None
+    sha256: str | None = None
+    git_sha1: str | None = None
+
+    @classmethod
+    def of(cls, item: PathEntry) -> EntryOut:
+        entry = item.entry
+        if entry.kind is EntryKind.DIRECTORY:
+            return cls(path=item.path, type=entry.kind)
+        return cls(
+            path=item.path,
+            type=entry.kind,
+            size=entry.size,
+            sha256=entry.sha256,
+            git_sha1=entry.git_sha1,
+        )
+
+
+class TreeOut(BaseModel):
+    commit: str
+    entries: list[EntryOut]
+    next_cursor: str | None
+
+
+class AddOperation(Strict):
+    op: Literal["add"]
+    path: str
+    sha256: str
+    size: int = Field(ge=0)
+
+
+class DeleteOperation(Strict):
+    op: Literal["delete"]
+    path: str
+
+
+class CommitCreate(Strict):
+    message: str = Field(min_length=1, max_length=10_000)
+    parent_commit: str | None = None
+    operations: list[Annotated[AddOperation | DeleteOperation, Field(discriminator="op")]] = Field(
+        min_length=1, max_length=25_000
+    )
+
+
+class BlobOut(BaseModel):
+    sha256: str
+    size: int
+    git_sha1: str | None
+
+
+class UploadOut(BaseModel):
+    commit: CommitOut
+    path: str
+    sha256: str
+    size: int
+
+
+class ObjectOut(BaseModel):
+    key: str
+    size: int
+    sha256: str
+    etag: str
+    content_type: str
+    modified_at: datetime
+    metadata: dict[str, str]
+
+    @classmethod
+    def of(cls, obj: BucketObject) -> ObjectOut:
+        return cls(
+            key=obj.key,
+            size=obj.size,
+            sha256=obj.sha256,
+            etag=obj.md5,
+            content_type=obj.content_type,
+            modified_at=obj.modified_at,
+            metadata=obj.metadata,
+        )
+
+
+class ListingOut(BaseModel):
+    objects: list[ObjectOut]
+    common_prefixes: list[str]
+    next_cursor: str | None
+
+
+class UserCreate(Strict):
+    name: str
+    is_admin: bool = False
+
+
+class UserOut(BaseModel):
+    id: str
+    name: str
+    is_admin: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> UserOut:
+        return cls(id=user.id, name=user.name, is_admin=user.is_admin, created_at=user.created_at)
+
+
+class WhoAmI(BaseModel):
+    user: UserOut | None
+    scope: Scope | None
+
+
+class TokenCreate(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    scope: Scope = Scope.READ
+    user: str | None = Field(default=None, description="admins only: make it for this user")
+    expires_at: datetime | None = None
+
+
+class TokenOut(BaseModel):
+    id: str
+    name: str
+    scope: Scope
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+    @classmethod
+    def of(cls, token: Token) -> TokenOut:
+        return cls(
+            id=token.id,
+            name=token.name,
+            scope=token.scope,
+            created_at=token.created_at,
+            expires_at=token.expires_at,
+            revoked_at=token.revoked_at,
+            last_used_at=token.last_used_at,
+        )
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="the secret; shown once, never again")
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str] = {}

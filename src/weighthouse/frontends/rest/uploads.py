@@ -1,0 +1,54 @@
+"""What every streaming upload route does: read the declared length and digests from the
+headers, then hand the body to a use case running in a worker thread."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable
+from typing import TypeVar
+
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+
+from weighthouse.domain.errors import InvalidInputError
+from weighthouse.frontends.bodies import RequestBody, declared_length
+from weighthouse.frontends.rest.auth import container
+
+T = TypeVar("T")
+
+SHA256_HEADER = "x-content-sha256"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def declared_sha256(request: Request) -> str | None:
+    value = request.headers.get(SHA256_HEADER)
+    if value is None:
+        return None
+    value = value.strip().lower()
+    if not _HEX64.fullmatch(value):
+        raise InvalidInputError(f"{SHA256_HEADER} must be 64 hex digits")
+    return value
+
+
+def declared_md5(request: Request) -> str | None:
+    """``Content-MD5`` is base64 of the 16-byte digest (RFC 1864)."""
+    value = request.headers.get("content-md5")
+    if value is None:
+        return None
+    try:
+        raw = base64.b64decode(value.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 16:
+        raise InvalidInputError("Content-MD5 must be the base64 of a 16-byte MD5 digest")
+    return raw.hex()
+
+
+async def stream_into(request: Request, use_case: Callable[[RequestBody, int | None], T]) -> T:
+    """Run ``use_case(body, declared_size)`` in a worker thread while the body streams in."""
+    limit = container(request).settings.max_upload_bytes
+    size = declared_length(request.headers.get("content-length"), limit)
+    body = RequestBody(request.stream(), limit=limit)
+    return await run_in_threadpool(use_case, body, size)
