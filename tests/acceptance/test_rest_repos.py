@@ -1,0 +1,224 @@
+"""The REST API end to end: repos, commits, refs, trees, downloads."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+
+import pytest
+
+from tests.acceptance.api import Account, make_repo, make_user, unique, upload
+from tests.acceptance.live import LiveServer
+
+pytestmark = pytest.mark.acceptance
+
+
+@pytest.fixture(scope="module")
+def alice(live_server: LiveServer) -> Account:
+    return make_user(live_server)
+
+
+def test_health_and_docs(live_server: LiveServer) -> None:
+    with live_server.client() as c:
+        assert c.get("/healthz").json()["status"] == "ok"
+        ready = c.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["checks"] == {
+            "catalog": "ok",
+            "blobs": "ok",
+        }
+        assert "/api/repos" in c.get("/openapi.json").json()["paths"]
+        assert c.get("/docs").status_code == 200
+
+
+def test_push_pull_tags_and_latest(live_server: LiveServer, alice: Account) -> None:
+    with live_server.client(alice.token) as c:
+        repo = make_repo(c, alice.name)
+        first = upload(c, repo, "weights/model.bin", b"one")["commit"]["id"]
+        c.post(f"/api/models/{repo}/tags", json={"name": "9", "revision": first}).raise_for_status()
+        second = upload(c, repo, "weights/model.bin", b"two")["commit"]["id"]
+        c.post(
+            f"/api/models/{repo}/tags", json={"name": "10", "revision": second}
+        ).raise_for_status()
+        upload(c, repo, "weights/model.bin", b"three on main")
+        assert c.get(f"/api/models/{repo}/resolve/9/weights/model.bin").content == b"one"
+        latest = c.get(f"/api/models/{repo}/resolve/latest/weights/model.bin")
+        assert latest.content == b"two" and latest.headers["x-repo-commit"] == second
+        assert (
+            c.get(f"/api/models/{repo}/resolve/main/weights/model.bin").content == b"three on main"
+        )
+        assert c.get(f"/api/models/{repo}/resolve/{first}/weights/model.bin").content == b"one"
+        again = c.post(f"/api/models/{repo}/tags", json={"name": "10", "revision": "main"})
+        assert again.status_code == 409 and again.json()["error"]["code"] == "ref_exists"
+        refs = c.get(f"/api/models/{repo}/refs").json()
+        assert {t["name"] for t in refs["tags"]} == {"9", "10"} and refs["latest"] == second
+        log = c.get(f"/api/models/{repo}/commits/main").json()["items"]
+        assert [e["parent"] for e in log[:-1]] == [e["id"] for e in log[1:]]
+        assert len(log) == 4  # three uploads and the initial commit
+
+
+def test_multi_file_commit_is_atomic(live_server: LiveServer, alice: Account) -> None:
+    with live_server.client(alice.token) as c:
+        repo = make_repo(c, alice.name)
+        blobs = {}
+        for name, data in {"a.txt": b"a", "dir/b.txt": b"bb", "dir/sub/c.txt": b"ccc"}.items():
+            r = c.post(f"/api/models/{repo}/blobs", content=data)
+            assert r.status_code == 201
+            blobs[name] = r.json()
+            assert blobs[name]["sha256"] == hashlib.sha256(data).hexdigest()
+        ops = [
+            {"op": "add", "path": p, "sha256": b["sha256"], "size": b["size"]}
+            for p, b in blobs.items()
+        ]
+        bad = [*ops, {"op": "delete", "path": "does/not/exist"}]
+        failed = c.post(f"/api/models/{repo}/commit/main", json={"message": "m", "operations": bad})
+        assert failed.status_code == 404
+        assert (
+            c.get(f"/api/models/{repo}/tree/main", params={"recursive": True}).json()["entries"]
+            == []
+        )
+        done = c.post(f"/api/models/{repo}/commit/main", json={"message": "add", "operations": ops})
+        assert done.status_code == 201, done.text
+        tree = c.get(f"/api/models/{repo}/tree/main", params={"recursive": True}).json()
+        assert [e["path"] for e in tree["entries"]] == [
+            "a.txt",
+            "dir",
+            "dir/b.txt",
+            "dir/sub",
+            "dir/sub/c.txt",
+        ]
+        top = c.get(f"/api/models/{repo}/tree/main/dir").json()["entries"]
+        assert [(e["path"], e["type"]) for e in top] == [
+            ("dir/b.txt", "file"),
+            ("dir/sub", "directory"),
+        ]
+
+
+def test_tree_pagination_visits_everything_once(live_server: LiveServer, alice: Account) -> None:
+    with live_server.client(alice.token) as c:
+        repo = make_repo(c, alice.name)
+        blob = c.post(f"/api/models/{repo}/blobs", content=b"x").json()
+        paths = [f"d{i % 3}/s{i % 2}/f{i}" for i in range(23)] + ["a-b", "a/z", "é"]
+        ops = [{"op": "add", "path": p, "sha256": blob["sha256"], "size": 1} for p in paths]
+        c.post(
+            f"/api/models/{repo}/commit/main", json={"message": "m", "operations": ops}
+        ).raise_for_status()
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params = {"recursive": True, "limit": 4, **({"cursor": cursor} if cursor else {})}
+            page = c.get(f"/api/models/{repo}/tree/main", params=params).json()
+            seen += [e["path"] for e in page["entries"] if e["type"] == "file"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert sorted(seen) == sorted(paths) and len(seen) == len(set(seen))
+
+
+def test_stale_parent_commit_conflicts(live_server: LiveServer, alice: Account) -> None:
+    with live_server.client(alice.token) as c:
+        repo = make_repo(c, alice.name)
+        head = upload(c, repo, "f", b"1")["commit"]["id"]
+        upload(c, repo, "g", b"2")
+        stale = c.put(
+            f"/api/models/{repo}/upload/main/h", content=b"3", params={"parent_commit": head}
+        )
+        assert stale.status_code == 409 and stale.json()["error"]["code"] == "commit_conflict"
+
+
+def test_concurrent_commits_lose_nothing(live_server: LiveServer, alice: Account) -> None:
+    with live_server.client(alice.token) as c:
+        repo = make_repo(c, alice.name)
+    failures: list[str] = []
+
+    def writer(i: int) -> None:
+        with live_server.client(alice.token) as c:
+            for j in range(3):
+                r = c.put(f"/api/models/{repo}/upload/main/w{i}/f{j}", content=f"{i}-{j}".encode())
+                if r.status_code != 201:
+                    failures.append(r.text)
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert failures == []
+    with live_server.client(alice.token) as c:
+        tree = c.get(f"/api/models/{repo}/tree/main", params={"recursive": True, "limit": 1000})
+        files = [e["path"] for e in tree.json()["entries"] if e["type"] == "file"]
+        assert len(files) == 24
+        log = c.get(f"/api/models/{repo}/commits/main", params={"limit": 100}).json()["items"]
+        assert len(log) == 25
+
+
+def test_downloads_honour_http_semantics(live_server: LiveServer, alice: Account) -> None:
+    data = bytes(range(256)) * 40
+    with live_server.client(alice.token) as c:
+        repo = make_repo(c, alice.name)
+        upload(c, repo, "data/config.json", data)
+        url = f"/api/models/{repo}/resolve/main/data/config.json"
+        full = c.get(url)
+        etag = full.headers["etag"]
+        assert full.content == data and etag == f'"{hashlib.sha256(data).hexdigest()}"'
+        assert full.headers["content-type"].startswith("application/json")
+        assert "config.json" in full.headers["content-disposition"]
+        head = c.head(url)
+        assert head.status_code == 200 and head.headers["content-length"] == str(len(data))
+        assert head.content == b""
+        part = c.get(url, headers={"Range": "bytes=10-19"})
+        assert part.status_code == 206 and part.content == data[10:20]
+        assert part.headers["content-range"] == f"bytes 10-19/{len(data)}"
+        suffix = c.get(url, headers={"Range": "bytes=-5"})
+        assert suffix.status_code == 206 and suffix.content == data[-5:]
+        past = c.get(url, headers={"Range": f"bytes={len(data)}-"})
+        assert past.status_code == 416 and past.headers["content-range"] == f"bytes */{len(data)}"
+        assert c.get(url, headers={"If-None-Match": etag}).status_code == 304
+        stale = c.get(url, headers={"Range": "bytes=0-1", "If-Range": '"0000"'})
+        assert stale.status_code == 200 and stale.content == data
+        fresh = c.get(url, headers={"Range": "bytes=0-1", "If-Range": etag})
+        assert fresh.status_code == 206 and fresh.content == data[:2]
+
+
+def test_private_repos_do_not_leak(live_server: LiveServer, alice: Account) -> None:
+    bob = make_user(live_server)
+    with live_server.client(alice.token) as c:
+        repo = make_repo(c, alice.name, private=True)
+        upload(c, repo, "secret.txt", b"s")
+    for token in (None, bob.token):
+        with live_server.client(token) as c:
+            for url in (
+                f"/api/models/{repo}",
+                f"/api/models/{repo}/resolve/main/secret.txt",
+                f"/api/models/{repo}/tree/main",
+                f"/api/models/{repo}/refs",
+            ):
+                r = c.get(url)
+                assert r.status_code == 404 and r.json()["error"]["code"] == "repo_not_found", url
+            listed = c.get("/api/repos", params={"namespace": alice.name}).json()["items"]
+            assert repo not in [r["id"] for r in listed]
+    with live_server.client(alice.read_token) as c:
+        assert c.get(f"/api/models/{repo}/resolve/main/secret.txt").content == b"s"
+    with live_server.client(alice.token) as c:
+        c.patch(f"/api/models/{repo}", json={"private": False}).raise_for_status()
+    with live_server.client() as c:
+        assert c.get(f"/api/models/{repo}/resolve/main/secret.txt").content == b"s"
+
+
+def test_repo_listing_search_and_pages(live_server: LiveServer, alice: Account) -> None:
+    with live_server.client(alice.token) as c:
+        marker = unique("findme")
+        names = [f"{marker}-{i}" for i in range(5)]
+        for n in names:
+            c.post("/api/repos", json={"name": n}).raise_for_status()
+        found: list[str] = []
+        cursor = None
+        while True:
+            params = {"search": marker, "limit": 2, **({"cursor": cursor} if cursor else {})}
+            page = c.get("/api/repos", params=params).json()
+            found += [r["name"] for r in page["items"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        assert found == sorted(names)
+        c.delete(f"/api/models/{alice.name}/{names[0]}").raise_for_status()
+        assert c.get(f"/api/models/{alice.name}/{names[0]}").status_code == 404
