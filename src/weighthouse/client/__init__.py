@@ -1,0 +1,70 @@
+"""The Python client of the Weighthouse REST API, and what the CLI's remote commands use.
+
+It speaks HTTP only (httpx) and never imports the server's adapters; see
+``WeighthouseClient`` for the entry point and ``errors`` for what it raises.
+"""
+
+from weighthouse.client.addresses import RepoAddress, parse_repo_address, url_kind
+from weighthouse.client.client import WeighthouseClient
+from weighthouse.client.errors import (
+    ApiError,
+    ClientError,
+    DigestMismatchError,
+    ServerUnreachableError,
+)
+from weighthouse.client.local_files import FolderWalk, LocalFile, SkippedPath, walk_local
+from weighthouse.client.models import (
+    BlobInfo,
+    CommitInfo,
+    EntryInfo,
+    ObjectInfo,
+    ObjectListing,
+    RefInfo,
+    Refs,
+    RepoInfo,
+    TokenInfo,
+    UploadInfo,
+    UserInfo,
+    WhoAmI,
+)
+from weighthouse.client.progress import ProgressBar, ProgressFactory, no_progress
+from weighthouse.client.pulling import PullResult, pull_snapshot
+from weighthouse.client.pushing import PushResult, hash_files, push_files
+from weighthouse.domain.commits import AddFile, DeleteFile
+
+__all__ = [
+    "AddFile",
+    "ApiError",
+    "BlobInfo",
+    "ClientError",
+    "CommitInfo",
+    "DeleteFile",
+    "DigestMismatchError",
+    "EntryInfo",
+    "FolderWalk",
+    "LocalFile",
+    "ObjectInfo",
+    "ObjectListing",
+    "ProgressBar",
+    "ProgressFactory",
+    "PullResult",
+    "PushResult",
+    "RefInfo",
+    "Refs",
+    "RepoAddress",
+    "RepoInfo",
+    "ServerUnreachableError",
+    "SkippedPath",
+    "TokenInfo",
+    "UploadInfo",
+    "UserInfo",
+    "WeighthouseClient",
+    "WhoAmI",
+    "hash_files",
+    "no_progress",
+    "parse_repo_address",
+    "pull_snapshot",
+    "push_files",
+    "url_kind",
+    "walk_local",
+]

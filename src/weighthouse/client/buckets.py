@@ -1,0 +1,131 @@
+"""Bucket objects: put, get, head, delete and listing (``/api/buckets/<ns>/<name>/objects``).
+
+User metadata travels as ``X-Meta-<name>`` headers and comes back the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import httpx
+
+from weighthouse.client.downloads import DownloadsApi
+from weighthouse.client.hashing import OnBytes, file_chunks, sha256_bytes, sha256_file
+from weighthouse.client.models import ObjectInfo, ObjectListing
+from weighthouse.client.resume import etag_sha256
+from weighthouse.client.transport import quote_path, repo_path
+from weighthouse.domain.model import RepoType
+
+META_PREFIX = "x-meta-"
+
+
+class BucketsApi(DownloadsApi):
+    def object_url(self, bucket: str, key: str) -> str:
+        return f"{repo_path(bucket, RepoType.BUCKET)}/objects/{quote_path(key)}"
+
+    def put_object(
+        self,
+        bucket: str,
+        key: str,
+        data: bytes | Path | Iterable[bytes],
+        *,
+        size: int | None = None,
+        sha256: str | None = None,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_none_match: str | None = None,
+        if_match: str | None = None,
+        on_bytes: OnBytes | None = None,
+    ) -> ObjectInfo:
+        """Store ``data`` at ``key``, replacing what is there.
+
+        A ``Path`` is streamed (and hashed first unless ``sha256`` is given); an iterable of
+        chunks needs ``size``. ``if_none_match="*"`` only creates; ``if_match=<etag>`` only
+        replaces that version (``precondition_failed``, 412, otherwise).
+        """
+        content: bytes | Iterable[bytes]
+        if isinstance(data, bytes):
+            content, size, sha256 = data, len(data), sha256 or sha256_bytes(data)
+        elif isinstance(data, Path):
+            if sha256 is None:
+                sha256, size = sha256_file(data)
+            size = data.stat().st_size if size is None else size
+            content = file_chunks(data, on_bytes)
+        else:
+            if size is None:
+                raise ValueError("a streamed object needs its size")
+            content = data
+        headers = {
+            "Content-Type": content_type or "application/octet-stream",
+            "Content-Length": str(size),
+        }
+        optional = {
+            "X-Content-SHA256": sha256,
+            "If-None-Match": if_none_match,
+            "If-Match": if_match,
+        }
+        headers.update({k: v for k, v in optional.items() if v is not None})
+        for name, value in (metadata or {}).items():
+            headers[f"X-Meta-{name}"] = value
+        response = self.request(
+            "PUT", self.object_url(bucket, key), content=content, headers=headers
+        )
+        return ObjectInfo.from_json(response.json())
+
+    def get_object(self, bucket: str, key: str) -> bytes:
+        """The object's bytes in memory; ``download_object`` streams big ones to disk."""
+        return self.request("GET", self.object_url(bucket, key)).content
+
+    def download_object(
+        self, bucket: str, key: str, dest: Path, *, on_bytes: OnBytes | None = None
+    ) -> Path:
+        """Stream an object to ``dest`` with the resume and SHA-256 check of ``download``."""
+        return self.download_url(self.object_url(bucket, key), dest, on_bytes=on_bytes)
+
+    def head_object(self, bucket: str, key: str) -> ObjectInfo:
+        """The object's size, digests, type and metadata, without its bytes."""
+        response = self.request("HEAD", self.object_url(bucket, key))
+        return _object_from_headers(key, response.headers)
+
+    def delete_object(self, bucket: str, key: str) -> None:
+        self.request("DELETE", self.object_url(bucket, key))
+
+    def iter_objects(
+        self, bucket: str, *, prefix: str = "", page_size: int = 1000
+    ) -> Iterator[ObjectInfo]:
+        """Every object whose key starts with ``prefix``, in key order, page after page."""
+        path = f"{repo_path(bucket, RepoType.BUCKET)}/objects"
+        for page in self.pages(path, {"prefix": prefix, "limit": page_size}):
+            yield from (ObjectInfo.from_json(o) for o in page["objects"])
+
+    def list_objects(
+        self, bucket: str, *, prefix: str = "", delimiter: str | None = None
+    ) -> ObjectListing:
+        """The whole listing under ``prefix``; with ``delimiter`` the keys that go on past it
+        are rolled up into ``common_prefixes``, as in S3."""
+        path = f"{repo_path(bucket, RepoType.BUCKET)}/objects"
+        objects: list[ObjectInfo] = []
+        prefixes: list[str] = []
+        for page in self.pages(path, {"prefix": prefix, "delimiter": delimiter, "limit": 1000}):
+            objects.extend(ObjectInfo.from_json(o) for o in page["objects"])
+            prefixes.extend(page["common_prefixes"])
+        return ObjectListing(tuple(objects), tuple(prefixes))
+
+
+def _object_from_headers(key: str, headers: httpx.Headers) -> ObjectInfo:
+    modified = headers.get("last-modified")
+    return ObjectInfo(
+        key=key,
+        size=int(headers.get("content-length", "0")),
+        sha256=headers.get("x-content-sha256") or etag_sha256(headers.get("etag")) or "",
+        etag=headers.get("x-content-md5", ""),
+        content_type=headers.get("content-type", "application/octet-stream"),
+        modified_at=parsedate_to_datetime(modified) if modified else None,
+        metadata={
+            name[len(META_PREFIX) :]: value
+            for name, value in headers.items()
+            if name.lower().startswith(META_PREFIX)
+        },
+    )

@@ -1,0 +1,27 @@
+"""``WeighthouseClient``: every REST API group behind one object."""
+
+from __future__ import annotations
+
+from weighthouse.client.accounts import AccountsApi
+from weighthouse.client.buckets import BucketsApi
+from weighthouse.client.files import FilesApi
+from weighthouse.client.repos import ReposApi
+
+
+class WeighthouseClient(AccountsApi, ReposApi, FilesApi, BucketsApi):
+    """A client for one Weighthouse server.
+
+    >>> with WeighthouseClient("http://127.0.0.1:8000", token="wh_...") as hub:
+    ...     hub.create_repo("bert", namespace="alice")
+    ...     hub.upload_file("alice/bert", "config.json", b"{}", message="add config")
+    ...     hub.download("alice/bert", "config.json", Path("config.json"))
+
+    Repos are named ``namespace/name`` with ``repo_type`` (model by default); errors are
+    ``ApiError`` (the server said no), ``ServerUnreachableError`` (it said nothing) and
+    ``DigestMismatchError`` (a download's bytes were wrong). Whole folders move with
+    ``push_files`` and ``pull_snapshot``. One client may be shared by threads, as an
+    ``httpx.Client`` may.
+    """
+
+    def __enter__(self) -> WeighthouseClient:
+        return self

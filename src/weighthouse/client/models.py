@@ -1,0 +1,251 @@
+"""What the client returns: frozen dataclasses read from the REST API's JSON bodies.
+
+Each ``from_json`` takes one decoded object; unknown fields are ignored so a newer server does
+not break an older client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from weighthouse.domain.model import RepoType
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _required_time(value: Any) -> datetime:
+    parsed = _time(value)
+    if parsed is None:
+        raise ValueError(f"expected a timestamp, got {value!r}")
+    return parsed
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: str
+    name: str
+    is_admin: bool
+    created_at: datetime
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> UserInfo:
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            is_admin=bool(data["is_admin"]),
+            created_at=_required_time(data["created_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class WhoAmI:
+    """``user`` and ``scope`` are ``None`` for an anonymous caller."""
+
+    user: UserInfo | None
+    scope: str | None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WhoAmI:
+        user = data.get("user")
+        return cls(user=UserInfo.from_json(user) if user else None, scope=data.get("scope"))
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """An API token. ``secret`` is set only in the answer to its creation."""
+
+    id: str
+    name: str
+    scope: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+    secret: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TokenInfo:
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            scope=data["scope"],
+            created_at=_required_time(data["created_at"]),
+            expires_at=_time(data.get("expires_at")),
+            revoked_at=_time(data.get("revoked_at")),
+            last_used_at=_time(data.get("last_used_at")),
+            secret=data.get("token"),
+        )
+
+
+@dataclass(frozen=True)
+class RepoInfo:
+    """``id`` is ``namespace/name``."""
+
+    id: str
+    type: RepoType
+    namespace: str
+    name: str
+    private: bool
+    description: str
+    created_at: datetime
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RepoInfo:
+        return cls(
+            id=data["id"],
+            type=RepoType(data["type"]),
+            namespace=data["namespace"],
+            name=data["name"],
+            private=bool(data["private"]),
+            description=data.get("description") or "",
+            created_at=_required_time(data["created_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class RefInfo:
+    kind: str
+    name: str
+    commit: str
+    created_at: datetime
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RefInfo:
+        return cls(
+            kind=data["kind"],
+            name=data["name"],
+            commit=data["commit"],
+            created_at=_required_time(data["created_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class Refs:
+    """Branches, tags, and the commit that the revision ``latest`` names (``None`` if empty)."""
+
+    branches: tuple[RefInfo, ...]
+    tags: tuple[RefInfo, ...]
+    latest: str | None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Refs:
+        return cls(
+            branches=tuple(RefInfo.from_json(r) for r in data.get("branches", ())),
+            tags=tuple(RefInfo.from_json(r) for r in data.get("tags", ())),
+            latest=data.get("latest"),
+        )
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    id: str
+    parent: str | None
+    tree: str
+    author: str
+    message: str
+    created_at: datetime
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CommitInfo:
+        return cls(
+            id=data["id"],
+            parent=data.get("parent"),
+            tree=data["tree"],
+            author=data["author"],
+            message=data["message"],
+            created_at=_required_time(data["created_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class EntryInfo:
+    """A file or directory of a tree. Directories carry no size or digests."""
+
+    path: str
+    type: str
+    size: int | None = None
+    sha256: str | None = None
+    git_sha1: str | None = None
+
+    @property
+    def is_file(self) -> bool:
+        return self.type == "file"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EntryInfo:
+        return cls(
+            path=data["path"],
+            type=data["type"],
+            size=data.get("size"),
+            sha256=data.get("sha256"),
+            git_sha1=data.get("git_sha1"),
+        )
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    """A blob the server stored for a later commit."""
+
+    sha256: str
+    size: int
+    git_sha1: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BlobInfo:
+        return cls(sha256=data["sha256"], size=data["size"], git_sha1=data.get("git_sha1"))
+
+
+@dataclass(frozen=True)
+class UploadInfo:
+    """The answer to a one-file upload: the commit it made and the file's digest."""
+
+    commit: CommitInfo
+    path: str
+    sha256: str
+    size: int
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> UploadInfo:
+        return cls(
+            commit=CommitInfo.from_json(data["commit"]),
+            path=data["path"],
+            sha256=data["sha256"],
+            size=data["size"],
+        )
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """A bucket object. ``etag`` is the hex MD5 of its bytes (what S3 clients compare)."""
+
+    key: str
+    size: int
+    sha256: str
+    etag: str
+    content_type: str
+    modified_at: datetime | None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ObjectInfo:
+        return cls(
+            key=data["key"],
+            size=data["size"],
+            sha256=data["sha256"],
+            etag=data["etag"],
+            content_type=data["content_type"],
+            modified_at=_time(data.get("modified_at")),
+            metadata=dict(data.get("metadata") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class ObjectListing:
+    """A whole bucket listing: objects, and the common prefixes a delimiter rolled up."""
+
+    objects: tuple[ObjectInfo, ...]
+    common_prefixes: tuple[str, ...]

@@ -1,0 +1,105 @@
+"""Pulling a whole revision of a repo into a folder, checked file by file and resumable.
+
+Files are written to ``<dest>/.weighthouse-partial/<path>.part`` and renamed into place only
+once their SHA-256 matches the tree's, so an interrupted pull never leaves a truncated file
+under its real name, and the next pull continues each partial file with a range request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from weighthouse.client.hashing import sha256_file
+from weighthouse.client.local_files import local_target
+from weighthouse.client.models import EntryInfo
+from weighthouse.client.progress import ProgressFactory, no_progress
+from weighthouse.domain.model import RepoType
+
+if TYPE_CHECKING:
+    from weighthouse.client.client import WeighthouseClient
+
+PARTIAL_DIR = ".weighthouse-partial"
+
+
+@dataclass(frozen=True)
+class PullResult:
+    """``commit``: the commit pulled. ``resumed``: path -> bytes kept from an earlier run."""
+
+    commit: str
+    downloaded: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    resumed: dict[str, int]
+
+
+def is_current(target: Path, entry: EntryInfo) -> bool:
+    """``target`` already holds exactly the bytes of ``entry`` (size first: it is free)."""
+    if not target.is_file() or target.stat().st_size != entry.size:
+        return False
+    return sha256_file(target)[0] == entry.sha256
+
+
+def pull_snapshot(
+    client: WeighthouseClient,
+    repo: str,
+    dest: Path,
+    *,
+    revision: str = "latest",
+    repo_type: RepoType | str = RepoType.MODEL,
+    progress: ProgressFactory = no_progress,
+    on_resume: Callable[[str, int], object] | None = None,
+) -> PullResult:
+    """Download every file of ``repo`` at ``revision`` under ``dest``.
+
+    The revision is resolved once, and every file is fetched at that commit. Files already
+    present with the right SHA-256 are left alone. ``on_resume(path, offset)`` reports each
+    partial file continued from ``offset``. Raises ``DigestMismatchError`` for a file whose
+    bytes do not match the tree, ``ApiError`` and ``ServerUnreachableError``.
+    """
+    commit, entries = client.list_tree(repo, revision=revision, recursive=True, repo_type=repo_type)
+    files = [e for e in entries if e.is_file]
+    targets = {e.path: local_target(dest, e.path) for e in files}
+    partial_root = dest / PARTIAL_DIR
+    unchanged = [e.path for e in files if is_current(targets[e.path], e)]
+    wanted = [e for e in files if e.path not in set(unchanged)]
+    resumed: dict[str, int] = {}
+    bar = progress("downloading", sum(e.size or 0 for e in wanted))
+    try:
+        for entry in wanted:
+            part = local_target(partial_root, entry.path + ".part")
+
+            def note(offset: int, path: str = entry.path) -> None:
+                resumed[path] = offset
+                if on_resume is not None:
+                    on_resume(path, offset)
+
+            client.download(
+                repo,
+                entry.path,
+                targets[entry.path],
+                revision=commit,
+                repo_type=repo_type,
+                sha256=entry.sha256,
+                size=entry.size,
+                partial=part,
+                on_bytes=bar.update,
+                on_resume=note,
+            )
+    finally:
+        bar.close()
+    _remove_empty_dirs(partial_root)
+    return PullResult(commit, tuple(e.path for e in wanted), tuple(unchanged), resumed)
+
+
+def _remove_empty_dirs(root: Path) -> None:
+    """Remove ``root`` and its folders bottom-up where empty; partial files stay."""
+    if not root.is_dir():
+        return
+    for folder, _, _ in sorted(os.walk(root), key=lambda w: len(w[0]), reverse=True):
+        # A folder that is not empty still holds a partial file to resume later.
+        with contextlib.suppress(OSError):
+            Path(folder).rmdir()

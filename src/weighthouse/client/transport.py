@@ -1,0 +1,146 @@
+"""The HTTP layer every API group shares: one ``httpx.Client``, the bearer token, turning
+error responses and transport failures into the client's errors, pages, and URL quoting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from weighthouse import __version__
+from weighthouse.client.addresses import url_kind
+from weighthouse.client.errors import ApiError, ServerUnreachableError
+from weighthouse.domain.model import RepoType
+
+DEFAULT_TIMEOUT = 60.0
+
+
+def quote_path(path: str) -> str:
+    """Percent-encode a repo path or bucket key for a URL, keeping ``/`` between segments.
+
+    ``.`` and ``..`` segments are encoded too: HTTP clients remove dot segments from URLs,
+    and a bucket key such as ``../x`` must reach the server verbatim.
+    """
+    segments = []
+    for segment in path.split("/"):
+        if segment in (".", ".."):
+            segments.append(segment.replace(".", "%2E"))
+        else:
+            segments.append(quote(segment, safe=""))
+    return "/".join(segments)
+
+
+def repo_path(repo: str, repo_type: RepoType | str) -> str:
+    """``/api/<kind>/<namespace>/<name>`` for the repo ``namespace/name``."""
+    namespace, _, name = repo.partition("/")
+    if not namespace or not name or "/" in name:
+        raise ValueError(f"expected a repo as namespace/name, got {repo!r}")
+    return f"/api/{url_kind(repo_type)}/{quote(namespace, safe='')}/{quote(name, safe='')}"
+
+
+def _reason(exc: httpx.TransportError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return f"timed out ({type(exc).__name__})"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"the connection broke off ({exc})"
+    return str(exc) or type(exc).__name__
+
+
+class Transport:
+    """Owns the connection pool; close it with ``close()`` or a ``with`` block.
+
+    ``timeout`` is in seconds and applies to connecting and to each read or write, not to a
+    whole transfer, so large downloads are not cut off. ``transport`` swaps the network for
+    e.g. ``httpx.MockTransport`` in tests.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.token = token
+        headers = {"User-Agent": f"weighthouse-client/{__version__}"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(
+            base_url=self.url,
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        content: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send one request; raise ``ApiError`` for 4xx/5xx and ``ServerUnreachableError``
+        when no answer came."""
+        try:
+            response = self._http.request(
+                method,
+                path,
+                params=_without_none(params),
+                json=json,
+                content=content,
+                headers=headers,
+            )
+        except httpx.TransportError as exc:
+            raise ServerUnreachableError(self.url, _reason(exc)) from exc
+        if response.status_code >= 400:
+            raise ApiError.from_response(response)
+        return response
+
+    @contextmanager
+    def stream(
+        self, method: str, path: str, *, headers: Mapping[str, str] | None = None
+    ) -> Iterator[httpx.Response]:
+        """Like ``request`` but the body is left unread for the caller to iterate; a
+        connection that breaks off mid-body also raises ``ServerUnreachableError``."""
+        try:
+            with self._http.stream(method, path, headers=headers) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise ApiError.from_response(response)
+                yield response
+        except httpx.TransportError as exc:
+            raise ServerUnreachableError(self.url, _reason(exc)) from exc
+
+    def pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[Any]:
+        """Each page of a cursor-paginated listing, following ``next_cursor`` to the end."""
+        query = dict(params or {})
+        while True:
+            page = self.request("GET", path, params=query).json()
+            yield page
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return
+            query["cursor"] = cursor
+
+
+def _without_none(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if params is None:
+        return None
+    return {k: v for k, v in params.items() if v is not None}
