@@ -1,0 +1,91 @@
+"""Engines for the catalog's three databases, each with the options it needs.
+
+URLs may name only the database (``sqlite:///path``, ``postgresql://…``, ``mariadb://…`` or
+``mysql://…``); the driver the project ships with is filled in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+
+WRITE = "weighthouse_write"
+"""Execution option marking a connection whose transaction writes; see :func:`_begin_sqlite`."""
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+CONNECT_TIMEOUT_S = 10
+
+_DRIVERS = {
+    "sqlite": "sqlite+pysqlite",
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mysql+pymysql",
+    "mariadb+pymysql": "mysql+pymysql",
+}
+
+
+def normalise_url(url: str | URL) -> URL:
+    """The URL with the project's driver for its database; explicit drivers are kept."""
+    parsed = make_url(url)
+    parsed = parsed.set(drivername=_DRIVERS.get(parsed.drivername, parsed.drivername))
+    if parsed.get_backend_name() == "mysql" and "charset" not in parsed.query:
+        # The driver's default, utf8 (three bytes), cannot hold every character.
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    return parsed
+
+
+def create_engine_for(url: str | URL, **overrides: Any) -> Engine:
+    """An engine for ``url`` with per-database settings; ``overrides`` go to ``create_engine``.
+
+    SQLite runs in WAL mode with ``synchronous=FULL``, foreign keys on and a busy timeout, and
+    write transactions take the write lock up front. MariaDB runs at READ COMMITTED, which
+    avoids gap-lock deadlocks between concurrent inserts. Every pool pings before lending.
+    """
+    parsed = normalise_url(url)
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    backend = parsed.get_backend_name()
+    if backend == "mysql":
+        options |= {
+            "isolation_level": "READ COMMITTED",
+            "pool_recycle": 3600,  # under the server's wait_timeout, which drops idle links
+            "connect_args": {"connect_timeout": CONNECT_TIMEOUT_S},
+        }
+    elif backend == "postgresql":
+        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
+    elif backend == "sqlite" and parsed.database in (None, "", ":memory:"):
+        # One shared connection, or every checkout would see its own empty database.
+        options |= {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+    options |= overrides
+    engine = create_engine(parsed, **options)
+    if backend == "sqlite":
+        event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # The driver's own transaction handling starts transactions late and never for SELECT;
+    # _begin_sqlite issues BEGIN instead, so every transaction is a real one.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    # A deferred transaction that reads and then writes fails at once (SQLITE_BUSY, the busy
+    # timeout does not apply) when another writer committed in between; writers therefore take
+    # the lock when they begin. Readers stay deferred so they never wait for writers.
+    if connection.get_execution_options().get(WRITE):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")

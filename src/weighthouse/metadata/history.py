@@ -1,0 +1,190 @@
+"""Refs, commits and trees: the versioned half of the catalog, mixed into ``SqlCatalog``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TypeVar
+
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from weighthouse.domain.errors import CommitConflictError, RefExistsError, RevisionNotFoundError
+from weighthouse.domain.model import Commit, Ref, RefKind, Tree, TreeEntry
+from weighthouse.metadata.rows import (
+    commit_from,
+    commit_row,
+    entry_from,
+    entry_row,
+    ref_from,
+    ref_row,
+)
+from weighthouse.metadata.tables import commits, refs, tree_entries, trees
+from weighthouse.metadata.transactions import retry_transient, transaction
+from weighthouse.metadata.upserts import insert_missing
+
+T = TypeVar("T")
+
+# Bound parameters per IN list; well under SQLite's limit of 32766.
+IN_BATCH = 500
+
+
+class HistoryQueries:
+    _engine: Engine
+
+    def get_ref(self, repo_id: str, kind: RefKind, name: str) -> Ref:
+        query = select(refs).where(
+            refs.c.repo_id == repo_id, refs.c.kind == kind.value, refs.c.name == name
+        )
+        with transaction(self._engine) as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            raise RevisionNotFoundError(f"no {kind.value} {name!r}", revision=name)
+        return ref_from(row)
+
+    def list_refs(self, repo_id: str) -> list[Ref]:
+        """Branches first, then tags, each in name byte order."""
+        query = select(refs).where(refs.c.repo_id == repo_id).order_by(refs.c.kind, refs.c.name)
+        with transaction(self._engine) as connection:
+            rows = connection.execute(query).all()
+        return [ref_from(row) for row in rows]
+
+    @retry_transient
+    def create_ref(self, repo_id: str, ref: Ref) -> None:
+        try:
+            with transaction(self._engine, write=True) as connection:
+                connection.execute(insert(refs).values(ref_row(repo_id, ref)))
+        except IntegrityError as exc:
+            raise RefExistsError(f"a branch or tag {ref.name!r} exists", ref=ref.name) from exc
+
+    @retry_transient
+    def delete_ref(self, repo_id: str, kind: RefKind, name: str) -> None:
+        with transaction(self._engine, write=True) as connection:
+            deleted = connection.execute(
+                delete(refs).where(
+                    refs.c.repo_id == repo_id, refs.c.kind == kind.value, refs.c.name == name
+                )
+            ).rowcount
+        if deleted == 0:
+            raise RevisionNotFoundError(f"no {kind.value} {name!r}", revision=name)
+
+    def get_commit(self, repo_id: str, commit_id: str) -> Commit:
+        query = select(commits).where(commits.c.repo_id == repo_id, commits.c.id == commit_id)
+        with transaction(self._engine) as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            raise RevisionNotFoundError(f"no commit {commit_id!r}", revision=commit_id)
+        return commit_from(row)
+
+    @retry_transient
+    def save_commit(
+        self,
+        repo_id: str,
+        commit: Commit,
+        trees: Sequence[Tree],
+        branch: str,
+        expected_head: str | None,
+    ) -> None:
+        """Move the branch first: its row lock then queues concurrent commits to the branch,
+        and those that lose the compare-and-swap roll back before writing any tree."""
+        with transaction(self._engine, write=True) as connection:
+            _move_branch(connection, repo_id, commit, branch, expected_head)
+            _store_trees(connection, repo_id, trees)
+            insert_missing(connection, commits, [commit_row(repo_id, commit)])
+
+    def get_tree(self, repo_id: str, tree_id: str) -> Tree:
+        stored = select(trees.c.tree_id).where(
+            trees.c.repo_id == repo_id, trees.c.tree_id == tree_id
+        )
+        query = (
+            select(tree_entries)
+            .where(tree_entries.c.repo_id == repo_id, tree_entries.c.tree_id == tree_id)
+            .order_by(tree_entries.c.name)
+        )
+        with transaction(self._engine) as connection:
+            if connection.scalar(stored) is None:
+                raise RevisionNotFoundError(f"no tree {tree_id!r}", revision=tree_id)
+            rows = connection.execute(query).all()
+        return Tree(id=tree_id, entries=tuple(entry_from(row) for row in rows))
+
+    def get_entry(self, repo_id: str, tree_id: str, name: str) -> TreeEntry | None:
+        query = select(tree_entries).where(
+            tree_entries.c.repo_id == repo_id,
+            tree_entries.c.tree_id == tree_id,
+            tree_entries.c.name == name,
+        )
+        with transaction(self._engine) as connection:
+            row = connection.execute(query).first()
+        return None if row is None else entry_from(row)
+
+    def list_entries(
+        self, repo_id: str, tree_id: str, after: str | None, limit: int
+    ) -> list[TreeEntry]:
+        query = select(tree_entries).where(
+            tree_entries.c.repo_id == repo_id, tree_entries.c.tree_id == tree_id
+        )
+        if after is not None:
+            query = query.where(tree_entries.c.name > after)
+        query = query.order_by(tree_entries.c.name).limit(limit)
+        with transaction(self._engine) as connection:
+            rows = connection.execute(query).all()
+        return [entry_from(row) for row in rows]
+
+
+def _move_branch(
+    connection: Connection, repo_id: str, commit: Commit, branch: str, expected_head: str | None
+) -> None:
+    """Compare-and-swap the branch head, or create the branch when ``expected_head`` is None.
+
+    Raises ``CommitConflictError`` when another writer got there first.
+    """
+    if expected_head is None:
+        row = ref_row(repo_id, Ref(RefKind.BRANCH, branch, commit.id, commit.created_at))
+        try:
+            connection.execute(insert(refs).values(row))
+        except IntegrityError as exc:
+            raise CommitConflictError(
+                f"branch {branch!r} already exists", branch=branch, expected=None
+            ) from exc
+        return
+    moved = connection.execute(
+        update(refs)
+        .where(
+            refs.c.repo_id == repo_id,
+            refs.c.name == branch,
+            refs.c.kind == RefKind.BRANCH.value,
+            refs.c.commit_id == expected_head,
+        )
+        .values(commit_id=commit.id)
+    ).rowcount
+    # The new head always differs from the old, so matched and changed rows agree even where
+    # a driver counts changed rows.
+    if moved != 1:
+        raise CommitConflictError(
+            f"branch {branch!r} is no longer at {expected_head}",
+            branch=branch,
+            expected=expected_head,
+        )
+
+
+def _store_trees(connection: Connection, repo_id: str, new_trees: Sequence[Tree]) -> None:
+    """Insert the trees not stored yet, with their entries. Trees are content-addressed, so a
+    tree stored concurrently by another commit is identical and is skipped."""
+    wanted = {tree.id: tree for tree in new_trees}
+    stored: set[str] = set()
+    for batch in _batches(list(wanted), IN_BATCH):
+        query = select(trees.c.tree_id).where(
+            trees.c.repo_id == repo_id, trees.c.tree_id.in_(batch)
+        )
+        stored.update(connection.scalars(query))
+    missing = [tree for tree_id, tree in wanted.items() if tree_id not in stored]
+    insert_missing(connection, trees, [{"repo_id": repo_id, "tree_id": t.id} for t in missing])
+    insert_missing(
+        connection,
+        tree_entries,
+        [entry_row(repo_id, tree.id, entry) for tree in missing for entry in tree.entries],
+    )
+
+
+def _batches(items: list[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,102 @@
+"""Bucket objects, and the blob references the garbage collector asks about; mixed into
+``SqlCatalog``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import Engine, delete, exists, func, or_, select, union_all
+
+from weighthouse.domain.errors import EntryNotFoundError
+from weighthouse.domain.model import BucketObject
+from weighthouse.metadata.rows import object_from, object_row
+from weighthouse.metadata.tables import objects, tree_entries
+from weighthouse.metadata.transactions import retry_transient, transaction
+from weighthouse.metadata.upserts import upsert
+
+# Rows fetched per round trip while streaming referenced blobs.
+STREAM_BATCH = 1000
+
+
+class ObjectQueries:
+    _engine: Engine
+
+    @retry_transient
+    def put_object(self, repo_id: str, obj: BucketObject) -> None:
+        """One upsert statement, so concurrent writers of a key never collide on the primary
+        key; the last to commit wins."""
+        with transaction(self._engine, write=True) as connection:
+            upsert(connection, objects, object_row(repo_id, obj))
+
+    def get_object(self, repo_id: str, key: str) -> BucketObject:
+        query = select(objects).where(objects.c.repo_id == repo_id, objects.c.key == key)
+        with transaction(self._engine) as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            raise EntryNotFoundError(f"no object {key!r}", key=key)
+        return object_from(row)
+
+    @retry_transient
+    def delete_object(self, repo_id: str, key: str) -> bool:
+        statement = delete(objects).where(objects.c.repo_id == repo_id, objects.c.key == key)
+        with transaction(self._engine, write=True) as connection:
+            return connection.execute(statement).rowcount > 0
+
+    def list_objects(
+        self, repo_id: str, prefix: str, after: bytes | None, limit: int
+    ) -> list[BucketObject]:
+        """The prefix is a byte range, ``prefix <= key < successor(prefix)``, so the primary
+        key's index serves it and no LIKE wildcard in a key can misfire."""
+        query = select(objects).where(objects.c.repo_id == repo_id)
+        if prefix:
+            start = prefix.encode("utf-8")
+            query = query.where(objects.c.key >= start)
+            end = prefix_successor(start)
+            if end is not None:
+                query = query.where(objects.c.key < end)
+        if after is not None:
+            query = query.where(objects.c.key > after)
+        query = query.order_by(objects.c.key).limit(limit)
+        with transaction(self._engine) as connection:
+            rows = connection.execute(query).all()
+        return [object_from(row) for row in rows]
+
+    # --- maintenance ----------------------------------------------------------------------
+    def referenced_blobs(self) -> Iterator[tuple[str, int]]:
+        """Streamed in batches through one read transaction, which stays open until the
+        iterator is exhausted or closed."""
+        references = union_all(
+            select(tree_entries.c.sha256, tree_entries.c.size).where(
+                tree_entries.c.sha256.is_not(None)
+            ),
+            select(objects.c.sha256, objects.c.size),
+        ).subquery()
+        query = select(references.c.sha256, func.max(references.c.size)).group_by(
+            references.c.sha256
+        )
+        with transaction(self._engine) as connection:
+            streaming = connection.execution_options(yield_per=STREAM_BATCH)
+            # Closing the result before the transaction ends frees a server-side cursor even
+            # when the caller abandons the iterator.
+            with streaming.execute(query) as result:
+                for sha256, size in result:
+                    yield sha256, int(size)
+
+    def is_referenced(self, sha256: str) -> bool:
+        query = select(
+            or_(
+                exists().where(tree_entries.c.sha256 == sha256),
+                exists().where(objects.c.sha256 == sha256),
+            )
+        )
+        with transaction(self._engine) as connection:
+            return bool(connection.scalar(query))
+
+
+def prefix_successor(prefix: bytes) -> bytes | None:
+    """The smallest byte string greater than every string starting with ``prefix``, or None
+    when there is none (an empty prefix, or one of only 0xFF bytes)."""
+    stripped = prefix.rstrip(b"\xff")
+    if not stripped:
+        return None
+    return stripped[:-1] + bytes([stripped[-1] + 1])

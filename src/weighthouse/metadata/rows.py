@@ -1,0 +1,185 @@
+"""Conversions between table rows and domain dataclasses, in both directions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row
+
+from weighthouse.domain.model import (
+    BucketObject,
+    Commit,
+    EntryKind,
+    Ref,
+    RefKind,
+    Repo,
+    RepoType,
+    Scope,
+    Token,
+    TreeEntry,
+    User,
+)
+
+
+def user_row(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "name": user.name,
+        "is_admin": user.is_admin,
+        "disabled": user.disabled,
+        "created_at": user.created_at,
+    }
+
+
+def user_from(row: Row[Any]) -> User:
+    return User(
+        id=row.id,
+        name=row.name,
+        is_admin=row.is_admin,
+        created_at=row.created_at,
+        disabled=row.disabled,
+    )
+
+
+def token_row(token: Token) -> dict[str, Any]:
+    return {
+        "id": token.id,
+        "user_id": token.user_id,
+        "name": token.name,
+        "scope": token.scope.value,
+        "secret_sha256": token.secret_sha256,
+        "created_at": token.created_at,
+        "expires_at": token.expires_at,
+        "revoked_at": token.revoked_at,
+        "last_used_at": token.last_used_at,
+    }
+
+
+def token_from(row: Row[Any]) -> Token:
+    return Token(
+        id=row.id,
+        user_id=row.user_id,
+        name=row.name,
+        scope=Scope(row.scope),
+        secret_sha256=row.secret_sha256,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        last_used_at=row.last_used_at,
+    )
+
+
+def repo_row(repo: Repo) -> dict[str, Any]:
+    return {
+        "id": repo.id,
+        "type": repo.type.value,
+        "namespace": repo.namespace,
+        "name": repo.name,
+        "full_name": repo.full_name,
+        "search_name": repo.full_name.lower(),
+        "private": repo.private,
+        "owner_id": repo.owner_id,
+        "description": repo.description,
+        "created_at": repo.created_at,
+    }
+
+
+def repo_from(row: Row[Any]) -> Repo:
+    return Repo(
+        id=row.id,
+        type=RepoType(row.type),
+        namespace=row.namespace,
+        name=row.name,
+        private=row.private,
+        created_at=row.created_at,
+        owner_id=row.owner_id,
+        description=row.description,
+    )
+
+
+def ref_row(repo_id: str, ref: Ref) -> dict[str, Any]:
+    return {
+        "repo_id": repo_id,
+        "name": ref.name,
+        "kind": ref.kind.value,
+        "commit_id": ref.commit_id,
+        "created_at": ref.created_at,
+    }
+
+
+def ref_from(row: Row[Any]) -> Ref:
+    return Ref(
+        kind=RefKind(row.kind), name=row.name, commit_id=row.commit_id, created_at=row.created_at
+    )
+
+
+def commit_row(repo_id: str, commit: Commit) -> dict[str, Any]:
+    return {
+        "repo_id": repo_id,
+        "id": commit.id,
+        "tree_id": commit.tree_id,
+        "parent_id": commit.parent_id,
+        "author": commit.author,
+        "message": commit.message,
+        "created_at": commit.created_at,
+    }
+
+
+def commit_from(row: Row[Any]) -> Commit:
+    return Commit(
+        id=row.id,
+        tree_id=row.tree_id,
+        parent_id=row.parent_id,
+        author=row.author,
+        message=row.message,
+        created_at=row.created_at,
+    )
+
+
+def entry_row(repo_id: str, tree_id: str, entry: TreeEntry) -> dict[str, Any]:
+    return {
+        "repo_id": repo_id,
+        "tree_id": tree_id,
+        "name": entry.name,
+        "kind": entry.kind.value,
+        "child_tree_id": entry.tree_id,
+        "sha256": entry.sha256,
+        "size": entry.size,
+        "git_sha1": entry.git_sha1,
+    }
+
+
+def entry_from(row: Row[Any]) -> TreeEntry:
+    return TreeEntry(
+        name=row.name,
+        kind=EntryKind(row.kind),
+        tree_id=row.child_tree_id,
+        sha256=row.sha256,
+        size=row.size,
+        git_sha1=row.git_sha1,
+    )
+
+
+def object_row(repo_id: str, obj: BucketObject) -> dict[str, Any]:
+    return {
+        "repo_id": repo_id,
+        "key": obj.key,
+        "sha256": obj.sha256,
+        "size": obj.size,
+        "md5": obj.md5,
+        "content_type": obj.content_type,
+        "metadata": dict(obj.metadata),
+        "modified_at": obj.modified_at,
+    }
+
+
+def object_from(row: Row[Any]) -> BucketObject:
+    return BucketObject(
+        key=row.key,
+        sha256=row.sha256,
+        size=row.size,
+        md5=row.md5,
+        content_type=row.content_type,
+        modified_at=row.modified_at,
+        metadata=dict(row.metadata),
+    )

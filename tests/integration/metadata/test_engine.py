@@ -1,0 +1,85 @@
+"""Engines get the driver and the per-database settings the catalog relies on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+from tests.services import mariadb_url, postgres_url
+
+from weighthouse.metadata.engine import WRITE, create_engine_for, normalise_url
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("sqlite:///catalog.sqlite", "sqlite+pysqlite:///catalog.sqlite"),
+        ("postgresql://u@db/w", "postgresql+psycopg://u@db/w"),
+        ("postgres://u@db/w", "postgresql+psycopg://u@db/w"),
+        ("mariadb://u@db/w", "mysql+pymysql://u@db/w?charset=utf8mb4"),
+        ("mysql://u@db/w", "mysql+pymysql://u@db/w?charset=utf8mb4"),
+        ("mysql+pymysql://u@db/w?charset=utf8", "mysql+pymysql://u@db/w?charset=utf8"),
+        ("postgresql+psycopg2://u@db/w", "postgresql+psycopg2://u@db/w"),
+    ],
+)
+def test_urls_get_the_project_driver(given: str, expected: str) -> None:
+    assert normalise_url(given).render_as_string() == expected
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'catalog.sqlite'}")
+    yield engine
+    engine.dispose()
+
+
+def test_sqlite_is_durable_and_enforces_foreign_keys(sqlite_engine: Engine) -> None:
+    with sqlite_engine.connect() as connection:
+        pragmas = {
+            name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+        }
+    assert pragmas == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1} | {
+        "busy_timeout": 30_000
+    }
+
+
+def test_sqlite_transactions_are_real_and_writers_lock_up_front(sqlite_engine: Engine) -> None:
+    with sqlite_engine.connect() as connection, connection.begin():
+        connection.execute(text("SELECT 1"))
+        assert connection.connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
+    writer = sqlite_engine.connect().execution_options(**{WRITE: True})
+    other = sqlite_engine.connect()
+    with writer, other, writer.begin():
+        # The writer holds the write lock from BEGIN on, so a second writer cannot begin.
+        other.exec_driver_sql("PRAGMA busy_timeout=0")
+        other.commit()
+        other.execution_options(**{WRITE: True})
+        with pytest.raises(OperationalError, match="locked"), other.begin():
+            pass
+
+
+def test_mariadb_runs_read_committed_in_utf8mb4() -> None:
+    engine = create_engine_for(mariadb_url())
+    try:
+        with engine.connect() as connection:
+            isolation = connection.exec_driver_sql("SELECT @@tx_isolation").scalar()
+            charset = connection.exec_driver_sql("SELECT @@character_set_client").scalar()
+    finally:
+        engine.dispose()
+    assert (isolation, charset) == ("READ-COMMITTED", "utf8mb4")
+
+
+def test_postgresql_uses_psycopg_3() -> None:
+    engine = create_engine_for(postgres_url().replace("+psycopg", ""))
+    try:
+        assert engine.dialect.driver == "psycopg"
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+    finally:
+        engine.dispose()

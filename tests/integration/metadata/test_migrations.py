@@ -1,0 +1,103 @@
+"""The migrations build exactly the schema ``tables.py`` declares, on every database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+from tests.services import fresh_database, mariadb_url, postgres_url
+
+from weighthouse.domain.model import User
+from weighthouse.metadata.catalog import SqlCatalog
+from weighthouse.metadata.engine import create_engine_for
+from weighthouse.metadata.migrate import alembic_config, current, upgrade
+from weighthouse.metadata.tables import Base
+
+pytestmark = pytest.mark.integration
+
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a database with no tables."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+        return
+    server = postgres_url() if request.param == "postgresql" else mariadb_url()
+    with fresh_database(server) as url:
+        yield url
+
+
+def schema_differences(url: str) -> list[Any]:
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return list(compare_metadata(context, Base.metadata))
+    finally:
+        engine.dispose()
+
+
+def test_there_is_one_head() -> None:
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    assert heads == [HEAD]
+
+
+def test_upgrading_an_empty_database_builds_the_declared_schema(empty_database: str) -> None:
+    assert current(empty_database) is None
+    upgrade(empty_database)
+    assert current(empty_database) == HEAD
+    assert schema_differences(empty_database) == []
+
+
+def test_upgrading_again_changes_nothing(empty_database: str) -> None:
+    upgrade(empty_database)
+    engine = create_engine_for(empty_database)
+    try:
+        user = User(id="0" * 32, name="alice", is_admin=True, created_at=datetime.now(UTC))
+        SqlCatalog(engine).add_user(user)
+        upgrade(empty_database)
+        assert SqlCatalog(engine).get_user("alice") == user
+    finally:
+        engine.dispose()
+    assert current(empty_database) == HEAD
+    assert schema_differences(empty_database) == []
+
+
+def test_the_comparison_notices_a_schema_that_drifted(empty_database: str) -> None:
+    upgrade(empty_database)
+    engine = create_engine_for(empty_database)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP INDEX ix_objects_sha256" + _on_table(empty_database)))
+    finally:
+        engine.dispose()
+    differences = schema_differences(empty_database)
+    assert [d[0] for d in differences] == ["add_index"]
+
+
+def test_downgrading_to_base_removes_every_table(empty_database: str) -> None:
+    upgrade(empty_database)
+    engine = create_engine_for(empty_database)
+    try:
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "base")
+        assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+    finally:
+        engine.dispose()
+    upgrade(empty_database)
+    assert schema_differences(empty_database) == []
+
+
+def _on_table(url: str) -> str:
+    # MariaDB names the table an index belongs to; the others know it from the name alone.
+    return " ON objects" if url.startswith("mysql") else ""
