@@ -9,12 +9,12 @@ from weighthouse.client.repos import ReposApi
 
 
 class WeighthouseClient(AccountsApi, ReposApi, FilesApi, BucketsApi):
-    """A client for one Weighthouse server.
+    """A client for one Weighthouse server::
 
-    >>> with WeighthouseClient("http://127.0.0.1:8000", token="wh_...") as hub:
-    ...     hub.create_repo("bert", namespace="alice")
-    ...     hub.upload_file("alice/bert", "config.json", b"{}", message="add config")
-    ...     hub.download("alice/bert", "config.json", Path("config.json"))
+        with WeighthouseClient("http://127.0.0.1:8000", token="wh_...") as hub:
+            hub.create_repo("bert", namespace="alice")
+            hub.upload_file("alice/bert", "config.json", b"{}", message="add config")
+            hub.download("alice/bert", "config.json", Path("config.json"))
 
     Repos are named ``namespace/name`` with ``repo_type`` (model by default); errors are
     ``ApiError`` (the server said no), ``ServerUnreachableError`` (it said nothing) and

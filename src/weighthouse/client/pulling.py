@@ -64,8 +64,8 @@ def pull_snapshot(
     files = [e for e in entries if e.is_file]
     targets = {e.path: local_target(dest, e.path) for e in files}
     partial_root = dest / PARTIAL_DIR
-    unchanged = [e.path for e in files if is_current(targets[e.path], e)]
-    wanted = [e for e in files if e.path not in set(unchanged)]
+    unchanged = {e.path for e in files if is_current(targets[e.path], e)}
+    wanted = [e for e in files if e.path not in unchanged]
     resumed: dict[str, int] = {}
     bar = progress("downloading", sum(e.size or 0 for e in wanted))
     try:
@@ -92,7 +92,7 @@ def pull_snapshot(
     finally:
         bar.close()
     _remove_empty_dirs(partial_root)
-    return PullResult(commit, tuple(e.path for e in wanted), tuple(unchanged), resumed)
+    return PullResult(commit, tuple(e.path for e in wanted), tuple(sorted(unchanged)), resumed)
 
 
 def _remove_empty_dirs(root: Path) -> None:

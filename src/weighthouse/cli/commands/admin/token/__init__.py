@@ -1,0 +1,1 @@
+"""Create, list and revoke API tokens."""

@@ -1,0 +1,1 @@
+"""Create and list users (site admins only)."""

@@ -1,0 +1,1 @@
+"""Create, list and delete repos (models, datasets and buckets)."""

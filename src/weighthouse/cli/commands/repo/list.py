@@ -1,0 +1,25 @@
+"""``weighthouse repo list``."""
+
+from __future__ import annotations
+
+import click
+
+from weighthouse.cli.remote import Remote, remote_command
+
+
+@click.command("list")
+@click.option(
+    "--type", "repo_type", type=click.Choice(["model", "dataset", "bucket"]), default=None
+)
+@click.option("--namespace", default=None, help="Only this user's or namespace's repos.")
+@click.option("--search", default=None, help="Only names containing this text.")
+@remote_command
+def command(
+    repo_type: str | None, namespace: str | None, search: str | None, remote: Remote
+) -> None:
+    """List the repos you can see: type, id, visibility and description."""
+    repos = remote.client.iter_repos(repo_type=repo_type, namespace=namespace, search=search)
+    for repo in repos:
+        visibility = "private" if repo.private else "public"
+        line = f"{repo.type.value}\t{repo.id}\t{visibility}"
+        click.echo(f"{line}\t{repo.description}" if repo.description else line)
