@@ -22,7 +22,7 @@ def owner(live_server: LiveServer) -> Account:
 def test_put_get_head_delete(live_server: LiveServer, owner: Account) -> None:
     with live_server.client(owner.token) as c:
         bucket = make_repo(c, owner.name, type="bucket")
-        url = f"/api/buckets/{bucket}/objects/../escape/é key?.txt".replace("?", "%3F")
+        url = f"/api/buckets/{bucket}/objects/%2E%2E/escape/é key%3F.txt"
         body = b"hello bucket"
         md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
         put = c.put(

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from weighthouse.bootstrap import bootstrap, start
 from weighthouse.cli.local import data_dir_option, local_settings
 
 
@@ -18,9 +17,11 @@ from weighthouse.cli.local import data_dir_option, local_settings
 @click.option("--log-level", default="info", show_default=True)
 def command(data_dir: Path | None, host: str | None, port: int | None, log_level: str) -> None:
     """Serve the REST API on the configured catalog and blob store."""
+    # Imported here so that every other command starts without loading the server.
     import uvicorn
 
     from weighthouse.asgi import create_app
+    from weighthouse.bootstrap import bootstrap, start
 
     settings = local_settings(data_dir)
     server = settings.server.model_copy(

@@ -23,7 +23,8 @@ def decode_bytes(cursor: str | None) -> bytes | None:
     if len(cursor) > MAX_CURSOR:
         raise InvalidInputError("the cursor is too long")
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.b64decode(padded, altchars=b"-_", validate=True)
     except (binascii.Error, ValueError):
         raise InvalidInputError("the cursor is not one this server made") from None
 
