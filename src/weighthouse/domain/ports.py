@@ -110,9 +110,9 @@ class BlobStore(Protocol):
 
 @dataclass(frozen=True)
 class RepoQuery:
-    """A page of repos, ordered by the UTF-8 bytes of ``namespace/name``.
+    """A page of repos, ordered by the UTF-8 bytes of ``namespace/name``, then by type.
 
-    ``after`` is the ``namespace/name`` of the last repo of the previous page. Private repos are
+    ``after`` is ``(namespace/name, type)`` of the last repo of the previous page. Private repos are
     included only when owned by ``viewer_id``, or when ``see_all`` is set. ``search`` matches a
     case-insensitive substring of ``namespace/name``.
     """
@@ -120,7 +120,7 @@ class RepoQuery:
     type: RepoType | None = None
     namespace: str | None = None
     search: str | None = None
-    after: str | None = None
+    after: tuple[str, RepoType] | None = None
     limit: int = 50
     viewer_id: str | None = None
     see_all: bool = False
@@ -152,7 +152,9 @@ class Catalog(Protocol):
 
     def count_users(self) -> int: ...
 
-    def add_token(self, token: Token) -> None: ...
+    def add_token(self, token: Token) -> None:
+        """Raises ``UserNotFoundError`` when the token's user does not exist."""
+        ...
 
     def get_token(self, token_id: str) -> Token:
         """Raises ``TokenNotFoundError``."""
@@ -161,7 +163,8 @@ class Catalog(Protocol):
     def list_tokens(self, user_id: str) -> list[Token]: ...
 
     def revoke_token(self, token_id: str, at: datetime) -> None:
-        """Idempotent; raises ``TokenNotFoundError``."""
+        """Idempotent: a second call keeps the first revocation time. Raises
+        ``TokenNotFoundError``."""
         ...
 
     def touch_token(self, token_id: str, at: datetime) -> None:
@@ -170,7 +173,8 @@ class Catalog(Protocol):
 
     # --- repos ----------------------------------------------------------------------------
     def add_repo(self, repo: Repo) -> None:
-        """Raises ``RepoExistsError`` when ``(type, namespace, name)`` is taken (case-sensitive)."""
+        """Raises ``RepoExistsError`` when ``(type, namespace, name)`` is taken (case-sensitive),
+        ``UserNotFoundError`` when the owner does not exist."""
         ...
 
     def get_repo(self, type: RepoType, namespace: str, name: str) -> Repo:
@@ -259,7 +263,8 @@ class Catalog(Protocol):
 
     # --- maintenance ----------------------------------------------------------------------
     def referenced_blobs(self) -> Iterator[tuple[str, int]]:
-        """``(sha256, size)`` of every blob a tree entry or object refers to, each once."""
+        """``(sha256, size)`` of every blob a tree entry or object refers to, each sha256 once
+        (with the largest size recorded for it, so a disagreement shows up in fsck)."""
         ...
 
     def is_referenced(self, sha256: str) -> bool: ...

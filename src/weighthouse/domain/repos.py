@@ -107,7 +107,8 @@ class Repos:
         after: str | None = None,
         limit: int = 50,
     ) -> Page[Repo]:
-        """Repos the caller may see, ordered by ``namespace/name``."""
+        """Repos the caller may see, ordered by ``namespace/name`` then type. ``after`` is the
+        ``next_after`` of the previous page (``<type>:<namespace>/<name>``)."""
         check_limit(limit)
         if search is not None and len(search) > 200:
             raise InvalidInputError("search must be at most 200 characters")
@@ -117,7 +118,7 @@ class Repos:
             type=type,
             namespace=namespace,
             search=search or None,
-            after=after,
+            after=_parse_position(after),
             limit=limit + 1,
             viewer_id=principal.viewer_id,
             see_all=principal.user is not None and principal.user.is_admin,
@@ -125,7 +126,11 @@ class Repos:
         repos = self._catalog.list_repos(query)
         more = len(repos) > limit
         repos = repos[:limit]
-        return Page(items=tuple(repos), next_after=repos[-1].full_name if more else None)
+        last = repos[-1] if more else None
+        return Page(
+            items=tuple(repos),
+            next_after=f"{last.type.value}:{last.full_name}" if last else None,
+        )
 
     def update(
         self,
@@ -150,6 +155,16 @@ class Repos:
         """Delete a repo and everything in it. Its blobs go at the next garbage collection."""
         repo = find_repo(self._catalog, principal, repo_id, write=True)
         self._catalog.delete_repo(repo.id)
+
+
+def _parse_position(after: str | None) -> tuple[str, RepoType] | None:
+    if after is None:
+        return None
+    kind, _, full_name = after.partition(":")
+    try:
+        return full_name, RepoType(kind)
+    except ValueError:
+        raise InvalidInputError("the cursor is not one this server made") from None
 
 
 def _check_description(description: str) -> None:

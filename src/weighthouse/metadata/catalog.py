@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Engine, delete, func, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, Engine, and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from weighthouse.domain.errors import (
@@ -170,7 +170,13 @@ class SqlCatalog(HistoryQueries, ObjectQueries):
             found = repos.c.search_name.contains(query.search.lower(), autoescape=True)
             statement = statement.where(found)
         if query.after is not None:
-            statement = statement.where(repos.c.full_name > query.after)
+            after_name, after_type = query.after
+            statement = statement.where(
+                or_(
+                    repos.c.full_name > after_name,
+                    and_(repos.c.full_name == after_name, repos.c.type > after_type.value),
+                )
+            )
         if not query.see_all:
             visible: ColumnElement[bool] = repos.c.private.is_(False)
             if query.viewer_id is not None:

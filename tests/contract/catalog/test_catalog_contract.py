@@ -299,8 +299,21 @@ def test_repos_are_paged_after_a_full_name(catalog: SqlCatalog, user: User) -> N
     while page := listed(catalog, after=after, limit=3):
         assert len(page) <= 3
         pages += page
-        after = page[-1]
+        after = (page[-1], RepoType.MODEL)
     assert pages == full_names
+
+
+def test_same_names_of_other_types_are_not_skipped_between_pages(
+    catalog: SqlCatalog, user: User
+) -> None:
+    for type in (RepoType.MODEL, RepoType.DATASET, RepoType.BUCKET):
+        add_repos(catalog, user, ["ns/same", "ns/zz"], type=type)
+    seen: list[tuple[str, RepoType]] = []
+    after = None
+    while page := catalog.list_repos(RepoQuery(after=after, limit=1)):
+        seen += [(r.full_name, r.type) for r in page]
+        after = seen[-1]
+    assert len(seen) == len(set(seen)) == 6
 
 
 def test_repos_are_filtered_by_type_and_namespace(catalog: SqlCatalog, user: User) -> None:
