@@ -1,0 +1,129 @@
+"""Behaviour every driver shares, written once (distribution's ``driver/base`` wrapper)."""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime
+from typing import BinaryIO
+
+from weighthouse.blobs.driver import BlobDriver, BlobInfo, BlobWriter
+from weighthouse.blobs.errors import BlobDriverError, BlobNotFoundError, BlobStorageFullError
+from weighthouse.blobs.keys import check_key, check_offset, check_prefix, commit_key
+
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+@contextmanager
+def normalised_errors(driver: str, missing_key: str | None = None) -> Iterator[None]:
+    """Turn whatever a driver raises into a ``BlobDriverError`` carrying the driver's name.
+
+    ``missing_key`` names the key a ``FileNotFoundError`` means is absent (reads only: during a
+    commit, a missing file means a swept temporary, not a missing blob).
+    """
+    try:
+        yield
+    except BlobDriverError:
+        raise
+    except FileNotFoundError as exc:
+        if missing_key is None:
+            raise BlobDriverError(driver, str(exc)) from exc
+        raise BlobNotFoundError(missing_key, driver) from exc
+    except OSError as exc:
+        if exc.errno in _FULL_ERRNOS:
+            raise BlobStorageFullError(driver, str(exc)) from exc
+        raise BlobDriverError(driver, str(exc)) from exc
+    except Exception as exc:
+        raise BlobDriverError(driver, f"{type(exc).__name__}: {exc}") from exc
+
+
+class CheckedDriver:
+    """Wraps any driver: checks every key against the one key rule before the driver sees it,
+    and normalises unknown exceptions into ``BlobDriverError(driver=...)``.
+
+    Reads from the file returned by :meth:`open` are not wrapped; they raise ``OSError``.
+    """
+
+    def __init__(self, inner: BlobDriver) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    @classmethod
+    def wrap(cls, driver: BlobDriver) -> CheckedDriver:
+        """Wrap ``driver`` unless it is wrapped already, so checks run once."""
+        return driver if isinstance(driver, CheckedDriver) else cls(driver)
+
+    def open(self, key: str, offset: int = 0) -> BinaryIO:
+        check_key(key, self.name)
+        check_offset(offset)
+        with normalised_errors(self.name, key):
+            return self.inner.open(key, offset)
+
+    def writer(self, key: str | None = None) -> BlobWriter:
+        if key is not None:
+            check_key(key, self.name)
+        with normalised_errors(self.name):
+            return _CheckedWriter(self.inner.writer(key), key, self.name)
+
+    def stat(self, key: str) -> BlobInfo:
+        check_key(key, self.name)
+        with normalised_errors(self.name, key):
+            return self.inner.stat(key)
+
+    def delete(self, key: str) -> None:
+        check_key(key, self.name)
+        with normalised_errors(self.name):
+            self.inner.delete(key)
+
+    def walk(self, prefix: str = "") -> Iterator[BlobInfo]:
+        check_prefix(prefix, self.name)
+        with normalised_errors(self.name):
+            yield from self.inner.walk(prefix)
+
+    def local_path(self, key: str) -> str | None:
+        check_key(key, self.name)
+        with normalised_errors(self.name):
+            return self.inner.local_path(key)
+
+    def presigned_url(self, key: str, *, expires_in: int) -> str | None:
+        check_key(key, self.name)
+        if expires_in <= 0:
+            raise ValueError(f"expires_in must be positive seconds, not {expires_in}")
+        with normalised_errors(self.name):
+            return self.inner.presigned_url(key, expires_in=expires_in)
+
+    def sweep_temporaries(self, older_than: datetime) -> int:
+        if older_than.tzinfo is None:
+            raise ValueError("older_than must be timezone-aware")
+        with normalised_errors(self.name):
+            return self.inner.sweep_temporaries(older_than)
+
+    def check_ready(self) -> None:
+        with normalised_errors(self.name):
+            self.inner.check_ready()
+
+
+class _CheckedWriter(BlobWriter):
+    def __init__(self, inner: BlobWriter, key: str | None, driver: str) -> None:
+        self._inner = inner
+        self._key = key
+        self._driver = driver
+
+    def write(self, data: bytes) -> None:
+        with normalised_errors(self._driver):
+            self._inner.write(data)
+
+    def commit(self, key: str | None = None) -> None:
+        try:
+            target = commit_key(self._key, key, self._driver)
+        except BlobDriverError:
+            self.cancel()
+            raise
+        with normalised_errors(self._driver):
+            self._inner.commit(target)
+
+    def cancel(self) -> None:
+        # Cancel runs on error paths; a failing cancel must not hide the original error.
+        with suppress(Exception):
+            self._inner.cancel()

@@ -1,0 +1,301 @@
+"""A driver on a local file system: a key is the path ``root/<key>``.
+
+Keys obey :mod:`weighthouse.blobs.keys`, checked here again before any path is built, so no
+name ever escapes ``root``. Uploads go to ``root/tmp/<host>.<pid>.<random>`` and are renamed into
+place on commit; ``tmp`` shares the file system with the blobs, so the rename is atomic.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+from stat import S_ISREG
+from typing import BinaryIO, NoReturn
+
+from weighthouse.blobs.driver import BlobInfo, BlobWriter
+from weighthouse.blobs.errors import BlobDriverError, BlobNotFoundError, BlobStorageFullError
+from weighthouse.blobs.keys import (
+    SEGMENT_PATTERN,
+    check_key,
+    check_offset,
+    check_prefix,
+    commit_key,
+)
+
+NAME = "local"
+TMP_DIR = "tmp"
+
+# write() calls of 512 KiB or more into new files ran 4x slower on the reference VM than calls of
+# 256 KiB or less (see performance.md), so large buffers are written in pieces of this size.
+_PIECE = 256 * 1024
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def translate_os_error(exc: OSError) -> BlobDriverError:
+    """The driver error for a failed system call: out of space or quota, or anything else."""
+    if exc.errno in _FULL_ERRNOS:
+        return BlobStorageFullError(NAME, str(exc))
+    return BlobDriverError(NAME, str(exc))
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        raise translate_os_error(exc) from exc
+
+
+def fsync_directory(path: Path) -> None:
+    """Flush a directory's entries, making renames and creations inside it durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _modified_at(st: os.stat_result) -> datetime:
+    return datetime.fromtimestamp(st.st_mtime_ns / 1e9, tz=UTC)
+
+
+class LocalBlobDriver:
+    """Bytes in files under ``root``; commits are durable (fsync, rename, fsync directory)."""
+
+    name = NAME
+
+    def __init__(self, root: Path) -> None:
+        # The resolved root makes local_path() a real path, ready for sendfile.
+        self.root = Path(root).resolve()
+        self.tmp = self.root / TMP_DIR
+        self._host = _host_label()
+        # A read-only root can still serve reads; check_ready() reports why writes would fail.
+        with suppress(OSError):
+            self.tmp.mkdir(parents=True, exist_ok=True)
+
+    def path(self, key: str) -> Path:
+        """The file for ``key``; the key is checked first, so the path stays inside ``root``."""
+        return self.root / check_key(key, NAME)
+
+    def open(self, key: str, offset: int = 0) -> BinaryIO:
+        path = self.path(key)
+        check_offset(offset)
+        try:
+            file = open(path, "rb")  # noqa: SIM115 - the caller closes it
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            raise BlobNotFoundError(key, NAME) from None
+        except OSError as exc:
+            raise translate_os_error(exc) from exc
+        if offset:
+            try:
+                file.seek(offset)
+            except OSError as exc:
+                file.close()
+                raise translate_os_error(exc) from exc
+        return file
+
+    def writer(self, key: str | None = None) -> BlobWriter:
+        if key is not None:
+            check_key(key, NAME)
+        with _translated():
+            self.tmp.mkdir(parents=True, exist_ok=True)
+            temp = self.tmp / f"{self._host}.{os.getpid()}.{secrets.token_hex(8)}"
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        return _LocalWriter(self, key, temp, fd)
+
+    def stat(self, key: str) -> BlobInfo:
+        path = self.path(key)
+        try:
+            st = path.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            raise BlobNotFoundError(key, NAME) from None
+        except OSError as exc:
+            raise translate_os_error(exc) from exc
+        if not S_ISREG(st.st_mode):
+            raise BlobNotFoundError(key, NAME)
+        return BlobInfo(key, st.st_size, _modified_at(st))
+
+    def delete(self, key: str) -> None:
+        path = self.path(key)
+        with _translated():
+            try:
+                path.unlink()
+            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+                return  # nothing there, or a directory of other keys: no blob to delete
+
+    def walk(self, prefix: str = "") -> Iterator[BlobInfo]:
+        check_prefix(prefix, NAME)
+        # Descend only into the directory the prefix names, then filter by its last, partial part.
+        directory, _, start = prefix.rpartition("/")
+        base = self.root / directory if directory else self.root
+        with _translated():
+            yield from self._walk(base, f"{directory}/" if directory else "", start)
+
+    def _walk(self, directory: Path, key_prefix: str, start: str) -> Iterator[BlobInfo]:
+        try:
+            with os.scandir(directory) as scan:
+                entries = list(scan)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        for entry in entries:
+            # Foreign names (lost+found, editor leftovers) are never keys: skip them.
+            name = entry.name
+            if not name.startswith(start) or not SEGMENT_PATTERN.fullmatch(name):
+                continue
+            if not key_prefix and name == TMP_DIR:
+                continue
+            key = key_prefix + name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    yield from self._walk(Path(entry.path), f"{key}/", "")
+                elif entry.is_file(follow_symlinks=False):
+                    st = entry.stat(follow_symlinks=False)
+                    yield BlobInfo(key, st.st_size, _modified_at(st))
+            except FileNotFoundError:
+                continue  # deleted while walking
+
+    def local_path(self, key: str) -> str | None:
+        return str(self.path(key))
+
+    def presigned_url(self, key: str, *, expires_in: int) -> str | None:
+        check_key(key, NAME)
+        return None
+
+    def sweep_temporaries(self, older_than: datetime) -> int:
+        cutoff_ns = int(older_than.timestamp() * 1e9)
+        removed = 0
+        with _translated():
+            try:
+                with os.scandir(self.tmp) as scan:
+                    entries = list(scan)
+            except FileNotFoundError:
+                return 0
+            for entry in entries:
+                try:
+                    stale = entry.stat(follow_symlinks=False).st_mtime_ns < cutoff_ns
+                    if stale or self._writer_gone(entry.name):
+                        os.unlink(entry.path)  # noqa: PTH108 - DirEntry has no unlink
+                        removed += 1
+                except FileNotFoundError:
+                    continue  # committed or cancelled meanwhile
+        return removed
+
+    def _writer_gone(self, temp_name: str) -> bool:
+        """True if ``temp_name`` was written by a process of this host that no longer runs."""
+        host, _, rest = temp_name.rpartition(".")[0].rpartition(".")
+        if host != self._host or not rest.isdigit():
+            return False
+        pid = int(rest)
+        if pid == os.getpid():
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False  # alive, owned by another user
+        return False
+
+    def check_ready(self) -> None:
+        if not self.root.is_dir():
+            raise BlobDriverError(NAME, f"blob root {self.root} is not a directory")
+        with _translated():
+            self.tmp.mkdir(exist_ok=True)
+        if not os.access(self.tmp, os.W_OK | os.X_OK):
+            raise BlobDriverError(NAME, f"cannot write to {self.tmp}")
+
+    def make_parents(self, path: Path) -> None:
+        """Create the missing directories above ``path`` durably: each new directory's entry is
+        flushed in its parent, or a crash could lose a committed blob with its directory."""
+        missing: list[Path] = []
+        parent = path.parent
+        while parent != self.root and not parent.is_dir():
+            missing.append(parent)
+            parent = parent.parent
+        for directory in reversed(missing):
+            directory.mkdir(exist_ok=True)
+            fsync_directory(directory.parent)
+
+
+def _host_label() -> str:
+    """This host's name, reduced to characters safe in a file name."""
+    host = socket.gethostname() or "localhost"
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in host)
+
+
+class _LocalWriter(BlobWriter):
+    def __init__(self, driver: LocalBlobDriver, key: str | None, temp: Path, fd: int) -> None:
+        self._driver = driver
+        self._key = key
+        self._temp = temp
+        self._fd: int | None = fd
+        self._state = "open"
+
+    def write(self, data: bytes) -> None:
+        fd = self._require_open()
+        try:
+            with memoryview(data) as view:
+                for start in range(0, len(view), _PIECE):
+                    piece = view[start : start + _PIECE]
+                    while piece:
+                        piece = piece[os.write(fd, piece) :]
+        except OSError as exc:
+            self._fail(exc)
+
+    def commit(self, key: str | None = None) -> None:
+        fd = self._require_open()
+        try:
+            final = self._driver.path(commit_key(self._key, key, NAME))
+        except BlobDriverError:
+            self.cancel()
+            raise
+        try:
+            # One fsync, never retried: after a failed fsync the kernel may have dropped the
+            # dirty pages and a second fsync would report success for lost data (fsyncgate).
+            os.fsync(fd)
+            self._close()
+            self._driver.make_parents(final)
+            self._temp.replace(final)
+        except OSError as exc:
+            self._fail(exc)
+        self._state = "committed"
+        with _translated():
+            # The rename is in place but not yet durable; a failure here fails the commit too.
+            fsync_directory(final.parent)
+
+    def cancel(self) -> None:
+        if self._state != "open":
+            return
+        self._state = "cancelled"
+        with suppress(OSError):
+            self._close()
+        with suppress(OSError):
+            self._temp.unlink()
+
+    def __del__(self) -> None:
+        # A writer dropped without commit or cancel must not leak its descriptor and temporary.
+        with suppress(Exception):
+            self.cancel()
+
+    def _require_open(self) -> int:
+        if self._state != "open" or self._fd is None:
+            raise BlobDriverError(NAME, f"writer is {self._state}")
+        return self._fd
+
+    def _close(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def _fail(self, exc: OSError) -> NoReturn:
+        swept = isinstance(exc, FileNotFoundError) and not self._temp.exists()
+        self.cancel()
+        if swept:
+            raise BlobDriverError(NAME, "temporary was swept before commit") from exc
+        raise translate_os_error(exc) from exc

@@ -1,0 +1,25 @@
+"""Every driver the contract suites run against: each built-in one, bare and wrapped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from weighthouse.blobs.checked import CheckedDriver
+from weighthouse.blobs.driver import BlobDriver
+from weighthouse.blobs.local import LocalBlobDriver
+from weighthouse.blobs.memory import MemoryBlobDriver
+
+DRIVERS: dict[str, Callable[[Path], BlobDriver]] = {
+    "memory": lambda _: MemoryBlobDriver(),
+    "local": lambda root: LocalBlobDriver(root),
+    "checked-memory": lambda _: CheckedDriver(MemoryBlobDriver()),
+    "checked-local": lambda root: CheckedDriver(LocalBlobDriver(root)),
+}
+
+
+@pytest.fixture(params=sorted(DRIVERS))
+def driver(request: pytest.FixtureRequest, tmp_path: Path) -> BlobDriver:
+    return DRIVERS[request.param](tmp_path / "blobs")
