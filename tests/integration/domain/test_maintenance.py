@@ -1,0 +1,140 @@
+"""gc and fsck on the real embedded stack: SQLite catalog and local blob store."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from weighthouse.bootstrap import Container, bootstrap, start
+from weighthouse.config import Settings
+from weighthouse.domain.access import Principal
+from weighthouse.domain.model import RepoId, RepoType, Scope
+
+pytestmark = pytest.mark.integration
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def hub(tmp_path: Path, clock: Clock) -> Iterator[Container]:
+    container = bootstrap(Settings(data_dir=tmp_path / "data"), clock=clock)
+    start(container)
+    yield container
+    container.close()
+
+
+@pytest.fixture
+def admin(hub: Container) -> Principal:
+    user = hub.catalog.get_user("admin")
+    return Principal(user=user, scope=Scope.ADMIN)
+
+
+def blob_file(hub: Container, sha256: str) -> Path:
+    path = hub.blobs.local_path(sha256)
+    assert path is not None
+    return Path(path)
+
+
+def test_gc_removes_only_unreferenced_blobs_past_the_grace_period(
+    hub: Container, admin: Principal, clock: Clock
+) -> None:
+    model = RepoId(RepoType.MODEL, "admin", "m")
+    bucket = RepoId(RepoType.BUCKET, "admin", "b")
+    hub.repos.create(admin, model)
+    hub.repos.create(admin, bucket)
+    _, kept = hub.commits.upload_file(admin, model, "main", "w.bin", [b"kept"])
+    _, replaced = hub.commits.upload_file(admin, model, "main", "old.bin", [b"old"])
+    hub.commits.upload_file(admin, model, "main", "old.bin", [b"new"])  # old stays in history
+    first = hub.buckets.put(admin, bucket, "k", [b"first"])
+    hub.buckets.put(admin, bucket, "k", [b"second"])  # "first" is now unreferenced
+    orphan = hub.blobs.put([b"uploaded but never committed"])
+
+    young = hub.maintenance.gc(timedelta(hours=1))
+    assert young.blobs_removed == 0 and young.blobs_kept_in_grace == 2
+
+    clock.now += timedelta(hours=2)
+    dry = hub.maintenance.gc(timedelta(hours=1), dry_run=True)
+    assert dry.blobs_removed == 2 and hub.blobs.exists(first.sha256)
+    report = hub.maintenance.gc(timedelta(hours=1))
+    assert report.blobs_removed == 2
+    assert not hub.blobs.exists(first.sha256) and not hub.blobs.exists(orphan.sha256)
+    for sha in (kept.sha256, replaced.sha256):
+        assert hub.blobs.exists(sha)
+    assert hub.maintenance.fsck().clean
+
+    hub.repos.delete(admin, model)
+    hub.maintenance.gc(timedelta(hours=1))
+    assert not hub.blobs.exists(kept.sha256)
+    _, download = hub.buckets.download(admin, bucket, "k")
+    with hub.files.open(download.sha256) as handle:
+        assert handle.read() == b"second"
+
+
+def test_reuploading_content_protects_it_from_a_running_gc(hub: Container) -> None:
+    digest = hub.blobs.put([b"same bytes"])
+    other = hub.blobs.put([b"other bytes"])
+    three_hours_ago = (datetime.now(UTC) - timedelta(hours=3)).timestamp()
+    for sha in (digest.sha256, other.sha256):
+        os.utime(blob_file(hub, sha), (three_hours_ago, three_hours_ago))
+    # The same content arrives again (a commit about to refer to it) before the sweep.
+    hub.blobs.put([b"same bytes"])
+    report = hub.maintenance.gc(timedelta(hours=1))
+    assert report.blobs_removed == 1
+    assert hub.blobs.exists(digest.sha256) and not hub.blobs.exists(other.sha256)
+
+
+def test_fsck_finds_rot_missing_blobs_and_size_mismatches(hub: Container, admin: Principal) -> None:
+    model = RepoId(RepoType.MODEL, "admin", "m")
+    hub.repos.create(admin, model)
+    _, rotten = hub.commits.upload_file(admin, model, "main", "a", [b"a" * 1000])
+    _, gone = hub.commits.upload_file(admin, model, "main", "b", [b"b" * 1000])
+    assert hub.maintenance.fsck().clean
+
+    path = blob_file(hub, rotten.sha256)
+    data = bytearray(path.read_bytes())
+    data[500] ^= 0xFF
+    path.chmod(0o644)
+    path.write_bytes(bytes(data))
+    blob_file(hub, gone.sha256).unlink()
+
+    report = hub.maintenance.fsck()
+    assert not report.clean
+    assert report.corrupt == [rotten.sha256]
+    assert report.missing == [gone.sha256]
+
+
+def test_cli_gc_and_fsck(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    container = bootstrap(Settings(data_dir=data_dir))
+    start(container)
+    container.blobs.put([b"orphan"])
+    container.close()
+    run = [sys.executable, "-m", "weighthouse"]
+    fsck = subprocess.run(
+        [*run, "fsck", "--data-dir", str(data_dir)], capture_output=True, text=True, timeout=120
+    )
+    assert fsck.returncode == 0 and "clean" in fsck.stdout and "1 unreferenced" in fsck.stdout
+    gc = subprocess.run(
+        [*run, "gc", "--grace", "0", "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert gc.returncode == 0 and "removed 1 blobs" in gc.stdout, gc.stdout + gc.stderr
