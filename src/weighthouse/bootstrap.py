@@ -11,12 +11,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from weighthouse.config import Settings
-from weighthouse.domain.accounts import Accounts, IssuedToken
+from weighthouse.domain.accounts import Accounts, AuthPolicy, IssuedToken
+from weighthouse.domain.audit import Audit
 from weighthouse.domain.buckets import Buckets
 from weighthouse.domain.commits import Commits
 from weighthouse.domain.files import Files
 from weighthouse.domain.maintenance import Maintenance
-from weighthouse.domain.ports import BlobStore, Catalog, Clock
+from weighthouse.domain.orgs import Organizations
+from weighthouse.domain.ports import (
+    BlobStore,
+    Catalog,
+    Clock,
+    PasswordHasher,
+    RateLimiter,
+    SessionSigner,
+)
 from weighthouse.domain.repos import Repos
 from weighthouse.domain.revisions import Revisions
 
@@ -33,7 +42,9 @@ class Container:
     catalog: Catalog
     blobs: BlobStore
     clock: Clock
+    audit: Audit
     accounts: Accounts
+    orgs: Organizations
     repos: Repos
     revisions: Revisions
     commits: Commits
@@ -55,6 +66,9 @@ def bootstrap(
     blobs: BlobStore | None = None,
     clock: Clock = utc_now,
     migrate: bool = True,
+    hasher: PasswordHasher | None = None,
+    limiter: RateLimiter | None = None,
+    signer: SessionSigner | None = None,
 ) -> Container:
     """Wire the ports named by ``settings`` (or the ones given) into use cases.
 
@@ -73,13 +87,25 @@ def bootstrap(
         catalog = SqlCatalog(engine)
     if blobs is None:
         blobs = create_blob_store(settings)
+    audit = Audit(catalog, clock)
+    accounts = Accounts(
+        catalog,
+        clock,
+        hasher=hasher or create_password_hasher(settings),
+        limiter=limiter or create_rate_limiter(settings),
+        signer=signer or create_session_signer(settings),
+        audit=audit,
+        policy=auth_policy(settings),
+    )
     return Container(
         settings=settings,
         catalog=catalog,
         blobs=blobs,
         clock=clock,
-        accounts=Accounts(catalog, clock),
-        repos=Repos(catalog, clock),
+        audit=audit,
+        accounts=accounts,
+        orgs=Organizations(catalog, clock, audit),
+        repos=Repos(catalog, clock, audit),
         revisions=Revisions(catalog, clock),
         commits=Commits(catalog, blobs, clock),
         files=Files(catalog, blobs),
@@ -107,6 +133,45 @@ def create_blob_store(settings: Settings) -> BlobStore:
     if settings.blobs.driver == "local":
         options["root"] = settings.blob_root
     return ContentBlobStore(CheckedDriver(create_driver(settings.blobs.driver, **options)))
+
+
+def auth_policy(settings: Settings) -> AuthPolicy:
+    auth = settings.auth
+    return AuthPolicy(
+        signup_enabled=auth.signup,
+        session_ttl=timedelta(seconds=auth.session_ttl_seconds),
+        signin_per_account=auth.signin_per_account,
+        signin_per_client=auth.signin_per_client,
+        signin_window=timedelta(seconds=auth.signin_window_seconds),
+        signup_per_client=auth.signup_per_client,
+    )
+
+
+def create_password_hasher(settings: Settings) -> PasswordHasher:
+    from weighthouse.security.passwords import Argon2PasswordHasher
+
+    auth = settings.auth
+    return Argon2PasswordHasher(
+        memory_kib=auth.argon2_memory_kib,
+        time_cost=auth.argon2_time_cost,
+        parallelism=auth.argon2_parallelism,
+        max_concurrent=auth.max_concurrent_hashes,
+    )
+
+
+def create_rate_limiter(settings: Settings) -> RateLimiter:
+    from weighthouse.security.ratelimit import MemoryRateLimiter, RedisRateLimiter
+
+    # Per process: with N server processes the effective limit is N times the setting.
+    if settings.auth.rate_limit_redis_url:
+        return RedisRateLimiter(settings.auth.rate_limit_redis_url)
+    return MemoryRateLimiter()
+
+
+def create_session_signer(settings: Settings) -> SessionSigner:
+    from weighthouse.security.sessions import HmacSessionSigner
+
+    return HmacSessionSigner(settings.session_key_file)
 
 
 def start(container: Container) -> IssuedToken | None:

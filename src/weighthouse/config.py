@@ -41,6 +41,29 @@ class AdminSettings(BaseModel):
     )
 
 
+class AuthSettings(BaseModel):
+    signup: bool = Field(default=True, description="anyone may create an account")
+    session_ttl_seconds: int = Field(default=12 * 3600, gt=0)
+    session_key_file: Path | None = Field(
+        default=None, description="the session signing key ring; default <data_dir>/secrets/"
+    )
+    signin_per_account: int = Field(default=10, gt=0, description="attempts per window")
+    signin_per_client: int = Field(default=10, gt=0, description="attempts per window")
+    signup_per_client: int = Field(default=10, gt=0, description="sign-ups per window")
+    signin_window_seconds: int = Field(default=300, gt=0)
+    rate_limit_redis_url: str | None = Field(
+        default=None,
+        description="share sign-in limits between processes through Redis (weighthouse[redis])",
+    )
+    trust_forwarded_for: bool = Field(
+        default=False, description="take the client address from X-Forwarded-For (behind a proxy)"
+    )
+    argon2_memory_kib: int = Field(default=19456, ge=8192)
+    argon2_time_cost: int = Field(default=2, ge=1)
+    argon2_parallelism: int = Field(default=1, ge=1)
+    max_concurrent_hashes: int = Field(default=2, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="WEIGHTHOUSE_", env_nested_delimiter="__", extra="ignore"
@@ -51,6 +74,7 @@ class Settings(BaseSettings):
     blobs: BlobSettings = BlobSettings()
     server: ServerSettings = ServerSettings()
     admin: AdminSettings = AdminSettings()
+    auth: AuthSettings = AuthSettings()
     gc_grace_seconds: int = Field(default=6 * 3600, ge=0)
     max_upload_bytes: int = Field(default=64 * 2**30, gt=0)
     max_json_bytes: int = Field(default=16 * 2**20, gt=0)
@@ -60,6 +84,12 @@ class Settings(BaseSettings):
         if self.database.url:
             return self.database.url
         return f"sqlite:///{(self.data_dir / 'weighthouse.db').resolve()}"
+
+    @property
+    def session_key_file(self) -> Path:
+        return (
+            self.auth.session_key_file or self.data_dir / "secrets" / "session-keys.json"
+        ).resolve()
 
     @property
     def blob_root(self) -> Path:

@@ -1,13 +1,20 @@
 """The one permission service. Every front-end asks here; none decides access on its own.
 
-Rules:
+A caller's **role** on a repo is the best of:
 
-* Anyone may read a public repo. A private repo is visible only to its owner's namespace and to
-  site admins; to everyone else it does not exist (``RepoNotFoundError``, never a 403).
-* Writing needs a signed-in user whose credential has the ``write`` scope and who owns the
-  namespace (or is a site admin). Anonymous writers get ``AuthenticationError`` (401); known
-  users without the right get ``PermissionDeniedError`` (403).
-* Administration (users, tokens of others, maintenance) needs a site admin with ``admin`` scope.
+* ``admin`` on repos in the caller's own user namespace;
+* the caller's role in the organisation that owns the namespace;
+* the caller's role as a collaborator on that repo;
+* ``read`` on any public repo (for everyone, signed in or not);
+* ``admin`` everywhere for a site admin using an ``admin``-scoped credential.
+
+Then the credential narrows it: a ``read``-scoped credential only reads, and a token restricted
+to some namespaces or repos has no more than public ``read`` elsewhere.
+
+A repo on which the caller has no role does not exist for them (``RepoNotFoundError``, never a
+403), so private repos do not leak. Lacking a higher role is ``AuthenticationError`` (401) for
+anonymous callers and ``PermissionDeniedError`` (403) for everyone else. Memberships are read
+at every check, so removing a member takes effect on the next request, tokens included.
 """
 
 from __future__ import annotations
@@ -16,19 +23,23 @@ from dataclasses import dataclass
 
 from weighthouse.domain.errors import (
     AuthenticationError,
+    OrganizationNotFoundError,
     PermissionDeniedError,
     RepoNotFoundError,
 )
-from weighthouse.domain.model import Repo, Scope, User
+from weighthouse.domain.model import Repo, Role, Scope, User
+from weighthouse.domain.ports import Catalog
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling, and with what scope. ``user`` is ``None`` for anonymous callers."""
+    """Who is calling, and with what credential. ``user`` is ``None`` for anonymous callers."""
 
     user: User | None = None
     scope: Scope = Scope.READ
     token_id: str | None = None
+    session_id: str | None = None
+    restrict_to: tuple[str, ...] = ()
 
     @property
     def is_anonymous(self) -> bool:
@@ -36,67 +47,106 @@ class Principal:
 
     @property
     def is_admin(self) -> bool:
+        """A site admin using an admin-scoped credential."""
         return self.user is not None and self.user.is_admin and self.scope is Scope.ADMIN
 
     @property
     def viewer_id(self) -> str | None:
         return self.user.id if self.user else None
 
+    def reaches(self, namespace: str, name: str | None = None) -> bool:
+        """Whether a token restriction lets this credential act on the namespace or repo."""
+        if not self.restrict_to:
+            return True
+        return namespace in self.restrict_to or (
+            name is not None and f"{namespace}/{name}" in self.restrict_to
+        )
+
 
 ANONYMOUS = Principal()
 
 
-def _sees_all(principal: Principal) -> bool:
-    # Admin users see everything with any scope: reading is not escalation.
-    return principal.user is not None and principal.user.is_admin
-
-
-def _owns(principal: Principal, namespace: str) -> bool:
-    return principal.user is not None and principal.user.name == namespace
-
-
-def can_read(principal: Principal, repo: Repo) -> bool:
-    if not repo.private:
-        return True
-    return _sees_all(principal) or _owns(principal, repo.namespace)
-
-
-def require_read(principal: Principal, repo: Repo) -> None:
-    """Raise ``RepoNotFoundError`` when the caller may not see the repo."""
-    if not can_read(principal, repo):
-        raise RepoNotFoundError(f"repo {repo.full_name!r} not found", repo=repo.full_name)
-
-
-def require_write(principal: Principal, repo: Repo) -> None:
-    """Raise 404, 401 or 403 as the module docstring says."""
-    require_read(principal, repo)
-    require_namespace_write(principal, repo.namespace)
-
-
-def require_namespace_write(principal: Principal, namespace: str) -> None:
-    """The caller may create and change repos in ``namespace``."""
-    user = _require_user(principal)
-    if not principal.scope.allows(Scope.WRITE):
-        raise PermissionDeniedError("this token is read-only", scope=principal.scope.value)
-    if not (user.is_admin or user.name == namespace):
-        raise PermissionDeniedError(
-            f"{user.name!r} may not write in namespace {namespace!r}", namespace=namespace
+def repo_role(catalog: Catalog, principal: Principal, repo: Repo) -> Role | None:
+    """The caller's effective role on ``repo``; ``None`` means the repo is invisible to them."""
+    public = None if repo.private else Role.READ
+    user = principal.user
+    if user is None or not principal.reaches(repo.namespace, repo.name):
+        return public
+    if principal.is_admin or repo.namespace == user.name:
+        role: Role | None = Role.ADMIN
+    else:
+        role = _best(
+            catalog.member_role(repo.namespace, user.id),
+            catalog.collaborator_role(repo.id, user.id),
+            public,
         )
+    return role.capped(principal.scope) if role is not None else None
 
 
-def require_admin(principal: Principal) -> None:
+def _best(*roles: Role | None) -> Role | None:
+    found = [r for r in roles if r is not None]
+    if not found:
+        return None
+    return max(found, key=lambda r: (Role.READ, Role.WRITE, Role.ADMIN).index(r))
+
+
+def require_repo(catalog: Catalog, principal: Principal, repo: Repo, need: Role) -> Role:
+    """Raise 404, 401 or 403 as the module docstring says; return the caller's role."""
+    role = repo_role(catalog, principal, repo)
+    if role is None:
+        raise RepoNotFoundError(f"repo {repo.full_name!r} not found", repo=repo.full_name)
+    if not role.allows(need):
+        if principal.user is None:
+            raise AuthenticationError("this needs a token: send 'Authorization: Bearer <token>'")
+        if principal.scope is Scope.READ:
+            raise PermissionDeniedError("this credential is read-only", scope="read")
+        raise PermissionDeniedError(
+            f"this needs the {need.value} role on {repo.full_name!r}", repo=repo.full_name
+        )
+    return role
+
+
+def require_namespace_role(
+    catalog: Catalog, principal: Principal, namespace: str, need: Role = Role.WRITE
+) -> None:
+    """The caller may act on ``namespace`` with ``need`` (e.g. create repos there).
+
+    Raises ``UserNotFoundError`` when no user or organisation has that name (for site admins;
+    others get 403, so namespaces cannot be probed).
+    """
+    user = require_user(principal)
+    if principal.scope is Scope.READ:
+        raise PermissionDeniedError("this credential is read-only", scope="read")
+    if not principal.reaches(namespace):
+        raise PermissionDeniedError(f"this token is not valid for {namespace!r}")
+    if namespace == user.name:
+        return
+    role = catalog.member_role(namespace, user.id)
+    if role is not None and role.allows(need):
+        return
+    if principal.is_admin:
+        if role is not None:
+            return
+        try:
+            catalog.get_org(namespace)
+        except OrganizationNotFoundError:
+            catalog.get_user(namespace)
+        return
+    raise PermissionDeniedError(
+        f"{user.name!r} may not act in namespace {namespace!r}", namespace=namespace
+    )
+
+
+def require_admin(principal: Principal) -> User:
     """The caller is a site admin using an ``admin``-scoped credential."""
-    user = _require_user(principal)
-    if not (user.is_admin and principal.scope is Scope.ADMIN):
-        raise PermissionDeniedError("this needs a site admin with an admin-scoped token")
+    user = require_user(principal)
+    if not principal.is_admin:
+        raise PermissionDeniedError("this needs a site admin with an admin-scoped credential")
+    return user
 
 
 def require_user(principal: Principal) -> User:
     """The signed-in user; raise ``AuthenticationError`` for anonymous callers."""
-    return _require_user(principal)
-
-
-def _require_user(principal: Principal) -> User:
     if principal.user is None:
         raise AuthenticationError("this needs a token: send 'Authorization: Bearer <token>'")
     return principal.user

@@ -1,7 +1,13 @@
-"""Users and API tokens.
+"""Users, passwords, sessions and API tokens, and turning credentials into a principal.
 
-A token reads ``wh_<id>_<secret>``: the id finds the row, the 256-bit secret proves possession.
-Only SHA-256 of the secret is stored; a slow hash buys nothing for a secret of that entropy.
+* **API tokens** read ``wh_<id>_<secret>``: the id finds the row, the 256-bit secret proves
+  possession. Only SHA-256 of the secret is stored; a slow hash buys nothing for a secret of
+  that entropy.
+* **Passwords** are hashed with the :class:`PasswordHasher` port (argon2id). Sign-in attempts
+  are rate-limited per account and per client address *before* any hashing, and a failure says
+  nothing about whether the user exists: unknown users cost one dummy verification too.
+* **Session tokens** (``whs.…``) are signed by the server's key ring and name a session row,
+  so signing out, or disabling the user, ends them at once.
 """
 
 from __future__ import annotations
@@ -14,21 +20,43 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from weighthouse.domain.access import ANONYMOUS, Principal, require_admin, require_user
+from weighthouse.domain.audit import Audit
 from weighthouse.domain.errors import (
     AuthenticationError,
+    DomainError,
     InvalidInputError,
     PermissionDeniedError,
+    RateLimitedError,
+    SessionNotFoundError,
     TokenNotFoundError,
     UserNotFoundError,
 )
-from weighthouse.domain.model import Scope, Token, User
+from weighthouse.domain.model import Scope, Session, Token, User
 from weighthouse.domain.names import check_name
-from weighthouse.domain.ports import Catalog, Clock
+from weighthouse.domain.ports import Catalog, Clock, PasswordHasher, RateLimiter, SessionSigner
 
 TOKEN_PREFIX = "wh_"  # noqa: S105 - a public prefix, not a secret
+SESSION_PREFIX = "whs."
 TOKEN_MAX_LENGTH = 200
+SESSION_MAX_LENGTH = 4096
+PASSWORD_MIN = 8
+PASSWORD_MAX = 1024
+RESTRICTIONS_MAX = 100
 # Recording every use would turn each read into a write; once a minute is precise enough.
 _TOUCH_EVERY = timedelta(minutes=1)
+_SIGNIN_FAILED = "invalid user name or password"
+
+
+@dataclass(frozen=True)
+class AuthPolicy:
+    """The knobs of authentication, from the settings."""
+
+    signup_enabled: bool = True
+    session_ttl: timedelta = timedelta(hours=12)
+    signin_per_account: int = 10
+    signin_per_client: int = 10
+    signin_window: timedelta = timedelta(minutes=5)
+    signup_per_client: int = 10
 
 
 @dataclass(frozen=True)
@@ -37,6 +65,26 @@ class IssuedToken:
 
     token: Token
     secret: str
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    """A sign-in: the signed session token is returned once and never stored."""
+
+    user: User
+    session: Session
+    token: str
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a request presented: a bearer token, or HTTP Basic user name and secret (a password
+    or a token), and the client's address for rate limits and the audit log."""
+
+    bearer: str | None = None
+    basic_user: str | None = None
+    basic_secret: str | None = None
+    client: str | None = None
 
 
 def hash_secret(secret: str) -> str:
@@ -48,28 +96,91 @@ def parse_token(value: str) -> tuple[str, str]:
     if len(value) > TOKEN_MAX_LENGTH or not value.startswith(TOKEN_PREFIX):
         raise AuthenticationError("malformed token")
     token_id, sep, secret = value[len(TOKEN_PREFIX) :].partition("_")
-    if not sep or not token_id or not secret or not token_id.isalnum():
+    if not sep or not token_id or not secret or not token_id.isalnum() or not token_id.isascii():
         raise AuthenticationError("malformed token")
     return token_id, secret
 
 
-class Accounts:
-    """Create users and tokens, and turn a presented token into a :class:`Principal`."""
+def check_password(password: str) -> str:
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise InvalidInputError(f"a password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters")
+    return password
 
-    def __init__(self, catalog: Catalog, clock: Clock) -> None:
+
+def check_restrictions(entries: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Token restrictions are namespaces (``ns``) or repos (``ns/name``)."""
+    if len(entries) > RESTRICTIONS_MAX:
+        raise InvalidInputError(f"a token may name at most {RESTRICTIONS_MAX} restrictions")
+    for entry in entries:
+        parts = entry.split("/")
+        if len(parts) > 2:
+            raise InvalidInputError(f"restriction {entry[:100]!r} must be 'ns' or 'ns/name'")
+        for part in parts:
+            check_name(part)
+    return tuple(dict.fromkeys(entries))
+
+
+class Accounts:
+    def __init__(
+        self,
+        catalog: Catalog,
+        clock: Clock,
+        *,
+        hasher: PasswordHasher,
+        limiter: RateLimiter,
+        signer: SessionSigner,
+        audit: Audit,
+        policy: AuthPolicy | None = None,
+    ) -> None:
         self._catalog = catalog
         self._clock = clock
+        self._hasher = hasher
+        self._limiter = limiter
+        self._signer = signer
+        self._audit = audit
+        self.policy = policy or AuthPolicy()
 
-    def create_user(self, principal: Principal, name: str, *, is_admin: bool = False) -> User:
+    # --- users -----------------------------------------------------------------------------
+    def sign_up(self, name: str, password: str, *, client: str | None = None) -> User:
+        """Create an account, when sign-up is on. Rate-limited per client address."""
+        if not self.policy.signup_enabled:
+            raise PermissionDeniedError("sign-up is switched off on this server")
+        self._limit(f"signup:client:{client}", self.policy.signup_per_client, client)
+        check_name(name, what="user name")
+        check_password(password)
+        user = self._add_user(name, is_admin=False, password=password)
+        self._audit.record("user.signup", actor=name, target=name, client=client)
+        return user
+
+    def create_user(
+        self,
+        principal: Principal,
+        name: str,
+        *,
+        is_admin: bool = False,
+        password: str | None = None,
+    ) -> User:
+        """Admins can always create users, with or without a password."""
         require_admin(principal)
-        return self._add_user(name, is_admin=is_admin)
+        check_name(name, what="user name")
+        if password is not None:
+            check_password(password)
+        user = self._add_user(name, is_admin=is_admin, password=password)
+        self._audit.record(
+            "user.create",
+            actor=self._audit.by(principal),
+            target=name,
+            detail={"is_admin": str(is_admin).lower()},
+        )
+        return user
 
-    def _add_user(self, name: str, *, is_admin: bool) -> User:
+    def _add_user(self, name: str, *, is_admin: bool, password: str | None) -> User:
         user = User(
             id=uuid.uuid4().hex,
             name=check_name(name, what="user name"),
             is_admin=is_admin,
             created_at=self._clock(),
+            password_hash=self._hasher.hash(password) if password is not None else None,
         )
         self._catalog.add_user(user)
         return user
@@ -77,6 +188,39 @@ class Accounts:
     def list_users(self, principal: Principal) -> list[User]:
         require_admin(principal)
         return self._catalog.list_users()
+
+    def set_disabled(self, principal: Principal, name: str, disabled: bool) -> User:
+        """Disable or enable an account; a disabled user's tokens and sessions stop working."""
+        admin = require_admin(principal)
+        user = self._catalog.get_user(name)
+        if user.id == admin.id and disabled:
+            raise InvalidInputError("an admin cannot disable their own account")
+        self._catalog.set_user_disabled(user.id, disabled)
+        self._audit.record(
+            "user.disable" if disabled else "user.enable", actor=admin.name, target=name
+        )
+        return replace(user, disabled=disabled)
+
+    def change_password(
+        self, principal: Principal, current: str | None, new: str, *, client: str | None = None
+    ) -> None:
+        """Change the caller's password; the current one is needed if one is set."""
+        user = require_user(principal)
+        if principal.scope is Scope.READ:
+            raise PermissionDeniedError("this credential is read-only", scope="read")
+        check_password(new)
+        stored = self._catalog.get_user_by_id(user.id)
+        if stored.password_hash is not None:
+            self._limit(
+                f"signin:account:{user.name.lower()}", self.policy.signin_per_account, client
+            )
+            if current is None or not self._hasher.verify(stored.password_hash, current):
+                self._audit.record(
+                    "user.password", actor=user.name, target=user.name, client=client, success=False
+                )
+                raise AuthenticationError("the current password is wrong")
+        self._catalog.set_password_hash(user.id, self._hasher.hash(new))
+        self._audit.record("user.password", actor=user.name, target=user.name, client=client)
 
     def bootstrap_admin(self, name: str, preset_token: str | None) -> IssuedToken | None:
         """On a catalog with no users, create the admin and its first admin token.
@@ -86,17 +230,85 @@ class Accounts:
         """
         if self._catalog.count_users() > 0:
             return None
-        user = self._add_user(name, is_admin=True)
+        user = self._add_user(name, is_admin=True, password=None)
+        self._audit.record("user.create", actor=None, target=name, detail={"is_admin": "true"})
         if preset_token is None:
-            return self._issue(user, "bootstrap", Scope.ADMIN, None)
+            return self._issue(user, "bootstrap", Scope.ADMIN, None, ())
         try:
             token_id, secret = parse_token(preset_token)
         except AuthenticationError:
             raise InvalidInputError(
                 "the preset admin token must look like wh_<id>_<secret>"
             ) from None
-        return self._store(user, "bootstrap", Scope.ADMIN, None, token_id, preset_token, secret)
+        return self._store(user, "bootstrap", Scope.ADMIN, None, (), token_id, preset_token, secret)
 
+    # --- sessions --------------------------------------------------------------------------
+    def sign_in(self, name: str, password: str, *, client: str | None = None) -> IssuedSession:
+        """A session for the right name and password.
+
+        Raises ``RateLimitedError`` (checked before any hashing) and ``AuthenticationError``
+        with the same message whether the user is unknown, disabled or the password is wrong.
+        """
+        user = self._check_password(name, password, client)
+        now = self._clock()
+        session = Session(
+            id=uuid.uuid4().hex,
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + self.policy.session_ttl,
+        )
+        self._catalog.add_session(session)
+        token = self._signer.sign(
+            {"sid": session.id, "sub": user.id, "exp": int(session.expires_at.timestamp())}
+        )
+        return IssuedSession(user=user, session=session, token=SESSION_PREFIX + token)
+
+    def _check_password(self, name: str, password: str, client: str | None) -> User:
+        account_key = f"signin:account:{name.lower()[:200]}"
+        self._limit(f"signin:client:{client}", self.policy.signin_per_client, client, name)
+        self._limit(account_key, self.policy.signin_per_account, client, name)
+        user: User | None
+        try:
+            user = self._catalog.get_user(name) if len(password) <= PASSWORD_MAX else None
+        except (UserNotFoundError, DomainError):
+            user = None
+        ok = False
+        if user is None or user.password_hash is None:
+            self._hasher.dummy_verify(password[:PASSWORD_MAX])
+        else:
+            ok = self._hasher.verify(user.password_hash, password)
+        if not ok or user is None or user.disabled:
+            self._audit.record(
+                "user.signin", actor=None, target=name[:100], client=client, success=False
+            )
+            raise AuthenticationError(_SIGNIN_FAILED)
+        self._limiter.reset(account_key)
+        if user.password_hash is not None and self._hasher.needs_rehash(user.password_hash):
+            self._catalog.set_password_hash(user.id, self._hasher.hash(password))
+        self._audit.record("user.signin", actor=user.name, target=user.name, client=client)
+        return user
+
+    def _limit(self, key: str, limit: int, client: str | None, name: str | None = None) -> None:
+        wait = self._limiter.attempt(key, limit, self.policy.signin_window)
+        if wait is not None:
+            self._audit.record(
+                "user.signin.limited",
+                actor=None,
+                target=(name or key)[:100],
+                client=client,
+                success=False,
+            )
+            raise RateLimitedError("too many attempts; try again later", retry_after=wait)
+
+    def sign_out(self, principal: Principal) -> None:
+        """End the caller's session; API tokens are revoked, not signed out."""
+        user = require_user(principal)
+        if principal.session_id is None:
+            raise InvalidInputError("sign-out ends a session; revoke API tokens instead")
+        self._catalog.revoke_session(principal.session_id, self._clock())
+        self._audit.record("user.signout", actor=user.name, target=user.name)
+
+    # --- tokens ----------------------------------------------------------------------------
     def create_token(
         self,
         principal: Principal,
@@ -105,10 +317,12 @@ class Accounts:
         *,
         for_user: str | None = None,
         expires_at: datetime | None = None,
+        restrict_to: tuple[str, ...] | list[str] = (),
     ) -> IssuedToken:
         """A new token for the caller (or, for admins, for ``for_user``).
 
-        No credential can mint a token with a broader scope than its own.
+        No credential can mint a token broader than its own: not a wider scope, and not fewer
+        restrictions.
         """
         caller = require_user(principal)
         target = caller
@@ -117,23 +331,40 @@ class Accounts:
             target = self._catalog.get_user(for_user)
         if not principal.scope.allows(scope):
             raise PermissionDeniedError(
-                f"a {principal.scope.value} token cannot create a {scope.value} token"
+                f"a {principal.scope.value} credential cannot create a {scope.value} token"
             )
         if scope is Scope.ADMIN and not target.is_admin:
             raise PermissionDeniedError("only site admins can hold admin tokens")
-        if not name or len(name) > 100:
-            raise InvalidInputError("a token name must be 1 to 100 characters")
+        if not name or len(name) > 100 or not name.isprintable():
+            raise InvalidInputError("a token name must be 1 to 100 printable characters")
         if expires_at is not None and expires_at <= self._clock():
             raise InvalidInputError("expires_at must be in the future")
-        return self._issue(target, name, scope, expires_at)
+        restrictions = check_restrictions(restrict_to)
+        if principal.restrict_to:
+            outside = [r for r in restrictions if not principal.reaches(*_split(r))]
+            if not restrictions or outside:
+                raise PermissionDeniedError("a restricted token can only mint narrower tokens")
+        issued = self._issue(target, name, scope, expires_at, restrictions)
+        self._audit.record(
+            "token.create",
+            actor=caller.name,
+            target=target.name,
+            detail={"token": issued.token.id, "scope": scope.value},
+        )
+        return issued
 
     def _issue(
-        self, user: User, name: str, scope: Scope, expires_at: datetime | None
+        self,
+        user: User,
+        name: str,
+        scope: Scope,
+        expires_at: datetime | None,
+        restrict_to: tuple[str, ...],
     ) -> IssuedToken:
         token_id = uuid.uuid4().hex
         secret = secrets.token_urlsafe(32)
         value = f"{TOKEN_PREFIX}{token_id}_{secret}"
-        return self._store(user, name, scope, expires_at, token_id, value, secret)
+        return self._store(user, name, scope, expires_at, restrict_to, token_id, value, secret)
 
     def _store(
         self,
@@ -141,6 +372,7 @@ class Accounts:
         name: str,
         scope: Scope,
         expires_at: datetime | None,
+        restrict_to: tuple[str, ...],
         token_id: str,
         value: str,
         secret: str,
@@ -153,36 +385,92 @@ class Accounts:
             secret_sha256=hash_secret(secret),
             created_at=self._clock(),
             expires_at=expires_at,
+            restrict_to=restrict_to,
         )
         self._catalog.add_token(token)
         return IssuedToken(token=token, secret=value)
 
-    def list_tokens(self, principal: Principal) -> list[Token]:
+    def list_tokens(self, principal: Principal, *, for_user: str | None = None) -> list[Token]:
         user = require_user(principal)
+        if for_user is not None and for_user != user.name:
+            require_admin(principal)
+            user = self._catalog.get_user(for_user)
         return self._catalog.list_tokens(user.id)
 
     def revoke_token(self, principal: Principal, token_id: str) -> None:
         user = require_user(principal)
+        if len(token_id) > 64:
+            raise TokenNotFoundError("no such token", token=token_id[:64])
         try:
             token = self._catalog.get_token(token_id)
         except TokenNotFoundError:
             raise TokenNotFoundError(f"no token {token_id!r}", token=token_id) from None
-        if token.user_id != user.id:
-            try:
-                require_admin(principal)
-            except PermissionDeniedError:
-                # Someone else's token id is not confirmed to exist.
-                raise TokenNotFoundError(f"no token {token_id!r}", token=token_id) from None
+        if token.user_id != user.id and not principal.is_admin:
+            # Someone else's token id is not confirmed to exist.
+            raise TokenNotFoundError(f"no token {token_id!r}", token=token_id)
+        if principal.scope is Scope.READ:
+            raise PermissionDeniedError("this credential is read-only", scope="read")
         self._catalog.revoke_token(token_id, self._clock())
+        self._audit.record(
+            "token.revoke", actor=user.name, target=token_id, detail={"owner": token.user_id}
+        )
 
-    def authenticate(self, presented: str | None) -> Principal:
-        """The principal for a presented token; ``None`` means anonymous.
+    # --- authentication --------------------------------------------------------------------
+    def authenticate(self, credentials: Credentials | str | None) -> Principal:
+        """The principal for what a request presented; nothing means anonymous.
 
-        Raises ``AuthenticationError`` for a malformed, unknown, expired or revoked token, or
-        one whose user is disabled. The secret is compared in constant time.
+        Raises ``AuthenticationError`` for malformed, unknown, expired or revoked credentials
+        and for disabled users, and ``RateLimitedError`` for Basic passwords over the limit.
         """
-        if presented is None:
+        if credentials is None:
             return ANONYMOUS
+        if isinstance(credentials, str):
+            credentials = Credentials(bearer=credentials)
+        if credentials.basic_user is not None:
+            return self._basic(credentials)
+        if credentials.bearer is None:
+            return ANONYMOUS
+        if credentials.bearer.startswith(SESSION_PREFIX):
+            return self._session(credentials.bearer)
+        return self._token(credentials.bearer)
+
+    def _basic(self, credentials: Credentials) -> Principal:
+        name = credentials.basic_user or ""
+        secret = credentials.basic_secret or ""
+        if secret.startswith((TOKEN_PREFIX, SESSION_PREFIX)):
+            # The form git and many clients use: the user name, and a token as the password.
+            if secret.startswith(SESSION_PREFIX):
+                principal = self._session(secret)
+            else:
+                principal = self._token(secret)
+            if principal.user is None or principal.user.name != name:
+                raise AuthenticationError("the token does not belong to that user")
+            return principal
+        user = self._check_password(name, secret, credentials.client)
+        return Principal(user=user, scope=Scope.ADMIN if user.is_admin else Scope.WRITE)
+
+    def _session(self, value: str) -> Principal:
+        if len(value) > SESSION_MAX_LENGTH:
+            raise AuthenticationError("malformed session token")
+        claims = self._signer.verify(value[len(SESSION_PREFIX) :])
+        session_id, user_id, expires = claims.get("sid"), claims.get("sub"), claims.get("exp")
+        if not isinstance(session_id, str) or not isinstance(user_id, str):
+            raise AuthenticationError("malformed session token")
+        if not isinstance(expires, int) or expires <= self._clock().timestamp():
+            raise AuthenticationError("the session has expired; sign in again")
+        try:
+            session = self._catalog.get_session(session_id)
+            user = self._catalog.get_user_by_id(user_id)
+        except (SessionNotFoundError, UserNotFoundError):
+            raise AuthenticationError("invalid session") from None
+        if session.user_id != user.id or not session.is_active(self._clock()):
+            raise AuthenticationError("the session has ended; sign in again")
+        if user.disabled:
+            raise AuthenticationError("this account is disabled")
+        scope = Scope.ADMIN if user.is_admin else Scope.WRITE
+        return Principal(user=user, scope=scope, session_id=session.id)
+
+    def _token(self, presented: str) -> Principal:
         token_id, secret = parse_token(presented)
         try:
             token = self._catalog.get_token(token_id)
@@ -198,5 +486,11 @@ class Accounts:
             raise AuthenticationError("this account is disabled")
         if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
             self._catalog.touch_token(token.id, now)
-            token = replace(token, last_used_at=now)
-        return Principal(user=user, scope=token.scope, token_id=token.id)
+        return Principal(
+            user=user, scope=token.scope, token_id=token.id, restrict_to=token.restrict_to
+        )
+
+
+def _split(entry: str) -> tuple[str, str | None]:
+    namespace, _, name = entry.partition("/")
+    return namespace, name or None

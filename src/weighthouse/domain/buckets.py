@@ -18,7 +18,7 @@ from weighthouse.domain.errors import (
     PreconditionFailedError,
 )
 from weighthouse.domain.files import Download
-from weighthouse.domain.model import BucketObject, ObjectListing, RepoId, RepoType
+from weighthouse.domain.model import BucketObject, ObjectListing, RepoId, RepoType, Role
 from weighthouse.domain.names import check_key, check_prefix
 from weighthouse.domain.ports import BlobStore, Catalog, Clock
 from weighthouse.domain.repos import check_limit, find_repo, require_bucket
@@ -46,7 +46,7 @@ class Buckets:
     def _bucket(self, principal: Principal, bucket: RepoId, *, write: bool = False) -> str:
         if bucket.type is not RepoType.BUCKET:
             raise InvalidInputError("not a bucket id")
-        repo = find_repo(self._catalog, principal, bucket, write=write)
+        repo = find_repo(self._catalog, principal, bucket, Role.WRITE if write else Role.READ)
         require_bucket(repo)
         return repo.id
 

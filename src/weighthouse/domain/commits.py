@@ -18,7 +18,7 @@ from weighthouse.domain.errors import (
     DigestMismatchError,
     InvalidInputError,
 )
-from weighthouse.domain.model import BlobDigest, Commit, RefKind, Repo, RepoId
+from weighthouse.domain.model import BlobDigest, Commit, RefKind, Repo, RepoId, Role
 from weighthouse.domain.names import check_path, check_ref_name, is_commit_id
 from weighthouse.domain.ports import BlobStore, Catalog, Clock
 from weighthouse.domain.repos import find_repo, require_versioned
@@ -66,7 +66,7 @@ class Commits:
     ) -> BlobDigest:
         """Store a blob for a later commit to ``repo_id``. Access is checked before any byte is
         read, so an unauthorised caller's body is never stored."""
-        repo = find_repo(self._catalog, principal, repo_id, write=True)
+        repo = find_repo(self._catalog, principal, repo_id, Role.WRITE)
         require_versioned(repo)
         return self._blobs.put(chunks, size=size, sha256=sha256, git_sha1=True)
 
@@ -84,7 +84,7 @@ class Commits:
         parent_commit: str | None = None,
     ) -> tuple[Commit, BlobDigest]:
         """Stream one file into the store and commit it to ``branch``."""
-        repo = find_repo(self._catalog, principal, repo_id, write=True)
+        repo = find_repo(self._catalog, principal, repo_id, Role.WRITE)
         require_versioned(repo)
         check_path(path)
         check_ref_name(branch)
@@ -105,7 +105,7 @@ class Commits:
         message: str,
         parent_commit: str | None = None,
     ) -> Commit:
-        repo = find_repo(self._catalog, principal, repo_id, write=True)
+        repo = find_repo(self._catalog, principal, repo_id, Role.WRITE)
         require_versioned(repo)
         return self._commit(principal, repo, branch, operations, message, parent_commit)
 

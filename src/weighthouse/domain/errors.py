@@ -12,16 +12,19 @@ a test fails when a concrete error lacks an entry there.
     │   └── TooLargeError                 a body over the configured limit
     ├── AuthenticationError               no or bad credentials
     ├── PermissionDeniedError             authenticated, but not allowed
+    ├── RateLimitedError                  too many attempts; retry after a while
     ├── NotFoundError
     │   ├── RepoNotFoundError
     │   ├── RevisionNotFoundError
     │   ├── EntryNotFoundError            a file, folder or object key
     │   ├── UserNotFoundError
+    │   ├── OrganizationNotFoundError
+    │   ├── SessionNotFoundError
     │   └── TokenNotFoundError
     ├── ConflictError
     │   ├── RepoExistsError
     │   ├── RefExistsError
-    │   ├── UserExistsError
+    │   ├── UserExistsError               the name is taken by a user or an organisation
     │   ├── CommitConflictError           stale parent_commit, or a lost compare-and-swap
     │   └── PathConflictError             a file where a folder is needed, or the reverse
     ├── RangeNotSatisfiableError
@@ -75,6 +78,14 @@ class PermissionDeniedError(DomainError):
     """The caller is known but may not do this."""
 
 
+class RateLimitedError(DomainError):
+    """Too many attempts. ``retry_after`` (seconds) says when the next one may go through."""
+
+    def __init__(self, message: str, *, retry_after: float, **fields: object) -> None:
+        super().__init__(message, retry_after=retry_after, **fields)
+        self.retry_after = retry_after
+
+
 class NotFoundError(DomainError):
     """Something named does not exist, or the caller may not know it exists."""
 
@@ -95,6 +106,14 @@ class UserNotFoundError(NotFoundError):
     """No user of that name."""
 
 
+class OrganizationNotFoundError(NotFoundError):
+    """No organisation of that name."""
+
+
+class SessionNotFoundError(NotFoundError):
+    """No session with that id."""
+
+
 class TokenNotFoundError(NotFoundError):
     """No token with that id."""
 
@@ -112,7 +131,7 @@ class RefExistsError(ConflictError):
 
 
 class UserExistsError(ConflictError):
-    """A user of that name already exists."""
+    """A user or an organisation of that name already exists: they share one namespace."""
 
 
 class CommitConflictError(ConflictError):

@@ -23,7 +23,11 @@ class RepoType(enum.StrEnum):
 
 
 class Scope(enum.StrEnum):
-    """What a token may do. Each scope includes the ones before it."""
+    """What a credential may do. Each scope includes the ones before it.
+
+    ``read`` only reads; ``write`` uses everything its user may do; ``admin`` also carries a site
+    admin's powers (and only site admins hold it).
+    """
 
     READ = "read"
     WRITE = "write"
@@ -34,13 +38,81 @@ class Scope(enum.StrEnum):
         return order.index(self) >= order.index(needed)
 
 
+class Role(enum.StrEnum):
+    """What a member or collaborator may do. Each role includes the ones before it."""
+
+    READ = "read"
+    WRITE = "write"
+    ADMIN = "admin"
+
+    def allows(self, needed: Role) -> bool:
+        order = (Role.READ, Role.WRITE, Role.ADMIN)
+        return order.index(self) >= order.index(needed)
+
+    def capped(self, scope: Scope) -> Role:
+        """The role as far as a credential of ``scope`` may use it: a read-scoped credential
+        only reads; ``write`` and ``admin`` credentials use the whole role."""
+        return Role.READ if scope is Scope.READ else self
+
+
 @dataclass(frozen=True)
 class User:
+    """A person who signs in. ``password_hash`` is an argon2id hash, never the password."""
+
     id: str
     name: str
     is_admin: bool
     created_at: datetime
     disabled: bool = False
+    password_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class Organization:
+    """A shared namespace ("folder"). Organisation and user names share one namespace."""
+
+    id: str
+    name: str
+    created_at: datetime
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Member:
+    """A user's role in an organisation, or on one repo (a collaborator)."""
+
+    user_id: str
+    user_name: str
+    role: Role
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Session:
+    """A signed-in session; the signed session token names it by ``id``."""
+
+    id: str
+    user_id: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+    def is_active(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """A security event: who did what to what, from where, and whether it succeeded."""
+
+    id: int | None
+    at: datetime
+    action: str
+    actor: str | None
+    target: str
+    client: str | None
+    success: bool
+    detail: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -56,6 +128,9 @@ class Token:
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
     last_used_at: datetime | None = None
+    restrict_to: tuple[str, ...] = ()
+    """Empty: every repo the user may use. Otherwise only these namespaces (``ns``) and repos
+    (``ns/name``); private repos outside them are invisible and nothing outside is writable."""
 
     def is_active(self, now: datetime) -> bool:
         if self.revoked_at is not None:

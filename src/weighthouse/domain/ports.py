@@ -6,19 +6,24 @@ thread; the blob store streams from an iterator the front-end feeds.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import BinaryIO, Protocol
 
 from weighthouse.domain.model import (
+    AuditEvent,
     BlobDigest,
     BucketObject,
     Commit,
+    Member,
+    Organization,
     Ref,
     RefKind,
     Repo,
     RepoType,
+    Role,
+    Session,
     Token,
     Tree,
     TreeEntry,
@@ -112,9 +117,14 @@ class BlobStore(Protocol):
 class RepoQuery:
     """A page of repos, ordered by the UTF-8 bytes of ``namespace/name``, then by type.
 
-    ``after`` is ``(namespace/name, type)`` of the last repo of the previous page. Private repos are
-    included only when owned by ``viewer_id``, or when ``see_all`` is set. ``search`` matches a
-    case-insensitive substring of ``namespace/name``.
+    ``after`` is ``(namespace/name, type)`` of the last repo of the previous page. ``search``
+    matches a case-insensitive substring of ``namespace/name``.
+
+    Public repos are always listed. Private repos are listed when ``see_all`` is set, or when
+    the user ``viewer_id`` may read them: the namespace is the viewer's own user name, or an
+    organisation the viewer is a member of, or the viewer is a collaborator on the repo. When
+    ``restrict_to`` is not empty, private repos are further limited to those entries
+    (``namespace`` or ``namespace/name``), as a restricted token sees them.
     """
 
     type: RepoType | None = None
@@ -124,6 +134,7 @@ class RepoQuery:
     limit: int = 50
     viewer_id: str | None = None
     see_all: bool = False
+    restrict_to: tuple[str, ...] = ()
 
 
 class Catalog(Protocol):
@@ -137,7 +148,15 @@ class Catalog(Protocol):
 
     # --- accounts -------------------------------------------------------------------------
     def add_user(self, user: User) -> None:
-        """Raises ``UserExistsError`` when the name is taken."""
+        """Raises ``UserExistsError`` when a user or an organisation has the name."""
+        ...
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        """Raises ``UserNotFoundError``."""
+        ...
+
+    def set_user_disabled(self, user_id: str, disabled: bool) -> None:
+        """Raises ``UserNotFoundError``."""
         ...
 
     def get_user(self, name: str) -> User:
@@ -169,6 +188,75 @@ class Catalog(Protocol):
 
     def touch_token(self, token_id: str, at: datetime) -> None:
         """Record a use; a missing token is ignored."""
+        ...
+
+    # --- sessions -------------------------------------------------------------------------
+    def add_session(self, session: Session) -> None: ...
+
+    def get_session(self, session_id: str) -> Session:
+        """Raises ``SessionNotFoundError``."""
+        ...
+
+    def revoke_session(self, session_id: str, at: datetime) -> None:
+        """Idempotent (keeps the first time); a missing session is ignored."""
+        ...
+
+    # --- organisations, members and collaborators -------------------------------------------
+    def add_org(self, org: Organization, founder: Member) -> None:
+        """Create the organisation with ``founder`` as its first member, in one transaction.
+
+        Raises ``UserExistsError`` when a user or an organisation has the name."""
+        ...
+
+    def get_org(self, name: str) -> Organization:
+        """Raises ``OrganizationNotFoundError``."""
+        ...
+
+    def list_orgs(self, member_id: str | None = None) -> list[Organization]:
+        """All organisations by name, or those ``member_id`` belongs to."""
+        ...
+
+    def set_member(self, org_id: str, member: Member) -> None:
+        """Add the member, or change its role."""
+        ...
+
+    def remove_member(self, org_id: str, user_id: str) -> bool:
+        """``True`` if a membership was removed."""
+        ...
+
+    def list_members(self, org_id: str) -> list[Member]:
+        """Ordered by user name."""
+        ...
+
+    def member_role(self, namespace: str, user_id: str) -> Role | None:
+        """The user's role in the organisation named ``namespace``; ``None`` when there is no
+        such organisation or the user is not a member. One query: access checks call this."""
+        ...
+
+    def set_collaborator(self, repo_id: str, member: Member) -> None:
+        """Add a collaborator on one repo, or change its role."""
+        ...
+
+    def remove_collaborator(self, repo_id: str, user_id: str) -> bool: ...
+
+    def list_collaborators(self, repo_id: str) -> list[Member]: ...
+
+    def collaborator_role(self, repo_id: str, user_id: str) -> Role | None: ...
+
+    # --- audit ------------------------------------------------------------------------------
+    def record_event(self, event: AuditEvent) -> None:
+        """Append an event (its ``id`` is assigned by the catalog, increasing)."""
+        ...
+
+    def list_events(
+        self,
+        *,
+        before: int | None = None,
+        limit: int = 100,
+        actor: str | None = None,
+        action: str | None = None,
+    ) -> list[AuditEvent]:
+        """Newest first; ``before`` is the id of the last event of the previous page."""
         ...
 
     # --- repos ----------------------------------------------------------------------------
@@ -271,4 +359,56 @@ class Catalog(Protocol):
 
     def check_ready(self) -> None:
         """Raise ``StorageError`` if the database is unreachable."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    """A slow, salted password hash (argon2id). Hashes are self-describing strings."""
+
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        """``False`` for a wrong password or a malformed hash; never raises for either."""
+        ...
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """``True`` when the hash was made with weaker parameters than the current ones."""
+        ...
+
+    def dummy_verify(self, password: str) -> None:
+        """Spend the time of one ``verify``, for users that do not exist (no timing oracle)."""
+        ...
+
+
+class RateLimiter(Protocol):
+    """Counts attempts per key in a sliding window.
+
+    Shared by every process of a deployment when backed by a shared store; per process
+    otherwise.
+    """
+
+    def attempt(self, key: str, limit: int, window: timedelta) -> float | None:
+        """Count one attempt. ``None`` if it is within ``limit`` per ``window``; otherwise the
+        seconds until one would be allowed, and the attempt is not counted."""
+        ...
+
+    def reset(self, key: str) -> None: ...
+
+
+class SessionSigner(Protocol):
+    """Signs and verifies session tokens with a server-held key ring.
+
+    The newest key signs; every key still in the ring verifies, so rotation does not sign
+    anyone out. Keys live outside the repository and outside the catalog's tables.
+    """
+
+    def sign(self, claims: Mapping[str, str | int]) -> str: ...
+
+    def verify(self, token: str) -> dict[str, str | int]:
+        """The claims of an authentic token. Raises ``AuthenticationError`` for a malformed,
+        tampered or unknown-key token. Does not check expiry: the caller does."""
+        ...
+
+    def rotate(self) -> str:
+        """Add a new signing key and return its id."""
         ...

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from weighthouse.domain.access import (
-    Principal,
-    require_namespace_write,
-    require_read,
-    require_write,
-)
+from weighthouse.domain.access import Principal, require_namespace_role, require_repo
+
+if TYPE_CHECKING:
+    from weighthouse.domain.audit import Audit
 from weighthouse.domain.errors import InvalidInputError, RepoNotFoundError
-from weighthouse.domain.model import Commit, Page, Repo, RepoId, RepoType
+from weighthouse.domain.model import Commit, Page, Repo, RepoId, RepoType, Role
 from weighthouse.domain.names import check_name
 from weighthouse.domain.ports import Catalog, Clock, RepoQuery
 from weighthouse.domain.trees import EMPTY_TREE, make_commit_id
@@ -23,9 +22,9 @@ DESCRIPTION_MAX = 2000
 
 
 def find_repo(
-    catalog: Catalog, principal: Principal, repo_id: RepoId, *, write: bool = False
+    catalog: Catalog, principal: Principal, repo_id: RepoId, need: Role = Role.READ
 ) -> Repo:
-    """The repo, if the caller may read it (and write it, with ``write``).
+    """The repo, if the caller has the ``need`` role on it (see :mod:`~weighthouse.domain.access`).
 
     A private repo the caller may not see raises ``RepoNotFoundError``, exactly like a missing
     one, so its existence does not leak.
@@ -33,10 +32,7 @@ def find_repo(
     check_name(repo_id.namespace, what="namespace")
     check_name(repo_id.name, what="repo name")
     repo = catalog.get_repo(repo_id.type, repo_id.namespace, repo_id.name)
-    if write:
-        require_write(principal, repo)
-    else:
-        require_read(principal, repo)
+    require_repo(catalog, principal, repo, need)
     return repo
 
 
@@ -47,9 +43,10 @@ def check_limit(limit: int) -> int:
 
 
 class Repos:
-    def __init__(self, catalog: Catalog, clock: Clock) -> None:
+    def __init__(self, catalog: Catalog, clock: Clock, audit: Audit) -> None:
         self._catalog = catalog
         self._clock = clock
+        self._audit = audit
 
     def create(
         self,
@@ -61,12 +58,13 @@ class Repos:
     ) -> Repo:
         """Create a repo; versioned repos start with an empty commit on ``main``.
 
-        Raises ``RepoExistsError`` when taken, and the access errors of ``require_namespace_write``.
+        Raises ``RepoExistsError`` when taken, and the access errors of
+        ``require_namespace_role``.
         """
         check_name(repo_id.namespace, what="namespace")
         check_name(repo_id.name, what="repo name")
         _check_description(description)
-        require_namespace_write(principal, repo_id.namespace)
+        require_namespace_role(self._catalog, principal, repo_id.namespace)
         assert principal.user is not None
         now = self._clock()
         repo = Repo(
@@ -121,7 +119,8 @@ class Repos:
             after=_parse_position(after),
             limit=limit + 1,
             viewer_id=principal.viewer_id,
-            see_all=principal.user is not None and principal.user.is_admin,
+            see_all=principal.is_admin,
+            restrict_to=principal.restrict_to,
         )
         repos = self._catalog.list_repos(query)
         more = len(repos) > limit
@@ -140,7 +139,7 @@ class Repos:
         private: bool | None = None,
         description: str | None = None,
     ) -> Repo:
-        repo = find_repo(self._catalog, principal, repo_id, write=True)
+        repo = find_repo(self._catalog, principal, repo_id, Role.ADMIN)
         if description is not None:
             _check_description(description)
         changed = replace(
@@ -149,12 +148,24 @@ class Repos:
             description=repo.description if description is None else description,
         )
         self._catalog.update_repo(changed)
+        if changed.private != repo.private:
+            self._audit.record(
+                "repo.visibility",
+                actor=self._audit.by(principal),
+                target=f"{repo.type.value}:{repo.full_name}",
+                detail={"private": str(changed.private).lower()},
+            )
         return changed
 
     def delete(self, principal: Principal, repo_id: RepoId) -> None:
         """Delete a repo and everything in it. Its blobs go at the next garbage collection."""
-        repo = find_repo(self._catalog, principal, repo_id, write=True)
+        repo = find_repo(self._catalog, principal, repo_id, Role.ADMIN)
         self._catalog.delete_repo(repo.id)
+        self._audit.record(
+            "repo.delete",
+            actor=self._audit.by(principal),
+            target=f"{repo.type.value}:{repo.full_name}",
+        )
 
 
 def _parse_position(after: str | None) -> tuple[str, RepoType] | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from weighthouse.domain.access import Principal
 from weighthouse.domain.errors import InvalidInputError, RevisionNotFoundError
-from weighthouse.domain.model import Commit, Page, Ref, RefKind, Repo, RepoId
+from weighthouse.domain.model import Commit, Page, Ref, RefKind, Repo, RepoId, Role
 from weighthouse.domain.names import LATEST, check_ref_name, check_revision, is_commit_id
 from weighthouse.domain.ports import Catalog, Clock
 from weighthouse.domain.repos import DEFAULT_BRANCH, check_limit, find_repo, require_versioned
@@ -69,7 +69,7 @@ class Revisions:
         self, principal: Principal, repo_id: RepoId, kind: RefKind, name: str, revision: str
     ) -> Ref:
         """A new branch or tag at ``revision``. Raises ``RefExistsError``: tags never move."""
-        repo = find_repo(self._catalog, principal, repo_id, write=True)
+        repo = find_repo(self._catalog, principal, repo_id, Role.WRITE)
         check_ref_name(name)
         target = resolve(self._catalog, repo, revision)
         ref = Ref(kind=kind, name=name, commit_id=target.commit.id, created_at=self._clock())
@@ -78,7 +78,7 @@ class Revisions:
 
     def delete_branch(self, principal: Principal, repo_id: RepoId, name: str) -> None:
         """Delete a branch other than ``main``; tags are immutable and cannot be deleted."""
-        repo = find_repo(self._catalog, principal, repo_id, write=True)
+        repo = find_repo(self._catalog, principal, repo_id, Role.WRITE)
         check_ref_name(name)
         if name == DEFAULT_BRANCH:
             raise InvalidInputError(f"the default branch {DEFAULT_BRANCH!r} cannot be deleted")

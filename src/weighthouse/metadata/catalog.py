@@ -1,41 +1,64 @@
 """``SqlCatalog``: the :class:`~weighthouse.domain.ports.Catalog` port on SQLAlchemy Core.
 
-Accounts and repos live in this module; refs, commits and trees in :mod:`.history`, bucket
-objects and maintenance queries in :mod:`.objects`. Every public method runs one transaction
-and returns domain dataclasses.
+Accounts, sessions and repos live in this module; organisations, members and collaborators in
+:mod:`.organizations`, the audit log in :mod:`.audit`, refs, commits and trees in
+:mod:`.history`, bucket objects and maintenance queries in :mod:`.objects`. Every public method
+runs one transaction and returns domain dataclasses.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Engine, and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from weighthouse.domain.errors import (
     RepoExistsError,
     RepoNotFoundError,
+    SessionNotFoundError,
     TokenNotFoundError,
-    UserExistsError,
     UserNotFoundError,
 )
-from weighthouse.domain.model import Repo, RepoType, Token, User
+from weighthouse.domain.model import Repo, RepoType, Session, Token, User
 from weighthouse.domain.ports import RepoQuery
+from weighthouse.metadata.audit import AuditQueries
 from weighthouse.metadata.history import HistoryQueries
 from weighthouse.metadata.objects import ObjectQueries
+from weighthouse.metadata.organizations import (
+    OrganizationQueries,
+    claim_name,
+    name_taken,
+    readable_private_repos,
+)
 from weighthouse.metadata.rows import (
     repo_from,
     repo_row,
+    session_from,
+    session_row,
     token_from,
     token_row,
     user_from,
     user_row,
 )
 from weighthouse.metadata.tables import (
+    collaborators,
     commits,
     objects,
     refs,
     repos,
+    sessions,
     tokens,
     tree_entries,
     trees,
@@ -44,7 +67,7 @@ from weighthouse.metadata.tables import (
 from weighthouse.metadata.transactions import retry_transient, transaction
 
 
-class SqlCatalog(HistoryQueries, ObjectQueries):
+class SqlCatalog(HistoryQueries, ObjectQueries, OrganizationQueries, AuditQueries):
     """The catalog on SQLite, PostgreSQL or MariaDB, through ``engine``.
 
     Build the engine with :func:`weighthouse.metadata.engine.create_engine_for` (it sets the
@@ -58,11 +81,31 @@ class SqlCatalog(HistoryQueries, ObjectQueries):
     # --- accounts -------------------------------------------------------------------------
     @retry_transient
     def add_user(self, user: User) -> None:
+        """Raises ``UserExistsError`` when a user or an organisation has the name (or the id is
+        taken): the name is claimed in ``namespaces`` in the same transaction."""
         try:
             with transaction(self._engine, write=True) as connection:
+                claim_name(connection, user.name, "user")
                 connection.execute(insert(users).values(user_row(user)))
         except IntegrityError as exc:
-            raise UserExistsError(f"user {user.name!r} exists", user=user.name) from exc
+            raise name_taken(user.name) from exc
+
+    @retry_transient
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        self._update_user(user_id, password_hash=password_hash)
+
+    @retry_transient
+    def set_user_disabled(self, user_id: str, disabled: bool) -> None:
+        self._update_user(user_id, disabled=disabled)
+
+    def _update_user(self, user_id: str, **values: object) -> None:
+        with transaction(self._engine, write=True) as connection:
+            # Matched rows, also on MariaDB (FOUND_ROWS): setting the same value finds the user.
+            matched = connection.execute(
+                update(users).where(users.c.id == user_id).values(**values)
+            ).rowcount
+        if matched == 0:
+            raise UserNotFoundError(f"no user with id {user_id!r}", user_id=user_id)
 
     def get_user(self, name: str) -> User:
         with transaction(self._engine) as connection:
@@ -134,6 +177,34 @@ class SqlCatalog(HistoryQueries, ObjectQueries):
                 update(tokens).where(tokens.c.id == token_id).values(last_used_at=at)
             )
 
+    # --- sessions -------------------------------------------------------------------------
+    @retry_transient
+    def add_session(self, session: Session) -> None:
+        """Raises ``UserNotFoundError`` when ``session.user_id`` names no user."""
+        try:
+            with transaction(self._engine, write=True) as connection:
+                connection.execute(insert(sessions).values(session_row(session)))
+        except IntegrityError:
+            self.get_user_by_id(session.user_id)  # raises UserNotFoundError for a missing user
+            raise
+
+    def get_session(self, session_id: str) -> Session:
+        with transaction(self._engine) as connection:
+            row = connection.execute(select(sessions).where(sessions.c.id == session_id)).first()
+        if row is None:
+            raise SessionNotFoundError(f"no session {session_id!r}", session=session_id)
+        return session_from(row)
+
+    @retry_transient
+    def revoke_session(self, session_id: str, at: datetime) -> None:
+        """Idempotent: revoking again keeps the first time; a missing session is ignored."""
+        with transaction(self._engine, write=True) as connection:
+            connection.execute(
+                update(sessions)
+                .where(sessions.c.id == session_id, sessions.c.revoked_at.is_(None))
+                .values(revoked_at=at)
+            )
+
     # --- repos ----------------------------------------------------------------------------
     @retry_transient
     def add_repo(self, repo: Repo) -> None:
@@ -160,7 +231,11 @@ class SqlCatalog(HistoryQueries, ObjectQueries):
         return repo_from(row)
 
     def list_repos(self, query: RepoQuery) -> list[Repo]:
-        """Ties on ``namespace/name`` (same name, different types) are ordered by type."""
+        """Ties on ``namespace/name`` (same name, different types) are ordered by type.
+
+        A ``restrict_to`` limits private repos even when ``see_all`` is set, as a restricted
+        admin token reaches only its entries. One statement: memberships and collaborations
+        are correlated subqueries on their keys."""
         statement = select(repos)
         if query.type is not None:
             statement = statement.where(repos.c.type == query.type.value)
@@ -177,10 +252,8 @@ class SqlCatalog(HistoryQueries, ObjectQueries):
                     and_(repos.c.full_name == after_name, repos.c.type > after_type.value),
                 )
             )
-        if not query.see_all:
-            visible: ColumnElement[bool] = repos.c.private.is_(False)
-            if query.viewer_id is not None:
-                visible = or_(visible, repos.c.owner_id == query.viewer_id)
+        visible = _visible(query)
+        if visible is not None:
             statement = statement.where(visible)
         statement = statement.order_by(repos.c.full_name, repos.c.type).limit(query.limit)
         with transaction(self._engine) as connection:
@@ -203,7 +276,7 @@ class SqlCatalog(HistoryQueries, ObjectQueries):
     @retry_transient
     def delete_repo(self, repo_id: str) -> None:
         """Idempotent. Children go first, so the foreign keys hold at every step."""
-        children = (tree_entries, trees, commits, refs, objects)
+        children = (tree_entries, trees, commits, refs, objects, collaborators)
         with transaction(self._engine, write=True) as connection:
             for table in children:
                 connection.execute(delete(table).where(table.c.repo_id == repo_id))
@@ -212,3 +285,20 @@ class SqlCatalog(HistoryQueries, ObjectQueries):
     def check_ready(self) -> None:
         with transaction(self._engine) as connection:
             connection.execute(text("SELECT 1"))
+
+
+def _visible(query: RepoQuery) -> ColumnElement[bool] | None:
+    """Which repos ``query`` lists, as :class:`RepoQuery` documents; ``None`` for all."""
+    public = repos.c.private.is_(False)
+    if query.see_all:
+        private: ColumnElement[bool] | None = None
+    elif query.viewer_id is not None:
+        private = readable_private_repos(query.viewer_id)
+    else:
+        return public
+    if query.restrict_to:
+        # Namespaces never hold '/' and full names always do, so each entry matches one way.
+        entries = list(query.restrict_to)
+        reached = or_(repos.c.namespace.in_(entries), repos.c.full_name.in_(entries))
+        private = reached if private is None else and_(private, reached)
+    return None if private is None else or_(public, private)

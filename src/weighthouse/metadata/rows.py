@@ -7,18 +7,24 @@ from typing import Any
 from sqlalchemy import Row
 
 from weighthouse.domain.model import (
+    AuditEvent,
     BucketObject,
     Commit,
     EntryKind,
+    Member,
+    Organization,
     Ref,
     RefKind,
     Repo,
     RepoType,
+    Role,
     Scope,
+    Session,
     Token,
     TreeEntry,
     User,
 )
+from weighthouse.metadata.tables import AUDIT_ACTION, AUDIT_ACTOR, AUDIT_CLIENT
 
 
 def user_row(user: User) -> dict[str, Any]:
@@ -28,6 +34,7 @@ def user_row(user: User) -> dict[str, Any]:
         "is_admin": user.is_admin,
         "disabled": user.disabled,
         "created_at": user.created_at,
+        "password_hash": user.password_hash,
     }
 
 
@@ -38,6 +45,7 @@ def user_from(row: Row[Any]) -> User:
         is_admin=row.is_admin,
         created_at=row.created_at,
         disabled=row.disabled,
+        password_hash=row.password_hash,
     )
 
 
@@ -52,6 +60,7 @@ def token_row(token: Token) -> dict[str, Any]:
         "expires_at": token.expires_at,
         "revoked_at": token.revoked_at,
         "last_used_at": token.last_used_at,
+        "restrict_to": list(token.restrict_to),
     }
 
 
@@ -66,6 +75,82 @@ def token_from(row: Row[Any]) -> Token:
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
         last_used_at=row.last_used_at,
+        restrict_to=tuple(row.restrict_to),
+    )
+
+
+def session_row(session: Session) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "user_id": session.user_id,
+        "created_at": session.created_at,
+        "expires_at": session.expires_at,
+        "revoked_at": session.revoked_at,
+    }
+
+
+def session_from(row: Row[Any]) -> Session:
+    return Session(
+        id=row.id,
+        user_id=row.user_id,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+def org_row(org: Organization) -> dict[str, Any]:
+    return {
+        "id": org.id,
+        "name": org.name,
+        "description": org.description,
+        "created_at": org.created_at,
+    }
+
+
+def org_from(row: Row[Any]) -> Organization:
+    return Organization(
+        id=row.id, name=row.name, created_at=row.created_at, description=row.description
+    )
+
+
+def member_row(member: Member) -> dict[str, Any]:
+    """The columns memberships and collaborators share; the caller adds the org or repo id.
+    ``user_name`` is not stored: it is read from the user."""
+    return {"user_id": member.user_id, "role": member.role.value, "created_at": member.created_at}
+
+
+def member_from(row: Row[Any]) -> Member:
+    """From a membership or collaborator row joined with the user's ``user_name``."""
+    return Member(
+        user_id=row.user_id, user_name=row.user_name, role=Role(row.role), created_at=row.created_at
+    )
+
+
+def event_row(event: AuditEvent) -> dict[str, Any]:
+    """The id is left to the database. Bounded columns are cut to fit, so an event is never
+    lost to a long client string or a hostile name; ``target`` and ``detail`` are unbounded."""
+    return {
+        "at": event.at,
+        "action": event.action[:AUDIT_ACTION],
+        "actor": None if event.actor is None else event.actor[:AUDIT_ACTOR],
+        "target": event.target,
+        "client": None if event.client is None else event.client[:AUDIT_CLIENT],
+        "success": event.success,
+        "detail": dict(event.detail),
+    }
+
+
+def event_from(row: Row[Any]) -> AuditEvent:
+    return AuditEvent(
+        id=row.id,
+        at=row.at,
+        action=row.action,
+        actor=row.actor,
+        target=row.target,
+        client=row.client,
+        success=row.success,
+        detail=dict(row.detail),
     )
 
 

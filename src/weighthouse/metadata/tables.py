@@ -4,6 +4,10 @@ dataclasses built from them.
 Every name, path and key column is :class:`Utf8Bytes`, so uniqueness is case-sensitive and
 ordering is UTF-8 byte order on every database. MariaDB tables are InnoDB with a binary utf8mb4
 collation, so the remaining text columns (ids, digests) compare exactly too.
+
+Users and organisations share one namespace: each takes its name in ``namespaces`` (whose
+primary key is the name) in the transaction that creates it, so the database itself refuses a
+second account of either kind with that name, however many are created at once.
 """
 
 from __future__ import annotations
@@ -18,11 +22,13 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -36,6 +42,11 @@ ID = 32  # uuid4().hex
 COMMIT_ID = 40
 TREE_ID = 64
 SHA256 = 64
+PASSWORD_HASH = 255
+ROLE = 16
+AUDIT_ACTION = 64
+AUDIT_ACTOR = 255
+AUDIT_CLIENT = 255
 
 # Stable constraint names, so later migrations can refer to them on every database.
 NAMING_CONVENTION = {
@@ -57,7 +68,20 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class NamespaceRow(Base):
+    """A name taken by a user or an organisation (``kind``). The primary key makes the name
+    unique across both kinds; users and organisations insert their row here first."""
+
+    __tablename__ = "namespaces"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+
+    name: Mapped[str] = mapped_column(Utf8Bytes(NAME_BYTES), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+
+
 class UserRow(Base):
+    """A person who signs in; ``password_hash`` is an argon2id hash, ``None`` for no password."""
+
     __tablename__ = "users"
     __table_args__ = (MYSQL_TABLE_OPTIONS,)
 
@@ -66,6 +90,48 @@ class UserRow(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean)
     disabled: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    password_hash: Mapped[str | None] = mapped_column(String(PASSWORD_HASH))
+
+
+class OrganizationRow(Base):
+    """An organisation: a namespace that members share."""
+
+    __tablename__ = "organizations"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    name: Mapped[str] = mapped_column(Utf8Bytes(NAME_BYTES), unique=True)
+    description: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class MembershipRow(Base):
+    """A user's role in an organisation. Indexed by user for "my organisations"."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+
+    org_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("organizations.id"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("users.id"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(ROLE))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SessionRow(Base):
+    """A signed-in session, named by the signed session token."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(ID), ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class TokenRow(Base):
@@ -83,6 +149,8 @@ class TokenRow(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # A JSON list of ``namespace`` and ``namespace/name`` entries; empty for no restriction.
+    restrict_to: Mapped[list[str]] = mapped_column(JSON, server_default=text("'[]'"))
 
 
 class RepoRow(Base):
@@ -106,6 +174,20 @@ class RepoRow(Base):
     private: Mapped[bool] = mapped_column(Boolean)
     owner_id: Mapped[str] = mapped_column(String(ID), ForeignKey("users.id"), index=True)
     description: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CollaboratorRow(Base):
+    """A user's role on one repo; deleted with the repo."""
+
+    __tablename__ = "collaborators"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+
+    repo_id: Mapped[str] = mapped_column(String(ID), ForeignKey("repos.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("users.id"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(ROLE))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
@@ -183,12 +265,42 @@ class ObjectRow(Base):
     modified_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class AuditEventRow(Base):
+    """A security event. The id grows with each event, so it orders the log (newest first) and
+    pages it; the two indexes serve the listings filtered by actor or by action."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index(None, "actor", "id"),
+        Index(None, "action", "id"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    # SQLite numbers rows itself only for an INTEGER PRIMARY KEY, not a BIGINT one.
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    action: Mapped[str] = mapped_column(String(AUDIT_ACTION))
+    actor: Mapped[str | None] = mapped_column(String(AUDIT_ACTOR))
+    target: Mapped[str] = mapped_column(Text)
+    client: Mapped[str | None] = mapped_column(String(AUDIT_CLIENT))
+    success: Mapped[bool] = mapped_column(Boolean)
+    detail: Mapped[dict[str, str]] = mapped_column(JSON)
+
+
 # The tables themselves, for Core statements (the catalog never loads ORM objects).
+namespaces = cast(Table, NamespaceRow.__table__)
 users = cast(Table, UserRow.__table__)
+organizations = cast(Table, OrganizationRow.__table__)
+memberships = cast(Table, MembershipRow.__table__)
+sessions = cast(Table, SessionRow.__table__)
 tokens = cast(Table, TokenRow.__table__)
 repos = cast(Table, RepoRow.__table__)
+collaborators = cast(Table, CollaboratorRow.__table__)
 refs = cast(Table, RefRow.__table__)
 commits = cast(Table, CommitRow.__table__)
 trees = cast(Table, TreeRow.__table__)
 tree_entries = cast(Table, TreeEntryRow.__table__)
 objects = cast(Table, ObjectRow.__table__)
+audit_events = cast(Table, AuditEventRow.__table__)

@@ -6,7 +6,7 @@ the database serialises them on the key.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -36,18 +36,26 @@ def insert_missing(connection: Connection, table: Table, rows: Sequence[dict[str
         raise NotImplementedError(f"no insert-if-missing for {name}")
 
 
-def upsert(connection: Connection, table: Table, row: dict[str, Any]) -> None:
-    """Insert ``row``, or overwrite the stored row with the same primary key."""
+def upsert(
+    connection: Connection,
+    table: Table,
+    row: dict[str, Any],
+    *,
+    update: Iterable[str] | None = None,
+) -> None:
+    """Insert ``row``, or overwrite the stored row with the same primary key: every other
+    column, or only those named in ``update`` (the rest keep their stored values)."""
     keys = [column.name for column in table.primary_key.columns]
+    changed = [c for c in row if c not in keys] if update is None else list(update)
     name = connection.dialect.name
     if name in ("postgresql", "sqlite"):
         dialect_insert = postgresql.insert if name == "postgresql" else sqlite.insert
         statement = dialect_insert(table).values(row)
-        changes = {c: statement.excluded[c] for c in row if c not in keys}
+        changes = {c: statement.excluded[c] for c in changed}
         connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=changes))
     elif name in ("mysql", "mariadb"):
         my_statement = mysql.insert(table).values(row)
-        my_changes = {c: my_statement.inserted[c] for c in row if c not in keys}
+        my_changes = {c: my_statement.inserted[c] for c in changed}
         connection.execute(my_statement.on_duplicate_key_update(my_changes))
     else:
         raise NotImplementedError(f"no upsert for {name}")

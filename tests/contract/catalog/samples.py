@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from weighthouse.domain.model import (
+    AuditEvent,
     BucketObject,
     Commit,
     EntryKind,
+    Member,
+    Organization,
     Repo,
     RepoType,
+    Role,
+    Scope,
+    Session,
+    Token,
     Tree,
     TreeEntry,
     User,
 )
+
+T = TypeVar("T")
 
 NOW = datetime(2026, 11, 21, 12, 30, 15, 123456, tzinfo=UTC)
 
@@ -30,6 +43,59 @@ def digest(text: str) -> str:
 
 def make_user(name: str = "alice", *, is_admin: bool = False) -> User:
     return User(id=new_id(), name=name, is_admin=is_admin, created_at=NOW)
+
+
+def make_token(
+    user: User,
+    name: str = "laptop",
+    *,
+    restrict_to: tuple[str, ...] = (),
+    **fields: datetime | None,
+) -> Token:
+    return Token(
+        id=new_id(),
+        user_id=user.id,
+        name=name,
+        scope=Scope.WRITE,
+        secret_sha256=digest(f"secret for {name}"),
+        created_at=NOW,
+        restrict_to=restrict_to,
+        **fields,
+    )
+
+
+def make_org(name: str = "acme", description: str = "") -> Organization:
+    return Organization(id=new_id(), name=name, created_at=NOW, description=description)
+
+
+def as_member(user: User, role: Role = Role.ADMIN, at: datetime = NOW) -> Member:
+    return Member(user_id=user.id, user_name=user.name, role=role, created_at=at)
+
+
+def make_session(user: User, hours: int = 12) -> Session:
+    return Session(
+        id=new_id(), user_id=user.id, created_at=NOW, expires_at=NOW + timedelta(hours=hours)
+    )
+
+
+def make_event(
+    action: str = "user.signin",
+    actor: str | None = "alice",
+    *,
+    target: str = "alice",
+    success: bool = True,
+    detail: dict[str, str] | None = None,
+) -> AuditEvent:
+    return AuditEvent(
+        id=None,
+        at=NOW,
+        action=action,
+        actor=actor,
+        target=target,
+        client="127.0.0.1",
+        success=success,
+        detail=detail or {},
+    )
 
 
 def make_repo(
@@ -95,3 +161,18 @@ def make_object(key: str, content: str = "", size: int | None = None) -> BucketO
         modified_at=NOW,
         metadata={"origin": "test"},
     )
+
+
+def run_together(count: int, task: Callable[[int], T]) -> list[T | BaseException]:
+    """Run ``task(0..count-1)`` in threads released at the same instant; results or errors."""
+    barrier = threading.Barrier(count)
+
+    def attempt(index: int) -> T | BaseException:
+        barrier.wait()
+        try:
+            return task(index)
+        except Exception as exc:
+            return exc
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(attempt, range(count)))

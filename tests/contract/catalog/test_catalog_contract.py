@@ -6,13 +6,11 @@ database it is, for the few tests that need to build a second engine.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, inspect, select
@@ -22,11 +20,14 @@ from tests.contract.catalog.samples import (
     file_entry,
     folder_entry,
     make_commit,
+    make_event,
     make_object,
     make_repo,
+    make_token,
     make_tree,
     make_user,
     new_id,
+    run_together,
 )
 
 from weighthouse.domain.errors import (
@@ -41,15 +42,13 @@ from weighthouse.domain.errors import (
     UserExistsError,
     UserNotFoundError,
 )
-from weighthouse.domain.model import Ref, RefKind, Repo, RepoType, Scope, Token, Tree, User
+from weighthouse.domain.model import Ref, RefKind, Repo, RepoType, Tree, User
 from weighthouse.domain.ports import Catalog, RepoQuery
 from weighthouse.metadata.catalog import SqlCatalog
 from weighthouse.metadata.engine import create_engine_for
 from weighthouse.metadata.tables import tokens, tree_entries
 
 pytestmark = pytest.mark.contract
-
-T = TypeVar("T")
 
 TRICKY_KEYS = [
     "a",
@@ -82,21 +81,6 @@ LIKE wildcards."""
 
 def in_byte_order(names: list[str]) -> list[str]:
     return sorted(names, key=lambda name: name.encode("utf-8"))
-
-
-def run_together(count: int, task: Callable[[int], T]) -> list[T | BaseException]:
-    """Run ``task(0..count-1)`` in threads released at the same instant; results or errors."""
-    barrier = threading.Barrier(count)
-
-    def attempt(index: int) -> T | BaseException:
-        barrier.wait()
-        try:
-            return task(index)
-        except Exception as exc:
-            return exc
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(attempt, range(count)))
 
 
 def test_sql_catalog_satisfies_the_port(catalog: SqlCatalog) -> None:
@@ -138,18 +122,6 @@ def test_users_are_listed_in_name_byte_order_and_counted(catalog: SqlCatalog) ->
         catalog.add_user(make_user(name))
     assert [u.name for u in catalog.list_users()] == in_byte_order(names)
     assert catalog.count_users() == len(names)
-
-
-def make_token(user: User, name: str = "laptop", **fields: datetime | None) -> Token:
-    return Token(
-        id=new_id(),
-        user_id=user.id,
-        name=name,
-        scope=Scope.WRITE,
-        secret_sha256=digest(f"secret for {name}"),
-        created_at=NOW,
-        **fields,
-    )
 
 
 def test_tokens_round_trip_and_are_listed_per_user(catalog: SqlCatalog, user: User) -> None:
@@ -334,7 +306,7 @@ def test_repo_search_is_a_case_insensitive_substring(catalog: SqlCatalog, user: 
     assert listed(catalog, search="ll%") == []
 
 
-def test_private_repos_are_listed_only_for_their_owner_or_see_all(
+def test_private_repos_are_listed_only_in_the_viewers_namespace_or_with_see_all(
     catalog: SqlCatalog, user: User
 ) -> None:
     other = make_user("bob")
@@ -723,6 +695,8 @@ def test_an_unreachable_database_raises_storage_error(backend: str, tmp_path: Pa
             lambda: catalog.add_user(make_user()),
             lambda: catalog.list_objects(new_id(), "", None, 10),
             lambda: list(catalog.referenced_blobs()),
+            lambda: catalog.member_role("acme", new_id()),
+            lambda: catalog.record_event(make_event()),
         ]
         for call in calls:
             with pytest.raises(StorageError):

@@ -12,14 +12,15 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import insert, inspect, text
 from tests.services import fresh_database, mariadb_url, postgres_url
 
-from weighthouse.domain.model import User
+from weighthouse.domain.errors import UserExistsError
+from weighthouse.domain.model import Member, Organization, Role, User
 from weighthouse.metadata.catalog import SqlCatalog
 from weighthouse.metadata.engine import create_engine_for
 from weighthouse.metadata.migrate import alembic_config, current, upgrade
-from weighthouse.metadata.tables import Base
+from weighthouse.metadata.tables import Base, tokens, users
 
 pytestmark = pytest.mark.integration
 
@@ -70,6 +71,44 @@ def test_upgrading_again_changes_nothing(empty_database: str) -> None:
     finally:
         engine.dispose()
     assert current(empty_database) == HEAD
+    assert schema_differences(empty_database) == []
+
+
+def test_upgrading_from_0001_keeps_users_and_tokens_and_reserves_their_names(
+    empty_database: str,
+) -> None:
+    upgrade(empty_database, "0001")
+    now = datetime.now(UTC)
+    alice = User(id="a" * 32, name="alice", is_admin=True, created_at=now)
+    engine = create_engine_for(empty_database)
+    try:
+        with engine.begin() as connection:  # rows as revision 0001 stored them
+            connection.execute(
+                insert(users).values(
+                    id=alice.id, name="alice", is_admin=True, disabled=False, created_at=now
+                )
+            )
+            connection.execute(
+                insert(tokens).values(
+                    id="t" * 32,
+                    user_id=alice.id,
+                    name="laptop",
+                    scope="write",
+                    secret_sha256="0" * 64,
+                    created_at=now,
+                )
+            )
+        upgrade(empty_database)
+        catalog = SqlCatalog(engine)
+        assert catalog.get_user("alice") == alice
+        assert catalog.get_token("t" * 32).restrict_to == ()
+        founder = Member(alice.id, alice.name, Role.ADMIN, now)
+        with pytest.raises(UserExistsError):
+            catalog.add_org(Organization(id="o" * 32, name="alice", created_at=now), founder)
+        with pytest.raises(UserExistsError):
+            catalog.add_user(User(id="b" * 32, name="alice", is_admin=False, created_at=now))
+    finally:
+        engine.dispose()
     assert schema_differences(empty_database) == []
 
 

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 import weighthouse
 from weighthouse.bootstrap import Container
-from weighthouse.frontends.rest import accounts, buckets, errors, files, health, repos
+from weighthouse.frontends.rest import accounts, buckets, errors, files, health, orgs, repos
 from weighthouse.frontends.rest.schemas import ErrorOut
 
 _ERRORS: dict[int | str, dict[str, object]] = {
@@ -18,6 +18,7 @@ _ERRORS: dict[int | str, dict[str, object]] = {
         (404, "not found, or private"),
         (409, "conflict"),
         (413, "too large"),
+        (429, "too many attempts; see Retry-After"),
         (503, "storage unavailable; retry"),
     )
 }
@@ -34,6 +35,7 @@ def create_rest_app(container: Container) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     app.include_router(accounts.router)
+    app.include_router(orgs.router)
     app.include_router(buckets.router)
     app.include_router(repos.router)
     app.include_router(files.router)

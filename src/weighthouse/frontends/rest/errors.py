@@ -8,6 +8,7 @@ concrete domain error has no entry of its own.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -30,11 +31,14 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.TooLargeError: (413, "too_large"),
     e.AuthenticationError: (401, "unauthenticated"),
     e.PermissionDeniedError: (403, "forbidden"),
+    e.RateLimitedError: (429, "rate_limited"),
     e.NotFoundError: (404, "not_found"),
     e.RepoNotFoundError: (404, "repo_not_found"),
     e.RevisionNotFoundError: (404, "revision_not_found"),
     e.EntryNotFoundError: (404, "entry_not_found"),
     e.UserNotFoundError: (404, "user_not_found"),
+    e.OrganizationNotFoundError: (404, "org_not_found"),
+    e.SessionNotFoundError: (401, "unauthenticated"),
     e.TokenNotFoundError: (404, "token_not_found"),
     e.ConflictError: (409, "conflict"),
     e.RepoExistsError: (409, "repo_exists"),
@@ -94,6 +98,8 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     if status >= 500:
         log.error("%s %s failed: %s", request.method, request.url.path, exc.message)
     response = envelope(status, code, exc.message, _safe_fields(exc.fields))
+    if isinstance(exc, e.RateLimitedError):
+        response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     if isinstance(exc, e.RangeNotSatisfiableError) and "size" in exc.fields:
         response.headers["Content-Range"] = f"bytes */{exc.fields['size']}"
     return response

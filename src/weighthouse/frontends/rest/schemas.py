@@ -9,13 +9,17 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from weighthouse.domain.model import (
+    AuditEvent,
     BucketObject,
     Commit,
     EntryKind,
+    Member,
+    Organization,
     PathEntry,
     Ref,
     Repo,
     RepoType,
+    Role,
     Scope,
     Token,
     User,
@@ -228,19 +232,105 @@ class ListingOut(BaseModel):
 
 
 class UserCreate(Strict):
-    name: str
+    name: str = Field(max_length=200)
     is_admin: bool = False
+    password: str | None = Field(default=None, max_length=2048)
+
+
+class UserUpdate(Strict):
+    disabled: bool
+
+
+class SignUp(Strict):
+    name: str = Field(max_length=200)
+    password: str = Field(max_length=2048)
+
+
+class SignIn(Strict):
+    name: str = Field(max_length=200)
+    password: str = Field(max_length=2048)
+
+
+class PasswordChange(Strict):
+    current: str | None = Field(default=None, max_length=2048)
+    new: str = Field(max_length=2048)
 
 
 class UserOut(BaseModel):
     id: str
     name: str
     is_admin: bool
+    disabled: bool
     created_at: datetime
 
     @classmethod
     def of(cls, user: User) -> UserOut:
-        return cls(id=user.id, name=user.name, is_admin=user.is_admin, created_at=user.created_at)
+        return cls(
+            id=user.id,
+            name=user.name,
+            is_admin=user.is_admin,
+            disabled=user.disabled,
+            created_at=user.created_at,
+        )
+
+
+class SessionOut(BaseModel):
+    token: str = Field(description="send as 'Authorization: Bearer <token>'")
+    expires_at: datetime
+    user: UserOut
+
+
+class OrgCreate(Strict):
+    name: str = Field(max_length=200)
+    description: str = Field(default="", max_length=2000)
+
+
+class OrgOut(BaseModel):
+    name: str
+    description: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, org: Organization) -> OrgOut:
+        return cls(name=org.name, description=org.description, created_at=org.created_at)
+
+
+class RoleSet(Strict):
+    role: Role
+
+
+class MemberOut(BaseModel):
+    user: str
+    role: Role
+    since: datetime
+
+    @classmethod
+    def of(cls, member: Member) -> MemberOut:
+        return cls(user=member.user_name, role=member.role, since=member.created_at)
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    action: str
+    actor: str | None
+    target: str
+    client: str | None
+    success: bool
+    detail: dict[str, str]
+
+    @classmethod
+    def of(cls, event: AuditEvent) -> AuditOut:
+        return cls(
+            id=event.id or 0,
+            at=event.at,
+            action=event.action,
+            actor=event.actor,
+            target=event.target,
+            client=event.client,
+            success=event.success,
+            detail=event.detail,
+        )
 
 
 class WhoAmI(BaseModel):
@@ -253,6 +343,9 @@ class TokenCreate(Strict):
     scope: Scope = Scope.READ
     user: str | None = Field(default=None, description="admins only: make it for this user")
     expires_at: datetime | None = None
+    restrict_to: list[str] = Field(
+        default=[], max_length=100, description="only these namespaces ('ns') or repos ('ns/name')"
+    )
 
 
 class TokenOut(BaseModel):
@@ -263,6 +356,7 @@ class TokenOut(BaseModel):
     expires_at: datetime | None
     revoked_at: datetime | None
     last_used_at: datetime | None
+    restrict_to: list[str]
 
     @classmethod
     def of(cls, token: Token) -> TokenOut:
@@ -274,6 +368,7 @@ class TokenOut(BaseModel):
             expires_at=token.expires_at,
             revoked_at=token.revoked_at,
             last_used_at=token.last_used_at,
+            restrict_to=list(token.restrict_to),
         )
 
 

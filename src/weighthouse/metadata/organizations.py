@@ -1,0 +1,200 @@
+"""Organisations, their members, and collaborators on single repos; mixed into ``SqlCatalog``.
+
+User and organisation names share one namespace, kept in the ``namespaces`` table:
+:func:`claim_name` inserts the name there in the transaction that creates the account, so of
+two accounts created at once with one name, the database lets exactly one commit.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy import ColumnElement, Connection, Engine, delete, exists, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from weighthouse.domain.errors import (
+    OrganizationNotFoundError,
+    RepoNotFoundError,
+    UserExistsError,
+    UserNotFoundError,
+)
+from weighthouse.domain.model import Member, Organization, Role
+from weighthouse.metadata.rows import member_from, member_row, org_from, org_row
+from weighthouse.metadata.tables import (
+    collaborators,
+    memberships,
+    namespaces,
+    organizations,
+    repos,
+    users,
+)
+from weighthouse.metadata.transactions import retry_transient, transaction
+from weighthouse.metadata.upserts import upsert
+
+NamespaceKind = Literal["user", "org"]
+
+
+def claim_name(connection: Connection, name: str, kind: NamespaceKind) -> None:
+    """Take ``name`` for a user or an organisation; ``IntegrityError`` when either has it."""
+    connection.execute(insert(namespaces).values(name=name, kind=kind))
+
+
+def name_taken(name: str) -> UserExistsError:
+    return UserExistsError(f"the name {name!r} is taken by a user or an organisation", user=name)
+
+
+def readable_private_repos(viewer_id: str) -> ColumnElement[bool]:
+    """Whether the viewer may read a ``repos`` row through their own namespace, a membership
+    of the organisation named by its namespace, or as a collaborator on it."""
+    own_name = select(users.c.name).where(users.c.id == viewer_id).scalar_subquery()
+    member = exists().where(
+        organizations.c.name == repos.c.namespace,
+        memberships.c.org_id == organizations.c.id,
+        memberships.c.user_id == viewer_id,
+    )
+    collaborator = exists().where(
+        collaborators.c.repo_id == repos.c.id, collaborators.c.user_id == viewer_id
+    )
+    return (repos.c.namespace == own_name) | member | collaborator
+
+
+class OrganizationQueries:
+    _engine: Engine
+
+    # --- organisations --------------------------------------------------------------------
+    @retry_transient
+    def add_org(self, org: Organization, founder: Member) -> None:
+        """Raises ``UserExistsError`` when the name (or the id) is taken, and
+        ``UserNotFoundError`` when ``founder.user_id`` names no user."""
+        try:
+            with transaction(self._engine, write=True) as connection:
+                claim_name(connection, org.name, "org")
+                connection.execute(insert(organizations).values(org_row(org)))
+                connection.execute(insert(memberships).values(org_id=org.id, **member_row(founder)))
+        except IntegrityError as exc:
+            self._require_user(founder.user_id)
+            raise name_taken(org.name) from exc
+
+    def get_org(self, name: str) -> Organization:
+        query = select(organizations).where(organizations.c.name == name)
+        with transaction(self._engine) as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            raise OrganizationNotFoundError(f"no organisation {name!r}", org=name)
+        return org_from(row)
+
+    def list_orgs(self, member_id: str | None = None) -> list[Organization]:
+        """In name byte order."""
+        query = select(organizations).order_by(organizations.c.name)
+        if member_id is not None:
+            query = query.join(memberships, memberships.c.org_id == organizations.c.id).where(
+                memberships.c.user_id == member_id
+            )
+        with transaction(self._engine) as connection:
+            rows = connection.execute(query).all()
+        return [org_from(row) for row in rows]
+
+    # --- members --------------------------------------------------------------------------
+    @retry_transient
+    def set_member(self, org_id: str, member: Member) -> None:
+        """A new member joins at ``member.created_at``; an existing one keeps its date and gets
+        the new role. Raises ``OrganizationNotFoundError`` or ``UserNotFoundError`` when either
+        id names nothing."""
+        try:
+            with transaction(self._engine, write=True) as connection:
+                row = {"org_id": org_id, **member_row(member)}
+                upsert(connection, memberships, row, update=("role",))
+        except IntegrityError:
+            with transaction(self._engine) as connection:
+                found = connection.scalar(
+                    select(organizations.c.id).where(organizations.c.id == org_id)
+                )
+            if found is None:
+                raise OrganizationNotFoundError(
+                    f"no organisation with id {org_id!r}", org_id=org_id
+                ) from None
+            self._require_user(member.user_id)
+            raise
+
+    @retry_transient
+    def remove_member(self, org_id: str, user_id: str) -> bool:
+        statement = delete(memberships).where(
+            memberships.c.org_id == org_id, memberships.c.user_id == user_id
+        )
+        with transaction(self._engine, write=True) as connection:
+            return connection.execute(statement).rowcount > 0
+
+    def list_members(self, org_id: str) -> list[Member]:
+        """Ordered by the byte order of the user names."""
+        query = (
+            select(memberships, users.c.name.label("user_name"))
+            .join(users, users.c.id == memberships.c.user_id)
+            .where(memberships.c.org_id == org_id)
+            .order_by(users.c.name)
+        )
+        with transaction(self._engine) as connection:
+            rows = connection.execute(query).all()
+        return [member_from(row) for row in rows]
+
+    def member_role(self, namespace: str, user_id: str) -> Role | None:
+        """One indexed join: the organisation by its unique name, the membership by its key."""
+        query = (
+            select(memberships.c.role)
+            .join(organizations, organizations.c.id == memberships.c.org_id)
+            .where(organizations.c.name == namespace, memberships.c.user_id == user_id)
+        )
+        with transaction(self._engine) as connection:
+            role = connection.scalar(query)
+        return None if role is None else Role(role)
+
+    # --- collaborators --------------------------------------------------------------------
+    @retry_transient
+    def set_collaborator(self, repo_id: str, member: Member) -> None:
+        """Like :meth:`set_member`: a new collaborator is added at ``member.created_at``, an
+        existing one gets the new role. Raises ``RepoNotFoundError`` or ``UserNotFoundError``
+        when either id names nothing."""
+        try:
+            with transaction(self._engine, write=True) as connection:
+                row = {"repo_id": repo_id, **member_row(member)}
+                upsert(connection, collaborators, row, update=("role",))
+        except IntegrityError:
+            with transaction(self._engine) as connection:
+                found = connection.scalar(select(repos.c.id).where(repos.c.id == repo_id))
+            if found is None:
+                raise RepoNotFoundError(f"no repo with id {repo_id!r}", repo_id=repo_id) from None
+            self._require_user(member.user_id)
+            raise
+
+    @retry_transient
+    def remove_collaborator(self, repo_id: str, user_id: str) -> bool:
+        statement = delete(collaborators).where(
+            collaborators.c.repo_id == repo_id, collaborators.c.user_id == user_id
+        )
+        with transaction(self._engine, write=True) as connection:
+            return connection.execute(statement).rowcount > 0
+
+    def list_collaborators(self, repo_id: str) -> list[Member]:
+        """Ordered by the byte order of the user names."""
+        query = (
+            select(collaborators, users.c.name.label("user_name"))
+            .join(users, users.c.id == collaborators.c.user_id)
+            .where(collaborators.c.repo_id == repo_id)
+            .order_by(users.c.name)
+        )
+        with transaction(self._engine) as connection:
+            rows = connection.execute(query).all()
+        return [member_from(row) for row in rows]
+
+    def collaborator_role(self, repo_id: str, user_id: str) -> Role | None:
+        query = select(collaborators.c.role).where(
+            collaborators.c.repo_id == repo_id, collaborators.c.user_id == user_id
+        )
+        with transaction(self._engine) as connection:
+            role = connection.scalar(query)
+        return None if role is None else Role(role)
+
+    def _require_user(self, user_id: str) -> None:
+        with transaction(self._engine) as connection:
+            found = connection.scalar(select(users.c.id).where(users.c.id == user_id))
+        if found is None:
+            raise UserNotFoundError(f"no user with id {user_id!r}", user_id=user_id)
