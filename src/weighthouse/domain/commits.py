@@ -24,9 +24,20 @@ from weighthouse.domain.ports import BlobStore, Catalog, Clock
 from weighthouse.domain.repos import find_repo, require_versioned
 from weighthouse.domain.trees import TreeEditor, make_commit_id
 
+GIT_SHA1_MAX_SIZE = 10 * 2**20
 MAX_OPERATIONS = 25_000
 MESSAGE_MAX = 10_000
 _CAS_ATTEMPTS = 20
+
+
+def wants_git_sha1(size: int | None) -> bool:
+    """Git blob ids are worth a third hash only for files git itself would hold.
+
+    The Hub keeps files over 10 MiB in LFS, where the git id is that of the small pointer file
+    (computable from SHA-256 and size), so hashing gigabytes again with SHA-1 buys nothing.
+    Files of unknown size are treated as large.
+    """
+    return size is not None and size <= GIT_SHA1_MAX_SIZE
 
 
 @dataclass(frozen=True)
@@ -68,7 +79,7 @@ class Commits:
         read, so an unauthorised caller's body is never stored."""
         repo = find_repo(self._catalog, principal, repo_id, Role.WRITE)
         require_versioned(repo)
-        return self._blobs.put(chunks, size=size, sha256=sha256, git_sha1=True)
+        return self._blobs.put(chunks, size=size, sha256=sha256, git_sha1=wants_git_sha1(size))
 
     def upload_file(
         self,
@@ -88,7 +99,7 @@ class Commits:
         require_versioned(repo)
         check_path(path)
         check_ref_name(branch)
-        digest = self._blobs.put(chunks, size=size, sha256=sha256, git_sha1=True)
+        digest = self._blobs.put(chunks, size=size, sha256=sha256, git_sha1=wants_git_sha1(size))
         op = AddFile(path, digest.sha256, digest.size, digest.git_sha1)
         commit = self._commit(
             principal, repo, branch, [op], message or f"Upload {path}", parent_commit

@@ -150,6 +150,9 @@ def _if_range_holds(header: str | None, etag: str, download: Download) -> bool:
     return when >= download.modified_at.replace(microsecond=0)
 
 
+SMALL = 256 * 1024
+
+
 class BlobStreamResponse(Response):
     """Streams ``[start, end)`` of a blob. Sends ``pathsend`` for a whole local file when the
     server offers it; otherwise reads in a worker thread, 1 MiB at a time."""
@@ -189,6 +192,11 @@ class BlobStreamResponse(Response):
         ):
             await send({"type": "http.response.pathsend", "path": path})
             return
+        if length <= SMALL:
+            # One trip to a worker thread for the whole body instead of one per step.
+            body = await run_in_threadpool(self._read_all, length)
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+            return
         handle = await run_in_threadpool(self._opener, self._download.sha256, self._start)
         try:
             remaining = length
@@ -203,3 +211,10 @@ class BlobStreamResponse(Response):
                 )
         finally:
             handle.close()
+
+    def _read_all(self, length: int) -> bytes:
+        with self._opener(self._download.sha256, self._start) as handle:
+            body = handle.read(length)
+        if len(body) != length:
+            raise OSError(f"blob {self._download.sha256} ended early")
+        return body

@@ -43,11 +43,12 @@ def create_engine_for(url: str | URL, **overrides: Any) -> Engine:
 
     SQLite runs in WAL mode with ``synchronous=FULL``, foreign keys on and a busy timeout, and
     write transactions take the write lock up front. MariaDB runs at READ COMMITTED, which
-    avoids gap-lock deadlocks between concurrent inserts. Every pool pings before lending.
+    avoids gap-lock deadlocks between concurrent inserts. Server databases' pools ping before
+    lending, so a restarted database costs no failed request; a SQLite file cannot go away.
     """
     parsed = normalise_url(url)
-    options: dict[str, Any] = {"pool_pre_ping": True}
     backend = parsed.get_backend_name()
+    options: dict[str, Any] = {"pool_pre_ping": backend != "sqlite"}
     if backend == "mysql":
         options |= {
             "isolation_level": "READ COMMITTED",
