@@ -1,7 +1,8 @@
 """Where ``weighthouse login`` keeps the server URL and token between commands.
 
 The file is ``$WEIGHTHOUSE_CONFIG_DIR/config.json`` (default ``~/.config/weighthouse``), JSON
-``{"url": ..., "token": ...}``, readable by its owner only: it holds a secret.
+``{"url": ..., "token": ...}``, readable by its owner only: it holds a secret. The token is an
+API token (``login --token``) or a session token (``login --user``).
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from weighthouse.client import is_session_token
 
 CONFIG_DIR_ENV = "WEIGHTHOUSE_CONFIG_DIR"
 FILE_NAME = "config.json"
@@ -19,7 +22,13 @@ FILE_NAME = "config.json"
 @dataclass(frozen=True)
 class Credentials:
     url: str
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)
+
+    @property
+    def is_session(self) -> bool:
+        """Whether the token is a session from ``login --user`` (ended by ``logout``) rather
+        than an API token (which stays valid until revoked)."""
+        return is_session_token(self.token)
 
 
 def config_path() -> Path:

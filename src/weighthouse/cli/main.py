@@ -19,6 +19,8 @@ from weighthouse.cli.failures import run_guarded
 
 def _load(package: ModuleType, group: click.Group) -> None:
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue  # shared helpers of a group, not commands
         module = importlib.import_module(f"{package.__name__}.{info.name}")
         if info.ispkg:
             sub = click.Group(

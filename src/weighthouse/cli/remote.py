@@ -1,13 +1,14 @@
 """What every command that talks to a server shares: ``--url``/``--token`` (or
 ``WEIGHTHOUSE_URL``/``WEIGHTHOUSE_TOKEN``, or what ``login`` stored), one client per command,
-client errors as one line, the ``REPO[@REV]`` argument type and progress bars."""
+client errors as one line, the ``REPO[@REV]`` argument type, roles, passwords from a prompt or
+stdin, tables and progress bars."""
 
 from __future__ import annotations
 
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -74,7 +75,7 @@ def resolve(url: str | None, token: str | None) -> Remote:
     if url is None:
         if stored is None:
             raise CommandError(
-                "no server: run 'weighthouse login --url URL --token TOKEN', "
+                "no server: run 'weighthouse login --url URL --user NAME' (or --token TOKEN), "
                 "or pass --url / set WEIGHTHOUSE_URL"
             )
         url = stored.url
@@ -82,6 +83,17 @@ def resolve(url: str | None, token: str | None) -> Remote:
     if token is None and stored is not None and stored.url.rstrip("/") == url:
         token = stored.token
     return Remote(url, token or None)
+
+
+def server_url(url: str | None) -> str:
+    """The server for commands that need no token (``signup``, ``login``): ``--url`` or
+    ``WEIGHTHOUSE_URL``, else the stored login's."""
+    if url is None:
+        stored = credentials.load()
+        if stored is None:
+            raise click.UsageError("no server: pass --url or set WEIGHTHOUSE_URL")
+        url = stored.url
+    return url.rstrip("/")
 
 
 def describe(exc: ClientError) -> str:
@@ -138,11 +150,55 @@ class RepoAddressType(click.ParamType):  # type: ignore[type-arg]
 
 
 REPO_TYPES = click.Choice(["model", "dataset"])
+ANY_REPO_TYPES = click.Choice(["model", "dataset", "bucket"])
+
+ROLES = click.Choice(["read", "write", "admin"])
+"""Roles in an organisation or on a repo; each includes the ones before it."""
+
+password_stdin_option = click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input (one line) instead of a prompt.",
+)
+
+
+def stdin_lines(count: int, what: str) -> list[str]:
+    """``count`` lines from standard input without their line ends, for ``--password-stdin``;
+    a missing line is a usage error naming ``what`` it should have held."""
+    lines = []
+    for index in range(count):
+        line = sys.stdin.readline()
+        if not line:
+            raise click.UsageError(f"--password-stdin: line {index + 1} ({what}) is missing")
+        lines.append(line.removesuffix("\n").removesuffix("\r"))
+    return lines
+
+
+def read_password(from_stdin: bool, *, prompt: str = "Password", confirm: bool = False) -> str:
+    """A password from one line of stdin, or a hidden prompt (asked twice with ``confirm``).
+    An empty password is a usage error; the server judges the rest."""
+    if from_stdin:
+        password = stdin_lines(1, "the password")[0]
+    else:
+        password = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+    if not password:
+        raise click.UsageError("the password is empty")
+    return password
+
 
 repo_type_option = click.option(
     "--type",
     "repo_type",
     type=REPO_TYPES,
+    default="model",
+    show_default=True,
+    help="What the repo holds.",
+)
+
+any_repo_type_option = click.option(
+    "--type",
+    "repo_type",
+    type=ANY_REPO_TYPES,
     default="model",
     show_default=True,
     help="What the repo holds.",
@@ -180,6 +236,21 @@ def progress_bars(enabled: bool | None) -> ProgressFactory:
         return bar
 
     return bar
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    """Rows as lines of left-aligned columns two spaces apart; the last column is not
+    padded, so no line ends in blanks."""
+    body = [[str(cell) for cell in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in body:
+        for i, cell in enumerate(row[: len(widths)]):
+            widths[i] = max(widths[i], len(cell))
+    lines = []
+    for row in [list(headers), *body]:
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])] + row[-1:]
+        lines.append("  ".join(cells).rstrip())
+    return lines
 
 
 def human_size(size: int) -> str:

@@ -4,6 +4,7 @@ It speaks HTTP only (httpx) and never imports the server's adapters; see
 ``WeighthouseClient`` for the entry point and ``errors`` for what it raises.
 """
 
+from weighthouse.client.accounts import is_session_token
 from weighthouse.client.addresses import RepoAddress, parse_repo_address, url_kind
 from weighthouse.client.client import WeighthouseClient
 from weighthouse.client.errors import (
@@ -14,14 +15,18 @@ from weighthouse.client.errors import (
 )
 from weighthouse.client.local_files import FolderWalk, LocalFile, SkippedPath, walk_local
 from weighthouse.client.models import (
+    AuditEventInfo,
     BlobInfo,
     CommitInfo,
     EntryInfo,
+    MemberInfo,
     ObjectInfo,
     ObjectListing,
+    OrgInfo,
     RefInfo,
     Refs,
     RepoInfo,
+    SessionInfo,
     TokenInfo,
     UploadInfo,
     UserInfo,
@@ -35,6 +40,7 @@ from weighthouse.domain.commits import AddFile, DeleteFile
 __all__ = [
     "AddFile",
     "ApiError",
+    "AuditEventInfo",
     "BlobInfo",
     "ClientError",
     "CommitInfo",
@@ -43,8 +49,10 @@ __all__ = [
     "EntryInfo",
     "FolderWalk",
     "LocalFile",
+    "MemberInfo",
     "ObjectInfo",
     "ObjectListing",
+    "OrgInfo",
     "ProgressBar",
     "ProgressFactory",
     "PullResult",
@@ -54,6 +62,7 @@ __all__ = [
     "RepoAddress",
     "RepoInfo",
     "ServerUnreachableError",
+    "SessionInfo",
     "SkippedPath",
     "TokenInfo",
     "UploadInfo",
@@ -61,6 +70,7 @@ __all__ = [
     "WeighthouseClient",
     "WhoAmI",
     "hash_files",
+    "is_session_token",
     "no_progress",
     "parse_repo_address",
     "pull_snapshot",

@@ -26,10 +26,13 @@ def _required_time(value: Any) -> datetime:
 
 @dataclass(frozen=True)
 class UserInfo:
+    """A user. A ``disabled`` user's tokens and sessions do not work."""
+
     id: str
     name: str
     is_admin: bool
     created_at: datetime
+    disabled: bool = False
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> UserInfo:
@@ -38,6 +41,25 @@ class UserInfo:
             name=data["name"],
             is_admin=bool(data["is_admin"]),
             created_at=_required_time(data["created_at"]),
+            disabled=bool(data.get("disabled", False)),
+        )
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A sign-in: ``token`` (``whs.…``) is sent as a bearer token until ``expires_at`` or
+    until ``sign_out``. It is returned once and never stored by the server."""
+
+    token: str = field(repr=False)
+    expires_at: datetime
+    user: UserInfo
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SessionInfo:
+        return cls(
+            token=data["token"],
+            expires_at=_required_time(data["expires_at"]),
+            user=UserInfo.from_json(data["user"]),
         )
 
 
@@ -56,7 +78,8 @@ class WhoAmI:
 
 @dataclass(frozen=True)
 class TokenInfo:
-    """An API token. ``secret`` is set only in the answer to its creation."""
+    """An API token. ``secret`` is set only in the answer to its creation; ``restrict_to``
+    lists the namespaces (``ns``) and repos (``ns/name``) it is limited to (empty: none)."""
 
     id: str
     name: str
@@ -65,7 +88,16 @@ class TokenInfo:
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
     last_used_at: datetime | None = None
-    secret: str | None = None
+    secret: str | None = field(default=None, repr=False)
+    restrict_to: tuple[str, ...] = ()
+
+    def state(self, now: datetime) -> str:
+        """``revoked``, ``expired`` or ``active`` at ``now`` (an aware datetime)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TokenInfo:
@@ -78,6 +110,65 @@ class TokenInfo:
             revoked_at=_time(data.get("revoked_at")),
             last_used_at=_time(data.get("last_used_at")),
             secret=data.get("token"),
+            restrict_to=tuple(data.get("restrict_to") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class OrgInfo:
+    """An organisation: a namespace its members share."""
+
+    name: str
+    description: str
+    created_at: datetime
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> OrgInfo:
+        return cls(
+            name=data["name"],
+            description=data.get("description") or "",
+            created_at=_required_time(data["created_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class MemberInfo:
+    """A user's ``role`` (read, write or admin) in an organisation or on one repo."""
+
+    user: str
+    role: str
+    since: datetime
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MemberInfo:
+        return cls(user=data["user"], role=data["role"], since=_required_time(data["since"]))
+
+
+@dataclass(frozen=True)
+class AuditEventInfo:
+    """One security event of the audit log. ``actor`` is ``None`` for the anonymous or the
+    server itself; ``client`` is the caller's address when known."""
+
+    id: int
+    at: datetime
+    action: str
+    actor: str | None
+    target: str
+    client: str | None
+    success: bool
+    detail: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AuditEventInfo:
+        return cls(
+            id=int(data["id"]),
+            at=_required_time(data["at"]),
+            action=data["action"],
+            actor=data.get("actor"),
+            target=data.get("target") or "",
+            client=data.get("client"),
+            success=bool(data.get("success", True)),
+            detail={str(k): str(v) for k, v in (data.get("detail") or {}).items()},
         )
 
 

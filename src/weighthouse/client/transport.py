@@ -1,8 +1,10 @@
-"""The HTTP layer every API group shares: one ``httpx.Client``, the bearer token, turning
-error responses and transport failures into the client's errors, pages, and URL quoting."""
+"""The HTTP layer every API group shares: one ``httpx.Client``, the credentials (a bearer
+token or HTTP Basic), turning error responses and transport failures into the client's errors,
+pages, and URL quoting."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -41,6 +43,25 @@ def repo_path(repo: str, repo_type: RepoType | str) -> str:
     return f"/api/{url_kind(repo_type)}/{quote(namespace, safe='')}/{quote(name, safe='')}"
 
 
+def authorization(
+    token: str | None = None, *, user: str | None = None, password: str | None = None
+) -> str | None:
+    """The ``Authorization`` header value for a bearer ``token``, or for HTTP Basic with
+    ``user`` and ``password`` (the password may also be a token); ``None`` for anonymous.
+
+    Raises ``ValueError`` for both kinds at once, or for a half of Basic."""
+    if user is not None or password is not None:
+        if token:
+            raise ValueError("give a token or a user and password, not both")
+        if not user or password is None:
+            raise ValueError("HTTP Basic needs both a user name and a password (or token)")
+        if ":" in user:
+            raise ValueError("a user name for HTTP Basic cannot contain ':'")
+        pair = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        return f"Basic {pair}"
+    return f"Bearer {token}" if token else None
+
+
 def _reason(exc: httpx.TransportError) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return f"timed out ({type(exc).__name__})"
@@ -52,6 +73,11 @@ def _reason(exc: httpx.TransportError) -> str:
 class Transport:
     """Owns the connection pool; close it with ``close()`` or a ``with`` block.
 
+    Credentials are a ``token`` (an API token ``wh_…`` or a session token ``whs.…``, sent as
+    ``Bearer``), or ``user`` with ``password`` for HTTP Basic, where the password may also be
+    one of that user's tokens. Each password request is rate-limited on the server like a
+    sign-in, so prefer ``sign_in`` and its session token for many requests.
+
     ``timeout`` is in seconds and applies to connecting and to each read or write, not to a
     whole transfer, so large downloads are not cut off. ``transport`` swaps the network for
     e.g. ``httpx.MockTransport`` in tests.
@@ -62,14 +88,18 @@ class Transport:
         url: str,
         token: str | None = None,
         *,
+        user: str | None = None,
+        password: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        header = authorization(token, user=user, password=password)
         self.url = url.rstrip("/")
         self.token = token
+        self.user = user
         headers = {"User-Agent": f"weighthouse-client/{__version__}"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
+        if header is not None:
+            headers["Authorization"] = header
         self._http = httpx.Client(
             base_url=self.url,
             headers=headers,

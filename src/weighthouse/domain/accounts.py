@@ -337,6 +337,8 @@ class Accounts:
             raise PermissionDeniedError("only site admins can hold admin tokens")
         if not name or len(name) > 100 or not name.isprintable():
             raise InvalidInputError("a token name must be 1 to 100 printable characters")
+        if expires_at is not None and expires_at.tzinfo is None:
+            raise InvalidInputError("expires_at needs a time zone")
         if expires_at is not None and expires_at <= self._clock():
             raise InvalidInputError("expires_at must be in the future")
         restrictions = check_restrictions(restrict_to)

@@ -10,7 +10,7 @@ from weighthouse.cli.remote import Remote, remote_command
 @click.command("whoami")
 @remote_command
 def command(remote: Remote) -> None:
-    """Show the user and scope of the token in use."""
+    """Show the user and scope of the token or session in use."""
     me = remote.client.whoami()
     if me.user is None:
         click.echo(f"anonymous at {remote.url}")

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from weighthouse.domain.model import (
     AuditEvent,
@@ -342,7 +342,9 @@ class TokenCreate(Strict):
     name: str = Field(min_length=1, max_length=100)
     scope: Scope = Scope.READ
     user: str | None = Field(default=None, description="admins only: make it for this user")
-    expires_at: datetime | None = None
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="with a time zone, e.g. 2027-01-01T00:00:00Z"
+    )
     restrict_to: list[str] = Field(
         default=[], max_length=100, description="only these namespaces ('ns') or repos ('ns/name')"
     )

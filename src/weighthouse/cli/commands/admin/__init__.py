@@ -1,4 +1,4 @@
-"""Manage users and API tokens.
+"""Manage users and their API tokens (site admins).
 
-Users are for site admins; anyone may manage their own tokens.
+Your own tokens are managed with 'weighthouse token'.
 """

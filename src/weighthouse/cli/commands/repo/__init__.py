@@ -1,1 +1,1 @@
-"""Create, list and delete repos (models, datasets and buckets)."""
+"""Create, list and delete repos (models, datasets and buckets), and share them."""

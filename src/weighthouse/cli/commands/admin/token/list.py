@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import click
 
+from weighthouse.cli.commands import token
 from weighthouse.cli.remote import Remote, remote_command
 
 
-def _when(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d}" if moment else "-"
-
-
 @click.command("list")
+@click.option("--user", default=None, help="List this user's tokens (site admins only).")
 @remote_command
-def command(remote: Remote) -> None:
-    """List API tokens.
+def command(user: str | None, remote: Remote) -> None:
+    """List API tokens: yours, or --user's.
 
-    Yours, or everyone's for a site admin: id, name, scope, state, expiry, last use. Secrets
-    are never shown again.
+    Tab-separated: id, name, scope, state (active, expired, revoked), expiry, last use and
+    restrictions. Secrets are never shown again.
     """
-    for token in remote.client.list_tokens():
-        state = "revoked" if token.revoked_at else "active"
-        click.echo(
-            f"{token.id}\t{token.name}\t{token.scope}\t{state}\t"
-            f"expires {_when(token.expires_at)}\tused {_when(token.last_used_at)}"
-        )
+    token.show_tokens(remote, user=user)

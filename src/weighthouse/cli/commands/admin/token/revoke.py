@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from weighthouse.cli.commands import token
 from weighthouse.cli.remote import Remote, remote_command
 
 
@@ -11,6 +12,5 @@ from weighthouse.cli.remote import Remote, remote_command
 @click.argument("token_id", metavar="ID")
 @remote_command
 def command(token_id: str, remote: Remote) -> None:
-    """Revoke the token ID at once; requests using it fail from now on."""
-    remote.client.revoke_token(token_id)
-    click.echo(f"Revoked token {token_id}.")
+    """Revoke the token ID, anyone's for a site admin; requests using it fail from now on."""
+    token.revoke_token(remote, token_id)

@@ -10,7 +10,8 @@ from weighthouse.cli.remote import Remote, remote_command
 @click.command("list")
 @remote_command
 def command(remote: Remote) -> None:
-    """List users: name, role, id and creation time."""
+    """List users: name, role, id, creation time, and 'disabled' for disabled accounts."""
     for user in remote.client.list_users():
         role = "admin" if user.is_admin else "user"
-        click.echo(f"{user.name}\t{role}\t{user.id}\t{user.created_at:%Y-%m-%d %H:%M}")
+        line = f"{user.name}\t{role}\t{user.id}\t{user.created_at:%Y-%m-%d %H:%M}"
+        click.echo(f"{line}\tdisabled" if user.disabled else line)

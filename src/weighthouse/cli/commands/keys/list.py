@@ -1,0 +1,32 @@
+"""``weighthouse keys list``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from weighthouse.cli.commands.keys import open_ring, ring_failure
+from weighthouse.cli.local import data_dir_option
+from weighthouse.cli.remote import table
+
+
+@click.command("list")
+@data_dir_option
+def command(data_dir: Path | None) -> None:
+    """List the session signing keys, oldest first: id, creation time and which one signs.
+
+    Secrets are never shown.
+    """
+    ring, path = open_ring(data_dir)
+    try:
+        keys = ring.keys()
+    except RuntimeError as exc:
+        raise ring_failure(exc) from exc
+    rows = [
+        (key.id, f"{key.created_at:%Y-%m-%d %H:%M:%S}", "signing" if key.signing else "verifying")
+        for key in keys
+    ]
+    for line in table(("KID", "CREATED (UTC)", "USE"), rows):
+        click.echo(line)
+    click.echo(f"{len(rows)} key{'s' if len(rows) != 1 else ''} in {path}", err=True)

@@ -1,0 +1,19 @@
+"""``weighthouse org list``."""
+
+from __future__ import annotations
+
+import click
+
+from weighthouse.cli.remote import Remote, remote_command
+
+
+@click.command("list")
+@click.option("--mine", is_flag=True, help="Only organisations you are a member of.")
+@remote_command
+def command(mine: bool, remote: Remote) -> None:
+    """List organisations: name, creation date and description, tab-separated."""
+    if mine:
+        remote.require_token("listing your organisations")
+    for org in remote.client.list_orgs(mine=mine):
+        line = f"{org.name}\t{org.created_at:%Y-%m-%d}"
+        click.echo(f"{line}\t{org.description}" if org.description else line)
