@@ -42,6 +42,7 @@ SESSION_MAX_LENGTH = 4096
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024
 RESTRICTIONS_MAX = 100
+TOKEN_LIFETIME_MAX = timedelta(days=3653)
 # Recording every use would turn each read into a write; once a minute is precise enough.
 _TOUCH_EVERY = timedelta(minutes=1)
 _SIGNIN_FAILED = "invalid user name or password"
@@ -206,8 +207,9 @@ class Accounts:
     ) -> None:
         """Change the caller's password; the current one is needed if one is set."""
         user = require_user(principal)
-        if principal.scope is Scope.READ:
-            raise PermissionDeniedError("this credential is read-only", scope="read")
+        if principal.scope is Scope.READ or principal.restrict_to:
+            # A restricted token must not become a full account through a new password.
+            raise PermissionDeniedError("this credential cannot change the password")
         check_password(new)
         stored = self._catalog.get_user_by_id(user.id)
         if stored.password_hash is not None:
@@ -261,7 +263,9 @@ class Accounts:
         token = self._signer.sign(
             {"sid": session.id, "sub": user.id, "exp": int(session.expires_at.timestamp())}
         )
-        return IssuedSession(user=user, session=session, token=SESSION_PREFIX + token)
+        if not token.startswith(SESSION_PREFIX):
+            raise AssertionError("session signers must make tokens that start with 'whs.'")
+        return IssuedSession(user=user, session=session, token=token)
 
     def _check_password(self, name: str, password: str, client: str | None) -> User:
         account_key = f"signin:account:{name.lower()[:200]}"
@@ -339,8 +343,10 @@ class Accounts:
             raise InvalidInputError("a token name must be 1 to 100 printable characters")
         if expires_at is not None and expires_at.tzinfo is None:
             raise InvalidInputError("expires_at needs a time zone")
-        if expires_at is not None and expires_at <= self._clock():
-            raise InvalidInputError("expires_at must be in the future")
+        if expires_at is not None and not (
+            self._clock() < expires_at <= self._clock() + TOKEN_LIFETIME_MAX
+        ):
+            raise InvalidInputError("expires_at must be in the future, within ten years")
         restrictions = check_restrictions(restrict_to)
         if principal.restrict_to:
             outside = [r for r in restrictions if not principal.reaches(*_split(r))]
@@ -412,6 +418,8 @@ class Accounts:
             raise TokenNotFoundError(f"no token {token_id!r}", token=token_id)
         if principal.scope is Scope.READ:
             raise PermissionDeniedError("this credential is read-only", scope="read")
+        if principal.restrict_to and token_id != principal.token_id:
+            raise PermissionDeniedError("a restricted token can only revoke itself")
         self._catalog.revoke_token(token_id, self._clock())
         self._audit.record(
             "token.revoke", actor=user.name, target=token_id, detail={"owner": token.user_id}
@@ -454,7 +462,7 @@ class Accounts:
     def _session(self, value: str) -> Principal:
         if len(value) > SESSION_MAX_LENGTH:
             raise AuthenticationError("malformed session token")
-        claims = self._signer.verify(value[len(SESSION_PREFIX) :])
+        claims = self._signer.verify(value)
         session_id, user_id, expires = claims.get("sid"), claims.get("sub"), claims.get("exp")
         if not isinstance(session_id, str) or not isinstance(user_id, str):
             raise AuthenticationError("malformed session token")

@@ -118,7 +118,7 @@ def test_passwords_from_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_stored_credentials_know_a_session_and_hide_the_secret() -> None:
-    assert Credentials("http://hub", "whs.whs.k.b.s").is_session
+    assert Credentials("http://hub", "whs.k.b.s").is_session
     assert not Credentials("http://hub", "wh_a_b").is_session
     assert not Credentials("http://hub").is_session
-    assert "whs." not in repr(Credentials("http://hub", "whs.whs.k.b.s"))
+    assert "whs." not in repr(Credentials("http://hub", "whs.k.b.s"))

@@ -30,7 +30,14 @@ def command(data_dir: Path | None, host: str | None, port: int | None, log_level
     settings = settings.model_copy(update={"server": server})
     container = bootstrap(settings)
     issued = start(container)
-    if issued is not None:
+    if issued is not None and settings.admin.token is not None:
+        # The operator chose this token; repeating it would only put it in the logs.
+        click.echo(
+            f"Created the admin user {settings.admin.name!r} with the token from "
+            "WEIGHTHOUSE_ADMIN__TOKEN.",
+            err=True,
+        )
+    elif issued is not None:
         click.echo(
             f"Created the admin user {settings.admin.name!r}. Its token, shown only this once:\n"
             f"  {issued.secret}\n"

@@ -110,7 +110,7 @@ def revoke_token(token_id: str, caller: Caller, hub: Wired) -> Response:
 def audit_log(
     caller: Caller,
     hub: Wired,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     actor: Annotated[str | None, Query(max_length=200)] = None,
     action: Annotated[str | None, Query(max_length=100)] = None,

@@ -79,12 +79,15 @@ async def put_object(
     return ObjectOut.of(obj)
 
 
-@router.api_route(
-    "/{namespace}/{name}/objects/{key:path}",
-    methods=["GET", "HEAD"],
-    response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "the object"}},
-)
+_OBJECT = "/{namespace}/{name}/objects/{key:path}"
+_OBJECT_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"application/octet-stream": {}}, "description": "the object"}
+}
+
+
+# Two routes rather than one with two methods, so each gets its own OpenAPI operation id.
+@router.get(_OBJECT, response_class=Response, responses=_OBJECT_RESPONSES)
+@router.head(_OBJECT, response_class=Response, responses=_OBJECT_RESPONSES)
 async def get_object(
     namespace: str, name: str, key: str, request: Request, caller: Caller, hub: Wired
 ) -> Response:

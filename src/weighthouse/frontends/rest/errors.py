@@ -76,6 +76,17 @@ def lookup(exc: e.DomainError) -> tuple[int, str]:
     return ERROR_TABLE[e.DomainError]
 
 
+def _printable(value: Any) -> Any:
+    """Error text may echo client input; lone surrogates in it must not break the response."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    return value
+
+
 def envelope(
     status: int, code: str, message: str, detail: dict[str, Any] | None = None
 ) -> JSONResponse:
@@ -85,6 +96,7 @@ def envelope(
     if status == 503:
         headers["Retry-After"] = "1"
     body = {"error": {"code": code, "message": message, "detail": detail or {}}}
+    body = _printable(body)
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -129,6 +141,10 @@ async def _disconnect(request: Request, exc: Exception) -> JSONResponse:
     return envelope(400, "client_disconnected", "the client went away before the body ended")
 
 
+async def _not_unicode(request: Request, exc: Exception) -> JSONResponse:
+    return envelope(400, "invalid_input", "text must be valid Unicode (no lone surrogates)")
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # Never show a traceback to the client; the log has it.
     log.exception("%s %s crashed", request.method, request.url.path, exc_info=exc)
@@ -140,4 +156,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(ClientDisconnect, _disconnect)
+    app.add_exception_handler(UnicodeEncodeError, _not_unicode)
     app.add_exception_handler(Exception, _unexpected)

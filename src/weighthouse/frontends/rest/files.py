@@ -71,12 +71,12 @@ def list_tree(
     )
 
 
-@router.api_route(
-    "/{kind}/{namespace}/{name}/resolve/{revision}/{path:path}",
-    methods=["GET", "HEAD"],
-    responses=_FILE_RESPONSES,
-    response_class=Response,
-)
+_RESOLVE = "/{kind}/{namespace}/{name}/resolve/{revision}/{path:path}"
+
+
+# Two routes rather than one with two methods, so each gets its own OpenAPI operation id.
+@router.get(_RESOLVE, responses=_FILE_RESPONSES, response_class=Response)
+@router.head(_RESOLVE, responses=_FILE_RESPONSES, response_class=Response)
 async def download(
     kind: RepoKind,
     namespace: str,

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from weighthouse.domain.model import (
     AuditEvent,
@@ -27,7 +27,21 @@ from weighthouse.domain.model import (
 
 
 class Strict(BaseModel):
+    """A request body: unknown fields are refused, and text must be encodable as UTF-8."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _utf8_only(cls, value: object) -> object:
+        texts = value if isinstance(value, list) else [value]
+        for text in texts:
+            if isinstance(text, str):
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+        return value
 
 
 class RepoKind(enum.StrEnum):

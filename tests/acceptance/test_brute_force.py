@@ -1,0 +1,209 @@
+"""Password guessing is cut off at the configured limit, before any hashing, without slowing the
+server down for everyone else; the cut-off says nothing about which accounts exist, and it ends
+with the window.
+
+Each test runs a live server of its own, so their sign-in counts for 127.0.0.1 are their own.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.acceptance.api import make_repo, make_user, unique
+from tests.acceptance.live import LiveServer
+from weighthouse.config import AuthSettings
+
+pytestmark = pytest.mark.acceptance
+
+PASSWORD = "the one right password"
+ATTEMPTS = 200
+# Generous for a loaded 2-core machine; an argon2 hash under the defaults costs ~20-40 ms, so a
+# server that hashed every guess on the request path would blow through it.
+P99_BOUND_S = 0.25
+
+
+def add_user(server: LiveServer, name: str, password: str = PASSWORD) -> None:
+    with server.client(server.admin_token) as admin:
+        response = admin.post("/api/users", json={"name": name, "password": password})
+        assert response.status_code == 201, response.text
+
+
+def sign_in(client: httpx.Client, name: str, password: str) -> httpx.Response:
+    return client.post("/api/signin", json={"name": name, "password": password})
+
+
+def audit(server: LiveServer, action: str, target: str) -> list[dict[str, object]]:
+    with server.client(server.admin_token) as admin:
+        response = admin.get("/api/audit", params={"action": action, "limit": 1000})
+        assert response.status_code == 200, response.text
+        return [e for e in response.json() if e["target"] == target]
+
+
+class Monitor(threading.Thread):
+    """Times ``/healthz`` and an authenticated GET, over and over, until stopped."""
+
+    def __init__(self, server: LiveServer, token: str, path: str) -> None:
+        super().__init__(daemon=True)
+        self.server, self.token, self.path = server, token, path
+        self.samples: list[tuple[str, int, float]] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        with self.server.client() as anonymous, self.server.client(self.token) as user:
+            while not self.stop.is_set():
+                for what, client, path in (
+                    ("healthz", anonymous, "/healthz"),
+                    ("authenticated GET", user, self.path),
+                ):
+                    started = time.perf_counter()
+                    status = client.get(path).status_code
+                    self.samples.append((what, status, time.perf_counter() - started))
+                self.stop.wait(0.005)
+
+
+def p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[98]
+
+
+@pytest.fixture
+def default_server(tmp_path: Path) -> Iterator[LiveServer]:
+    server = LiveServer(data_dir=tmp_path / "data").start()
+    yield server
+    server.stop()
+
+
+def test_two_hundred_wrong_passwords_are_cut_off_at_the_limit(default_server: LiveServer) -> None:
+    server = default_server
+    defaults = AuthSettings()
+    limit = min(defaults.signin_per_client, defaults.signin_per_account)
+    victim = unique("victim")
+    add_user(server, victim)
+    bystander = make_user(server)
+    with server.client(bystander.token) as c:
+        repo = make_repo(c, bystander.name, private=True)
+
+    monitor = Monitor(server, bystander.token, f"/api/models/{repo}")
+    monitor.start()
+    replies: list[tuple[int, str | None, dict[str, object], float]] = []
+    started = time.monotonic()
+    try:
+        with server.client() as attacker:
+            for i in range(ATTEMPTS):
+                t0 = time.perf_counter()
+                response = sign_in(attacker, victim, f"guess number {i}")
+                elapsed = time.perf_counter() - t0
+                replies.append(
+                    (
+                        response.status_code,
+                        response.headers.get("retry-after"),
+                        response.json()["error"],
+                        elapsed,
+                    )
+                )
+                assert time.monotonic() - started < 60, "the flood is taking too long"
+        flood_s = time.monotonic() - started
+    finally:
+        monitor.stop.set()
+        monitor.join(timeout=30)
+
+    statuses = [status for status, *_ in replies]
+    assert statuses == [401] * limit + [429] * (ATTEMPTS - limit), statuses
+    for status, retry_after, error, _ in replies:
+        if status == 401:
+            assert error["code"] == "unauthenticated"
+        else:
+            assert error["code"] == "rate_limited"
+            assert retry_after is not None and retry_after.isdigit(), retry_after
+            assert 1 <= int(retry_after) <= defaults.signin_window_seconds
+
+    # Meanwhile everyone else was answered, promptly.
+    latencies = [seconds for _, status, seconds in monitor.samples]
+    assert len(latencies) >= 20, f"only {len(latencies)} probes during the flood"
+    assert {status for _, status, _ in monitor.samples} == {200}
+    by_kind = {
+        kind: [s for k, _, s in monitor.samples if k == kind]
+        for kind in ("healthz", "authenticated GET")
+    }
+    measured = p99(latencies)
+    hashed = statistics.median(s for status, *_, s in replies if status == 401)
+    refused = statistics.median(s for status, *_, s in replies if status == 429)
+    print(
+        f"\nbrute force: {ATTEMPTS} wrong passwords in {flood_s:.2f} s -> {limit} x 401 "
+        f"(median {hashed * 1000:.1f} ms), {ATTEMPTS - limit} x 429 (median "
+        f"{refused * 1000:.1f} ms); meanwhile {len(latencies)} probes, p99 "
+        f"{measured * 1000:.1f} ms (healthz p99 {p99(by_kind['healthz']) * 1000:.1f} ms, "
+        f"authenticated GET p99 {p99(by_kind['authenticated GET']) * 1000:.1f} ms), "
+        f"max {max(latencies) * 1000:.1f} ms"
+    )
+    assert measured < P99_BOUND_S, f"p99 {measured * 1000:.1f} ms"
+
+    # Only the attempts under the limit were verified: one audited failure each. The others were
+    # refused before the password was looked at.
+    verified = audit(server, "user.signin", victim)
+    limited = audit(server, "user.signin.limited", victim)
+    assert len(verified) == limit and not any(e["success"] for e in verified), verified
+    assert len(limited) == ATTEMPTS - limit
+
+    # Still refused, right password or unknown user alike, and they read the same.
+    with server.client() as attacker:
+        right = sign_in(attacker, victim, PASSWORD)
+        nobody = sign_in(attacker, unique("nobody"), "whatever it is")
+    assert right.status_code == nobody.status_code == 429
+    assert right.json()["error"]["code"] == nobody.json()["error"]["code"] == "rate_limited"
+    assert right.json()["error"]["message"] == nobody.json()["error"]["message"]
+    assert len(audit(server, "user.signin", victim)) == limit  # the right one was not verified
+
+
+@pytest.fixture
+def short_window_server(tmp_path: Path) -> Iterator[LiveServer]:
+    server = LiveServer(
+        data_dir=tmp_path / "data",
+        extra_env={
+            "WEIGHTHOUSE_AUTH__SIGNIN_WINDOW_SECONDS": "2",
+            "WEIGHTHOUSE_AUTH__SIGNIN_PER_CLIENT": "3",
+            "WEIGHTHOUSE_AUTH__SIGNIN_PER_ACCOUNT": "3",
+        },
+    ).start()
+    yield server
+    server.stop()
+
+
+def _comparable(response: httpx.Response) -> tuple[int, object, str | None]:
+    """Status, body and challenge; the retry delay of a 429 is left out (it counts down)."""
+    body = response.json()
+    body["error"]["detail"].pop("retry_after", None)
+    return response.status_code, body, response.headers.get("www-authenticate")
+
+
+def test_unknown_users_read_the_same_and_the_window_ends(short_window_server: LiveServer) -> None:
+    server = short_window_server
+    victim = unique("victim")
+    add_user(server, victim)
+    with server.client() as client:
+        unknown = sign_in(client, unique("nobody"), "a wrong password")
+        known = sign_in(client, victim, "a wrong password")
+        assert unknown.status_code == known.status_code == 401
+        assert _comparable(unknown) == _comparable(known)
+        assert sign_in(client, victim, "another wrong one").status_code == 401
+
+        # Over the limit: refused, even with the right password, and alike for unknown users.
+        right = sign_in(client, victim, PASSWORD)
+        unknown = sign_in(client, unique("nobody"), "a wrong password")
+        assert right.status_code == unknown.status_code == 429, right.text
+        assert _comparable(right) == _comparable(unknown)
+        wait = int(right.headers["retry-after"])
+        assert 1 <= wait <= 2
+
+        time.sleep(wait + 0.3)
+        response = sign_in(client, victim, PASSWORD)
+        assert response.status_code == 200, response.text
+        assert response.json()["user"]["name"] == victim
+        with server.client(response.json()["token"]) as user:
+            assert user.get("/api/whoami").json()["user"]["name"] == victim
