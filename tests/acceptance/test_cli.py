@@ -9,22 +9,18 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.acceptance.api import unique
 from tests.acceptance.live import LiveServer, free_port
 from weighthouse.client import WeighthouseClient
 
 pytestmark = pytest.mark.acceptance
 
 MiB = 2**20
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
 @dataclass

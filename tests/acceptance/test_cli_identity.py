@@ -8,23 +8,19 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.acceptance.api import unique
 from tests.acceptance.live import LiveServer
 from weighthouse.client import ApiError, WeighthouseClient
 
 pytestmark = pytest.mark.acceptance
 
 PASSWORD = "correct horse battery staple"
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
 @dataclass

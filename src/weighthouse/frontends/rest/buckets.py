@@ -17,17 +17,11 @@ from weighthouse.frontends.downloads import blob_response
 from weighthouse.frontends.rest import cursors
 from weighthouse.frontends.rest.auth import Caller, Wired
 from weighthouse.frontends.rest.schemas import ListingOut, ObjectOut
-from weighthouse.frontends.rest.uploads import declared_md5, declared_sha256, stream_into
+from weighthouse.frontends.rest.uploads import RAW_BODY, declared_md5, declared_sha256, stream_into
 
 router = APIRouter(prefix="/api/buckets", tags=["buckets"])
 
 META_PREFIX = "x-meta-"
-_RAW_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
-    }
-}
 
 
 def bucket_id(namespace: str, name: str) -> RepoId:
@@ -45,7 +39,7 @@ def _object_headers(etag: str, sha256: str, metadata: dict[str, str]) -> dict[st
     "/{namespace}/{name}/objects/{key:path}",
     response_model=ObjectOut,
     status_code=201,
-    openapi_extra=_RAW_BODY,
+    openapi_extra=RAW_BODY,
 )
 async def put_object(
     namespace: str, name: str, key: str, request: Request, caller: Caller, hub: Wired

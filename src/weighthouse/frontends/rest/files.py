@@ -23,16 +23,10 @@ from weighthouse.frontends.rest.schemas import (
     TreeOut,
     UploadOut,
 )
-from weighthouse.frontends.rest.uploads import declared_sha256, stream_into
+from weighthouse.frontends.rest.uploads import RAW_BODY, declared_sha256, stream_into
 
 router = APIRouter(prefix="/api", tags=["files"])
 
-_RAW_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
-    }
-}
 _FILE_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"content": {"application/octet-stream": {}}, "description": "the file"},
     206: {"description": "one byte range of the file"},
@@ -102,7 +96,7 @@ async def download(
     "/{kind}/{namespace}/{name}/blobs",
     response_model=BlobOut,
     status_code=201,
-    openapi_extra=_RAW_BODY,
+    openapi_extra=RAW_BODY,
 )
 async def upload_blob(
     kind: RepoKind, namespace: str, name: str, request: Request, caller: Caller, hub: Wired
@@ -123,7 +117,7 @@ async def upload_blob(
     "/{kind}/{namespace}/{name}/upload/{revision}/{path:path}",
     response_model=UploadOut,
     status_code=201,
-    openapi_extra=_RAW_BODY,
+    openapi_extra=RAW_BODY,
 )
 async def upload_file(
     kind: RepoKind,

@@ -19,6 +19,13 @@ from weighthouse.frontends.rest.auth import container
 T = TypeVar("T")
 
 SHA256_HEADER = "x-content-sha256"
+RAW_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+"""OpenAPI for routes that stream a raw body rather than JSON."""
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
