@@ -86,6 +86,10 @@ def test_multi_file_commit_is_atomic(live_server: LiveServer, alice: Account) ->
             "dir/sub",
             "dir/sub/c.txt",
         ]
+        by_path = {e["path"]: e for e in tree["entries"]}
+        # Git's blob id, as `git hash-object` gives it, also for blobs uploaded on their own.
+        assert by_path["a.txt"]["git_sha1"] == hashlib.sha1(b"blob 1\0a").hexdigest()
+        assert by_path["dir/sub/c.txt"]["git_sha1"] == hashlib.sha1(b"blob 3\0ccc").hexdigest()
         top = c.get(f"/api/models/{repo}/tree/main/dir").json()["entries"]
         assert [(e["path"], e["type"]) for e in top] == [
             ("dir/b.txt", "file"),

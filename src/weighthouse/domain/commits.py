@@ -8,8 +8,9 @@ on the new head, so concurrent commits never lose each other's work.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from weighthouse.domain.access import Principal
 from weighthouse.domain.errors import (
@@ -131,7 +132,7 @@ class Commits:
     ) -> Commit:
         assert principal.user is not None
         check_ref_name(branch)
-        self._check_operations(operations)
+        operations = self._check_operations(operations)
         if len(message) > MESSAGE_MAX:
             raise InvalidInputError(f"a commit message must be at most {MESSAGE_MAX} characters")
         if parent_commit is not None and not is_commit_id(parent_commit):
@@ -173,14 +174,17 @@ class Commits:
             return commit
         raise CommitConflictError(f"branch {branch!r} kept moving; try again", branch=branch)
 
-    def _check_operations(self, operations: Sequence[Operation]) -> None:
+    def _check_operations(self, operations: Sequence[Operation]) -> list[Operation]:
+        """Validate every operation; small added files get their git blob id if they lack one."""
         if not operations:
             raise InvalidInputError("a commit needs at least one operation")
         if len(operations) > MAX_OPERATIONS:
             raise InvalidInputError(f"a commit may have at most {MAX_OPERATIONS} operations")
+        checked: list[Operation] = []
         for op in operations:
             if isinstance(op, DeleteFile):
                 check_path(op.path.rstrip("/"))
+                checked.append(op)
                 continue
             check_path(op.path)
             if op.size < 0:
@@ -198,3 +202,15 @@ class Commits:
                     f"{op.path!r}: blob {op.sha256} has {stored.size} bytes, not {op.size}",
                     path=op.path,
                 )
+            if op.git_sha1 is None and wants_git_sha1(op.size):
+                op = replace(op, git_sha1=self._git_sha1(op.sha256, op.size))
+            checked.append(op)
+        return checked
+
+    def _git_sha1(self, sha256: str, size: int) -> str:
+        """Git's blob id of a small stored blob, read back from the store."""
+        digest = hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
+        with self._blobs.open(sha256) as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+        return digest.hexdigest()
