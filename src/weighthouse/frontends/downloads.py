@@ -20,7 +20,7 @@ from starlette.types import Receive, Scope, Send
 from weighthouse.domain.errors import RangeNotSatisfiableError
 from weighthouse.domain.files import Download
 
-CHUNK = 1 << 20
+CHUNK = 4 << 20
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 _EXTRA_TYPES = {
     ".safetensors": "application/octet-stream",
