@@ -171,7 +171,9 @@ def create_rate_limiter(settings: Settings) -> RateLimiter:
 def create_session_signer(settings: Settings) -> SessionSigner:
     from weighthouse.security.sessions import HmacSessionSigner
 
-    return HmacSessionSigner(settings.session_key_file)
+    signer = HmacSessionSigner(settings.session_key_file)
+    signer.keys()  # makes the key ring on the first start rather than at the first sign-in
+    return signer
 
 
 def start(container: Container) -> IssuedToken | None:
