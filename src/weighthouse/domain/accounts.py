@@ -23,7 +23,6 @@ from weighthouse.domain.access import ANONYMOUS, Principal, require_admin, requi
 from weighthouse.domain.audit import Audit
 from weighthouse.domain.errors import (
     AuthenticationError,
-    DomainError,
     InvalidInputError,
     PermissionDeniedError,
     RateLimitedError,
@@ -274,7 +273,7 @@ class Accounts:
         user: User | None
         try:
             user = self._catalog.get_user(name) if len(password) <= PASSWORD_MAX else None
-        except (UserNotFoundError, DomainError):
+        except UserNotFoundError:
             user = None
         ok = False
         if user is None or user.password_hash is None:
