@@ -8,7 +8,6 @@ Every field can be set from the environment as ``WEIGHTHOUSE_<SECTION>__<KEY>``,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,8 +28,14 @@ class BlobSettings(BaseModel):
 class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
-    engine: Literal["uvicorn", "granian"] = "uvicorn"
-    workers: int = 1
+    threads: int = Field(
+        default=4,
+        ge=1,
+        description="worker threads for catalog calls; few beat many under the GIL",
+    )
+    max_transfers: int = Field(
+        default=64, ge=1, description="uploads streaming at once, each holding a thread"
+    )
 
 
 class AdminSettings(BaseModel):

@@ -9,8 +9,8 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
+import anyio.to_thread
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 
 from weighthouse.domain.errors import InvalidInputError
 from weighthouse.frontends.bodies import RequestBody, declared_length
@@ -58,4 +58,6 @@ async def stream_into(request: Request, use_case: Callable[[RequestBody, int | N
     limit = container(request).settings.max_upload_bytes
     size = declared_length(request.headers.get("content-length"), limit)
     body = RequestBody(request.stream(), limit=limit)
-    return await run_in_threadpool(use_case, body, size)
+    # Set by the app's lifespan; a host that runs no lifespan falls back to the shared pool.
+    limiter = getattr(request.app.state, "transfers", None)
+    return await anyio.to_thread.run_sync(use_case, body, size, limiter=limiter)
