@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Connection, Engine, delete, exists, insert, select
+from sqlalchemy import Column, ColumnElement, Connection, Engine, delete, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from weighthouse.domain.errors import (
@@ -116,25 +116,12 @@ class OrganizationQueries:
             self._require_user(member.user_id)
             raise
 
-    @retry_transient
     def remove_member(self, org_id: str, user_id: str) -> bool:
-        statement = delete(memberships).where(
-            memberships.c.org_id == org_id, memberships.c.user_id == user_id
-        )
-        with transaction(self._engine, write=True) as connection:
-            return connection.execute(statement).rowcount > 0
+        return self._remove_grant(memberships.c.org_id, org_id, user_id)
 
     def list_members(self, org_id: str) -> list[Member]:
         """Ordered by the byte order of the user names."""
-        query = (
-            select(memberships, users.c.name.label("user_name"))
-            .join(users, users.c.id == memberships.c.user_id)
-            .where(memberships.c.org_id == org_id)
-            .order_by(users.c.name)
-        )
-        with transaction(self._engine) as connection:
-            rows = connection.execute(query).all()
-        return [member_from(row) for row in rows]
+        return self._list_grants(memberships.c.org_id, org_id)
 
     def member_role(self, namespace: str, user_id: str) -> Role | None:
         """One indexed join: the organisation by its unique name, the membership by its key."""
@@ -165,20 +152,27 @@ class OrganizationQueries:
             self._require_user(member.user_id)
             raise
 
-    @retry_transient
     def remove_collaborator(self, repo_id: str, user_id: str) -> bool:
-        statement = delete(collaborators).where(
-            collaborators.c.repo_id == repo_id, collaborators.c.user_id == user_id
-        )
-        with transaction(self._engine, write=True) as connection:
-            return connection.execute(statement).rowcount > 0
+        return self._remove_grant(collaborators.c.repo_id, repo_id, user_id)
 
     def list_collaborators(self, repo_id: str) -> list[Member]:
         """Ordered by the byte order of the user names."""
+        return self._list_grants(collaborators.c.repo_id, repo_id)
+
+    # Memberships and collaborators are the same shape: (owner id, user id) -> role.
+    @retry_transient
+    def _remove_grant(self, owner: Column[str], owner_id: str, user_id: str) -> bool:
+        table = owner.table
+        statement = delete(table).where(owner == owner_id, table.c.user_id == user_id)
+        with transaction(self._engine, write=True) as connection:
+            return connection.execute(statement).rowcount > 0
+
+    def _list_grants(self, owner: Column[str], owner_id: str) -> list[Member]:
+        table = owner.table
         query = (
-            select(collaborators, users.c.name.label("user_name"))
-            .join(users, users.c.id == collaborators.c.user_id)
-            .where(collaborators.c.repo_id == repo_id)
+            select(table, users.c.name.label("user_name"))
+            .join(users, users.c.id == table.c.user_id)
+            .where(owner == owner_id)
             .order_by(users.c.name)
         )
         with transaction(self._engine) as connection:
