@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from weighthouse.config import Settings
-from weighthouse.domain.accounts import Accounts, AuthPolicy, IssuedToken
+from weighthouse.domain.access_keys import AccessKeys
 from weighthouse.domain.audit import Audit
+from weighthouse.domain.authentication import Authenticator
 from weighthouse.domain.buckets import Buckets
 from weighthouse.domain.commits import Commits
 from weighthouse.domain.files import Files
@@ -24,10 +25,15 @@ from weighthouse.domain.ports import (
     Clock,
     PasswordHasher,
     RateLimiter,
+    SecretCipher,
     SessionSigner,
 )
 from weighthouse.domain.repos import Repos
 from weighthouse.domain.revisions import Revisions
+from weighthouse.domain.sessions import Sessions
+from weighthouse.domain.signin import AuthPolicy, PasswordGate
+from weighthouse.domain.tokens import IssuedToken, Tokens
+from weighthouse.domain.users import Users
 
 
 def utc_now() -> datetime:
@@ -43,7 +49,11 @@ class Container:
     blobs: BlobStore
     clock: Clock
     audit: Audit
-    accounts: Accounts
+    authenticator: Authenticator
+    users: Users
+    sessions: Sessions
+    tokens: Tokens
+    access_keys: AccessKeys
     orgs: Organizations
     repos: Repos
     revisions: Revisions
@@ -69,6 +79,7 @@ def bootstrap(
     hasher: PasswordHasher | None = None,
     limiter: RateLimiter | None = None,
     signer: SessionSigner | None = None,
+    cipher: SecretCipher | None = None,
 ) -> Container:
     """Wire the ports named by ``settings`` (or the ones given) into use cases.
 
@@ -88,22 +99,27 @@ def bootstrap(
     if blobs is None:
         blobs = create_blob_store(settings)
     audit = Audit(catalog, clock)
-    accounts = Accounts(
+    gate = PasswordGate(
         catalog,
-        clock,
         hasher=hasher or create_password_hasher(settings),
         limiter=limiter or create_rate_limiter(settings),
-        signer=signer or create_session_signer(settings),
         audit=audit,
         policy=auth_policy(settings),
     )
+    signer = signer or create_session_signer(settings)
+    cipher = cipher or create_secret_cipher(settings)
+    tokens = Tokens(catalog, clock, audit)
     return Container(
         settings=settings,
         catalog=catalog,
         blobs=blobs,
         clock=clock,
         audit=audit,
-        accounts=accounts,
+        authenticator=Authenticator(catalog, clock, signer=signer, gate=gate, cipher=cipher),
+        users=Users(catalog, clock, gate=gate, tokens=tokens, audit=audit),
+        sessions=Sessions(catalog, clock, gate=gate, signer=signer, audit=audit),
+        tokens=tokens,
+        access_keys=AccessKeys(catalog, clock, cipher=cipher, audit=audit),
         orgs=Organizations(catalog, clock, audit),
         repos=Repos(catalog, clock, audit),
         revisions=Revisions(catalog, clock),
@@ -176,6 +192,14 @@ def create_session_signer(settings: Settings) -> SessionSigner:
     return signer
 
 
+def create_secret_cipher(settings: Settings) -> SecretCipher:
+    from weighthouse.security.cipher import AesGcmSecretCipher
+
+    cipher = AesGcmSecretCipher(settings.secret_key_file)
+    cipher.keys()  # makes the key ring on the first start, like the session keys
+    return cipher
+
+
 def start(container: Container) -> IssuedToken | None:
     """What a server does once on start: clear temporaries left by dead writers, and on an
     empty catalog create the first admin. Returns the admin's new token, if one was made."""
@@ -183,6 +207,6 @@ def start(container: Container) -> IssuedToken | None:
         container.clock() - timedelta(seconds=container.settings.gc_grace_seconds)
     )
     preset = container.settings.admin.token
-    return container.accounts.bootstrap_admin(
+    return container.users.bootstrap_admin(
         container.settings.admin.name, preset.get_secret_value() if preset else None
     )

@@ -52,6 +52,10 @@ class AuthSettings(BaseModel):
     session_key_file: Path | None = Field(
         default=None, description="the session signing key ring; default <data_dir>/secrets/"
     )
+    secret_key_file: Path | None = Field(
+        default=None,
+        description="the keys that encrypt S3 access-key secrets; default <data_dir>/secrets/",
+    )
     signin_per_account: int = Field(default=10, gt=0, description="attempts per window")
     signin_per_client: int = Field(default=10, gt=0, description="attempts per window")
     signup_per_client: int = Field(default=10, gt=0, description="sign-ups per window")
@@ -94,6 +98,12 @@ class Settings(BaseSettings):
     def session_key_file(self) -> Path:
         return (
             self.auth.session_key_file or self.data_dir / "secrets" / "session-keys.json"
+        ).resolve()
+
+    @property
+    def secret_key_file(self) -> Path:
+        return (
+            self.auth.secret_key_file or self.data_dir / "secrets" / "secret-keys.json"
         ).resolve()
 
     @property

@@ -73,8 +73,8 @@ CATEGORIES: dict[str, dict[str, int | str]] = {
         "site_admin": OK,
         **_EXPIRED,
     },
-    # Acting on a token of the org writer: its owner (not read-only) and site admins; everyone
-    # else is told it does not exist, so token ids cannot be probed.
+    # Acting on a token or access key of the org writer: its owner (not read-only) and site
+    # admins; everyone else is told it does not exist, so ids cannot be probed.
     "token-owner": {
         **dict.fromkeys(PRINCIPALS, 404),
         "anonymous": 401,
@@ -170,6 +170,7 @@ TARGETS = (
     "fresh_user",  # a new user per cell (in no organisation)
     "fresh_member",  # a new user per cell, reader in acme
     "fresh_writer_token",  # a new token of the org writer per cell
+    "fresh_writer_access_key",  # a new S3 access key of the org writer per cell
 )
 
 
@@ -231,6 +232,18 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("GET", "/api/tokens"): Entry("user", 200),
     ("DELETE", "/api/tokens/{token_id}"): Entry("token-owner", 204, target="fresh_writer_token"),
     ("GET", "/api/audit"): Entry("site-admin", 200),
+    # --- S3 access keys ----------------------------------------------------------------------
+    ("POST", "/api/access-keys"): Entry(
+        "user",
+        201,
+        body={"name": "matrix", "scope": "read"},
+        overrides={"restricted_token": 403},
+        note="a restricted token can only mint keys restricted within its own restrictions",
+    ),
+    ("GET", "/api/access-keys"): Entry("user", 200),
+    ("DELETE", "/api/access-keys/{key_id}"): Entry(
+        "token-owner", 204, target="fresh_writer_access_key"
+    ),
     # --- organisations -----------------------------------------------------------------------
     ("POST", "/api/orgs"): Entry(
         "user-write",

@@ -49,6 +49,7 @@ from weighthouse.asgi import create_app
 from weighthouse.bootstrap import Container, bootstrap, start
 from weighthouse.config import AuthSettings, Settings
 from weighthouse.domain.access import Principal
+from weighthouse.domain.credentials import BearerToken
 from weighthouse.domain.model import RefKind, RepoId, RepoType, Role, Scope
 
 pytestmark = pytest.mark.acceptance
@@ -138,20 +139,19 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     container = bootstrap(settings, clock=clock)
     issued = start(container)
     assert issued is not None
-    accounts = container.accounts
-    admin = accounts.authenticate(issued.secret)
-    accounts.change_password(admin, None, THE_PASSWORD)
+    admin = container.authenticator.authenticate(BearerToken(issued.secret))
+    container.users.change_password(admin, None, THE_PASSWORD)
 
     users = {
-        role: accounts.create_user(admin, unique(role[:4]), password=THE_PASSWORD).name
+        role: container.users.create(admin, unique(role[:4]), password=THE_PASSWORD).name
         for role in ("outsider", "org_reader", "org_writer", "org_admin", "collaborator", "signin")
     }
     users["site_admin"] = admin.user.name if admin.user else "admin"
 
     def token(user: str, scope: Scope = Scope.WRITE, **kwargs: Any) -> str:
-        return accounts.create_token(admin, "matrix", scope, for_user=user, **kwargs).secret
+        return container.tokens.create(admin, "matrix", scope, for_user=user, **kwargs).secret
 
-    org_admin = accounts.authenticate(token(users["org_admin"]))
+    org_admin = container.authenticator.authenticate(BearerToken(token(users["org_admin"])))
     container.orgs.create(org_admin, "acme")
     container.orgs.set_member(org_admin, "acme", users["org_writer"], Role.WRITE)
     container.orgs.set_member(org_admin, "acme", users["org_reader"], Role.READ)
@@ -169,8 +169,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     container.buckets.put(admin, bucket_id, "k", [b"data"], size=4)
 
     expiring = token(users["org_writer"], expires_at=clock() + timedelta(hours=1))
-    revoked = accounts.create_token(admin, "revoked", Scope.WRITE, for_user=users["org_writer"])
-    accounts.revoke_token(admin, revoked.token.id)
+    revoked = container.tokens.create(admin, "revoked", Scope.WRITE, for_user=users["org_writer"])
+    container.tokens.revoke(admin, revoked.token.id)
     secrets = {
         "anonymous": None,
         "outsider": token(users["outsider"]),
@@ -228,7 +228,7 @@ def _fresh_repo(w: World, type: RepoType) -> dict[str, str]:
 
 
 def _fresh_user(w: World) -> dict[str, str]:
-    name = w.container.accounts.create_user(w.admin, unique("victim")).name
+    name = w.container.users.create(w.admin, unique("victim")).name
     return {"name": name, "user": name}
 
 
@@ -239,10 +239,17 @@ def _fresh_member(w: World) -> dict[str, str]:
 
 
 def _fresh_writer_token(w: World) -> dict[str, str]:
-    issued = w.container.accounts.create_token(
+    issued = w.container.tokens.create(
         w.admin, "victim", Scope.WRITE, for_user=w.users["org_writer"]
     )
     return {"token_id": issued.token.id}
+
+
+def _fresh_writer_access_key(w: World) -> dict[str, str]:
+    issued = w.container.access_keys.create(
+        w.admin, "victim", Scope.WRITE, for_user=w.users["org_writer"]
+    )
+    return {"key_id": issued.key.id}
 
 
 SETUPS: dict[str, Callable[[World], dict[str, str]]] = {
@@ -255,6 +262,7 @@ SETUPS: dict[str, Callable[[World], dict[str, str]]] = {
     "fresh_user": _fresh_user,
     "fresh_member": _fresh_member,
     "fresh_writer_token": _fresh_writer_token,
+    "fresh_writer_access_key": _fresh_writer_access_key,
 }
 
 
@@ -392,9 +400,8 @@ def test_openapi_operation_ids_are_unique(world: World) -> None:
 
 
 def test_restricted_token_cannot_set_a_password(world: World) -> None:
-    accounts = world.container.accounts
-    user = accounts.create_user(world.admin, unique("nopw")).name
-    restricted = accounts.create_token(
+    user = world.container.users.create(world.admin, unique("nopw")).name
+    restricted = world.container.tokens.create(
         world.admin, "narrow", Scope.WRITE, for_user=user, restrict_to=["acme/other"]
     ).secret
     changed = world.client.request(

@@ -15,6 +15,7 @@ from weighthouse.client.errors import (
 )
 from weighthouse.client.local_files import FolderWalk, LocalFile, SkippedPath, walk_local
 from weighthouse.client.models import (
+    AccessKeyInfo,
     AuditEventInfo,
     BlobInfo,
     CommitInfo,
@@ -38,6 +39,7 @@ from weighthouse.client.pushing import PushResult, hash_files, push_files
 from weighthouse.domain.commits import AddFile, DeleteFile
 
 __all__ = [
+    "AccessKeyInfo",
     "AddFile",
     "ApiError",
     "AuditEventInfo",

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from weighthouse.client.models import AuditEventInfo, SessionInfo, TokenInfo, UserInfo, WhoAmI
 from weighthouse.client.transport import Transport
-from weighthouse.domain.accounts import SESSION_PREFIX
+from weighthouse.domain.credentials import SESSION_PREFIX
 
 
 def is_session_token(token: str | None) -> bool:

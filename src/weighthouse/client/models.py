@@ -115,6 +115,44 @@ class TokenInfo:
 
 
 @dataclass(frozen=True)
+class AccessKeyInfo:
+    """An S3 access key. ``secret`` is set only in the answer to its creation; ``buckets``
+    lists the namespaces (``ns``) and buckets (``ns/name``) it is limited to (empty: none)."""
+
+    id: str
+    name: str
+    scope: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+    secret: str | None = field(default=None, repr=False)
+    buckets: tuple[str, ...] = ()
+
+    def state(self, now: datetime) -> str:
+        """``revoked``, ``expired`` or ``active`` at ``now`` (an aware datetime)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AccessKeyInfo:
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            scope=data["scope"],
+            created_at=_required_time(data["created_at"]),
+            expires_at=_time(data.get("expires_at")),
+            revoked_at=_time(data.get("revoked_at")),
+            last_used_at=_time(data.get("last_used_at")),
+            secret=data.get("secret"),
+            buckets=tuple(data.get("buckets") or ()),
+        )
+
+
+@dataclass(frozen=True)
 class OrgInfo:
     """An organisation: a namespace its members share."""
 

@@ -40,6 +40,7 @@ class Principal:
     token_id: str | None = None
     session_id: str | None = None
     restrict_to: tuple[str, ...] = ()
+    access_key_id: str | None = None
 
     @property
     def is_anonymous(self) -> bool:

@@ -20,7 +20,8 @@ a test fails when a concrete error lacks an entry there.
     │   ├── UserNotFoundError
     │   ├── OrganizationNotFoundError
     │   ├── SessionNotFoundError
-    │   └── TokenNotFoundError
+    │   ├── TokenNotFoundError
+    │   └── AccessKeyNotFoundError
     ├── ConflictError
     │   ├── RepoExistsError
     │   ├── RefExistsError
@@ -116,6 +117,10 @@ class SessionNotFoundError(NotFoundError):
 
 class TokenNotFoundError(NotFoundError):
     """No token with that id."""
+
+
+class AccessKeyNotFoundError(NotFoundError):
+    """No access key with that id, or one the caller may not know exists."""
 
 
 class ConflictError(DomainError):

@@ -139,6 +139,30 @@ class Token:
 
 
 @dataclass(frozen=True)
+class AccessKey:
+    """An S3 access key: a public id (20 upper-case letters and digits) and a secret that
+    signing needs back, so it is stored encrypted (``sealed_secret``), never in the clear."""
+
+    id: str
+    user_id: str
+    name: str
+    scope: Scope
+    sealed_secret: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+    buckets: tuple[str, ...] = ()
+    """Empty: every bucket the user may use. Otherwise only these namespaces (``ns``) and
+    buckets (``ns/name``)."""
+
+    def is_active(self, now: datetime) -> bool:
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or now < self.expires_at
+
+
+@dataclass(frozen=True)
 class RepoId:
     """How callers name a repo: its type and ``namespace/name``."""
 

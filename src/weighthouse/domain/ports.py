@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import BinaryIO, Protocol
 
 from weighthouse.domain.model import (
+    AccessKey,
     AuditEvent,
     BlobDigest,
     BucketObject,
@@ -137,7 +138,32 @@ class RepoQuery:
     restrict_to: tuple[str, ...] = ()
 
 
-class Catalog(Protocol):
+class AccessKeyCatalog(Protocol):
+    """S3 access keys. Every method is one transaction; ``StorageError`` as for the catalog."""
+
+    def add_access_key(self, key: AccessKey) -> None:
+        """Raises ``UserNotFoundError`` when the key's user does not exist."""
+        ...
+
+    def get_access_key(self, key_id: str) -> AccessKey:
+        """Raises ``AccessKeyNotFoundError``."""
+        ...
+
+    def list_access_keys(self, user_id: str) -> list[AccessKey]:
+        """Oldest first."""
+        ...
+
+    def revoke_access_key(self, key_id: str, at: datetime) -> None:
+        """Idempotent: a second call keeps the first revocation time. Raises
+        ``AccessKeyNotFoundError``."""
+        ...
+
+    def touch_access_key(self, key_id: str, at: datetime) -> None:
+        """Record a use; a missing key is ignored."""
+        ...
+
+
+class Catalog(AccessKeyCatalog, Protocol):
     """Metadata: accounts, repos, refs, commits, trees and bucket objects.
 
     Every method is one transaction. Methods raise the domain's ``*NotFoundError`` and
@@ -411,4 +437,24 @@ class SessionSigner(Protocol):
 
     def rotate(self) -> str:
         """Add a new signing key and return its id."""
+        ...
+
+
+class SecretCipher(Protocol):
+    """Encrypts secrets the server must read back (an S3 secret access key, which verifying a
+    signature needs), under keys kept outside the catalog, with authenticated encryption.
+
+    ``context`` binds a sealed value to where it belongs (the access key's id): opening it with
+    another context fails, so sealed values cannot be swapped between rows. The sealed text
+    names the key that sealed it, so keys can be rotated: the newest seals, every key still
+    held opens.
+    """
+
+    def seal(self, plaintext: bytes, *, context: bytes) -> str:
+        """ASCII text safe to store; a new random nonce each time."""
+        ...
+
+    def open(self, sealed: str, *, context: bytes) -> bytes:
+        """The plaintext. Raises ``AuthenticationError`` when the text is malformed, was
+        tampered with, belongs to another context, or its key is no longer held."""
         ...

@@ -2,7 +2,8 @@
 
 Accounts, sessions and repos live in this module; organisations, members and collaborators in
 :mod:`.organizations`, the audit log in :mod:`.audit`, refs, commits and trees in
-:mod:`.history`, bucket objects and maintenance queries in :mod:`.objects`. Every public method
+:mod:`.history`, bucket objects and maintenance queries in :mod:`.objects`, S3 access keys
+in :mod:`.access_keys`. Every public method
 runs one transaction and returns domain dataclasses.
 """
 
@@ -33,6 +34,7 @@ from weighthouse.domain.errors import (
 )
 from weighthouse.domain.model import Repo, RepoType, Session, Token, User
 from weighthouse.domain.ports import RepoQuery
+from weighthouse.metadata.access_keys import AccessKeyQueries
 from weighthouse.metadata.audit import AuditQueries
 from weighthouse.metadata.history import HistoryQueries
 from weighthouse.metadata.objects import ObjectQueries
@@ -67,7 +69,9 @@ from weighthouse.metadata.tables import (
 from weighthouse.metadata.transactions import retry_transient, transaction
 
 
-class SqlCatalog(HistoryQueries, ObjectQueries, OrganizationQueries, AuditQueries):
+class SqlCatalog(
+    HistoryQueries, ObjectQueries, OrganizationQueries, AuditQueries, AccessKeyQueries
+):
     """The catalog on SQLite, PostgreSQL or MariaDB, through ``engine``.
 
     Build the engine with :func:`weighthouse.metadata.engine.create_engine_for` (it sets the

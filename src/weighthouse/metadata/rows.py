@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from weighthouse.domain.model import (
+    AccessKey,
     AuditEvent,
     BucketObject,
     Commit,
@@ -76,6 +77,36 @@ def token_from(row: Row[Any]) -> Token:
         revoked_at=row.revoked_at,
         last_used_at=row.last_used_at,
         restrict_to=tuple(row.restrict_to),
+    )
+
+
+def access_key_row(key: AccessKey) -> dict[str, Any]:
+    return {
+        "id": key.id,
+        "user_id": key.user_id,
+        "name": key.name,
+        "scope": key.scope.value,
+        "sealed_secret": key.sealed_secret,
+        "created_at": key.created_at,
+        "expires_at": key.expires_at,
+        "revoked_at": key.revoked_at,
+        "last_used_at": key.last_used_at,
+        "buckets": list(key.buckets),
+    }
+
+
+def access_key_from(row: Row[Any]) -> AccessKey:
+    return AccessKey(
+        id=row.id,
+        user_id=row.user_id,
+        name=row.name,
+        scope=Scope(row.scope),
+        sealed_secret=row.sealed_secret,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        last_used_at=row.last_used_at,
+        buckets=tuple(row.buckets),
     )
 
 

@@ -47,6 +47,8 @@ ROLE = 16
 AUDIT_ACTION = 64
 AUDIT_ACTOR = 255
 AUDIT_CLIENT = 255
+ACCESS_KEY_ID = 128
+SEALED_SECRET = 255
 
 # Stable constraint names, so later migrations can refer to them on every database.
 NAMING_CONVENTION = {
@@ -151,6 +153,26 @@ class TokenRow(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # A JSON list of ``namespace`` and ``namespace/name`` entries; empty for no restriction.
     restrict_to: Mapped[list[str]] = mapped_column(JSON, server_default=text("'[]'"))
+
+
+class AccessKeyRow(Base):
+    """An S3 access key. ``sealed_secret`` is the secret encrypted under a server key kept
+    outside the catalog (``v1.<kid>.<nonce>.<ciphertext>``), never the secret itself."""
+
+    __tablename__ = "access_keys"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+
+    id: Mapped[str] = mapped_column(String(ACCESS_KEY_ID), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(ID), ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    scope: Mapped[str] = mapped_column(String(16))
+    sealed_secret: Mapped[str] = mapped_column(String(SEALED_SECRET))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # A JSON list of ``namespace`` and ``namespace/name`` entries; empty for no restriction.
+    buckets: Mapped[list[str]] = mapped_column(JSON)
 
 
 class RepoRow(Base):
@@ -296,6 +318,7 @@ organizations = cast(Table, OrganizationRow.__table__)
 memberships = cast(Table, MembershipRow.__table__)
 sessions = cast(Table, SessionRow.__table__)
 tokens = cast(Table, TokenRow.__table__)
+access_keys = cast(Table, AccessKeyRow.__table__)
 repos = cast(Table, RepoRow.__table__)
 collaborators = cast(Table, CollaboratorRow.__table__)
 refs = cast(Table, RefRow.__table__)

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from weighthouse.bootstrap import Container, bootstrap, start
 from weighthouse.config import AuthSettings, Settings
 from weighthouse.domain.access import Principal
+from weighthouse.domain.credentials import BearerToken
 from weighthouse.domain.errors import InvalidNameError
 from weighthouse.domain.model import RepoId, RepoType
 from weighthouse.domain.names import NAME_MAX, check_name, is_valid_name
@@ -106,7 +107,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Container, P
     container = bootstrap(settings)
     issued = start(container)
     assert issued is not None
-    yield container, container.accounts.authenticate(issued.secret)
+    yield container, container.authenticator.authenticate(BearerToken(issued.secret))
     container.close()
 
 
@@ -125,11 +126,11 @@ def _fresh(name: str) -> str:
 
 
 def _sign_up(hub: tuple[Container, Principal], name: str) -> object:
-    return hub[0].accounts.sign_up(name, "long enough password", client="unit")
+    return hub[0].users.sign_up(name, "long enough password", client="unit")
 
 
 def _create_user(hub: tuple[Container, Principal], name: str) -> object:
-    return hub[0].accounts.create_user(hub[1], name)
+    return hub[0].users.create(hub[1], name)
 
 
 def _create_org(hub: tuple[Container, Principal], name: str) -> object:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from weighthouse.frontends.rest.auth import Caller, Wired, client_address
+from weighthouse.frontends.rest.dependencies import Caller, Wired, client_address
 from weighthouse.frontends.rest.schemas import (
     AuditOut,
     PasswordChange,
@@ -35,14 +35,14 @@ def whoami(caller: Caller) -> WhoAmI:
 @router.post("/signup", response_model=UserOut, status_code=201)
 def sign_up(body: SignUp, request: Request, hub: Wired) -> UserOut:
     """Create an account (when sign-up is switched on)."""
-    user = hub.accounts.sign_up(body.name, body.password, client=client_address(request))
+    user = hub.users.sign_up(body.name, body.password, client=client_address(request))
     return UserOut.of(user)
 
 
 @router.post("/signin", response_model=SessionOut)
 def sign_in(body: SignIn, request: Request, hub: Wired) -> SessionOut:
     """Exchange a user name and password for a session token."""
-    issued = hub.accounts.sign_in(body.name, body.password, client=client_address(request))
+    issued = hub.sessions.sign_in(body.name, body.password, client=client_address(request))
     return SessionOut(
         token=issued.token, expires_at=issued.session.expires_at, user=UserOut.of(issued.user)
     )
@@ -50,38 +50,36 @@ def sign_in(body: SignIn, request: Request, hub: Wired) -> SessionOut:
 
 @router.post("/signout", status_code=204)
 def sign_out(caller: Caller, hub: Wired) -> Response:
-    hub.accounts.sign_out(caller)
+    hub.sessions.sign_out(caller)
     return Response(status_code=204)
 
 
 @router.put("/password", status_code=204)
 def change_password(body: PasswordChange, request: Request, caller: Caller, hub: Wired) -> Response:
-    hub.accounts.change_password(caller, body.current, body.new, client=client_address(request))
+    hub.users.change_password(caller, body.current, body.new, client=client_address(request))
     return Response(status_code=204)
 
 
 @router.post("/users", response_model=UserOut, status_code=201)
 def create_user(body: UserCreate, caller: Caller, hub: Wired) -> UserOut:
-    user = hub.accounts.create_user(
-        caller, body.name, is_admin=body.is_admin, password=body.password
-    )
+    user = hub.users.create(caller, body.name, is_admin=body.is_admin, password=body.password)
     return UserOut.of(user)
 
 
 @router.get("/users", response_model=list[UserOut])
 def list_users(caller: Caller, hub: Wired) -> list[UserOut]:
-    return [UserOut.of(u) for u in hub.accounts.list_users(caller)]
+    return [UserOut.of(u) for u in hub.users.list(caller)]
 
 
 @router.patch("/users/{name}", response_model=UserOut)
 def update_user(name: str, body: UserUpdate, caller: Caller, hub: Wired) -> UserOut:
     """Disable or enable an account (site admins)."""
-    return UserOut.of(hub.accounts.set_disabled(caller, name, body.disabled))
+    return UserOut.of(hub.users.set_disabled(caller, name, body.disabled))
 
 
 @router.post("/tokens", response_model=TokenCreated, status_code=201)
 def create_token(body: TokenCreate, caller: Caller, hub: Wired) -> TokenCreated:
-    issued = hub.accounts.create_token(
+    issued = hub.tokens.create(
         caller,
         body.name,
         body.scope,
@@ -97,12 +95,12 @@ def list_tokens(
     caller: Caller, hub: Wired, user: Annotated[str | None, Query(max_length=200)] = None
 ) -> list[TokenOut]:
     """Your tokens (admins: any user's). Secrets are never shown again."""
-    return [TokenOut.of(t) for t in hub.accounts.list_tokens(caller, for_user=user)]
+    return [TokenOut.of(t) for t in hub.tokens.list(caller, for_user=user)]
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
 def revoke_token(token_id: str, caller: Caller, hub: Wired) -> Response:
-    hub.accounts.revoke_token(caller, token_id)
+    hub.tokens.revoke(caller, token_id)
     return Response(status_code=204)
 
 

@@ -10,7 +10,16 @@ from fastapi import FastAPI
 
 import weighthouse
 from weighthouse.bootstrap import Container
-from weighthouse.frontends.rest import accounts, buckets, errors, files, health, orgs, repos
+from weighthouse.frontends.rest import (
+    access_keys,
+    accounts,
+    buckets,
+    errors,
+    files,
+    health,
+    orgs,
+    repos,
+)
 from weighthouse.frontends.rest.schemas import ErrorOut
 
 _ERRORS: dict[int | str, dict[str, object]] = {
@@ -50,6 +59,7 @@ def create_rest_app(container: Container) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     app.include_router(accounts.router)
+    app.include_router(access_keys.router)
     app.include_router(orgs.router)
     app.include_router(buckets.router)
     app.include_router(repos.router)

@@ -15,7 +15,7 @@ from weighthouse.domain.buckets import PutConditions
 from weighthouse.domain.model import RepoId, RepoType
 from weighthouse.frontends.downloads import blob_response
 from weighthouse.frontends.rest import cursors
-from weighthouse.frontends.rest.auth import Caller, Wired
+from weighthouse.frontends.rest.dependencies import Caller, Wired
 from weighthouse.frontends.rest.schemas import ListingOut, ObjectOut
 from weighthouse.frontends.rest.uploads import RAW_BODY, declared_md5, declared_sha256, stream_into
 

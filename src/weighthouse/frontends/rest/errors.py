@@ -40,6 +40,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.OrganizationNotFoundError: (404, "org_not_found"),
     e.SessionNotFoundError: (401, "unauthenticated"),
     e.TokenNotFoundError: (404, "token_not_found"),
+    e.AccessKeyNotFoundError: (404, "access_key_not_found"),
     e.ConflictError: (409, "conflict"),
     e.RepoExistsError: (409, "repo_exists"),
     e.RefExistsError: (409, "ref_exists"),

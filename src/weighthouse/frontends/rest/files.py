@@ -11,7 +11,7 @@ from weighthouse.domain.access import Principal
 from weighthouse.domain.commits import AddFile, DeleteFile, Operation
 from weighthouse.frontends.downloads import blob_response
 from weighthouse.frontends.rest import cursors
-from weighthouse.frontends.rest.auth import Caller, Wired, current_principal
+from weighthouse.frontends.rest.dependencies import Caller, Wired, current_principal
 from weighthouse.frontends.rest.repos import Limit, repo_id
 from weighthouse.frontends.rest.schemas import (
     AddOperation,

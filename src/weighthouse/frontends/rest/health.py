@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from weighthouse.domain.errors import StorageError
-from weighthouse.frontends.rest.auth import Wired
+from weighthouse.frontends.rest.dependencies import Wired
 from weighthouse.frontends.rest.schemas import Health
 
 router = APIRouter(tags=["health"])

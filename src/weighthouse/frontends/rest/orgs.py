@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from weighthouse.frontends.rest.auth import Caller, Wired
+from weighthouse.frontends.rest.dependencies import Caller, Wired
 from weighthouse.frontends.rest.repos import repo_id
 from weighthouse.frontends.rest.schemas import MemberOut, OrgCreate, OrgOut, RepoKind, RoleSet
 

@@ -10,7 +10,7 @@ from weighthouse.domain.access import require_user
 from weighthouse.domain.model import RefKind, RepoId, RepoType
 from weighthouse.domain.versions import latest_version
 from weighthouse.frontends.rest import cursors
-from weighthouse.frontends.rest.auth import Caller, Wired
+from weighthouse.frontends.rest.dependencies import Caller, Wired
 from weighthouse.frontends.rest.schemas import (
     CommitOut,
     CommitPage,

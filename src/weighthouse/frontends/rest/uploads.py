@@ -14,7 +14,7 @@ from fastapi import Request
 
 from weighthouse.domain.errors import InvalidInputError
 from weighthouse.frontends.bodies import RequestBody, declared_length
-from weighthouse.frontends.rest.auth import container
+from weighthouse.frontends.rest.dependencies import container
 
 T = TypeVar("T")
 

@@ -1,0 +1,25 @@
+"""``weighthouse access-key list``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+
+from weighthouse.cli.commands.access_key import key_line
+from weighthouse.cli.remote import Remote, remote_command
+
+
+@click.command("list")
+@click.option("--user", default=None, help="List this user's keys (site admins only).")
+@remote_command
+def command(user: str | None, remote: Remote) -> None:
+    """List your S3 access keys.
+
+    Tab-separated: id, name, scope, state (active, expired, revoked), expiry, last use and
+    bucket restrictions. Secrets are never shown again.
+    """
+    remote.require_token("listing access keys")
+    now = datetime.now(UTC)
+    for key in remote.client.list_access_keys(user):
+        click.echo(key_line(key, now))

@@ -1,0 +1,101 @@
+"""Credentials as data: what a caller presented, whatever wire it came over.
+
+Each front-end turns its wire format (an ``Authorization`` header, a cookie, gRPC metadata, an
+S3 request's SigV4 fields) into one of these values and hands it to
+:class:`~weighthouse.domain.authentication.Authenticator`; no front-end decides whether a
+credential is good. The values hold secrets, so their ``repr`` never shows them.
+
+    Credential
+    ├── BearerToken        ``Authorization: Bearer <token>``: an API token or a session token
+    ├── BareToken          ``Authorization: <token>``, what older push scripts send
+    ├── SessionToken       a session token from a sign-in, wherever it travels
+    ├── BasicAuth          HTTP Basic: a user name and a password, or a token as the password
+    ├── CookieSession      a session token in a cookie, plus the CSRF token from a header
+    └── SigV4Signature     an S3 access key id and the signature of a request
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+TOKEN_PREFIX = "wh_"  # noqa: S105 - a public prefix, not a secret
+SESSION_PREFIX = "whs."
+TOKEN_MAX_LENGTH = 200
+SESSION_MAX_LENGTH = 4096
+
+
+@dataclass(frozen=True)
+class BearerToken:
+    """An API token (``wh_…``) or a session token (``whs.…``), told apart by its prefix."""
+
+    value: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class BareToken:
+    """A token sent without a scheme; it means the same as :class:`BearerToken`."""
+
+    value: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SessionToken:
+    """A session token (``whs.…``) only: an API token here is refused."""
+
+    value: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class BasicAuth:
+    """HTTP Basic. ``secret`` is the user's password, or one of the user's tokens (the form git
+    and many clients use); a token must then belong to ``user``."""
+
+    user: str
+    secret: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class CookieSession:
+    """A session token carried by a cookie, which browsers send on their own, even with
+    requests another site makes them send. So a request that changes something (``unsafe``:
+    any method but GET, HEAD and OPTIONS) must also present ``csrf``, read from a header, equal
+    to :func:`csrf_token` of the session: a page of another origin can neither read the cookie
+    nor set the header, so it cannot forge the pair (a double-submit check bound to the
+    session)."""
+
+    session: str = field(repr=False)
+    csrf: str | None = field(default=None, repr=False)
+    unsafe: bool = True
+
+
+@dataclass(frozen=True)
+class SigV4Signature:
+    """An AWS Signature Version 4 (``AWS4-HMAC-SHA256``) request signature.
+
+    The front-end parses the ``Authorization`` header (or the presigned URL's query), builds
+    the canonical request and the string to sign from the request exactly as the client did,
+    and puts them here unchecked. The credential scope is
+    ``<date>/<region>/<service>/aws4_request``; ``date`` is ``YYYYMMDD``. ``expires_in`` is a
+    presigned URL's ``X-Amz-Expires`` (seconds), ``None`` for a signed header.
+    """
+
+    access_key_id: str
+    date: str
+    region: str
+    service: str
+    string_to_sign: str
+    signature: str = field(repr=False)
+    expires_in: int | None = None
+
+
+Credential = BearerToken | BareToken | SessionToken | BasicAuth | CookieSession | SigV4Signature
+
+
+def csrf_token(session_token: str) -> str:
+    """The CSRF token that goes with a session token, for the web front-end to hand its page.
+
+    Derived from the session token, so it needs no storage and ends with the session. Knowing
+    it requires knowing the session token, whose holder needs no forgery."""
+    digest = hashlib.sha256(b"weighthouse csrf\0" + session_token.encode("utf-8", "replace"))
+    return digest.hexdigest()

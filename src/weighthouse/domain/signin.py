@@ -1,0 +1,127 @@
+"""Passwords: the length rule, and checking one against its hash behind rate limits.
+
+Sign-in attempts are rate-limited per account and per client address *before* any hashing,
+and a failure says nothing about whether the user exists: unknown users cost one dummy
+verification too. Sign-in, HTTP Basic with a password and changing a password all pass here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from weighthouse.domain.audit import Audit
+from weighthouse.domain.errors import (
+    AuthenticationError,
+    InvalidInputError,
+    RateLimitedError,
+    UserNotFoundError,
+)
+from weighthouse.domain.model import User
+from weighthouse.domain.ports import Catalog, PasswordHasher, RateLimiter
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 1024
+_SIGNIN_FAILED = "invalid user name or password"
+
+
+@dataclass(frozen=True)
+class AuthPolicy:
+    """The knobs of authentication, from the settings."""
+
+    signup_enabled: bool = True
+    session_ttl: timedelta = timedelta(hours=12)
+    signin_per_account: int = 10
+    signin_per_client: int = 10
+    signin_window: timedelta = timedelta(minutes=5)
+    signup_per_client: int = 10
+
+
+def check_password(password: str) -> str:
+    """A new password's length rule; raises ``InvalidInputError``."""
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise InvalidInputError(f"a password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters")
+    return password
+
+
+def account_key(name: str) -> str:
+    """The rate limiter's key for sign-in attempts on one account."""
+    return f"signin:account:{name.lower()[:200]}"
+
+
+class PasswordGate:
+    """Checks passwords behind the rate limits, and records what happened in the audit log."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        hasher: PasswordHasher,
+        limiter: RateLimiter,
+        audit: Audit,
+        policy: AuthPolicy,
+    ) -> None:
+        self._catalog = catalog
+        self._hasher = hasher
+        self._limiter = limiter
+        self._audit = audit
+        self.policy = policy
+
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def sign_in(self, name: str, password: str, client: str | None) -> User:
+        """The user of that name, if the password is right and the account enabled.
+
+        Raises ``RateLimitedError`` (checked before any hashing) and ``AuthenticationError``
+        with the same message whether the user is unknown, disabled or the password is wrong.
+        """
+        key = account_key(name)
+        self.limit(f"signin:client:{client}", self.policy.signin_per_client, client, name)
+        self.limit(key, self.policy.signin_per_account, client, name)
+        user: User | None
+        try:
+            user = self._catalog.get_user(name) if len(password) <= PASSWORD_MAX else None
+        except UserNotFoundError:
+            user = None
+        ok = False
+        if user is None or user.password_hash is None:
+            self._hasher.dummy_verify(password[:PASSWORD_MAX])
+        else:
+            ok = self._hasher.verify(user.password_hash, password)
+        if not ok or user is None or user.disabled:
+            self._audit.record(
+                "user.signin", actor=None, target=name[:100], client=client, success=False
+            )
+            raise AuthenticationError(_SIGNIN_FAILED)
+        self._limiter.reset(key)
+        if user.password_hash is not None and self._hasher.needs_rehash(user.password_hash):
+            self._catalog.set_password_hash(user.id, self._hasher.hash(password))
+        self._audit.record("user.signin", actor=user.name, target=user.name, client=client)
+        return user
+
+    def check_current(self, user: User, current: str | None, client: str | None) -> None:
+        """Before a password change: the user's current password, if one is set, within the
+        account's sign-in limit. Raises ``RateLimitedError`` and ``AuthenticationError``."""
+        stored = self._catalog.get_user_by_id(user.id)
+        if stored.password_hash is None:
+            return
+        self.limit(account_key(user.name), self.policy.signin_per_account, client)
+        if current is None or not self._hasher.verify(stored.password_hash, current):
+            self._audit.record(
+                "user.password", actor=user.name, target=user.name, client=client, success=False
+            )
+            raise AuthenticationError("the current password is wrong")
+
+    def limit(self, key: str, limit: int, client: str | None, name: str | None = None) -> None:
+        """Count one attempt under ``key``; raise ``RateLimitedError`` past ``limit``."""
+        wait = self._limiter.attempt(key, limit, self.policy.signin_window)
+        if wait is not None:
+            self._audit.record(
+                "user.signin.limited",
+                actor=None,
+                target=(name or key)[:100],
+                client=client,
+                success=False,
+            )
+            raise RateLimitedError("too many attempts; try again later", retry_after=wait)

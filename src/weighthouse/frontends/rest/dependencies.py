@@ -1,0 +1,38 @@
+"""What route handlers receive: the container, the caller's address, and the caller.
+
+The caller is the domain ``Authenticator``'s answer to the credential the request carries
+(:mod:`.credentials` extracts it); this module decides nothing about it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from weighthouse.bootstrap import Container
+from weighthouse.domain.access import Principal
+from weighthouse.frontends.rest.credentials import credential_from
+
+
+def container(request: Request) -> Container:
+    found: Container = request.app.state.container
+    return found
+
+
+def client_address(request: Request) -> str | None:
+    """The caller's address; ``X-Forwarded-For`` counts only when the settings trust it."""
+    if container(request).settings.auth.trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded:
+            return forwarded.split(",")[0].strip()[:64] or None
+    return request.client.host if request.client else None
+
+
+def current_principal(request: Request) -> Principal:
+    credential = credential_from(request.headers.get("authorization"))
+    return container(request).authenticator.authenticate(credential, client=client_address(request))
+
+
+Caller = Annotated[Principal, Depends(current_principal)]
+Wired = Annotated[Container, Depends(container)]
