@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from weighthouse.domain.access import Principal, require_admin, require_user
@@ -46,7 +46,7 @@ class IssuedAccessKey:
     """An access key as created: the only moment its secret is known in the clear."""
 
     key: AccessKey
-    secret: str
+    secret: str = field(repr=False)
 
 
 def new_key_id() -> str:

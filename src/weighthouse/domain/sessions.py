@@ -7,7 +7,7 @@ signing out, or disabling the user, ends it at once. The token itself is never s
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from weighthouse.domain.access import Principal, require_user
 from weighthouse.domain.audit import Audit
@@ -24,7 +24,7 @@ class IssuedSession:
 
     user: User
     session: Session
-    token: str
+    token: str = field(repr=False)
 
 
 class Sessions:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from weighthouse.domain.access import Principal, require_admin, require_user
@@ -35,7 +35,7 @@ class IssuedToken:
     """A token as created: the only moment the full ``secret`` string is known."""
 
     token: Token
-    secret: str
+    secret: str = field(repr=False)
 
 
 def hash_secret(secret: str) -> str:
