@@ -153,6 +153,36 @@ def test_token_create_list_revoke(cli: Cli, server: LiveServer) -> None:
     assert bad.returncode == 2 and "--restrict-to" in bad.stderr
 
 
+def test_access_key_create_list_revoke(cli: Cli, server: LiveServer) -> None:
+    me = new_account(server)
+    cli.ok("login", "--url", server.url, "--token", me.token)
+
+    created = cli.ok(
+        "access-key", "create", "--name", "train", "--scope", "write", "--bucket", f"{me.name}/d"
+    )
+    secret = created.stdout.strip()
+    assert created.stdout.count("\n") == 1 and len(secret) == 40
+    key_id = created.stderr.split("Access key id: ", 1)[1].split()[0]
+    assert len(key_id) == 20 and key_id.startswith("WH") and key_id.isupper()
+
+    listed = cli.ok("access-key", "list").stdout
+    assert secret not in listed
+    (line,) = [x for x in listed.splitlines() if x.startswith(f"{key_id}\t")]
+    assert line == f"{key_id}\ttrain\twrite\tactive\texpires -\tused -\tonly {me.name}/d"
+
+    cli.ok("access-key", "revoke", key_id)
+    assert f"{key_id}\ttrain\twrite\trevoked\t" in cli.ok("access-key", "list").stdout
+    assert_one_line_error(cli.run("access-key", "revoke", "WHNOSUCHKEY"), "access_key_not_found")
+    # Someone else's key does not exist for them; an admin sees and revokes it.
+    other = new_account(server)
+    cli.ok("login", "--url", server.url, "--token", other.token)
+    assert_one_line_error(cli.run("access-key", "revoke", key_id), "access_key_not_found")
+    as_admin(cli, server)
+    assert key_id in cli.ok("access-key", "list", "--user", me.name).stdout
+    bad = cli.run("access-key", "create", "--name", "x", "--scope", "admin")
+    assert bad.returncode == 2 and "--scope" in bad.stderr
+
+
 def test_signup_login_with_a_password_whoami_logout(cli: Cli, server: LiveServer) -> None:
     name = unique("su")
     signed_up = cli.ok(

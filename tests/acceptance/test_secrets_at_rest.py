@@ -1,8 +1,10 @@
-"""No password, API token or session token is ever stored or logged in the clear.
+"""No password, API token, session token or S3 access-key secret is ever stored or logged in
+the clear.
 
 A live server of its own issues every kind of secret (sign-up, admin-made users, sign-in, Basic
 auth with a password and with a token, API tokens with and without expiry and restrictions, a
-password change, a wrong password); then every file of its data directory (the SQLite file, its
+password change, a wrong password, S3 access keys of each scope, restricted, expiring and
+revoked); then every file of its data directory (the SQLite file, its
 WAL and shared memory, blobs, everything) is read while it runs and again after it stopped, every
 row of every table is dumped, and the server log is read. None may contain any of the secrets or
 their secret parts.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets
 import sqlite3
 from dataclasses import dataclass
@@ -172,6 +175,28 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
                 issued[f"admin-made {label} token"] = token_parts(response.json()["token"])
             revoked_id = response.json()["id"]
             assert admin.delete(f"/api/tokens/{revoked_id}").status_code == 204
+
+            # S3 access keys: the secret must come back for signatures, so it is sealed, not
+            # hashed; neither it nor any part of it may be stored or logged.
+            expiry = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+            for label, extra in (
+                ("read", {"scope": "read"}),
+                ("write", {"scope": "write", "expires_at": expiry}),
+                ("restricted", {"scope": "write", "buckets": [made]}),
+                ("for another user", {"scope": "read", "user": made}),
+                ("revoked", {"scope": "read"}),
+            ):
+                response = admin.post("/api/access-keys", json={"name": label, **extra})
+                assert response.status_code == 201, response.text
+                secret = response.json()["secret"]
+                assert len(secret) == 40
+                issued[f"access key ({label})"] = [secret, secret[:20], secret[20:]]
+            revoked_key = response.json()["id"]
+            assert admin.delete(f"/api/access-keys/{revoked_key}").status_code == 204
+            listed = admin.get("/api/access-keys").text
+            assert not _hits(
+                {k: v for k, v in issued.items() if "access key" in k}, {"listing": listed.encode()}
+            )
             # An unknown token and a wrong Basic password: refused, perhaps logged or audited,
             # but never with the secret.
             guessed = f"wh_{secrets.token_hex(16)}_{secrets.token_urlsafe(32)}"
@@ -255,6 +280,22 @@ def test_tokens_are_stored_as_sha256_of_their_secret(scenario: Scenario) -> None
             assert stored[token_id] == hashlib.sha256(secret.encode()).hexdigest(), what
             checked += 1
     assert checked >= 15
+
+
+def test_access_key_secrets_are_sealed_under_a_key_outside_the_catalog(
+    scenario: Scenario,
+) -> None:
+    rows = scenario.tables["access_keys"]
+    assert len(rows) == 5
+    key_file = "secrets/secret-keys.json (after stop)"
+    assert key_file in scenario.places
+    kids = {k["id"] for k in json.loads(scenario.places[key_file])["keys"]}
+    for row in rows:
+        version, kid, nonce, sealed = _text(row["sealed_secret"]).split(".")
+        assert (version, kid in kids) == ("v1", True), row
+        # 40 secret bytes and a 16-byte tag; nothing but that and a 12-byte nonce is kept.
+        assert len(sealed) == 75 and len(nonce) == 16, row
+    assert not [c for c in rows[0] if "secret" in c and c != "sealed_secret"]
 
 
 def test_the_catalog_dump_would_find_a_plaintext_secret(tmp_path: Path) -> None:
