@@ -90,7 +90,8 @@ class Authenticator:
         ``client`` is the caller's address, for rate limits and the audit log. Raises
         ``AuthenticationError`` for malformed, unknown, expired or revoked credentials and for
         disabled users (SigV4 failures carry a ``reason`` field: ``invalid_access_key_id``,
-        ``signature_mismatch``, ``request_time_skewed``, ``expired`` or ``malformed``),
+        ``signature_mismatch``, ``request_time_skewed``, ``expired``, ``malformed`` or
+        ``secret_unavailable``),
         ``RateLimitedError`` for Basic passwords over the limit, and ``PermissionDeniedError``
         for a cookie session without its CSRF token on a request that changes things.
         """
@@ -199,7 +200,12 @@ class Authenticator:
             raise AuthenticationError(
                 "no such access key", reason="invalid_access_key_id"
             ) from None
-        secret = self._cipher.open(key.sealed_secret, context=context(key.id))
+        try:
+            secret = self._cipher.open(key.sealed_secret, context=context(key.id))
+        except AuthenticationError as exc:
+            # The server's secret key ring lost the key, or the row was tampered with: an
+            # operator's problem, told apart so a front-end can log it.
+            raise AuthenticationError(exc.message, reason="secret_unavailable") from None
         signing_key = sigv4.signing_key(
             secret.decode("utf-8", "replace"),
             credential.date,

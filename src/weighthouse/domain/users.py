@@ -25,10 +25,6 @@ class Users:
         self._tokens = tokens
         self._audit = audit
 
-    @property
-    def signup_enabled(self) -> bool:
-        return self._gate.policy.signup_enabled
-
     def sign_up(self, name: str, password: str, *, client: str | None = None) -> User:
         """Create an account, when sign-up is on. Rate-limited per client address."""
         policy = self._gate.policy
