@@ -9,8 +9,8 @@ from collections.abc import Mapping
 
 from weighthouse.domain.access import Principal, require_admin
 from weighthouse.domain.model import AuditEvent
+from weighthouse.domain.paging import check_limit
 from weighthouse.domain.ports import Catalog, Clock
-from weighthouse.domain.repos import check_limit
 
 
 class Audit:

@@ -20,8 +20,9 @@ from weighthouse.domain.errors import (
 from weighthouse.domain.files import Download
 from weighthouse.domain.model import BucketObject, ObjectListing, RepoId, RepoType, Role
 from weighthouse.domain.names import check_key, check_prefix
+from weighthouse.domain.paging import check_limit
 from weighthouse.domain.ports import BlobStore, Catalog, Clock
-from weighthouse.domain.repos import check_limit, find_repo, require_bucket
+from weighthouse.domain.repos import find_repo, require_bucket
 
 METADATA_MAX_BYTES = 2048
 CONTENT_TYPE_MAX = 255

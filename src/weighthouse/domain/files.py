@@ -19,8 +19,9 @@ from weighthouse.domain.model import (
     TreeListing,
 )
 from weighthouse.domain.names import check_folder, check_path, split_path
+from weighthouse.domain.paging import check_limit
 from weighthouse.domain.ports import BlobStore, Catalog
-from weighthouse.domain.repos import check_limit, find_repo
+from weighthouse.domain.repos import find_repo
 from weighthouse.domain.revisions import Resolved, resolve
 
 

@@ -7,9 +7,10 @@ thread; the blob store streams from an iterator the front-end feeds.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, TypeVar
 
 from weighthouse.domain.model import (
     AuditEvent,
@@ -32,6 +33,8 @@ from weighthouse.domain.model import (
 
 Clock = Callable[[], datetime]
 """Returns the current time, timezone-aware, in UTC."""
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -137,10 +140,48 @@ class RepoQuery:
     restrict_to: tuple[str, ...] = ()
 
 
-class Catalog(Protocol):
+class UnitOfWork(Protocol):
+    """Several catalog calls as one transaction.
+
+    Inside ``with catalog.atomic():`` every call on that catalog made by the same thread joins
+    one transaction: committed when the block ends normally, rolled back when it raises, so
+    either all of the block's changes are stored or none is. ``atomic()`` blocks nest: an inner
+    block joins the outer one, and only the outermost commits. A call that raises inside a
+    block changes nothing (its own changes are rolled back to where it began) and the block may
+    catch the error and go on. Other threads do not see the block's changes before the commit,
+    and calls from other threads never join it.
+
+    A unit holds a write transaction from its start (on SQLite the database's write lock), so
+    it must hold no slow work: hash passwords, upload blobs and check permissions before it.
+
+    **Transient conflicts.** A database may abort a transaction because of a concurrent one
+    (deadlock, serialization failure, SQLite busy): the catalog then raises
+    :class:`~weighthouse.domain.errors.StorageError` and nothing of the transaction is stored.
+    A call made outside a unit is retried by the catalog itself. Inside a unit nothing is
+    retried (the whole transaction is lost, not one call), so :meth:`atomic` raises and the
+    caller gets ``StorageError``. :meth:`run_atomic` runs a whole unit again instead; use cases
+    use it, and the work they pass must therefore be safe to run more than once (catalog
+    calls and values computed from them only, no blob uploads or other side effects).
+    """
+
+    def atomic(self) -> AbstractContextManager[None]:
+        """A block whose catalog calls form one transaction; see the class docstring."""
+        ...
+
+    def run_atomic(self, work: Callable[[], T]) -> T:
+        """Call ``work`` inside :meth:`atomic` and return its result. When the transaction is
+        aborted by a transient conflict, run ``work`` again in a new one (a bounded number of
+        times, with a jittered backoff), then raise ``StorageError``. Inside an open unit,
+        ``work`` simply joins it and is not retried: the outermost unit is what may be retried.
+        Any other exception from ``work`` rolls the unit back and propagates unchanged."""
+        ...
+
+
+class Catalog(UnitOfWork, Protocol):
     """Metadata: accounts, repos, refs, commits, trees and bucket objects.
 
-    Every method is one transaction. Methods raise the domain's ``*NotFoundError`` and
+    Every method is one transaction, or joins the open unit of work (:class:`UnitOfWork`).
+    Methods raise the domain's ``*NotFoundError`` and
     ``*ExistsError`` as documented, and :class:`~weighthouse.domain.errors.StorageError` when the
     database cannot be reached (the caller may retry; nothing was changed).
     Names, paths and keys compare by their UTF-8 bytes on every database.
@@ -330,8 +371,25 @@ class Catalog(Protocol):
         ...
 
     # --- bucket objects -------------------------------------------------------------------
-    def put_object(self, repo_id: str, obj: BucketObject) -> None:
-        """Create or replace the object at ``obj.key``; the last writer wins."""
+    def put_object(
+        self,
+        repo_id: str,
+        obj: BucketObject,
+        *,
+        if_none_match: bool = False,
+        if_match: str | None = None,
+    ) -> None:
+        """Create or replace the object at ``obj.key``; without a condition the last writer
+        wins.
+
+        The conditions are a compare-and-swap, decided atomically with the write: with
+        ``if_none_match`` the object is stored only if the key holds none (exactly one of any
+        number of concurrent creators succeeds); with ``if_match`` (a SHA-256) it replaces only
+        an object whose ``sha256`` is that value (of concurrent replacers expecting the same
+        value, exactly one succeeds unless a winner stored that value again). Raises
+        :class:`~weighthouse.domain.errors.PreconditionFailedError` when the condition does not
+        hold; then nothing is changed. Giving both raises ``ValueError``.
+        """
         ...
 
     def get_object(self, repo_id: str, key: str) -> BucketObject:

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from weighthouse.domain.access import Principal, require_namespace_role, require_repo
-
-if TYPE_CHECKING:
-    from weighthouse.domain.audit import Audit
+from weighthouse.domain.audit import Audit
 from weighthouse.domain.errors import InvalidInputError, RepoNotFoundError
 from weighthouse.domain.model import Commit, Page, Repo, RepoId, RepoType, Role
 from weighthouse.domain.names import check_name
+from weighthouse.domain.paging import check_limit
 from weighthouse.domain.ports import Catalog, Clock, RepoQuery
 from weighthouse.domain.trees import EMPTY_TREE, make_commit_id
 
 DEFAULT_BRANCH = "main"
-MAX_PAGE = 1000
 DESCRIPTION_MAX = 2000
 
 
@@ -34,12 +31,6 @@ def find_repo(
     repo = catalog.get_repo(repo_id.type, repo_id.namespace, repo_id.name)
     require_repo(catalog, principal, repo, need)
     return repo
-
-
-def check_limit(limit: int) -> int:
-    if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInputError(f"limit must be between 1 and {MAX_PAGE}", limit=limit)
-    return limit
 
 
 class Repos:

@@ -13,8 +13,9 @@ from weighthouse.domain.access import Principal
 from weighthouse.domain.errors import InvalidInputError, RevisionNotFoundError
 from weighthouse.domain.model import Commit, Page, Ref, RefKind, Repo, RepoId, Role
 from weighthouse.domain.names import LATEST, check_ref_name, check_revision, is_commit_id
+from weighthouse.domain.paging import check_limit
 from weighthouse.domain.ports import Catalog, Clock
-from weighthouse.domain.repos import DEFAULT_BRANCH, check_limit, find_repo, require_versioned
+from weighthouse.domain.repos import DEFAULT_BRANCH, find_repo, require_versioned
 from weighthouse.domain.versions import latest_version
 
 

@@ -3,12 +3,16 @@
 Accounts, sessions and repos live in this module; organisations, members and collaborators in
 :mod:`.organizations`, the audit log in :mod:`.audit`, refs, commits and trees in
 :mod:`.history`, bucket objects and maintenance queries in :mod:`.objects`. Every public method
-runs one transaction and returns domain dataclasses.
+runs one transaction, or joins the unit of work open on the engine (:mod:`.transactions`), and
+returns domain dataclasses.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -64,7 +68,15 @@ from weighthouse.metadata.tables import (
     trees,
     users,
 )
-from weighthouse.metadata.transactions import retry_transient, transaction
+from weighthouse.metadata.transactions import (
+    in_unit,
+    retry_transient,
+    run_retrying,
+    transaction,
+    unit,
+)
+
+T = TypeVar("T")
 
 
 class SqlCatalog(HistoryQueries, ObjectQueries, OrganizationQueries, AuditQueries):
@@ -77,6 +89,23 @@ class SqlCatalog(HistoryQueries, ObjectQueries, OrganizationQueries, AuditQuerie
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+    # --- units of work --------------------------------------------------------------------
+    def atomic(self) -> AbstractContextManager[None]:
+        """Every call on this engine from this thread inside the block shares one write
+        transaction (see :class:`~weighthouse.domain.ports.UnitOfWork`); catalogs on the same
+        engine share it too."""
+        return unit(self._engine)
+
+    def run_atomic(self, work: Callable[[], T]) -> T:
+        if in_unit(self._engine):
+            return work()
+
+        def attempt() -> T:
+            with unit(self._engine):
+                return work()
+
+        return run_retrying(attempt)
 
     # --- accounts -------------------------------------------------------------------------
     @retry_transient
