@@ -68,20 +68,32 @@ class Repos:
             owner_id=principal.user.id,
             description=description,
         )
+        self._catalog.run_atomic(lambda: self._store_new(principal, repo))
+        return repo
+
+    def _store_new(self, principal: Principal, repo: Repo) -> None:
+        """The repo, its first commit on ``main`` and the audit row: one transaction, so no
+        repo is ever seen without its branch."""
+        assert principal.user is not None
         self._catalog.add_repo(repo)
         if repo.type.versioned:
             author = principal.user.name
             message = "Initial commit"
             commit = Commit(
-                id=make_commit_id(EMPTY_TREE.id, None, author, message, now),
+                id=make_commit_id(EMPTY_TREE.id, None, author, message, repo.created_at),
                 tree_id=EMPTY_TREE.id,
                 parent_id=None,
                 author=author,
                 message=message,
-                created_at=now,
+                created_at=repo.created_at,
             )
             self._catalog.save_commit(repo.id, commit, [EMPTY_TREE], DEFAULT_BRANCH, None)
-        return repo
+        self._audit.record(
+            "repo.create",
+            actor=self._audit.by(principal),
+            target=_audit_target(repo),
+            detail={"private": str(repo.private).lower()},
+        )
 
     def get(self, principal: Principal, repo_id: RepoId) -> Repo:
         return find_repo(self._catalog, principal, repo_id)
@@ -138,25 +150,35 @@ class Repos:
             private=repo.private if private is None else private,
             description=repo.description if description is None else description,
         )
-        self._catalog.update_repo(changed)
-        if changed.private != repo.private:
-            self._audit.record(
-                "repo.visibility",
-                actor=self._audit.by(principal),
-                target=f"{repo.type.value}:{repo.full_name}",
-                detail={"private": str(changed.private).lower()},
-            )
+
+        def store() -> None:
+            self._catalog.update_repo(changed)
+            if changed.private != repo.private:
+                self._audit.record(
+                    "repo.visibility",
+                    actor=self._audit.by(principal),
+                    target=_audit_target(repo),
+                    detail={"private": str(changed.private).lower()},
+                )
+
+        self._catalog.run_atomic(store)
         return changed
 
     def delete(self, principal: Principal, repo_id: RepoId) -> None:
         """Delete a repo and everything in it. Its blobs go at the next garbage collection."""
         repo = find_repo(self._catalog, principal, repo_id, Role.ADMIN)
-        self._catalog.delete_repo(repo.id)
-        self._audit.record(
-            "repo.delete",
-            actor=self._audit.by(principal),
-            target=f"{repo.type.value}:{repo.full_name}",
-        )
+
+        def remove() -> None:
+            self._catalog.delete_repo(repo.id)
+            self._audit.record(
+                "repo.delete", actor=self._audit.by(principal), target=_audit_target(repo)
+            )
+
+        self._catalog.run_atomic(remove)
+
+
+def _audit_target(repo: Repo) -> str:
+    return f"{repo.type.value}:{repo.full_name}"
 
 
 def _parse_position(after: str | None) -> tuple[str, RepoType] | None:

@@ -17,7 +17,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
@@ -136,10 +136,8 @@ def _roll_back_quietly(savepoint: NestedTransaction) -> None:
     # After a deadlock MariaDB has rolled back the whole transaction and the savepoint is gone;
     # the error being raised says what happened, and the unit's own rollback follows.
     if savepoint.is_active:
-        try:
+        with suppress(sa_exc.DBAPIError):
             savepoint.rollback()
-        except sa_exc.DBAPIError:
-            pass
 
 
 def is_transient(exc: BaseException | None) -> bool:

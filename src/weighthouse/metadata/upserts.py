@@ -49,8 +49,14 @@ def insert_new(connection: Connection, table: Table, row: dict[str, Any]) -> boo
     if name in ("postgresql", "sqlite"):
         dialect_insert = postgresql.insert if name == "postgresql" else sqlite.insert
         keys = [column.name for column in table.primary_key.columns]
-        statement = dialect_insert(table).values(row).on_conflict_do_nothing(index_elements=keys)
-        return connection.execute(statement).rowcount == 1
+        statement = (
+            dialect_insert(table)
+            .values(row)
+            .on_conflict_do_nothing(index_elements=keys)
+            .returning(table.primary_key.columns[0])
+        )
+        # RETURNING rather than rowcount, which drivers need not report for an INSERT.
+        return connection.execute(statement).first() is not None
     if name in ("mysql", "mariadb"):
         # ON DUPLICATE KEY UPDATE reports a skipped row as matched (the engine asks for found
         # rows), so the insert's own error tells the cases apart. A duplicate key rolls back
