@@ -62,8 +62,8 @@ class ObjectQueries:
                 upsert(connection, objects, row)
                 stored = True
         if not stored:
-            condition = "exists" if if_none_match else "does not match If-Match"
-            raise PreconditionFailedError(f"{obj.key!r} {condition}", key=obj.key)
+            state = "exists" if if_none_match else "is not at the expected version"
+            raise PreconditionFailedError(f"{obj.key!r} {state}", key=obj.key)
 
     def get_object(self, repo_id: str, key: str) -> BucketObject:
         query = select(objects).where(objects.c.repo_id == repo_id, objects.c.key == key)
