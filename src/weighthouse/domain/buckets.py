@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from weighthouse.domain.access import Principal
+from weighthouse.domain.catalog import ObjectCatalog
 from weighthouse.domain.errors import (
     DigestMismatchError,
     EntryNotFoundError,
@@ -20,8 +22,9 @@ from weighthouse.domain.errors import (
 from weighthouse.domain.files import Download
 from weighthouse.domain.model import BucketObject, ObjectListing, RepoId, RepoType, Role
 from weighthouse.domain.names import check_key, check_prefix
-from weighthouse.domain.ports import BlobStore, Catalog, Clock
-from weighthouse.domain.repos import check_limit, find_repo, require_bucket
+from weighthouse.domain.paging import check_limit
+from weighthouse.domain.ports import BlobStore, Clock
+from weighthouse.domain.repos import RepoLookup, find_repo, require_bucket
 
 METADATA_MAX_BYTES = 2048
 CONTENT_TYPE_MAX = 255
@@ -37,8 +40,12 @@ class PutConditions:
     if_match: str | None = None
 
 
+class BucketCatalog(RepoLookup, ObjectCatalog, Protocol):
+    """What :class:`Buckets` uses: finding a bucket with the caller's access, and its objects."""
+
+
 class Buckets:
-    def __init__(self, catalog: Catalog, blobs: BlobStore, clock: Clock) -> None:
+    def __init__(self, catalog: BucketCatalog, blobs: BlobStore, clock: Clock) -> None:
         self._catalog = catalog
         self._blobs = blobs
         self._clock = clock

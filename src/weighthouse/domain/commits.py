@@ -21,8 +21,9 @@ from weighthouse.domain.errors import (
 )
 from weighthouse.domain.model import BlobDigest, Commit, RefKind, Repo, RepoId, Role
 from weighthouse.domain.names import check_path, check_ref_name, is_commit_id
-from weighthouse.domain.ports import BlobStore, Catalog, Clock
+from weighthouse.domain.ports import BlobStore, Clock
 from weighthouse.domain.repos import find_repo, require_versioned
+from weighthouse.domain.revisions import VersionedCatalog
 from weighthouse.domain.trees import TreeEditor, make_commit_id
 
 GIT_SHA1_MAX_SIZE = 10 * 2**20
@@ -62,7 +63,7 @@ Operation = AddFile | DeleteFile
 
 
 class Commits:
-    def __init__(self, catalog: Catalog, blobs: BlobStore, clock: Clock) -> None:
+    def __init__(self, catalog: VersionedCatalog, blobs: BlobStore, clock: Clock) -> None:
         self._catalog = catalog
         self._blobs = blobs
         self._clock = clock

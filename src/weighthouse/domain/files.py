@@ -19,9 +19,10 @@ from weighthouse.domain.model import (
     TreeListing,
 )
 from weighthouse.domain.names import check_folder, check_path, split_path
-from weighthouse.domain.ports import BlobStore, Catalog
-from weighthouse.domain.repos import check_limit, find_repo
-from weighthouse.domain.revisions import Resolved, resolve
+from weighthouse.domain.paging import check_limit
+from weighthouse.domain.ports import BlobStore
+from weighthouse.domain.repos import find_repo
+from weighthouse.domain.revisions import Resolved, VersionedCatalog, resolve
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Download:
 
 
 class Files:
-    def __init__(self, catalog: Catalog, blobs: BlobStore) -> None:
+    def __init__(self, catalog: VersionedCatalog, blobs: BlobStore) -> None:
         self._catalog = catalog
         self._blobs = blobs
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from weighthouse.domain.catalog import ReferenceCatalog
 from weighthouse.domain.errors import BlobMissingError
-from weighthouse.domain.ports import BlobStore, Catalog, Clock
+from weighthouse.domain.ports import BlobStore, Clock
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,8 @@ class FsckReport:
 
 
 class Maintenance:
-    def __init__(self, catalog: Catalog, blobs: BlobStore, clock: Clock) -> None:
-        self._catalog = catalog
+    def __init__(self, references: ReferenceCatalog, blobs: BlobStore, clock: Clock) -> None:
+        self._references = references
         self._blobs = blobs
         self._clock = clock
 
@@ -51,7 +52,7 @@ class Maintenance:
         """Remove unreferenced blobs older than ``grace`` and stale temporary uploads."""
         cutoff = self._clock() - grace
         temporaries = 0 if dry_run else self._blobs.sweep_temporaries(cutoff)
-        marked = {sha256 for sha256, _ in self._catalog.referenced_blobs()}
+        marked = {sha256 for sha256, _ in self._references.referenced_blobs()}
         removed = removed_bytes = young = 0
         for blob in self._blobs.walk():
             if blob.sha256 in marked:
@@ -59,7 +60,7 @@ class Maintenance:
             if blob.modified_at > cutoff:
                 young += 1
                 continue
-            if self._catalog.is_referenced(blob.sha256):
+            if self._references.is_referenced(blob.sha256):
                 continue
             if not dry_run:
                 self._blobs.delete(blob.sha256)
@@ -72,7 +73,7 @@ class Maintenance:
         that every stored blob still hashes to its name."""
         report = FsckReport()
         referenced: set[str] = set()
-        for sha256, size in self._catalog.referenced_blobs():
+        for sha256, size in self._references.referenced_blobs():
             referenced.add(sha256)
             report.references_checked += 1
             try:

@@ -4,25 +4,38 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from weighthouse.domain.access import Principal, require_namespace_role, require_repo
-
-if TYPE_CHECKING:
-    from weighthouse.domain.audit import Audit
+from weighthouse.domain.access import (
+    NamespaceCatalog,
+    Principal,
+    require_namespace_role,
+    require_repo,
+)
+from weighthouse.domain.audit import Audit
+from weighthouse.domain.catalog import GrantCatalog, HistoryCatalog, RepoCatalog, RepoQuery
 from weighthouse.domain.errors import InvalidInputError, RepoNotFoundError
 from weighthouse.domain.model import Commit, Page, Repo, RepoId, RepoType, Role
 from weighthouse.domain.names import check_name
-from weighthouse.domain.ports import Catalog, Clock, RepoQuery
+from weighthouse.domain.paging import check_limit
+from weighthouse.domain.ports import Clock
 from weighthouse.domain.trees import EMPTY_TREE, make_commit_id
 
 DEFAULT_BRANCH = "main"
-MAX_PAGE = 1000
 DESCRIPTION_MAX = 2000
 
 
+class RepoLookup(RepoCatalog, GrantCatalog, Protocol):
+    """What :func:`find_repo` reads: the repo, and the caller's grants on it."""
+
+
+class RepoLifecycleCatalog(RepoLookup, HistoryCatalog, NamespaceCatalog, Protocol):
+    """What :class:`Repos` uses: repos, the first commit of a versioned repo, and the
+    namespace check for creating one."""
+
+
 def find_repo(
-    catalog: Catalog, principal: Principal, repo_id: RepoId, need: Role = Role.READ
+    catalog: RepoLookup, principal: Principal, repo_id: RepoId, need: Role = Role.READ
 ) -> Repo:
     """The repo, if the caller has the ``need`` role on it (see :mod:`~weighthouse.domain.access`).
 
@@ -36,14 +49,8 @@ def find_repo(
     return repo
 
 
-def check_limit(limit: int) -> int:
-    if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInputError(f"limit must be between 1 and {MAX_PAGE}", limit=limit)
-    return limit
-
-
 class Repos:
-    def __init__(self, catalog: Catalog, clock: Clock, audit: Audit) -> None:
+    def __init__(self, catalog: RepoLifecycleCatalog, clock: Clock, audit: Audit) -> None:
         self._catalog = catalog
         self._clock = clock
         self._audit = audit
