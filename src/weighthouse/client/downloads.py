@@ -143,9 +143,10 @@ class DownloadsApi(Transport):
             digest = hashlib.sha256()
             _read_prefix(part, start, digest.update)
             _notify_resumed(start, on_bytes, on_resume)
-            declared = response.headers.get("x-content-sha256") or etag_sha256(
-                response.headers.get("etag")
-            )
+            # After a redirect to a presigned URL, the digest is the one the server promised,
+            # not whatever the storage service calls an ETag.
+            own = response.history[0].headers if response.history else response.headers
+            declared = own.get("x-content-sha256") or etag_sha256(own.get("etag"))
             with part.open("r+b" if start else "wb") as handle:
                 handle.seek(start)
                 handle.truncate()

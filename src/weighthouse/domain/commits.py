@@ -210,7 +210,7 @@ class Commits:
     def _git_sha1(self, sha256: str, size: int) -> str:
         """Git's blob id of a small stored blob, read back from the store."""
         digest = hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
-        with self._blobs.open(sha256) as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
+        with self._blobs.reader(sha256) as reader:
+            for piece in reader.iter_range(piece=1 << 20):
+                digest.update(piece)
         return digest.hexdigest()

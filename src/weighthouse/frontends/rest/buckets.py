@@ -91,7 +91,7 @@ async def get_object(
     return blob_response(
         request,
         found,
-        hub.files.open,
+        hub.buckets.reader,
         content_type=obj.content_type,
         extra_headers=_object_headers(obj.md5, obj.sha256, obj.metadata),
     )

@@ -87,7 +87,7 @@ async def download(
     return blob_response(
         request,
         found,
-        hub.files.open,
+        hub.files.reader,
         extra_headers={"X-Repo-Commit": resolved.commit.id, "X-Content-SHA256": found.sha256},
     )
 
