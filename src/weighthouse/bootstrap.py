@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from weighthouse.config import Settings
+from weighthouse.config import ConfigError, Settings
 from weighthouse.domain.accounts import Accounts, AuthPolicy, IssuedToken
 from weighthouse.domain.audit import Audit
 from weighthouse.domain.buckets import Buckets
@@ -125,14 +125,22 @@ def migrate_catalog(settings: Settings) -> None:
 
 
 def create_blob_store(settings: Settings) -> BlobStore:
+    """The blob store on the driver ``settings.blobs.driver`` names, built from its own section.
+
+    Raises :class:`~weighthouse.config.ConfigError` for an unknown driver or a bad section.
+    """
     from weighthouse.blobs.checked import CheckedDriver
     from weighthouse.blobs.content import ContentBlobStore
-    from weighthouse.blobs.registry import create_driver
+    from weighthouse.blobs.registry import BlobDriverConfigError, DriverContext, DriverRegistry
 
-    options: dict[str, object] = {}
-    if settings.blobs.driver == "local":
-        options["root"] = settings.blob_root
-    return ContentBlobStore(CheckedDriver(create_driver(settings.blobs.driver, **options)))
+    name = settings.blobs.driver
+    try:
+        driver = DriverRegistry().create(
+            name, settings.blobs.section(name), DriverContext(data_dir=settings.data_dir.resolve())
+        )
+    except BlobDriverConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    return ContentBlobStore(CheckedDriver(driver))
 
 
 def auth_policy(settings: Settings) -> AuthPolicy:

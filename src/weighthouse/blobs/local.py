@@ -18,6 +18,8 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import NoReturn
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from weighthouse.blobs.driver import BlobInfo, BlobReader, BlobWriter
 from weighthouse.blobs.errors import BlobDriverError, BlobNotFoundError, BlobStorageFullError
 from weighthouse.blobs.keys import (
@@ -27,6 +29,7 @@ from weighthouse.blobs.keys import (
     check_range,
     commit_key,
 )
+from weighthouse.blobs.registry import DriverContext, DriverSpec
 
 NAME = "local"
 TMP_DIR = "tmp"
@@ -339,3 +342,23 @@ class _LocalWriter(BlobWriter):
         if swept:
             raise BlobDriverError(NAME, "temporary was swept before commit") from exc
         raise translate_os_error(exc) from exc
+
+
+class LocalDriverSettings(BaseModel):
+    """``WEIGHTHOUSE_BLOBS__LOCAL__<KEY>``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    root: Path | None = Field(default=None, description="default: <data_dir>/blobs")
+
+
+def _create(settings: LocalDriverSettings, context: DriverContext) -> LocalBlobDriver:
+    return LocalBlobDriver(settings.root or context.data_dir / "blobs")
+
+
+SPEC = DriverSpec(
+    name=NAME,
+    settings=LocalDriverSettings,
+    factory=_create,
+    description="files under a directory on a local disk; durable commits",
+)

@@ -8,9 +8,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from pydantic import BaseModel, ConfigDict
+
 from weighthouse.blobs.driver import BlobInfo, BlobReader, BlobWriter
 from weighthouse.blobs.errors import BlobDriverError, BlobNotFoundError
 from weighthouse.blobs.keys import check_key, check_prefix, check_range, commit_key
+from weighthouse.blobs.registry import DriverContext, DriverSpec
 
 NAME = "memory"
 
@@ -157,3 +160,22 @@ class _MemoryWriter(BlobWriter):
     def swept(self) -> None:
         """Called by the driver's sweep: drop the bytes; a later commit fails."""
         self._parts = []
+
+
+class MemoryDriverSettings(BaseModel):
+    """The memory driver takes no settings; any key under ``WEIGHTHOUSE_BLOBS__MEMORY__`` is an
+    error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _create(settings: MemoryDriverSettings, context: DriverContext) -> MemoryBlobDriver:
+    return MemoryBlobDriver()
+
+
+SPEC = DriverSpec(
+    name=NAME,
+    settings=MemoryDriverSettings,
+    factory=_create,
+    description="process memory; for tests and throw-away servers, not durable",
+)
