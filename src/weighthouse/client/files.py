@@ -7,19 +7,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from weighthouse import wire
 from weighthouse.client.hashing import OnBytes, file_chunks, sha256_bytes, sha256_file
 from weighthouse.client.models import BlobInfo, CommitInfo, EntryInfo, UploadInfo
 from weighthouse.client.transport import Transport, quote_path, repo_path
 from weighthouse.domain.commits import AddFile, DeleteFile, Operation
 from weighthouse.domain.model import RepoType
 
-SHA256_HEADER = "X-Content-SHA256"
+SHA256_HEADER = wire.SHA256_HEADER
 
 
 def _body_headers(size: int, sha256: str | None) -> dict[str, str]:
     # An explicit Content-Length keeps httpx from switching a generator body to chunked
     # encoding, so the server can refuse an oversized upload before reading it.
-    headers = {"Content-Type": "application/octet-stream", "Content-Length": str(size)}
+    headers = {"Content-Type": wire.OCTET_STREAM, "Content-Length": str(size)}
     if sha256 is not None:
         headers[SHA256_HEADER] = sha256
     return headers
@@ -34,7 +35,7 @@ class FilesApi(Transport):
         path: str = "",
         recursive: bool = False,
         repo_type: RepoType | str = RepoType.MODEL,
-        page_size: int = 1000,
+        page_size: int = wire.PAGE_LIMIT_MAX,
     ) -> Iterator[EntryInfo]:
         """Entries under ``path`` at ``revision``, following every page.
 
@@ -58,7 +59,7 @@ class FilesApi(Transport):
         Later pages are asked for at that commit, not at ``revision``, so a branch that moves
         meanwhile cannot mix two versions; pin downloads to it for the same reason.
         """
-        params: dict[str, Any] = {"recursive": recursive, "limit": 1000}
+        params: dict[str, Any] = {"recursive": recursive, "limit": wire.PAGE_LIMIT_MAX}
         url = self._tree_url(repo, revision, path, repo_type)
         page = self.request("GET", url, params=params).json()
         commit: str = page["commit"]

@@ -16,6 +16,7 @@ from weighthouse import __version__
 from weighthouse.client.addresses import url_kind
 from weighthouse.client.errors import ApiError, ServerUnreachableError
 from weighthouse.domain.model import RepoType
+from weighthouse.wire import API_PREFIX
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -40,7 +41,7 @@ def repo_path(repo: str, repo_type: RepoType | str) -> str:
     namespace, _, name = repo.partition("/")
     if not namespace or not name or "/" in name:
         raise ValueError(f"expected a repo as namespace/name, got {repo!r}")
-    return f"/api/{url_kind(repo_type)}/{quote(namespace, safe='')}/{quote(name, safe='')}"
+    return f"{API_PREFIX}/{url_kind(repo_type)}/{quote(namespace, safe='')}/{quote(name, safe='')}"
 
 
 def authorization(

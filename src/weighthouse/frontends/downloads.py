@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from weighthouse import wire
 from weighthouse.domain.errors import RangeNotSatisfiableError
 from weighthouse.domain.files import Download
 from weighthouse.domain.ports import READ_PIECE, BlobReader
@@ -32,11 +33,11 @@ PRESIGNED_SECONDS = 300
 """How long a presigned URL handed out in a redirect stays valid."""
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 _EXTRA_TYPES = {
-    ".safetensors": "application/octet-stream",
-    ".gguf": "application/octet-stream",
-    ".bin": "application/octet-stream",
-    ".pt": "application/octet-stream",
-    ".onnx": "application/octet-stream",
+    ".safetensors": wire.OCTET_STREAM,
+    ".gguf": wire.OCTET_STREAM,
+    ".bin": wire.OCTET_STREAM,
+    ".pt": wire.OCTET_STREAM,
+    ".onnx": wire.OCTET_STREAM,
     ".md": "text/markdown",
     ".yaml": "application/yaml",
     ".yml": "application/yaml",
@@ -53,7 +54,7 @@ def guess_type(name: str) -> str:
     if dot >= 0 and name[dot:].lower() in _EXTRA_TYPES:
         return _EXTRA_TYPES[name[dot:].lower()]
     guessed, _ = mimetypes.guess_type(name, strict=False)
-    return guessed or "application/octet-stream"
+    return guessed or wire.OCTET_STREAM
 
 
 def content_disposition(name: str) -> str:
@@ -258,7 +259,9 @@ class BlobStreamResponse(Response):
 
     async def _send_redirect(self, send: Send, url: str) -> None:
         # The validators and digests stay, so a client can check what it fetches from the URL.
-        keep = {"etag", "last-modified", "x-content-sha256", "x-repo-commit", "x-content-md5"}
+        keep = {"etag", "last-modified"} | {
+            h.lower() for h in (wire.SHA256_HEADER, wire.REPO_COMMIT_HEADER, wire.MD5_HEADER)
+        }
         headers = [
             (k.lower().encode("latin-1"), v.encode("latin-1"))
             for k, v in self._plain_headers.items()

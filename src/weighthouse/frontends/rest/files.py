@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from weighthouse import wire
 from weighthouse.domain.access import Principal
 from weighthouse.domain.commits import AddFile, DeleteFile, Operation
 from weighthouse.frontends.downloads import blob_response
@@ -25,10 +26,10 @@ from weighthouse.frontends.rest.schemas import (
 )
 from weighthouse.frontends.rest.uploads import RAW_BODY, declared_sha256, stream_into
 
-router = APIRouter(prefix="/api", tags=["files"])
+router = APIRouter(prefix=wire.API_PREFIX, tags=["files"])
 
 _FILE_RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {"content": {"application/octet-stream": {}}, "description": "the file"},
+    200: {"content": {wire.OCTET_STREAM: {}}, "description": "the file"},
     206: {"description": "one byte range of the file"},
     304: {"description": "not modified (If-None-Match)"},
     416: {"description": "the range lies outside the file"},
@@ -88,7 +89,10 @@ async def download(
         request,
         found,
         hub.files.reader,
-        extra_headers={"X-Repo-Commit": resolved.commit.id, "X-Content-SHA256": found.sha256},
+        extra_headers={
+            wire.REPO_COMMIT_HEADER: resolved.commit.id,
+            wire.SHA256_HEADER: found.sha256,
+        },
     )
 
 
@@ -128,7 +132,7 @@ async def upload_file(
     request: Request,
     caller: Caller,
     hub: Wired,
-    message: Annotated[str | None, Query(max_length=10_000)] = None,
+    message: Annotated[str | None, Query(max_length=wire.COMMIT_MESSAGE_MAX)] = None,
     parent_commit: Annotated[str | None, Query(max_length=40)] = None,
 ) -> UploadOut:
     """Stream one file into the branch ``revision`` as a new commit."""

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from weighthouse import wire
 from weighthouse.domain.model import (
     AuditEvent,
     BucketObject,
@@ -197,10 +198,10 @@ class DeleteOperation(Strict):
 
 
 class CommitCreate(Strict):
-    message: str = Field(min_length=1, max_length=10_000)
+    message: str = Field(min_length=1, max_length=wire.COMMIT_MESSAGE_MAX)
     parent_commit: str | None = None
     operations: list[Annotated[AddOperation | DeleteOperation, Field(discriminator="op")]] = Field(
-        min_length=1, max_length=25_000
+        min_length=1, max_length=wire.COMMIT_OPERATIONS_MAX
     )
 
 
