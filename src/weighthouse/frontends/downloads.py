@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from weighthouse import wire
-from weighthouse.domain.errors import RangeNotSatisfiableError
+from weighthouse.domain.errors import RangeNotSatisfiableError, StorageError
 from weighthouse.domain.files import Download
 from weighthouse.domain.ports import READ_PIECE, BlobReader
 
@@ -226,6 +226,9 @@ class BlobStreamResponse(Response):
             while position < self._end:
                 want = min(CHUNK, self._end - position)
                 piece = await run_in_threadpool(reader.read_range, position, want)
+                if not piece:
+                    # A reader that breaks its contract must not spin here forever.
+                    raise StorageError("a blob ended before its size", sha256=self._download.sha256)
                 position += len(piece)
                 more = position < self._end
                 await send({"type": "http.response.body", "body": piece, "more_body": more})
