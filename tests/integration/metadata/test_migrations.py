@@ -117,7 +117,8 @@ def test_the_comparison_notices_a_schema_that_drifted(empty_database: str) -> No
     engine = create_engine_for(empty_database)
     try:
         with engine.begin() as connection:
-            connection.execute(text("DROP INDEX ix_objects_sha256_repo_id" + _on_table(empty_database)))
+            drop = "DROP INDEX ix_objects_sha256_repo_id" + _on_table(empty_database)
+            connection.execute(text(drop))
     finally:
         engine.dispose()
     differences = schema_differences(empty_database)
