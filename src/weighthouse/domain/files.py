@@ -73,7 +73,12 @@ class Files:
         )
 
     def open(self, sha256: str, offset: int = 0) -> BinaryIO:
-        """The bytes of a blob named by a :class:`Download`; raises ``BlobMissingError``."""
+        """The bytes of a blob named by a :class:`Download`; raises ``BlobMissingError``.
+
+        Pass only the hash of a ``Download`` that a use case returned after its access check,
+        never one taken from a request: knowing a hash grants nothing (see
+        :mod:`~weighthouse.domain.blob_proof`).
+        """
         return self._blobs.open(sha256, offset)
 
     def list_tree(
