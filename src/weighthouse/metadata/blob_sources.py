@@ -37,6 +37,8 @@ class BlobSourceQueries:
     def find_blob_sources(self, sha256s: Collection[str], query: BlobSourceQuery) -> BlobSources:
         uploaded: set[str] = set()
         holders: dict[str, list[Repo]] = {}
+        # Many blobs share few holders: each repo row becomes one Repo.
+        known: dict[str, Repo] = {}
         wanted = sorted(set(sha256s))
         with transaction(self._engine) as connection:
             for start in range(0, len(wanted), IN_BATCH):
@@ -46,7 +48,8 @@ class BlobSourceQueries:
                 rest = [sha256 for sha256 in batch if sha256 not in uploaded]
                 if rest and query.per_blob > 0:
                     for row in connection.execute(_holders(rest, query)):
-                        holders.setdefault(row.blob_sha256, []).append(repo_from(row))
+                        repo = known.get(row.id) or known.setdefault(row.id, repo_from(row))
+                        holders.setdefault(row.blob_sha256, []).append(repo)
         return BlobSources(
             uploaded=frozenset(uploaded),
             holders={sha256: tuple(found) for sha256, found in holders.items()},
