@@ -287,7 +287,7 @@ def test_check_requests_are_bounded(short_grace: LiveServer, uploader: Person) -
     with short_grace.client(uploader.token) as http:
         too_many = http.post(url, json={"blobs": [entry] * 1001})
         assert too_many.status_code == 400, too_many.text
-        big = b'{"blobs": [' + b" " * 250_000 + b']}'
+        big = b'{"blobs": [' + b" " * 250_000 + b"]}"
         declared = http.post(url, content=big, headers={"Content-Type": "application/json"})
         assert declared.status_code == 413, declared.text
         chunked = http.post(
