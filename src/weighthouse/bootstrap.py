@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from weighthouse.config import ConfigError, Settings
 from weighthouse.domain.accounts import Accounts, AuthPolicy, IssuedToken
 from weighthouse.domain.audit import Audit
+from weighthouse.domain.blob_proof import BlobProof
 from weighthouse.domain.buckets import Buckets
 from weighthouse.domain.commits import Commits
 from weighthouse.domain.files import Files
@@ -43,6 +44,7 @@ class Container:
     blobs: BlobStore
     clock: Clock
     audit: Audit
+    blob_proof: BlobProof
     accounts: Accounts
     orgs: Organizations
     repos: Repos
@@ -88,6 +90,7 @@ def bootstrap(
     if blobs is None:
         blobs = create_blob_store(settings)
     audit = Audit(catalog, clock)
+    proof = BlobProof(catalog, blobs, clock, grace=timedelta(seconds=settings.gc_grace_seconds))
     accounts = Accounts(
         catalog,
         clock,
@@ -103,11 +106,12 @@ def bootstrap(
         blobs=blobs,
         clock=clock,
         audit=audit,
+        blob_proof=proof,
         accounts=accounts,
         orgs=Organizations(catalog, clock, audit),
         repos=Repos(catalog, clock, audit),
         revisions=Revisions(catalog, clock),
-        commits=Commits(catalog, blobs, clock),
+        commits=Commits(catalog, blobs, clock, proof),
         files=Files(catalog, blobs),
         buckets=Buckets(catalog, blobs, clock),
         maintenance=Maintenance(catalog, blobs, clock),

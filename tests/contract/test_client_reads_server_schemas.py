@@ -44,6 +44,7 @@ PAIRS: dict[type[BaseModel], tuple[type[Any], dict[str, str]]] = {
     schemas.CommitOut: (client.CommitInfo, {}),
     schemas.EntryOut: (client.EntryInfo, {}),
     schemas.BlobOut: (client.BlobInfo, {}),
+    schemas.BlobRefOut: (client.BlobInfo, {}),
     schemas.UploadOut: (client.UploadInfo, {}),
     schemas.ObjectOut: (client.ObjectInfo, {}),
 }
@@ -53,8 +54,9 @@ PAGES: dict[type[BaseModel], tuple[str, type[BaseModel]]] = {
     schemas.CommitPage: ("items", schemas.CommitOut),
     schemas.TreeOut: ("entries", schemas.EntryOut),
     schemas.ListingOut: ("objects", schemas.ObjectOut),
+    schemas.BlobCheckOut: ("available", schemas.BlobRefOut),
 }
-PAGE_KEYS = {"next_cursor", "commit", "common_prefixes"}
+PAGE_KEYS = {"next_cursor", "commit", "common_prefixes", "missing"}
 """Other keys of a page the client reads (``transport.pages``, ``list_tree``, listings)."""
 NOT_READ_BY_THE_CLIENT = {schemas.Health}
 """Response models no client method parses (health is for load balancers)."""

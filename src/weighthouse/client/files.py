@@ -11,6 +11,7 @@ from weighthouse import wire
 from weighthouse.client.hashing import OnBytes, file_chunks, sha256_bytes, sha256_file
 from weighthouse.client.models import BlobInfo, CommitInfo, EntryInfo, UploadInfo
 from weighthouse.client.transport import Transport, quote_path, repo_path
+from weighthouse.domain.blob_proof import MAX_CHECK
 from weighthouse.domain.commits import AddFile, DeleteFile, Operation
 from weighthouse.domain.model import RepoType
 
@@ -112,6 +113,32 @@ class FilesApi(Transport):
         return self.upload_blob(
             repo, file_chunks(local, on_bytes), size=size, sha256=sha256, repo_type=repo_type
         )
+
+    def reusable_blobs(
+        self,
+        repo: str,
+        blobs: Iterable[tuple[str, int]],
+        *,
+        repo_type: RepoType | str = RepoType.MODEL,
+    ) -> set[tuple[str, int]]:
+        """Which of ``blobs`` (``(sha256, size)`` pairs) a ``commit`` to ``repo`` may add without
+        uploading them first; upload the rest with ``upload_blob``.
+
+        The server says yes only for blobs you uploaded within its grace period or that a repo
+        or bucket you can read holds, stored with that size; for any other it says no, whether
+        or not it has the bytes. Needs the ``write`` role on ``repo``. Asks in batches of
+        ``MAX_CHECK``.
+        """
+        wanted = list(dict.fromkeys((sha256, size) for sha256, size in blobs))
+        url = f"{repo_path(repo, repo_type)}/blobs/check"
+        available: set[tuple[str, int]] = set()
+        for start in range(0, len(wanted), MAX_CHECK):
+            batch = wanted[start : start + MAX_CHECK]
+            body = {"blobs": [{"sha256": sha256, "size": size} for sha256, size in batch]}
+            answer = self.request("POST", url, json=body).json()
+            found = (BlobInfo.from_json(item) for item in answer["available"])
+            available.update((blob.sha256, blob.size) for blob in found)
+        return available
 
     def upload_file(
         self,

@@ -85,7 +85,12 @@ class Files:
 
     def reader(self, download: Download) -> BlobReader:
         """The bytes of a file or object a download use case returned; see
-        :func:`open_download`."""
+        :func:`open_download`.
+
+        Pass only a ``Download`` that a use case returned after its access check, never a hash
+        taken from a request: knowing a hash grants nothing (see
+        :mod:`~weighthouse.domain.blob_proof`).
+        """
         return open_download(self._blobs, download)
 
     def list_tree(

@@ -6,7 +6,7 @@ thread; the blob store streams from an iterator the front-end feeds.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -214,6 +214,37 @@ class RepoQuery:
     viewer_id: str | None = None
     see_all: bool = False
     restrict_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BlobSourceQuery:
+    """Whose proofs count when a caller references blobs by hash.
+
+    ``user_id``'s uploads count when recorded at or after ``uploaded_since``. Repos and buckets
+    count when the caller may see them by :class:`RepoQuery`'s rules for ``user_id`` (as its
+    ``viewer_id``), ``see_all`` and ``restrict_to``; ``prefer_repo_id`` is listed first, and at
+    most ``per_blob`` holders are listed for each blob.
+    """
+
+    user_id: str | None
+    uploaded_since: datetime
+    see_all: bool = False
+    restrict_to: tuple[str, ...] = ()
+    prefer_repo_id: str | None = None
+    per_blob: int = 4
+
+
+@dataclass(frozen=True)
+class BlobSources:
+    """What the catalog knows that could prove a caller may use some blobs.
+
+    ``uploaded``: the hashes the caller uploaded recently. ``holders``: for each other hash, the
+    repos and buckets (visible to the caller) with a tree entry or object of that content.
+    A hash absent from both has no source for this caller, whether or not it is stored.
+    """
+
+    uploaded: frozenset[str]
+    holders: Mapping[str, tuple[Repo, ...]]
 
 
 class Catalog(Protocol):
@@ -426,6 +457,24 @@ class Catalog(Protocol):
     ) -> list[BucketObject]:
         """Up to ``limit`` objects whose key starts with ``prefix`` and whose UTF-8 key bytes are
         greater than ``after``, in byte order."""
+        ...
+
+    # --- blob proof -----------------------------------------------------------------------
+    def record_blob_upload(self, user_id: str, sha256: str, size: int, at: datetime) -> None:
+        """Remember that ``user_id`` uploaded the blob at ``at``. One record per user and blob:
+        a later upload overwrites its size and time. Idempotent."""
+        ...
+
+    def find_blob_sources(self, sha256s: Collection[str], query: BlobSourceQuery) -> BlobSources:
+        """For each hash in ``sha256s`` (any number, in one read transaction): in ``uploaded``
+        when ``query.user_id`` recorded an upload of it at or after ``query.uploaded_since``;
+        otherwise, in ``holders`` with up to ``query.per_blob`` repos and buckets holding it that
+        the caller may see (see :class:`BlobSourceQuery`), when there are any. The listing is a
+        hint: :func:`~weighthouse.domain.access.repo_role` decides."""
+        ...
+
+    def prune_blob_uploads(self, before: datetime) -> int:
+        """Forget upload records older than ``before``; returns how many. Idempotent."""
         ...
 
     # --- maintenance ----------------------------------------------------------------------

@@ -41,6 +41,8 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.OrganizationNotFoundError: (404, "org_not_found"),
     e.SessionNotFoundError: (401, "unauthenticated"),
     e.TokenNotFoundError: (404, "token_not_found"),
+    # 400, not 404: the route's repo exists, the request body names a blob it cannot use.
+    e.BlobUnknownError: (400, "blob_unknown"),
     e.ConflictError: (409, "conflict"),
     e.RepoExistsError: (409, "repo_exists"),
     e.RefExistsError: (409, "ref_exists"),
