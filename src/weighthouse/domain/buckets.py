@@ -19,11 +19,11 @@ from weighthouse.domain.errors import (
     InvalidInputError,
     PreconditionFailedError,
 )
-from weighthouse.domain.files import Download
+from weighthouse.domain.files import Download, open_download
 from weighthouse.domain.model import BucketObject, ObjectListing, RepoId, RepoType, Role
 from weighthouse.domain.names import check_key, check_prefix
 from weighthouse.domain.paging import check_limit
-from weighthouse.domain.ports import BlobStore, Clock
+from weighthouse.domain.ports import BlobReader, BlobStore, Clock
 from weighthouse.domain.repos import RepoLookup, find_repo, require_bucket
 
 METADATA_MAX_BYTES = 2048
@@ -125,12 +125,16 @@ class Buckets:
         return obj, Download(
             sha256=obj.sha256,
             size=obj.size,
-            local_path=self._blobs.local_path(obj.sha256),
             modified_at=obj.modified_at,
             name=key.rsplit("/", 1)[-1],
             content_type=obj.content_type,
             md5=obj.md5,
         )
+
+    def reader(self, download: Download) -> BlobReader:
+        """The bytes of an object :meth:`download` returned; see
+        :func:`~weighthouse.domain.files.open_download`."""
+        return open_download(self._blobs, download)
 
     def delete(self, principal: Principal, bucket: RepoId, key: str) -> None:
         """Remove the object; raises ``EntryNotFoundError`` if there is none."""

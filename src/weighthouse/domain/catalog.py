@@ -21,7 +21,7 @@ Rules every role shares:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -357,6 +357,59 @@ class ObjectCatalog(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class BlobSourceQuery:
+    """Whose proofs count when a caller references blobs by hash.
+
+    ``user_id``'s uploads count when recorded at or after ``uploaded_since``. Repos and buckets
+    count when the caller may see them by :class:`RepoQuery`'s rules for ``user_id`` (as its
+    ``viewer_id``), ``see_all`` and ``restrict_to``; ``prefer_repo_id`` is listed first, and at
+    most ``per_blob`` holders are listed for each blob.
+    """
+
+    user_id: str | None
+    uploaded_since: datetime
+    see_all: bool = False
+    restrict_to: tuple[str, ...] = ()
+    prefer_repo_id: str | None = None
+    per_blob: int = 4
+
+
+@dataclass(frozen=True)
+class BlobSources:
+    """What the catalog knows that could prove a caller may use some blobs.
+
+    ``uploaded``: the hashes the caller uploaded recently. ``holders``: for each other hash, the
+    repos and buckets (visible to the caller) with a tree entry or object of that content.
+    A hash absent from both has no source for this caller, whether or not it is stored.
+    """
+
+    uploaded: frozenset[str]
+    holders: Mapping[str, tuple[Repo, ...]]
+
+
+class BlobSourceCatalog(Protocol):
+    """What could prove a caller may reference a stored blob by hash: their recent uploads,
+    and the repos and buckets holding it (see :mod:`~weighthouse.domain.blob_proof`)."""
+
+    def record_blob_upload(self, user_id: str, sha256: str, size: int, at: datetime) -> None:
+        """Remember that ``user_id`` uploaded the blob at ``at``. One record per user and blob:
+        a later upload overwrites its size and time. Idempotent."""
+        ...
+
+    def find_blob_sources(self, sha256s: Collection[str], query: BlobSourceQuery) -> BlobSources:
+        """For each hash in ``sha256s`` (any number, in one read transaction): in ``uploaded``
+        when ``query.user_id`` recorded an upload of it at or after ``query.uploaded_since``;
+        otherwise, in ``holders`` with up to ``query.per_blob`` repos and buckets holding it that
+        the caller may see (see :class:`BlobSourceQuery`), when there are any. The listing is a
+        hint: :func:`~weighthouse.domain.access.repo_role` decides."""
+        ...
+
+    def prune_blob_uploads(self, before: datetime) -> int:
+        """Forget upload records older than ``before``; returns how many. Idempotent."""
+        ...
+
+
 class ReferenceCatalog(Protocol):
     """Which blobs the catalog refers to: what the garbage collector and fsck ask."""
 
@@ -401,6 +454,7 @@ class Catalog(
     RepoCatalog,
     HistoryCatalog,
     ObjectCatalog,
+    BlobSourceCatalog,
     ReferenceCatalog,
     ReadinessCatalog,
     UnitOfWork,

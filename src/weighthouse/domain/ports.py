@@ -11,10 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import BinaryIO, Protocol
+from types import TracebackType
+from typing import Protocol, Self
 
+from weighthouse.domain.catalog import BlobSourceQuery as BlobSourceQuery
+from weighthouse.domain.catalog import BlobSources as BlobSources
 from weighthouse.domain.catalog import Catalog as Catalog
 from weighthouse.domain.catalog import RepoQuery as RepoQuery
+from weighthouse.domain.errors import InvalidInputError
 from weighthouse.domain.model import BlobDigest
 
 Clock = Callable[[], datetime]
@@ -28,6 +32,87 @@ class StoredBlobInfo:
     sha256: str
     size: int
     modified_at: datetime
+
+
+READ_PIECE = 4 << 20
+"""Bytes per piece when a reader streams a range: large enough that a 1 GiB download makes few
+trips to a worker thread, small enough that memory stays flat whatever the file size."""
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """A capability some blob stores offer: the blob is exactly the file at ``path`` on this
+    host, ``size`` bytes long, for a zero-copy response (``sendfile``, ASGI
+    ``http.response.pathsend``). The web server opens it; front-ends only hand it over."""
+
+    path: str
+    size: int
+
+
+class BlobReader(Protocol):
+    """One open blob: its size, ranged reads, and the faster ways a store may offer to serve it.
+
+    The bytes are those of the blob when it was opened. Use it as a context manager, or call
+    :meth:`close`; a closed reader raises ``StorageError`` on reads. Implementations subclass
+    this Protocol to inherit :meth:`iter_range` and the context manager. Reads from several
+    threads at once are allowed. Errors: ``StorageError`` when the backend fails, also when the
+    stored bytes end before ``size``.
+    """
+
+    size: int
+    """Length of the blob in bytes."""
+
+    def read_range(self, offset: int, length: int) -> bytes:
+        """The bytes at ``[offset, offset + length)``, cut short only at the end of the blob.
+
+        Raises :class:`~weighthouse.domain.errors.InvalidInputError` for a negative
+        ``offset`` or ``length``, or an ``offset`` past ``size``.
+        """
+        ...
+
+    def iter_range(
+        self, offset: int = 0, length: int | None = None, *, piece: int = READ_PIECE
+    ) -> Iterator[bytes]:
+        """The bytes at ``[offset, offset + length)`` (``None``: to the end) in pieces of at
+        most ``piece`` bytes, read one at a time as the iterator advances."""
+        if piece < 1:
+            raise InvalidInputError("piece must be at least one byte", piece=piece)
+        if length is None:
+            length = max(0, self.size - offset)
+        position, end = offset, offset + length
+        while True:
+            # read_range checks offset and length, and returns b"" only at the end.
+            data = self.read_range(position, min(piece, end - position))
+            if not data:
+                return
+            position += len(data)
+            yield data
+
+    def local_file(self) -> LocalFile | None:
+        """The blob as a local file for zero-copy sends; ``None`` when the store keeps it
+        elsewhere. Cheap: no system call beyond what opening did."""
+        ...
+
+    def presigned_url(self, expires_in: int) -> str | None:
+        """A URL from which anyone holding it may fetch the blob for ``expires_in`` seconds;
+        ``None`` when the store cannot make one (the server then streams the bytes itself).
+        Only hand it to a caller that may read the blob."""
+        ...
+
+    def close(self) -> None:
+        """Release the reader. Idempotent; never raises."""
+        ...
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 class BlobStore(Protocol):
@@ -61,8 +146,8 @@ class BlobStore(Protocol):
         """
         ...
 
-    def open(self, sha256: str, offset: int = 0) -> BinaryIO:
-        """A binary file object positioned at ``offset``. The caller closes it.
+    def reader(self, sha256: str) -> BlobReader:
+        """Open the blob for reading; the caller closes the reader (it is a context manager).
 
         Raises :class:`~weighthouse.domain.errors.BlobMissingError` if the blob is absent.
         """
@@ -73,10 +158,6 @@ class BlobStore(Protocol):
         ...
 
     def exists(self, sha256: str) -> bool: ...
-
-    def local_path(self, sha256: str) -> str | None:
-        """A file-system path to the blob for zero-copy responses; ``None`` if not local."""
-        ...
 
     def delete(self, sha256: str) -> None:
         """Remove a blob; a missing blob is fine. Only the garbage collector calls this."""

@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import event, func, inspect, select
 from tests.catalogs import SqlBackend, open_sql_backend
 from tests.contract.catalog.samples import (
+    NOW,
     as_member,
+    digest,
     file_entry,
     folder_entry,
     make_commit,
@@ -23,9 +25,11 @@ from tests.contract.catalog.samples import (
     make_user,
     new_id,
 )
+from tests.contract.catalog.test_blob_sources_contract import commit_files
 
 from weighthouse.domain.errors import StorageError
 from weighthouse.domain.model import Role
+from weighthouse.domain.ports import BlobSourceQuery
 from weighthouse.metadata.catalog import SqlCatalog
 from weighthouse.metadata.engine import create_engine_for
 from weighthouse.metadata.tables import tokens, tree_entries
@@ -131,3 +135,35 @@ def test_an_unreachable_database_raises_storage_error(backend: str, tmp_path: Pa
                 call()
     finally:
         engine.dispose()
+
+
+def test_many_hashes_are_answered_in_one_transaction(
+    catalog: SqlCatalog, sql_backend: SqlBackend
+) -> None:
+    """More hashes than one IN list takes, uploaded and held ones mixed, in one transaction."""
+    user = make_user()
+    catalog.add_user(user)
+    repo = make_repo(user)
+    catalog.add_repo(repo)
+    commit_files(catalog, repo, *(f"held {i}" for i in range(600)))
+    uploaded = [digest(f"uploaded {i}") for i in range(600)]
+    for sha in uploaded:
+        catalog.record_blob_upload(user.id, sha, 1, NOW)
+    held = [digest(f"held {i}") for i in range(600)]
+    unknown = [digest(f"unknown {i}") for i in range(600)]
+    began: list[object] = []
+
+    def count(connection: object) -> None:
+        began.append(connection)
+
+    event.listen(sql_backend.engine, "begin", count)
+    try:
+        found = catalog.find_blob_sources(
+            [*uploaded, *held, *unknown], BlobSourceQuery(user.id, NOW)
+        )
+    finally:
+        event.remove(sql_backend.engine, "begin", count)
+    assert len(began) == 1
+    assert found.uploaded == frozenset(uploaded)
+    assert set(found.holders) == set(held)
+    assert all(holders == (repo,) for holders in found.holders.values())

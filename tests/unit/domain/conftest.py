@@ -13,6 +13,7 @@ from weighthouse.blobs.content import ContentBlobStore
 from weighthouse.blobs.memory import MemoryBlobDriver
 from weighthouse.domain.access import Principal
 from weighthouse.domain.audit import Audit
+from weighthouse.domain.blob_proof import BlobProof
 from weighthouse.domain.buckets import Buckets
 from weighthouse.domain.commits import Commits
 from weighthouse.domain.files import Files
@@ -36,6 +37,10 @@ class FixedClock:
 
     def advance(self, seconds: float = 1) -> None:
         self.now += timedelta(seconds=seconds)
+
+
+GRACE = timedelta(hours=6)
+"""How long an upload proves its sender may commit it by hash, as the default setting."""
 
 
 @dataclass
@@ -71,7 +76,7 @@ def make_hub(catalog: MemoryCatalog | None = None) -> Hub:
         audit=audit,
         repos=Repos(catalog, clock, audit),
         revisions=Revisions(catalog, clock),
-        commits=Commits(catalog, blobs, clock),
+        commits=Commits(catalog, blobs, clock, BlobProof(catalog, blobs, clock, GRACE)),
         files=Files(catalog, blobs),
         buckets=Buckets(catalog, blobs, clock),
         orgs=Organizations(catalog, clock, audit),

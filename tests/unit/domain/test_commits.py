@@ -12,10 +12,10 @@ from tests.unit.domain.conftest import Hub, make_hub
 from weighthouse.domain.access import Principal
 from weighthouse.domain.commits import AddFile, DeleteFile
 from weighthouse.domain.errors import (
+    BlobUnknownError,
     CommitConflictError,
     DigestMismatchError,
     EntryNotFoundError,
-    InvalidInputError,
     PathConflictError,
     PermissionDeniedError,
 )
@@ -44,8 +44,8 @@ def at(path: str, blob: AddFile) -> AddFile:
 
 def read(hub: Hub, principal: Principal, path: str, revision: str = "main") -> bytes:
     _, download = hub.files.download(principal, WEIGHTS, revision, path)
-    with hub.files.open(download.sha256) as handle:
-        return handle.read()
+    with hub.files.reader(download) as reader:
+        return reader.read_range(0, reader.size)
 
 
 def paths(hub: Hub, principal: Principal, revision: str = "main") -> list[str]:
@@ -83,7 +83,7 @@ def test_a_commit_may_name_only_uploaded_blobs_of_their_size(
     hub: Hub, alice: Principal, repo: RepoId
 ) -> None:
     missing = hashlib.sha256(b"never uploaded").hexdigest()
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(BlobUnknownError):
         hub.commits.commit(alice, repo, "main", [AddFile("x", missing, 14)], message="m")
     blob = upload(hub, alice, b"four")
     with pytest.raises(DigestMismatchError):
@@ -179,5 +179,9 @@ def test_only_writers_commit(hub: Hub, alice: Principal, bob: Principal, repo: R
     with pytest.raises(PermissionDeniedError):
         hub.commits.upload_blob(bob, repo, [b"unread"], size=6)
     hub.orgs.set_collaborator(alice, repo, "bob", Role.WRITE)
-    hub.commits.commit(bob, repo, "main", [AddFile("x", blob.sha256, 4)], message="m")
+    # alice's upload proves nothing for bob until a repo he can read holds it.
+    with pytest.raises(BlobUnknownError):
+        hub.commits.commit(bob, repo, "main", [AddFile("x", blob.sha256, 4)], message="m")
+    own = upload(hub, bob, b"data")
+    hub.commits.commit(bob, repo, "main", [AddFile("x", own.sha256, 4)], message="m")
     assert hub.revisions.resolve(bob, repo, "main").commit.author == "bob"

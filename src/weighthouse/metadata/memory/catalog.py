@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 from weighthouse.metadata.memory.accounts import MemoryAccounts
 from weighthouse.metadata.memory.audit import MemoryAudit
+from weighthouse.metadata.memory.blob_sources import MemoryBlobSources
 from weighthouse.metadata.memory.history import MemoryHistory
 from weighthouse.metadata.memory.objects import MemoryObjects
 from weighthouse.metadata.memory.organizations import MemoryOrganizations
@@ -31,6 +32,7 @@ class MemoryCatalog(
     MemoryRepos,
     MemoryHistory,
     MemoryObjects,
+    MemoryBlobSources,
 ):
     """An empty catalog in memory, safe to share between threads."""
 

@@ -43,7 +43,7 @@ class MemoryRepos(MemoryTables):
                 and (query.namespace is None or repo.namespace == query.namespace)
                 and (search is None or search in repo.full_name.lower())
                 and (after is None or _position(repo) > after)
-                and _visible(self._tables, query, repo)
+                and visible(self._tables, query, repo)
             ]
         found.sort(key=_position)
         return found[: query.limit]
@@ -75,7 +75,7 @@ def _position(repo: Repo) -> tuple[bytes, str]:
     return utf8(repo.full_name), repo.type.value
 
 
-def _visible(tables: Tables, query: RepoQuery, repo: Repo) -> bool:
+def visible(tables: Tables, query: RepoQuery, repo: Repo) -> bool:
     """Whether ``query`` lists ``repo``, as :class:`RepoQuery` says."""
     if not repo.private:
         return True

@@ -57,6 +57,8 @@ class Tables:
     commits: dict[tuple[str, str], Commit] = field(default_factory=dict)  # (repo, id)
     trees: dict[tuple[str, str], tuple[TreeEntry, ...]] = field(default_factory=dict)
     objects: dict[tuple[str, str], BucketObject] = field(default_factory=dict)  # (repo, key)
+    # (user, sha256) -> (size, uploaded at)
+    blob_uploads: dict[tuple[str, str], tuple[int, datetime]] = field(default_factory=dict)
     events: list[AuditEvent] = field(default_factory=list)
     last_event_id: int = 0
 
