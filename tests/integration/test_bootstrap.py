@@ -57,3 +57,20 @@ def test_servers_starting_together_on_one_catalog_make_one_admin(
         finally:
             for container in containers:
                 container.close()
+
+
+def test_a_memory_catalog_leaves_no_database_and_forgets_on_restart(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", database={"url": "memory:"})
+    first = bootstrap(settings)
+    try:
+        assert start(first) is not None
+        assert first.catalog.count_users() == 1
+    finally:
+        first.close()
+    assert not (tmp_path / "data" / "weighthouse.db").exists()
+    second = bootstrap(settings)
+    try:
+        assert second.catalog.count_users() == 0  # nothing survived: a new admin is made
+        assert start(second) is not None
+    finally:
+        second.close()

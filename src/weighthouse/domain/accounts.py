@@ -22,9 +22,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from weighthouse.domain.access import ANONYMOUS, Principal, require_admin, require_user
 from weighthouse.domain.audit import Audit
+from weighthouse.domain.catalog import SessionCatalog, TokenCatalog, UnitOfWork, UserCatalog
 from weighthouse.domain.errors import (
     AuthenticationError,
     InvalidInputError,
@@ -37,7 +39,7 @@ from weighthouse.domain.errors import (
 )
 from weighthouse.domain.model import Scope, Session, Token, User
 from weighthouse.domain.names import check_name
-from weighthouse.domain.ports import Catalog, Clock, PasswordHasher, RateLimiter, SessionSigner
+from weighthouse.domain.ports import Clock, PasswordHasher, RateLimiter, SessionSigner
 
 TOKEN_PREFIX = "wh_"  # noqa: S105 - a public prefix, not a secret
 SESSION_PREFIX = "whs."
@@ -125,10 +127,14 @@ def check_restrictions(entries: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(entries))
 
 
+class AccountCatalog(UserCatalog, TokenCatalog, SessionCatalog, UnitOfWork, Protocol):
+    """What :class:`Accounts` uses: users, their tokens and their sessions."""
+
+
 class Accounts:
     def __init__(
         self,
-        catalog: Catalog,
+        catalog: AccountCatalog,
         clock: Clock,
         *,
         hasher: PasswordHasher,

@@ -11,20 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from weighthouse.domain.access import Principal
+from weighthouse.domain.catalog import ObjectCatalog
 from weighthouse.domain.errors import (
     DigestMismatchError,
     EntryNotFoundError,
     InvalidInputError,
     PreconditionFailedError,
 )
-from weighthouse.domain.files import Download
+from weighthouse.domain.files import Download, open_download
 from weighthouse.domain.model import BucketObject, ObjectListing, RepoId, RepoType, Role
 from weighthouse.domain.names import check_key, check_prefix
 from weighthouse.domain.paging import check_limit
-from weighthouse.domain.ports import BlobStore, Catalog, Clock
-from weighthouse.domain.repos import find_repo, require_bucket
+from weighthouse.domain.ports import BlobReader, BlobStore, Clock
+from weighthouse.domain.repos import RepoLookup, find_repo, require_bucket
 
 METADATA_MAX_BYTES = 2048
 CONTENT_TYPE_MAX = 255
@@ -61,8 +63,12 @@ class PutConditions:
         return value
 
 
+class BucketCatalog(RepoLookup, ObjectCatalog, Protocol):
+    """What :class:`Buckets` uses: finding a bucket with the caller's access, and its objects."""
+
+
 class Buckets:
-    def __init__(self, catalog: Catalog, blobs: BlobStore, clock: Clock) -> None:
+    def __init__(self, catalog: BucketCatalog, blobs: BlobStore, clock: Clock) -> None:
         self._catalog = catalog
         self._blobs = blobs
         self._clock = clock
@@ -160,12 +166,16 @@ class Buckets:
         return obj, Download(
             sha256=obj.sha256,
             size=obj.size,
-            local_path=self._blobs.local_path(obj.sha256),
             modified_at=obj.modified_at,
             name=key.rsplit("/", 1)[-1],
             content_type=obj.content_type,
             md5=obj.md5,
         )
+
+    def reader(self, download: Download) -> BlobReader:
+        """The bytes of an object :meth:`download` returned; see
+        :func:`~weighthouse.domain.files.open_download`."""
+        return open_download(self._blobs, download)
 
     def delete(self, principal: Principal, bucket: RepoId, key: str) -> None:
         """Remove the object; raises ``EntryNotFoundError`` if there is none."""

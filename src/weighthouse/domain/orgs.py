@@ -9,9 +9,16 @@ change is stored in one transaction with its audit row.
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
 from weighthouse.domain.access import Principal, require_repo, require_user
 from weighthouse.domain.audit import Audit
+from weighthouse.domain.catalog import (
+    CollaboratorCatalog,
+    OrganizationCatalog,
+    UnitOfWork,
+    UserCatalog,
+)
 from weighthouse.domain.errors import (
     EntryNotFoundError,
     InvalidInputError,
@@ -20,14 +27,21 @@ from weighthouse.domain.errors import (
 )
 from weighthouse.domain.model import Member, Organization, RepoId, Role, Scope
 from weighthouse.domain.names import check_name
-from weighthouse.domain.ports import Catalog, Clock
-from weighthouse.domain.repos import find_repo
+from weighthouse.domain.ports import Clock
+from weighthouse.domain.repos import RepoLookup, find_repo
 
 DESCRIPTION_MAX = 2000
 
 
+class MembershipCatalog(
+    OrganizationCatalog, CollaboratorCatalog, UserCatalog, RepoLookup, UnitOfWork, Protocol
+):
+    """What :class:`Organizations` uses: organisations with their members, collaborators on
+    repos, the users they name, and the repos with the caller's access to them."""
+
+
 class Organizations:
-    def __init__(self, catalog: Catalog, clock: Clock, audit: Audit) -> None:
+    def __init__(self, catalog: MembershipCatalog, clock: Clock, audit: Audit) -> None:
         self._catalog = catalog
         self._clock = clock
         self._audit = audit

@@ -1,4 +1,4 @@
-"""Page sizes: the one limit every listing use case checks."""
+"""The page-size rule every listing shares."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ MAX_PAGE = 1000
 
 
 def check_limit(limit: int) -> int:
-    """``limit`` itself when it is a page size the server serves; ``InvalidInputError`` if not."""
+    """``limit`` itself when it is 1 to :data:`MAX_PAGE`; raises ``InvalidInputError`` otherwise."""
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInputError(f"limit must be between 1 and {MAX_PAGE}", limit=limit)
     return limit

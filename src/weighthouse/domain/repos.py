@@ -4,22 +4,44 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from typing import Protocol
 
-from weighthouse.domain.access import Principal, require_namespace_role, require_repo
+from weighthouse.domain.access import (
+    NamespaceCatalog,
+    Principal,
+    require_namespace_role,
+    require_repo,
+)
 from weighthouse.domain.audit import Audit
+from weighthouse.domain.catalog import (
+    GrantCatalog,
+    HistoryCatalog,
+    RepoCatalog,
+    RepoQuery,
+    UnitOfWork,
+)
 from weighthouse.domain.errors import InvalidInputError, RepoNotFoundError
 from weighthouse.domain.model import Commit, Page, Repo, RepoId, RepoType, Role
 from weighthouse.domain.names import check_name
 from weighthouse.domain.paging import check_limit
-from weighthouse.domain.ports import Catalog, Clock, RepoQuery
+from weighthouse.domain.ports import Clock
 from weighthouse.domain.trees import EMPTY_TREE, make_commit_id
 
 DEFAULT_BRANCH = "main"
 DESCRIPTION_MAX = 2000
 
 
+class RepoLookup(RepoCatalog, GrantCatalog, Protocol):
+    """What :func:`find_repo` reads: the repo, and the caller's grants on it."""
+
+
+class RepoLifecycleCatalog(RepoLookup, HistoryCatalog, NamespaceCatalog, UnitOfWork, Protocol):
+    """What :class:`Repos` uses: repos, the first commit of a versioned repo, and the
+    namespace check for creating one."""
+
+
 def find_repo(
-    catalog: Catalog, principal: Principal, repo_id: RepoId, need: Role = Role.READ
+    catalog: RepoLookup, principal: Principal, repo_id: RepoId, need: Role = Role.READ
 ) -> Repo:
     """The repo, if the caller has the ``need`` role on it (see :mod:`~weighthouse.domain.access`).
 
@@ -34,7 +56,7 @@ def find_repo(
 
 
 class Repos:
-    def __init__(self, catalog: Catalog, clock: Clock, audit: Audit) -> None:
+    def __init__(self, catalog: RepoLifecycleCatalog, clock: Clock, audit: Audit) -> None:
         self._catalog = catalog
         self._clock = clock
         self._audit = audit
