@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from weighthouse.client.models import AccessKeyInfo
 from weighthouse.client.transport import Transport
+from weighthouse.wire import ACCESS_KEYS_PREFIX
 
 
 class AccessKeysApi(Transport):
@@ -35,14 +36,14 @@ class AccessKeysApi(Transport):
         restrictions = list(buckets)
         if restrictions:
             body["buckets"] = restrictions
-        response = self.request("POST", "/api/access-keys", json=body)
+        response = self.request("POST", ACCESS_KEYS_PREFIX, json=body)
         return AccessKeyInfo.from_json(response.json())
 
     def list_access_keys(self, user: str | None = None) -> list[AccessKeyInfo]:
         """The caller's access keys, or ``user``'s (admins only); secrets are never listed."""
-        response = self.request("GET", "/api/access-keys", params={"user": user})
+        response = self.request("GET", ACCESS_KEYS_PREFIX, params={"user": user})
         return [AccessKeyInfo.from_json(k) for k in response.json()]
 
     def revoke_access_key(self, key_id: str) -> None:
         """Revoke an access key at once; ``access_key_not_found`` (404) for an unknown id."""
-        self.request("DELETE", f"/api/access-keys/{quote(key_id, safe='')}")
+        self.request("DELETE", f"{ACCESS_KEYS_PREFIX}/{quote(key_id, safe='')}")

@@ -6,7 +6,8 @@ cannot be hashed like a token's: it is sealed by the :class:`SecretCipher` port 
 under a server key kept outside the catalog, bound to the key's id) and only that is stored.
 A key carries a scope (``read`` or ``write``), an optional expiry and optional restrictions to
 namespaces (``ns``) or buckets (``ns/name``). Checking a signature is
-:mod:`weighthouse.domain.authentication`'s job.
+:mod:`weighthouse.domain.authentication`'s job. A new or revoked key is stored in one
+transaction with its audit row; the secret is sealed before that transaction.
 """
 
 from __future__ import annotations
@@ -15,16 +16,18 @@ import secrets
 import string
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from weighthouse.domain.access import Principal, require_admin, require_user
 from weighthouse.domain.audit import Audit
+from weighthouse.domain.catalog import AccessKeyCatalog, UnitOfWork, UserCatalog
 from weighthouse.domain.errors import (
     AccessKeyNotFoundError,
     InvalidInputError,
     PermissionDeniedError,
 )
 from weighthouse.domain.model import AccessKey, Scope
-from weighthouse.domain.ports import Catalog, Clock, SecretCipher
+from weighthouse.domain.ports import Clock, SecretCipher
 from weighthouse.domain.tokens import (
     check_expiry,
     check_label,
@@ -71,10 +74,15 @@ def context(key_id: str) -> bytes:
     return f"access-key:{key_id}".encode("ascii")
 
 
+class AccessKeyIssuerCatalog(UserCatalog, AccessKeyCatalog, UnitOfWork, Protocol):
+    """What :class:`AccessKeys` uses: users and their access keys, stored in units with audit
+    rows."""
+
+
 class AccessKeys:
     def __init__(
         self,
-        catalog: Catalog,
+        catalog: AccessKeyIssuerCatalog,
         clock: Clock,
         *,
         cipher: SecretCipher,
@@ -123,13 +131,17 @@ class AccessKeys:
             expires_at=expires_at,
             buckets=restrictions,
         )
-        self._catalog.add_access_key(key)
-        self._audit.record(
-            "access_key.create",
-            actor=caller.name,
-            target=target.name,
-            detail={"access_key": key_id, "scope": scope.value},
-        )
+
+        def store() -> None:
+            self._catalog.add_access_key(key)
+            self._audit.record(
+                "access_key.create",
+                actor=caller.name,
+                target=target.name,
+                detail={"access_key": key_id, "scope": scope.value},
+            )
+
+        self._catalog.run_atomic(store)
         return IssuedAccessKey(key=key, secret=secret)
 
     def list(self, principal: Principal, *, for_user: str | None = None) -> list[AccessKey]:
@@ -162,7 +174,11 @@ class AccessKeys:
             key.buckets and all(principal.reaches(*split_entry(b)) for b in key.buckets)
         ):
             raise PermissionDeniedError("a restricted token can only revoke narrower keys")
-        self._catalog.revoke_access_key(key_id, self._clock())
-        self._audit.record(
-            "access_key.revoke", actor=user.name, target=key_id, detail={"owner": key.user_id}
-        )
+
+        def store() -> None:
+            self._catalog.revoke_access_key(key_id, self._clock())
+            self._audit.record(
+                "access_key.revoke", actor=user.name, target=key_id, detail={"owner": key.user_id}
+            )
+
+        self._catalog.run_atomic(store)

@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import hmac
 from datetime import timedelta
+from typing import Protocol
 
 from weighthouse.domain import sigv4
 from weighthouse.domain.access import ANONYMOUS, Principal
 from weighthouse.domain.access_keys import context, is_key_id
+from weighthouse.domain.catalog import AccessKeyCatalog, SessionCatalog, TokenCatalog, UserCatalog
 from weighthouse.domain.credentials import (
     SESSION_MAX_LENGTH,
     SESSION_PREFIX,
@@ -51,12 +53,17 @@ from weighthouse.domain.errors import (
     UserNotFoundError,
 )
 from weighthouse.domain.model import Scope, User
-from weighthouse.domain.ports import Catalog, Clock, SecretCipher, SessionSigner
+from weighthouse.domain.ports import Clock, SecretCipher, SessionSigner
 from weighthouse.domain.signin import PasswordGate
 from weighthouse.domain.tokens import hash_secret, parse_token
 
 # Recording every use would turn each read into a write; once a minute is precise enough.
 TOUCH_EVERY = timedelta(minutes=1)
+
+
+class CredentialCatalog(UserCatalog, TokenCatalog, SessionCatalog, AccessKeyCatalog, Protocol):
+    """What :class:`Authenticator` reads: users and every kind of credential row. Its only
+    writes are last-use times, each one call on its own."""
 
 
 class Authenticator:
@@ -69,7 +76,7 @@ class Authenticator:
 
     def __init__(
         self,
-        catalog: Catalog,
+        catalog: CredentialCatalog,
         clock: Clock,
         *,
         signer: SessionSigner,

@@ -2,19 +2,22 @@
 
 A session token (``whs.…``) is signed by the server's key ring and names a session row, so
 signing out, or disabling the user, ends it at once. The token itself is never stored.
+A sign-in stores its session in one transaction with the audit row (and a rehashed password).
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from weighthouse.domain.access import Principal, require_user
 from weighthouse.domain.audit import Audit
+from weighthouse.domain.catalog import SessionCatalog, UnitOfWork
 from weighthouse.domain.credentials import SESSION_PREFIX
 from weighthouse.domain.errors import InvalidInputError
 from weighthouse.domain.model import Session, User
-from weighthouse.domain.ports import Catalog, Clock, SessionSigner
+from weighthouse.domain.ports import Clock, SessionSigner
 from weighthouse.domain.signin import PasswordGate
 
 
@@ -27,10 +30,14 @@ class IssuedSession:
     token: str = field(repr=False)
 
 
+class SignInCatalog(SessionCatalog, UnitOfWork, Protocol):
+    """What :class:`Sessions` uses: sessions, stored in units with their audit rows."""
+
+
 class Sessions:
     def __init__(
         self,
-        catalog: Catalog,
+        catalog: SignInCatalog,
         clock: Clock,
         *,
         gate: PasswordGate,
@@ -49,15 +56,21 @@ class Sessions:
         Raises ``RateLimitedError`` (checked before any hashing) and ``AuthenticationError``
         with the same message whether the user is unknown, disabled or the password is wrong.
         """
-        user = self._gate.sign_in(name, password, client)
         now = self._clock()
-        session = Session(
-            id=uuid.uuid4().hex,
-            user_id=user.id,
-            created_at=now,
-            expires_at=now + self._gate.policy.session_ttl,
+        session_id = uuid.uuid4().hex
+
+        def session_of(user: User) -> Session:
+            return Session(
+                id=session_id,
+                user_id=user.id,
+                created_at=now,
+                expires_at=now + self._gate.policy.session_ttl,
+            )
+
+        user = self._gate.sign_in(
+            name, password, client, then=lambda user: self._catalog.add_session(session_of(user))
         )
-        self._catalog.add_session(session)
+        session = session_of(user)
         token = self._signer.sign(
             {"sid": session.id, "sub": user.id, "exp": int(session.expires_at.timestamp())}
         )
@@ -70,5 +83,10 @@ class Sessions:
         user = require_user(principal)
         if principal.session_id is None:
             raise InvalidInputError("sign-out ends a session; revoke API tokens instead")
-        self._catalog.revoke_session(principal.session_id, self._clock())
-        self._audit.record("user.signout", actor=user.name, target=user.name)
+        session_id = principal.session_id
+
+        def store() -> None:
+            self._catalog.revoke_session(session_id, self._clock())
+            self._audit.record("user.signout", actor=user.name, target=user.name)
+
+        self._catalog.run_atomic(store)

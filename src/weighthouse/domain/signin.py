@@ -3,14 +3,19 @@
 Sign-in attempts are rate-limited per account and per client address *before* any hashing,
 and a failure says nothing about whether the user exists: unknown users cost one dummy
 verification too. Sign-in, HTTP Basic with a password and changing a password all pass here.
+A successful sign-in is stored in one transaction with its audit row; the password is hashed
+before that transaction, never inside it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from weighthouse.domain.audit import Audit
+from weighthouse.domain.catalog import UnitOfWork, UserCatalog
 from weighthouse.domain.errors import (
     AuthenticationError,
     InvalidInputError,
@@ -18,7 +23,7 @@ from weighthouse.domain.errors import (
     UserNotFoundError,
 )
 from weighthouse.domain.model import User
-from weighthouse.domain.ports import Catalog, PasswordHasher, RateLimiter
+from weighthouse.domain.ports import PasswordHasher, RateLimiter
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024
@@ -49,12 +54,16 @@ def account_key(name: str) -> str:
     return f"signin:account:{name.lower()[:200]}"
 
 
+class PasswordGateCatalog(UserCatalog, UnitOfWork, Protocol):
+    """What :class:`PasswordGate` uses: users, and a unit to store a sign-in in."""
+
+
 class PasswordGate:
     """Checks passwords behind the rate limits, and records what happened in the audit log."""
 
     def __init__(
         self,
-        catalog: Catalog,
+        catalog: PasswordGateCatalog,
         *,
         hasher: PasswordHasher,
         limiter: RateLimiter,
@@ -70,11 +79,21 @@ class PasswordGate:
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
 
-    def sign_in(self, name: str, password: str, client: str | None) -> User:
+    def sign_in(
+        self,
+        name: str,
+        password: str,
+        client: str | None,
+        *,
+        then: Callable[[User], None] | None = None,
+    ) -> User:
         """The user of that name, if the password is right and the account enabled.
 
         Raises ``RateLimitedError`` (checked before any hashing) and ``AuthenticationError``
         with the same message whether the user is unknown, disabled or the password is wrong.
+        Failures are audited on their own; a success is stored in one unit of work with its
+        audit row, the rehashed password (when the hash is outdated) and whatever ``then``
+        stores for the user (it runs inside the unit, so it must only call the catalog).
         """
         key = account_key(name)
         self.limit(f"signin:client:{client}", self.policy.signin_per_client, client, name)
@@ -95,10 +114,20 @@ class PasswordGate:
             )
             raise AuthenticationError(_SIGNIN_FAILED)
         self._limiter.reset(key)
-        if user.password_hash is not None and self._hasher.needs_rehash(user.password_hash):
-            self._catalog.set_password_hash(user.id, self._hasher.hash(password))
-        self._audit.record("user.signin", actor=user.name, target=user.name, client=client)
-        return user
+        found = user
+        rehashed = None
+        if found.password_hash is not None and self._hasher.needs_rehash(found.password_hash):
+            rehashed = self._hasher.hash(password)
+
+        def store() -> None:
+            if rehashed is not None:
+                self._catalog.set_password_hash(found.id, rehashed)
+            if then is not None:
+                then(found)
+            self._audit.record("user.signin", actor=found.name, target=found.name, client=client)
+
+        self._catalog.run_atomic(store)
+        return found
 
     def check_current(self, user: User, current: str | None, client: str | None) -> None:
         """Before a password change: the user's current password, if one is set, within the

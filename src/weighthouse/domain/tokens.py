@@ -2,7 +2,8 @@
 
 A token reads ``wh_<id>_<secret>``: the id finds the row, the 256-bit secret proves possession.
 Only SHA-256 of the secret is stored; a slow hash buys nothing for a secret of that entropy.
-Checking a presented token is :mod:`weighthouse.domain.authentication`'s job.
+Checking a presented token is :mod:`weighthouse.domain.authentication`'s job. A new or revoked
+token is stored in one transaction with its audit row.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from weighthouse.domain.access import Principal, require_admin, require_user
 from weighthouse.domain.audit import Audit
+from weighthouse.domain.catalog import TokenCatalog, UnitOfWork, UserCatalog
 from weighthouse.domain.credentials import TOKEN_MAX_LENGTH, TOKEN_PREFIX
 from weighthouse.domain.errors import (
     AuthenticationError,
@@ -24,7 +27,7 @@ from weighthouse.domain.errors import (
 )
 from weighthouse.domain.model import Scope, Token, User
 from weighthouse.domain.names import check_name
-from weighthouse.domain.ports import Catalog, Clock
+from weighthouse.domain.ports import Clock
 
 RESTRICTIONS_MAX = 100
 TOKEN_LIFETIME_MAX = timedelta(days=3653)
@@ -50,6 +53,15 @@ def parse_token(value: str) -> tuple[str, str]:
     if not sep or not token_id or not secret or not token_id.isalnum() or not token_id.isascii():
         raise AuthenticationError("malformed token")
     return token_id, secret
+
+
+def parse_preset(value: str) -> tuple[str, str]:
+    """Split a token chosen elsewhere (the preset admin token) like :func:`parse_token`; raise
+    ``InvalidInputError`` instead, since a bad one is the operator's input, not a credential."""
+    try:
+        return parse_token(value)
+    except AuthenticationError:
+        raise InvalidInputError("the preset admin token must look like wh_<id>_<secret>") from None
 
 
 def check_restrictions(
@@ -101,8 +113,12 @@ def split_entry(entry: str) -> tuple[str, str | None]:
     return namespace, name or None
 
 
+class TokenIssuerCatalog(UserCatalog, TokenCatalog, UnitOfWork, Protocol):
+    """What :class:`Tokens` uses: users and their tokens, stored in units with audit rows."""
+
+
 class Tokens:
-    def __init__(self, catalog: Catalog, clock: Clock, audit: Audit) -> None:
+    def __init__(self, catalog: TokenIssuerCatalog, clock: Clock, audit: Audit) -> None:
         self._catalog = catalog
         self._clock = clock
         self._audit = audit
@@ -137,14 +153,18 @@ class Tokens:
         check_expiry(expires_at, self._clock())
         restrictions = check_restrictions(restrict_to)
         check_narrower(principal, scope, restrictions)
-        issued = self.issue(target, name, scope, expires_at, restrictions)
-        self._audit.record(
-            "token.create",
-            actor=caller.name,
-            target=target.name,
-            detail={"token": issued.token.id, "scope": scope.value},
-        )
-        return issued
+
+        def store() -> IssuedToken:
+            issued = self.issue(target, name, scope, expires_at, restrictions)
+            self._audit.record(
+                "token.create",
+                actor=caller.name,
+                target=target.name,
+                detail={"token": issued.token.id, "scope": scope.value},
+            )
+            return issued
+
+        return self._catalog.run_atomic(store)
 
     def issue(
         self,
@@ -154,7 +174,8 @@ class Tokens:
         expires_at: datetime | None,
         restrict_to: tuple[str, ...],
     ) -> IssuedToken:
-        """Store a new token without any check: for callers that made them."""
+        """Store a new token without any check: for callers that made them. Inside a unit of
+        work it joins the unit; a new id and secret are drawn on every call."""
         token_id = uuid.uuid4().hex
         secret = secrets.token_urlsafe(32)
         value = f"{TOKEN_PREFIX}{token_id}_{secret}"
@@ -163,12 +184,7 @@ class Tokens:
     def register(self, user: User, name: str, scope: Scope, value: str) -> IssuedToken:
         """Store a token whose value was chosen elsewhere (the preset admin token). Raises
         ``InvalidInputError`` when it does not look like ``wh_<id>_<secret>``."""
-        try:
-            token_id, secret = parse_token(value)
-        except AuthenticationError:
-            raise InvalidInputError(
-                "the preset admin token must look like wh_<id>_<secret>"
-            ) from None
+        token_id, secret = parse_preset(value)
         return self._store(user, name, scope, None, (), token_id, value, secret)
 
     def _store(
@@ -219,7 +235,11 @@ class Tokens:
             raise PermissionDeniedError("this credential is read-only", scope="read")
         if principal.restrict_to and token_id != principal.token_id:
             raise PermissionDeniedError("a restricted token can only revoke itself")
-        self._catalog.revoke_token(token_id, self._clock())
-        self._audit.record(
-            "token.revoke", actor=user.name, target=token_id, detail={"owner": token.user_id}
-        )
+
+        def store() -> None:
+            self._catalog.revoke_token(token_id, self._clock())
+            self._audit.record(
+                "token.revoke", actor=user.name, target=token_id, detail={"owner": token.user_id}
+            )
+
+        self._catalog.run_atomic(store)

@@ -10,7 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+from weighthouse.domain.access_keys import new_key_id
 from weighthouse.domain.model import (
+    AccessKey,
     AuditEvent,
     BucketObject,
     Commit,
@@ -62,6 +64,19 @@ def make_token(
         restrict_to=restrict_to,
         **fields,
     )
+
+
+def make_access_key(user: User, name: str = "job", **fields: object) -> AccessKey:
+    values: dict[str, object] = {
+        "id": new_key_id(),
+        "user_id": user.id,
+        "name": name,
+        "scope": Scope.READ,
+        "sealed_secret": f"v1.kid.nonce.{name}",
+        "created_at": NOW,
+        **fields,
+    }
+    return AccessKey(**values)  # type: ignore[arg-type]
 
 
 def make_org(name: str = "acme", description: str = "") -> Organization:

@@ -47,9 +47,10 @@ def admin(hub: Container) -> Principal:
 
 
 def blob_file(hub: Container, sha256: str) -> Path:
-    path = hub.blobs.local_path(sha256)
-    assert path is not None
-    return Path(path)
+    with hub.blobs.reader(sha256) as reader:
+        local = reader.local_file()
+    assert local is not None
+    return Path(local.path)
 
 
 def test_gc_removes_only_unreferenced_blobs_past_the_grace_period(
@@ -83,8 +84,8 @@ def test_gc_removes_only_unreferenced_blobs_past_the_grace_period(
     hub.maintenance.gc(timedelta(hours=1))
     assert not hub.blobs.exists(kept.sha256)
     _, download = hub.buckets.download(admin, bucket, "k")
-    with hub.files.open(download.sha256) as handle:
-        assert handle.read() == b"second"
+    with hub.buckets.reader(download) as reader:
+        assert reader.read_range(0, reader.size) == b"second"
 
 
 def test_reuploading_content_protects_it_from_a_running_gc(hub: Container) -> None:

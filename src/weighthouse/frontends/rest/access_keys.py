@@ -11,11 +11,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
+from weighthouse import wire
 from weighthouse.domain.model import AccessKey, Scope
 from weighthouse.frontends.rest.dependencies import Caller, Wired
 from weighthouse.frontends.rest.schemas import Strict
 
-router = APIRouter(prefix="/api/access-keys", tags=["access keys"])
+router = APIRouter(prefix=wire.ACCESS_KEYS_PREFIX, tags=["access keys"])
 
 
 class AccessKeyCreate(Strict):
