@@ -6,6 +6,7 @@ catalog, blob store or clock to :func:`bootstrap` to swap a port.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from weighthouse.domain.accounts import Accounts, AuthPolicy, IssuedToken
 from weighthouse.domain.audit import Audit
 from weighthouse.domain.buckets import Buckets
 from weighthouse.domain.commits import Commits
+from weighthouse.domain.errors import UserExistsError
 from weighthouse.domain.files import Files
 from weighthouse.domain.maintenance import Maintenance
 from weighthouse.domain.orgs import Organizations
@@ -159,12 +161,26 @@ def create_password_hasher(settings: Settings) -> PasswordHasher:
     )
 
 
+def server_processes(settings: Settings) -> int:
+    """How many processes ``weighthouse serve`` runs: the setting, else one per usable core."""
+    if settings.server.workers is not None:
+        return settings.server.workers
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def create_rate_limiter(settings: Settings) -> RateLimiter:
     from weighthouse.security.ratelimit import MemoryRateLimiter, RedisRateLimiter
+    from weighthouse.security.sqlite_ratelimit import SqliteRateLimiter
 
-    # Per process: with N server processes the effective limit is N times the setting.
+    # A client's attempts land on any of the server processes, so they must count together:
+    # in Redis across hosts, in a file in the data directory across the processes of one host.
     if settings.auth.rate_limit_redis_url:
         return RedisRateLimiter(settings.auth.rate_limit_redis_url)
+    if server_processes(settings) > 1:
+        return SqliteRateLimiter(settings.rate_limit_file)
     return MemoryRateLimiter()
 
 
@@ -183,6 +199,11 @@ def start(container: Container) -> IssuedToken | None:
         container.clock() - timedelta(seconds=container.settings.gc_grace_seconds)
     )
     preset = container.settings.admin.token
-    return container.accounts.bootstrap_admin(
-        container.settings.admin.name, preset.get_secret_value() if preset else None
-    )
+    try:
+        return container.accounts.bootstrap_admin(
+            container.settings.admin.name, preset.get_secret_value() if preset else None
+        )
+    except UserExistsError:
+        # Another server starting on the same catalog created the admin first; the name is
+        # claimed in a unique column, so exactly one of them does.
+        return None

@@ -28,6 +28,11 @@ class BlobSettings(BaseModel):
 class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        description="server processes on one catalog and blob store; default one per CPU core",
+    )
     threads: int = Field(
         default=4,
         ge=1,
@@ -95,6 +100,11 @@ class Settings(BaseSettings):
         return (
             self.auth.session_key_file or self.data_dir / "secrets" / "session-keys.json"
         ).resolve()
+
+    @property
+    def rate_limit_file(self) -> Path:
+        """Where the server processes of one host count sign-in attempts together."""
+        return (self.data_dir / "ratelimits.db").resolve()
 
     @property
     def blob_root(self) -> Path:

@@ -1,10 +1,14 @@
 """A real Weighthouse server in a subprocess on a free loopback port, for acceptance tests.
 
-The harness kills only the processes it started, and every wait is bounded.
+The server runs with ``workers`` processes (``weighthouse serve --workers``); the suite chooses
+the number with ``pytest --server-workers N`` (see ``conftest.py``). The server starts in a
+process group of its own, and the harness kills only that group: the processes it started and
+their workers. Every wait is bounded.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -34,6 +38,8 @@ class LiveServer:
     admin_token: str = field(default_factory=preset_admin_token)
     port: int = field(default_factory=free_port)
     extra_env: dict[str, str] = field(default_factory=dict)
+    workers: int = 1
+    preset_admin: bool = True  # False: the server makes the admin's token and prints it
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
 
@@ -44,13 +50,11 @@ class LiveServer:
     @property
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
-        env.update(
-            {
-                "WEIGHTHOUSE_DATA_DIR": str(self.data_dir),
-                "WEIGHTHOUSE_ADMIN__TOKEN": self.admin_token,
-                "PYTHONUNBUFFERED": "1",
-            }
-        )
+        env.update({"WEIGHTHOUSE_DATA_DIR": str(self.data_dir), "PYTHONUNBUFFERED": "1"})
+        if self.preset_admin:
+            env["WEIGHTHOUSE_ADMIN__TOKEN"] = self.admin_token
+        else:
+            env.pop("WEIGHTHOUSE_ADMIN__TOKEN", None)
         env.update(self.extra_env)
         return env
 
@@ -66,12 +70,15 @@ class LiveServer:
                     "serve",
                     "--port",
                     str(self.port),
+                    "--workers",
+                    str(self.workers),
                     "--log-level",
                     "warning",
                 ],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -92,21 +99,64 @@ class LiveServer:
         return self.log_path.read_text(errors="replace")[-5000:]
 
     def kill(self) -> None:
-        """SIGKILL: no cleanup runs, as in a crash."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
+        """SIGKILL to the server and its workers at once: no cleanup runs, as in a crash."""
+        if self.process is not None:
+            self._signal_group(signal.SIGKILL)
             self.process.wait(timeout=10)
+            self._wait_group_gone()
         self.process = None
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        """SIGTERM, as an operator stops it; the supervisor stops its workers. Whatever is left
+        of the group after 10 s is killed."""
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.terminate()
+                try:
+                    self.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self._signal_group(signal.SIGKILL)
+                    self.process.wait(timeout=10)
+            if not self._wait_group_gone(timeout=10):
+                self._signal_group(signal.SIGKILL)
+                self._wait_group_gone()
         self.process = None
+
+    def worker_pids(self) -> list[int]:
+        """The processes that serve requests: the workers, or the server itself with one."""
+        assert self.process is not None
+        if self.workers == 1:
+            return [self.process.pid]
+        import psutil
+
+        workers = []
+        for child in psutil.Process(self.process.pid).children():
+            try:
+                if child.status() != psutil.STATUS_ZOMBIE and "spawn_main" in " ".join(
+                    child.cmdline()
+                ):
+                    workers.append(child.pid)
+            except psutil.Error:
+                continue  # ended meanwhile
+        return workers
+
+    def _signal_group(self, signum: int) -> None:
+        assert self.process is not None
+        # The group was made for this server (start_new_session), so it holds nothing else.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signum)
+
+    def _wait_group_gone(self, timeout: float = 10.0) -> bool:
+        """Wait until no process of the server's group is left; True if none is."""
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.process.pid, 0)
+            except ProcessLookupError:
+                return True
+            time.sleep(0.02)
+        return False
 
     def client(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
