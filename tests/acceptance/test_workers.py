@@ -14,6 +14,8 @@ import os
 import re
 import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -91,6 +93,27 @@ def wait_for(condition: Callable[[], object], what: str, timeout: float = 60.0) 
     raise AssertionError(f"timed out waiting until {what}")
 
 
+def _keys(server: LiveServer, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "weighthouse", "keys", *args, "--data-dir", str(server.data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def _sign_in(pinned: Pinned, name: str) -> str:
+    body = f'{{"name": "{name}", "password": "{PASSWORD}"}}'.encode()
+    status, reply = pinned.request("POST", "/api/signin", body)
+    assert status == 200, reply
+    found = re.search(rb'"token":"([^"]+)"', reply)
+    assert found is not None
+    return found.group(1).decode()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live = LiveServer(
@@ -129,18 +152,37 @@ def test_a_session_from_one_worker_works_on_the_other_until_signed_out(
         assert created.status_code == 201, created.text
     first, second = one_per_worker(server)
     try:
-        body = f'{{"name": "{name}", "password": "{PASSWORD}"}}'.encode()
-        status, reply = first.request("POST", "/api/signin", body)
-        assert status == 200, reply
-        session = re.search(rb'"token":"([^"]+)"', reply)
-        assert session is not None
-        token = session.group(1).decode()
+        token = _sign_in(first, name)
         status, reply = second.request("GET", "/api/whoami", token=token)
         assert status == 200 and name.encode() in reply, reply
         status, _ = second.request("POST", "/api/signout", token=token)
         assert status == 204
         status, _ = first.request("GET", "/api/whoami", token=token)
         assert status == 401  # signed out on the other worker, refused here at once
+    finally:
+        first.close()
+        second.close()
+
+
+def test_both_workers_follow_a_key_rotation_on_the_running_server(server: LiveServer) -> None:
+    name = unique("k")
+    with server.client(server.admin_token) as admin:
+        created = admin.post("/api/users", json={"name": name, "password": PASSWORD})
+        assert created.status_code == 201, created.text
+    first, second = one_per_worker(server)
+    try:
+        before = _sign_in(first, name)
+        assert second.request("GET", "/api/whoami", token=before)[0] == 200
+        old_kid = before.split(".")[1]
+        new_kid = _keys(server, "rotate")
+        after = _sign_in(first, name)
+        assert after.split(".")[1] == new_kid  # the first worker signs with the new key
+        assert second.request("GET", "/api/whoami", token=after)[0] == 200  # and so verifies
+        assert first.request("GET", "/api/whoami", token=before)[0] == 200
+        _keys(server, "retire", old_kid)
+        for pinned in (first, second):
+            assert pinned.request("GET", "/api/whoami", token=before)[0] == 401
+            assert pinned.request("GET", "/api/whoami", token=after)[0] == 200
     finally:
         first.close()
         second.close()
