@@ -9,6 +9,7 @@ their workers. Every wait is bounded.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import secrets
 import signal
@@ -58,7 +59,8 @@ class LiveServer:
         env.update(self.extra_env)
         return env
 
-    def start(self, timeout: float = 30.0) -> LiveServer:
+    def start(self, timeout: float = 60.0) -> LiveServer:
+        """Start the server and return once every worker answers requests."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir.parent / f"server-{self.port}.log"
         with self.log_path.open("ab") as log:
@@ -86,6 +88,7 @@ class LiveServer:
                 raise RuntimeError(f"server exited early:\n{self.log()}")
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    self._wait_for_every_worker(deadline)
                     return self
             except httpx.TransportError:
                 pass
@@ -139,6 +142,39 @@ class LiveServer:
             except psutil.Error:
                 continue  # ended meanwhile
         return workers
+
+    def worker_of(self, client_port: int) -> int:
+        """The worker holding the server end of the connection from ``client_port``."""
+        import psutil
+
+        for pid in self.worker_pids():
+            with contextlib.suppress(psutil.Error):
+                for conn in psutil.Process(pid).net_connections(kind="tcp"):
+                    mine = conn.raddr and conn.raddr.port == client_port
+                    if mine and conn.laddr.port == self.port:
+                        return pid
+        raise LookupError(f"no worker holds the connection from port {client_port}")
+
+    def _wait_for_every_worker(self, deadline: float) -> None:
+        """The first worker answers while the others may still be starting: open connections
+        until each worker has answered one (a worker accepts only once it is up)."""
+        if self.workers == 1:
+            return
+        answered: set[int] = set()
+        while time.monotonic() < deadline:
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+            try:
+                connection.request("GET", "/healthz")
+                connection.getresponse().read()
+                assert connection.sock is not None
+                with contextlib.suppress(LookupError):
+                    answered.add(self.worker_of(connection.sock.getsockname()[1]))
+            finally:
+                connection.close()
+            if len(answered) >= self.workers:
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"only workers {sorted(answered)} answered:\n{self.log()}")
 
     def _signal_group(self, signum: int) -> None:
         assert self.process is not None

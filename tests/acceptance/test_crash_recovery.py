@@ -38,9 +38,6 @@ def test_kill_during_uploads_loses_nothing_acknowledged(
     tmp_path: Path, server_workers: int
 ) -> None:
     rng = random.Random(20261121)
-    # Every restart starts one interpreter per worker; with several, fewer rounds keep the
-    # test's time near the one-process run's while each round still kills all of them.
-    rounds = ROUNDS if server_workers == 1 else ROUNDS // 2
     server = LiveServer(data_dir=tmp_path / "data", workers=server_workers).start()
     owner = make_user(server)
     with server.client(owner.token) as c:
@@ -63,7 +60,7 @@ def test_kill_during_uploads_loses_nothing_acknowledged(
                 acked[url] = hashlib.sha256(data).hexdigest()
 
     try:
-        for round_no in range(rounds):
+        for round_no in range(ROUNDS):
             threads = []
             for j in range(4):
                 data = payload(rng, rng.choice(SIZES))
@@ -92,7 +89,7 @@ def test_kill_during_uploads_loses_nothing_acknowledged(
         timeout=120,
         env={**os.environ, "WEIGHTHOUSE_DATA_DIR": str(tmp_path / "data")},
     )
-    print(f"{rounds} kills, {len(attempted)} uploads, {len(acked)} acknowledged, 0 lost")
+    print(f"{ROUNDS} kills, {len(attempted)} uploads, {len(acked)} acknowledged, 0 lost")
     assert fsck.returncode == 0, fsck.stdout + fsck.stderr
     assert "clean" in fsck.stdout
     assert temporaries == []

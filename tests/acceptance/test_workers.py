@@ -42,7 +42,7 @@ class Pinned:
         self.request("GET", "/healthz")  # answered, so a worker has accepted the connection
         sock = self.connection.sock
         assert sock is not None
-        self.worker = _owner(server, sock.getsockname()[1])
+        self.worker = server.worker_of(sock.getsockname()[1])
 
     def request(
         self, method: str, path: str, body: bytes | None = None, token: str | None = None
@@ -56,15 +56,6 @@ class Pinned:
 
     def close(self) -> None:
         self.connection.close()
-
-
-def _owner(server: LiveServer, client_port: int) -> int:
-    """The worker holding the server end of the connection from ``client_port``."""
-    for pid in server.worker_pids():
-        for conn in psutil.Process(pid).net_connections(kind="tcp"):
-            if conn.raddr and conn.raddr.port == client_port and conn.laddr.port == server.port:
-                return pid
-    raise AssertionError(f"no worker holds the connection from port {client_port}")
 
 
 def one_per_worker(server: LiveServer) -> list[Pinned]:
