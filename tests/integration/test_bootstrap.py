@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +13,16 @@ from typing import Any
 import pytest
 from tests.services import fresh_database, mariadb_url, postgres_url
 
-from weighthouse.bootstrap import bootstrap, migrate_catalog, start
+from weighthouse.bootstrap import (
+    bootstrap,
+    create_rate_limiter,
+    migrate_catalog,
+    server_processes,
+    start,
+)
 from weighthouse.config import Settings
+from weighthouse.security.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from weighthouse.security.sqlite_ratelimit import SqliteRateLimiter
 
 pytestmark = pytest.mark.integration
 
@@ -101,3 +110,28 @@ def test_servers_starting_at_once_make_one_admin_and_one_key_ring(
         container.close()
     ring = json.loads(settings.session_key_file.read_text())
     assert len(ring["keys"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("workers", "redis", "kind"),
+    [
+        (1, None, MemoryRateLimiter),
+        (2, None, SqliteRateLimiter),
+        (2, "redis://127.0.0.1:6379/0", RedisRateLimiter),
+    ],
+)
+def test_sign_in_limits_are_shared_whenever_several_processes_serve(
+    tmp_path: Path, workers: int, redis: str | None, kind: type
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path, server={"workers": workers}, auth={"rate_limit_redis_url": redis}
+    )
+    limiter = create_rate_limiter(settings)
+    assert isinstance(limiter, kind)
+    if isinstance(limiter, SqliteRateLimiter):
+        assert repr(limiter) == f"SqliteRateLimiter({(tmp_path / 'ratelimits.db').resolve()})"
+
+
+def test_serve_runs_one_process_per_usable_core_by_default() -> None:
+    assert server_processes(Settings()) == len(os.sched_getaffinity(0))
+    assert server_processes(Settings(server={"workers": 3})) == 3
