@@ -147,7 +147,9 @@ def print_tables(summary: dict[str, Any], labels: dict[str, str], size_mib: int)
     servers = summary["servers"]
     names = list(servers)
     print()
-    print(f"Transfer benchmark, {size_mib} MiB file, medians of {summary['rounds']} rounds")
+    rounds = summary["rounds"]
+    big = f"{size_mib} MiB file, medians of {rounds} rounds" if rounds else "big files skipped"
+    print(f"Transfer benchmark, {big}")
     header = f"{'metric':<32} {'unit':<6}" + "".join(f" {labels[n]:>10}" for n in names)
     print(header)
     print("-" * len(header))
@@ -174,6 +176,8 @@ def print_tables(summary: dict[str, Any], labels: dict[str, str], size_mib: int)
         ("small_put", "4 KiB PUT"),
         ("small_get", "4 KiB GET"),
     ):
+        if all(summary["ratios"][pair][metric] is None for pair in pairs):
+            continue
         cells = []
         for pair in pairs:
             r = summary["ratios"][pair][metric]
