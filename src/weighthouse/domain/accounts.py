@@ -243,6 +243,29 @@ class Accounts:
             ) from None
         return self._store(user, "bootstrap", Scope.ADMIN, None, (), token_id, preset_token, secret)
 
+    def recover_admin_token(self, name: str, *, operator: str | None = None) -> IssuedToken:
+        """A new admin token for the site admin ``name``, for the operator of the server's host
+        who lost every admin credential; the caller vouches for that (no principal is asked).
+        ``operator`` (who ran it, where) goes to the audit log with the token's id.
+
+        Raises ``UserNotFoundError``, and ``PermissionDeniedError`` when ``name`` is not a
+        site admin or is disabled: recovery never raises anyone's rights.
+        """
+        user = self._catalog.get_user(name)
+        if not user.is_admin:
+            raise PermissionDeniedError(f"{name} is not a site admin", user=name)
+        if user.disabled:
+            raise PermissionDeniedError(f"the site admin {name} is disabled", user=name)
+        issued = self._issue(user, "recovery", Scope.ADMIN, None, ())
+        self._audit.record(
+            "token.recover",
+            actor=None,
+            target=name,
+            client=operator,
+            detail={"token": issued.token.id, "scope": Scope.ADMIN.value},
+        )
+        return issued
+
     # --- sessions --------------------------------------------------------------------------
     def sign_in(self, name: str, password: str, *, client: str | None = None) -> IssuedSession:
         """A session for the right name and password.

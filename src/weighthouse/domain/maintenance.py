@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from weighthouse.domain.errors import BlobMissingError
+from weighthouse.domain.errors import BlobMissingError, DeploymentMismatchError
 from weighthouse.domain.ports import BlobStore, Catalog, Clock
 
 
@@ -47,11 +47,22 @@ class Maintenance:
         self._blobs = blobs
         self._clock = clock
 
-    def gc(self, grace: timedelta, *, dry_run: bool = False) -> GcReport:
-        """Remove unreferenced blobs older than ``grace`` and stale temporary uploads."""
+    def gc(self, grace: timedelta, *, dry_run: bool = False, force: bool = False) -> GcReport:
+        """Remove unreferenced blobs older than ``grace`` and stale temporary uploads.
+
+        A catalog that refers to no blob at all over a store that holds blobs is far more
+        likely the wrong catalog than an empty deployment, so that raises
+        :class:`DeploymentMismatchError` before anything is removed, unless ``force``.
+        """
         cutoff = self._clock() - grace
-        temporaries = 0 if dry_run else self._blobs.sweep_temporaries(cutoff)
         marked = {sha256 for sha256, _ in self._catalog.referenced_blobs()}
+        if not (marked or dry_run or force) and next(iter(self._blobs.walk()), None):
+            raise DeploymentMismatchError(
+                "the catalog refers to no blob at all, yet the blob store holds blobs: "
+                "refusing to delete every one of them (check the database settings; "
+                "--force deletes them anyway)"
+            )
+        temporaries = 0 if dry_run else self._blobs.sweep_temporaries(cutoff)
         removed = removed_bytes = young = 0
         for blob in self._blobs.walk():
             if blob.sha256 in marked:

@@ -7,28 +7,35 @@ from pathlib import Path
 
 import click
 
-from weighthouse.cli.local import data_dir_option, local_settings
+from weighthouse.cli.local import open_server, server_settings, settings_options
 
 
 @click.command("serve")
-@data_dir_option
+@settings_options
 @click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port to bind (default 8000).")
 @click.option("--log-level", default="info", show_default=True)
-def command(data_dir: Path | None, host: str | None, port: int | None, log_level: str) -> None:
-    """Serve the REST API on the configured catalog and blob store."""
+def command(
+    config_file: Path | None,
+    data_dir: Path | None,
+    host: str | None,
+    port: int | None,
+    log_level: str,
+) -> None:
+    """Serve the REST API on the configured catalog and blob store.
+
+    Refuses to start when the catalog and the blob store are not one deployment (an empty
+    catalog over a store with blobs, or two different deployment ids).
+    """
     # Imported here so that every other command starts without loading the server.
     import uvicorn
 
     from weighthouse.asgi import create_app
-    from weighthouse.bootstrap import bootstrap, start
+    from weighthouse.bootstrap import start
 
-    settings = local_settings(data_dir)
-    server = settings.server.model_copy(
-        update={k: v for k, v in (("host", host), ("port", port)) if v is not None}
-    )
-    settings = settings.model_copy(update={"server": server})
-    container = bootstrap(settings)
+    settings = server_settings(config_file, data_dir, server={"host": host, "port": port})
+    server = settings.server
+    container = open_server(settings, adopt=True)
     issued = start(container)
     if issued is not None and settings.admin.token is not None:
         # The operator chose this token; repeating it would only put it in the logs.
