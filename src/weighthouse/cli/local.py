@@ -41,9 +41,7 @@ def settings_options(func: F) -> F:
     return with_config
 
 
-def server_settings(
-    config_file: Path | None, data_dir: Path | None, **flags: dict[str, Any] | Any
-) -> Settings:
+def server_settings(config_file: Path | None, data_dir: Path | None, **flags: Any) -> Settings:
     """The server's settings: ``flags`` (``None`` means not given) over the environment over
     the config file. A bad file or value is one line and exit 1."""
     try:
