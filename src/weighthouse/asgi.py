@@ -10,7 +10,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from weighthouse.bootstrap import Container, bootstrap
-from weighthouse.config import Settings, load_settings
+from weighthouse.config import Settings
+from weighthouse.config_sources import load_settings
 from weighthouse.frontends.rest.app import create_rest_app
 
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from weighthouse.cli.failures import CommandError
-from weighthouse.config import ConfigError, Settings, load_settings
+from weighthouse.config import Settings
+from weighthouse.config_sources import ConfigError, load_settings
 
 if TYPE_CHECKING:
     from weighthouse.bootstrap import Container

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from weighthouse.config import ConfigError, load_settings
+from weighthouse.config_sources import ConfigError, load_settings
 
 pytestmark = pytest.mark.unit
 
