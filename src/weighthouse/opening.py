@@ -12,6 +12,7 @@ the schema current and the identity recorded, and change nothing until both hold
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from weighthouse.bootstrap import Container, bootstrap, create_blob_store, migrate_catalog, utc_now
 from weighthouse.config import Settings
@@ -43,7 +44,7 @@ def identify_deployment(settings: Settings, *, adopt: bool, clock: Clock = utc_n
     from weighthouse.metadata.migrate import existing_revision, head
 
     marker: DeploymentMarker
-    if not adopt and settings.blobs.driver == "local" and not settings.blob_root.exists():
+    if not adopt and settings.blobs.driver == "local" and not local_blob_root(settings).exists():
         marker = _NoStore()  # empty, and opening the driver would create the folder
     else:
         store = create_blob_store(settings)
@@ -90,9 +91,17 @@ def catalog_location(settings: Settings) -> str:
     return make_url(settings.database_url).render_as_string(hide_password=True)
 
 
+def local_blob_root(settings: Settings) -> Path:
+    """Where the local driver keeps blobs under ``settings``, read as the driver reads it."""
+    from weighthouse.blobs.local import LocalDriverSettings
+
+    section = LocalDriverSettings.model_validate(settings.blobs.section("local"))
+    return (section.root or settings.data_dir / "blobs").resolve()
+
+
 def store_location(settings: Settings) -> str:
     if settings.blobs.driver == "local":
-        return str(settings.blob_root)
+        return str(local_blob_root(settings))
     return f"({settings.blobs.driver} driver)"
 
 

@@ -34,6 +34,9 @@ class LiveServer:
     admin_token: str = field(default_factory=preset_admin_token)
     port: int = field(default_factory=free_port)
     extra_env: dict[str, str] = field(default_factory=dict)
+    # The command line to run: ``python -m <module> serve --port … <args>``.
+    module: str = "weighthouse"
+    args: tuple[str, ...] = ()
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
 
@@ -62,12 +65,13 @@ class LiveServer:
                 [
                     sys.executable,
                     "-m",
-                    "weighthouse",
+                    self.module,
                     "serve",
                     "--port",
                     str(self.port),
                     "--log-level",
                     "warning",
+                    *self.args,
                 ],
                 env=self.env,
                 stdout=log,

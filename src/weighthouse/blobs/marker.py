@@ -35,8 +35,8 @@ class DriverDeploymentMarker:
         """Raises ``StorageError`` when the store fails or the marker is unreadable (a
         marker that cannot be read is not a missing one)."""
         try:
-            with self._driver.open(MARKER_KEY) as stream:
-                raw = stream.read(_MAX_BYTES + 1)
+            with self._driver.reader(MARKER_KEY) as reader:
+                raw = reader.read(0, _MAX_BYTES + 1)
         except BlobNotFoundError:
             return None
         except (BlobDriverError, OSError) as exc:

@@ -20,7 +20,8 @@ a test fails when a concrete error lacks an entry there.
     │   ├── UserNotFoundError
     │   ├── OrganizationNotFoundError
     │   ├── SessionNotFoundError
-    │   └── TokenNotFoundError
+    │   ├── TokenNotFoundError
+    │   └── BlobUnknownError              a blob named by hash that the caller may not use
     ├── ConflictError
     │   ├── RepoExistsError
     │   ├── RefExistsError
@@ -117,6 +118,13 @@ class SessionNotFoundError(NotFoundError):
 
 class TokenNotFoundError(NotFoundError):
     """No token with that id."""
+
+
+class BlobUnknownError(NotFoundError):
+    """A request names a blob by SHA-256 (and size) that the caller may not reference: it is not
+    stored, or the caller neither uploaded it within the grace period nor can read a repo or
+    bucket holding it. The two cases are indistinguishable on purpose (see
+    :mod:`~weighthouse.domain.blob_proof`); the remedy is to upload the bytes."""
 
 
 class ConflictError(DomainError):

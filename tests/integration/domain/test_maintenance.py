@@ -16,7 +16,7 @@ from weighthouse.config import Settings
 from weighthouse.domain.access import Principal
 from weighthouse.domain.errors import DeploymentMismatchError
 from weighthouse.domain.model import RepoId, RepoType, Scope
-from weighthouse.opening import open_deployment
+from weighthouse.opening import local_blob_root, open_deployment
 
 pytestmark = pytest.mark.integration
 
@@ -49,9 +49,10 @@ def admin(hub: Container) -> Principal:
 
 
 def blob_file(hub: Container, sha256: str) -> Path:
-    path = hub.blobs.local_path(sha256)
-    assert path is not None
-    return Path(path)
+    with hub.blobs.reader(sha256) as reader:
+        local = reader.local_file()
+    assert local is not None
+    return Path(local.path)
 
 
 def test_gc_removes_only_unreferenced_blobs_past_the_grace_period(
@@ -85,8 +86,8 @@ def test_gc_removes_only_unreferenced_blobs_past_the_grace_period(
     hub.maintenance.gc(timedelta(hours=1))
     assert not hub.blobs.exists(kept.sha256)
     _, download = hub.buckets.download(admin, bucket, "k")
-    with hub.files.open(download.sha256) as handle:
-        assert handle.read() == b"second"
+    with hub.buckets.reader(download) as reader:
+        assert reader.read_range(0, reader.size) == b"second"
 
 
 def test_reuploading_content_protects_it_from_a_running_gc(hub: Container) -> None:
@@ -163,4 +164,4 @@ def test_cli_gc_reports_by_default_and_deletes_with_delete(tmp_path: Path) -> No
 
 
 def blob_exists(settings: Settings, sha256: str) -> bool:
-    return (settings.blob_root / "sha256" / sha256[:2] / sha256[2:4] / sha256).is_file()
+    return (local_blob_root(settings) / "sha256" / sha256[:2] / sha256[2:4] / sha256).is_file()

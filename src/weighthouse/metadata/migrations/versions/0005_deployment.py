@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0002"
+down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

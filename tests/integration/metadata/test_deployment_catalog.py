@@ -1,22 +1,56 @@
-"""The catalog's side of the deployment identity, on every database: one row, claimed once."""
+"""The SQL catalog's side of the deployment identity, on every database: one row, claimed once.
+
+Only SQL catalogs hold a deployment id: a memory catalog keeps nothing across restarts, so it
+has no identity to check a blob store against."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import DBAPIError
+from tests.catalogs import SqlBackend, open_sql_backend
+from tests.contract.catalog.samples import make_repo, make_user
 
 from weighthouse.domain.model import DeploymentRecord, Repo
 from weighthouse.metadata.catalog import SqlCatalog
 from weighthouse.metadata.deployment import SqlDeploymentCatalog
 from weighthouse.metadata.tables import deployment
 
-pytestmark = pytest.mark.contract
+pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql", "mariadb"])
+def sql_backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SqlBackend]:
+    name = str(request.param)
+    with open_sql_backend(name, tmp_path_factory.mktemp(name)) as backend:
+        yield backend
+
+
+@pytest.fixture
+def catalog(sql_backend: SqlBackend) -> SqlCatalog:
+    return sql_backend.empty()
+
+
+@pytest.fixture
+def catalog_engine(sql_backend: SqlBackend, catalog: SqlCatalog) -> Engine:
+    return sql_backend.engine
+
+
+@pytest.fixture
+def repo(catalog: SqlCatalog) -> Repo:
+    user = make_user()
+    catalog.add_user(user)
+    stored = make_repo(user)
+    catalog.add_repo(stored)
+    return stored
 
 
 @pytest.fixture
