@@ -7,7 +7,8 @@ so a broken service never passes as a skip. ``WEIGHTHOUSE_TEST_POSTGRES_URL`` an
 ``WEIGHTHOUSE_TEST_MARIADB_URL`` point at other servers.
 
 ``fresh_database(url)`` gives each test run its own uniquely named database on that
-server, so parallel runs never collide::
+server, so parallel runs never collide (``catalog_database(backend, folder)`` does the same for a
+backend named ``sqlite``, ``postgresql`` or ``mariadb``)::
 
     @pytest.fixture(scope="session")
     def database_url() -> Iterator[str]:
@@ -22,6 +23,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
@@ -74,6 +76,18 @@ def fresh_database(server_url: str) -> Iterator[str]:
                 connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}{force}")
     finally:
         admin.dispose()
+
+
+@contextmanager
+def catalog_database(backend: str, folder: Path) -> Iterator[str]:
+    """The URL of an empty database for ``backend``: a SQLite file in ``folder``, or a fresh
+    database on the PostgreSQL or MariaDB server (skipped when the server is unreachable)."""
+    if backend == "sqlite":
+        folder.mkdir(parents=True, exist_ok=True)
+        yield f"sqlite:///{folder / 'catalog.sqlite'}"
+        return
+    with fresh_database(postgres_url() if backend == "postgresql" else mariadb_url()) as url:
+        yield url
 
 
 def _reachable(service: str, variable: str, candidates: tuple[str, ...]) -> str:

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from weighthouse.config import Settings
+from weighthouse.config import ConfigError, Settings
 from weighthouse.domain.accounts import Accounts, AuthPolicy, IssuedToken
 from weighthouse.domain.audit import Audit
+from weighthouse.domain.blob_proof import BlobProof
 from weighthouse.domain.buckets import Buckets
 from weighthouse.domain.commits import Commits
 from weighthouse.domain.errors import UserExistsError
@@ -45,6 +46,7 @@ class Container:
     blobs: BlobStore
     clock: Clock
     audit: Audit
+    blob_proof: BlobProof
     accounts: Accounts
     orgs: Organizations
     repos: Repos
@@ -78,18 +80,11 @@ def bootstrap(
     """
     closers: list[Callable[[], None]] = []
     if catalog is None:
-        from weighthouse.metadata.catalog import SqlCatalog
-        from weighthouse.metadata.engine import create_engine_for
-
-        url = settings.database_url
-        if migrate:
-            migrate_catalog(settings)
-        engine = create_engine_for(url)
-        closers.append(engine.dispose)
-        catalog = SqlCatalog(engine)
+        catalog = create_catalog(settings, migrate=migrate, closers=closers)
     if blobs is None:
         blobs = create_blob_store(settings)
     audit = Audit(catalog, clock)
+    proof = BlobProof(catalog, blobs, clock, grace=timedelta(seconds=settings.gc_grace_seconds))
     accounts = Accounts(
         catalog,
         clock,
@@ -105,11 +100,12 @@ def bootstrap(
         blobs=blobs,
         clock=clock,
         audit=audit,
+        blob_proof=proof,
         accounts=accounts,
         orgs=Organizations(catalog, clock, audit),
         repos=Repos(catalog, clock, audit),
         revisions=Revisions(catalog, clock),
-        commits=Commits(catalog, blobs, clock),
+        commits=Commits(catalog, blobs, clock, proof),
         files=Files(catalog, blobs),
         buckets=Buckets(catalog, blobs, clock),
         maintenance=Maintenance(catalog, blobs, clock),
@@ -117,24 +113,60 @@ def bootstrap(
     )
 
 
+MEMORY_CATALOG_URL = "memory:"
+"""The database URL of a catalog in process memory: nothing survives the process, and each
+server process has its own. For tests and demonstrations, never for data you want to keep."""
+
+
+def create_catalog(
+    settings: Settings, *, migrate: bool, closers: list[Callable[[], None]]
+) -> Catalog:
+    """The catalog ``settings.database_url`` names, its schema migrated first with ``migrate``.
+    Whatever must be released at shutdown is appended to ``closers``."""
+    if settings.database_url == MEMORY_CATALOG_URL:
+        from weighthouse.metadata.memory import MemoryCatalog
+
+        return MemoryCatalog()
+    from weighthouse.metadata.catalog import SqlCatalog
+    from weighthouse.metadata.engine import create_engine_for
+
+    if migrate:
+        migrate_catalog(settings)
+    engine = create_engine_for(settings.database_url)
+    closers.append(engine.dispose)
+    # SqlCatalog does not offer atomic() and conditional object writes yet, so it satisfies
+    # every role port but UnitOfWork and the conditional half of ObjectCatalog.
+    return SqlCatalog(engine)
+
+
 def migrate_catalog(settings: Settings) -> None:
-    """Bring the catalog's schema to the newest migration."""
+    """Bring the catalog's schema to the newest migration; an in-memory catalog has none."""
     from weighthouse.metadata.migrate import upgrade
 
+    if settings.database_url == MEMORY_CATALOG_URL:
+        return
     if settings.database_url.startswith("sqlite:"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)
 
 
 def create_blob_store(settings: Settings) -> BlobStore:
+    """The blob store on the driver ``settings.blobs.driver`` names, built from its own section.
+
+    Raises :class:`~weighthouse.config.ConfigError` for an unknown driver or a bad section.
+    """
     from weighthouse.blobs.checked import CheckedDriver
     from weighthouse.blobs.content import ContentBlobStore
-    from weighthouse.blobs.registry import create_driver
+    from weighthouse.blobs.registry import BlobDriverConfigError, DriverContext, DriverRegistry
 
-    options: dict[str, object] = {}
-    if settings.blobs.driver == "local":
-        options["root"] = settings.blob_root
-    return ContentBlobStore(CheckedDriver(create_driver(settings.blobs.driver, **options)))
+    name = settings.blobs.driver
+    try:
+        driver = DriverRegistry().create(
+            name, settings.blobs.section(name), DriverContext(data_dir=settings.data_dir.resolve())
+        )
+    except BlobDriverConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    return ContentBlobStore(CheckedDriver(driver))
 
 
 def auth_policy(settings: Settings) -> AuthPolicy:

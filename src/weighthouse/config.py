@@ -1,15 +1,17 @@
 """Settings: one object, built once in ``main`` or ``asgi`` and passed in. Nothing reads the
-environment at import time.
+environment at import time; :func:`weighthouse.config_sources.load_settings` builds it.
 
 Every field can be set from the environment as ``WEIGHTHOUSE_<SECTION>__<KEY>``, for example
-``WEIGHTHOUSE_DATABASE__URL=postgresql://db/weighthouse`` or ``WEIGHTHOUSE_BLOBS__DRIVER=local``.
+``WEIGHTHOUSE_DATABASE__URL=postgresql://db/weighthouse`` or ``WEIGHTHOUSE_BLOBS__DRIVER=local``,
+and in a TOML file (``--config FILE`` or ``WEIGHTHOUSE_CONFIG``) with one table per section.
+Command-line flags beat the environment, which beats the file, which beats the defaults.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,9 +22,28 @@ class DatabaseSettings(BaseModel):
     )
 
 
+class ConfigError(ValueError):
+    """The settings name a backend that does not exist, or a backend refuses its section."""
+
+
 class BlobSettings(BaseModel):
-    driver: str = "local"
-    root: Path | None = Field(default=None, description="local driver; default <data_dir>/blobs")
+    """The blob driver's name, plus one section of settings per driver, read by that driver:
+    ``WEIGHTHOUSE_BLOBS__DRIVER=local`` and ``WEIGHTHOUSE_BLOBS__LOCAL__ROOT=/srv/blobs``.
+
+    ``root`` is the older spelling of ``local.root`` and is still accepted.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    driver: str = Field(default="local", description="blob driver: local, memory, or a plugin")
+    root: Path | None = Field(default=None, description="alias of local.root")
+
+    def section(self, name: str) -> object:
+        """The settings section of the driver ``name`` as given (an empty one if absent)."""
+        section = (self.model_extra or {}).get(name.lower(), {})
+        if name == "local" and self.root is not None and isinstance(section, dict):
+            section = {"root": self.root, **section}
+        return section
 
 
 class ServerSettings(BaseModel):
@@ -105,7 +126,3 @@ class Settings(BaseSettings):
     def rate_limit_file(self) -> Path:
         """Where the server processes of one host count sign-in attempts together."""
         return (self.data_dir / "ratelimits.db").resolve()
-
-    @property
-    def blob_root(self) -> Path:
-        return (self.blobs.root or self.data_dir / "blobs").resolve()

@@ -29,9 +29,11 @@ import signal
 import threading
 from collections.abc import Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from weighthouse.config import Settings
+from weighthouse.config_sources import CONFIG_FILE_ENV
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -40,7 +42,12 @@ FACTORY = "weighthouse.workers:worker_app"
 
 
 def run_workers(
-    settings: Settings, processes: int, *, log_level: str, options: Mapping[str, Any]
+    settings: Settings,
+    processes: int,
+    config_file: Path | None = None,
+    *,
+    log_level: str,
+    options: Mapping[str, Any],
 ) -> None:
     """Serve with ``processes`` workers until the supervisor is told to stop (SIGINT/SIGTERM).
 
@@ -49,7 +56,7 @@ def run_workers(
     """
     import uvicorn
 
-    os.environ.update(settings_environment(settings, processes))
+    os.environ.update(settings_environment(settings, processes, config_file))
     uvicorn.run(
         FACTORY,
         factory=True,
@@ -61,9 +68,14 @@ def run_workers(
     )
 
 
-def settings_environment(settings: Settings, processes: int) -> dict[str, str]:
-    """The variables that make ``Settings()`` in a worker equal what the command line chose."""
+def settings_environment(
+    settings: Settings, processes: int, config_file: Path | None = None
+) -> dict[str, str]:
+    """The variables that make the settings a worker loads equal what the command line chose:
+    the same config file (so a worker never falls back to another catalog) and the flags."""
+    chosen = {CONFIG_FILE_ENV: str(config_file.resolve())} if config_file is not None else {}
     return {
+        **chosen,
         "WEIGHTHOUSE_DATA_DIR": str(settings.data_dir.resolve()),
         "WEIGHTHOUSE_SERVER__HOST": settings.server.host,
         "WEIGHTHOUSE_SERVER__PORT": str(settings.server.port),
@@ -81,11 +93,14 @@ def worker_app() -> FastAPI:
     """
     # The application is imported here, in the workers; the supervisor never needs it.
     from weighthouse.asgi import create_app
-    from weighthouse.bootstrap import bootstrap
+    from weighthouse.config_sources import load_settings
+    from weighthouse.opening import open_deployment
 
-    settings = Settings()
+    settings = load_settings()
     _stop_with_supervisor()
-    container = bootstrap(settings, migrate=False)
+    # The command checked the deployment before starting the workers; checking again costs a
+    # few queries and keeps a worker that a supervisor restarts later just as safe.
+    container = open_deployment(settings, adopt=False)
     container.blobs.sweep_temporaries(
         container.clock() - timedelta(seconds=settings.gc_grace_seconds)
     )

@@ -318,6 +318,13 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("POST", "/api/{kind}/{namespace}/{name}/blobs"): Entry(
         "repo-write", 201, target="fresh_repo", params=_MODEL, body=b"a blob"
     ),
+    ("POST", "/api/{kind}/{namespace}/{name}/blobs/check"): Entry(
+        "repo-write",
+        200,
+        target="fresh_repo",
+        params=_MODEL,
+        body={"blobs": [{"sha256": BLOB_SHA256, "size": BLOB_SIZE}]},
+    ),
     ("PUT", "/api/{kind}/{namespace}/{name}/upload/{revision}/{path:path}"): Entry(
         "repo-write", 201, target="fresh_repo", params={**_MODEL, "path": "new.txt"}, body=b"x"
     ),

@@ -41,6 +41,9 @@ class LiveServer:
     extra_env: dict[str, str] = field(default_factory=dict)
     workers: int = 1
     preset_admin: bool = True  # False: the server makes the admin's token and prints it
+    # The command line to run: ``python -m <module> serve --port … <args>``.
+    module: str = "weighthouse"
+    args: tuple[str, ...] = ()
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
 
@@ -68,7 +71,7 @@ class LiveServer:
                 [
                     sys.executable,
                     "-m",
-                    "weighthouse",
+                    self.module,
                     "serve",
                     "--port",
                     str(self.port),
@@ -76,6 +79,7 @@ class LiveServer:
                     str(self.workers),
                     "--log-level",
                     "warning",
+                    *self.args,
                 ],
                 env=self.env,
                 stdout=log,

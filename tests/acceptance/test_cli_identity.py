@@ -301,7 +301,7 @@ def test_session_keys_rotate_and_retire_on_a_stopped_server(
 ) -> None:
     data = ["--data-dir", str(fresh_server.data_dir)]
     empty = cli.run("keys", "list", "--data-dir", str(tmp_path / "nowhere"))
-    assert_one_line_error(empty, "no session key ring")
+    assert_one_line_error(empty, "no catalog at")
 
     with WeighthouseClient(fresh_server.url) as anonymous:
         anonymous.sign_up("keyholder", PASSWORD)

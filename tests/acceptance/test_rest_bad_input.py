@@ -292,7 +292,7 @@ CASES = [
         "json",
         "write",
         400,
-        "invalid_input",
+        "blob_unknown",
     ),
     (
         "bad content-length",

@@ -6,21 +6,25 @@ import json
 import multiprocessing
 import os
 import stat
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.services import fresh_database, mariadb_url, postgres_url
+from tests.services import catalog_database, fresh_database, mariadb_url, postgres_url
 
 from weighthouse.bootstrap import (
+    Container,
     bootstrap,
     create_rate_limiter,
     migrate_catalog,
     server_processes,
     start,
 )
-from weighthouse.config import Settings
+from weighthouse.config import DatabaseSettings, Settings
+from weighthouse.domain.accounts import IssuedToken
 from weighthouse.security.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from weighthouse.security.sqlite_ratelimit import SqliteRateLimiter
 
@@ -135,3 +139,47 @@ def test_sign_in_limits_are_shared_whenever_several_processes_serve(
 def test_serve_runs_one_process_per_usable_core_by_default() -> None:
     assert server_processes(Settings()) == len(os.sched_getaffinity(0))
     assert server_processes(Settings(server={"workers": 3})) == 3
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])
+def test_servers_starting_together_on_one_catalog_make_one_admin(
+    tmp_path: Path, backend: str
+) -> None:
+    """Several server processes share a catalog; each runs ``start`` on its first start."""
+    with catalog_database(backend, tmp_path / "db") as url:
+        settings = Settings(data_dir=tmp_path / "data", database=DatabaseSettings(url=url))
+        containers = [bootstrap(settings, migrate=index == 0) for index in range(4)]
+        try:
+            barrier = threading.Barrier(len(containers))
+
+            def first_start(container: Container) -> IssuedToken | None:
+                barrier.wait(timeout=30)
+                return start(container)
+
+            with ThreadPoolExecutor(len(containers)) as pool:
+                issued = list(pool.map(first_start, containers))
+            catalog = containers[0].catalog
+            assert len([i for i in issued if i is not None]) == 1
+            assert [u.name for u in catalog.list_users()] == ["admin"]
+            assert len(catalog.list_events(action="user.create")) == 1
+            assert len(catalog.list_tokens(catalog.get_user("admin").id)) == 1
+        finally:
+            for container in containers:
+                container.close()
+
+
+def test_a_memory_catalog_leaves_no_database_and_forgets_on_restart(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", database={"url": "memory:"})
+    first = bootstrap(settings)
+    try:
+        assert start(first) is not None
+        assert first.catalog.count_users() == 1
+    finally:
+        first.close()
+    assert not (tmp_path / "data" / "weighthouse.db").exists()
+    second = bootstrap(settings)
+    try:
+        assert second.catalog.count_users() == 0  # nothing survived: a new admin is made
+        assert start(second) is not None
+    finally:
+        second.close()

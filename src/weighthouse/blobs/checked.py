@@ -6,11 +6,10 @@ import errno
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
-from typing import BinaryIO
 
-from weighthouse.blobs.driver import BlobDriver, BlobInfo, BlobWriter
+from weighthouse.blobs.driver import BlobDriver, BlobInfo, BlobReader, BlobWriter
 from weighthouse.blobs.errors import BlobDriverError, BlobNotFoundError, BlobStorageFullError
-from weighthouse.blobs.keys import check_key, check_offset, check_prefix, commit_key
+from weighthouse.blobs.keys import check_key, check_prefix, check_range, commit_key
 
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 
@@ -40,9 +39,8 @@ def normalised_errors(driver: str, missing_key: str | None = None) -> Iterator[N
 
 class CheckedDriver:
     """Wraps any driver: checks every key against the one key rule before the driver sees it,
-    and normalises unknown exceptions into ``BlobDriverError(driver=...)``.
-
-    Reads from the file returned by :meth:`open` are not wrapped; they raise ``OSError``.
+    and normalises unknown exceptions into ``BlobDriverError(driver=...)``, also those of the
+    readers it hands out.
     """
 
     def __init__(self, inner: BlobDriver) -> None:
@@ -54,11 +52,10 @@ class CheckedDriver:
         """Wrap ``driver`` unless it is wrapped already, so checks run once."""
         return driver if isinstance(driver, CheckedDriver) else cls(driver)
 
-    def open(self, key: str, offset: int = 0) -> BinaryIO:
+    def reader(self, key: str) -> BlobReader:
         check_key(key, self.name)
-        check_offset(offset)
         with normalised_errors(self.name, key):
-            return self.inner.open(key, offset)
+            return _CheckedReader(self.inner.reader(key), self.name)
 
     def writer(self, key: str | None = None) -> BlobWriter:
         if key is not None:
@@ -81,11 +78,6 @@ class CheckedDriver:
         with normalised_errors(self.name):
             yield from self.inner.walk(prefix)
 
-    def local_path(self, key: str) -> str | None:
-        check_key(key, self.name)
-        with normalised_errors(self.name):
-            return self.inner.local_path(key)
-
     def presigned_url(self, key: str, *, expires_in: int) -> str | None:
         check_key(key, self.name)
         if expires_in <= 0:
@@ -102,6 +94,27 @@ class CheckedDriver:
     def check_ready(self) -> None:
         with normalised_errors(self.name):
             self.inner.check_ready()
+
+
+class _CheckedReader(BlobReader):
+    def __init__(self, inner: BlobReader, driver: str) -> None:
+        self._inner = inner
+        self._driver = driver
+        self.key = inner.key
+        self.size = inner.size
+
+    def read(self, offset: int, length: int) -> bytes:
+        check_range(offset, length)
+        with normalised_errors(self._driver):
+            return self._inner.read(offset, length)
+
+    def local_path(self) -> str | None:
+        with normalised_errors(self._driver):
+            return self._inner.local_path()
+
+    def close(self) -> None:
+        with suppress(Exception):
+            self._inner.close()
 
 
 class _CheckedWriter(BlobWriter):

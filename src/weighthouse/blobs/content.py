@@ -11,10 +11,10 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import BinaryIO
 
 from weighthouse.blobs.checked import CheckedDriver
 from weighthouse.blobs.driver import BlobDriver
+from weighthouse.blobs.driver import BlobReader as DriverReader
 from weighthouse.blobs.errors import BlobDriverError, BlobNotFoundError, BlobStorageFullError
 from weighthouse.blobs.hashing import Hasher, StreamHasher, git_blob_header
 from weighthouse.domain.errors import (
@@ -25,12 +25,12 @@ from weighthouse.domain.errors import (
     StorageFullError,
 )
 from weighthouse.domain.model import BlobDigest
-from weighthouse.domain.ports import StoredBlobInfo
+from weighthouse.domain.ports import BlobReader, LocalFile, StoredBlobInfo
 
 PREFIX = "sha256/"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _KEY = re.compile(r"sha256/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})")
-_READ_BYTES = 1024 * 1024
+_HASH_PIECE = 1024 * 1024
 
 
 def blob_key(sha256: str) -> str:
@@ -106,10 +106,10 @@ class ContentBlobStore:
             git = self._git_sha1(digests.sha256, received)
         return BlobDigest(sha256=digests.sha256, size=received, md5=digests.md5, git_sha1=git)
 
-    def open(self, sha256: str, offset: int = 0) -> BinaryIO:
+    def reader(self, sha256: str) -> BlobReader:
         key = blob_key(sha256)
         with _domain_errors(sha256):
-            return self.driver.open(key, offset)
+            return ContentBlobReader(self.driver, self.driver.reader(key), sha256)
 
     def stat(self, sha256: str) -> StoredBlobInfo:
         key = blob_key(sha256)
@@ -125,11 +125,6 @@ class ContentBlobStore:
             except BlobNotFoundError:
                 return False
         return True
-
-    def local_path(self, sha256: str) -> str | None:
-        key = blob_key(sha256)
-        with _domain_errors(sha256):
-            return self.driver.local_path(key)
 
     def delete(self, sha256: str) -> None:
         key = blob_key(sha256)
@@ -160,13 +155,54 @@ class ContentBlobStore:
 
     def _hash_stored(self, sha256: str, hasher: Hasher) -> str:
         """Hex digest of ``hasher`` fed with the stored bytes of ``sha256``."""
-        try:
-            with self.open(sha256) as stream:
-                while block := stream.read(_READ_BYTES):
-                    hasher.update(block)
-        except OSError as exc:
-            raise StorageError("reading a blob failed", sha256=sha256, detail=str(exc)) from exc
+        with self.reader(sha256) as reader:
+            for piece in reader.iter_range(piece=_HASH_PIECE):
+                hasher.update(piece)
         return hasher.hexdigest()
+
+
+class ContentBlobReader(BlobReader):
+    """The domain's reader over a driver's: checks ranges, and turns driver errors (also a
+    blob that ends before its size) into domain errors."""
+
+    def __init__(self, driver: CheckedDriver, inner: DriverReader, sha256: str) -> None:
+        self._driver = driver
+        self._inner = inner
+        self.sha256 = sha256
+        self.size = inner.size
+
+    def read_range(self, offset: int, length: int) -> bytes:
+        if offset < 0 or length < 0 or offset > self.size:
+            raise InvalidInputError(
+                f"range ({offset}, {length}) lies outside the blob ({self.size} bytes)",
+                offset=offset,
+                length=length,
+                size=self.size,
+            )
+        want = min(length, self.size - offset)
+        with _domain_errors(self.sha256):
+            data = self._inner.read(offset, want)
+        if len(data) != want:
+            raise StorageError(
+                f"blob {self.sha256} ended before its size",
+                sha256=self.sha256,
+                detail=f"read {len(data)} of {want} bytes at {offset}",
+            )
+        return data
+
+    def local_file(self) -> LocalFile | None:
+        with _domain_errors(self.sha256):
+            path = self._inner.local_path()
+        return None if path is None else LocalFile(path, self.size)
+
+    def presigned_url(self, expires_in: int) -> str | None:
+        if expires_in < 1:
+            raise InvalidInputError("expires_in must be at least one second", expires_in=expires_in)
+        with _domain_errors(self.sha256):
+            return self._driver.presigned_url(self._inner.key, expires_in=expires_in)
+
+    def close(self) -> None:
+        self._inner.close()
 
 
 def _mismatch(what: str, declared: object, received: object) -> DigestMismatchError:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import BinaryIO, Protocol, Self
+from typing import Protocol, Self
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,44 @@ class BlobWriter(Protocol):
         self.cancel()
 
 
+class BlobReader(Protocol):
+    """A committed blob opened for reading: ``size`` and reads at any offset.
+
+    The bytes stay those of the blob when it was opened, even if the key is replaced or deleted
+    meanwhile. Reads from several threads at once are allowed. Use it as a context manager or
+    call :meth:`close`; implementations subclass this Protocol to inherit that behaviour.
+    """
+
+    key: str
+    size: int
+
+    def read(self, offset: int, length: int) -> bytes:
+        """Up to ``length`` bytes at ``offset``; fewer only at the end of the blob, ``b""`` at or
+        past it. Raises ``ValueError`` for a negative ``offset`` or ``length`` and
+        ``BlobDriverError`` when the backend fails or the reader is closed."""
+        ...
+
+    def local_path(self) -> str | None:
+        """The file-system path of the blob for zero-copy responses (``sendfile``), or ``None``
+        when the bytes are not a whole file on a local disk."""
+        ...
+
+    def close(self) -> None:
+        """Release the reader. Idempotent; never raises."""
+        ...
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
 class BlobDriver(Protocol):
     """Bytes at keys. Knows nothing of digests, repos or revisions.
 
@@ -78,10 +116,10 @@ class BlobDriver(Protocol):
     name: str
     """Short backend name (``local``, ``memory``, ``s3``) carried by the driver's errors."""
 
-    def open(self, key: str, offset: int = 0) -> BinaryIO:
-        """A binary file positioned at ``offset`` bytes; the caller closes it.
+    def reader(self, key: str) -> BlobReader:
+        """Open a committed blob for reading; the caller closes the reader.
 
-        An offset past the end reads as empty. Raises ``BlobNotFoundError``.
+        Raises ``BlobNotFoundError``.
         """
         ...
 
@@ -102,11 +140,6 @@ class BlobDriver(Protocol):
         """Every committed key that starts with ``prefix`` (a plain string prefix), in no
         particular order. Never yields temporaries. Keys added or removed during the walk may or
         may not appear."""
-        ...
-
-    def local_path(self, key: str) -> str | None:
-        """The file-system path of ``key`` for zero-copy responses (``sendfile``), or ``None``
-        when the bytes are not on a local disk. Does not check that the key exists."""
         ...
 
     def presigned_url(self, key: str, *, expires_in: int) -> str | None:

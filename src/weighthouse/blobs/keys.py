@@ -48,8 +48,8 @@ def commit_key(writer_key: str | None, key: str | None, driver: str) -> str:
     return check_key(chosen, driver)
 
 
-def check_offset(offset: int) -> int:
-    """Offsets count bytes from the start; a negative one is a caller bug (``ValueError``)."""
-    if offset < 0:
-        raise ValueError(f"negative blob offset {offset}")
-    return offset
+def check_range(offset: int, length: int) -> None:
+    """Reads count bytes from the start; a negative offset or length is a caller bug
+    (``ValueError``)."""
+    if offset < 0 or length < 0:
+        raise ValueError(f"negative blob offset or length ({offset}, {length})")

@@ -16,17 +16,20 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from stat import S_ISREG
-from typing import BinaryIO, NoReturn
+from typing import NoReturn
 
-from weighthouse.blobs.driver import BlobInfo, BlobWriter
+from pydantic import BaseModel, ConfigDict, Field
+
+from weighthouse.blobs.driver import BlobInfo, BlobReader, BlobWriter
 from weighthouse.blobs.errors import BlobDriverError, BlobNotFoundError, BlobStorageFullError
 from weighthouse.blobs.keys import (
     SEGMENT_PATTERN,
     check_key,
-    check_offset,
     check_prefix,
+    check_range,
     commit_key,
 )
+from weighthouse.blobs.registry import DriverContext, DriverSpec
 
 NAME = "local"
 TMP_DIR = "tmp"
@@ -71,7 +74,7 @@ class LocalBlobDriver:
     name = NAME
 
     def __init__(self, root: Path) -> None:
-        # The resolved root makes local_path() a real path, ready for sendfile.
+        # The resolved root makes a reader's local_path() a real path, ready for sendfile.
         self.root = Path(root).resolve()
         self.tmp = self.root / TMP_DIR
         self._host = _host_label()
@@ -83,22 +86,23 @@ class LocalBlobDriver:
         """The file for ``key``; the key is checked first, so the path stays inside ``root``."""
         return self.root / check_key(key, NAME)
 
-    def open(self, key: str, offset: int = 0) -> BinaryIO:
+    def reader(self, key: str) -> BlobReader:
         path = self.path(key)
-        check_offset(offset)
         try:
-            file = open(path, "rb")  # noqa: SIM115 - the caller closes it
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except (FileNotFoundError, NotADirectoryError):
             raise BlobNotFoundError(key, NAME) from None
         except OSError as exc:
             raise translate_os_error(exc) from exc
-        if offset:
-            try:
-                file.seek(offset)
-            except OSError as exc:
-                file.close()
-                raise translate_os_error(exc) from exc
-        return file
+        try:
+            st = os.fstat(fd)
+        except OSError as exc:
+            os.close(fd)
+            raise translate_os_error(exc) from exc
+        if not S_ISREG(st.st_mode):
+            os.close(fd)
+            raise BlobNotFoundError(key, NAME)
+        return _LocalReader(key, fd, st.st_size, str(path))
 
     def writer(self, key: str | None = None) -> BlobWriter:
         if key is not None:
@@ -159,9 +163,6 @@ class LocalBlobDriver:
                     yield BlobInfo(key, st.st_size, _modified_at(st))
             except FileNotFoundError:
                 continue  # deleted while walking
-
-    def local_path(self, key: str) -> str | None:
-        return str(self.path(key))
 
     def presigned_url(self, key: str, *, expires_in: int) -> str | None:
         check_key(key, NAME)
@@ -227,6 +228,48 @@ def _host_label() -> str:
     """This host's name, reduced to characters safe in a file name."""
     host = socket.gethostname() or "localhost"
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in host)
+
+
+class _LocalReader(BlobReader):
+    """Reads through one descriptor with ``pread``: no shared file position, so threads may read
+    at once, and a blob replaced or deleted after opening keeps serving the bytes it had."""
+
+    def __init__(self, key: str, fd: int, size: int, path: str) -> None:
+        self.key = key
+        self.size = size
+        self._fd: int | None = fd
+        self._path = path
+
+    def read(self, offset: int, length: int) -> bytes:
+        check_range(offset, length)
+        fd = self._fd
+        if fd is None:
+            raise BlobDriverError(NAME, "reader is closed")
+        try:
+            data = os.pread(fd, length, offset)
+            # pread may return less than asked before the end (signals, some file systems).
+            while len(data) < length:
+                more = os.pread(fd, length - len(data), offset + len(data))
+                if not more:
+                    break
+                data += more
+        except OSError as exc:
+            raise translate_os_error(exc) from exc
+        return data
+
+    def local_path(self) -> str | None:
+        return self._path
+
+    def close(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            with suppress(OSError):
+                os.close(fd)
+
+    def __del__(self) -> None:
+        # A reader dropped without close must not leak its descriptor.
+        with suppress(Exception):
+            self.close()
 
 
 class _LocalWriter(BlobWriter):
@@ -299,3 +342,23 @@ class _LocalWriter(BlobWriter):
         if swept:
             raise BlobDriverError(NAME, "temporary was swept before commit") from exc
         raise translate_os_error(exc) from exc
+
+
+class LocalDriverSettings(BaseModel):
+    """``WEIGHTHOUSE_BLOBS__LOCAL__<KEY>``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    root: Path | None = Field(default=None, description="default: <data_dir>/blobs")
+
+
+def _create(settings: LocalDriverSettings, context: DriverContext) -> LocalBlobDriver:
+    return LocalBlobDriver(settings.root or context.data_dir / "blobs")
+
+
+SPEC = DriverSpec(
+    name=NAME,
+    settings=LocalDriverSettings,
+    factory=_create,
+    description="files under a directory on a local disk; durable commits",
+)

@@ -3,16 +3,17 @@ others, minus durability."""
 
 from __future__ import annotations
 
-import io
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import BinaryIO
 
-from weighthouse.blobs.driver import BlobInfo, BlobWriter
+from pydantic import BaseModel, ConfigDict
+
+from weighthouse.blobs.driver import BlobInfo, BlobReader, BlobWriter
 from weighthouse.blobs.errors import BlobDriverError, BlobNotFoundError
-from weighthouse.blobs.keys import check_key, check_offset, check_prefix, commit_key
+from weighthouse.blobs.keys import check_key, check_prefix, check_range, commit_key
+from weighthouse.blobs.registry import DriverContext, DriverSpec
 
 NAME = "memory"
 
@@ -39,11 +40,8 @@ class MemoryBlobDriver:
         self._blobs: dict[str, _Stored] = {}
         self._pending: set[_MemoryWriter] = set()
 
-    def open(self, key: str, offset: int = 0) -> BinaryIO:
-        check_offset(offset)
-        stream = io.BytesIO(self._get(key).data)
-        stream.seek(offset)
-        return stream
+    def reader(self, key: str) -> BlobReader:
+        return _MemoryReader(key, self._get(key).data)
 
     def writer(self, key: str | None = None) -> BlobWriter:
         if key is not None:
@@ -68,10 +66,6 @@ class MemoryBlobDriver:
             items = [(k, v) for k, v in self._blobs.items() if k.startswith(prefix)]
         for key, stored in items:
             yield BlobInfo(key, len(stored.data), stored.modified_at)
-
-    def local_path(self, key: str) -> str | None:
-        check_key(key, NAME)
-        return None
 
     def presigned_url(self, key: str, *, expires_in: int) -> str | None:
         check_key(key, NAME)
@@ -107,6 +101,27 @@ class MemoryBlobDriver:
     def _forget(self, writer: _MemoryWriter) -> None:
         with self._lock:
             self._pending.discard(writer)
+
+
+class _MemoryReader(BlobReader):
+    """Holds the bytes the key had when opened; a later replace does not change them."""
+
+    def __init__(self, key: str, data: bytes) -> None:
+        self.key = key
+        self.size = len(data)
+        self._data: bytes | None = data
+
+    def read(self, offset: int, length: int) -> bytes:
+        check_range(offset, length)
+        if self._data is None:
+            raise BlobDriverError(NAME, "reader is closed")
+        return self._data[offset : offset + length]
+
+    def local_path(self) -> str | None:
+        return None
+
+    def close(self) -> None:
+        self._data = None
 
 
 class _MemoryWriter(BlobWriter):
@@ -145,3 +160,22 @@ class _MemoryWriter(BlobWriter):
     def swept(self) -> None:
         """Called by the driver's sweep: drop the bytes; a later commit fails."""
         self._parts = []
+
+
+class MemoryDriverSettings(BaseModel):
+    """The memory driver takes no settings; any key under ``WEIGHTHOUSE_BLOBS__MEMORY__`` is an
+    error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _create(settings: MemoryDriverSettings, context: DriverContext) -> MemoryBlobDriver:
+    return MemoryBlobDriver()
+
+
+SPEC = DriverSpec(
+    name=NAME,
+    settings=MemoryDriverSettings,
+    factory=_create,
+    description="process memory; for tests and throw-away servers, not durable",
+)

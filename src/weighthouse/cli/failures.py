@@ -7,6 +7,7 @@ import traceback
 
 import click
 
+from weighthouse.config import ConfigError
 from weighthouse.domain.errors import DomainError
 
 
@@ -35,6 +36,11 @@ def run_guarded(cli: click.Group, argv: list[str] | None) -> int:
         if verbose:
             traceback.print_exc()
         click.echo(f"error: [{type(exc).__name__}] {exc.message}", err=True)
+        return 1
+    except ConfigError as exc:
+        if verbose:
+            traceback.print_exc()
+        click.echo(f"error: configuration: {exc}", err=True)
         return 1
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from weighthouse.client.models import AuditEventInfo, SessionInfo, TokenInfo, UserInfo, WhoAmI
 from weighthouse.client.transport import Transport
 from weighthouse.domain.accounts import SESSION_PREFIX
+from weighthouse.wire import API_PREFIX
 
 
 def is_session_token(token: str | None) -> bool:
@@ -22,7 +23,7 @@ class AccountsApi(Transport):
     def whoami(self) -> WhoAmI:
         """Who the token belongs to; an anonymous answer when the client has no token.
         A bad or revoked token raises ``ApiError`` with code ``unauthenticated``."""
-        return WhoAmI.from_json(self.request("GET", "/api/whoami").json())
+        return WhoAmI.from_json(self.request("GET", f"{API_PREFIX}/whoami").json())
 
     # --- accounts and sessions -----------------------------------------------------------
     def sign_up(self, name: str, password: str) -> UserInfo:
@@ -30,7 +31,7 @@ class AccountsApi(Transport):
         server has sign-up switched off, ``user_exists`` (409) when the name is taken,
         ``rate_limited`` (429) after too many sign-ups from one address."""
         body = {"name": name, "password": password}
-        return UserInfo.from_json(self.request("POST", "/api/signup", json=body).json())
+        return UserInfo.from_json(self.request("POST", f"{API_PREFIX}/signup", json=body).json())
 
     def sign_in(self, name: str, password: str) -> SessionInfo:
         """Exchange a user name and password for a session; its ``token`` (``whs.…``) then
@@ -42,17 +43,17 @@ class AccountsApi(Transport):
         ``unauthenticated`` (401) for a wrong name or password alike; ``rate_limited`` (429)
         after too many attempts."""
         body = {"name": name, "password": password}
-        return SessionInfo.from_json(self.request("POST", "/api/signin", json=body).json())
+        return SessionInfo.from_json(self.request("POST", f"{API_PREFIX}/signin", json=body).json())
 
     def sign_out(self) -> None:
         """End the session whose token this client sends (API tokens are revoked instead)."""
-        self.request("POST", "/api/signout")
+        self.request("POST", f"{API_PREFIX}/signout")
 
     def change_password(self, current: str | None, new: str) -> None:
         """Change the caller's password. ``current`` is needed when one is set; a wrong one
         is ``unauthenticated`` (401)."""
         body = {"current": current, "new": new}
-        self.request("PUT", "/api/password", json=body)
+        self.request("PUT", f"{API_PREFIX}/password", json=body)
 
     # --- users (site admins) -------------------------------------------------------------
     def create_user(
@@ -63,15 +64,15 @@ class AccountsApi(Transport):
         body: dict[str, object] = {"name": name, "is_admin": is_admin}
         if password is not None:
             body["password"] = password
-        return UserInfo.from_json(self.request("POST", "/api/users", json=body).json())
+        return UserInfo.from_json(self.request("POST", f"{API_PREFIX}/users", json=body).json())
 
     def list_users(self) -> list[UserInfo]:
-        return [UserInfo.from_json(u) for u in self.request("GET", "/api/users").json()]
+        return [UserInfo.from_json(u) for u in self.request("GET", f"{API_PREFIX}/users").json()]
 
     def set_user_disabled(self, name: str, disabled: bool) -> UserInfo:
         """Disable (or enable again) the account ``name``; a disabled user's tokens and
         sessions stop working at once. Admins only; nobody can disable themselves."""
-        path = f"/api/users/{quote(name, safe='')}"
+        path = f"{API_PREFIX}/users/{quote(name, safe='')}"
         return UserInfo.from_json(self.request("PATCH", path, json={"disabled": disabled}).json())
 
     # --- API tokens ----------------------------------------------------------------------
@@ -96,18 +97,19 @@ class AccountsApi(Transport):
         restrictions = list(restrict_to)
         if restrictions:
             body["restrict_to"] = restrictions
-        return TokenInfo.from_json(self.request("POST", "/api/tokens", json=body).json())
+        return TokenInfo.from_json(self.request("POST", f"{API_PREFIX}/tokens", json=body).json())
 
     def list_tokens(self, user: str | None = None) -> list[TokenInfo]:
         """The caller's tokens, or ``user``'s (admins only); secrets are never listed."""
         params = {"user": user}
         return [
-            TokenInfo.from_json(t) for t in self.request("GET", "/api/tokens", params=params).json()
+            TokenInfo.from_json(t)
+            for t in self.request("GET", f"{API_PREFIX}/tokens", params=params).json()
         ]
 
     def revoke_token(self, token_id: str) -> None:
         """Revoke a token; ``token_not_found`` (404) for an unknown id."""
-        self.request("DELETE", f"/api/tokens/{quote(token_id, safe='')}")
+        self.request("DELETE", f"{API_PREFIX}/tokens/{quote(token_id, safe='')}")
 
     # --- audit log (site admins) ---------------------------------------------------------
     def audit(
@@ -121,5 +123,5 @@ class AccountsApi(Transport):
         """Security events, newest first: at most ``limit`` (1 to 1000) with ids below
         ``before``, only those of ``actor`` and/or ``action`` when given. Admins only."""
         params = {"before": before, "limit": limit, "actor": actor, "action": action}
-        events = self.request("GET", "/api/audit", params=params).json()
+        events = self.request("GET", f"{API_PREFIX}/audit", params=params).json()
         return [AuditEventInfo.from_json(e) for e in events]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from weighthouse import wire
 from weighthouse.client.downloads import DownloadsApi
 from weighthouse.client.hashing import OnBytes, file_chunks, sha256_bytes, sha256_file
 from weighthouse.client.models import ObjectInfo, ObjectListing
@@ -18,7 +19,7 @@ from weighthouse.client.resume import etag_sha256
 from weighthouse.client.transport import quote_path, repo_path
 from weighthouse.domain.model import RepoType
 
-META_PREFIX = "x-meta-"
+_META = wire.META_PREFIX.lower()
 
 
 class BucketsApi(DownloadsApi):
@@ -58,17 +59,17 @@ class BucketsApi(DownloadsApi):
                 raise ValueError("a streamed object needs its size")
             content = data
         headers = {
-            "Content-Type": content_type or "application/octet-stream",
+            "Content-Type": content_type or wire.OCTET_STREAM,
             "Content-Length": str(size),
         }
         optional = {
-            "X-Content-SHA256": sha256,
+            wire.SHA256_HEADER: sha256,
             "If-None-Match": if_none_match,
             "If-Match": if_match,
         }
         headers.update({k: v for k, v in optional.items() if v is not None})
         for name, value in (metadata or {}).items():
-            headers[f"X-Meta-{name}"] = value
+            headers[f"{wire.META_PREFIX}{name}"] = value
         response = self.request(
             "PUT", self.object_url(bucket, key), content=content, headers=headers
         )
@@ -93,7 +94,7 @@ class BucketsApi(DownloadsApi):
         self.request("DELETE", self.object_url(bucket, key))
 
     def iter_objects(
-        self, bucket: str, *, prefix: str = "", page_size: int = 1000
+        self, bucket: str, *, prefix: str = "", page_size: int = wire.PAGE_LIMIT_MAX
     ) -> Iterator[ObjectInfo]:
         """Every object whose key starts with ``prefix``, in key order, page after page."""
         path = f"{repo_path(bucket, RepoType.BUCKET)}/objects"
@@ -108,7 +109,9 @@ class BucketsApi(DownloadsApi):
         path = f"{repo_path(bucket, RepoType.BUCKET)}/objects"
         objects: list[ObjectInfo] = []
         prefixes: list[str] = []
-        for page in self.pages(path, {"prefix": prefix, "delimiter": delimiter, "limit": 1000}):
+        for page in self.pages(
+            path, {"prefix": prefix, "delimiter": delimiter, "limit": wire.PAGE_LIMIT_MAX}
+        ):
             objects.extend(ObjectInfo.from_json(o) for o in page["objects"])
             prefixes.extend(page["common_prefixes"])
         return ObjectListing(tuple(objects), tuple(prefixes))
@@ -119,13 +122,13 @@ def _object_from_headers(key: str, headers: httpx.Headers) -> ObjectInfo:
     return ObjectInfo(
         key=key,
         size=int(headers.get("content-length", "0")),
-        sha256=headers.get("x-content-sha256") or etag_sha256(headers.get("etag")) or "",
-        etag=headers.get("x-content-md5", ""),
-        content_type=headers.get("content-type", "application/octet-stream"),
+        sha256=headers.get(wire.SHA256_HEADER) or etag_sha256(headers.get("etag")) or "",
+        etag=headers.get(wire.MD5_HEADER, ""),
+        content_type=headers.get("content-type", wire.OCTET_STREAM),
         modified_at=parsedate_to_datetime(modified) if modified else None,
         metadata={
-            name[len(META_PREFIX) :]: value
+            name[len(_META) :]: value
             for name, value in headers.items()
-            if name.lower().startswith(META_PREFIX)
+            if name.lower().startswith(_META)
         },
     )

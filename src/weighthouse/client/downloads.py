@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
+from weighthouse import wire
 from weighthouse.client.errors import ApiError, DigestMismatchError
 from weighthouse.client.hashing import CHUNK, OnBytes
 from weighthouse.client.resume import body_offset, etag_sha256, plan_resume
@@ -117,7 +118,7 @@ class DownloadsApi(Transport):
     def _validators(self, url: str) -> tuple[str | None, int | None]:
         head = self.request("HEAD", url)
         length = head.headers.get("content-length")
-        sha = head.headers.get("x-content-sha256") or etag_sha256(head.headers.get("etag"))
+        sha = head.headers.get(wire.SHA256_HEADER) or etag_sha256(head.headers.get("etag"))
         return sha, int(length) if length and length.isdigit() else None
 
     def _fetch(
@@ -143,9 +144,10 @@ class DownloadsApi(Transport):
             digest = hashlib.sha256()
             _read_prefix(part, start, digest.update)
             _notify_resumed(start, on_bytes, on_resume)
-            declared = response.headers.get("x-content-sha256") or etag_sha256(
-                response.headers.get("etag")
-            )
+            # After a redirect to a presigned URL, the digest is the one the server promised,
+            # not whatever the storage service calls an ETag.
+            own = response.history[0].headers if response.history else response.headers
+            declared = own.get(wire.SHA256_HEADER) or etag_sha256(own.get("etag"))
             with part.open("r+b" if start else "wb") as handle:
                 handle.seek(start)
                 handle.truncate()

@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from weighthouse.wire import STATUS_CODES
+
 
 class ClientError(Exception):
     """Base of the client's errors."""
@@ -58,18 +60,7 @@ class ApiError(ClientError):
 
 
 def _fallback_code(status: int) -> str:
-    return {
-        400: "bad_request",
-        401: "unauthenticated",
-        403: "forbidden",
-        404: "not_found",
-        409: "conflict",
-        413: "too_large",
-        416: "range_not_satisfiable",
-        502: "bad_gateway",
-        503: "unavailable",
-        504: "gateway_timeout",
-    }.get(status, f"http_{status}")
+    return STATUS_CODES.get(status, f"http_{status}")
 
 
 def _first_line(response: httpx.Response) -> str:

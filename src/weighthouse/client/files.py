@@ -7,19 +7,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from weighthouse import wire
 from weighthouse.client.hashing import OnBytes, file_chunks, sha256_bytes, sha256_file
 from weighthouse.client.models import BlobInfo, CommitInfo, EntryInfo, UploadInfo
 from weighthouse.client.transport import Transport, quote_path, repo_path
+from weighthouse.domain.blob_proof import MAX_CHECK
 from weighthouse.domain.commits import AddFile, DeleteFile, Operation
 from weighthouse.domain.model import RepoType
 
-SHA256_HEADER = "X-Content-SHA256"
+SHA256_HEADER = wire.SHA256_HEADER
 
 
 def _body_headers(size: int, sha256: str | None) -> dict[str, str]:
     # An explicit Content-Length keeps httpx from switching a generator body to chunked
     # encoding, so the server can refuse an oversized upload before reading it.
-    headers = {"Content-Type": "application/octet-stream", "Content-Length": str(size)}
+    headers = {"Content-Type": wire.OCTET_STREAM, "Content-Length": str(size)}
     if sha256 is not None:
         headers[SHA256_HEADER] = sha256
     return headers
@@ -34,7 +36,7 @@ class FilesApi(Transport):
         path: str = "",
         recursive: bool = False,
         repo_type: RepoType | str = RepoType.MODEL,
-        page_size: int = 1000,
+        page_size: int = wire.PAGE_LIMIT_MAX,
     ) -> Iterator[EntryInfo]:
         """Entries under ``path`` at ``revision``, following every page.
 
@@ -58,7 +60,7 @@ class FilesApi(Transport):
         Later pages are asked for at that commit, not at ``revision``, so a branch that moves
         meanwhile cannot mix two versions; pin downloads to it for the same reason.
         """
-        params: dict[str, Any] = {"recursive": recursive, "limit": 1000}
+        params: dict[str, Any] = {"recursive": recursive, "limit": wire.PAGE_LIMIT_MAX}
         url = self._tree_url(repo, revision, path, repo_type)
         page = self.request("GET", url, params=params).json()
         commit: str = page["commit"]
@@ -111,6 +113,32 @@ class FilesApi(Transport):
         return self.upload_blob(
             repo, file_chunks(local, on_bytes), size=size, sha256=sha256, repo_type=repo_type
         )
+
+    def reusable_blobs(
+        self,
+        repo: str,
+        blobs: Iterable[tuple[str, int]],
+        *,
+        repo_type: RepoType | str = RepoType.MODEL,
+    ) -> set[tuple[str, int]]:
+        """Which of ``blobs`` (``(sha256, size)`` pairs) a ``commit`` to ``repo`` may add without
+        uploading them first; upload the rest with ``upload_blob``.
+
+        The server says yes only for blobs you uploaded within its grace period or that a repo
+        or bucket you can read holds, stored with that size; for any other it says no, whether
+        or not it has the bytes. Needs the ``write`` role on ``repo``. Asks in batches of
+        ``MAX_CHECK``.
+        """
+        wanted = list(dict.fromkeys((sha256, size) for sha256, size in blobs))
+        url = f"{repo_path(repo, repo_type)}/blobs/check"
+        available: set[tuple[str, int]] = set()
+        for start in range(0, len(wanted), MAX_CHECK):
+            batch = wanted[start : start + MAX_CHECK]
+            body = {"blobs": [{"sha256": sha256, "size": size} for sha256, size in batch]}
+            answer = self.request("POST", url, json=body).json()
+            found = (BlobInfo.from_json(item) for item in answer["available"])
+            available.update((blob.sha256, blob.size) for blob in found)
+        return available
 
     def upload_file(
         self,

@@ -13,10 +13,11 @@ from urllib.parse import quote
 from weighthouse.client.models import MemberInfo, OrgInfo
 from weighthouse.client.transport import Transport, repo_path
 from weighthouse.domain.model import RepoType
+from weighthouse.wire import ORGS_PREFIX
 
 
 def _org_path(name: str, *rest: str) -> str:
-    return "/".join(["/api/orgs", quote(name, safe=""), *(quote(p, safe="") for p in rest)])
+    return "/".join([ORGS_PREFIX, quote(name, safe=""), *(quote(p, safe="") for p in rest)])
 
 
 class OrgsApi(Transport):
@@ -25,13 +26,13 @@ class OrgsApi(Transport):
         """A new organisation with the caller as its first admin. ``user_exists`` (409) when
         a user or organisation has the name already."""
         body = {"name": name, "description": description}
-        return OrgInfo.from_json(self.request("POST", "/api/orgs", json=body).json())
+        return OrgInfo.from_json(self.request("POST", ORGS_PREFIX, json=body).json())
 
     def list_orgs(self, *, mine: bool = False) -> list[OrgInfo]:
         """Every organisation, or only those the caller belongs to."""
         params = {"mine": "true"} if mine else None
         return [
-            OrgInfo.from_json(o) for o in self.request("GET", "/api/orgs", params=params).json()
+            OrgInfo.from_json(o) for o in self.request("GET", ORGS_PREFIX, params=params).json()
         ]
 
     def get_org(self, name: str) -> OrgInfo:

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from weighthouse.client.models import CommitInfo, RefInfo, Refs, RepoInfo
 from weighthouse.client.transport import Transport, repo_path
 from weighthouse.domain.model import RepoType
+from weighthouse.wire import API_PREFIX, PAGE_LIMIT_MAX
 
 
 class ReposApi(Transport):
@@ -30,7 +31,7 @@ class ReposApi(Transport):
             "private": private,
             "description": description,
         }
-        return RepoInfo.from_json(self.request("POST", "/api/repos", json=body).json())
+        return RepoInfo.from_json(self.request("POST", f"{API_PREFIX}/repos", json=body).json())
 
     def iter_repos(
         self,
@@ -47,7 +48,7 @@ class ReposApi(Transport):
             "search": search,
             "limit": page_size,
         }
-        for page in self.pages("/api/repos", params):
+        for page in self.pages(f"{API_PREFIX}/repos", params):
             yield from (RepoInfo.from_json(r) for r in page["items"])
 
     def list_repos(
@@ -137,7 +138,7 @@ class ReposApi(Transport):
         repo_type: RepoType | str = RepoType.MODEL,
     ) -> list[CommitInfo]:
         """The newest ``limit`` commits reachable from ``revision`` (all when ``None``)."""
-        page_size = min(limit, 1000) if limit else 100
+        page_size = min(limit, PAGE_LIMIT_MAX) if limit else 100
         commits = self.iter_commits(
             repo, revision=revision, repo_type=repo_type, page_size=page_size
         )

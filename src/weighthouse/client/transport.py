@@ -16,6 +16,7 @@ from weighthouse import __version__
 from weighthouse.client.addresses import url_kind
 from weighthouse.client.errors import ApiError, ServerUnreachableError
 from weighthouse.domain.model import RepoType
+from weighthouse.wire import API_PREFIX
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -40,7 +41,7 @@ def repo_path(repo: str, repo_type: RepoType | str) -> str:
     namespace, _, name = repo.partition("/")
     if not namespace or not name or "/" in name:
         raise ValueError(f"expected a repo as namespace/name, got {repo!r}")
-    return f"/api/{url_kind(repo_type)}/{quote(namespace, safe='')}/{quote(name, safe='')}"
+    return f"{API_PREFIX}/{url_kind(repo_type)}/{quote(namespace, safe='')}/{quote(name, safe='')}"
 
 
 def authorization(
@@ -127,7 +128,8 @@ class Transport:
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Send one request; raise ``ApiError`` for 4xx/5xx and ``ServerUnreachableError``
-        when no answer came."""
+        when no answer came. A GET follows redirects (a blob store may hand out a presigned
+        URL); the token is not sent to another origin."""
         try:
             response = self._http.request(
                 method,
@@ -136,6 +138,7 @@ class Transport:
                 json=json,
                 content=content,
                 headers=headers,
+                follow_redirects=method == "GET",
             )
         except httpx.TransportError as exc:
             raise ServerUnreachableError(self.url, _reason(exc)) from exc
@@ -148,9 +151,12 @@ class Transport:
         self, method: str, path: str, *, headers: Mapping[str, str] | None = None
     ) -> Iterator[httpx.Response]:
         """Like ``request`` but the body is left unread for the caller to iterate; a
-        connection that breaks off mid-body also raises ``ServerUnreachableError``."""
+        connection that breaks off mid-body also raises ``ServerUnreachableError``. After a
+        redirect, ``response.history[0]`` holds the server's own headers."""
         try:
-            with self._http.stream(method, path, headers=headers) as response:
+            with self._http.stream(
+                method, path, headers=headers, follow_redirects=method == "GET"
+            ) as response:
                 if response.status_code >= 400:
                     response.read()
                     raise ApiError.from_response(response)

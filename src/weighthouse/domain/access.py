@@ -20,7 +20,9 @@ at every check, so removing a member takes effect on the next request, tokens in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
+from weighthouse.domain.catalog import GrantCatalog, OrganizationCatalog, UserCatalog
 from weighthouse.domain.errors import (
     AuthenticationError,
     OrganizationNotFoundError,
@@ -28,7 +30,11 @@ from weighthouse.domain.errors import (
     RepoNotFoundError,
 )
 from weighthouse.domain.model import Repo, Role, Scope, User
-from weighthouse.domain.ports import Catalog
+
+
+class NamespaceCatalog(GrantCatalog, OrganizationCatalog, UserCatalog, Protocol):
+    """What :func:`require_namespace_role` reads: memberships, and for site admins whether an
+    organisation or a user has the name."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,7 @@ class Principal:
 ANONYMOUS = Principal()
 
 
-def repo_role(catalog: Catalog, principal: Principal, repo: Repo) -> Role | None:
+def repo_role(grants: GrantCatalog, principal: Principal, repo: Repo) -> Role | None:
     """The caller's effective role on ``repo``; ``None`` means the repo is invisible to them."""
     public = None if repo.private else Role.READ
     user = principal.user
@@ -76,8 +82,8 @@ def repo_role(catalog: Catalog, principal: Principal, repo: Repo) -> Role | None
         role: Role | None = Role.ADMIN
     else:
         role = _best(
-            catalog.member_role(repo.namespace, user.id),
-            catalog.collaborator_role(repo.id, user.id),
+            grants.member_role(repo.namespace, user.id),
+            grants.collaborator_role(repo.id, user.id),
             public,
         )
     return role.capped(principal.scope) if role is not None else None
@@ -90,9 +96,9 @@ def _best(*roles: Role | None) -> Role | None:
     return max(found, key=lambda r: (Role.READ, Role.WRITE, Role.ADMIN).index(r))
 
 
-def require_repo(catalog: Catalog, principal: Principal, repo: Repo, need: Role) -> Role:
+def require_repo(grants: GrantCatalog, principal: Principal, repo: Repo, need: Role) -> Role:
     """Raise 404, 401 or 403 as the module docstring says; return the caller's role."""
-    role = repo_role(catalog, principal, repo)
+    role = repo_role(grants, principal, repo)
     if role is None:
         raise RepoNotFoundError(f"repo {repo.full_name!r} not found", repo=repo.full_name)
     if not role.allows(need):
@@ -107,7 +113,7 @@ def require_repo(catalog: Catalog, principal: Principal, repo: Repo, need: Role)
 
 
 def require_namespace_role(
-    catalog: Catalog, principal: Principal, namespace: str, need: Role = Role.WRITE
+    catalog: NamespaceCatalog, principal: Principal, namespace: str, need: Role = Role.WRITE
 ) -> None:
     """The caller may act on ``namespace`` with ``need`` (e.g. create repos there).
 

@@ -8,6 +8,9 @@
   nothing about whether the user exists: unknown users cost one dummy verification too.
 * **Session tokens** (``whs.…``) are signed by the server's key ring and name a session row,
   so signing out, or disabling the user, ends them at once.
+
+Every change is stored in one transaction with its audit row; password hashing happens before
+that transaction, never inside it.
 """
 
 from __future__ import annotations
@@ -16,11 +19,14 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from weighthouse.domain.access import ANONYMOUS, Principal, require_admin, require_user
 from weighthouse.domain.audit import Audit
+from weighthouse.domain.catalog import SessionCatalog, TokenCatalog, UnitOfWork, UserCatalog
 from weighthouse.domain.errors import (
     AuthenticationError,
     InvalidInputError,
@@ -28,11 +34,12 @@ from weighthouse.domain.errors import (
     RateLimitedError,
     SessionNotFoundError,
     TokenNotFoundError,
+    UserExistsError,
     UserNotFoundError,
 )
 from weighthouse.domain.model import Scope, Session, Token, User
 from weighthouse.domain.names import check_name
-from weighthouse.domain.ports import Catalog, Clock, PasswordHasher, RateLimiter, SessionSigner
+from weighthouse.domain.ports import Clock, PasswordHasher, RateLimiter, SessionSigner
 
 TOKEN_PREFIX = "wh_"  # noqa: S105 - a public prefix, not a secret
 SESSION_PREFIX = "whs."
@@ -120,10 +127,14 @@ def check_restrictions(entries: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(entries))
 
 
+class AccountCatalog(UserCatalog, TokenCatalog, SessionCatalog, UnitOfWork, Protocol):
+    """What :class:`Accounts` uses: users, their tokens and their sessions."""
+
+
 class Accounts:
     def __init__(
         self,
-        catalog: Catalog,
+        catalog: AccountCatalog,
         clock: Clock,
         *,
         hasher: PasswordHasher,
@@ -148,8 +159,13 @@ class Accounts:
         self._limit(f"signup:client:{client}", self.policy.signup_per_client, client)
         check_name(name, what="user name")
         check_password(password)
-        user = self._add_user(name, is_admin=False, password=password)
-        self._audit.record("user.signup", actor=name, target=name, client=client)
+        user = self._new_user(name, is_admin=False, password=password)
+
+        def store() -> None:
+            self._catalog.add_user(user)
+            self._audit.record("user.signup", actor=name, target=name, client=client)
+
+        self._catalog.run_atomic(store)
         return user
 
     def create_user(
@@ -165,25 +181,29 @@ class Accounts:
         check_name(name, what="user name")
         if password is not None:
             check_password(password)
-        user = self._add_user(name, is_admin=is_admin, password=password)
-        self._audit.record(
-            "user.create",
-            actor=self._audit.by(principal),
-            target=name,
-            detail={"is_admin": str(is_admin).lower()},
-        )
+        user = self._new_user(name, is_admin=is_admin, password=password)
+
+        def store() -> None:
+            self._catalog.add_user(user)
+            self._audit.record(
+                "user.create",
+                actor=self._audit.by(principal),
+                target=name,
+                detail={"is_admin": str(is_admin).lower()},
+            )
+
+        self._catalog.run_atomic(store)
         return user
 
-    def _add_user(self, name: str, *, is_admin: bool, password: str | None) -> User:
-        user = User(
+    def _new_user(self, name: str, *, is_admin: bool, password: str | None) -> User:
+        """A user not stored yet; the password is hashed here, outside any transaction."""
+        return User(
             id=uuid.uuid4().hex,
             name=check_name(name, what="user name"),
             is_admin=is_admin,
             created_at=self._clock(),
             password_hash=self._hasher.hash(password) if password is not None else None,
         )
-        self._catalog.add_user(user)
-        return user
 
     def list_users(self, principal: Principal) -> list[User]:
         require_admin(principal)
@@ -195,10 +215,14 @@ class Accounts:
         user = self._catalog.get_user(name)
         if user.id == admin.id and disabled:
             raise InvalidInputError("an admin cannot disable their own account")
-        self._catalog.set_user_disabled(user.id, disabled)
-        self._audit.record(
-            "user.disable" if disabled else "user.enable", actor=admin.name, target=name
-        )
+
+        def store() -> None:
+            self._catalog.set_user_disabled(user.id, disabled)
+            self._audit.record(
+                "user.disable" if disabled else "user.enable", actor=admin.name, target=name
+            )
+
+        self._catalog.run_atomic(store)
         return replace(user, disabled=disabled)
 
     def change_password(
@@ -220,28 +244,71 @@ class Accounts:
                     "user.password", actor=user.name, target=user.name, client=client, success=False
                 )
                 raise AuthenticationError("the current password is wrong")
-        self._catalog.set_password_hash(user.id, self._hasher.hash(new))
-        self._audit.record("user.password", actor=user.name, target=user.name, client=client)
+        new_hash = self._hasher.hash(new)
+
+        def store() -> None:
+            self._catalog.set_password_hash(user.id, new_hash)
+            self._audit.record("user.password", actor=user.name, target=user.name, client=client)
+
+        self._catalog.run_atomic(store)
 
     def bootstrap_admin(self, name: str, preset_token: str | None) -> IssuedToken | None:
         """On a catalog with no users, create the admin and its first admin token.
 
         With ``preset_token`` (a ``wh_<id>_<secret>`` string from the environment) that token is
-        registered; otherwise a new one is made. Returns ``None`` when users already exist.
+        registered; otherwise a new one is made. Returns ``None`` when users already exist, also
+        when another server process sharing the catalog made the admin at the same time. The
+        user, its token and the audit row are stored together or not at all.
         """
-        if self._catalog.count_users() > 0:
-            return None
-        user = self._add_user(name, is_admin=True, password=None)
-        self._audit.record("user.create", actor=None, target=name, detail={"is_admin": "true"})
-        if preset_token is None:
-            return self._issue(user, "bootstrap", Scope.ADMIN, None, ())
+        preset: tuple[str, str] | None = None
+        if preset_token is not None:
+            try:
+                preset = parse_token(preset_token)
+            except AuthenticationError:
+                raise InvalidInputError(
+                    "the preset admin token must look like wh_<id>_<secret>"
+                ) from None
+        user = self._new_user(name, is_admin=True, password=None)
+
+        def store() -> IssuedToken | None:
+            if self._catalog.count_users() > 0:
+                return None
+            self._catalog.add_user(user)
+            self._audit.record("user.create", actor=None, target=name, detail={"is_admin": "true"})
+            if preset is None or preset_token is None:
+                return self._issue(user, "bootstrap", Scope.ADMIN, None, ())
+            token_id, secret = preset
+            return self._store(
+                user, "bootstrap", Scope.ADMIN, None, (), token_id, preset_token, secret
+            )
+
         try:
-            token_id, secret = parse_token(preset_token)
-        except AuthenticationError:
-            raise InvalidInputError(
-                "the preset admin token must look like wh_<id>_<secret>"
-            ) from None
-        return self._store(user, "bootstrap", Scope.ADMIN, None, (), token_id, preset_token, secret)
+            return self._catalog.run_atomic(store)
+        except UserExistsError:
+            return None
+
+    def recover_admin_token(self, name: str, *, operator: str | None = None) -> IssuedToken:
+        """A new admin token for the site admin ``name``, for the operator of the server's host
+        who lost every admin credential; the caller vouches for that (no principal is asked).
+        ``operator`` (who ran it, where) goes to the audit log with the token's id.
+
+        Raises ``UserNotFoundError``, and ``PermissionDeniedError`` when ``name`` is not a
+        site admin or is disabled: recovery never raises anyone's rights.
+        """
+        user = self._catalog.get_user(name)
+        if not user.is_admin:
+            raise PermissionDeniedError(f"{name} is not a site admin", user=name)
+        if user.disabled:
+            raise PermissionDeniedError(f"the site admin {name} is disabled", user=name)
+        issued = self._issue(user, "recovery", Scope.ADMIN, None, ())
+        self._audit.record(
+            "token.recover",
+            actor=None,
+            target=name,
+            client=operator,
+            detail={"token": issued.token.id, "scope": Scope.ADMIN.value},
+        )
+        return issued
 
     # --- sessions --------------------------------------------------------------------------
     def sign_in(self, name: str, password: str, *, client: str | None = None) -> IssuedSession:
@@ -250,15 +317,21 @@ class Accounts:
         Raises ``RateLimitedError`` (checked before any hashing) and ``AuthenticationError``
         with the same message whether the user is unknown, disabled or the password is wrong.
         """
-        user = self._check_password(name, password, client)
         now = self._clock()
-        session = Session(
-            id=uuid.uuid4().hex,
-            user_id=user.id,
-            created_at=now,
-            expires_at=now + self.policy.session_ttl,
+        session_id = uuid.uuid4().hex
+
+        def session_of(user: User) -> Session:
+            return Session(
+                id=session_id,
+                user_id=user.id,
+                created_at=now,
+                expires_at=now + self.policy.session_ttl,
+            )
+
+        user = self._check_password(
+            name, password, client, then=lambda user: self._catalog.add_session(session_of(user))
         )
-        self._catalog.add_session(session)
+        session = session_of(user)
         token = self._signer.sign(
             {"sid": session.id, "sub": user.id, "exp": int(session.expires_at.timestamp())}
         )
@@ -266,7 +339,17 @@ class Accounts:
             raise AssertionError("session signers must make tokens that start with 'whs.'")
         return IssuedSession(user=user, session=session, token=token)
 
-    def _check_password(self, name: str, password: str, client: str | None) -> User:
+    def _check_password(
+        self,
+        name: str,
+        password: str,
+        client: str | None,
+        *,
+        then: Callable[[User], None] | None = None,
+    ) -> User:
+        """The user, when the name and password are right. Failures are audited on their own;
+        a success is stored in one transaction with its audit row, the rehashed password (when
+        the hash is outdated) and what ``then`` stores for the user."""
         account_key = f"signin:account:{name.lower()[:200]}"
         self._limit(f"signin:client:{client}", self.policy.signin_per_client, client, name)
         self._limit(account_key, self.policy.signin_per_account, client, name)
@@ -286,10 +369,20 @@ class Accounts:
             )
             raise AuthenticationError(_SIGNIN_FAILED)
         self._limiter.reset(account_key)
-        if user.password_hash is not None and self._hasher.needs_rehash(user.password_hash):
-            self._catalog.set_password_hash(user.id, self._hasher.hash(password))
-        self._audit.record("user.signin", actor=user.name, target=user.name, client=client)
-        return user
+        found = user
+        rehashed = None
+        if found.password_hash is not None and self._hasher.needs_rehash(found.password_hash):
+            rehashed = self._hasher.hash(password)
+
+        def store() -> None:
+            if rehashed is not None:
+                self._catalog.set_password_hash(found.id, rehashed)
+            self._audit.record("user.signin", actor=found.name, target=found.name, client=client)
+            if then is not None:
+                then(found)
+
+        self._catalog.run_atomic(store)
+        return found
 
     def _limit(self, key: str, limit: int, client: str | None, name: str | None = None) -> None:
         wait = self._limiter.attempt(key, limit, self.policy.signin_window)
@@ -308,8 +401,13 @@ class Accounts:
         user = require_user(principal)
         if principal.session_id is None:
             raise InvalidInputError("sign-out ends a session; revoke API tokens instead")
-        self._catalog.revoke_session(principal.session_id, self._clock())
-        self._audit.record("user.signout", actor=user.name, target=user.name)
+        session_id = principal.session_id
+
+        def store() -> None:
+            self._catalog.revoke_session(session_id, self._clock())
+            self._audit.record("user.signout", actor=user.name, target=user.name)
+
+        self._catalog.run_atomic(store)
 
     # --- tokens ----------------------------------------------------------------------------
     def create_token(
@@ -351,14 +449,18 @@ class Accounts:
             outside = [r for r in restrictions if not principal.reaches(*_split(r))]
             if not restrictions or outside:
                 raise PermissionDeniedError("a restricted token can only mint narrower tokens")
-        issued = self._issue(target, name, scope, expires_at, restrictions)
-        self._audit.record(
-            "token.create",
-            actor=caller.name,
-            target=target.name,
-            detail={"token": issued.token.id, "scope": scope.value},
-        )
-        return issued
+
+        def store() -> IssuedToken:
+            issued = self._issue(target, name, scope, expires_at, restrictions)
+            self._audit.record(
+                "token.create",
+                actor=caller.name,
+                target=target.name,
+                detail={"token": issued.token.id, "scope": scope.value},
+            )
+            return issued
+
+        return self._catalog.run_atomic(store)
 
     def _issue(
         self,
@@ -419,10 +521,14 @@ class Accounts:
             raise PermissionDeniedError("this credential is read-only", scope="read")
         if principal.restrict_to and token_id != principal.token_id:
             raise PermissionDeniedError("a restricted token can only revoke itself")
-        self._catalog.revoke_token(token_id, self._clock())
-        self._audit.record(
-            "token.revoke", actor=user.name, target=token_id, detail={"owner": token.user_id}
-        )
+
+        def store() -> None:
+            self._catalog.revoke_token(token_id, self._clock())
+            self._audit.record(
+                "token.revoke", actor=user.name, target=token_id, detail={"owner": token.user_id}
+            )
+
+        self._catalog.run_atomic(store)
 
     # --- authentication --------------------------------------------------------------------
     def authenticate(self, credentials: Credentials | str | None) -> Principal:

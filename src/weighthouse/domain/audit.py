@@ -8,14 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from weighthouse.domain.access import Principal, require_admin
+from weighthouse.domain.catalog import AuditCatalog
 from weighthouse.domain.model import AuditEvent
-from weighthouse.domain.ports import Catalog, Clock
-from weighthouse.domain.repos import check_limit
+from weighthouse.domain.paging import check_limit
+from weighthouse.domain.ports import Clock
 
 
 class Audit:
-    def __init__(self, catalog: Catalog, clock: Clock) -> None:
-        self._catalog = catalog
+    def __init__(self, log: AuditCatalog, clock: Clock) -> None:
+        self._log = log
         self._clock = clock
 
     def record(
@@ -28,7 +29,7 @@ class Audit:
         success: bool = True,
         detail: Mapping[str, str] | None = None,
     ) -> None:
-        self._catalog.record_event(
+        self._log.record_event(
             AuditEvent(
                 id=None,
                 at=self._clock(),
@@ -56,4 +57,4 @@ class Audit:
         """Newest first. Site admins only."""
         require_admin(principal)
         check_limit(limit)
-        return self._catalog.list_events(before=before, limit=limit, actor=actor, action=action)
+        return self._log.list_events(before=before, limit=limit, actor=actor, action=action)

@@ -2,26 +2,31 @@
 
 A PUT streams the body into the blob store (durable) and then replaces the key's row in one
 catalog transaction, so readers see the old object or the new one, never a torn one; the last
-writer wins. Listing runs in UTF-8 byte order with an optional prefix and delimiter.
+writer wins. A conditional PUT (``If-None-Match: *``, ``If-Match``) is decided by the catalog in
+that same write, as a compare-and-swap, so of racing conditional writers exactly one wins.
+Listing runs in UTF-8 byte order with an optional prefix and delimiter.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from weighthouse.domain.access import Principal
+from weighthouse.domain.catalog import ObjectCatalog
 from weighthouse.domain.errors import (
     DigestMismatchError,
     EntryNotFoundError,
     InvalidInputError,
     PreconditionFailedError,
 )
-from weighthouse.domain.files import Download
+from weighthouse.domain.files import Download, open_download
 from weighthouse.domain.model import BucketObject, ObjectListing, RepoId, RepoType, Role
 from weighthouse.domain.names import check_key, check_prefix
-from weighthouse.domain.ports import BlobStore, Catalog, Clock
-from weighthouse.domain.repos import check_limit, find_repo, require_bucket
+from weighthouse.domain.paging import check_limit
+from weighthouse.domain.ports import BlobReader, BlobStore, Clock
+from weighthouse.domain.repos import RepoLookup, find_repo, require_bucket
 
 METADATA_MAX_BYTES = 2048
 CONTENT_TYPE_MAX = 255
@@ -30,15 +35,40 @@ _PREFIX_END = b"\xff"  # never occurs in UTF-8, so it sorts after every key with
 
 @dataclass(frozen=True)
 class PutConditions:
-    """Optional preconditions of a PUT: ``if_none_match='*'`` creates only;
-    ``if_match`` replaces only the object with that SHA-256."""
+    """Optional preconditions of a PUT, as the headers carried them: ``if_none_match='*'``
+    creates only; ``if_match`` (an ETag, the SHA-256, quoted or not) replaces only the object
+    with that SHA-256. Other ``If-None-Match`` values are ignored."""
 
     if_none_match: str | None = None
     if_match: str | None = None
 
+    @property
+    def create_only(self) -> bool:
+        return self.if_none_match is not None and self.if_none_match.strip() == "*"
+
+    @property
+    def asked(self) -> bool:
+        """Whether any precondition applies; without one a PUT does no precondition work."""
+        return self.create_only or self.if_match is not None
+
+    def expected_sha256(self) -> str | None:
+        """The SHA-256 ``if_match`` names; ``PreconditionFailedError`` when it cannot name one
+        (then no stored object can match it)."""
+        if self.if_match is None:
+            return None
+        value = self.if_match.strip()
+        value = value.removeprefix("W/").strip('"').lower()
+        if len(value) != 64 or not all(c in "0123456789abcdef" for c in value):
+            raise PreconditionFailedError("If-Match names no object this server stores")
+        return value
+
+
+class BucketCatalog(RepoLookup, ObjectCatalog, Protocol):
+    """What :class:`Buckets` uses: finding a bucket with the caller's access, and its objects."""
+
 
 class Buckets:
-    def __init__(self, catalog: Catalog, blobs: BlobStore, clock: Clock) -> None:
+    def __init__(self, catalog: BucketCatalog, blobs: BlobStore, clock: Clock) -> None:
         self._catalog = catalog
         self._blobs = blobs
         self._clock = clock
@@ -66,13 +96,26 @@ class Buckets:
     ) -> BucketObject:
         """Store ``chunks`` at ``key``. Access, key and metadata are checked before any byte is
         read. A declared ``size``, ``sha256`` or ``md5`` that does not match raises
-        ``DigestMismatchError`` and nothing changes."""
+        ``DigestMismatchError`` and nothing changes.
+
+        With ``conditions``, raises ``PreconditionFailedError`` when they do not hold: checked
+        once before the upload (so a body that would be refused is not read) and decided by the
+        catalog's compare-and-swap when the object is stored. Both ``If-None-Match: *`` and
+        ``If-Match`` together can never hold and fail at once."""
         repo_id = self._bucket(principal, bucket, write=True)
         check_key(key)
         meta = _check_metadata(metadata or {})
         ctype = _check_content_type(content_type)
+        if conditions is not None and not conditions.asked:
+            conditions = None
+        expected: str | None = None
         if conditions is not None:
-            self._check_conditions(repo_id, key, conditions)
+            if conditions.create_only and conditions.if_match is not None:
+                raise PreconditionFailedError(
+                    "If-None-Match: * and If-Match cannot both hold", key=key
+                )
+            expected = conditions.expected_sha256()
+            self._check_conditions(repo_id, key, conditions.create_only, expected)
         digest = self._blobs.put(chunks, size=size, sha256=sha256, md5=True)
         assert digest.md5 is not None
         if md5 is not None and md5.lower() != digest.md5:
@@ -86,19 +129,24 @@ class Buckets:
             modified_at=self._clock(),
             metadata=meta,
         )
-        if conditions is not None:
-            # Checked again after the upload: another writer may have won meanwhile.
-            self._check_conditions(repo_id, key, conditions)
-        self._catalog.put_object(repo_id, obj)
+        # The decision: another writer may have changed the key during the upload. The blob
+        # of a refused body stays unreferenced until the garbage collector's grace period ends.
+        self._catalog.put_object(
+            repo_id,
+            obj,
+            if_none_match=conditions is not None and conditions.create_only,
+            if_match=expected,
+        )
         return obj
 
-    def _check_conditions(self, repo_id: str, key: str, conditions: PutConditions) -> None:
+    def _check_conditions(
+        self, repo_id: str, key: str, create_only: bool, expected: str | None
+    ) -> None:
+        """The early, advisory check; the catalog's write decides."""
         current = self._head(repo_id, key)
-        if conditions.if_none_match == "*" and current is not None:
+        if create_only and current is not None:
             raise PreconditionFailedError(f"{key!r} already exists", key=key)
-        if conditions.if_match is not None and (
-            current is None or current.sha256 != conditions.if_match.strip('"')
-        ):
+        if expected is not None and (current is None or current.sha256 != expected):
             raise PreconditionFailedError(f"{key!r} does not match If-Match", key=key)
 
     def _head(self, repo_id: str, key: str) -> BucketObject | None:
@@ -118,12 +166,16 @@ class Buckets:
         return obj, Download(
             sha256=obj.sha256,
             size=obj.size,
-            local_path=self._blobs.local_path(obj.sha256),
             modified_at=obj.modified_at,
             name=key.rsplit("/", 1)[-1],
             content_type=obj.content_type,
             md5=obj.md5,
         )
+
+    def reader(self, download: Download) -> BlobReader:
+        """The bytes of an object :meth:`download` returned; see
+        :func:`~weighthouse.domain.files.open_download`."""
+        return open_download(self._blobs, download)
 
     def delete(self, principal: Principal, bucket: RepoId, key: str) -> None:
         """Remove the object; raises ``EntryNotFoundError`` if there is none."""

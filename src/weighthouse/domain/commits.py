@@ -1,7 +1,10 @@
 """Commits: many file additions and deletions applied to a branch atomically.
 
-A commit names the blobs it adds by SHA-256; they must be in the blob store already (uploaded
-by :meth:`Commits.upload_blob` or earlier commits). The branch moves by compare-and-swap: with
+A commit names the blobs it adds by SHA-256; they must be in the blob store already, and the
+caller must have proof of them (:mod:`~weighthouse.domain.blob_proof`): uploaded by them through
+:meth:`Commits.upload_blob` within the grace period, or held by a repo or bucket they can read.
+A blob without proof is refused exactly like one that was never stored. The branch moves by
+compare-and-swap: with
 ``parent_commit`` a stale head is a ``CommitConflictError``; without it, a lost race is retried
 on the new head, so concurrent commits never lose each other's work.
 """
@@ -13,16 +16,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from weighthouse.domain.access import Principal
+from weighthouse.domain.blob_proof import MAX_CHECK, BlobProof, BlobRef, check_sha256, unknown_blob
 from weighthouse.domain.errors import (
-    BlobMissingError,
     CommitConflictError,
     DigestMismatchError,
     InvalidInputError,
 )
 from weighthouse.domain.model import BlobDigest, Commit, RefKind, Repo, RepoId, Role
 from weighthouse.domain.names import check_path, check_ref_name, is_commit_id
-from weighthouse.domain.ports import BlobStore, Catalog, Clock
+from weighthouse.domain.ports import BlobStore, Clock
 from weighthouse.domain.repos import find_repo, require_versioned
+from weighthouse.domain.revisions import VersionedCatalog
 from weighthouse.domain.trees import TreeEditor, make_commit_id
 
 GIT_SHA1_MAX_SIZE = 10 * 2**20
@@ -62,10 +66,13 @@ Operation = AddFile | DeleteFile
 
 
 class Commits:
-    def __init__(self, catalog: Catalog, blobs: BlobStore, clock: Clock) -> None:
+    def __init__(
+        self, catalog: VersionedCatalog, blobs: BlobStore, clock: Clock, proof: BlobProof
+    ) -> None:
         self._catalog = catalog
         self._blobs = blobs
         self._clock = clock
+        self._proof = proof
 
     def upload_blob(
         self,
@@ -76,11 +83,28 @@ class Commits:
         size: int | None = None,
         sha256: str | None = None,
     ) -> BlobDigest:
-        """Store a blob for a later commit to ``repo_id``. Access is checked before any byte is
-        read, so an unauthorised caller's body is never stored."""
+        """Store a blob for a later commit to ``repo_id``, or to any repo the caller may write
+        within the grace period (the upload is recorded as the caller's proof). Access is checked
+        before any byte is read, so an unauthorised caller's body is never stored."""
         repo = find_repo(self._catalog, principal, repo_id, Role.WRITE)
         require_versioned(repo)
-        return self._blobs.put(chunks, size=size, sha256=sha256, git_sha1=wants_git_sha1(size))
+        digest = self._blobs.put(chunks, size=size, sha256=sha256, git_sha1=wants_git_sha1(size))
+        self._proof.record_upload(principal, digest)
+        return digest
+
+    def check_blobs(
+        self, principal: Principal, repo_id: RepoId, wanted: Sequence[BlobRef]
+    ) -> frozenset[BlobRef]:
+        """Which of ``wanted`` a commit to ``repo_id`` may add without uploading them first:
+        proven for the caller and stored with that size (see
+        :meth:`~weighthouse.domain.blob_proof.BlobProof.available`). Unknown, unprovable and
+        wrong-sized blobs are all simply absent. Needs the ``write`` role, as a commit does.
+        Raises ``InvalidInputError`` for more than ``MAX_CHECK`` blobs or a malformed one."""
+        if len(wanted) > MAX_CHECK:
+            raise InvalidInputError(f"ask about at most {MAX_CHECK} blobs at once")
+        repo = find_repo(self._catalog, principal, repo_id, Role.WRITE)
+        require_versioned(repo)
+        return self._proof.available(principal, repo, wanted)
 
     def upload_file(
         self,
@@ -101,9 +125,17 @@ class Commits:
         check_path(path)
         check_ref_name(branch)
         digest = self._blobs.put(chunks, size=size, sha256=sha256, git_sha1=wants_git_sha1(size))
+        # Recorded like any upload, so a commit that loses a race can be retried by hash.
+        self._proof.record_upload(principal, digest)
         op = AddFile(path, digest.sha256, digest.size, digest.git_sha1)
         commit = self._commit(
-            principal, repo, branch, [op], message or f"Upload {path}", parent_commit
+            principal,
+            repo,
+            branch,
+            [op],
+            message or f"Upload {path}",
+            parent_commit,
+            received=frozenset({digest.sha256}),
         )
         return commit, digest
 
@@ -129,10 +161,12 @@ class Commits:
         operations: Sequence[Operation],
         message: str,
         parent_commit: str | None,
+        received: frozenset[str] = frozenset(),
     ) -> Commit:
+        """``received``: blobs whose bytes came with this very request, which need no proof."""
         assert principal.user is not None
         check_ref_name(branch)
-        operations = self._check_operations(operations)
+        operations = self._check_operations(principal, repo, operations, received)
         if len(message) > MESSAGE_MAX:
             raise InvalidInputError(f"a commit message must be at most {MESSAGE_MAX} characters")
         if parent_commit is not None and not is_commit_id(parent_commit):
@@ -174,32 +208,47 @@ class Commits:
             return commit
         raise CommitConflictError(f"branch {branch!r} kept moving; try again", branch=branch)
 
-    def _check_operations(self, operations: Sequence[Operation]) -> list[Operation]:
-        """Validate every operation; small added files get their git blob id if they lack one."""
+    def _check_operations(
+        self,
+        principal: Principal,
+        repo: Repo,
+        operations: Sequence[Operation],
+        received: frozenset[str],
+    ) -> list[Operation]:
+        """Validate every operation; small added files get their git blob id if they lack one.
+
+        Every added blob needs proof (one batched check for the whole commit) and must be
+        stored; either failure is the same ``BlobUnknownError``. Proven blobs of another size
+        are a ``DigestMismatchError``.
+        """
         if not operations:
             raise InvalidInputError("a commit needs at least one operation")
         if len(operations) > MAX_OPERATIONS:
             raise InvalidInputError(f"a commit may have at most {MAX_OPERATIONS} operations")
-        checked: list[Operation] = []
         for op in operations:
             if isinstance(op, DeleteFile):
                 check_path(op.path.rstrip("/"))
-                checked.append(op)
                 continue
             check_path(op.path)
+            check_sha256(op.sha256, op.path)
             if op.size < 0:
                 raise InvalidInputError("size must not be negative", path=op.path)
-            try:
-                stored = self._blobs.stat(op.sha256)
-            except BlobMissingError:
-                raise InvalidInputError(
-                    f"blob {op.sha256} for {op.path!r} has not been uploaded",
-                    path=op.path,
-                    sha256=op.sha256,
-                ) from None
-            if stored.size != op.size:
+        added = {op.sha256 for op in operations if isinstance(op, AddFile)} - received
+        proven = received | self._proof.proven(principal, repo, added)
+        sizes: dict[str, int | None] = {}
+        checked: list[Operation] = []
+        for op in operations:
+            if isinstance(op, DeleteFile):
+                checked.append(op)
+                continue
+            if op.sha256 not in proven:
+                raise unknown_blob(op.sha256, op.path)
+            stored = self._proof.stored_size(op.sha256, sizes)
+            if stored is None:
+                raise unknown_blob(op.sha256, op.path)
+            if stored != op.size:
                 raise DigestMismatchError(
-                    f"{op.path!r}: blob {op.sha256} has {stored.size} bytes, not {op.size}",
+                    f"{op.path!r}: blob {op.sha256} has {stored} bytes, not {op.size}",
                     path=op.path,
                 )
             if op.git_sha1 is None and wants_git_sha1(op.size):
@@ -210,7 +259,7 @@ class Commits:
     def _git_sha1(self, sha256: str, size: int) -> str:
         """Git's blob id of a small stored blob, read back from the store."""
         digest = hashlib.sha1(b"blob %d\0" % size, usedforsecurity=False)
-        with self._blobs.open(sha256) as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
+        with self._blobs.reader(sha256) as reader:
+            for piece in reader.iter_range(piece=1 << 20):
+                digest.update(piece)
         return digest.hexdigest()

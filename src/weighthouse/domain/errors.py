@@ -20,7 +20,8 @@ a test fails when a concrete error lacks an entry there.
     │   ├── UserNotFoundError
     │   ├── OrganizationNotFoundError
     │   ├── SessionNotFoundError
-    │   └── TokenNotFoundError
+    │   ├── TokenNotFoundError
+    │   └── BlobUnknownError              a blob named by hash that the caller may not use
     ├── ConflictError
     │   ├── RepoExistsError
     │   ├── RefExistsError
@@ -29,9 +30,10 @@ a test fails when a concrete error lacks an entry there.
     │   └── PathConflictError             a file where a folder is needed, or the reverse
     ├── RangeNotSatisfiableError
     ├── PreconditionFailedError
-    └── StorageError                      the blob store or catalog failed; retryable
-        ├── StorageFullError
-        └── BlobMissingError              the catalog names a blob the store lacks
+    ├── StorageError                      the blob store or catalog failed; retryable
+    │   ├── StorageFullError
+    │   └── BlobMissingError              the catalog names a blob the store lacks
+    └── DeploymentMismatchError           catalog and blob store are not one deployment
 """
 
 from __future__ import annotations
@@ -118,6 +120,13 @@ class TokenNotFoundError(NotFoundError):
     """No token with that id."""
 
 
+class BlobUnknownError(NotFoundError):
+    """A request names a blob by SHA-256 (and size) that the caller may not reference: it is not
+    stored, or the caller neither uploaded it within the grace period nor can read a repo or
+    bucket holding it. The two cases are indistinguishable on purpose (see
+    :mod:`~weighthouse.domain.blob_proof`); the remedy is to upload the bytes."""
+
+
 class ConflictError(DomainError):
     """The request conflicts with the current state."""
 
@@ -160,3 +169,9 @@ class StorageFullError(StorageError):
 
 class BlobMissingError(StorageError):
     """The catalog refers to a blob the store does not have."""
+
+
+class DeploymentMismatchError(DomainError):
+    """The catalog and the blob store do not belong to one deployment: an empty catalog over a
+    store that holds blobs, two different deployment ids, or a catalog that refers to no blob
+    over a store full of them. Nothing was changed; the settings are probably wrong."""

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO
 
 from weighthouse.domain.access import Principal
-from weighthouse.domain.errors import EntryNotFoundError
+from weighthouse.domain.errors import BlobMissingError, EntryNotFoundError
 from weighthouse.domain.model import (
     EntryKind,
     PathEntry,
@@ -19,21 +18,19 @@ from weighthouse.domain.model import (
     TreeListing,
 )
 from weighthouse.domain.names import check_folder, check_path, split_path
-from weighthouse.domain.ports import BlobStore, Catalog
-from weighthouse.domain.repos import check_limit, find_repo
-from weighthouse.domain.revisions import Resolved, resolve
+from weighthouse.domain.paging import check_limit
+from weighthouse.domain.ports import BlobReader, BlobStore
+from weighthouse.domain.repos import find_repo
+from weighthouse.domain.revisions import Resolved, VersionedCatalog, resolve
 
 
 @dataclass(frozen=True)
 class Download:
-    """What a front-end needs to serve stored bytes.
-
-    ``local_path`` allows a zero-copy response; otherwise open the blob through the store.
-    """
+    """What a front-end needs to answer for stored bytes (validators, headers) before it opens
+    them with :func:`open_download`. Only an access-checked use case makes one."""
 
     sha256: str
     size: int
-    local_path: str | None
     modified_at: datetime
     name: str
     content_type: str | None = None
@@ -41,8 +38,24 @@ class Download:
     git_sha1: str | None = None
 
 
+def open_download(blobs: BlobStore, download: Download) -> BlobReader:
+    """Open the blob of ``download``; the caller closes the reader.
+
+    Raises ``BlobMissingError`` when the store lacks the blob, or holds a different number of
+    bytes than the catalog recorded (then nothing is served rather than a torn body).
+    """
+    reader = blobs.reader(download.sha256)
+    if reader.size != download.size:
+        reader.close()
+        raise BlobMissingError(
+            f"blob {download.sha256} has {reader.size} bytes, the catalog says {download.size}",
+            sha256=download.sha256,
+        )
+    return reader
+
+
 class Files:
-    def __init__(self, catalog: Catalog, blobs: BlobStore) -> None:
+    def __init__(self, catalog: VersionedCatalog, blobs: BlobStore) -> None:
         self._catalog = catalog
         self._blobs = blobs
 
@@ -66,15 +79,20 @@ class Files:
         return resolved, Download(
             sha256=entry.sha256,
             size=entry.size,
-            local_path=self._blobs.local_path(entry.sha256),
             modified_at=resolved.commit.created_at,
             name=entry.name,
             git_sha1=entry.git_sha1,
         )
 
-    def open(self, sha256: str, offset: int = 0) -> BinaryIO:
-        """The bytes of a blob named by a :class:`Download`; raises ``BlobMissingError``."""
-        return self._blobs.open(sha256, offset)
+    def reader(self, download: Download) -> BlobReader:
+        """The bytes of a file or object a download use case returned; see
+        :func:`open_download`.
+
+        Pass only a ``Download`` that a use case returned after its access check, never a hash
+        taken from a request: knowing a hash grants nothing (see
+        :mod:`~weighthouse.domain.blob_proof`).
+        """
+        return open_download(self._blobs, download)
 
     def list_tree(
         self,

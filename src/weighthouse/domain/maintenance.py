@@ -4,15 +4,19 @@ GC is mark and sweep. Mark: every blob a tree entry or object refers to. Sweep: 
 blob that is not marked, is older than the grace period, and is *still* unreferenced when
 checked again just before deletion (a commit may have landed meanwhile). Uploads refresh a
 blob's modification time, so content re-uploaded while GC runs is inside the grace period.
+The records of who uploaded what (proof before reuse, :mod:`~weighthouse.domain.blob_proof`)
+expire with the same grace period, so GC forgets those older than it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol
 
-from weighthouse.domain.errors import BlobMissingError
-from weighthouse.domain.ports import BlobStore, Catalog, Clock
+from weighthouse.domain.catalog import BlobSourceCatalog, ReferenceCatalog
+from weighthouse.domain.errors import BlobMissingError, DeploymentMismatchError
+from weighthouse.domain.ports import BlobStore, Clock
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,7 @@ class GcReport:
     blobs_kept_in_grace: int
     temporaries_removed: int
     dry_run: bool
+    upload_records_removed: int = 0
 
 
 @dataclass
@@ -41,17 +46,34 @@ class FsckReport:
         return not (self.corrupt or self.missing or self.size_mismatch)
 
 
+class MaintenanceCatalog(ReferenceCatalog, BlobSourceCatalog, Protocol):
+    """What the garbage collector and fsck read and prune."""
+
+
 class Maintenance:
-    def __init__(self, catalog: Catalog, blobs: BlobStore, clock: Clock) -> None:
-        self._catalog = catalog
+    def __init__(self, references: MaintenanceCatalog, blobs: BlobStore, clock: Clock) -> None:
+        self._references = references
         self._blobs = blobs
         self._clock = clock
 
-    def gc(self, grace: timedelta, *, dry_run: bool = False) -> GcReport:
-        """Remove unreferenced blobs older than ``grace`` and stale temporary uploads."""
+    def gc(self, grace: timedelta, *, dry_run: bool = False, force: bool = False) -> GcReport:
+        """Remove unreferenced blobs older than ``grace``, stale temporary uploads, and upload
+        records older than ``grace`` (the unreferenced bytes they vouch for may be gone).
+
+        A catalog that refers to no blob at all over a store that holds blobs is far more
+        likely the wrong catalog than an empty deployment, so that raises
+        :class:`DeploymentMismatchError` before anything is removed, unless ``force``.
+        """
         cutoff = self._clock() - grace
+        marked = {sha256 for sha256, _ in self._references.referenced_blobs()}
+        if not (marked or dry_run or force) and next(iter(self._blobs.walk()), None):
+            raise DeploymentMismatchError(
+                "the catalog refers to no blob at all, yet the blob store holds blobs: "
+                "refusing to delete every one of them (check the database settings; "
+                "--force deletes them anyway)"
+            )
         temporaries = 0 if dry_run else self._blobs.sweep_temporaries(cutoff)
-        marked = {sha256 for sha256, _ in self._catalog.referenced_blobs()}
+        records = 0 if dry_run else self._references.prune_blob_uploads(cutoff)
         removed = removed_bytes = young = 0
         for blob in self._blobs.walk():
             if blob.sha256 in marked:
@@ -59,20 +81,20 @@ class Maintenance:
             if blob.modified_at > cutoff:
                 young += 1
                 continue
-            if self._catalog.is_referenced(blob.sha256):
+            if self._references.is_referenced(blob.sha256):
                 continue
             if not dry_run:
                 self._blobs.delete(blob.sha256)
             removed += 1
             removed_bytes += blob.size
-        return GcReport(removed, removed_bytes, young, temporaries, dry_run)
+        return GcReport(removed, removed_bytes, young, temporaries, dry_run, records)
 
     def fsck(self, *, verify_content: bool = True) -> FsckReport:
         """Check every reference has a blob of the right size, and (with ``verify_content``)
         that every stored blob still hashes to its name."""
         report = FsckReport()
         referenced: set[str] = set()
-        for sha256, size in self._catalog.referenced_blobs():
+        for sha256, size in self._references.referenced_blobs():
             referenced.add(sha256)
             report.references_checked += 1
             try:

@@ -2,15 +2,23 @@
 
 A member's role covers every repo in the organisation's namespace, present and future, because
 access is decided from the membership at each request (see :mod:`~weighthouse.domain.access`).
-Organisation admins (and site admins) manage members; repo admins manage collaborators.
+Organisation admins (and site admins) manage members; repo admins manage collaborators. Every
+change is stored in one transaction with its audit row.
 """
 
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
 from weighthouse.domain.access import Principal, require_repo, require_user
 from weighthouse.domain.audit import Audit
+from weighthouse.domain.catalog import (
+    CollaboratorCatalog,
+    OrganizationCatalog,
+    UnitOfWork,
+    UserCatalog,
+)
 from weighthouse.domain.errors import (
     EntryNotFoundError,
     InvalidInputError,
@@ -19,14 +27,21 @@ from weighthouse.domain.errors import (
 )
 from weighthouse.domain.model import Member, Organization, RepoId, Role, Scope
 from weighthouse.domain.names import check_name
-from weighthouse.domain.ports import Catalog, Clock
-from weighthouse.domain.repos import find_repo
+from weighthouse.domain.ports import Clock
+from weighthouse.domain.repos import RepoLookup, find_repo
 
 DESCRIPTION_MAX = 2000
 
 
+class MembershipCatalog(
+    OrganizationCatalog, CollaboratorCatalog, UserCatalog, RepoLookup, UnitOfWork, Protocol
+):
+    """What :class:`Organizations` uses: organisations with their members, collaborators on
+    repos, the users they name, and the repos with the caller's access to them."""
+
+
 class Organizations:
-    def __init__(self, catalog: Catalog, clock: Clock, audit: Audit) -> None:
+    def __init__(self, catalog: MembershipCatalog, clock: Clock, audit: Audit) -> None:
         self._catalog = catalog
         self._clock = clock
         self._audit = audit
@@ -41,8 +56,13 @@ class Organizations:
             raise InvalidInputError(f"description must be at most {DESCRIPTION_MAX} characters")
         now = self._clock()
         org = Organization(id=uuid.uuid4().hex, name=name, created_at=now, description=description)
-        self._catalog.add_org(org, Member(user.id, user.name, Role.ADMIN, now))
-        self._audit.record("org.create", actor=user.name, target=name)
+        founder = Member(user.id, user.name, Role.ADMIN, now)
+
+        def store() -> None:
+            self._catalog.add_org(org, founder)
+            self._audit.record("org.create", actor=user.name, target=name)
+
+        self._catalog.run_atomic(store)
         return org
 
     def get(self, principal: Principal, name: str) -> Organization:
@@ -66,13 +86,21 @@ class Organizations:
         org = self._org(name)
         actor = self._require_role(principal, org, Role.ADMIN)
         user = self._catalog.get_user(check_name(user_name, what="user name"))
-        if role is not Role.ADMIN:
-            self._keep_an_admin(org, user.id)
         member = Member(user.id, user.name, role, self._clock())
-        self._catalog.set_member(org.id, member)
-        self._audit.record(
-            "org.member.set", actor=actor, target=f"{name}:{user.name}", detail={"role": role.value}
-        )
+
+        def store() -> None:
+            # Inside the unit, so the last admin check sees the members the change replaces.
+            if role is not Role.ADMIN:
+                self._keep_an_admin(org, user.id)
+            self._catalog.set_member(org.id, member)
+            self._audit.record(
+                "org.member.set",
+                actor=actor,
+                target=f"{name}:{user.name}",
+                detail={"role": role.value},
+            )
+
+        self._catalog.run_atomic(store)
         return member
 
     def remove_member(self, principal: Principal, name: str, user_name: str) -> None:
@@ -84,10 +112,14 @@ class Organizations:
         else:
             actor = self._require_role(principal, org, Role.ADMIN)
         user = self._catalog.get_user(check_name(user_name, what="user name"))
-        self._keep_an_admin(org, user.id)
-        if not self._catalog.remove_member(org.id, user.id):
-            raise EntryNotFoundError(f"{user_name!r} is not a member of {name!r}")
-        self._audit.record("org.member.remove", actor=actor, target=f"{name}:{user.name}")
+
+        def remove() -> None:
+            self._keep_an_admin(org, user.id)
+            if not self._catalog.remove_member(org.id, user.id):
+                raise EntryNotFoundError(f"{user_name!r} is not a member of {name!r}")
+            self._audit.record("org.member.remove", actor=actor, target=f"{name}:{user.name}")
+
+        self._catalog.run_atomic(remove)
 
     def _keep_an_admin(self, org: Organization, leaving_admin_id: str) -> None:
         admins = [m for m in self._catalog.list_members(org.id) if m.role is Role.ADMIN]
@@ -121,23 +153,33 @@ class Organizations:
         require_repo(self._catalog, principal, repo, Role.ADMIN)
         user = self._catalog.get_user(check_name(user_name, what="user name"))
         member = Member(user.id, user.name, role, self._clock())
-        self._catalog.set_collaborator(repo.id, member)
-        self._audit.record(
-            "repo.collaborator.set",
-            actor=self._audit.by(principal),
-            target=f"{repo.full_name}:{user.name}",
-            detail={"role": role.value},
-        )
+
+        def store() -> None:
+            self._catalog.set_collaborator(repo.id, member)
+            self._audit.record(
+                "repo.collaborator.set",
+                actor=self._audit.by(principal),
+                target=f"{repo.full_name}:{user.name}",
+                detail={"role": role.value},
+            )
+
+        self._catalog.run_atomic(store)
         return member
 
     def remove_collaborator(self, principal: Principal, repo_id: RepoId, user_name: str) -> None:
         repo = find_repo(self._catalog, principal, repo_id, Role.READ)
         require_repo(self._catalog, principal, repo, Role.ADMIN)
         user = self._catalog.get_user(check_name(user_name, what="user name"))
-        if not self._catalog.remove_collaborator(repo.id, user.id):
-            raise EntryNotFoundError(f"{user_name!r} is not a collaborator on {repo.full_name!r}")
-        self._audit.record(
-            "repo.collaborator.remove",
-            actor=self._audit.by(principal),
-            target=f"{repo.full_name}:{user.name}",
-        )
+
+        def remove() -> None:
+            if not self._catalog.remove_collaborator(repo.id, user.id):
+                raise EntryNotFoundError(
+                    f"{user_name!r} is not a collaborator on {repo.full_name!r}"
+                )
+            self._audit.record(
+                "repo.collaborator.remove",
+                actor=self._audit.by(principal),
+                target=f"{repo.full_name}:{user.name}",
+            )
+
+        self._catalog.run_atomic(remove)

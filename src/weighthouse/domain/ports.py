@@ -1,34 +1,25 @@
 """Ports: what the domain needs from the outside, as Protocols.
 
 All ports are synchronous. Front-ends that run on an event loop call use cases in a worker
-thread; the blob store streams from an iterator the front-end feeds.
+thread; the blob store streams from an iterator the front-end feeds. The catalog's role ports
+live in :mod:`weighthouse.domain.catalog`; :class:`Catalog` and :class:`RepoQuery` are
+importable from here too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import BinaryIO, Protocol
+from types import TracebackType
+from typing import Protocol, Self
 
-from weighthouse.domain.model import (
-    AuditEvent,
-    BlobDigest,
-    BucketObject,
-    Commit,
-    Member,
-    Organization,
-    Ref,
-    RefKind,
-    Repo,
-    RepoType,
-    Role,
-    Session,
-    Token,
-    Tree,
-    TreeEntry,
-    User,
-)
+from weighthouse.domain.catalog import BlobSourceQuery as BlobSourceQuery
+from weighthouse.domain.catalog import BlobSources as BlobSources
+from weighthouse.domain.catalog import Catalog as Catalog
+from weighthouse.domain.catalog import RepoQuery as RepoQuery
+from weighthouse.domain.errors import InvalidInputError
+from weighthouse.domain.model import BlobDigest, DeploymentRecord
 
 Clock = Callable[[], datetime]
 """Returns the current time, timezone-aware, in UTC."""
@@ -41,6 +32,87 @@ class StoredBlobInfo:
     sha256: str
     size: int
     modified_at: datetime
+
+
+READ_PIECE = 4 << 20
+"""Bytes per piece when a reader streams a range: large enough that a 1 GiB download makes few
+trips to a worker thread, small enough that memory stays flat whatever the file size."""
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """A capability some blob stores offer: the blob is exactly the file at ``path`` on this
+    host, ``size`` bytes long, for a zero-copy response (``sendfile``, ASGI
+    ``http.response.pathsend``). The web server opens it; front-ends only hand it over."""
+
+    path: str
+    size: int
+
+
+class BlobReader(Protocol):
+    """One open blob: its size, ranged reads, and the faster ways a store may offer to serve it.
+
+    The bytes are those of the blob when it was opened. Use it as a context manager, or call
+    :meth:`close`; a closed reader raises ``StorageError`` on reads. Implementations subclass
+    this Protocol to inherit :meth:`iter_range` and the context manager. Reads from several
+    threads at once are allowed. Errors: ``StorageError`` when the backend fails, also when the
+    stored bytes end before ``size``.
+    """
+
+    size: int
+    """Length of the blob in bytes."""
+
+    def read_range(self, offset: int, length: int) -> bytes:
+        """The bytes at ``[offset, offset + length)``, cut short only at the end of the blob.
+
+        Raises :class:`~weighthouse.domain.errors.InvalidInputError` for a negative
+        ``offset`` or ``length``, or an ``offset`` past ``size``.
+        """
+        ...
+
+    def iter_range(
+        self, offset: int = 0, length: int | None = None, *, piece: int = READ_PIECE
+    ) -> Iterator[bytes]:
+        """The bytes at ``[offset, offset + length)`` (``None``: to the end) in pieces of at
+        most ``piece`` bytes, read one at a time as the iterator advances."""
+        if piece < 1:
+            raise InvalidInputError("piece must be at least one byte", piece=piece)
+        if length is None:
+            length = max(0, self.size - offset)
+        position, end = offset, offset + length
+        while True:
+            # read_range checks offset and length, and returns b"" only at the end.
+            data = self.read_range(position, min(piece, end - position))
+            if not data:
+                return
+            position += len(data)
+            yield data
+
+    def local_file(self) -> LocalFile | None:
+        """The blob as a local file for zero-copy sends; ``None`` when the store keeps it
+        elsewhere. Cheap: no system call beyond what opening did."""
+        ...
+
+    def presigned_url(self, expires_in: int) -> str | None:
+        """A URL from which anyone holding it may fetch the blob for ``expires_in`` seconds;
+        ``None`` when the store cannot make one (the server then streams the bytes itself).
+        Only hand it to a caller that may read the blob."""
+        ...
+
+    def close(self) -> None:
+        """Release the reader. Idempotent; never raises."""
+        ...
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 class BlobStore(Protocol):
@@ -74,8 +146,8 @@ class BlobStore(Protocol):
         """
         ...
 
-    def open(self, sha256: str, offset: int = 0) -> BinaryIO:
-        """A binary file object positioned at ``offset``. The caller closes it.
+    def reader(self, sha256: str) -> BlobReader:
+        """Open the blob for reading; the caller closes the reader (it is a context manager).
 
         Raises :class:`~weighthouse.domain.errors.BlobMissingError` if the blob is absent.
         """
@@ -86,10 +158,6 @@ class BlobStore(Protocol):
         ...
 
     def exists(self, sha256: str) -> bool: ...
-
-    def local_path(self, sha256: str) -> str | None:
-        """A file-system path to the blob for zero-copy responses; ``None`` if not local."""
-        ...
 
     def delete(self, sha256: str) -> None:
         """Remove a blob; a missing blob is fine. Only the garbage collector calls this."""
@@ -110,255 +178,6 @@ class BlobStore(Protocol):
 
     def check_ready(self) -> None:
         """Raise :class:`~weighthouse.domain.errors.StorageError` if the store is unreachable."""
-        ...
-
-
-@dataclass(frozen=True)
-class RepoQuery:
-    """A page of repos, ordered by the UTF-8 bytes of ``namespace/name``, then by type.
-
-    ``after`` is ``(namespace/name, type)`` of the last repo of the previous page. ``search``
-    matches a case-insensitive substring of ``namespace/name``.
-
-    Public repos are always listed. Private repos are listed when ``see_all`` is set, or when
-    the user ``viewer_id`` may read them: the namespace is the viewer's own user name, or an
-    organisation the viewer is a member of, or the viewer is a collaborator on the repo. When
-    ``restrict_to`` is not empty, private repos are further limited to those entries
-    (``namespace`` or ``namespace/name``), as a restricted token sees them.
-    """
-
-    type: RepoType | None = None
-    namespace: str | None = None
-    search: str | None = None
-    after: tuple[str, RepoType] | None = None
-    limit: int = 50
-    viewer_id: str | None = None
-    see_all: bool = False
-    restrict_to: tuple[str, ...] = ()
-
-
-class Catalog(Protocol):
-    """Metadata: accounts, repos, refs, commits, trees and bucket objects.
-
-    Every method is one transaction. Methods raise the domain's ``*NotFoundError`` and
-    ``*ExistsError`` as documented, and :class:`~weighthouse.domain.errors.StorageError` when the
-    database cannot be reached (the caller may retry; nothing was changed).
-    Names, paths and keys compare by their UTF-8 bytes on every database.
-    """
-
-    # --- accounts -------------------------------------------------------------------------
-    def add_user(self, user: User) -> None:
-        """Raises ``UserExistsError`` when a user or an organisation has the name."""
-        ...
-
-    def set_password_hash(self, user_id: str, password_hash: str) -> None:
-        """Raises ``UserNotFoundError``."""
-        ...
-
-    def set_user_disabled(self, user_id: str, disabled: bool) -> None:
-        """Raises ``UserNotFoundError``."""
-        ...
-
-    def get_user(self, name: str) -> User:
-        """Raises ``UserNotFoundError``."""
-        ...
-
-    def get_user_by_id(self, user_id: str) -> User:
-        """Raises ``UserNotFoundError``."""
-        ...
-
-    def list_users(self) -> list[User]: ...
-
-    def count_users(self) -> int: ...
-
-    def add_token(self, token: Token) -> None:
-        """Raises ``UserNotFoundError`` when the token's user does not exist."""
-        ...
-
-    def get_token(self, token_id: str) -> Token:
-        """Raises ``TokenNotFoundError``."""
-        ...
-
-    def list_tokens(self, user_id: str) -> list[Token]: ...
-
-    def revoke_token(self, token_id: str, at: datetime) -> None:
-        """Idempotent: a second call keeps the first revocation time. Raises
-        ``TokenNotFoundError``."""
-        ...
-
-    def touch_token(self, token_id: str, at: datetime) -> None:
-        """Record a use; a missing token is ignored."""
-        ...
-
-    # --- sessions -------------------------------------------------------------------------
-    def add_session(self, session: Session) -> None: ...
-
-    def get_session(self, session_id: str) -> Session:
-        """Raises ``SessionNotFoundError``."""
-        ...
-
-    def revoke_session(self, session_id: str, at: datetime) -> None:
-        """Idempotent (keeps the first time); a missing session is ignored."""
-        ...
-
-    # --- organisations, members and collaborators -------------------------------------------
-    def add_org(self, org: Organization, founder: Member) -> None:
-        """Create the organisation with ``founder`` as its first member, in one transaction.
-
-        Raises ``UserExistsError`` when a user or an organisation has the name."""
-        ...
-
-    def get_org(self, name: str) -> Organization:
-        """Raises ``OrganizationNotFoundError``."""
-        ...
-
-    def list_orgs(self, member_id: str | None = None) -> list[Organization]:
-        """All organisations by name, or those ``member_id`` belongs to."""
-        ...
-
-    def set_member(self, org_id: str, member: Member) -> None:
-        """Add the member, or change its role."""
-        ...
-
-    def remove_member(self, org_id: str, user_id: str) -> bool:
-        """``True`` if a membership was removed."""
-        ...
-
-    def list_members(self, org_id: str) -> list[Member]:
-        """Ordered by user name."""
-        ...
-
-    def member_role(self, namespace: str, user_id: str) -> Role | None:
-        """The user's role in the organisation named ``namespace``; ``None`` when there is no
-        such organisation or the user is not a member. One query: access checks call this."""
-        ...
-
-    def set_collaborator(self, repo_id: str, member: Member) -> None:
-        """Add a collaborator on one repo, or change its role."""
-        ...
-
-    def remove_collaborator(self, repo_id: str, user_id: str) -> bool: ...
-
-    def list_collaborators(self, repo_id: str) -> list[Member]: ...
-
-    def collaborator_role(self, repo_id: str, user_id: str) -> Role | None: ...
-
-    # --- audit ------------------------------------------------------------------------------
-    def record_event(self, event: AuditEvent) -> None:
-        """Append an event (its ``id`` is assigned by the catalog, increasing)."""
-        ...
-
-    def list_events(
-        self,
-        *,
-        before: int | None = None,
-        limit: int = 100,
-        actor: str | None = None,
-        action: str | None = None,
-    ) -> list[AuditEvent]:
-        """Newest first; ``before`` is the id of the last event of the previous page."""
-        ...
-
-    # --- repos ----------------------------------------------------------------------------
-    def add_repo(self, repo: Repo) -> None:
-        """Raises ``RepoExistsError`` when ``(type, namespace, name)`` is taken (case-sensitive),
-        ``UserNotFoundError`` when the owner does not exist."""
-        ...
-
-    def get_repo(self, type: RepoType, namespace: str, name: str) -> Repo:
-        """Raises ``RepoNotFoundError``."""
-        ...
-
-    def list_repos(self, query: RepoQuery) -> list[Repo]: ...
-
-    def update_repo(self, repo: Repo) -> None:
-        """Store new ``private`` and ``description``; raises ``RepoNotFoundError``."""
-        ...
-
-    def delete_repo(self, repo_id: str) -> None:
-        """Remove a repo with its refs, commits, trees and objects. Idempotent."""
-        ...
-
-    # --- refs and commits -----------------------------------------------------------------
-    def get_ref(self, repo_id: str, kind: RefKind, name: str) -> Ref:
-        """Raises ``RevisionNotFoundError``."""
-        ...
-
-    def list_refs(self, repo_id: str) -> list[Ref]: ...
-
-    def create_ref(self, repo_id: str, ref: Ref) -> None:
-        """Raises ``RefExistsError`` when a branch or tag of that name exists (either kind)."""
-        ...
-
-    def delete_ref(self, repo_id: str, kind: RefKind, name: str) -> None:
-        """Raises ``RevisionNotFoundError``."""
-        ...
-
-    def get_commit(self, repo_id: str, commit_id: str) -> Commit:
-        """Raises ``RevisionNotFoundError``."""
-        ...
-
-    def save_commit(
-        self,
-        repo_id: str,
-        commit: Commit,
-        trees: Sequence[Tree],
-        branch: str,
-        expected_head: str | None,
-    ) -> None:
-        """Atomically store ``trees`` (those already stored are skipped), the commit, and move
-        ``branch`` from ``expected_head`` to ``commit.id`` (compare-and-swap).
-
-        ``expected_head=None`` creates the branch, which must not exist yet. Raises
-        ``CommitConflictError`` when the branch head is not ``expected_head`` (or exists when
-        ``None`` was expected); then nothing is stored.
-        """
-        ...
-
-    def get_tree(self, repo_id: str, tree_id: str) -> Tree:
-        """All entries of a directory, sorted by name bytes. Raises ``RevisionNotFoundError``."""
-        ...
-
-    def get_entry(self, repo_id: str, tree_id: str, name: str) -> TreeEntry | None:
-        """One entry of a directory by exact name, without loading the rest."""
-        ...
-
-    def list_entries(
-        self, repo_id: str, tree_id: str, after: str | None, limit: int
-    ) -> list[TreeEntry]:
-        """Up to ``limit`` entries with name bytes greater than ``after``, in byte order."""
-        ...
-
-    # --- bucket objects -------------------------------------------------------------------
-    def put_object(self, repo_id: str, obj: BucketObject) -> None:
-        """Create or replace the object at ``obj.key``; the last writer wins."""
-        ...
-
-    def get_object(self, repo_id: str, key: str) -> BucketObject:
-        """Raises ``EntryNotFoundError``."""
-        ...
-
-    def delete_object(self, repo_id: str, key: str) -> bool:
-        """``True`` if an object was removed."""
-        ...
-
-    def list_objects(
-        self, repo_id: str, prefix: str, after: bytes | None, limit: int
-    ) -> list[BucketObject]:
-        """Up to ``limit`` objects whose key starts with ``prefix`` and whose UTF-8 key bytes are
-        greater than ``after``, in byte order."""
-        ...
-
-    # --- maintenance ----------------------------------------------------------------------
-    def referenced_blobs(self) -> Iterator[tuple[str, int]]:
-        """``(sha256, size)`` of every blob a tree entry or object refers to, each sha256 once
-        (with the largest size recorded for it, so a disagreement shows up in fsck)."""
-        ...
-
-    def is_referenced(self, sha256: str) -> bool: ...
-
-    def check_ready(self) -> None:
-        """Raise ``StorageError`` if the database is unreachable."""
         ...
 
 
@@ -411,4 +230,49 @@ class SessionSigner(Protocol):
 
     def rotate(self) -> str:
         """Add a new signing key and return its id."""
+        ...
+
+
+class DeploymentCatalog(Protocol):
+    """The catalog's side of the deployment identity (one row, written once).
+
+    Raises :class:`~weighthouse.domain.errors.StorageError` when the database is unreachable.
+    """
+
+    def deployment(self) -> DeploymentRecord | None:
+        """The recorded identity; ``None`` before the first start."""
+        ...
+
+    def claim_deployment(self, record: DeploymentRecord) -> DeploymentRecord:
+        """Record ``record`` unless an identity exists already, and return the one that is
+        recorded now: of two processes claiming at once, both get the winner's."""
+        ...
+
+    def mark_store(self, deployment_id: str, at: datetime) -> None:
+        """Note that the blob store carries ``deployment_id``. Idempotent: keeps the first
+        time. Does nothing when the recorded identity is another one."""
+        ...
+
+    def holds_repos(self) -> bool:
+        """Whether any repo or bucket exists."""
+        ...
+
+
+class DeploymentMarker(Protocol):
+    """The blob store's side of the deployment identity: a marker at a reserved key.
+
+    Raises :class:`~weighthouse.domain.errors.StorageError` when the store fails.
+    """
+
+    def read(self) -> str | None:
+        """The deployment id of the marker; ``None`` when there is none."""
+        ...
+
+    def write(self, deployment_id: str) -> None:
+        """Write the marker durably (replacing any)."""
+        ...
+
+    def holds_anything(self) -> bool:
+        """Whether the store holds any blob, marker or other committed key (temporaries do
+        not count)."""
         ...

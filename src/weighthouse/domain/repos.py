@@ -4,25 +4,44 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from weighthouse.domain.access import Principal, require_namespace_role, require_repo
-
-if TYPE_CHECKING:
-    from weighthouse.domain.audit import Audit
+from weighthouse.domain.access import (
+    NamespaceCatalog,
+    Principal,
+    require_namespace_role,
+    require_repo,
+)
+from weighthouse.domain.audit import Audit
+from weighthouse.domain.catalog import (
+    GrantCatalog,
+    HistoryCatalog,
+    RepoCatalog,
+    RepoQuery,
+    UnitOfWork,
+)
 from weighthouse.domain.errors import InvalidInputError, RepoNotFoundError
 from weighthouse.domain.model import Commit, Page, Repo, RepoId, RepoType, Role
 from weighthouse.domain.names import check_name
-from weighthouse.domain.ports import Catalog, Clock, RepoQuery
+from weighthouse.domain.paging import check_limit
+from weighthouse.domain.ports import Clock
 from weighthouse.domain.trees import EMPTY_TREE, make_commit_id
 
 DEFAULT_BRANCH = "main"
-MAX_PAGE = 1000
 DESCRIPTION_MAX = 2000
 
 
+class RepoLookup(RepoCatalog, GrantCatalog, Protocol):
+    """What :func:`find_repo` reads: the repo, and the caller's grants on it."""
+
+
+class RepoLifecycleCatalog(RepoLookup, HistoryCatalog, NamespaceCatalog, UnitOfWork, Protocol):
+    """What :class:`Repos` uses: repos, the first commit of a versioned repo, and the
+    namespace check for creating one."""
+
+
 def find_repo(
-    catalog: Catalog, principal: Principal, repo_id: RepoId, need: Role = Role.READ
+    catalog: RepoLookup, principal: Principal, repo_id: RepoId, need: Role = Role.READ
 ) -> Repo:
     """The repo, if the caller has the ``need`` role on it (see :mod:`~weighthouse.domain.access`).
 
@@ -36,14 +55,8 @@ def find_repo(
     return repo
 
 
-def check_limit(limit: int) -> int:
-    if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInputError(f"limit must be between 1 and {MAX_PAGE}", limit=limit)
-    return limit
-
-
 class Repos:
-    def __init__(self, catalog: Catalog, clock: Clock, audit: Audit) -> None:
+    def __init__(self, catalog: RepoLifecycleCatalog, clock: Clock, audit: Audit) -> None:
         self._catalog = catalog
         self._clock = clock
         self._audit = audit
@@ -77,20 +90,32 @@ class Repos:
             owner_id=principal.user.id,
             description=description,
         )
+        self._catalog.run_atomic(lambda: self._store_new(principal, repo))
+        return repo
+
+    def _store_new(self, principal: Principal, repo: Repo) -> None:
+        """The repo, its first commit on ``main`` and the audit row: one transaction, so no
+        repo is ever seen without its branch."""
+        assert principal.user is not None
         self._catalog.add_repo(repo)
         if repo.type.versioned:
             author = principal.user.name
             message = "Initial commit"
             commit = Commit(
-                id=make_commit_id(EMPTY_TREE.id, None, author, message, now),
+                id=make_commit_id(EMPTY_TREE.id, None, author, message, repo.created_at),
                 tree_id=EMPTY_TREE.id,
                 parent_id=None,
                 author=author,
                 message=message,
-                created_at=now,
+                created_at=repo.created_at,
             )
             self._catalog.save_commit(repo.id, commit, [EMPTY_TREE], DEFAULT_BRANCH, None)
-        return repo
+        self._audit.record(
+            "repo.create",
+            actor=self._audit.by(principal),
+            target=_audit_target(repo),
+            detail={"private": str(repo.private).lower()},
+        )
 
     def get(self, principal: Principal, repo_id: RepoId) -> Repo:
         return find_repo(self._catalog, principal, repo_id)
@@ -147,25 +172,35 @@ class Repos:
             private=repo.private if private is None else private,
             description=repo.description if description is None else description,
         )
-        self._catalog.update_repo(changed)
-        if changed.private != repo.private:
-            self._audit.record(
-                "repo.visibility",
-                actor=self._audit.by(principal),
-                target=f"{repo.type.value}:{repo.full_name}",
-                detail={"private": str(changed.private).lower()},
-            )
+
+        def store() -> None:
+            self._catalog.update_repo(changed)
+            if changed.private != repo.private:
+                self._audit.record(
+                    "repo.visibility",
+                    actor=self._audit.by(principal),
+                    target=_audit_target(repo),
+                    detail={"private": str(changed.private).lower()},
+                )
+
+        self._catalog.run_atomic(store)
         return changed
 
     def delete(self, principal: Principal, repo_id: RepoId) -> None:
         """Delete a repo and everything in it. Its blobs go at the next garbage collection."""
         repo = find_repo(self._catalog, principal, repo_id, Role.ADMIN)
-        self._catalog.delete_repo(repo.id)
-        self._audit.record(
-            "repo.delete",
-            actor=self._audit.by(principal),
-            target=f"{repo.type.value}:{repo.full_name}",
-        )
+
+        def remove() -> None:
+            self._catalog.delete_repo(repo.id)
+            self._audit.record(
+                "repo.delete", actor=self._audit.by(principal), target=_audit_target(repo)
+            )
+
+        self._catalog.run_atomic(remove)
+
+
+def _audit_target(repo: Repo) -> str:
+    return f"{repo.type.value}:{repo.full_name}"
 
 
 def _parse_position(after: str | None) -> tuple[str, RepoType] | None:

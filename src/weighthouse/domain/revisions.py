@@ -8,14 +8,22 @@ share one namespace per repo, so a name always means one thing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from weighthouse.domain.access import Principal
+from weighthouse.domain.catalog import HistoryCatalog
 from weighthouse.domain.errors import InvalidInputError, RevisionNotFoundError
 from weighthouse.domain.model import Commit, Page, Ref, RefKind, Repo, RepoId, Role
 from weighthouse.domain.names import LATEST, check_ref_name, check_revision, is_commit_id
-from weighthouse.domain.ports import Catalog, Clock
-from weighthouse.domain.repos import DEFAULT_BRANCH, check_limit, find_repo, require_versioned
+from weighthouse.domain.paging import check_limit
+from weighthouse.domain.ports import Clock
+from weighthouse.domain.repos import DEFAULT_BRANCH, RepoLookup, find_repo, require_versioned
 from weighthouse.domain.versions import latest_version
+
+
+class VersionedCatalog(RepoLookup, HistoryCatalog, Protocol):
+    """What the use cases of versioned repos (:class:`Revisions`, ``Files``, ``Commits``) use:
+    finding a repo with the caller's access to it, and its refs, commits and trees."""
 
 
 @dataclass(frozen=True)
@@ -26,24 +34,24 @@ class Resolved:
     ref: Ref | None
 
 
-def resolve(catalog: Catalog, repo: Repo, revision: str) -> Resolved:
+def resolve(history: HistoryCatalog, repo: Repo, revision: str) -> Resolved:
     """Raise ``InvalidRevisionError`` for a malformed revision, ``RevisionNotFoundError`` for
     one that names nothing."""
     require_versioned(repo)
     check_revision(revision)
     if is_commit_id(revision):
-        return Resolved(catalog.get_commit(repo.id, revision), None)
+        return Resolved(history.get_commit(repo.id, revision), None)
     if revision == LATEST:
-        ref = latest_version(catalog.list_refs(repo.id))
+        ref = latest_version(history.list_refs(repo.id))
         if ref is None:
-            ref = catalog.get_ref(repo.id, RefKind.BRANCH, DEFAULT_BRANCH)
-        return Resolved(catalog.get_commit(repo.id, ref.commit_id), ref)
+            ref = history.get_ref(repo.id, RefKind.BRANCH, DEFAULT_BRANCH)
+        return Resolved(history.get_commit(repo.id, ref.commit_id), ref)
     for kind in (RefKind.BRANCH, RefKind.TAG):
         try:
-            ref = catalog.get_ref(repo.id, kind, revision)
+            ref = history.get_ref(repo.id, kind, revision)
         except RevisionNotFoundError:
             continue
-        return Resolved(catalog.get_commit(repo.id, ref.commit_id), ref)
+        return Resolved(history.get_commit(repo.id, ref.commit_id), ref)
     raise RevisionNotFoundError(
         f"no branch, tag or commit {revision!r} in {repo.full_name!r}",
         repo=repo.full_name,
@@ -52,7 +60,7 @@ def resolve(catalog: Catalog, repo: Repo, revision: str) -> Resolved:
 
 
 class Revisions:
-    def __init__(self, catalog: Catalog, clock: Clock) -> None:
+    def __init__(self, catalog: VersionedCatalog, clock: Clock) -> None:
         self._catalog = catalog
         self._clock = clock
 

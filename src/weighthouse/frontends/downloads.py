@@ -1,5 +1,10 @@
 """Serving stored bytes over HTTP: validators, conditional requests, one byte range, and a
-streaming response that is zero-copy when the server supports ``http.response.pathsend``.
+response that takes the fastest way the blob store offers: a redirect to a presigned URL, a
+zero-copy ``http.response.pathsend`` of a local file when the server supports it, or streaming
+4 MiB pieces read in a worker thread.
+
+Nothing here opens a file: the reader does its own I/O, and a local file travels only as a
+path the ASGI server opens.
 """
 
 from __future__ import annotations
@@ -9,7 +14,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import BinaryIO
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
@@ -17,17 +21,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from weighthouse.domain.errors import RangeNotSatisfiableError
+from weighthouse import wire
+from weighthouse.domain.errors import RangeNotSatisfiableError, StorageError
 from weighthouse.domain.files import Download
+from weighthouse.domain.ports import READ_PIECE, BlobReader
 
-CHUNK = 4 << 20
+CHUNK = READ_PIECE
+SMALL = 256 * 1024
+"""Bodies up to this size are read in the same worker-thread trip that opens the blob."""
+PRESIGNED_SECONDS = 300
+"""How long a presigned URL handed out in a redirect stays valid."""
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 _EXTRA_TYPES = {
-    ".safetensors": "application/octet-stream",
-    ".gguf": "application/octet-stream",
-    ".bin": "application/octet-stream",
-    ".pt": "application/octet-stream",
-    ".onnx": "application/octet-stream",
+    ".safetensors": wire.OCTET_STREAM,
+    ".gguf": wire.OCTET_STREAM,
+    ".bin": wire.OCTET_STREAM,
+    ".pt": wire.OCTET_STREAM,
+    ".onnx": wire.OCTET_STREAM,
     ".md": "text/markdown",
     ".yaml": "application/yaml",
     ".yml": "application/yaml",
@@ -35,7 +45,8 @@ _EXTRA_TYPES = {
     ".parquet": "application/vnd.apache.parquet",
 }
 
-Opener = Callable[[str, int], BinaryIO]
+Opener = Callable[[Download], BlobReader]
+"""Opens the blob of an access-checked download (``Files.reader``, ``Buckets.reader``)."""
 
 
 def guess_type(name: str) -> str:
@@ -43,7 +54,7 @@ def guess_type(name: str) -> str:
     if dot >= 0 and name[dot:].lower() in _EXTRA_TYPES:
         return _EXTRA_TYPES[name[dot:].lower()]
     guessed, _ = mimetypes.guess_type(name, strict=False)
-    return guessed or "application/octet-stream"
+    return guessed or wire.OCTET_STREAM
 
 
 def content_disposition(name: str) -> str:
@@ -150,12 +161,25 @@ def _if_range_holds(header: str | None, etag: str, download: Download) -> bool:
     return when >= download.modified_at.replace(microsecond=0)
 
 
-SMALL = 256 * 1024
+@dataclass
+class _Opened:
+    """What the worker thread found: exactly one of the fields is set."""
+
+    body: bytes | None = None
+    reader: BlobReader | None = None
+    pathsend: str | None = None
+    redirect: str | None = None
 
 
 class BlobStreamResponse(Response):
-    """Streams ``[start, end)`` of a blob. Sends ``pathsend`` for a whole local file when the
-    server offers it; otherwise reads in a worker thread, 1 MiB at a time."""
+    """Serves ``[start, end)`` of a blob, by the fastest means its reader offers: a redirect to
+    a presigned URL (GET only), ``pathsend`` of a whole local file when the server supports it,
+    one read for a small body, or 4 MiB pieces each read in a worker thread. Memory stays flat
+    whatever the size.
+
+    The blob is opened before the status line goes out, so a missing blob still gets a clean
+    error response.
+    """
 
     def __init__(
         self,
@@ -175,46 +199,77 @@ class BlobStreamResponse(Response):
         self._start = start
         self._end = end
         self._head_only = head_only
+        self._plain_headers = headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        length = self._end - self._start
+        if self._head_only or length == 0:
+            await self._send_start(send)
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        can_pathsend = "http.response.pathsend" in scope.get("extensions", {})
+        opened = await run_in_threadpool(self._open, length, can_pathsend)
+        if opened.redirect is not None:
+            await self._send_redirect(send, opened.redirect)
+            return
+        await self._send_start(send)
+        if opened.pathsend is not None:
+            await send({"type": "http.response.pathsend", "path": opened.pathsend})
+            return
+        if opened.body is not None:
+            await send({"type": "http.response.body", "body": opened.body, "more_body": False})
+            return
+        reader = opened.reader
+        assert reader is not None
+        try:
+            position = self._start
+            while position < self._end:
+                want = min(CHUNK, self._end - position)
+                piece = await run_in_threadpool(reader.read_range, position, want)
+                if not piece:
+                    # A reader that breaks its contract must not spin here forever.
+                    raise StorageError("a blob ended before its size", sha256=self._download.sha256)
+                position += len(piece)
+                more = position < self._end
+                await send({"type": "http.response.body", "body": piece, "more_body": more})
+        finally:
+            reader.close()
+
+    def _open(self, length: int, can_pathsend: bool) -> _Opened:
+        """Open the blob and pick how to serve it, in one worker-thread trip."""
+        reader = self._opener(self._download)
+        keep_open = False
+        try:
+            url = reader.presigned_url(PRESIGNED_SECONDS)
+            if url is not None:
+                return _Opened(redirect=url)
+            local = reader.local_file() if can_pathsend and length == reader.size else None
+            if local is not None:
+                # The server opens the path itself; this reader is no longer needed.
+                return _Opened(pathsend=local.path)
+            if length <= SMALL:
+                return _Opened(body=reader.read_range(self._start, length))
+            keep_open = True
+            return _Opened(reader=reader)
+        finally:
+            if not keep_open:
+                reader.close()
+
+    async def _send_start(self, send: Send) -> None:
         await send(
             {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
         )
-        length = self._end - self._start
-        if self._head_only or length == 0:
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-            return
-        path = self._download.local_path
-        if (
-            path
-            and length == self._download.size
-            and "http.response.pathsend" in scope.get("extensions", {})
-        ):
-            await send({"type": "http.response.pathsend", "path": path})
-            return
-        if length <= SMALL:
-            # One trip to a worker thread for the whole body instead of one per step.
-            body = await run_in_threadpool(self._read_all, length)
-            await send({"type": "http.response.body", "body": body, "more_body": False})
-            return
-        handle = await run_in_threadpool(self._opener, self._download.sha256, self._start)
-        try:
-            remaining = length
-            while remaining > 0:
-                chunk = await run_in_threadpool(handle.read, min(CHUNK, remaining))
-                if not chunk:
-                    # A blob shorter than its record: abort rather than end cleanly short.
-                    raise OSError(f"blob {self._download.sha256} ended early")
-                remaining -= len(chunk)
-                await send(
-                    {"type": "http.response.body", "body": chunk, "more_body": remaining > 0}
-                )
-        finally:
-            handle.close()
 
-    def _read_all(self, length: int) -> bytes:
-        with self._opener(self._download.sha256, self._start) as handle:
-            body = handle.read(length)
-        if len(body) != length:
-            raise OSError(f"blob {self._download.sha256} ended early")
-        return body
+    async def _send_redirect(self, send: Send, url: str) -> None:
+        # The validators and digests stay, so a client can check what it fetches from the URL.
+        keep = {"etag", "last-modified"} | {
+            h.lower() for h in (wire.SHA256_HEADER, wire.REPO_COMMIT_HEADER, wire.MD5_HEADER)
+        }
+        headers = [
+            (k.lower().encode("latin-1"), v.encode("latin-1"))
+            for k, v in self._plain_headers.items()
+            if k.lower() in keep
+        ]
+        headers += [(b"location", url.encode("latin-1")), (b"content-length", b"0")]
+        await send({"type": "http.response.start", "status": 307, "headers": headers})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})

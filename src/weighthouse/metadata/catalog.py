@@ -2,16 +2,19 @@
 
 Accounts, sessions and repos live in this module; organisations, members and collaborators in
 :mod:`.organizations`, the audit log in :mod:`.audit`, refs, commits and trees in
-:mod:`.history`, bucket objects and maintenance queries in :mod:`.objects`. Every public method
-runs one transaction and returns domain dataclasses.
+:mod:`.history`, bucket objects and maintenance queries in :mod:`.objects`, upload records and
+the blob-proof lookup in :mod:`.blob_sources`. Every public method runs one transaction, or
+joins the unit of work open on the engine (:mod:`.transactions`), and returns domain dataclasses.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import (
-    ColumnElement,
     Engine,
     and_,
     delete,
@@ -34,13 +37,14 @@ from weighthouse.domain.errors import (
 from weighthouse.domain.model import Repo, RepoType, Session, Token, User
 from weighthouse.domain.ports import RepoQuery
 from weighthouse.metadata.audit import AuditQueries
+from weighthouse.metadata.blob_sources import BlobSourceQueries
 from weighthouse.metadata.history import HistoryQueries
 from weighthouse.metadata.objects import ObjectQueries
 from weighthouse.metadata.organizations import (
     OrganizationQueries,
     claim_name,
     name_taken,
-    readable_private_repos,
+    visible_repos,
 )
 from weighthouse.metadata.rows import (
     repo_from,
@@ -64,10 +68,20 @@ from weighthouse.metadata.tables import (
     trees,
     users,
 )
-from weighthouse.metadata.transactions import retry_transient, transaction
+from weighthouse.metadata.transactions import (
+    in_unit,
+    retry_transient,
+    run_retrying,
+    transaction,
+    unit,
+)
+
+T = TypeVar("T")
 
 
-class SqlCatalog(HistoryQueries, ObjectQueries, OrganizationQueries, AuditQueries):
+class SqlCatalog(
+    HistoryQueries, ObjectQueries, OrganizationQueries, AuditQueries, BlobSourceQueries
+):
     """The catalog on SQLite, PostgreSQL or MariaDB, through ``engine``.
 
     Build the engine with :func:`weighthouse.metadata.engine.create_engine_for` (it sets the
@@ -77,6 +91,23 @@ class SqlCatalog(HistoryQueries, ObjectQueries, OrganizationQueries, AuditQuerie
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+    # --- units of work --------------------------------------------------------------------
+    def atomic(self) -> AbstractContextManager[None]:
+        """Every call on this engine from this thread inside the block shares one write
+        transaction (see :class:`~weighthouse.domain.ports.UnitOfWork`); catalogs on the same
+        engine share it too."""
+        return unit(self._engine)
+
+    def run_atomic(self, work: Callable[[], T]) -> T:
+        if in_unit(self._engine):
+            return work()
+
+        def attempt() -> T:
+            with unit(self._engine):
+                return work()
+
+        return run_retrying(attempt)
 
     # --- accounts -------------------------------------------------------------------------
     @retry_transient
@@ -252,7 +283,9 @@ class SqlCatalog(HistoryQueries, ObjectQueries, OrganizationQueries, AuditQuerie
                     and_(repos.c.full_name == after_name, repos.c.type > after_type.value),
                 )
             )
-        visible = _visible(query)
+        visible = visible_repos(
+            query.viewer_id, see_all=query.see_all, restrict_to=query.restrict_to
+        )
         if visible is not None:
             statement = statement.where(visible)
         statement = statement.order_by(repos.c.full_name, repos.c.type).limit(query.limit)
@@ -285,20 +318,3 @@ class SqlCatalog(HistoryQueries, ObjectQueries, OrganizationQueries, AuditQuerie
     def check_ready(self) -> None:
         with transaction(self._engine) as connection:
             connection.execute(text("SELECT 1"))
-
-
-def _visible(query: RepoQuery) -> ColumnElement[bool] | None:
-    """Which repos ``query`` lists, as :class:`RepoQuery` documents; ``None`` for all."""
-    public = repos.c.private.is_(False)
-    if query.see_all:
-        private: ColumnElement[bool] | None = None
-    elif query.viewer_id is not None:
-        private = readable_private_repos(query.viewer_id)
-    else:
-        return public
-    if query.restrict_to:
-        # Namespaces never hold '/' and full names always do, so each entry matches one way.
-        entries = list(query.restrict_to)
-        reached = or_(repos.c.namespace.in_(entries), repos.c.full_name.in_(entries))
-        private = reached if private is None else and_(private, reached)
-    return None if private is None else or_(public, private)

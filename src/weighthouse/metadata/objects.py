@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import Engine, delete, exists, func, or_, select, union_all
+from sqlalchemy import Engine, delete, exists, func, or_, select, union_all, update
 
-from weighthouse.domain.errors import EntryNotFoundError
+from weighthouse.domain.errors import EntryNotFoundError, PreconditionFailedError
 from weighthouse.domain.model import BucketObject
 from weighthouse.metadata.rows import object_from, object_row
 from weighthouse.metadata.tables import objects, tree_entries
 from weighthouse.metadata.transactions import retry_transient, transaction
-from weighthouse.metadata.upserts import upsert
+from weighthouse.metadata.upserts import insert_new, upsert
 
 # Rows fetched per round trip while streaming referenced blobs.
 STREAM_BATCH = 1000
@@ -22,11 +22,48 @@ class ObjectQueries:
     _engine: Engine
 
     @retry_transient
-    def put_object(self, repo_id: str, obj: BucketObject) -> None:
-        """One upsert statement, so concurrent writers of a key never collide on the primary
-        key; the last to commit wins."""
+    def put_object(
+        self,
+        repo_id: str,
+        obj: BucketObject,
+        *,
+        if_none_match: bool = False,
+        if_match: str | None = None,
+    ) -> None:
+        """One statement each way, so the database decides every race on the key's row:
+
+        * no condition: an upsert; concurrent writers never collide, the last to commit wins;
+        * ``if_none_match``: an insert that skips an existing key; only one creator inserts;
+        * ``if_match``: ``UPDATE … WHERE sha256 = :expected``; a writer waiting on the row lock
+          re-reads the row when it gets it, so after a winner changed it the update matches
+          nothing (rows are counted as matched on every database, MariaDB included).
+        """
+        if if_none_match and if_match is not None:
+            raise ValueError("put_object takes if_none_match or if_match, not both")
+        row = object_row(repo_id, obj)
         with transaction(self._engine, write=True) as connection:
-            upsert(connection, objects, object_row(repo_id, obj))
+            if if_none_match:
+                stored = insert_new(connection, objects, row)
+            elif if_match is not None:
+                changes = {k: v for k, v in row.items() if k not in ("repo_id", "key")}
+                stored = (
+                    connection.execute(
+                        update(objects)
+                        .where(
+                            objects.c.repo_id == repo_id,
+                            objects.c.key == row["key"],
+                            objects.c.sha256 == if_match,
+                        )
+                        .values(changes)
+                    ).rowcount
+                    == 1
+                )
+            else:
+                upsert(connection, objects, row)
+                stored = True
+        if not stored:
+            state = "exists" if if_none_match else "is not at the expected version"
+            raise PreconditionFailedError(f"{obj.key!r} {state}", key=obj.key)
 
     def get_object(self, repo_id: str, key: str) -> BucketObject:
         query = select(objects).where(objects.c.repo_id == repo_id, objects.c.key == key)

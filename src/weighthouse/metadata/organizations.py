@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sqlalchemy import Column, ColumnElement, Connection, Engine, delete, exists, insert, select
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Engine,
+    and_,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 
 from weighthouse.domain.errors import (
@@ -56,6 +67,26 @@ def readable_private_repos(viewer_id: str) -> ColumnElement[bool]:
         collaborators.c.repo_id == repos.c.id, collaborators.c.user_id == viewer_id
     )
     return (repos.c.namespace == own_name) | member | collaborator
+
+
+def visible_repos(
+    viewer_id: str | None, *, see_all: bool = False, restrict_to: tuple[str, ...] = ()
+) -> ColumnElement[bool] | None:
+    """Which ``repos`` rows the viewer may see, by :class:`~weighthouse.domain.ports.RepoQuery`'s
+    rules (the catalog's mirror of ``repo_role``); ``None`` for all."""
+    public = repos.c.private.is_(False)
+    if see_all:
+        private: ColumnElement[bool] | None = None
+    elif viewer_id is not None:
+        private = readable_private_repos(viewer_id)
+    else:
+        return public
+    if restrict_to:
+        # Namespaces never hold '/' and full names always do, so each entry matches one way.
+        entries = list(restrict_to)
+        reached = or_(repos.c.namespace.in_(entries), repos.c.full_name.in_(entries))
+        private = reached if private is None else and_(private, reached)
+    return None if private is None else or_(public, private)
 
 
 class OrganizationQueries:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -233,6 +234,9 @@ class TreeEntryRow(Base):
     __tablename__ = "tree_entries"
     __table_args__ = (
         ForeignKeyConstraint(["repo_id", "tree_id"], ["trees.repo_id", "trees.tree_id"]),
+        # Which repos hold a blob (proof before reuse), and whether any does (the garbage
+        # collector's is_referenced), from the index alone.
+        Index(None, "sha256", "repo_id"),
         MYSQL_TABLE_OPTIONS,
     )
 
@@ -241,8 +245,7 @@ class TreeEntryRow(Base):
     name: Mapped[str] = mapped_column(Utf8Bytes(KEY_BYTES), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
     child_tree_id: Mapped[str | None] = mapped_column(String(TREE_ID))
-    # Indexed for the garbage collector's is_referenced.
-    sha256: Mapped[str | None] = mapped_column(String(SHA256), index=True)
+    sha256: Mapped[str | None] = mapped_column(String(SHA256))
     size: Mapped[int] = mapped_column(BigInteger)
     git_sha1: Mapped[str | None] = mapped_column(String(40))
 
@@ -251,12 +254,15 @@ class ObjectRow(Base):
     """A bucket object; the key is stored verbatim as UTF-8 bytes."""
 
     __tablename__ = "objects"
-    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+    __table_args__ = (
+        # As for tree entries: the buckets holding a blob, and whether any does.
+        Index(None, "sha256", "repo_id"),
+        MYSQL_TABLE_OPTIONS,
+    )
 
     repo_id: Mapped[str] = mapped_column(String(ID), ForeignKey("repos.id"), primary_key=True)
     key: Mapped[str] = mapped_column(Utf8Bytes(KEY_BYTES), primary_key=True)
-    # Indexed for the garbage collector's is_referenced.
-    sha256: Mapped[str] = mapped_column(String(SHA256), index=True)
+    sha256: Mapped[str] = mapped_column(String(SHA256))
     size: Mapped[int] = mapped_column(BigInteger)
     md5: Mapped[str] = mapped_column(String(32))
     content_type: Mapped[str] = mapped_column(String(255))
@@ -289,6 +295,33 @@ class AuditEventRow(Base):
     detail: Mapped[dict[str, str]] = mapped_column(JSON)
 
 
+class BlobUploadRow(Base):
+    """A user sent the bytes of a blob at ``uploaded_at`` (the latest time, if more than once):
+    their proof that they may commit it by hash within the grace period. The garbage collector
+    deletes rows older than that; ``uploaded_at`` is indexed for it."""
+
+    __tablename__ = "blob_uploads"
+    __table_args__ = (Index(None, "uploaded_at"), MYSQL_TABLE_OPTIONS)
+
+    user_id: Mapped[str] = mapped_column(String(ID), ForeignKey("users.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(SHA256), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class DeploymentRow(Base):
+    """The deployment's identity: at most one row, since ``slot`` is always 1 (a CHECK), so
+    the primary key lets only the first of concurrent first starts record its id."""
+
+    __tablename__ = "deployment"
+    __table_args__ = (CheckConstraint("slot = 1", name="single_row"), MYSQL_TABLE_OPTIONS)
+
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    id: Mapped[str] = mapped_column(String(ID))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    store_marked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
 # The tables themselves, for Core statements (the catalog never loads ORM objects).
 namespaces = cast(Table, NamespaceRow.__table__)
 users = cast(Table, UserRow.__table__)
@@ -304,3 +337,5 @@ trees = cast(Table, TreeRow.__table__)
 tree_entries = cast(Table, TreeEntryRow.__table__)
 objects = cast(Table, ObjectRow.__table__)
 audit_events = cast(Table, AuditEventRow.__table__)
+blob_uploads = cast(Table, BlobUploadRow.__table__)
+deployment = cast(Table, DeploymentRow.__table__)

@@ -1,16 +1,28 @@
-"""One transaction per catalog call, database failures as :class:`StorageError`, and retries of
-transactions a database aborted only because of a concurrent one."""
+"""Transactions of the catalog: one per call, or one shared by every call of a unit of work;
+database failures as :class:`StorageError`; and retries of transactions a database aborted only
+because of a concurrent one.
+
+A unit of work (:func:`unit`) keeps its connection in a context variable, keyed by engine and
+owned by the thread that opened it. :func:`transaction` joins that connection when it is called
+inside the unit, in the unit's thread, and otherwise opens a transaction of its own. Retries
+happen only at the outermost level, where the whole transaction can be run again: a statement
+that failed inside a unit has taken the unit's transaction with it (PostgreSQL aborts it,
+MariaDB rolls it back on a deadlock), so running the statement alone again cannot help.
+"""
 
 from __future__ import annotations
 
 import functools
 import random
+import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, NestedTransaction
 from sqlalchemy import exc as sa_exc
 
 from weighthouse.domain.errors import StorageError
@@ -44,15 +56,88 @@ def translate_errors() -> Iterator[None]:
         raise StorageError(f"catalog database unavailable: {exc}") from exc
 
 
+@dataclass(frozen=True)
+class _Unit:
+    connection: Connection
+    thread: int
+
+
+# Engine -> the unit of work open on it in this context. Replaced, never mutated, so a context
+# copied into another thread cannot change the original's map.
+_UNITS: ContextVar[Mapping[Engine, _Unit] | None] = ContextVar("weighthouse_units", default=None)
+
+
+def _open_unit(engine: Engine) -> _Unit | None:
+    """The unit open on ``engine`` in this context and thread, if any. A thread that inherited
+    the context (a copied context) does not join: a connection serves one thread at a time."""
+    found = (_UNITS.get() or {}).get(engine)
+    if found is None or found.thread != threading.get_ident():
+        return None
+    return found
+
+
+def in_unit(engine: Engine) -> bool:
+    """Whether a call on ``engine`` from here would join an open unit of work."""
+    return _open_unit(engine) is not None
+
+
+@contextmanager
+def unit(engine: Engine) -> Iterator[None]:
+    """One transaction for every catalog call on ``engine`` made in this thread inside the
+    block: committed when the block ends, rolled back when it raises. A unit opened inside
+    another joins it. Always a write transaction: on SQLite it takes the write lock at once,
+    so keep slow work (hashing, blob transfers) out of the block."""
+    if _open_unit(engine) is not None:
+        yield
+        return
+    with translate_errors(), engine.connect() as connection:
+        connection.execution_options(**{WRITE: True})
+        with connection.begin():
+            opened = _Unit(connection, threading.get_ident())
+            token = _UNITS.set({**(_UNITS.get() or {}), engine: opened})
+            try:
+                yield
+            finally:
+                _UNITS.reset(token)
+
+
 @contextmanager
 def transaction(engine: Engine, *, write: bool = False) -> Iterator[Connection]:
-    """A connection inside one transaction: committed when the block ends, rolled back when it
-    raises. ``write`` lets SQLite take its write lock up front."""
-    with translate_errors(), engine.connect() as connection:
-        if write:
-            connection.execution_options(**{WRITE: True})
-        with connection.begin():
-            yield connection
+    """A connection inside a transaction: its own (committed when the block ends, rolled back
+    when it raises), or the open unit of work's. ``write`` lets SQLite take its write lock up
+    front.
+
+    Inside a unit, a writing block runs in a savepoint, so a call that fails (a name already
+    taken, a precondition that does not hold) changes nothing and leaves the unit usable: the
+    caller may catch the domain error and go on, and PostgreSQL does not abort the unit.
+    """
+    joined = _open_unit(engine)
+    if joined is None:
+        with translate_errors(), engine.connect() as connection:
+            if write:
+                connection.execution_options(**{WRITE: True})
+            with connection.begin():
+                yield connection
+        return
+    with translate_errors():
+        if not write:
+            yield joined.connection
+            return
+        savepoint = joined.connection.begin_nested()
+        try:
+            yield joined.connection
+        except BaseException:
+            _roll_back_quietly(savepoint)
+            raise
+        savepoint.commit()
+
+
+def _roll_back_quietly(savepoint: NestedTransaction) -> None:
+    # After a deadlock MariaDB has rolled back the whole transaction and the savepoint is gone;
+    # the error being raised says what happened, and the unit's own rollback follows.
+    if savepoint.is_active:
+        with suppress(sa_exc.DBAPIError):
+            savepoint.rollback()
 
 
 def is_transient(exc: BaseException | None) -> bool:
@@ -69,20 +154,32 @@ def is_transient(exc: BaseException | None) -> bool:
     return bool(args) and args[0] in _MYSQL_TRANSIENT
 
 
+def run_retrying(work: Callable[[], T]) -> T:
+    """Run ``work`` (one whole transaction) again, up to :data:`ATTEMPTS` times, when it failed
+    with a transient :class:`StorageError`. Safe because a failed transaction changed nothing."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return work()
+        except StorageError as exc:
+            if attempt == ATTEMPTS or not is_transient(exc.__cause__):
+                raise
+        # Jittered backoff, so the transactions that collided do not collide again.
+        time.sleep(random.uniform(0, 0.01 * 2**attempt))
+    raise AssertionError("unreachable")
+
+
 def retry_transient(method: Callable[P, T]) -> Callable[P, T]:
-    """Run a whole-transaction method again, up to :data:`ATTEMPTS` times, when it failed with a
-    transient :class:`StorageError`. Safe because a failed transaction changed nothing."""
+    """Retry a catalog method that is one whole transaction (see :func:`run_retrying`).
+
+    The method's owner keeps its engine in ``_engine``. Inside a unit of work the method runs
+    once: its failure is the unit's, and the unit is what gets retried.
+    """
 
     @functools.wraps(method)
     def retrying(*args: P.args, **kwargs: P.kwargs) -> T:
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                return method(*args, **kwargs)
-            except StorageError as exc:
-                if attempt == ATTEMPTS or not is_transient(exc.__cause__):
-                    raise
-            # Jittered backoff, so the transactions that collided do not collide again.
-            time.sleep(random.uniform(0, 0.01 * 2**attempt))
-        raise AssertionError("unreachable")
+        engine: Engine = getattr(args[0], "_engine")  # noqa: B009 - typed by the mixins
+        if in_unit(engine):
+            return method(*args, **kwargs)
+        return run_retrying(lambda: method(*args, **kwargs))
 
     return retrying

@@ -1,7 +1,7 @@
 """Inserts that tolerate an existing row, in each database's own syntax.
 
-Both are single statements, so concurrent writers of one key never see an ``IntegrityError``:
-the database serialises them on the key.
+Each is a single statement, so concurrent writers of one key never see an ``IntegrityError``
+for the key: the database serialises them on it.
 """
 
 from __future__ import annotations
@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, insert
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+_MYSQL_DUPLICATE_KEY = 1062
 
 
 def insert_missing(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -34,6 +37,38 @@ def insert_missing(connection: Connection, table: Table, rows: Sequence[dict[str
         connection.execute(statement.on_duplicate_key_update(no_change), rows)
     else:
         raise NotImplementedError(f"no insert-if-missing for {name}")
+
+
+def insert_new(connection: Connection, table: Table, row: dict[str, Any]) -> bool:
+    """Insert ``row`` if no row has its primary key; ``True`` if it was inserted.
+
+    The database decides against the key, so of concurrent inserters exactly one gets ``True``
+    (the others wait for it to commit). Other integrity failures (a foreign key) still raise.
+    """
+    name = connection.dialect.name
+    if name in ("postgresql", "sqlite"):
+        dialect_insert = postgresql.insert if name == "postgresql" else sqlite.insert
+        keys = [column.name for column in table.primary_key.columns]
+        statement = (
+            dialect_insert(table)
+            .values(row)
+            .on_conflict_do_nothing(index_elements=keys)
+            .returning(table.primary_key.columns[0])
+        )
+        # RETURNING rather than rowcount, which drivers need not report for an INSERT.
+        return connection.execute(statement).first() is not None
+    if name in ("mysql", "mariadb"):
+        # ON DUPLICATE KEY UPDATE reports a skipped row as matched (the engine asks for found
+        # rows), so the insert's own error tells the cases apart. A duplicate key rolls back
+        # only the statement on InnoDB; the transaction goes on.
+        try:
+            connection.execute(insert(table).values(row))
+        except IntegrityError as exc:
+            if getattr(exc.orig, "args", (None,))[0] == _MYSQL_DUPLICATE_KEY:
+                return False
+            raise
+        return True
+    raise NotImplementedError(f"no insert-if-new for {name}")
 
 
 def upsert(

@@ -18,7 +18,13 @@ from weighthouse.blobs.content import ContentBlobStore, blob_key
 from weighthouse.blobs.driver import BlobDriver
 from weighthouse.blobs.hashing import PARALLEL_AFTER
 from weighthouse.blobs.local import LocalBlobDriver
-from weighthouse.domain.errors import BlobMissingError, DigestMismatchError, InvalidInputError
+from weighthouse.domain.errors import (
+    BlobMissingError,
+    DigestMismatchError,
+    InvalidInputError,
+    StorageError,
+)
+from weighthouse.domain.ports import READ_PIECE
 
 pytestmark = pytest.mark.contract
 
@@ -53,11 +59,11 @@ def assert_nothing_stored(store: ContentBlobStore) -> None:
 
 
 def read(store: ContentBlobStore, digest: str, offset: int = 0) -> bytes:
-    with store.open(digest, offset) as stream:
-        return stream.read()
+    with store.reader(digest) as reader:
+        return b"".join(reader.iter_range(offset))
 
 
-def test_put_then_open_stat_exists_and_verify(store: ContentBlobStore) -> None:
+def test_put_then_read_stat_exists_and_verify(store: ContentBlobStore) -> None:
     digest = store.put(chunked(LARGE))
     assert (digest.sha256, digest.size) == (sha256(LARGE), len(LARGE))
     assert (digest.md5, digest.git_sha1) == (None, None)
@@ -173,10 +179,9 @@ def test_a_stream_that_raises_stores_nothing(store: ContentBlobStore, fail_after
 @pytest.mark.parametrize("bad", ["A" * 64, "a" * 63, "a" * 65, "g" * 64, "../" + "a" * 61, ""])
 def test_malformed_digests_are_invalid_input(store: ContentBlobStore, bad: str) -> None:
     for call in (
-        lambda: store.open(bad),
+        lambda: store.reader(bad),
         lambda: store.stat(bad),
         lambda: store.exists(bad),
-        lambda: store.local_path(bad),
         lambda: store.delete(bad),
         lambda: store.verify(bad),
         lambda: store.put([b"x"], sha256=bad),
@@ -194,7 +199,7 @@ def test_a_negative_size_is_invalid_input(store: ContentBlobStore) -> None:
 def test_missing_blobs(store: ContentBlobStore) -> None:
     absent = sha256(b"never stored")
     for call in (
-        lambda: store.open(absent),
+        lambda: store.reader(absent),
         lambda: store.stat(absent),
         lambda: store.verify(absent),
     ):
@@ -238,10 +243,11 @@ def test_verify_detects_a_flipped_byte(store: ContentBlobStore, driver: BlobDriv
 
 def test_verify_detects_corruption_on_disk(store: ContentBlobStore) -> None:
     digest = store.put([b"precious weights" * 1000])
-    path = store.local_path(digest.sha256)
-    if path is None:
+    with store.reader(digest.sha256) as reader:
+        local = reader.local_file()
+    if local is None:
         pytest.skip("this driver keeps no files")
-    with open(path, "r+b") as file:
+    with open(local.path, "r+b") as file:
         file.seek(5000)
         byte = file.read(1)
         file.seek(5000)
@@ -260,6 +266,100 @@ def test_sweep_temporaries_removes_an_abandoned_upload(
 
 def test_check_ready(store: ContentBlobStore) -> None:
     store.check_ready()
+
+
+def test_ranged_reads(store: ContentBlobStore) -> None:
+    digest = store.put([LARGE])
+    with store.reader(digest.sha256) as reader:
+        assert reader.size == len(LARGE)
+        assert reader.read_range(0, 10) == LARGE[:10]
+        assert reader.read_range(12345, 100_000) == LARGE[12345:112345]
+        assert reader.read_range(len(LARGE) - 5, 100) == LARGE[-5:]  # cut at the end
+        assert reader.read_range(len(LARGE), 100) == b""
+        assert reader.read_range(7, 0) == b""
+
+
+@pytest.mark.parametrize(("offset", "length"), [(-1, 1), (0, -1), (len(LARGE) + 1, 0)])
+def test_ranges_outside_the_blob_are_invalid_input(
+    store: ContentBlobStore, offset: int, length: int
+) -> None:
+    digest = store.put([LARGE])
+    with store.reader(digest.sha256) as reader:
+        with pytest.raises(InvalidInputError):
+            reader.read_range(offset, length)
+        with pytest.raises(InvalidInputError):
+            list(reader.iter_range(offset, length))
+
+
+def test_iterating_a_range_yields_pieces_of_at_most_the_piece_size(
+    store: ContentBlobStore,
+) -> None:
+    digest = store.put([LARGE])
+    with store.reader(digest.sha256) as reader:
+        pieces = list(reader.iter_range(1000, 300_000, piece=65536))
+        assert b"".join(pieces) == LARGE[1000:301000]
+        assert [len(p) for p in pieces[:-1]] == [65536] * (len(pieces) - 1)
+        assert b"".join(reader.iter_range(len(LARGE) - 3)) == LARGE[-3:]
+        assert list(reader.iter_range(5, 0)) == []
+        assert b"".join(reader.iter_range(0, 10 * len(LARGE))) == LARGE
+        with pytest.raises(InvalidInputError):
+            list(reader.iter_range(piece=0))
+        assert max(len(p) for p in reader.iter_range()) <= READ_PIECE
+
+
+def test_a_reader_offers_a_local_file_or_none(store: ContentBlobStore) -> None:
+    digest = store.put([b"zero copy"])
+    with store.reader(digest.sha256) as reader:
+        local = reader.local_file()
+        url = reader.presigned_url(60)
+        with pytest.raises(InvalidInputError):
+            reader.presigned_url(0)
+    assert url is None or url.startswith(("http://", "https://"))
+    if local is not None:
+        assert local.size == 9
+        assert Path(local.path).is_absolute()
+        assert Path(local.path).read_bytes() == b"zero copy"
+
+
+def test_a_closed_reader_raises_storage_error(store: ContentBlobStore) -> None:
+    digest = store.put([b"closed"])
+    reader = store.reader(digest.sha256)
+    reader.close()
+    reader.close()
+    with pytest.raises(StorageError):
+        reader.read_range(0, 1)
+
+
+def test_a_blob_shorter_than_it_was_when_opened_is_a_storage_error(
+    store: ContentBlobStore,
+) -> None:
+    digest = store.put([b"precious weights" * 1000])
+    with store.reader(digest.sha256) as reader:
+        local = reader.local_file()
+        if local is None:
+            pytest.skip("this driver keeps no files")
+        os.truncate(local.path, 100)  # rot on disk while a download runs
+        assert reader.read_range(0, 50) == b"precious weights" * 3 + b"pr"
+        with pytest.raises(StorageError, match="ended before its size"):
+            reader.read_range(0, 16000)
+
+
+def test_memory_stays_flat_for_a_large_streamed_read(tmp_path: Path) -> None:
+    store = ContentBlobStore(LocalBlobDriver(tmp_path))
+    size = 64 * 1024 * 1024
+    piece = 1 << 20
+    digest = store.put(os.urandom(piece) for _ in range(size // piece))
+    tracemalloc.start()
+    try:
+        read = 0
+        with store.reader(digest.sha256) as reader:
+            for chunk in reader.iter_range():
+                read += len(chunk)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert read == size
+    assert peak < 2 * READ_PIECE + 2**20, f"peak {peak / 2**20:.1f} MiB for a 64 MiB read"
 
 
 def test_memory_stays_flat_for_a_large_streamed_put(tmp_path: Path) -> None:

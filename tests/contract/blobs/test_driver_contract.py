@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -26,8 +27,8 @@ def put(driver: BlobDriver, key: str, data: bytes) -> None:
 
 
 def read(driver: BlobDriver, key: str, offset: int = 0) -> bytes:
-    with driver.open(key, offset) as stream:
-        return stream.read()
+    with driver.reader(key) as reader:
+        return reader.read(offset, reader.size)
 
 
 def keys(driver: BlobDriver, prefix: str = "") -> list[str]:
@@ -78,22 +79,65 @@ def test_empty_blob(driver: BlobDriver) -> None:
     assert driver.stat(KEY).size == 0
 
 
-def test_open_at_an_offset(driver: BlobDriver) -> None:
+def test_reads_at_an_offset(driver: BlobDriver) -> None:
     put(driver, KEY, b"0123456789")
     assert read(driver, KEY, 3) == b"3456789"
     assert read(driver, KEY, 10) == b""
     assert read(driver, KEY, 50) == b""
+    with driver.reader(KEY) as reader:
+        assert (reader.key, reader.size) == (KEY, 10)
+        assert reader.read(2, 3) == b"234"
+        assert reader.read(8, 100) == b"89"
+        assert reader.read(0, 0) == b""
+        assert reader.read(4, 1) + reader.read(0, 4) == b"40123"  # no shared position
 
 
-def test_a_negative_offset_is_rejected(driver: BlobDriver) -> None:
+def test_a_negative_offset_or_length_is_rejected(driver: BlobDriver) -> None:
     put(driver, KEY, b"0123456789")
-    with pytest.raises(ValueError, match="negative"):
-        driver.open(KEY, -1)
+    with driver.reader(KEY) as reader:
+        for offset, length in ((-1, 1), (0, -1)):
+            with pytest.raises(ValueError, match="negative"):
+                reader.read(offset, length)
+
+
+def test_a_closed_reader_refuses_reads_and_closing_is_idempotent(driver: BlobDriver) -> None:
+    put(driver, KEY, b"0123456789")
+    reader = driver.reader(KEY)
+    reader.close()
+    reader.close()
+    with pytest.raises(BlobDriverError):
+        reader.read(0, 1)
+
+
+def test_readers_read_from_many_threads_at_once(driver: BlobDriver) -> None:
+    data = bytes(range(256)) * 4096
+    put(driver, KEY, data)
+    errors: list[str] = []
+    with driver.reader(KEY) as reader:
+
+        def check(start: int) -> None:
+            for offset in range(start, len(data), 70_001):
+                if reader.read(offset, 5000) != data[offset : offset + 5000]:
+                    errors.append(f"wrong bytes at {offset}")
+
+        threads = [threading.Thread(target=check, args=(i * 1000,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+
+
+def test_a_reader_keeps_its_bytes_when_the_key_is_deleted(driver: BlobDriver) -> None:
+    put(driver, KEY, b"still here")
+    with driver.reader(KEY) as reader:
+        driver.delete(KEY)
+        assert reader.read(0, 100) == b"still here"
 
 
 def test_missing_keys_raise_not_found_with_key_and_driver(driver: BlobDriver) -> None:
     with pytest.raises(BlobNotFoundError) as opened:
-        driver.open(KEY)
+        driver.reader(KEY)
     with pytest.raises(BlobNotFoundError) as statted:
         driver.stat(KEY)
     for error in (opened.value, statted.value):
@@ -106,7 +150,7 @@ def test_a_directory_of_keys_is_not_a_blob(driver: BlobDriver) -> None:
     with pytest.raises(BlobNotFoundError):
         driver.stat("dir")
     with pytest.raises(BlobNotFoundError):
-        driver.open("dir")
+        driver.reader("dir")
 
 
 def test_nothing_is_visible_before_commit(driver: BlobDriver) -> None:
@@ -176,13 +220,14 @@ def test_the_context_manager_cancels_a_forgotten_commit(driver: BlobDriver) -> N
 
 def test_replace_is_atomic_and_open_readers_keep_the_old_bytes(driver: BlobDriver) -> None:
     put(driver, KEY, b"old" * 1000)
-    with driver.open(KEY) as before:
+    with driver.reader(KEY) as before:
         with driver.writer(KEY) as writer:
             writer.write(b"new" * 2000)
             assert read(driver, KEY) == b"old" * 1000
             writer.commit()
         assert read(driver, KEY) == b"new" * 2000
-        assert before.read() == b"old" * 1000
+        assert before.read(0, 10_000) == b"old" * 1000
+        assert before.size == 3000
     assert driver.stat(KEY).size == 6000
     assert keys(driver) == [KEY]
 
@@ -282,11 +327,10 @@ def test_walk_never_yields_temporaries(driver: BlobDriver) -> None:
 )
 def test_bad_keys_are_rejected_everywhere(driver: BlobDriver, bad: str) -> None:
     calls: list[Callable[[], object]] = [
-        lambda: driver.open(bad),
+        lambda: driver.reader(bad),
         lambda: driver.writer(bad),
         lambda: driver.stat(bad),
         lambda: driver.delete(bad),
-        lambda: driver.local_path(bad),
         lambda: driver.presigned_url(bad, expires_in=60),
     ]
     for call in calls:
@@ -328,8 +372,10 @@ def test_sweep_leaves_committed_blobs_alone(driver: BlobDriver) -> None:
 
 def test_local_path_is_none_or_the_file_itself(driver: BlobDriver) -> None:
     put(driver, KEY, b"on disk?")
-    path = driver.local_path(KEY)
+    with driver.reader(KEY) as reader:
+        path = reader.local_path()
     if path is not None:
+        assert os.path.isabs(path)
         with open(path, "rb") as file:
             assert file.read() == b"on disk?"
 

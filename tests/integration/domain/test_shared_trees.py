@@ -40,8 +40,8 @@ def test_one_file_change_in_a_big_repo_writes_only_its_folders(hub: Container) -
     admin = Principal(user=hub.catalog.get_user("admin"), scope=Scope.ADMIN)
     repo = RepoId(RepoType.MODEL, "admin", "big")
     hub.repos.create(admin, repo)
-    blob = hub.blobs.put([b"x"])
-    other = hub.blobs.put([b"y"])
+    blob = hub.commits.upload_blob(admin, repo, [b"x"])
+    other = hub.commits.upload_blob(admin, repo, [b"y"])
     # Each folder differs by one name, or identical folders would share one tree.
     for first in range(0, FOLDERS, BATCH):
         ops = [

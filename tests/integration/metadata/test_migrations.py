@@ -117,11 +117,30 @@ def test_the_comparison_notices_a_schema_that_drifted(empty_database: str) -> No
     engine = create_engine_for(empty_database)
     try:
         with engine.begin() as connection:
-            connection.execute(text("DROP INDEX ix_objects_sha256" + _on_table(empty_database)))
+            drop = "DROP INDEX ix_objects_sha256_repo_id" + _on_table(empty_database)
+            connection.execute(text(drop))
     finally:
         engine.dispose()
     differences = schema_differences(empty_database)
     assert [d[0] for d in differences] == ["add_index"]
+
+
+def test_downgrading_0004_restores_the_sha256_indexes(empty_database: str) -> None:
+    upgrade(empty_database)
+    engine = create_engine_for(empty_database)
+    try:
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "0002")
+        inspector = inspect(engine)
+        assert "blob_uploads" not in inspector.get_table_names()
+        for table in ("tree_entries", "objects"):
+            indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes(table)}
+            assert indexes.get(f"ix_{table}_sha256") == ["sha256"], indexes
+            assert f"ix_{table}_sha256_repo_id" not in indexes
+    finally:
+        engine.dispose()
+    upgrade(empty_database)
+    assert schema_differences(empty_database) == []
 
 
 def test_downgrading_to_base_removes_every_table(empty_database: str) -> None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import errno
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import BinaryIO
 
 import pytest
 
 from weighthouse.blobs.checked import CheckedDriver
-from weighthouse.blobs.driver import BlobInfo, BlobWriter
+from weighthouse.blobs.driver import BlobInfo, BlobReader, BlobWriter
 from weighthouse.blobs.errors import (
     BlobDriverError,
     BlobNotFoundError,
@@ -38,6 +37,22 @@ class FakeWriter(BlobWriter):
         raise RuntimeError("cancel failed too")
 
 
+class FakeReader(BlobReader):
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.key = "readable"
+        self.size = 1
+
+    def read(self, offset: int, length: int) -> bytes:
+        raise self.error
+
+    def local_path(self) -> str | None:
+        raise self.error
+
+    def close(self) -> None:
+        raise RuntimeError("close failed too")
+
+
 class FakeDriver:
     """A third-party driver that leaks whatever its SDK raises."""
 
@@ -47,8 +62,10 @@ class FakeDriver:
         self.error = error
         self.seen: list[str] = []
 
-    def open(self, key: str, offset: int = 0) -> BinaryIO:
+    def reader(self, key: str) -> BlobReader:
         self.seen.append(key)
+        if key == "readable":
+            return FakeReader(self.error)
         raise self.error
 
     def writer(self, key: str | None = None) -> BlobWriter:
@@ -65,9 +82,6 @@ class FakeDriver:
         yield BlobInfo("a", 1, datetime.now(UTC))
         raise self.error
 
-    def local_path(self, key: str) -> str | None:
-        raise self.error
-
     def presigned_url(self, key: str, *, expires_in: int) -> str | None:
         raise self.error
 
@@ -80,11 +94,12 @@ class FakeDriver:
 
 def every_call(driver: CheckedDriver) -> list[object]:
     return [
-        lambda: driver.open("a"),
+        lambda: driver.reader("a"),
+        lambda: driver.reader("readable").read(0, 1),
+        lambda: driver.reader("readable").local_path(),
         lambda: driver.stat("a"),
         lambda: driver.delete("a"),
         lambda: list(driver.walk("")),
-        lambda: driver.local_path("a"),
         lambda: driver.presigned_url("a", expires_in=1),
         lambda: driver.sweep_temporaries(datetime.now(UTC)),
         driver.check_ready,
@@ -113,7 +128,7 @@ def test_out_of_space_becomes_storage_full() -> None:
 def test_a_missing_file_is_not_found_only_where_a_blob_is_read() -> None:
     driver = CheckedDriver(FakeDriver(FileNotFoundError("gone")))
     with pytest.raises(BlobNotFoundError) as caught:
-        driver.open("a")
+        driver.reader("a")
     assert caught.value.key == "a"
     with pytest.raises(BlobNotFoundError):
         driver.stat("a")
@@ -125,14 +140,20 @@ def test_a_missing_file_is_not_found_only_where_a_blob_is_read() -> None:
 def test_driver_errors_pass_through_unchanged() -> None:
     error = BlobNotFoundError("a", "fake")
     with pytest.raises(BlobNotFoundError) as caught:
-        CheckedDriver(FakeDriver(error)).open("a")
+        CheckedDriver(FakeDriver(error)).reader("a")
     assert caught.value is error
+
+
+def test_closing_a_reader_never_raises() -> None:
+    reader = CheckedDriver(FakeDriver(KeyError("x"))).reader("readable")
+    reader.close()
+    reader.close()
 
 
 def test_bad_keys_never_reach_the_driver() -> None:
     inner = FakeDriver(RuntimeError("must not be called"))
     driver = CheckedDriver(inner)
-    for call in (lambda: driver.open("../etc/passwd"), lambda: driver.stat("/abs")):
+    for call in (lambda: driver.reader("../etc/passwd"), lambda: driver.stat("/abs")):
         with pytest.raises(InvalidBlobKeyError):
             call()
     assert inner.seen == []

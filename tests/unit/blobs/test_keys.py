@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from weighthouse.blobs.errors import InvalidBlobKeyError
-from weighthouse.blobs.keys import check_key, check_offset, check_prefix, commit_key
+from weighthouse.blobs.keys import check_key, check_prefix, check_range, commit_key
 
 pytestmark = pytest.mark.unit
 
@@ -44,6 +44,7 @@ def test_commit_key_prefers_the_key_given_at_commit() -> None:
 
 
 def test_offsets() -> None:
-    assert check_offset(0) == 0
-    with pytest.raises(ValueError, match="negative"):
-        check_offset(-1)
+    check_range(0, 0)
+    for offset, length in ((-1, 0), (0, -1)):
+        with pytest.raises(ValueError, match="negative"):
+            check_range(offset, length)

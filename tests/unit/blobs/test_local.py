@@ -51,7 +51,9 @@ def test_blobs_land_in_the_content_addressed_layout(
     expected = driver.root / "sha256" / hex_[:2] / hex_[2:4] / hex_
     assert files_under(driver.root) == [str(expected.relative_to(driver.root))]
     assert expected.read_bytes() == DATA
-    assert store.local_path(hex_) == str(expected)
+    with store.reader(hex_) as reader:
+        local = reader.local_file()
+    assert local is not None and (local.path, local.size) == (str(expected), len(DATA))
     assert temporaries(driver) == []
 
 
@@ -59,7 +61,11 @@ def test_the_root_is_resolved_so_local_paths_are_real(tmp_path: Path) -> None:
     (tmp_path / "real").mkdir()
     (tmp_path / "link").symlink_to(tmp_path / "real")
     driver = LocalBlobDriver(tmp_path / "link")
-    assert driver.local_path("a/b") == str(tmp_path / "real" / "a" / "b")
+    with driver.writer("a/b") as writer:
+        writer.write(b"x")
+        writer.commit()
+    with driver.reader("a/b") as reader:
+        assert reader.local_path() == str(tmp_path / "real" / "a" / "b")
 
 
 @given(st.text(max_size=40))

@@ -161,3 +161,39 @@ def test_read_file_sends_an_inclusive_range() -> None:
     with _client(server) as client:
         assert client.read_file("alice/bert", "w.bin", byte_range=(10, 19)) == DATA[10:20]
     assert server.requests[0].headers["range"] == "bytes=10-19"
+
+
+class RedirectingFiles(FakeFiles):
+    """Sends the GET on to another origin, as a store with presigned URLs does."""
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.host == "hub.test" and request.method == "GET":
+            self.requests.append(request)
+            headers = {"Location": "https://objects.test/blob?sig=x", "X-Content-SHA256": SHA}
+            return httpx.Response(307, headers=headers)
+        response = super().__call__(request)
+        if request.url.host == "objects.test":
+            del response.headers["X-Content-SHA256"]
+            response.headers["ETag"] = '"not-a-sha256"'
+        return response
+
+
+def test_a_redirect_is_followed_without_the_token_and_checked_against_the_hub(
+    tmp_path: Path,
+) -> None:
+    server = RedirectingFiles()
+    dest = tmp_path / "w.bin"
+    with _client(server) as client:
+        client.download("alice/bert", "w.bin", dest)
+        assert client.read_file("alice/bert", "w.bin") == DATA
+    assert dest.read_bytes() == DATA
+    fetched = [r for r in server.requests if r.url.host == "objects.test"]
+    assert fetched and all("authorization" not in r.headers for r in fetched)
+    assert all(r.headers["authorization"] == "Bearer tok" for r in server.requests[:1])
+
+
+def test_a_redirect_to_other_bytes_fails_the_digest_check(tmp_path: Path) -> None:
+    server = RedirectingFiles()
+    server.data = DATA[::-1]  # the storage service serves something else
+    with _client(server) as client, pytest.raises(DigestMismatchError):
+        client.download("alice/bert", "w.bin", tmp_path / "w.bin")

@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from weighthouse.cli.local import data_dir_option, local_settings
+from weighthouse.cli.failures import CommandError
+from weighthouse.cli.local import open_server, server_settings, settings_options
 
 # Shared by the one-process and the several-process server.
 UVICORN_OPTIONS: dict[str, Any] = {
@@ -18,7 +19,7 @@ UVICORN_OPTIONS: dict[str, Any] = {
 
 
 @click.command("serve")
-@data_dir_option
+@settings_options
 @click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port to bind (default 8000).")
 @click.option(
@@ -29,20 +30,33 @@ UVICORN_OPTIONS: dict[str, Any] = {
 )
 @click.option("--log-level", default="info", show_default=True)
 def command(
-    data_dir: Path | None, host: str | None, port: int | None, workers: int | None, log_level: str
+    config_file: Path | None,
+    data_dir: Path | None,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    log_level: str,
 ) -> None:
-    """Serve the REST API on the configured catalog and blob store."""
-    # Imported here so that every other command starts without loading the server.
-    from weighthouse.bootstrap import bootstrap, server_processes, start
+    """Serve the REST API on the configured catalog and blob store.
 
-    settings = local_settings(data_dir)
-    chosen = (("host", host), ("port", port), ("workers", workers))
-    server = settings.server.model_copy(update={k: v for k, v in chosen if v is not None})
-    settings = settings.model_copy(update={"server": server})
+    Refuses to start when the catalog and the blob store are not one deployment (an empty
+    catalog over a store with blobs, or two different deployment ids).
+    """
+    # Imported here so that every other command starts without loading the server.
+    from weighthouse.bootstrap import MEMORY_CATALOG_URL, server_processes, start
+
+    settings = server_settings(
+        config_file, data_dir, server={"host": host, "port": port, "workers": workers}
+    )
+    server = settings.server
     processes = server_processes(settings)
-    # Migrations, the key ring, the sweep and the first admin happen here, once, before any
-    # worker process exists.
-    container = bootstrap(settings)
+    if processes > 1 and settings.database_url == MEMORY_CATALOG_URL:
+        raise CommandError(
+            "a memory catalog lives in one process: use --workers 1 with it, or a database"
+        )
+    # The deployment check, migrations, the key ring, the sweep and the first admin happen
+    # here, once, before any worker process exists.
+    container = open_server(settings, adopt=True)
     try:
         issued = start(container)
     except BaseException:
@@ -67,7 +81,7 @@ def command(
         from weighthouse.workers import run_workers
 
         container.close()
-        run_workers(settings, processes, log_level=log_level, options=UVICORN_OPTIONS)
+        run_workers(settings, processes, config_file, log_level=log_level, options=UVICORN_OPTIONS)
         return
     import uvicorn
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from weighthouse import wire
 from weighthouse.frontends.rest.auth import Caller, Wired, client_address
 from weighthouse.frontends.rest.schemas import (
     AuditOut,
@@ -22,7 +23,7 @@ from weighthouse.frontends.rest.schemas import (
     WhoAmI,
 )
 
-router = APIRouter(prefix="/api", tags=["accounts"])
+router = APIRouter(prefix=wire.API_PREFIX, tags=["accounts"])
 
 
 @router.get("/whoami", response_model=WhoAmI)

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from weighthouse import wire
 from weighthouse.domain.buckets import PutConditions
 from weighthouse.domain.model import RepoId, RepoType
 from weighthouse.frontends.downloads import blob_response
@@ -19,9 +20,9 @@ from weighthouse.frontends.rest.auth import Caller, Wired
 from weighthouse.frontends.rest.schemas import ListingOut, ObjectOut
 from weighthouse.frontends.rest.uploads import RAW_BODY, declared_md5, declared_sha256, stream_into
 
-router = APIRouter(prefix="/api/buckets", tags=["buckets"])
+router = APIRouter(prefix=wire.BUCKETS_PREFIX, tags=["buckets"])
 
-META_PREFIX = "x-meta-"
+_META = wire.META_PREFIX.lower()
 
 
 def bucket_id(namespace: str, name: str) -> RepoId:
@@ -29,9 +30,9 @@ def bucket_id(namespace: str, name: str) -> RepoId:
 
 
 def _object_headers(etag: str, sha256: str, metadata: dict[str, str]) -> dict[str, str]:
-    headers = {"X-Content-MD5": etag, "X-Content-SHA256": sha256}
+    headers = {wire.MD5_HEADER: etag, wire.SHA256_HEADER: sha256}
     for key, value in metadata.items():
-        headers[META_PREFIX + key] = value
+        headers[wire.META_PREFIX + key] = value
     return headers
 
 
@@ -47,9 +48,7 @@ async def put_object(
     sha256 = declared_sha256(request)
     md5 = declared_md5(request)
     metadata = {
-        k[len(META_PREFIX) :]: v
-        for k, v in request.headers.items()
-        if k.lower().startswith(META_PREFIX)
+        k[len(_META) :]: v for k, v in request.headers.items() if k.lower().startswith(_META)
     }
     conditions = PutConditions(
         if_none_match=request.headers.get("if-none-match"),
@@ -75,7 +74,7 @@ async def put_object(
 
 _OBJECT = "/{namespace}/{name}/objects/{key:path}"
 _OBJECT_RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {"content": {"application/octet-stream": {}}, "description": "the object"}
+    200: {"content": {wire.OCTET_STREAM: {}}, "description": "the object"}
 }
 
 
@@ -91,7 +90,7 @@ async def get_object(
     return blob_response(
         request,
         found,
-        hub.files.open,
+        hub.buckets.reader,
         content_type=obj.content_type,
         extra_headers=_object_headers(obj.md5, obj.sha256, obj.metadata),
     )
@@ -112,7 +111,7 @@ def list_objects(
     prefix: Annotated[str, Query(max_length=1024)] = "",
     delimiter: Annotated[str | None, Query(max_length=16)] = None,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+    limit: Annotated[int, Query(ge=1, le=wire.PAGE_LIMIT_MAX)] = wire.PAGE_LIMIT_MAX,
 ) -> ListingOut:
     listing = hub.buckets.list(
         caller,

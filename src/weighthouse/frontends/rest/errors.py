@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from weighthouse import wire
 from weighthouse.domain import errors as e
 
 log = logging.getLogger("weighthouse.rest")
@@ -40,6 +41,8 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.OrganizationNotFoundError: (404, "org_not_found"),
     e.SessionNotFoundError: (401, "unauthenticated"),
     e.TokenNotFoundError: (404, "token_not_found"),
+    # 400, not 404: the route's repo exists, the request body names a blob it cannot use.
+    e.BlobUnknownError: (400, "blob_unknown"),
     e.ConflictError: (409, "conflict"),
     e.RepoExistsError: (409, "repo_exists"),
     e.RefExistsError: (409, "ref_exists"),
@@ -51,21 +54,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.StorageError: (503, "storage_unavailable"),
     e.StorageFullError: (507, "storage_full"),
     e.BlobMissingError: (500, "blob_missing"),
-}
-
-_HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    409: "conflict",
-    411: "length_required",
-    413: "too_large",
-    415: "unsupported_media_type",
-    416: "range_not_satisfiable",
-    422: "invalid_input",
+    e.DeploymentMismatchError: (500, "deployment_mismatch"),
 }
 
 
@@ -130,7 +119,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = _HTTP_CODES.get(exc.status_code, "error")
+    code = wire.STATUS_CODES.get(exc.status_code, "error")
     response = envelope(exc.status_code, code, str(exc.detail))
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value

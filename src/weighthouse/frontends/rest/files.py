@@ -7,15 +7,21 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from weighthouse import wire
 from weighthouse.domain.access import Principal
+from weighthouse.domain.blob_proof import BlobRef
 from weighthouse.domain.commits import AddFile, DeleteFile, Operation
 from weighthouse.frontends.downloads import blob_response
 from weighthouse.frontends.rest import cursors
 from weighthouse.frontends.rest.auth import Caller, Wired, current_principal
+from weighthouse.frontends.rest.json_bodies import JsonLimitRoute
 from weighthouse.frontends.rest.repos import Limit, repo_id
 from weighthouse.frontends.rest.schemas import (
     AddOperation,
+    BlobCheck,
+    BlobCheckOut,
     BlobOut,
+    BlobRefOut,
     CommitCreate,
     CommitOut,
     EntryOut,
@@ -25,10 +31,10 @@ from weighthouse.frontends.rest.schemas import (
 )
 from weighthouse.frontends.rest.uploads import RAW_BODY, declared_sha256, stream_into
 
-router = APIRouter(prefix="/api", tags=["files"])
+router = APIRouter(prefix=wire.API_PREFIX, tags=["files"], route_class=JsonLimitRoute)
 
 _FILE_RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {"content": {"application/octet-stream": {}}, "description": "the file"},
+    200: {"content": {wire.OCTET_STREAM: {}}, "description": "the file"},
     206: {"description": "one byte range of the file"},
     304: {"description": "not modified (If-None-Match)"},
     416: {"description": "the range lies outside the file"},
@@ -87,8 +93,11 @@ async def download(
     return blob_response(
         request,
         found,
-        hub.files.open,
-        extra_headers={"X-Repo-Commit": resolved.commit.id, "X-Content-SHA256": found.sha256},
+        hub.files.reader,
+        extra_headers={
+            wire.REPO_COMMIT_HEADER: resolved.commit.id,
+            wire.SHA256_HEADER: found.sha256,
+        },
     )
 
 
@@ -113,6 +122,22 @@ async def upload_blob(
     return BlobOut(sha256=digest.sha256, size=digest.size, git_sha1=digest.git_sha1)
 
 
+@router.post("/{kind}/{namespace}/{name}/blobs/check", response_model=BlobCheckOut)
+def check_blobs(
+    kind: RepoKind, namespace: str, name: str, body: BlobCheck, caller: Caller, hub: Wired
+) -> BlobCheckOut:
+    """Which of these blobs a commit here may add without uploading them: those you uploaded
+    within the grace period, or that a repo or bucket you can read holds, stored with that
+    size. All others are ``missing``, whether or not the server has them. Needs the ``write``
+    role; each blob is listed once, in the order asked."""
+    wanted = list(dict.fromkeys(BlobRef(b.sha256, b.size) for b in body.blobs))
+    available = hub.commits.check_blobs(caller, repo_id(kind, namespace, name), wanted)
+    return BlobCheckOut(
+        available=[BlobRefOut.of(ref) for ref in wanted if ref in available],
+        missing=[BlobRefOut.of(ref) for ref in wanted if ref not in available],
+    )
+
+
 @router.put(
     "/{kind}/{namespace}/{name}/upload/{revision}/{path:path}",
     response_model=UploadOut,
@@ -128,7 +153,7 @@ async def upload_file(
     request: Request,
     caller: Caller,
     hub: Wired,
-    message: Annotated[str | None, Query(max_length=10_000)] = None,
+    message: Annotated[str | None, Query(max_length=wire.COMMIT_MESSAGE_MAX)] = None,
     parent_commit: Annotated[str | None, Query(max_length=40)] = None,
 ) -> UploadOut:
     """Stream one file into the branch ``revision`` as a new commit."""

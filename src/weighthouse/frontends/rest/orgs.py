@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from weighthouse import wire
 from weighthouse.frontends.rest.auth import Caller, Wired
 from weighthouse.frontends.rest.repos import repo_id
 from weighthouse.frontends.rest.schemas import MemberOut, OrgCreate, OrgOut, RepoKind, RoleSet
 
-router = APIRouter(prefix="/api", tags=["organisations"])
+router = APIRouter(prefix=wire.API_PREFIX, tags=["organisations"])
 
 
 @router.post("/orgs", response_model=OrgOut, status_code=201)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from weighthouse import wire
 from weighthouse.domain.access import require_user
 from weighthouse.domain.model import RefKind, RepoId, RepoType
 from weighthouse.domain.versions import latest_version
@@ -24,9 +25,9 @@ from weighthouse.frontends.rest.schemas import (
     RepoUpdate,
 )
 
-router = APIRouter(prefix="/api", tags=["repos"])
+router = APIRouter(prefix=wire.API_PREFIX, tags=["repos"])
 
-Limit = Annotated[int, Query(ge=1, le=1000)]
+Limit = Annotated[int, Query(ge=1, le=wire.PAGE_LIMIT_MAX)]
 
 
 def repo_id(kind: RepoKind, namespace: str, name: str) -> RepoId:

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from weighthouse import wire
+from weighthouse.domain.blob_proof import MAX_CHECK, BlobRef
 from weighthouse.domain.model import (
     AuditEvent,
     BucketObject,
@@ -197,10 +199,38 @@ class DeleteOperation(Strict):
 
 
 class CommitCreate(Strict):
-    message: str = Field(min_length=1, max_length=10_000)
+    message: str = Field(min_length=1, max_length=wire.COMMIT_MESSAGE_MAX)
     parent_commit: str | None = None
     operations: list[Annotated[AddOperation | DeleteOperation, Field(discriminator="op")]] = Field(
-        min_length=1, max_length=25_000
+        min_length=1, max_length=wire.COMMIT_OPERATIONS_MAX
+    )
+
+
+class BlobRefIn(Strict):
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="64 lowercase hex digits")
+    size: int = Field(ge=0)
+
+
+class BlobCheck(Strict):
+    blobs: list[BlobRefIn] = Field(min_length=1, max_length=MAX_CHECK)
+
+
+class BlobRefOut(BaseModel):
+    sha256: str
+    size: int
+
+    @classmethod
+    def of(cls, ref: BlobRef) -> BlobRefOut:
+        return cls(sha256=ref.sha256, size=ref.size)
+
+
+class BlobCheckOut(BaseModel):
+    available: list[BlobRefOut] = Field(
+        description="a commit here may add these without uploading them"
+    )
+    missing: list[BlobRefOut] = Field(
+        description="upload these first: not stored, not yours to use, or of another size "
+        "(indistinguishable on purpose)"
     )
 
 

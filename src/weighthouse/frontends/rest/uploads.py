@@ -12,17 +12,17 @@ from typing import TypeVar
 import anyio.to_thread
 from fastapi import Request
 
+from weighthouse import wire
 from weighthouse.domain.errors import InvalidInputError
 from weighthouse.frontends.bodies import RequestBody, declared_length
 from weighthouse.frontends.rest.auth import container
 
 T = TypeVar("T")
 
-SHA256_HEADER = "x-content-sha256"
 RAW_BODY = {
     "requestBody": {
         "required": True,
-        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        "content": {wire.OCTET_STREAM: {"schema": {"type": "string", "format": "binary"}}},
     }
 }
 """OpenAPI for routes that stream a raw body rather than JSON."""
@@ -30,18 +30,18 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def declared_sha256(request: Request) -> str | None:
-    value = request.headers.get(SHA256_HEADER)
+    value = request.headers.get(wire.SHA256_HEADER)
     if value is None:
         return None
     value = value.strip().lower()
     if not _HEX64.fullmatch(value):
-        raise InvalidInputError(f"{SHA256_HEADER} must be 64 hex digits")
+        raise InvalidInputError(f"{wire.SHA256_HEADER} must be 64 hex digits")
     return value
 
 
 def declared_md5(request: Request) -> str | None:
     """``Content-MD5`` is base64 of the 16-byte digest (RFC 1864)."""
-    value = request.headers.get("content-md5")
+    value = request.headers.get(wire.CONTENT_MD5_HEADER)
     if value is None:
         return None
     try:

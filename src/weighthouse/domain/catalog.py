@@ -1,0 +1,491 @@
+"""The catalog's ports: one small Protocol per role, and :class:`Catalog`, which is all of them.
+
+Use cases take only the roles they call (each use-case module names the combination it needs),
+so a test can see at a glance what a use case touches, and a fake may implement a few roles.
+Adapters implement the whole :class:`Catalog`: ``SqlCatalog`` on SQLite, PostgreSQL or MariaDB,
+and ``MemoryCatalog`` in process memory. Both pass one contract suite
+(``tests/contract/catalog``).
+
+Rules every role shares:
+
+* Every call is one transaction, unless it runs inside :meth:`UnitOfWork.atomic`, where it
+  joins the block's transaction.
+* Methods raise the domain's ``*NotFoundError`` and ``*ExistsError`` as documented; a call that
+  raises a domain error changed nothing.
+* :class:`~weighthouse.domain.errors.StorageError` means the catalog could not be reached; the
+  caller may retry and nothing was changed.
+* Names, paths and keys are case-sensitive and compare and sort by their UTF-8 bytes.
+* Datetimes go in timezone-aware and come back aware, in UTC.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, TypeVar
+
+from weighthouse.domain.model import (
+    AuditEvent,
+    BucketObject,
+    Commit,
+    Member,
+    Organization,
+    Ref,
+    RefKind,
+    Repo,
+    RepoType,
+    Role,
+    Session,
+    Token,
+    Tree,
+    TreeEntry,
+    User,
+)
+
+T = TypeVar("T")
+
+
+class UserCatalog(Protocol):
+    """Accounts of people. User names share one namespace with organisation names."""
+
+    def add_user(self, user: User) -> None:
+        """Raises ``UserExistsError`` when a user or an organisation has the name, or the id is
+        taken."""
+        ...
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        """Raises ``UserNotFoundError``."""
+        ...
+
+    def set_user_disabled(self, user_id: str, disabled: bool) -> None:
+        """Idempotent: setting the current value still finds the user. Raises
+        ``UserNotFoundError``."""
+        ...
+
+    def get_user(self, name: str) -> User:
+        """Raises ``UserNotFoundError``."""
+        ...
+
+    def get_user_by_id(self, user_id: str) -> User:
+        """Raises ``UserNotFoundError``."""
+        ...
+
+    def list_users(self) -> list[User]:
+        """In name byte order."""
+        ...
+
+    def count_users(self) -> int: ...
+
+
+class TokenCatalog(Protocol):
+    """API tokens; only the SHA-256 of a token's secret is stored."""
+
+    def add_token(self, token: Token) -> None:
+        """Raises ``UserNotFoundError`` when the token's user does not exist."""
+        ...
+
+    def get_token(self, token_id: str) -> Token:
+        """Raises ``TokenNotFoundError``."""
+        ...
+
+    def list_tokens(self, user_id: str) -> list[Token]:
+        """The user's tokens by creation time, then id; empty for an unknown user."""
+        ...
+
+    def revoke_token(self, token_id: str, at: datetime) -> None:
+        """Idempotent: a second call keeps the first revocation time. Raises
+        ``TokenNotFoundError``."""
+        ...
+
+    def touch_token(self, token_id: str, at: datetime) -> None:
+        """Record a use; a missing token is ignored."""
+        ...
+
+
+class SessionCatalog(Protocol):
+    """Signed-in sessions, named by the signed session token."""
+
+    def add_session(self, session: Session) -> None:
+        """Raises ``UserNotFoundError`` when the session's user does not exist."""
+        ...
+
+    def get_session(self, session_id: str) -> Session:
+        """Raises ``SessionNotFoundError``."""
+        ...
+
+    def revoke_session(self, session_id: str, at: datetime) -> None:
+        """Idempotent (keeps the first time); a missing session is ignored."""
+        ...
+
+
+class OrganizationCatalog(Protocol):
+    """Organisations and their members."""
+
+    def add_org(self, org: Organization, founder: Member) -> None:
+        """Create the organisation with ``founder`` as its first member, in one transaction.
+
+        Raises ``UserNotFoundError`` when the founder does not exist (checked first), and
+        ``UserExistsError`` when a user or an organisation has the name, or the id is taken.
+        """
+        ...
+
+    def get_org(self, name: str) -> Organization:
+        """Raises ``OrganizationNotFoundError``."""
+        ...
+
+    def list_orgs(self, member_id: str | None = None) -> list[Organization]:
+        """All organisations, or those ``member_id`` belongs to, in name byte order."""
+        ...
+
+    def set_member(self, org_id: str, member: Member) -> None:
+        """Add the member at ``member.created_at``, or give an existing member the new role
+        (keeping the date it joined). Raises ``OrganizationNotFoundError`` when ``org_id``
+        names nothing (checked first), ``UserNotFoundError`` when the user does not exist."""
+        ...
+
+    def remove_member(self, org_id: str, user_id: str) -> bool:
+        """``True`` if a membership was removed."""
+        ...
+
+    def list_members(self, org_id: str) -> list[Member]:
+        """In user name byte order; empty for an unknown organisation."""
+        ...
+
+
+class CollaboratorCatalog(Protocol):
+    """Collaborators: users with a role on one repo. They go when the repo is deleted."""
+
+    def set_collaborator(self, repo_id: str, member: Member) -> None:
+        """Add a collaborator at ``member.created_at``, or give an existing one the new role
+        (keeping its date). Raises ``RepoNotFoundError`` when ``repo_id`` names nothing
+        (checked first), ``UserNotFoundError`` when the user does not exist."""
+        ...
+
+    def remove_collaborator(self, repo_id: str, user_id: str) -> bool:
+        """``True`` if a collaborator was removed."""
+        ...
+
+    def list_collaborators(self, repo_id: str) -> list[Member]:
+        """In user name byte order; empty for an unknown repo."""
+        ...
+
+
+class GrantCatalog(Protocol):
+    """The two questions the permission service asks on every request
+    (:mod:`weighthouse.domain.access`). Each is one query and never raises a not-found error."""
+
+    def member_role(self, namespace: str, user_id: str) -> Role | None:
+        """The user's role in the organisation named ``namespace``; ``None`` when there is no
+        such organisation or the user is not a member."""
+        ...
+
+    def collaborator_role(self, repo_id: str, user_id: str) -> Role | None:
+        """The user's role as a collaborator on the repo; ``None`` when there is none."""
+        ...
+
+
+class AuditCatalog(Protocol):
+    """The append-only log of security events."""
+
+    def record_event(self, event: AuditEvent) -> None:
+        """Append an event. Its ``id`` is ignored: the catalog numbers events in increasing
+        order. ``action`` is cut to 64 characters, ``actor`` and ``client`` to 255, so an event
+        is never lost to an overlong field; ``target`` and ``detail`` are kept whole."""
+        ...
+
+    def list_events(
+        self,
+        *,
+        before: int | None = None,
+        limit: int = 100,
+        actor: str | None = None,
+        action: str | None = None,
+    ) -> list[AuditEvent]:
+        """Newest (highest id) first; ``before`` is the id of the last event of the previous
+        page. ``actor`` and ``action`` match exactly."""
+        ...
+
+
+@dataclass(frozen=True)
+class RepoQuery:
+    """A page of repos, ordered by the UTF-8 bytes of ``namespace/name``, then by type.
+
+    ``after`` is ``(namespace/name, type)`` of the last repo of the previous page. ``search``
+    matches a case-insensitive substring of ``namespace/name`` (no wildcards).
+
+    Public repos are always listed. Private repos are listed when ``see_all`` is set, or when
+    the user ``viewer_id`` may read them: the namespace is the viewer's own user name, or an
+    organisation the viewer is a member of, or the viewer is a collaborator on the repo. When
+    ``restrict_to`` is not empty, private repos are further limited to those entries
+    (``namespace`` or ``namespace/name``, whole names only), as a restricted token sees them,
+    even with ``see_all``.
+    """
+
+    type: RepoType | None = None
+    namespace: str | None = None
+    search: str | None = None
+    after: tuple[str, RepoType] | None = None
+    limit: int = 50
+    viewer_id: str | None = None
+    see_all: bool = False
+    restrict_to: tuple[str, ...] = ()
+
+
+class RepoCatalog(Protocol):
+    """Repos: what exists, who owns it, and whether it is private."""
+
+    def add_repo(self, repo: Repo) -> None:
+        """Raises ``UserNotFoundError`` when the owner does not exist (checked first), and
+        ``RepoExistsError`` when ``(type, namespace, name)`` or the id is taken."""
+        ...
+
+    def get_repo(self, type: RepoType, namespace: str, name: str) -> Repo:
+        """Raises ``RepoNotFoundError``."""
+        ...
+
+    def list_repos(self, query: RepoQuery) -> list[Repo]:
+        """Up to ``query.limit`` repos, as :class:`RepoQuery` says."""
+        ...
+
+    def update_repo(self, repo: Repo) -> None:
+        """Store new ``private`` and ``description`` for the repo with ``repo.id``; the other
+        fields are not changed. Idempotent. Raises ``RepoNotFoundError``."""
+        ...
+
+    def delete_repo(self, repo_id: str) -> None:
+        """Remove a repo with its refs, commits, trees, objects and collaborators. Idempotent."""
+        ...
+
+
+class HistoryCatalog(Protocol):
+    """Refs, commits and trees of versioned repos.
+
+    Branch and tag names share one namespace per repo. Commits and trees are immutable and
+    content-addressed: storing one that exists is skipped.
+    """
+
+    def get_ref(self, repo_id: str, kind: RefKind, name: str) -> Ref:
+        """Raises ``RevisionNotFoundError`` (also when the name is a ref of the other kind)."""
+        ...
+
+    def list_refs(self, repo_id: str) -> list[Ref]:
+        """Branches first, then tags, each in name byte order; empty for an unknown repo."""
+        ...
+
+    def create_ref(self, repo_id: str, ref: Ref) -> None:
+        """Raises ``RefExistsError`` when a branch or tag of that name exists (either kind)."""
+        ...
+
+    def delete_ref(self, repo_id: str, kind: RefKind, name: str) -> None:
+        """Raises ``RevisionNotFoundError``."""
+        ...
+
+    def get_commit(self, repo_id: str, commit_id: str) -> Commit:
+        """Raises ``RevisionNotFoundError``."""
+        ...
+
+    def save_commit(
+        self,
+        repo_id: str,
+        commit: Commit,
+        trees: Sequence[Tree],
+        branch: str,
+        expected_head: str | None,
+    ) -> None:
+        """Atomically store ``trees`` (those already stored are skipped), the commit, and move
+        ``branch`` from ``expected_head`` to ``commit.id`` (compare-and-swap).
+
+        ``expected_head=None`` creates the branch, which must not exist yet. Raises
+        ``CommitConflictError`` when the branch head is not ``expected_head`` (or the name
+        exists, as a branch or a tag, when ``None`` was expected); then nothing is stored. Of
+        concurrent calls expecting one head, exactly one succeeds.
+        """
+        ...
+
+    def get_tree(self, repo_id: str, tree_id: str) -> Tree:
+        """All entries of a directory, sorted by name bytes. Raises ``RevisionNotFoundError``."""
+        ...
+
+    def get_entry(self, repo_id: str, tree_id: str, name: str) -> TreeEntry | None:
+        """One entry of a directory by exact name, without loading the rest; ``None`` when
+        the tree or the name is not there."""
+        ...
+
+    def list_entries(
+        self, repo_id: str, tree_id: str, after: str | None, limit: int
+    ) -> list[TreeEntry]:
+        """Up to ``limit`` entries with name bytes greater than ``after``, in byte order."""
+        ...
+
+
+class ObjectCatalog(Protocol):
+    """Objects of buckets: mutable keys, each naming one blob."""
+
+    def put_object(
+        self,
+        repo_id: str,
+        obj: BucketObject,
+        *,
+        if_none_match: bool = False,
+        if_match: str | None = None,
+    ) -> None:
+        """Create or replace the object at ``obj.key``; without a condition the last writer
+        wins.
+
+        The conditions are a compare-and-swap, decided atomically with the write: with
+        ``if_none_match`` the object is stored only if the key holds none (exactly one of any
+        number of concurrent creators succeeds); with ``if_match`` (a SHA-256) it replaces only
+        an object whose ``sha256`` is that value (of concurrent replacers expecting the same
+        value, exactly one succeeds unless a winner stored that value again). Raises
+        :class:`~weighthouse.domain.errors.PreconditionFailedError` when the condition does not
+        hold; then nothing is changed. Giving both raises ``ValueError``.
+        """
+        ...
+
+    def get_object(self, repo_id: str, key: str) -> BucketObject:
+        """Raises ``EntryNotFoundError``."""
+        ...
+
+    def delete_object(self, repo_id: str, key: str) -> bool:
+        """``True`` if an object was removed."""
+        ...
+
+    def list_objects(
+        self, repo_id: str, prefix: str, after: bytes | None, limit: int
+    ) -> list[BucketObject]:
+        """Up to ``limit`` objects whose key starts with ``prefix`` and whose UTF-8 key bytes are
+        greater than ``after``, in byte order. ``after`` may be any bytes (a position ending in
+        ``0xFF`` skips every key under a prefix)."""
+        ...
+
+
+@dataclass(frozen=True)
+class BlobSourceQuery:
+    """Whose proofs count when a caller references blobs by hash.
+
+    ``user_id``'s uploads count when recorded at or after ``uploaded_since``. Repos and buckets
+    count when the caller may see them by :class:`RepoQuery`'s rules for ``user_id`` (as its
+    ``viewer_id``), ``see_all`` and ``restrict_to``; ``prefer_repo_id`` is listed first, and at
+    most ``per_blob`` holders are listed for each blob.
+    """
+
+    user_id: str | None
+    uploaded_since: datetime
+    see_all: bool = False
+    restrict_to: tuple[str, ...] = ()
+    prefer_repo_id: str | None = None
+    per_blob: int = 4
+
+
+@dataclass(frozen=True)
+class BlobSources:
+    """What the catalog knows that could prove a caller may use some blobs.
+
+    ``uploaded``: the hashes the caller uploaded recently. ``holders``: for each other hash, the
+    repos and buckets (visible to the caller) with a tree entry or object of that content.
+    A hash absent from both has no source for this caller, whether or not it is stored.
+    """
+
+    uploaded: frozenset[str]
+    holders: Mapping[str, tuple[Repo, ...]]
+
+
+class BlobSourceCatalog(Protocol):
+    """What could prove a caller may reference a stored blob by hash: their recent uploads,
+    and the repos and buckets holding it (see :mod:`~weighthouse.domain.blob_proof`)."""
+
+    def record_blob_upload(self, user_id: str, sha256: str, size: int, at: datetime) -> None:
+        """Remember that ``user_id`` uploaded the blob at ``at``. One record per user and blob:
+        a later upload overwrites its size and time. Idempotent."""
+        ...
+
+    def find_blob_sources(self, sha256s: Collection[str], query: BlobSourceQuery) -> BlobSources:
+        """For each hash in ``sha256s`` (any number, in one read transaction): in ``uploaded``
+        when ``query.user_id`` recorded an upload of it at or after ``query.uploaded_since``;
+        otherwise, in ``holders`` with up to ``query.per_blob`` repos and buckets holding it that
+        the caller may see (see :class:`BlobSourceQuery`), when there are any. The listing is a
+        hint: :func:`~weighthouse.domain.access.repo_role` decides."""
+        ...
+
+    def prune_blob_uploads(self, before: datetime) -> int:
+        """Forget upload records older than ``before``; returns how many. Idempotent."""
+        ...
+
+
+class ReferenceCatalog(Protocol):
+    """Which blobs the catalog refers to: what the garbage collector and fsck ask."""
+
+    def referenced_blobs(self) -> Iterator[tuple[str, int]]:
+        """``(sha256, size)`` of every blob a tree entry or object refers to, each sha256 once
+        (with the largest size recorded for it, so a disagreement shows up in fsck). The
+        iterator may be abandoned midway (closed) without holding anything."""
+        ...
+
+    def is_referenced(self, sha256: str) -> bool: ...
+
+
+class ReadinessCatalog(Protocol):
+    def check_ready(self) -> None:
+        """Raise ``StorageError`` if the catalog is unreachable."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """Several catalog calls as one transaction.
+
+    Inside ``with catalog.atomic():`` every call on that catalog made by the same thread joins
+    one transaction: committed when the block ends normally, rolled back when it raises, so
+    either all of the block's changes are stored or none is. ``atomic()`` blocks nest: an inner
+    block joins the outer one, and only the outermost commits. A call that raises inside a
+    block changes nothing (its own changes are rolled back to where it began) and the block may
+    catch the error and go on. Other threads do not see the block's changes before the commit,
+    and calls from other threads never join it.
+
+    A unit holds a write transaction from its start (on SQLite the database's write lock), so
+    it must hold no slow work: hash passwords, upload blobs and check permissions before it.
+
+    **Transient conflicts.** A database may abort a transaction because of a concurrent one
+    (deadlock, serialization failure, SQLite busy): the catalog then raises
+    :class:`~weighthouse.domain.errors.StorageError` and nothing of the transaction is stored.
+    A call made outside a unit is retried by the catalog itself. Inside a unit nothing is
+    retried (the whole transaction is lost, not one call), so :meth:`atomic` raises and the
+    caller gets ``StorageError``. :meth:`run_atomic` runs a whole unit again instead; use cases
+    use it, and the work they pass must therefore be safe to run more than once (catalog
+    calls and values computed from them only, no blob uploads or other side effects).
+    """
+
+    def atomic(self) -> contextlib.AbstractContextManager[None]:
+        """A block whose catalog calls form one transaction; see the class docstring."""
+        ...
+
+    def run_atomic(self, work: Callable[[], T]) -> T:
+        """Call ``work`` inside :meth:`atomic` and return its result. When the transaction is
+        aborted by a transient conflict, run ``work`` again in a new one (a bounded number of
+        times, with a jittered backoff), then raise ``StorageError``. Inside an open unit,
+        ``work`` simply joins it and is not retried: the outermost unit is what may be retried.
+        Any other exception from ``work`` rolls the unit back and propagates unchanged."""
+        ...
+
+
+class Catalog(
+    UserCatalog,
+    TokenCatalog,
+    SessionCatalog,
+    OrganizationCatalog,
+    CollaboratorCatalog,
+    GrantCatalog,
+    AuditCatalog,
+    RepoCatalog,
+    HistoryCatalog,
+    ObjectCatalog,
+    BlobSourceCatalog,
+    ReferenceCatalog,
+    ReadinessCatalog,
+    UnitOfWork,
+    Protocol,
+):
+    """The whole catalog: accounts, organisations, access, audit, repos, history, objects and
+    maintenance. The composition root builds one and hands it to every use case, each of which
+    sees only its roles."""

@@ -1,0 +1,97 @@
+"""Bucket objects of the in-memory catalog, and the blob references the garbage collector asks
+about."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+from weighthouse.domain.errors import (
+    EntryNotFoundError,
+    PreconditionFailedError,
+    RepoNotFoundError,
+)
+from weighthouse.domain.model import BucketObject
+from weighthouse.metadata.memory.tables import MemoryTables, in_utc, utf8
+
+
+class MemoryObjects(MemoryTables):
+    def put_object(
+        self,
+        repo_id: str,
+        obj: BucketObject,
+        *,
+        if_none_match: bool = False,
+        if_match: str | None = None,
+    ) -> None:
+        """Preconditions are checked and the object written under one hold of the lock: a
+        compare-and-swap."""
+        if if_none_match and if_match is not None:
+            raise ValueError("give if_none_match or if_match, not both")
+        with self._lock:
+            if repo_id not in self._tables.repos:
+                raise RepoNotFoundError(f"no repo with id {repo_id!r}", repo_id=repo_id)
+            current = self._tables.objects.get((repo_id, obj.key))
+            if if_none_match and current is not None:
+                raise PreconditionFailedError(f"{obj.key!r} already exists", key=obj.key)
+            if if_match is not None and (current is None or current.sha256 != if_match):
+                raise PreconditionFailedError(f"{obj.key!r} does not match If-Match", key=obj.key)
+            stored = in_utc(replace(obj, metadata=dict(obj.metadata)))
+            self._tables.objects[repo_id, obj.key] = stored
+
+    def get_object(self, repo_id: str, key: str) -> BucketObject:
+        with self._lock:
+            obj = self._tables.objects.get((repo_id, key))
+        if obj is None:
+            raise EntryNotFoundError(f"no object {key!r}", key=key)
+        return _copy(obj)
+
+    def delete_object(self, repo_id: str, key: str) -> bool:
+        with self._lock:
+            return self._tables.objects.pop((repo_id, key), None) is not None
+
+    def list_objects(
+        self, repo_id: str, prefix: str, after: bytes | None, limit: int
+    ) -> list[BucketObject]:
+        start = utf8(prefix)
+        with self._lock:
+            found = [
+                (key, obj)
+                for (repo, _), obj in self._tables.objects.items()
+                if repo == repo_id
+                and (key := utf8(obj.key)).startswith(start)
+                and (after is None or key > after)
+            ]
+        found.sort(key=lambda item: item[0])
+        return [_copy(obj) for _, obj in found[:limit]]
+
+    # --- maintenance ------------------------------------------------------------------------
+    def referenced_blobs(self) -> Iterator[tuple[str, int]]:
+        """Collected under the lock, yielded after it is released, so an abandoned iterator
+        holds nothing."""
+        with self._lock:
+            sizes: dict[str, int] = {}
+            for entries in self._tables.trees.values():
+                for entry in entries:
+                    if entry.sha256 is not None:
+                        sizes[entry.sha256] = max(entry.size, sizes.get(entry.sha256, entry.size))
+            for obj in self._tables.objects.values():
+                sizes[obj.sha256] = max(obj.size, sizes.get(obj.sha256, obj.size))
+        return _each(list(sizes.items()))
+
+    def is_referenced(self, sha256: str) -> bool:
+        with self._lock:
+            tables = self._tables
+            return any(obj.sha256 == sha256 for obj in tables.objects.values()) or any(
+                entry.sha256 == sha256 for entries in tables.trees.values() for entry in entries
+            )
+
+
+def _each(references: list[tuple[str, int]]) -> Iterator[tuple[str, int]]:
+    """A generator, so the caller may ``close()`` it midway as it may a database cursor."""
+    yield from references
+
+
+def _copy(obj: BucketObject) -> BucketObject:
+    """A caller may change the metadata dict it gets; the stored one must not change."""
+    return replace(obj, metadata=dict(obj.metadata))

@@ -1,0 +1,96 @@
+"""Repos of the in-memory catalog, and which of them a viewer may list."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from weighthouse.domain.catalog import RepoQuery
+from weighthouse.domain.errors import RepoExistsError, RepoNotFoundError, UserNotFoundError
+from weighthouse.domain.model import Repo, RepoType
+from weighthouse.metadata.memory.tables import MemoryTables, Tables, in_utc, utf8
+
+
+class MemoryRepos(MemoryTables):
+    def add_repo(self, repo: Repo) -> None:
+        with self._lock:
+            tables = self._tables
+            if repo.owner_id not in tables.users:
+                raise UserNotFoundError(f"no user with id {repo.owner_id!r}", user_id=repo.owner_id)
+            key = (repo.type, repo.namespace, repo.name)
+            if key in tables.repo_ids or repo.id in tables.repos:
+                raise RepoExistsError(
+                    f"{repo.type.value} {repo.full_name!r} exists", repo=repo.full_name
+                )
+            tables.repos[repo.id] = in_utc(repo)
+            tables.repo_ids[key] = repo.id
+
+    def get_repo(self, type: RepoType, namespace: str, name: str) -> Repo:
+        with self._lock:
+            repo_id = self._tables.repo_ids.get((type, namespace, name))
+            if repo_id is None:
+                full_name = f"{namespace}/{name}"
+                raise RepoNotFoundError(f"no {type.value} {full_name!r}", repo=full_name)
+            return self._tables.repos[repo_id]
+
+    def list_repos(self, query: RepoQuery) -> list[Repo]:
+        search = query.search.lower() if query.search else None
+        after = None if query.after is None else (utf8(query.after[0]), query.after[1].value)
+        with self._lock:
+            found = [
+                repo
+                for repo in self._tables.repos.values()
+                if (query.type is None or repo.type is query.type)
+                and (query.namespace is None or repo.namespace == query.namespace)
+                and (search is None or search in repo.full_name.lower())
+                and (after is None or _position(repo) > after)
+                and visible(self._tables, query, repo)
+            ]
+        found.sort(key=_position)
+        return found[: query.limit]
+
+    def update_repo(self, repo: Repo) -> None:
+        with self._lock:
+            stored = self._tables.repos.get(repo.id)
+            if stored is None:
+                raise RepoNotFoundError(f"repo {repo.full_name!r} not found", repo=repo.full_name)
+            changed = replace(stored, private=repo.private, description=repo.description)
+            self._tables.repos[repo.id] = changed
+
+    def delete_repo(self, repo_id: str) -> None:
+        with self._lock:
+            tables = self._tables
+            repo = tables.repos.pop(repo_id, None)
+            if repo is None:
+                return
+            del tables.repo_ids[repo.type, repo.namespace, repo.name]
+            for rows in (tables.refs, tables.commits, tables.trees, tables.objects):
+                for key in [key for key in rows if key[0] == repo_id]:
+                    del rows[key]
+            for grant in [key for key in tables.collaborators if key[0] == repo_id]:
+                del tables.collaborators[grant]
+
+
+def _position(repo: Repo) -> tuple[bytes, str]:
+    """The listing order: ``namespace/name`` bytes, then the type's name."""
+    return utf8(repo.full_name), repo.type.value
+
+
+def visible(tables: Tables, query: RepoQuery, repo: Repo) -> bool:
+    """Whether ``query`` lists ``repo``, as :class:`RepoQuery` says."""
+    if not repo.private:
+        return True
+    if query.restrict_to and not (
+        repo.namespace in query.restrict_to or repo.full_name in query.restrict_to
+    ):
+        return False
+    if query.see_all:
+        return True
+    if query.viewer_id is None:
+        return False
+    viewer = tables.users.get(query.viewer_id)
+    if viewer is not None and viewer.name == repo.namespace:
+        return True
+    org_id = tables.org_ids.get(repo.namespace)
+    if org_id is not None and (org_id, query.viewer_id) in tables.memberships:
+        return True
+    return (repo.id, query.viewer_id) in tables.collaborators

@@ -1,0 +1,115 @@
+"""The in-memory catalog's tables: plain dicts keyed like the SQL tables' primary keys.
+
+Every value is a frozen dataclass that is never changed in place (replacing it is the only way
+to update a row), so a snapshot for rollback is a shallow copy of each dict.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TypeVar
+
+from weighthouse.domain.model import (
+    AuditEvent,
+    BucketObject,
+    Commit,
+    Organization,
+    Ref,
+    Repo,
+    RepoType,
+    Role,
+    Session,
+    Token,
+    TreeEntry,
+    User,
+)
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A membership or a collaboration: the user's name is read from the user, as SQL joins."""
+
+    role: Role
+    created_at: datetime
+
+
+@dataclass
+class Tables:
+    namespaces: dict[str, str] = field(default_factory=dict)  # name -> "user" | "org"
+    users: dict[str, User] = field(default_factory=dict)  # by id
+    user_ids: dict[str, str] = field(default_factory=dict)  # name -> id
+    tokens: dict[str, Token] = field(default_factory=dict)
+    sessions: dict[str, Session] = field(default_factory=dict)
+    orgs: dict[str, Organization] = field(default_factory=dict)  # by id
+    org_ids: dict[str, str] = field(default_factory=dict)  # name -> id
+    memberships: dict[tuple[str, str], Grant] = field(default_factory=dict)  # (org, user)
+    repos: dict[str, Repo] = field(default_factory=dict)  # by id
+    repo_ids: dict[tuple[RepoType, str, str], str] = field(default_factory=dict)
+    collaborators: dict[tuple[str, str], Grant] = field(default_factory=dict)  # (repo, user)
+    refs: dict[tuple[str, str], Ref] = field(default_factory=dict)  # (repo, name)
+    commits: dict[tuple[str, str], Commit] = field(default_factory=dict)  # (repo, id)
+    trees: dict[tuple[str, str], tuple[TreeEntry, ...]] = field(default_factory=dict)
+    objects: dict[tuple[str, str], BucketObject] = field(default_factory=dict)  # (repo, key)
+    # (user, sha256) -> (size, uploaded at)
+    blob_uploads: dict[tuple[str, str], tuple[int, datetime]] = field(default_factory=dict)
+    events: list[AuditEvent] = field(default_factory=list)
+    last_event_id: int = 0
+
+    def copy(self) -> Tables:
+        """A snapshot that later writes to ``self`` do not change."""
+        copied = {
+            f.name: getattr(self, f.name).copy() for f in fields(self) if f.name != "last_event_id"
+        }
+        return Tables(**copied, last_event_id=self.last_event_id)
+
+
+class MemoryTables:
+    """The state every part of ``MemoryCatalog`` shares: the committed tables, the lock that
+    guards them, and each thread's open unit of work.
+
+    Every method holds ``_lock`` for its whole run, so each call is atomic and sees one state.
+    Inside :meth:`MemoryCatalog.atomic` a thread works on its own copy of the tables (what
+    ``_tables`` then returns), which replaces the committed tables when the unit ends; other
+    threads keep reading the committed tables, and their writes wait for the unit to end
+    (``_unit_lock``), as a database's writers wait for a write transaction.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._unit_lock = threading.RLock()
+        self._committed = Tables()
+        self._units = threading.local()
+
+    @property
+    def _tables(self) -> Tables:
+        working: Tables | None = getattr(self._units, "working", None)
+        return self._committed if working is None else working
+
+
+def in_utc(record: R) -> R:
+    """``record`` with every datetime field in UTC, as the SQL catalog returns them. Naive
+    datetimes are refused, as the SQL catalog refuses them."""
+    changes: dict[str, object] = {}
+    for each in fields(record):
+        value = getattr(record, each.name)
+        if isinstance(value, datetime):
+            changes[each.name] = utc(value)
+    return replace(record, **changes) if changes else record
+
+
+def utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"expected a timezone-aware datetime, got {value!r}")
+    return value.astimezone(UTC)
+
+
+def utf8(text: str) -> bytes:
+    """The sort and comparison key of names, paths and keys, as on every SQL database."""
+    return text.encode("utf-8")

@@ -1,0 +1,130 @@
+"""The REST API's wire vocabulary, shared by the server's REST front-end and the client.
+
+Header names, media types, route prefixes, error codes and limits that both sides must agree
+on live here once, so a rename on one side cannot silently break the other. Standard library
+only: the client imports this module without pulling in the server, FastAPI or the adapters
+(import-linter checks both).
+
+Header names are given in their canonical case; HTTP compares them case-insensitively, and so
+do starlette's and httpx's header mappings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+# --- routes -----------------------------------------------------------------------------------
+API_PREFIX = "/api"
+"""Every REST route starts here."""
+BUCKETS_PREFIX = f"{API_PREFIX}/buckets"
+"""Bucket routes: ``/api/buckets/<namespace>/<name>/objects/<key>``."""
+ORGS_PREFIX = f"{API_PREFIX}/orgs"
+REPO_KINDS = ("models", "datasets", "buckets")
+"""The plural each repo type takes in URLs, in the order of ``RepoType``."""
+
+# --- headers ----------------------------------------------------------------------------------
+SHA256_HEADER = "X-Content-SHA256"
+"""Request: the SHA-256 the body must have. Response: the SHA-256 of the bytes served."""
+MD5_HEADER = "X-Content-MD5"
+"""Response of a bucket object: the hex MD5 of its bytes (its ``etag`` field)."""
+CONTENT_MD5_HEADER = "Content-MD5"
+"""Request: base64 of the body's 16-byte MD5 (RFC 1864)."""
+REPO_COMMIT_HEADER = "X-Repo-Commit"
+"""Response of a file download: the commit the revision resolved to."""
+META_PREFIX = "X-Meta-"
+"""User metadata of a bucket object travels in ``X-Meta-<name>`` headers, both ways."""
+
+# --- media types ------------------------------------------------------------------------------
+OCTET_STREAM = "application/octet-stream"
+"""Raw bodies of uploads, and the type of downloads whose name says nothing better."""
+JSON = "application/json"
+
+# --- limits -----------------------------------------------------------------------------------
+PAGE_LIMIT_MAX = 1000
+"""Largest ``limit`` a listing accepts."""
+COMMIT_OPERATIONS_MAX = 25_000
+"""Most operations one commit may carry."""
+COMMIT_MESSAGE_MAX = 10_000
+"""Longest commit message, in characters."""
+CURSOR_MAX = 2048
+"""Longest pagination cursor, in characters."""
+
+# --- error codes ------------------------------------------------------------------------------
+# The stable ``code`` of the error envelope ``{"error": {"code", "message", "detail"}}``.
+INVALID_INPUT = "invalid_input"
+INVALID_NAME = "invalid_name"
+INVALID_PATH = "invalid_path"
+INVALID_REVISION = "invalid_revision"
+DIGEST_MISMATCH = "digest_mismatch"
+BAD_REQUEST = "bad_request"
+TOO_LARGE = "too_large"
+UNAUTHENTICATED = "unauthenticated"
+FORBIDDEN = "forbidden"
+RATE_LIMITED = "rate_limited"
+NOT_FOUND = "not_found"
+REPO_NOT_FOUND = "repo_not_found"
+REVISION_NOT_FOUND = "revision_not_found"
+ENTRY_NOT_FOUND = "entry_not_found"
+USER_NOT_FOUND = "user_not_found"
+ORG_NOT_FOUND = "org_not_found"
+TOKEN_NOT_FOUND = "token_not_found"  # noqa: S105 - an error code, not a secret
+METHOD_NOT_ALLOWED = "method_not_allowed"
+NOT_ACCEPTABLE = "not_acceptable"
+CONFLICT = "conflict"
+REPO_EXISTS = "repo_exists"
+REF_EXISTS = "ref_exists"
+USER_EXISTS = "user_exists"
+COMMIT_CONFLICT = "commit_conflict"
+PATH_CONFLICT = "path_conflict"
+LENGTH_REQUIRED = "length_required"
+PRECONDITION_FAILED = "precondition_failed"
+UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+RANGE_NOT_SATISFIABLE = "range_not_satisfiable"
+INTERNAL = "internal"
+BLOB_MISSING = "blob_missing"
+BLOB_UNKNOWN = "blob_unknown"
+BAD_GATEWAY = "bad_gateway"
+STORAGE_UNAVAILABLE = "storage_unavailable"
+UNAVAILABLE = "unavailable"
+GATEWAY_TIMEOUT = "gateway_timeout"
+STORAGE_FULL = "storage_full"
+DEPLOYMENT_MISMATCH = "deployment_mismatch"
+
+ERROR_CODES = frozenset(
+    {
+        INVALID_INPUT, INVALID_NAME, INVALID_PATH, INVALID_REVISION, DIGEST_MISMATCH,
+        BAD_REQUEST, TOO_LARGE, UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED, NOT_FOUND,
+        REPO_NOT_FOUND, REVISION_NOT_FOUND, ENTRY_NOT_FOUND, USER_NOT_FOUND, ORG_NOT_FOUND,
+        TOKEN_NOT_FOUND, METHOD_NOT_ALLOWED, NOT_ACCEPTABLE, CONFLICT, REPO_EXISTS, REF_EXISTS,
+        USER_EXISTS, COMMIT_CONFLICT, PATH_CONFLICT, LENGTH_REQUIRED, PRECONDITION_FAILED,
+        UNSUPPORTED_MEDIA_TYPE, RANGE_NOT_SATISFIABLE, INTERNAL, BLOB_MISSING, BLOB_UNKNOWN,
+        BAD_GATEWAY,
+        STORAGE_UNAVAILABLE, UNAVAILABLE, GATEWAY_TIMEOUT, STORAGE_FULL, DEPLOYMENT_MISMATCH,
+    }
+)  # fmt: skip
+"""Every error code the server may send; a test holds the server's error table to it."""
+
+STATUS_CODES: Mapping[int, str] = MappingProxyType(
+    {
+        400: BAD_REQUEST,
+        401: UNAUTHENTICATED,
+        403: FORBIDDEN,
+        404: NOT_FOUND,
+        405: METHOD_NOT_ALLOWED,
+        406: NOT_ACCEPTABLE,
+        409: CONFLICT,
+        411: LENGTH_REQUIRED,
+        412: PRECONDITION_FAILED,
+        413: TOO_LARGE,
+        415: UNSUPPORTED_MEDIA_TYPE,
+        416: RANGE_NOT_SATISFIABLE,
+        422: INVALID_INPUT,
+        429: RATE_LIMITED,
+        502: BAD_GATEWAY,
+        503: UNAVAILABLE,
+        504: GATEWAY_TIMEOUT,
+    }
+)
+"""The code for a bare HTTP status: what the server sends for errors raised by the framework
+(an unknown route, a wrong method), and what the client assumes when a proxy answered instead."""

@@ -1,0 +1,187 @@
+"""Commits on the in-memory catalog and the memory blob store: what a commit may name, how a
+branch moves, and what happens when another commit lands first."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+
+import pytest
+from tests.unit.domain.conftest import Hub, make_hub
+
+from weighthouse.domain.access import Principal
+from weighthouse.domain.commits import AddFile, DeleteFile
+from weighthouse.domain.errors import (
+    BlobUnknownError,
+    CommitConflictError,
+    DigestMismatchError,
+    EntryNotFoundError,
+    PathConflictError,
+    PermissionDeniedError,
+)
+from weighthouse.domain.model import Commit, RepoId, RepoType, Role, Tree
+from weighthouse.metadata.memory import MemoryCatalog
+
+pytestmark = pytest.mark.unit
+
+WEIGHTS = RepoId(RepoType.MODEL, "alice", "weights")
+
+
+@pytest.fixture
+def repo(hub: Hub, alice: Principal) -> RepoId:
+    hub.repos.create(alice, WEIGHTS)
+    return WEIGHTS
+
+
+def upload(hub: Hub, principal: Principal, data: bytes) -> AddFile:
+    digest = hub.commits.upload_blob(principal, WEIGHTS, [data], size=len(data))
+    return AddFile("unused", digest.sha256, digest.size)
+
+
+def at(path: str, blob: AddFile) -> AddFile:
+    return AddFile(path, blob.sha256, blob.size)
+
+
+def read(hub: Hub, principal: Principal, path: str, revision: str = "main") -> bytes:
+    _, download = hub.files.download(principal, WEIGHTS, revision, path)
+    with hub.files.reader(download) as reader:
+        return reader.read_range(0, reader.size)
+
+
+def paths(hub: Hub, principal: Principal, revision: str = "main") -> list[str]:
+    _, listing = hub.files.list_tree(principal, WEIGHTS, revision, recursive=True)
+    return [entry.path for entry in listing.entries]
+
+
+def test_an_uploaded_file_is_committed_and_read_back(
+    hub: Hub, alice: Principal, repo: RepoId
+) -> None:
+    commit, digest = hub.commits.upload_file(alice, repo, "main", "config.json", [b"{}"], size=2)
+    assert digest.sha256 == hashlib.sha256(b"{}").hexdigest()
+    assert commit.message == "Upload config.json"
+    assert read(hub, alice, "config.json") == b"{}"
+    _, entry = hub.files.entry(alice, repo, "main", "config.json")
+    git_id = hashlib.sha1(b"blob 2\0{}", usedforsecurity=False).hexdigest()
+    assert entry.entry.git_sha1 == git_id
+
+
+def test_one_commit_adds_and_deletes_many_files(hub: Hub, alice: Principal, repo: RepoId) -> None:
+    blob = upload(hub, alice, b"shard")
+    first = [at(f"model/part-{i}.bin", blob) for i in range(3)]
+    hub.commits.commit(alice, repo, "main", [*first, at("README.md", blob)], message="m")
+    second = [DeleteFile("model/"), at("b/c.txt", blob)]
+    hub.commits.commit(alice, repo, "main", second, message="m")
+    assert paths(hub, alice) == ["README.md", "b", "b/c.txt"]
+    assert [c.message for c in hub.revisions.log(alice, repo, "main").items] == [
+        "m",
+        "m",
+        "Initial commit",
+    ]
+
+
+def test_a_commit_may_name_only_uploaded_blobs_of_their_size(
+    hub: Hub, alice: Principal, repo: RepoId
+) -> None:
+    missing = hashlib.sha256(b"never uploaded").hexdigest()
+    with pytest.raises(BlobUnknownError):
+        hub.commits.commit(alice, repo, "main", [AddFile("x", missing, 14)], message="m")
+    blob = upload(hub, alice, b"four")
+    with pytest.raises(DigestMismatchError):
+        hub.commits.commit(alice, repo, "main", [AddFile("x", blob.sha256, 5)], message="m")
+    assert paths(hub, alice) == []
+
+
+def test_files_and_folders_do_not_take_each_others_place(
+    hub: Hub, alice: Principal, repo: RepoId
+) -> None:
+    blob = upload(hub, alice, b"data")
+    hub.commits.commit(alice, repo, "main", [AddFile("a/b", blob.sha256, 4)], message="m")
+    for bad in ("a", "a/b/c"):
+        with pytest.raises(PathConflictError):
+            hub.commits.commit(alice, repo, "main", [AddFile(bad, blob.sha256, 4)], message="m")
+    with pytest.raises(EntryNotFoundError):
+        hub.commits.commit(alice, repo, "main", [DeleteFile("nothing")], message="m")
+
+
+def test_a_stale_parent_commit_is_a_conflict(hub: Hub, alice: Principal, repo: RepoId) -> None:
+    blob = upload(hub, alice, b"data")
+    start = hub.revisions.resolve(alice, repo, "main").commit.id
+    hub.commits.commit(alice, repo, "main", [AddFile("one", blob.sha256, 4)], message="m")
+    with pytest.raises(CommitConflictError) as raised:
+        hub.commits.commit(
+            alice, repo, "main", [AddFile("two", blob.sha256, 4)], message="m", parent_commit=start
+        )
+    assert raised.value.fields["head"] != start
+    assert paths(hub, alice) == ["one"]
+
+
+class RacingCatalog(MemoryCatalog):
+    """Runs ``rival`` (another commit) once, just before the next commit is saved."""
+
+    rival: Callable[[], object] | None = None
+
+    def save_commit(
+        self,
+        repo_id: str,
+        commit: Commit,
+        trees: Sequence[Tree],
+        branch: str,
+        expected_head: str | None,
+    ) -> None:
+        rival, self.rival = self.rival, None
+        if rival is not None:
+            rival()
+        super().save_commit(repo_id, commit, trees, branch, expected_head)
+
+
+def test_a_lost_race_without_parent_commit_is_retried_on_the_new_head() -> None:
+    catalog = RacingCatalog()
+    hub = make_hub(catalog)
+    alice = hub.user("alice")
+    hub.repos.create(alice, WEIGHTS)
+    blob = upload(hub, alice, b"data")
+
+    def rival() -> object:
+        hub.clock.advance()
+        return hub.commits.commit(
+            alice, WEIGHTS, "main", [AddFile("theirs", blob.sha256, 4)], message="theirs"
+        )
+
+    catalog.rival = rival
+    mine = hub.commits.commit(alice, WEIGHTS, "main", [at("mine", blob)], message="m")
+    assert paths(hub, alice) == ["mine", "theirs"]
+    log = hub.revisions.log(alice, WEIGHTS, "main").items
+    assert [c.message for c in log] == ["m", "theirs", "Initial commit"]
+    assert log[0] == mine
+
+
+def test_a_lost_race_with_parent_commit_is_a_conflict() -> None:
+    catalog = RacingCatalog()
+    hub = make_hub(catalog)
+    alice = hub.user("alice")
+    hub.repos.create(alice, WEIGHTS)
+    blob = upload(hub, alice, b"data")
+    start = hub.revisions.resolve(alice, WEIGHTS, "main").commit.id
+    catalog.rival = lambda: hub.commits.commit(
+        alice, WEIGHTS, "main", [AddFile("theirs", blob.sha256, 4)], message="theirs"
+    )
+    with pytest.raises(CommitConflictError):
+        hub.commits.commit(
+            alice, WEIGHTS, "main", [at("mine", blob)], message="m", parent_commit=start
+        )
+    assert paths(hub, alice) == ["theirs"]
+
+
+def test_only_writers_commit(hub: Hub, alice: Principal, bob: Principal, repo: RepoId) -> None:
+    blob = upload(hub, alice, b"data")
+    with pytest.raises(PermissionDeniedError):
+        hub.commits.commit(bob, repo, "main", [AddFile("x", blob.sha256, 4)], message="m")
+    with pytest.raises(PermissionDeniedError):
+        hub.commits.upload_blob(bob, repo, [b"unread"], size=6)
+    hub.orgs.set_collaborator(alice, repo, "bob", Role.WRITE)
+    # alice's upload proves nothing for bob until a repo he can read holds it.
+    with pytest.raises(BlobUnknownError):
+        hub.commits.commit(bob, repo, "main", [AddFile("x", blob.sha256, 4)], message="m")
+    own = upload(hub, bob, b"data")
+    hub.commits.commit(bob, repo, "main", [AddFile("x", own.sha256, 4)], message="m")
+    assert hub.revisions.resolve(bob, repo, "main").commit.author == "bob"

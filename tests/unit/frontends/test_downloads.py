@@ -1,0 +1,189 @@
+"""The download response picks the fastest way the blob store offers, and streams flat."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from starlette.requests import Request
+
+from weighthouse.blobs.content import ContentBlobStore
+from weighthouse.blobs.driver import BlobDriver
+from weighthouse.blobs.local import LocalBlobDriver
+from weighthouse.blobs.memory import MemoryBlobDriver
+from weighthouse.domain.errors import BlobMissingError, StorageError
+from weighthouse.domain.files import Download, open_download
+from weighthouse.domain.ports import BlobReader
+from weighthouse.frontends.downloads import CHUNK, SMALL, blob_response
+
+pytestmark = pytest.mark.unit
+
+PATHSEND = {"http.response.pathsend": {}}
+
+
+class PresigningMemoryDriver(MemoryBlobDriver):
+    """A memory driver that, like an object store, can sign URLs for its keys."""
+
+    def presigned_url(self, key: str, *, expires_in: int) -> str | None:
+        return f"https://objects.example/{key}?expires={expires_in}"
+
+
+def stored(driver: BlobDriver, data: bytes) -> tuple[ContentBlobStore, Download]:
+    store = ContentBlobStore(driver)
+    digest = store.put([data])
+    download = Download(
+        sha256=digest.sha256, size=digest.size, modified_at=datetime.now(UTC), name="w.bin"
+    )
+    return store, download
+
+
+def serve(
+    store: ContentBlobStore,
+    download: Download,
+    *,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
+    opener: Callable[[Download], BlobReader] | None = None,
+) -> list[dict[str, Any]]:
+    """Run the response as the ASGI server would and return every message it sent."""
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": "/x",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
+        "extensions": extensions or {},
+    }
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def run() -> None:
+        response = blob_response(
+            Request(scope),
+            download,
+            opener or (lambda d: open_download(store, d)),
+        )
+        await response(scope, receive, send)
+
+    anyio.run(run)
+    return sent
+
+
+def status_and_body(sent: list[dict[str, Any]]) -> tuple[int, bytes, dict[bytes, bytes]]:
+    start = sent[0]
+    assert start["type"] == "http.response.start"
+    body = b"".join(m.get("body", b"") for m in sent[1:])
+    return start["status"], body, dict(start["headers"])
+
+
+def test_a_large_body_streams_in_pieces_of_4_mib(tmp_path: Path) -> None:
+    data = os.urandom(2 * CHUNK + 12345)
+    store, download = stored(LocalBlobDriver(tmp_path), data)
+    sent = serve(store, download)
+    status, body, headers = status_and_body(sent)
+    assert (status, body) == (200, data)
+    assert headers[b"content-length"] == str(len(data)).encode()
+    assert [len(m["body"]) for m in sent[1:]] == [CHUNK, CHUNK, 12345]
+    assert [m["more_body"] for m in sent[1:]] == [True, True, False]
+
+
+def test_a_small_body_goes_out_in_one_message() -> None:
+    store, download = stored(MemoryBlobDriver(), b"tiny")
+    sent = serve(store, download)
+    assert status_and_body(sent)[:2] == (200, b"tiny")
+    assert len(sent) == 2
+
+
+@pytest.mark.parametrize("size", [SMALL - 1, SMALL + 1, CHUNK + 1])
+def test_ranges_of_every_size_class(tmp_path: Path, size: int) -> None:
+    data = os.urandom(size + 100)
+    store, download = stored(LocalBlobDriver(tmp_path), data)
+    sent = serve(store, download, headers={"Range": "bytes=50-"})
+    status, body, headers = status_and_body(sent)
+    assert (status, body) == (206, data[50:])
+    assert headers[b"content-range"] == f"bytes 50-{len(data) - 1}/{len(data)}".encode()
+
+
+def test_a_local_file_goes_out_by_pathsend_when_the_server_offers_it(tmp_path: Path) -> None:
+    data = os.urandom(SMALL * 2)
+    store, download = stored(LocalBlobDriver(tmp_path), data)
+    sent = serve(store, download, extensions=PATHSEND)
+    assert sent[0]["status"] == 200
+    assert sent[1]["type"] == "http.response.pathsend"
+    assert Path(sent[1]["path"]).read_bytes() == data
+    ranged = serve(store, download, headers={"Range": "bytes=1-"}, extensions=PATHSEND)
+    assert status_and_body(ranged)[:2] == (206, data[1:])  # a part is streamed, not sent whole
+
+
+def test_a_store_without_files_streams_even_when_pathsend_is_offered() -> None:
+    store, download = stored(MemoryBlobDriver(), b"m" * (SMALL + 1))
+    status, body, _ = status_and_body(serve(store, download, extensions=PATHSEND))
+    assert (status, body) == (200, b"m" * (SMALL + 1))
+
+
+def test_a_presigned_url_becomes_a_redirect_keeping_the_digests() -> None:
+    store, download = stored(PresigningMemoryDriver(), b"far away")
+    sent = serve(store, download)
+    status, body, headers = status_and_body(sent)
+    assert (status, body) == (307, b"")
+    assert headers[b"location"].startswith(b"https://objects.example/sha256/")
+    assert headers[b"etag"] == f'"{download.sha256}"'.encode()
+    assert b"content-range" not in headers
+
+
+def test_head_opens_nothing() -> None:
+    store, download = stored(MemoryBlobDriver(), b"head")
+
+    def refuse(_: Download) -> BlobReader:
+        raise AssertionError("HEAD must not open the blob")
+
+    status, body, headers = status_and_body(serve(store, download, method="HEAD", opener=refuse))
+    assert (status, body, headers[b"content-length"]) == (200, b"", b"4")
+
+
+def test_a_missing_blob_fails_before_the_status_line() -> None:
+    store, download = stored(MemoryBlobDriver(), b"gone soon")
+    store.delete(download.sha256)
+    with pytest.raises(BlobMissingError):
+        serve(store, download)
+
+
+def test_a_blob_whose_size_disagrees_with_the_catalog_is_not_served() -> None:
+    store, download = stored(MemoryBlobDriver(), b"twelve bytes")
+    lying = Download(
+        sha256=download.sha256, size=13, modified_at=download.modified_at, name="w.bin"
+    )
+    with pytest.raises(BlobMissingError, match="12 bytes"):
+        serve(store, lying)
+
+
+def test_every_reader_is_closed(tmp_path: Path) -> None:
+    store, download = stored(LocalBlobDriver(tmp_path), os.urandom(CHUNK + 1))
+    opened: list[BlobReader] = []
+
+    def tracking(d: Download) -> BlobReader:
+        reader = open_download(store, d)
+        opened.append(reader)
+        return reader
+
+    for extensions in ({}, PATHSEND):
+        for headers in ({}, {"Range": "bytes=0-9"}, {"Range": "bytes=9-"}):
+            serve(store, download, headers=headers, extensions=extensions, opener=tracking)
+    assert len(opened) == 6
+    for reader in opened:
+        with pytest.raises(StorageError) as caught:
+            reader.read_range(0, 1)
+        assert "closed" in str(caught.value.fields["detail"])
+    whole = b"".join(m.get("body", b"") for m in serve(store, download)[1:])
+    assert hashlib.sha256(whole).hexdigest() == download.sha256
