@@ -23,9 +23,11 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.run-installed
 	$(BIN)/weighthouse serve --host $(HOST) --port $(PORT)
 
-## Lint, type-check, check the layers, then run the whole test suite.
+## Lint, type-check, check the layers, then run the whole test suite, and the acceptance
+## tests once more against servers of two processes (`weighthouse serve --workers 2`).
 test: $(VENV)/.test-installed lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/acceptance --server-workers 2 $(PYTEST_WORKERS_ARGS)
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check
@@ -33,8 +35,13 @@ lint: $(VENV)/.test-installed
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: $(VENV)/.test-installed
-	$(BIN)/python bench/transfer.py
+$(VENV)/.bench-installed: pyproject.toml $(VENV)/.test-installed
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	touch $@
+
+## Weighthouse against nginx and SeaweedFS on loopback (bench/README.md); BENCH_ARGS=--quick.
+bench: $(VENV)/.bench-installed
+	$(BIN)/python bench/transfer.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

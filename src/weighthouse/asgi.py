@@ -1,6 +1,8 @@
 """ASGI entry point: ``create_app(settings)`` builds the container and mounts the front-ends.
 
-``uvicorn --factory weighthouse.asgi:app_from_environment`` reads settings from the environment.
+``uvicorn --factory weighthouse.asgi:app_from_environment`` reads the settings as ``serve``
+does (environment and ``WEIGHTHOUSE_CONFIG``) and, like it, refuses a catalog and a blob store
+that are not one deployment.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from fastapi import FastAPI
 
 from weighthouse.bootstrap import Container, bootstrap
 from weighthouse.config import Settings
+from weighthouse.config_sources import load_settings
 from weighthouse.frontends.rest.app import create_rest_app
 
 
@@ -17,4 +20,7 @@ def create_app(settings: Settings, container: Container | None = None) -> FastAP
 
 
 def app_from_environment() -> FastAPI:
-    return create_app(Settings())
+    from weighthouse.opening import open_deployment
+
+    settings = load_settings()
+    return create_app(settings, open_deployment(settings, adopt=True))

@@ -6,6 +6,7 @@ catalog, blob store or clock to :func:`bootstrap` to swap a port.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -148,8 +149,6 @@ def create_catalog(
         migrate_catalog(settings)
     engine = create_engine_for(settings.database_url)
     closers.append(engine.dispose)
-    # SqlCatalog does not offer atomic() and conditional object writes yet, so it satisfies
-    # every role port but UnitOfWork and the conditional half of ObjectCatalog.
     return SqlCatalog(engine)
 
 
@@ -207,12 +206,26 @@ def create_password_hasher(settings: Settings) -> PasswordHasher:
     )
 
 
+def server_processes(settings: Settings) -> int:
+    """How many processes ``weighthouse serve`` runs: the setting, else one per usable core."""
+    if settings.server.workers is not None:
+        return settings.server.workers
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def create_rate_limiter(settings: Settings) -> RateLimiter:
     from weighthouse.security.ratelimit import MemoryRateLimiter, RedisRateLimiter
+    from weighthouse.security.sqlite_ratelimit import SqliteRateLimiter
 
-    # Per process: with N server processes the effective limit is N times the setting.
+    # A client's attempts land on any of the server processes, so they must count together:
+    # in Redis across hosts, in a file in the data directory across the processes of one host.
     if settings.auth.rate_limit_redis_url:
         return RedisRateLimiter(settings.auth.rate_limit_redis_url)
+    if server_processes(settings) > 1:
+        return SqliteRateLimiter(settings.rate_limit_file)
     return MemoryRateLimiter()
 
 
@@ -239,6 +252,8 @@ def start(container: Container) -> IssuedToken | None:
         container.clock() - timedelta(seconds=container.settings.gc_grace_seconds)
     )
     preset = container.settings.admin.token
+    # Of several servers starting on one catalog, exactly one creates the admin; the others
+    # get None (see Users.bootstrap_admin).
     return container.users.bootstrap_admin(
         container.settings.admin.name, preset.get_secret_value() if preset else None
     )

@@ -1,8 +1,10 @@
 """Settings: one object, built once in ``main`` or ``asgi`` and passed in. Nothing reads the
-environment at import time.
+environment at import time; :func:`weighthouse.config_sources.load_settings` builds it.
 
 Every field can be set from the environment as ``WEIGHTHOUSE_<SECTION>__<KEY>``, for example
-``WEIGHTHOUSE_DATABASE__URL=postgresql://db/weighthouse`` or ``WEIGHTHOUSE_BLOBS__DRIVER=local``.
+``WEIGHTHOUSE_DATABASE__URL=postgresql://db/weighthouse`` or ``WEIGHTHOUSE_BLOBS__DRIVER=local``,
+and in a TOML file (``--config FILE`` or ``WEIGHTHOUSE_CONFIG``) with one table per section.
+Command-line flags beat the environment, which beats the file, which beats the defaults.
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ class BlobSettings(BaseModel):
 class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        description="server processes on one catalog and blob store; default one per CPU core",
+    )
     threads: int = Field(
         default=4,
         ge=1,
@@ -124,3 +131,8 @@ class Settings(BaseSettings):
         return (
             self.auth.secret_key_file or self.data_dir / "secrets" / "secret-keys.json"
         ).resolve()
+
+    @property
+    def rate_limit_file(self) -> Path:
+        """Where the server processes of one host count sign-in attempts together."""
+        return (self.data_dir / "ratelimits.db").resolve()

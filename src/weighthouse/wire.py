@@ -92,6 +92,7 @@ STORAGE_UNAVAILABLE = "storage_unavailable"
 UNAVAILABLE = "unavailable"
 GATEWAY_TIMEOUT = "gateway_timeout"
 STORAGE_FULL = "storage_full"
+DEPLOYMENT_MISMATCH = "deployment_mismatch"
 
 ERROR_CODES = frozenset(
     {
@@ -102,7 +103,7 @@ ERROR_CODES = frozenset(
         REPO_EXISTS, REF_EXISTS, USER_EXISTS, COMMIT_CONFLICT, PATH_CONFLICT, LENGTH_REQUIRED,
         PRECONDITION_FAILED, UNSUPPORTED_MEDIA_TYPE, RANGE_NOT_SATISFIABLE, INTERNAL,
         BLOB_MISSING, BLOB_UNKNOWN, BAD_GATEWAY,
-        STORAGE_UNAVAILABLE, UNAVAILABLE, GATEWAY_TIMEOUT, STORAGE_FULL,
+        STORAGE_UNAVAILABLE, UNAVAILABLE, GATEWAY_TIMEOUT, STORAGE_FULL, DEPLOYMENT_MISMATCH,
     }
 )  # fmt: skip
 """Every error code the server may send; a test holds the server's error table to it."""

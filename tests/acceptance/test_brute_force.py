@@ -73,8 +73,8 @@ def p99(values: list[float]) -> float:
 
 
 @pytest.fixture
-def default_server(tmp_path: Path) -> Iterator[LiveServer]:
-    server = LiveServer(data_dir=tmp_path / "data").start()
+def default_server(tmp_path: Path, server_workers: int) -> Iterator[LiveServer]:
+    server = LiveServer(data_dir=tmp_path / "data", workers=server_workers).start()
     yield server
     server.stop()
 
@@ -162,7 +162,7 @@ def test_two_hundred_wrong_passwords_are_cut_off_at_the_limit(default_server: Li
 
 
 @pytest.fixture
-def short_window_server(tmp_path: Path) -> Iterator[LiveServer]:
+def short_window_server(tmp_path: Path, server_workers: int) -> Iterator[LiveServer]:
     server = LiveServer(
         data_dir=tmp_path / "data",
         extra_env={
@@ -170,6 +170,7 @@ def short_window_server(tmp_path: Path) -> Iterator[LiveServer]:
             "WEIGHTHOUSE_AUTH__SIGNIN_PER_CLIENT": "3",
             "WEIGHTHOUSE_AUTH__SIGNIN_PER_ACCOUNT": "3",
         },
+        workers=server_workers,
     ).start()
     yield server
     server.stop()

@@ -65,7 +65,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: st
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(tmp_path_factory: pytest.TempPathFactory, server_workers: int) -> Iterator[LiveServer]:
     """A server of this module's own: every sign-in here comes from 127.0.0.1, so the
     per-client limit is raised rather than shared with the other modules' servers."""
     live = LiveServer(
@@ -76,6 +76,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
             "WEIGHTHOUSE_AUTH__ARGON2_MEMORY_KIB": "8192",
             "WEIGHTHOUSE_AUTH__ARGON2_TIME_COST": "1",
         },
+        workers=server_workers,
     ).start()
     yield live
     live.stop()
@@ -330,7 +331,7 @@ def test_session_keys_rotate_and_retire_on_a_stopped_server(
 ) -> None:
     data = ["--data-dir", str(fresh_server.data_dir)]
     empty = cli.run("keys", "list", "--data-dir", str(tmp_path / "nowhere"))
-    assert_one_line_error(empty, "no session key ring")
+    assert_one_line_error(empty, "no catalog at")
 
     with WeighthouseClient(fresh_server.url) as anonymous:
         anonymous.sign_up("keyholder", PASSWORD)

@@ -34,9 +34,11 @@ def whole(data: bytes) -> bool:
     return len(data) > 32 and hashlib.sha256(data[:-32]).digest() == data[-32:]
 
 
-def test_kill_during_uploads_loses_nothing_acknowledged(tmp_path: Path) -> None:
+def test_kill_during_uploads_loses_nothing_acknowledged(
+    tmp_path: Path, server_workers: int
+) -> None:
     rng = random.Random(20261121)
-    server = LiveServer(data_dir=tmp_path / "data").start()
+    server = LiveServer(data_dir=tmp_path / "data", workers=server_workers).start()
     owner = make_user(server)
     with server.client(owner.token) as c:
         model = make_repo(c, owner.name)

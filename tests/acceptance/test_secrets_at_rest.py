@@ -85,7 +85,7 @@ class Scenario:
 
 
 @pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
+def scenario(tmp_path_factory: pytest.TempPathFactory, server_workers: int) -> Scenario:
     server = LiveServer(
         data_dir=tmp_path_factory.mktemp("secrets") / "data",
         extra_env={
@@ -93,6 +93,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
             "WEIGHTHOUSE_AUTH__SIGNIN_PER_CLIENT": "1000",
             "WEIGHTHOUSE_AUTH__SIGNIN_PER_ACCOUNT": "1000",
         },
+        workers=server_workers,
     ).start()
     issued: dict[str, list[str]] = {"admin token": token_parts(server.admin_token)}
     passwords: dict[str, str] = {}

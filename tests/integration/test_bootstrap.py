@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import json
+import multiprocessing
+import os
 import stat
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
-from tests.services import catalog_database
+from tests.services import catalog_database, fresh_database, mariadb_url, postgres_url
 
-from weighthouse.bootstrap import Container, bootstrap, start
+from weighthouse.bootstrap import (
+    Container,
+    bootstrap,
+    create_rate_limiter,
+    migrate_catalog,
+    server_processes,
+    start,
+)
 from weighthouse.config import DatabaseSettings, Settings
 from weighthouse.domain.tokens import IssuedToken
+from weighthouse.security.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from weighthouse.security.sqlite_ratelimit import SqliteRateLimiter
 
 pytestmark = pytest.mark.integration
 
@@ -30,6 +44,101 @@ def test_first_start_makes_an_admin_and_a_private_session_key_ring(tmp_path: Pat
     assert ring.is_file() and ring.parent == (tmp_path / "data" / "secrets").resolve()
     assert stat.S_IMODE(ring.stat().st_mode) == 0o600
     assert stat.S_IMODE(ring.parent.stat().st_mode) == 0o700
+
+
+STARTERS = 4
+
+
+def _start_at_once(data_dir: str, url: str, start_line: Any, results: Any) -> None:
+    """One server process's start-up on a catalog that is already migrated."""
+    settings = Settings(data_dir=Path(data_dir), database={"url": url})
+    container = bootstrap(settings, migrate=False)
+    try:
+        start_line.wait(timeout=60)
+        issued = start(container)
+        results.put(None if issued is None else issued.secret)
+    except BaseException as exc:
+        results.put(repr(exc))
+        raise
+    finally:
+        container.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def catalog_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'data' / 'weighthouse.db'}"
+        return
+    server = postgres_url() if request.param == "postgresql" else mariadb_url()
+    with fresh_database(server) as url:
+        yield url
+
+
+def test_servers_starting_at_once_make_one_admin_and_one_key_ring(
+    tmp_path: Path, catalog_url: str
+) -> None:
+    # Several processes (the workers of one server, or servers on several hosts sharing one
+    # catalog) run the first start's chores together: the catalog's unique names and the key
+    # ring's file lock must leave one admin, one token and one key.
+    data_dir = tmp_path / "data"
+    settings = Settings(data_dir=data_dir, database={"url": catalog_url})
+    migrate_catalog(settings)
+    context = multiprocessing.get_context("spawn")
+    start_line, results = context.Barrier(STARTERS), context.Queue()
+    starters = [
+        context.Process(
+            target=_start_at_once, args=(str(data_dir), catalog_url, start_line, results)
+        )
+        for _ in range(STARTERS)
+    ]
+    for process in starters:
+        process.start()
+    try:
+        outcomes = [results.get(timeout=120) for _ in starters]
+    finally:
+        for process in starters:
+            process.join(timeout=30)
+            if process.exitcode is None:
+                process.kill()
+                process.join()
+    secrets = [o for o in outcomes if o is not None]
+    assert len(secrets) == 1 and secrets[0].startswith("wh_"), outcomes
+    assert all(process.exitcode == 0 for process in starters)
+    container = bootstrap(settings, migrate=False)
+    try:
+        users = container.catalog.list_users()
+        assert [(u.name, u.is_admin) for u in users] == [("admin", True)]
+        tokens = container.catalog.list_tokens(users[0].id)
+        assert [t.id for t in tokens] == [secrets[0].split("_")[1]]
+    finally:
+        container.close()
+    ring = json.loads(settings.session_key_file.read_text())
+    assert len(ring["keys"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("workers", "redis", "kind"),
+    [
+        (1, None, MemoryRateLimiter),
+        (2, None, SqliteRateLimiter),
+        (2, "redis://127.0.0.1:6379/0", RedisRateLimiter),
+    ],
+)
+def test_sign_in_limits_are_shared_whenever_several_processes_serve(
+    tmp_path: Path, workers: int, redis: str | None, kind: type
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path, server={"workers": workers}, auth={"rate_limit_redis_url": redis}
+    )
+    limiter = create_rate_limiter(settings)
+    assert isinstance(limiter, kind)
+    if isinstance(limiter, SqliteRateLimiter):
+        assert repr(limiter) == f"SqliteRateLimiter({(tmp_path / 'ratelimits.db').resolve()})"
+
+
+def test_serve_runs_one_process_per_usable_core_by_default() -> None:
+    assert server_processes(Settings()) == len(os.sched_getaffinity(0))
+    assert server_processes(Settings(server={"workers": 3})) == 3
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])

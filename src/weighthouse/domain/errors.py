@@ -31,9 +31,10 @@ a test fails when a concrete error lacks an entry there.
     │   └── PathConflictError             a file where a folder is needed, or the reverse
     ├── RangeNotSatisfiableError
     ├── PreconditionFailedError
-    └── StorageError                      the blob store or catalog failed; retryable
-        ├── StorageFullError
-        └── BlobMissingError              the catalog names a blob the store lacks
+    ├── StorageError                      the blob store or catalog failed; retryable
+    │   ├── StorageFullError
+    │   └── BlobMissingError              the catalog names a blob the store lacks
+    └── DeploymentMismatchError           catalog and blob store are not one deployment
 """
 
 from __future__ import annotations
@@ -173,3 +174,9 @@ class StorageFullError(StorageError):
 
 class BlobMissingError(StorageError):
     """The catalog refers to a blob the store does not have."""
+
+
+class DeploymentMismatchError(DomainError):
+    """The catalog and the blob store do not belong to one deployment: an empty catalog over a
+    store that holds blobs, two different deployment ids, or a catalog that refers to no blob
+    over a store full of them. Nothing was changed; the settings are probably wrong."""

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from weighthouse.domain.catalog import BlobSourceCatalog, ReferenceCatalog
-from weighthouse.domain.errors import BlobMissingError
+from weighthouse.domain.errors import BlobMissingError, DeploymentMismatchError
 from weighthouse.domain.ports import BlobStore, Clock
 
 
@@ -56,13 +56,24 @@ class Maintenance:
         self._blobs = blobs
         self._clock = clock
 
-    def gc(self, grace: timedelta, *, dry_run: bool = False) -> GcReport:
+    def gc(self, grace: timedelta, *, dry_run: bool = False, force: bool = False) -> GcReport:
         """Remove unreferenced blobs older than ``grace``, stale temporary uploads, and upload
-        records older than ``grace`` (the unreferenced bytes they vouch for may be gone)."""
+        records older than ``grace`` (the unreferenced bytes they vouch for may be gone).
+
+        A catalog that refers to no blob at all over a store that holds blobs is far more
+        likely the wrong catalog than an empty deployment, so that raises
+        :class:`DeploymentMismatchError` before anything is removed, unless ``force``.
+        """
         cutoff = self._clock() - grace
+        marked = {sha256 for sha256, _ in self._references.referenced_blobs()}
+        if not (marked or dry_run or force) and next(iter(self._blobs.walk()), None):
+            raise DeploymentMismatchError(
+                "the catalog refers to no blob at all, yet the blob store holds blobs: "
+                "refusing to delete every one of them (check the database settings; "
+                "--force deletes them anyway)"
+            )
         temporaries = 0 if dry_run else self._blobs.sweep_temporaries(cutoff)
         records = 0 if dry_run else self._references.prune_blob_uploads(cutoff)
-        marked = {sha256 for sha256, _ in self._references.referenced_blobs()}
         removed = removed_bytes = young = 0
         for blob in self._blobs.walk():
             if blob.sha256 in marked:

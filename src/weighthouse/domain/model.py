@@ -301,3 +301,16 @@ class Page(Generic[T]):
 
     items: tuple[T, ...]
     next_after: str | None
+
+
+@dataclass(frozen=True)
+class DeploymentRecord:
+    """The identity a catalog records for its deployment: made once, on the first start.
+
+    ``store_marked_at`` is when the blob store was seen to carry the same id; from then on a
+    store without it is not this deployment's store.
+    """
+
+    id: str
+    created_at: datetime
+    store_marked_at: datetime | None = None

@@ -19,7 +19,7 @@ from weighthouse.domain.catalog import BlobSources as BlobSources
 from weighthouse.domain.catalog import Catalog as Catalog
 from weighthouse.domain.catalog import RepoQuery as RepoQuery
 from weighthouse.domain.errors import InvalidInputError
-from weighthouse.domain.model import BlobDigest
+from weighthouse.domain.model import BlobDigest, DeploymentRecord
 
 Clock = Callable[[], datetime]
 """Returns the current time, timezone-aware, in UTC."""
@@ -250,4 +250,49 @@ class SecretCipher(Protocol):
     def open(self, sealed: str, *, context: bytes) -> bytes:
         """The plaintext. Raises ``AuthenticationError`` when the text is malformed, was
         tampered with, belongs to another context, or its key is no longer held."""
+        ...
+
+
+class DeploymentCatalog(Protocol):
+    """The catalog's side of the deployment identity (one row, written once).
+
+    Raises :class:`~weighthouse.domain.errors.StorageError` when the database is unreachable.
+    """
+
+    def deployment(self) -> DeploymentRecord | None:
+        """The recorded identity; ``None`` before the first start."""
+        ...
+
+    def claim_deployment(self, record: DeploymentRecord) -> DeploymentRecord:
+        """Record ``record`` unless an identity exists already, and return the one that is
+        recorded now: of two processes claiming at once, both get the winner's."""
+        ...
+
+    def mark_store(self, deployment_id: str, at: datetime) -> None:
+        """Note that the blob store carries ``deployment_id``. Idempotent: keeps the first
+        time. Does nothing when the recorded identity is another one."""
+        ...
+
+    def holds_repos(self) -> bool:
+        """Whether any repo or bucket exists."""
+        ...
+
+
+class DeploymentMarker(Protocol):
+    """The blob store's side of the deployment identity: a marker at a reserved key.
+
+    Raises :class:`~weighthouse.domain.errors.StorageError` when the store fails.
+    """
+
+    def read(self) -> str | None:
+        """The deployment id of the marker; ``None`` when there is none."""
+        ...
+
+    def write(self, deployment_id: str) -> None:
+        """Write the marker durably (replacing any)."""
+        ...
+
+    def holds_anything(self) -> bool:
+        """Whether the store holds any blob, marker or other committed key (temporaries do
+        not count)."""
         ...

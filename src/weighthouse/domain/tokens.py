@@ -211,6 +211,34 @@ class Tokens:
         self._catalog.add_token(token)
         return IssuedToken(token=token, secret=value)
 
+    def recover_admin(self, name: str, *, operator: str | None = None) -> IssuedToken:
+        """A new admin token for the site admin ``name``, for the operator of the server's host
+        who lost every admin credential; the caller vouches for that (no principal is asked).
+        ``operator`` (who ran it, where) goes to the audit log with the token's id, in the same
+        transaction as the token.
+
+        Raises ``UserNotFoundError``, and ``PermissionDeniedError`` when ``name`` is not a
+        site admin or is disabled: recovery never raises anyone's rights.
+        """
+        user = self._catalog.get_user(name)
+        if not user.is_admin:
+            raise PermissionDeniedError(f"{name} is not a site admin", user=name)
+        if user.disabled:
+            raise PermissionDeniedError(f"the site admin {name} is disabled", user=name)
+
+        def store() -> IssuedToken:
+            issued = self.issue(user, "recovery", Scope.ADMIN, None, ())
+            self._audit.record(
+                "token.recover",
+                actor=None,
+                target=name,
+                client=operator,
+                detail={"token": issued.token.id, "scope": Scope.ADMIN.value},
+            )
+            return issued
+
+        return self._catalog.run_atomic(store)
+
     def list(self, principal: Principal, *, for_user: str | None = None) -> list[Token]:
         user = require_user(principal)
         if for_user is not None and for_user != user.name:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -330,6 +331,19 @@ class BlobUploadRow(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class DeploymentRow(Base):
+    """The deployment's identity: at most one row, since ``slot`` is always 1 (a CHECK), so
+    the primary key lets only the first of concurrent first starts record its id."""
+
+    __tablename__ = "deployment"
+    __table_args__ = (CheckConstraint("slot = 1", name="single_row"), MYSQL_TABLE_OPTIONS)
+
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    id: Mapped[str] = mapped_column(String(ID))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    store_marked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
 # The tables themselves, for Core statements (the catalog never loads ORM objects).
 namespaces = cast(Table, NamespaceRow.__table__)
 users = cast(Table, UserRow.__table__)
@@ -347,3 +361,4 @@ tree_entries = cast(Table, TreeEntryRow.__table__)
 objects = cast(Table, ObjectRow.__table__)
 audit_events = cast(Table, AuditEventRow.__table__)
 blob_uploads = cast(Table, BlobUploadRow.__table__)
+deployment = cast(Table, DeploymentRow.__table__)

@@ -1,4 +1,5 @@
-"""Sliding-window rate limiters: per process in memory, or shared by every process in Redis.
+"""Sliding-window rate limiters: per process in memory, or shared by every process in Redis
+(or, on one host, in a file: :mod:`weighthouse.security.sqlite_ratelimit`).
 
 A key remembers the times of its counted attempts within the window, so an attempt is refused
 exactly while ``limit`` others happened in the last ``window``; refused attempts are not
@@ -25,7 +26,8 @@ if TYPE_CHECKING:
 MAX_KEYS = 100_000
 
 
-def _check(limit: int, window: timedelta) -> float:
+def check_window(limit: int, window: timedelta) -> float:
+    """The window in seconds; raises ``ValueError`` for a limit below 1 or an empty window."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
     seconds = window.total_seconds()
@@ -60,7 +62,7 @@ class MemoryRateLimiter:
         self._lock = threading.Lock()
 
     def attempt(self, key: str, limit: int, window: timedelta) -> float | None:
-        seconds = _check(limit, window)
+        seconds = check_window(limit, window)
         with self._lock:
             now = self._clock()
             self._evict_idle(now)
@@ -153,7 +155,7 @@ class RedisRateLimiter:
         self._clock = clock
 
     def attempt(self, key: str, limit: int, window: timedelta) -> float | None:
-        seconds = _check(limit, window)
+        seconds = check_window(limit, window)
         now = "" if self._clock is None else str(math.floor(self._clock() * 1e6))
         window_us = max(1, math.ceil(seconds * 1e6))
         args = [now, window_us, limit, secrets.token_hex(8)]

@@ -14,7 +14,9 @@ import pytest
 from weighthouse.bootstrap import Container, bootstrap, start
 from weighthouse.config import Settings
 from weighthouse.domain.access import Principal
+from weighthouse.domain.errors import DeploymentMismatchError
 from weighthouse.domain.model import RepoId, RepoType, Scope
+from weighthouse.opening import local_blob_root, open_deployment
 
 pytestmark = pytest.mark.integration
 
@@ -96,7 +98,8 @@ def test_reuploading_content_protects_it_from_a_running_gc(hub: Container) -> No
         os.utime(blob_file(hub, sha), (three_hours_ago, three_hours_ago))
     # The same content arrives again (a commit about to refer to it) before the sweep.
     hub.blobs.put([b"same bytes"])
-    report = hub.maintenance.gc(timedelta(hours=1))
+    # Nothing refers to any blob here, which gc refuses without force (tested below).
+    report = hub.maintenance.gc(timedelta(hours=1), force=True)
     assert report.blobs_removed == 1
     assert hub.blobs.exists(digest.sha256) and not hub.blobs.exists(other.sha256)
 
@@ -121,21 +124,44 @@ def test_fsck_finds_rot_missing_blobs_and_size_mismatches(hub: Container, admin:
     assert report.missing == [gone.sha256]
 
 
-def test_cli_gc_and_fsck(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    container = bootstrap(Settings(data_dir=data_dir))
+def test_gc_refuses_to_empty_a_store_the_catalog_does_not_mention(hub: Container) -> None:
+    orphans = [hub.blobs.put([f"orphan {i}".encode()]) for i in range(3)]
+    for blob in orphans:
+        os.utime(blob_file(hub, blob.sha256), (0, 0))
+    with pytest.raises(DeploymentMismatchError, match="refers to no blob at all"):
+        hub.maintenance.gc(timedelta(0))
+    assert all(hub.blobs.exists(blob.sha256) for blob in orphans)
+    assert hub.maintenance.gc(timedelta(0), dry_run=True).blobs_removed == 3
+    assert hub.maintenance.gc(timedelta(0), force=True).blobs_removed == 3
+    assert not any(hub.blobs.exists(blob.sha256) for blob in orphans)
+
+
+def test_cli_gc_reports_by_default_and_deletes_with_delete(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    container = open_deployment(settings, adopt=True)
     start(container)
-    container.blobs.put([b"orphan"])
+    admin = Principal(user=container.catalog.get_user("admin"), scope=Scope.ADMIN)
+    model = RepoId(RepoType.MODEL, "admin", "m")
+    container.repos.create(admin, model)
+    _, kept = container.commits.upload_file(admin, model, "main", "w.bin", [b"kept"])
+    orphan = container.blobs.put([b"orphan"])
     container.close()
     run = [sys.executable, "-m", "weighthouse"]
-    fsck = subprocess.run(
-        [*run, "fsck", "--data-dir", str(data_dir)], capture_output=True, text=True, timeout=120
-    )
+    data = ["--data-dir", str(settings.data_dir)]
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*run, *args, *data], capture_output=True, text=True, timeout=120)
+
+    fsck = cli("fsck")
     assert fsck.returncode == 0 and "clean" in fsck.stdout and "1 unreferenced" in fsck.stdout
-    gc = subprocess.run(
-        [*run, "gc", "--grace", "0", "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    report = cli("gc", "--grace", "0")
+    assert report.returncode == 0 and "would remove 1 blobs" in report.stdout, report.stderr
+    assert "--delete" in report.stderr and blob_exists(settings, orphan.sha256)
+    gc = cli("gc", "--grace", "0", "--delete")
     assert gc.returncode == 0 and "removed 1 blobs" in gc.stdout, gc.stdout + gc.stderr
+    assert not blob_exists(settings, orphan.sha256) and blob_exists(settings, kept.sha256)
+    assert cli("gc", "--delete", "--dry-run").returncode == 2
+
+
+def blob_exists(settings: Settings, sha256: str) -> bool:
+    return (local_blob_root(settings) / "sha256" / sha256[:2] / sha256[2:4] / sha256).is_file()

@@ -1,5 +1,5 @@
-"""Sliding-window limiters. The behaviour tests run against the memory limiter and, when Redis
-is reachable, the Redis one; the clock is injected, so no test sleeps."""
+"""Sliding-window limiters. The behaviour tests run against the memory limiter, the SQLite file
+one and, when Redis is reachable, the Redis one; the clock is injected, so no test sleeps."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from weighthouse.domain.errors import StorageError
 from weighthouse.security.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from weighthouse.security.sqlite_ratelimit import SqliteRateLimiter
 
 pytestmark = pytest.mark.unit
 
@@ -60,19 +62,27 @@ def _probe_redis(url: str) -> str | None:
     return None
 
 
-Limiter = MemoryRateLimiter | RedisRateLimiter
+Limiter = MemoryRateLimiter | RedisRateLimiter | SqliteRateLimiter
 
 
 @pytest.fixture(
     params=[
         "memory",
+        "sqlite",
         pytest.param("redis", marks=pytest.mark.integration),
     ]
 )
-def make(request: pytest.FixtureRequest) -> Iterator[tuple[Limiter, FakeClock]]:
+def make(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Limiter, FakeClock]]:
     clock = FakeClock()
     if request.param == "memory":
         yield MemoryRateLimiter(clock=clock), clock
+        return
+    if request.param == "sqlite":
+        file_limiter = SqliteRateLimiter(tmp_path / "ratelimits.db", clock=clock)
+        try:
+            yield file_limiter, clock
+        finally:
+            file_limiter.close()
         return
     prefix = f"weighthouse-test:{secrets.token_hex(6)}:"
     limiter = RedisRateLimiter(redis_url(), prefix=prefix, clock=clock)

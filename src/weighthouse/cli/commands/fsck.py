@@ -7,17 +7,15 @@ from pathlib import Path
 
 import click
 
-from weighthouse.bootstrap import bootstrap
-from weighthouse.cli.local import data_dir_option, local_settings
+from weighthouse.cli.local import open_server, server_settings, settings_options
 
 
 @click.command("fsck")
-@data_dir_option
+@settings_options
 @click.option("--no-content", is_flag=True, help="Check sizes and presence only; do not re-hash.")
-@click.pass_context
-def command(ctx: click.Context, data_dir: Path | None, no_content: bool) -> int:
+def command(config_file: Path | None, data_dir: Path | None, no_content: bool) -> int:
     """Verify the blob store against the catalog."""
-    container = bootstrap(local_settings(data_dir))
+    container = open_server(server_settings(config_file, data_dir))
     try:
         report = container.maintenance.fsck(verify_content=not no_content)
     finally:

@@ -1,4 +1,8 @@
-"""``weighthouse gc``: remove blobs nothing refers to, and stale temporary uploads."""
+"""``weighthouse gc``: remove blobs nothing refers to, and stale temporary uploads.
+
+It only reports unless ``--delete`` is given, and refuses to delete when the catalog refers to
+no blob at all while the store holds some (the wrong catalog, most likely) unless ``--force``.
+"""
 
 from __future__ import annotations
 
@@ -7,31 +11,49 @@ from pathlib import Path
 
 import click
 
-from weighthouse.bootstrap import bootstrap
-from weighthouse.cli.local import data_dir_option, local_settings
+from weighthouse.cli.local import open_server, server_settings, settings_options
 
 
 @click.command("gc")
-@data_dir_option
+@settings_options
 @click.option(
     "--grace",
     type=click.IntRange(min=0),
     default=None,
     help="Keep unreferenced blobs younger than this many seconds (default: gc_grace_seconds).",
 )
-@click.option("--dry-run", is_flag=True, help="Report what would go, remove nothing.")
-def command(data_dir: Path | None, grace: int | None, dry_run: bool) -> None:
-    """Mark and sweep the blob store."""
-    settings = local_settings(data_dir)
-    container = bootstrap(settings)
+@click.option("--delete", is_flag=True, help="Remove what is found (default: only report it).")
+@click.option("--dry-run", is_flag=True, help="Report what would go, remove nothing (default).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="With --delete: remove blobs even when the catalog refers to no blob at all.",
+)
+def command(
+    config_file: Path | None,
+    data_dir: Path | None,
+    grace: int | None,
+    delete: bool,
+    dry_run: bool,
+    force: bool,
+) -> None:
+    """Mark and sweep the blob store: report, or with --delete remove, unreferenced blobs."""
+    if delete and dry_run:
+        raise click.UsageError("--delete and --dry-run contradict each other")
+    settings = server_settings(config_file, data_dir)
+    container = open_server(settings)
     try:
         seconds = settings.gc_grace_seconds if grace is None else grace
-        report = container.maintenance.gc(timedelta(seconds=seconds), dry_run=dry_run)
+        report = container.maintenance.gc(
+            timedelta(seconds=seconds), dry_run=not delete, force=force
+        )
     finally:
         container.close()
-    verb = "would remove" if dry_run else "removed"
+    verb = "removed" if delete else "would remove"
     click.echo(
         f"gc: {verb} {report.blobs_removed} blobs ({report.bytes_removed} bytes); "
         f"kept {report.blobs_kept_in_grace} in the grace period; "
         f"removed {report.temporaries_removed} temporary uploads"
     )
+    if not delete and report.blobs_removed:
+        click.echo("gc: nothing was removed; run again with --delete to remove them", err=True)

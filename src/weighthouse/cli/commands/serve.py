@@ -4,32 +4,64 @@ admin user and prints its token once."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from weighthouse.cli.local import data_dir_option, local_settings
+from weighthouse.cli.failures import CommandError
+from weighthouse.cli.local import open_server, server_settings, settings_options
+
+# Shared by the one-process and the several-process server.
+UVICORN_OPTIONS: dict[str, Any] = {
+    "timeout_keep_alive": 30,
+    "h11_max_incomplete_event_size": 64 * 1024,
+}
 
 
 @click.command("serve")
-@data_dir_option
+@settings_options
 @click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port to bind (default 8000).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Server processes (default: WEIGHTHOUSE_SERVER__WORKERS, else one per CPU core).",
+)
 @click.option("--log-level", default="info", show_default=True)
-def command(data_dir: Path | None, host: str | None, port: int | None, log_level: str) -> None:
-    """Serve the REST API on the configured catalog and blob store."""
+def command(
+    config_file: Path | None,
+    data_dir: Path | None,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    log_level: str,
+) -> None:
+    """Serve the REST API on the configured catalog and blob store.
+
+    Refuses to start when the catalog and the blob store are not one deployment (an empty
+    catalog over a store with blobs, or two different deployment ids).
+    """
     # Imported here so that every other command starts without loading the server.
-    import uvicorn
+    from weighthouse.bootstrap import MEMORY_CATALOG_URL, server_processes, start
 
-    from weighthouse.asgi import create_app
-    from weighthouse.bootstrap import bootstrap, start
-
-    settings = local_settings(data_dir)
-    server = settings.server.model_copy(
-        update={k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    settings = server_settings(
+        config_file, data_dir, server={"host": host, "port": port, "workers": workers}
     )
-    settings = settings.model_copy(update={"server": server})
-    container = bootstrap(settings)
-    issued = start(container)
+    server = settings.server
+    processes = server_processes(settings)
+    if processes > 1 and settings.database_url == MEMORY_CATALOG_URL:
+        raise CommandError(
+            "a memory catalog lives in one process: use --workers 1 with it, or a database"
+        )
+    # The deployment check, migrations, the key ring, the sweep and the first admin happen
+    # here, once, before any worker process exists.
+    container = open_server(settings, adopt=True)
+    try:
+        issued = start(container)
+    except BaseException:
+        container.close()
+        raise
     if issued is not None and settings.admin.token is not None:
         # The operator chose this token; repeating it would only put it in the logs.
         click.echo(
@@ -45,15 +77,18 @@ def command(data_dir: Path | None, host: str | None, port: int | None, log_level
             f"http://{server.host}:{server.port} --token <token>",
             err=True,
         )
+    if processes > 1:
+        from weighthouse.workers import run_workers
+
+        container.close()
+        run_workers(settings, processes, config_file, log_level=log_level, options=UVICORN_OPTIONS)
+        return
+    import uvicorn
+
+    from weighthouse.asgi import create_app
+
     app = create_app(settings, container)
     try:
-        uvicorn.run(
-            app,
-            host=server.host,
-            port=server.port,
-            log_level=log_level,
-            timeout_keep_alive=30,
-            h11_max_incomplete_event_size=64 * 1024,
-        )
+        uvicorn.run(app, host=server.host, port=server.port, log_level=log_level, **UVICORN_OPTIONS)
     finally:
         container.close()

@@ -55,6 +55,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.StorageError: (503, "storage_unavailable"),
     e.StorageFullError: (507, "storage_full"),
     e.BlobMissingError: (500, "blob_missing"),
+    e.DeploymentMismatchError: (500, "deployment_mismatch"),
 }
 
 

@@ -1,4 +1,5 @@
-"""``weighthouse db upgrade``: apply catalog migrations (``serve`` also does this on start)."""
+"""``weighthouse db upgrade``: apply catalog migrations and record the deployment's identity
+(``serve`` also does both on start)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ from pathlib import Path
 
 import click
 
-from weighthouse.bootstrap import migrate_catalog
-from weighthouse.cli.local import data_dir_option, local_settings
+from weighthouse.cli.local import check_deployment, server_settings, settings_options
 
 
 @click.command("upgrade")
-@data_dir_option
-def command(data_dir: Path | None) -> None:
-    """Bring the catalog schema to the newest version."""
-    settings = local_settings(data_dir)
-    migrate_catalog(settings)
-    click.echo("catalog is up to date")
+@settings_options
+def command(config_file: Path | None, data_dir: Path | None) -> None:
+    """Bring the catalog schema to the newest version.
+
+    Refuses, changing nothing, when the catalog and the blob store are not one deployment.
+    """
+    deployment_id = check_deployment(server_settings(config_file, data_dir), adopt=True)
+    click.echo(f"catalog is up to date; deployment {deployment_id}")

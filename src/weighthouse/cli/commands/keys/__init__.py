@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from weighthouse.cli.failures import CommandError
-from weighthouse.cli.local import local_settings
+from weighthouse.cli.local import check_deployment, server_settings
 
 
 class KeyView(Protocol):
@@ -42,18 +42,22 @@ class KeyRing(Protocol):
     def retire(self, kid: str) -> None: ...
 
 
-def open_ring(data_dir: Path | None, *, must_exist: bool = True) -> tuple[KeyRing, Path]:
-    """The session signer of the server's settings, and its key file. With ``must_exist``
-    a missing file is an error rather than a new ring."""
+def open_ring(
+    config_file: Path | None, data_dir: Path | None, *, must_exist: bool = True
+) -> tuple[KeyRing, Path]:
+    """The session signer of the server's settings, and its key file, once the catalog and
+    the blob store are known to be one deployment. With ``must_exist`` a missing file is an
+    error rather than a new ring."""
     # Imported here: only these commands need the composition root.
     from weighthouse.bootstrap import create_session_signer
 
-    settings = local_settings(data_dir)
+    settings = server_settings(config_file, data_dir)
+    check_deployment(settings)
     path = settings.session_key_file
     if must_exist and not path.exists():
         raise CommandError(
             f"no session key ring at {path}: the server makes one on its first sign-in "
-            "(or check --data-dir / WEIGHTHOUSE_DATA_DIR)"
+            "(or check --config / --data-dir / WEIGHTHOUSE_DATA_DIR)"
         )
     signer = create_session_signer(settings)
     if not isinstance(signer, KeyRing):

@@ -7,18 +7,18 @@ from pathlib import Path
 import click
 
 from weighthouse.cli.commands.keys import open_ring, ring_failure
-from weighthouse.cli.local import data_dir_option
+from weighthouse.cli.local import settings_options
 from weighthouse.cli.remote import table
 
 
 @click.command("list")
-@data_dir_option
-def command(data_dir: Path | None) -> None:
+@settings_options
+def command(config_file: Path | None, data_dir: Path | None) -> None:
     """List the session signing keys, oldest first: id, creation time and which one signs.
 
     Secrets are never shown.
     """
-    ring, path = open_ring(data_dir)
+    ring, path = open_ring(config_file, data_dir)
     try:
         keys = ring.keys()
     except RuntimeError as exc:

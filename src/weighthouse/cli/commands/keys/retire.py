@@ -8,19 +8,19 @@ import click
 
 from weighthouse.cli.commands.keys import open_ring, ring_failure
 from weighthouse.cli.failures import CommandError
-from weighthouse.cli.local import data_dir_option
+from weighthouse.cli.local import settings_options
 
 
 @click.command("retire")
 @click.argument("kid", metavar="KID")
-@data_dir_option
-def command(kid: str, data_dir: Path | None) -> None:
+@settings_options
+def command(kid: str, config_file: Path | None, data_dir: Path | None) -> None:
     """Remove the key KID from the ring: every session it signed is signed out.
 
     The last key cannot go; rotate first. Retiring the signing key makes the newest
     remaining key sign.
     """
-    ring, _ = open_ring(data_dir)
+    ring, _ = open_ring(config_file, data_dir)
     try:
         ring.retire(kid)
     except KeyError:

@@ -7,19 +7,19 @@ from pathlib import Path
 import click
 
 from weighthouse.cli.commands.keys import open_ring, ring_failure
-from weighthouse.cli.local import data_dir_option
+from weighthouse.cli.local import settings_options
 
 
 @click.command("rotate")
-@data_dir_option
-def command(data_dir: Path | None) -> None:
+@settings_options
+def command(config_file: Path | None, data_dir: Path | None) -> None:
     """Add a new key that signs new sessions from now on.
 
     Sessions signed by older keys stay valid until they expire or their key is retired.
     Without a ring yet, one is made with its first key. Prints the new key's id alone on
     stdout.
     """
-    ring, path = open_ring(data_dir, must_exist=False)
+    ring, path = open_ring(config_file, data_dir, must_exist=False)
     existed = path.exists()
     try:
         kid = ring.rotate() if existed else ring.keys()[-1].id
