@@ -31,8 +31,6 @@ BACKENDS = [
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.integration),
     pytest.param("mariadb", id="mariadb", marks=pytest.mark.integration),
 ]
-# Server processes; `weighthouse serve --workers N` makes more than one.
-WORKERS = [pytest.param(1, id="workers1")]
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -40,21 +38,18 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(scope="module", params=WORKERS)
-def workers(request: pytest.FixtureRequest) -> int:
-    return int(request.param)
-
-
 @pytest.fixture(scope="module")
 def server(
-    backend: str, workers: int, tmp_path_factory: pytest.TempPathFactory
+    backend: str, server_workers: int, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp(f"race-{backend}-{workers}")
+    """A server on its own database, with as many processes as the suite runs
+    (``--server-workers``): ``make test`` races it on one process and on two."""
+    folder = tmp_path_factory.mktemp(f"race-{backend}-{server_workers}")
     with catalog_database(backend, folder / "db") as url:
         live = LiveServer(
             data_dir=folder / "data",
             extra_env={"WEIGHTHOUSE_DATABASE__URL": url},
-            args=("--workers", str(workers)) if workers > 1 else (),
+            workers=server_workers,
         ).start()
         try:
             yield live
