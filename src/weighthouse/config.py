@@ -112,7 +112,10 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     gc_grace_seconds: int = Field(default=6 * 3600, ge=0)
     max_upload_bytes: int = Field(default=64 * 2**30, gt=0)
-    max_json_bytes: int = Field(default=16 * 2**20, gt=0)
+    # Accounts, organisations, repos, tokens and keys fit in a few KiB; only a commit (up to
+    # wire.COMMIT_OPERATIONS_MAX operations) and a blob check need more.
+    max_json_bytes: int = Field(default=2**20, gt=0)
+    max_commit_json_bytes: int = Field(default=16 * 2**20, gt=0)
 
     @property
     def database_url(self) -> str:

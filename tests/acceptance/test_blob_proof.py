@@ -238,7 +238,7 @@ def short_grace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         data_dir=tmp_path_factory.mktemp("grace") / "data",
         extra_env={
             "WEIGHTHOUSE_GC_GRACE_SECONDS": str(GRACE_SECONDS),
-            "WEIGHTHOUSE_MAX_JSON_BYTES": "200000",
+            "WEIGHTHOUSE_MAX_COMMIT_JSON_BYTES": "200000",
         },
     ).start()
     yield server

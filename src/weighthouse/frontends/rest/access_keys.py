@@ -14,9 +14,10 @@ from pydantic import AwareDatetime, BaseModel, Field
 from weighthouse import wire
 from weighthouse.domain.model import AccessKey, Scope
 from weighthouse.frontends.rest.dependencies import Caller, Wired
+from weighthouse.frontends.rest.json_bodies import JsonLimitRoute
 from weighthouse.frontends.rest.schemas import Strict
 
-router = APIRouter(prefix=wire.ACCESS_KEYS_PREFIX, tags=["access keys"])
+router = APIRouter(prefix=wire.ACCESS_KEYS_PREFIX, tags=["access keys"], route_class=JsonLimitRoute)
 
 
 class AccessKeyCreate(Strict):

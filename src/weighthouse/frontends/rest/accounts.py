@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from weighthouse import wire
 from weighthouse.frontends.rest.dependencies import Caller, Wired, client_address
+from weighthouse.frontends.rest.json_bodies import JsonLimitRoute
 from weighthouse.frontends.rest.schemas import (
     AuditOut,
     PasswordChange,
@@ -23,7 +24,7 @@ from weighthouse.frontends.rest.schemas import (
     WhoAmI,
 )
 
-router = APIRouter(prefix=wire.API_PREFIX, tags=["accounts"])
+router = APIRouter(prefix=wire.API_PREFIX, tags=["accounts"], route_class=JsonLimitRoute)
 
 
 @router.get("/whoami", response_model=WhoAmI)

@@ -17,10 +17,11 @@ from weighthouse.domain.model import RepoId, RepoType
 from weighthouse.frontends.downloads import blob_response
 from weighthouse.frontends.rest import cursors
 from weighthouse.frontends.rest.dependencies import Caller, Wired
+from weighthouse.frontends.rest.json_bodies import JsonLimitRoute
 from weighthouse.frontends.rest.schemas import ListingOut, ObjectOut
 from weighthouse.frontends.rest.uploads import RAW_BODY, declared_md5, declared_sha256, stream_into
 
-router = APIRouter(prefix=wire.BUCKETS_PREFIX, tags=["buckets"])
+router = APIRouter(prefix=wire.BUCKETS_PREFIX, tags=["buckets"], route_class=JsonLimitRoute)
 
 _META = wire.META_PREFIX.lower()
 

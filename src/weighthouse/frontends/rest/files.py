@@ -14,7 +14,7 @@ from weighthouse.domain.commits import AddFile, DeleteFile, Operation
 from weighthouse.frontends.downloads import blob_response
 from weighthouse.frontends.rest import cursors
 from weighthouse.frontends.rest.dependencies import Caller, Wired, current_principal
-from weighthouse.frontends.rest.json_bodies import JsonLimitRoute
+from weighthouse.frontends.rest.json_bodies import CommitJsonLimitRoute
 from weighthouse.frontends.rest.repos import Limit, repo_id
 from weighthouse.frontends.rest.schemas import (
     AddOperation,
@@ -31,7 +31,7 @@ from weighthouse.frontends.rest.schemas import (
 )
 from weighthouse.frontends.rest.uploads import RAW_BODY, declared_sha256, stream_into
 
-router = APIRouter(prefix=wire.API_PREFIX, tags=["files"], route_class=JsonLimitRoute)
+router = APIRouter(prefix=wire.API_PREFIX, tags=["files"], route_class=CommitJsonLimitRoute)
 
 _FILE_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"content": {wire.OCTET_STREAM: {}}, "description": "the file"},

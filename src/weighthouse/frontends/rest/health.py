@@ -8,9 +8,10 @@ from starlette.concurrency import run_in_threadpool
 
 from weighthouse.domain.errors import StorageError
 from weighthouse.frontends.rest.dependencies import Wired
+from weighthouse.frontends.rest.json_bodies import JsonLimitRoute
 from weighthouse.frontends.rest.schemas import Health
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=JsonLimitRoute)
 
 
 @router.get("/healthz", response_model=Health)

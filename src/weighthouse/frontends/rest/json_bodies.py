@@ -1,10 +1,17 @@
 """JSON request bodies with a size limit, enforced before FastAPI parses them.
 
-FastAPI reads and decodes a JSON body before any dependency runs, so the limit
-(``settings.max_json_bytes``) lives in the route class: a route with a JSON body reads it here,
-refuses it with ``TooLargeError`` (413) as soon as the declared length or the bytes received
-pass the limit, and hands FastAPI the bytes it read. Routes without a JSON body (downloads,
+FastAPI reads and decodes a JSON body before any dependency runs (authentication included), so
+the limit lives in the route class: a route with a JSON body reads it here, refuses it with
+``TooLargeError`` (413) as soon as the declared length or the bytes received pass the limit,
+and hands FastAPI the bytes it read. A declared ``Content-Length`` over the limit is refused
+before a byte of the body is read; a chunked body is dropped at the first chunk past it. So
+an anonymous client holds at most the limit in server memory, and no password is hashed or
+token looked up for a body that will be refused anyway. Routes without a JSON body (downloads,
 streaming uploads) keep FastAPI's handler unchanged.
+
+Every router of the REST front-end uses one of these classes: ``JsonLimitRoute``
+(``settings.max_json_bytes``) for small documents, ``CommitJsonLimitRoute``
+(``settings.max_commit_json_bytes``) for commits and blob checks.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.types import Message
 
+from weighthouse.config import Settings
 from weighthouse.domain.errors import TooLargeError
 from weighthouse.frontends.bodies import declared_length
 from weighthouse.frontends.rest.dependencies import container
@@ -37,13 +45,17 @@ async def read_capped(request: Request, limit: int) -> bytes:
 class JsonLimitRoute(APIRoute):
     """An ``APIRoute`` whose JSON body may be at most ``settings.max_json_bytes``."""
 
+    @staticmethod
+    def limit(settings: Settings) -> int:
+        return settings.max_json_bytes
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         if self.body_field is None:
             return handler
 
         async def limited(request: Request) -> Response:
-            body = await read_capped(request, container(request).settings.max_json_bytes)
+            body = await read_capped(request, self.limit(container(request).settings))
             sent = False
 
             async def replay() -> Message:
@@ -56,3 +68,11 @@ class JsonLimitRoute(APIRoute):
             return await handler(Request(request.scope, replay))
 
         return limited
+
+
+class CommitJsonLimitRoute(JsonLimitRoute):
+    """An ``APIRoute`` whose JSON body may be at most ``settings.max_commit_json_bytes``."""
+
+    @staticmethod
+    def limit(settings: Settings) -> int:
+        return settings.max_commit_json_bytes

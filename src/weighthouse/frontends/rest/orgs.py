@@ -6,10 +6,11 @@ from fastapi import APIRouter, Response
 
 from weighthouse import wire
 from weighthouse.frontends.rest.dependencies import Caller, Wired
+from weighthouse.frontends.rest.json_bodies import JsonLimitRoute
 from weighthouse.frontends.rest.repos import repo_id
 from weighthouse.frontends.rest.schemas import MemberOut, OrgCreate, OrgOut, RepoKind, RoleSet
 
-router = APIRouter(prefix=wire.API_PREFIX, tags=["organisations"])
+router = APIRouter(prefix=wire.API_PREFIX, tags=["organisations"], route_class=JsonLimitRoute)
 
 
 @router.post("/orgs", response_model=OrgOut, status_code=201)

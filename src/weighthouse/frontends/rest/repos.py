@@ -12,6 +12,7 @@ from weighthouse.domain.model import RefKind, RepoId, RepoType
 from weighthouse.domain.versions import latest_version
 from weighthouse.frontends.rest import cursors
 from weighthouse.frontends.rest.dependencies import Caller, Wired
+from weighthouse.frontends.rest.json_bodies import JsonLimitRoute
 from weighthouse.frontends.rest.schemas import (
     CommitOut,
     CommitPage,
@@ -25,7 +26,7 @@ from weighthouse.frontends.rest.schemas import (
     RepoUpdate,
 )
 
-router = APIRouter(prefix=wire.API_PREFIX, tags=["repos"])
+router = APIRouter(prefix=wire.API_PREFIX, tags=["repos"], route_class=JsonLimitRoute)
 
 Limit = Annotated[int, Query(ge=1, le=wire.PAGE_LIMIT_MAX)]
 
