@@ -183,6 +183,25 @@ def test_downloads_honour_http_semantics(live_server: LiveServer, alice: Account
         assert fresh.status_code == 206 and fresh.content == data[:2]
 
 
+def test_if_range_dates_without_a_zone_are_no_server_error(
+    live_server: LiveServer, alice: Account
+) -> None:
+    """Anonymous, on a public file: an ``If-Range`` date with no zone or ``-0000`` is read as
+    UTC (once a 500); a future date keeps the range, a past one sends the whole file."""
+    data = b"0123456789" * 10
+    with live_server.client(alice.token) as c:
+        repo = make_repo(c, alice.name)
+        upload(c, repo, "w.bin", data)
+    url = f"/api/models/{repo}/resolve/main/w.bin"
+    with live_server.client() as anonymous:
+        for date in ("Fri, 01 Jan 2100 00:00:00", "Fri, 01 Jan 2100 00:00:00 -0000"):
+            kept = anonymous.get(url, headers={"Range": "bytes=0-1", "If-Range": date})
+            assert (kept.status_code, kept.content) == (206, data[:2]), kept.text
+        for date in ("Thu, 01 Jan 2015 00:00:00", "Thu, 01 Jan 2015 00:00:00 -0000", "bogus"):
+            whole = anonymous.get(url, headers={"Range": "bytes=0-1", "If-Range": date})
+            assert (whole.status_code, whole.content) == (200, data), whole.text
+
+
 def test_private_repos_do_not_leak(live_server: LiveServer, alice: Account) -> None:
     bob = make_user(live_server)
     with live_server.client(alice.token) as c:
