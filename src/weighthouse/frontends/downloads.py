@@ -26,6 +26,7 @@ from weighthouse import wire
 from weighthouse.domain.errors import RangeNotSatisfiableError, StorageError
 from weighthouse.domain.files import Download
 from weighthouse.domain.ports import READ_PIECE, BlobReader
+from weighthouse.frontends.user_content import USER_CONTENT_HEADERS, served_type
 
 CHUNK = READ_PIECE
 SMALL = 256 * 1024
@@ -114,7 +115,8 @@ def blob_response(
     content_type: str | None = None,
     extra_headers: dict[str, str] | None = None,
 ) -> Response:
-    """The response for GET or HEAD of ``download``: 200, 206, 304 or 416."""
+    """The response for GET or HEAD of ``download``: 200, 206, 304 or 416, always as an
+    attachment with ``nosniff`` and a type browsers will not run (see ``user_content``)."""
     etag = f'"{download.sha256}"'
     headers = {
         "ETag": etag,
@@ -122,10 +124,11 @@ def blob_response(
         "Accept-Ranges": "bytes",
         "Content-Disposition": content_disposition(download.name),
         **(extra_headers or {}),
+        **USER_CONTENT_HEADERS,
     }
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    ctype = content_type or guess_type(download.name)
+    ctype = served_type(content_type or guess_type(download.name))
     size = download.size
     byte_range = None
     if if_range_holds(request.headers.get("if-range"), etag, download):
