@@ -387,6 +387,59 @@ def test_private_repo_refusals_do_not_leak_existence(world: World) -> None:
     assert world.shared_repo not in listing.text
 
 
+_REPO_TARGETS = {
+    "shared_repo": "shared_repo",
+    "fresh_repo": "shared_repo",
+    "shared_bucket": "shared_bucket",
+    "fresh_bucket": "shared_bucket",
+}
+_SHAPE_HEADERS = ("content-type", "content-length", "www-authenticate", "allow", "retry-after")
+
+
+def _answer(w: World, method: str, template: str, entry: Entry, principal: str, repo: str) -> Any:
+    """Status, the headers a client could tell apart, and the body, with ``repo`` (the
+    ``namespace/name`` the request named) masked."""
+    namespace, name = repo.split("/")
+    params = {**_fill(entry.params, w), "namespace": namespace, "name": name}
+    path = _PARAM.sub(lambda m: params[m.group(1)], template)
+    body = _fill(entry.body, w)
+    kwargs: dict[str, Any] = {"headers": dict(w.headers[principal])}
+    if isinstance(body, bytes):
+        kwargs["content"] = body
+    elif body is not None:
+        kwargs["json"] = body
+    response = w.client.request(method, path, **kwargs)
+    text = response.text.replace(repo, "<repo>").replace(name, "<name>")
+    headers = {k: response.headers.get(k) for k in _SHAPE_HEADERS}
+    if headers["content-length"] is not None:
+        headers["content-length"] = str(len(text.encode()))  # the masked body's length
+    return response.status_code, headers, text
+
+
+@pytest.mark.parametrize("principal", ["anonymous", "outsider", "restricted_token"])
+def test_a_hidden_repo_answers_exactly_like_a_missing_one_on_every_route(
+    world: World, principal: str
+) -> None:
+    """No oracle: on every repo route of the route table, a private repo or bucket the caller
+    may not see, a missing one in the same namespace and one in a namespace that does not
+    exist give the same status, headers and body, byte for byte once the name is masked."""
+    routes = [(key, entry) for key, entry in MATRIX.items() if entry.target in _REPO_TARGETS]
+    assert len(routes) >= 20, "the repo routes went missing from the matrix"
+    differ = []
+    for (method, template), entry in routes:
+        hidden = "acme/" + getattr(world, _REPO_TARGETS[entry.target])
+        answers = {
+            repo: _answer(world, method, template, entry, principal, repo)
+            for repo in (hidden, f"acme/{unique('nothing')}", f"{unique('nobody')}/x-{unique()}")
+        }
+        first = answers[hidden]
+        assert first[0] == 404, (method, template, first)
+        if method != "HEAD":
+            assert '"repo_not_found"' in first[2], (method, template, first)
+        differ += [(method, template, repo, a, first) for repo, a in answers.items() if a != first]
+    assert not differ, "\n".join(map(str, differ))
+
+
 def test_openapi_operation_ids_are_unique(world: World) -> None:
     app = world.client.app
     app.openapi_schema = None

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import threading
 
+import httpx
 import pytest
 
 from tests.acceptance.api import Account, make_repo, make_user
@@ -117,3 +118,66 @@ def test_concurrent_puts_never_tear(live_server: LiveServer, owner: Account) -> 
     assert torn == []
     with live_server.client(owner.token) as c:
         assert c.get(url).content in bodies
+
+
+ACTIVE_TYPES = (
+    "text/html",
+    "text/html; charset=utf-8",
+    "TEXT/HTML",
+    "image/svg+xml",
+    "application/xhtml+xml",
+    "text/xml",
+    "application/xml",
+    "text/javascript",
+    "application/javascript",
+    "application/pdf",
+    "multipart/x-mixed-replace; boundary=x",
+    "nonsense",
+)
+
+
+def _assert_user_content(response: httpx.Response, content_type: str) -> None:
+    headers = response.headers
+    assert headers["content-type"] == content_type, headers
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["content-disposition"].startswith("attachment;")
+    assert "sandbox" in headers["content-security-policy"]
+
+
+def test_active_content_types_are_served_as_octet_stream(
+    live_server: LiveServer, owner: Account
+) -> None:
+    """A public object stored as HTML (or SVG, XML, script...) is served to anyone as an inert
+    attachment, with ``nosniff``; the stored type is kept as given. Inert types pass."""
+    page = b"<html><script>alert(document.cookie)</script></html>"
+    with live_server.client(owner.token) as c:
+        bucket = make_repo(c, owner.name, type="bucket")
+        for i, ctype in enumerate(ACTIVE_TYPES):
+            put = c.put(
+                f"/api/buckets/{bucket}/objects/a{i}", content=page, headers={"Content-Type": ctype}
+            )
+            assert put.status_code == 201, put.text
+        for key, ctype in (("plain", "text/plain; charset=utf-8"), ("png", "image/png")):
+            put = c.put(
+                f"/api/buckets/{bucket}/objects/{key}",
+                content=page,
+                headers={"Content-Type": ctype},
+            )
+            assert put.status_code == 201, put.text
+        listed = c.get(f"/api/buckets/{bucket}/objects").json()
+    stored = {o["key"]: o["content_type"] for o in listed["objects"]}
+    assert [stored[f"a{i}"] for i in range(len(ACTIVE_TYPES))] == list(ACTIVE_TYPES)
+    with live_server.client() as anonymous:
+        for i in range(len(ACTIVE_TYPES)):
+            url = f"/api/buckets/{bucket}/objects/a{i}"
+            got = anonymous.get(url)
+            assert got.status_code == 200 and got.content == page
+            _assert_user_content(got, "application/octet-stream")
+            head = anonymous.head(url)
+            _assert_user_content(head, "application/octet-stream")
+            again = anonymous.get(url, headers={"If-None-Match": got.headers["etag"]})
+            assert again.status_code == 304
+            assert again.headers["x-content-type-options"] == "nosniff"
+        plain = anonymous.get(f"/api/buckets/{bucket}/objects/plain")
+        _assert_user_content(plain, "text/plain; charset=utf-8")
+        _assert_user_content(anonymous.get(f"/api/buckets/{bucket}/objects/png"), "image/png")

@@ -183,6 +183,48 @@ def test_downloads_honour_http_semantics(live_server: LiveServer, alice: Account
         assert fresh.status_code == 206 and fresh.content == data[:2]
 
 
+def test_if_range_dates_without_a_zone_are_no_server_error(
+    live_server: LiveServer, alice: Account
+) -> None:
+    """Anonymous, on a public file: an ``If-Range`` date with no zone or ``-0000`` is read as
+    UTC (once a 500); a future date keeps the range, a past one sends the whole file."""
+    data = b"0123456789" * 10
+    with live_server.client(alice.token) as c:
+        repo = make_repo(c, alice.name)
+        upload(c, repo, "w.bin", data)
+    url = f"/api/models/{repo}/resolve/main/w.bin"
+    with live_server.client() as anonymous:
+        for date in ("Fri, 01 Jan 2100 00:00:00", "Fri, 01 Jan 2100 00:00:00 -0000"):
+            kept = anonymous.get(url, headers={"Range": "bytes=0-1", "If-Range": date})
+            assert (kept.status_code, kept.content) == (206, data[:2]), kept.text
+        for date in ("Thu, 01 Jan 2015 00:00:00", "Thu, 01 Jan 2015 00:00:00 -0000", "bogus"):
+            whole = anonymous.get(url, headers={"Range": "bytes=0-1", "If-Range": date})
+            assert (whole.status_code, whole.content) == (200, data), whole.text
+
+
+def test_repo_files_named_as_active_content_are_inert_attachments(
+    live_server: LiveServer, alice: Account
+) -> None:
+    """A file whose name guesses to HTML, SVG, XML or script is served as an octet-stream
+    attachment with ``nosniff``; one that guesses to an inert type keeps it."""
+    page = b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"
+    names = ("index.html", "logo.svg", "page.xhtml", "feed.xml", "app.js", "notes.htm")
+    with live_server.client(alice.token) as c:
+        repo = make_repo(c, alice.name)
+        for name in (*names, "readme.txt"):
+            upload(c, repo, name, page)
+    with live_server.client() as anonymous:
+        for name in (*names, "readme.txt"):
+            url = f"/api/models/{repo}/resolve/main/{name}"
+            for response in (anonymous.get(url), anonymous.head(url)):
+                assert response.status_code == 200, (name, response.text)
+                expected = "text/plain" if name == "readme.txt" else "application/octet-stream"
+                assert response.headers["content-type"].split(";")[0] == expected, name
+                assert response.headers["x-content-type-options"] == "nosniff"
+                assert response.headers["content-disposition"].startswith("attachment;")
+                assert "sandbox" in response.headers["content-security-policy"]
+
+
 def test_private_repos_do_not_leak(live_server: LiveServer, alice: Account) -> None:
     bob = make_user(live_server)
     with live_server.client(alice.token) as c:

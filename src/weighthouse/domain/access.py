@@ -101,7 +101,7 @@ def require_repo(grants: GrantCatalog, principal: Principal, repo: Repo, need: R
     """Raise 404, 401 or 403 as the module docstring says; return the caller's role."""
     role = repo_role(grants, principal, repo)
     if role is None:
-        raise RepoNotFoundError(f"repo {repo.full_name!r} not found", repo=repo.full_name)
+        raise RepoNotFoundError.named(repo.full_name)
     if not role.allows(need):
         if principal.user is None:
             raise AuthenticationError("this needs a token: send 'Authorization: Bearer <token>'")

@@ -96,6 +96,13 @@ class NotFoundError(DomainError):
 class RepoNotFoundError(NotFoundError):
     """No such repo, or a private repo the caller may not see."""
 
+    @classmethod
+    def named(cls, full_name: str) -> RepoNotFoundError:
+        """The one answer a caller gets for ``namespace/name`` it cannot reach: the same text
+        and fields whether the repo is missing, of another type or private to others, so a
+        response never tells which."""
+        return cls(f"repo {full_name!r} not found", repo=full_name)
+
 
 class RevisionNotFoundError(NotFoundError):
     """No branch, tag or commit of that name in the repo."""

@@ -50,7 +50,12 @@ def find_repo(
     """
     check_name(repo_id.namespace, what="namespace")
     check_name(repo_id.name, what="repo name")
-    repo = catalog.get_repo(repo_id.type, repo_id.namespace, repo_id.name)
+    try:
+        repo = catalog.get_repo(repo_id.type, repo_id.namespace, repo_id.name)
+    except RepoNotFoundError:
+        # Rebuilt here, not passed on: whatever a catalog says about a missing repo, the
+        # caller must read the same words as for a private one (require_repo below).
+        raise RepoNotFoundError.named(f"{repo_id.namespace}/{repo_id.name}") from None
     require_repo(catalog, principal, repo, need)
     return repo
 

@@ -13,6 +13,7 @@ import mimetypes
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import quote
 
@@ -25,6 +26,7 @@ from weighthouse import wire
 from weighthouse.domain.errors import RangeNotSatisfiableError, StorageError
 from weighthouse.domain.files import Download
 from weighthouse.domain.ports import READ_PIECE, BlobReader
+from weighthouse.frontends.user_content import USER_CONTENT_HEADERS, served_type
 
 CHUNK = READ_PIECE
 SMALL = 256 * 1024
@@ -113,7 +115,8 @@ def blob_response(
     content_type: str | None = None,
     extra_headers: dict[str, str] | None = None,
 ) -> Response:
-    """The response for GET or HEAD of ``download``: 200, 206, 304 or 416."""
+    """The response for GET or HEAD of ``download``: 200, 206, 304 or 416, always as an
+    attachment with ``nosniff`` and a type browsers will not run (see ``user_content``)."""
     etag = f'"{download.sha256}"'
     headers = {
         "ETag": etag,
@@ -121,13 +124,14 @@ def blob_response(
         "Accept-Ranges": "bytes",
         "Content-Disposition": content_disposition(download.name),
         **(extra_headers or {}),
+        **USER_CONTENT_HEADERS,
     }
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    ctype = content_type or guess_type(download.name)
+    ctype = served_type(content_type or guess_type(download.name))
     size = download.size
     byte_range = None
-    if _if_range_holds(request.headers.get("if-range"), etag, download):
+    if if_range_holds(request.headers.get("if-range"), etag, download):
         # Raises RangeNotSatisfiableError(size=...); front-ends add "Content-Range: bytes */size".
         byte_range = parse_range(request.headers.get("range"), size)
     status, start, end = 200, 0, size
@@ -148,7 +152,14 @@ def blob_response(
     )
 
 
-def _if_range_holds(header: str | None, etag: str, download: Download) -> bool:
+def if_range_holds(header: str | None, etag: str, download: Download) -> bool:
+    """Whether a ``Range`` may be honoured under ``If-Range`` (RFC 9110 13.1.5): no header,
+    the current strong entity tag, or a date no earlier than the file's ``Last-Modified``.
+
+    Never raises: a malformed header, like a stale validator, means "send the whole file". A
+    date without a zone (or with ``-0000``, "UTC, origin unknown") is read as UTC, the only
+    zone an HTTP date may carry; comparing it as a naive datetime would fail.
+    """
     if header is None:
         return True
     header = header.strip()
@@ -156,8 +167,10 @@ def _if_range_holds(header: str | None, etag: str, download: Download) -> bool:
         return header == etag
     try:
         when = parsedate_to_datetime(header)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
     return when >= download.modified_at.replace(microsecond=0)
 
 

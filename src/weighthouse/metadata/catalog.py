@@ -264,8 +264,7 @@ class SqlCatalog(
         with transaction(self._engine) as connection:
             row = connection.execute(query).first()
         if row is None:
-            full_name = f"{namespace}/{name}"
-            raise RepoNotFoundError(f"no {type.value} {full_name!r}", repo=full_name)
+            raise RepoNotFoundError.named(f"{namespace}/{name}")
         return repo_from(row)
 
     def list_repos(self, query: RepoQuery) -> list[Repo]:
@@ -311,7 +310,7 @@ class SqlCatalog(
                 .values(private=repo.private, description=repo.description)
             ).rowcount
         if matched == 0:
-            raise RepoNotFoundError(f"repo {repo.full_name!r} not found", repo=repo.full_name)
+            raise RepoNotFoundError.named(repo.full_name)
 
     @retry_transient
     def delete_repo(self, repo_id: str) -> None:

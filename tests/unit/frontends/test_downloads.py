@@ -20,7 +20,7 @@ from weighthouse.blobs.memory import MemoryBlobDriver
 from weighthouse.domain.errors import BlobMissingError, StorageError
 from weighthouse.domain.files import Download, open_download
 from weighthouse.domain.ports import BlobReader
-from weighthouse.frontends.downloads import CHUNK, SMALL, blob_response
+from weighthouse.frontends.downloads import CHUNK, SMALL, blob_response, if_range_holds
 
 pytestmark = pytest.mark.unit
 
@@ -187,3 +187,36 @@ def test_every_reader_is_closed(tmp_path: Path) -> None:
         assert "closed" in str(caught.value.fields["detail"])
     whole = b"".join(m.get("body", b"") for m in serve(store, download)[1:])
     assert hashlib.sha256(whole).hexdigest() == download.sha256
+
+
+_SAVED = Download(
+    sha256="ab" * 32, size=10, modified_at=datetime(2024, 1, 1, 12, 0, 0, 500, UTC), name="w.bin"
+)
+
+
+@pytest.mark.parametrize(
+    ("header", "holds"),
+    [
+        (None, True),
+        ('"' + "ab" * 32 + '"', True),
+        ('W/"' + "ab" * 32 + '"', False),  # If-Range needs a strong tag
+        ('"0000"', False),
+        ("Mon, 01 Jan 2024 12:00:00 GMT", True),
+        ("Mon, 01 Jan 2024 11:59:59 GMT", False),
+        # No zone and "-0000" parse to naive datetimes: read as UTC, never a 500.
+        ("Mon, 01 Jan 2024 12:00:00", True),
+        ("Mon, 01 Jan 2024 11:59:59", False),
+        ("Mon, 01 Jan 2024 12:00:00 -0000", True),
+        ("Mon, 01 Jan 2024 11:00:00 -0000", False),
+        ("Mon, 01 Jan 2024 13:00:00 +0100", True),
+        ("Mon, 01 Jan 2024 12:59:59 +0100", False),
+        ("not a date", False),
+        ("", False),
+        ("Mon, 01 Jan 99999999999 12:00:00 GMT", False),
+        ("Mon, 32 Jan 2024 12:00:00 GMT", False),
+    ],
+)
+def test_if_range_dates_of_every_shape_decide_without_raising(
+    header: str | None, holds: bool
+) -> None:
+    assert if_range_holds(header, '"' + "ab" * 32 + '"', _SAVED) is holds

@@ -28,8 +28,7 @@ class MemoryRepos(MemoryTables):
         with self._lock:
             repo_id = self._tables.repo_ids.get((type, namespace, name))
             if repo_id is None:
-                full_name = f"{namespace}/{name}"
-                raise RepoNotFoundError(f"no {type.value} {full_name!r}", repo=full_name)
+                raise RepoNotFoundError.named(f"{namespace}/{name}")
             return self._tables.repos[repo_id]
 
     def list_repos(self, query: RepoQuery) -> list[Repo]:
@@ -52,7 +51,7 @@ class MemoryRepos(MemoryTables):
         with self._lock:
             stored = self._tables.repos.get(repo.id)
             if stored is None:
-                raise RepoNotFoundError(f"repo {repo.full_name!r} not found", repo=repo.full_name)
+                raise RepoNotFoundError.named(repo.full_name)
             changed = replace(stored, private=repo.private, description=repo.description)
             self._tables.repos[repo.id] = changed
 
