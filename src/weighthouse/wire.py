@@ -51,6 +51,8 @@ COMMIT_MESSAGE_MAX = 10_000
 """Longest commit message, in characters."""
 CURSOR_MAX = 2048
 """Longest pagination cursor, in characters."""
+BLOB_SIZE_MAX = 2**63 - 1
+"""Largest blob size a request may name: what every catalog database stores in a BIGINT."""
 
 # --- error codes ------------------------------------------------------------------------------
 # The stable ``code`` of the error envelope ``{"error": {"code", "message", "detail"}}``.

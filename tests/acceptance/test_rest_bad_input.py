@@ -295,6 +295,28 @@ CASES = [
         "blob_unknown",
     ),
     (
+        "commit naming a size no database stores",
+        "POST",
+        "/api/models/{repo}/commit/main",
+        b'{"message": "m", "operations": [{"op": "add", "path": "x", "sha256": "'
+        + b"0" * 64
+        + b'", "size": 1180591620717411303424}]}',
+        "json",
+        "write",
+        400,
+        "invalid_input",
+    ),
+    (
+        "blob check naming a size no database stores",
+        "POST",
+        "/api/models/{repo}/blobs/check",
+        b'{"blobs": [{"sha256": "' + b"0" * 64 + b'", "size": 9223372036854775808}]}',
+        "json",
+        "write",
+        400,
+        "invalid_input",
+    ),
+    (
         "bad content-length",
         "PUT",
         "/api/models/{repo}/upload/main/x",

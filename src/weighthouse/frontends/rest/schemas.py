@@ -190,7 +190,7 @@ class AddOperation(Strict):
     op: Literal["add"]
     path: str
     sha256: str
-    size: int = Field(ge=0)
+    size: int = Field(ge=0, le=wire.BLOB_SIZE_MAX)
 
 
 class DeleteOperation(Strict):
@@ -208,7 +208,7 @@ class CommitCreate(Strict):
 
 class BlobRefIn(Strict):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="64 lowercase hex digits")
-    size: int = Field(ge=0)
+    size: int = Field(ge=0, le=wire.BLOB_SIZE_MAX)
 
 
 class BlobCheck(Strict):
