@@ -46,6 +46,7 @@ def test_kill_during_uploads_loses_nothing_acknowledged(
     acked: dict[str, str] = {}  # url -> sha256 of the acknowledged body
     attempted: list[str] = []
     lock = threading.Lock()
+    first_ack = threading.Event()
 
     def send(url: str, data: bytes) -> None:
         try:
@@ -58,6 +59,7 @@ def test_kill_during_uploads_loses_nothing_acknowledged(
         if r.status_code == 201:
             with lock:
                 acked[url] = hashlib.sha256(data).hexdigest()
+            first_ack.set()
 
     try:
         for round_no in range(ROUNDS):
@@ -70,8 +72,13 @@ def test_kill_during_uploads_loses_nothing_acknowledged(
                     url = f"/api/models/{model}/upload/main/r{round_no}/f{j}.bin"
                 attempted.append(url)
                 threads.append(threading.Thread(target=send, args=(url, data)))
+            first_ack.clear()
             for t in threads:
                 t.start()
+            if round_no % 2:
+                # Every other round kills only once something was acknowledged, so a slow,
+                # loaded machine still tests acknowledged uploads, not only refused ones.
+                first_ack.wait(timeout=20)
             time.sleep(rng.uniform(0, 0.25))
             server.kill()
             for t in threads:
