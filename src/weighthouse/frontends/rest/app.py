@@ -21,6 +21,7 @@ from weighthouse.frontends.rest import (
     repos,
 )
 from weighthouse.frontends.rest.schemas import ErrorOut
+from weighthouse.frontends.rest.url_encoding import Utf8UrlMiddleware
 
 _ERRORS: dict[int | str, dict[str, object]] = {
     status: {"model": ErrorOut, "description": text}
@@ -57,6 +58,7 @@ def create_rest_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     errors.install(app)
+    app.add_middleware(Utf8UrlMiddleware)
     app.include_router(health.router)
     app.include_router(accounts.router)
     app.include_router(access_keys.router)
