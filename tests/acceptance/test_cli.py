@@ -170,7 +170,7 @@ def test_push_a_folder_as_one_commit_then_pull_the_tag(
     )
     assert "skipping" in pushed.stderr and ".git" in pushed.stderr
     assert "uploading" in pushed.stderr  # the forced progress bar
-    assert "4 files" in pushed.stdout and "Tagged" in pushed.stdout
+    assert "4 added" in pushed.stdout and "Tagged" in pushed.stdout
 
     after = logged_in.ok("log", repo).stdout.splitlines()
     assert len(after) == len(before) + 1 and after[1:] == before

@@ -178,6 +178,7 @@ def test_push_files_and_pull_snapshot(user: WeighthouseClient, repo: str, tmp_pa
     for path, data in files.items():
         (source / path).write_bytes(data)
     result = push_files(user, repo, walk_local(source).files, message="all", tag="v2")
+    assert result.commit is not None
     assert result.tag is not None and result.tag.commit == result.commit.id
     pulled = pull_snapshot(user, repo, tmp_path / "dest", revision="v2")
     assert pulled.commit == result.commit.id and sorted(pulled.downloaded) == sorted(files)

@@ -11,6 +11,7 @@ from weighthouse.client.errors import (
     ApiError,
     ClientError,
     DigestMismatchError,
+    RefExistsError,
     ServerUnreachableError,
 )
 from weighthouse.client.local_files import FolderWalk, LocalFile, SkippedPath, walk_local
@@ -33,9 +34,11 @@ from weighthouse.client.models import (
     UserInfo,
     WhoAmI,
 )
+from weighthouse.client.patterns import PathFilter
 from weighthouse.client.progress import ProgressBar, ProgressFactory, no_progress
 from weighthouse.client.pulling import PullResult, pull_snapshot
-from weighthouse.client.pushing import PushResult, hash_files, push_files
+from weighthouse.client.push_plan import PushPlan, plan_push
+from weighthouse.client.pushing import PushResult, check_new_tag, hash_files, push_files
 from weighthouse.domain.commits import AddFile, DeleteFile
 
 __all__ = [
@@ -55,10 +58,13 @@ __all__ = [
     "ObjectInfo",
     "ObjectListing",
     "OrgInfo",
+    "PathFilter",
     "ProgressBar",
     "ProgressFactory",
     "PullResult",
+    "PushPlan",
     "PushResult",
+    "RefExistsError",
     "RefInfo",
     "Refs",
     "RepoAddress",
@@ -71,10 +77,12 @@ __all__ = [
     "UserInfo",
     "WeighthouseClient",
     "WhoAmI",
+    "check_new_tag",
     "hash_files",
     "is_session_token",
     "no_progress",
     "parse_repo_address",
+    "plan_push",
     "pull_snapshot",
     "push_files",
     "url_kind",

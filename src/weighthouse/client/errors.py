@@ -5,7 +5,8 @@
     ClientError                  base of everything below
     ├── ApiError                 the server answered with an error (status, code, message, detail)
     ├── ServerUnreachableError   no HTTP answer at all: refused, DNS, timeout, dropped connection
-    └── DigestMismatchError      downloaded bytes do not hash to the SHA-256 the server promised
+    ├── DigestMismatchError      downloaded bytes do not hash to the SHA-256 the server promised
+    └── RefExistsError           a push's tag exists already (raised before anything is sent)
 
 ``ApiError.code`` is the stable machine-readable code of the server's JSON envelope
 (``repo_not_found``, ``unauthenticated``, ...); ``message`` is meant for people.
@@ -90,3 +91,17 @@ class DigestMismatchError(ClientError):
         self.path = path
         self.expected = expected
         self.actual = actual
+
+
+class RefExistsError(ClientError):
+    """A push was asked to create tag ``name``, which ``repo`` already has at ``commit``;
+    raised before anything is uploaded or committed."""
+
+    def __init__(self, repo: str, name: str, commit: str) -> None:
+        super().__init__(
+            f"ref_exists: tag {name!r} already exists in {repo} (at commit {commit[:12]}); "
+            "tags never move, so nothing was pushed"
+        )
+        self.repo = repo
+        self.name = name
+        self.commit = commit
