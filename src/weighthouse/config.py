@@ -62,6 +62,23 @@ class ServerSettings(BaseModel):
     max_transfers: int = Field(
         default=64, ge=1, description="uploads streaming at once, each holding a thread"
     )
+    max_header_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="a larger request head gets 431"
+    )
+    max_header_count: int = Field(
+        default=100, ge=10, description="a request with more header fields gets 431"
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="a request head must arrive within this (else 408)"
+    )
+    body_idle_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="a request body that sends nothing for this long ends as a disconnect",
+    )
+    max_connections: int = Field(
+        default=1000, ge=1, description="open connections per process; beyond, 503 at once"
+    )
 
 
 class AdminSettings(BaseModel):

@@ -3,6 +3,7 @@ admin user and prints its token once."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +11,30 @@ import click
 
 from weighthouse.cli.failures import CommandError
 from weighthouse.cli.local import open_server, server_settings, settings_options
+from weighthouse.config import Settings
 
-# Shared by the one-process and the several-process server.
-UVICORN_OPTIONS: dict[str, Any] = {
-    "timeout_keep_alive": 30,
-    "h11_max_incomplete_event_size": 64 * 1024,
-}
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """The uvicorn options of the one-process and the several-process server.
+
+    The server speaks HTTP through :class:`LimitedHttpToolsProtocol`, which enforces the head
+    size, header count, head and body timeouts and connection cap of ``settings.server``.
+    """
+    from weighthouse.frontends.http_limits import HttpLimits, LimitedHttpToolsProtocol
+
+    server = settings.server
+    limits = HttpLimits(
+        max_header_bytes=server.max_header_bytes,
+        max_header_count=server.max_header_count,
+        header_timeout=server.header_timeout_seconds,
+        body_idle_timeout=server.body_idle_timeout_seconds,
+        max_connections=server.max_connections,
+    )
+    # A partial of a module-level class pickles, so the workers' supervisor can hand it over.
+    return {
+        "http": functools.partial(LimitedHttpToolsProtocol, limits=limits),
+        "timeout_keep_alive": 30,
+    }
 
 
 @click.command("serve")
@@ -81,7 +100,9 @@ def command(
         from weighthouse.workers import run_workers
 
         container.close()
-        run_workers(settings, processes, config_file, log_level=log_level, options=UVICORN_OPTIONS)
+        run_workers(
+            settings, processes, config_file, log_level=log_level, options=uvicorn_options(settings)
+        )
         return
     import uvicorn
 
@@ -89,6 +110,12 @@ def command(
 
     app = create_app(settings, container)
     try:
-        uvicorn.run(app, host=server.host, port=server.port, log_level=log_level, **UVICORN_OPTIONS)
+        uvicorn.run(
+            app,
+            host=server.host,
+            port=server.port,
+            log_level=log_level,
+            **uvicorn_options(settings),
+        )
     finally:
         container.close()

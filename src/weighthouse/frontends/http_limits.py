@@ -1,0 +1,220 @@
+"""Limits the HTTP server enforces before any request reaches the application.
+
+uvicorn's httptools protocol reads request heads of any size and count, and waits for a head
+or a body as long as the client likes, so one client can hold memory and connections without
+ever finishing a request. :class:`LimitedHttpToolsProtocol` bounds each connection:
+
+* a request head (request line and header fields) larger than ``max_header_bytes``, or with
+  more than ``max_header_count`` fields, gets ``431``; the bytes counted include those the
+  parser is still holding, so an unfinished 32 MB field costs at most one read beyond the limit;
+* a head not complete ``header_timeout`` seconds after its first byte (or after the connection
+  opened) gets ``408``;
+* a body that sends nothing for ``body_idle_timeout`` seconds while the server is waiting for
+  it ends the request as a disconnect, which frees whatever the request held (a transfer slot,
+  a thread, a temporary file); time the server itself stops reading (flow control) never counts;
+* beyond ``max_connections`` open connections per process, new ones get ``503`` at once.
+
+Refusals are written in the REST error envelope with ``Connection: close``; the server then
+reads and discards what the client still sends for a moment (a lingering close), so the client
+reads the answer instead of a connection reset.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import httptools
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+LINGER_SECONDS = 2.0
+"""How long a refused connection keeps discarding input before it is closed."""
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    """Per-connection limits; the defaults are the settings' defaults (``config.py``)."""
+
+    max_header_bytes: int = 64 * 1024
+    max_header_count: int = 100
+    header_timeout: float = 10.0
+    body_idle_timeout: float = 30.0
+    max_connections: int = 1000
+
+
+class _RefusedError(Exception):
+    """Raised inside a parser callback to stop parsing a head that broke a limit."""
+
+
+def refusal(status: int, reason: str, code: str, message: str, extra: str = "") -> bytes:
+    """A complete HTTP/1.1 response in the error envelope that closes the connection."""
+    body = json.dumps({"error": {"code": code, "message": message, "detail": {}}}).encode()
+    return (
+        f"HTTP/1.1 {status} {reason}\r\n"
+        "content-type: application/json\r\n"
+        f"content-length: {len(body)}\r\n"
+        f"{extra}connection: close\r\n\r\n"
+    ).encode("ascii") + body
+
+
+HEADERS_TOO_LARGE = refusal(
+    431, "Request Header Fields Too Large", "headers_too_large", "the request head is too large"
+)
+HEADERS_TOO_MANY = refusal(
+    431, "Request Header Fields Too Large", "headers_too_large", "too many header fields"
+)
+REQUEST_TIMEOUT = refusal(408, "Request Timeout", "request_timeout", "the request came too slowly")
+TOO_MANY_CONNECTIONS = refusal(
+    503,
+    "Service Unavailable",
+    "too_many_connections",
+    "the server holds too many connections; retry",
+    extra="retry-after: 1\r\n",
+)
+
+
+class LimitedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with the limits of :class:`HttpLimits`.
+
+    uvicorn builds one per connection; pass it as ``http=functools.partial(
+    LimitedHttpToolsProtocol, limits=...)`` (or ``--http weighthouse.frontends.http_limits:
+    LimitedHttpToolsProtocol`` for the defaults).
+    """
+
+    def __init__(self, *args: Any, limits: HttpLimits | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limits = limits or HttpLimits()
+        self._in_head = True  # the next bytes belong to a request head
+        self._head_bytes = 0  # bytes fed to the parser since this head began
+        self._head_size = 0  # bytes of the head the parser has handed over
+        self._header_count = 0
+        self._refused: bytes | None = None  # the refusal being sent, if any
+        self._timer: asyncio.TimerHandle | None = None
+
+    # Connection events
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        if len(self.connections) >= self.limits.max_connections:
+            self.transport = transport
+            self._refuse(TOO_MANY_CONNECTIONS)
+            return
+        super().connection_made(transport)
+        self._arm(self.limits.header_timeout, self._head_timed_out)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._refused is not None:
+            return  # lingering: read and drop
+        self._unset_keepalive_if_required()
+        if self._in_head:
+            if self._timer is None:  # the first byte of a request after an idle keep-alive
+                self._arm(self.limits.header_timeout, self._head_timed_out)
+            self._head_bytes += len(data)
+        elif self._timer is not None:
+            self._arm(self.limits.body_idle_timeout, self._body_idle)
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
+            return
+        except httptools.HttpParserError:
+            if self._refused is not None:
+                self._refuse(self._refused)
+                return
+            self.logger.warning("Invalid HTTP request received.")
+            self.send_400_response("Invalid HTTP request received.")
+            return
+        if self._in_head and self._head_bytes > self.limits.max_header_bytes:
+            self._refuse(HEADERS_TOO_LARGE)
+
+    # Parser callbacks
+
+    def on_message_begin(self) -> None:
+        # _head_bytes started counting before the parser saw this message begin.
+        self._in_head = True
+        self._head_size = self._header_count = 0
+        super().on_message_begin()
+
+    def on_url(self, url: bytes) -> None:
+        self._count_head(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._header_count += 1
+        if self._header_count > self.limits.max_header_count:
+            self._refused = HEADERS_TOO_MANY
+            raise _RefusedError
+        self._count_head(len(name) + len(value) + 4)
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._disarm()
+        super().on_headers_complete()
+        self._arm(self.limits.body_idle_timeout, self._body_idle)
+
+    def on_message_complete(self) -> None:
+        self._disarm()
+        self._in_head = True
+        self._head_bytes = 0
+        super().on_message_complete()
+
+    # Limits
+
+    def _count_head(self, size: int) -> None:
+        self._head_size += size
+        if self._head_size > self.limits.max_header_bytes:
+            self._refused = HEADERS_TOO_LARGE
+            raise _RefusedError
+
+    def _arm(self, delay: float, callback: Any) -> None:
+        self._disarm()
+        self._timer = self.loop.call_later(delay, callback)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _head_timed_out(self) -> None:
+        self._timer = None
+        if not self._in_head or self.transport.is_closing():
+            return
+        if self._head_bytes == 0:
+            self.transport.close()  # an idle connection that never asked for anything
+        else:
+            self._refuse(REQUEST_TIMEOUT)
+
+    def _body_idle(self) -> None:
+        self._timer = None
+        if self._in_head or self.transport.is_closing():
+            return
+        if self.flow.read_paused:
+            # The application has not read what it has; the client is not the one waiting.
+            self._arm(self.limits.body_idle_timeout, self._body_idle)
+            return
+        cycle = self.cycle
+        self.logger.info("closing a request whose body stalled")
+        cycle.disconnected = True
+        cycle.message_event.set()
+        if not cycle.response_started:
+            self.transport.write(REQUEST_TIMEOUT)
+        self.transport.close()
+
+    def _refuse(self, response: bytes) -> None:
+        """Answer ``response``, stop parsing, and close after a short lingering read."""
+        self._refused = response
+        self._disarm()
+        self.transport.write(response)
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.transport.resume_reading()
+        self._timer = self.loop.call_later(LINGER_SECONDS, self.transport.close)
