@@ -118,7 +118,7 @@ def bootstrap(
         tokens=tokens,
         access_keys=AccessKeys(catalog, clock, cipher=cipher, audit=audit),
         orgs=Organizations(catalog, clock, audit),
-        repos=Repos(catalog, clock, audit),
+        repos=Repos(catalog, clock, audit, default_private=settings.repos.default_private),
         revisions=Revisions(catalog, clock),
         commits=Commits(catalog, blobs, clock, proof),
         files=Files(catalog, blobs),

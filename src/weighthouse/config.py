@@ -116,6 +116,13 @@ class AuthSettings(BaseModel):
     max_concurrent_hashes: int = Field(default=2, ge=1)
 
 
+class RepoSettings(BaseModel):
+    default_private: bool = Field(
+        default=True,
+        description="new repos and buckets are private unless their creator asks otherwise",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="WEIGHTHOUSE_", env_nested_delimiter="__", extra="ignore"
@@ -127,6 +134,7 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     admin: AdminSettings = AdminSettings()
     auth: AuthSettings = AuthSettings()
+    repos: RepoSettings = RepoSettings()
     gc_grace_seconds: int = Field(default=6 * 3600, ge=0)
     max_upload_bytes: int = Field(default=64 * 2**30, gt=0)
     # Accounts, organisations, repos, tokens and keys fit in a few KiB; only a commit (up to

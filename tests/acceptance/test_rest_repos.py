@@ -225,6 +225,26 @@ def test_repo_files_named_as_active_content_are_inert_attachments(
                 assert "sandbox" in response.headers["content-security-policy"]
 
 
+def test_new_repos_and_buckets_are_private_unless_asked(
+    live_server: LiveServer, alice: Account
+) -> None:
+    """An anonymous curl must not read a "scratch" bucket nobody chose to publish."""
+    with live_server.client(alice.token) as c:
+        for kind, plural in (("model", "models"), ("dataset", "datasets"), ("bucket", "buckets")):
+            name = unique()
+            made = c.post("/api/repos", json={"type": kind, "name": name})
+            assert made.status_code == 201 and made.json()["private"] is True, made.text
+            with live_server.client() as anonymous:
+                hidden = anonymous.get(f"/api/{plural}/{alice.name}/{name}")
+                assert hidden.status_code == 404, hidden.text
+            public = c.post(
+                "/api/repos", json={"type": kind, "name": name + "-o", "private": False}
+            )
+            assert public.status_code == 201 and public.json()["private"] is False
+            with live_server.client() as anonymous:
+                assert anonymous.get(f"/api/{plural}/{alice.name}/{name}-o").status_code == 200
+
+
 def test_private_repos_do_not_leak(live_server: LiveServer, alice: Account) -> None:
     bob = make_user(live_server)
     with live_server.client(alice.token) as c:

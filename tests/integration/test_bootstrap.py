@@ -24,6 +24,9 @@ from weighthouse.bootstrap import (
     start,
 )
 from weighthouse.config import DatabaseSettings, Settings
+from weighthouse.config_sources import load_settings
+from weighthouse.domain.credentials import BearerToken
+from weighthouse.domain.model import RepoId, RepoType
 from weighthouse.domain.tokens import IssuedToken
 from weighthouse.security.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from weighthouse.security.sqlite_ratelimit import SqliteRateLimiter
@@ -44,6 +47,23 @@ def test_first_start_makes_an_admin_and_a_private_session_key_ring(tmp_path: Pat
     assert ring.is_file() and ring.parent == (tmp_path / "data" / "secrets").resolve()
     assert stat.S_IMODE(ring.stat().st_mode) == 0o600
     assert stat.S_IMODE(ring.parent.stat().st_mode) == 0o700
+
+
+def test_the_site_chooses_whether_new_repos_are_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert load_settings(None, {"data_dir": tmp_path}).repos.default_private
+    monkeypatch.setenv("WEIGHTHOUSE_REPOS__DEFAULT_PRIVATE", "false")
+    settings = load_settings(None, {"data_dir": tmp_path / "data"})
+    container = bootstrap(settings)
+    try:
+        issued = start(container)
+        assert issued is not None
+        admin = container.authenticator.authenticate(BearerToken(issued.secret))
+        made = container.repos.create(admin, RepoId(RepoType.BUCKET, "admin", "scratch"))
+        assert not made.private
+    finally:
+        container.close()
 
 
 STARTERS = 4

@@ -19,18 +19,20 @@ class ReposApi(Transport):
         *,
         namespace: str | None = None,
         repo_type: RepoType | str = RepoType.MODEL,
-        private: bool = False,
+        private: bool | None = None,
         description: str = "",
     ) -> RepoInfo:
-        """Create a repo; the namespace defaults to the caller's user name on the server.
-        ``repo_exists`` (409) when it is taken, ``invalid_name`` (400) for a bad name."""
-        body = {
+        """Create a repo; the namespace defaults to the caller's user name on the server, and
+        ``private`` left as ``None`` to the server's default (private unless the site changed
+        it). ``repo_exists`` (409) when it is taken, ``invalid_name`` (400) for a bad name."""
+        body: dict[str, object] = {
             "type": RepoType(repo_type).value,
             "namespace": namespace,
             "name": name,
-            "private": private,
             "description": description,
         }
+        if private is not None:
+            body["private"] = private
         return RepoInfo.from_json(self.request("POST", f"{API_PREFIX}/repos", json=body).json())
 
     def iter_repos(

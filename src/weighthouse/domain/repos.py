@@ -61,20 +61,32 @@ def find_repo(
 
 
 class Repos:
-    def __init__(self, catalog: RepoLifecycleCatalog, clock: Clock, audit: Audit) -> None:
+    """``default_private`` is what ``create`` does when the caller does not say: private
+    unless the site chose otherwise, so that nothing is published by accident."""
+
+    def __init__(
+        self,
+        catalog: RepoLifecycleCatalog,
+        clock: Clock,
+        audit: Audit,
+        *,
+        default_private: bool = True,
+    ) -> None:
         self._catalog = catalog
         self._clock = clock
         self._audit = audit
+        self.default_private = default_private
 
     def create(
         self,
         principal: Principal,
         repo_id: RepoId,
         *,
-        private: bool = False,
+        private: bool | None = None,
         description: str = "",
     ) -> Repo:
-        """Create a repo; versioned repos start with an empty commit on ``main``.
+        """Create a repo; versioned repos start with an empty commit on ``main``. ``private``
+        left as ``None`` takes the site's ``default_private``.
 
         Raises ``RepoExistsError`` when taken, and the access errors of
         ``require_namespace_role``.
@@ -90,7 +102,7 @@ class Repos:
             type=repo_id.type,
             namespace=repo_id.namespace,
             name=repo_id.name,
-            private=private,
+            private=self.default_private if private is None else private,
             created_at=now,
             owner_id=principal.user.id,
             description=description,

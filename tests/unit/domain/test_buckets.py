@@ -28,7 +28,7 @@ KEYS = ["a/1", "a/2", "a/b/3", "b", "c/d/e", "c/x", "z", "é/1"]  # in UTF-8 byt
 
 @pytest.fixture
 def bucket(hub: Hub, alice: Principal) -> RepoId:
-    hub.repos.create(alice, BUCKET)
+    hub.repos.create(alice, BUCKET, private=False)
     for key in KEYS:
         hub.buckets.put(alice, BUCKET, key, [key.encode()])
     return BUCKET

@@ -29,7 +29,7 @@ WEIGHTS = RepoId(RepoType.MODEL, "alice", "weights")
 
 @pytest.fixture
 def repo(hub: Hub, alice: Principal) -> RepoId:
-    hub.repos.create(alice, WEIGHTS)
+    hub.repos.create(alice, WEIGHTS, private=False)
     return WEIGHTS
 
 
@@ -138,7 +138,7 @@ def test_a_lost_race_without_parent_commit_is_retried_on_the_new_head() -> None:
     catalog = RacingCatalog()
     hub = make_hub(catalog)
     alice = hub.user("alice")
-    hub.repos.create(alice, WEIGHTS)
+    hub.repos.create(alice, WEIGHTS, private=False)
     blob = upload(hub, alice, b"data")
 
     def rival() -> object:
@@ -159,7 +159,7 @@ def test_a_lost_race_with_parent_commit_is_a_conflict() -> None:
     catalog = RacingCatalog()
     hub = make_hub(catalog)
     alice = hub.user("alice")
-    hub.repos.create(alice, WEIGHTS)
+    hub.repos.create(alice, WEIGHTS, private=False)
     blob = upload(hub, alice, b"data")
     start = hub.revisions.resolve(alice, WEIGHTS, "main").commit.id
     catalog.rival = lambda: hub.commits.commit(

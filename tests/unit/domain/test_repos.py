@@ -14,6 +14,7 @@ from weighthouse.domain.errors import (
     RepoNotFoundError,
 )
 from weighthouse.domain.model import RepoId, RepoType, Role, Scope
+from weighthouse.domain.repos import Repos
 from weighthouse.domain.trees import EMPTY_TREE
 
 pytestmark = pytest.mark.unit
@@ -28,7 +29,7 @@ def test_a_versioned_repo_starts_with_an_empty_commit_on_main(hub: Hub, alice: P
     assert (repo.namespace, repo.name, repo.private, repo.created_at) == (
         "alice",
         "weights",
-        False,
+        True,
         hub.clock(),
     )
     head = hub.revisions.resolve(alice, model("alice", "weights"), "main")
@@ -36,6 +37,22 @@ def test_a_versioned_repo_starts_with_an_empty_commit_on_main(hub: Hub, alice: P
     assert head.commit.parent_id is None
     assert head.commit.author == "alice"
     assert [r.name for r in hub.revisions.refs(alice, model("alice", "weights"))] == ["main"]
+
+
+def test_new_repos_and_buckets_are_private_unless_asked_or_the_site_says_otherwise(
+    hub: Hub, alice: Principal, bob: Principal
+) -> None:
+    bucket = RepoId(RepoType.BUCKET, "alice", "scratch")
+    assert hub.repos.create(alice, bucket).private
+    assert hub.repos.create(alice, model("alice", "weights")).private
+    for outsider in (bob, ANONYMOUS):
+        with pytest.raises(RepoNotFoundError):
+            hub.repos.get(outsider, bucket)
+    assert not hub.repos.create(alice, model("alice", "open"), private=False).private
+    assert hub.repos.get(bob, model("alice", "open")).name == "open"
+    site = Repos(hub.catalog, hub.clock, hub.audit, default_private=False)
+    assert not site.create(alice, model("alice", "shared")).private
+    assert site.create(alice, model("alice", "kept"), private=True).private
 
 
 def test_a_bucket_has_no_revisions(hub: Hub, alice: Principal) -> None:
@@ -88,7 +105,7 @@ def test_a_private_repo_is_as_missing_as_a_missing_one(
 def test_listing_shows_public_repos_and_the_private_ones_the_caller_may_read(
     hub: Hub, alice: Principal, bob: Principal
 ) -> None:
-    hub.repos.create(alice, model("alice", "open"))
+    hub.repos.create(alice, model("alice", "open"), private=False)
     hub.repos.create(alice, model("alice", "secret"), private=True)
     hub.repos.create(bob, model("bob", "diary"), private=True)
     shared = hub.repos.create(bob, model("bob", "shared"), private=True)
@@ -126,7 +143,7 @@ def test_listing_pages_follow_the_cursor(hub: Hub, alice: Principal) -> None:
 def test_making_a_repo_private_hides_it_and_is_audited(
     hub: Hub, alice: Principal, bob: Principal
 ) -> None:
-    hub.repos.create(alice, model("alice", "weights"))
+    hub.repos.create(alice, model("alice", "weights"), private=False)
     hub.repos.get(bob, model("alice", "weights"))
     hub.repos.update(alice, model("alice", "weights"), private=True)
     with pytest.raises(RepoNotFoundError):

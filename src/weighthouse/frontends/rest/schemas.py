@@ -74,7 +74,9 @@ class RepoCreate(Strict):
     type: RepoType = RepoType.MODEL
     namespace: str | None = Field(default=None, description="default: your user name")
     name: str
-    private: bool = False
+    private: bool | None = Field(
+        default=None, description="default: the site's setting repos.default_private (true)"
+    )
     description: str = ""
 
 

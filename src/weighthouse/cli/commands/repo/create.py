@@ -17,11 +17,16 @@ from weighthouse.client import RepoAddress
     default="model",
     show_default=True,
 )
-@click.option("--private", is_flag=True, help="Visible only to its namespace and admins.")
+@click.option(
+    "--private/--public",
+    default=None,
+    help="Private: only its namespace, collaborators and admins see it. Public: anyone may "
+    "read it. Default: the server's setting (private unless changed).",
+)
 @click.option("--description", default="", help="One line about what it holds.")
 @remote_command
 def command(
-    repo: RepoAddress, repo_type: str, private: bool, description: str, remote: Remote
+    repo: RepoAddress, repo_type: str, private: bool | None, description: str, remote: Remote
 ) -> None:
     """Create a repo; the namespace defaults to your user name."""
     created = remote.client.create_repo(
