@@ -11,8 +11,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
+# The PostgreSQL and MariaDB drivers come along, so a database URL works without another step.
 $(VENV)/.run-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q -e '.[postgresql,mariadb]'
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python

@@ -1,4 +1,5 @@
-"""ASGI entry point: ``create_app(settings)`` builds the container and mounts the front-ends.
+"""ASGI entry point: ``create_app(settings)`` builds the container and mounts the front-ends
+and the API's documentation pages.
 
 ``uvicorn --factory weighthouse.asgi:app_from_environment`` reads the settings as ``serve``
 does (environment and ``WEIGHTHOUSE_CONFIG``) and, like it, refuses a catalog and a blob store
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from weighthouse.api_docs import install_api_docs
 from weighthouse.bootstrap import Container, bootstrap
 from weighthouse.config import Settings
 from weighthouse.config_sources import load_settings
@@ -16,7 +18,9 @@ from weighthouse.frontends.rest.app import create_rest_app
 
 
 def create_app(settings: Settings, container: Container | None = None) -> FastAPI:
-    return create_rest_app(container or bootstrap(settings))
+    app = create_rest_app(container or bootstrap(settings))
+    install_api_docs(app)
+    return app
 
 
 def app_from_environment() -> FastAPI:

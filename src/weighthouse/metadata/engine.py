@@ -12,6 +12,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
+from weighthouse.config import ConfigError
+
 WRITE = "weighthouse_write"
 """Execution option marking a connection whose transaction writes; see :func:`_begin_sqlite`."""
 
@@ -26,6 +28,14 @@ _DRIVERS = {
     "mariadb": "mysql+pymysql",
     "mariadb+pymysql": "mysql+pymysql",
 }
+
+# The extra that installs each server database's driver (pyproject.toml).
+_EXTRAS = {"postgresql": "postgresql", "mysql": "mariadb"}
+
+
+class DatabaseDriverMissingError(ConfigError):
+    """The settings name a database whose driver is not installed; the message names the
+    extra that installs it."""
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -61,7 +71,18 @@ def create_engine_for(url: str | URL, **overrides: Any) -> Engine:
         # One shared connection, or every checkout would see its own empty database.
         options |= {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
     options |= overrides
-    engine = create_engine(parsed, **options)
+    try:
+        engine = create_engine(parsed, **options)
+    except ModuleNotFoundError as exc:
+        # SQLAlchemy imports the driver here; without it the operator would get a traceback
+        # through the dialect machinery instead of the one command that fixes it.
+        extra = _EXTRAS.get(backend)
+        if extra is None:
+            raise
+        raise DatabaseDriverMissingError(
+            f"the {backend} driver ({exc.name}) is not installed; "
+            f"install it with: pip install 'weighthouse[{extra}]'"
+        ) from None
     if backend == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)

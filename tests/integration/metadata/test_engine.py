@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +13,12 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from tests.services import mariadb_url, postgres_url
 
-from weighthouse.metadata.engine import WRITE, create_engine_for, normalise_url
+from weighthouse.metadata.engine import (
+    WRITE,
+    DatabaseDriverMissingError,
+    create_engine_for,
+    normalise_url,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -83,3 +91,41 @@ def test_postgresql_uses_psycopg_3() -> None:
             assert connection.exec_driver_sql("SELECT 1").scalar() == 1
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "module", "extra"),
+    [("postgresql://u@db/w", "psycopg", "postgresql"), ("mariadb://u@db/w", "pymysql", "mariadb")],
+)
+def test_a_missing_driver_names_the_extra_in_one_line(
+    url: str, module: str, extra: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A None entry makes ``import module`` fail as if the package were not installed.
+    monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(DatabaseDriverMissingError) as raised:
+        create_engine_for(url)
+    assert f"pip install 'weighthouse[{extra}]'" in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_the_cli_reports_a_missing_driver_without_a_traceback(tmp_path: Path) -> None:
+    # A real process whose interpreter cannot import psycopg, as after a plain `pip install .`.
+    program = (
+        "import sys; sys.modules['psycopg'] = None\n"
+        "from weighthouse.cli.main import main\n"
+        "main(['db', 'upgrade', '--data-dir', sys.argv[1]])\n"
+    )
+    env = {**os.environ, "WEIGHTHOUSE_DATABASE__URL": "postgresql://nobody@127.0.0.1:1/none"}
+    done = subprocess.run(
+        [sys.executable, "-c", program, str(tmp_path / "data")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "error: configuration: the postgresql driver (psycopg) is not installed; "
+        "install it with: pip install 'weighthouse[postgresql]'"
+    ]

@@ -55,6 +55,10 @@ def create_rest_app(container: Container) -> FastAPI:
         description="Model weights, datasets and buckets on one content-addressed store.",
         responses=_ERRORS,
         lifespan=threads,
+        # The composition root serves the documentation pages from packaged assets
+        # (weighthouse.api_docs); FastAPI's own would load them from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.container = container
     errors.install(app)
