@@ -1,15 +1,15 @@
 """A driver on a local file system: a key is the path ``root/<key>``.
 
 Keys obey :mod:`weighthouse.blobs.keys`, checked here again before any path is built, so no
-name ever escapes ``root``. Uploads go to ``root/tmp/<host>.<pid>.<random>`` and are renamed into
-place on commit; ``tmp`` shares the file system with the blobs, so the rename is atomic.
+name ever escapes ``root``. Uploads go to a temporary in ``root/tmp`` that its writer holds
+locked (:mod:`weighthouse.blobs.temporaries`) and are renamed into place on commit; ``tmp``
+shares the file system with the blobs, so the rename is atomic.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-import secrets
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -30,6 +30,7 @@ from weighthouse.blobs.keys import (
     commit_key,
 )
 from weighthouse.blobs.registry import DriverContext, DriverSpec
+from weighthouse.blobs.temporaries import create_locked, remove_if_abandoned
 
 NAME = "local"
 TMP_DIR = "tmp"
@@ -109,8 +110,7 @@ class LocalBlobDriver:
             check_key(key, NAME)
         with _translated():
             self.tmp.mkdir(parents=True, exist_ok=True)
-            temp = self.tmp / f"{self._host}.{os.getpid()}.{secrets.token_hex(8)}"
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+            temp, fd = create_locked(self.tmp, self._host)
         return _LocalWriter(self, key, temp, fd)
 
     def stat(self, key: str) -> BlobInfo:
@@ -179,29 +179,16 @@ class LocalBlobDriver:
                 return 0
             for entry in entries:
                 try:
-                    stale = entry.stat(follow_symlinks=False).st_mtime_ns < cutoff_ns
-                    if stale or self._writer_gone(entry.name):
+                    if not entry.is_file(follow_symlinks=False):
+                        continue
+                    if entry.stat(follow_symlinks=False).st_mtime_ns < cutoff_ns:
                         os.unlink(entry.path)  # noqa: PTH108 - DirEntry has no unlink
+                        removed += 1
+                    elif remove_if_abandoned(Path(entry.path), self._host):
                         removed += 1
                 except FileNotFoundError:
                     continue  # committed or cancelled meanwhile
         return removed
-
-    def _writer_gone(self, temp_name: str) -> bool:
-        """True if ``temp_name`` was written by a process of this host that no longer runs."""
-        host, _, rest = temp_name.rpartition(".")[0].rpartition(".")
-        if host != self._host or not rest.isdigit():
-            return False
-        pid = int(rest)
-        if pid == os.getpid():
-            return False
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False  # alive, owned by another user
-        return False
 
     def check_ready(self) -> None:
         if not self.root.is_dir():
@@ -302,9 +289,11 @@ class _LocalWriter(BlobWriter):
             # One fsync, never retried: after a failed fsync the kernel may have dropped the
             # dirty pages and a second fsync would report success for lost data (fsyncgate).
             os.fsync(fd)
-            self._close()
             self._driver.make_parents(final)
+            # Rename before closing: closing drops the writer's lock, and a sweeper may remove
+            # an unlocked temporary.
             self._temp.replace(final)
+            self._close()
         except OSError as exc:
             self._fail(exc)
         self._state = "committed"
@@ -317,9 +306,9 @@ class _LocalWriter(BlobWriter):
             return
         self._state = "cancelled"
         with suppress(OSError):
-            self._close()
-        with suppress(OSError):
             self._temp.unlink()
+        with suppress(OSError):
+            self._close()
 
     def __del__(self) -> None:
         # A writer dropped without commit or cancel must not leak its descriptor and temporary.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from weighthouse.blobs import local
+from weighthouse.blobs import temporaries as temporaries_module
 from weighthouse.blobs.content import ContentBlobStore
 from weighthouse.blobs.errors import BlobDriverError, BlobNotFoundError, InvalidBlobKeyError
 from weighthouse.blobs.local import LocalBlobDriver
@@ -81,51 +83,112 @@ def test_no_key_escapes_the_root(tmp_path_factory: pytest.TempPathFactory, key: 
     assert not resolved.is_relative_to(driver.tmp)
 
 
-def test_temporaries_are_named_for_host_and_pid(driver: LocalBlobDriver) -> None:
+def test_temporaries_are_named_for_host_instance_and_pid_and_locked(
+    driver: LocalBlobDriver,
+) -> None:
     with driver.writer("a/b") as writer:
         writer.write(b"x")
         (name,) = temporaries(driver)
-        host, pid, random = name.rsplit(".", 2)
+        host, instance, pid, random = name.split(".")
         assert host == local._host_label()
+        assert instance == temporaries_module.instance_id() and len(instance) == 8
         assert int(pid) == os.getpid()
         assert len(random) == 16
+        with (driver.tmp / name).open("rb") as other, pytest.raises(BlockingIOError):
+            fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     assert temporaries(driver) == []
 
 
-def dead_pid() -> int:
-    child = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        capture_output=True,
+_WRITER = """
+import os, sys
+from pathlib import Path
+from weighthouse.blobs.local import LocalBlobDriver
+writer = LocalBlobDriver(Path(sys.argv[1])).writer("a/b")
+writer.write(b"partial upload")
+mine = [p.name for p in Path(sys.argv[1], "tmp").iterdir() if f".{os.getpid()}." in p.name]
+print(*mine, flush=True)
+sys.stdin.read()
+"""
+
+
+def writer_process(driver: LocalBlobDriver) -> tuple[subprocess.Popen[str], str]:
+    """Another process with an upload in progress: the process and its temporary's name."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", _WRITER, str(driver.root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
         text=True,
-        check=True,
     )
-    return int(child.stdout)
+    assert process.stdout is not None
+    return process, process.stdout.readline().strip()
 
 
-def test_sweep_removes_temporaries_of_dead_processes_at_once(driver: LocalBlobDriver) -> None:
+def test_sweep_removes_temporaries_of_dead_writers_even_when_their_pid_looks_alive(
+    driver: LocalBlobDriver,
+) -> None:
     host = local._host_label()
-    orphan = driver.tmp / f"{host}.{dead_pid()}.0123456789abcdef"
-    parent_alive = driver.tmp / f"{host}.{os.getppid()}.0123456789abcdef"
-    other_host = driver.tmp / f"elsewhere.{dead_pid()}.0123456789abcdef"
+    alive, alive_name = writer_process(driver)
+    killed, killed_name = writer_process(driver)
+    killed.kill()
+    # Wait for the end without reaping it: a zombie, which kill(pid, 0) reports as running.
+    os.waitid(os.P_PID, killed.pid, os.WEXITED | os.WNOWAIT)
+    os.kill(killed.pid, 0)
+    # A temporary whose pid is in use by a live process that never wrote it (pid reuse).
+    reused = driver.tmp / f"{host}.0badc0de.{os.getpid()}.0123456789abcdef"
+    other_host = driver.tmp / "elsewhere.0badc0de.1.0123456789abcdef"
+    old_form = driver.tmp / f"{host}.1.0123456789abcdef"
     junk = driver.tmp / "not-a-temporary-name"
-    for path in (orphan, parent_alive, other_host, junk):
+    for path in (reused, other_host, old_form, junk):
         path.write_bytes(b"partial upload")
-    writer = driver.writer("a/b")
-    writer.write(b"live upload in this process")
-
+    mine = driver.writer("c/d")
+    mine.write(b"live upload in this process")
+    try:
+        assert driver.sweep_temporaries(PAST) == 2
+        left = temporaries(driver)
+        assert killed_name not in left and reused.name not in left
+        assert alive_name in left
+        assert {other_host.name, old_form.name, junk.name} <= set(left)
+        mine.commit()
+        assert driver.stat("c/d").size == len(b"live upload in this process")
+    finally:
+        killed.communicate()  # reaps it and closes its pipes
+        alive.kill()
+        alive.communicate()
+    # The live writer's temporary goes once its process has gone.
     assert driver.sweep_temporaries(PAST) == 1
-    assert not orphan.exists()
-    assert parent_alive.exists() and other_host.exists() and junk.exists()
-    writer.commit()
-    assert driver.stat("a/b").size == len(b"live upload in this process")
+    assert alive_name not in temporaries(driver)
+
+
+def test_a_sweeper_holding_a_fresh_temporary_does_not_cost_the_writer_its_upload(
+    driver: LocalBlobDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sweeper may lock and remove a temporary between its creation and its writer's lock;
+    the writer then starts on a new one instead of writing into a removed file."""
+    real_flock = fcntl.flock
+    swept: list[str] = []
+
+    def flock_after_a_sweep(fd: int, operation: int) -> None:
+        if not swept:
+            (name,) = temporaries(driver)
+            swept.append(name)
+            assert temporaries_module.remove_if_abandoned(driver.tmp / name, local._host_label())
+        real_flock(fd, operation)
+
+    monkeypatch.setattr(temporaries_module.fcntl, "flock", flock_after_a_sweep)
+    with driver.writer("a/b") as writer:
+        monkeypatch.setattr(temporaries_module.fcntl, "flock", real_flock)
+        writer.write(b"bytes")
+        writer.commit()
+    assert driver.stat("a/b").size == 5
+    assert temporaries(driver) == []
 
 
 def test_sweep_removes_old_temporaries_whoever_wrote_them(driver: LocalBlobDriver) -> None:
-    stale = driver.tmp / f"elsewhere.{os.getpid()}.0123456789abcdef"
+    stale = driver.tmp / f"elsewhere.0badc0de.{os.getpid()}.0123456789abcdef"
     stale.write_bytes(b"x")
     hour_ago = (datetime.now(UTC) - timedelta(hours=1)).timestamp()
     os.utime(stale, (hour_ago, hour_ago))
-    fresh = driver.tmp / f"elsewhere.{os.getpid()}.fedcba9876543210"
+    fresh = driver.tmp / f"elsewhere.0badc0de.{os.getpid()}.fedcba9876543210"
     fresh.write_bytes(b"x")
     assert driver.sweep_temporaries(datetime.now(UTC) - timedelta(minutes=30)) == 1
     assert temporaries(driver) == [fresh.name]
