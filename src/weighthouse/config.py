@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -81,6 +81,28 @@ class ServerSettings(BaseModel):
     )
 
 
+class S3Settings(BaseModel):
+    """The S3 API, served by ``weighthouse serve`` on a port of its own beside the REST API,
+    by the same processes on the same catalog and blob store."""
+
+    enabled: bool = Field(default=True, description="serve the S3 API")
+    host: str | None = Field(default=None, description="address to bind; default: server.host")
+    port: int = Field(default=9000, ge=1, le=65535)
+    base_domain: str | None = Field(
+        default=None,
+        description="virtual-host addressing: <bucket>.<base_domain> names a bucket",
+    )
+    region: str = Field(default="us-east-1", description="what GetBucketLocation answers")
+    tls_cert: Path | None = Field(default=None, description="PEM certificate: serve https")
+    tls_key: Path | None = Field(default=None, description="PEM private key of tls_cert")
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> S3Settings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("s3.tls_cert and s3.tls_key go together: set both or neither")
+        return self
+
+
 class AdminSettings(BaseModel):
     name: str = "admin"
     token: SecretStr | None = Field(
@@ -133,6 +155,7 @@ class Settings(BaseSettings):
     blobs: BlobSettings = BlobSettings()
     server: ServerSettings = ServerSettings()
     admin: AdminSettings = AdminSettings()
+    s3: S3Settings = S3Settings()
     auth: AuthSettings = AuthSettings()
     repos: RepoSettings = RepoSettings()
     gc_grace_seconds: int = Field(default=6 * 3600, ge=0)

@@ -36,7 +36,7 @@ from weighthouse.config import Settings
 from weighthouse.config_sources import CONFIG_FILE_ENV
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
+    from starlette.types import ASGIApp
 
 FACTORY = "weighthouse.workers:worker_app"
 
@@ -54,9 +54,25 @@ def run_workers(
     The workers read their settings from the environment, as the factory of any ASGI server
     does, so the values the command line changed are put there first.
     """
-    import uvicorn
 
     os.environ.update(settings_environment(settings, processes, config_file))
+    # Each worker binds the S3 port itself (SO_REUSEPORT); binding it here first makes a port
+    # that is taken stop the command before any worker starts, and holds it meanwhile.
+    probe = None
+    if settings.s3.enabled:
+        from weighthouse.s3_listener import bind
+
+        probe = bind(settings, shared=True)
+    try:
+        _run(settings, processes, log_level, options)
+    finally:
+        if probe is not None:
+            probe.close()
+
+
+def _run(settings: Settings, processes: int, log_level: str, options: Mapping[str, Any]) -> None:
+    import uvicorn
+
     uvicorn.run(
         FACTORY,
         factory=True,
@@ -80,10 +96,11 @@ def settings_environment(
         "WEIGHTHOUSE_SERVER__HOST": settings.server.host,
         "WEIGHTHOUSE_SERVER__PORT": str(settings.server.port),
         "WEIGHTHOUSE_SERVER__WORKERS": str(processes),
+        "WEIGHTHOUSE_S3__PORT": str(settings.s3.port),
     }
 
 
-def worker_app() -> FastAPI:
+def worker_app() -> ASGIApp:
     """The application of one worker process (the factory uvicorn imports in each).
 
     It does not migrate or create the first admin: the command did both before the workers
@@ -104,7 +121,9 @@ def worker_app() -> FastAPI:
     container.blobs.sweep_temporaries(
         container.clock() - timedelta(seconds=settings.gc_grace_seconds)
     )
-    return create_app(settings, container)
+    from weighthouse.s3_listener import with_s3
+
+    return with_s3(create_app(settings, container), container, shared=True)
 
 
 def _stop_with_supervisor() -> None:

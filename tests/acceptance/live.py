@@ -38,6 +38,7 @@ class LiveServer:
     data_dir: Path
     admin_token: str = field(default_factory=preset_admin_token)
     port: int = field(default_factory=free_port)
+    s3_port: int = field(default_factory=free_port)
     extra_env: dict[str, str] = field(default_factory=dict)
     workers: int = 1
     preset_admin: bool = True  # False: the server makes the admin's token and prints it
@@ -52,9 +53,20 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def s3_url(self) -> str:
+        scheme = "https" if "WEIGHTHOUSE_S3__TLS_CERT" in self.extra_env else "http"
+        return f"{scheme}://127.0.0.1:{self.s3_port}"
+
+    @property
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
-        env.update({"WEIGHTHOUSE_DATA_DIR": str(self.data_dir), "PYTHONUNBUFFERED": "1"})
+        env.update(
+            {
+                "WEIGHTHOUSE_DATA_DIR": str(self.data_dir),
+                "WEIGHTHOUSE_S3__PORT": str(self.s3_port),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         if self.preset_admin:
             env["WEIGHTHOUSE_ADMIN__TOKEN"] = self.admin_token
         else:

@@ -1,20 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from tests.unit.frontends.error_tree import all_errors
 
 from weighthouse.domain import errors
 from weighthouse.frontends.rest.errors import ERROR_TABLE, lookup
 
 pytestmark = pytest.mark.unit
-
-
-def all_errors(
-    cls: type[errors.DomainError] = errors.DomainError,
-) -> list[type[errors.DomainError]]:
-    found = [cls]
-    for sub in cls.__subclasses__():
-        found.extend(all_errors(sub))
-    return found
 
 
 @pytest.mark.parametrize("error", all_errors(), ids=lambda c: c.__name__)

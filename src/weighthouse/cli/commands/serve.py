@@ -56,7 +56,8 @@ def command(
     workers: int | None,
     log_level: str,
 ) -> None:
-    """Serve the REST API on the configured catalog and blob store.
+    """Serve the REST API, and the S3 API on its own port (``s3.port``, default 9000), on the
+    configured catalog and blob store.
 
     Refuses to start when the catalog and the blob store are not one deployment (an empty
     catalog over a store with blobs, or two different deployment ids).
@@ -107,8 +108,9 @@ def command(
     import uvicorn
 
     from weighthouse.asgi import create_app
+    from weighthouse.s3_listener import with_s3
 
-    app = create_app(settings, container)
+    app = with_s3(create_app(settings, container), container, shared=False)
     try:
         uvicorn.run(
             app,

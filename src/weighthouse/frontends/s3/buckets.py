@@ -1,0 +1,113 @@
+"""Bucket operations (``/<bucket>``): Create, Delete, Head, GetBucketLocation,
+GetBucketVersioning, the listings and DeleteObjects."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from weighthouse.domain.errors import NotFoundError, RepoExistsError
+from weighthouse.frontends.s3 import listing, multi_delete, wire, xml_input
+from weighthouse.frontends.s3.bucket_names import bucket_id
+from weighthouse.frontends.s3.context import S3Call, in_thread
+from weighthouse.frontends.s3.errors import S3Error
+
+_UNSUPPORTED = (
+    "acl", "policy", "cors", "lifecycle", "tagging", "website", "logging", "notification",
+    "replication", "encryption", "object-lock", "ownershipControls", "publicAccessBlock",
+    "accelerate", "requestPayment", "analytics", "inventory", "metrics", "intelligent-tiering",
+)  # fmt: skip
+
+
+def _not_implemented(call: S3Call) -> None:
+    for name in _UNSUPPORTED:
+        if call.has(name):
+            raise S3Error(501, "NotImplemented", f"?{name} is not implemented")
+
+
+async def handle(call: S3Call) -> Response:
+    assert call.bucket is not None
+    repo_id = bucket_id(call.bucket)
+    method = call.request.method
+    _not_implemented(call)
+    if method == "PUT":
+        if call.has("versioning"):
+            raise S3Error(501, "NotImplemented", "bucket versioning is not implemented")
+        return await _create(call)
+    if method == "DELETE":
+        return await _delete(call)
+    if method == "HEAD":
+        await in_thread(lambda: call.hub.repos.get(call.principal, repo_id))
+        return Response(headers={"x-amz-bucket-region": call.hub.settings.s3.region})
+    if method == "POST" and call.has("delete"):
+        return await multi_delete.handle(call)
+    if method != "GET":
+        raise S3Error(405, "MethodNotAllowed", f"{method} is not allowed on a bucket")
+    if call.has("location"):
+        return await _location(call)
+    if call.has("versioning"):
+        await in_thread(lambda: call.hub.repos.get(call.principal, repo_id))
+        root = wire.element("VersioningConfiguration")
+        return Response(wire.document(root), media_type=wire.XML)
+    if call.has("uploads"):
+        raise S3Error(501, "NotImplemented", "multipart uploads are not implemented yet")
+    if call.has("versions"):
+        return await listing.list_versions(call)
+    if call.param("list-type") == "2":
+        return await listing.list_v2(call)
+    return await listing.list_v1(call)
+
+
+async def _create(call: S3Call) -> Response:
+    assert call.bucket is not None
+    repo_id = bucket_id(call.bucket)
+    body = await xml_input.read_small(call.request.stream())
+    if body.strip():
+        xml_input.parse(body)  # CreateBucketConfiguration: the location is the server's
+    acl = (call.header("x-amz-acl") or "private").strip()
+    if acl not in ("private", "public-read"):
+        raise S3Error(501, "NotImplemented", f"the canned ACL {acl[:40]!r} is not implemented")
+
+    def create() -> None:
+        try:
+            call.hub.repos.create(call.principal, repo_id, private=acl == "private")
+        except RepoExistsError:
+            try:
+                call.hub.repos.get(call.principal, repo_id)
+            except NotFoundError:
+                raise S3Error(
+                    409,
+                    "BucketAlreadyExists",
+                    "The requested bucket name is not available.",
+                ) from None
+            raise S3Error(
+                409,
+                "BucketAlreadyOwnedByYou",
+                "Your previous request to create the named bucket succeeded and you own it.",
+            ) from None
+
+    await in_thread(create)
+    return Response(headers={"Location": f"/{call.bucket}"})
+
+
+async def _delete(call: S3Call) -> Response:
+    assert call.bucket is not None
+    repo_id = bucket_id(call.bucket)
+
+    def delete() -> None:
+        if call.hub.buckets.list(call.principal, repo_id, limit=1).objects:
+            raise S3Error(409, "BucketNotEmpty", "The bucket you tried to delete is not empty")
+        call.hub.repos.delete(call.principal, repo_id)
+
+    await in_thread(delete)
+    return Response(status_code=204)
+
+
+async def _location(call: S3Call) -> Response:
+    assert call.bucket is not None
+    repo_id = bucket_id(call.bucket)
+    await in_thread(lambda: call.hub.repos.get(call.principal, repo_id))
+    root = wire.element("LocationConstraint")
+    region = call.hub.settings.s3.region
+    if region != "us-east-1":  # AWS answers an empty constraint for us-east-1
+        root.text = region
+    return Response(wire.document(root), media_type=wire.XML)

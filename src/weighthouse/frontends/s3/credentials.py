@@ -1,0 +1,220 @@
+"""An S3 request's signature turned into a credential value; no decisions.
+
+Builds the SigV4 canonical request exactly as the client did (the raw path as sent, the query
+re-encoded with the RFC 3986 unreserved set and sorted, the signed headers trimmed) and the
+string to sign from it, and hands both to the domain's authenticator in a
+:class:`~weighthouse.domain.credentials.SigV4Signature`. Whether the signature is good is not
+decided here. Accepted: the ``Authorization: AWS4-HMAC-SHA256 …`` header and presigned v4
+query parameters (``X-Amz-Algorithm`` … ``X-Amz-Signature``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from urllib.parse import quote, unquote
+
+from weighthouse.domain.credentials import SigV4Signature
+from weighthouse.frontends.s3.errors import S3Error
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+MAX_AUTHORIZATION = 4096
+_AUTH_FIELD = re.compile(r"\s*(Credential|SignedHeaders|Signature)\s*=\s*([^,\s]*)\s*")
+_SPACES = re.compile(r"\s+")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """What an S3 request presented: the credential, and the payload hash it signed
+    (``x-amz-content-sha256``: a hex SHA-256, ``UNSIGNED-PAYLOAD`` or a ``STREAMING-…``
+    mode)."""
+
+    credential: SigV4Signature
+    payload_hash: str
+    presigned: bool
+
+
+@dataclass(frozen=True)
+class RequestParts:
+    """The parts of an HTTP request a signature covers, as received."""
+
+    method: str
+    raw_path: str
+    query: list[tuple[str, str]]  # decoded names and values, in the order sent
+    headers: dict[str, list[str]]  # lower-case names
+
+    def header(self, name: str) -> str | None:
+        values = self.headers.get(name)
+        return ",".join(values) if values else None
+
+    def param(self, name: str) -> str | None:
+        for key, value in self.query:
+            if key == name:
+                return value
+        return None
+
+
+def parse_query(raw: str) -> list[tuple[str, str]]:
+    """``a=1&b&c=x%20y`` as decoded pairs; a value-less name has the value ``""``."""
+    pairs = []
+    for part in raw.split("&"):
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        pairs.append((unquote(name), unquote(value)))
+    return pairs
+
+
+def signed_request(parts: RequestParts) -> SignedRequest | None:
+    """The signature the request carries; ``None`` when it carries none (anonymous)."""
+    authorization = parts.header("authorization")
+    if authorization is not None:
+        return _from_header(parts, authorization)
+    if parts.param("X-Amz-Algorithm") is not None or parts.param("X-Amz-Signature") is not None:
+        return _from_query(parts)
+    return None
+
+
+def _malformed(message: str) -> S3Error:
+    return S3Error(400, "AuthorizationHeaderMalformed", message)
+
+
+def _from_header(parts: RequestParts, authorization: str) -> SignedRequest:
+    if len(authorization) > MAX_AUTHORIZATION:
+        raise _malformed("the Authorization header is too long")
+    scheme, _, rest = authorization.strip().partition(" ")
+    if scheme != ALGORITHM:
+        raise S3Error(
+            400, "InvalidRequest", f"only {ALGORITHM} signatures are supported in headers"
+        )
+    fields: dict[str, str] = {}
+    for item in rest.split(","):
+        match = _AUTH_FIELD.fullmatch(item)
+        if match is None:
+            raise _malformed("the Authorization header is malformed")
+        fields[match.group(1)] = match.group(2)
+    if set(fields) != {"Credential", "SignedHeaders", "Signature"}:
+        raise _malformed("Credential, SignedHeaders and Signature are all required")
+    payload_hash = parts.header("x-amz-content-sha256")
+    if payload_hash is None:
+        raise S3Error(400, "InvalidRequest", "x-amz-content-sha256 must be sent")
+    payload_hash = payload_hash.strip()
+    stamp = _request_time(parts)
+    credential = _credential(
+        parts,
+        scope=fields["Credential"],
+        signed_headers=fields["SignedHeaders"],
+        signature=fields["Signature"],
+        stamp=stamp,
+        payload_hash=payload_hash,
+        skip=None,
+        expires_in=None,
+    )
+    return SignedRequest(credential, payload_hash, presigned=False)
+
+
+def _from_query(parts: RequestParts) -> SignedRequest:
+    def required(name: str) -> str:
+        value = parts.param(name)
+        if value is None:
+            raise S3Error(403, "AccessDenied", f"a presigned URL must carry {name}")
+        return value
+
+    if required("X-Amz-Algorithm") != ALGORITHM:
+        raise S3Error(400, "InvalidRequest", f"only {ALGORITHM} presigned URLs are supported")
+    expires = required("X-Amz-Expires")
+    if not expires.isdigit() or len(expires) > 9:
+        raise S3Error(403, "AccessDenied", "X-Amz-Expires must be a number of seconds")
+    payload_hash = parts.param("X-Amz-Content-Sha256") or UNSIGNED_PAYLOAD
+    credential = _credential(
+        parts,
+        scope=required("X-Amz-Credential"),
+        signed_headers=required("X-Amz-SignedHeaders"),
+        signature=required("X-Amz-Signature"),
+        stamp=required("X-Amz-Date"),
+        payload_hash=payload_hash,
+        skip="X-Amz-Signature",
+        expires_in=int(expires),
+    )
+    return SignedRequest(credential, payload_hash, presigned=True)
+
+
+def _request_time(parts: RequestParts) -> str:
+    stamp = parts.header("x-amz-date")
+    if stamp is not None:
+        return stamp.strip()
+    date = parts.header("date")
+    if date is None:
+        raise S3Error(403, "AccessDenied", "a signed request must carry X-Amz-Date or Date")
+    try:
+        return parsedate_to_datetime(date).strftime("%Y%m%dT%H%M%SZ")
+    except (TypeError, ValueError):
+        raise S3Error(403, "AccessDenied", "the Date header is not an HTTP date") from None
+
+
+def _credential(
+    parts: RequestParts,
+    *,
+    scope: str,
+    signed_headers: str,
+    signature: str,
+    stamp: str,
+    payload_hash: str,
+    skip: str | None,
+    expires_in: int | None,
+) -> SigV4Signature:
+    pieces = scope.split("/")
+    if len(pieces) != 5 or pieces[4] != "aws4_request":
+        raise _malformed("the credential must be <key>/<date>/<region>/<service>/aws4_request")
+    key_id, date, region, service = pieces[:4]
+    names = signed_headers.lower().split(";")
+    if "host" not in names or names != sorted(names):
+        raise _malformed("SignedHeaders must be sorted and include host")
+    canonical = "\n".join(
+        [
+            parts.method,
+            parts.raw_path,
+            canonical_query(parts.query, skip),
+            "".join(f"{name}:{_trimmed(parts.header(name))}\n" for name in names),
+            ";".join(names),
+            payload_hash,
+        ]
+    )
+    string_to_sign = "\n".join(
+        [
+            ALGORITHM,
+            stamp,
+            f"{date}/{region}/{service}/aws4_request",
+            hashlib.sha256(canonical.encode("utf-8", "surrogateescape")).hexdigest(),
+        ]
+    )
+    return SigV4Signature(
+        access_key_id=key_id,
+        date=date,
+        region=region,
+        service=service,
+        string_to_sign=string_to_sign,
+        signature=signature,
+        expires_in=expires_in,
+    )
+
+
+def canonical_query(query: list[tuple[str, str]], skip: str | None) -> str:
+    encoded = sorted((_encode(name), _encode(value)) for name, value in query if name != skip)
+    return "&".join(f"{name}={value}" for name, value in encoded)
+
+
+def _encode(text: str) -> str:
+    return quote(text, safe="-_.~")
+
+
+def _trimmed(value: str | None) -> str:
+    return _SPACES.sub(" ", (value or "").strip())
+
+
+def is_hex_sha256(payload_hash: str) -> bool:
+    return bool(_HEX64.fullmatch(payload_hash))

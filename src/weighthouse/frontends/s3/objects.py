@@ -1,0 +1,310 @@
+"""Object operations (``/<bucket>/<key>``): PutObject, CopyObject, GetObject, HeadObject and
+DeleteObject.
+
+ETags are the MD5 of the bytes, as S3 defines them. ``If-None-Match: *`` and ``If-Match`` on
+a PUT are decided by the core's compare-and-swap in the same write, so of racing writers
+exactly one wins: S3's ETag is mapped to the version's SHA-256 first, and the catalog checks
+that version is still the one stored when it writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import unquote
+
+from starlette.responses import Response
+
+from weighthouse.domain.access import Principal
+from weighthouse.domain.buckets import PutConditions
+from weighthouse.domain.errors import EntryNotFoundError
+from weighthouse.domain.model import BucketObject, RepoId
+from weighthouse.frontends.downloads import CHUNK, BlobStreamResponse, parse_range
+from weighthouse.frontends.s3 import wire
+from weighthouse.frontends.s3.bucket_names import bucket_id
+from weighthouse.frontends.s3.context import S3Call, in_thread
+from weighthouse.frontends.s3.errors import S3Error
+from weighthouse.frontends.s3.uploads import body_of
+
+_MULTIPART = ("uploads", "uploadId", "partNumber")
+_OVERRIDES = {
+    "response-content-type": "Content-Type",
+    "response-content-language": "Content-Language",
+    "response-expires": "Expires",
+    "response-cache-control": "Cache-Control",
+    "response-content-disposition": "Content-Disposition",
+    "response-content-encoding": "Content-Encoding",
+}
+
+
+async def handle(call: S3Call) -> Response:
+    method = call.request.method
+    if any(call.has(name) for name in _MULTIPART) and not (
+        method in ("GET", "HEAD") and call.param("partNumber") == "1" and not call.has("uploadId")
+    ):
+        raise S3Error(501, "NotImplemented", "multipart uploads are not implemented yet")
+    for name in ("acl", "tagging", "retention", "legal-hold", "torrent", "attributes"):
+        if call.has(name):
+            raise S3Error(501, "NotImplemented", f"?{name} is not implemented")
+    if method == "PUT":
+        if call.header("x-amz-copy-source") is not None:
+            return await _copy(call)
+        return await _put(call)
+    if method in ("GET", "HEAD"):
+        return await _get(call)
+    if method == "DELETE":
+        return await _delete(call)
+    raise S3Error(405, "MethodNotAllowed", f"{method} is not allowed on an object")
+
+
+def _target(call: S3Call) -> tuple[RepoId, str]:
+    assert call.bucket is not None and call.key is not None
+    return bucket_id(call.bucket), call.key
+
+
+def _require_signed(principal: Principal) -> None:
+    if principal.user is None:
+        raise S3Error(403, "AccessDenied", "Anonymous users cannot write")
+
+
+def user_metadata(call: S3Call) -> dict[str, str]:
+    """``x-amz-meta-*`` headers by lower-case name; values kept as the bytes received."""
+    prefix = wire.META_PREFIX
+    return {
+        name[len(prefix) :]: value
+        for name, value in call.request.headers.items()
+        if name.lower().startswith(prefix)
+    }
+
+
+def _conditions(call: S3Call, repo_id: RepoId, key: str) -> PutConditions | None:
+    """S3's PUT preconditions in the core's terms (blocking: may read the current object)."""
+    if_none_match = call.header("if-none-match")
+    if_match = call.header("if-match")
+    if if_none_match is not None and if_none_match.strip() != "*":
+        raise S3Error(501, "NotImplemented", "If-None-Match on a PUT accepts only *")
+    if if_match is None:
+        return PutConditions(if_none_match=if_none_match) if if_none_match else None
+    try:
+        current = call.hub.buckets.head(call.principal, repo_id, key)
+    except EntryNotFoundError:
+        raise S3Error(404, "NoSuchKey", "The specified key does not exist.", key=key) from None
+    if not _etag_matches(if_match, current):
+        raise S3Error(
+            412,
+            "PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold",
+            Condition="If-Match",
+        )
+    # The catalog's compare-and-swap on this version's SHA-256 decides the write.
+    return PutConditions(if_none_match=if_none_match, if_match=current.sha256)
+
+
+def _etag_matches(header: str, obj: BucketObject) -> bool:
+    candidates = [c.strip().removeprefix("W/").strip('"') for c in header.split(",")]
+    return "*" in candidates or obj.md5 in candidates
+
+
+async def _put(call: S3Call) -> Response:
+    _require_signed(call.principal)
+    repo_id, key = _target(call)
+    body = body_of(call)
+    metadata = user_metadata(call)
+
+    def store() -> BucketObject:
+        conditions = _conditions(call, repo_id, key)
+        return call.hub.buckets.put(
+            call.principal,
+            repo_id,
+            key,
+            body.chunks(),
+            size=body.size,
+            sha256=body.sha256,
+            md5=body.md5,
+            content_type=call.header("content-type"),
+            metadata=metadata,
+            conditions=conditions,
+        )
+
+    obj = await in_thread(store, call.limiter)
+    headers = {"ETag": wire.quoted_etag(obj.md5), **body.checksum_headers()}
+    return Response(headers=headers)
+
+
+def _copy_source(call: S3Call) -> tuple[str, RepoId, str]:
+    header = call.header("x-amz-copy-source") or ""
+    source = header.split("?", 1)[0]
+    version = header.split("?", 1)[1] if "?" in header else ""
+    if version and version not in ("versionId=null",):
+        raise S3Error(400, "InvalidArgument", "only the null version can be copied")
+    source = unquote(source).lstrip("/")
+    bucket, slash, key = source.partition("/")
+    if not slash or not key:
+        raise S3Error(400, "InvalidArgument", "x-amz-copy-source must be <bucket>/<key>")
+    return bucket, bucket_id(bucket), key
+
+
+async def _copy(call: S3Call) -> Response:
+    _require_signed(call.principal)
+    repo_id, key = _target(call)
+    source_bucket, source_id, source_key = _copy_source(call)
+    directive = (call.header("x-amz-metadata-directive") or "COPY").strip().upper()
+    if directive not in ("COPY", "REPLACE"):
+        raise S3Error(400, "InvalidArgument", "x-amz-metadata-directive must be COPY or REPLACE")
+    if (source_bucket, source_key) == (call.bucket, key) and directive != "REPLACE":
+        raise S3Error(
+            400,
+            "InvalidRequest",
+            "This copy request is illegal because it is trying to copy an object to itself "
+            "without changing the object's metadata.",
+        )
+
+    def copy() -> BucketObject:
+        source, download = call.hub.buckets.download(call.principal, source_id, source_key)
+        _copy_preconditions(call, source)
+        content_type: str | None = source.content_type
+        metadata = source.metadata
+        if directive == "REPLACE":
+            content_type, metadata = call.header("content-type"), user_metadata(call)
+        reader = call.hub.buckets.reader(download)
+
+        def pieces() -> Iterator[bytes]:
+            position = 0
+            while position < download.size:
+                piece = reader.read_range(position, min(CHUNK, download.size - position))
+                if not piece:
+                    break
+                position += len(piece)
+                yield piece
+
+        try:
+            return call.hub.buckets.put(
+                call.principal,
+                repo_id,
+                key,
+                pieces(),
+                size=download.size,
+                sha256=source.sha256,
+                content_type=content_type,
+                metadata=metadata,
+                conditions=_conditions(call, repo_id, key),
+            )
+        finally:
+            reader.close()
+
+    obj = await in_thread(copy, call.limiter)
+    root = wire.element("CopyObjectResult")
+    wire.add(root, "LastModified", wire.iso8601(obj.modified_at))
+    wire.add(root, "ETag", wire.quoted_etag(obj.md5))
+    return Response(wire.document(root), media_type=wire.XML)
+
+
+def _copy_preconditions(call: S3Call, source: BucketObject) -> None:
+    failed = S3Error(
+        412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"
+    )
+    match = call.header("x-amz-copy-source-if-match")
+    none_match = call.header("x-amz-copy-source-if-none-match")
+    if match is not None and not _etag_matches(match, source):
+        raise failed
+    if none_match is not None and _etag_matches(none_match, source):
+        raise failed
+    since = _http_date(call.header("x-amz-copy-source-if-modified-since"))
+    if match is None and since is not None and source.modified_at.replace(microsecond=0) <= since:
+        raise failed
+    until = _http_date(call.header("x-amz-copy-source-if-unmodified-since"))
+    if (
+        none_match is None
+        and until is not None
+        and source.modified_at.replace(microsecond=0) > until
+    ):
+        raise failed
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+async def _get(call: S3Call) -> Response:
+    repo_id, key = _target(call)
+    obj, download = await in_thread(lambda: call.hub.buckets.download(call.principal, repo_id, key))
+    etag = wire.quoted_etag(obj.md5)
+    headers = {
+        "ETag": etag,
+        "Last-Modified": wire.http_date(obj.modified_at),
+        "Accept-Ranges": "bytes",
+        "X-Content-Type-Options": "nosniff",
+    }
+    for name, value in obj.metadata.items():
+        headers[wire.META_PREFIX + name] = value
+    modified = obj.modified_at.replace(microsecond=0)
+    if_match = call.header("if-match")
+    if_none_match = call.header("if-none-match")
+    if if_match is not None and not _etag_matches(if_match, obj):
+        raise S3Error(
+            412,
+            "PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold",
+            Condition="If-Match",
+        )
+    until = _http_date(call.header("if-unmodified-since"))
+    if if_match is None and until is not None and modified > until:
+        raise S3Error(
+            412,
+            "PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold",
+            Condition="If-Unmodified-Since",
+        )
+    if if_none_match is not None and _etag_matches(if_none_match, obj):
+        return Response(status_code=304, headers=headers)
+    since = _http_date(call.header("if-modified-since"))
+    if if_none_match is None and since is not None and modified <= since:
+        return Response(status_code=304, headers=headers)
+    content_type = obj.content_type
+    if call.principal.user is not None:
+        for param, header in _OVERRIDES.items():
+            override = call.param(param)
+            if override is not None:
+                headers[header] = override
+        content_type = headers.pop("Content-Type", content_type)
+    status, start, end = 200, 0, obj.size
+    byte_range = parse_range(call.header("range"), obj.size)
+    if byte_range is not None:
+        start, end = byte_range
+        status = 206
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{obj.size}"
+    headers["Content-Length"] = str(end - start)
+    response = BlobStreamResponse(
+        call.hub.buckets.reader,
+        download,
+        start,
+        end,
+        status=status,
+        headers=headers,
+        media_type=content_type,
+        head_only=call.request.method == "HEAD",
+    )
+    # As stored: the response class would add a charset to text types.
+    response.headers["content-type"] = content_type
+    return response
+
+
+async def _delete(call: S3Call) -> Response:
+    _require_signed(call.principal)
+    repo_id, key = _target(call)
+
+    def delete() -> None:
+        # S3 answers 204 for a key that is not there.
+        with contextlib.suppress(EntryNotFoundError):
+            call.hub.buckets.delete(call.principal, repo_id, key)
+
+    await in_thread(delete)
+    return Response(status_code=204)

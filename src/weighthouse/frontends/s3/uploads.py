@@ -1,0 +1,140 @@
+"""An object body as the use case reads it: decoded, verified and streamed.
+
+What the signature's payload hash says about the body:
+
+* a hex SHA-256: the body must hash to it (the core checks it while storing);
+* ``UNSIGNED-PAYLOAD``: nothing;
+* ``STREAMING-UNSIGNED-PAYLOAD-TRAILER`` (boto3 and the aws CLI over https): an aws-chunked
+  body whose trailer carries the checksum, checked once the last byte is in;
+* ``STREAMING-AWS4-HMAC-SHA256-PAYLOAD`` and the signed-trailer variant: chunk signatures,
+  not accepted yet (501, so a client can switch them off).
+
+A ``x-amz-checksum-<algorithm>`` header (or trailer) is checked over the decoded bytes;
+``BadDigest`` refuses the body before anything is stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from weighthouse.frontends.bodies import RequestBody, declared_length
+from weighthouse.frontends.s3.checksums import ALGORITHMS, HEADER_PREFIX, ChecksumCheck
+from weighthouse.frontends.s3.chunked import AwsChunkedDecoder
+from weighthouse.frontends.s3.context import S3Call
+from weighthouse.frontends.s3.credentials import UNSIGNED_PAYLOAD, is_hex_sha256
+from weighthouse.frontends.s3.errors import S3Error
+
+STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+STREAMING_SIGNED = (
+    "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+    "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+)
+
+
+@dataclass
+class Body:
+    """The decoded body: ``chunks`` to hand the use case (iterate it in a worker thread),
+    its ``size`` when known, and the SHA-256 the signature vouches for."""
+
+    chunks: Callable[[], Iterator[bytes]]
+    size: int | None
+    sha256: str | None
+    md5: str | None
+    checks: list[ChecksumCheck] = field(default_factory=list)
+
+    def checksum_headers(self) -> dict[str, str]:
+        return {HEADER_PREFIX + c.algorithm: c.value for c in self.checks if c.value is not None}
+
+
+def content_md5(call: S3Call) -> str | None:
+    value = call.header("content-md5")
+    if value is None:
+        return None
+    try:
+        raw = base64.b64decode(value.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 16:
+        raise S3Error(400, "InvalidDigest", "The Content-MD5 you specified was invalid.")
+    return raw.hex()
+
+
+def body_of(call: S3Call) -> Body:
+    """How to read the request's body; raises before any byte is read when it cannot be."""
+    limit = call.hub.settings.max_upload_bytes
+    payload = call.payload_hash or UNSIGNED_PAYLOAD
+    encoding = (call.header("content-encoding") or "").lower()
+    if payload in STREAMING_SIGNED:
+        raise S3Error(
+            501,
+            "NotImplemented",
+            "signed aws-chunked bodies are not supported yet: send UNSIGNED-PAYLOAD or a hash",
+        )
+    chunked = payload == STREAMING_UNSIGNED_TRAILER or "aws-chunked" in encoding
+    if chunked:
+        decoded = call.header("x-amz-decoded-content-length")
+        if decoded is None:
+            raise S3Error(411, "MissingContentLength", "send x-amz-decoded-content-length")
+        size = declared_length(decoded, limit)
+    else:
+        size = declared_length(call.header("content-length"), limit)
+        if size is None and call.header("transfer-encoding") is None:
+            raise S3Error(
+                411, "MissingContentLength", "You must provide the Content-Length header."
+            )
+    sha256 = payload if is_hex_sha256(payload) else None
+    if not chunked and not sha256 and payload != UNSIGNED_PAYLOAD:
+        raise S3Error(400, "InvalidArgument", "x-amz-content-sha256 is not a known value")
+    checks = _checks(call, chunked)
+    stream = call.request.stream()
+    # The raw body of an aws-chunked upload is larger than the object: allow for its framing.
+    raw_limit = limit + (limit // 1024 + 4096 if chunked else 0)
+
+    def chunks() -> Iterator[bytes]:
+        raw: Iterable[bytes] = RequestBody(stream, limit=raw_limit)
+        decoder = AwsChunkedDecoder(size) if chunked else None
+        data: Iterable[bytes] = decoder.decode(raw) if decoder is not None else raw
+        for check in checks:
+            finished = None
+            if decoder is not None and check.expected_in_trailer:
+                finished = _from_trailer(decoder, check)
+            data = check.wrap(data, finished)
+        yield from data
+
+    return Body(chunks=chunks, size=size, sha256=sha256, md5=content_md5(call), checks=checks)
+
+
+def _from_trailer(decoder: AwsChunkedDecoder, check: ChecksumCheck) -> Callable[[], None]:
+    def finished() -> None:
+        value = decoder.trailers.get(HEADER_PREFIX + check.algorithm)
+        if value is None:
+            raise S3Error(
+                400, "InvalidRequest", f"the trailer {HEADER_PREFIX}{check.algorithm} is missing"
+            )
+        check.expect(value)
+
+    return finished
+
+
+def _checks(call: S3Call, chunked: bool) -> list[ChecksumCheck]:
+    checks = []
+    for algorithm in ALGORITHMS:
+        value = call.header(HEADER_PREFIX + algorithm)
+        if value is not None:
+            checks.append(ChecksumCheck(algorithm, value))
+    trailer = (call.header("x-amz-trailer") or "").strip().lower()
+    if trailer:
+        if not chunked:
+            raise S3Error(400, "InvalidRequest", "x-amz-trailer needs an aws-chunked body")
+        if not trailer.startswith(HEADER_PREFIX):
+            raise S3Error(400, "InvalidRequest", f"unsupported trailer {trailer[:60]!r}")
+        check = ChecksumCheck(trailer[len(HEADER_PREFIX) :])
+        check.expected_in_trailer = True
+        checks.append(check)
+    declared = (call.header("x-amz-sdk-checksum-algorithm") or "").strip().lower()
+    if declared and declared not in ALGORITHMS:
+        raise S3Error(400, "InvalidRequest", f"unknown checksum algorithm {declared[:40]!r}")
+    return checks
