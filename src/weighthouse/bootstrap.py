@@ -30,6 +30,7 @@ from weighthouse.domain.ports import (
     SecretCipher,
     SessionSigner,
 )
+from weighthouse.domain.principal_cache import PrincipalCache
 from weighthouse.domain.repos import Repos
 from weighthouse.domain.revisions import Revisions
 from weighthouse.domain.sessions import Sessions
@@ -52,7 +53,7 @@ class Container:
     clock: Clock
     audit: Audit
     blob_proof: BlobProof
-    authenticator: Authenticator
+    authenticator: PrincipalCache
     users: Users
     sessions: Sessions
     tokens: Tokens
@@ -112,7 +113,12 @@ def bootstrap(
         clock=clock,
         audit=audit,
         blob_proof=proof,
-        authenticator=Authenticator(catalog, clock, signer=signer, gate=gate, cipher=cipher),
+        authenticator=PrincipalCache(
+            Authenticator(catalog, clock, signer=signer, gate=gate, cipher=cipher),
+            catalog,
+            clock,
+            lifetime=timedelta(seconds=settings.auth.principal_cache_seconds),
+        ),
         users=Users(catalog, clock, gate=gate, tokens=tokens, audit=audit),
         sessions=Sessions(catalog, clock, gate=gate, signer=signer, audit=audit),
         tokens=tokens,

@@ -129,6 +129,13 @@ class AuthSettings(BaseModel):
         default=None,
         description="share sign-in limits between processes through Redis (weighthouse[redis])",
     )
+    principal_cache_seconds: float = Field(
+        default=5,
+        ge=0,
+        le=30,
+        description="how long a token's authentication is reused; revoking, signing out, "
+        "disabling a user or changing a membership ends it at once (0: off)",
+    )
     trust_forwarded_for: bool = Field(
         default=False, description="take the client address from X-Forwarded-For (behind a proxy)"
     )

@@ -19,7 +19,8 @@ at every check, so removing a member takes effect on the next request, tokens in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from weighthouse.domain.catalog import GrantCatalog, OrganizationCatalog, UserCatalog
@@ -47,6 +48,9 @@ class Principal:
     session_id: str | None = None
     restrict_to: tuple[str, ...] = ()
     access_key_id: str | None = None
+    expires_at: datetime | None = field(default=None, compare=False)
+    """When the credential stops working by itself (a token's or session's expiry), if ever;
+    a revocation can end it sooner."""
 
     @property
     def is_anonymous(self) -> bool:

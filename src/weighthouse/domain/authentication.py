@@ -161,7 +161,12 @@ class Authenticator:
         if session.user_id != user.id or not session.is_active(self._clock()):
             raise AuthenticationError("the session has ended; sign in again")
         _check_enabled(user)
-        return Principal(user=user, scope=_full_scope(user), session_id=session.id)
+        return Principal(
+            user=user,
+            scope=_full_scope(user),
+            session_id=session.id,
+            expires_at=session.expires_at,
+        )
 
     def _token(self, presented: str) -> Principal:
         token_id, secret = parse_token(presented)
@@ -179,7 +184,11 @@ class Authenticator:
         if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
             self._catalog.touch_token(token.id, now)
         return Principal(
-            user=user, scope=token.scope, token_id=token.id, restrict_to=token.restrict_to
+            user=user,
+            scope=token.scope,
+            token_id=token.id,
+            restrict_to=token.restrict_to,
+            expires_at=token.expires_at,
         )
 
     def _sigv4(self, credential: SigV4Signature) -> Principal:

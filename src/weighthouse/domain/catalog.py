@@ -452,6 +452,18 @@ class ReferenceCatalog(Protocol):
     def is_referenced(self, sha256: str) -> bool: ...
 
 
+class CredentialEpochCatalog(Protocol):
+    """A value that changes, in the same transaction, with every change that can end a
+    credential or lower what a user may do: a token, session or access key revoked, a user
+    disabled, re-enabled or given a new password, a membership or collaboration set or
+    removed. Equal values read at two times mean none of those happened in between; the value
+    itself means nothing (it is not ordered)."""
+
+    def credential_epoch(self) -> str:
+        """The current epoch; the empty string before the first change."""
+        ...
+
+
 class ReadinessCatalog(Protocol):
     def check_ready(self) -> None:
         """Raise ``StorageError`` if the catalog is unreachable."""
@@ -510,6 +522,7 @@ class Catalog(
     BlobSourceCatalog,
     ReferenceCatalog,
     ReadinessCatalog,
+    CredentialEpochCatalog,
     UnitOfWork,
     Protocol,
 ):

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from weighthouse.domain.errors import AccessKeyNotFoundError, UserNotFoundError
 from weighthouse.domain.model import AccessKey
+from weighthouse.metadata.credential_epoch import bump_credential_epoch
 from weighthouse.metadata.rows import access_key_from, access_key_row
 from weighthouse.metadata.tables import access_keys, users
 from weighthouse.metadata.transactions import retry_transient, transaction
@@ -63,6 +64,7 @@ class AccessKeyQueries:
                 .where(access_keys.c.id == key_id, access_keys.c.revoked_at.is_(None))
                 .values(revoked_at=at)
             )
+            bump_credential_epoch(connection)
             found = connection.scalar(select(access_keys.c.id).where(access_keys.c.id == key_id))
         if found is None:
             raise _missing(key_id)

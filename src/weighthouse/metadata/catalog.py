@@ -40,6 +40,7 @@ from weighthouse.domain.ports import RepoQuery
 from weighthouse.metadata.access_keys import AccessKeyQueries
 from weighthouse.metadata.audit import AuditQueries
 from weighthouse.metadata.blob_sources import BlobSourceQueries
+from weighthouse.metadata.credential_epoch import CredentialEpochQueries, bump_credential_epoch
 from weighthouse.metadata.history import HistoryQueries
 from weighthouse.metadata.objects import ObjectQueries
 from weighthouse.metadata.organizations import (
@@ -88,6 +89,7 @@ class SqlCatalog(
     AuditQueries,
     BlobSourceQueries,
     AccessKeyQueries,
+    CredentialEpochQueries,
 ):
     """The catalog on SQLite, PostgreSQL or MariaDB, through ``engine``.
 
@@ -142,6 +144,7 @@ class SqlCatalog(
             matched = connection.execute(
                 update(users).where(users.c.id == user_id).values(**values)
             ).rowcount
+            bump_credential_epoch(connection)
         if matched == 0:
             raise UserNotFoundError(f"no user with id {user_id!r}", user_id=user_id)
 
@@ -204,6 +207,7 @@ class SqlCatalog(
                 .where(tokens.c.id == token_id, tokens.c.revoked_at.is_(None))
                 .values(revoked_at=at)
             )
+            bump_credential_epoch(connection)
             found = connection.scalar(select(tokens.c.id).where(tokens.c.id == token_id))
         if found is None:
             raise TokenNotFoundError(f"no token {token_id!r}", token=token_id)
@@ -242,6 +246,7 @@ class SqlCatalog(
                 .where(sessions.c.id == session_id, sessions.c.revoked_at.is_(None))
                 .values(revoked_at=at)
             )
+            bump_credential_epoch(connection)
 
     # --- repos ----------------------------------------------------------------------------
     @retry_transient

@@ -30,6 +30,7 @@ from weighthouse.domain.errors import (
     UserNotFoundError,
 )
 from weighthouse.domain.model import Member, Organization, Role
+from weighthouse.metadata.credential_epoch import bump_credential_epoch
 from weighthouse.metadata.rows import member_from, member_row, org_from, org_row
 from weighthouse.metadata.tables import (
     collaborators,
@@ -135,6 +136,7 @@ class OrganizationQueries:
             with transaction(self._engine, write=True) as connection:
                 row = {"org_id": org_id, **member_row(member)}
                 upsert(connection, memberships, row, update=("role",))
+                bump_credential_epoch(connection)
         except IntegrityError:
             with transaction(self._engine) as connection:
                 found = connection.scalar(
@@ -175,6 +177,7 @@ class OrganizationQueries:
             with transaction(self._engine, write=True) as connection:
                 row = {"repo_id": repo_id, **member_row(member)}
                 upsert(connection, collaborators, row, update=("role",))
+                bump_credential_epoch(connection)
         except IntegrityError:
             with transaction(self._engine) as connection:
                 found = connection.scalar(select(repos.c.id).where(repos.c.id == repo_id))
@@ -196,7 +199,10 @@ class OrganizationQueries:
         table = owner.table
         statement = delete(table).where(owner == owner_id, table.c.user_id == user_id)
         with transaction(self._engine, write=True) as connection:
-            return connection.execute(statement).rowcount > 0
+            removed = connection.execute(statement).rowcount > 0
+            if removed:
+                bump_credential_epoch(connection)
+            return removed
 
     def _list_grants(self, owner: Column[str], owner_id: str) -> list[Member]:
         table = owner.table

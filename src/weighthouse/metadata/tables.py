@@ -344,6 +344,19 @@ class DeploymentRow(Base):
     store_marked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
+class CredentialEpochRow(Base):
+    """A value that changes whenever a credential ends or a user's standing changes (a token,
+    session or access key revoked, a user disabled or given a new password, a membership or
+    collaboration changed). Caches of authenticated principals compare it on every use. At
+    most one row, like ``deployment``; no row reads as the empty epoch."""
+
+    __tablename__ = "credential_epoch"
+    __table_args__ = (CheckConstraint("slot = 1", name="single_row"), MYSQL_TABLE_OPTIONS)
+
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    epoch: Mapped[str] = mapped_column(String(ID))
+
+
 # The tables themselves, for Core statements (the catalog never loads ORM objects).
 namespaces = cast(Table, NamespaceRow.__table__)
 users = cast(Table, UserRow.__table__)
@@ -362,3 +375,4 @@ objects = cast(Table, ObjectRow.__table__)
 audit_events = cast(Table, AuditEventRow.__table__)
 blob_uploads = cast(Table, BlobUploadRow.__table__)
 deployment = cast(Table, DeploymentRow.__table__)
+credential_epoch = cast(Table, CredentialEpochRow.__table__)

@@ -43,6 +43,7 @@ class MemoryAccessKeys(MemoryTables):
             key = self.get_access_key(key_id)
             if key.revoked_at is None:
                 self._tables.access_keys[key_id] = replace(key, revoked_at=utc(at))
+            self._bump_credential_epoch()
 
     def touch_access_key(self, key_id: str, at: datetime) -> None:
         with self._lock:

@@ -34,11 +34,13 @@ class MemoryAccounts(MemoryTables):
         with self._lock:
             user = self._user_by_id(user_id)
             self._tables.users[user_id] = replace(user, password_hash=password_hash)
+            self._bump_credential_epoch()
 
     def set_user_disabled(self, user_id: str, disabled: bool) -> None:
         with self._lock:
             user = self._user_by_id(user_id)
             self._tables.users[user_id] = replace(user, disabled=disabled)
+            self._bump_credential_epoch()
 
     def get_user(self, name: str) -> User:
         with self._lock:
@@ -91,6 +93,7 @@ class MemoryAccounts(MemoryTables):
             token = self.get_token(token_id)
             if token.revoked_at is None:
                 self._tables.tokens[token_id] = replace(token, revoked_at=utc(at))
+            self._bump_credential_epoch()
 
     def touch_token(self, token_id: str, at: datetime) -> None:
         with self._lock:
@@ -118,3 +121,4 @@ class MemoryAccounts(MemoryTables):
             session = self._tables.sessions.get(session_id)
             if session is not None and session.revoked_at is None:
                 self._tables.sessions[session_id] = replace(session, revoked_at=utc(at))
+            self._bump_credential_epoch()

@@ -57,10 +57,11 @@ class MemoryOrganizations(MemoryTables):
                     f"no organisation with id {org_id!r}", org_id=org_id
                 )
             self._grant(self._tables.memberships, org_id, member)
+            self._bump_credential_epoch()
 
     def remove_member(self, org_id: str, user_id: str) -> bool:
         with self._lock:
-            return self._tables.memberships.pop((org_id, user_id), None) is not None
+            return self._revoke_grant(self._tables.memberships, (org_id, user_id))
 
     def list_members(self, org_id: str) -> list[Member]:
         with self._lock:
@@ -78,10 +79,17 @@ class MemoryOrganizations(MemoryTables):
             if repo_id not in self._tables.repos:
                 raise RepoNotFoundError(f"no repo with id {repo_id!r}", repo_id=repo_id)
             self._grant(self._tables.collaborators, repo_id, member)
+            self._bump_credential_epoch()
 
     def remove_collaborator(self, repo_id: str, user_id: str) -> bool:
         with self._lock:
-            return self._tables.collaborators.pop((repo_id, user_id), None) is not None
+            return self._revoke_grant(self._tables.collaborators, (repo_id, user_id))
+
+    def _revoke_grant(self, grants: dict[tuple[str, str], Grant], key: tuple[str, str]) -> bool:
+        removed = grants.pop(key, None) is not None
+        if removed:
+            self._bump_credential_epoch()
+        return removed
 
     def list_collaborators(self, repo_id: str) -> list[Member]:
         with self._lock:

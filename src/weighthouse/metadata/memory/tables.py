@@ -7,6 +7,7 @@ to update a row), so a snapshot for rollback is a shallow copy of each dict.
 from __future__ import annotations
 
 import threading
+import uuid
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
@@ -63,13 +64,17 @@ class Tables:
     blob_uploads: dict[tuple[str, str], tuple[int, datetime]] = field(default_factory=dict)
     events: list[AuditEvent] = field(default_factory=list)
     last_event_id: int = 0
+    credential_epoch: str = ""
 
     def copy(self) -> Tables:
         """A snapshot that later writes to ``self`` do not change."""
         copied = {
-            f.name: getattr(self, f.name).copy() for f in fields(self) if f.name != "last_event_id"
+            f.name: getattr(self, f.name).copy() for f in fields(self) if f.name not in _SCALARS
         }
-        return Tables(**copied, last_event_id=self.last_event_id)
+        return Tables(**copied, **{name: getattr(self, name) for name in _SCALARS})
+
+
+_SCALARS = ("last_event_id", "credential_epoch")
 
 
 class MemoryTables:
@@ -93,6 +98,15 @@ class MemoryTables:
     def _tables(self) -> Tables:
         working: Tables | None = getattr(self._units, "working", None)
         return self._committed if working is None else working
+
+    def credential_epoch(self) -> str:
+        with self._lock:
+            return self._tables.credential_epoch
+
+    def _bump_credential_epoch(self) -> None:
+        """Called, holding the lock, by every change the epoch must tell (see
+        :class:`~weighthouse.domain.catalog.CredentialEpochCatalog`)."""
+        self._tables.credential_epoch = uuid.uuid4().hex
 
 
 def in_utc(record: R) -> R:

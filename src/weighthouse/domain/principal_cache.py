@@ -1,0 +1,102 @@
+"""A short-lived cache in front of the :class:`~weighthouse.domain.authentication.Authenticator`,
+so that a client sending the same token many times a second pays for its token and user rows
+once, not on every request.
+
+An entry is used only while all of these hold:
+
+* it is younger than the configured lifetime (a few seconds);
+* the credential has not expired by itself (a token's or session's ``expires_at``);
+* the catalog's credential epoch is the one read just before the entry was made. Every revoke,
+  sign-out, disable, password change and membership change replaces the epoch in its own
+  transaction (:class:`~weighthouse.domain.catalog.CredentialEpochCatalog`), so the next
+  request after it, in any server process, authenticates afresh: a revoked token stops
+  working at once, not after the lifetime.
+
+Only bearer, bare and session tokens are cached: they are the same bytes on every request.
+Passwords go through the rate-limited check every time, cookie sessions need their CSRF token
+checked per request, and SigV4 signatures differ per request. Keys are SHA-256 digests of the
+credential, so the cache holds no secret; failures are never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from weighthouse.domain.access import ANONYMOUS, Principal
+from weighthouse.domain.authentication import Authenticator
+from weighthouse.domain.catalog import CredentialEpochCatalog
+from weighthouse.domain.credentials import BareToken, BearerToken, Credential, SessionToken
+from weighthouse.domain.ports import Clock
+
+MAX_ENTRIES = 10_000
+"""Distinct credentials remembered at once; the oldest entry goes first beyond that."""
+
+
+@dataclass(frozen=True)
+class _Entry:
+    principal: Principal
+    epoch: str
+    until: datetime
+
+
+class PrincipalCache:
+    """Answers :meth:`authenticate` like the ``Authenticator`` it wraps, from memory when it
+    safely can (see the module docstring). ``lifetime`` of zero turns caching off."""
+
+    def __init__(
+        self,
+        authenticator: Authenticator,
+        epochs: CredentialEpochCatalog,
+        clock: Clock,
+        *,
+        lifetime: timedelta,
+        max_entries: int = MAX_ENTRIES,
+    ) -> None:
+        self._authenticator = authenticator
+        self._epochs = epochs
+        self._clock = clock
+        self._lifetime = lifetime
+        self._max_entries = max_entries
+        self._entries: dict[bytes, _Entry] = {}
+        self._lock = threading.Lock()
+
+    def authenticate(
+        self, credential: Credential | None, *, client: str | None = None
+    ) -> Principal:
+        """As :meth:`Authenticator.authenticate`, with the same errors."""
+        if credential is None:
+            return ANONYMOUS
+        key = _key(credential) if self._lifetime > timedelta(0) else None
+        if key is None:
+            return self._authenticator.authenticate(credential, client=client)
+        # Read before authenticating: a change committed after this read gives the catalog a
+        # new epoch, so an entry made from older rows can never match it.
+        epoch = self._epochs.credential_epoch()
+        now = self._clock()
+        entry = self._entries.get(key)
+        if entry is not None and entry.epoch == epoch and now < entry.until:
+            return entry.principal
+        principal = self._authenticator.authenticate(credential, client=client)
+        until = now + self._lifetime
+        if principal.expires_at is not None:
+            until = min(until, principal.expires_at)
+        self._remember(key, _Entry(principal, epoch, until))
+        return principal
+
+    def _remember(self, key: bytes, entry: _Entry) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+            while len(self._entries) >= self._max_entries:
+                del self._entries[next(iter(self._entries))]
+            self._entries[key] = entry
+
+
+def _key(credential: Credential) -> bytes | None:
+    """The cache key of a cacheable credential; ``None`` for the kinds never cached."""
+    if isinstance(credential, BearerToken | BareToken | SessionToken):
+        kind = type(credential).__name__.encode("ascii")
+        return hashlib.sha256(kind + b"\0" + credential.value.encode("utf-8")).digest()
+    return None
