@@ -202,7 +202,7 @@ def test_push_a_folder_as_one_commit_then_pull_the_tag(
 
     logged_in.ok("tag", repo, "v1.1")
     default_dest = logged_in.ok("pull", repo)
-    assert "@latest" in default_dest.stdout
+    assert "@main" in default_dest.stdout
     name = repo.split("/")[1]
     assert sha256_of(logged_in.cwd / name / "config.json") == sha256_of(source / "config.json")
 

@@ -5,12 +5,13 @@ It speaks HTTP only (httpx) and never imports the server's adapters; see
 """
 
 from weighthouse.client.accounts import is_session_token
-from weighthouse.client.addresses import RepoAddress, parse_repo_address, url_kind
+from weighthouse.client.addresses import DEFAULT_REVISION, RepoAddress, parse_repo_address, url_kind
 from weighthouse.client.client import WeighthouseClient
 from weighthouse.client.errors import (
     ApiError,
     ClientError,
     DigestMismatchError,
+    EntryNotFoundError,
     RefExistsError,
     ServerUnreachableError,
 )
@@ -42,6 +43,7 @@ from weighthouse.client.pushing import PushResult, check_new_tag, hash_files, pu
 from weighthouse.domain.commits import AddFile, DeleteFile
 
 __all__ = [
+    "DEFAULT_REVISION",
     "AccessKeyInfo",
     "AddFile",
     "ApiError",
@@ -52,6 +54,7 @@ __all__ = [
     "DeleteFile",
     "DigestMismatchError",
     "EntryInfo",
+    "EntryNotFoundError",
     "FolderWalk",
     "LocalFile",
     "MemberInfo",

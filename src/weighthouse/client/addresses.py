@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from weighthouse.domain.model import RepoType
 from weighthouse.domain.names import is_valid_name
 
+DEFAULT_REVISION = "main"
+"""The revision every command and function reads when none is given: the head of ``main``,
+where pushes go, so what was just pushed is what is read. ``@latest`` asks for the highest
+version tag instead."""
+
 _URL_KINDS = {RepoType.MODEL: "models", RepoType.DATASET: "datasets", RepoType.BUCKET: "buckets"}
 
 

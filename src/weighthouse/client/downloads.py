@@ -47,6 +47,28 @@ class DownloadsApi(Transport):
         url = self.file_url(repo, path, revision=revision, repo_type=repo_type)
         return self.request("GET", url, headers=headers).content
 
+    def stream_file(
+        self,
+        repo: str,
+        path: str,
+        sink: Callable[[bytes], object],
+        *,
+        revision: str = "main",
+        repo_type: RepoType | str = RepoType.MODEL,
+    ) -> tuple[str, str | None]:
+        """Feed the bytes of a repo file to ``sink`` piece by piece, hashing them on the way;
+        ``(their SHA-256, the SHA-256 the server declared or None)``. Comparing the two is
+        the caller's call, since ``sink`` has the bytes by then."""
+        url = self.file_url(repo, path, revision=revision, repo_type=repo_type)
+        digest = hashlib.sha256()
+        with self.stream("GET", url) as response:
+            own = response.history[0].headers if response.history else response.headers
+            declared = own.get(wire.SHA256_HEADER) or etag_sha256(own.get("etag"))
+            for chunk in response.iter_bytes(CHUNK):
+                digest.update(chunk)
+                sink(chunk)
+        return digest.hexdigest(), declared.lower() if declared else None
+
     def download(
         self,
         repo: str,

@@ -6,7 +6,8 @@
     ├── ApiError                 the server answered with an error (status, code, message, detail)
     ├── ServerUnreachableError   no HTTP answer at all: refused, DNS, timeout, dropped connection
     ├── DigestMismatchError      downloaded bytes do not hash to the SHA-256 the server promised
-    └── RefExistsError           a push's tag exists already (raised before anything is sent)
+    ├── RefExistsError           a push's tag exists already (raised before anything is sent)
+    └── EntryNotFoundError       a pull asked for a path the revision does not have
 
 ``ApiError.code`` is the stable machine-readable code of the server's JSON envelope
 (``repo_not_found``, ``unauthenticated``, ...); ``message`` is meant for people.
@@ -105,3 +106,12 @@ class RefExistsError(ClientError):
         self.repo = repo
         self.name = name
         self.commit = commit
+
+
+class EntryNotFoundError(ClientError):
+    """``path`` is neither a file nor a folder of the revision ``where`` (``ns/name@rev``)."""
+
+    def __init__(self, where: str, path: str) -> None:
+        super().__init__(f"entry_not_found: no file or folder {path!r} in {where}")
+        self.where = where
+        self.path = path

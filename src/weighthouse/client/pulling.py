@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from weighthouse.client.addresses import DEFAULT_REVISION
+from weighthouse.client.errors import EntryNotFoundError
 from weighthouse.client.hashing import sha256_file
 from weighthouse.client.local_files import local_target
 from weighthouse.client.models import EntryInfo
@@ -48,20 +50,25 @@ def pull_snapshot(
     repo: str,
     dest: Path,
     *,
-    revision: str = "latest",
+    revision: str = DEFAULT_REVISION,
+    paths: Sequence[str] = (),
+    selected: Callable[[str], bool] = lambda _: True,
     repo_type: RepoType | str = RepoType.MODEL,
     progress: ProgressFactory = no_progress,
     on_resume: Callable[[str, int], object] | None = None,
 ) -> PullResult:
-    """Download every file of ``repo`` at ``revision`` under ``dest``.
+    """Download the files of ``repo`` at ``revision`` under ``dest``, each at its repo path.
 
-    The revision is resolved once, and every file is fetched at that commit. Files already
+    ``paths`` (files or folders of the repo) limit the pull to those, and ``selected`` (a
+    ``PathFilter``, say) to the repo paths it takes; by default every file comes. The
+    revision is resolved once, and every file is fetched at that commit. Files already
     present with the right SHA-256 are left alone. ``on_resume(path, offset)`` reports each
-    partial file continued from ``offset``. Raises ``DigestMismatchError`` for a file whose
+    partial file continued from ``offset``. Raises ``EntryNotFoundError`` for a path the
+    revision lacks (before anything is written), ``DigestMismatchError`` for a file whose
     bytes do not match the tree, ``ApiError`` and ``ServerUnreachableError``.
     """
     commit, entries = client.list_tree(repo, revision=revision, recursive=True, repo_type=repo_type)
-    files = [e for e in entries if e.is_file]
+    files = [e for e in within(entries, paths, f"{repo}@{revision}") if selected(e.path)]
     targets = {e.path: local_target(dest, e.path) for e in files}
     partial_root = dest / PARTIAL_DIR
     unchanged = {e.path for e in files if is_current(targets[e.path], e)}
@@ -93,6 +100,19 @@ def pull_snapshot(
         bar.close()
     _remove_empty_dirs(partial_root)
     return PullResult(commit, tuple(e.path for e in wanted), tuple(sorted(unchanged)), resumed)
+
+
+def within(entries: Sequence[EntryInfo], paths: Sequence[str], where: str) -> list[EntryInfo]:
+    """The files of ``entries`` that are one of ``paths`` or below one (all when there are
+    none); ``EntryNotFoundError`` names the first path that matches nothing."""
+    files = [e for e in entries if e.is_file]
+    if not paths:
+        return files
+    wanted = [p.strip("/") for p in paths]
+    for path in wanted:
+        if not any(e.path == path or e.path.startswith(f"{path}/") for e in files):
+            raise EntryNotFoundError(where, path)
+    return [e for e in files if any(e.path == p or e.path.startswith(f"{p}/") for p in wanted)]
 
 
 def _remove_empty_dirs(root: Path) -> None:

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import pytest
+
 from weighthouse.client.patterns import TAKE_ALL, PathFilter
+
+pytestmark = pytest.mark.unit
 
 
 def test_no_patterns_take_everything() -> None:

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import pytest
+
 from weighthouse.client.models import EntryInfo
 from weighthouse.client.patterns import PathFilter
 from weighthouse.client.push_plan import plan_push
 from weighthouse.domain.commits import AddFile, DeleteFile
+
+pytestmark = pytest.mark.unit
 
 A = "a" * 64
 B = "b" * 64

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from weighthouse.cli.remote import Remote, RepoAddressType, remote_command, repo_type_option
-from weighthouse.client import RepoAddress
+from weighthouse.client import DEFAULT_REVISION, RepoAddress
 
 
 @click.command("log")
@@ -16,12 +16,12 @@ from weighthouse.client import RepoAddress
 def command(repo: RepoAddress, max_count: int | None, repo_type: str, remote: Remote) -> None:
     """Show the history of a revision.
 
-    Commits reachable from REV (default: main), newest first: id, time (UTC), author and
-    the message's first line.
+    Commits reachable from REV (default: main; @latest is the highest version tag), newest
+    first: id, time (UTC), author and the message's first line.
     """
     repo = remote.namespace_of(repo)
     commits = remote.client.log(
-        repo.id, revision=repo.revision or "main", limit=max_count, repo_type=repo_type
+        repo.id, revision=repo.revision or DEFAULT_REVISION, limit=max_count, repo_type=repo_type
     )
     for commit in commits:
         subject = commit.message.splitlines()[0] if commit.message else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from weighthouse.cli.remote import Remote, RepoAddressType, remote_command, repo_type_option
-from weighthouse.client import RepoAddress
+from weighthouse.client import DEFAULT_REVISION, RepoAddress
 
 
 @click.command("ls")
@@ -17,7 +17,8 @@ from weighthouse.client import RepoAddress
 def command(repo: RepoAddress, path: str, recursive: bool, repo_type: str, remote: Remote) -> None:
     """List the files of a revision.
 
-    Lists PATH (default: the top folder) of REPO at REV (default: latest).
+    Lists PATH (default: the top folder) of REPO at REV (default: main; @latest is the
+    highest version tag).
 
     Columns: size in bytes, the first 12 hex digits of the SHA-256, the path; folders end
     in '/'.
@@ -25,7 +26,7 @@ def command(repo: RepoAddress, path: str, recursive: bool, repo_type: str, remot
     repo = remote.namespace_of(repo)
     entries = remote.client.iter_tree(
         repo.id,
-        revision=repo.revision or "latest",
+        revision=repo.revision or DEFAULT_REVISION,
         path=path,
         recursive=recursive,
         repo_type=repo_type,
