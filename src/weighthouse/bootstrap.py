@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from weighthouse.config import ConfigError, Settings
 from weighthouse.domain.access_keys import AccessKeys
@@ -35,6 +36,7 @@ from weighthouse.domain.repos import Repos
 from weighthouse.domain.revisions import Revisions
 from weighthouse.domain.sessions import Sessions
 from weighthouse.domain.signin import AuthPolicy, PasswordGate
+from weighthouse.domain.space import DiskRoom, NoDiskRoom
 from weighthouse.domain.tokens import IssuedToken, Tokens
 from weighthouse.domain.users import Users
 
@@ -66,6 +68,7 @@ class Container:
     buckets: Buckets
     maintenance: Maintenance
     _closers: list[Callable[[], None]] = field(default_factory=list)
+    room: DiskRoom = field(default_factory=NoDiskRoom)
 
     def close(self) -> None:
         for closer in reversed(self._closers):
@@ -84,6 +87,7 @@ def bootstrap(
     limiter: RateLimiter | None = None,
     signer: SessionSigner | None = None,
     cipher: SecretCipher | None = None,
+    room: DiskRoom | None = None,
 ) -> Container:
     """Wire the ports named by ``settings`` (or the ones given) into use cases.
 
@@ -106,6 +110,7 @@ def bootstrap(
     signer = signer or create_session_signer(settings)
     cipher = cipher or create_secret_cipher(settings)
     tokens = Tokens(catalog, clock, audit)
+    room = room or create_disk_room(settings)
     return Container(
         settings=settings,
         catalog=catalog,
@@ -124,13 +129,16 @@ def bootstrap(
         tokens=tokens,
         access_keys=AccessKeys(catalog, clock, cipher=cipher, audit=audit),
         orgs=Organizations(catalog, clock, audit),
-        repos=Repos(catalog, clock, audit, default_private=settings.repos.default_private),
+        repos=Repos(
+            catalog, clock, audit, default_private=settings.repos.default_private, room=room
+        ),
         revisions=Revisions(catalog, clock),
         commits=Commits(catalog, blobs, clock, proof),
         files=Files(catalog, blobs),
-        buckets=Buckets(catalog, blobs, clock),
+        buckets=Buckets(catalog, blobs, clock, room=room),
         maintenance=Maintenance(catalog, blobs, clock),
         _closers=closers,
+        room=room,
     )
 
 
@@ -167,6 +175,30 @@ def migrate_catalog(settings: Settings) -> None:
     if settings.database_url.startswith("sqlite:"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)
+
+
+def local_blob_root(settings: Settings) -> Path:
+    """Where the local driver keeps blobs under ``settings``, read as the driver reads it."""
+    from weighthouse.blobs.local import LocalDriverSettings
+
+    section = LocalDriverSettings.model_validate(settings.blobs.section("local"))
+    return (section.root or settings.data_dir / "blobs").resolve()
+
+
+def create_disk_room(settings: Settings) -> DiskRoom:
+    """The free-space floor over the data folder (SQLite, rate limits, key rings) and the
+    local blob root, and the reserve beside a SQLite catalog."""
+    from weighthouse.disk_room import LocalDiskRoom
+
+    places = {"data dir": settings.data_dir.resolve()}
+    if settings.blobs.driver == "local":
+        places["blob root"] = local_blob_root(settings)
+    return LocalDiskRoom(
+        places,
+        floor=settings.min_free_bytes,
+        reserve=settings.reserve_file,
+        reserve_bytes=settings.database.reserve_bytes,
+    )
 
 
 def create_blob_store(settings: Settings) -> BlobStore:
@@ -257,6 +289,7 @@ def start(container: Container) -> IssuedToken | None:
     container.blobs.sweep_temporaries(
         container.clock() - timedelta(seconds=container.settings.gc_grace_seconds)
     )
+    container.room.restore_reserve()
     preset = container.settings.admin.token
     # Of several servers starting on one catalog, exactly one creates the admin; the others
     # get None (see Users.bootstrap_admin).

@@ -20,6 +20,11 @@ class DatabaseSettings(BaseModel):
         default=None,
         description="SQLAlchemy URL; default: SQLite at <data_dir>/weighthouse.db",
     )
+    reserve_bytes: int = Field(
+        default=16 * 2**20,
+        ge=0,
+        description="room kept beside a SQLite catalog for deletes on a full disk; 0: none",
+    )
 
 
 class ConfigError(ValueError):
@@ -171,6 +176,12 @@ class Settings(BaseSettings):
     # wire.COMMIT_OPERATIONS_MAX operations) and a blob check need more.
     max_json_bytes: int = Field(default=2**20, gt=0)
     max_commit_json_bytes: int = Field(default=16 * 2**20, gt=0)
+    # Small enough for a CI runner's disk, large enough to warn before uploads start failing.
+    min_free_bytes: int = Field(
+        default=256 * 2**20,
+        ge=0,
+        description="readiness fails when the data folder or local blob root has less free",
+    )
 
     @property
     def database_url(self) -> str:
@@ -189,6 +200,14 @@ class Settings(BaseSettings):
         return (
             self.auth.secret_key_file or self.data_dir / "secrets" / "secret-keys.json"
         ).resolve()
+
+    @property
+    def reserve_file(self) -> Path | None:
+        """The room kept for deletes beside a SQLite catalog file; ``None`` for other
+        databases, which keep their files elsewhere."""
+        if self.database.url is not None or self.database.reserve_bytes == 0:
+            return None
+        return (self.data_dir / "weighthouse.reserve").resolve()
 
     @property
     def rate_limit_file(self) -> Path:

@@ -12,9 +12,15 @@ the schema current and the identity recorded, and change nothing until both hold
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
-from weighthouse.bootstrap import Container, bootstrap, create_blob_store, migrate_catalog, utc_now
+from weighthouse.bootstrap import (
+    Container,
+    bootstrap,
+    create_blob_store,
+    local_blob_root,
+    migrate_catalog,
+    utc_now,
+)
 from weighthouse.config import Settings
 from weighthouse.domain.deployment import DeploymentIdentity
 from weighthouse.domain.errors import DeploymentMismatchError
@@ -89,14 +95,6 @@ def catalog_location(settings: Settings) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(settings.database_url).render_as_string(hide_password=True)
-
-
-def local_blob_root(settings: Settings) -> Path:
-    """Where the local driver keeps blobs under ``settings``, read as the driver reads it."""
-    from weighthouse.blobs.local import LocalDriverSettings
-
-    section = LocalDriverSettings.model_validate(settings.blobs.section("local"))
-    return (section.root or settings.data_dir / "blobs").resolve()
 
 
 def store_location(settings: Settings) -> str:

@@ -24,6 +24,7 @@ key uses are recorded at most once a minute.
 from __future__ import annotations
 
 import hmac
+from contextlib import suppress
 from datetime import timedelta
 from typing import Protocol
 
@@ -49,6 +50,7 @@ from weighthouse.domain.errors import (
     AuthenticationError,
     PermissionDeniedError,
     SessionNotFoundError,
+    StorageError,
     TokenNotFoundError,
     UserNotFoundError,
 )
@@ -182,7 +184,9 @@ class Authenticator:
             raise AuthenticationError("token expired or revoked")
         _check_enabled(user)
         if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
-            self._catalog.touch_token(token.id, now)
+            # A missed stamp costs nothing; failing every request on a full disk would.
+            with suppress(StorageError):
+                self._catalog.touch_token(token.id, now)
         return Principal(
             user=user,
             scope=token.scope,
@@ -237,7 +241,8 @@ class Authenticator:
             raise AuthenticationError("access key expired or revoked", reason="expired")
         _check_enabled(user)
         if key.last_used_at is None or now - key.last_used_at > TOUCH_EVERY:
-            self._catalog.touch_access_key(key.id, now)
+            with suppress(StorageError):
+                self._catalog.touch_access_key(key.id, now)
         return Principal(user=user, scope=key.scope, access_key_id=key.id, restrict_to=key.buckets)
 
 

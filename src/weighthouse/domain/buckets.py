@@ -27,6 +27,7 @@ from weighthouse.domain.names import check_key, check_prefix
 from weighthouse.domain.paging import check_limit
 from weighthouse.domain.ports import BlobReader, BlobStore, Clock
 from weighthouse.domain.repos import RepoLookup, find_repo, require_bucket
+from weighthouse.domain.space import DiskRoom, NoDiskRoom, freeing_room
 
 METADATA_MAX_BYTES = 2048
 CONTENT_TYPE_MAX = 255
@@ -68,7 +69,15 @@ class BucketCatalog(RepoLookup, ObjectCatalog, Protocol):
 
 
 class Buckets:
-    def __init__(self, catalog: BucketCatalog, blobs: BlobStore, clock: Clock) -> None:
+    def __init__(
+        self,
+        catalog: BucketCatalog,
+        blobs: BlobStore,
+        clock: Clock,
+        *,
+        room: DiskRoom | None = None,
+    ) -> None:
+        self._room = room or NoDiskRoom()
         self._catalog = catalog
         self._blobs = blobs
         self._clock = clock
@@ -180,7 +189,8 @@ class Buckets:
     def delete(self, principal: Principal, bucket: RepoId, key: str) -> None:
         """Remove the object; raises ``EntryNotFoundError`` if there is none."""
         repo_id = self._bucket(principal, bucket, write=True)
-        if not self._catalog.delete_object(repo_id, check_key(key)):
+        key = check_key(key)
+        if not freeing_room(self._room, lambda: self._catalog.delete_object(repo_id, key)):
             raise EntryNotFoundError(f"no object {key!r}", key=key)
 
     def list(

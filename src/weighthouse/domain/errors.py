@@ -176,7 +176,7 @@ class StorageError(DomainError):
 
 
 class StorageFullError(StorageError):
-    """The blob store has no room for the upload."""
+    """The blob store or the catalog has no room for the change (507); deletes still work."""
 
 
 class BlobMissingError(StorageError):

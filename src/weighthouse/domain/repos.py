@@ -25,6 +25,7 @@ from weighthouse.domain.model import Commit, Page, Repo, RepoId, RepoType, Role
 from weighthouse.domain.names import check_name
 from weighthouse.domain.paging import check_limit
 from weighthouse.domain.ports import Clock
+from weighthouse.domain.space import DiskRoom, NoDiskRoom, freeing_room
 from weighthouse.domain.trees import EMPTY_TREE, make_commit_id
 
 DEFAULT_BRANCH = "main"
@@ -71,7 +72,9 @@ class Repos:
         audit: Audit,
         *,
         default_private: bool = True,
+        room: DiskRoom | None = None,
     ) -> None:
+        self._room = room or NoDiskRoom()
         self._catalog = catalog
         self._clock = clock
         self._audit = audit
@@ -213,7 +216,7 @@ class Repos:
                 "repo.delete", actor=self._audit.by(principal), target=_audit_target(repo)
             )
 
-        self._catalog.run_atomic(remove)
+        freeing_room(self._room, lambda: self._catalog.run_atomic(remove))
 
 
 def _audit_target(repo: Repo) -> str:

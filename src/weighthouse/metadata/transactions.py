@@ -25,7 +25,7 @@ from typing import ParamSpec, TypeVar
 from sqlalchemy import Connection, Engine, NestedTransaction
 from sqlalchemy import exc as sa_exc
 
-from weighthouse.domain.errors import StorageError
+from weighthouse.domain.errors import StorageError, StorageFullError
 from weighthouse.metadata.engine import WRITE
 
 P = ParamSpec("P")
@@ -35,6 +35,9 @@ ATTEMPTS = 5
 _PG_TRANSIENT = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 _MYSQL_TRANSIENT = {1205, 1213}  # lock wait timeout, deadlock
 _SQLITE_TRANSIENT = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
+_PG_FULL = {"53100"}  # disk_full
+_MYSQL_FULL = {1021, 1114}  # ER_DISK_FULL, ER_RECORD_FILE_FULL (the table is full)
+_SQLITE_FULL = 13
 
 
 @contextmanager
@@ -47,6 +50,8 @@ def translate_errors() -> Iterator[None]:
     try:
         yield
     except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
+        if is_out_of_space(exc):
+            raise StorageFullError(f"catalog database is out of space: {exc.orig}") from exc
         raise StorageError(f"catalog database failed: {exc.orig}") from exc
     except sa_exc.DBAPIError as exc:
         if exc.connection_invalidated:
@@ -152,6 +157,20 @@ def is_transient(exc: BaseException | None) -> bool:
         return True
     args: tuple[object, ...] = getattr(orig, "args", ())
     return bool(args) and args[0] in _MYSQL_TRANSIENT
+
+
+def is_out_of_space(exc: BaseException | None) -> bool:
+    """Whether the database failed because its disk (or a table's file) is full: SQLite's
+    "database or disk is full", PostgreSQL's ``disk_full``, MariaDB's disk- or table-full."""
+    orig = getattr(exc, "orig", None)
+    if orig is None:
+        return False
+    if getattr(orig, "sqlstate", None) in _PG_FULL:
+        return True
+    if getattr(orig, "sqlite_errorcode", None) == _SQLITE_FULL:
+        return True
+    args: tuple[object, ...] = getattr(orig, "args", ())
+    return bool(args) and args[0] in _MYSQL_FULL
 
 
 def run_retrying(work: Callable[[], T]) -> T:

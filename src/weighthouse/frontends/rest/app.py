@@ -34,6 +34,7 @@ _ERRORS: dict[int | str, dict[str, object]] = {
         (413, "too large"),
         (429, "too many attempts; see Retry-After"),
         (503, "storage unavailable; retry"),
+        (507, "out of space; deletes still work"),
     )
 }
 

@@ -22,9 +22,15 @@ async def healthz() -> Health:
 
 @router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
 async def readyz(hub: Wired) -> JSONResponse:
-    """The catalog and the blob store are reachable."""
+    """The catalog and the blob store are reachable, and the disks above the free-space
+    floor (``min_free_bytes``)."""
     checks: dict[str, str] = {}
-    for name, probe in (("catalog", hub.catalog.check_ready), ("blobs", hub.blobs.check_ready)):
+    probes = (
+        ("catalog", hub.catalog.check_ready),
+        ("blobs", hub.blobs.check_ready),
+        ("disk", hub.room.check_free),
+    )
+    for name, probe in probes:
         try:
             await run_in_threadpool(probe)
             checks[name] = "ok"

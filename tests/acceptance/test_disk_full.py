@@ -1,0 +1,150 @@
+"""A full disk needs no operator: writes get 507, deletes still work, readiness says so.
+
+The server runs on two RAM disks of its own (``tmpfs_serve``): one for the data folder (the
+SQLite catalog) and one for the blobs, so each can be filled on its own. Needs root for the
+private mount namespace; skipped with the reason otherwise.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.acceptance.api import make_repo, make_user
+from tests.acceptance.live import LiveServer
+
+pytestmark = pytest.mark.acceptance
+
+MIB = 2**20
+FLOOR = 2 * MIB
+
+
+def _can_mount() -> str | None:
+    if os.geteuid() != 0:
+        return "needs root for a private mount namespace with RAM disks"
+    probe = subprocess.run(
+        ["unshare", "-m", "true"], capture_output=True, text=True, check=False, timeout=30
+    )
+    if probe.returncode != 0:
+        return f"cannot make a mount namespace: {probe.stderr.strip()}"
+    return None
+
+
+@pytest.fixture
+def small_disks(tmp_path: Path, server_workers: int) -> Iterator[LiveServer]:
+    reason = _can_mount()
+    if reason:
+        pytest.skip(reason)
+    data, blobs = tmp_path / "data", tmp_path / "blobs"
+    server = LiveServer(
+        data_dir=data,
+        workers=server_workers,
+        module="tests.acceptance.tmpfs_serve",
+        extra_env={
+            "WEIGHTHOUSE_TEST_TMPFS": f"{data}=8m,{blobs}=24m",
+            "WEIGHTHOUSE_BLOBS__LOCAL__ROOT": str(blobs),
+            "WEIGHTHOUSE_MIN_FREE_BYTES": str(FLOOR),
+            "WEIGHTHOUSE_DATABASE__RESERVE_BYTES": str(MIB),
+        },
+    ).start()
+    yield server
+    server.stop()
+
+
+def inside(server: LiveServer, path: Path) -> Path:
+    """``path`` as the server sees it, inside its mount namespace."""
+    assert server.process is not None
+    return Path(f"/proc/{server.process.pid}/root") / path.relative_to("/")
+
+
+def fill(folder: Path) -> Path:
+    """Write a file into ``folder`` until its file system has no room left."""
+    filler = folder / "filler"
+    with filler.open("wb") as out:
+        try:
+            while True:
+                out.write(os.urandom(256 * 1024))
+                out.flush()
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC, exc
+    return filler
+
+
+def put(c: httpx.Client, bucket: str, key: str, body: bytes) -> httpx.Response:
+    return c.put(f"/api/buckets/{bucket}/objects/{key}", content=body)
+
+
+def stored_blobs(server: LiveServer) -> set[str]:
+    root = inside(server, server.data_dir.parent / "blobs") / "sha256"
+    return {p.name for p in root.rglob("*") if p.is_file()}
+
+
+def test_a_full_blob_disk_refuses_uploads_with_507_and_readiness_reports_it(
+    small_disks: LiveServer,
+) -> None:
+    server = small_disks
+    owner = make_user(server)
+    with server.client(owner.token) as c:
+        bucket = make_repo(c, owner.name, type="bucket")
+        assert c.get("/readyz").status_code == 200
+        stored: dict[str, str] = {}
+        for i in range(40):
+            body = os.urandom(MIB)
+            response = put(c, bucket, f"k{i}", body)
+            if response.status_code == 507:
+                break
+            assert response.status_code in (200, 201), response.text
+            stored[f"k{i}"] = hashlib.sha256(body).hexdigest()
+        else:
+            pytest.fail("24 MiB held 40 uploads of 1 MiB")
+        assert response.json()["error"]["code"] == "storage_full"
+        ready = c.get("/readyz")
+        assert ready.status_code == 503
+        assert "blob root" in ready.json()["checks"]["disk"]
+        # Deleting frees room for users; nothing failed half-way.
+        assert c.delete(f"/api/buckets/{bucket}/objects/k0").status_code == 204
+        assert c.get(f"/api/buckets/{bucket}/objects/k1").content is not None
+        assert stored_blobs(server) == set(stored.values())
+
+
+def test_a_full_catalog_disk_refuses_writes_with_507_but_deletes_go_through(
+    small_disks: LiveServer,
+) -> None:
+    server = small_disks
+    owner = make_user(server)
+    data = inside(server, server.data_dir)
+    assert (data / "weighthouse.reserve").stat().st_size == MIB
+    with server.client(owner.token) as c:
+        bucket = make_repo(c, owner.name, type="bucket")
+        for i in range(3):
+            assert put(c, bucket, f"keep{i}", b"x%d" % i).status_code in (200, 201)
+        filler = fill(data)
+        # The catalog may still have room inside its files; long keys use it up.
+        for i in range(2000):
+            response = put(c, bucket, f"{i:04d}" + "k" * 1000, b"%d" % i)
+            if response.status_code != 201 and response.status_code != 200:
+                break
+        else:
+            pytest.fail("a full data disk took 2000 more objects")
+        assert response.status_code == 507, response.text
+        assert response.json()["error"]["code"] == "storage_full"
+        ready = c.get("/readyz")
+        assert ready.status_code == 503
+        assert "data dir" in ready.json()["checks"]["disk"]
+        # Reads and deletes still work: the reserve makes room for the delete.
+        assert c.get(f"/api/buckets/{bucket}/objects/keep1").content == b"x1"
+        assert c.delete(f"/api/buckets/{bucket}/objects/keep0").status_code == 204
+        assert c.get(f"/api/buckets/{bucket}/objects/keep0").status_code == 404
+        assert c.delete(f"/api/buckets/{bucket}/objects/keep1").status_code == 204
+        # Once the operator (here, the test) frees space, readiness and the reserve come back.
+        filler.unlink()
+        assert c.get("/readyz").status_code == 200
+        assert (data / "weighthouse.reserve").stat().st_size == MIB
+        assert put(c, bucket, "after", b"room again").status_code in (200, 201)
