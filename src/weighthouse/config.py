@@ -157,6 +157,15 @@ class RepoSettings(BaseModel):
     )
 
 
+class HubSettings(BaseModel):
+    """The Hugging Face Hub front-end, mounted at ``/hf`` on the main app."""
+
+    enabled: bool = Field(default=True, description="serve the Hub API under /hf")
+    page_size: int = Field(
+        default=1000, ge=1, le=1000, description="entries per page of tree and commit listings"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="WEIGHTHOUSE_", env_nested_delimiter="__", extra="ignore"
@@ -170,6 +179,7 @@ class Settings(BaseSettings):
     s3: S3Settings = S3Settings()
     auth: AuthSettings = AuthSettings()
     repos: RepoSettings = RepoSettings()
+    hf: HubSettings = HubSettings()
     gc_grace_seconds: int = Field(default=6 * 3600, ge=0)
     max_upload_bytes: int = Field(default=64 * 2**30, gt=0)
     # Accounts, organisations, repos, tokens and keys fit in a few KiB; only a commit (up to

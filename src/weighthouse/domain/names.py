@@ -6,9 +6,11 @@
 * **Paths** in versioned repos are relative POSIX paths of at most 1024 UTF-8 bytes: no leading
   or trailing ``/``, no empty, ``.``, ``..`` or ``.git`` component, no backslash, no control
   character.
-* **Ref names** (branches and tags): 1 to 128 of ASCII letters, digits, ``.``, ``_``, ``-`` and
-  ``+``, starting with a letter or digit; no ``..``; not 40 hex digits (that is a commit id);
-  not ``latest`` (that names the newest version).
+* **Ref names** (branches and tags): 1 to 128 characters in one or more ``/``-separated
+  components (``feature/x``, as git and the Hub allow), each of ASCII letters, digits, ``.``,
+  ``_``, ``-`` and ``+``, starting with a letter or digit, not ending with ``.`` or ``.lock``;
+  no ``..``; not starting with ``refs/`` (the Hub's spelling of full ref paths); not 40 hex
+  digits (that is a commit id); not ``latest`` (that names the newest version).
 * **Object keys** in buckets are any UTF-8 string of 1 to 1024 bytes, stored verbatim. They never
   become file-system paths, so ``../x`` is an ordinary key.
 """
@@ -26,7 +28,7 @@ REF_MAX = 128
 LATEST = "latest"
 
 _NAME = re.compile(r"[A-Za-z0-9_.\-]+", re.ASCII)
-_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+\-]*", re.ASCII)
+_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+\-]*(/[A-Za-z0-9][A-Za-z0-9._+\-]*)*", re.ASCII)
 _COMMIT_ID = re.compile(r"[0-9a-f]{40}", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -130,10 +132,13 @@ def check_ref_name(name: str) -> str:
         problem = f"must be 1 to {REF_MAX} characters"
     elif not _REF.fullmatch(name):
         problem = (
-            "may contain only ASCII letters, digits, '.', '_', '-' and '+', first a letter or digit"
+            "may contain only '/'-separated parts of ASCII letters, digits, '.', '_', '-' and"
+            " '+', each starting with a letter or digit"
         )
-    elif ".." in name or name.endswith("."):
-        problem = "must not contain '..' or end with '.'"
+    elif ".." in name or any(p.endswith((".", ".lock")) for p in name.split("/")):
+        problem = "must not contain '..', and no part may end with '.' or '.lock'"
+    elif name.startswith("refs/"):
+        problem = "must not start with 'refs/'"
     elif is_commit_id(name):
         problem = "must not look like a commit id"
     elif name == LATEST:

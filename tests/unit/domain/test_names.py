@@ -90,13 +90,19 @@ def test_bad_bucket_keys(key: str) -> None:
         check_key(key)
 
 
-@pytest.mark.parametrize("ref", ["main", "v1.2.3", "1.0+build", "release_2"])
+@pytest.mark.parametrize(
+    "ref", ["main", "v1.2.3", "1.0+build", "release_2", "feature/x", "user/topic/v1.0"]
+)
 def test_good_refs(ref: str) -> None:
     assert check_ref_name(ref) == ref
 
 
 @pytest.mark.parametrize(
-    "ref", ["", "latest", "a" * 40, "0" * 40, "-x", "a..b", "a/b", "x.", "a b"]
+    "ref",
+    [
+        *("", "latest", "a" * 40, "0" * 40, "-x", "a..b", "x.", "a b", "/a", "a/", "a//b"),
+        *("a/.b", "a/-b", "a/b.", "a.lock", "a/b.lock/c", "refs/pr/1"),
+    ],
 )
 def test_bad_refs(ref: str) -> None:
     with pytest.raises(InvalidNameError):

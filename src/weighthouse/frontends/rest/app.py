@@ -10,6 +10,8 @@ from fastapi import FastAPI
 
 import weighthouse
 from weighthouse.bootstrap import Container
+from weighthouse.frontends.hf import wire as hf_wire
+from weighthouse.frontends.hf.app import create_hub_app
 from weighthouse.frontends.rest import (
     access_keys,
     accounts,
@@ -71,4 +73,6 @@ def create_rest_app(container: Container) -> FastAPI:
     app.include_router(buckets.router)
     app.include_router(repos.router)
     app.include_router(files.router)
+    if container.settings.hf.enabled:
+        app.mount(hf_wire.MOUNT, create_hub_app(container))
     return app

@@ -1,0 +1,84 @@
+"""The Hub front-end's ASGI application: a raw-path router, the caller, and errors in the
+Hub's shape. Mounted at :data:`~weighthouse.frontends.hf.wire.MOUNT` on the main app."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from weighthouse.bootstrap import Container
+from weighthouse.domain.errors import DomainError
+from weighthouse.frontends.hf import identity, info, resolve
+from weighthouse.frontends.hf.calls import Call
+from weighthouse.frontends.hf.errors import domain_error_response, error_response
+from weighthouse.frontends.hf.routing import RawRouter
+
+log = logging.getLogger("weighthouse.hf")
+
+REPO = "{ns}/{name}"
+API_REPO = "api/{kind}/" + REPO
+
+
+def routes() -> RawRouter:
+    router = RawRouter()
+    router.add("GET", "api/whoami-v2", identity.whoami)
+    router.add("GET", "api/agent-harnesses", identity.agent_harnesses)
+    router.add("POST", "api/validate-yaml", identity.validate_yaml)
+    router.add("GET", API_REPO, info.repo_info)
+    router.add("GET", API_REPO + "/revision/{rev}", info.repo_info)
+    router.add("GET", API_REPO + "/tree/{rev}/{path*}", info.tree)
+    router.add("POST", API_REPO + "/paths-info/{rev}", info.paths_info)
+    router.add("GET", API_REPO + "/refs", info.refs)
+    router.add("GET", API_REPO + "/commits/{rev}", info.commits)
+    router.add("GET", "datasets/" + REPO + "/resolve/{rev}/{path*}", resolve.dataset_file)
+    router.add("GET", REPO + "/resolve/{rev}/{path*}", resolve.model_file)
+    return router
+
+
+class HubApp:
+    """Dispatches on the undecoded path (see :mod:`.routing`) and turns every domain error
+    into the Hub's ``X-Error-Code`` answer; nothing unexpected leaves as a traceback."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self.router = routes()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        response = await self._respond(request)
+        await response(scope, receive, send)
+
+    async def _respond(self, request: Request) -> Response:
+        root = request.scope.get("root_path", "").encode("latin-1")
+        raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
+        path = raw.split(b"?", 1)[0]
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        found = self.router.find(request.method, path.decode("latin-1"))
+        if found is None:
+            return error_response(404, "no such Hub API route")
+        if found is False:
+            return error_response(405, f"{request.method} is not allowed here")
+        assert not isinstance(found, bool)
+        route, params = found
+        call = Call(request, params, self.container)
+        try:
+            return await route.handler(call)
+        except DomainError as exc:
+            return domain_error_response(exc)
+        except ClientDisconnect:
+            return error_response(400, "the client went away before the body ended")
+        except UnicodeEncodeError:
+            return error_response(400, "text must be valid Unicode (no lone surrogates)")
+        except Exception:
+            log.exception("%s %s crashed", request.method, request.url.path)
+            return error_response(500, "internal server error")
+
+
+def create_hub_app(container: Container) -> HubApp:
+    return HubApp(container)

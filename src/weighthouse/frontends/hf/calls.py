@@ -1,0 +1,102 @@
+"""What a Hub route handler receives: the request, its path parameters, the container, and the
+caller as the one authenticator decides."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from weighthouse.bootstrap import Container
+from weighthouse.domain.access import Principal
+from weighthouse.domain.errors import InvalidInputError, RepoNotFoundError, TooLargeError
+from weighthouse.domain.model import RepoId, RepoType
+from weighthouse.frontends.rest.credentials import credential_from
+
+KINDS = {"models": RepoType.MODEL, "datasets": RepoType.DATASET}
+"""URL plurals of the repo types the Hub front-end serves (spaces and buckets are not Hub
+repos here)."""
+PREFIXES = {RepoType.MODEL: "", RepoType.DATASET: "datasets/"}
+"""What comes before ``ns/name`` in the Hub's web URLs of each type."""
+
+
+@dataclass
+class Call:
+    request: Request
+    params: dict[str, str]
+    hub: Container
+    _principal: Principal | None = field(default=None, init=False)
+
+    async def caller(self) -> Principal:
+        """The authenticated caller; anonymous without credentials, ``AuthenticationError``
+        for bad ones."""
+        if self._principal is None:
+            credential = credential_from(self.request.headers.get("authorization"))
+            client = self.request.client.host if self.request.client else None
+            self._principal = await run_in_threadpool(
+                self.hub.authenticator.authenticate, credential, client=client
+            )
+        return self._principal
+
+    def repo_id(self, kind: RepoType | None = None) -> RepoId:
+        """The repo the path names: ``{kind}`` (a URL plural) unless given, ``{ns}/{name}``."""
+        if kind is None:
+            kind = repo_type(self.params["kind"], f"{self.params['ns']}/{self.params['name']}")
+        return RepoId(kind, self.params["ns"], self.params["name"])
+
+    @property
+    def endpoint(self) -> str:
+        """The Hub endpoint as this client reached it, for URLs it will parse and compare
+        with its own ``HF_ENDPOINT``."""
+        return str(self.request.base_url).rstrip("/")
+
+    async def json_body(self, limit: int | None = None) -> dict[str, Any]:
+        """The request's JSON object, refused past ``max_json_bytes`` while reading."""
+        data = await self.body(limit)
+        try:
+            value = json.loads(data or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidInputError("the body is not valid JSON") from None
+        if not isinstance(value, dict):
+            raise InvalidInputError("the body must be a JSON object")
+        return value
+
+    async def body(self, limit: int | None = None) -> bytes:
+        limit = limit or self.hub.settings.max_json_bytes
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in self.request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise TooLargeError(f"the body is larger than {limit} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def repo_type(plural: str, full_name: str) -> RepoType:
+    kind = KINDS.get(plural)
+    if kind is None:
+        raise RepoNotFoundError.named(full_name)
+    return kind
+
+
+def json_response(
+    value: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(value, status_code=status, headers=headers)
+
+
+def next_link(call: Call, **query: str) -> str:
+    """A ``Link: <url>; rel="next"`` header value: this very URL, on the raw path (so an
+    encoded revision stays encoded), with ``query`` replacing those parameters."""
+    url = call.request.url
+    raw_path = call.request.scope.get("raw_path") or url.path.encode()
+    params = [(k, v) for k, v in call.request.query_params.multi_items() if k not in query]
+    params += list(query.items())
+    target = f"{url.scheme}://{url.netloc}{raw_path.decode('latin-1')}?{urlencode(params)}"
+    return f'<{target}>; rel="next"'

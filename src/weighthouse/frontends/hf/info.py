@@ -1,0 +1,190 @@
+"""Read routes: repo info with ``siblings``, tree listings, ``paths-info``, refs and commits."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from weighthouse.domain.access import Principal
+from weighthouse.domain.errors import EntryNotFoundError, InvalidInputError
+from weighthouse.domain.model import PathEntry, RefKind, RepoId, RepoType
+from weighthouse.domain.names import check_folder
+from weighthouse.frontends.hf.calls import Call, json_response, next_link
+from weighthouse.frontends.hf.entries import commit_entry, iso, ref_entry, sibling, tree_entry
+
+PATHS_INFO_MAX = 1000
+"""Most paths one ``paths-info`` call may ask about."""
+_DEFAULT_REVISION = "main"
+
+
+def _flag(call: Call, name: str) -> bool:
+    return call.request.query_params.get(name, "").lower() in ("1", "true")
+
+
+async def repo_info(call: Call) -> Response:
+    """``GET /api/{kind}/{ns}/{name}[/revision/{rev}]``: the repo at a revision, with every
+    file in ``siblings`` (0.x ``snapshot_download`` and diffusers list files from it)."""
+    caller = await call.caller()
+    repo_id = call.repo_id()
+    revision = call.params.get("rev", _DEFAULT_REVISION)
+    blobs = _flag(call, "blobs")
+    return json_response(
+        await run_in_threadpool(_repo_info, call, caller, repo_id, revision, blobs)
+    )
+
+
+def _repo_info(
+    call: Call, caller: Principal, repo_id: RepoId, revision: str, blobs: bool
+) -> dict[str, Any]:
+    hub = call.hub
+    repo = hub.repos.get(caller, repo_id)
+    resolved = hub.revisions.resolve(caller, repo_id, revision)
+    files = [
+        item
+        for item in _walk_all(call, caller, repo_id, resolved.commit.id)
+        if item.entry.sha256 is not None
+    ]
+    full_name = repo.full_name
+    info: dict[str, Any] = {
+        "_id": repo.id,
+        "id": full_name,
+        "author": repo.namespace,
+        "sha": resolved.commit.id,
+        "lastModified": iso(resolved.commit.created_at),
+        "createdAt": iso(repo.created_at),
+        "private": repo.private,
+        "gated": False,
+        "disabled": False,
+        "downloads": 0,
+        "likes": 0,
+        "tags": [],
+        "description": repo.description,
+        "siblings": [sibling(item, blobs=blobs) for item in files],
+        "xetEnabled": False,
+    }
+    if blobs:
+        info["usedStorage"] = sum(item.entry.size for item in files)
+    if repo_id.type is RepoType.MODEL:
+        info["modelId"] = full_name
+    return info
+
+
+def _walk_all(call: Call, caller: Principal, repo_id: RepoId, commit: str) -> list[PathEntry]:
+    entries: list[PathEntry] = []
+    after: str | None = None
+    while True:
+        _, listing = call.hub.files.list_tree(
+            caller, repo_id, commit, "", recursive=True, after=after, limit=1000
+        )
+        entries.extend(listing.entries)
+        if listing.next_after is None:
+            return entries
+        after = listing.next_after
+
+
+async def tree(call: Call) -> Response:
+    """``GET /api/{kind}/{ns}/{name}/tree/{rev}[/{path}]``: one page of entries, the next
+    page linked in ``Link: <…>; rel="next"``; a missing folder is ``EntryNotFound``."""
+    caller = await call.caller()
+    repo_id = call.repo_id()
+    query = call.request.query_params
+    recursive = _flag(call, "recursive")
+    cursor = query.get("cursor")
+    if cursor is not None and len(cursor) > 2048:
+        raise InvalidInputError("the cursor is too long")
+    _, listing = await run_in_threadpool(
+        call.hub.files.list_tree,
+        caller,
+        repo_id,
+        call.params["rev"],
+        call.params.get("path", ""),
+        recursive=recursive,
+        after=cursor or None,
+        limit=call.hub.settings.hf.page_size,
+    )
+    headers = {}
+    if listing.next_after is not None:
+        headers["Link"] = next_link(call, cursor=listing.next_after)
+    return json_response([tree_entry(item) for item in listing.entries], headers=headers)
+
+
+async def paths_info(call: Call) -> Response:
+    """``POST /api/{kind}/{ns}/{name}/paths-info/{rev}``, a form (``paths=a&paths=b``) or JSON
+    body: the entries that exist, missing ones left out."""
+    caller = await call.caller()
+    repo_id = call.repo_id()
+    body = await call.body()
+    if call.request.headers.get("content-type", "").startswith("application/json"):
+        value = _json(body)
+        raw = value.get("paths", [])
+        paths = [raw] if isinstance(raw, str) else raw
+    else:
+        paths = parse_qs(body.decode("utf-8", "replace")).get("paths", [])
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        raise InvalidInputError("paths must be a list of strings")
+    if len(paths) > PATHS_INFO_MAX:
+        raise InvalidInputError(f"ask about at most {PATHS_INFO_MAX} paths at once")
+    revision = call.params["rev"]
+
+    def lookup() -> list[dict[str, Any]]:
+        resolved = call.hub.revisions.resolve(caller, repo_id, revision)
+        found = []
+        for path in dict.fromkeys(paths):
+            try:
+                _, item = call.hub.files.entry(
+                    caller, repo_id, resolved.commit.id, check_folder(path)
+                )
+            except (EntryNotFoundError, InvalidInputError):
+                continue
+            if item.path:
+                found.append(tree_entry(item))
+        return found
+
+    return json_response(await run_in_threadpool(lookup))
+
+
+def _json(body: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInputError("the body is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise InvalidInputError("the body must be a JSON object")
+    return value
+
+
+async def refs(call: Call) -> Response:
+    """``GET /api/{kind}/{ns}/{name}/refs``: branches and tags (no conversions, and pull
+    requests, which Weighthouse does not have, only as an empty list when asked)."""
+    caller = await call.caller()
+    all_refs = await run_in_threadpool(call.hub.revisions.refs, caller, call.repo_id())
+    out: dict[str, Any] = {
+        "branches": [ref_entry(r, "heads") for r in all_refs if r.kind is RefKind.BRANCH],
+        "tags": [ref_entry(r, "tags") for r in all_refs if r.kind is RefKind.TAG],
+        "converts": [],
+    }
+    if _flag(call, "include_prs"):
+        out["pullRequests"] = []
+    return json_response(out)
+
+
+async def commits(call: Call) -> Response:
+    """``GET /api/{kind}/{ns}/{name}/commits/{rev}``: newest first, paged by ``Link``."""
+    caller = await call.caller()
+    cursor = call.request.query_params.get("cursor") or None
+    page = await run_in_threadpool(
+        call.hub.revisions.log,
+        caller,
+        call.repo_id(),
+        call.params["rev"],
+        after=cursor,
+        limit=call.hub.settings.hf.page_size,
+    )
+    headers = {}
+    if page.next_after is not None:
+        headers["Link"] = next_link(call, cursor=page.next_after)
+    return json_response([commit_entry(c) for c in page.items], headers=headers)
