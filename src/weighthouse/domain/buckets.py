@@ -13,17 +13,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from weighthouse.domain.access import Principal
+from weighthouse.domain.access import Principal, require_repo
 from weighthouse.domain.catalog import ObjectCatalog
 from weighthouse.domain.errors import (
     DigestMismatchError,
     EntryNotFoundError,
     InvalidInputError,
     PreconditionFailedError,
+    RepoNotFoundError,
 )
 from weighthouse.domain.files import Download, open_download
 from weighthouse.domain.model import BucketObject, ObjectListing, RepoId, RepoType, Role
-from weighthouse.domain.names import check_key, check_prefix
+from weighthouse.domain.names import check_key, check_name, check_prefix
 from weighthouse.domain.paging import check_limit
 from weighthouse.domain.ports import BlobReader, BlobStore, Clock
 from weighthouse.domain.repos import RepoLookup, find_repo, require_bucket
@@ -165,8 +166,27 @@ class Buckets:
             return None
 
     def head(self, principal: Principal, bucket: RepoId, key: str) -> BucketObject:
-        repo_id = self._bucket(principal, bucket)
-        return self._catalog.get_object(repo_id, check_key(key))
+        """The object at ``key``, after the same access checks as every bucket call, with the
+        bucket and the object read in one catalog statement."""
+        if bucket.type is not RepoType.BUCKET:
+            raise InvalidInputError("not a bucket id")
+        try:
+            check_key(key)
+        except InvalidInputError:
+            self._bucket(principal, bucket)  # the access answer comes first, as for any call
+            raise
+        check_name(bucket.namespace, what="namespace")
+        check_name(bucket.name, what="repo name")
+        try:
+            repo, obj = self._catalog.find_object(bucket.type, bucket.namespace, bucket.name, key)
+        except RepoNotFoundError:
+            # Rebuilt, as find_repo does: a missing bucket reads like a private one.
+            raise RepoNotFoundError.named(f"{bucket.namespace}/{bucket.name}") from None
+        require_repo(self._catalog, principal, repo, Role.READ)
+        require_bucket(repo)
+        if obj is None:
+            raise EntryNotFoundError(f"no object {key!r}", key=key)
+        return obj
 
     def download(
         self, principal: Principal, bucket: RepoId, key: str

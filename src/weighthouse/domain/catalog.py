@@ -374,6 +374,14 @@ class ObjectCatalog(Protocol):
         """Raises ``EntryNotFoundError``."""
         ...
 
+    def find_object(
+        self, type: RepoType, namespace: str, name: str, key: str
+    ) -> tuple[Repo, BucketObject | None]:
+        """The repo named ``(type, namespace, name)`` and its object at ``key`` (``None`` when
+        it holds none), read together in one statement, as a small GET needs them. Raises
+        ``RepoNotFoundError`` when no such repo exists."""
+        ...
+
     def delete_object(self, repo_id: str, key: str) -> bool:
         """``True`` if an object was removed."""
         ...

@@ -107,6 +107,21 @@ def _matches(header: str | None, etag: str) -> bool:
     return "*" in candidates or etag in candidates
 
 
+def preload(opener: Opener, download: Download) -> bytes | None:
+    """The whole of a small blob (up to :data:`SMALL` bytes), read at once, so a caller already
+    in a worker thread can hand it to :func:`blob_response` and spare the response a second
+    trip there. ``None`` for larger blobs and for drivers that redirect to a presigned URL."""
+    if download.size > SMALL:
+        return None
+    reader = opener(download)
+    try:
+        if reader.presigned_url(PRESIGNED_SECONDS) is not None:
+            return None
+        return reader.read_range(0, download.size) if download.size else b""
+    finally:
+        reader.close()
+
+
 def blob_response(
     request: Request,
     download: Download,
@@ -114,9 +129,11 @@ def blob_response(
     *,
     content_type: str | None = None,
     extra_headers: dict[str, str] | None = None,
+    preloaded: bytes | None = None,
 ) -> Response:
     """The response for GET or HEAD of ``download``: 200, 206, 304 or 416, always as an
-    attachment with ``nosniff`` and a type browsers will not run (see ``user_content``)."""
+    attachment with ``nosniff`` and a type browsers will not run (see ``user_content``).
+    ``preloaded``, the whole blob from :func:`preload`, is served without opening it again."""
     etag = f'"{download.sha256}"'
     headers = {
         "ETag": etag,
@@ -149,6 +166,7 @@ def blob_response(
         headers=headers,
         media_type=ctype,
         head_only=request.method == "HEAD",
+        preloaded=preloaded,
     )
 
 
@@ -205,8 +223,12 @@ class BlobStreamResponse(Response):
         headers: dict[str, str],
         media_type: str,
         head_only: bool,
+        preloaded: bytes | None = None,
     ) -> None:
         super().__init__(status_code=status, headers=headers, media_type=media_type)
+        if preloaded is not None and len(preloaded) != download.size:
+            raise StorageError("a blob read back at another size", sha256=download.sha256)
+        self._preloaded = preloaded
         self._opener = opener
         self._download = download
         self._start = start
@@ -219,6 +241,11 @@ class BlobStreamResponse(Response):
         if self._head_only or length == 0:
             await self._send_start(send)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        if self._preloaded is not None:
+            await self._send_start(send)
+            body = self._preloaded[self._start : self._end]
+            await send({"type": "http.response.body", "body": body, "more_body": False})
             return
         can_pathsend = "http.response.pathsend" in scope.get("extensions", {})
         opened = await run_in_threadpool(self._open, length, can_pathsend)

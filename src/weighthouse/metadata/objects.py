@@ -5,17 +5,37 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import Engine, delete, exists, func, or_, select, union_all, update
+from sqlalchemy import Engine, and_, bindparam, delete, exists, func, or_, select, union_all, update
 
-from weighthouse.domain.errors import EntryNotFoundError, PreconditionFailedError
-from weighthouse.domain.model import BucketObject
-from weighthouse.metadata.rows import object_from, object_row
-from weighthouse.metadata.tables import objects, tree_entries
+from weighthouse.domain.errors import EntryNotFoundError, PreconditionFailedError, RepoNotFoundError
+from weighthouse.domain.model import BucketObject, Repo, RepoType
+from weighthouse.metadata.rows import object_from, object_row, repo_from
+from weighthouse.metadata.tables import objects, repos, tree_entries
 from weighthouse.metadata.transactions import retry_transient, transaction
 from weighthouse.metadata.upserts import insert_new, upsert
 
 # Rows fetched per round trip while streaming referenced blobs.
 STREAM_BATCH = 1000
+
+# The repo's columns and the object's (they share no name, so one row builds both), as one
+# statement built once: a small GET runs it on every request.
+_REPO_AND_OBJECT = (
+    select(*repos.c, *(c for c in objects.c if c.name != "repo_id"))
+    .select_from(
+        repos.outerjoin(
+            objects,
+            and_(
+                objects.c.repo_id == repos.c.id,
+                objects.c.key == bindparam("key", type_=objects.c.key.type),
+            ),
+        )
+    )
+    .where(
+        repos.c.type == bindparam("type", type_=repos.c.type.type),
+        repos.c.namespace == bindparam("namespace", type_=repos.c.namespace.type),
+        repos.c.name == bindparam("name", type_=repos.c.name.type),
+    )
+)
 
 
 class ObjectQueries:
@@ -72,6 +92,16 @@ class ObjectQueries:
         if row is None:
             raise EntryNotFoundError(f"no object {key!r}", key=key)
         return object_from(row)
+
+    def find_object(
+        self, type: RepoType, namespace: str, name: str, key: str
+    ) -> tuple[Repo, BucketObject | None]:
+        parameters = {"type": type.value, "namespace": namespace, "name": name, "key": key}
+        with transaction(self._engine) as connection:
+            row = connection.execute(_REPO_AND_OBJECT, parameters).first()
+        if row is None:
+            raise RepoNotFoundError.named(f"{namespace}/{name}")
+        return repo_from(row), None if row.sha256 is None else object_from(row)
 
     @retry_transient
     def delete_object(self, repo_id: str, key: str) -> bool:

@@ -20,7 +20,13 @@ from weighthouse.blobs.memory import MemoryBlobDriver
 from weighthouse.domain.errors import BlobMissingError, StorageError
 from weighthouse.domain.files import Download, open_download
 from weighthouse.domain.ports import BlobReader
-from weighthouse.frontends.downloads import CHUNK, SMALL, blob_response, if_range_holds
+from weighthouse.frontends.downloads import (
+    CHUNK,
+    SMALL,
+    blob_response,
+    if_range_holds,
+    preload,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -51,6 +57,7 @@ def serve(
     headers: dict[str, str] | None = None,
     extensions: dict[str, Any] | None = None,
     opener: Callable[[Download], BlobReader] | None = None,
+    preloaded: bytes | None = None,
 ) -> list[dict[str, Any]]:
     """Run the response as the ASGI server would and return every message it sent."""
     scope = {
@@ -73,6 +80,7 @@ def serve(
             Request(scope),
             download,
             opener or (lambda d: open_download(store, d)),
+            preloaded=preloaded,
         )
         await response(scope, receive, send)
 
@@ -113,6 +121,38 @@ def test_ranges_of_every_size_class(tmp_path: Path, size: int) -> None:
     status, body, headers = status_and_body(sent)
     assert (status, body) == (206, data[50:])
     assert headers[b"content-range"] == f"bytes 50-{len(data) - 1}/{len(data)}".encode()
+
+
+def refuse(_: Download) -> BlobReader:
+    raise AssertionError("the blob must not be opened again")
+
+
+@pytest.mark.parametrize("size", [0, 1, 4096, SMALL])
+def test_a_preloaded_small_body_is_served_without_opening_the_blob(
+    tmp_path: Path, size: int
+) -> None:
+    data = os.urandom(size)
+    store, download = stored(LocalBlobDriver(tmp_path), data)
+    body = preload(lambda d: open_download(store, d), download)
+    assert body == data
+    sent = serve(store, download, opener=refuse, preloaded=body, extensions=PATHSEND)
+    assert status_and_body(sent)[:2] == (200, data)
+    if size > 1:
+        sent = serve(store, download, opener=refuse, preloaded=body, headers={"Range": "bytes=1-"})
+        assert status_and_body(sent)[:2] == (206, data[1:])
+
+
+def test_large_and_presigned_blobs_are_not_preloaded(tmp_path: Path) -> None:
+    store, download = stored(LocalBlobDriver(tmp_path), os.urandom(SMALL + 1))
+    assert preload(lambda d: open_download(store, d), download) is None
+    store, download = stored(PresigningMemoryDriver(), b"far away")
+    assert preload(lambda d: open_download(store, d), download) is None
+
+
+def test_a_preloaded_body_of_another_size_is_not_served() -> None:
+    store, download = stored(MemoryBlobDriver(), b"twelve bytes")
+    with pytest.raises(StorageError):
+        serve(store, download, opener=refuse, preloaded=b"eleven byte")
 
 
 def test_a_local_file_goes_out_by_pathsend_when_the_server_offers_it(tmp_path: Path) -> None:

@@ -13,10 +13,12 @@ from starlette.concurrency import run_in_threadpool
 
 from weighthouse import wire
 from weighthouse.domain.buckets import PutConditions
-from weighthouse.domain.model import RepoId, RepoType
-from weighthouse.frontends.downloads import blob_response
+from weighthouse.domain.files import Download
+from weighthouse.domain.model import BucketObject, RepoId, RepoType
+from weighthouse.frontends.bodies import RequestBody
+from weighthouse.frontends.downloads import blob_response, preload
 from weighthouse.frontends.rest import cursors
-from weighthouse.frontends.rest.dependencies import Caller, Wired
+from weighthouse.frontends.rest.dependencies import Caller, Wired, current_principal
 from weighthouse.frontends.rest.json_bodies import JsonLimitRoute
 from weighthouse.frontends.rest.schemas import ListingOut, ObjectOut
 from weighthouse.frontends.rest.uploads import RAW_BODY, declared_md5, declared_sha256, stream_into
@@ -44,20 +46,23 @@ def _object_headers(etag: str, sha256: str, metadata: dict[str, str]) -> dict[st
     openapi_extra=RAW_BODY,
 )
 async def put_object(
-    namespace: str, name: str, key: str, request: Request, caller: Caller, hub: Wired
+    namespace: str, name: str, key: str, request: Request, hub: Wired
 ) -> ObjectOut:
-    sha256 = declared_sha256(request)
-    md5 = declared_md5(request)
-    metadata = {
-        k[len(_META) :]: v for k, v in request.headers.items() if k.lower().startswith(_META)
-    }
-    conditions = PutConditions(
-        if_none_match=request.headers.get("if-none-match"),
-        if_match=request.headers.get("if-match"),
-    )
-    obj = await stream_into(
-        request,
-        lambda body, size: hub.buckets.put(
+    """The caller is authenticated in the worker thread that then takes the upload: one trip
+    to a thread per PUT, not two (a small PUT's time is mostly such trips and the catalog)."""
+
+    def store(body: RequestBody, size: int | None) -> BucketObject:
+        caller = current_principal(request)
+        sha256 = declared_sha256(request)
+        md5 = declared_md5(request)
+        metadata = {
+            k[len(_META) :]: v for k, v in request.headers.items() if k.lower().startswith(_META)
+        }
+        conditions = PutConditions(
+            if_none_match=request.headers.get("if-none-match"),
+            if_match=request.headers.get("if-match"),
+        )
+        return hub.buckets.put(
             caller,
             bucket_id(namespace, name),
             key,
@@ -68,9 +73,9 @@ async def put_object(
             content_type=request.headers.get("content-type"),
             metadata=metadata,
             conditions=conditions,
-        ),
-    )
-    return ObjectOut.of(obj)
+        )
+
+    return ObjectOut.of(await stream_into(request, store))
 
 
 _OBJECT = "/{namespace}/{name}/objects/{key:path}"
@@ -82,18 +87,24 @@ _OBJECT_RESPONSES: dict[int | str, dict[str, object]] = {
 # Two routes rather than one with two methods, so each gets its own OpenAPI operation id.
 @router.get(_OBJECT, response_class=Response, responses=_OBJECT_RESPONSES)
 @router.head(_OBJECT, response_class=Response, responses=_OBJECT_RESPONSES)
-async def get_object(
-    namespace: str, name: str, key: str, request: Request, caller: Caller, hub: Wired
-) -> Response:
-    obj, found = await run_in_threadpool(
-        hub.buckets.download, caller, bucket_id(namespace, name), key
-    )
+async def get_object(namespace: str, name: str, key: str, request: Request, hub: Wired) -> Response:
+    """Authentication, the catalog read and, for a small object, the bytes, all in one trip to
+    a worker thread."""
+
+    def fetch() -> tuple[BucketObject, Download, bytes | None]:
+        caller = current_principal(request)
+        obj, found = hub.buckets.download(caller, bucket_id(namespace, name), key)
+        body = preload(hub.buckets.reader, found) if request.method == "GET" else None
+        return obj, found, body
+
+    obj, found, body = await run_in_threadpool(fetch)
     return blob_response(
         request,
         found,
         hub.buckets.reader,
         content_type=obj.content_type,
         extra_headers=_object_headers(obj.md5, obj.sha256, obj.metadata),
+        preloaded=body,
     )
 
 

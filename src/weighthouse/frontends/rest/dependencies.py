@@ -34,5 +34,11 @@ def current_principal(request: Request) -> Principal:
     return container(request).authenticator.authenticate(credential, client=client_address(request))
 
 
+async def _wired(request: Request) -> Container:
+    # A coroutine, so FastAPI calls it on the event loop: a plain function dependency would
+    # cost every request a trip to a worker thread for one attribute read.
+    return container(request)
+
+
 Caller = Annotated[Principal, Depends(current_principal)]
-Wired = Annotated[Container, Depends(container)]
+Wired = Annotated[Container, Depends(_wired)]

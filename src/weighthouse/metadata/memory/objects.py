@@ -11,7 +11,7 @@ from weighthouse.domain.errors import (
     PreconditionFailedError,
     RepoNotFoundError,
 )
-from weighthouse.domain.model import BucketObject
+from weighthouse.domain.model import BucketObject, Repo, RepoType
 from weighthouse.metadata.memory.tables import MemoryTables, in_utc, utf8
 
 
@@ -45,6 +45,16 @@ class MemoryObjects(MemoryTables):
         if obj is None:
             raise EntryNotFoundError(f"no object {key!r}", key=key)
         return _copy(obj)
+
+    def find_object(
+        self, type: RepoType, namespace: str, name: str, key: str
+    ) -> tuple[Repo, BucketObject | None]:
+        with self._lock:
+            repo_id = self._tables.repo_ids.get((type, namespace, name))
+            if repo_id is None:
+                raise RepoNotFoundError.named(f"{namespace}/{name}")
+            obj = self._tables.objects.get((repo_id, key))
+            return self._tables.repos[repo_id], None if obj is None else _copy(obj)
 
     def delete_object(self, repo_id: str, key: str) -> bool:
         with self._lock:
