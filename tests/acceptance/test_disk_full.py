@@ -123,18 +123,23 @@ def test_a_full_catalog_disk_refuses_writes_with_507_but_deletes_go_through(
     assert (data / "weighthouse.reserve").stat().st_size == MIB
     with server.client(owner.token) as c:
         bucket = make_repo(c, owner.name, type="bucket")
+        stored: set[str] = set()
         for i in range(3):
             assert put(c, bucket, f"keep{i}", b"x%d" % i).status_code in (200, 201)
+            stored.add(hashlib.sha256(b"x%d" % i).hexdigest())
         filler = fill(data)
         # The catalog may still have room inside its files; long keys use it up.
         for i in range(2000):
             response = put(c, bucket, f"{i:04d}" + "k" * 1000, b"%d" % i)
             if response.status_code != 201 and response.status_code != 200:
                 break
+            stored.add(hashlib.sha256(b"%d" % i).hexdigest())
         else:
             pytest.fail("a full data disk took 2000 more objects")
         assert response.status_code == 507, response.text
         assert response.json()["error"]["code"] == "storage_full"
+        # The blob of the refused object was written (its disk has room) and removed at once.
+        assert stored_blobs(server) == stored
         ready = c.get("/readyz")
         assert ready.status_code == 503
         assert "data dir" in ready.json()["checks"]["disk"]

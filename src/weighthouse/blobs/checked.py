@@ -136,6 +136,10 @@ class _CheckedWriter(BlobWriter):
         with normalised_errors(self._driver):
             self._inner.commit(target)
 
+    def retract(self) -> bool:
+        with normalised_errors(self._driver):
+            return self._inner.retract()
+
     def cancel(self) -> None:
         # Cancel runs on error paths; a failing cancel must not hide the original error.
         with suppress(Exception):

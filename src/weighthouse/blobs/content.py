@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 
 from weighthouse.blobs.checked import CheckedDriver
-from weighthouse.blobs.driver import BlobDriver
+from weighthouse.blobs.driver import BlobDriver, BlobWriter
 from weighthouse.blobs.driver import BlobReader as DriverReader
 from weighthouse.blobs.errors import BlobDriverError, BlobNotFoundError, BlobStorageFullError
 from weighthouse.blobs.hashing import Hasher, StreamHasher, git_blob_header
@@ -74,6 +74,39 @@ class ContentBlobStore:
         md5: bool = False,
         git_sha1: bool = False,
     ) -> BlobDigest:
+        digest, _ = self._store(chunks, size=size, sha256=sha256, md5=md5, git_sha1=git_sha1)
+        return digest
+
+    @contextmanager
+    def provisional(
+        self,
+        chunks: Iterable[bytes],
+        *,
+        size: int | None = None,
+        sha256: str | None = None,
+        md5: bool = False,
+        git_sha1: bool = False,
+    ) -> Iterator[BlobDigest]:
+        digest, writer = self._store(chunks, size=size, sha256=sha256, md5=md5, git_sha1=git_sha1)
+        try:
+            yield digest
+        except StorageError:
+            # The change that was to reference the bytes failed. The driver removes them only
+            # if this put created them and nobody has stored them since; a failure to remove
+            # leaves them to the garbage collector, and the original error is what matters.
+            with suppress(StorageError), _domain_errors(digest.sha256):
+                writer.retract()
+            raise
+
+    def _store(
+        self,
+        chunks: Iterable[bytes],
+        *,
+        size: int | None,
+        sha256: str | None,
+        md5: bool,
+        git_sha1: bool,
+    ) -> tuple[BlobDigest, BlobWriter]:
         if sha256 is not None:
             blob_key(sha256)
         if size is not None and size < 0:
@@ -104,7 +137,8 @@ class ContentBlobStore:
             # git's header carries the size, so a stream of unknown size is hashed again from
             # the stored bytes (page cache) rather than held in memory.
             git = self._git_sha1(digests.sha256, received)
-        return BlobDigest(sha256=digests.sha256, size=received, md5=digests.md5, git_sha1=git)
+        digest = BlobDigest(sha256=digests.sha256, size=received, md5=digests.md5, git_sha1=git)
+        return digest, writer
 
     def reader(self, sha256: str) -> BlobReader:
         key = blob_key(sha256)

@@ -55,6 +55,18 @@ class BlobWriter(Protocol):
         """Discard the temporary. Idempotent, and a no-op after a commit. Never raises."""
         ...
 
+    def retract(self) -> bool:
+        """Undo a commit whose bytes turned out not to be wanted (the catalog change that was
+        to reference them failed), so they need not wait for the garbage collector.
+
+        Removes the blob only if this writer's commit created the key (nothing was stored
+        there before) and no commit has replaced it since, so bytes another writer stored
+        at the same key are never lost. Returns ``True`` if it removed the blob; ``False``
+        before a commit, after a retract, or when the blob is not only this writer's. A
+        driver that cannot tell keeps the blob (this default). Raises ``BlobDriverError``.
+        """
+        return False
+
     def __enter__(self) -> Self:
         return self
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -39,6 +40,8 @@ TMP_DIR = "tmp"
 # 256 KiB or less (see performance.md), so large buffers are written in pieces of this size.
 _PIECE = 256 * 1024
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+# A file system without hard links: commits replace by rename and never count as creating.
+_NO_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.EMLINK})
 
 
 def translate_os_error(exc: OSError) -> BlobDriverError:
@@ -198,6 +201,33 @@ class LocalBlobDriver:
         if not os.access(self.tmp, os.W_OK | os.X_OK):
             raise BlobDriverError(NAME, f"cannot write to {self.tmp}")
 
+    def remove_if_same(self, path: Path, dev: int, ino: int) -> bool:
+        """Remove the file at ``path`` if it is still the file ``(dev, ino)``; True if removed.
+
+        The file is first moved aside (an atomic take), then checked: a file that replaced
+        it in between is linked back, so another writer's commit is never the one removed.
+        """
+        try:
+            st = path.lstat()
+        except FileNotFoundError:
+            return False
+        if (st.st_dev, st.st_ino) != (dev, ino):
+            return False
+        # Not a temporary's name: the sweep must never judge (and remove) a file set aside.
+        aside = self.tmp / f"retracted-{secrets.token_hex(8)}"
+        try:
+            path.rename(aside)
+        except FileNotFoundError:
+            return False
+        moved = aside.lstat()
+        ours = (moved.st_dev, moved.st_ino) == (dev, ino)
+        if not ours:
+            with suppress(FileExistsError):  # unless a newer commit has arrived meanwhile
+                os.link(aside, path)
+        aside.unlink()
+        fsync_directory(path.parent)
+        return ours
+
     def make_parents(self, path: Path) -> None:
         """Create the missing directories above ``path`` durably: each new directory's entry is
         flushed in its parent, or a crash could lose a committed blob with its directory."""
@@ -266,6 +296,7 @@ class _LocalWriter(BlobWriter):
         self._temp = temp
         self._fd: int | None = fd
         self._state = "open"
+        self._created: tuple[Path, int, int] | None = None  # where, st_dev, st_ino
 
     def write(self, data: bytes) -> None:
         fd = self._require_open()
@@ -290,16 +321,43 @@ class _LocalWriter(BlobWriter):
             # dirty pages and a second fsync would report success for lost data (fsyncgate).
             os.fsync(fd)
             self._driver.make_parents(final)
-            # Rename before closing: closing drops the writer's lock, and a sweeper may remove
+            # Placed before closing: closing drops the writer's lock, and a sweeper may remove
             # an unlocked temporary.
-            self._temp.replace(final)
+            created = self._place(final)
+            identity = os.fstat(fd)
             self._close()
         except OSError as exc:
             self._fail(exc)
         self._state = "committed"
+        if created:
+            self._created = (final, identity.st_dev, identity.st_ino)
         with _translated():
             # The rename is in place but not yet durable; a failure here fails the commit too.
             fsync_directory(final.parent)
+
+    def _place(self, final: Path) -> bool:
+        """Put the temporary at ``final``; True if nothing was there. A hard link is made only
+        where no file is, so of two writers of the same new key exactly one creates it; an
+        existing file is replaced by a rename, which refreshes its modification time."""
+        try:
+            os.link(self._temp, final)
+        except FileExistsError:
+            self._temp.replace(final)
+            return False
+        except OSError as exc:
+            if exc.errno not in _NO_LINKS:
+                raise
+            self._temp.replace(final)
+            return False
+        self._temp.unlink()
+        return True
+
+    def retract(self) -> bool:
+        created, self._created = self._created, None
+        if created is None:
+            return False
+        with _translated():
+            return self._driver.remove_if_same(*created)
 
     def cancel(self) -> None:
         if self._state != "open":

@@ -91,12 +91,22 @@ class MemoryBlobDriver:
             raise BlobNotFoundError(key, NAME)
         return stored
 
-    def _commit(self, writer: _MemoryWriter, key: str, data: bytes) -> None:
+    def _commit(self, writer: _MemoryWriter, key: str, data: bytes) -> _Stored | None:
+        """Store ``data`` at ``key``; the new entry if the key was empty, else ``None``."""
         with self._lock:
             if writer not in self._pending:
                 raise BlobDriverError(NAME, "temporary was swept before commit")
             self._pending.discard(writer)
-            self._blobs[key] = _Stored(data, self.clock())
+            created = key not in self._blobs
+            stored = self._blobs[key] = _Stored(data, self.clock())
+        return stored if created else None
+
+    def _remove_if_same(self, key: str, stored: _Stored) -> bool:
+        with self._lock:
+            if self._blobs.get(key) is not stored:
+                return False
+            del self._blobs[key]
+        return True
 
     def _forget(self, writer: _MemoryWriter) -> None:
         with self._lock:
@@ -130,6 +140,7 @@ class _MemoryWriter(BlobWriter):
         self._key = key
         self._parts: list[bytes] = []
         self._state = "open"
+        self._created: tuple[str, _Stored] | None = None
         self.last_written = driver.clock()
 
     def write(self, data: bytes) -> None:
@@ -143,12 +154,20 @@ class _MemoryWriter(BlobWriter):
             raise BlobDriverError(NAME, f"writer is {self._state}")
         try:
             target = commit_key(self._key, key, NAME)
-            self._driver._commit(self, target, b"".join(self._parts))
+            created = self._driver._commit(self, target, b"".join(self._parts))
         except BlobDriverError:
             self.cancel()
             raise
         self._state = "committed"
         self._parts = []
+        if created is not None:
+            self._created = (target, created)
+
+    def retract(self) -> bool:
+        created, self._created = self._created, None
+        if created is None:
+            return False
+        return self._driver._remove_if_same(*created)
 
     def cancel(self) -> None:
         if self._state != "open":

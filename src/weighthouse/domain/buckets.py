@@ -126,27 +126,28 @@ class Buckets:
                 )
             expected = conditions.expected_sha256()
             self._check_conditions(repo_id, key, conditions.create_only, expected)
-        digest = self._blobs.put(chunks, size=size, sha256=sha256, md5=True)
-        assert digest.md5 is not None
-        if md5 is not None and md5.lower() != digest.md5:
-            raise DigestMismatchError("the body does not match the declared MD5", key=key)
-        obj = BucketObject(
-            key=key,
-            sha256=digest.sha256,
-            size=digest.size,
-            md5=digest.md5,
-            content_type=ctype,
-            modified_at=self._clock(),
-            metadata=meta,
-        )
-        # The decision: another writer may have changed the key during the upload. The blob
-        # of a refused body stays unreferenced until the garbage collector's grace period ends.
-        self._catalog.put_object(
-            repo_id,
-            obj,
-            if_none_match=conditions is not None and conditions.create_only,
-            if_match=expected,
-        )
+        with self._blobs.provisional(chunks, size=size, sha256=sha256, md5=True) as digest:
+            assert digest.md5 is not None
+            if md5 is not None and md5.lower() != digest.md5:
+                raise DigestMismatchError("the body does not match the declared MD5", key=key)
+            obj = BucketObject(
+                key=key,
+                sha256=digest.sha256,
+                size=digest.size,
+                md5=digest.md5,
+                content_type=ctype,
+                modified_at=self._clock(),
+                metadata=meta,
+            )
+            # The decision: another writer may have changed the key during the upload. The
+            # blob of a refused body stays unreferenced until the garbage collector's grace
+            # period ends; one the catalog failed to record (a full disk) goes at once.
+            self._catalog.put_object(
+                repo_id,
+                obj,
+                if_none_match=conditions is not None and conditions.create_only,
+                if_match=expected,
+            )
         return obj
 
     def _check_conditions(

@@ -88,8 +88,10 @@ class Commits:
         before any byte is read, so an unauthorised caller's body is never stored."""
         repo = find_repo(self._catalog, principal, repo_id, Role.WRITE)
         require_versioned(repo)
-        digest = self._blobs.put(chunks, size=size, sha256=sha256, git_sha1=wants_git_sha1(size))
-        self._proof.record_upload(principal, digest)
+        with self._blobs.provisional(
+            chunks, size=size, sha256=sha256, git_sha1=wants_git_sha1(size)
+        ) as digest:
+            self._proof.record_upload(principal, digest)
         return digest
 
     def check_blobs(
@@ -124,19 +126,21 @@ class Commits:
         require_versioned(repo)
         check_path(path)
         check_ref_name(branch)
-        digest = self._blobs.put(chunks, size=size, sha256=sha256, git_sha1=wants_git_sha1(size))
-        # Recorded like any upload, so a commit that loses a race can be retried by hash.
-        self._proof.record_upload(principal, digest)
-        op = AddFile(path, digest.sha256, digest.size, digest.git_sha1)
-        commit = self._commit(
-            principal,
-            repo,
-            branch,
-            [op],
-            message or f"Upload {path}",
-            parent_commit,
-            received=frozenset({digest.sha256}),
-        )
+        with self._blobs.provisional(
+            chunks, size=size, sha256=sha256, git_sha1=wants_git_sha1(size)
+        ) as digest:
+            # Recorded like any upload, so a commit that loses a race can be retried by hash.
+            self._proof.record_upload(principal, digest)
+            op = AddFile(path, digest.sha256, digest.size, digest.git_sha1)
+            commit = self._commit(
+                principal,
+                repo,
+                branch,
+                [op],
+                message or f"Upload {path}",
+                parent_commit,
+                received=frozenset({digest.sha256}),
+            )
         return commit, digest
 
     def commit(

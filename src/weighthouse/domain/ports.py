@@ -9,6 +9,7 @@ importable from here too.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -143,6 +144,26 @@ class BlobStore(Protocol):
         ``b"blob <size>\\0" + data``). Storing content that already exists refreshes its
         modification time, so a concurrent garbage collection's grace period protects it.
         If ``chunks`` raises, the exception propagates and nothing is stored.
+        """
+        ...
+
+    def provisional(
+        self,
+        chunks: Iterable[bytes],
+        *,
+        size: int | None = None,
+        sha256: str | None = None,
+        md5: bool = False,
+        git_sha1: bool = False,
+    ) -> AbstractContextManager[BlobDigest]:
+        """:meth:`put` for bytes a catalog change is about to reference, as a context manager
+        around that change: ``with blobs.provisional(chunks) as digest: catalog.put(...)``.
+
+        When the block raises :class:`~weighthouse.domain.errors.StorageError` (the catalog
+        could not record the change, a full disk included), the blob is removed again at once
+        if this call created it and no other put has stored the same bytes since; otherwise
+        it stays for the garbage collector. The error propagates. Other errors leave the blob
+        (a commit that lost a race may be retried by hash).
         """
         ...
 

@@ -379,3 +379,33 @@ def test_memory_stays_flat_for_a_large_streamed_put(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert digest.size == size
     assert peak < 6 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB for a 64 MiB upload"
+
+
+def test_a_provisional_blob_goes_at_once_when_the_catalog_change_fails(
+    store: ContentBlobStore,
+) -> None:
+    with pytest.raises(StorageError), store.provisional(chunked(LARGE)) as digest:
+        raise StorageError("catalog database is out of space")
+    assert not store.exists(digest.sha256)
+    assert_nothing_stored(store)
+
+
+def test_a_provisional_blob_stays_when_the_change_succeeds_or_fails_otherwise(
+    store: ContentBlobStore,
+) -> None:
+    with store.provisional([b"kept"]) as kept:
+        pass
+    with pytest.raises(DigestMismatchError), store.provisional([b"kept too"]) as other:
+        raise DigestMismatchError("a refusal that may be retried by hash")
+    assert store.exists(kept.sha256) and store.exists(other.sha256)
+
+
+def test_a_provisional_blob_that_another_upload_stored_too_stays(store: ContentBlobStore) -> None:
+    earlier = store.put([b"stored before"])
+    with pytest.raises(StorageError), store.provisional([b"stored before"]):
+        raise StorageError("catalog database is out of space")
+    assert store.exists(earlier.sha256)
+    with pytest.raises(StorageError), store.provisional([b"stored after"]) as digest:
+        store.put([b"stored after"])  # a concurrent upload of the same bytes
+        raise StorageError("catalog database is out of space")
+    assert read(store, digest.sha256) == b"stored after"

@@ -390,3 +390,35 @@ def test_check_ready_passes_on_a_working_driver(driver: BlobDriver) -> None:
     driver.check_ready()
     put(driver, KEY, b"x")
     driver.check_ready()
+
+
+def test_retract_removes_a_blob_only_its_own_commit_created(driver: BlobDriver) -> None:
+    writer = driver.writer(KEY)
+    writer.write(b"unwanted")
+    assert writer.retract() is False  # nothing committed yet
+    writer.commit()
+    assert writer.retract() is True
+    with pytest.raises(BlobNotFoundError):
+        driver.stat(KEY)
+    assert writer.retract() is False
+    assert keys(driver) == []
+    assert driver.sweep_temporaries(FUTURE) == 0
+
+
+def test_retract_keeps_bytes_that_were_stored_before_the_commit(driver: BlobDriver) -> None:
+    put(driver, KEY, b"same bytes")
+    writer = driver.writer(KEY)
+    writer.write(b"same bytes")
+    writer.commit()
+    assert writer.retract() is False
+    assert read(driver, KEY) == b"same bytes"
+
+
+def test_retract_keeps_bytes_stored_again_after_the_commit(driver: BlobDriver) -> None:
+    writer = driver.writer(KEY)
+    writer.write(b"same bytes")
+    writer.commit()
+    put(driver, KEY, b"same bytes")  # another upload of the same content, whose commit counts
+    assert writer.retract() is False
+    assert read(driver, KEY) == b"same bytes"
+    assert driver.sweep_temporaries(FUTURE) == 0

@@ -295,13 +295,17 @@ def test_a_full_disk_while_flushing_is_storage_full(
     assert list(store.walk()) == []
 
 
-def test_a_failed_rename_leaves_no_temporary(
+def test_a_failed_placement_leaves_no_temporary(
     driver: LocalBlobDriver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def failing_replace(self: Path, target: Path) -> Path:
         raise OSError(errno.EIO, "Input/output error")
 
+    def failing_link(source: Path, target: Path) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
     monkeypatch.setattr(Path, "replace", failing_replace)
+    monkeypatch.setattr(local.os, "link", failing_link)
     writer = driver.writer("a/b")
     writer.write(b"x")
     with pytest.raises(BlobDriverError):
@@ -358,4 +362,45 @@ def test_a_dropped_writer_removes_its_temporary(driver: LocalBlobDriver) -> None
     writer.write(b"forgotten")
     assert len(temporaries(driver)) == 1
     del writer
+    assert temporaries(driver) == []
+
+
+def test_a_file_system_without_hard_links_still_commits_but_never_retracts(
+    driver: LocalBlobDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(source: Path, target: Path) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(local.os, "link", no_links)
+    writer = driver.writer("a/b")
+    writer.write(b"x")
+    writer.commit()
+    assert writer.retract() is False  # it cannot tell whether it created the key
+    assert driver.stat("a/b").size == 1
+    assert temporaries(driver) == []
+
+
+def test_retract_puts_back_a_blob_that_replaced_its_own_meanwhile(
+    driver: LocalBlobDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another upload of the same bytes may replace the blob between retract's check and its
+    move; the newer file is then put back, never removed."""
+    writer = driver.writer("a/b")
+    writer.write(b"same")
+    writer.commit()
+    real_rename = Path.rename
+
+    def replaced_first(self: Path, target: Path) -> Path:
+        with driver.writer("a/b") as other:
+            other.write(b"same")
+            other.commit()
+        monkeypatch.setattr(Path, "rename", real_rename)
+        return real_rename(self, target)
+
+    final = driver.path("a/b")
+    st = final.lstat()
+    monkeypatch.setattr(Path, "rename", replaced_first)
+    assert driver.remove_if_same(final, st.st_dev, st.st_ino) is False
+    assert driver.stat("a/b").size == 4
+    assert final.lstat().st_ino != st.st_ino
     assert temporaries(driver) == []
