@@ -38,6 +38,7 @@ from weighthouse.domain.sessions import Sessions
 from weighthouse.domain.signin import AuthPolicy, PasswordGate
 from weighthouse.domain.space import DiskRoom, NoDiskRoom
 from weighthouse.domain.tokens import IssuedToken, Tokens
+from weighthouse.domain.upload_tickets import UploadTickets
 from weighthouse.domain.users import Users
 
 
@@ -67,6 +68,7 @@ class Container:
     files: Files
     buckets: Buckets
     maintenance: Maintenance
+    upload_tickets: UploadTickets
     _closers: list[Callable[[], None]] = field(default_factory=list)
     room: DiskRoom = field(default_factory=NoDiskRoom)
 
@@ -137,6 +139,7 @@ def bootstrap(
         files=Files(catalog, blobs),
         buckets=Buckets(catalog, blobs, clock, room=room),
         maintenance=Maintenance(catalog, blobs, clock),
+        upload_tickets=UploadTickets(catalog, clock, signer),
         _closers=closers,
         room=room,
     )

@@ -40,13 +40,16 @@ def error_of(call, *args, **kwargs):
 def hub_env(server: LiveServer, home: Path, token: str | None, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE"))}
     env.update(
-        HF_ENDPOINT=f"{server.url}/hf",
-        HF_HOME=str(home),
-        HF_HUB_DISABLE_TELEMETRY="1",
-        HF_HUB_DISABLE_PROGRESS_BARS="1",
-        HF_HUB_DISABLE_XET="1",
-        **extra,
+        {
+            "HF_ENDPOINT": f"{server.url}/hf",
+            "HF_HOME": str(home),
+            "HF_HUB_DISABLE_TELEMETRY": "1",
+            "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+            # Large files go over git-lfs: the server does not speak Xet yet.
+            "HF_HUB_DISABLE_XET": "1",
+        }
     )
+    env.update(extra)
     if token is not None:
         env["HF_TOKEN"] = token
     return env

@@ -11,7 +11,7 @@ from starlette.types import Receive, Scope, Send
 
 from weighthouse.bootstrap import Container
 from weighthouse.domain.errors import DomainError
-from weighthouse.frontends.hf import identity, info, resolve
+from weighthouse.frontends.hf import commits, identity, info, lfs, repos, resolve
 from weighthouse.frontends.hf.calls import Call
 from weighthouse.frontends.hf.errors import domain_error_response, error_response
 from weighthouse.frontends.hf.routing import RawRouter
@@ -27,12 +27,25 @@ def routes() -> RawRouter:
     router.add("GET", "api/whoami-v2", identity.whoami)
     router.add("GET", "api/agent-harnesses", identity.agent_harnesses)
     router.add("POST", "api/validate-yaml", identity.validate_yaml)
+    router.add("POST", "api/repos/create", repos.create_repo)
+    router.add("DELETE", "api/repos/delete", repos.delete_repo)
+    router.add("PUT", "api/lfs/{kind}/" + REPO + "/{oid}/{size}", lfs.upload)
+    router.add("POST", "api/lfs/{kind}/" + REPO + "/verify", lfs.verify)
     router.add("GET", API_REPO, info.repo_info)
     router.add("GET", API_REPO + "/revision/{rev}", info.repo_info)
     router.add("GET", API_REPO + "/tree/{rev}/{path*}", info.tree)
     router.add("POST", API_REPO + "/paths-info/{rev}", info.paths_info)
     router.add("GET", API_REPO + "/refs", info.refs)
     router.add("GET", API_REPO + "/commits/{rev}", info.commits)
+    router.add("POST", API_REPO + "/preupload/{rev}", commits.preupload)
+    router.add("GET", API_REPO + "/xet-write-token/{rev}", identity.xet_write_token)
+    router.add("POST", API_REPO + "/commit/{rev}", commits.commit)
+    router.add("POST", API_REPO + "/branch/{branch}", repos.create_branch)
+    router.add("DELETE", API_REPO + "/branch/{branch}", repos.delete_branch)
+    router.add("POST", API_REPO + "/tag/{rev}", repos.create_tag)
+    router.add("DELETE", API_REPO + "/tag/{tag}", repos.delete_tag)
+    router.add("POST", "datasets/" + REPO + "/info/lfs/objects/batch", lfs.dataset_batch)
+    router.add("POST", REPO + "/info/lfs/objects/batch", lfs.model_batch)
     router.add("GET", "datasets/" + REPO + "/resolve/{rev}/{path*}", resolve.dataset_file)
     router.add("GET", REPO + "/resolve/{rev}/{path*}", resolve.model_file)
     return router

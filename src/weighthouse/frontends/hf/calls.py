@@ -21,8 +21,10 @@ from weighthouse.frontends.rest.credentials import credential_from
 KINDS = {"models": RepoType.MODEL, "datasets": RepoType.DATASET}
 """URL plurals of the repo types the Hub front-end serves (spaces and buckets are not Hub
 repos here)."""
-PREFIXES = {RepoType.MODEL: "", RepoType.DATASET: "datasets/"}
-"""What comes before ``ns/name`` in the Hub's web URLs of each type."""
+PREFIXES = {RepoType.MODEL: "models/", RepoType.DATASET: "datasets/"}
+"""What comes before ``ns/name`` in the repo URLs this front-end returns. The Hub leaves it out
+for models, but 0.x clients read the path segment before ``ns/name`` as the repo type, which
+under an endpoint with a path (``…/hf``) would be ``hf``; every client reads ``models/``."""
 
 
 @dataclass
@@ -53,7 +55,9 @@ class Call:
     def endpoint(self) -> str:
         """The Hub endpoint as this client reached it, for URLs it will parse and compare
         with its own ``HF_ENDPOINT``."""
-        return str(self.request.base_url).rstrip("/")
+        url = self.request.url
+        root = self.request.scope.get("root_path", "")
+        return f"{url.scheme}://{url.netloc}{root}".rstrip("/")
 
     async def json_body(self, limit: int | None = None) -> dict[str, Any]:
         """The request's JSON object, refused past ``max_json_bytes`` while reading."""

@@ -74,9 +74,10 @@ def error_response(
     message: str,
     code: str | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, str] | None = None,
 ) -> Response:
     """An error as the Hub sends it: ``X-Error-Code`` (when the client acts on it),
-    ``X-Error-Message`` and ``{"error": message}``."""
+    ``X-Error-Message`` and ``{"error": message}`` (plus ``extra`` keys)."""
     out = {wire.ERROR_MESSAGE: _header_text(message), **(headers or {})}
     if code is not None:
         out[wire.ERROR_CODE] = code
@@ -85,16 +86,20 @@ def error_response(
     if status == 503:
         out["Retry-After"] = "1"
     body = message.encode("utf-8", "backslashreplace").decode("utf-8")
-    return JSONResponse({"error": body}, status_code=status, headers=out)
+    return JSONResponse({**(extra or {}), "error": body}, status_code=status, headers=out)
 
 
-def domain_error_response(exc: e.DomainError, headers: dict[str, str] | None = None) -> Response:
+def domain_error_response(
+    exc: e.DomainError,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, str] | None = None,
+) -> Response:
     status, code = lookup(exc)
     if status >= 500:
         log.error("hub request failed: %s", exc.message)
-    extra = dict(headers or {})
+    more = dict(headers or {})
     if isinstance(exc, e.RateLimitedError):
-        extra["Retry-After"] = str(max(1, int(exc.retry_after + 0.999)))
+        more["Retry-After"] = str(max(1, int(exc.retry_after + 0.999)))
     if isinstance(exc, e.RangeNotSatisfiableError) and "size" in exc.fields:
-        extra["Content-Range"] = f"bytes */{exc.fields['size']}"
-    return error_response(status, exc.message, code, extra)
+        more["Content-Range"] = f"bytes */{exc.fields['size']}"
+    return error_response(status, exc.message, code, more, extra)

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from weighthouse.domain.errors import AuthenticationError
 from weighthouse.domain.model import Scope
 from weighthouse.frontends.hf.calls import Call, json_response
+from weighthouse.frontends.hf.errors import error_response
 
 
 async def whoami(call: Call) -> Response:
@@ -48,3 +49,13 @@ async def validate_yaml(call: Call) -> Response:
     the status, so this must always answer JSON. Weighthouse keeps model cards as they are."""
     await call.json_body()
     return json_response({"errors": [], "warnings": []})
+
+
+async def xet_write_token(call: Call) -> Response:
+    """Clients with ``hf_xet`` ask here before uploading large files. Until Weighthouse speaks
+    Xet, the answer says what to do instead, and the client shows it."""
+    await call.caller()
+    return error_response(
+        501,
+        "this server takes large files over git-lfs, not Xet: set HF_HUB_DISABLE_XET=1",
+    )

@@ -1,0 +1,124 @@
+"""The git-lfs batch API as ``huggingface_hub`` uses it without Xet: ``basic`` uploads.
+
+The batch answer leaves out ``actions`` for objects the caller may already commit (stored,
+and proven theirs, see :mod:`~weighthouse.domain.blob_proof`), so those bytes never travel
+again. Every other object gets an upload URL carrying a signed ticket, because the client
+sends no ``Authorization`` with the upload itself; the body streams into the blob store,
+checked against the object's SHA-256 and size. ``verify`` then confirms the object is there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from weighthouse.domain.blob_proof import BlobRef, check_sha256
+from weighthouse.domain.errors import AuthenticationError, InvalidInputError, RepoNotFoundError
+from weighthouse.domain.model import RepoId
+from weighthouse.frontends.hf.calls import KINDS, Call, json_response
+from weighthouse.frontends.rest.uploads import stream_into
+
+LFS_JSON = "application/vnd.git-lfs+json"
+BATCH_MAX = 1000
+
+
+def _lfs_repo(call: Call, plural: str) -> RepoId:
+    """``{name}.git`` in the URL names the repo ``name``."""
+    name = call.params["name"]
+    full = f"{call.params['ns']}/{name}"
+    if not name.endswith(".git"):
+        raise RepoNotFoundError.named(full)
+    return RepoId(KINDS[plural], call.params["ns"], name.removesuffix(".git"))
+
+
+async def model_batch(call: Call) -> Response:
+    return await _batch(call, _lfs_repo(call, "models"))
+
+
+async def dataset_batch(call: Call) -> Response:
+    return await _batch(call, _lfs_repo(call, "datasets"))
+
+
+def _objects(body: dict[str, Any]) -> list[BlobRef]:
+    objects = body.get("objects")
+    if not isinstance(objects, list) or len(objects) > BATCH_MAX:
+        raise InvalidInputError(f"objects must be a list of at most {BATCH_MAX} entries")
+    refs = []
+    for item in objects:
+        oid = item.get("oid") if isinstance(item, dict) else None
+        size = item.get("size") if isinstance(item, dict) else None
+        if not isinstance(oid, str) or not isinstance(size, int) or not 0 <= size < 2**63:
+            raise InvalidInputError("each object needs an oid and a size")
+        refs.append(BlobRef(check_sha256(oid.lower()), size))
+    return refs
+
+
+async def _batch(call: Call, repo_id: RepoId) -> Response:
+    caller = await call.caller()
+    body = await call.json_body()
+    if body.get("operation") != "upload":
+        raise InvalidInputError("only uploads go through the batch API; download with /resolve")
+    if caller.user is None:
+        raise AuthenticationError("send a token: Authorization: Bearer <token>")
+    wanted = list(dict.fromkeys(_objects(body)))
+
+    def plan() -> list[dict[str, Any]]:
+        available = call.hub.commits.check_blobs(caller, repo_id, wanted)
+        out: list[dict[str, Any]] = []
+        for ref in wanted:
+            entry: dict[str, Any] = {"oid": ref.sha256, "size": ref.size}
+            if ref not in available:
+                ticket = call.hub.upload_tickets.issue(caller, repo_id, ref.sha256, ref.size)
+                base = f"{call.endpoint}/api/lfs/{repo_id.type.value}s/{repo_id}"
+                entry["authenticated"] = True
+                entry["actions"] = {
+                    "upload": {
+                        "href": f"{base}/{ref.sha256}/{ref.size}?ticket={quote(ticket, safe='')}",
+                        "header": {},
+                    },
+                    "verify": {"href": f"{base}/verify", "header": {}},
+                }
+            out.append(entry)
+        return out
+
+    objects = await run_in_threadpool(plan)
+    return json_response(
+        {"transfer": "basic", "objects": objects, "hash_algo": "sha256"},
+        headers={"Content-Type": LFS_JSON},
+    )
+
+
+async def upload(call: Call) -> Response:
+    """``PUT /api/lfs/{kind}/{ns}/{name}/{oid}/{size}?ticket=…``: the object's bytes."""
+    repo_id = call.repo_id()
+    sha256 = check_sha256(call.params["oid"].lower())
+    try:
+        size = int(call.params["size"])
+    except ValueError:
+        raise InvalidInputError("size must be an integer") from None
+    ticket = call.request.query_params.get("ticket", "")
+    principal = await run_in_threadpool(
+        call.hub.upload_tickets.redeem, ticket, repo_id, sha256, size
+    )
+    await stream_into(
+        call.request,
+        lambda body, declared: call.hub.commits.upload_blob(
+            principal, repo_id, body, size=size, sha256=sha256
+        ),
+    )
+    return Response(status_code=200)
+
+
+async def verify(call: Call) -> Response:
+    """``POST /api/lfs/{kind}/{ns}/{name}/verify`` (with the caller's credentials): 200 when
+    the object is stored and the caller may commit it, else 404."""
+    caller = await call.caller()
+    repo_id = call.repo_id()
+    refs = _objects({"objects": [await call.json_body()]})
+    available = await run_in_threadpool(call.hub.commits.check_blobs, caller, repo_id, refs)
+    if refs[0] not in available:
+        return json_response({"message": "object not uploaded"}, status=404)
+    return json_response({"message": "ok"}, headers={"Content-Type": LFS_JSON})

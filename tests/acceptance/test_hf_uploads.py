@@ -1,0 +1,274 @@
+"""The Hub API's write surface, driven by the real ``huggingface_hub`` client (LFS uploads,
+``HF_HUB_DISABLE_XET=1``): repos, commits with inline and LFS files and deletions, branches
+and tags, and the same bytes visible through the REST API."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.acceptance.api import Account, make_user, unique
+from tests.acceptance.hub_client import run_hub
+from tests.acceptance.live import LiveServer
+
+pytestmark = pytest.mark.acceptance
+
+
+@pytest.fixture(scope="module")
+def alice(live_server: LiveServer) -> Account:
+    return make_user(live_server)
+
+
+def test_create_and_delete_repos(live_server: LiveServer, alice: Account, tmp_path: Path) -> None:
+    model, dataset = f"{alice.name}/{unique()}", f"{alice.name}/{unique()}"
+    out = run_hub(
+        live_server,
+        f"""
+        url = api.create_repo({model!r})
+        again = error_of(api.create_repo, {model!r})
+        status = None
+        try:
+            api.create_repo({model!r})
+        except hf_errors.HfHubHTTPError as exc:
+            status = exc.response.status_code
+        api.create_repo({model!r}, exist_ok=True)
+        api.create_repo({dataset!r}, repo_type="dataset", private=True)
+        info = api.repo_info({dataset!r}, repo_type="dataset")
+        public = api.repo_info({model!r})
+        api.delete_repo({model!r})
+        print(json.dumps({{
+            "url": [url.repo_id, url.endpoint, str(url)],
+            "again": [again, status],
+            "private": [info.private, public.private],
+            "gone": api.repo_exists({model!r}),
+            "missing_ok": error_of(api.delete_repo, {model!r}, missing_ok=True),
+            "missing": error_of(api.delete_repo, {model!r}),
+        }}))
+        """,
+        home=tmp_path,
+        token=alice.token,
+    )
+    assert out["url"] == [model, f"{live_server.url}/hf", f"{live_server.url}/hf/models/{model}"]
+    assert out["again"] == ["HfHubHTTPError", 409]
+    # Without private= the site's default holds (private, unless the operator chose public),
+    # as the Hub does for an organisation whose default is private.
+    assert out["private"] == [True, True]
+    assert out["gone"] is False
+    assert out["missing_ok"] is None
+    assert out["missing"] == "RepositoryNotFoundError"
+    anonymous = run_hub(
+        live_server,
+        f'print(json.dumps(error_of(api.repo_info, {dataset!r}, repo_type="dataset")))',
+        home=tmp_path,
+        token=None,
+    )
+    assert anonymous == "RepositoryNotFoundError"
+
+
+def test_uploads_commits_and_deletions(
+    live_server: LiveServer, alice: Account, tmp_path: Path
+) -> None:
+    repo = f"{alice.name}/{unique()}"
+    weights = os.urandom(3_000_000)
+    (tmp_path / "weights.safetensors").write_bytes(weights)
+    folder = tmp_path / "folder"
+    (folder / "nested" / "deeper").mkdir(parents=True)
+    (folder / "notes.txt").write_text("notes")
+    (folder / "nested" / "a.txt").write_text("a")
+    (folder / "nested" / "deeper" / "blob.bin").write_bytes(os.urandom(200_000))
+    out = run_hub(
+        live_server,
+        f"""
+        repo = {repo!r}
+        api.create_repo(repo)
+        small = api.upload_file(path_or_fileobj=b'{{"a":1}}', path_in_repo="config.json",
+                                repo_id=repo)
+        head = api.model_info(repo).sha
+        api.upload_file(path_or_fileobj=b"---\\nlicense: mit\\n---\\n# Card\\n",
+                        path_in_repo="README.md", repo_id=repo)
+        big = api.upload_file(path_or_fileobj="weights.safetensors",
+                              path_in_repo="weights/model.safetensors", repo_id=repo)
+        commits = len(api.list_repo_commits(repo))
+        same = api.upload_file(path_or_fileobj="weights.safetensors",
+                               path_in_repo="weights/model.safetensors", repo_id=repo)
+        unchanged = len(api.list_repo_commits(repo))
+        tree = {{t.path: getattr(t, "lfs", None) and [t.lfs.sha256, t.lfs.size]
+                 for t in api.list_repo_tree(repo, recursive=True)}}
+        api.upload_folder(folder_path="folder", repo_id=repo, path_in_repo="data")
+        first_folder = sorted(api.list_repo_files(repo))
+        api.upload_folder(folder_path="folder", repo_id=repo, path_in_repo="data",
+                          delete_patterns="*.txt", allow_patterns="*.bin")
+        after_delete = sorted(api.list_repo_files(repo))
+        ops = [
+            hh.CommitOperationAdd("extra.json", b"{{}}"),
+            hh.CommitOperationDelete("config.json"),
+            hh.CommitOperationDelete("data/"),
+            hh.CommitOperationCopy("weights/model.safetensors", "copy.safetensors"),
+        ]
+        combined = api.create_commit(repo, ops, commit_message="several at once")
+        after_commit = sorted(api.list_repo_files(repo))
+        api.delete_file("extra.json", repo)
+        stale = error_of(api.create_commit, repo, [hh.CommitOperationAdd("x.json", b"1")],
+                         commit_message="stale", parent_commit=head)
+        missing = error_of(api.delete_file, "nope.json", repo)
+        print(json.dumps({{
+            "small": [small.oid, head], "big": big.oid, "same": same.oid,
+            "commits": [commits, unchanged], "tree": tree,
+            "first_folder": first_folder, "after_delete": after_delete,
+            "combined": combined.oid, "after_commit": after_commit,
+            "final": sorted(api.list_repo_files(repo)),
+            "copy": sha256_of(hf_hub_download(repo, "copy.safetensors")),
+            "stale": stale, "missing": missing,
+            "titles": [c.title for c in api.list_repo_commits(repo)][:3],
+        }}))
+        """,
+        home=tmp_path,
+        token=alice.token,
+    )
+    weights_sha = hashlib.sha256(weights).hexdigest()
+    assert out["small"][0] == out["small"][1] and len(out["small"][0]) == 40
+    assert out["same"] == out["big"]
+    assert out["commits"][0] == out["commits"][1]
+    assert out["tree"]["weights/model.safetensors"] == [weights_sha, 3_000_000]
+    assert out["tree"]["config.json"] is None
+    assert out["first_folder"] == [
+        "README.md",
+        "config.json",
+        "data/nested/a.txt",
+        "data/nested/deeper/blob.bin",
+        "data/notes.txt",
+        "weights/model.safetensors",
+    ]
+    assert out["after_delete"] == [
+        "README.md",
+        "config.json",
+        "data/nested/deeper/blob.bin",
+        "weights/model.safetensors",
+    ]
+    assert out["after_commit"] == [
+        "README.md",
+        "copy.safetensors",
+        "extra.json",
+        "weights/model.safetensors",
+    ]
+    assert out["final"] == ["README.md", "copy.safetensors", "weights/model.safetensors"]
+    assert out["copy"] == weights_sha
+    assert out["stale"] == "HfHubHTTPError"
+    assert out["missing"] == "RemoteEntryNotFoundError"
+    assert out["titles"][:2] == ["Delete extra.json with huggingface_hub", "several at once"]
+    # The same bytes through the REST API.
+    with httpx.Client(base_url=live_server.url, timeout=30) as rest:
+        got = rest.get(
+            f"/api/models/{repo}/resolve/main/weights/model.safetensors",
+            headers={"Authorization": f"Bearer {alice.token}"},
+        )
+        assert got.status_code == 200 and hashlib.sha256(got.content).hexdigest() == weights_sha
+
+
+def test_branches_with_slashes_and_tags(
+    live_server: LiveServer, alice: Account, tmp_path: Path
+) -> None:
+    repo = f"{alice.name}/{unique()}"
+    out = run_hub(
+        live_server,
+        f"""
+        repo = {repo!r}
+        api.create_repo(repo)
+        first = api.upload_file(path_or_fileobj=b"1", path_in_repo="v.txt", repo_id=repo).oid
+        api.create_branch(repo, branch="dev")
+        again = error_of(api.create_branch, repo, branch="dev")
+        api.create_branch(repo, branch="dev", exist_ok=True)
+        api.create_branch(repo, branch="feature/x", revision=first)
+        api.upload_file(path_or_fileobj=b"2", path_in_repo="v.txt", repo_id=repo,
+                        revision="feature/x")
+        api.create_tag(repo, tag="v1.0", revision="dev", tag_message="m")
+        tag_again = error_of(api.create_tag, repo, tag="v1.0")
+        refs = api.list_repo_refs(repo)
+        read = lambda rev: Path(hf_hub_download(repo, "v.txt", revision=rev)).read_text()
+        result = {{
+            "again": again, "tag_again": tag_again,
+            "branches": sorted(b.name for b in refs.branches),
+            "tags": [t.name for t in refs.tags],
+            "feature": read("feature/x"), "main": read("main"), "tag": read("v1.0"),
+            "tree": [t.path for t in api.list_repo_tree(repo, revision="feature/x")],
+        }}
+        api.delete_branch(repo, branch="feature/x")
+        result["deleted"] = api.revision_exists(repo, "feature/x")
+        print(json.dumps(result))
+        """,
+        home=tmp_path,
+        token=alice.token,
+    )
+    assert out == {
+        "again": "HfHubHTTPError",
+        "tag_again": "HfHubHTTPError",
+        "branches": ["dev", "feature/x", "main"],
+        "tags": ["v1.0"],
+        "feature": "2",
+        "main": "1",
+        "tag": "1",
+        "tree": ["v.txt"],
+        "deleted": False,
+    }
+
+
+def test_upload_links_work_only_with_their_ticket(live_server: LiveServer, alice: Account) -> None:
+    repo = f"{alice.name}/{unique()}"
+    data = os.urandom(2_000_000)
+    oid = hashlib.sha256(data).hexdigest()
+    with httpx.Client(base_url=f"{live_server.url}/hf", timeout=30) as c:
+        auth = {"Authorization": f"Bearer {alice.token}"}
+        assert c.post("/api/repos/create", json={"name": repo}, headers=auth).status_code == 200
+        batch = c.post(
+            f"/{repo}.git/info/lfs/objects/batch",
+            json={"operation": "upload", "transfers": ["basic"],
+                  "objects": [{"oid": oid, "size": len(data)}]},
+            headers=auth,
+        )  # fmt: skip
+        assert batch.status_code == 200, batch.text
+        href = batch.json()["objects"][0]["actions"]["upload"]["href"]
+        assert href.startswith(live_server.url)
+        forged = href[: href.index("ticket=") + 7] + "whs.x.y.z"
+        assert c.put(forged, content=data).status_code == 401
+        other = href.replace(oid, hashlib.sha256(b"other").hexdigest())
+        assert c.put(other, content=b"other").status_code == 401
+        assert c.put(href, content=data[:-1] + b"x").status_code == 400
+        assert c.put(href, content=data).status_code == 200
+        again = c.post(
+            f"/{repo}.git/info/lfs/objects/batch",
+            json={"operation": "upload", "objects": [{"oid": oid, "size": len(data)}]},
+            headers=auth,
+        )
+        assert "actions" not in again.json()["objects"][0]
+        anonymous = c.post(
+            f"/{repo}.git/info/lfs/objects/batch",
+            json={"operation": "upload", "objects": [{"oid": oid, "size": len(data)}]},
+        )
+        assert anonymous.status_code in (401, 404)
+
+
+def test_a_xet_upload_fails_at_once_and_plainly(
+    live_server: LiveServer, alice: Account, tmp_path: Path
+) -> None:
+    repo = f"{alice.name}/{unique()}"
+    out = run_hub(
+        live_server,
+        f"""
+        api.create_repo({repo!r})
+        try:
+            api.upload_file(path_or_fileobj=os.urandom(2_000_000), path_in_repo="w.bin",
+                            repo_id={repo!r})
+            print(json.dumps(None))
+        except Exception as exc:
+            print(json.dumps(str(exc)))
+        """,
+        home=tmp_path,
+        token=alice.token,
+        HF_HUB_DISABLE_XET="0",
+    )
+    # hf_xet fetches the token itself and shows only the status; the 501 names the cause.
+    assert out is not None and "501" in out and "xet-write-token" in out

@@ -1,0 +1,63 @@
+"""Upload tickets: signed, scoped to one repo and object, void once the credential ends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.unit.domain.identity import Identity, identity
+
+from weighthouse.domain.errors import AuthenticationError
+from weighthouse.domain.model import RepoId, RepoType, Scope
+from weighthouse.domain.upload_tickets import TTL
+
+pytestmark = pytest.mark.unit
+
+REPO = RepoId(RepoType.MODEL, "alice", "m")
+OID = "a" * 64
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[Identity]:
+    yield from identity(tmp_path / "data")
+
+
+def test_a_ticket_names_its_holder_for_one_object(world: Identity) -> None:
+    alice = world.user("alice")
+    tickets = world.container.upload_tickets
+    ticket = tickets.issue(alice, REPO, OID, 10)
+    redeemed = tickets.redeem(ticket, REPO, OID, 10)
+    assert redeemed.user == alice.user
+    assert (redeemed.scope, redeemed.token_id) == (Scope.WRITE, alice.token_id)
+    for repo, oid, size in (
+        (RepoId(RepoType.MODEL, "alice", "other"), OID, 10),
+        (RepoId(RepoType.DATASET, "alice", "m"), OID, 10),
+        (REPO, "b" * 64, 10),
+        (REPO, OID, 11),
+    ):
+        with pytest.raises(AuthenticationError):
+            tickets.redeem(ticket, repo, oid, size)
+    with pytest.raises(AuthenticationError):
+        tickets.redeem(ticket[:-2] + "xx", REPO, OID, 10)
+
+
+def test_a_ticket_ends_with_its_time_token_or_user(world: Identity) -> None:
+    alice = world.user("alice")
+    tickets = world.container.upload_tickets
+    ticket = tickets.issue(alice, REPO, OID, 10)
+    world.clock.offset += TTL
+    with pytest.raises(AuthenticationError):
+        tickets.redeem(ticket, REPO, OID, 10)
+    world.clock.offset -= TTL
+    assert alice.token_id is not None
+    world.container.tokens.revoke(world.admin, alice.token_id)
+    with pytest.raises(AuthenticationError):
+        tickets.redeem(ticket, REPO, OID, 10)
+
+
+def test_a_session_token_is_no_ticket(world: Identity) -> None:
+    world.user("bob")
+    issued = world.container.sessions.sign_in("bob", "correct horse battery staple")
+    with pytest.raises(AuthenticationError):
+        world.container.upload_tickets.redeem(issued.token, REPO, OID, 10)
