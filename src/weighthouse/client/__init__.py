@@ -6,6 +6,7 @@ It speaks HTTP only (httpx) and never imports the server's adapters; see
 
 from weighthouse.client.accounts import is_session_token
 from weighthouse.client.addresses import DEFAULT_REVISION, RepoAddress, parse_repo_address, url_kind
+from weighthouse.client.cache import default_cache_dir, hub_download, snapshot_download
 from weighthouse.client.client import WeighthouseClient
 from weighthouse.client.errors import (
     ApiError,
@@ -81,13 +82,16 @@ __all__ = [
     "WeighthouseClient",
     "WhoAmI",
     "check_new_tag",
+    "default_cache_dir",
     "hash_files",
+    "hub_download",
     "is_session_token",
     "no_progress",
     "parse_repo_address",
     "plan_push",
     "pull_snapshot",
     "push_files",
+    "snapshot_download",
     "url_kind",
     "walk_local",
 ]

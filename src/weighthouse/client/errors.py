@@ -109,9 +109,11 @@ class RefExistsError(ClientError):
 
 
 class EntryNotFoundError(ClientError):
-    """``path`` is neither a file nor a folder of the revision ``where`` (``ns/name@rev``)."""
+    """``path`` is neither a file nor a folder of the revision ``where`` (``ns/name@rev``),
+    or, with ``folder``, a folder where a file was asked for."""
 
-    def __init__(self, where: str, path: str) -> None:
-        super().__init__(f"entry_not_found: no file or folder {path!r} in {where}")
+    def __init__(self, where: str, path: str, *, folder: bool = False) -> None:
+        problem = "is a folder, not a file" if folder else "is neither a file nor a folder"
+        super().__init__(f"entry_not_found: {path!r} in {where} {problem}")
         self.where = where
         self.path = path

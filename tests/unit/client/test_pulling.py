@@ -30,5 +30,5 @@ def test_a_folder_takes_what_is_below_it_and_nothing_that_only_starts_alike() ->
 
 
 def test_a_path_the_revision_lacks_is_named() -> None:
-    with pytest.raises(EntryNotFoundError, match="'weight' in r@main"):
+    with pytest.raises(EntryNotFoundError, match="'weight' in r@main is neither"):
         within(ENTRIES, ["config.json", "weight"], "r@main")
