@@ -29,6 +29,7 @@ router = APIRouter(prefix=wire.API_PREFIX, tags=["accounts"], route_class=JsonLi
 
 @router.get("/whoami", response_model=WhoAmI)
 def whoami(caller: Caller) -> WhoAmI:
+    """Who the credential belongs to and its scope; both null without one."""
     if caller.user is None:
         return WhoAmI(user=None, scope=None)
     return WhoAmI(user=UserOut.of(caller.user), scope=caller.scope)
@@ -52,24 +53,28 @@ def sign_in(body: SignIn, request: Request, hub: Wired) -> SessionOut:
 
 @router.post("/signout", status_code=204)
 def sign_out(caller: Caller, hub: Wired) -> Response:
+    """End the session the request was made with (API tokens are revoked instead)."""
     hub.sessions.sign_out(caller)
     return Response(status_code=204)
 
 
 @router.put("/password", status_code=204)
 def change_password(body: PasswordChange, request: Request, caller: Caller, hub: Wired) -> Response:
+    """Change your own password; the current one must be given."""
     hub.users.change_password(caller, body.current, body.new, client=client_address(request))
     return Response(status_code=204)
 
 
 @router.post("/users", response_model=UserOut, status_code=201)
 def create_user(body: UserCreate, caller: Caller, hub: Wired) -> UserOut:
+    """Create an account (site admins)."""
     user = hub.users.create(caller, body.name, is_admin=body.is_admin, password=body.password)
     return UserOut.of(user)
 
 
 @router.get("/users", response_model=list[UserOut])
 def list_users(caller: Caller, hub: Wired) -> list[UserOut]:
+    """Every account (site admins)."""
     return [UserOut.of(u) for u in hub.users.list(caller)]
 
 
@@ -81,6 +86,7 @@ def update_user(name: str, body: UserUpdate, caller: Caller, hub: Wired) -> User
 
 @router.post("/tokens", response_model=TokenCreated, status_code=201)
 def create_token(body: TokenCreate, caller: Caller, hub: Wired) -> TokenCreated:
+    """A new API token; its secret is in this answer only. Admins may issue one for another user."""
     issued = hub.tokens.create(
         caller,
         body.name,
@@ -102,6 +108,7 @@ def list_tokens(
 
 @router.delete("/tokens/{token_id}", status_code=204)
 def revoke_token(token_id: str, caller: Caller, hub: Wired) -> Response:
+    """Revoke one of your tokens (admins: anyone's); it fails at once from then on."""
     hub.tokens.revoke(caller, token_id)
     return Response(status_code=204)
 

@@ -19,26 +19,11 @@ from weighthouse.frontends.rest import (
     errors,
     files,
     health,
+    operations,
     orgs,
     repos,
 )
-from weighthouse.frontends.rest.schemas import ErrorOut
 from weighthouse.frontends.rest.url_encoding import Utf8UrlMiddleware
-
-_ERRORS: dict[int | str, dict[str, object]] = {
-    status: {"model": ErrorOut, "description": text}
-    for status, text in (
-        (400, "invalid input"),
-        (401, "no or bad credentials"),
-        (403, "not allowed"),
-        (404, "not found, or private"),
-        (409, "conflict"),
-        (413, "too large"),
-        (429, "too many attempts; see Retry-After"),
-        (503, "storage unavailable; retry"),
-        (507, "out of space; deletes still work"),
-    )
-}
 
 
 def create_rest_app(container: Container) -> FastAPI:
@@ -56,7 +41,6 @@ def create_rest_app(container: Container) -> FastAPI:
         title="Weighthouse",
         version=weighthouse.__version__,
         description="Model weights, datasets and buckets on one content-addressed store.",
-        responses=_ERRORS,
         lifespan=threads,
         # The composition root serves the documentation pages from packaged assets
         # (weighthouse.api_docs); FastAPI's own would load them from a CDN.
@@ -73,6 +57,7 @@ def create_rest_app(container: Container) -> FastAPI:
     app.include_router(buckets.router)
     app.include_router(repos.router)
     app.include_router(files.router)
+    operations.document_operations(app)
     if container.settings.hf.enabled:
         app.mount(hf_wire.MOUNT, create_hub_app(container))
     return app

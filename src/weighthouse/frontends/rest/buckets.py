@@ -48,9 +48,12 @@ def _object_headers(etag: str, sha256: str, metadata: dict[str, str]) -> dict[st
 async def put_object(
     namespace: str, name: str, key: str, request: Request, hub: Wired
 ) -> ObjectOut:
-    """The caller is authenticated in the worker thread that then takes the upload: one trip
-    to a thread per PUT, not two (a small PUT's time is mostly such trips and the catalog)."""
+    """Store the request body at ``key``, replacing what is there (last writer wins).
+    ``If-None-Match: *`` creates only; ``If-Match: "<etag>"`` replaces only that version (412
+    otherwise)."""
 
+    # The caller is authenticated in the worker thread that then takes the upload: one trip
+    # to a thread per PUT, not two (a small PUT's time is mostly such trips and the catalog).
     def store(body: RequestBody, size: int | None) -> BucketObject:
         caller = current_principal(request)
         sha256 = declared_sha256(request)
@@ -88,9 +91,10 @@ _OBJECT_RESPONSES: dict[int | str, dict[str, object]] = {
 @router.get(_OBJECT, response_class=Response, responses=_OBJECT_RESPONSES)
 @router.head(_OBJECT, response_class=Response, responses=_OBJECT_RESPONSES)
 async def get_object(namespace: str, name: str, key: str, request: Request, hub: Wired) -> Response:
-    """Authentication, the catalog read and, for a small object, the bytes, all in one trip to
-    a worker thread."""
+    """The object's bytes (HEAD: its headers), with ranges and conditional requests."""
 
+    # Authentication, the catalog read and, for a small object, the bytes, all in one trip to
+    # a worker thread.
     def fetch() -> tuple[BucketObject, Download, bytes | None]:
         caller = current_principal(request)
         obj, found = hub.buckets.download(caller, bucket_id(namespace, name), key)
@@ -110,6 +114,7 @@ async def get_object(namespace: str, name: str, key: str, request: Request, hub:
 
 @router.delete("/{namespace}/{name}/objects/{key:path}", status_code=204)
 def delete_object(namespace: str, name: str, key: str, caller: Caller, hub: Wired) -> Response:
+    """Delete the object at ``key``; deleting a missing key succeeds."""
     hub.buckets.delete(caller, bucket_id(namespace, name), key)
     return Response(status_code=204)
 
@@ -125,6 +130,7 @@ def list_objects(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     limit: Annotated[int, Query(ge=1, le=wire.PAGE_LIMIT_MAX)] = wire.PAGE_LIMIT_MAX,
 ) -> ListingOut:
+    """Objects in UTF-8 byte order of their keys, with ``prefix``, ``delimiter`` and pagination."""
     listing = hub.buckets.list(
         caller,
         bucket_id(namespace, name),

@@ -55,6 +55,7 @@ def list_tree(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     limit: Limit = 100,
 ) -> TreeOut:
+    """The files and folders at ``path`` in ``revision`` (a branch, tag, commit or ``latest``)."""
     resolved, listing = hub.files.list_tree(
         caller,
         repo_id(kind, namespace, name),
@@ -87,6 +88,8 @@ async def download(
     caller: Annotated[Principal, Depends(current_principal)],
     hub: Wired,
 ) -> Response:
+    """The file's bytes at ``revision`` (HEAD: its headers), with ranges and conditional
+    requests."""
     resolved, found = await run_in_threadpool(
         hub.files.download, caller, repo_id(kind, namespace, name), revision, path
     )

@@ -21,16 +21,19 @@ def create_org(body: OrgCreate, caller: Caller, hub: Wired) -> OrgOut:
 
 @router.get("/orgs", response_model=list[OrgOut])
 def list_orgs(caller: Caller, hub: Wired, mine: bool = False) -> list[OrgOut]:
+    """Organisations (``mine``: only those you belong to)."""
     return [OrgOut.of(o) for o in hub.orgs.list_orgs(caller, mine=mine)]
 
 
 @router.get("/orgs/{name}", response_model=OrgOut)
 def get_org(name: str, caller: Caller, hub: Wired) -> OrgOut:
+    """One organisation."""
     return OrgOut.of(hub.orgs.get(caller, name))
 
 
 @router.get("/orgs/{name}/members", response_model=list[MemberOut])
 def list_members(name: str, caller: Caller, hub: Wired) -> list[MemberOut]:
+    """An organisation's members and their roles."""
     return [MemberOut.of(m) for m in hub.orgs.members(caller, name)]
 
 
@@ -42,6 +45,7 @@ def set_member(name: str, user: str, body: RoleSet, caller: Caller, hub: Wired) 
 
 @router.delete("/orgs/{name}/members/{user}", status_code=204)
 def remove_member(name: str, user: str, caller: Caller, hub: Wired) -> Response:
+    """Remove a member (organisation admins); the last admin cannot be removed."""
     hub.orgs.remove_member(caller, name, user)
     return Response(status_code=204)
 
@@ -50,6 +54,7 @@ def remove_member(name: str, user: str, caller: Caller, hub: Wired) -> Response:
 def list_collaborators(
     kind: RepoKind, namespace: str, name: str, caller: Caller, hub: Wired
 ) -> list[MemberOut]:
+    """The users with a role on this one repo."""
     members = hub.orgs.collaborators(caller, repo_id(kind, namespace, name))
     return [MemberOut.of(m) for m in members]
 
@@ -67,5 +72,6 @@ def set_collaborator(
 def remove_collaborator(
     kind: RepoKind, namespace: str, name: str, user: str, caller: Caller, hub: Wired
 ) -> Response:
+    """Take a user's role on this repo away (repo admins)."""
     hub.orgs.remove_collaborator(caller, repo_id(kind, namespace, name), user)
     return Response(status_code=204)

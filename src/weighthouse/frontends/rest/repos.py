@@ -37,6 +37,7 @@ def repo_id(kind: RepoKind, namespace: str, name: str) -> RepoId:
 
 @router.post("/repos", response_model=RepoOut, status_code=201)
 def create_repo(body: RepoCreate, caller: Caller, hub: Wired) -> RepoOut:
+    """Create a repo in your namespace or one of your organisations, with its ``main`` branch."""
     namespace = body.namespace or require_user(caller).name
     repo = hub.repos.create(
         caller,
@@ -57,6 +58,7 @@ def list_repos(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     limit: Limit = 50,
 ) -> RepoPage:
+    """The repos you can see, filtered by type, namespace or a search in the name, paginated."""
     page = hub.repos.list(
         caller,
         type=type,
@@ -72,6 +74,7 @@ def list_repos(
 
 @router.get("/{kind}/{namespace}/{name}", response_model=RepoOut)
 def get_repo(kind: RepoKind, namespace: str, name: str, caller: Caller, hub: Wired) -> RepoOut:
+    """One repo; a private one you may not read answers 404, like a missing one."""
     return RepoOut.of(hub.repos.get(caller, repo_id(kind, namespace, name)))
 
 
@@ -79,6 +82,7 @@ def get_repo(kind: RepoKind, namespace: str, name: str, caller: Caller, hub: Wir
 def update_repo(
     kind: RepoKind, namespace: str, name: str, body: RepoUpdate, caller: Caller, hub: Wired
 ) -> RepoOut:
+    """Change a repo's visibility or description (repo admins)."""
     repo = hub.repos.update(
         caller,
         repo_id(kind, namespace, name),
@@ -90,12 +94,14 @@ def update_repo(
 
 @router.delete("/{kind}/{namespace}/{name}", status_code=204)
 def delete_repo(kind: RepoKind, namespace: str, name: str, caller: Caller, hub: Wired) -> Response:
+    """Delete a repo with its history (repo admins); its bytes go at the next gc."""
     hub.repos.delete(caller, repo_id(kind, namespace, name))
     return Response(status_code=204)
 
 
 @router.get("/{kind}/{namespace}/{name}/refs", response_model=RefsOut)
 def list_refs(kind: RepoKind, namespace: str, name: str, caller: Caller, hub: Wired) -> RefsOut:
+    """The repo's branches and tags, and the commit ``latest`` names."""
     refs = hub.revisions.refs(caller, repo_id(kind, namespace, name))
     latest = latest_version(refs)
     if latest is None:
@@ -111,6 +117,7 @@ def list_refs(kind: RepoKind, namespace: str, name: str, caller: Caller, hub: Wi
 def create_branch(
     kind: RepoKind, namespace: str, name: str, body: RefCreate, caller: Caller, hub: Wired
 ) -> RefOut:
+    """A new branch at ``revision``."""
     ref = hub.revisions.create_ref(
         caller, repo_id(kind, namespace, name), RefKind.BRANCH, body.name, body.revision
     )
@@ -121,6 +128,7 @@ def create_branch(
 def delete_branch(
     kind: RepoKind, namespace: str, name: str, branch: str, caller: Caller, hub: Wired
 ) -> Response:
+    """Delete a branch; ``main`` cannot be deleted."""
     hub.revisions.delete_branch(caller, repo_id(kind, namespace, name), branch)
     return Response(status_code=204)
 
@@ -129,6 +137,7 @@ def delete_branch(
 def create_tag(
     kind: RepoKind, namespace: str, name: str, body: RefCreate, caller: Caller, hub: Wired
 ) -> RefOut:
+    """A tag at ``revision``; tags never move."""
     ref = hub.revisions.create_ref(
         caller, repo_id(kind, namespace, name), RefKind.TAG, body.name, body.revision
     )
@@ -146,6 +155,7 @@ def log(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     limit: Limit = 50,
 ) -> CommitPage:
+    """Commits reachable from ``revision``, newest first, paginated."""
     page = hub.revisions.log(
         caller,
         repo_id(kind, namespace, name),
