@@ -37,11 +37,15 @@ def error_of(call, *args, **kwargs):
 """
 
 
-def hub_env(server: LiveServer, home: Path, token: str | None, **extra: str) -> dict[str, str]:
+def hub_env(
+    server: LiveServer | str, home: Path, token: str | None, **extra: str
+) -> dict[str, str]:
+    """The environment of a client of ``server`` (or of a server at that base URL)."""
+    base = server if isinstance(server, str) else server.url
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE"))}
     env.update(
         {
-            "HF_ENDPOINT": f"{server.url}/hf",
+            "HF_ENDPOINT": f"{base}/hf",
             "HF_HOME": str(home),
             "HF_HUB_DISABLE_TELEMETRY": "1",
             "HF_HUB_DISABLE_PROGRESS_BARS": "1",
@@ -56,7 +60,7 @@ def hub_env(server: LiveServer, home: Path, token: str | None, **extra: str) -> 
 
 
 def run_hub(
-    server: LiveServer,
+    server: LiveServer | str,
     script: str,
     *,
     home: Path,

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.acceptance.api import Account, make_repo, make_user, upload
+from tests.acceptance.cutting_proxy import CuttingProxy
 from tests.acceptance.hub_client import run_hub
 from tests.acceptance.live import LiveServer
 
@@ -251,3 +252,23 @@ def test_listings_page_with_link_headers(tmp_path: Path, server_workers: int) ->
         assert out == [[f"d/f{i}.txt" for i in range(5)], 6]
     finally:
         server.stop()
+
+
+def test_a_download_cut_mid_stream_resumes_with_a_range(
+    live_server: LiveServer, alice: Account, tmp_path: Path
+) -> None:
+    data = os.urandom(24 * 2**20)
+    with live_server.client(alice.token) as c:
+        repo = make_repo(c, alice.name)
+        upload(c, repo, "big.safetensors", data)
+    with CuttingProxy(live_server.port, cut_after=12 * 2**20) as proxy:
+        out = run_hub(
+            proxy.url,
+            f'print(json.dumps(sha256_of(hf_hub_download({repo!r}, "big.safetensors"))))',
+            home=tmp_path,
+            token=alice.token,
+        )
+        sent = bytes(proxy.requests).lower()
+    assert proxy.cuts == 1
+    assert out == sha(data)
+    assert b"range: bytes=" in sent

@@ -28,8 +28,6 @@ from weighthouse.frontends.hf.calls import PREFIXES, Call, json_response
 
 PREUPLOAD_MAX = 1000
 """Most files one ``preupload`` call may ask about (the client sends at most 256)."""
-LINE_MAX = 64 * 2**20
-"""Longest NDJSON line: an inline file of up to about 48 MiB in base64."""
 
 
 async def preupload(call: Call) -> Response:
@@ -83,7 +81,9 @@ def _current_oid(
 
 
 async def _lines(call: Call) -> AsyncIterator[bytes]:
-    """The body's lines as they complete; at most one line is held at a time."""
+    """The body's lines as they complete; at most one line is held at a time, and no line may
+    be longer than ``max_commit_json_bytes`` (inline files are at most ``REGULAR_MAX``)."""
+    limit = call.hub.settings.max_commit_json_bytes
     pending = bytearray()
     async for chunk in call.request.stream():
         start = len(pending)
@@ -94,8 +94,8 @@ async def _lines(call: Call) -> AsyncIterator[bytes]:
             start = 0
             if line.strip():
                 yield line
-        if len(pending) > LINE_MAX:
-            raise TooLargeError(f"a commit line is longer than {LINE_MAX} bytes")
+        if len(pending) > limit:
+            raise TooLargeError(f"a commit line is longer than {limit} bytes")
     if pending.strip():
         yield bytes(pending)
 
