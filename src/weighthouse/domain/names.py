@@ -33,6 +33,12 @@ _COMMIT_ID = re.compile(r"[0-9a-f]{40}", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+def folded_name(name: str) -> str:
+    """The form in which user and organisation names must be unique: lower case (names are
+    ASCII), so nobody can take ``Alice`` or ``ALICE`` beside ``alice`` and pass for them."""
+    return name.lower()
+
+
 def check_name(name: str, *, what: str = "name") -> str:
     """Return ``name`` unchanged, or raise :class:`InvalidNameError` saying which rule it breaks."""
     problem = _name_problem(name)

@@ -30,6 +30,7 @@ from weighthouse.domain.errors import (
     UserNotFoundError,
 )
 from weighthouse.domain.model import Member, Organization, Role
+from weighthouse.domain.names import folded_name
 from weighthouse.metadata.credential_epoch import bump_credential_epoch
 from weighthouse.metadata.rows import member_from, member_row, org_from, org_row
 from weighthouse.metadata.tables import (
@@ -47,8 +48,9 @@ NamespaceKind = Literal["user", "org"]
 
 
 def claim_name(connection: Connection, name: str, kind: NamespaceKind) -> None:
-    """Take ``name`` for a user or an organisation; ``IntegrityError`` when either has it."""
-    connection.execute(insert(namespaces).values(name=name, kind=kind))
+    """Take ``name`` for a user or an organisation; ``IntegrityError`` when either has it, in
+    any mix of upper and lower case."""
+    connection.execute(insert(namespaces).values(name=name, folded=folded_name(name), kind=kind))
 
 
 def name_taken(name: str) -> UserExistsError:

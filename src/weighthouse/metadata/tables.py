@@ -79,6 +79,9 @@ class NamespaceRow(Base):
     __table_args__ = (MYSQL_TABLE_OPTIONS,)
 
     name: Mapped[str] = mapped_column(Utf8Bytes(NAME_BYTES), primary_key=True)
+    # The name in lower case, unique: ``Alice`` cannot be taken beside ``alice``. Clashes from
+    # before this rule keep their exact name here (migration 0007 reports them).
+    folded: Mapped[str] = mapped_column(Utf8Bytes(NAME_BYTES), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
 
 

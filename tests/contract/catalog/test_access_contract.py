@@ -121,7 +121,12 @@ def test_a_user_cannot_take_an_orgs_name(catalog: Catalog, user: User) -> None:
         catalog.add_org(make_org("acme"), as_member(user))
     with pytest.raises(UserNotFoundError):
         catalog.get_user("acme")
-    catalog.add_user(make_user("Acme"))  # another name: case-sensitive
+    for other_case in ("Acme", "ACME"):  # a name is taken in every mix of case
+        with pytest.raises(UserExistsError):
+            catalog.add_user(make_user(other_case))
+        with pytest.raises(UserExistsError):
+            catalog.add_org(make_org(other_case), as_member(user))
+    catalog.add_user(make_user("acme2"))
 
 
 def test_an_org_with_a_missing_founder_is_not_created(catalog: Catalog) -> None:
@@ -159,12 +164,12 @@ def test_orgs_are_listed_by_name_bytes_or_per_member(catalog: Catalog, user: Use
     bob = make_user("bob")
     catalog.add_user(bob)
     orgs: dict[str, Organization] = {}
-    for name, founder in [("b", user), ("B", bob), ("a-b", user), ("a_b", bob), ("a.b", user)]:
+    for name, founder in [("b", user), ("C", bob), ("a-b", user), ("a_b", bob), ("a.b", user)]:
         orgs[name] = make_org(name)
         catalog.add_org(orgs[name], as_member(founder))
-    assert [o.name for o in catalog.list_orgs()] == ["B", "a-b", "a.b", "a_b", "b"]
+    assert [o.name for o in catalog.list_orgs()] == ["C", "a-b", "a.b", "a_b", "b"]
     assert [o.name for o in catalog.list_orgs(user.id)] == ["a-b", "a.b", "b"]
-    assert catalog.list_orgs(bob.id) == [orgs["B"], orgs["a_b"]]
+    assert catalog.list_orgs(bob.id) == [orgs["C"], orgs["a_b"]]
     assert catalog.list_orgs(new_id()) == []
 
 

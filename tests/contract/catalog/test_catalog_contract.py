@@ -103,12 +103,15 @@ def test_a_taken_user_name_raises_user_exists(catalog: Catalog, user: User) -> N
         catalog.add_user(make_user(user.name))
 
 
-def test_user_names_are_case_sensitive(catalog: Catalog) -> None:
+def test_user_names_are_unique_in_any_case_and_looked_up_exactly(catalog: Catalog) -> None:
     catalog.add_user(make_user("Foo"))
-    catalog.add_user(make_user("foo"))
+    for impostor in ("foo", "FOO", "fOo"):
+        with pytest.raises(UserExistsError):
+            catalog.add_user(make_user(impostor))
     assert catalog.get_user("Foo").name == "Foo"
     with pytest.raises(UserNotFoundError):
         catalog.get_user("FOO")
+    assert [u.name for u in catalog.list_users()] == ["Foo"]
 
 
 def test_missing_users_raise_user_not_found(catalog: Catalog) -> None:
@@ -119,7 +122,7 @@ def test_missing_users_raise_user_not_found(catalog: Catalog) -> None:
 
 
 def test_users_are_listed_in_name_byte_order_and_counted(catalog: Catalog) -> None:
-    names = ["bob", "Bob", "a-b", "a.b", "a_b", "ab", "a"]
+    names = ["bob", "Carol", "a-b", "a.b", "a_b", "ab", "a"]
     for name in names:
         catalog.add_user(make_user(name))
     assert [u.name for u in catalog.list_users()] == in_byte_order(names)

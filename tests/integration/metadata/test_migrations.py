@@ -160,3 +160,42 @@ def test_downgrading_to_base_removes_every_table(empty_database: str) -> None:
 def _on_table(url: str) -> str:
     # MariaDB names the table an index belongs to; the others know it from the name alone.
     return " ON objects" if url.startswith("mysql") else ""
+
+
+def test_upgrading_reports_names_that_differ_only_in_case_and_then_refuses_new_ones(
+    empty_database: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    upgrade(empty_database, "0006")
+    now = datetime.now(UTC)
+    engine = create_engine_for(empty_database)
+    try:
+        with engine.begin() as connection:  # clashes stored before the rule
+            for i, name in enumerate(["Alice", "alice", "ALICE", "bob"]):
+                connection.execute(
+                    insert(users).values(
+                        id=f"{i}" * 32, name=name, is_admin=False, disabled=False, created_at=now
+                    )
+                )
+                connection.execute(
+                    text("INSERT INTO namespaces (name, kind) VALUES (:name, 'user')"),
+                    {"name": name.encode()},
+                )
+        with caplog.at_level("WARNING", logger="weighthouse.migrations"):
+            upgrade(empty_database)
+        reported = [r.getMessage() for r in caplog.records if r.name == "weighthouse.migrations"]
+        assert len(reported) == 1 and "ALICE, Alice, alice" in reported[0]
+        catalog = SqlCatalog(engine)
+        assert {catalog.get_user(n).name for n in ("Alice", "alice", "ALICE")} == {
+            "Alice",
+            "alice",
+            "ALICE",
+        }
+        for impostor in ("aLiCe", "Bob", "BOB"):
+            with pytest.raises(UserExistsError):
+                catalog.add_user(User(id="n" * 32, name=impostor, is_admin=False, created_at=now))
+        founder = Member("0" * 32, "Alice", Role.ADMIN, now)
+        with pytest.raises(UserExistsError):
+            catalog.add_org(Organization(id="o" * 32, name="alicE", created_at=now), founder)
+    finally:
+        engine.dispose()
+    assert schema_differences(empty_database) == []

@@ -12,6 +12,7 @@ from weighthouse.domain.errors import (
     UserNotFoundError,
 )
 from weighthouse.domain.model import Session, Token, User
+from weighthouse.domain.names import folded_name
 from weighthouse.metadata.memory.tables import MemoryTables, in_utc, utc, utf8
 
 
@@ -24,9 +25,9 @@ class MemoryAccounts(MemoryTables):
     def add_user(self, user: User) -> None:
         with self._lock:
             tables = self._tables
-            if user.name in tables.namespaces or user.id in tables.users:
+            if folded_name(user.name) in tables.namespaces or user.id in tables.users:
                 raise name_taken(user.name)
-            tables.namespaces[user.name] = "user"
+            tables.namespaces[folded_name(user.name)] = "user"
             tables.users[user.id] = in_utc(user)
             tables.user_ids[user.name] = user.id
 

@@ -13,6 +13,7 @@ from weighthouse.domain.errors import (
     UserNotFoundError,
 )
 from weighthouse.domain.model import Member, Organization, Role
+from weighthouse.domain.names import folded_name
 from weighthouse.metadata.memory.accounts import name_taken
 from weighthouse.metadata.memory.tables import Grant, MemoryTables, in_utc, utc, utf8
 
@@ -23,9 +24,9 @@ class MemoryOrganizations(MemoryTables):
         with self._lock:
             tables = self._tables
             self._require_user(founder.user_id)
-            if org.name in tables.namespaces or org.id in tables.orgs:
+            if folded_name(org.name) in tables.namespaces or org.id in tables.orgs:
                 raise name_taken(org.name)
-            tables.namespaces[org.name] = "org"
+            tables.namespaces[folded_name(org.name)] = "org"
             tables.orgs[org.id] = in_utc(org)
             tables.org_ids[org.name] = org.id
             tables.memberships[org.id, founder.user_id] = Grant(

@@ -44,7 +44,7 @@ class Grant:
 
 @dataclass
 class Tables:
-    namespaces: dict[str, str] = field(default_factory=dict)  # name -> "user" | "org"
+    namespaces: dict[str, str] = field(default_factory=dict)  # folded name -> "user" | "org"
     users: dict[str, User] = field(default_factory=dict)  # by id
     user_ids: dict[str, str] = field(default_factory=dict)  # name -> id
     tokens: dict[str, Token] = field(default_factory=dict)
