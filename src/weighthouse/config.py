@@ -126,8 +126,14 @@ class AuthSettings(BaseModel):
         default=None,
         description="the keys that encrypt S3 access-key secrets; default <data_dir>/secrets/",
     )
-    signin_per_account: int = Field(default=10, gt=0, description="attempts per window")
-    signin_per_client: int = Field(default=10, gt=0, description="attempts per window")
+    # Well above the per-client limit, which is checked first: one address is cut off long
+    # before it could lock anyone out; only many addresses together reach an account's limit.
+    signin_per_account: int = Field(
+        default=100, gt=0, description="attempts on one account per window, from all addresses"
+    )
+    signin_per_client: int = Field(
+        default=10, gt=0, description="attempts from one address per window, on any accounts"
+    )
     signup_per_client: int = Field(default=10, gt=0, description="sign-ups per window")
     signin_window_seconds: int = Field(default=300, gt=0)
     rate_limit_redis_url: str | None = Field(

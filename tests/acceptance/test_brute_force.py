@@ -208,3 +208,42 @@ def test_unknown_users_read_the_same_and_the_window_ends(short_window_server: Li
         assert response.json()["user"]["name"] == victim
         with server.client(response.json()["token"]) as user:
             assert user.get("/api/whoami").json()["user"]["name"] == victim
+
+
+@pytest.fixture
+def forwarded_server(tmp_path: Path, server_workers: int) -> Iterator[LiveServer]:
+    """Client addresses taken from X-Forwarded-For, so one test can speak from many."""
+    server = LiveServer(
+        data_dir=tmp_path / "data",
+        extra_env={"WEIGHTHOUSE_AUTH__TRUST_FORWARDED_FOR": "true"},
+        workers=server_workers,
+    ).start()
+    yield server
+    server.stop()
+
+
+def test_a_stranger_guessing_from_one_address_cannot_lock_the_owner_out(
+    forwarded_server: LiveServer,
+) -> None:
+    server = forwarded_server
+    defaults = AuthSettings()
+    assert defaults.signin_per_client < defaults.signin_per_account
+    victim = unique("victim")
+    add_user(server, victim)
+    stranger = {"X-Forwarded-For": "198.51.100.7"}
+    with server.client() as client:
+        statuses = [
+            client.post(
+                "/api/signin", json={"name": victim, "password": f"guess {i}"}, headers=stranger
+            ).status_code
+            for i in range(3 * defaults.signin_per_client)
+        ]
+        assert statuses == [401] * defaults.signin_per_client + [429] * (
+            2 * defaults.signin_per_client
+        )
+        owner = client.post(
+            "/api/signin",
+            json={"name": victim, "password": PASSWORD},
+            headers={"X-Forwarded-For": "203.0.113.20"},
+        )
+        assert owner.status_code == 200, owner.text

@@ -1,8 +1,11 @@
 """Passwords: the length rule, and checking one against its hash behind rate limits.
 
-Sign-in attempts are rate-limited per account and per client address *before* any hashing,
-and a failure says nothing about whether the user exists: unknown users cost one dummy
-verification too. Sign-in, HTTP Basic with a password and changing a password all pass here.
+Sign-in attempts are rate-limited per client address, then per account, *before* any hashing.
+An address over its limit is refused before its attempt counts against the account, and the
+account's limit is the higher one, so a stranger guessing from one address cannot lock the
+owner out; it takes many addresses together to reach it. A failure says nothing about whether
+the user exists: unknown users cost one dummy verification too. Sign-in, HTTP Basic with a
+password and changing a password all pass here.
 A successful sign-in is stored in one transaction with its audit row; the password is hashed
 before that transaction, never inside it.
 """
@@ -36,7 +39,7 @@ class AuthPolicy:
 
     signup_enabled: bool = True
     session_ttl: timedelta = timedelta(hours=12)
-    signin_per_account: int = 10
+    signin_per_account: int = 100
     signin_per_client: int = 10
     signin_window: timedelta = timedelta(minutes=5)
     signup_per_client: int = 10
