@@ -39,6 +39,7 @@ from weighthouse.domain.credentials import (
     BareToken,
     BasicAuth,
     BearerToken,
+    ChunkSignatures,
     CookieSession,
     Credential,
     SessionToken,
@@ -195,7 +196,21 @@ class Authenticator:
             expires_at=token.expires_at,
         )
 
+    def authenticate_chunked(self, credential: SigV4Signature) -> tuple[Principal, ChunkSignatures]:
+        """:meth:`authenticate` for a request whose body is signed chunk by chunk
+        (``STREAMING-AWS4-HMAC-SHA256-PAYLOAD``): the principal, and the checker of the chunk
+        signatures that chain from this request's signature."""
+        principal, key = self._sigv4_with_key(credential)
+        signed = sigv4.parse_string_to_sign(credential.string_to_sign)
+        chain = sigv4.ChunkChain(
+            key, signed.at.strftime("%Y%m%dT%H%M%SZ"), signed.scope, credential.signature
+        )
+        return principal, chain
+
     def _sigv4(self, credential: SigV4Signature) -> Principal:
+        return self._sigv4_with_key(credential)[0]
+
+    def _sigv4_with_key(self, credential: SigV4Signature) -> tuple[Principal, bytes]:
         if not is_key_id(credential.access_key_id):
             raise AuthenticationError("malformed access key id", reason="invalid_access_key_id")
         try:
@@ -243,7 +258,10 @@ class Authenticator:
         if key.last_used_at is None or now - key.last_used_at > TOUCH_EVERY:
             with suppress(StorageError):
                 self._catalog.touch_access_key(key.id, now)
-        return Principal(user=user, scope=key.scope, access_key_id=key.id, restrict_to=key.buckets)
+        principal = Principal(
+            user=user, scope=key.scope, access_key_id=key.id, restrict_to=key.buckets
+        )
+        return principal, signing_key
 
 
 def _full_scope(user: User) -> Scope:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Protocol
 
 TOKEN_PREFIX = "wh_"  # noqa: S105 - a public prefix, not a secret
 SESSION_PREFIX = "whs."
@@ -90,6 +91,21 @@ class SigV4Signature:
 
 
 Credential = BearerToken | BareToken | SessionToken | BasicAuth | CookieSession | SigV4Signature
+
+
+class ChunkSignatures(Protocol):
+    """The signatures of a ``STREAMING-AWS4-HMAC-SHA256-PAYLOAD`` body, checked in order as
+    the chunks arrive: each chunk's signature chains from the one before it, the first from
+    the request's own. Both methods raise ``AuthenticationError`` (reason
+    ``signature_mismatch``) for a signature that does not match."""
+
+    def verify_chunk(self, chunk_sha256: str, given: str) -> None:
+        """Check the next chunk's signature; ``chunk_sha256`` is the hex SHA-256 of its data."""
+        ...
+
+    def verify_trailer(self, trailer_sha256: str, given: str) -> None:
+        """Check the signature of the trailer lines (their hex SHA-256) after the last chunk."""
+        ...
 
 
 def csrf_token(session_token: str) -> str:

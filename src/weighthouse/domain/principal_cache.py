@@ -28,7 +28,14 @@ from datetime import datetime, timedelta
 from weighthouse.domain.access import ANONYMOUS, Principal
 from weighthouse.domain.authentication import Authenticator
 from weighthouse.domain.catalog import CredentialEpochCatalog
-from weighthouse.domain.credentials import BareToken, BearerToken, Credential, SessionToken
+from weighthouse.domain.credentials import (
+    BareToken,
+    BearerToken,
+    ChunkSignatures,
+    Credential,
+    SessionToken,
+    SigV4Signature,
+)
 from weighthouse.domain.ports import Clock
 
 MAX_ENTRIES = 10_000
@@ -85,6 +92,10 @@ class PrincipalCache:
             until = min(until, principal.expires_at)
         self._remember(key, _Entry(principal, epoch, until))
         return principal
+
+    def authenticate_chunked(self, credential: SigV4Signature) -> tuple[Principal, ChunkSignatures]:
+        """As :meth:`Authenticator.authenticate_chunked`; signatures are never cached."""
+        return self._authenticator.authenticate_chunked(credential)
 
     def _remember(self, key: bytes, entry: _Entry) -> None:
         with self._lock:

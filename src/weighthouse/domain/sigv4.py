@@ -105,5 +105,46 @@ def check_time(signed: StringToSign, now: datetime, expires_in: int | None) -> N
         raise AuthenticationError("the presigned URL has expired")
 
 
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
+class ChunkChain:
+    """Checks the chained signatures of an aws-chunked body (``STREAMING-AWS4-HMAC-SHA256-
+    PAYLOAD``). Each chunk's string to sign is::
+
+        AWS4-HMAC-SHA256-PAYLOAD
+        <request time>
+        <scope>
+        <previous signature>
+        <hex SHA-256 of "">
+        <hex SHA-256 of the chunk's data>
+
+    the first "previous" being the request's seed signature; the trailer's (signed-trailer
+    variant) is ``AWS4-HMAC-SHA256-TRAILER``, the time, the scope, the previous signature and
+    the hex SHA-256 of the trailer lines."""
+
+    def __init__(self, key: bytes, stamp: str, scope: str, seed: str) -> None:
+        self._key = key
+        self._stamp = stamp
+        self._scope = scope
+        self._previous = seed
+
+    def verify_chunk(self, chunk_sha256: str, given: str) -> None:
+        lines = ["AWS4-HMAC-SHA256-PAYLOAD", self._stamp, self._scope, self._previous]
+        self._verify("\n".join([*lines, EMPTY_SHA256, chunk_sha256]), given)
+
+    def verify_trailer(self, trailer_sha256: str, given: str) -> None:
+        lines = ["AWS4-HMAC-SHA256-TRAILER", self._stamp, self._scope, self._previous]
+        self._verify("\n".join([*lines, trailer_sha256]), given)
+
+    def _verify(self, string_to_sign: str, given: str) -> None:
+        expected = signature(self._key, string_to_sign).encode("ascii")
+        if not hmac.compare_digest(expected, given.encode("utf-8", "replace")):
+            raise AuthenticationError(
+                "a chunk signature does not match the body", reason="signature_mismatch"
+            )
+        self._previous = given
+
+
 def _hmac(key: bytes, message: str) -> bytes:
     return hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()

@@ -21,12 +21,13 @@ from starlette.types import Receive, Scope, Send
 
 from weighthouse.bootstrap import Container
 from weighthouse.domain.access import ANONYMOUS, Principal
-from weighthouse.domain.credentials import SigV4Signature
+from weighthouse.domain.credentials import ChunkSignatures, SigV4Signature
 from weighthouse.domain.errors import AuthenticationError, DomainError
 from weighthouse.frontends.s3 import buckets, objects, service, wire
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.credentials import RequestParts, parse_query, signed_request
 from weighthouse.frontends.s3.errors import S3Error, translate
+from weighthouse.frontends.s3.uploads import STREAMING_SIGNED
 
 log = logging.getLogger("weighthouse.s3")
 
@@ -101,7 +102,12 @@ class S3App:
     ) -> Response:
         signed = signed_request(parts)
         principal: Principal = ANONYMOUS
-        if signed is not None:
+        chain: ChunkSignatures | None = None
+        if signed is not None and signed.payload_hash in STREAMING_SIGNED:
+            principal, chain = await in_thread(
+                lambda: self._hub.authenticator.authenticate_chunked(signed.credential)
+            )
+        elif signed is not None:
             principal = await in_thread(lambda: self._authenticate(signed.credential))
         call = S3Call(
             request=request,
@@ -112,6 +118,7 @@ class S3App:
             key=key,
             payload_hash=signed.payload_hash if signed is not None else None,
             limiter=self._limiter,
+            chunk_signatures=chain,
         )
         if bucket is None:
             return await service.handle(call)

@@ -12,6 +12,7 @@ from starlette.requests import Request
 
 from weighthouse.bootstrap import Container
 from weighthouse.domain.access import Principal
+from weighthouse.domain.credentials import ChunkSignatures
 from weighthouse.frontends.s3.credentials import RequestParts
 
 T = TypeVar("T")
@@ -27,6 +28,7 @@ class S3Call:
     key: str | None  # the object key, None for a bucket operation
     payload_hash: str | None  # x-amz-content-sha256 as signed; None when anonymous
     limiter: anyio.CapacityLimiter
+    chunk_signatures: ChunkSignatures | None = None  # for a body signed chunk by chunk
 
     def param(self, name: str) -> str | None:
         return self.parts.param(name)

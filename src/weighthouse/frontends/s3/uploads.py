@@ -6,8 +6,9 @@ What the signature's payload hash says about the body:
 * ``UNSIGNED-PAYLOAD``: nothing;
 * ``STREAMING-UNSIGNED-PAYLOAD-TRAILER`` (boto3 and the aws CLI over https): an aws-chunked
   body whose trailer carries the checksum, checked once the last byte is in;
-* ``STREAMING-AWS4-HMAC-SHA256-PAYLOAD`` and the signed-trailer variant: chunk signatures,
-  not accepted yet (501, so a client can switch them off).
+* ``STREAMING-AWS4-HMAC-SHA256-PAYLOAD`` (and its signed-trailer variant): an aws-chunked
+  body whose chunks each carry a signature chained from the request's, checked as each chunk
+  ends (by the domain: front-ends hold no keys), so a forged chunk stops the upload.
 
 A ``x-amz-checksum-<algorithm>`` header (or trailer) is checked over the decoded bytes;
 ``BadDigest`` refuses the body before anything is stored.
@@ -67,13 +68,10 @@ def body_of(call: S3Call) -> Body:
     limit = call.hub.settings.max_upload_bytes
     payload = call.payload_hash or UNSIGNED_PAYLOAD
     encoding = (call.header("content-encoding") or "").lower()
-    if payload in STREAMING_SIGNED:
-        raise S3Error(
-            501,
-            "NotImplemented",
-            "signed aws-chunked bodies are not supported yet: send UNSIGNED-PAYLOAD or a hash",
-        )
-    chunked = payload == STREAMING_UNSIGNED_TRAILER or "aws-chunked" in encoding
+    signed_chunks = payload in STREAMING_SIGNED
+    if signed_chunks and call.chunk_signatures is None:
+        raise S3Error(400, "InvalidRequest", "a signed aws-chunked body needs a signed request")
+    chunked = signed_chunks or payload == STREAMING_UNSIGNED_TRAILER or "aws-chunked" in encoding
     if chunked:
         decoded = call.header("x-amz-decoded-content-length")
         if decoded is None:
@@ -95,7 +93,7 @@ def body_of(call: S3Call) -> Body:
 
     def chunks() -> Iterator[bytes]:
         raw: Iterable[bytes] = RequestBody(stream, limit=raw_limit)
-        decoder = AwsChunkedDecoder(size) if chunked else None
+        decoder = AwsChunkedDecoder(size, call.chunk_signatures) if chunked else None
         data: Iterable[bytes] = decoder.decode(raw) if decoder is not None else raw
         for check in checks:
             finished = None
