@@ -173,11 +173,13 @@ class DownloadsApi(Transport):
             with part.open("r+b" if start else "wb") as handle:
                 handle.seek(start)
                 handle.truncate()
-                for chunk in response.iter_bytes(CHUNK):
-                    handle.write(chunk)
-                    digest.update(chunk)
+                # Pieces as they arrive: re-buffering them into bigger ones costs a copy of
+                # every byte (an eighth of a pull's time in a profile).
+                for piece in response.iter_bytes():
+                    handle.write(piece)
+                    digest.update(piece)
                     if on_bytes is not None:
-                        on_bytes(len(chunk))
+                        on_bytes(len(piece))
                 handle.flush()
                 # The rename that follows must not publish a file whose bytes a crash loses.
                 os.fsync(handle.fileno())
