@@ -67,6 +67,12 @@ class ServerSettings(BaseModel):
     max_transfers: int = Field(
         default=64, ge=1, description="uploads streaming at once, each holding a thread"
     )
+    transfers_per_account: int = Field(
+        default=16, ge=1, description="uploads one account may stream at once (else 429)"
+    )
+    transfers_per_client: int = Field(
+        default=32, ge=1, description="uploads one client address may stream at once (else 429)"
+    )
     max_header_bytes: int = Field(
         default=64 * 1024, ge=1024, description="a larger request head gets 431"
     )

@@ -24,6 +24,7 @@ from weighthouse.frontends.rest import (
     repos,
 )
 from weighthouse.frontends.rest.url_encoding import Utf8UrlMiddleware
+from weighthouse.frontends.transfer_slots import TransferSlots
 
 
 def create_rest_app(container: Container) -> FastAPI:
@@ -48,6 +49,10 @@ def create_rest_app(container: Container) -> FastAPI:
         redoc_url=None,
     )
     app.state.container = container
+    server = container.settings.server
+    app.state.transfer_slots = TransferSlots(
+        per_account=server.transfers_per_account, per_client=server.transfers_per_client
+    )
     errors.install(app)
     app.add_middleware(Utf8UrlMiddleware)
     app.include_router(health.router)

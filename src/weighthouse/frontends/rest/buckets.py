@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from weighthouse import wire
+from weighthouse.domain.access import Principal
 from weighthouse.domain.buckets import PutConditions
 from weighthouse.domain.files import Download
 from weighthouse.domain.model import BucketObject, RepoId, RepoType
@@ -21,7 +22,13 @@ from weighthouse.frontends.rest import cursors
 from weighthouse.frontends.rest.dependencies import Caller, Wired, current_principal
 from weighthouse.frontends.rest.json_bodies import JsonLimitRoute
 from weighthouse.frontends.rest.schemas import ListingOut, ObjectOut
-from weighthouse.frontends.rest.uploads import RAW_BODY, declared_md5, declared_sha256, stream_into
+from weighthouse.frontends.rest.uploads import (
+    RAW_BODY,
+    declared_md5,
+    declared_sha256,
+    held_by,
+    stream_into,
+)
 
 router = APIRouter(prefix=wire.BUCKETS_PREFIX, tags=["buckets"], route_class=JsonLimitRoute)
 
@@ -56,6 +63,10 @@ async def put_object(
     # to a thread per PUT, not two (a small PUT's time is mostly such trips and the catalog).
     def store(body: RequestBody, size: int | None) -> BucketObject:
         caller = current_principal(request)
+        with held_by(request, caller):
+            return put(caller, body, size)
+
+    def put(caller: Principal, body: RequestBody, size: int | None) -> BucketObject:
         sha256 = declared_sha256(request)
         md5 = declared_md5(request)
         metadata = {
@@ -78,7 +89,7 @@ async def put_object(
             conditions=conditions,
         )
 
-    return ObjectOut.of(await stream_into(request, store))
+    return ObjectOut.of(await stream_into(request, None, store))
 
 
 _OBJECT = "/{namespace}/{name}/objects/{key:path}"

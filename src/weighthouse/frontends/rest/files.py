@@ -118,6 +118,7 @@ async def upload_blob(
     sha256 = declared_sha256(request)
     digest = await stream_into(
         request,
+        caller,
         lambda body, size: hub.commits.upload_blob(
             caller, repo_id(kind, namespace, name), body, size=size, sha256=sha256
         ),
@@ -163,6 +164,7 @@ async def upload_file(
     sha256 = declared_sha256(request)
     commit, digest = await stream_into(
         request,
+        caller,
         lambda body, size: hub.commits.upload_file(
             caller,
             repo_id(kind, namespace, name),

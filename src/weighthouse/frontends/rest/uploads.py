@@ -7,15 +7,18 @@ import base64
 import binascii
 import re
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TypeVar
 
 import anyio.to_thread
 from fastapi import Request
 
 from weighthouse import wire
+from weighthouse.domain.access import Principal
 from weighthouse.domain.errors import InvalidInputError
 from weighthouse.frontends.bodies import RequestBody, declared_length
-from weighthouse.frontends.rest.dependencies import container
+from weighthouse.frontends.rest.dependencies import client_address, container
+from weighthouse.frontends.transfer_slots import TransferSlots
 
 T = TypeVar("T")
 
@@ -53,11 +56,28 @@ def declared_md5(request: Request) -> str | None:
     return raw.hex()
 
 
-async def stream_into(request: Request, use_case: Callable[[RequestBody, int | None], T]) -> T:
-    """Run ``use_case(body, declared_size)`` in a worker thread while the body streams in."""
+async def stream_into(
+    request: Request, caller: Principal | None, use_case: Callable[[RequestBody, int | None], T]
+) -> T:
+    """Run ``use_case(body, declared_size)`` in a worker thread while the body streams in.
+
+    The upload holds one of its address's transfer slots, and one of ``caller``'s, until it
+    ends; with none left it fails at once with ``RateLimitedError`` (429). A route that
+    authenticates inside ``use_case`` passes no caller and takes the caller's slot there, with
+    :func:`held_by`.
+    """
     limit = container(request).settings.max_upload_bytes
     size = declared_length(request.headers.get("content-length"), limit)
     body = RequestBody(request.stream(), limit=limit)
+    slots: TransferSlots = request.app.state.transfer_slots
     # Set by the app's lifespan; a host that runs no lifespan falls back to the shared pool.
     limiter = getattr(request.app.state, "transfers", None)
-    return await anyio.to_thread.run_sync(use_case, body, size, limiter=limiter)
+    account = caller.viewer_id if caller is not None else None
+    with slots.hold(account=account, client=client_address(request)):
+        return await anyio.to_thread.run_sync(use_case, body, size, limiter=limiter)
+
+
+def held_by(request: Request, caller: Principal) -> AbstractContextManager[None]:
+    """One of ``caller``'s transfer slots, for routes that authenticate in the upload's thread."""
+    slots: TransferSlots = request.app.state.transfer_slots
+    return slots.hold(account=caller.viewer_id, client=None)
