@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import os
 import socket
+import threading
 import time
 from collections.abc import Iterator
 
@@ -20,7 +21,8 @@ import pytest
 from tests.acceptance.api import Account, make_repo, make_user
 from tests.acceptance.live import LiveServer
 
-BODY_IDLE_TIMEOUT = 4.0
+BODY_IDLE_TIMEOUT = 10.0
+TRICKLE_EVERY = 1.0  # seconds between the bytes of a slow upload; far under the idle timeout
 PER_ACCOUNT = 16  # the defaults
 PER_CLIENT = 32
 WAIT = 60.0
@@ -38,7 +40,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 def stalled_upload(server: LiveServer, account: Account, repo: str, path: str) -> socket.socket:
-    """An upload that announces 1 MiB, sends a few bytes, and then sends nothing."""
+    """An upload that announces 1 MiB and sends a few bytes (then what :class:`Trickle` sends)."""
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=WAIT)
     sock.sendall(
         f"PUT /api/models/{repo}/upload/main/{path} HTTP/1.1\r\nHost: x\r\n"
@@ -46,6 +48,32 @@ def stalled_upload(server: LiveServer, account: Account, repo: str, path: str) -
         + b"0123456789"
     )
     return sock
+
+
+class Trickle:
+    """Keeps slow uploads alive with a byte now and then until :meth:`stop`; then they stall."""
+
+    def __init__(self) -> None:
+        self.sockets: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(TRICKLE_EVERY):
+            for sock in list(self.sockets):
+                with contextlib.suppress(OSError):  # refused uploads are closed by the server
+                    sock.sendall(b"x")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(WAIT)
+
+    def close(self) -> None:
+        self.stop()
+        for sock in self.sockets:
+            with contextlib.suppress(OSError):
+                sock.close()
 
 
 def put(server: LiveServer, account: Account, repo: str, path: str, data: bytes) -> httpx.Response:
@@ -80,10 +108,11 @@ def test_stalled_uploads_of_one_account_leave_the_others_uploading(server: LiveS
     for account in (alice, bob, carol):
         with server.client(account.token) as client:
             repos[account.name] = make_repo(client, account.name)
-    stalled: list[socket.socket] = []
+    slow = Trickle()
     try:
-        # The finding: 64 uploads that never end used to take every slot of the server.
-        stalled += [
+        # The finding: 64 uploads that never end used to take every slot of the server. These
+        # trickle a byte at a time, so no timeout ends them while the shares are checked.
+        slow.sockets += [
             stalled_upload(server, alice, repos[alice.name], f"stalled-{i}.bin") for i in range(64)
         ]
         response = refused_once_full(server, alice, repos[alice.name])
@@ -97,9 +126,9 @@ def test_stalled_uploads_of_one_account_leave_the_others_uploading(server: LiveS
         assert response.status_code == 201, response.text
         assert response.json()["sha256"] == hashlib.sha256(data).hexdigest()
 
-        # Bob's own stalled uploads bring this address to its share: now carol, from the same
+        # Bob's own slow uploads bring this address to its share: now carol, from the same
         # address, waits too.
-        stalled += [
+        slow.sockets += [
             stalled_upload(server, bob, repos[bob.name], f"stalled-{i}.bin")
             for i in range(PER_CLIENT - PER_ACCOUNT)
         ]
@@ -107,8 +136,9 @@ def test_stalled_uploads_of_one_account_leave_the_others_uploading(server: LiveS
         assert response.status_code == 429, response.text
         assert "address" in response.json()["error"]["message"]
 
-        # Nobody closes anything: the body idle timeout ends the stalled uploads and frees
-        # their slots.
+        # They stop sending, and nobody closes anything: the body idle timeout ends them and
+        # frees their slots.
+        slow.stop()
         deadline = time.monotonic() + WAIT
         while (response := put(server, alice, repos[alice.name], "after.bin", b"x")).status_code:
             if response.status_code != 429 or time.monotonic() > deadline:
@@ -116,6 +146,4 @@ def test_stalled_uploads_of_one_account_leave_the_others_uploading(server: LiveS
             time.sleep(0.2)
         assert response.status_code == 201, response.text
     finally:
-        for sock in stalled:
-            with contextlib.suppress(OSError):
-                sock.close()
+        slow.close()
