@@ -160,11 +160,19 @@ def create_catalog(
 
         return MemoryCatalog()
     from weighthouse.metadata.catalog import SqlCatalog
-    from weighthouse.metadata.engine import create_engine_for
+    from weighthouse.metadata.engine import DatabaseTimeouts, create_engine_for
 
     if migrate:
         migrate_catalog(settings)
-    engine = create_engine_for(settings.database_url)
+    database = settings.database
+    engine = create_engine_for(
+        settings.database_url,
+        timeouts=DatabaseTimeouts(
+            connect=database.connect_timeout_seconds,
+            statement=database.statement_timeout_seconds,
+            pool=database.pool_timeout_seconds,
+        ),
+    )
     closers.append(engine.dispose)
     return SqlCatalog(engine)
 

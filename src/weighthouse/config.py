@@ -25,6 +25,17 @@ class DatabaseSettings(BaseModel):
         ge=0,
         description="room kept beside a SQLite catalog for deletes on a full disk; 0: none",
     )
+    connect_timeout_seconds: float = Field(
+        default=5.0, ge=2, description="to open a connection to PostgreSQL or MariaDB"
+    )
+    statement_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="longest a statement (or any wait for the database's answer) may take",
+    )
+    pool_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="longest a request waits for a pooled connection"
+    )
 
 
 class ConfigError(ValueError):

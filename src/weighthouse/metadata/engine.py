@@ -6,6 +6,8 @@ URLs may name only the database (``sqlite:///path``, ``postgresql://…``, ``mar
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -48,7 +50,27 @@ def normalise_url(url: str | URL) -> URL:
     return parsed
 
 
-def create_engine_for(url: str | URL, **overrides: Any) -> Engine:
+@dataclass(frozen=True)
+class DatabaseTimeouts:
+    """How long to wait for a server database (PostgreSQL, MariaDB), in seconds.
+
+    ``connect`` bounds opening a connection, ``pool`` waiting for a pooled one. ``statement``
+    bounds each statement at the server (PostgreSQL ``statement_timeout``, MariaDB
+    ``max_statement_time``) and, a second later, every wait for the server's answer at the
+    client, so a database that stops answering without closing the connection (a partition)
+    fails the request instead of holding it; ``None`` leaves statements unbounded (migrations).
+    Idle connections send TCP keepalives after ``keepalive_idle``.
+    """
+
+    connect: float = CONNECT_TIMEOUT_S
+    statement: float | None = None
+    pool: float = 30.0
+    keepalive_idle: int = 30
+
+
+def create_engine_for(
+    url: str | URL, *, timeouts: DatabaseTimeouts | None = None, **overrides: Any
+) -> Engine:
     """An engine for ``url`` with per-database settings; ``overrides`` go to ``create_engine``.
 
     SQLite runs in WAL mode with ``synchronous=FULL``, foreign keys on and a busy timeout, and
@@ -58,15 +80,17 @@ def create_engine_for(url: str | URL, **overrides: Any) -> Engine:
     """
     parsed = normalise_url(url)
     backend = parsed.get_backend_name()
+    timeouts = timeouts or DatabaseTimeouts()
     options: dict[str, Any] = {"pool_pre_ping": backend != "sqlite"}
     if backend == "mysql":
         options |= {
             "isolation_level": "READ COMMITTED",
             "pool_recycle": 3600,  # under the server's wait_timeout, which drops idle links
-            "connect_args": {"connect_timeout": CONNECT_TIMEOUT_S},
+            "pool_timeout": timeouts.pool,
+            "connect_args": _mariadb_arguments(timeouts),
         }
     elif backend == "postgresql":
-        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
+        options |= {"pool_timeout": timeouts.pool, "connect_args": _postgresql_arguments(timeouts)}
     elif backend == "sqlite" and parsed.database in (None, "", ":memory:"):
         # One shared connection, or every checkout would see its own empty database.
         options |= {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
@@ -86,7 +110,47 @@ def create_engine_for(url: str | URL, **overrides: Any) -> Engine:
     if backend == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
+    if (
+        backend == "postgresql"
+        and timeouts.statement is not None
+        and parsed.drivername.endswith("+psycopg")
+    ):
+        from weighthouse.metadata.postgresql_connections import bounded
+
+        connection_class = bounded(timeouts.statement + 1)
+
+        def connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+            return connection_class.connect(*cargs, **cparams)
+
+        event.listen(engine, "do_connect", connect)
     return engine
+
+
+def _postgresql_arguments(timeouts: DatabaseTimeouts) -> dict[str, Any]:
+    arguments: dict[str, Any] = {
+        "connect_timeout": math.ceil(timeouts.connect),  # libpq takes whole seconds
+        # Keepalives notice a peer whose host went away while the connection idled.
+        "keepalives": 1,
+        "keepalives_idle": timeouts.keepalive_idle,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+    }
+    if timeouts.statement is not None:
+        arguments["options"] = f"-c statement_timeout={math.ceil(timeouts.statement * 1000)}"
+    return arguments
+
+
+def _mariadb_arguments(timeouts: DatabaseTimeouts) -> dict[str, Any]:
+    arguments: dict[str, Any] = {"connect_timeout": math.ceil(timeouts.connect)}
+    if timeouts.statement is not None:
+        # The server stops the statement first; the socket timeouts end a wait for a server
+        # that no longer answers at all.
+        arguments |= {
+            "init_command": f"SET SESSION max_statement_time={timeouts.statement}",
+            "read_timeout": math.ceil(timeouts.statement) + 1,
+            "write_timeout": math.ceil(timeouts.statement) + 1,
+        }
+    return arguments
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

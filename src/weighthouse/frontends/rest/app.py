@@ -36,6 +36,8 @@ def create_rest_app(container: Container) -> FastAPI:
         server = container.settings.server
         anyio.to_thread.current_default_thread_limiter().total_tokens = server.threads
         app.state.transfers = anyio.CapacityLimiter(server.max_transfers)
+        # Readiness probes wait on dependencies that may hang; they get threads of their own.
+        app.state.probes = anyio.CapacityLimiter(4)
         yield
 
     app = FastAPI(
