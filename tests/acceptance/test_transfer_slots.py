@@ -21,7 +21,7 @@ import pytest
 from tests.acceptance.api import Account, make_repo, make_user
 from tests.acceptance.live import LiveServer
 
-BODY_IDLE_TIMEOUT = 10.0
+BODY_IDLE_TIMEOUT = 30.0
 TRICKLE_EVERY = 1.0  # seconds between the bytes of a slow upload; far under the idle timeout
 PER_ACCOUNT = 16  # the defaults
 PER_CLIENT = 32
