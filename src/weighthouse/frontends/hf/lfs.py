@@ -105,6 +105,7 @@ async def upload(call: Call) -> Response:
     )
     await stream_into(
         call.request,
+        principal,
         lambda body, declared: call.hub.commits.upload_blob(
             principal, repo_id, body, size=size, sha256=sha256
         ),
