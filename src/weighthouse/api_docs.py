@@ -57,7 +57,7 @@ def install_api_docs(app: FastAPI) -> None:
     def asset(request: Request, name: str) -> str:
         return f"{request.scope.get('root_path', '')}{ASSETS_PREFIX}/{name}"
 
-    @app.get("/docs", include_in_schema=False)
+    @app.api_route("/docs", methods=["GET", "HEAD"], include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
         page = get_swagger_ui_html(
             openapi_url=f"{request.scope.get('root_path', '')}{openapi_url}",
@@ -70,11 +70,11 @@ def install_api_docs(app: FastAPI) -> None:
         )
         return _confined(page)
 
-    @app.get(redirect_url, include_in_schema=False)
+    @app.api_route(redirect_url, methods=["GET", "HEAD"], include_in_schema=False)
     async def swagger_ui_redirect() -> HTMLResponse:
         return _confined(get_swagger_ui_oauth2_redirect_html())
 
-    @app.get("/redoc", include_in_schema=False)
+    @app.api_route("/redoc", methods=["GET", "HEAD"], include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
         page = get_redoc_html(
             openapi_url=f"{request.scope.get('root_path', '')}{openapi_url}",

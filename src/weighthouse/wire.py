@@ -51,8 +51,10 @@ COMMIT_MESSAGE_MAX = 10_000
 """Longest commit message, in characters."""
 CURSOR_MAX = 2048
 """Longest pagination cursor, in characters."""
-BLOB_SIZE_MAX = 2**63 - 1
-"""Largest blob size a request may name: what every catalog database stores in a BIGINT."""
+BLOB_SIZE_MAX = 2**53 - 1
+"""Largest blob size a request may name (8 PiB): every catalog database stores it in a BIGINT,
+and it is the largest integer every JSON parser reads exactly (many read numbers as doubles),
+so a client's schema check and the server agree on it."""
 
 # --- error codes ------------------------------------------------------------------------------
 # The stable ``code`` of the error envelope ``{"error": {"code", "message", "detail"}}``.

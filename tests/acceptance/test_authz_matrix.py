@@ -84,6 +84,8 @@ def route_keys(app: FastAPI) -> set[tuple[str, str]]:
     keys: set[tuple[str, str]] = set()
     for route in routes:
         path = getattr(route, "path", None) or repr(route)
+        # The router matches repo kinds itself ({kind:repo_kind}); the table names {kind}.
+        path = path.replace("{kind:repo_kind}", "{kind}")
         methods = getattr(route, "methods", None) or {"?"}
         keys.update((method, path) for method in methods)
     return keys

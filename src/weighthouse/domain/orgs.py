@@ -20,6 +20,7 @@ from weighthouse.domain.catalog import (
     UserCatalog,
 )
 from weighthouse.domain.errors import (
+    ConflictError,
     EntryNotFoundError,
     InvalidInputError,
     OrganizationNotFoundError,
@@ -124,7 +125,7 @@ class Organizations:
     def _keep_an_admin(self, org: Organization, leaving_admin_id: str) -> None:
         admins = [m for m in self._catalog.list_members(org.id) if m.role is Role.ADMIN]
         if [m.user_id for m in admins] == [leaving_admin_id]:
-            raise InvalidInputError(f"{org.name!r} would have no admin left")
+            raise ConflictError(f"{org.name!r} would have no admin left")
 
     def _org(self, name: str) -> Organization:
         check_name(name, what="organisation name")

@@ -11,7 +11,7 @@ from tests.unit.domain.conftest import Hub
 from weighthouse.domain.access import ANONYMOUS, Principal, repo_role, require_repo
 from weighthouse.domain.errors import (
     AuthenticationError,
-    InvalidInputError,
+    ConflictError,
     PermissionDeniedError,
     RepoNotFoundError,
 )
@@ -101,7 +101,7 @@ def test_removing_a_member_or_collaborator_ends_access_at_the_next_check(
 
 
 def test_an_org_keeps_at_least_one_admin(hub: Hub, alice: Principal, acme: dict[str, Repo]) -> None:
-    with pytest.raises(InvalidInputError, match="no admin left"):
+    with pytest.raises(ConflictError, match="no admin left"):
         hub.orgs.remove_member(alice, "acme", "alice")
     hub.orgs.set_member(alice, "acme", "bob", Role.ADMIN)
     hub.orgs.remove_member(alice, "acme", "alice")

@@ -101,7 +101,7 @@ def test_errors_are_only_those_the_error_handlers_answer(spec: dict[str, Any]) -
     [
         ("get", "/healthz", set(), {401, 413, 503, 507}),
         ("get", "/api/repos", {401, 403, 429, 503}, {404, 409, 413, 507}),
-        ("post", "/api/repos", {401, 409, 413, 507}, {404, 412, 416}),
+        ("post", "/api/repos", {401, 404, 409, 413, 507}, {412, 416}),
         ("get", "/api/{kind}/{namespace}/{name}/resolve/{revision}/{path}", {404, 416}, {413}),
         ("put", "/api/buckets/{namespace}/{name}/objects/{key}", {404, 412, 413, 507}, {409}),
         ("post", "/api/{kind}/{namespace}/{name}/blobs/check", {404, 413}, {507}),

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.routing import BaseRoute
 
 from weighthouse import wire
 from weighthouse.domain import errors as e
@@ -118,12 +121,30 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return envelope(400, "invalid_input", message, {"problems": problems[:20]})
 
 
+def allowed_methods(routes: Iterable[BaseRoute], path: str) -> set[str]:
+    """Every method some route serves at ``path``, also in included routers."""
+    methods: set[str] = set()
+    for route in routes:
+        if isinstance(route, APIRoute) and route.path_regex.match(path):
+            methods |= route.methods or set()
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            methods |= allowed_methods(included.routes, path)
+    return methods
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = wire.STATUS_CODES.get(exc.status_code, "error")
     response = envelope(exc.status_code, code, str(exc.detail))
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
+    if exc.status_code == 405:
+        # Starlette names only the methods of the first route that matched the path; each
+        # method is a route of its own here, so the others would be missing.
+        methods = allowed_methods(request.app.routes, request.url.path)
+        if methods:
+            response.headers["Allow"] = ", ".join(sorted(methods))
     return response
 
 

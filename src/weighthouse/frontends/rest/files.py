@@ -12,7 +12,7 @@ from weighthouse.domain.access import Principal
 from weighthouse.domain.blob_proof import BlobRef
 from weighthouse.domain.commits import AddFile, DeleteFile, Operation
 from weighthouse.frontends.downloads import blob_response
-from weighthouse.frontends.rest import cursors
+from weighthouse.frontends.rest import cursors, repo_kinds
 from weighthouse.frontends.rest.dependencies import Caller, Wired, current_principal
 from weighthouse.frontends.rest.json_bodies import CommitJsonLimitRoute
 from weighthouse.frontends.rest.repos import Limit, repo_id
@@ -31,6 +31,7 @@ from weighthouse.frontends.rest.schemas import (
 )
 from weighthouse.frontends.rest.uploads import RAW_BODY, declared_sha256, stream_into
 
+assert repo_kinds.CONVERTOR == "repo_kind"  # registered on import, before the routes below
 router = APIRouter(prefix=wire.API_PREFIX, tags=["files"], route_class=CommitJsonLimitRoute)
 
 _FILE_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -41,8 +42,10 @@ _FILE_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.get("/{kind}/{namespace}/{name}/tree/{revision}", response_model=TreeOut)
-@router.get("/{kind}/{namespace}/{name}/tree/{revision}/{path:path}", response_model=TreeOut)
+@router.get("/{kind:repo_kind}/{namespace}/{name}/tree/{revision}", response_model=TreeOut)
+@router.get(
+    "/{kind:repo_kind}/{namespace}/{name}/tree/{revision}/{path:path}", response_model=TreeOut
+)
 def list_tree(
     kind: RepoKind,
     namespace: str,
@@ -72,7 +75,7 @@ def list_tree(
     )
 
 
-_RESOLVE = "/{kind}/{namespace}/{name}/resolve/{revision}/{path:path}"
+_RESOLVE = "/{kind:repo_kind}/{namespace}/{name}/resolve/{revision}/{path:path}"
 
 
 # Two routes rather than one with two methods, so each gets its own OpenAPI operation id.
@@ -105,7 +108,7 @@ async def download(
 
 
 @router.post(
-    "/{kind}/{namespace}/{name}/blobs",
+    "/{kind:repo_kind}/{namespace}/{name}/blobs",
     response_model=BlobOut,
     status_code=201,
     openapi_extra=RAW_BODY,
@@ -126,7 +129,7 @@ async def upload_blob(
     return BlobOut(sha256=digest.sha256, size=digest.size, git_sha1=digest.git_sha1)
 
 
-@router.post("/{kind}/{namespace}/{name}/blobs/check", response_model=BlobCheckOut)
+@router.post("/{kind:repo_kind}/{namespace}/{name}/blobs/check", response_model=BlobCheckOut)
 def check_blobs(
     kind: RepoKind, namespace: str, name: str, body: BlobCheck, caller: Caller, hub: Wired
 ) -> BlobCheckOut:
@@ -143,7 +146,7 @@ def check_blobs(
 
 
 @router.put(
-    "/{kind}/{namespace}/{name}/upload/{revision}/{path:path}",
+    "/{kind:repo_kind}/{namespace}/{name}/upload/{revision}/{path:path}",
     response_model=UploadOut,
     status_code=201,
     openapi_extra=RAW_BODY,
@@ -181,7 +184,9 @@ async def upload_file(
 
 
 @router.post(
-    "/{kind}/{namespace}/{name}/commit/{revision}", response_model=CommitOut, status_code=201
+    "/{kind:repo_kind}/{namespace}/{name}/commit/{revision}",
+    response_model=CommitOut,
+    status_code=201,
 )
 def commit(
     kind: RepoKind,

@@ -27,6 +27,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from weighthouse.domain import errors as e
+from weighthouse.frontends.rest import patterns
 from weighthouse.frontends.rest.dependencies import current_principal
 from weighthouse.frontends.rest.errors import ERROR_TABLE
 from weighthouse.frontends.rest.schemas import ErrorOut
@@ -94,7 +95,7 @@ OPERATIONS: dict[str, Operation] = {
     "list_members": Operation((e.OrganizationNotFoundError,)),
     "set_member": Operation((e.OrganizationNotFoundError, e.UserNotFoundError, e.ConflictError)),
     "remove_member": Operation((e.OrganizationNotFoundError, e.NotFoundError, e.ConflictError)),
-    "list_collaborators": Operation(_REPO),
+    "list_collaborators": Operation(_REPO, anonymous=True),
     "set_collaborator": Operation((*_REPO, e.UserNotFoundError)),
     "remove_collaborator": Operation((*_REPO, e.NotFoundError)),
     # buckets
@@ -107,7 +108,7 @@ OPERATIONS: dict[str, Operation] = {
     "delete_object": Operation(_REPO),
     "list_objects": Operation(_REPO, anonymous=True),
     # repos and refs
-    "create_repo": Operation((e.RepoExistsError,)),
+    "create_repo": Operation((e.RepoExistsError, e.UserNotFoundError)),
     "list_repos": Operation(anonymous=True),
     "get_repo": Operation(_REPO, anonymous=True),
     "update_repo": Operation(_REPO),
@@ -239,7 +240,23 @@ def _complete(
     for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():
             operation.get("responses", {}).pop("422", None)
+            for parameter in operation.get("parameters", []):
+                by_name = {"path": patterns.PARAMETERS, "query": patterns.QUERY_PARAMETERS}
+                shape = by_name.get(parameter["in"], {}).get(parameter["name"])
+                if shape is not None:
+                    _constrain(parameter, shape)
             if (path, method) in security:
                 operation["security"] = security[path, method]
     for unused in ("HTTPValidationError", "ValidationError"):
         components.get("schemas", {}).pop(unused, None)
+
+
+def _constrain(parameter: dict[str, Any], shape: dict[str, Any]) -> None:
+    """Give a string parameter (or the string branch of an optional one) the shape."""
+    schema = parameter.get("schema", {})
+    branches = schema.get("anyOf", [schema])
+    for branch in branches:
+        if branch.get("type") == "string":
+            description = shape["description"]
+            branch.update({k: v for k, v in shape.items() if k != "description"})
+            parameter.setdefault("description", description)

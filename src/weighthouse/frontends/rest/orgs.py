@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from weighthouse import wire
+from weighthouse.frontends.rest import repo_kinds
 from weighthouse.frontends.rest.dependencies import Caller, Wired
 from weighthouse.frontends.rest.json_bodies import JsonLimitRoute
 from weighthouse.frontends.rest.repos import repo_id
 from weighthouse.frontends.rest.schemas import MemberOut, OrgCreate, OrgOut, RepoKind, RoleSet
 
+assert repo_kinds.CONVERTOR == "repo_kind"  # registered on import, before the routes below
 router = APIRouter(prefix=wire.API_PREFIX, tags=["organisations"], route_class=JsonLimitRoute)
 
 
@@ -50,7 +52,7 @@ def remove_member(name: str, user: str, caller: Caller, hub: Wired) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/{kind}/{namespace}/{name}/collaborators", response_model=list[MemberOut])
+@router.get("/{kind:repo_kind}/{namespace}/{name}/collaborators", response_model=list[MemberOut])
 def list_collaborators(
     kind: RepoKind, namespace: str, name: str, caller: Caller, hub: Wired
 ) -> list[MemberOut]:
@@ -59,7 +61,7 @@ def list_collaborators(
     return [MemberOut.of(m) for m in members]
 
 
-@router.put("/{kind}/{namespace}/{name}/collaborators/{user}", response_model=MemberOut)
+@router.put("/{kind:repo_kind}/{namespace}/{name}/collaborators/{user}", response_model=MemberOut)
 def set_collaborator(
     kind: RepoKind, namespace: str, name: str, user: str, body: RoleSet, caller: Caller, hub: Wired
 ) -> MemberOut:
@@ -68,7 +70,7 @@ def set_collaborator(
     return MemberOut.of(member)
 
 
-@router.delete("/{kind}/{namespace}/{name}/collaborators/{user}", status_code=204)
+@router.delete("/{kind:repo_kind}/{namespace}/{name}/collaborators/{user}", status_code=204)
 def remove_collaborator(
     kind: RepoKind, namespace: str, name: str, user: str, caller: Caller, hub: Wired
 ) -> Response:

@@ -10,7 +10,7 @@ from weighthouse import wire
 from weighthouse.domain.access import require_user
 from weighthouse.domain.model import RefKind, RepoId, RepoType
 from weighthouse.domain.versions import latest_version
-from weighthouse.frontends.rest import cursors
+from weighthouse.frontends.rest import cursors, repo_kinds
 from weighthouse.frontends.rest.dependencies import Caller, Wired
 from weighthouse.frontends.rest.json_bodies import JsonLimitRoute
 from weighthouse.frontends.rest.schemas import (
@@ -26,6 +26,7 @@ from weighthouse.frontends.rest.schemas import (
     RepoUpdate,
 )
 
+assert repo_kinds.CONVERTOR == "repo_kind"  # registered on import, before the routes below
 router = APIRouter(prefix=wire.API_PREFIX, tags=["repos"], route_class=JsonLimitRoute)
 
 Limit = Annotated[int, Query(ge=1, le=wire.PAGE_LIMIT_MAX)]
@@ -38,7 +39,8 @@ def repo_id(kind: RepoKind, namespace: str, name: str) -> RepoId:
 @router.post("/repos", response_model=RepoOut, status_code=201)
 def create_repo(body: RepoCreate, caller: Caller, hub: Wired) -> RepoOut:
     """Create a repo in your namespace or one of your organisations, with its ``main`` branch."""
-    namespace = body.namespace or require_user(caller).name
+    # An empty namespace is checked (and refused) like any other name, not taken as none.
+    namespace = body.namespace if body.namespace is not None else require_user(caller).name
     repo = hub.repos.create(
         caller,
         RepoId(body.type, namespace, body.name),
@@ -72,13 +74,13 @@ def list_repos(
     )
 
 
-@router.get("/{kind}/{namespace}/{name}", response_model=RepoOut)
+@router.get("/{kind:repo_kind}/{namespace}/{name}", response_model=RepoOut)
 def get_repo(kind: RepoKind, namespace: str, name: str, caller: Caller, hub: Wired) -> RepoOut:
     """One repo; a private one you may not read answers 404, like a missing one."""
     return RepoOut.of(hub.repos.get(caller, repo_id(kind, namespace, name)))
 
 
-@router.patch("/{kind}/{namespace}/{name}", response_model=RepoOut)
+@router.patch("/{kind:repo_kind}/{namespace}/{name}", response_model=RepoOut)
 def update_repo(
     kind: RepoKind, namespace: str, name: str, body: RepoUpdate, caller: Caller, hub: Wired
 ) -> RepoOut:
@@ -92,14 +94,14 @@ def update_repo(
     return RepoOut.of(repo)
 
 
-@router.delete("/{kind}/{namespace}/{name}", status_code=204)
+@router.delete("/{kind:repo_kind}/{namespace}/{name}", status_code=204)
 def delete_repo(kind: RepoKind, namespace: str, name: str, caller: Caller, hub: Wired) -> Response:
     """Delete a repo with its history (repo admins); its bytes go at the next gc."""
     hub.repos.delete(caller, repo_id(kind, namespace, name))
     return Response(status_code=204)
 
 
-@router.get("/{kind}/{namespace}/{name}/refs", response_model=RefsOut)
+@router.get("/{kind:repo_kind}/{namespace}/{name}/refs", response_model=RefsOut)
 def list_refs(kind: RepoKind, namespace: str, name: str, caller: Caller, hub: Wired) -> RefsOut:
     """The repo's branches and tags, and the commit ``latest`` names."""
     refs = hub.revisions.refs(caller, repo_id(kind, namespace, name))
@@ -113,7 +115,9 @@ def list_refs(kind: RepoKind, namespace: str, name: str, caller: Caller, hub: Wi
     )
 
 
-@router.post("/{kind}/{namespace}/{name}/branches", response_model=RefOut, status_code=201)
+@router.post(
+    "/{kind:repo_kind}/{namespace}/{name}/branches", response_model=RefOut, status_code=201
+)
 def create_branch(
     kind: RepoKind, namespace: str, name: str, body: RefCreate, caller: Caller, hub: Wired
 ) -> RefOut:
@@ -124,7 +128,7 @@ def create_branch(
     return RefOut.of(ref)
 
 
-@router.delete("/{kind}/{namespace}/{name}/branches/{branch}", status_code=204)
+@router.delete("/{kind:repo_kind}/{namespace}/{name}/branches/{branch}", status_code=204)
 def delete_branch(
     kind: RepoKind, namespace: str, name: str, branch: str, caller: Caller, hub: Wired
 ) -> Response:
@@ -133,7 +137,7 @@ def delete_branch(
     return Response(status_code=204)
 
 
-@router.post("/{kind}/{namespace}/{name}/tags", response_model=RefOut, status_code=201)
+@router.post("/{kind:repo_kind}/{namespace}/{name}/tags", response_model=RefOut, status_code=201)
 def create_tag(
     kind: RepoKind, namespace: str, name: str, body: RefCreate, caller: Caller, hub: Wired
 ) -> RefOut:
@@ -144,7 +148,7 @@ def create_tag(
     return RefOut.of(ref)
 
 
-@router.get("/{kind}/{namespace}/{name}/commits/{revision}", response_model=CommitPage)
+@router.get("/{kind:repo_kind}/{namespace}/{name}/commits/{revision}", response_model=CommitPage)
 def log(
     kind: RepoKind,
     namespace: str,

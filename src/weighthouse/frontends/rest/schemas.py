@@ -6,7 +6,15 @@ import enum
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+)
 
 from weighthouse import wire
 from weighthouse.domain.blob_proof import MAX_CHECK, BlobRef
@@ -26,6 +34,7 @@ from weighthouse.domain.model import (
     Token,
     User,
 )
+from weighthouse.frontends.rest import patterns
 
 
 class Strict(BaseModel):
@@ -72,16 +81,18 @@ class ErrorOut(BaseModel):
 
 class RepoCreate(Strict):
     type: RepoType = RepoType.MODEL
-    namespace: str | None = Field(default=None, description="default: your user name")
-    name: str
-    private: bool | None = Field(
+    namespace: str | None = Field(
+        default=None, description="default: your user name", json_schema_extra=patterns.NAME
+    )
+    name: str = Field(json_schema_extra=patterns.NAME)
+    private: StrictBool | None = Field(
         default=None, description="default: the site's setting repos.default_private (true)"
     )
     description: str = ""
 
 
 class RepoUpdate(Strict):
-    private: bool | None = None
+    private: StrictBool | None = None
     description: str | None = None
 
 
@@ -113,8 +124,8 @@ class RepoPage(BaseModel):
 
 
 class RefCreate(Strict):
-    name: str
-    revision: str = "main"
+    name: str = Field(json_schema_extra=patterns.REF)
+    revision: str = Field(default="main", json_schema_extra=patterns.REVISION)
 
 
 class RefOut(BaseModel):
@@ -188,21 +199,31 @@ class TreeOut(BaseModel):
     next_cursor: str | None
 
 
+def _refuse_booleans(value: object) -> object:
+    # JSON's true and false are not sizes, though Python would read them as 1 and 0.
+    if isinstance(value, bool):
+        raise ValueError("must be an integer, not true or false")
+    return value
+
+
+BlobSize = Annotated[int, Field(ge=0, le=wire.BLOB_SIZE_MAX), BeforeValidator(_refuse_booleans)]
+
+
 class AddOperation(Strict):
     op: Literal["add"]
-    path: str
-    sha256: str
-    size: int = Field(ge=0, le=wire.BLOB_SIZE_MAX)
+    path: str = Field(json_schema_extra=patterns.PATH)
+    sha256: str = Field(json_schema_extra=patterns.SHA256)
+    size: BlobSize
 
 
 class DeleteOperation(Strict):
     op: Literal["delete"]
-    path: str
+    path: str = Field(json_schema_extra=patterns.PATH)
 
 
 class CommitCreate(Strict):
     message: str = Field(min_length=1, max_length=wire.COMMIT_MESSAGE_MAX)
-    parent_commit: str | None = None
+    parent_commit: str | None = Field(default=None, json_schema_extra=patterns.COMMIT)
     operations: list[Annotated[AddOperation | DeleteOperation, Field(discriminator="op")]] = Field(
         min_length=1, max_length=wire.COMMIT_OPERATIONS_MAX
     )
@@ -210,7 +231,7 @@ class CommitCreate(Strict):
 
 class BlobRefIn(Strict):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="64 lowercase hex digits")
-    size: int = Field(ge=0, le=wire.BLOB_SIZE_MAX)
+    size: BlobSize
 
 
 class BlobCheck(Strict):
@@ -278,18 +299,18 @@ class ListingOut(BaseModel):
 
 
 class UserCreate(Strict):
-    name: str = Field(max_length=200)
-    is_admin: bool = False
-    password: str | None = Field(default=None, max_length=2048)
+    name: str = Field(max_length=200, json_schema_extra=patterns.NAME)
+    is_admin: StrictBool = False
+    password: str | None = Field(default=None, max_length=2048, json_schema_extra=patterns.PASSWORD)
 
 
 class UserUpdate(Strict):
-    disabled: bool
+    disabled: StrictBool
 
 
 class SignUp(Strict):
-    name: str = Field(max_length=200)
-    password: str = Field(max_length=2048)
+    name: str = Field(max_length=200, json_schema_extra=patterns.NAME)
+    password: str = Field(max_length=2048, json_schema_extra=patterns.PASSWORD)
 
 
 class SignIn(Strict):
@@ -327,7 +348,7 @@ class SessionOut(BaseModel):
 
 
 class OrgCreate(Strict):
-    name: str = Field(max_length=200)
+    name: str = Field(max_length=200, json_schema_extra=patterns.NAME)
     description: str = Field(default="", max_length=2000)
 
 

@@ -24,7 +24,8 @@ T = TypeVar("T")
 
 RAW_BODY = {
     "requestBody": {
-        "required": True,
+        # An empty body is an empty file.
+        "required": False,
         "content": {wire.OCTET_STREAM: {"schema": {"type": "string", "format": "binary"}}},
     }
 }
