@@ -211,9 +211,10 @@ progress_option = click.option(
 )
 
 
-def progress_bars(enabled: bool | None) -> ProgressFactory:
-    """tqdm bars on stderr, in bytes. ``None`` means: only on a terminal, unless the
-    environment forces them on or off."""
+def progress_bars(enabled: bool | None, *, unit: str = "B") -> ProgressFactory:
+    """tqdm bars on stderr, in bytes, or counting ``unit`` (e.g. ``"obj"``) when it is not
+    ``"B"``. ``None`` means: only on a terminal, unless the environment forces them on or
+    off."""
     from tqdm import tqdm
 
     if enabled is None:
@@ -226,8 +227,8 @@ def progress_bars(enabled: bool | None) -> ProgressFactory:
         bar: ProgressBar = tqdm(
             total=total,
             desc=description,
-            unit="B",
-            unit_scale=True,
+            unit=unit,
+            unit_scale=unit == "B",
             unit_divisor=1024,
             file=sys.stderr,
             disable=not enabled,

@@ -13,7 +13,8 @@ import httpx
 
 from weighthouse import wire
 from weighthouse.client.downloads import DownloadsApi
-from weighthouse.client.hashing import OnBytes, file_chunks, sha256_bytes, sha256_file
+from weighthouse.client.errors import ApiError
+from weighthouse.client.hashing import CHUNK, OnBytes, file_chunks, sha256_bytes, sha256_file
 from weighthouse.client.models import ObjectInfo, ObjectListing
 from weighthouse.client.resume import etag_sha256
 from weighthouse.client.transport import quote_path, repo_path
@@ -89,6 +90,47 @@ class BucketsApi(DownloadsApi):
         """The object's size, digests, type and metadata, without its bytes."""
         response = self.request("HEAD", self.object_url(bucket, key))
         return _object_from_headers(key, response.headers)
+
+    def find_object(self, bucket: str, key: str) -> ObjectInfo:
+        """The object's listing entry: its stored content type and metadata as given (a
+        download's headers make unsafe types inert). ``entry_not_found`` (404) if absent."""
+        first = next(self.iter_objects(bucket, prefix=key, page_size=1), None)
+        if first is None or first.key != key:
+            raise ApiError(404, "entry_not_found", f"no object {key!r} in {bucket}")
+        return first
+
+    def copy_object(
+        self,
+        source: ObjectInfo,
+        source_bucket: str,
+        bucket: str,
+        key: str,
+        *,
+        on_bytes: OnBytes | None = None,
+    ) -> ObjectInfo:
+        """Copy the object ``source`` (a listing entry of ``source_bucket``) to ``key`` in
+        ``bucket``, streaming its bytes through this client without a local copy.
+
+        The PUT declares the source's SHA-256, so the server refuses bytes that changed on
+        the way (``digest_mismatch``), e.g. when the source was replaced meanwhile. Type and
+        metadata are kept."""
+        with self.stream("GET", self.object_url(source_bucket, source.key)) as response:
+
+            def chunks() -> Iterator[bytes]:
+                for chunk in response.iter_bytes(CHUNK):
+                    if on_bytes is not None:
+                        on_bytes(len(chunk))
+                    yield chunk
+
+            return self.put_object(
+                bucket,
+                key,
+                chunks(),
+                size=source.size,
+                sha256=source.sha256,
+                content_type=source.content_type,
+                metadata=source.metadata,
+            )
 
     def delete_object(self, bucket: str, key: str) -> None:
         self.request("DELETE", self.object_url(bucket, key))

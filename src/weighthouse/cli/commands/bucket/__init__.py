@@ -1,0 +1,1 @@
+"""Create, list and delete buckets (objects move with 'cp', 'sync', 'rm' and 'stat')."""
