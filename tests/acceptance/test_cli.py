@@ -131,10 +131,11 @@ def test_login_with_a_bad_token_stores_nothing(
 
 def test_repo_create_list_delete(logged_in: Cli, account: Account) -> None:
     name = unique("r")
-    out = logged_in.ok("repo", "create", name, "--private", "--description", "tiny").stdout
-    assert f"{account.name}/{name}" in out and "private" in out
+    out = logged_in.ok("repo", "create", name, "--description", "tiny").stdout
+    assert f"{account.name}/{name}" in out and "private" in out  # the default
     dataset = f"{account.name}/{unique('d')}"
-    logged_in.ok("repo", "create", dataset, "--type", "dataset")
+    public = logged_in.ok("repo", "create", dataset, "--type", "dataset", "--public").stdout
+    assert f"Created public dataset {dataset}." in public
     listed = logged_in.ok("repo", "list", "--namespace", account.name).stdout
     assert f"model\t{account.name}/{name}\tprivate\ttiny" in listed.splitlines()
     assert f"dataset\t{dataset}\tpublic" in listed.splitlines()
