@@ -228,6 +228,9 @@ def start_weighthouse(workdir: Path, workers: int, serve_cmd: str | None) -> Ser
         **os.environ,
         "WEIGHTHOUSE_DATA_DIR": str(data_dir),
         "WEIGHTHOUSE_ADMIN__TOKEN": admin,
+        # The S3 API listens beside the REST API; a port of its own per server, so that two
+        # servers of one run (and other programs on 9000) do not collide.
+        "WEIGHTHOUSE_S3__PORT": str(free_port()),
         "PYTHONUNBUFFERED": "1",
     }
     if serve_cmd:
