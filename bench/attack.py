@@ -1,0 +1,246 @@
+"""A combined attack on one live server while an honest client works, on 127.0.0.1 only.
+
+    .venv/bin/python bench/attack.py [--seconds 30] [--workers 1]
+
+Starts ``weighthouse serve`` on a free port in a temporary directory, creates an honest user
+and an attacking one, then for ``--seconds`` runs at once:
+
+* 64 uploads by the attacker that announce 1 GiB and then send nothing (re-opened when the
+  server cuts them);
+* 200 slowloris connections sending one header byte a second (re-opened when closed);
+* 10 anonymous 100 MiB JSON bodies to ``/api/signup``, streamed, one after another per thread;
+
+while the honest client times small GETs (``GET /api/models/<repo>``) back to back and, half-way,
+uploads 10 MiB. Prints the GET p50/p99, the upload's status and time, and the server's peak RSS
+(the process tree, sampled every 50 ms). Every socket has a timeout; the server is stopped and
+the directory removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+
+MiB = 2**20
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(root: Path, workers: int) -> tuple[subprocess.Popen[bytes], str, str]:
+    port = free_port()
+    token = f"wh_{secrets.token_hex(8)}_{secrets.token_urlsafe(32)}"
+    env = dict(os.environ, WEIGHTHOUSE_ADMIN__TOKEN=token, WEIGHTHOUSE_DATA_DIR=str(root / "data"))
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "weighthouse",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return process, url, token
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGKILL)
+    raise SystemExit("the server did not start")
+
+
+def make_account(url: str, admin: str, name: str) -> tuple[str, str]:
+    """A user with a write token and a model repo of its own: (token, "name/repo")."""
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {admin}"}) as http:
+        http.post("/api/users", json={"name": name}).raise_for_status()
+        token = http.post("/api/tokens", json={"name": "w", "scope": "write", "user": name}).json()[
+            "token"
+        ]
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as http:
+        http.post(
+            "/api/repos", json={"type": "model", "namespace": name, "name": "weights"}
+        ).raise_for_status()
+    return token, f"{name}/weights"
+
+
+class Attack:
+    def __init__(self, url: str, token: str, repo: str) -> None:
+        self.host, self.port = "127.0.0.1", int(url.rsplit(":", 1)[1])
+        self.url, self.token, self.repo = url, token, repo
+        self.stop = threading.Event()
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for i in range(64):
+            self._spawn(self._stalled_upload, i)
+        for _ in range(200):
+            self._spawn(self._slowloris)
+        for _ in range(10):
+            self._spawn(self._big_json)
+
+    def join(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(30)
+
+    def _spawn(self, target: object, *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
+        thread.start()
+        self.threads.append(thread)
+
+    def _connections(self) -> Iterator[socket.socket]:
+        while not self.stop.is_set():
+            try:
+                sock = socket.create_connection((self.host, self.port), timeout=5)
+            except OSError:
+                time.sleep(0.2)
+                continue
+            with sock:
+                yield sock
+
+    def _stalled_upload(self, i: int) -> None:
+        head = (
+            f"PUT /api/models/{self.repo}/upload/main/stalled-{i}.bin HTTP/1.1\r\nHost: x\r\n"
+            f"Authorization: Bearer {self.token}\r\nContent-Length: {2**30}\r\n\r\n"
+        ).encode()
+        for sock in self._connections():
+            with contextlib.suppress(OSError):
+                sock.sendall(head + b"0" * 1024)
+                sock.settimeout(1)
+                while not self.stop.is_set():  # hold it until the server lets go
+                    with contextlib.suppress(TimeoutError):
+                        if not sock.recv(65536):
+                            break
+
+    def _slowloris(self) -> None:
+        for sock in self._connections():
+            with contextlib.suppress(OSError):
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+                while not self.stop.wait(1):
+                    sock.sendall(b"X")
+
+    def _big_json(self) -> None:
+        def body() -> Iterator[bytes]:
+            yield b'{"name": "'
+            piece = b"a" * MiB
+            for _ in range(100):
+                if self.stop.is_set():
+                    return
+                yield piece
+            yield b'"}'
+
+        while not self.stop.is_set():
+            with contextlib.suppress(httpx.HTTPError):
+                httpx.post(
+                    f"{self.url}/api/signup",
+                    content=body(),
+                    timeout=30,
+                    headers={"Content-Type": "application/json"},
+                )
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of the server and its workers."""
+    root = psutil.Process(pid)
+    return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+
+
+def sample_rss(pid: int, stop: threading.Event, peak: list[int]) -> None:
+    while not stop.wait(0.05):
+        with contextlib.suppress(psutil.Error):
+            peak[0] = max(peak[0], tree_rss(pid))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="wh-attack-") as tmp:
+        process, url, admin = start_server(Path(tmp), args.workers)
+        try:
+            honest_token, honest_repo = make_account(url, admin, "honest")
+            attacker_token, attacker_repo = make_account(url, admin, "attacker")
+            idle_rss = tree_rss(process.pid)
+            rss_stop, peak = threading.Event(), [idle_rss]
+            threading.Thread(
+                target=sample_rss, args=(process.pid, rss_stop, peak), daemon=True
+            ).start()
+            attack = Attack(url, attacker_token, attacker_repo)
+            attack.start()
+            latencies: list[float] = []
+            failures = 0
+            upload: tuple[int, float] | None = None
+            data = os.urandom(10 * MiB)
+            end = time.monotonic() + args.seconds
+            with httpx.Client(
+                base_url=url, headers={"Authorization": f"Bearer {honest_token}"}, timeout=30
+            ) as http:
+                while time.monotonic() < end:
+                    started = time.monotonic()
+                    try:
+                        ok = http.get(f"/api/models/{honest_repo}").status_code == 200
+                    except httpx.HTTPError:
+                        ok = False
+                    latencies.append(time.monotonic() - started)
+                    failures += not ok
+                    if upload is None and time.monotonic() > end - args.seconds / 2:
+                        started = time.monotonic()
+                        response = http.put(
+                            f"/api/models/{honest_repo}/upload/main/weights.bin",
+                            content=data,
+                            headers={"X-Content-SHA256": hashlib.sha256(data).hexdigest()},
+                        )
+                        upload = (response.status_code, time.monotonic() - started)
+            attack.join()
+            rss_stop.set()
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            process.wait(30)
+    cuts = statistics.quantiles(latencies, n=100)
+    print(
+        "attack: 64 stalled uploads + 200 slowloris + 10 x 100 MiB anonymous JSON, "
+        f"{args.seconds:.0f} s, {args.workers} worker(s)"
+    )
+    print(
+        f"honest small GETs: {len(latencies)} ({failures} failed), "
+        f"p50 {cuts[49] * 1000:.1f} ms, p99 {cuts[98] * 1000:.1f} ms"
+    )
+    if upload is not None:
+        print(f"honest 10 MiB upload: HTTP {upload[0]} in {upload[1]:.2f} s")
+    print(f"server RSS peak: {peak[0] / MiB:.0f} MiB (before the attack: {idle_rss / MiB:.0f} MiB)")
+
+
+if __name__ == "__main__":
+    main()
