@@ -191,6 +191,16 @@ def test_delete_syncs_the_folder_and_patterns_choose_the_paths(
     now = files_at(live_server, account.token, repo)
     assert now["a.txt"] == old["a.txt"] and now["sub/c.json"] != old["sub/c.json"]
 
+    # A file the walk cannot read (here a broken link) is skipped, not taken as deleted.
+    owner.ok("push", str(source), repo, "--path-in-repo", "kept")
+    (source / "d.txt").rename(tmp_path / "d.txt")
+    (source / "d.txt").symlink_to(tmp_path / "missing")
+    skipping = owner.ok("push", str(source), repo, "--path-in-repo", "kept", "--delete")
+    (source / "d.txt").unlink()
+    (tmp_path / "d.txt").rename(source / "d.txt")
+    assert "broken symlink" in skipping.stderr and "Nothing to push" in skipping.stdout
+    assert "kept/d.txt" in files_at(live_server, account.token, repo)
+
     # --delete under --path-in-repo touches only that folder.
     (source / "logs" / "new.log").write_bytes(b"step 2")
     owner.ok("push", str(source / "logs"), repo, "--path-in-repo", "logs", "--delete")
@@ -199,6 +209,9 @@ def test_delete_syncs_the_folder_and_patterns_choose_the_paths(
         "d.txt",
         "sub/c.json",
         "logs/new.log",
+        "kept/a.txt",
+        "kept/d.txt",
+        "kept/sub/c.json",
     }
 
     none = owner.run("push", str(source), repo, "--include", "*.nothing")

@@ -76,9 +76,15 @@ def command(
     walk = walk_local(path, prefix=prefix)
     for skipped in walk.skipped:
         click.echo(f"skipping {skipped.local} ({skipped.reason})", err=True)
-    selected = PathFilter.of(include, exclude)
+    patterns = PathFilter.of(include, exclude)
     start = len(prefix) + 1 if prefix else 0
-    files = [f for f in walk.files if selected(f.repo_path[start:])]
+    files = [f for f in walk.files if patterns(f.repo_path[start:])]
+    # What the walk skipped (unreadable, broken links) is not gone: --delete must keep it.
+    unread = {s.local.relative_to(path).as_posix() for s in walk.skipped if path.is_dir()}
+
+    def selected(relative: str) -> bool:
+        return patterns(relative) and relative not in unread
+
     if not files and not delete:
         what = "no files" if not walk.files else "no files the patterns select"
         raise CommandError(f"nothing to push: {path} holds {what}")
