@@ -4,6 +4,7 @@ server, with the login state in a temporary config folder."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -140,6 +141,11 @@ def test_repo_create_list_delete(logged_in: Cli, account: Account) -> None:
     assert f"model\t{account.name}/{name}\tprivate\ttiny" in listed.splitlines()
     assert f"dataset\t{dataset}\tpublic" in listed.splitlines()
     only = logged_in.ok("repo", "list", "--type", "dataset", "--search", dataset.split("/")[1])
+    scripted = logged_in.ok("repo", "list", "--namespace", account.name, "--json").stdout
+    assert {(r["type"], r["id"], r["private"]) for r in json.loads(scripted)} == {
+        ("model", f"{account.name}/{name}", True),
+        ("dataset", dataset, False),
+    }
     assert only.stdout.splitlines() == [f"dataset\t{dataset}\tpublic"]
     logged_in.ok("repo", "delete", f"{account.name}/{name}", "--yes")
     assert f"{account.name}/{name}\t" not in logged_in.ok("repo", "list").stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from weighthouse.cli.bucket_args import echo_json, json_option
 from weighthouse.cli.remote import Remote, remote_command
 
 
@@ -13,12 +14,31 @@ from weighthouse.cli.remote import Remote, remote_command
 )
 @click.option("--namespace", default=None, help="Only this user's or namespace's repos.")
 @click.option("--search", default=None, help="Only names containing this text.")
+@json_option
 @remote_command
 def command(
-    repo_type: str | None, namespace: str | None, search: str | None, remote: Remote
+    repo_type: str | None,
+    namespace: str | None,
+    search: str | None,
+    as_json: bool,
+    remote: Remote,
 ) -> None:
     """List the repos you can see: type, id, visibility and description."""
     repos = remote.client.iter_repos(repo_type=repo_type, namespace=namespace, search=search)
+    if as_json:
+        echo_json(
+            [
+                {
+                    "type": r.type.value,
+                    "id": r.id,
+                    "private": r.private,
+                    "description": r.description,
+                    "created_at": r.created_at.isoformat(),
+                }
+                for r in repos
+            ]
+        )
+        return
     for repo in repos:
         visibility = "private" if repo.private else "public"
         line = f"{repo.type.value}\t{repo.id}\t{visibility}"
