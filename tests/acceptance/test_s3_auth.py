@@ -176,3 +176,25 @@ def test_boto3_default_config_uses_crc32(world: World) -> None:
     client = s3_client(world.server, world.owner, request_checksum_calculation="when_supported")
     client.put_object(Bucket=world.private, Key="crc", Body=b"checked")
     assert client.get_object(Bucket=world.private, Key="crc")["Body"].read() == b"checked"
+
+
+def test_presigned_v2_get_and_put_as_boto3_makes_them_by_default(world: World) -> None:
+    client = s3_client(world.server, world.owner)  # no signature_version: boto3 presigns v2
+    put_url = client.generate_presigned_url(
+        "put_object", Params={"Bucket": world.private, "Key": "v2 key+"}, ExpiresIn=300
+    )
+    assert "AWSAccessKeyId=" in put_url and "Signature=" in put_url
+    assert httpx.put(put_url, content=b"v2 bytes").status_code == 200
+    get_url = client.generate_presigned_url(
+        "get_object",
+        Params={"Bucket": world.private, "Key": "v2 key+", "ResponseContentType": "text/plain"},
+        ExpiresIn=300,
+    )
+    got = httpx.get(get_url)
+    assert got.content == b"v2 bytes"
+    assert got.headers["content-type"] == "text/plain"
+    assert code(httpx.get(get_url.replace("v2%20key", "k"))) == (403, "SignatureDoesNotMatch")
+    expired = client.generate_presigned_url(
+        "get_object", Params={"Bucket": world.private, "Key": "v2 key+"}, ExpiresIn=-10
+    )
+    assert code(httpx.get(expired)) == (403, "AccessDenied")

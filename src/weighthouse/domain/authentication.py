@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import hmac
 from contextlib import suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from weighthouse.domain import sigv4
+from weighthouse.domain import sigv2, sigv4
 from weighthouse.domain.access import ANONYMOUS, Principal
 from weighthouse.domain.access_keys import context, is_key_id
 from weighthouse.domain.catalog import AccessKeyCatalog, SessionCatalog, TokenCatalog, UserCatalog
@@ -43,6 +43,7 @@ from weighthouse.domain.credentials import (
     CookieSession,
     Credential,
     SessionToken,
+    SigV2QuerySignature,
     SigV4Signature,
     csrf_token,
 )
@@ -55,7 +56,7 @@ from weighthouse.domain.errors import (
     TokenNotFoundError,
     UserNotFoundError,
 )
-from weighthouse.domain.model import Scope, User
+from weighthouse.domain.model import AccessKey, Scope, User
 from weighthouse.domain.ports import Clock, SecretCipher, SessionSigner
 from weighthouse.domain.signin import PasswordGate
 from weighthouse.domain.tokens import hash_secret, parse_token
@@ -119,6 +120,8 @@ class Authenticator:
             return self._cookie(credential)
         if isinstance(credential, SigV4Signature):
             return self._sigv4(credential)
+        if isinstance(credential, SigV2QuerySignature):
+            return self._sigv2(credential)
         raise AuthenticationError("unsupported credential")
 
     # --- the kinds -------------------------------------------------------------------------
@@ -207,6 +210,50 @@ class Authenticator:
         )
         return principal, chain
 
+    def _access_key(self, key_id: str) -> tuple[AccessKey, User, str]:
+        """The access key, its user and its unsealed secret."""
+        try:
+            key = self._catalog.get_access_key(key_id)
+            user = self._catalog.get_user_by_id(key.user_id)
+        except (AccessKeyNotFoundError, UserNotFoundError):
+            raise AuthenticationError(
+                "no such access key", reason="invalid_access_key_id"
+            ) from None
+        try:
+            secret = self._cipher.open(key.sealed_secret, context=context(key.id))
+        except AuthenticationError as exc:
+            # The server's secret key ring lost the key, or the row was tampered with: an
+            # operator's problem, told apart so a front-end can log it.
+            raise AuthenticationError(exc.message, reason="secret_unavailable") from None
+        return key, user, secret.decode("utf-8", "replace")
+
+    def _key_principal(self, key: AccessKey, user: User, now: datetime) -> Principal:
+        """After the signature matched: the key must be active and its user enabled."""
+        if not key.is_active(now):
+            raise AuthenticationError("access key expired or revoked", reason="expired")
+        _check_enabled(user)
+        if key.last_used_at is None or now - key.last_used_at > TOUCH_EVERY:
+            with suppress(StorageError):
+                self._catalog.touch_access_key(key.id, now)
+        return Principal(user=user, scope=key.scope, access_key_id=key.id, restrict_to=key.buckets)
+
+    def _sigv2(self, credential: SigV2QuerySignature) -> Principal:
+        if not is_key_id(credential.access_key_id):
+            raise AuthenticationError("malformed access key id", reason="invalid_access_key_id")
+        now = self._clock()
+        left = credential.expires - now.timestamp()
+        if left < 0:
+            raise AuthenticationError("the presigned URL has expired", reason="expired_url")
+        if left > sigv4.MAX_PRESIGNED.total_seconds():
+            raise AuthenticationError("a presigned URL expires within 7 days", reason="expired_url")
+        key, user, secret = self._access_key(credential.access_key_id)
+        expected = sigv2.signature(secret, credential.string_to_sign).encode("ascii")
+        if not hmac.compare_digest(expected, credential.signature.encode("utf-8", "replace")):
+            raise AuthenticationError(
+                "the signature does not match the request", reason="signature_mismatch"
+            )
+        return self._key_principal(key, user, now)
+
     def _sigv4(self, credential: SigV4Signature) -> Principal:
         return self._sigv4_with_key(credential)[0]
 
@@ -228,21 +275,9 @@ class Authenticator:
             sigv4.check_time(signed, now, credential.expires_in)
         except AuthenticationError as exc:
             raise AuthenticationError(exc.message, reason="request_time_skewed") from None
-        try:
-            key = self._catalog.get_access_key(credential.access_key_id)
-            user = self._catalog.get_user_by_id(key.user_id)
-        except (AccessKeyNotFoundError, UserNotFoundError):
-            raise AuthenticationError(
-                "no such access key", reason="invalid_access_key_id"
-            ) from None
-        try:
-            secret = self._cipher.open(key.sealed_secret, context=context(key.id))
-        except AuthenticationError as exc:
-            # The server's secret key ring lost the key, or the row was tampered with: an
-            # operator's problem, told apart so a front-end can log it.
-            raise AuthenticationError(exc.message, reason="secret_unavailable") from None
+        key, user, secret = self._access_key(credential.access_key_id)
         signing_key = sigv4.signing_key(
-            secret.decode("utf-8", "replace"),
+            secret,
             credential.date,
             credential.region,
             credential.service,
@@ -252,15 +287,7 @@ class Authenticator:
             raise AuthenticationError(
                 "the signature does not match the request", reason="signature_mismatch"
             )
-        if not key.is_active(now):
-            raise AuthenticationError("access key expired or revoked", reason="expired")
-        _check_enabled(user)
-        if key.last_used_at is None or now - key.last_used_at > TOUCH_EVERY:
-            with suppress(StorageError):
-                self._catalog.touch_access_key(key.id, now)
-        principal = Principal(
-            user=user, scope=key.scope, access_key_id=key.id, restrict_to=key.buckets
-        )
+        principal = self._key_principal(key, user, now)
         return principal, signing_key
 
 

@@ -11,7 +11,8 @@ credential is good. The values hold secrets, so their ``repr`` never shows them.
     ├── SessionToken       a session token from a sign-in, wherever it travels
     ├── BasicAuth          HTTP Basic: a user name and a password, or a token as the password
     ├── CookieSession      a session token in a cookie, plus the CSRF token from a header
-    └── SigV4Signature     an S3 access key id and the signature of a request
+    ├── SigV4Signature     an S3 access key id and the signature of a request
+    └── SigV2QuerySignature  an S3 access key id and a SigV2 presigned URL's signature
 """
 
 from __future__ import annotations
@@ -90,7 +91,28 @@ class SigV4Signature:
     expires_in: int | None = None
 
 
-Credential = BearerToken | BareToken | SessionToken | BasicAuth | CookieSession | SigV4Signature
+@dataclass(frozen=True)
+class SigV2QuerySignature:
+    """An AWS Signature Version 2 presigned URL (``AWSAccessKeyId``, ``Expires``,
+    ``Signature``), which boto3 makes by default for custom endpoints: the base64 HMAC-SHA1 of
+    ``string_to_sign`` (built by the front-end from the request) under the secret access key,
+    valid until ``expires`` (seconds since the epoch)."""
+
+    access_key_id: str
+    string_to_sign: str
+    signature: str = field(repr=False)
+    expires: int
+
+
+Credential = (
+    BearerToken
+    | BareToken
+    | SessionToken
+    | BasicAuth
+    | CookieSession
+    | SigV4Signature
+    | SigV2QuerySignature
+)
 
 
 class ChunkSignatures(Protocol):

@@ -21,7 +21,11 @@ from starlette.types import Receive, Scope, Send
 
 from weighthouse.bootstrap import Container
 from weighthouse.domain.access import ANONYMOUS, Principal
-from weighthouse.domain.credentials import ChunkSignatures, SigV4Signature
+from weighthouse.domain.credentials import (
+    ChunkSignatures,
+    SigV2QuerySignature,
+    SigV4Signature,
+)
 from weighthouse.domain.errors import AuthenticationError, DomainError
 from weighthouse.frontends.s3 import buckets, objects, service, wire
 from weighthouse.frontends.s3.context import S3Call, in_thread
@@ -103,12 +107,14 @@ class S3App:
         signed = signed_request(parts)
         principal: Principal = ANONYMOUS
         chain: ChunkSignatures | None = None
-        if signed is not None and signed.payload_hash in STREAMING_SIGNED:
-            principal, chain = await in_thread(
-                lambda: self._hub.authenticator.authenticate_chunked(signed.credential)
-            )
-        elif signed is not None:
-            principal = await in_thread(lambda: self._authenticate(signed.credential))
+        if signed is not None:
+            credential = signed.credential
+            if isinstance(credential, SigV4Signature) and signed.payload_hash in STREAMING_SIGNED:
+                principal, chain = await in_thread(
+                    lambda: self._hub.authenticator.authenticate_chunked(credential)
+                )
+            else:
+                principal = await in_thread(lambda: self._authenticate(credential))
         call = S3Call(
             request=request,
             hub=self._hub,
@@ -126,11 +132,15 @@ class S3App:
             return await buckets.handle(call)
         return await objects.handle(call)
 
-    def _authenticate(self, credential: SigV4Signature) -> Principal:
+    def _authenticate(self, credential: SigV4Signature | SigV2QuerySignature) -> Principal:
         try:
             return self._hub.authenticator.authenticate(credential)
         except AuthenticationError as exc:
-            if credential.expires_in is not None and exc.fields.get("reason") in (
+            presigned = (
+                isinstance(credential, SigV2QuerySignature) or credential.expires_in is not None
+            )
+            # An expired or malformed presigned URL is AccessDenied in S3, not a clock problem.
+            if presigned and exc.fields.get("reason") in (
                 "request_time_skewed",
                 "malformed",
             ):

@@ -4,8 +4,10 @@ Builds the SigV4 canonical request exactly as the client did (the raw path as se
 re-encoded with the RFC 3986 unreserved set and sorted, the signed headers trimmed) and the
 string to sign from it, and hands both to the domain's authenticator in a
 :class:`~weighthouse.domain.credentials.SigV4Signature`. Whether the signature is good is not
-decided here. Accepted: the ``Authorization: AWS4-HMAC-SHA256 …`` header and presigned v4
-query parameters (``X-Amz-Algorithm`` … ``X-Amz-Signature``).
+decided here. Accepted: the ``Authorization: AWS4-HMAC-SHA256 …`` header, presigned v4
+query parameters (``X-Amz-Algorithm`` … ``X-Amz-Signature``) and presigned v2 query
+parameters (``AWSAccessKeyId``, ``Expires``, ``Signature``: boto3's default presigning for a
+custom endpoint).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote, unquote
 
-from weighthouse.domain.credentials import SigV4Signature
+from weighthouse.domain.credentials import SigV2QuerySignature, SigV4Signature
 from weighthouse.frontends.s3.errors import S3Error
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -33,7 +35,7 @@ class SignedRequest:
     (``x-amz-content-sha256``: a hex SHA-256, ``UNSIGNED-PAYLOAD`` or a ``STREAMING-…``
     mode)."""
 
-    credential: SigV4Signature
+    credential: SigV4Signature | SigV2QuerySignature
     payload_hash: str
     presigned: bool
 
@@ -76,6 +78,8 @@ def signed_request(parts: RequestParts) -> SignedRequest | None:
         return _from_header(parts, authorization)
     if parts.param("X-Amz-Algorithm") is not None or parts.param("X-Amz-Signature") is not None:
         return _from_query(parts)
+    if parts.param("AWSAccessKeyId") is not None or parts.param("Signature") is not None:
+        return _from_v2_query(parts)
     return None
 
 
@@ -141,6 +145,77 @@ def _from_query(parts: RequestParts) -> SignedRequest:
         expires_in=int(expires),
     )
     return SignedRequest(credential, payload_hash, presigned=True)
+
+
+# The query parameters SigV2 signs as part of the resource (botocore's HmacV1 list).
+V2_SUBRESOURCES = frozenset(
+    [
+        "acl",
+        "cors",
+        "delete",
+        "lifecycle",
+        "location",
+        "logging",
+        "notification",
+        "partNumber",
+        "policy",
+        "requestPayment",
+        "restore",
+        "tagging",
+        "torrent",
+        "uploadId",
+        "uploads",
+        "versionId",
+        "versioning",
+        "versions",
+        "website",
+        "response-content-type",
+        "response-content-language",
+        "response-expires",
+        "response-cache-control",
+        "response-content-disposition",
+        "response-content-encoding",
+    ]
+)
+
+
+def _from_v2_query(parts: RequestParts) -> SignedRequest:
+    key_id, expires, signature = (
+        parts.param("AWSAccessKeyId"),
+        parts.param("Expires"),
+        parts.param("Signature"),
+    )
+    if key_id is None or expires is None or signature is None:
+        raise S3Error(
+            403, "AccessDenied", "a presigned URL needs AWSAccessKeyId, Expires, Signature"
+        )
+    if not expires.isdigit() or len(expires) > 12:
+        raise S3Error(403, "AccessDenied", "Expires must be seconds since the epoch")
+    amz = sorted(
+        (name, ",".join(v.strip() for v in values))
+        for name, values in parts.headers.items()
+        if name.startswith("x-amz-")
+    )
+    subresources = sorted((name, value) for name, value in parts.query if name in V2_SUBRESOURCES)
+    resource = parts.raw_path
+    if subresources:
+        resource += "?" + "&".join(f"{n}={v}" if v else n for n, v in subresources)
+    string_to_sign = "\n".join(
+        [
+            parts.method,
+            parts.header("content-md5") or "",
+            parts.header("content-type") or "",
+            expires,
+            "".join(f"{name}:{value}\n" for name, value in amz) + resource,
+        ]
+    )
+    credential = SigV2QuerySignature(
+        access_key_id=key_id,
+        string_to_sign=string_to_sign,
+        signature=signature,
+        expires=int(expires),
+    )
+    return SignedRequest(credential, UNSIGNED_PAYLOAD, presigned=True)
 
 
 def _request_time(parts: RequestParts) -> str:

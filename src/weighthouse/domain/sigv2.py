@@ -1,0 +1,21 @@
+"""AWS Signature Version 2, for presigned URLs only: the base64 HMAC-SHA1 of the string to
+sign under the secret access key. Building the string to sign from a request is the S3
+front-end's job::
+
+    <method>
+    <Content-MD5>
+    <Content-Type>
+    <Expires>
+    <x-amz-* headers, one "name:value" a line><canonical resource>
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+
+def signature(secret: str, string_to_sign: str) -> str:
+    digest = hmac.new(secret.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha1)
+    return base64.b64encode(digest.digest()).decode("ascii")
