@@ -16,6 +16,7 @@ from tests.services import mariadb_url, postgres_url
 from weighthouse.metadata.engine import (
     WRITE,
     DatabaseDriverMissingError,
+    DatabaseTimeouts,
     create_engine_for,
     normalise_url,
 )
@@ -129,3 +130,36 @@ def test_the_cli_reports_a_missing_driver_without_a_traceback(tmp_path: Path) ->
         "error: configuration: the postgresql driver (psycopg) is not installed; "
         "install it with: pip install 'weighthouse[postgresql]'"
     ]
+
+
+def test_postgresql_statements_are_bounded_at_the_server_and_the_client() -> None:
+    engine = create_engine_for(
+        postgres_url(), timeouts=DatabaseTimeouts(connect=2, statement=1.5, pool=1)
+    )
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == "1500ms"
+            with pytest.raises(OperationalError):
+                connection.exec_driver_sql("SELECT pg_sleep(5)")
+    finally:
+        engine.dispose()
+
+
+def test_mariadb_statements_are_bounded_at_the_server() -> None:
+    engine = create_engine_for(
+        mariadb_url(), timeouts=DatabaseTimeouts(connect=2, statement=1.5, pool=1)
+    )
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT @@max_statement_time").scalar() == 1.5
+    finally:
+        engine.dispose()
+
+
+def test_migrations_get_no_statement_timeout() -> None:
+    engine = create_engine_for(postgres_url())
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == "0"
+    finally:
+        engine.dispose()
