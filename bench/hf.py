@@ -1,0 +1,115 @@
+"""Hub API against the core REST API: upload and download MB/s of one big file, in one run.
+
+    .venv/bin/python bench/hf.py                 # 512 MiB, 3 rounds
+    .venv/bin/python bench/hf.py --size-mib 128 --rounds 1
+
+One Weighthouse server (``--workers``, default 1) on 127.0.0.1, in a temporary directory that
+is removed at the end. Each round, in the same order:
+
+* **rest**: ``PUT /api/models/bench/weights/upload/main/<f>`` of the file by ``sendfile`` and
+  ``GET .../resolve/main/<f>`` into one reused buffer (``bench/loads.py``);
+* **hf-lfs**: ``huggingface_hub`` ``upload_file`` with ``HF_HUB_DISABLE_XET=1`` (preupload,
+  LFS batch, one ``basic`` PUT, verify, commit), timed around the call in the client process;
+  downloads as **hf-resolve** (the same raw ``GET`` of ``/hf/.../resolve/main/<f>``) and
+  **hf-download** (``hf_hub_download`` into a fresh cache, writing the file, as users run it).
+
+Each round uploads new random bytes (so no upload is skipped as already stored). Medians are
+reported with the ratio to the REST figure. Xet has no figure: the server does not speak it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from loads import MB, get_discard, put_file
+from servers import MODEL, NAMESPACE, start_weighthouse
+
+REPO = f"{NAMESPACE}/{MODEL}"
+CLIENT = """
+import json, os, sys, time
+from huggingface_hub import HfApi, hf_hub_download
+mode, path, name = sys.argv[1:4]
+start = time.perf_counter()
+if mode == "upload":
+    HfApi().upload_file(path_or_fileobj=path, path_in_repo=name, repo_id=os.environ["REPO"])
+else:
+    hf_hub_download(os.environ["REPO"], name, cache_dir=path)
+print(json.dumps(time.perf_counter() - start))
+"""
+
+
+def hub_seconds(port: int, token: str, mode: str, path: Path, name: str) -> float:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    env.update(
+        HF_ENDPOINT=f"http://127.0.0.1:{port}/hf",
+        HF_TOKEN=token,
+        HF_HOME=str(path.parent / "hf-home"),
+        HF_HUB_DISABLE_XET="1",
+        HF_HUB_DISABLE_PROGRESS_BARS="1",
+        REPO=REPO,
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", CLIENT, mode, str(path), name],
+        env=env, capture_output=True, text=True, timeout=1800, check=True,
+    )  # fmt: skip
+    return float(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size-mib", type=int, default=512)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    size = args.size_mib * 2**20
+    rates: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="wh-bench-hf-") as tmp:
+        work = Path(tmp)
+        server = start_weighthouse(work, args.workers, None)
+        token = server.headers["Authorization"].removeprefix("Bearer ")
+        try:
+            for round_ in range(args.rounds):
+                source = work / "big.bin"
+                with source.open("wb") as out:
+                    for _ in range(size // 2**20):
+                        out.write(os.urandom(2**20))
+                rest, hub = f"rest-{round_}.bin", f"hf-{round_}.bin"
+                status, body, seconds = put_file(
+                    server.port,
+                    f"/api/models/{REPO}/upload/main/{rest}",
+                    source,
+                    size,
+                    server.headers,
+                )
+                assert status == 201, body[:300]
+                rates.setdefault("rest upload", []).append(size / seconds / MB)
+                seconds = hub_seconds(server.port, token, "upload", source, hub)
+                rates.setdefault("hf-lfs upload", []).append(size / seconds / MB)
+                for label, path in (
+                    ("rest download", f"/api/models/{REPO}/resolve/main/{rest}"),
+                    ("hf-resolve download", f"/hf/{REPO}/resolve/main/{hub}"),
+                ):
+                    get_discard(server.port, path, server.headers, size)  # warm the page cache
+                    seconds, _ = get_discard(server.port, path, server.headers, size)
+                    rates.setdefault(label, []).append(size / seconds / MB)
+                cache = work / f"cache-{round_}"
+                seconds = hub_seconds(server.port, token, "download", cache, hub)
+                rates.setdefault("hf-download download", []).append(size / seconds / MB)
+        finally:
+            server.stop()
+    medians = {label: statistics.median(values) for label, values in rates.items()}
+    print(f"{args.size_mib} MiB, {args.rounds} rounds, {args.workers} worker(s); median MB/s")
+    for label, value in medians.items():
+        base = medians["rest upload" if label.endswith("upload") else "rest download"]
+        print(f"  {label:22s} {value:8.1f}   x{value / base:.2f} of REST")
+
+
+if __name__ == "__main__":
+    main()
