@@ -5,7 +5,9 @@ listings and refs read as the client expects, and each failure raises the client
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import struct
 from pathlib import Path
 
 import httpx
@@ -272,3 +274,28 @@ def test_a_download_cut_mid_stream_resumes_with_a_range(
     assert proxy.cuts == 1
     assert out == sha(data)
     assert b"range: bytes=" in sent
+
+
+def test_repo_info_counts_safetensors_parameters(
+    live_server: LiveServer, alice: Account, tmp_path: Path
+) -> None:
+    header = json.dumps(
+        {
+            "w": {"dtype": "F32", "shape": [4, 8], "data_offsets": [0, 128]},
+            "b": {"dtype": "F32", "shape": [8], "data_offsets": [128, 160]},
+        }
+    ).encode()
+    weights = struct.pack("<Q", len(header)) + header + bytes(160)
+    with live_server.client(alice.token) as c:
+        repo = make_repo(c, alice.name)
+        upload(c, repo, "model.safetensors", weights)
+    out = run_hub(
+        live_server,
+        f"""
+        info = api.model_info({repo!r}).safetensors
+        print(json.dumps([info.parameters, info.total]))
+        """,
+        home=tmp_path,
+        token=alice.token,
+    )
+    assert out == [{"F32": 40}, 40]

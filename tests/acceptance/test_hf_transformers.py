@@ -73,6 +73,13 @@ def test_transformers_loads_what_the_weighthouse_cli_pushed(
     assert online["ids"][0] == 101 and online["ids"][-1] == 102  # [CLS] ... [SEP]
     assert online["tensors"] > 50
     assert online["weights"] == local
+    total = run_hub(
+        live_server,
+        f"print(json.dumps(api.model_info({repo!r}).safetensors.total))",
+        home=tmp_path / "hf",
+        token=user.token,
+    )
+    assert 22_000_000 < total < 23_000_000  # all-MiniLM-L6-v2 has 22.7 M parameters
     offline = run_hub(
         live_server,
         LOAD.format(repo=repo),

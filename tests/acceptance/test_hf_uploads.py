@@ -272,3 +272,28 @@ def test_a_xet_upload_fails_at_once_and_plainly(
     )
     # hf_xet fetches the token itself and shows only the status; the 501 names the cause.
     assert out is not None and "501" in out and "xet-write-token" in out
+
+
+def test_cards_are_read_and_checked(
+    live_server: LiveServer, alice: Account, tmp_path: Path
+) -> None:
+    repo = f"{alice.name}/{unique()}"
+    out = run_hub(
+        live_server,
+        f"""
+        api.create_repo({repo!r})
+        api.upload_file(path_or_fileobj=b"---\\nlicense: mit\\ntags: [bert]\\n"
+                        b"pipeline_tag: fill-mask\\n---\\n# Card\\n",
+                        path_in_repo="README.md", repo_id={repo!r})
+        bad = error_of(api.upload_file, path_or_fileobj=b"---\\na: [unclosed\\n---\\n",
+                       path_in_repo="README.md", repo_id={repo!r})
+        info = api.model_info({repo!r})
+        print(json.dumps([info.card_data.to_dict(), info.pipeline_tag, info.tags, bad]))
+        """,
+        home=tmp_path,
+        token=alice.token,
+    )
+    card, pipeline, tags, bad = out
+    assert card["license"] == "mit" and card["tags"] == ["bert"]
+    assert pipeline == "fill-mask" and tags == ["bert"]
+    assert bad == "ValueError"

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from weighthouse.domain.errors import AuthenticationError
 from weighthouse.domain.model import Scope
+from weighthouse.frontends.hf import cards
 from weighthouse.frontends.hf.calls import Call, json_response
 from weighthouse.frontends.hf.errors import error_response
 
@@ -45,9 +46,17 @@ async def agent_harnesses(call: Call) -> Response:
 
 
 async def validate_yaml(call: Call) -> Response:
-    """Called before every commit that adds ``README.md``; the client reads the JSON before
-    the status, so this must always answer JSON. Weighthouse keeps model cards as they are."""
-    await call.json_body()
+    """Called before every commit that adds ``README.md``: its front matter must be a YAML
+    mapping without aliases (see :mod:`.cards`). The client reads the JSON before the status,
+    so every answer is JSON."""
+    body = await call.json_body()
+    content = body.get("content")
+    if not isinstance(content, str):
+        return json_response({"errors": [{"message": "content must be a string"}]}, status=400)
+    try:
+        cards.front_matter(content)
+    except cards.InvalidCardError as exc:
+        return json_response({"errors": [{"message": str(exc)}], "warnings": []}, status=400)
     return json_response({"errors": [], "warnings": []})
 
 

@@ -13,6 +13,7 @@ from weighthouse.domain.access import Principal
 from weighthouse.domain.errors import EntryNotFoundError, InvalidInputError
 from weighthouse.domain.model import PathEntry, RefKind, RepoId, RepoType
 from weighthouse.domain.names import check_folder
+from weighthouse.frontends.hf import cards, safetensors
 from weighthouse.frontends.hf.calls import Call, json_response, next_link
 from weighthouse.frontends.hf.entries import commit_entry, iso, ref_entry, sibling, tree_entry
 
@@ -66,11 +67,42 @@ def _repo_info(
         "siblings": [sibling(item, blobs=blobs) for item in files],
         "xetEnabled": False,
     }
+    if any(item.path == "README.md" for item in files):
+        card = _card(call, caller, repo_id, resolved.commit.id)
+        if card is not None:
+            info["cardData"] = card
+            for key in ("pipeline_tag", "library_name"):
+                if isinstance(card.get(key), str):
+                    info[key] = card[key]
+            tags = card.get("tags")
+            if isinstance(tags, list):
+                info["tags"] = [t for t in tags if isinstance(t, str)]
     if blobs:
         info["usedStorage"] = sum(item.entry.size for item in files)
     if repo_id.type is RepoType.MODEL:
         info["modelId"] = full_name
+        weights = [item for item in files if item.path.endswith(".safetensors")]
+        if weights and len(weights) <= safetensors.FILES_MAX:
+            counts = safetensors.summary(
+                [_parameters(call, caller, repo_id, resolved.commit.id, w.path) for w in weights]
+            )
+            if counts is not None:
+                info["safetensors"] = counts
     return info
+
+
+def _card(call: Call, caller: Principal, repo_id: RepoId, commit: str) -> dict[str, Any] | None:
+    _, found = call.hub.files.download(caller, repo_id, commit, "README.md")
+    with call.hub.files.reader(found) as reader:
+        return cards.card_data(reader.read_range(0, min(reader.size, cards.CARD_MAX)))
+
+
+def _parameters(
+    call: Call, caller: Principal, repo_id: RepoId, commit: str, path: str
+) -> dict[str, int] | None:
+    _, found = call.hub.files.download(caller, repo_id, commit, path)
+    with call.hub.files.reader(found) as reader:
+        return safetensors.parameter_counts(reader.read_range, reader.size)
 
 
 def _walk_all(call: Call, caller: Principal, repo_id: RepoId, commit: str) -> list[PathEntry]:
