@@ -187,6 +187,11 @@ class HubSettings(BaseModel):
     page_size: int = Field(
         default=1000, ge=1, le=1000, description="entries per page of tree and commit listings"
     )
+    trust_forwarded_host: bool = Field(
+        default=False,
+        description="build the URLs handed to clients from X-Forwarded-Proto, -Host and -Prefix"
+        " (behind a reverse proxy that sets them)",
+    )
 
 
 class Settings(BaseSettings):

@@ -297,3 +297,60 @@ def test_cards_are_read_and_checked(
     assert card["license"] == "mit" and card["tags"] == ["bert"]
     assert pipeline == "fill-mask" and tags == ["bert"]
     assert bad == "ValueError"
+
+
+FORWARDED = {
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Host": "hub.example.com",
+    "X-Forwarded-Prefix": "/ml",
+}
+
+
+def test_urls_follow_a_reverse_proxy_only_when_trusted(
+    live_server: LiveServer, alice: Account, tmp_path: Path, server_workers: int
+) -> None:
+    auth = {"Authorization": f"Bearer {alice.token}"}
+    name = unique()
+    with httpx.Client(base_url=f"{live_server.url}/hf", timeout=30) as c:
+        made = c.post("/api/repos/create", json={"name": name}, headers={**auth, **FORWARDED})
+        # The host and prefix stay the server's own. (The scheme is uvicorn's business: it
+        # honours X-Forwarded-Proto from a proxy on loopback.)
+        url = made.json()["url"]
+        assert (
+            url.split("://", 1)[1] == f"127.0.0.1:{live_server.port}/hf/models/{alice.name}/{name}"
+        )
+    proxied = LiveServer(
+        data_dir=tmp_path / "data",
+        workers=server_workers,
+        extra_env={
+            "WEIGHTHOUSE_HF__TRUST_FORWARDED_HOST": "true",
+            "WEIGHTHOUSE_HF__PAGE_SIZE": "1",
+        },
+    ).start()
+    try:
+        bob = make_user(proxied)
+        auth = {"Authorization": f"Bearer {bob.token}"}
+        with httpx.Client(base_url=f"{proxied.url}/hf", headers=auth, timeout=30) as c:
+            made = c.post("/api/repos/create", json={"name": name}, headers=FORWARDED)
+            assert made.json()["url"] == f"https://hub.example.com/ml/hf/models/{bob.name}/{name}"
+            tree = c.get(f"/api/models/{bob.name}/{name}/tree/main", headers=FORWARDED)
+            assert tree.json() == []
+            c.post(
+                f"/api/models/{bob.name}/{name}/commit/main",
+                content=b'{"key":"header","value":{"summary":"s"}}\n'
+                b'{"key":"file","value":{"path":"a","content":"eA==","encoding":"base64"}}\n'
+                b'{"key":"file","value":{"path":"b","content":"eA==","encoding":"base64"}}',
+            ).raise_for_status()
+            paged = c.get(f"/api/models/{bob.name}/{name}/tree/main", headers=FORWARDED)
+            assert paged.headers["link"].startswith(
+                f"<https://hub.example.com/ml/hf/api/models/{bob.name}/{name}/tree/main?"
+            )
+            spoofed = c.post(
+                "/api/repos/create",
+                json={"name": unique()},
+                headers={"X-Forwarded-Host": "evil host/x", "X-Forwarded-Prefix": "/a b"},
+            )
+            assert spoofed.json()["url"].startswith(f"{proxied.url}/hf/models/")
+            assert c.get("/api/whoami-v2", headers=FORWARDED).status_code == 200
+    finally:
+        proxied.stop()

@@ -4,6 +4,7 @@ caller as the one authenticator decides."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -55,9 +56,24 @@ class Call:
     def endpoint(self) -> str:
         """The Hub endpoint as this client reached it, for URLs it will parse and compare
         with its own ``HF_ENDPOINT``."""
+        return f"{self.origin}{self.request.scope.get('root_path', '')}".rstrip("/")
+
+    @property
+    def origin(self) -> str:
+        """Scheme, host and any path prefix a reverse proxy added in front of the server
+        (from ``X-Forwarded-*`` only when ``hf.trust_forwarded_host`` is set)."""
         url = self.request.url
-        root = self.request.scope.get("root_path", "")
-        return f"{url.scheme}://{url.netloc}{root}".rstrip("/")
+        scheme, netloc, prefix = url.scheme, url.netloc, ""
+        if self.hub.settings.hf.trust_forwarded_host:
+            headers = self.request.headers
+            proto = _first(headers.get("x-forwarded-proto"))
+            host = _first(headers.get("x-forwarded-host"))
+            forwarded_prefix = _first(headers.get("x-forwarded-prefix"))
+            scheme = proto if proto in ("http", "https") else scheme
+            netloc = host if host and _HOST.fullmatch(host) else netloc
+            if forwarded_prefix and _PREFIX.fullmatch(forwarded_prefix):
+                prefix = forwarded_prefix.rstrip("/")
+        return f"{scheme}://{netloc}{prefix}"
 
     async def json_body(self, limit: int | None = None) -> dict[str, Any]:
         """The request's JSON object, refused past ``max_json_bytes`` while reading."""
@@ -82,6 +98,15 @@ class Call:
         return b"".join(chunks)
 
 
+def _first(value: str | None) -> str | None:
+    """The first of a comma-separated header's values, as the proxy nearest the client set it."""
+    return value.split(",")[0].strip() if value else None
+
+
+_HOST = re.compile(r"[A-Za-z0-9.\-]{1,253}(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?")
+_PREFIX = re.compile(r"(/[A-Za-z0-9._~\-]+)+/?")
+
+
 def repo_type(plural: str, full_name: str) -> RepoType:
     kind = KINDS.get(plural)
     if kind is None:
@@ -102,5 +127,5 @@ def next_link(call: Call, **query: str) -> str:
     raw_path = call.request.scope.get("raw_path") or url.path.encode()
     params = [(k, v) for k, v in call.request.query_params.multi_items() if k not in query]
     params += list(query.items())
-    target = f"{url.scheme}://{url.netloc}{raw_path.decode('latin-1')}?{urlencode(params)}"
+    target = f"{call.origin}{raw_path.decode('latin-1')}?{urlencode(params)}"
     return f'<{target}>; rel="next"'
