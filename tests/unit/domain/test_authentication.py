@@ -313,3 +313,34 @@ def test_a_bare_basic_header_cannot_smuggle_an_access_key(world: Identity) -> No
     basic = base64.b64encode(f"{issued.key.id}:{issued.secret}".encode()).decode()
     with pytest.raises(AuthenticationError):
         _authenticate(world, BearerToken(basic))
+
+
+# --- SigV2 presigned URLs ---------------------------------------------------------------------
+
+
+def test_sigv2_presigned_urls_verify_until_they_expire(world: Identity) -> None:
+    from botocore.auth import HmacV1QueryAuth
+
+    from weighthouse.domain.credentials import SigV2QuerySignature
+
+    world.user("kate")
+    issued = world.container.access_keys.create(world.admin, "job", Scope.READ, for_user="kate")
+    auth = HmacV1QueryAuth(BotoCredentials(issued.key.id, issued.secret), expires=300)
+    request = AWSRequest(method="GET", url="https://s3.example/kate--data/k")
+    auth.add_auth(request)
+    query = dict(part.split("=", 1) for part in request.url.split("?", 1)[1].split("&"))
+    from urllib.parse import unquote
+
+    expires = int(query["Expires"])
+    string_to_sign = f"GET\n\n\n{expires}\n/kate--data/k"
+    credential = SigV2QuerySignature(
+        issued.key.id, string_to_sign, unquote(query["Signature"]), expires
+    )
+    principal = _authenticate(world, credential)
+    assert principal.user is not None and principal.user.name == "kate"
+    tampered = replace(credential, string_to_sign=string_to_sign + "x")
+    assert _reason(world, tampered) == "signature_mismatch"  # type: ignore[arg-type]
+    late = replace(credential, expires=int(datetime.now(UTC).timestamp()) - 1)
+    assert _reason(world, late) == "expired_url"  # type: ignore[arg-type]
+    too_long = replace(credential, expires=int(datetime.now(UTC).timestamp()) + 8 * 86400)
+    assert _reason(world, too_long) == "expired_url"  # type: ignore[arg-type]
