@@ -124,6 +124,7 @@ def bootstrap(
             Authenticator(catalog, clock, signer=signer, gate=gate, cipher=cipher),
             catalog,
             clock,
+            signer=signer,
             lifetime=timedelta(seconds=settings.auth.principal_cache_seconds),
         ),
         users=Users(catalog, clock, gate=gate, tokens=tokens, audit=audit),

@@ -10,7 +10,10 @@ An entry is used only while all of these hold:
   sign-out, disable, password change and membership change replaces the epoch in its own
   transaction (:class:`~weighthouse.domain.catalog.CredentialEpochCatalog`), so the next
   request after it, in any server process, authenticates afresh: a revoked token stops
-  working at once, not after the lifetime.
+  working at once, not after the lifetime;
+* for a session token, its signing key is still in the server's key ring: retiring a key
+  (``weighthouse keys retire``, a change to a file, not to the catalog) signs out its sessions
+  at once, so every hit checks the signature again (one HMAC, no catalog read).
 
 Only bearer, bare and session tokens are cached: they are the same bytes on every request.
 Passwords go through the rate-limited check every time, cookie sessions need their CSRF token
@@ -29,6 +32,7 @@ from weighthouse.domain.access import ANONYMOUS, Principal
 from weighthouse.domain.authentication import Authenticator
 from weighthouse.domain.catalog import CredentialEpochCatalog
 from weighthouse.domain.credentials import (
+    SESSION_PREFIX,
     BareToken,
     BearerToken,
     ChunkSignatures,
@@ -36,7 +40,7 @@ from weighthouse.domain.credentials import (
     SessionToken,
     SigV4Signature,
 )
-from weighthouse.domain.ports import Clock
+from weighthouse.domain.ports import Clock, SessionSigner
 
 MAX_ENTRIES = 10_000
 """Distinct credentials remembered at once; the oldest entry goes first beyond that."""
@@ -59,12 +63,14 @@ class PrincipalCache:
         epochs: CredentialEpochCatalog,
         clock: Clock,
         *,
+        signer: SessionSigner,
         lifetime: timedelta,
         max_entries: int = MAX_ENTRIES,
     ) -> None:
         self._authenticator = authenticator
         self._epochs = epochs
         self._clock = clock
+        self._signer = signer
         self._lifetime = lifetime
         self._max_entries = max_entries
         self._entries: dict[bytes, _Entry] = {}
@@ -85,6 +91,10 @@ class PrincipalCache:
         now = self._clock()
         entry = self._entries.get(key)
         if entry is not None and entry.epoch == epoch and now < entry.until:
+            session = _session_value(credential)
+            if session is not None:
+                # Raises AuthenticationError once the signing key has been retired.
+                self._signer.verify(session)
             return entry.principal
         principal = self._authenticator.authenticate(credential, client=client)
         until = now + self._lifetime
@@ -103,6 +113,17 @@ class PrincipalCache:
             while len(self._entries) >= self._max_entries:
                 del self._entries[next(iter(self._entries))]
             self._entries[key] = entry
+
+
+def _session_value(credential: Credential) -> str | None:
+    """The session token a credential carries, in whichever header it came; else ``None``."""
+    if isinstance(credential, SessionToken):
+        return credential.value
+    if isinstance(credential, BearerToken | BareToken) and credential.value.startswith(
+        SESSION_PREFIX
+    ):
+        return credential.value
+    return None
 
 
 def _key(credential: Credential) -> bytes | None:

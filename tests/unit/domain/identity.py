@@ -32,6 +32,7 @@ class Identity:
     container: Container
     clock: MovableClock
     admin: Principal
+    signer: HmacSessionSigner
 
     def user(self, name: str) -> Principal:
         """A new user with ``PASSWORD``, as the principal of a write token of theirs."""
@@ -54,17 +55,21 @@ def identity(data_dir: Path) -> Iterator[Identity]:
         ),
     )
     clock = MovableClock()
+    signer = HmacSessionSigner.ephemeral()
     container = bootstrap(
         settings,
         clock=clock,
-        signer=HmacSessionSigner.ephemeral(),
+        signer=signer,
         cipher=AesGcmSecretCipher.ephemeral(),
     )
     issued = start(container)
     assert issued is not None
     try:
         yield Identity(
-            container, clock, container.authenticator.authenticate(BearerToken(issued.secret))
+            container,
+            clock,
+            container.authenticator.authenticate(BearerToken(issued.secret)),
+            signer,
         )
     finally:
         container.close()

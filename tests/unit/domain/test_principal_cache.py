@@ -48,6 +48,7 @@ def cache_of(
         counting,  # type: ignore[arg-type]
         world.container.catalog,
         world.clock,
+        signer=world.signer,
         lifetime=lifetime,
     )
     return cache, counting
@@ -123,6 +124,24 @@ def test_a_signed_out_session_is_refused_at_once(world: Identity) -> None:
         cache.authenticate(session)
 
 
+@pytest.mark.parametrize("carrier", [SessionToken, BearerToken])
+def test_retiring_the_signing_key_refuses_its_cached_sessions_at_once(
+    world: Identity, carrier: type[SessionToken] | type[BearerToken]
+) -> None:
+    # Retiring a key changes the key ring, not the catalog: the epoch cannot tell.
+    cache, counting = cache_of(world)
+    world.container.users.create(world.admin, "alice", password=PASSWORD)
+    session = carrier(world.container.sessions.sign_in("alice", PASSWORD, client=None).token)
+    old_kid = session.value.split(".")[1]
+    cache.authenticate(session)
+    world.signer.rotate()
+    assert cache.authenticate(session).user is not None  # rotation alone signs no one out
+    assert counting.calls == 1
+    world.signer.retire(old_kid)
+    with pytest.raises(AuthenticationError):
+        cache.authenticate(session)
+
+
 def test_passwords_and_failures_are_never_cached(world: Identity) -> None:
     cache, counting = cache_of(world)
     issue(world, "alice")
@@ -149,6 +168,7 @@ def test_the_oldest_entry_goes_when_the_cache_is_full(world: Identity) -> None:
         counting,  # type: ignore[arg-type]
         world.container.catalog,
         world.clock,
+        signer=world.signer,
         lifetime=LIFETIME,
         max_entries=2,
     )
