@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from weighthouse.bootstrap import (
+    MEMORY_CATALOG_URL,
     Container,
     bootstrap,
     create_blob_store,
@@ -58,6 +59,13 @@ def identify_deployment(settings: Settings, *, adopt: bool, clock: Clock = utc_n
             raise TypeError(f"{store!r} has no driver to hold the deployment marker")
         marker = DriverDeploymentMarker(store.driver)
     catalog_name, store_name = catalog_location(settings), store_location(settings)
+    if settings.database_url == MEMORY_CATALOG_URL:
+        # A catalog in memory starts empty in every process and records nothing: it pairs only
+        # with a store that holds nothing of another deployment's (gc over it would delete all).
+        DeploymentIdentity(
+            _NoCatalog(), marker, clock, catalog_name=catalog_name, store_name=store_name
+        ).verify()
+        return None
     revision = existing_revision(settings.database_url)
     if revision is None:
         # A database without the schema is an empty catalog: refused over a store with blobs.
@@ -94,6 +102,8 @@ def catalog_location(settings: Settings) -> str:
     """The catalog's URL without its password, for messages."""
     from sqlalchemy.engine import make_url
 
+    if settings.database_url == MEMORY_CATALOG_URL:
+        return "memory: (this process only)"
     return make_url(settings.database_url).render_as_string(hide_password=True)
 
 

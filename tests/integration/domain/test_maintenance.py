@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from weighthouse.bootstrap import Container, bootstrap, start
-from weighthouse.config import Settings
+from weighthouse.config import DatabaseSettings, Settings
 from weighthouse.domain.access import Principal
 from weighthouse.domain.errors import DeploymentMismatchError
 from weighthouse.domain.model import RepoId, RepoType, Scope
@@ -165,3 +165,20 @@ def test_cli_gc_reports_by_default_and_deletes_with_delete(tmp_path: Path) -> No
 
 def blob_exists(settings: Settings, sha256: str) -> bool:
     return (local_blob_root(settings) / "sha256" / sha256[:2] / sha256[2:4] / sha256).is_file()
+
+
+def test_a_memory_catalog_opens_over_an_empty_store_and_never_over_one_with_blobs(
+    tmp_path: Path,
+) -> None:
+    # A catalog in memory is empty in every process: gc or serve with it over a real
+    # deployment's blobs would see none of them referenced.
+    memory = Settings(data_dir=tmp_path / "data", database=DatabaseSettings(url="memory:"))
+    for adopt in (True, False):
+        open_deployment(memory, adopt=adopt).close()
+    real = open_deployment(Settings(data_dir=tmp_path / "data"), adopt=True)
+    kept = real.blobs.put([b"someone's weights"])
+    real.close()
+    for adopt in (True, False):
+        with pytest.raises(DeploymentMismatchError, match=r"memory: .* is empty"):
+            open_deployment(memory, adopt=adopt)
+    assert blob_exists(memory, kept.sha256)
