@@ -245,7 +245,7 @@ def test_organisations_and_their_members(cli: Cli, server: LiveServer) -> None:
 
     cli.ok("org", "add", org, other.name, "--role", "read")  # changes the role
     assert f"{other.name}\tread\t" in cli.ok("org", "members", org).stdout
-    assert_one_line_error(cli.run("org", "remove", org, owner.name), "invalid_input", "no admin")
+    assert_one_line_error(cli.run("org", "remove", org, owner.name), "conflict", "no admin")
     assert_one_line_error(
         cli.run("org", "add", org, unique("ghost"), "--role", "read"), "not_found"
     )

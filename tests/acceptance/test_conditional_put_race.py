@@ -48,7 +48,13 @@ def server(
     with catalog_database(backend, folder / "db") as url:
         live = LiveServer(
             data_dir=folder / "data",
-            extra_env={"WEIGHTHOUSE_DATABASE__URL": url},
+            extra_env={
+                "WEIGHTHOUSE_DATABASE__URL": url,
+                # All racers are one account at one address: lift the per-account and
+                # per-address upload shares so the race, not the share, decides.
+                "WEIGHTHOUSE_SERVER__TRANSFERS_PER_ACCOUNT": "64",
+                "WEIGHTHOUSE_SERVER__TRANSFERS_PER_CLIENT": "64",
+            },
             workers=server_workers,
         ).start()
         try:
