@@ -25,6 +25,7 @@ def test_health_and_docs(live_server: LiveServer) -> None:
         assert ready.status_code == 200 and ready.json()["checks"] == {
             "catalog": "ok",
             "blobs": "ok",
+            "disk": "ok",
         }
         assert "/api/repos" in c.get("/openapi.json").json()["paths"]
         assert c.get("/docs").status_code == 200

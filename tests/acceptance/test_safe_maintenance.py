@@ -112,7 +112,7 @@ def start_on(data_dir: Path, database_url: str) -> LiveServer:
 def fill(server: LiveServer) -> str:
     """Commit ``FILES`` to a repo and upload one blob no commit refers to; its SHA-256."""
     with WeighthouseClient(server.url, server.admin_token) as admin:
-        admin.create_repo("weights", namespace="admin")
+        admin.create_repo("weights", namespace="admin", private=False)  # read anonymously below
         for path, content in FILES.items():
             admin.upload_file("admin/weights", path, content)
         return admin.upload_blob("admin/weights", b"never committed", size=15).sha256
