@@ -9,7 +9,7 @@ Listing runs in UTF-8 byte order with an optional prefix and delimiter.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -23,7 +23,14 @@ from weighthouse.domain.errors import (
     RepoNotFoundError,
 )
 from weighthouse.domain.files import Download, open_download
-from weighthouse.domain.model import BucketObject, ObjectListing, RepoId, RepoType, Role
+from weighthouse.domain.model import (
+    CONTENT_HEADERS,
+    BucketObject,
+    ObjectListing,
+    RepoId,
+    RepoType,
+    Role,
+)
 from weighthouse.domain.names import check_key, check_name, check_prefix
 from weighthouse.domain.paging import check_limit
 from weighthouse.domain.ports import BlobReader, BlobStore, Clock
@@ -32,6 +39,9 @@ from weighthouse.domain.space import DiskRoom, NoDiskRoom, freeing_room
 
 METADATA_MAX_BYTES = 2048
 CONTENT_TYPE_MAX = 255
+CONTENT_HEADER_MAX = 1024
+CHECKSUM_NAME_MAX = 16
+CHECKSUM_VALUE_MAX = 128
 _PREFIX_END = b"\xff"  # never occurs in UTF-8, so it sorts after every key with the prefix
 
 
@@ -102,6 +112,8 @@ class Buckets:
         md5: str | None = None,
         content_type: str | None = None,
         metadata: Mapping[str, str] | None = None,
+        content_headers: Mapping[str, str] | None = None,
+        checksums: Callable[[], Mapping[str, str]] | None = None,
         conditions: PutConditions | None = None,
     ) -> BucketObject:
         """Store ``chunks`` at ``key``. Access, key and metadata are checked before any byte is
@@ -111,11 +123,17 @@ class Buckets:
         With ``conditions``, raises ``PreconditionFailedError`` when they do not hold: checked
         once before the upload (so a body that would be refused is not read) and decided by the
         catalog's compare-and-swap when the object is stored. Both ``If-None-Match: *`` and
-        ``If-Match`` together can never hold and fail at once."""
+        ``If-Match`` together can never hold and fail at once.
+
+        ``content_headers`` are stored and served with the object (names from
+        :data:`CONTENT_HEADERS`). ``checksums`` is called once the last chunk has been read,
+        so a front-end may take its values from a trailer: it must return only checksums the
+        front-end verified over ``chunks``; they are stored with the object."""
         repo_id = self._bucket(principal, bucket, write=True)
         check_key(key)
         meta = _check_metadata(metadata or {})
         ctype = _check_content_type(content_type)
+        headers = _check_content_headers(content_headers or {})
         if conditions is not None and not conditions.asked:
             conditions = None
         expected: str | None = None
@@ -130,6 +148,7 @@ class Buckets:
             assert digest.md5 is not None
             if md5 is not None and md5.lower() != digest.md5:
                 raise DigestMismatchError("the body does not match the declared MD5", key=key)
+            verified = _check_checksums(checksums() if checksums is not None else {})
             obj = BucketObject(
                 key=key,
                 sha256=digest.sha256,
@@ -138,6 +157,8 @@ class Buckets:
                 content_type=ctype,
                 modified_at=self._clock(),
                 metadata=meta,
+                content_headers=headers,
+                checksums=verified,
             )
             # The decision: another writer may have changed the key during the upload. The
             # blob of a refused body stays unreferenced until the garbage collector's grace
@@ -288,3 +309,31 @@ def _check_content_type(content_type: str | None) -> str:
     ):
         raise InvalidInputError("content type must be printable ASCII of at most 255 characters")
     return content_type
+
+
+def _check_content_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    checked = {}
+    for name, value in headers.items():
+        lower = name.lower()
+        if lower not in CONTENT_HEADERS:
+            raise InvalidInputError(f"{name[:64]!r} is not a content header an object keeps")
+        if len(value) > CONTENT_HEADER_MAX or not value.isprintable():
+            raise InvalidInputError(
+                f"{lower} must be printable and at most {CONTENT_HEADER_MAX} characters"
+            )
+        if value:
+            checked[lower] = value
+    return checked
+
+
+def _check_checksums(checksums: Mapping[str, str]) -> dict[str, str]:
+    checked = {}
+    for algorithm, value in checksums.items():
+        if not (
+            0 < len(algorithm) <= CHECKSUM_NAME_MAX and algorithm.isascii() and algorithm.isalnum()
+        ):
+            raise InvalidInputError(f"checksum algorithm {algorithm[:64]!r} is not a name")
+        if not (0 < len(value) <= CHECKSUM_VALUE_MAX and value.isascii() and value.isprintable()):
+            raise InvalidInputError(f"the {algorithm} checksum is not a short ASCII value")
+        checked[algorithm.lower()] = value
+    return checked

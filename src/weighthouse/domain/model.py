@@ -265,6 +265,11 @@ class BlobDigest:
 
 @dataclass(frozen=True)
 class BucketObject:
+    """An object. ``metadata`` is the user's (names in lower case); ``content_headers`` the
+    stored HTTP content headers (:data:`CONTENT_HEADERS`, lower-case names) served with it;
+    ``checksums`` the whole-object checksums a client declared and the upload verified, by
+    algorithm (lower case) as the client wrote them (S3: base64 of the digest)."""
+
     key: str
     sha256: str
     size: int
@@ -272,6 +277,18 @@ class BucketObject:
     content_type: str
     modified_at: datetime
     metadata: dict[str, str] = field(default_factory=dict)
+    content_headers: dict[str, str] = field(default_factory=dict)
+    checksums: dict[str, str] = field(default_factory=dict)
+
+
+# The content headers an object keeps besides its Content-Type, as S3 and HTTP caches use them.
+CONTENT_HEADERS = (
+    "cache-control",
+    "content-disposition",
+    "content-encoding",
+    "content-language",
+    "expires",
+)
 
 
 @dataclass(frozen=True)

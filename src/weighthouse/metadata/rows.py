@@ -285,6 +285,8 @@ def object_row(repo_id: str, obj: BucketObject) -> dict[str, Any]:
         "md5": obj.md5,
         "content_type": obj.content_type,
         "metadata": dict(obj.metadata),
+        "content_headers": dict(obj.content_headers),
+        "checksums": dict(obj.checksums),
         "modified_at": obj.modified_at,
     }
 
@@ -298,4 +300,7 @@ def object_from(row: Row[Any]) -> BucketObject:
         content_type=row.content_type,
         modified_at=row.modified_at,
         metadata=dict(row.metadata),
+        # Rows written before these columns existed hold NULL.
+        content_headers=dict(row.content_headers or {}),
+        checksums=dict(row.checksums or {}),
     )

@@ -293,6 +293,8 @@ class ObjectRow(Base):
     content_type: Mapped[str] = mapped_column(String(255))
     # "metadata" is reserved on declarative classes, hence the attribute name.
     user_metadata: Mapped[dict[str, str]] = mapped_column("metadata", JSON)
+    content_headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    checksums: Mapped[dict[str, str] | None] = mapped_column(JSON)
     modified_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

@@ -537,6 +537,19 @@ def test_an_object_round_trips(catalog: Catalog, repo: Repo) -> None:
     assert catalog.get_object(repo.id, obj.key).modified_at.tzinfo == UTC
 
 
+def test_an_object_keeps_its_content_headers_and_checksums(catalog: Catalog, repo: Repo) -> None:
+    obj = replace(
+        make_object("k"),
+        content_headers={"content-encoding": "gzip", "content-disposition": 'attachment; x="é"'},
+        checksums={"crc32": "DUoRhQ==", "sha256": "uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek="},
+    )
+    catalog.put_object(repo.id, obj)
+    assert catalog.get_object(repo.id, "k") == obj
+    assert catalog.list_objects(repo.id, "", None, 10) == [obj]
+    catalog.put_object(repo.id, make_object("k"))  # a replacement keeps none of them
+    assert catalog.get_object(repo.id, "k").checksums == {}
+
+
 def test_putting_an_object_replaces_it(catalog: Catalog, repo: Repo) -> None:
     catalog.put_object(repo.id, make_object("k", "old"))
     new = make_object("k", "new content")

@@ -16,11 +16,11 @@ from sqlalchemy import insert, inspect, text
 from tests.services import fresh_database, mariadb_url, postgres_url
 
 from weighthouse.domain.errors import UserExistsError
-from weighthouse.domain.model import Member, Organization, Role, User
+from weighthouse.domain.model import Member, Organization, Repo, RepoType, Role, User
 from weighthouse.metadata.catalog import SqlCatalog
 from weighthouse.metadata.engine import create_engine_for
 from weighthouse.metadata.migrate import alembic_config, current, upgrade
-from weighthouse.metadata.tables import Base, tokens, users
+from weighthouse.metadata.tables import Base, objects, tokens, users
 
 pytestmark = pytest.mark.integration
 
@@ -110,6 +110,45 @@ def test_upgrading_from_0001_keeps_users_and_tokens_and_reserves_their_names(
     finally:
         engine.dispose()
     assert schema_differences(empty_database) == []
+
+
+def test_objects_stored_before_0008_read_with_no_content_headers_or_checksums(
+    empty_database: str,
+) -> None:
+    upgrade(empty_database, "0007")
+    now = datetime.now(UTC)
+    alice = User(id="a" * 32, name="alice", is_admin=False, created_at=now)
+    bucket = Repo(
+        id="r" * 32,
+        type=RepoType.BUCKET,
+        namespace="alice",
+        name="data",
+        private=True,
+        created_at=now,
+        owner_id=alice.id,
+    )
+    engine = create_engine_for(empty_database)
+    try:
+        catalog = SqlCatalog(engine)
+        catalog.add_user(alice)
+        catalog.add_repo(bucket)
+        row = {
+            "repo_id": bucket.id,
+            "key": "k",
+            "sha256": "0" * 64,
+            "size": 1,
+            "md5": "0" * 32,
+            "content_type": "text/plain",
+            "metadata": {"a": "b"},
+            "modified_at": now,
+        }
+        with engine.begin() as connection:  # a row as revision 0007 stored it
+            connection.execute(insert(objects).values(row))
+        upgrade(empty_database)
+        obj = SqlCatalog(engine).get_object(bucket.id, "k")
+        assert (obj.metadata, obj.content_headers, obj.checksums) == ({"a": "b"}, {}, {})
+    finally:
+        engine.dispose()
 
 
 def test_the_comparison_notices_a_schema_that_drifted(empty_database: str) -> None:

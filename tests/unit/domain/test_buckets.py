@@ -4,6 +4,7 @@ with prefixes and delimiters, and who may do what."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 
 import pytest
 from tests.unit.domain.conftest import Hub
@@ -51,6 +52,56 @@ def test_an_object_round_trips_with_its_digests_and_metadata(
     assert obj == stored
     with hub.buckets.reader(download) as reader:
         assert reader.read_range(0, reader.size) == b"hello"
+
+
+def test_content_headers_and_checksums_are_stored_with_the_object(
+    hub: Hub, alice: Principal, bucket: RepoId
+) -> None:
+    read: list[bytes] = []
+
+    def body() -> Iterator[bytes]:
+        read.append(b"x")
+        yield b"x"
+
+    def checksums() -> dict[str, str]:
+        assert read, "checksums are asked for only once the body has been read"
+        return {"CRC32": "jEzhrw=="}
+
+    stored = hub.buckets.put(
+        alice,
+        bucket,
+        "k",
+        body(),
+        content_headers={"Content-Encoding": "gzip", "Cache-Control": "", "Expires": "x"},
+        checksums=checksums,
+    )
+    assert stored.content_headers == {"content-encoding": "gzip", "expires": "x"}
+    assert stored.checksums == {"crc32": "jEzhrw=="}
+    assert hub.buckets.head(alice, bucket, "k") == stored
+
+
+@pytest.mark.parametrize(
+    ("headers", "checksums"),
+    [
+        ({"Location": "/elsewhere"}, {}),
+        ({"Content-Length": "1"}, {}),
+        ({"Cache-Control": "x" * 1025}, {}),
+        ({"Content-Language": "en\x00"}, {}),
+        ({}, {"crc/32": "AAAAAA=="}),
+        ({}, {"": "AAAAAA=="}),
+        ({}, {"crc32": ""}),
+        ({}, {"crc32": "A" * 129}),
+    ],
+)
+def test_bad_content_headers_or_checksums_are_refused_and_change_nothing(
+    hub: Hub, alice: Principal, bucket: RepoId, headers: dict[str, str], checksums: dict[str, str]
+) -> None:
+    before = hub.buckets.head(alice, bucket, "b")
+    with pytest.raises(InvalidInputError):
+        hub.buckets.put(
+            alice, bucket, "b", [b"new"], content_headers=headers, checksums=lambda: checksums
+        )
+    assert hub.buckets.head(alice, bucket, "b") == before
 
 
 def test_a_wrong_declared_digest_changes_nothing(

@@ -26,17 +26,10 @@ from weighthouse.frontends.s3 import wire
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.errors import S3Error
+from weighthouse.frontends.s3.object_headers import checksum_headers, content_headers, served
 from weighthouse.frontends.s3.uploads import body_of
 
 _MULTIPART = ("uploads", "uploadId", "partNumber")
-_OVERRIDES = {
-    "response-content-type": "Content-Type",
-    "response-content-language": "Content-Language",
-    "response-expires": "Expires",
-    "response-cache-control": "Cache-Control",
-    "response-content-disposition": "Content-Disposition",
-    "response-content-encoding": "Content-Encoding",
-}
 
 
 async def handle(call: S3Call) -> Response:
@@ -112,6 +105,7 @@ async def _put(call: S3Call) -> Response:
     repo_id, key = _target(call)
     body = body_of(call)
     metadata = user_metadata(call)
+    stored_headers = content_headers(call)
 
     def store() -> BucketObject:
         conditions = _conditions(call, repo_id, key)
@@ -125,6 +119,8 @@ async def _put(call: S3Call) -> Response:
             md5=body.md5,
             content_type=call.header("content-type"),
             metadata=metadata,
+            content_headers=stored_headers,
+            checksums=body.verified_checksums,
             conditions=conditions,
         )
 
@@ -165,9 +161,10 @@ async def _copy(call: S3Call) -> Response:
         source, download = call.hub.buckets.download(call.principal, source_id, source_key)
         _copy_preconditions(call, source)
         content_type: str | None = source.content_type
-        metadata = source.metadata
+        metadata, headers = source.metadata, source.content_headers
         if directive == "REPLACE":
             content_type, metadata = call.header("content-type"), user_metadata(call)
+            headers = content_headers(call)
         reader = call.hub.buckets.reader(download)
 
         def pieces() -> Iterator[bytes]:
@@ -189,6 +186,9 @@ async def _copy(call: S3Call) -> Response:
                 sha256=source.sha256,
                 content_type=content_type,
                 metadata=metadata,
+                content_headers=headers,
+                # The same bytes: the source's verified checksums still hold.
+                checksums=lambda: source.checksums,
                 conditions=_conditions(call, repo_id, key),
             )
         finally:
@@ -268,19 +268,16 @@ async def _get(call: S3Call) -> Response:
     since = _http_date(call.header("if-modified-since"))
     if if_none_match is None and since is not None and modified <= since:
         return Response(status_code=304, headers=headers)
-    content_type = obj.content_type
-    if call.principal.user is not None:
-        for param, header in _OVERRIDES.items():
-            override = call.param(param)
-            if override is not None:
-                headers[header] = override
-        content_type = headers.pop("Content-Type", content_type)
+    stored, content_type = served(call, obj)
+    headers.update(stored)
     status, start, end = 200, 0, obj.size
     byte_range = parse_range(call.header("range"), obj.size)
     if byte_range is not None:
         start, end = byte_range
         status = 206
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{obj.size}"
+    whole = byte_range is None and not call.has("partNumber")
+    headers.update(checksum_headers(call, obj, whole=whole))
     headers["Content-Length"] = str(end - start)
     response = BlobStreamResponse(
         call.hub.buckets.reader,

@@ -49,6 +49,10 @@ class Body:
     def checksum_headers(self) -> dict[str, str]:
         return {HEADER_PREFIX + c.algorithm: c.value for c in self.checks if c.value is not None}
 
+    def verified_checksums(self) -> dict[str, str]:
+        """The checksums verified over the body, by algorithm; complete once it is read."""
+        return {c.algorithm: c.value for c in self.checks if c.value is not None}
+
 
 def content_md5(call: S3Call) -> str | None:
     value = call.header("content-md5")

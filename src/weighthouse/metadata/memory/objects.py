@@ -36,7 +36,7 @@ class MemoryObjects(MemoryTables):
                 raise PreconditionFailedError(f"{obj.key!r} already exists", key=obj.key)
             if if_match is not None and (current is None or current.sha256 != if_match):
                 raise PreconditionFailedError(f"{obj.key!r} does not match If-Match", key=obj.key)
-            stored = in_utc(replace(obj, metadata=dict(obj.metadata)))
+            stored = in_utc(_copy(obj))
             self._tables.objects[repo_id, obj.key] = stored
 
     def get_object(self, repo_id: str, key: str) -> BucketObject:
@@ -103,5 +103,10 @@ def _each(references: list[tuple[str, int]]) -> Iterator[tuple[str, int]]:
 
 
 def _copy(obj: BucketObject) -> BucketObject:
-    """A caller may change the metadata dict it gets; the stored one must not change."""
-    return replace(obj, metadata=dict(obj.metadata))
+    """A caller may change the dicts it gets; the stored ones must not change."""
+    return replace(
+        obj,
+        metadata=dict(obj.metadata),
+        content_headers=dict(obj.content_headers),
+        checksums=dict(obj.checksums),
+    )
