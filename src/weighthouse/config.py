@@ -187,6 +187,13 @@ class HubSettings(BaseModel):
     page_size: int = Field(
         default=1000, ge=1, le=1000, description="entries per page of tree and commit listings"
     )
+    lfs_part_bytes: int = Field(
+        default=64 * 2**20,
+        ge=2**20,
+        le=5 * 2**30,
+        description="part size of git-lfs multipart uploads; larger objects are sent in parts"
+        " of this size",
+    )
     trust_forwarded_host: bool = Field(
         default=False,
         description="build the URLs handed to clients from X-Forwarded-Proto, -Host and -Prefix"

@@ -94,6 +94,50 @@ class Commits:
             self._proof.record_upload(principal, digest)
         return digest
 
+    def assemble_blob(
+        self,
+        principal: Principal,
+        repo_id: RepoId,
+        parts: Sequence[BlobRef],
+        *,
+        size: int,
+        sha256: str,
+    ) -> BlobDigest:
+        """Store the concatenation of ``parts`` (blobs uploaded before, in order) as one blob
+        for a later commit to ``repo_id``, checked against ``size`` and ``sha256``, and record
+        it as the caller's upload. The parts stream through one at a time, so memory stays
+        flat whatever the size; they stay stored until the garbage collector finds them
+        unreferenced.
+
+        Every part must be available to the caller, as :meth:`check_blobs` decides, else
+        ``BlobUnknownError`` names the first that is not (knowing a part's hash is not
+        enough). Parts that do not add up to ``size`` are ``InvalidInputError``; bytes that
+        do not hash to ``sha256`` are ``DigestMismatchError``, and nothing is stored."""
+        check_sha256(sha256)
+        if not parts or len(parts) > MAX_CHECK:
+            raise InvalidInputError(f"name between 1 and {MAX_CHECK} parts")
+        if sum(part.size for part in parts) != size:
+            raise InvalidInputError(
+                "the parts do not add up to the object's size", size=size, parts=len(parts)
+            )
+        repo = find_repo(self._catalog, principal, repo_id, Role.WRITE)
+        require_versioned(repo)
+        available = self._proof.available(principal, repo, parts)
+        for part in parts:
+            if part not in available:
+                raise unknown_blob(part.sha256)
+
+        def joined() -> Iterable[bytes]:
+            for part in parts:
+                with self._blobs.reader(part.sha256) as reader:
+                    yield from reader.iter_range()
+
+        with self._blobs.provisional(
+            joined(), size=size, sha256=sha256, git_sha1=wants_git_sha1(size)
+        ) as digest:
+            self._proof.record_upload(principal, digest)
+        return digest
+
     def check_blobs(
         self, principal: Principal, repo_id: RepoId, wanted: Sequence[BlobRef]
     ) -> frozenset[BlobRef]:

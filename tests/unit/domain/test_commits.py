@@ -10,12 +10,14 @@ import pytest
 from tests.unit.domain.conftest import Hub, make_hub
 
 from weighthouse.domain.access import Principal
+from weighthouse.domain.blob_proof import BlobRef
 from weighthouse.domain.commits import AddFile, DeleteFile
 from weighthouse.domain.errors import (
     BlobUnknownError,
     CommitConflictError,
     DigestMismatchError,
     EntryNotFoundError,
+    InvalidInputError,
     PathConflictError,
     PermissionDeniedError,
 )
@@ -185,3 +187,25 @@ def test_only_writers_commit(hub: Hub, alice: Principal, bob: Principal, repo: R
     own = upload(hub, bob, b"data")
     hub.commits.commit(bob, repo, "main", [AddFile("x", own.sha256, 4)], message="m")
     assert hub.revisions.resolve(bob, repo, "main").commit.author == "bob"
+
+
+def test_parts_assemble_into_one_checked_blob(
+    hub: Hub, alice: Principal, bob: Principal, repo: RepoId
+) -> None:
+    pieces = [b"first-", b"second-", b"third"]
+    refs = [BlobRef(upload(hub, alice, p).sha256, len(p)) for p in pieces]
+    whole = b"".join(pieces)
+    sha256 = hashlib.sha256(whole).hexdigest()
+    with pytest.raises(DigestMismatchError):
+        hub.commits.assemble_blob(alice, repo, refs[::-1], size=len(whole), sha256=sha256)
+    with pytest.raises(InvalidInputError):
+        hub.commits.assemble_blob(alice, repo, refs[:2], size=len(whole), sha256=sha256)
+    assert hub.commits.check_blobs(alice, repo, [BlobRef(sha256, len(whole))]) == frozenset()
+    digest = hub.commits.assemble_blob(alice, repo, refs, size=len(whole), sha256=sha256)
+    assert digest.sha256 == sha256
+    hub.commits.commit(alice, repo, "main", [AddFile("w.bin", sha256, len(whole))], message="m")
+    assert read(hub, alice, "w.bin") == whole
+    # bob may write, and knows every part's hash, but uploaded none of them.
+    hub.orgs.set_collaborator(alice, repo, "bob", Role.WRITE)
+    with pytest.raises(BlobUnknownError):
+        hub.commits.assemble_blob(bob, repo, refs, size=len(whole), sha256=sha256)

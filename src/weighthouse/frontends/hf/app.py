@@ -11,7 +11,7 @@ from starlette.types import Receive, Scope, Send
 
 from weighthouse.bootstrap import Container
 from weighthouse.domain.errors import DomainError
-from weighthouse.frontends.hf import commits, identity, info, lfs, repos, resolve
+from weighthouse.frontends.hf import commits, identity, info, lfs, lfs_parts, repos, resolve
 from weighthouse.frontends.hf.calls import Call
 from weighthouse.frontends.hf.errors import domain_error_response, error_response
 from weighthouse.frontends.hf.routing import RawRouter
@@ -30,6 +30,8 @@ def routes() -> RawRouter:
     router.add("POST", "api/repos/create", repos.create_repo)
     router.add("DELETE", "api/repos/delete", repos.delete_repo)
     router.add("PUT", "api/lfs/{kind}/" + REPO + "/{oid}/{size}", lfs.upload)
+    router.add("POST", "api/lfs/{kind}/" + REPO + "/{oid}/{size}", lfs_parts.complete)
+    router.add("PUT", "api/lfs/{kind}/" + REPO + "/{oid}/{size}/part/{part}", lfs_parts.upload_part)
     router.add("POST", "api/lfs/{kind}/" + REPO + "/verify", lfs.verify)
     router.add("GET", API_REPO, info.repo_info)
     router.add("GET", API_REPO + "/revision/{rev}", info.repo_info)

@@ -1,4 +1,5 @@
-"""The git-lfs batch API as ``huggingface_hub`` uses it without Xet: ``basic`` uploads.
+"""The git-lfs batch API as ``huggingface_hub`` uses it without Xet: ``basic`` uploads, and
+``multipart`` ones (see :mod:`.lfs_parts`) for objects larger than one part.
 
 The batch answer leaves out ``actions`` for objects the caller may already commit (stored,
 and proven theirs, see :mod:`~weighthouse.domain.blob_proof`), so those bytes never travel
@@ -15,6 +16,7 @@ from urllib.parse import quote
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from weighthouse.domain.access import Principal
 from weighthouse.domain.blob_proof import BlobRef, check_sha256
 from weighthouse.domain.errors import AuthenticationError, InvalidInputError, RepoNotFoundError
 from weighthouse.domain.model import RepoId
@@ -56,6 +58,22 @@ def _objects(body: dict[str, Any]) -> list[BlobRef]:
     return refs
 
 
+def part_sizes(size: int, part_bytes: int) -> list[int]:
+    """The sizes of a multipart upload's parts: ``part_bytes`` each, the last one shorter;
+    ``ceil(size / part_bytes)`` of them, as the client checks."""
+    count = -(-size // part_bytes)
+    return [min(part_bytes, size - index * part_bytes) for index in range(count)]
+
+
+def _parts_action(href: str, query: str, size: int, part_bytes: int) -> dict[str, Any]:
+    """A ``multipart`` upload action: the client ``PUT``s part ``n`` to the URL under key
+    ``"n"`` and then ``POST``s the parts' ETags to ``href``. Every URL carries the ticket."""
+    parts = part_sizes(size, part_bytes)
+    header = {"chunk_size": str(part_bytes)}
+    header.update({str(n): f"{href}/part/{n}{query}" for n in range(1, len(parts) + 1)})
+    return {"href": href + query, "header": header}
+
+
 async def _batch(call: Call, repo_id: RepoId) -> Response:
     caller = await call.caller()
     body = await call.json_body()
@@ -64,6 +82,9 @@ async def _batch(call: Call, repo_id: RepoId) -> Response:
     if caller.user is None:
         raise AuthenticationError("send a token: Authorization: Bearer <token>")
     wanted = list(dict.fromkeys(_objects(body)))
+    transfers = body.get("transfers")
+    part_bytes = call.hub.settings.hf.lfs_part_bytes
+    in_parts = isinstance(transfers, list) and "multipart" in transfers
 
     def plan() -> list[dict[str, Any]]:
         available = call.hub.commits.check_blobs(caller, repo_id, wanted)
@@ -73,26 +94,31 @@ async def _batch(call: Call, repo_id: RepoId) -> Response:
             if ref not in available:
                 ticket = call.hub.upload_tickets.issue(caller, repo_id, ref.sha256, ref.size)
                 base = f"{call.endpoint}/api/lfs/{repo_id.type.value}s/{repo_id}"
+                href = f"{base}/{ref.sha256}/{ref.size}"
+                query = f"?ticket={quote(ticket, safe='')}"
                 entry["authenticated"] = True
                 entry["actions"] = {
-                    "upload": {
-                        "href": f"{base}/{ref.sha256}/{ref.size}?ticket={quote(ticket, safe='')}",
-                        "header": {},
-                    },
+                    "upload": (
+                        _parts_action(href, query, ref.size, part_bytes)
+                        if in_parts and ref.size > part_bytes
+                        else {"href": href + query, "header": {}}
+                    ),
                     "verify": {"href": f"{base}/verify", "header": {}},
                 }
             out.append(entry)
         return out
 
     objects = await run_in_threadpool(plan)
+    transfer = "multipart" if in_parts and any(r.size > part_bytes for r in wanted) else "basic"
     return json_response(
-        {"transfer": "basic", "objects": objects, "hash_algo": "sha256"},
+        {"transfer": transfer, "objects": objects, "hash_algo": "sha256"},
         headers={"Content-Type": LFS_JSON},
     )
 
 
-async def upload(call: Call) -> Response:
-    """``PUT /api/lfs/{kind}/{ns}/{name}/{oid}/{size}?ticket=…``: the object's bytes."""
+async def redeem(call: Call) -> tuple[Principal, RepoId, str, int]:
+    """The caller an upload link's ticket was issued to, and the repo, SHA-256 and size of
+    the object the link (``.../{kind}/{ns}/{name}/{oid}/{size}...?ticket=…``) is for."""
     repo_id = call.repo_id()
     sha256 = check_sha256(call.params["oid"].lower())
     try:
@@ -103,6 +129,12 @@ async def upload(call: Call) -> Response:
     principal = await run_in_threadpool(
         call.hub.upload_tickets.redeem, ticket, repo_id, sha256, size
     )
+    return principal, repo_id, sha256, size
+
+
+async def upload(call: Call) -> Response:
+    """``PUT /api/lfs/{kind}/{ns}/{name}/{oid}/{size}?ticket=…``: the object's bytes."""
+    principal, repo_id, sha256, size = await redeem(call)
     await stream_into(
         call.request,
         principal,
