@@ -12,11 +12,17 @@ ever finishing a request. :class:`LimitedHttpToolsProtocol` bounds each connecti
 * a body that sends nothing for ``body_idle_timeout`` seconds while the server is waiting for
   it ends the request as a disconnect, which frees whatever the request held (a transfer slot,
   a thread, a temporary file); time the server itself stops reading (flow control) never counts;
-* beyond ``max_connections`` open connections per process, new ones get ``503`` at once.
+* beyond ``max_connections`` open connections per process, new ones get ``503`` at once;
+* a request answered before its body arrived in full (a 413, a 401 before an upload, any
+  refusal) ends its connection: uvicorn would otherwise parse and drop the rest of the body,
+  however large, so ten anonymous 100 MiB bodies kept the event loop busy with bytes nobody
+  wanted while honest requests queued behind them. The server drops at most ``LINGER_BYTES``
+  more and closes, or closes when ``body_idle_timeout`` has passed, whichever comes first.
 
 Refusals are written in the REST error envelope with ``Connection: close``; the server then
-reads and discards what the client still sends for a moment (a lingering close), so the client
-reads the answer instead of a connection reset.
+reads and discards what the client still sends for a moment (a lingering close, at most
+``LINGER_SECONDS`` and ``LINGER_BYTES``), so the client reads the answer instead of a
+connection reset.
 """
 
 from __future__ import annotations
@@ -31,6 +37,10 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 LINGER_SECONDS = 2.0
 """How long a refused connection keeps discarding input before it is closed."""
+
+LINGER_BYTES = 1 << 20
+"""How much input a refused connection discards before it is closed anyway: enough for a
+client to see its answer, too little for a fast sender to keep the server busy."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._head_size = 0  # bytes of the head the parser has handed over
         self._header_count = 0
         self._refused: bytes | None = None  # the refusal being sent, if any
+        self._discarded = 0  # bytes dropped while lingering
         self._timer: asyncio.TimerHandle | None = None
 
     # Connection events
@@ -108,8 +119,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self._refused is not None:
-            return  # lingering: read and drop
+        if self._refused is not None:  # lingering: read and drop, up to a bound
+            self._discarded += len(data)
+            if self._discarded > LINGER_BYTES:
+                self.transport.close()
+            return
         self._unset_keepalive_if_required()
         if self._in_head:
             if self._timer is None:  # the first byte of a request after an idle keep-alive
@@ -134,6 +148,21 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             return
         if self._in_head and self._head_bytes > self.limits.max_header_bytes:
             self._refuse(HEADERS_TOO_LARGE)
+
+    def on_response_complete(self) -> None:
+        # The response of the newest request is complete but its body is still arriving: the
+        # application will never read it, and parsing it only to drop it costs the event loop
+        # as much as the client cares to send.
+        unread_body = self.cycle is not None and self.cycle.response_complete and not self._in_head
+        super().on_response_complete()
+        if unread_body and not self.transport.is_closing():
+            if self.timeout_keep_alive_task is not None:
+                self.timeout_keep_alive_task.cancel()
+                self.timeout_keep_alive_task = None
+            # No half-close, and as long as a stalled body would have been kept: a client
+            # that stopped sending and waits for the server to let go would otherwise come
+            # back at once with the next request the server must refuse.
+            self._refuse(b"", linger=self.limits.body_idle_timeout, half_close=False)
 
     # Parser callbacks
 
@@ -209,12 +238,15 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.transport.write(REQUEST_TIMEOUT)
         self.transport.close()
 
-    def _refuse(self, response: bytes) -> None:
-        """Answer ``response``, stop parsing, and close after a short lingering read."""
+    def _refuse(
+        self, response: bytes, linger: float = LINGER_SECONDS, *, half_close: bool = True
+    ) -> None:
+        """Answer ``response``, stop parsing, and close after a lingering read of at most
+        ``linger`` seconds and ``LINGER_BYTES``; ``half_close`` tells the client at once."""
         self._refused = response
         self._disarm()
         self.transport.write(response)
-        if self.transport.can_write_eof():
+        if half_close and self.transport.can_write_eof():
             self.transport.write_eof()
         self.transport.resume_reading()
-        self._timer = self.loop.call_later(LINGER_SECONDS, self.transport.close)
+        self._timer = self.loop.call_later(linger, self.transport.close)
