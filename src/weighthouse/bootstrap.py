@@ -21,6 +21,7 @@ from weighthouse.domain.buckets import Buckets
 from weighthouse.domain.commits import Commits
 from weighthouse.domain.files import Files
 from weighthouse.domain.maintenance import Maintenance
+from weighthouse.domain.multipart import MultipartUploads
 from weighthouse.domain.orgs import Organizations
 from weighthouse.domain.ports import (
     BlobStore,
@@ -67,6 +68,7 @@ class Container:
     commits: Commits
     files: Files
     buckets: Buckets
+    multipart: MultipartUploads
     maintenance: Maintenance
     upload_tickets: UploadTickets
     _closers: list[Callable[[], None]] = field(default_factory=list)
@@ -139,6 +141,9 @@ def bootstrap(
         commits=Commits(catalog, blobs, clock, proof),
         files=Files(catalog, blobs),
         buckets=Buckets(catalog, blobs, clock, room=room),
+        multipart=MultipartUploads(
+            catalog, blobs, clock, max_object_bytes=settings.max_upload_bytes, room=room
+        ),
         maintenance=Maintenance(catalog, blobs, clock),
         upload_tickets=UploadTickets(catalog, clock, signer),
         _closers=closers,

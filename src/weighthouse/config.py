@@ -117,6 +117,11 @@ class S3Settings(BaseModel):
     region: str = Field(default="us-east-1", description="what GetBucketLocation answers")
     tls_cert: Path | None = Field(default=None, description="PEM certificate: serve https")
     tls_key: Path | None = Field(default=None, description="PEM private key of tls_cert")
+    abandoned_upload_seconds: int = Field(
+        default=7 * 86400,
+        ge=0,
+        description="gc removes multipart uploads started longer ago than this, and their parts",
+    )
 
     @model_validator(mode="after")
     def _tls_pair(self) -> S3Settings:

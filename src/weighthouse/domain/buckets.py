@@ -131,8 +131,8 @@ class Buckets:
         front-end verified over ``chunks``; they are stored with the object."""
         repo_id = self._bucket(principal, bucket, write=True)
         check_key(key)
-        meta = _check_metadata(metadata or {})
-        ctype = _check_content_type(content_type)
+        meta = check_metadata(metadata or {})
+        ctype = check_content_type(content_type)
         headers = _check_content_headers(content_headers or {})
         if conditions is not None and not conditions.asked:
             conditions = None
@@ -286,7 +286,7 @@ def _common_prefix(key: str, prefix: str, delimiter: str | None) -> str | None:
     return key[: cut + len(delimiter)]
 
 
-def _check_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
+def check_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
     total = 0
     for name, value in metadata.items():
         if not name or not name.isascii() or not all(c.isalnum() or c in "-_." for c in name):
@@ -299,7 +299,7 @@ def _check_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
     return {name.lower(): value for name, value in metadata.items()}
 
 
-def _check_content_type(content_type: str | None) -> str:
+def check_content_type(content_type: str | None) -> str:
     if not content_type:
         return "application/octet-stream"
     if (

@@ -32,6 +32,7 @@ from weighthouse.domain.model import (
     BucketObject,
     Commit,
     Member,
+    MultipartUpload,
     Organization,
     Ref,
     RefKind,
@@ -42,6 +43,7 @@ from weighthouse.domain.model import (
     Token,
     Tree,
     TreeEntry,
+    UploadedPart,
     User,
 )
 
@@ -395,6 +397,45 @@ class ObjectCatalog(Protocol):
         ...
 
 
+class MultipartCatalog(Protocol):
+    """Open multipart uploads and their parts. A part's blob counts as referenced (for the
+    garbage collector) while its upload is open."""
+
+    def add_upload(self, upload: MultipartUpload) -> None:
+        """Record a new upload; raises ``RepoNotFoundError`` when its bucket is gone."""
+        ...
+
+    def get_upload(self, upload_id: str) -> MultipartUpload:
+        """Raises ``UploadNotFoundError``."""
+        ...
+
+    def put_part(self, upload_id: str, part: UploadedPart) -> None:
+        """Create or replace part ``part.number`` (the last upload of a number wins); raises
+        ``UploadNotFoundError`` when the upload is no longer open."""
+        ...
+
+    def list_parts(self, upload_id: str, after: int, limit: int) -> list[UploadedPart]:
+        """Up to ``limit`` parts numbered above ``after``, in ascending order."""
+        ...
+
+    def end_upload(self, upload_id: str) -> None:
+        """Remove the upload and its parts (completed or aborted): of concurrent callers, one
+        succeeds; the others, and any caller once it is gone, get ``UploadNotFoundError``.
+        Inside a unit of work this is how a completion claims the upload."""
+        ...
+
+    def list_uploads(
+        self, repo_id: str, prefix: str, after: tuple[bytes, str] | None, limit: int
+    ) -> list[MultipartUpload]:
+        """Up to ``limit`` open uploads of the bucket whose key starts with ``prefix``, ordered
+        by key bytes then id, after the position ``(key bytes, id)``."""
+        ...
+
+    def prune_uploads(self, before: datetime) -> int:
+        """Remove uploads started before ``before`` with their parts; returns how many."""
+        ...
+
+
 @dataclass(frozen=True)
 class BlobSourceQuery:
     """Whose proofs count when a caller references blobs by hash.
@@ -527,6 +568,7 @@ class Catalog(
     RepoCatalog,
     HistoryCatalog,
     ObjectCatalog,
+    MultipartCatalog,
     BlobSourceCatalog,
     ReferenceCatalog,
     ReadinessCatalog,

@@ -9,7 +9,10 @@ a test fails when a concrete error lacks an entry there.
     │   ├── InvalidPathError
     │   ├── InvalidRevisionError
     │   ├── DigestMismatchError           declared size or digest differs from the bytes
-    │   └── TooLargeError                 a body over the configured limit
+    │   ├── TooLargeError                 a body over the configured limit
+    │   ├── InvalidPartError              a listed part was not uploaded, or differs
+    │   ├── PartOrderError                listed parts are not in ascending order
+    │   └── PartTooSmallError             a part before the last under the minimum size
     ├── AuthenticationError               no or bad credentials
     ├── PermissionDeniedError             authenticated, but not allowed
     ├── RateLimitedError                  too many attempts; retry after a while
@@ -22,7 +25,8 @@ a test fails when a concrete error lacks an entry there.
     │   ├── SessionNotFoundError
     │   ├── TokenNotFoundError
     │   ├── AccessKeyNotFoundError
-    │   └── BlobUnknownError              a blob named by hash that the caller may not use
+    │   ├── BlobUnknownError              a blob named by hash that the caller may not use
+    │   └── UploadNotFoundError           a multipart upload that is not (or no longer) open
     ├── ConflictError
     │   ├── RepoExistsError
     │   ├── RefExistsError
@@ -71,6 +75,19 @@ class DigestMismatchError(InvalidInputError):
 
 class TooLargeError(InvalidInputError):
     """A body or upload is larger than the configured limit."""
+
+
+class InvalidPartError(InvalidInputError):
+    """A part named when completing a multipart upload was not uploaded, or its ETag or
+    checksum differs from the stored part's."""
+
+
+class PartOrderError(InvalidInputError):
+    """The parts named when completing a multipart upload are not in ascending order."""
+
+
+class PartTooSmallError(InvalidInputError):
+    """A part other than the last is smaller than the minimum part size."""
 
 
 class AuthenticationError(DomainError):
@@ -137,6 +154,11 @@ class BlobUnknownError(NotFoundError):
     stored, or the caller neither uploaded it within the grace period nor can read a repo or
     bucket holding it. The two cases are indistinguishable on purpose (see
     :mod:`~weighthouse.domain.blob_proof`); the remedy is to upload the bytes."""
+
+
+class UploadNotFoundError(NotFoundError):
+    """No open multipart upload has that id for that bucket and key (never created, already
+    completed or aborted, or removed as abandoned)."""
 
 
 class ConflictError(DomainError):

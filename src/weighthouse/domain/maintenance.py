@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
-from weighthouse.domain.catalog import BlobSourceCatalog, ReferenceCatalog
+from weighthouse.domain.catalog import BlobSourceCatalog, MultipartCatalog, ReferenceCatalog
 from weighthouse.domain.errors import BlobMissingError, DeploymentMismatchError
 from weighthouse.domain.ports import BlobStore, Clock
 
@@ -27,6 +27,7 @@ class GcReport:
     temporaries_removed: int
     dry_run: bool
     upload_records_removed: int = 0
+    multipart_uploads_removed: int = 0
 
 
 @dataclass
@@ -46,7 +47,7 @@ class FsckReport:
         return not (self.corrupt or self.missing or self.size_mismatch)
 
 
-class MaintenanceCatalog(ReferenceCatalog, BlobSourceCatalog, Protocol):
+class MaintenanceCatalog(ReferenceCatalog, BlobSourceCatalog, MultipartCatalog, Protocol):
     """What the garbage collector and fsck read and prune."""
 
 
@@ -56,15 +57,28 @@ class Maintenance:
         self._blobs = blobs
         self._clock = clock
 
-    def gc(self, grace: timedelta, *, dry_run: bool = False, force: bool = False) -> GcReport:
+    def gc(
+        self,
+        grace: timedelta,
+        *,
+        dry_run: bool = False,
+        force: bool = False,
+        abandoned_uploads: timedelta | None = None,
+    ) -> GcReport:
         """Remove unreferenced blobs older than ``grace``, stale temporary uploads, and upload
         records older than ``grace`` (the unreferenced bytes they vouch for may be gone).
+        With ``abandoned_uploads``, first end the multipart uploads started longer ago than
+        that, so their parts' blobs go in the same sweep once past the grace period.
 
         A catalog that refers to no blob at all over a store that holds blobs is far more
         likely the wrong catalog than an empty deployment, so that raises
         :class:`DeploymentMismatchError` before anything is removed, unless ``force``.
         """
-        cutoff = self._clock() - grace
+        now = self._clock()
+        cutoff = now - grace
+        abandoned = 0
+        if abandoned_uploads is not None and not dry_run:
+            abandoned = self._references.prune_uploads(now - abandoned_uploads)
         marked = {sha256 for sha256, _ in self._references.referenced_blobs()}
         if not (marked or dry_run or force) and next(iter(self._blobs.walk()), None):
             raise DeploymentMismatchError(
@@ -87,7 +101,7 @@ class Maintenance:
                 self._blobs.delete(blob.sha256)
             removed += 1
             removed_bytes += blob.size
-        return GcReport(removed, removed_bytes, young, temporaries, dry_run, records)
+        return GcReport(removed, removed_bytes, young, temporaries, dry_run, records, abandoned)
 
     def fsck(self, *, verify_content: bool = True) -> FsckReport:
         """Check every reference has a blob of the right size, and (with ``verify_content``)

@@ -268,7 +268,10 @@ class BucketObject:
     """An object. ``metadata`` is the user's (names in lower case); ``content_headers`` the
     stored HTTP content headers (:data:`CONTENT_HEADERS`, lower-case names) served with it;
     ``checksums`` the whole-object checksums a client declared and the upload verified, by
-    algorithm (lower case) as the client wrote them (S3: base64 of the digest)."""
+    algorithm (lower case) as the client wrote them (S3: base64 of the digest). One assembled from a
+    multipart upload also keeps the sizes of its parts, in order, and ``parts_md5``, the MD5 of
+    its parts' MD5 digests concatenated (S3's ETag of such an object is
+    ``<parts_md5>-<number of parts>``)."""
 
     key: str
     sha256: str
@@ -279,6 +282,8 @@ class BucketObject:
     metadata: dict[str, str] = field(default_factory=dict)
     content_headers: dict[str, str] = field(default_factory=dict)
     checksums: dict[str, str] = field(default_factory=dict)
+    part_sizes: tuple[int, ...] = ()
+    parts_md5: str | None = None
 
 
 # The content headers an object keeps besides its Content-Type, as S3 and HTTP caches use them.
@@ -289,6 +294,38 @@ CONTENT_HEADERS = (
     "content-language",
     "expires",
 )
+
+
+@dataclass(frozen=True)
+class MultipartUpload:
+    """An open multipart upload of ``key`` in the bucket ``repo_id``, started by
+    ``initiator_id``; what the finished object will carry besides its bytes is fixed when it
+    starts. ``checksum_algorithm`` (lower case, e.g. ``crc32``) is the one every part sends,
+    or empty."""
+
+    id: str
+    repo_id: str
+    key: str
+    initiator_id: str
+    created_at: datetime
+    content_type: str
+    metadata: dict[str, str] = field(default_factory=dict)
+    checksum_algorithm: str = ""
+    checksum_type: str = ""
+
+
+@dataclass(frozen=True)
+class UploadedPart:
+    """One stored part of a multipart upload; its bytes are the blob ``sha256``. ``checksum``
+    is the value of the upload's checksum algorithm the client sent and the server verified,
+    or empty."""
+
+    number: int
+    sha256: str
+    size: int
+    md5: str
+    modified_at: datetime
+    checksum: str = ""
 
 
 @dataclass(frozen=True)

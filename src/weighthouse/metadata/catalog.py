@@ -42,6 +42,7 @@ from weighthouse.metadata.audit import AuditQueries
 from weighthouse.metadata.blob_sources import BlobSourceQueries
 from weighthouse.metadata.credential_epoch import CredentialEpochQueries, bump_credential_epoch
 from weighthouse.metadata.history import HistoryQueries
+from weighthouse.metadata.multipart import MultipartQueries
 from weighthouse.metadata.objects import ObjectQueries
 from weighthouse.metadata.organizations import (
     OrganizationQueries,
@@ -62,6 +63,8 @@ from weighthouse.metadata.rows import (
 from weighthouse.metadata.tables import (
     collaborators,
     commits,
+    multipart_parts,
+    multipart_uploads,
     objects,
     refs,
     repos,
@@ -85,6 +88,7 @@ T = TypeVar("T")
 class SqlCatalog(
     HistoryQueries,
     ObjectQueries,
+    MultipartQueries,
     OrganizationQueries,
     AuditQueries,
     BlobSourceQueries,
@@ -320,8 +324,12 @@ class SqlCatalog(
     @retry_transient
     def delete_repo(self, repo_id: str) -> None:
         """Idempotent. Children go first, so the foreign keys hold at every step."""
-        children = (tree_entries, trees, commits, refs, objects, collaborators)
+        children = (tree_entries, trees, commits, refs, objects, collaborators, multipart_uploads)
+        uploads = select(multipart_uploads.c.id).where(multipart_uploads.c.repo_id == repo_id)
         with transaction(self._engine, write=True) as connection:
+            connection.execute(
+                delete(multipart_parts).where(multipart_parts.c.upload_id.in_(uploads))
+            )
             for table in children:
                 connection.execute(delete(table).where(table.c.repo_id == repo_id))
             connection.execute(delete(repos).where(repos.c.id == repo_id))

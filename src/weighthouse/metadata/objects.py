@@ -10,7 +10,7 @@ from sqlalchemy import Engine, and_, bindparam, delete, exists, func, or_, selec
 from weighthouse.domain.errors import EntryNotFoundError, PreconditionFailedError, RepoNotFoundError
 from weighthouse.domain.model import BucketObject, Repo, RepoType
 from weighthouse.metadata.rows import object_from, object_row, repo_from
-from weighthouse.metadata.tables import objects, repos, tree_entries
+from weighthouse.metadata.tables import multipart_parts, objects, repos, tree_entries
 from weighthouse.metadata.transactions import retry_transient, transaction
 from weighthouse.metadata.upserts import insert_new, upsert
 
@@ -137,6 +137,7 @@ class ObjectQueries:
                 tree_entries.c.sha256.is_not(None)
             ),
             select(objects.c.sha256, objects.c.size),
+            select(multipart_parts.c.sha256, multipart_parts.c.size),
         ).subquery()
         query = select(references.c.sha256, func.max(references.c.size)).group_by(
             references.c.sha256
@@ -154,6 +155,7 @@ class ObjectQueries:
             or_(
                 exists().where(tree_entries.c.sha256 == sha256),
                 exists().where(objects.c.sha256 == sha256),
+                exists().where(multipart_parts.c.sha256 == sha256),
             )
         )
         with transaction(self._engine) as connection:

@@ -13,6 +13,7 @@ from weighthouse.domain.model import (
     Commit,
     EntryKind,
     Member,
+    MultipartUpload,
     Organization,
     Ref,
     RefKind,
@@ -23,6 +24,7 @@ from weighthouse.domain.model import (
     Session,
     Token,
     TreeEntry,
+    UploadedPart,
     User,
 )
 from weighthouse.metadata.tables import AUDIT_ACTION, AUDIT_ACTOR, AUDIT_CLIENT
@@ -288,6 +290,8 @@ def object_row(repo_id: str, obj: BucketObject) -> dict[str, Any]:
         "content_headers": dict(obj.content_headers),
         "checksums": dict(obj.checksums),
         "modified_at": obj.modified_at,
+        "part_sizes": list(obj.part_sizes) if obj.part_sizes else None,
+        "parts_md5": obj.parts_md5,
     }
 
 
@@ -303,4 +307,57 @@ def object_from(row: Row[Any]) -> BucketObject:
         # Rows written before these columns existed hold NULL.
         content_headers=dict(row.content_headers or {}),
         checksums=dict(row.checksums or {}),
+        part_sizes=tuple(row.part_sizes or ()),
+        parts_md5=row.parts_md5,
+    )
+
+
+def upload_row(upload: MultipartUpload) -> dict[str, Any]:
+    return {
+        "id": upload.id,
+        "repo_id": upload.repo_id,
+        "key": upload.key,
+        "initiator_id": upload.initiator_id,
+        "created_at": upload.created_at,
+        "content_type": upload.content_type,
+        "metadata": dict(upload.metadata),
+        "checksum_algorithm": upload.checksum_algorithm,
+        "checksum_type": upload.checksum_type,
+    }
+
+
+def upload_from(row: Row[Any]) -> MultipartUpload:
+    return MultipartUpload(
+        id=row.id,
+        repo_id=row.repo_id,
+        key=row.key,
+        initiator_id=row.initiator_id,
+        created_at=row.created_at,
+        content_type=row.content_type,
+        metadata=dict(row.metadata),
+        checksum_algorithm=row.checksum_algorithm,
+        checksum_type=row.checksum_type,
+    )
+
+
+def part_row(upload_id: str, part: UploadedPart) -> dict[str, Any]:
+    return {
+        "upload_id": upload_id,
+        "number": part.number,
+        "sha256": part.sha256,
+        "size": part.size,
+        "md5": part.md5,
+        "checksum": part.checksum,
+        "modified_at": part.modified_at,
+    }
+
+
+def part_from(row: Row[Any]) -> UploadedPart:
+    return UploadedPart(
+        number=row.number,
+        sha256=row.sha256,
+        size=row.size,
+        md5=row.md5,
+        modified_at=row.modified_at,
+        checksum=row.checksum,
     )

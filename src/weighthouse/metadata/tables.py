@@ -50,6 +50,8 @@ AUDIT_ACTOR = 255
 AUDIT_CLIENT = 255
 ACCESS_KEY_ID = 128
 SEALED_SECRET = 255
+UPLOAD_ID = 48
+CHECKSUM = 64  # base64 of a digest of at most 256 bits, with room for a "-N" suffix
 
 # Stable constraint names, so later migrations can refer to them on every database.
 NAMING_CONVENTION = {
@@ -296,6 +298,51 @@ class ObjectRow(Base):
     content_headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
     checksums: Mapped[dict[str, str] | None] = mapped_column(JSON)
     modified_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Only for an object assembled from a multipart upload: its parts' sizes, in order, and
+    # the MD5 of their MD5 digests (S3's ETag of such an object).
+    part_sizes: Mapped[list[int] | None] = mapped_column(JSON)
+    parts_md5: Mapped[str | None] = mapped_column(String(32))
+
+
+class MultipartUploadRow(Base):
+    """An open multipart upload; its parts are rows of ``multipart_parts``. Listing a bucket's
+    uploads walks the ``(repo_id, key, id)`` index; the garbage collector finds abandoned
+    uploads by ``created_at``."""
+
+    __tablename__ = "multipart_uploads"
+    __table_args__ = (
+        Index(None, "repo_id", "key", "id"),
+        Index(None, "created_at"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[str] = mapped_column(String(UPLOAD_ID), primary_key=True)
+    repo_id: Mapped[str] = mapped_column(String(ID), ForeignKey("repos.id"))
+    key: Mapped[str] = mapped_column(Utf8Bytes(KEY_BYTES))
+    initiator_id: Mapped[str] = mapped_column(String(ID), ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    content_type: Mapped[str] = mapped_column(String(255))
+    user_metadata: Mapped[dict[str, str]] = mapped_column("metadata", JSON)
+    checksum_algorithm: Mapped[str] = mapped_column(String(16))
+    checksum_type: Mapped[str] = mapped_column(String(16))
+
+
+class MultipartPartRow(Base):
+    """A stored part of an open upload; its bytes are the blob ``sha256``, which the garbage
+    collector keeps while the row exists (hence the index)."""
+
+    __tablename__ = "multipart_parts"
+    __table_args__ = (Index(None, "sha256"), MYSQL_TABLE_OPTIONS)
+
+    upload_id: Mapped[str] = mapped_column(
+        String(UPLOAD_ID), ForeignKey("multipart_uploads.id"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sha256: Mapped[str] = mapped_column(String(SHA256))
+    size: Mapped[int] = mapped_column(BigInteger)
+    md5: Mapped[str] = mapped_column(String(32))
+    checksum: Mapped[str] = mapped_column(String(CHECKSUM))
+    modified_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class AuditEventRow(Base):
@@ -377,6 +424,8 @@ commits = cast(Table, CommitRow.__table__)
 trees = cast(Table, TreeRow.__table__)
 tree_entries = cast(Table, TreeEntryRow.__table__)
 objects = cast(Table, ObjectRow.__table__)
+multipart_uploads = cast(Table, MultipartUploadRow.__table__)
+multipart_parts = cast(Table, MultipartPartRow.__table__)
 audit_events = cast(Table, AuditEventRow.__table__)
 blob_uploads = cast(Table, BlobUploadRow.__table__)
 deployment = cast(Table, DeploymentRow.__table__)

@@ -1,4 +1,5 @@
-"""``weighthouse gc``: remove blobs nothing refers to, and stale temporary uploads.
+"""``weighthouse gc``: remove blobs nothing refers to, stale temporary uploads, and multipart
+uploads abandoned for longer than ``s3.abandoned_upload_seconds``.
 
 It only reports unless ``--delete`` is given, and refuses to delete when the catalog refers to
 no blob at all while the store holds some (the wrong catalog, most likely) unless ``--force``.
@@ -45,7 +46,10 @@ def command(
     try:
         seconds = settings.gc_grace_seconds if grace is None else grace
         report = container.maintenance.gc(
-            timedelta(seconds=seconds), dry_run=not delete, force=force
+            timedelta(seconds=seconds),
+            dry_run=not delete,
+            force=force,
+            abandoned_uploads=timedelta(seconds=settings.s3.abandoned_upload_seconds),
         )
     finally:
         container.close()
@@ -53,7 +57,8 @@ def command(
     click.echo(
         f"gc: {verb} {report.blobs_removed} blobs ({report.bytes_removed} bytes); "
         f"kept {report.blobs_kept_in_grace} in the grace period; "
-        f"removed {report.temporaries_removed} temporary uploads"
+        f"removed {report.temporaries_removed} temporary uploads and "
+        f"{report.multipart_uploads_removed} abandoned multipart uploads"
     )
     if not delete and report.blobs_removed:
         click.echo("gc: nothing was removed; run again with --delete to remove them", err=True)

@@ -27,6 +27,9 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str | None]] = {
     e.InvalidRevisionError: (404, "RevisionNotFound"),
     e.DigestMismatchError: (400, None),
     e.TooLargeError: (413, None),
+    e.InvalidPartError: (400, None),
+    e.PartOrderError: (400, None),
+    e.PartTooSmallError: (400, None),
     e.AuthenticationError: (401, None),
     e.PermissionDeniedError: (403, None),
     e.RateLimitedError: (429, None),
@@ -41,6 +44,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str | None]] = {
     e.AccessKeyNotFoundError: (404, None),
     # The route's repo exists; the request names a blob it may not use: upload it first.
     e.BlobUnknownError: (400, None),
+    e.UploadNotFoundError: (404, None),
     e.ConflictError: (409, None),
     e.RepoExistsError: (409, None),
     e.RefExistsError: (409, None),

@@ -33,6 +33,9 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.InvalidRevisionError: (400, "invalid_revision"),
     e.DigestMismatchError: (400, "digest_mismatch"),
     e.TooLargeError: (413, "too_large"),
+    e.InvalidPartError: (400, "invalid_part"),
+    e.PartOrderError: (400, "invalid_part_order"),
+    e.PartTooSmallError: (400, "part_too_small"),
     e.AuthenticationError: (401, "unauthenticated"),
     e.PermissionDeniedError: (403, "forbidden"),
     e.RateLimitedError: (429, "rate_limited"),
@@ -47,6 +50,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.AccessKeyNotFoundError: (404, "access_key_not_found"),
     # 400, not 404: the route's repo exists, the request body names a blob it cannot use.
     e.BlobUnknownError: (400, "blob_unknown"),
+    e.UploadNotFoundError: (404, "upload_not_found"),
     e.ConflictError: (409, "conflict"),
     e.RepoExistsError: (409, "repo_exists"),
     e.RefExistsError: (409, "ref_exists"),

@@ -27,7 +27,7 @@ from weighthouse.domain.credentials import (
     SigV4Signature,
 )
 from weighthouse.domain.errors import AuthenticationError, DomainError
-from weighthouse.frontends.s3 import buckets, objects, service, wire
+from weighthouse.frontends.s3 import buckets, multipart, objects, service, wire
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.credentials import RequestParts, parse_query, signed_request
 from weighthouse.frontends.s3.errors import S3Error, translate
@@ -130,6 +130,8 @@ class S3App:
             return await service.handle(call)
         if key is None:
             return await buckets.handle(call)
+        if multipart.applies(call):
+            return await multipart.handle(call)
         return await objects.handle(call)
 
     def _authenticate(self, credential: SigV4Signature | SigV2QuerySignature) -> Principal:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from weighthouse.domain.errors import NotFoundError, RepoExistsError
-from weighthouse.frontends.s3 import listing, multi_delete, wire, xml_input
+from weighthouse.frontends.s3 import listing, multi_delete, multipart, wire, xml_input
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.errors import S3Error
@@ -49,7 +49,7 @@ async def handle(call: S3Call) -> Response:
         root = wire.element("VersioningConfiguration")
         return Response(wire.document(root), media_type=wire.XML)
     if call.has("uploads"):
-        raise S3Error(501, "NotImplemented", "multipart uploads are not implemented yet")
+        return await multipart.list_uploads(call)
     if call.has("versions"):
         return await listing.list_versions(call)
     if call.param("list-type") == "2":

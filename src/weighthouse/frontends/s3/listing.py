@@ -79,7 +79,7 @@ def _contents(parent: ET.Element, obj: BucketObject, encode: object, owner: bool
     entry = wire.add(parent, "Contents")
     wire.add(entry, "Key", encode(obj.key))
     wire.add(entry, "LastModified", wire.iso8601(obj.modified_at))
-    wire.add(entry, "ETag", wire.quoted_etag(obj.md5))
+    wire.add(entry, "ETag", wire.quoted_etag(wire.object_etag(obj)))
     wire.add(entry, "Size", obj.size)
     wire.add(entry, "StorageClass", "STANDARD")
     if owner:
@@ -207,7 +207,7 @@ async def list_versions(call: S3Call) -> Response:
         wire.add(entry, "VersionId", "null")
         wire.add(entry, "IsLatest", True)
         wire.add(entry, "LastModified", wire.iso8601(obj.modified_at))
-        wire.add(entry, "ETag", wire.quoted_etag(obj.md5))
+        wire.add(entry, "ETag", wire.quoted_etag(wire.object_etag(obj)))
         wire.add(entry, "Size", obj.size)
         wire.add(entry, "StorageClass", "STANDARD")
     for common in page.common_prefixes:

@@ -29,15 +29,9 @@ from weighthouse.frontends.s3.errors import S3Error
 from weighthouse.frontends.s3.object_headers import checksum_headers, content_headers, served
 from weighthouse.frontends.s3.uploads import body_of
 
-_MULTIPART = ("uploads", "uploadId", "partNumber")
-
 
 async def handle(call: S3Call) -> Response:
     method = call.request.method
-    if any(call.has(name) for name in _MULTIPART) and not (
-        method in ("GET", "HEAD") and call.param("partNumber") == "1" and not call.has("uploadId")
-    ):
-        raise S3Error(501, "NotImplemented", "multipart uploads are not implemented yet")
     for name in ("acl", "tagging", "retention", "legal-hold", "torrent", "attributes"):
         if call.has(name):
             raise S3Error(501, "NotImplemented", f"?{name} is not implemented")
@@ -57,7 +51,7 @@ def _target(call: S3Call) -> tuple[RepoId, str]:
     return bucket_id(call.bucket), call.key
 
 
-def _require_signed(principal: Principal) -> None:
+def require_signed(principal: Principal) -> None:
     if principal.user is None:
         raise S3Error(403, "AccessDenied", "Anonymous users cannot write")
 
@@ -72,7 +66,7 @@ def user_metadata(call: S3Call) -> dict[str, str]:
     }
 
 
-def _conditions(call: S3Call, repo_id: RepoId, key: str) -> PutConditions | None:
+def put_conditions(call: S3Call, repo_id: RepoId, key: str) -> PutConditions | None:
     """S3's PUT preconditions in the core's terms (blocking: may read the current object)."""
     if_none_match = call.header("if-none-match")
     if_match = call.header("if-match")
@@ -84,7 +78,7 @@ def _conditions(call: S3Call, repo_id: RepoId, key: str) -> PutConditions | None
         current = call.hub.buckets.head(call.principal, repo_id, key)
     except EntryNotFoundError:
         raise S3Error(404, "NoSuchKey", "The specified key does not exist.", key=key) from None
-    if not _etag_matches(if_match, current):
+    if not etag_matches(if_match, current):
         raise S3Error(
             412,
             "PreconditionFailed",
@@ -95,20 +89,20 @@ def _conditions(call: S3Call, repo_id: RepoId, key: str) -> PutConditions | None
     return PutConditions(if_none_match=if_none_match, if_match=current.sha256)
 
 
-def _etag_matches(header: str, obj: BucketObject) -> bool:
+def etag_matches(header: str, obj: BucketObject) -> bool:
     candidates = [c.strip().removeprefix("W/").strip('"') for c in header.split(",")]
-    return "*" in candidates or obj.md5 in candidates
+    return "*" in candidates or wire.object_etag(obj) in candidates
 
 
 async def _put(call: S3Call) -> Response:
-    _require_signed(call.principal)
+    require_signed(call.principal)
     repo_id, key = _target(call)
     body = body_of(call)
     metadata = user_metadata(call)
     stored_headers = content_headers(call)
 
     def store() -> BucketObject:
-        conditions = _conditions(call, repo_id, key)
+        conditions = put_conditions(call, repo_id, key)
         return call.hub.buckets.put(
             call.principal,
             repo_id,
@@ -129,7 +123,7 @@ async def _put(call: S3Call) -> Response:
     return Response(headers=headers)
 
 
-def _copy_source(call: S3Call) -> tuple[str, RepoId, str]:
+def copy_source(call: S3Call) -> tuple[str, RepoId, str]:
     header = call.header("x-amz-copy-source") or ""
     source = header.split("?", 1)[0]
     version = header.split("?", 1)[1] if "?" in header else ""
@@ -143,9 +137,9 @@ def _copy_source(call: S3Call) -> tuple[str, RepoId, str]:
 
 
 async def _copy(call: S3Call) -> Response:
-    _require_signed(call.principal)
+    require_signed(call.principal)
     repo_id, key = _target(call)
-    source_bucket, source_id, source_key = _copy_source(call)
+    source_bucket, source_id, source_key = copy_source(call)
     directive = (call.header("x-amz-metadata-directive") or "COPY").strip().upper()
     if directive not in ("COPY", "REPLACE"):
         raise S3Error(400, "InvalidArgument", "x-amz-metadata-directive must be COPY or REPLACE")
@@ -159,7 +153,7 @@ async def _copy(call: S3Call) -> Response:
 
     def copy() -> BucketObject:
         source, download = call.hub.buckets.download(call.principal, source_id, source_key)
-        _copy_preconditions(call, source)
+        copy_preconditions(call, source)
         content_type: str | None = source.content_type
         metadata, headers = source.metadata, source.content_headers
         if directive == "REPLACE":
@@ -189,7 +183,7 @@ async def _copy(call: S3Call) -> Response:
                 content_headers=headers,
                 # The same bytes: the source's verified checksums still hold.
                 checksums=lambda: source.checksums,
-                conditions=_conditions(call, repo_id, key),
+                conditions=put_conditions(call, repo_id, key),
             )
         finally:
             reader.close()
@@ -197,19 +191,19 @@ async def _copy(call: S3Call) -> Response:
     obj = await in_thread(copy, call.limiter)
     root = wire.element("CopyObjectResult")
     wire.add(root, "LastModified", wire.iso8601(obj.modified_at))
-    wire.add(root, "ETag", wire.quoted_etag(obj.md5))
+    wire.add(root, "ETag", wire.quoted_etag(wire.object_etag(obj)))
     return Response(wire.document(root), media_type=wire.XML)
 
 
-def _copy_preconditions(call: S3Call, source: BucketObject) -> None:
+def copy_preconditions(call: S3Call, source: BucketObject) -> None:
     failed = S3Error(
         412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"
     )
     match = call.header("x-amz-copy-source-if-match")
     none_match = call.header("x-amz-copy-source-if-none-match")
-    if match is not None and not _etag_matches(match, source):
+    if match is not None and not etag_matches(match, source):
         raise failed
-    if none_match is not None and _etag_matches(none_match, source):
+    if none_match is not None and etag_matches(none_match, source):
         raise failed
     since = _http_date(call.header("x-amz-copy-source-if-modified-since"))
     if match is None and since is not None and source.modified_at.replace(microsecond=0) <= since:
@@ -236,7 +230,7 @@ def _http_date(value: str | None) -> datetime | None:
 async def _get(call: S3Call) -> Response:
     repo_id, key = _target(call)
     obj, download = await in_thread(lambda: call.hub.buckets.download(call.principal, repo_id, key))
-    etag = wire.quoted_etag(obj.md5)
+    etag = wire.quoted_etag(wire.object_etag(obj))
     headers = {
         "ETag": etag,
         "Last-Modified": wire.http_date(obj.modified_at),
@@ -248,7 +242,7 @@ async def _get(call: S3Call) -> Response:
     modified = obj.modified_at.replace(microsecond=0)
     if_match = call.header("if-match")
     if_none_match = call.header("if-none-match")
-    if if_match is not None and not _etag_matches(if_match, obj):
+    if if_match is not None and not etag_matches(if_match, obj):
         raise S3Error(
             412,
             "PreconditionFailed",
@@ -263,7 +257,7 @@ async def _get(call: S3Call) -> Response:
             "At least one of the pre-conditions you specified did not hold",
             Condition="If-Unmodified-Since",
         )
-    if if_none_match is not None and _etag_matches(if_none_match, obj):
+    if if_none_match is not None and etag_matches(if_none_match, obj):
         return Response(status_code=304, headers=headers)
     since = _http_date(call.header("if-modified-since"))
     if if_none_match is None and since is not None and modified <= since:
@@ -272,6 +266,13 @@ async def _get(call: S3Call) -> Response:
     headers.update(stored)
     status, start, end = 200, 0, obj.size
     byte_range = parse_range(call.header("range"), obj.size)
+    part = call.param("partNumber")
+    if part is not None:
+        if byte_range is not None:
+            raise S3Error(400, "InvalidRequest", "Cannot specify both Range header and partNumber")
+        start, end = part_range(obj, part)
+        byte_range = (start, end) if (start, end) != (0, obj.size) or obj.part_sizes else None
+        headers["x-amz-mp-parts-count"] = str(max(len(obj.part_sizes), 1))
     if byte_range is not None:
         start, end = byte_range
         status = 206
@@ -295,7 +296,7 @@ async def _get(call: S3Call) -> Response:
 
 
 async def _delete(call: S3Call) -> Response:
-    _require_signed(call.principal)
+    require_signed(call.principal)
     repo_id, key = _target(call)
 
     def delete() -> None:
@@ -305,3 +306,16 @@ async def _delete(call: S3Call) -> Response:
 
     await in_thread(delete)
     return Response(status_code=204)
+
+
+def part_range(obj: BucketObject, number: str) -> tuple[int, int]:
+    """The bytes ``[start, end)`` of part ``number`` of ``obj``; an object not assembled from
+    parts is its own part 1."""
+    if not number.isdigit() or not 1 <= int(number) <= 10_000:
+        raise S3Error(400, "InvalidArgument", "Part number must be an integer between 1 and 10000")
+    sizes = obj.part_sizes or (obj.size,)
+    index = int(number) - 1
+    if index >= len(sizes):
+        raise S3Error(416, "InvalidPartNumber", "The requested partnumber is not satisfiable")
+    start = sum(sizes[:index])
+    return start, start + sizes[index]

@@ -12,6 +12,8 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
+from weighthouse.domain.model import BucketObject
+
 NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
 XML = "application/xml"
 REQUEST_ID_HEADER = "x-amz-request-id"
@@ -36,6 +38,14 @@ def http_date(at: datetime) -> str:
 
 def quoted_etag(md5_hex: str) -> str:
     return f'"{md5_hex}"'
+
+
+def object_etag(obj: BucketObject) -> str:
+    """S3's ETag of an object, unquoted: the MD5 of its bytes, or for one assembled from a
+    multipart upload the MD5 of its parts' MD5s and their number, ``<hex>-<N>``."""
+    if obj.parts_md5 is not None:
+        return f"{obj.parts_md5}-{len(obj.part_sizes)}"
+    return obj.md5
 
 
 def document(root: ET.Element) -> bytes:

@@ -22,6 +22,7 @@ from weighthouse.metadata.memory.accounts import MemoryAccounts
 from weighthouse.metadata.memory.audit import MemoryAudit
 from weighthouse.metadata.memory.blob_sources import MemoryBlobSources
 from weighthouse.metadata.memory.history import MemoryHistory
+from weighthouse.metadata.memory.multipart import MemoryMultipart
 from weighthouse.metadata.memory.objects import MemoryObjects
 from weighthouse.metadata.memory.organizations import MemoryOrganizations
 from weighthouse.metadata.memory.repos import MemoryRepos
@@ -36,6 +37,7 @@ class MemoryCatalog(
     MemoryRepos,
     MemoryHistory,
     MemoryObjects,
+    MemoryMultipart,
     MemoryBlobSources,
     MemoryAccessKeys,
 ):
@@ -79,7 +81,8 @@ WRITES = (
     "touch_access_key", "add_org", "set_member", "remove_member",
     "set_collaborator", "remove_collaborator", "record_event", "add_repo", "update_repo",
     "delete_repo", "create_ref", "delete_ref", "save_commit", "put_object", "delete_object",
-    "record_blob_upload", "prune_blob_uploads",
+    "record_blob_upload", "prune_blob_uploads", "add_upload", "put_part", "end_upload",
+    "prune_uploads",
 )  # fmt: skip
 """The methods that change the tables: outside a unit they wait for other threads' units."""
 

@@ -87,13 +87,19 @@ class MemoryObjects(MemoryTables):
                         sizes[entry.sha256] = max(entry.size, sizes.get(entry.sha256, entry.size))
             for obj in self._tables.objects.values():
                 sizes[obj.sha256] = max(obj.size, sizes.get(obj.sha256, obj.size))
+            for part in self._tables.parts.values():
+                sizes[part.sha256] = max(part.size, sizes.get(part.sha256, part.size))
         return _each(list(sizes.items()))
 
     def is_referenced(self, sha256: str) -> bool:
         with self._lock:
             tables = self._tables
-            return any(obj.sha256 == sha256 for obj in tables.objects.values()) or any(
-                entry.sha256 == sha256 for entries in tables.trees.values() for entry in entries
+            return (
+                any(obj.sha256 == sha256 for obj in tables.objects.values())
+                or any(part.sha256 == sha256 for part in tables.parts.values())
+                or any(
+                    entry.sha256 == sha256 for entries in tables.trees.values() for entry in entries
+                )
             )
 
 

@@ -67,6 +67,10 @@ class MemoryRepos(MemoryTables):
                     del rows[key]
             for grant in [key for key in tables.collaborators if key[0] == repo_id]:
                 del tables.collaborators[grant]
+            for upload in [u.id for u in tables.uploads.values() if u.repo_id == repo_id]:
+                del tables.uploads[upload]
+                for part in [key for key in tables.parts if key[0] == upload]:
+                    del tables.parts[part]
 
 
 def _position(repo: Repo) -> tuple[bytes, str]:

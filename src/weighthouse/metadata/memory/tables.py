@@ -17,6 +17,7 @@ from weighthouse.domain.model import (
     AuditEvent,
     BucketObject,
     Commit,
+    MultipartUpload,
     Organization,
     Ref,
     Repo,
@@ -25,6 +26,7 @@ from weighthouse.domain.model import (
     Session,
     Token,
     TreeEntry,
+    UploadedPart,
     User,
 )
 
@@ -60,6 +62,8 @@ class Tables:
     commits: dict[tuple[str, str], Commit] = field(default_factory=dict)  # (repo, id)
     trees: dict[tuple[str, str], tuple[TreeEntry, ...]] = field(default_factory=dict)
     objects: dict[tuple[str, str], BucketObject] = field(default_factory=dict)  # (repo, key)
+    uploads: dict[str, MultipartUpload] = field(default_factory=dict)  # by id
+    parts: dict[tuple[str, int], UploadedPart] = field(default_factory=dict)  # (upload, number)
     # (user, sha256) -> (size, uploaded at)
     blob_uploads: dict[tuple[str, str], tuple[int, datetime]] = field(default_factory=dict)
     events: list[AuditEvent] = field(default_factory=list)

@@ -1,0 +1,361 @@
+"""Multipart uploads: an object sent as numbered parts, then assembled at once.
+
+Each part streams into the blob store like any upload (hashed while written, durable before
+its row is recorded) and is referenced by its upload's row until the upload ends, so the
+garbage collector keeps it. Completing reads the chosen parts in order into one new blob
+(memory stays flat whatever the size), then in one catalog transaction claims the upload and
+stores the object, deciding any ``If-None-Match: *`` / ``If-Match`` there: of racing
+completions exactly one wins, and a crash leaves the old object or the new one. The parts'
+blobs become unreferenced then, and go with the next garbage collection after the grace
+period.
+
+An upload belongs to the user who started it: only they may add parts, list, complete or
+abort it. Upload ids are 192 random bits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from weighthouse.domain.access import Principal
+from weighthouse.domain.buckets import PutConditions, check_content_type, check_metadata
+from weighthouse.domain.catalog import MultipartCatalog, ObjectCatalog, UnitOfWork
+from weighthouse.domain.errors import (
+    EntryNotFoundError,
+    InvalidInputError,
+    InvalidPartError,
+    PartOrderError,
+    PartTooSmallError,
+    PermissionDeniedError,
+    PreconditionFailedError,
+    TooLargeError,
+    UploadNotFoundError,
+)
+from weighthouse.domain.model import (
+    BucketObject,
+    MultipartUpload,
+    RepoId,
+    RepoType,
+    Role,
+    UploadedPart,
+)
+from weighthouse.domain.names import check_key, check_prefix
+from weighthouse.domain.ports import BlobStore, Clock
+from weighthouse.domain.repos import RepoLookup, find_repo, require_bucket
+from weighthouse.domain.space import DiskRoom, NoDiskRoom, freeing_room
+
+MIN_PART_SIZE = 5 * 2**20
+"""Every part but the last must hold at least this many bytes (S3's rule)."""
+MAX_PART_SIZE = 5 * 2**30
+MAX_PART_NUMBER = 10_000
+_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class ChosenPart:
+    """A part as the completion names it: its number, and optionally the ETag (its MD5) and
+    checksum the client was given for it, which must match the stored part."""
+
+    number: int
+    md5: str | None = None
+    checksum: str | None = None
+
+
+class UploadsCatalog(RepoLookup, ObjectCatalog, MultipartCatalog, UnitOfWork, Protocol):
+    """What :class:`MultipartUploads` uses."""
+
+
+class MultipartUploads:
+    def __init__(
+        self,
+        catalog: UploadsCatalog,
+        blobs: BlobStore,
+        clock: Clock,
+        *,
+        max_object_bytes: int,
+        room: DiskRoom | None = None,
+    ) -> None:
+        self._catalog = catalog
+        self._blobs = blobs
+        self._clock = clock
+        self._max_object_bytes = max_object_bytes
+        self._room = room or NoDiskRoom()
+
+    def _bucket(self, principal: Principal, bucket: RepoId) -> str:
+        if bucket.type is not RepoType.BUCKET:
+            raise InvalidInputError("not a bucket id")
+        repo = find_repo(self._catalog, principal, bucket, Role.WRITE)
+        require_bucket(repo)
+        return repo.id
+
+    def _open(
+        self, principal: Principal, bucket: RepoId, key: str, upload_id: str
+    ) -> MultipartUpload:
+        """The open upload ``upload_id`` of ``key``, if the caller started it."""
+        repo_id = self._bucket(principal, bucket)
+        check_key(key)
+        if not _well_formed_id(upload_id):
+            raise UploadNotFoundError("no such upload", upload_id=upload_id[:64])
+        upload = self._catalog.get_upload(upload_id)
+        if upload.repo_id != repo_id or upload.key != key:
+            raise UploadNotFoundError("no such upload", upload_id=upload_id)
+        if principal.user is None or upload.initiator_id != principal.user.id:
+            raise PermissionDeniedError("this upload was started by another user")
+        return upload
+
+    def create(
+        self,
+        principal: Principal,
+        bucket: RepoId,
+        key: str,
+        *,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        checksum_algorithm: str = "",
+        checksum_type: str = "",
+    ) -> MultipartUpload:
+        """Start an upload of ``key``; needs write access to the bucket."""
+        repo_id = self._bucket(principal, bucket)
+        check_key(key)
+        if principal.user is None:
+            raise PermissionDeniedError("anonymous users cannot upload")
+        upload = MultipartUpload(
+            id=secrets.token_hex(24),
+            repo_id=repo_id,
+            key=key,
+            initiator_id=principal.user.id,
+            created_at=self._clock(),
+            content_type=check_content_type(content_type),
+            metadata=check_metadata(metadata or {}),
+            checksum_algorithm=checksum_algorithm,
+            checksum_type=checksum_type,
+        )
+        self._catalog.add_upload(upload)
+        return upload
+
+    def upload(
+        self, principal: Principal, bucket: RepoId, key: str, upload_id: str
+    ) -> MultipartUpload:
+        """The open upload, after the same checks as every call on it."""
+        return self._open(principal, bucket, key, upload_id)
+
+    def upload_part(
+        self,
+        principal: Principal,
+        bucket: RepoId,
+        key: str,
+        upload_id: str,
+        number: int,
+        chunks: Iterable[bytes],
+        *,
+        size: int | None = None,
+        sha256: str | None = None,
+        md5: str | None = None,
+        checksum: Callable[[], str] | None = None,
+    ) -> UploadedPart:
+        """Store part ``number`` (1 to 10,000), replacing an earlier one of that number.
+        ``checksum`` is called once every byte was read (and verified by whoever wraps
+        ``chunks``) for the value to record. A declared ``size``, ``sha256`` or ``md5`` that
+        does not match raises ``DigestMismatchError`` and nothing changes."""
+        if not 1 <= number <= MAX_PART_NUMBER:
+            raise InvalidInputError(f"part numbers run from 1 to {MAX_PART_NUMBER}")
+        if size is not None and size > MAX_PART_SIZE:
+            raise TooLargeError(f"a part holds at most {MAX_PART_SIZE} bytes")
+        self._open(principal, bucket, key, upload_id)
+        with self._blobs.provisional(chunks, size=size, sha256=sha256, md5=True) as digest:
+            assert digest.md5 is not None
+            if md5 is not None and md5.lower() != digest.md5:
+                raise InvalidInputError("the part does not match the declared MD5")
+            if digest.size > MAX_PART_SIZE:
+                raise TooLargeError(f"a part holds at most {MAX_PART_SIZE} bytes")
+            part = UploadedPart(
+                number=number,
+                sha256=digest.sha256,
+                size=digest.size,
+                md5=digest.md5,
+                modified_at=self._clock(),
+                checksum=checksum() if checksum is not None else "",
+            )
+            self._catalog.put_part(upload_id, part)
+        return part
+
+    def parts(
+        self,
+        principal: Principal,
+        bucket: RepoId,
+        key: str,
+        upload_id: str,
+        *,
+        after: int = 0,
+        limit: int = _PAGE,
+    ) -> tuple[MultipartUpload, list[UploadedPart]]:
+        """The upload and up to ``limit`` of its parts numbered above ``after``."""
+        _check_limit(limit)
+        upload = self._open(principal, bucket, key, upload_id)
+        return upload, self._catalog.list_parts(upload_id, max(after, 0), limit)
+
+    def uploads(
+        self,
+        principal: Principal,
+        bucket: RepoId,
+        *,
+        prefix: str = "",
+        after: tuple[str, str] | None = None,
+        limit: int = _PAGE,
+    ) -> list[MultipartUpload]:
+        """Open uploads of the bucket (needs write access), by key then id, after
+        ``(key, upload id)``."""
+        _check_limit(limit)
+        repo_id = self._bucket(principal, bucket)
+        check_prefix(prefix)
+        position = (after[0].encode("utf-8"), after[1]) if after is not None else None
+        return self._catalog.list_uploads(repo_id, prefix, position, limit)
+
+    def abort(self, principal: Principal, bucket: RepoId, key: str, upload_id: str) -> None:
+        """End the upload without an object; its parts go with the next garbage collection."""
+        self._open(principal, bucket, key, upload_id)
+        freeing_room(self._room, lambda: self._catalog.end_upload(upload_id))
+
+    def complete(
+        self,
+        principal: Principal,
+        bucket: RepoId,
+        key: str,
+        upload_id: str,
+        chosen: Sequence[ChosenPart],
+        *,
+        conditions: PutConditions | None = None,
+    ) -> tuple[BucketObject, list[UploadedPart]]:
+        """Assemble the chosen parts, in the order given (which must be ascending), into the
+        object at ``key``, and end the upload. Raises ``InvalidPartError`` for a part not
+        uploaded or not matching, ``PartOrderError``, ``PartTooSmallError`` for a part
+        before the last under :data:`MIN_PART_SIZE`, ``PreconditionFailedError`` as
+        :meth:`~weighthouse.domain.buckets.Buckets.put` does, and ``UploadNotFoundError``
+        when another completion won; in every case nothing changes."""
+        upload = self._open(principal, bucket, key, upload_id)
+        parts = self._choose(upload_id, chosen)
+        total = sum(part.size for part in parts)
+        if total > self._max_object_bytes:
+            raise TooLargeError(f"an object holds at most {self._max_object_bytes} bytes")
+        expected = self._check_conditions(upload, conditions)
+        parts_md5 = hashlib.md5(
+            b"".join(bytes.fromhex(part.md5) for part in parts), usedforsecurity=False
+        ).hexdigest()
+
+        def commit(sha256: str, md5: str) -> BucketObject:
+            obj = BucketObject(
+                key=key,
+                sha256=sha256,
+                size=total,
+                md5=md5,
+                content_type=upload.content_type,
+                modified_at=self._clock(),
+                metadata=upload.metadata,
+                part_sizes=tuple(part.size for part in parts),
+                parts_md5=parts_md5,
+            )
+
+            def claim_and_store() -> None:
+                self._catalog.end_upload(upload_id)
+                self._catalog.put_object(
+                    upload.repo_id,
+                    obj,
+                    if_none_match=conditions is not None and conditions.create_only,
+                    if_match=expected,
+                )
+
+            self._catalog.run_atomic(claim_and_store)
+            return obj
+
+        if len(parts) == 1:
+            # One part is already the whole object: no copy.
+            return commit(parts[0].sha256, parts[0].md5), parts
+        with self._blobs.provisional(self._concatenated(parts), size=total, md5=True) as digest:
+            assert digest.md5 is not None
+            return commit(digest.sha256, digest.md5), parts
+
+    def _choose(self, upload_id: str, chosen: Sequence[ChosenPart]) -> list[UploadedPart]:
+        if not chosen:
+            raise InvalidPartError("name at least one part")
+        for before, after in itertools.pairwise(chosen):
+            if after.number <= before.number:
+                raise PartOrderError("list the parts in ascending order of their numbers")
+        stored = {part.number: part for part in self._all_parts(upload_id)}
+        parts = []
+        for choice in chosen:
+            part = stored.get(choice.number)
+            if (
+                part is None
+                or (choice.md5 is not None and choice.md5.lower() != part.md5)
+                or (
+                    choice.checksum is not None
+                    and part.checksum
+                    and choice.checksum != part.checksum
+                )
+            ):
+                raise InvalidPartError(
+                    f"part {choice.number} was not uploaded, or its ETag or checksum differs",
+                    part=choice.number,
+                )
+            parts.append(part)
+        for part in parts[:-1]:
+            if part.size < MIN_PART_SIZE:
+                raise PartTooSmallError(
+                    f"part {part.number} is smaller than {MIN_PART_SIZE} bytes and not the last",
+                    part=part.number,
+                )
+        return parts
+
+    def _all_parts(self, upload_id: str) -> Iterator[UploadedPart]:
+        after = 0
+        while True:
+            batch = self._catalog.list_parts(upload_id, after, _PAGE)
+            yield from batch
+            if len(batch) < _PAGE:
+                return
+            after = batch[-1].number
+
+    def _check_conditions(
+        self, upload: MultipartUpload, conditions: PutConditions | None
+    ) -> str | None:
+        """The early, advisory check (the catalog's write decides); the SHA-256 ``If-Match``
+        names."""
+        if conditions is None or not conditions.asked:
+            return None
+        if conditions.create_only and conditions.if_match is not None:
+            raise PreconditionFailedError("If-None-Match: * and If-Match cannot both hold")
+        expected = conditions.expected_sha256()
+        try:
+            current: BucketObject | None = self._catalog.get_object(upload.repo_id, upload.key)
+        except EntryNotFoundError:
+            current = None
+        if conditions.create_only and current is not None:
+            raise PreconditionFailedError(f"{upload.key!r} already exists", key=upload.key)
+        if expected is not None and (current is None or current.sha256 != expected):
+            raise PreconditionFailedError(f"{upload.key!r} does not match If-Match", key=upload.key)
+        return expected
+
+    def _concatenated(self, parts: Sequence[UploadedPart]) -> Iterator[bytes]:
+        for part in parts:
+            with self._blobs.reader(part.sha256) as reader:
+                yield from reader.iter_range()
+
+    def prune(self, before: datetime) -> int:
+        """Remove uploads started before ``before``; see :meth:`MultipartCatalog.prune_uploads`."""
+        return freeing_room(self._room, lambda: self._catalog.prune_uploads(before))
+
+
+def _well_formed_id(upload_id: str) -> bool:
+    return len(upload_id) == 48 and all(c in "0123456789abcdef" for c in upload_id)
+
+
+def _check_limit(limit: int) -> None:
+    # One more than a page, so a caller can tell whether a page is the last.
+    if not 1 <= limit <= _PAGE + 1:
+        raise InvalidInputError(f"limit must be between 1 and {_PAGE + 1}")

@@ -1,0 +1,421 @@
+"""Multipart uploads (``?uploads``, ``?uploadId=``, ``?partNumber=``): Create, UploadPart,
+UploadPartCopy, Complete, Abort, ListParts and ListMultipartUploads.
+
+A part's checksum (``x-amz-checksum-<algorithm>`` header or trailer) is verified while it
+streams, as for PutObject, and the value of the upload's algorithm is kept with the part: it
+is returned by UploadPart and ListParts and must match when Complete names it. Complete
+returns the object's checksum as S3 does: for a ``COMPOSITE`` upload the checksum of the
+parts' raw checksums followed by ``-N``; for ``FULL_OBJECT`` (always for CRC64NVME) the CRC
+of the whole object, combined from the parts' CRCs.
+"""
+
+from __future__ import annotations
+
+import base64
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+
+from awscrt import checksums as crt
+from starlette.responses import Response
+
+from weighthouse.domain.model import BucketObject, MultipartUpload, RepoId, UploadedPart
+from weighthouse.domain.multipart import ChosenPart
+from weighthouse.frontends.downloads import CHUNK
+from weighthouse.frontends.s3 import wire, xml_input
+from weighthouse.frontends.s3.bucket_names import bucket_id
+from weighthouse.frontends.s3.checksums import ALGORITHMS, HEADER_PREFIX, running
+from weighthouse.frontends.s3.context import S3Call, in_thread
+from weighthouse.frontends.s3.errors import S3Error
+from weighthouse.frontends.s3.objects import (
+    copy_preconditions,
+    copy_source,
+    put_conditions,
+    require_signed,
+    user_metadata,
+)
+from weighthouse.frontends.s3.uploads import body_of
+
+_XML_NAMES = {
+    "crc32": "ChecksumCRC32",
+    "crc32c": "ChecksumCRC32C",
+    "crc64nvme": "ChecksumCRC64NVME",
+    "sha1": "ChecksumSHA1",
+    "sha256": "ChecksumSHA256",
+}
+_COMBINE = {
+    "crc32": (crt.combine_crc32, 4),
+    "crc32c": (crt.combine_crc32c, 4),
+    "crc64nvme": (crt.combine_crc64nvme, 8),
+}
+_MAX = 1000
+
+
+def applies(call: S3Call) -> bool:
+    """Whether an object request is a multipart operation (``GET ?partNumber=`` is not)."""
+    method = call.request.method
+    return (
+        call.has("uploads")
+        or call.has("uploadId")
+        or (method not in ("GET", "HEAD") and call.has("partNumber"))
+    )
+
+
+async def handle(call: S3Call) -> Response:
+    method = call.request.method
+    require_signed(call.principal)
+    if call.has("uploads"):
+        if method != "POST":
+            raise S3Error(405, "MethodNotAllowed", f"{method} is not allowed on ?uploads")
+        return await _create(call)
+    upload_id = call.param("uploadId")
+    if not upload_id:
+        raise S3Error(400, "InvalidRequest", "this operation needs an uploadId")
+    if method == "PUT":
+        if call.header("x-amz-copy-source") is not None:
+            return await _copy_part(call, upload_id)
+        return await _upload_part(call, upload_id)
+    if method == "POST":
+        return await _complete(call, upload_id)
+    if method == "DELETE":
+        await in_thread(lambda: call.hub.multipart.abort(call.principal, *_target(call), upload_id))
+        return Response(status_code=204)
+    if method == "GET":
+        return await _list_parts(call, upload_id)
+    raise S3Error(405, "MethodNotAllowed", f"{method} is not allowed on an upload")
+
+
+def _target(call: S3Call) -> tuple[RepoId, str]:
+    assert call.bucket is not None and call.key is not None
+    return bucket_id(call.bucket), call.key
+
+
+def _algorithm(call: S3Call) -> str:
+    value = (call.header("x-amz-checksum-algorithm") or "").strip().lower()
+    if value and value not in ALGORITHMS:
+        raise S3Error(400, "InvalidRequest", f"unknown checksum algorithm {value[:40]!r}")
+    return value
+
+
+def _checksum_type(call: S3Call, algorithm: str) -> str:
+    value = (call.header("x-amz-checksum-type") or "").strip().upper()
+    if value not in ("", "COMPOSITE", "FULL_OBJECT"):
+        raise S3Error(400, "InvalidRequest", "x-amz-checksum-type is COMPOSITE or FULL_OBJECT")
+    if not algorithm:
+        if value:
+            raise S3Error(400, "InvalidRequest", "x-amz-checksum-type needs an algorithm")
+        return ""
+    if algorithm == "crc64nvme":
+        if value == "COMPOSITE":
+            raise S3Error(400, "InvalidRequest", "CRC64NVME checksums are full-object only")
+        return "FULL_OBJECT"
+    if value == "FULL_OBJECT" and algorithm not in _COMBINE:
+        raise S3Error(400, "InvalidRequest", f"{algorithm.upper()} cannot be full-object")
+    return value or "COMPOSITE"
+
+
+def _checksum_headers(upload: MultipartUpload) -> dict[str, str]:
+    if not upload.checksum_algorithm:
+        return {}
+    return {
+        "x-amz-checksum-algorithm": upload.checksum_algorithm.upper(),
+        "x-amz-checksum-type": upload.checksum_type,
+    }
+
+
+async def _create(call: S3Call) -> Response:
+    bucket, key = _target(call)
+    algorithm = _algorithm(call)
+    kind = _checksum_type(call, algorithm)
+    metadata = user_metadata(call)
+    upload = await in_thread(
+        lambda: call.hub.multipart.create(
+            call.principal,
+            bucket,
+            key,
+            content_type=call.header("content-type"),
+            metadata=metadata,
+            checksum_algorithm=algorithm,
+            checksum_type=kind,
+        )
+    )
+    root = wire.element("InitiateMultipartUploadResult")
+    wire.add(root, "Bucket", call.bucket)
+    wire.add(root, "Key", key)
+    wire.add(root, "UploadId", upload.id)
+    return Response(wire.document(root), media_type=wire.XML, headers=_checksum_headers(upload))
+
+
+def _part_number(call: S3Call) -> int:
+    value = call.param("partNumber") or ""
+    if not value.isdigit() or not 1 <= int(value) <= 10_000:
+        raise S3Error(400, "InvalidArgument", "Part number must be an integer between 1 and 10000")
+    return int(value)
+
+
+async def _upload_part(call: S3Call, upload_id: str) -> Response:
+    bucket, key = _target(call)
+    number = _part_number(call)
+    body = body_of(call)
+
+    def store() -> tuple[MultipartUpload, UploadedPart]:
+        upload = call.hub.multipart.upload(call.principal, bucket, key, upload_id)
+
+        def checksum() -> str:
+            for check in body.checks:
+                if check.algorithm == upload.checksum_algorithm and check.value is not None:
+                    return check.value
+            return ""
+
+        part = call.hub.multipart.upload_part(
+            call.principal,
+            bucket,
+            key,
+            upload_id,
+            number,
+            body.chunks(),
+            size=body.size,
+            sha256=body.sha256,
+            md5=body.md5,
+            checksum=checksum,
+        )
+        return upload, part
+
+    _, part = await in_thread(store, call.limiter)
+    headers = {"ETag": wire.quoted_etag(part.md5), **body.checksum_headers()}
+    return Response(headers=headers)
+
+
+async def _copy_part(call: S3Call, upload_id: str) -> Response:
+    bucket, key = _target(call)
+    number = _part_number(call)
+    _, source_id, source_key = copy_source(call)
+    wanted = call.header("x-amz-copy-source-range")
+
+    def copy() -> UploadedPart:
+        call.hub.multipart.upload(call.principal, bucket, key, upload_id)
+        source, download = call.hub.buckets.download(call.principal, source_id, source_key)
+        copy_preconditions(call, source)
+        start, end = _source_range(wanted, download.size)
+        reader = call.hub.buckets.reader(download)
+
+        def pieces() -> Iterator[bytes]:
+            yield from reader.iter_range(start, end - start, piece=CHUNK)
+
+        try:
+            return call.hub.multipart.upload_part(
+                call.principal,
+                bucket,
+                key,
+                upload_id,
+                number,
+                pieces(),
+                size=end - start,
+            )
+        finally:
+            reader.close()
+
+    part = await in_thread(copy, call.limiter)
+    root = wire.element("CopyPartResult")
+    wire.add(root, "LastModified", wire.iso8601(part.modified_at))
+    wire.add(root, "ETag", wire.quoted_etag(part.md5))
+    return Response(wire.document(root), media_type=wire.XML)
+
+
+def _source_range(header: str | None, size: int) -> tuple[int, int]:
+    """``x-amz-copy-source-range: bytes=first-last``, which must lie within the source."""
+    if header is None:
+        return 0, size
+    text = header.strip()
+    first, dash, last = text.removeprefix("bytes=").partition("-")
+    if not (text.startswith("bytes=") and dash and first.isdigit() and last.isdigit()):
+        raise S3Error(
+            400, "InvalidArgument", "The x-amz-copy-source-range value must be bytes=first-last"
+        )
+    start, stop = int(first), int(last) + 1
+    if start >= stop or stop > size:
+        raise S3Error(416, "InvalidRange", "The requested range is not satisfiable", size=str(size))
+    return start, stop
+
+
+async def _complete(call: S3Call, upload_id: str) -> Response:
+    bucket, key = _target(call)
+    document = xml_input.parse(await xml_input.read_small(call.request.stream()))
+    if xml_input.local(document.tag) != "CompleteMultipartUpload":
+        raise S3Error(400, "MalformedXML", "expected a CompleteMultipartUpload document")
+    elements = xml_input.children(document, "Part")
+    if not elements:
+        raise S3Error(400, "MalformedXML", "The XML you provided was not well-formed")
+    chosen = [_chosen(element) for element in elements]
+
+    def complete() -> tuple[MultipartUpload, BucketObject, list[UploadedPart]]:
+        upload = call.hub.multipart.upload(call.principal, bucket, key, upload_id)
+        algorithm = upload.checksum_algorithm
+        picks = [
+            ChosenPart(c.number, c.md5, c.checksums.get(algorithm))
+            if algorithm
+            else ChosenPart(c.number, c.md5)
+            for c in chosen
+        ]
+        conditions = put_conditions(call, bucket, key)
+        obj, parts = call.hub.multipart.complete(
+            call.principal,
+            bucket,
+            key,
+            upload_id,
+            picks,
+            conditions=conditions,
+        )
+        return upload, obj, parts
+
+    upload, obj, parts = await in_thread(complete, call.limiter)
+    root = wire.element("CompleteMultipartUploadResult")
+    wire.add(root, "Location", f"{call.request.base_url}{call.bucket}/{key}")
+    wire.add(root, "Bucket", call.bucket)
+    wire.add(root, "Key", key)
+    wire.add(root, "ETag", wire.quoted_etag(wire.object_etag(obj)))
+    headers: dict[str, str] = {}
+    checksum = _object_checksum(upload, parts)
+    if checksum is not None:
+        wire.add(root, _XML_NAMES[upload.checksum_algorithm], checksum)
+        wire.add(root, "ChecksumType", upload.checksum_type)
+        headers[HEADER_PREFIX + upload.checksum_algorithm] = checksum
+        headers["x-amz-checksum-type"] = upload.checksum_type
+    return Response(wire.document(root), media_type=wire.XML, headers=headers)
+
+
+class _Listed:
+    def __init__(self, number: int, md5: str | None, checksums: dict[str, str]) -> None:
+        self.number = number
+        self.md5 = md5
+        self.checksums = checksums
+
+
+def _chosen(element: ET.Element) -> _Listed:
+    number = xml_input.text(element, "PartNumber")
+    if number is None or not number.strip().isdigit():
+        raise S3Error(400, "MalformedXML", "every Part needs a PartNumber")
+    etag = xml_input.text(element, "ETag")
+    md5 = etag.strip().strip('"').lower() if etag is not None else None
+    checksums = {}
+    for algorithm, name in _XML_NAMES.items():
+        value = xml_input.text(element, name)
+        if value is not None:
+            checksums[algorithm] = value.strip()
+    return _Listed(int(number.strip()), md5, checksums)
+
+
+def _object_checksum(upload: MultipartUpload, parts: list[UploadedPart]) -> str | None:
+    """The whole object's checksum as S3 reports it, when every part carried one."""
+    algorithm = upload.checksum_algorithm
+    if not algorithm or not parts or any(not part.checksum for part in parts):
+        return None
+    raw = [base64.b64decode(part.checksum) for part in parts]
+    if upload.checksum_type == "FULL_OBJECT":
+        combine, width = _COMBINE[algorithm]
+        value = int.from_bytes(raw[0], "big")
+        for part, digest in zip(parts[1:], raw[1:], strict=True):
+            value = combine(value, int.from_bytes(digest, "big"), part.size)
+        return base64.b64encode(value.to_bytes(width, "big")).decode("ascii")
+    composite = running(algorithm)
+    composite.update(b"".join(raw))
+    return base64.b64encode(composite.digest()).decode("ascii") + f"-{len(parts)}"
+
+
+def _max(call: S3Call, name: str) -> int:
+    value = call.param(name)
+    if value is None:
+        return _MAX
+    if not value.strip().isdigit():
+        raise S3Error(400, "InvalidArgument", f"{name} must be a non-negative integer")
+    return max(1, min(int(value), _MAX))
+
+
+async def _list_parts(call: S3Call, upload_id: str) -> Response:
+    bucket, key = _target(call)
+    limit = _max(call, "max-parts")
+    marker = call.param("part-number-marker") or "0"
+    if not marker.isdigit():
+        raise S3Error(400, "InvalidArgument", "part-number-marker must be an integer")
+    upload, parts = await in_thread(
+        lambda: call.hub.multipart.parts(
+            call.principal,
+            bucket,
+            key,
+            upload_id,
+            after=int(marker),
+            limit=limit + 1,
+        )
+    )
+    truncated = len(parts) > limit
+    parts = parts[:limit]
+    root = wire.element("ListPartsResult")
+    wire.add(root, "Bucket", call.bucket)
+    wire.add(root, "Key", key)
+    wire.add(root, "UploadId", upload_id)
+    _owner(root, "Initiator", upload.initiator_id)
+    _owner(root, "Owner", upload.initiator_id)
+    wire.add(root, "StorageClass", "STANDARD")
+    wire.add(root, "PartNumberMarker", int(marker))
+    wire.add(root, "NextPartNumberMarker", parts[-1].number if parts else int(marker))
+    wire.add(root, "MaxParts", limit)
+    wire.add(root, "IsTruncated", truncated)
+    if upload.checksum_algorithm:
+        wire.add(root, "ChecksumAlgorithm", upload.checksum_algorithm.upper())
+        wire.add(root, "ChecksumType", upload.checksum_type)
+    for part in parts:
+        entry = wire.add(root, "Part")
+        wire.add(entry, "PartNumber", part.number)
+        wire.add(entry, "LastModified", wire.iso8601(part.modified_at))
+        wire.add(entry, "ETag", wire.quoted_etag(part.md5))
+        wire.add(entry, "Size", part.size)
+        if part.checksum and upload.checksum_algorithm:
+            wire.add(entry, _XML_NAMES[upload.checksum_algorithm], part.checksum)
+    return Response(wire.document(root), media_type=wire.XML)
+
+
+def _owner(parent: ET.Element, tag: str, user_id: str) -> None:
+    owner = wire.add(parent, tag)
+    wire.add(owner, "ID", user_id)
+    wire.add(owner, "DisplayName", user_id)
+
+
+async def list_uploads(call: S3Call) -> Response:
+    """ListMultipartUploads (``GET /<bucket>?uploads``): the caller's view of the bucket's
+    open uploads, by key then upload id, with ``prefix``, ``key-marker`` and
+    ``upload-id-marker``."""
+    assert call.bucket is not None
+    bucket = bucket_id(call.bucket)
+    require_signed(call.principal)
+    prefix = call.param("prefix") or ""
+    key_marker = call.param("key-marker") or ""
+    id_marker = call.param("upload-id-marker") or ""
+    limit = _max(call, "max-uploads")
+    # Without an upload-id-marker, every upload of key-marker itself is skipped.
+    after = (key_marker, id_marker or "\uffff") if key_marker else None
+    uploads = await in_thread(
+        lambda: call.hub.multipart.uploads(
+            call.principal, bucket, prefix=prefix, after=after, limit=limit + 1
+        )
+    )
+    truncated = len(uploads) > limit
+    uploads = uploads[:limit]
+    root = wire.element("ListMultipartUploadsResult")
+    wire.add(root, "Bucket", call.bucket)
+    wire.add(root, "KeyMarker", key_marker)
+    wire.add(root, "UploadIdMarker", id_marker)
+    wire.add(root, "NextKeyMarker", uploads[-1].key if uploads else "")
+    wire.add(root, "NextUploadIdMarker", uploads[-1].id if uploads else "")
+    wire.add(root, "Prefix", prefix)
+    wire.add(root, "MaxUploads", limit)
+    wire.add(root, "IsTruncated", truncated)
+    for upload in uploads:
+        entry = wire.add(root, "Upload")
+        wire.add(entry, "Key", upload.key)
+        wire.add(entry, "UploadId", upload.id)
+        _owner(entry, "Initiator", upload.initiator_id)
+        _owner(entry, "Owner", upload.initiator_id)
+        wire.add(entry, "StorageClass", "STANDARD")
+        wire.add(entry, "Initiated", wire.iso8601(upload.created_at))
+        if upload.checksum_algorithm:
+            wire.add(entry, "ChecksumAlgorithm", upload.checksum_algorithm.upper())
+    return Response(wire.document(root), media_type=wire.XML)

@@ -1,0 +1,307 @@
+"""Multipart uploads through boto3 against a live server's S3 port, with the client's default
+settings (s3transfer splits at 8 MiB and sends a CRC32 with every part): over http and https,
+and what a careless or hostile client tries."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import zlib
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.acceptance.live import LiveServer
+from tests.acceptance.s3 import S3User, make_s3_user, new_bucket, s3_client
+from tests.acceptance.test_s3_tls import self_signed
+
+pytestmark = pytest.mark.acceptance
+
+MIB = 2**20
+
+
+@pytest.fixture(scope="module")
+def alice(live_server: LiveServer) -> S3User:
+    return make_s3_user(live_server)
+
+
+@pytest.fixture(scope="module")
+def s3(live_server: LiveServer, alice: S3User) -> Any:
+    return s3_client(live_server, alice)
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("mp") / "weights.bin"
+    with path.open("wb") as out:
+        for _ in range(100):
+            out.write(os.urandom(MIB))
+    return path
+
+
+def code_of(error: ClientError) -> str:
+    return str(error.response["Error"]["Code"])
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(MIB), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def round_trip(client: Any, bucket: str, source: Path, target: Path) -> dict[str, Any]:
+    client.upload_file(str(source), bucket, "model/weights.bin")
+    head: dict[str, Any] = client.head_object(Bucket=bucket, Key="model/weights.bin")
+    client.download_file(bucket, "model/weights.bin", str(target))
+    assert sha256_of(target) == sha256_of(source)
+    return head
+
+
+def test_upload_and_download_100_mb_over_http(
+    s3: Any, alice: S3User, big_file: Path, tmp_path: Path
+) -> None:
+    bucket = new_bucket(s3, alice)
+    head = round_trip(s3, bucket, big_file, tmp_path / "back.bin")
+    assert head["ContentLength"] == big_file.stat().st_size
+    # s3transfer's 8 MiB parts: 13 of them, and S3's ETag of a multipart object.
+    assert head["ETag"].strip('"').endswith("-13")
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+@pytest.fixture(scope="module")
+def tls_server(
+    tmp_path_factory: pytest.TempPathFactory, server_workers: int
+) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp("tls-mp")
+    cert, key = self_signed(folder)
+    server = LiveServer(
+        data_dir=folder / "data",
+        workers=server_workers,
+        extra_env={"WEIGHTHOUSE_S3__TLS_CERT": str(cert), "WEIGHTHOUSE_S3__TLS_KEY": str(key)},
+    ).start()
+    server.cert = cert  # type: ignore[attr-defined]
+    yield server
+    server.stop()
+
+
+def test_upload_and_download_100_mb_over_https(
+    tls_server: LiveServer, big_file: Path, tmp_path: Path
+) -> None:
+    user = make_s3_user(tls_server)
+    client = s3_client(tls_server, user, verify=str(tls_server.cert))  # type: ignore[attr-defined]
+    bucket = new_bucket(client, user)
+    head = round_trip(client, bucket, big_file, tmp_path / "back.bin")
+    assert head["ETag"].strip('"').endswith("-13")
+
+
+def crc32(data: bytes) -> str:
+    return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+
+
+def test_parts_listed_aborted_and_assembled_by_hand(s3: Any, alice: S3User) -> None:
+    bucket = new_bucket(s3, alice)
+    created = s3.create_multipart_upload(
+        Bucket=bucket, Key="k", ChecksumAlgorithm="CRC32", Metadata={"stage": "draft"}
+    )
+    upload = created["UploadId"]
+    first, second = os.urandom(5 * MIB), b"tail"
+    one = s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=1, Body=first)
+    two = s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=2, Body=second)
+    assert one["ChecksumCRC32"] == crc32(first)
+    listed = s3.list_parts(Bucket=bucket, Key="k", UploadId=upload)
+    assert [(p["PartNumber"], p["Size"], p["ETag"]) for p in listed["Parts"]] == [
+        (1, len(first), one["ETag"]),
+        (2, len(second), two["ETag"]),
+    ]
+    assert listed["Parts"][0]["ChecksumCRC32"] == crc32(first)
+    uploads = s3.list_multipart_uploads(Bucket=bucket)["Uploads"]
+    assert [(u["Key"], u["UploadId"]) for u in uploads] == [("k", upload)]
+    parts = [
+        {"PartNumber": 1, "ETag": one["ETag"], "ChecksumCRC32": one["ChecksumCRC32"]},
+        {"PartNumber": 2, "ETag": two["ETag"], "ChecksumCRC32": two["ChecksumCRC32"]},
+    ]
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": parts}
+    )
+    expected = hashlib.md5(
+        bytes.fromhex(one["ETag"].strip('"')) + bytes.fromhex(two["ETag"].strip('"'))
+    ).hexdigest()
+    assert done["ETag"] == f'"{expected}-2"'
+    assert done["ChecksumCRC32"].endswith("-2")
+    got = s3.get_object(Bucket=bucket, Key="k")
+    assert got["Body"].read() == first + second
+    assert got["Metadata"] == {"stage": "draft"}
+    second_part = s3.get_object(Bucket=bucket, Key="k", PartNumber=2)
+    assert second_part["Body"].read() == second
+    assert second_part["PartsCount"] == 2
+    assert s3.head_object(Bucket=bucket, Key="k", PartNumber=1)["ContentLength"] == len(first)
+    # The upload is over: completing or aborting it again finds nothing.
+    with pytest.raises(ClientError) as again:
+        s3.complete_multipart_upload(
+            Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": parts}
+        )
+    assert code_of(again.value) == "NoSuchUpload"
+
+    aborted = s3.create_multipart_upload(Bucket=bucket, Key="gone")["UploadId"]
+    s3.upload_part(Bucket=bucket, Key="gone", UploadId=aborted, PartNumber=1, Body=b"x")
+    s3.abort_multipart_upload(Bucket=bucket, Key="gone", UploadId=aborted)
+    with pytest.raises(ClientError) as missing:
+        s3.list_parts(Bucket=bucket, Key="gone", UploadId=aborted)
+    assert code_of(missing.value) == "NoSuchUpload"
+    with pytest.raises(ClientError) as no_object:
+        s3.head_object(Bucket=bucket, Key="gone")
+    assert code_of(no_object.value) == "404"
+
+
+def test_completing_with_bad_parts_is_refused_and_changes_nothing(s3: Any, alice: S3User) -> None:
+    bucket = new_bucket(s3, alice)
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    small = s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=1, Body=b"a")
+    tail = s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=2, Body=b"b")
+
+    def complete(parts: list[dict[str, Any]]) -> str:
+        with pytest.raises(ClientError) as refused:
+            s3.complete_multipart_upload(
+                Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": parts}
+            )
+        return code_of(refused.value)
+
+    wrong = '"' + "0" * 32 + '"'
+    assert complete([{"PartNumber": 1, "ETag": wrong}]) == "InvalidPart"
+    assert complete([{"PartNumber": 3, "ETag": small["ETag"]}]) == "InvalidPart"
+    assert (
+        complete(
+            [{"PartNumber": 2, "ETag": tail["ETag"]}, {"PartNumber": 1, "ETag": small["ETag"]}]
+        )
+        == "InvalidPartOrder"
+    )
+    assert (
+        complete(
+            [{"PartNumber": 1, "ETag": small["ETag"]}, {"PartNumber": 2, "ETag": tail["ETag"]}]
+        )
+        == "EntityTooSmall"
+    )
+    assert complete([]) == "MalformedXML"
+    assert len(s3.list_parts(Bucket=bucket, Key="k", UploadId=upload)["Parts"]) == 2
+    with pytest.raises(ClientError) as none:
+        s3.head_object(Bucket=bucket, Key="k")
+    assert code_of(none.value) == "404"
+    with pytest.raises(ClientError) as forged:
+        s3.list_parts(Bucket=bucket, Key="k", UploadId="f" * 48)
+    assert code_of(forged.value) == "NoSuchUpload"
+    with pytest.raises(ClientError) as other_key:
+        s3.list_parts(Bucket=bucket, Key="other", UploadId=upload)
+    assert code_of(other_key.value) == "NoSuchUpload"
+
+
+def test_another_user_cannot_touch_an_upload(
+    live_server: LiveServer, s3: Any, alice: S3User
+) -> None:
+    bucket = new_bucket(s3, alice)
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    mallory = s3_client(live_server, make_s3_user(live_server))
+    calls = [
+        lambda: mallory.upload_part(
+            Bucket=bucket, Key="k", UploadId=upload, PartNumber=1, Body=b"evil"
+        ),
+        lambda: mallory.list_parts(Bucket=bucket, Key="k", UploadId=upload),
+        lambda: mallory.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=upload),
+        lambda: mallory.list_multipart_uploads(Bucket=bucket),
+        lambda: mallory.complete_multipart_upload(
+            Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": []}
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(ClientError) as refused:
+            call()
+        assert code_of(refused.value) in ("AccessDenied", "NoSuchBucket", "MalformedXML")
+    anonymous = s3_client(live_server)
+    with pytest.raises(ClientError) as anon:
+        anonymous.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=1, Body=b"x")
+    assert code_of(anon.value) == "AccessDenied"
+    assert s3.list_parts(Bucket=bucket, Key="k", UploadId=upload).get("Parts", []) == []
+
+
+def test_upload_part_copy_with_a_range(s3: Any, alice: S3User) -> None:
+    bucket = new_bucket(s3, alice)
+    source = os.urandom(6 * MIB)
+    s3.put_object(Bucket=bucket, Key="src", Body=source)
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="dst")["UploadId"]
+    copied = s3.upload_part_copy(
+        Bucket=bucket,
+        Key="dst",
+        UploadId=upload,
+        PartNumber=1,
+        CopySource={"Bucket": bucket, "Key": "src"},
+        CopySourceRange=f"bytes=0-{5 * MIB - 1}",
+    )
+    tail = s3.upload_part_copy(
+        Bucket=bucket,
+        Key="dst",
+        UploadId=upload,
+        PartNumber=2,
+        CopySource={"Bucket": bucket, "Key": "src"},
+        CopySourceRange=f"bytes={5 * MIB}-{6 * MIB - 1}",
+    )
+    with pytest.raises(ClientError) as beyond:
+        s3.upload_part_copy(
+            Bucket=bucket,
+            Key="dst",
+            UploadId=upload,
+            PartNumber=3,
+            CopySource={"Bucket": bucket, "Key": "src"},
+            CopySourceRange=f"bytes=0-{6 * MIB}",
+        )
+    assert code_of(beyond.value) == "InvalidRange"
+    parts = [
+        {"PartNumber": 1, "ETag": copied["CopyPartResult"]["ETag"]},
+        {"PartNumber": 2, "ETag": tail["CopyPartResult"]["ETag"]},
+    ]
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key="dst", UploadId=upload, MultipartUpload={"Parts": parts}
+    )
+    assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == source
+
+
+def test_racing_completes_with_if_none_match_star_one_wins(
+    live_server: LiveServer, s3: Any, alice: S3User
+) -> None:
+    bucket = new_bucket(s3, alice)
+    racers = 20
+    uploads = []
+    for index in range(racers):
+        upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+        body = f"racer {index}".encode()
+        part = s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=1, Body=body)
+        uploads.append((upload, part["ETag"], body))
+
+    def complete(entry: tuple[str, str, bytes]) -> str:
+        upload, etag, _ = entry
+        client = s3_client(live_server, alice)
+        try:
+            client.complete_multipart_upload(
+                Bucket=bucket,
+                Key="k",
+                UploadId=upload,
+                MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]},
+                IfNoneMatch="*",
+            )
+        except ClientError as error:
+            return code_of(error)
+        return "ok"
+
+    with ThreadPoolExecutor(racers) as pool:
+        results = list(pool.map(complete, uploads))
+    assert results.count("ok") == 1, results
+    assert set(results) == {"ok", "PreconditionFailed"}
+    winner = uploads[results.index("ok")]
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == winner[2]
+    # The losers' uploads are still open: a refused completion changes nothing.
+    assert len(s3.list_multipart_uploads(Bucket=bucket)["Uploads"]) == racers - 1
