@@ -41,6 +41,7 @@ from weighthouse.domain.space import DiskRoom, NoDiskRoom
 from weighthouse.domain.tokens import IssuedToken, Tokens
 from weighthouse.domain.upload_tickets import UploadTickets
 from weighthouse.domain.users import Users
+from weighthouse.domain.xorbs import Xorbs
 
 
 def utc_now() -> datetime:
@@ -71,6 +72,7 @@ class Container:
     multipart: MultipartUploads
     maintenance: Maintenance
     upload_tickets: UploadTickets
+    xorbs: Xorbs
     _closers: list[Callable[[], None]] = field(default_factory=list)
     room: DiskRoom = field(default_factory=NoDiskRoom)
 
@@ -146,6 +148,7 @@ def bootstrap(
         ),
         maintenance=Maintenance(catalog, blobs, clock),
         upload_tickets=UploadTickets(catalog, clock, signer),
+        xorbs=Xorbs(catalog, blobs, clock, grace=timedelta(seconds=settings.gc_grace_seconds)),
         _closers=closers,
         room=room,
     )

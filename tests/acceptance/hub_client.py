@@ -49,7 +49,7 @@ def hub_env(
             "HF_HOME": str(home),
             "HF_HUB_DISABLE_TELEMETRY": "1",
             "HF_HUB_DISABLE_PROGRESS_BARS": "1",
-            # Large files go over git-lfs: the server does not speak Xet yet.
+            # Large files go over git-lfs unless a test asks for Xet (test_hf_xet.py).
             "HF_HUB_DISABLE_XET": "1",
         }
     )

@@ -485,7 +485,21 @@ class BlobSourceCatalog(Protocol):
         ...
 
     def prune_blob_uploads(self, before: datetime) -> int:
-        """Forget upload records older than ``before``; returns how many. Idempotent."""
+        """Forget upload records older than ``before``, xorb records included; returns how
+        many. Idempotent."""
+        ...
+
+    def record_xorb(
+        self, user_id: str, xorb_hash: str, sha256: str, size: int, at: datetime
+    ) -> None:
+        """Remember that ``user_id`` uploaded, at ``at``, the Xet xorb ``xorb_hash`` (its
+        string form), stored as the blob ``sha256``. One record per user and xorb: a later
+        upload overwrites it. Idempotent."""
+        ...
+
+    def find_xorb(self, user_id: str, xorb_hash: str, since: datetime) -> tuple[str, int] | None:
+        """``(sha256, size)`` of the blob holding the xorb ``user_id`` uploaded at or after
+        ``since``; ``None`` otherwise (another user's upload proves nothing)."""
         ...
 
 

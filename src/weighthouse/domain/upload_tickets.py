@@ -9,6 +9,7 @@ user and the credential are still active, so revoking a token voids its tickets 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Protocol
 
@@ -20,12 +21,16 @@ from weighthouse.domain.errors import (
     TokenNotFoundError,
     UserNotFoundError,
 )
-from weighthouse.domain.model import RepoId, Scope
+from weighthouse.domain.model import RepoId, RepoType, Scope
 from weighthouse.domain.ports import Clock, SessionSigner
 
 USE = "upload"
 """The claim that tells a ticket from a session token signed by the same key ring."""
+XET_USE = "xet-write"
+"""The claim of a Xet write token: uploads of xorbs and shards for one repo."""
 TTL = timedelta(hours=1)
+XET_TTL = timedelta(minutes=15)
+"""Xet clients fetch a new token from the Hub API shortly before this runs out."""
 
 
 class TicketCatalog(UserCatalog, TokenCatalog, SessionCatalog, Protocol):
@@ -38,6 +43,43 @@ class UploadTickets:
         self._clock = clock
         self._signer = signer
 
+    def issue_xet(self, principal: Principal, repo_id: RepoId) -> tuple[str, int]:
+        """A Xet write token for ``principal`` and ``repo_id``, and when it expires (Unix
+        seconds). The caller has already been checked for the right to upload there."""
+        if principal.user is None:
+            raise AuthenticationError("send a token: Authorization: Bearer <token>")
+        expires = int((self._clock() + XET_TTL).timestamp())
+        claims = self._principal_claims(principal)
+        token = self._signer.sign(
+            {"use": XET_USE, **claims, "repo": _repo_claim(repo_id), "exp": expires}
+        )
+        return token, expires
+
+    def redeem_xet(self, token: str) -> tuple[Principal, RepoId]:
+        """The principal and repo of an authentic, unexpired Xet write token whose user and
+        credential are still active; ``AuthenticationError`` otherwise."""
+        claims = self._signer.verify(token)
+        repo = claims.get("repo")
+        if claims.get("use") != XET_USE or not isinstance(repo, str):
+            raise AuthenticationError("this Xet token is not valid")
+        kind, _, full_name = repo.partition(":")
+        namespace, _, name = full_name.partition("/")
+        try:
+            repo_id = RepoId(RepoType(kind), namespace, name)
+        except ValueError:
+            raise AuthenticationError("this Xet token is not valid") from None
+        return self._principal(claims, "this Xet token is not valid"), repo_id
+
+    def _principal_claims(self, principal: Principal) -> dict[str, str]:
+        assert principal.user is not None
+        return {
+            "usr": principal.user.id,
+            "scp": principal.scope.value,
+            "tok": principal.token_id or "",
+            "ses": principal.session_id or "",
+            "rst": ",".join(principal.restrict_to),
+        }
+
     def issue(self, principal: Principal, repo_id: RepoId, sha256: str, size: int) -> str:
         """A ticket for ``principal`` to upload the object ``sha256`` of ``size`` bytes for
         ``repo_id``. The caller has already been checked for the right to upload there."""
@@ -47,12 +89,8 @@ class UploadTickets:
         return self._signer.sign(
             {
                 "use": USE,
-                "usr": principal.user.id,
-                "scp": principal.scope.value,
-                "tok": principal.token_id or "",
-                "ses": principal.session_id or "",
-                "rst": ",".join(principal.restrict_to),
-                "repo": f"{repo_id.type.value}:{repo_id}",
+                **self._principal_claims(principal),
+                "repo": _repo_claim(repo_id),
                 "oid": sha256,
                 "size": size,
                 "exp": expires,
@@ -64,22 +102,26 @@ class UploadTickets:
         this repo and object, and its user and credential are still active. Raises
         ``AuthenticationError`` otherwise, without saying which check failed."""
         claims = self._signer.verify(ticket)
-        now = self._clock()
         expected = {
             "use": USE,
-            "repo": f"{repo_id.type.value}:{repo_id}",
+            "repo": _repo_claim(repo_id),
             "oid": sha256,
             "size": size,
         }
-        expires = claims.get("exp")
-        if any(claims.get(k) != v for k, v in expected.items()) or not (
-            isinstance(expires, int) and expires > now.timestamp()
-        ):
+        if any(claims.get(k) != v for k, v in expected.items()):
             raise AuthenticationError("this upload link is not valid for this object")
+        return self._principal(claims, "this upload link is not valid for this object")
+
+    def _principal(self, claims: Mapping[str, object], invalid: str) -> Principal:
+        """The principal ``claims`` name, if unexpired and still active."""
+        now = self._clock()
+        expires = claims.get("exp")
+        if not (isinstance(expires, int) and expires > now.timestamp()):
+            raise AuthenticationError(invalid)
         user_id, token_id, session_id = claims.get("usr"), claims.get("tok"), claims.get("ses")
         scope, restrict = claims.get("scp"), claims.get("rst")
         if not all(isinstance(v, str) for v in (user_id, token_id, session_id, scope, restrict)):
-            raise AuthenticationError("this upload link is not valid for this object")
+            raise AuthenticationError(invalid)
         assert isinstance(user_id, str) and isinstance(token_id, str)
         assert isinstance(session_id, str) and isinstance(scope, str) and isinstance(restrict, str)
         try:
@@ -89,7 +131,7 @@ class UploadTickets:
             if session_id and not self._catalog.get_session(session_id).is_active(now):
                 raise AuthenticationError("the session behind this upload link has ended")
         except (UserNotFoundError, TokenNotFoundError, SessionNotFoundError):
-            raise AuthenticationError("this upload link is not valid for this object") from None
+            raise AuthenticationError(invalid) from None
         if user.disabled:
             raise AuthenticationError("this account is disabled")
         return Principal(
@@ -99,3 +141,7 @@ class UploadTickets:
             session_id=session_id or None,
             restrict_to=tuple(restrict.split(",")) if restrict else (),
         )
+
+
+def _repo_claim(repo_id: RepoId) -> str:
+    return f"{repo_id.type.value}:{repo_id}"

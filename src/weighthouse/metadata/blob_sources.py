@@ -19,7 +19,7 @@ from weighthouse.domain.ports import BlobSourceQuery, BlobSources
 from weighthouse.metadata.history import IN_BATCH
 from weighthouse.metadata.organizations import visible_repos
 from weighthouse.metadata.rows import repo_from
-from weighthouse.metadata.tables import blob_uploads, objects, repos, tree_entries
+from weighthouse.metadata.tables import blob_uploads, objects, repos, tree_entries, xorb_uploads
 from weighthouse.metadata.transactions import retry_transient, transaction
 from weighthouse.metadata.upserts import upsert
 
@@ -57,9 +57,35 @@ class BlobSourceQueries:
 
     @retry_transient
     def prune_blob_uploads(self, before: datetime) -> int:
-        statement = delete(blob_uploads).where(blob_uploads.c.uploaded_at < before)
         with transaction(self._engine, write=True) as connection:
-            return int(connection.execute(statement).rowcount)
+            return sum(
+                int(connection.execute(delete(t).where(t.c.uploaded_at < before)).rowcount)
+                for t in (blob_uploads, xorb_uploads)
+            )
+
+    @retry_transient
+    def record_xorb(
+        self, user_id: str, xorb_hash: str, sha256: str, size: int, at: datetime
+    ) -> None:
+        row = {
+            "user_id": user_id,
+            "xorb_hash": xorb_hash,
+            "sha256": sha256,
+            "size": size,
+            "uploaded_at": at,
+        }
+        with transaction(self._engine, write=True) as connection:
+            upsert(connection, xorb_uploads, row)
+
+    def find_xorb(self, user_id: str, xorb_hash: str, since: datetime) -> tuple[str, int] | None:
+        statement = select(xorb_uploads.c.sha256, xorb_uploads.c.size).where(
+            xorb_uploads.c.user_id == user_id,
+            xorb_uploads.c.xorb_hash == xorb_hash,
+            xorb_uploads.c.uploaded_at >= since,
+        )
+        with transaction(self._engine) as connection:
+            row = connection.execute(statement).first()
+        return None if row is None else (row.sha256, row.size)
 
 
 def _uploaded(batch: Sequence[str], user_id: str, query: BlobSourceQuery) -> Select[tuple[str]]:

@@ -383,6 +383,21 @@ class BlobUploadRow(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class XorbUploadRow(Base):
+    """A user sent the Xet xorb ``xorb_hash`` (its string form), stored as the blob
+    ``sha256``: where a later shard of theirs finds its chunks, within the grace period. Pruned
+    with the upload records."""
+
+    __tablename__ = "xorb_uploads"
+    __table_args__ = (Index(None, "uploaded_at"), MYSQL_TABLE_OPTIONS)
+
+    user_id: Mapped[str] = mapped_column(String(ID), ForeignKey("users.id"), primary_key=True)
+    xorb_hash: Mapped[str] = mapped_column(String(SHA256), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(SHA256))
+    size: Mapped[int] = mapped_column(BigInteger)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class DeploymentRow(Base):
     """The deployment's identity: at most one row, since ``slot`` is always 1 (a CHECK), so
     the primary key lets only the first of concurrent first starts record its id."""
@@ -428,5 +443,6 @@ multipart_uploads = cast(Table, MultipartUploadRow.__table__)
 multipart_parts = cast(Table, MultipartPartRow.__table__)
 audit_events = cast(Table, AuditEventRow.__table__)
 blob_uploads = cast(Table, BlobUploadRow.__table__)
+xorb_uploads = cast(Table, XorbUploadRow.__table__)
 deployment = cast(Table, DeploymentRow.__table__)
 credential_epoch = cast(Table, CredentialEpochRow.__table__)

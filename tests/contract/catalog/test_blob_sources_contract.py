@@ -204,3 +204,28 @@ def test_deleted_objects_and_repos_hold_nothing(catalog: Catalog, user: User) ->
     catalog.delete_object(bucket.id, "k")
     catalog.delete_repo(model.id)
     assert sources_for(catalog, user, digest("gone"), digest("gone too")) == (set(), {})
+
+
+# --- xorb records ---------------------------------------------------------------------------
+def test_a_xorb_record_is_found_by_its_uploader_only_and_only_since_the_cutoff(
+    catalog: Catalog, user: User
+) -> None:
+    other = make_user("xorbother")
+    catalog.add_user(other)
+    xorb, sha = "1" * 64, digest("xorb bytes")
+    catalog.record_xorb(user.id, xorb, sha, 10, NOW)
+    assert catalog.find_xorb(user.id, xorb, NOW - timedelta(seconds=1)) == (sha, 10)
+    assert catalog.find_xorb(user.id, xorb, NOW + timedelta(seconds=1)) is None
+    assert catalog.find_xorb(other.id, xorb, LONG_AGO) is None
+    assert catalog.find_xorb(user.id, "2" * 64, LONG_AGO) is None
+    # A later upload replaces the record (the same xorb stored again, maybe elsewhere).
+    catalog.record_xorb(user.id, xorb, digest("again"), 11, NOW + timedelta(seconds=5))
+    assert catalog.find_xorb(user.id, xorb, NOW + timedelta(seconds=1)) == (digest("again"), 11)
+
+
+def test_pruning_upload_records_prunes_xorb_records(catalog: Catalog, user: User) -> None:
+    catalog.record_xorb(user.id, "3" * 64, digest("old"), 1, LONG_AGO)
+    catalog.record_xorb(user.id, "4" * 64, digest("new"), 1, NOW)
+    assert catalog.prune_blob_uploads(NOW - timedelta(days=1)) >= 1
+    assert catalog.find_xorb(user.id, "3" * 64, LONG_AGO) is None
+    assert catalog.find_xorb(user.id, "4" * 64, LONG_AGO) == (digest("new"), 1)

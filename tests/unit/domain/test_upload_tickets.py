@@ -10,7 +10,7 @@ from tests.unit.domain.identity import Identity, identity
 
 from weighthouse.domain.errors import AuthenticationError
 from weighthouse.domain.model import RepoId, RepoType, Scope
-from weighthouse.domain.upload_tickets import TTL
+from weighthouse.domain.upload_tickets import TTL, XET_TTL
 
 pytestmark = pytest.mark.unit
 
@@ -61,3 +61,27 @@ def test_a_session_token_is_no_ticket(world: Identity) -> None:
     issued = world.container.sessions.sign_in("bob", "correct horse battery staple")
     with pytest.raises(AuthenticationError):
         world.container.upload_tickets.redeem(issued.token, REPO, OID, 10)
+
+
+def test_a_xet_token_names_its_holder_and_repo_until_it_ends(world: Identity) -> None:
+    alice = world.user("alice")
+    tickets = world.container.upload_tickets
+    token, expires = tickets.issue_xet(alice, REPO)
+    assert expires == int((world.clock() + XET_TTL).timestamp())
+    principal, repo = tickets.redeem_xet(token)
+    assert (principal.user, principal.token_id, repo) == (alice.user, alice.token_id, REPO)
+    # Neither an upload ticket nor a Xet token passes for the other.
+    with pytest.raises(AuthenticationError):
+        tickets.redeem(token, REPO, OID, 10)
+    with pytest.raises(AuthenticationError):
+        tickets.redeem_xet(tickets.issue(alice, REPO, OID, 10))
+    with pytest.raises(AuthenticationError):
+        tickets.redeem_xet(token[:-2] + "xx")
+    world.clock.offset += XET_TTL
+    with pytest.raises(AuthenticationError):
+        tickets.redeem_xet(token)
+    world.clock.offset -= XET_TTL
+    assert alice.token_id is not None
+    world.container.tokens.revoke(world.admin, alice.token_id)
+    with pytest.raises(AuthenticationError):
+        tickets.redeem_xet(token)

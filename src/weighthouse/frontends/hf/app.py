@@ -15,6 +15,7 @@ from weighthouse.frontends.hf import commits, identity, info, lfs, lfs_parts, re
 from weighthouse.frontends.hf.calls import Call
 from weighthouse.frontends.hf.errors import domain_error_response, error_response
 from weighthouse.frontends.hf.routing import RawRouter
+from weighthouse.frontends.hf.xet import cas
 
 log = logging.getLogger("weighthouse.hf")
 
@@ -40,12 +41,15 @@ def routes() -> RawRouter:
     router.add("GET", API_REPO + "/refs", info.refs)
     router.add("GET", API_REPO + "/commits/{rev}", info.commits)
     router.add("POST", API_REPO + "/preupload/{rev}", commits.preupload)
-    router.add("GET", API_REPO + "/xet-write-token/{rev}", identity.xet_write_token)
+    router.add("GET", API_REPO + "/xet-write-token/{rev*}", cas.write_token)
     router.add("POST", API_REPO + "/commit/{rev}", commits.commit)
     router.add("POST", API_REPO + "/branch/{branch}", repos.create_branch)
     router.add("DELETE", API_REPO + "/branch/{branch}", repos.delete_branch)
     router.add("POST", API_REPO + "/tag/{rev}", repos.create_tag)
     router.add("DELETE", API_REPO + "/tag/{tag}", repos.delete_tag)
+    router.add("GET", cas.CAS_PREFIX + "/v1/chunks/{prefix}/{hash}", cas.chunk)
+    router.add("POST", cas.CAS_PREFIX + "/v1/xorbs/{prefix}/{hash}", cas.upload_xorb)
+    router.add("POST", cas.CAS_PREFIX + "/v1/shards", cas.upload_shard)
     router.add("POST", "datasets/" + REPO + "/info/lfs/objects/batch", lfs.dataset_batch)
     router.add("POST", REPO + "/info/lfs/objects/batch", lfs.model_batch)
     router.add("GET", "datasets/" + REPO + "/resolve/{rev}/{path*}", resolve.dataset_file)

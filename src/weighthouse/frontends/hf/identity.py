@@ -9,7 +9,6 @@ from weighthouse.domain.errors import AuthenticationError
 from weighthouse.domain.model import Scope
 from weighthouse.frontends.hf import cards
 from weighthouse.frontends.hf.calls import Call, json_response
-from weighthouse.frontends.hf.errors import error_response
 
 
 async def whoami(call: Call) -> Response:
@@ -58,13 +57,3 @@ async def validate_yaml(call: Call) -> Response:
     except cards.InvalidCardError as exc:
         return json_response({"errors": [{"message": str(exc)}], "warnings": []}, status=400)
     return json_response({"errors": [], "warnings": []})
-
-
-async def xet_write_token(call: Call) -> Response:
-    """Clients with ``hf_xet`` ask here before uploading large files. Until Weighthouse speaks
-    Xet, the answer says what to do instead, and the client shows it."""
-    await call.caller()
-    return error_response(
-        501,
-        "this server takes large files over git-lfs, not Xet: set HF_HUB_DISABLE_XET=1",
-    )

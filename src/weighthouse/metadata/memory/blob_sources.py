@@ -62,4 +62,21 @@ class MemoryBlobSources(MemoryTables):
             old = [key for key, (_, at) in uploads.items() if at < cutoff]
             for key in old:
                 del uploads[key]
-        return len(old)
+            xorbs = self._tables.xorbs
+            old_xorbs = [key for key, (_, _, at) in xorbs.items() if at < cutoff]
+            for key in old_xorbs:
+                del xorbs[key]
+        return len(old) + len(old_xorbs)
+
+    def record_xorb(
+        self, user_id: str, xorb_hash: str, sha256: str, size: int, at: datetime
+    ) -> None:
+        with self._lock:
+            self._tables.xorbs[user_id, xorb_hash] = (sha256, size, utc(at))
+
+    def find_xorb(self, user_id: str, xorb_hash: str, since: datetime) -> tuple[str, int] | None:
+        with self._lock:
+            record = self._tables.xorbs.get((user_id, xorb_hash))
+        if record is None or record[2] < utc(since):
+            return None
+        return record[0], record[1]

@@ -82,7 +82,7 @@ WRITES = (
     "set_collaborator", "remove_collaborator", "record_event", "add_repo", "update_repo",
     "delete_repo", "create_ref", "delete_ref", "save_commit", "put_object", "delete_object",
     "record_blob_upload", "prune_blob_uploads", "add_upload", "put_part", "end_upload",
-    "prune_uploads",
+    "prune_uploads", "record_xorb",
 )  # fmt: skip
 """The methods that change the tables: outside a unit they wait for other threads' units."""
 

@@ -66,6 +66,8 @@ class Tables:
     parts: dict[tuple[str, int], UploadedPart] = field(default_factory=dict)  # (upload, number)
     # (user, sha256) -> (size, uploaded at)
     blob_uploads: dict[tuple[str, str], tuple[int, datetime]] = field(default_factory=dict)
+    # (user, xorb hash) -> (sha256, size, uploaded at)
+    xorbs: dict[tuple[str, str], tuple[str, int, datetime]] = field(default_factory=dict)
     events: list[AuditEvent] = field(default_factory=list)
     last_event_id: int = 0
     credential_epoch: str = ""

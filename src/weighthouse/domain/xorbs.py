@@ -1,0 +1,70 @@
+"""Blobs a client names by a hash of its own: the xorbs of Xet uploads.
+
+A Xet client uploads a file as xorbs (runs of chunks named by their Xet hash) and then a
+shard listing the chunk ranges that make up each file. Each xorb is stored as an ordinary,
+SHA-256-addressed blob and its name recorded for the user who sent it, so their later shards
+can be rebuilt into files; nobody else can read it through its name, and knowing the name
+grants nothing. The front-end has checked the bytes against the name before they get here.
+Xorbs are never part of a commit: the garbage collector removes them, and their records,
+after the grace period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Protocol
+
+from weighthouse.domain.access import Principal, require_user
+from weighthouse.domain.catalog import BlobSourceCatalog
+from weighthouse.domain.errors import BlobMissingError, BlobUnknownError
+from weighthouse.domain.model import RepoId, Role
+from weighthouse.domain.ports import BlobReader, BlobStore, Clock
+from weighthouse.domain.repos import RepoLookup, find_repo, require_versioned
+
+
+class XorbCatalog(RepoLookup, BlobSourceCatalog, Protocol):
+    """What storing and finding xorbs reads and writes."""
+
+
+class Xorbs:
+    def __init__(
+        self, catalog: XorbCatalog, blobs: BlobStore, clock: Clock, grace: timedelta
+    ) -> None:
+        self._catalog = catalog
+        self._blobs = blobs
+        self._clock = clock
+        self._grace = grace
+
+    def authorize(self, principal: Principal, repo_id: RepoId) -> None:
+        """Raise unless the caller may upload for a commit to ``repo_id`` (the ``write``
+        role on a versioned repo)."""
+        require_user(principal)
+        require_versioned(find_repo(self._catalog, principal, repo_id, Role.WRITE))
+
+    def store(
+        self, principal: Principal, repo_id: RepoId, name: str, chunks: Iterable[bytes]
+    ) -> bool:
+        """Store the xorb ``name`` for the caller; ``False`` (and ``chunks`` unread) when they
+        already have it. Access is checked before any byte is read. If ``chunks`` raises
+        (the bytes do not match ``name``), nothing is stored."""
+        self.authorize(principal, repo_id)
+        user = require_user(principal)
+        known = self._catalog.find_xorb(user.id, name, self._clock() - self._grace)
+        if known is not None and self._blobs.exists(known[0]):
+            return False
+        with self._blobs.provisional(chunks) as digest:
+            self._catalog.record_xorb(user.id, name, digest.sha256, digest.size, self._clock())
+        return True
+
+    def open(self, principal: Principal, name: str) -> BlobReader:
+        """A reader of the xorb ``name`` the caller uploaded within the grace period; the
+        caller closes it. ``BlobUnknownError`` for any other name."""
+        user = require_user(principal)
+        known = self._catalog.find_xorb(user.id, name, self._clock() - self._grace)
+        if known is None:
+            raise BlobUnknownError(f"xorb {name} was not uploaded by this user recently")
+        try:
+            return self._blobs.reader(known[0])
+        except BlobMissingError:
+            raise BlobUnknownError(f"xorb {name} is no longer stored: upload it again") from None
