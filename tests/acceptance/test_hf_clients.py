@@ -54,7 +54,8 @@ def test_the_0_36_client_round_trip(
     weights = os.urandom(2_500_000)
     (tmp_path / "weights.bin").write_bytes(weights)
     repo = f"{carol.name}/{unique()}"
-    # With hf_xet installed 0.36 offers Xet in the LFS batch; the server answers "basic".
+    # With hf_xet installed 0.36 offers Xet in the LFS batch; the server answers "xet", and
+    # the client uploads weights.bin through the write token and the CAS.
     out = run_hub(
         live_server,
         ROUND_TRIP.format(repo=repo),

@@ -1,5 +1,7 @@
 """The git-lfs batch API as ``huggingface_hub`` uses it without Xet: ``basic`` uploads, and
-``multipart`` ones (see :mod:`.lfs_parts`) for objects larger than one part.
+``multipart`` ones (see :mod:`.lfs_parts`) for objects larger than one part. Clients up to
+1.19 that offer ``xet`` among the transfers get ``"transfer": "xet"`` and then upload
+through the Xet CAS (see :mod:`.xet.cas`); later clients do that without asking.
 
 The batch answer leaves out ``actions`` for objects the caller may already commit (stored,
 and proven theirs, see :mod:`~weighthouse.domain.blob_proof`), so those bytes never travel
@@ -85,6 +87,14 @@ async def _batch(call: Call, repo_id: RepoId) -> Response:
     transfers = body.get("transfers")
     part_bytes = call.hub.settings.hf.lfs_part_bytes
     in_parts = isinstance(transfers, list) and "multipart" in transfers
+    if isinstance(transfers, list) and "xet" in transfers:
+        # The client ignores actions with this answer: hf_xet uploads every object itself.
+        await run_in_threadpool(call.hub.xorbs.authorize, caller, repo_id)
+        objects = [{"oid": ref.sha256, "size": ref.size} for ref in wanted]
+        return json_response(
+            {"transfer": "xet", "objects": objects, "hash_algo": "sha256"},
+            headers={"Content-Type": LFS_JSON},
+        )
 
     def plan() -> list[dict[str, Any]]:
         available = call.hub.commits.check_blobs(caller, repo_id, wanted)
