@@ -5,13 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import Engine, and_, bindparam, delete, exists, func, or_, select, union_all, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    union_all,
+    update,
+)
 
 from weighthouse.domain.errors import EntryNotFoundError, PreconditionFailedError, RepoNotFoundError
 from weighthouse.domain.model import BucketObject, Repo, RepoType
+from weighthouse.metadata import group_commit
 from weighthouse.metadata.rows import object_from, object_row, repo_from
 from weighthouse.metadata.tables import multipart_parts, objects, repos, tree_entries
-from weighthouse.metadata.transactions import retry_transient, transaction
+from weighthouse.metadata.transactions import in_unit, retry_transient, transaction
 from weighthouse.metadata.upserts import insert_new, upsert
 
 # Rows fetched per round trip while streaming referenced blobs.
@@ -61,12 +74,13 @@ class ObjectQueries:
         if if_none_match and if_match is not None:
             raise ValueError("put_object takes if_none_match or if_match, not both")
         row = object_row(repo_id, obj)
-        with transaction(self._engine, write=True) as connection:
+
+        def store(connection: Connection) -> bool:
             if if_none_match:
-                stored = insert_new(connection, objects, row)
-            elif if_match is not None:
+                return insert_new(connection, objects, row)
+            if if_match is not None:
                 changes = {k: v for k, v in row.items() if k not in ("repo_id", "key")}
-                stored = (
+                return (
                     connection.execute(
                         update(objects)
                         .where(
@@ -78,9 +92,16 @@ class ObjectQueries:
                     ).rowcount
                     == 1
                 )
-            else:
-                upsert(connection, objects, row)
-                stored = True
+            upsert(connection, objects, row)
+            return True
+
+        # Concurrent object writes share commits where the database gains from it (SQLite).
+        group = group_commit.for_engine(self._engine)
+        if group is not None and not in_unit(self._engine):
+            stored = group.run(store)
+        else:
+            with transaction(self._engine, write=True) as connection:
+                stored = store(connection)
         if not stored:
             state = "exists" if if_none_match else "is not at the expected version"
             raise PreconditionFailedError(f"{obj.key!r} {state}", key=obj.key)

@@ -1,0 +1,147 @@
+"""Group commit: small writes from concurrent threads share one transaction and one commit.
+
+SQLite has one writer at a time and, with ``synchronous=FULL``, flushes its log on every commit.
+Concurrent small writes (bucket PUTs) therefore queue for the write lock and pay one flush each.
+:class:`GroupCommit` lets them ride together: a thread that arrives while a batch is being
+committed waits; when the batch is done, one waiting thread leads the next batch with every job
+queued meanwhile, runs each job in a savepoint of one write transaction, commits once, and hands
+each thread its own result. Each thread returns only after the commit that holds its write, so a
+write acknowledged to a client is as durable as with a transaction of its own.
+
+A job is one callable that takes the connection and returns its result. A job that raises
+(a precondition that does not hold, a row that breaks a constraint) is rolled back to its
+savepoint and fails alone; a failure of the database itself (a lost lock, a full disk, the
+commit) fails the whole batch, which is run again when the failure was transient
+(:func:`~weighthouse.metadata.transactions.run_retrying`), since a rolled-back batch changed
+nothing. Jobs of one batch run in arrival order, exactly as if each had committed on its own
+in that order, so a compare-and-swap sees the writes of the jobs before it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy import exc as sa_exc
+
+from weighthouse.metadata.transactions import run_retrying, transaction
+
+T = TypeVar("T")
+
+# Enough to absorb every request thread of a worker; a cap keeps one transaction short.
+MAX_BATCH = 64
+
+
+@dataclass(eq=False)
+class _Ticket(Generic[T]):
+    job: Callable[[Connection], T]
+    done: bool = False
+    result: Any = None
+    error: BaseException | None = None
+    # Filled while a batch runs; copied to result/error only once the batch has committed.
+    pending: list[Any] = field(default_factory=list)
+
+    def outcome(self) -> T:
+        if self.error is not None:
+            raise self.error
+        result: T = self.result
+        return result
+
+
+class GroupCommit:
+    """Runs write jobs on ``engine`` in shared transactions (see the module docstring).
+
+    ``commits`` counts the transactions committed, ``jobs`` the jobs they held: a test or a
+    probe reads how much was batched.
+    """
+
+    def __init__(self, engine: Engine, *, max_batch: int = MAX_BATCH) -> None:
+        self._engine = engine
+        self._max_batch = max_batch
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._queue: list[_Ticket[Any]] = []
+        self._leading = False
+        self.commits = 0
+        self.jobs = 0
+
+    def run(self, job: Callable[[Connection], T]) -> T:
+        """Run ``job`` in a committed write transaction, possibly shared with other threads'
+        jobs; return its result or raise its error once that transaction has committed (or
+        failed). Database failures surface as ``StorageError``, as for any catalog call."""
+        ticket: _Ticket[T] = _Ticket(job)
+        with self._changed:
+            self._queue.append(ticket)
+            while not ticket.done and self._leading:
+                self._changed.wait()
+            if ticket.done:
+                return ticket.outcome()
+            self._leading = True
+            batch = self._queue[: self._max_batch]
+            del self._queue[: self._max_batch]
+        try:
+            self._commit(batch)
+        finally:
+            with self._changed:
+                self._leading = False
+                self._changed.notify_all()
+        return ticket.outcome()
+
+    def _commit(self, batch: list[_Ticket[Any]]) -> None:
+        try:
+            run_retrying(lambda: self._attempt(batch))
+        except BaseException as exc:
+            for ticket in batch:
+                ticket.result, ticket.error = None, exc
+        else:
+            for ticket in batch:
+                ticket.result, ticket.error = ticket.pending
+            with self._lock:
+                self.commits += 1
+                self.jobs += len(batch)
+        finally:
+            for ticket in batch:
+                ticket.done = True
+
+    def _attempt(self, batch: list[_Ticket[Any]]) -> None:
+        with transaction(self._engine, write=True) as connection:
+            for ticket in batch:
+                ticket.pending = [None, None]
+                if len(batch) == 1:
+                    ticket.pending[0] = ticket.job(connection)
+                    continue
+                savepoint = connection.begin_nested()
+                try:
+                    ticket.pending[0] = ticket.job(connection)
+                except sa_exc.IntegrityError as exc:
+                    savepoint.rollback()
+                    ticket.pending[1] = exc
+                except sa_exc.DBAPIError:
+                    raise  # the database failed, not the job: the batch goes (and may retry)
+                except Exception as exc:
+                    savepoint.rollback()
+                    ticket.pending[1] = exc
+                else:
+                    savepoint.commit()
+
+
+_GROUPS: WeakKeyDictionary[Engine, GroupCommit] = WeakKeyDictionary()
+_GROUPS_LOCK = threading.Lock()
+
+
+def for_engine(engine: Engine) -> GroupCommit | None:
+    """The one group commit of ``engine`` (so every catalog on it batches together), where it
+    pays: SQLite, whose single writer makes every commit wait for the one before. PostgreSQL and
+    MariaDB commit concurrent transactions in parallel and batch their log flushes themselves,
+    and a shared transaction there would only hold row locks longer."""
+    if engine.dialect.name != "sqlite":
+        return None
+    with _GROUPS_LOCK:
+        group = _GROUPS.get(engine)
+        if group is None:
+            group = _GROUPS[engine] = GroupCommit(engine)
+        return group
