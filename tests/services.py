@@ -122,3 +122,36 @@ def _probe(url: str) -> str | None:
         return " ".join(str(getattr(exc, "orig", None) or exc).split())
     finally:
         engine.dispose()
+
+
+REDIS_URL = "WEIGHTHOUSE_TEST_REDIS_URL"
+REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
+
+
+def redis_url() -> str:
+    """A reachable Redis (``WEIGHTHOUSE_TEST_REDIS_URL``, else the local one), or skip (fail
+    with ``WEIGHTHOUSE_TEST_REQUIRE_SERVICES=1``)."""
+    url = os.environ.get(REDIS_URL, REDIS_DEFAULT)
+    problem = _probe_redis(url)
+    if problem is None:
+        return url
+    message = f"Redis is not reachable at {url}: {problem}"
+    if services_required():
+        pytest.fail(f"{message} (required by {REQUIRE_SERVICES}=1)", pytrace=False)
+    pytest.skip(message)
+
+
+@functools.cache
+def _probe_redis(url: str) -> str | None:
+    try:
+        import redis
+    except ImportError as exc:
+        return str(exc)
+    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        return str(exc)
+    finally:
+        client.close()
+    return None

@@ -32,7 +32,7 @@ from weighthouse.domain.ports import (
     SecretCipher,
     SessionSigner,
 )
-from weighthouse.domain.principal_cache import PrincipalCache
+from weighthouse.domain.principal_cache import PrincipalCache, SharedPrincipals
 from weighthouse.domain.repos import Repos
 from weighthouse.domain.revisions import Revisions
 from weighthouse.domain.sessions import Sessions
@@ -130,6 +130,7 @@ def bootstrap(
             clock,
             signer=signer,
             lifetime=timedelta(seconds=settings.auth.principal_cache_seconds),
+            shared=create_shared_principals(settings, closers),
         ),
         users=Users(catalog, clock, gate=gate, tokens=tokens, audit=audit),
         sessions=Sessions(catalog, clock, gate=gate, signer=signer, audit=audit),
@@ -285,6 +286,23 @@ def create_rate_limiter(settings: Settings) -> RateLimiter:
     if server_processes(settings) > 1:
         return SqliteRateLimiter(settings.rate_limit_file)
     return MemoryRateLimiter()
+
+
+def create_shared_principals(
+    settings: Settings, closers: list[Callable[[], None]]
+) -> SharedPrincipals | None:
+    """The principal cache's shared level, in Redis when one is configured and the cache is on."""
+    if not settings.redis.url or settings.auth.principal_cache_seconds <= 0:
+        return None
+    from weighthouse.security.redis_principals import RedisPrincipals
+
+    shared = RedisPrincipals(
+        settings.redis.url,
+        timeout_s=settings.redis.timeout_seconds,
+        retry_seconds=settings.redis.retry_seconds,
+    )
+    closers.append(shared.close)
+    return shared
 
 
 def create_session_signer(settings: Settings) -> SessionSigner:

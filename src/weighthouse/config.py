@@ -178,6 +178,25 @@ class AuthSettings(BaseModel):
     max_concurrent_hashes: int = Field(default=2, ge=1)
 
 
+class RedisSettings(BaseModel):
+    """A Redis that several server processes and hosts share (``weighthouse[redis]``)."""
+
+    url: str | None = Field(
+        default=None,
+        description="redis://host:port/db; the principal cache is shared through it by every "
+        "process and host that names the same Redis",
+    )
+    timeout_seconds: float = Field(
+        default=0.2,
+        gt=0,
+        le=5,
+        description="connect and command timeout; a slower Redis is skipped, never waited for",
+    )
+    retry_seconds: float = Field(
+        default=5, gt=0, le=300, description="how long a failed Redis is left alone"
+    )
+
+
 class RepoSettings(BaseModel):
     default_private: bool = Field(
         default=True,
@@ -218,6 +237,7 @@ class Settings(BaseSettings):
     admin: AdminSettings = AdminSettings()
     s3: S3Settings = S3Settings()
     auth: AuthSettings = AuthSettings()
+    redis: RedisSettings = RedisSettings()
     repos: RepoSettings = RepoSettings()
     hf: HubSettings = HubSettings()
     gc_grace_seconds: int = Field(default=6 * 3600, ge=0)

@@ -15,6 +15,12 @@ An entry is used only while all of these hold:
   (``weighthouse keys retire``, a change to a file, not to the catalog) signs out its sessions
   at once, so every hit checks the signature again (one HMAC, no catalog read).
 
+With a shared store (Redis, :class:`SharedPrincipals`), an entry one process makes serves every
+process and host that uses the same store, under the same rules: the epoch it was made under
+must still be the catalog's, so a revoke seen by the catalog ends it everywhere at once. The
+store is a second level behind each process's own entries; a store that fails or answers
+slowly is a miss, never a failed request.
+
 Only bearer, bare and session tokens are cached: they are the same bytes on every request.
 Passwords go through the rate-limited check every time, cookie sessions need their CSRF token
 checked per request, and SigV4 signatures differ per request. Keys are SHA-256 digests of the
@@ -27,6 +33,7 @@ import hashlib
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from weighthouse.domain.access import ANONYMOUS, Principal
 from weighthouse.domain.authentication import Authenticator
@@ -47,10 +54,25 @@ MAX_ENTRIES = 10_000
 
 
 @dataclass(frozen=True)
-class _Entry:
+class CachedPrincipal:
+    """A principal as authenticated under credential ``epoch``, usable until ``until``."""
+
     principal: Principal
     epoch: str
     until: datetime
+
+
+class SharedPrincipals(Protocol):
+    """Entries shared by several processes, keyed by the credential's digest.
+
+    Implementations never raise: an unreachable or failing store answers ``None`` to ``get``
+    and drops a ``put``, so the caller falls back to the catalog. ``put`` keeps an entry no
+    longer than ``ttl``.
+    """
+
+    def get(self, key: bytes) -> CachedPrincipal | None: ...
+
+    def put(self, key: bytes, entry: CachedPrincipal, ttl: timedelta) -> None: ...
 
 
 class PrincipalCache:
@@ -66,6 +88,7 @@ class PrincipalCache:
         signer: SessionSigner,
         lifetime: timedelta,
         max_entries: int = MAX_ENTRIES,
+        shared: SharedPrincipals | None = None,
     ) -> None:
         self._authenticator = authenticator
         self._epochs = epochs
@@ -73,7 +96,8 @@ class PrincipalCache:
         self._signer = signer
         self._lifetime = lifetime
         self._max_entries = max_entries
-        self._entries: dict[bytes, _Entry] = {}
+        self._shared = shared
+        self._entries: dict[bytes, CachedPrincipal] = {}
         self._lock = threading.Lock()
 
     def authenticate(
@@ -90,7 +114,12 @@ class PrincipalCache:
         epoch = self._epochs.credential_epoch()
         now = self._clock()
         entry = self._entries.get(key)
-        if entry is not None and entry.epoch == epoch and now < entry.until:
+        if not _usable(entry, epoch, now) and self._shared is not None:
+            entry = self._shared.get(key)
+            if _usable(entry, epoch, now):
+                assert entry is not None
+                self._remember(key, entry)
+        if entry is not None and _usable(entry, epoch, now):
             session = _session_value(credential)
             if session is not None:
                 # Raises AuthenticationError once the signing key has been retired.
@@ -100,19 +129,26 @@ class PrincipalCache:
         until = now + self._lifetime
         if principal.expires_at is not None:
             until = min(until, principal.expires_at)
-        self._remember(key, _Entry(principal, epoch, until))
+        made = CachedPrincipal(principal, epoch, until)
+        self._remember(key, made)
+        if self._shared is not None:
+            self._shared.put(key, made, until - now)
         return principal
 
     def authenticate_chunked(self, credential: SigV4Signature) -> tuple[Principal, ChunkSignatures]:
         """As :meth:`Authenticator.authenticate_chunked`; signatures are never cached."""
         return self._authenticator.authenticate_chunked(credential)
 
-    def _remember(self, key: bytes, entry: _Entry) -> None:
+    def _remember(self, key: bytes, entry: CachedPrincipal) -> None:
         with self._lock:
             self._entries.pop(key, None)
             while len(self._entries) >= self._max_entries:
                 del self._entries[next(iter(self._entries))]
             self._entries[key] = entry
+
+
+def _usable(entry: CachedPrincipal | None, epoch: str, now: datetime) -> bool:
+    return entry is not None and entry.epoch == epoch and now < entry.until
 
 
 def _session_value(credential: Credential) -> str | None:

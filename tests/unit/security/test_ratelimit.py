@@ -3,8 +3,6 @@ one and, when Redis is reachable, the Redis one; the clock is injected, so no te
 
 from __future__ import annotations
 
-import functools
-import os
 import secrets
 import threading
 from collections.abc import Iterator
@@ -13,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from tests.services import redis_url
 
 from weighthouse.domain.errors import StorageError
 from weighthouse.security.ratelimit import MemoryRateLimiter, RedisRateLimiter
@@ -20,9 +19,6 @@ from weighthouse.security.sqlite_ratelimit import SqliteRateLimiter
 
 pytestmark = pytest.mark.unit
 
-REQUIRE_SERVICES = "WEIGHTHOUSE_TEST_REQUIRE_SERVICES"
-REDIS_URL = "WEIGHTHOUSE_TEST_REDIS_URL"
-REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
 FIVE_MINUTES = timedelta(minutes=5)
 
 
@@ -32,34 +28,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def redis_url() -> str:
-    """A reachable Redis, or skip (fail with ``WEIGHTHOUSE_TEST_REQUIRE_SERVICES=1``)."""
-    url = os.environ.get(REDIS_URL, REDIS_DEFAULT)
-    problem = _probe_redis(url)
-    if problem is None:
-        return url
-    message = f"Redis is not reachable at {url}: {problem}"
-    if os.environ.get(REQUIRE_SERVICES) == "1":
-        pytest.fail(f"{message} (required by {REQUIRE_SERVICES}=1)", pytrace=False)
-    pytest.skip(message)
-
-
-@functools.cache
-def _probe_redis(url: str) -> str | None:
-    try:
-        import redis
-    except ImportError as exc:
-        return str(exc)
-    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        return str(exc)
-    finally:
-        client.close()
-    return None
 
 
 Limiter = MemoryRateLimiter | RedisRateLimiter | SqliteRateLimiter
