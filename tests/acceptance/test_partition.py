@@ -1,8 +1,8 @@
-"""A silent database partition against a live server on PostgreSQL: a TCP proxy started here
-sits between the two, and SIGSTOP pauses it, so the server's connections stay open while
-nothing comes back. Requests must fail fast with 503 and ``Retry-After``, ``/readyz`` must say
-within 2 s that the catalog is the problem, and service must come back by itself when the
-proxy resumes. Every wait is bounded.
+"""A silent database partition against a live server on PostgreSQL and on MariaDB: a TCP proxy
+started here sits between the server and the database, and SIGSTOP pauses it, so the server's
+connections stay open while nothing comes back. Requests must fail fast with 503 and
+``Retry-After``, ``/readyz`` must say within 2 s that the catalog is the problem, and service
+must come back by itself when the proxy resumes. Every wait is bounded.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from tests.acceptance.api import make_repo, make_user
 from tests.acceptance.live import LiveServer, free_port
-from tests.services import fresh_database, postgres_url
+from tests.services import fresh_database, mariadb_url, postgres_url
 
 STATEMENT_TIMEOUT = 2.0
 CONNECT_TIMEOUT = 2.0
@@ -33,10 +33,16 @@ READY_BOUND = 2.0
 WAIT = 60.0
 
 
+@pytest.fixture(params=["postgresql", "mariadb"])
+def database(request: pytest.FixtureRequest) -> str:
+    """The server URL of the database behind the proxy."""
+    return postgres_url() if request.param == "postgresql" else mariadb_url()
+
+
 @pytest.fixture
-def proxy() -> Iterator[tuple[subprocess.Popen[str], int]]:
+def proxy(database: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
     port = free_port()
-    target = make_url(postgres_url())
+    target = make_url(database)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -44,7 +50,7 @@ def proxy() -> Iterator[tuple[subprocess.Popen[str], int]]:
             "tests.acceptance.tcp_proxy",
             str(port),
             target.host or "127.0.0.1",
-            str(target.port or 5432),
+            str(target.port or (5432 if target.get_backend_name() == "postgresql" else 3306)),
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -62,10 +68,10 @@ def proxy() -> Iterator[tuple[subprocess.Popen[str], int]]:
 
 @pytest.fixture
 def server(
-    tmp_path: Path, proxy: tuple[subprocess.Popen[str], int], server_workers: int
+    tmp_path: Path, database: str, proxy: tuple[subprocess.Popen[str], int], server_workers: int
 ) -> Iterator[LiveServer]:
     _, port = proxy
-    with fresh_database(postgres_url()) as url:
+    with fresh_database(database) as url:
         through_proxy = make_url(url).set(host="127.0.0.1", port=port)
         live = LiveServer(
             data_dir=tmp_path / "data",
