@@ -184,6 +184,19 @@ def create_catalog(
         ),
     )
     closers.append(engine.dispose)
+    if database.breaker_failures and engine.dialect.name != "sqlite":
+        # A file on the local disk does not go silent; a database across the network does.
+        from weighthouse.metadata.circuit_breaker import CircuitBreaker
+        from weighthouse.metadata.transactions import guard, is_unreachable
+
+        guard(
+            engine,
+            CircuitBreaker(
+                failures=database.breaker_failures,
+                cooldown=database.breaker_cooldown_seconds,
+                is_unreachable=is_unreachable,
+            ),
+        )
     return SqlCatalog(engine)
 
 

@@ -36,6 +36,15 @@ class DatabaseSettings(BaseModel):
     pool_timeout_seconds: float = Field(
         default=5.0, gt=0, description="longest a request waits for a pooled connection"
     )
+    breaker_failures: int = Field(
+        default=3,
+        ge=0,
+        description="consecutive calls PostgreSQL or MariaDB did not answer before calls fail "
+        "at once (503) instead of waiting out the timeouts; 0: never",
+    )
+    breaker_cooldown_seconds: float = Field(
+        default=5.0, gt=0, description="how long calls fail at once before one tries again"
+    )
 
 
 class ConfigError(ValueError):

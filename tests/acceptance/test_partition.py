@@ -2,7 +2,9 @@
 started here sits between the server and the database, and SIGSTOP pauses it, so the server's
 connections stay open while nothing comes back. Requests must fail fast with 503 and
 ``Retry-After``, ``/readyz`` must say within 2 s that the catalog is the problem, and service
-must come back by itself when the proxy resumes. Every wait is bounded.
+must come back by itself when the proxy resumes. Once the server has seen the database not
+answer, its circuit breaker makes the following requests fail at once instead of each waiting
+out the timeouts. Every wait is bounded.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ POOL_TIMEOUT = 2.0
 # A request may wait for a connection from the pool, ping a pooled one, and then try a new one.
 REQUEST_BOUND = POOL_TIMEOUT + STATEMENT_TIMEOUT + CONNECT_TIMEOUT + 5.0
 READY_BOUND = 2.0
+BREAKER_FAILURES = 3
+# Longer than the fast requests take, so no half-open probe (which waits) falls among them.
+BREAKER_COOLDOWN = 15.0
+FAST_BOUND = 1.0  # a request the breaker refuses; far below any of the timeouts above
 WAIT = 60.0
 
 
@@ -81,6 +87,8 @@ def server(
                 "WEIGHTHOUSE_DATABASE__STATEMENT_TIMEOUT_SECONDS": str(STATEMENT_TIMEOUT),
                 "WEIGHTHOUSE_DATABASE__CONNECT_TIMEOUT_SECONDS": str(CONNECT_TIMEOUT),
                 "WEIGHTHOUSE_DATABASE__POOL_TIMEOUT_SECONDS": str(POOL_TIMEOUT),
+                "WEIGHTHOUSE_DATABASE__BREAKER_FAILURES": str(BREAKER_FAILURES),
+                "WEIGHTHOUSE_DATABASE__BREAKER_COOLDOWN_SECONDS": str(BREAKER_COOLDOWN),
             },
         ).start()
         try:
@@ -90,7 +98,7 @@ def server(
 
 
 def test_a_silent_partition_fails_fast_and_heals_by_itself(
-    server: LiveServer, proxy: tuple[subprocess.Popen[str], int]
+    server: LiveServer, proxy: tuple[subprocess.Popen[str], int], server_workers: int
 ) -> None:
     alice = make_user(server)
     with server.client(alice.token) as client:
@@ -115,6 +123,19 @@ def test_a_silent_partition_fails_fast_and_heals_by_itself(
             assert response.status_code == 503, response.text
             assert response.headers["Retry-After"] == "1"
             assert response.json()["error"]["code"] == "storage_unavailable"
+
+        # Every worker's breaker opens after its own first timeouts (a few more requests with
+        # several workers); from then on requests fail at once.
+        fast = 0
+        for _ in range(BREAKER_FAILURES * server_workers + 5):
+            started = time.monotonic()
+            response = get(path, REQUEST_BOUND)
+            assert response.status_code == 503, response.text
+            assert response.headers["Retry-After"] == "1"
+            fast = fast + 1 if time.monotonic() - started < FAST_BOUND else 0
+            if fast == 5:
+                break
+        assert fast == 5, "requests kept waiting out the timeouts during the partition"
 
         ready = httpx.get(f"{server.url}/readyz", timeout=READY_BOUND)
         assert ready.status_code == 503

@@ -8,6 +8,10 @@ inside the unit, in the unit's thread, and otherwise opens a transaction of its 
 happen only at the outermost level, where the whole transaction can be run again: a statement
 that failed inside a unit has taken the unit's transaction with it (PostgreSQL aborts it,
 MariaDB rolls it back on a deadlock), so running the statement alone again cannot help.
+
+An engine may be guarded by a :class:`CircuitBreaker` (:func:`guard`): every connection the
+outermost transaction or unit opens goes through it, so a database that stopped answering makes
+calls fail at once instead of each waiting out its timeouts.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ import functools
 import random
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
@@ -26,6 +31,7 @@ from sqlalchemy import Connection, Engine, NestedTransaction
 from sqlalchemy import exc as sa_exc
 
 from weighthouse.domain.errors import StorageError, StorageFullError
+from weighthouse.metadata.circuit_breaker import CircuitBreaker
 from weighthouse.metadata.engine import WRITE
 
 P = ParamSpec("P")
@@ -59,6 +65,31 @@ def translate_errors() -> Iterator[None]:
         raise
     except (sa_exc.TimeoutError, sa_exc.DisconnectionError) as exc:
         raise StorageError(f"catalog database unavailable: {exc}") from exc
+
+
+_BREAKERS: weakref.WeakKeyDictionary[Engine, CircuitBreaker] = weakref.WeakKeyDictionary()
+
+
+def guard(engine: Engine, breaker: CircuitBreaker) -> None:
+    """Open every new transaction and unit on ``engine`` through ``breaker``."""
+    _BREAKERS[engine] = breaker
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database did not answer or could not be reached, rather than
+    that it answered with a refusal (a deadlock, a full disk): what a breaker counts."""
+    return type(exc) is StorageError and not is_transient(exc.__cause__)
+
+
+@contextmanager
+def _connect(engine: Engine) -> Iterator[Connection]:
+    breaker = _BREAKERS.get(engine)
+    with (
+        breaker.call() if breaker is not None else nullcontext(),
+        translate_errors(),
+        engine.connect() as connection,
+    ):
+        yield connection
 
 
 @dataclass(frozen=True)
@@ -95,7 +126,7 @@ def unit(engine: Engine) -> Iterator[None]:
     if _open_unit(engine) is not None:
         yield
         return
-    with translate_errors(), engine.connect() as connection:
+    with _connect(engine) as connection:
         connection.execution_options(**{WRITE: True})
         with connection.begin():
             opened = _Unit(connection, threading.get_ident())
@@ -118,7 +149,7 @@ def transaction(engine: Engine, *, write: bool = False) -> Iterator[Connection]:
     """
     joined = _open_unit(engine)
     if joined is None:
-        with translate_errors(), engine.connect() as connection:
+        with _connect(engine) as connection:
             if write:
                 connection.execution_options(**{WRITE: True})
             with connection.begin():

@@ -1,0 +1,90 @@
+"""A circuit breaker for the catalog's database.
+
+During a silent partition every catalog call waits out its timeouts (pool, connect, statement)
+before it fails, and with a few threads for catalog calls every request queues behind those
+waits. A :class:`CircuitBreaker` counts consecutive calls that failed because the database did
+not answer or could not be reached; after ``failures`` of them it opens, and calls fail at once
+with :class:`StorageError` (503 with ``Retry-After``) for ``cooldown`` seconds. Then it lets one
+call through (half-open): if that call gets an answer the breaker closes, if not it opens for
+another cooldown, while every other call keeps failing at once.
+
+Failures that show a working database (a deadlock, a serialization failure, a full disk, a
+constraint) never count: only :class:`StorageError` itself, whose cause is not transient.
+Counts are per process, like the connection pools they protect.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from weighthouse.domain.errors import StorageError
+
+
+class CircuitBreaker:
+    """Fails calls fast after ``failures`` consecutive unreachable-database failures.
+
+    Safe to share between threads. ``is_unreachable`` decides which exceptions count; anything
+    else a call raises (or a normal return) shows that the database answered.
+    """
+
+    def __init__(
+        self,
+        *,
+        failures: int,
+        cooldown: float,
+        is_unreachable: Callable[[BaseException], bool],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if failures < 1 or cooldown <= 0:
+            raise ValueError("a circuit breaker needs failures >= 1 and cooldown > 0")
+        self.failures = failures
+        self.cooldown = cooldown
+        self._is_unreachable = is_unreachable
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failed = 0  # consecutive failures
+        self._open_until: float | None = None  # None: closed
+        self._probing = False  # a half-open call is in flight
+
+    @property
+    def is_open(self) -> bool:
+        """Whether calls are being refused (or only one probe admitted) now."""
+        with self._lock:
+            return self._open_until is not None
+
+    @contextmanager
+    def call(self) -> Iterator[None]:
+        """Run the block as one guarded call; ``StorageError`` at once while open."""
+        self._admit()
+        try:
+            yield
+        except BaseException as exc:
+            self._record(failed=self._is_unreachable(exc))
+            raise
+        self._record(failed=False)
+
+    def _admit(self) -> None:
+        with self._lock:
+            if self._open_until is None:
+                return
+            wait = self._open_until - self._clock()
+            if wait > 0 or self._probing:
+                raise StorageError(
+                    "catalog database unavailable: it did not answer the last "
+                    f"{self._failed} calls; the next try is in {max(wait, 0):.0f} s"
+                )
+            self._probing = True  # this call is the probe; the others keep failing fast
+
+    def _record(self, *, failed: bool) -> None:
+        with self._lock:
+            self._probing = False
+            if not failed:
+                self._failed = 0
+                self._open_until = None
+                return
+            self._failed += 1
+            if self._failed >= self.failures:
+                self._open_until = self._clock() + self.cooldown
