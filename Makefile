@@ -24,11 +24,18 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.run-installed
 	$(BIN)/weighthouse serve --host $(HOST) --port $(PORT)
 
+# Test processes (pytest-xdist). Most tests wait on live servers, databases and client
+# subprocesses rather than compute, so more processes than cores keep the machine busy. Each
+# test file runs whole in one process (its module-scoped servers are started once); every
+# process has its own temporary folders, free ports and uniquely named databases.
+TEST_PROCESSES ?= 4
+XDIST := -n $(TEST_PROCESSES) --dist loadfile
+
 ## Lint, type-check, check the layers, then run the whole test suite, and the acceptance
 ## tests once more against servers of two processes (`weighthouse serve --workers 2`).
 test: $(VENV)/.test-installed lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
-	$(BIN)/python -m pytest tests/acceptance --server-workers 2 $(PYTEST_WORKERS_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/acceptance --server-workers 2 $(XDIST) $(PYTEST_WORKERS_ARGS)
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check
