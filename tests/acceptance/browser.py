@@ -20,6 +20,9 @@ from tests.services import REQUIRE_SERVICES
 
 CHROMIUM = Path("/usr/bin/chromium")
 APT_TIMEOUT_S = 900
+# How long apt-get waits for dpkg's lock when another apt-get on the machine holds it; kept
+# under the test's own timeout, so a stuck lock is reported rather than the test killed.
+APT_LOCK_WAIT_S = 240
 
 # Nothing but the loopback server resolves: the page has no network beyond it.
 OFFLINE_ARGS = ("--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1", "--no-sandbox")
@@ -32,7 +35,8 @@ def _install() -> str:
         return "apt-get is not available"
     if os.geteuid() != 0:
         return "installing it needs root (apt-get install -y chromium)"
-    for step in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium"]):
+    apt = ["apt-get", "-o", f"DPkg::Lock::Timeout={APT_LOCK_WAIT_S}", "-q"]
+    for step in ([*apt, "update"], [*apt, "install", "-y", "chromium"]):
         done = subprocess.run(step, capture_output=True, text=True, timeout=APT_TIMEOUT_S)
         if done.returncode != 0:
             return f"{' '.join(step)} failed: {done.stderr.strip()[-300:]}"
