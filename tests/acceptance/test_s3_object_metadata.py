@@ -228,3 +228,71 @@ def test_a_wrong_checksum_is_a_bad_digest_and_stores_nothing(s3: Any, bucket: st
     assert kept["Body"].read() == b"before"
     # The object that stayed keeps its own checksum (boto3 sends a CRC32 by default).
     assert kept["ChecksumCRC32"] == crc(zlib.crc32(b"before"), 4)
+
+
+def test_owners_are_listed_where_s3_lists_them(
+    live_server: LiveServer, s3: Any, alice: S3User
+) -> None:
+    with live_server.client(alice.token) as rest:
+        me = rest.get("/api/whoami").json()["user"]
+    owner = {"ID": me["id"], "DisplayName": alice.name}
+    assert s3.list_buckets()["Owner"] == owner
+    bucket = new_bucket(s3, alice)
+    s3.put_object(Bucket=bucket, Key="dir/a", Body=b"a")
+    s3.put_object(Bucket=bucket, Key="b", Body=b"b")
+
+    v1 = s3.list_objects(Bucket=bucket)["Contents"]
+    assert [o["Owner"] for o in v1] == [owner, owner]
+    plain = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    assert not any("Owner" in o for o in plain)
+    fetched = s3.list_objects_v2(Bucket=bucket, FetchOwner=True, Delimiter="/")
+    assert [(o["Key"], o["Owner"]) for o in fetched["Contents"]] == [("b", owner)]
+    assert not any(
+        "Owner" in o for o in s3.list_objects_v2(Bucket=bucket, FetchOwner=False)["Contents"]
+    )
+    versions = s3.list_object_versions(Bucket=bucket)["Versions"]
+    assert [(v["Key"], v["Owner"]) for v in versions] == [("b", owner), ("dir/a", owner)]
+
+
+def test_another_reader_sees_the_bucket_owner_not_itself(
+    live_server: LiveServer, s3: Any, alice: S3User
+) -> None:
+    public = f"{alice.name}--owned"
+    s3.create_bucket(Bucket=public, ACL="public-read")
+    s3.put_object(Bucket=public, Key="k", Body=b"x")
+    anonymous = s3_client(live_server)
+    listed = anonymous.list_objects_v2(Bucket=public, FetchOwner=True)["Contents"]
+    assert listed[0]["Owner"]["DisplayName"] == alice.name
+    assert (
+        s3.list_objects_v2(Bucket=public, FetchOwner=True)["Contents"][0]["Owner"]
+        == listed[0]["Owner"]
+    )
+
+
+def test_get_object_attributes_reports_etag_checksum_and_size(
+    live_server: LiveServer, s3: Any, bucket: str
+) -> None:
+    put = s3.put_object(Bucket=bucket, Key="attrs", Body=BODY, ChecksumAlgorithm="SHA256")
+    attributes = s3.get_object_attributes(
+        Bucket=bucket,
+        Key="attrs",
+        ObjectAttributes=["ETag", "Checksum", "ObjectSize", "StorageClass", "ObjectParts"],
+    )
+    assert attributes["ETag"] == put["ETag"].strip('"')
+    assert attributes["Checksum"]["ChecksumSHA256"] == EXPECTED["SHA256"]
+    assert (attributes["ObjectSize"], attributes["StorageClass"]) == (len(BODY), "STANDARD")
+    assert "ObjectParts" not in attributes
+    only_size = s3.get_object_attributes(
+        Bucket=bucket, Key="attrs", ObjectAttributes=["ObjectSize"]
+    )
+    assert "ETag" not in only_size and only_size["ObjectSize"] == len(BODY)
+    with pytest.raises(ClientError) as unknown:
+        s3.get_object_attributes(Bucket=bucket, Key="attrs", ObjectAttributes=["Secrets"])
+    assert code_of(unknown.value) == "InvalidArgument"
+    with pytest.raises(ClientError) as missing:
+        s3.get_object_attributes(Bucket=bucket, Key="nothing", ObjectAttributes=["ETag"])
+    assert code_of(missing.value) == "NoSuchKey"
+    stranger = s3_client(live_server, make_s3_user(live_server))
+    with pytest.raises(ClientError) as denied:
+        stranger.get_object_attributes(Bucket=bucket, Key="attrs", ObjectAttributes=["ETag"])
+    assert code_of(denied.value) == "NoSuchBucket"

@@ -6,6 +6,10 @@ keys, prefixes, delimiters and markers (``/`` kept, space ``%20``, ``+`` ``%2B``
 botocore always asks for. The v2 continuation token is the opaque position of the core's
 listing. Without versioning, ListObjectVersions answers every object once, ``VersionId``
 ``null``.
+
+An object's ``Owner`` is its bucket's: the ID of the account that created the bucket and, as
+DisplayName, the namespace the bucket lives in (the user's or organisation's name). v1 and
+ListObjectVersions always carry it, v2 only with ``fetch-owner=true``, as S3 does.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
-from weighthouse.domain.model import BucketObject, ObjectListing
+from weighthouse.domain.model import BucketObject, ObjectListing, Repo
 from weighthouse.frontends.s3 import wire
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, in_thread
@@ -59,22 +63,42 @@ def _after(marker: str, prefix: str, delimiter: str | None) -> bytes | None:
 
 
 async def _page(
-    call: S3Call, prefix: str, delimiter: str | None, after: bytes | None, limit: int
-) -> ObjectListing:
+    call: S3Call,
+    prefix: str,
+    delimiter: str | None,
+    after: bytes | None,
+    limit: int,
+    *,
+    owner: bool,
+) -> tuple[ObjectListing, Repo | None]:
+    """One page of the listing, and the bucket itself when ``owner`` is asked for (or the
+    page is empty by request: that still checks the bucket exists and may be read)."""
     assert call.bucket is not None
     repo_id = bucket_id(call.bucket)
-    if limit == 0:
-        # Still checks that the bucket exists and may be read.
-        await in_thread(lambda: call.hub.repos.get(call.principal, repo_id))
-        return ObjectListing((), (), None)
-    return await in_thread(
-        lambda: call.hub.buckets.list(
+
+    def page() -> tuple[ObjectListing, Repo | None]:
+        if limit == 0:
+            return ObjectListing((), (), None), call.hub.repos.get(call.principal, repo_id)
+        listing = call.hub.buckets.list(
             call.principal, repo_id, prefix=prefix, delimiter=delimiter, after=after, limit=limit
         )
-    )
+        # Read after the listing, whose access check answers first for a bucket not readable.
+        wanted = owner and bool(listing.objects)
+        repo = call.hub.repos.get(call.principal, repo_id) if wanted else None
+        return listing, repo
+
+    return await in_thread(page)
 
 
-def _contents(parent: ET.Element, obj: BucketObject, encode: object, owner: bool) -> None:
+def _owner(parent: ET.Element, repo: Repo | None) -> None:
+    if repo is None:
+        return
+    owner = wire.add(parent, "Owner")
+    wire.add(owner, "ID", repo.owner_id)
+    wire.add(owner, "DisplayName", repo.namespace)
+
+
+def _contents(parent: ET.Element, obj: BucketObject, encode: object, repo: Repo | None) -> None:
     assert callable(encode)
     entry = wire.add(parent, "Contents")
     wire.add(entry, "Key", encode(obj.key))
@@ -82,10 +106,7 @@ def _contents(parent: ET.Element, obj: BucketObject, encode: object, owner: bool
     wire.add(entry, "ETag", wire.quoted_etag(wire.object_etag(obj)))
     wire.add(entry, "Size", obj.size)
     wire.add(entry, "StorageClass", "STANDARD")
-    if owner:
-        o = wire.add(entry, "Owner")
-        wire.add(o, "ID", "")
-        wire.add(o, "DisplayName", "")
+    _owner(entry, repo)
 
 
 def _common(call: S3Call) -> tuple[str, str | None]:
@@ -105,7 +126,8 @@ async def list_v1(call: S3Call) -> Response:
     url, encode = _encoder(call)
     assert callable(encode)
     marker = call.param("marker") or ""
-    page = await _page(call, prefix, delimiter, _after(marker, prefix, delimiter), limit)
+    after = _after(marker, prefix, delimiter)
+    page, repo = await _page(call, prefix, delimiter, after, limit, owner=True)
     root = wire.element("ListBucketResult")
     wire.add(root, "Name", call.bucket)
     wire.add(root, "Prefix", encode(prefix))
@@ -122,7 +144,7 @@ async def list_v1(call: S3Call) -> Response:
     if url:
         wire.add(root, "EncodingType", "url")
     for obj in page.objects:
-        _contents(root, obj, encode, owner=True)
+        _contents(root, obj, encode, repo)
     for common in page.common_prefixes:
         wire.add(wire.add(root, "CommonPrefixes"), "Prefix", encode(common))
     return Response(wire.document(root), media_type=wire.XML)
@@ -152,7 +174,8 @@ async def list_v2(call: S3Call) -> Response:
         after: bytes | None = _position(token)
     else:
         after = _after(start_after or "", prefix, delimiter)
-    page = await _page(call, prefix, delimiter, after, limit)
+    fetch_owner = (call.param("fetch-owner") or "").lower() == "true"
+    page, repo = await _page(call, prefix, delimiter, after, limit, owner=fetch_owner)
     root = wire.element("ListBucketResult")
     wire.add(root, "Name", call.bucket)
     wire.add(root, "Prefix", encode(prefix))
@@ -169,9 +192,8 @@ async def list_v2(call: S3Call) -> Response:
         wire.add(root, "StartAfter", encode(start_after))
     if url:
         wire.add(root, "EncodingType", "url")
-    owner = (call.param("fetch-owner") or "").lower() == "true"
     for obj in page.objects:
-        _contents(root, obj, encode, owner=owner)
+        _contents(root, obj, encode, repo if fetch_owner else None)
     for common in page.common_prefixes:
         wire.add(wire.add(root, "CommonPrefixes"), "Prefix", encode(common))
     return Response(wire.document(root), media_type=wire.XML)
@@ -183,7 +205,8 @@ async def list_versions(call: S3Call) -> Response:
     url, encode = _encoder(call)
     assert callable(encode)
     key_marker = call.param("key-marker") or ""
-    page = await _page(call, prefix, delimiter, _after(key_marker, prefix, delimiter), limit)
+    after = _after(key_marker, prefix, delimiter)
+    page, repo = await _page(call, prefix, delimiter, after, limit, owner=True)
     root = wire.element("ListVersionsResult")
     wire.add(root, "Name", call.bucket)
     wire.add(root, "Prefix", encode(prefix))
@@ -210,6 +233,7 @@ async def list_versions(call: S3Call) -> Response:
         wire.add(entry, "ETag", wire.quoted_etag(wire.object_etag(obj)))
         wire.add(entry, "Size", obj.size)
         wire.add(entry, "StorageClass", "STANDARD")
+        _owner(entry, repo)
     for common in page.common_prefixes:
         wire.add(wire.add(root, "CommonPrefixes"), "Prefix", encode(common))
     return Response(wire.document(root), media_type=wire.XML)

@@ -23,6 +23,7 @@ from weighthouse.domain.errors import EntryNotFoundError
 from weighthouse.domain.model import BucketObject, RepoId
 from weighthouse.frontends.downloads import CHUNK, BlobStreamResponse, parse_range
 from weighthouse.frontends.s3 import wire
+from weighthouse.frontends.s3.attributes import get_attributes
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.errors import S3Error
@@ -32,7 +33,9 @@ from weighthouse.frontends.s3.uploads import body_of
 
 async def handle(call: S3Call) -> Response:
     method = call.request.method
-    for name in ("acl", "tagging", "retention", "legal-hold", "torrent", "attributes"):
+    if call.has("attributes"):
+        return await get_attributes(call)
+    for name in ("acl", "tagging", "retention", "legal-hold", "torrent"):
         if call.has(name):
             raise S3Error(501, "NotImplemented", f"?{name} is not implemented")
     if method == "PUT":
