@@ -88,7 +88,9 @@ def body_of(call: S3Call) -> Body:
                 411, "MissingContentLength", "You must provide the Content-Length header."
             )
     sha256 = payload if is_hex_sha256(payload) else None
-    if not chunked and not sha256 and payload != UNSIGNED_PAYLOAD:
+    # An unknown value vouches for nothing: never let it pass as an unsigned chunked body.
+    known = signed_chunks or payload in (UNSIGNED_PAYLOAD, STREAMING_UNSIGNED_TRAILER)
+    if not sha256 and not known:
         raise S3Error(400, "InvalidArgument", "x-amz-content-sha256 is not a known value")
     checks = _checks(call, chunked)
     stream = call.request.stream()
