@@ -185,3 +185,48 @@ def test_cp_sync_and_rm_on_a_thousand_keys(
     assert f"{KEYS - 1} deleted" in removed.stdout and "obj" in removed.stderr
     assert listing(logged_in, f"wh://{bucket}") == {}
     assert len(listing(logged_in, f"wh://{mirror}")) == KEYS - 1
+
+
+def test_trailing_slashes_and_folders_that_do_not_exist_yet(
+    logged_in: Cli, account: Account
+) -> None:
+    bucket = make_bucket(logged_in, account)
+    (logged_in.cwd / "a.bin").write_bytes(b"first")
+    logged_in.ok("cp", "a.bin", f"wh://{bucket}/dir/k.bin")
+    work = logged_in.cwd
+
+    # A folder written with '/' is made, and the object lands in it under its own name.
+    logged_in.ok("cp", f"wh://{bucket}/dir/k.bin", "./newdir/")
+    assert (work / "newdir" / "k.bin").read_bytes() == b"first"
+    logged_in.ok("cp", f"wh://{bucket}/dir/k.bin", "./deep/er/")
+    assert (work / "deep" / "er" / "k.bin").read_bytes() == b"first"
+    # Without the slash the name is the file's, and missing parents are made.
+    logged_in.ok("cp", f"wh://{bucket}/dir/k.bin", "./made/renamed.bin")
+    assert (work / "made" / "renamed.bin").read_bytes() == b"first"
+    # An existing file is replaced; an existing folder receives the object.
+    logged_in.ok("cp", f"wh://{bucket}/dir/k.bin", "./a.bin")
+    assert (work / "a.bin").read_bytes() == b"first"
+    logged_in.ok("cp", f"wh://{bucket}/dir/k.bin", "./newdir")
+    assert sorted(p.name for p in (work / "newdir").iterdir()) == ["k.bin"]
+
+    # A file is never taken for a folder, and nothing is written below one.
+    for target in ("./a.bin/", "./a.bin/sub/", "./a.bin/x.bin"):
+        refused = logged_in.run("cp", f"wh://{bucket}/dir/k.bin", target)
+        assert refused.returncode == 2 and "a.bin is a file" in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert (work / "a.bin").read_bytes() == b"first"
+    for args in (("cp", "-r", f"wh://{bucket}/dir/", "./a.bin/sub"), ("sync", bucket, "./a.bin/s")):
+        refused = logged_in.run(*args)
+        assert refused.returncode == 2 and "a.bin is a file" in refused.stderr, refused.stderr
+    missing = logged_in.run("cp", "./a.bin/", f"wh://{bucket}/x")
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+
+    # Recursive copies and syncs into a folder that does not exist yet make it.
+    logged_in.ok("cp", "-r", f"wh://{bucket}/dir/", "./tree/")
+    assert (work / "tree" / "k.bin").read_bytes() == b"first"
+    logged_in.ok("sync", f"wh://{bucket}/dir/", "./mirror/")
+    assert (work / "mirror" / "k.bin").read_bytes() == b"first"
+    # Uploading to a prefix keeps the file's name; to a key, takes the key.
+    logged_in.ok("cp", "./newdir/k.bin", f"wh://{bucket}/up/")
+    logged_in.ok("cp", "-r", "./tree/", f"wh://{bucket}/up2/")
+    assert {"dir/k.bin", "up/k.bin", "up2/k.bin"} == set(listing(logged_in, f"wh://{bucket}"))

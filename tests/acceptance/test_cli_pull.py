@@ -139,3 +139,23 @@ def test_cat_streams_a_file_byte_for_byte(cli: Cli, repo: str) -> None:
     assert cat(cli, f"{repo}@v1.0", "weights/a.bin") == V1["weights/a.bin"]
     assert_one_line_error(cli.run("cat", repo, "nope.bin"), "entry_not_found")
     assert_one_line_error(cli.run("cat", f"{repo}@v9", "config.json"), "revision_not_found")
+
+
+def test_pull_into_folders_that_do_not_exist_or_are_files(
+    cli: Cli, repo: str, tmp_path: Path
+) -> None:
+    cli.ok("pull", repo, "config.json", "--to", "new/dir/")
+    assert files_under(cli.cwd / "new") == {"dir/config.json": MAIN_CONFIG}
+    (cli.cwd / "taken").write_bytes(b"mine")
+    as_dest = cli.run("pull", repo, "config.json", "--to", "taken")
+    assert as_dest.returncode == 2 and "is a file" in as_dest.stderr
+    # A local file where the repo has a folder (and a folder where it has a file) stops the
+    # pull before any byte comes, and what is there stays.
+    (cli.cwd / "here").mkdir()
+    (cli.cwd / "here" / "weights").write_bytes(b"mine")
+    (cli.cwd / "here" / "config.json").mkdir()
+    for path, needle in (("weights", "weights is a file"), ("config.json", "is a folder")):
+        refused = cli.run("pull", f"{repo}@v1.0", path, "--to", "here")
+        assert_one_line_error(refused, needle)
+    assert (cli.cwd / "here" / "weights").read_bytes() == b"mine"
+    assert not (cli.cwd / "here" / ".weighthouse-partial").exists()

@@ -16,6 +16,7 @@ from weighthouse.cli.failures import CommandError
 from weighthouse.cli.remote import human_size, table
 from weighthouse.client.bucket_paths import (
     BucketLocation,
+    LocalPath,
     Location,
     local_exists,
     parse_location,
@@ -38,7 +39,7 @@ class LocationType(click.ParamType):  # type: ignore[type-arg]
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> Location:
-        if isinstance(value, BucketLocation | Path):
+        if isinstance(value, BucketLocation | LocalPath):
             return value
         try:
             location = parse_location(str(value), exists=local_exists)
@@ -104,6 +105,16 @@ def object_lines(
     rows = [["-", "-", p] for p in prefixes]
     rows += [[size_text(o.size, human), when(o.modified_at), o.key] for o in objects]
     return table(["SIZE", "MODIFIED", "KEY"], rows)
+
+
+def folder_can_exist(folder: Path) -> None:
+    """Refuse, before any byte moves, a local folder that would have to be made below
+    something that is a file (each item would fail on its own otherwise)."""
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise click.UsageError(f"{parent} is a file, not a folder")
+            return
 
 
 def report_failures(report: TransferReport) -> None:

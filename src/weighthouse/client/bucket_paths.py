@@ -5,10 +5,15 @@
 one too, unless the text is plainly local: it starts with ``/``, ``.`` or ``~``, has no ``/``
 at all, or its first segment exists in the working folder (write ``./ns/...`` to force a local
 path). Keys are kept verbatim, and never become file-system paths by themselves.
+
+A local path written with a trailing ``/`` (or ``.``, ``..``) names a folder, existing or not:
+``cp wh://ns/b/k newdir/`` makes ``newdir`` and writes ``newdir/k``, as ``aws s3 cp`` and
+``mc cp`` do. ``Path`` drops that slash, so :class:`LocalPath` keeps it.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +45,18 @@ class BucketLocation:
         return f"{SCHEME}{self.bucket}/{self.key}"
 
 
-Location = BucketLocation | Path
+@dataclass(frozen=True)
+class LocalPath:
+    """A path on this machine; ``is_folder`` when the text said it is a folder."""
+
+    path: Path
+    is_folder: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.path}/" if self.is_folder and self.path.name else str(self.path)
+
+
+Location = BucketLocation | LocalPath
 
 
 def parse_location(text: str, *, exists: Callable[[str], bool]) -> Location:
@@ -50,11 +66,17 @@ def parse_location(text: str, *, exists: Callable[[str], bool]) -> Location:
     if text.startswith(SCHEME):
         return parse_bucket_location(text[len(SCHEME) :], original=text)
     if not text or text[0] in "/.~" or "/" not in text or exists(text.split("/", 1)[0]):
-        return Path(text).expanduser()
+        return local_path(text)
     namespace, name = text.split("/")[:2]
     if not (is_valid_name(namespace) and is_valid_name(name)):
-        return Path(text)
+        return local_path(text)
     return parse_bucket_location(text, original=text)
+
+
+def local_path(text: str) -> LocalPath:
+    """``text`` as a local path, a folder when it ends in a separator or is ``.``/``..``."""
+    folder = text.endswith(("/", os.sep)) or Path(text).name in ("", ".", "..")
+    return LocalPath(Path(text).expanduser(), folder)
 
 
 def parse_bucket_location(text: str, *, original: str | None = None) -> BucketLocation:

@@ -64,12 +64,15 @@ def pull_snapshot(
     revision is resolved once, and every file is fetched at that commit. Files already
     present with the right SHA-256 are left alone. ``on_resume(path, offset)`` reports each
     partial file continued from ``offset``. Raises ``EntryNotFoundError`` for a path the
-    revision lacks (before anything is written), ``DigestMismatchError`` for a file whose
+    revision lacks and ``OSError`` for a file whose place is taken by a folder, or whose
+    folder by a file (both before anything is written), ``DigestMismatchError`` for a file whose
     bytes do not match the tree, ``ApiError`` and ``ServerUnreachableError``.
     """
     commit, entries = client.list_tree(repo, revision=revision, recursive=True, repo_type=repo_type)
     files = [e for e in within(entries, paths, f"{repo}@{revision}") if selected(e.path)]
     targets = {e.path: local_target(dest, e.path) for e in files}
+    for target in targets.values():
+        check_writable(target, dest)
     partial_root = dest / PARTIAL_DIR
     unchanged = {e.path for e in files if is_current(targets[e.path], e)}
     wanted = [e for e in files if e.path not in unchanged]
@@ -100,6 +103,20 @@ def pull_snapshot(
         bar.close()
     _remove_empty_dirs(partial_root)
     return PullResult(commit, tuple(e.path for e in wanted), tuple(sorted(unchanged)), resumed)
+
+
+def check_writable(target: Path, dest: Path) -> None:
+    """Refuse a ``target`` below ``dest`` that is a folder or that would need a folder
+    where a file is: finding out after the bytes came would waste them."""
+    if target.is_dir():
+        raise IsADirectoryError(f"{target} is a folder; cannot write a file there")
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise NotADirectoryError(f"{parent} is a file; cannot write {target} below it")
+            return
+        if parent == dest:
+            return
 
 
 def within(entries: Sequence[EntryInfo], paths: Sequence[str], where: str) -> list[EntryInfo]:

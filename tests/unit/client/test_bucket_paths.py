@@ -8,6 +8,7 @@ import pytest
 
 from weighthouse.client.bucket_paths import (
     BucketLocation,
+    LocalPath,
     base_name,
     parse_bucket_location,
     parse_location,
@@ -36,14 +37,23 @@ def test_bucket_locations(text: str, expected: BucketLocation) -> None:
     assert parse_location(text, exists=nothing_exists) == expected
 
 
-@pytest.mark.parametrize("text", ["./alice/scratch", "/tmp/x/y", "~/x/y", "file.txt", "."])
+@pytest.mark.parametrize("text", ["./alice/scratch", "/tmp/x/y", "~/x/y", "file.txt"])
 def test_plainly_local_paths(text: str) -> None:
-    assert isinstance(parse_location(text, exists=nothing_exists), Path)
+    assert parse_location(text, exists=nothing_exists) == LocalPath(Path(text).expanduser())
+
+
+@pytest.mark.parametrize("text", ["newdir/", "./a/b/", "/tmp/x/", ".", "..", "./", "/"])
+def test_a_trailing_slash_names_a_folder_that_may_not_exist_yet(text: str) -> None:
+    location = parse_location(text, exists=nothing_exists)
+    assert location == LocalPath(Path(text), is_folder=True)
+    assert str(location).endswith("/") or str(location) in (".", "..")
 
 
 def test_an_existing_first_segment_makes_it_local() -> None:
-    assert parse_location("out/dir", exists=lambda name: name == "out") == Path("out/dir")
-    assert parse_location("bad name/x/y", exists=nothing_exists) == Path("bad name/x/y")
+    assert parse_location("out/dir", exists=lambda name: name == "out") == LocalPath(
+        Path("out/dir")
+    )
+    assert parse_location("bad name/x/y", exists=nothing_exists) == LocalPath(Path("bad name/x/y"))
 
 
 @pytest.mark.parametrize("text", ["wh://alice", "wh://", "wh://bad name/b"])

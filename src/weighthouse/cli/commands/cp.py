@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import click
 
-from weighthouse.cli.bucket_args import LocationType, jobs_option, report_failures
+from weighthouse.cli.bucket_args import (
+    LocationType,
+    folder_can_exist,
+    jobs_option,
+    report_failures,
+)
 from weighthouse.cli.remote import (
     Remote,
     human_size,
@@ -45,7 +50,7 @@ def command(
     '~', without a '/', or whose first part exists here is a local path. With -r the
     objects below SOURCE land below TARGET under the same relative names, as with
     'aws s3 cp --recursive'. Without -r, a TARGET ending in '/' (or an existing folder)
-    receives the object under its own name.
+    receives the object under its own name; a local folder written so is made if missing.
     """
     if not isinstance(source, BucketLocation) and not isinstance(target, BucketLocation):
         raise click.UsageError("one of SOURCE and TARGET must be a bucket location (wh://...)")
@@ -72,9 +77,11 @@ def command(
 def _folder(remote: Remote, location: Location) -> Side:
     if isinstance(location, BucketLocation):
         return BucketFolder(remote.client, location.bucket, location.folder)
-    if location.exists() and not location.is_dir():
+    path = location.path
+    if path.exists() and not path.is_dir():
         raise click.UsageError(f"{location} is a file; -r copies folders")
-    return LocalFolder(location)
+    folder_can_exist(path)
+    return LocalFolder(path)
 
 
 def _one(remote: Remote, location: Location) -> tuple[Side, str, int]:
@@ -88,22 +95,29 @@ def _one(remote: Remote, location: Location) -> tuple[Side, str, int]:
             info.key,
             info.size,
         )
-    if location.is_dir():
+    path = location.path
+    if path.is_dir():
         raise click.UsageError(f"{location} is a folder; add -r to copy what it holds")
-    if not location.is_file():
+    if location.is_folder or not path.is_file():
         raise click.UsageError(f"{location}: no such file")
-    return LocalFolder(location.parent), location.name, location.stat().st_size
+    return LocalFolder(path.parent), path.name, path.stat().st_size
 
 
 def _one_target(remote: Remote, location: Location, name: str) -> tuple[Side, str]:
-    """The side receiving a single object and its name there; a folder gets ``name``."""
+    """The side receiving a single object and its name there. A folder (an existing one,
+    or one written with a trailing '/', made if missing) receives it under ``name``."""
     if isinstance(location, BucketLocation):
         key = location.key + name if location.is_prefix else location.key
         return BucketFolder(remote.client, location.bucket), key
-    if location.is_dir():
-        local_target(location, name)  # refuses a key that would name no file here
-        return LocalFolder(location), name
-    return LocalFolder(location.parent), location.name
+    path = location.path
+    if path.is_dir() or location.is_folder:
+        if path.exists() and not path.is_dir():
+            raise click.UsageError(f"{location}: {path} is a file, not a folder")
+        folder_can_exist(path)
+        local_target(path, name)  # refuses a key that would name no file here
+        return LocalFolder(path), name
+    folder_can_exist(path.parent)
+    return LocalFolder(path.parent), path.name
 
 
 def _shown(side: Side, name: str) -> str:

@@ -7,6 +7,7 @@ import click
 from weighthouse.cli.bucket_args import (
     LocationType,
     echo_json,
+    folder_can_exist,
     jobs_option,
     json_option,
     report_failures,
@@ -99,9 +100,10 @@ def command(
 def _side(remote: Remote, location: Location) -> Side:
     if isinstance(location, BucketLocation):
         return BucketFolder(remote.client, location.bucket, location.folder)
-    if location.exists() and not location.is_dir():
+    if location.path.exists() and not location.path.is_dir():
         raise click.UsageError(f"{location} is a file; sync works on folders")
-    return LocalFolder(location)
+    folder_can_exist(location.path)
+    return LocalFolder(location.path)
 
 
 def _show_plan(plan: TransferPlan, as_json: bool) -> None:
