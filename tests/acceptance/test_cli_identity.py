@@ -351,6 +351,9 @@ def test_session_keys_rotate_and_retire_on_a_stopped_server(
     listed = cli.ok("keys", "list", *data).stdout.splitlines()
     assert [line.split()[0] for line in listed[1:]] == [old_kid, new_kid]
     assert listed[1].endswith("verifying") and listed[2].endswith("signing")
+    as_json = json.loads(cli.ok("keys", "list", "--json", *data).stdout)
+    assert [(k["kid"], k["signing"]) for k in as_json] == [(old_kid, False), (new_kid, True)]
+    assert secret not in json.dumps(as_json)
 
     fresh_server.start()
     with WeighthouseClient(fresh_server.url, before) as old_session:

@@ -4,7 +4,6 @@ JSON and as human lines, and the summary of a transfer."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,14 +61,6 @@ jobs_option = click.option(
     show_default=True,
     help="Objects transferred at once.",
 )
-
-json_option = click.option(
-    "--json", "as_json", is_flag=True, help="Print one JSON document for scripts."
-)
-
-
-def echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
 def object_json(bucket: str, info: ObjectInfo) -> dict[str, Any]:

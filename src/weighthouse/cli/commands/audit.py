@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import click
 
+from weighthouse.cli.output import echo_records, json_option
 from weighthouse.cli.remote import Remote, remote_command, table
 from weighthouse.client import AuditEventInfo
 
@@ -43,9 +44,15 @@ def audit_rows(events: Iterable[AuditEventInfo]) -> list[tuple[str, ...]]:
 @click.option(
     "--before", type=click.IntRange(min=1), default=None, help="Only events older than ID."
 )
+@json_option
 @remote_command
 def command(
-    actor: str | None, action: str | None, max_count: int, before: int | None, remote: Remote
+    actor: str | None,
+    action: str | None,
+    max_count: int,
+    before: int | None,
+    as_json: bool,
+    remote: Remote,
 ) -> None:
     """Show the audit log, newest first (site admins).
 
@@ -55,6 +62,9 @@ def command(
     """
     remote.require_token("reading the audit log")
     events = remote.client.audit(before=before, limit=max_count, actor=actor, action=action)
+    if as_json:
+        echo_records(events)
+        return
     if not events:
         click.echo("No events.", err=True)
         return

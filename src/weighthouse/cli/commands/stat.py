@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from weighthouse.cli.bucket_args import LocationType, echo_json, json_option, object_json, when
+from weighthouse.cli.bucket_args import LocationType, object_json, when
+from weighthouse.cli.output import echo_json, json_option
 from weighthouse.cli.remote import Remote, human_size, remote_command
 from weighthouse.client.bucket_paths import BucketLocation
 

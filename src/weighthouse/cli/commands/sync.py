@@ -6,12 +6,11 @@ import click
 
 from weighthouse.cli.bucket_args import (
     LocationType,
-    echo_json,
     folder_can_exist,
     jobs_option,
-    json_option,
     report_failures,
 )
+from weighthouse.cli.output import echo_json, json_option
 from weighthouse.cli.remote import (
     Remote,
     human_size,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from weighthouse.cli.bucket_args import echo_json, json_option, object_json, object_lines, when
+from weighthouse.cli.bucket_args import object_json, object_lines, when
+from weighthouse.cli.output import echo_json, json_option
 from weighthouse.cli.remote import Remote, remote_command, table
 from weighthouse.client.bucket_paths import BucketLocation, parse_bucket_location
 from weighthouse.client.models import RepoInfo

@@ -8,12 +8,14 @@ import click
 
 from weighthouse.cli.commands.keys import open_ring, ring_failure
 from weighthouse.cli.local import settings_options
+from weighthouse.cli.output import echo_json, json_option
 from weighthouse.cli.remote import table
 
 
 @click.command("list")
+@json_option
 @settings_options
-def command(config_file: Path | None, data_dir: Path | None) -> None:
+def command(config_file: Path | None, data_dir: Path | None, as_json: bool) -> None:
     """List the session signing keys, oldest first: id, creation time and which one signs.
 
     Secrets are never shown.
@@ -23,6 +25,14 @@ def command(config_file: Path | None, data_dir: Path | None) -> None:
         keys = ring.keys()
     except RuntimeError as exc:
         raise ring_failure(exc) from exc
+    if as_json:
+        echo_json(
+            [
+                {"kid": k.id, "created_at": k.created_at.isoformat(), "signing": k.signing}
+                for k in keys
+            ]
+        )
+        return
     rows = [
         (key.id, f"{key.created_at:%Y-%m-%d %H:%M:%S}", "signing" if key.signing else "verifying")
         for key in keys

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from weighthouse.cli.bucket_args import echo_json, json_option
+from weighthouse.cli.output import echo_json, json_option
 from weighthouse.cli.remote import Remote, remote_command
 
 

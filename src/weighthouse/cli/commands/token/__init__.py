@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
+from weighthouse.cli.output import echo_json, record
 from weighthouse.cli.remote import Remote
 from weighthouse.client import TokenInfo
 from weighthouse.domain.names import is_valid_name
@@ -121,10 +122,15 @@ def token_line(token: TokenInfo, now: datetime) -> str:
     return f"{line}\tonly {','.join(token.restrict_to)}" if token.restrict_to else line
 
 
-def show_tokens(remote: Remote, *, user: str | None = None) -> None:
+def show_tokens(remote: Remote, *, user: str | None = None, as_json: bool = False) -> None:
+    """Lines of :func:`token_line`, or with ``as_json`` every field and the state."""
     remote.require_token("listing tokens")
     now = datetime.now(UTC)
-    for token in remote.client.list_tokens(user):
+    tokens = remote.client.list_tokens(user)
+    if as_json:
+        echo_json([record(t, state=t.state(now)) for t in tokens])
+        return
+    for token in tokens:
         click.echo(token_line(token, now))
 
 
