@@ -7,7 +7,6 @@ import traceback
 
 import click
 
-from weighthouse.config import ConfigError
 from weighthouse.domain.errors import DomainError
 
 
@@ -15,6 +14,14 @@ class CommandError(click.ClickException):
     """A failure worth one clear line, e.g. an error the server returned."""
 
     exit_code = 1
+
+
+def is_config_error(exc: BaseException) -> bool:
+    """``exc`` is a ``weighthouse.config.ConfigError``. Asked of the loaded module rather
+    than imported: the settings (and pydantic) load only with the commands that read them,
+    which keeps a client command's start short, and no ConfigError exists before they do."""
+    config = sys.modules.get("weighthouse.config")
+    return config is not None and isinstance(exc, config.ConfigError)
 
 
 def run_guarded(cli: click.Group, argv: list[str] | None) -> int:
@@ -37,11 +44,6 @@ def run_guarded(cli: click.Group, argv: list[str] | None) -> int:
             traceback.print_exc()
         click.echo(f"error: [{type(exc).__name__}] {exc.message}", err=True)
         return 1
-    except ConfigError as exc:
-        if verbose:
-            traceback.print_exc()
-        click.echo(f"error: configuration: {exc}", err=True)
-        return 1
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
@@ -49,5 +51,12 @@ def run_guarded(cli: click.Group, argv: list[str] | None) -> int:
         if verbose:
             traceback.print_exc()
         click.echo(f"error: {exc}", err=True)
+        return 1
+    except ValueError as exc:
+        if not is_config_error(exc):
+            raise
+        if verbose:
+            traceback.print_exc()
+        click.echo(f"error: configuration: {exc}", err=True)
         return 1
     return result if isinstance(result, int) else 0

@@ -1,5 +1,7 @@
-"""Entry point: builds the command tree from the modules under ``cli/commands``.
+"""Entry point: the command tree is the modules under ``cli/commands``.
 
+A command's module is imported only when that command runs (or for ``--help``): starting
+``weighthouse pull`` does not import the server, the catalog or every other command.
 Errors are printed as one line and exit 1 (usage errors exit 2); ``-v`` shows tracebacks.
 """
 
@@ -17,32 +19,46 @@ from weighthouse.cli import commands
 from weighthouse.cli.failures import run_guarded
 
 
-def _load(package: ModuleType, group: click.Group) -> None:
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-        if info.name.startswith("_"):
-            continue  # shared helpers of a group, not commands
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
-        if info.ispkg:
-            sub = click.Group(
-                name=info.name.replace("_", "-"),
-                help=(module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else None,
-            )
-            _load(module, sub)
-            group.add_command(sub)
-        else:
-            group.add_command(module.command)
+class CommandPackage(click.Group):
+    """A group whose commands are the modules of ``package`` (``repo_grant.py`` is
+    ``repo-grant``; a sub-package is a group of its own), each imported on first use.
+    Modules named ``_...`` hold a group's shared helpers and are not commands."""
+
+    def __init__(self, package: ModuleType, **attrs: object) -> None:
+        super().__init__(**attrs)  # type: ignore[arg-type]
+        self.package = package
+        self.modules = {
+            info.name.replace("_", "-"): info.name
+            for info in pkgutil.iter_modules(package.__path__)
+            if not info.name.startswith("_")
+        }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.modules)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = self.modules.get(cmd_name)
+        if module_name is None:
+            return None
+        module = importlib.import_module(f"{self.package.__name__}.{module_name}")
+        if hasattr(module, "__path__"):
+            doc = (module.__doc__ or "").strip()
+            return CommandPackage(module, name=cmd_name, help=doc.splitlines()[0] if doc else None)
+        command: click.Command = module.command
+        return command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=CommandPackage,
+    package=commands,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="weighthouse")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks on errors.")
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool) -> None:
     """Weighthouse: model weights, datasets and buckets on one content-addressed store."""
     ctx.obj = {"verbose": verbose}
-
-
-_load(commands, cli)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,4 +1,7 @@
-"""Streaming downloads of repo files to disk, resumable, checked against their SHA-256."""
+"""Streaming downloads of repo files to disk, resumable, checked against their SHA-256.
+
+The receiving thread only reads the socket; a :class:`HashingWriter` writes and hashes.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from urllib.parse import quote
 
 from weighthouse import wire
 from weighthouse.client.errors import ApiError, DigestMismatchError
+from weighthouse.client.file_writer import HashingWriter
 from weighthouse.client.hashing import CHUNK, OnBytes
 from weighthouse.client.resume import body_offset, etag_sha256, plan_resume
 from weighthouse.client.transport import Transport, quote_path, repo_path
@@ -170,19 +174,20 @@ class DownloadsApi(Transport):
             # not whatever the storage service calls an ETag.
             own = response.history[0].headers if response.history else response.headers
             declared = own.get(wire.SHA256_HEADER) or etag_sha256(own.get("etag"))
-            with part.open("r+b" if start else "wb") as handle:
-                handle.seek(start)
-                handle.truncate()
-                # Pieces as they arrive: re-buffering them into bigger ones costs a copy of
-                # every byte (an eighth of a pull's time in a profile).
-                for piece in response.iter_bytes():
-                    handle.write(piece)
-                    digest.update(piece)
-                    if on_bytes is not None:
-                        on_bytes(len(piece))
-                handle.flush()
+            fd = os.open(part, os.O_WRONLY | os.O_CREAT | (0 if start else os.O_TRUNC), 0o644)
+            try:
+                os.ftruncate(fd, start)
+                os.lseek(fd, start, os.SEEK_SET)
+                # This thread only reads the socket; another writes and hashes, in order.
+                with HashingWriter(fd, digest) as writer:
+                    for piece in response.iter_bytes():
+                        writer.write(piece)
+                        if on_bytes is not None:
+                            on_bytes(len(piece))
                 # The rename that follows must not publish a file whose bytes a crash loses.
-                os.fsync(handle.fileno())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         return digest.hexdigest(), declared
 
 
