@@ -9,6 +9,7 @@ pause, restarts it, and reads the catalog directly.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -20,11 +21,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from botocore.exceptions import BotoCoreError
 from sqlalchemy import Engine
 
 from tests.acceptance.api import Account, make_repo, make_user, upload
 from tests.acceptance.faults import ARM, FAULT_DIR, PAUSED
 from tests.acceptance.live import LiveServer
+from tests.acceptance.s3 import make_s3_user, new_bucket, s3_client
 from tests.services import catalog_database
 from weighthouse.domain.errors import OrganizationNotFoundError, RepoNotFoundError
 from weighthouse.domain.model import AuditEvent, RefKind, RepoType
@@ -311,3 +314,37 @@ def test_nothing_is_left_half_done(crashable: Crashable) -> None:
     """After every crash above (this runs last in the module), the whole catalog still agrees
     with its audit log."""
     check_repos_whole(crashable.catalog)
+
+
+def test_a_multipart_completion_is_whole_or_absent(crashable: Crashable) -> None:
+    user = make_s3_user(crashable.server)
+    s3 = s3_client(crashable.server, user)
+    bucket = new_bucket(s3, user)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"old object")
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    first, second = os.urandom(5 * 2**20), b"new tail"
+    parts = [
+        {
+            "PartNumber": number,
+            "ETag": s3.upload_part(
+                Bucket=bucket, Key="k", UploadId=upload, PartNumber=number, Body=body
+            )["ETag"],
+        }
+        for number, body in ((1, first), (2, second))
+    ]
+
+    def complete(_: httpx.Client) -> None:
+        with contextlib.suppress(BotoCoreError):  # the server dies under the request
+            s3_client(crashable.server, user).complete_multipart_upload(
+                Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": parts}
+            )
+
+    # The last statement of the completion's transaction: the upload is already claimed.
+    crashable.crash_after("INSERT INTO objects", complete)
+    s3 = s3_client(crashable.server, user)
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"old object"
+    assert len(s3.list_parts(Bucket=bucket, Key="k", UploadId=upload)["Parts"]) == 2
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key="k", UploadId=upload, MultipartUpload={"Parts": parts}
+    )
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == first + second

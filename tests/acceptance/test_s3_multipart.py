@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from tests.acceptance.live import LiveServer
 from tests.acceptance.s3 import S3User, make_s3_user, new_bucket, s3_client
+from tests.acceptance.test_s3_aws_cli import aws
 from tests.acceptance.test_s3_tls import self_signed
 
 pytestmark = pytest.mark.acceptance
@@ -305,3 +306,15 @@ def test_racing_completes_with_if_none_match_star_one_wins(
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == winner[2]
     # The losers' uploads are still open: a refused completion changes nothing.
     assert len(s3.list_multipart_uploads(Bucket=bucket)["Uploads"]) == racers - 1
+
+
+def test_aws_cli_copies_100_mb_both_ways(
+    live_server: LiveServer, s3: Any, alice: S3User, big_file: Path, tmp_path: Path
+) -> None:
+    bucket = new_bucket(s3, alice)
+    aws(live_server, alice, "s3", "cp", str(big_file), f"s3://{bucket}/weights.bin")
+    head = s3.head_object(Bucket=bucket, Key="weights.bin")
+    assert "-" in head["ETag"]  # the CLI sent it in parts
+    back = tmp_path / "back.bin"
+    aws(live_server, alice, "s3", "cp", f"s3://{bucket}/weights.bin", str(back))
+    assert sha256_of(back) == sha256_of(big_file)

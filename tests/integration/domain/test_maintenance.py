@@ -14,7 +14,7 @@ import pytest
 from weighthouse.bootstrap import Container, bootstrap, start
 from weighthouse.config import DatabaseSettings, Settings
 from weighthouse.domain.access import Principal
-from weighthouse.domain.errors import DeploymentMismatchError
+from weighthouse.domain.errors import DeploymentMismatchError, UploadNotFoundError
 from weighthouse.domain.model import RepoId, RepoType, Scope
 from weighthouse.opening import local_blob_root, open_deployment
 
@@ -182,3 +182,35 @@ def test_a_memory_catalog_opens_over_an_empty_store_and_never_over_one_with_blob
         with pytest.raises(DeploymentMismatchError, match=r"memory: .* is empty"):
             open_deployment(memory, adopt=adopt)
     assert blob_exists(memory, kept.sha256)
+
+
+def test_gc_ends_abandoned_multipart_uploads_and_removes_their_parts(
+    hub: Container, admin: Principal, clock: Clock
+) -> None:
+    bucket = RepoId(RepoType.BUCKET, "admin", "parts")
+    hub.repos.create(admin, bucket)
+    hub.buckets.put(admin, bucket, "kept", [b"an object"])
+    old = hub.multipart.create(admin, bucket, "old.bin")
+    old_part = hub.multipart.upload_part(admin, bucket, "old.bin", old.id, 1, [b"abandoned"])
+    clock.now += timedelta(days=2)
+    fresh = hub.multipart.create(admin, bucket, "fresh.bin")
+    fresh_part = hub.multipart.upload_part(admin, bucket, "fresh.bin", fresh.id, 1, [b"busy"])
+    two_days_ago = (datetime.now(UTC) - timedelta(days=2)).timestamp()
+    for sha in (old_part.sha256, fresh_part.sha256):
+        os.utime(blob_file(hub, sha), (two_days_ago, two_days_ago))
+
+    # Without an age for abandoned uploads, open uploads keep their parts whatever their age.
+    assert hub.maintenance.gc(timedelta(hours=1)).blobs_removed == 0
+    dry = hub.maintenance.gc(timedelta(hours=1), dry_run=True, abandoned_uploads=timedelta(days=1))
+    assert dry.multipart_uploads_removed == 0 and hub.blobs.exists(old_part.sha256)
+
+    report = hub.maintenance.gc(timedelta(hours=1), abandoned_uploads=timedelta(days=1))
+    assert report.multipart_uploads_removed == 1
+    assert report.blobs_removed == 1
+    assert not hub.blobs.exists(old_part.sha256)
+    assert hub.blobs.exists(fresh_part.sha256)
+    with pytest.raises(UploadNotFoundError):
+        hub.multipart.parts(admin, bucket, "old.bin", old.id)
+    _, parts = hub.multipart.parts(admin, bucket, "fresh.bin", fresh.id)
+    assert [p.sha256 for p in parts] == [fresh_part.sha256]
+    assert hub.maintenance.fsck().clean

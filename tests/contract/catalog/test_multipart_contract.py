@@ -1,0 +1,139 @@
+"""Open multipart uploads and their parts, on every catalog: parts replace by number, one
+ending of an upload wins (completion claims it inside a unit of work), and open parts keep
+their blobs referenced."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from tests.contract.catalog.samples import NOW, digest, make_object, run_together
+
+from weighthouse.domain.errors import (
+    PreconditionFailedError,
+    RepoNotFoundError,
+    UploadNotFoundError,
+)
+from weighthouse.domain.model import MultipartUpload, Repo, UploadedPart, User
+from weighthouse.domain.ports import Catalog
+
+pytestmark = pytest.mark.contract
+
+
+def make_upload(repo: Repo, user: User, key: str = "k", **fields: object) -> MultipartUpload:
+    upload = MultipartUpload(
+        id=secrets.token_hex(24),
+        repo_id=repo.id,
+        key=key,
+        initiator_id=user.id,
+        created_at=NOW,
+        content_type="application/octet-stream",
+        metadata={"stage": "draft"},
+        checksum_algorithm="crc32",
+        checksum_type="COMPOSITE",
+    )
+    return replace(upload, **fields)  # type: ignore[arg-type]
+
+
+def make_part(number: int, content: str = "") -> UploadedPart:
+    data = content or f"part {number}"
+    return UploadedPart(
+        number=number,
+        sha256=digest(data),
+        size=len(data),
+        md5="0" * 32,
+        modified_at=NOW,
+        checksum="AAAAAA==",
+    )
+
+
+def test_an_upload_and_its_parts_round_trip(catalog: Catalog, repo: Repo, user: User) -> None:
+    upload = make_upload(repo, user, key="dir/é.bin")
+    catalog.add_upload(upload)
+    assert catalog.get_upload(upload.id) == upload
+    for number in (3, 1, 2):
+        catalog.put_part(upload.id, make_part(number))
+    catalog.put_part(upload.id, make_part(2, "again"))
+    parts = catalog.list_parts(upload.id, 0, 10)
+    assert parts == [make_part(1), make_part(2, "again"), make_part(3)]
+    assert catalog.list_parts(upload.id, 1, 1) == [make_part(2, "again")]
+    with pytest.raises(UploadNotFoundError):
+        catalog.get_upload("f" * 48)
+    with pytest.raises(RepoNotFoundError):
+        catalog.add_upload(make_upload(replace(repo, id="0" * 32), user))
+
+
+def test_ending_an_upload_removes_its_parts_once(catalog: Catalog, repo: Repo, user: User) -> None:
+    upload = make_upload(repo, user)
+    catalog.add_upload(upload)
+    catalog.put_part(upload.id, make_part(1))
+    assert catalog.is_referenced(make_part(1).sha256)
+    catalog.end_upload(upload.id)
+    assert not catalog.is_referenced(make_part(1).sha256)
+    assert catalog.list_parts(upload.id, 0, 10) == []
+    for call in (
+        lambda: catalog.end_upload(upload.id),
+        lambda: catalog.put_part(upload.id, make_part(2)),
+        lambda: catalog.get_upload(upload.id),
+    ):
+        with pytest.raises(UploadNotFoundError):
+            call()
+
+
+def test_of_racing_completions_one_claims_the_upload(
+    catalog: Catalog, repo: Repo, user: User
+) -> None:
+    upload = make_upload(repo, user)
+    catalog.add_upload(upload)
+    catalog.put_part(upload.id, make_part(1))
+
+    def complete(index: int) -> None:
+        def work() -> None:
+            catalog.end_upload(upload.id)
+            catalog.put_object(repo.id, make_object("k", f"racer {index}"))
+
+        catalog.run_atomic(work)
+
+    results = run_together(8, complete)
+    assert results.count(None) == 1, results
+    assert all(isinstance(r, UploadNotFoundError) for r in results if r is not None)
+
+
+def test_a_refused_object_write_keeps_the_upload_open(
+    catalog: Catalog, repo: Repo, user: User
+) -> None:
+    catalog.put_object(repo.id, make_object("k", "there"))
+    upload = make_upload(repo, user)
+    catalog.add_upload(upload)
+    catalog.put_part(upload.id, make_part(1))
+
+    def work() -> None:
+        catalog.end_upload(upload.id)
+        catalog.put_object(repo.id, make_object("k", "new"), if_none_match=True)
+
+    with pytest.raises(PreconditionFailedError):
+        catalog.run_atomic(work)
+    assert catalog.list_parts(upload.id, 0, 10) == [make_part(1)]
+    assert catalog.get_object(repo.id, "k") == make_object("k", "there")
+
+
+def test_listing_pruning_and_deleting_the_bucket(catalog: Catalog, repo: Repo, user: User) -> None:
+    made = [
+        make_upload(repo, user, key=key, created_at=NOW + timedelta(minutes=minutes))
+        for key, minutes in (("b", 0), ("a/1", 1), ("a/2", 2), ("a/2", 3))
+    ]
+    for upload in made:
+        catalog.add_upload(upload)
+        catalog.put_part(upload.id, make_part(1, upload.id))
+    order = sorted(made, key=lambda u: (u.key.encode(), u.id))
+    assert [u.id for u in catalog.list_uploads(repo.id, "", None, 10)] == [u.id for u in order]
+    assert [u.key for u in catalog.list_uploads(repo.id, "a/", None, 10)] == ["a/1", "a/2", "a/2"]
+    after = (order[1].key.encode(), order[1].id)
+    assert [u.id for u in catalog.list_uploads(repo.id, "", after, 1)] == [order[2].id]
+    assert catalog.prune_uploads(NOW + timedelta(seconds=90)) == 2
+    assert {u.key for u in catalog.list_uploads(repo.id, "", None, 10)} == {"a/2"}
+    catalog.delete_repo(repo.id)
+    assert catalog.list_uploads(repo.id, "", None, 10) == []
+    assert not any(catalog.is_referenced(make_part(1, u.id).sha256) for u in made)

@@ -1,0 +1,196 @@
+"""Multipart uploads on the in-memory catalog and the memory blob store: assembling, the
+part rules S3 clients rely on, preconditions at completion, and who may touch an upload."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from tests.unit.domain.conftest import Hub
+
+from weighthouse.domain.access import Principal
+from weighthouse.domain.buckets import PutConditions
+from weighthouse.domain.errors import (
+    InvalidInputError,
+    InvalidPartError,
+    PartOrderError,
+    PartTooSmallError,
+    PermissionDeniedError,
+    PreconditionFailedError,
+    RepoNotFoundError,
+    TooLargeError,
+    UploadNotFoundError,
+)
+from weighthouse.domain.model import RepoId, RepoType
+from weighthouse.domain.multipart import MIN_PART_SIZE, ChosenPart, MultipartUploads
+
+pytestmark = pytest.mark.unit
+
+BUCKET = RepoId(RepoType.BUCKET, "alice", "parts")
+BIG = b"x" * MIN_PART_SIZE
+
+
+@pytest.fixture
+def uploads(hub: Hub, alice: Principal) -> MultipartUploads:
+    hub.repos.create(alice, BUCKET, private=True)
+    return MultipartUploads(hub.catalog, hub.blobs, hub.clock, max_object_bytes=2 * MIN_PART_SIZE)
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def test_parts_assemble_in_order_into_one_object(
+    hub: Hub, alice: Principal, uploads: MultipartUploads
+) -> None:
+    upload = uploads.create(alice, BUCKET, "k", metadata={"Stage": "x"}, content_type="a/b")
+    assert len(upload.id) == 48 and upload.id != uploads.create(alice, BUCKET, "k").id
+    uploads.upload_part(alice, BUCKET, "k", upload.id, 2, [b"second try"])
+    uploads.upload_part(alice, BUCKET, "k", upload.id, 2, [b"tail"])  # the last one wins
+    uploads.upload_part(alice, BUCKET, "k", upload.id, 1, [BIG[:100], BIG[100:]])
+    obj, parts = uploads.complete(
+        alice, BUCKET, "k", upload.id, [ChosenPart(1, md5(BIG)), ChosenPart(2, md5(b"tail"))]
+    )
+    assert [p.size for p in parts] == [len(BIG), 4]
+    assert obj.size == len(BIG) + 4 and obj.md5 == md5(BIG + b"tail")
+    assert obj.part_sizes == (len(BIG), 4)
+    assert obj.parts_md5 == md5(bytes.fromhex(md5(BIG)) + bytes.fromhex(md5(b"tail")))
+    assert (obj.content_type, obj.metadata) == ("a/b", {"stage": "x"})
+    stored, download = hub.buckets.download(alice, BUCKET, "k")
+    assert stored == obj
+    with hub.buckets.reader(download) as reader:
+        assert reader.read_range(0, reader.size) == BIG + b"tail"
+    with pytest.raises(UploadNotFoundError):
+        uploads.complete(alice, BUCKET, "k", upload.id, [ChosenPart(1)])
+    # The other upload of the same key is still open.
+    assert len(uploads.uploads(alice, BUCKET)) == 1
+
+
+def test_a_single_part_becomes_the_object_without_a_copy(
+    hub: Hub, alice: Principal, uploads: MultipartUploads
+) -> None:
+    upload = uploads.create(alice, BUCKET, "k")
+    part = uploads.upload_part(alice, BUCKET, "k", upload.id, 7, [b"small"])
+    obj, _ = uploads.complete(alice, BUCKET, "k", upload.id, [ChosenPart(7)])
+    assert (obj.sha256, obj.md5, obj.part_sizes) == (part.sha256, part.md5, (5,))
+
+
+def test_completion_rules(alice: Principal, uploads: MultipartUploads) -> None:
+    upload = uploads.create(alice, BUCKET, "k")
+    uploads.upload_part(alice, BUCKET, "k", upload.id, 1, [b"small"])
+    uploads.upload_part(alice, BUCKET, "k", upload.id, 2, [b"tail"])
+    cases: list[tuple[list[ChosenPart], type[Exception]]] = [
+        ([], InvalidPartError),
+        ([ChosenPart(3)], InvalidPartError),
+        ([ChosenPart(1, "0" * 32)], InvalidPartError),
+        ([ChosenPart(2), ChosenPart(1)], PartOrderError),
+        ([ChosenPart(1), ChosenPart(1)], PartOrderError),
+        ([ChosenPart(1), ChosenPart(2)], PartTooSmallError),
+    ]
+    for chosen, error in cases:
+        with pytest.raises(error):
+            uploads.complete(alice, BUCKET, "k", upload.id, chosen)
+    _, parts = uploads.parts(alice, BUCKET, "k", upload.id)
+    assert [p.number for p in parts] == [1, 2]
+    for number in (0, 10_001):
+        with pytest.raises(InvalidInputError):
+            uploads.upload_part(alice, BUCKET, "k", upload.id, number, [b"x"])
+
+
+def test_an_object_over_the_limit_is_refused(alice: Principal, uploads: MultipartUploads) -> None:
+    upload = uploads.create(alice, BUCKET, "k")
+    for number in (1, 2, 3):
+        uploads.upload_part(alice, BUCKET, "k", upload.id, number, [BIG])
+    with pytest.raises(TooLargeError):
+        uploads.complete(alice, BUCKET, "k", upload.id, [ChosenPart(n) for n in (1, 2, 3)])
+
+
+def test_preconditions_decide_at_completion_and_a_refusal_keeps_the_upload(
+    hub: Hub, alice: Principal, uploads: MultipartUploads
+) -> None:
+    first = uploads.create(alice, BUCKET, "k")
+    second = uploads.create(alice, BUCKET, "k")
+    for upload in (first, second):
+        uploads.upload_part(alice, BUCKET, "k", upload.id, 1, [upload.id.encode()])
+    create_only = PutConditions(if_none_match="*")
+    obj, _ = uploads.complete(alice, BUCKET, "k", first.id, [ChosenPart(1)], conditions=create_only)
+    with pytest.raises(PreconditionFailedError):
+        uploads.complete(alice, BUCKET, "k", second.id, [ChosenPart(1)], conditions=create_only)
+    with pytest.raises(PreconditionFailedError):
+        uploads.complete(
+            alice,
+            BUCKET,
+            "k",
+            second.id,
+            [ChosenPart(1)],
+            conditions=PutConditions(if_match="0" * 64),
+        )
+    replaced, _ = uploads.complete(
+        alice,
+        BUCKET,
+        "k",
+        second.id,
+        [ChosenPart(1)],
+        conditions=PutConditions(if_match=obj.sha256),
+    )
+    assert hub.buckets.head(alice, BUCKET, "k").sha256 == replaced.sha256 != obj.sha256
+
+
+def test_only_the_initiator_may_touch_an_upload(
+    hub: Hub, alice: Principal, bob: Principal, uploads: MultipartUploads
+) -> None:
+    public = RepoId(RepoType.BUCKET, "alice", "shared")
+    hub.repos.create(alice, public, private=False)
+    upload = uploads.create(alice, public, "k")
+    uploads.upload_part(alice, public, "k", upload.id, 1, [b"mine"])
+    attempts = [
+        lambda: uploads.upload_part(bob, public, "k", upload.id, 1, [b"evil"]),
+        lambda: uploads.parts(bob, public, "k", upload.id),
+        lambda: uploads.abort(bob, public, "k", upload.id),
+        lambda: uploads.complete(bob, public, "k", upload.id, [ChosenPart(1)]),
+        lambda: uploads.uploads(bob, public),
+        lambda: uploads.create(bob, public, "k"),
+    ]
+    for attempt in attempts:
+        with pytest.raises((PermissionDeniedError, RepoNotFoundError)):
+            attempt()
+    with pytest.raises(RepoNotFoundError):
+        uploads.create(bob, BUCKET, "k")  # a private bucket does not even show
+    # Alice's upload, under another key or another bucket's name, is not found.
+    with pytest.raises(UploadNotFoundError):
+        uploads.parts(alice, public, "other", upload.id)
+    with pytest.raises(UploadNotFoundError):
+        uploads.parts(alice, BUCKET, "k", upload.id)
+    with pytest.raises(UploadNotFoundError):
+        uploads.parts(alice, public, "k", "../" + upload.id[3:])
+    _, parts = uploads.parts(alice, public, "k", upload.id)
+    assert [p.md5 for p in parts] == [md5(b"mine")]
+
+
+def test_abort_and_listing(hub: Hub, alice: Principal, uploads: MultipartUploads) -> None:
+    made = sorted(
+        (uploads.create(alice, BUCKET, key) for key in ("b", "a/1", "a/2", "a/2")),
+        key=lambda u: (u.key.encode(), u.id),
+    )
+    listed = uploads.uploads(alice, BUCKET)
+    assert [u.id for u in listed] == [u.id for u in made]
+    assert [u.key for u in uploads.uploads(alice, BUCKET, prefix="a/")] == ["a/1", "a/2", "a/2"]
+    after = uploads.uploads(alice, BUCKET, after=(made[1].key, made[1].id), limit=1)
+    assert [u.id for u in after] == [made[2].id]
+    uploads.abort(alice, BUCKET, made[0].key, made[0].id)
+    with pytest.raises(UploadNotFoundError):
+        uploads.abort(alice, BUCKET, made[0].key, made[0].id)
+    assert len(uploads.uploads(alice, BUCKET)) == 3
+    hub.repos.delete(alice, BUCKET)
+    assert hub.catalog.list_uploads(made[1].repo_id, "", None, 10) == []
+
+
+def test_open_parts_count_as_referenced_until_the_upload_ends(
+    hub: Hub, alice: Principal, uploads: MultipartUploads
+) -> None:
+    upload = uploads.create(alice, BUCKET, "k")
+    part = uploads.upload_part(alice, BUCKET, "k", upload.id, 1, [b"part"])
+    assert hub.catalog.is_referenced(part.sha256)
+    assert part.sha256 in dict(hub.catalog.referenced_blobs())
+    uploads.abort(alice, BUCKET, "k", upload.id)
+    assert not hub.catalog.is_referenced(part.sha256)
