@@ -9,25 +9,37 @@ a cache lifetime far longer than the test, so only the invalidation can explain 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 
 import pytest
+import redis
 
 from tests.acceptance.api import make_repo, make_user, unique
 from tests.acceptance.live import LiveServer
 from tests.acceptance.test_workers import Pinned
+from tests.services import redis_url
+from weighthouse.security.redis_principals import PREFIX
 
 pytestmark = pytest.mark.acceptance
 
 
-@pytest.fixture(scope="module", params=[1, 2], ids=["workers1", "workers2"])
+@pytest.fixture(
+    scope="module",
+    params=[(1, False), (2, False), (2, True)],
+    ids=["workers1", "workers2", "workers2-redis"],
+)
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
+    workers, shared = request.param
+    env = {"WEIGHTHOUSE_AUTH__PRINCIPAL_CACHE_SECONDS": "30"}
+    if shared:
+        # The workers share their cache entries through Redis: invalidation must still reach
+        # every one of them at once.
+        env["WEIGHTHOUSE_REDIS__URL"] = redis_url()
     live = LiveServer(
-        data_dir=tmp_path_factory.mktemp("cache") / "data",
-        workers=request.param,
-        extra_env={"WEIGHTHOUSE_AUTH__PRINCIPAL_CACHE_SECONDS": "30"},
+        data_dir=tmp_path_factory.mktemp("cache") / "data", workers=workers, extra_env=env
     ).start()
     try:
         yield live
@@ -56,6 +68,26 @@ def pinned(server: LiveServer) -> Iterator[list[Pinned]]:
 def statuses(pinned: list[Pinned], path: str, token: str, times: int = 3) -> set[int]:
     """Every status each worker answered, asked ``times`` times each."""
     return {c.request("GET", path, token=token)[0] for c in pinned for _ in range(times)}
+
+
+def test_with_redis_an_entry_one_worker_made_is_in_redis_for_the_others(
+    server: LiveServer, pinned: list[Pinned]
+) -> None:
+    url = server.extra_env.get("WEIGHTHOUSE_REDIS__URL")
+    if url is None:
+        pytest.skip("this server runs without Redis")
+    user = make_user(server)
+    key = hashlib.sha256(b"BearerToken\0" + user.token.encode()).hexdigest()
+    client = redis.Redis.from_url(url)
+    try:
+        assert client.get(PREFIX + key) is None
+        assert pinned[0].request("GET", "/api/whoami", token=user.token)[0] == 200
+        stored = client.get(PREFIX + key)
+        assert stored is not None and user.token.encode() not in stored
+        assert 0 < client.pttl(PREFIX + key) <= 30_000
+    finally:
+        client.close()
+    assert statuses(pinned, "/api/whoami", user.token) == {200}
 
 
 def test_a_revoked_token_is_refused_at_once_by_every_worker(
