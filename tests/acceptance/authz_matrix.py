@@ -301,6 +301,9 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("DELETE", "/api/{kind}/{namespace}/{name}"): Entry(
         "repo-admin", 204, target="fresh_repo", params=_MODEL
     ),
+    ("POST", "/api/{kind}/{namespace}/{name}/move"): Entry(
+        "repo-admin", 200, target="fresh_repo", params=_MODEL, body={"name": "m" + UNIQUE}
+    ),
     ("GET", "/api/{kind}/{namespace}/{name}/refs"): Entry(
         "repo-read", 200, target="shared_repo", params=_MODEL
     ),

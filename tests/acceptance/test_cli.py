@@ -153,6 +153,21 @@ def test_repo_create_list_delete(logged_in: Cli, account: Account) -> None:
     assert_one_line_error(again, "repo_not_found")
 
 
+def test_repo_move_keeps_the_files(logged_in: Cli, account: Account, tmp_path: Path) -> None:
+    repo, moved = f"{account.name}/{unique('m')}", f"{account.name}/{unique('m')}"
+    logged_in.ok("repo", "create", repo)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.txt").write_text("a")
+    logged_in.ok("push", str(tmp_path / "src"), repo)
+    taken = f"{account.name}/{unique('t')}"
+    logged_in.ok("repo", "create", taken)
+    assert_one_line_error(logged_in.run("repo", "move", repo, taken), "repo_exists")
+    assert f"to {moved}." in logged_in.ok("repo", "move", repo, moved).stdout
+    assert_one_line_error(logged_in.run("ls", repo), "repo_not_found")
+    assert logged_in.ok("cat", moved, "a.txt").stdout == "a"
+    assert logged_in.run("repo", "move", moved, "a/b/c").returncode != 0
+
+
 def test_push_a_folder_as_one_commit_then_pull_the_tag(
     logged_in: Cli, account: Account, tmp_path: Path
 ) -> None:

@@ -331,3 +331,57 @@ def test_urls_follow_a_reverse_proxy_only_when_trusted(
             assert c.get("/api/whoami-v2", headers=FORWARDED).status_code == 200
     finally:
         proxied.stop()
+
+
+def test_repos_move_with_their_files(
+    live_server: LiveServer, alice: Account, tmp_path: Path
+) -> None:
+    bob = make_user(live_server)
+    repo, taken = f"{alice.name}/{unique()}", f"{alice.name}/{unique()}"
+    moved = f"{alice.name}/{unique()}"
+    out = run_hub(
+        live_server,
+        f"""
+        api.create_repo({repo!r}, private=True)
+        api.create_repo({taken!r})
+        api.upload_file(path_or_fileobj=b"w", path_in_repo="w.txt", repo_id={repo!r})
+        conflict = None
+        try:
+            api.move_repo({repo!r}, {taken!r})
+        except hf_errors.HfHubHTTPError as exc:
+            conflict = exc.response.status_code
+        bad = error_of(api.move_repo, {repo!r}, "{alice.name}/bad name")
+        api.move_repo({repo!r}, {moved!r})
+        print(json.dumps({{
+            "conflict": conflict, "bad": bad,
+            "old": api.repo_exists({repo!r}),
+            "file": Path(hf_hub_download({moved!r}, "w.txt")).read_text(),
+            "private": api.repo_info({moved!r}).private,
+        }}))
+        """,
+        home=tmp_path,
+        token=alice.token,
+    )
+    assert out == {"conflict": 409, "bad": "BadRequestError", "old": False, "file": "w",
+                   "private": True}  # fmt: skip
+    # Another user, and nobody at all, cannot move it, and learn nothing about it.
+    strangers = run_hub(
+        live_server,
+        f"""
+        print(json.dumps([
+            error_of(api.move_repo, {moved!r}, "{alice.name}/stolen"),
+            error_of(api.move_repo, {moved!r}, {bob.name + "/stolen"!r}),
+            error_of(api.move_repo, "{alice.name}/nothing-here", "{alice.name}/x"),
+        ]))
+        """,
+        home=tmp_path / "bob",
+        token=bob.token,
+    )
+    assert strangers == ["RepositoryNotFoundError"] * 3
+    anonymous = run_hub(
+        live_server,
+        f'print(json.dumps(error_of(api.move_repo, {moved!r}, "{alice.name}/x")))',
+        home=tmp_path / "anon",
+        token=None,
+    )
+    assert anonymous == "RepositoryNotFoundError"

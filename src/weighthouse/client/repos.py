@@ -81,6 +81,21 @@ class ReposApi(Transport):
         response = self.request("PATCH", repo_path(repo, repo_type), json=body)
         return RepoInfo.from_json(response.json())
 
+    def move_repo(
+        self, repo: str, to: str, *, repo_type: RepoType | str = RepoType.MODEL
+    ) -> RepoInfo:
+        """Rename ``repo`` (``namespace/name``) to ``to`` (``namespace/name``), keeping its
+        history; ``repo_exists`` (409) when ``to`` is taken."""
+        namespace, _, name = to.partition("/")
+        if not namespace or not name or "/" in name:
+            raise ValueError(f"expected a repo as namespace/name, got {to!r}")
+        response = self.request(
+            "POST",
+            f"{repo_path(repo, repo_type)}/move",
+            json={"namespace": namespace, "name": name},
+        )
+        return RepoInfo.from_json(response.json())
+
     def delete_repo(self, repo: str, *, repo_type: RepoType | str = RepoType.MODEL) -> None:
         self.request("DELETE", repo_path(repo, repo_type))
 

@@ -282,6 +282,12 @@ class RepoCatalog(Protocol):
         fields are not changed. Idempotent. Raises ``RepoNotFoundError``."""
         ...
 
+    def rename_repo(self, repo_id: str, namespace: str, name: str) -> None:
+        """Give the repo with id ``repo_id`` a new namespace and name; everything it holds
+        (refs, commits, collaborators) stays with it. Raises ``RepoExistsError`` when a repo
+        of its type has that name, ``RepoNotFoundError`` when the id names no repo."""
+        ...
+
     def delete_repo(self, repo_id: str) -> None:
         """Remove a repo with its refs, commits, trees, objects and collaborators. Idempotent."""
         ...

@@ -206,6 +206,38 @@ class Repos:
         self._catalog.run_atomic(store)
         return changed
 
+    def move(self, principal: Principal, repo_id: RepoId, to: RepoId) -> Repo:
+        """Rename a repo or move it to another namespace, keeping its history, refs,
+        collaborators and visibility. Needs the ``admin`` role on the repo and the right to
+        create repos in the target namespace. The old name is free afterwards: nothing
+        redirects from it, and a token restricted to a repo by name follows the name, not
+        the repo.
+
+        Moving a repo to the name it has changes nothing. Raises ``InvalidInputError`` when
+        the types differ, ``RepoExistsError`` when the target name is taken, and the access
+        errors of :func:`find_repo` and ``require_namespace_role``."""
+        check_name(to.namespace, what="namespace")
+        check_name(to.name, what="repo name")
+        if to.type != repo_id.type:
+            raise InvalidInputError("a repo keeps its type when it moves")
+        repo = find_repo(self._catalog, principal, repo_id, Role.ADMIN)
+        require_namespace_role(self._catalog, principal, to.namespace)
+        if (to.namespace, to.name) == (repo.namespace, repo.name):
+            return repo  # already there: a retried move changes nothing
+        moved = replace(repo, namespace=to.namespace, name=to.name)
+
+        def store() -> None:
+            self._catalog.rename_repo(repo.id, to.namespace, to.name)
+            self._audit.record(
+                "repo.move",
+                actor=self._audit.by(principal),
+                target=_audit_target(repo),
+                detail={"to": moved.full_name},
+            )
+
+        self._catalog.run_atomic(store)
+        return moved
+
     def delete(self, principal: Principal, repo_id: RepoId) -> None:
         """Delete a repo and everything in it. Its blobs go at the next garbage collection."""
         repo = find_repo(self._catalog, principal, repo_id, Role.ADMIN)

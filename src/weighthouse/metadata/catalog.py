@@ -322,6 +322,26 @@ class SqlCatalog(
             raise RepoNotFoundError.named(repo.full_name)
 
     @retry_transient
+    def rename_repo(self, repo_id: str, namespace: str, name: str) -> None:
+        full_name = f"{namespace}/{name}"
+        try:
+            with transaction(self._engine, write=True) as connection:
+                matched = connection.execute(
+                    update(repos)
+                    .where(repos.c.id == repo_id)
+                    .values(
+                        namespace=namespace,
+                        name=name,
+                        full_name=full_name,
+                        search_name=full_name.lower(),
+                    )
+                ).rowcount
+        except IntegrityError as exc:
+            raise RepoExistsError(f"{full_name!r} exists", repo=full_name) from exc
+        if matched == 0:
+            raise RepoNotFoundError.named(full_name)
+
+    @retry_transient
     def delete_repo(self, repo_id: str) -> None:
         """Idempotent. Children go first, so the foreign keys hold at every step."""
         children = (tree_entries, trees, commits, refs, objects, collaborators, multipart_uploads)

@@ -229,6 +229,29 @@ def test_updating_a_missing_repo_raises_repo_not_found(catalog: Catalog, user: U
         catalog.update_repo(make_repo(user))
 
 
+def test_renaming_moves_the_repo_and_frees_its_old_name(
+    catalog: Catalog, repo: Repo, user: User
+) -> None:
+    catalog.rename_repo(repo.id, "acme", "renamed")
+    moved = catalog.get_repo(repo.type, "acme", "renamed")
+    assert moved == replace(repo, namespace="acme", name="renamed")
+    with pytest.raises(RepoNotFoundError):
+        catalog.get_repo(repo.type, repo.namespace, repo.name)
+    assert listed(catalog, search="renamed", see_all=True) == ["acme/renamed"]
+    # The old name is free again; the new one is taken for this type only.
+    catalog.add_repo(make_repo(user, repo.namespace, repo.name))
+    other = make_repo(user, "acme", "other")
+    catalog.add_repo(other)
+    with pytest.raises(RepoExistsError):
+        catalog.rename_repo(other.id, "acme", "renamed")
+    assert catalog.get_repo(other.type, "acme", "other") == other
+    dataset = make_repo(user, "acme", "data", type=RepoType.DATASET)
+    catalog.add_repo(dataset)
+    catalog.rename_repo(dataset.id, "acme", "renamed")
+    with pytest.raises(RepoNotFoundError):
+        catalog.rename_repo(new_id(), "acme", "nowhere")
+
+
 def add_repos(
     catalog: Catalog,
     owner: User,

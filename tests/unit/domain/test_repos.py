@@ -175,3 +175,33 @@ def test_only_repo_admins_change_or_delete_a_repo(
     ]
     hub.repos.create(alice, model("alice", "weights"))  # the name is free again
     assert hub.catalog.list_collaborators(hub.repos.get(alice, model("alice", "weights")).id) == []
+
+
+def test_a_repo_moves_with_its_history_where_its_admin_may_create(
+    hub: Hub, alice: Principal, bob: Principal
+) -> None:
+    hub.repos.create(alice, model("alice", "weights"), private=True)
+    first = hub.revisions.resolve(alice, model("alice", "weights"), "main").commit.id
+    hub.orgs.set_collaborator(alice, model("alice", "weights"), "bob", Role.WRITE)
+    with pytest.raises(PermissionDeniedError):
+        hub.repos.move(bob, model("alice", "weights"), model("alice", "mine"))
+    # alice admins the repo but may not create repos in bob's namespace.
+    with pytest.raises(PermissionDeniedError):
+        hub.repos.move(alice, model("alice", "weights"), model("bob", "weights"))
+    with pytest.raises(RepoNotFoundError):
+        hub.repos.move(ANONYMOUS, model("alice", "weights"), model("alice", "w2"))
+    with pytest.raises(InvalidInputError):
+        hub.repos.move(alice, model("alice", "weights"), RepoId(RepoType.DATASET, "alice", "w"))
+    with pytest.raises(InvalidInputError):
+        hub.repos.move(alice, model("alice", "weights"), model("alice", "../x"))
+    hub.repos.create(alice, model("alice", "taken"))
+    with pytest.raises(RepoExistsError):
+        hub.repos.move(alice, model("alice", "weights"), model("alice", "taken"))
+    assert hub.repos.move(alice, model("alice", "weights"), model("alice", "weights")).id
+    moved = hub.repos.move(alice, model("alice", "weights"), model("alice", "renamed"))
+    assert (moved.full_name, moved.private) == ("alice/renamed", True)
+    assert hub.revisions.resolve(bob, model("alice", "renamed"), "main").commit.id == first
+    with pytest.raises(RepoNotFoundError):
+        hub.repos.get(alice, model("alice", "weights"))
+    (event,) = hub.catalog.list_events(action="repo.move")
+    assert (event.target, event.detail) == ("model:alice/weights", {"to": "alice/renamed"})

@@ -30,6 +30,7 @@ def routes() -> RawRouter:
     router.add("POST", "api/validate-yaml", identity.validate_yaml)
     router.add("POST", "api/repos/create", repos.create_repo)
     router.add("DELETE", "api/repos/delete", repos.delete_repo)
+    router.add("POST", "api/repos/move", repos.move_repo)
     router.add("PUT", "api/lfs/{kind}/" + REPO + "/{oid}/{size}", lfs.upload)
     router.add("POST", "api/lfs/{kind}/" + REPO + "/{oid}/{size}", lfs_parts.complete)
     router.add("PUT", "api/lfs/{kind}/" + REPO + "/{oid}/{size}/part/{part}", lfs_parts.upload_part)

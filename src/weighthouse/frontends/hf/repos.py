@@ -72,6 +72,27 @@ async def delete_repo(call: Call) -> Response:
     return json_response({})
 
 
+def _full_name(value: Any, what: str) -> tuple[str, str]:
+    if not isinstance(value, str) or value.count("/") != 1:
+        raise InvalidInputError(f"{what} must be 'namespace/name'")
+    namespace, _, name = value.partition("/")
+    return namespace, name
+
+
+async def move_repo(call: Call) -> Response:
+    """``POST /api/repos/move`` with ``{"fromRepo", "toRepo", "type"?}``: rename or transfer
+    a repo (its admins, into a namespace they may create repos in)."""
+    caller = await call.caller()
+    body = await call.json_body()
+    kind = _TYPES.get(body.get("type"))
+    if kind is None:
+        raise InvalidInputError("type must be 'model' or 'dataset'; spaces are not served here")
+    source = RepoId(kind, *_full_name(body.get("fromRepo"), "fromRepo"))
+    target = RepoId(kind, *_full_name(body.get("toRepo"), "toRepo"))
+    moved = await run_in_threadpool(call.hub.repos.move, caller, source, target)
+    return json_response({"url": f"{call.endpoint}/{PREFIXES[kind]}{moved.full_name}"})
+
+
 async def create_branch(call: Call) -> Response:
     """``POST .../branch/{branch}`` with an optional ``startingPoint``; 409 if it exists."""
     caller = await call.caller()

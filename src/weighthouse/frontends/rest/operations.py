@@ -113,6 +113,7 @@ OPERATIONS: dict[str, Operation] = {
     "get_repo": Operation(_REPO, anonymous=True),
     "update_repo": Operation(_REPO),
     "delete_repo": Operation(_REPO),
+    "move_repo": Operation((*_REPO, e.RepoExistsError, e.UserNotFoundError)),
     "list_refs": Operation(_REPO, anonymous=True),
     "create_branch": Operation((*_REVISION, e.RefExistsError)),
     "delete_branch": Operation((*_REVISION, e.ConflictError)),

@@ -21,6 +21,7 @@ from weighthouse.frontends.rest.schemas import (
     RefsOut,
     RepoCreate,
     RepoKind,
+    RepoMove,
     RepoOut,
     RepoPage,
     RepoUpdate,
@@ -92,6 +93,21 @@ def update_repo(
         description=body.description,
     )
     return RepoOut.of(repo)
+
+
+@router.post("/{kind:repo_kind}/{namespace}/{name}/move", response_model=RepoOut)
+def move_repo(
+    kind: RepoKind, namespace: str, name: str, body: RepoMove, caller: Caller, hub: Wired
+) -> RepoOut:
+    """Rename a repo or move it to another namespace you may create repos in (repo admins).
+    History, refs and collaborators move with it; nothing redirects from the old name."""
+    source = repo_id(kind, namespace, name)
+    target = RepoId(
+        kind.type,
+        body.namespace if body.namespace is not None else namespace,
+        body.name if body.name is not None else name,
+    )
+    return RepoOut.of(hub.repos.move(caller, source, target))
 
 
 @router.delete("/{kind:repo_kind}/{namespace}/{name}", status_code=204)

@@ -96,6 +96,15 @@ class RepoUpdate(Strict):
     description: str | None = None
 
 
+class RepoMove(Strict):
+    namespace: str | None = Field(
+        default=None, description="default: where the repo is now", json_schema_extra=patterns.NAME
+    )
+    name: str | None = Field(
+        default=None, description="default: its name now", json_schema_extra=patterns.NAME
+    )
+
+
 class RepoOut(BaseModel):
     id: str
     type: RepoType

@@ -55,6 +55,20 @@ class MemoryRepos(MemoryTables):
             changed = replace(stored, private=repo.private, description=repo.description)
             self._tables.repos[repo.id] = changed
 
+    def rename_repo(self, repo_id: str, namespace: str, name: str) -> None:
+        with self._lock:
+            tables = self._tables
+            stored = tables.repos.get(repo_id)
+            if stored is None:
+                raise RepoNotFoundError.named(f"{namespace}/{name}")
+            key = (stored.type, namespace, name)
+            if tables.repo_ids.get(key, repo_id) != repo_id:
+                full_name = f"{namespace}/{name}"
+                raise RepoExistsError(f"{full_name!r} exists", repo=full_name)
+            del tables.repo_ids[stored.type, stored.namespace, stored.name]
+            tables.repos[repo_id] = replace(stored, namespace=namespace, name=name)
+            tables.repo_ids[key] = repo_id
+
     def delete_repo(self, repo_id: str) -> None:
         with self._lock:
             tables = self._tables
