@@ -158,8 +158,8 @@ def test_the_multipart_protocol_refuses_what_it_must(small_parts: LiveServer) ->
 
         # Parts: no ticket, a forged one, a number past the last, a wrong length.
         bare = header["1"].split("?")[0]
-        assert c.put(bare, content=data[:MiB]).status_code == 401
-        assert c.put(bare + "?ticket=whs.x.y.z", content=data[:MiB]).status_code == 401
+        assert c.put(bare, content=b"x").status_code == 401
+        assert c.put(bare + "?ticket=whs.x.y.z", content=b"x").status_code == 401
         assert c.put(header["3"].replace("/part/3", "/part/4"), content=b"x").status_code == 400
         assert c.put(header["3"].replace("/part/3", "/part/0"), content=b"x").status_code == 400
         assert c.put(header["1"], content=data[: MiB - 1]).status_code == 400
@@ -208,7 +208,7 @@ def test_the_multipart_protocol_refuses_what_it_must(small_parts: LiveServer) ->
         answer = c.post(steal, json=_completion(oid, etags), headers=LFS)
         assert answer.status_code == 400 and "upload it first" in answer.json()["error"]
         # ... nor use alice's links for a repo of their own or with their own token.
-        assert c.put(header["1"].replace(repo, theirs), content=data[:MiB]).status_code == 401
+        assert c.put(header["1"].replace(repo, theirs), content=b"x").status_code == 401
         # Anonymous callers get no links at all.
         assert _batch(c, repo, data, None, ["multipart"]).status_code in (401, 404)
 

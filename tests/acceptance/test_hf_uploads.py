@@ -233,7 +233,9 @@ def test_upload_links_work_only_with_their_ticket(live_server: LiveServer, alice
         href = batch.json()["objects"][0]["actions"]["upload"]["href"]
         assert href.startswith(live_server.url)
         forged = href[: href.index("ticket=") + 7] + "whs.x.y.z"
-        assert c.put(forged, content=data).status_code == 401
+        # A refused upload's body is not read past 1 MiB (the connection closes), so a
+        # short one shows the refusal itself.
+        assert c.put(forged, content=data[:1000]).status_code == 401
         other = href.replace(oid, hashlib.sha256(b"other").hexdigest())
         assert c.put(other, content=b"other").status_code == 401
         assert c.put(href, content=data[:-1] + b"x").status_code == 400
