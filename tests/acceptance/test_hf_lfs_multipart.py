@@ -22,6 +22,8 @@ pytestmark = pytest.mark.acceptance
 MiB = 2**20
 BIG = 300 * 10**6
 LFS = {"Accept": "application/vnd.git-lfs+json"}
+CLOSE = {"Connection": "close"}
+"""For requests refused before their body is read: the server then closes the connection."""
 
 UPLOAD = """
 import huggingface_hub.lfs as lfs
@@ -158,18 +160,31 @@ def test_the_multipart_protocol_refuses_what_it_must(small_parts: LiveServer) ->
 
         # Parts: no ticket, a forged one, a number past the last, a wrong length.
         bare = header["1"].split("?")[0]
-        assert c.put(bare, content=b"x").status_code == 401
-        assert c.put(bare + "?ticket=whs.x.y.z", content=b"x").status_code == 401
-        assert c.put(header["3"].replace("/part/3", "/part/4"), content=b"x").status_code == 400
-        assert c.put(header["3"].replace("/part/3", "/part/0"), content=b"x").status_code == 400
-        assert c.put(header["1"], content=data[: MiB - 1]).status_code == 400
-        assert c.put(header["1"], content=data[: MiB + 1]).status_code == 400
+        assert c.put(bare, content=b"x", headers=CLOSE).status_code == 401
+        assert c.put(bare + "?ticket=whs.x.y.z", content=b"x", headers=CLOSE).status_code == 401
+        assert (
+            c.put(
+                header["3"].replace("/part/3", "/part/4"), content=b"x", headers=CLOSE
+            ).status_code
+            == 400
+        )
+        assert (
+            c.put(
+                header["3"].replace("/part/3", "/part/0"), content=b"x", headers=CLOSE
+            ).status_code
+            == 400
+        )
+        assert c.put(header["1"], content=data[: MiB - 1], headers=CLOSE).status_code == 400
+        assert c.put(header["1"], content=data[: MiB + 1], headers=CLOSE).status_code == 400
 
         etags = _upload_parts(c, header, data)
         assert len(etags) == 3
         assert etags[0] == f'"{hashlib.sha256(data[:MiB]).hexdigest()}"'
         # The completion: its ticket, the parts in order, all of them, the right object.
-        assert c.post(complete.split("?")[0], json=_completion(oid, etags)).status_code == 401
+        assert (
+            c.post(complete.split("?")[0], json=_completion(oid, etags), headers=CLOSE).status_code
+            == 401
+        )
         refused = [
             _completion(oid, etags[:2]),
             _completion(oid, [etags[1], etags[0], etags[2]]),
@@ -208,7 +223,9 @@ def test_the_multipart_protocol_refuses_what_it_must(small_parts: LiveServer) ->
         answer = c.post(steal, json=_completion(oid, etags), headers=LFS)
         assert answer.status_code == 400 and "upload it first" in answer.json()["error"]
         # ... nor use alice's links for a repo of their own or with their own token.
-        assert c.put(header["1"].replace(repo, theirs), content=b"x").status_code == 401
+        assert (
+            c.put(header["1"].replace(repo, theirs), content=b"x", headers=CLOSE).status_code == 401
+        )
         # Anonymous callers get no links at all.
         assert _batch(c, repo, data, None, ["multipart"]).status_code in (401, 404)
 
