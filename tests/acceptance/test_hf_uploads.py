@@ -233,11 +233,12 @@ def test_upload_links_work_only_with_their_ticket(live_server: LiveServer, alice
         href = batch.json()["objects"][0]["actions"]["upload"]["href"]
         assert href.startswith(live_server.url)
         forged = href[: href.index("ticket=") + 7] + "whs.x.y.z"
-        # A refused upload's body is not read past 1 MiB (the connection closes), so a
-        # short one shows the refusal itself.
-        assert c.put(forged, content=data[:1000]).status_code == 401
+        # A refused upload's body is not read past 1 MiB and its connection closes, so a
+        # short one shows the refusal itself, on a connection not kept for the next request.
+        close = {"Connection": "close"}
+        assert c.put(forged, content=data[:1000], headers=close).status_code == 401
         other = href.replace(oid, hashlib.sha256(b"other").hexdigest())
-        assert c.put(other, content=b"other").status_code == 401
+        assert c.put(other, content=b"other", headers=close).status_code == 401
         assert c.put(href, content=data[:-1] + b"x").status_code == 400
         assert c.put(href, content=data).status_code == 200
         again = c.post(
@@ -387,3 +388,58 @@ def test_repos_move_with_their_files(
         token=None,
     )
     assert anonymous == "RepositoryNotFoundError"
+
+
+def test_expanded_listings_name_each_entrys_last_commit(
+    live_server: LiveServer, alice: Account, tmp_path: Path
+) -> None:
+    repo = f"{alice.name}/{unique()}"
+    out = run_hub(
+        live_server,
+        f"""
+        repo = {repo!r}
+        api.create_repo(repo)
+        up = lambda data, path, **kw: api.upload_file(path_or_fileobj=data, path_in_repo=path,
+                                                     repo_id=repo, **kw).oid
+        a = up(b"1", "d/a.txt")
+        b = up(b"2", "b.txt", commit_message="bee\\n\\nbody")
+        c = up(b"3", "d/c.txt")
+        many = api.create_commit(repo, [hh.CommitOperationAdd(f"many/{{i:02d}}.txt", b"%d" % i)
+                                        for i in range(60)], commit_message="many").oid
+        last = lambda t: t.last_commit and t.last_commit.oid
+        tree = api.list_repo_tree(repo, recursive=True, expand=True)
+        print(json.dumps({{
+            "oids": [a, b, c, many],
+            "tree": {{t.path: last(t) for t in tree if not t.path.startswith("many/")}},
+            "many": sorted({{last(t) for t in api.list_repo_tree(repo, "many", expand=True)}}),
+            "count": len(list(api.list_repo_tree(repo, "many", expand=True))),
+            "title": [t.last_commit.title for t in api.list_repo_tree(repo, expand=True)
+                      if t.path == "b.txt"],
+            "plain": [getattr(t, "last_commit", None) for t in api.list_repo_tree(repo)],
+            "security": [t.security for t in api.list_repo_tree(repo, expand=True)
+                         if hasattr(t, "security")],
+            "info": {{t.path: last(t) for t in api.get_paths_info(
+                repo, ["d/a.txt", "b.txt", "d", "nope"], expand=True)}},
+            "older": {{t.path: last(t) for t in api.list_repo_tree(
+                repo, revision=b, recursive=True, expand=True)}},
+        }}))
+        """,
+        home=tmp_path,
+        token=alice.token,
+    )
+    a, b, c, many = out["oids"]
+    assert out["tree"] == {"b.txt": b, "d": c, "d/a.txt": a, "d/c.txt": c, "many": many}
+    assert out["many"] == [many] and out["count"] == 60
+    assert out["title"] == ["bee"]
+    assert out["plain"] == [None] * 3
+    assert out["security"] == [None]
+    assert out["info"] == {"d/a.txt": a, "b.txt": b, "d": c}
+    assert out["older"] == {"b.txt": b, "d": a, "d/a.txt": a}
+    # Expanded pages are 50 entries, as the Hub's, since each costs a history read.
+    with live_server.client(alice.token) as rest:
+        page = rest.get(f"/hf/api/models/{repo}/tree/main/many", params={"expand": "true"})
+        assert len(page.json()) == 50 and 'rel="next"' in page.headers["link"]
+        assert "lastCommit" in page.json()[0] and "securityFileStatus" not in page.json()[0]
+        anonymous = httpx.get(f"{live_server.url}/hf/api/models/{repo}/tree/main?expand=true")
+        assert anonymous.status_code == 404
+        assert anonymous.headers["x-error-code"] == "RepoNotFound"

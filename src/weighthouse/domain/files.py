@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from weighthouse.domain.access import Principal
 from weighthouse.domain.errors import BlobMissingError, EntryNotFoundError
 from weighthouse.domain.model import (
+    Commit,
     EntryKind,
     PathEntry,
     Repo,
@@ -22,6 +23,15 @@ from weighthouse.domain.paging import check_limit
 from weighthouse.domain.ports import BlobReader, BlobStore
 from weighthouse.domain.repos import find_repo
 from weighthouse.domain.revisions import Resolved, VersionedCatalog, resolve
+
+LAST_CHANGE_DEPTH = 1000
+"""How far back :meth:`Files.last_changes` reads history by default."""
+_FOLDERS_HELD = 64
+
+
+def _content(entry: TreeEntry | None) -> tuple[object, ...] | None:
+    """What makes two entries at one path the same content."""
+    return None if entry is None else (entry.kind, entry.tree_id, entry.sha256, entry.size)
 
 
 @dataclass(frozen=True)
@@ -137,6 +147,84 @@ class Files:
             entries.append(item)
         next_after = entries[-1].path if more else None
         return resolved, TreeListing(entries=tuple(entries), next_after=next_after)
+
+    def last_changes(
+        self,
+        principal: Principal,
+        repo_id: RepoId,
+        revision: str,
+        paths: Sequence[str],
+        *,
+        max_commits: int = LAST_CHANGE_DEPTH,
+    ) -> dict[str, Commit]:
+        """For each of ``paths`` (files or folders at ``revision``), the newest commit in the
+        first-parent history of ``revision`` that changed it: the one whose parent has other
+        content, or nothing, at that path.
+
+        History is read back at most ``max_commits`` commits; a path still unchanged there is
+        left out of the answer rather than guessed, as are paths that do not exist. Each step
+        reads the paths' folders once: a folder whose tree is the same in the parent changed
+        none of its entries."""
+        check_limit(max_commits)
+        repo = find_repo(self._catalog, principal, repo_id)
+        commit: Commit | None = resolve(self._catalog, repo, revision).commit
+        assert commit is not None
+        cache: dict[str, dict[str, TreeEntry]] = {}
+        folders: dict[str, dict[str, TreeEntry]] = {}
+        for path in dict.fromkeys(paths):
+            parts = split_path(path)
+            if not parts:
+                continue
+            folder = "/".join(parts[:-1])
+            entries = self._folder(repo, commit.tree_id, folder, cache)
+            if entries is not None and parts[-1] in entries:
+                folders.setdefault(folder, {})[parts[-1]] = entries[parts[-1]]
+        found: dict[str, Commit] = {}
+        for _ in range(max_commits):
+            if not folders or commit is None:
+                break
+            parent = self._parent(repo, commit)
+            for folder, pending in list(folders.items()):
+                before = (
+                    None if parent is None else self._folder(repo, parent.tree_id, folder, cache)
+                )
+                if before is not None and before is self._folder(
+                    repo, commit.tree_id, folder, cache
+                ):
+                    continue
+                for name, entry in list(pending.items()):
+                    if before is None or _content(before.get(name)) != _content(entry):
+                        found[f"{folder}/{name}" if folder else name] = commit
+                        del pending[name]
+                if not pending:
+                    del folders[folder]
+            commit = parent
+        return found
+
+    def _folder(
+        self, repo: Repo, tree_id: str, folder: str, cache: dict[str, dict[str, TreeEntry]]
+    ) -> dict[str, TreeEntry] | None:
+        """The entries of ``folder`` in the tree ``tree_id`` by name; ``None`` when it is not a
+        folder there. Folder trees are read once per ``cache``, so the same tree gives the
+        same mapping object."""
+        try:
+            found = self._find(repo, tree_id, folder)
+        except EntryNotFoundError:
+            return None
+        folder_id = found.entry.tree_id
+        if found.entry.kind is not EntryKind.DIRECTORY or folder_id is None:
+            return None
+        if folder_id not in cache:
+            if len(cache) >= _FOLDERS_HELD:
+                cache.clear()  # history walks forward: old folder versions are done with
+            tree = self._catalog.get_tree(repo.id, folder_id)
+            cache[folder_id] = {entry.name: entry for entry in tree.entries}
+        return cache[folder_id]
+
+    def _parent(self, repo: Repo, commit: Commit) -> Commit | None:
+        if commit.parent_id is None:
+            return None
+        return self._catalog.get_commit(repo.id, commit.parent_id)
 
     def _walk(
         self, repo: Repo, tree: Tree, prefix: str, resume: list[str], recursive: bool

@@ -209,3 +209,29 @@ def test_parts_assemble_into_one_checked_blob(
     hub.orgs.set_collaborator(alice, repo, "bob", Role.WRITE)
     with pytest.raises(BlobUnknownError):
         hub.commits.assemble_blob(bob, repo, refs, size=len(whole), sha256=sha256)
+
+
+def test_each_path_names_the_last_commit_that_changed_it(
+    hub: Hub, alice: Principal, repo: RepoId
+) -> None:
+    one, two = upload(hub, alice, b"one"), upload(hub, alice, b"two")
+    adds = [at("a.txt", one), at("d/b.txt", one), at("d/c.txt", one)]
+    first = hub.commits.commit(alice, repo, "main", adds, message="1")
+    second = hub.commits.commit(alice, repo, "main", [at("d/b.txt", two)], message="2")
+    hub.commits.commit(alice, repo, "main", [at("other.txt", one)], message="3")
+    fourth = hub.commits.commit(alice, repo, "main", [DeleteFile("a.txt")], message="4")
+    fifth = hub.commits.commit(alice, repo, "main", [at("a.txt", one)], message="5")
+    found = hub.files.last_changes(
+        alice, repo, "main", ["a.txt", "d", "d/b.txt", "d/c.txt", "missing", "d/x"]
+    )
+    assert {path: commit.id for path, commit in found.items()} == {
+        "a.txt": fifth.id,
+        "d": second.id,
+        "d/b.txt": second.id,
+        "d/c.txt": first.id,
+    }
+    # At an older revision, and with history read only so far back.
+    older = hub.files.last_changes(alice, repo, fourth.id, ["d/c.txt", "other.txt"])
+    assert older["d/c.txt"].id == first.id
+    shallow = hub.files.last_changes(alice, repo, "main", ["d/c.txt", "a.txt"], max_commits=2)
+    assert {path: commit.id for path, commit in shallow.items()} == {"a.txt": fifth.id}

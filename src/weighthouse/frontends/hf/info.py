@@ -13,12 +13,15 @@ from weighthouse.domain.access import Principal
 from weighthouse.domain.errors import EntryNotFoundError, InvalidInputError
 from weighthouse.domain.model import PathEntry, RefKind, RepoId, RepoType
 from weighthouse.domain.names import check_folder
+from weighthouse.domain.revisions import Resolved
 from weighthouse.frontends.hf import cards, safetensors
 from weighthouse.frontends.hf.calls import Call, json_response, next_link
 from weighthouse.frontends.hf.entries import commit_entry, iso, ref_entry, sibling, tree_entry
 
 PATHS_INFO_MAX = 1000
 """Most paths one ``paths-info`` call may ask about."""
+EXPANDED_PAGE = 50
+"""Entries per tree page with ``expand=true``, as the Hub sends: each costs a history read."""
 _DEFAULT_REVISION = "main"
 
 
@@ -128,7 +131,9 @@ async def tree(call: Call) -> Response:
     cursor = query.get("cursor")
     if cursor is not None and len(cursor) > 2048:
         raise InvalidInputError("the cursor is too long")
-    _, listing = await run_in_threadpool(
+    expand = _flag(call, "expand")
+    page_size = call.hub.settings.hf.page_size
+    resolved, listing = await run_in_threadpool(
         call.hub.files.list_tree,
         caller,
         repo_id,
@@ -136,12 +141,34 @@ async def tree(call: Call) -> Response:
         call.params.get("path", ""),
         recursive=recursive,
         after=cursor or None,
-        limit=call.hub.settings.hf.page_size,
+        limit=min(page_size, EXPANDED_PAGE) if expand else page_size,
     )
+    entries = [tree_entry(item) for item in listing.entries]
+    if expand:
+        await run_in_threadpool(_add_last_commits, call, caller, repo_id, resolved, entries)
     headers = {}
     if listing.next_after is not None:
         headers["Link"] = next_link(call, cursor=listing.next_after)
-    return json_response([tree_entry(item) for item in listing.entries], headers=headers)
+    return json_response(entries, headers=headers)
+
+
+def _add_last_commits(
+    call: Call,
+    caller: Principal,
+    repo_id: RepoId,
+    resolved: Resolved,
+    entries: list[dict[str, Any]],
+) -> None:
+    """``expand=true``: each entry's ``lastCommit`` (``id``, ``title``, ``date``), when the
+    history read finds it. No ``securityFileStatus``: nothing here scans files, and the
+    client reads that field only when it is sent."""
+    paths = [entry["path"] for entry in entries]
+    found = call.hub.files.last_changes(caller, repo_id, resolved.commit.id, paths)
+    for entry in entries:
+        commit = found.get(entry["path"])
+        if commit is not None:
+            summary = commit_entry(commit)
+            entry["lastCommit"] = {k: summary[k] for k in ("id", "title", "date")}
 
 
 async def paths_info(call: Call) -> Response:
@@ -154,13 +181,17 @@ async def paths_info(call: Call) -> Response:
         value = _json(body)
         raw = value.get("paths", [])
         paths = [raw] if isinstance(raw, str) else raw
+        expand_field: Any = value.get("expand")
     else:
-        paths = parse_qs(body.decode("utf-8", "replace")).get("paths", [])
+        form = parse_qs(body.decode("utf-8", "replace"))
+        paths = form.get("paths", [])
+        expand_field = (form.get("expand") or [""])[-1]
     if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
         raise InvalidInputError("paths must be a list of strings")
     if len(paths) > PATHS_INFO_MAX:
         raise InvalidInputError(f"ask about at most {PATHS_INFO_MAX} paths at once")
     revision = call.params["rev"]
+    expand = expand_field in (True, "1", "true", "True")
 
     def lookup() -> list[dict[str, Any]]:
         resolved = call.hub.revisions.resolve(caller, repo_id, revision)
@@ -174,6 +205,8 @@ async def paths_info(call: Call) -> Response:
                 continue
             if item.path:
                 found.append(tree_entry(item))
+        if expand:
+            _add_last_commits(call, caller, repo_id, resolved, found)
         return found
 
     return json_response(await run_in_threadpool(lookup))
