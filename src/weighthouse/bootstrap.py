@@ -140,8 +140,8 @@ def bootstrap(
         repos=Repos(
             catalog, clock, audit, default_private=settings.repos.default_private, room=room
         ),
-        revisions=Revisions(catalog, clock),
-        commits=Commits(catalog, blobs, clock, proof),
+        revisions=Revisions(catalog, clock, room=room),
+        commits=Commits(catalog, blobs, clock, proof, room=room),
         files=Files(catalog, blobs),
         buckets=Buckets(catalog, blobs, clock, room=room),
         multipart=MultipartUploads(

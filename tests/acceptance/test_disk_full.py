@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.acceptance.api import make_repo, make_user
+from tests.acceptance.api import make_repo, make_user, upload
 from tests.acceptance.live import LiveServer
 
 pytestmark = pytest.mark.acceptance
@@ -39,13 +39,19 @@ def _can_mount() -> str | None:
 
 @pytest.fixture
 def small_disks(tmp_path: Path, server_workers: int) -> Iterator[LiveServer]:
+    server = start_on_small_disks(tmp_path, server_workers)
+    yield server
+    server.stop()
+
+
+def start_on_small_disks(tmp_path: Path, workers: int) -> LiveServer:
     reason = _can_mount()
     if reason:
         pytest.skip(reason)
     data, blobs = tmp_path / "data", tmp_path / "blobs"
-    server = LiveServer(
+    return LiveServer(
         data_dir=data,
-        workers=server_workers,
+        workers=workers,
         module="tests.acceptance.tmpfs_serve",
         extra_env={
             "WEIGHTHOUSE_TEST_TMPFS": f"{data}=8m,{blobs}=24m",
@@ -54,8 +60,6 @@ def small_disks(tmp_path: Path, server_workers: int) -> Iterator[LiveServer]:
             "WEIGHTHOUSE_DATABASE__RESERVE_BYTES": str(MIB),
         },
     ).start()
-    yield server
-    server.stop()
 
 
 def inside(server: LiveServer, path: Path) -> Path:
@@ -79,6 +83,16 @@ def fill(folder: Path) -> Path:
 
 def put(c: httpx.Client, bucket: str, key: str, body: bytes) -> httpx.Response:
     return c.put(f"/api/buckets/{bucket}/objects/{key}", content=body)
+
+
+def use_up_the_catalog(c: httpx.Client, bucket: str) -> httpx.Response:
+    """Add objects with long keys until the catalog refuses one (its files may still have room
+    inside them when the disk is full); the refusal."""
+    for i in range(2000):
+        response = put(c, bucket, f"{i:04d}" + "k" * 1000, b"%d" % i)
+        if response.status_code not in (200, 201):
+            return response
+    pytest.fail("a full data disk took 2000 more objects")
 
 
 def stored_blobs(server: LiveServer) -> set[str]:
@@ -153,3 +167,59 @@ def test_a_full_catalog_disk_refuses_writes_with_507_but_deletes_go_through(
         assert c.get("/readyz").status_code == 200
         assert (data / "weighthouse.reserve").stat().st_size == MIB
         assert put(c, bucket, "after", b"room again").status_code in (200, 201)
+
+
+def test_on_a_full_catalog_disk_files_and_branches_can_still_be_deleted(
+    small_disks: LiveServer,
+) -> None:
+    server = small_disks
+    owner = make_user(server)
+    with server.client(owner.token) as c:
+        repo = make_repo(c, owner.name)
+        for i in range(3):
+            upload(c, repo, f"w{i}.bin", b"weights %d" % i)
+        for branch in ("b0", "b1"):
+            created = c.post(
+                f"/api/models/{repo}/branches", json={"name": branch, "revision": "main"}
+            )
+            assert created.status_code == 201, created.text
+        bucket = make_repo(c, owner.name, type="bucket")
+        filler = fill(inside(server, server.data_dir))
+        assert use_up_the_catalog(c, bucket).status_code == 507
+
+        # A commit that adds is refused; one that only deletes is how users free space.
+        blob = c.post(f"/api/models/{repo}/blobs", content=b"more")
+        assert blob.status_code in (201, 507), blob.text
+        deleting = {"message": "free", "operations": [{"op": "delete", "path": "w0.bin"}]}
+        response = c.post(f"/api/models/{repo}/commit/main", json=deleting)
+        assert response.status_code == 201, response.text
+        assert c.delete(f"/api/models/{repo}/branches/b0").status_code == 204
+        assert c.delete(f"/api/models/{repo}/branches/b1").status_code == 204
+        tree = c.get(f"/api/models/{repo}/tree/main").json()["entries"]
+        assert [e["path"] for e in tree] == ["w1.bin", "w2.bin"]
+        branches = c.get(f"/api/models/{repo}/refs").json()["branches"]
+        assert [branch["name"] for branch in branches] == ["main"]
+        filler.unlink()
+
+
+def test_a_full_disk_under_the_sign_in_counts_answers_507(tmp_path: Path) -> None:
+    # Two processes count sign-in attempts in a file of the data directory.
+    server = start_on_small_disks(tmp_path, workers=2)
+    try:
+        owner = make_user(server)
+        with server.client(server.admin_token) as admin:
+            made = admin.post("/api/users", json={"name": "pw" + owner.name, "password": "p" * 16})
+            assert made.status_code == 201, made.text
+        with server.client(owner.token) as c:
+            bucket = make_repo(c, owner.name, type="bucket")
+            filler = fill(inside(server, server.data_dir))
+            assert use_up_the_catalog(c, bucket).status_code == 507
+        with server.client() as anonymous:
+            response = anonymous.post(
+                "/api/signin", json={"name": "pw" + owner.name, "password": "wrong" * 4}
+            )
+        assert response.status_code == 507, response.text
+        assert response.json()["error"]["code"] == "storage_full"
+        filler.unlink()
+    finally:
+        server.stop()

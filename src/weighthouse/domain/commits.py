@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 from weighthouse.domain.access import Principal
 from weighthouse.domain.blob_proof import MAX_CHECK, BlobProof, BlobRef, check_sha256, unknown_blob
@@ -27,6 +28,7 @@ from weighthouse.domain.names import check_path, check_ref_name, is_commit_id
 from weighthouse.domain.ports import BlobStore, Clock
 from weighthouse.domain.repos import find_repo, require_versioned
 from weighthouse.domain.revisions import VersionedCatalog
+from weighthouse.domain.space import DiskRoom, NoDiskRoom, freeing_room
 from weighthouse.domain.trees import TreeEditor, make_commit_id
 
 GIT_SHA1_MAX_SIZE = 10 * 2**20
@@ -67,12 +69,19 @@ Operation = AddFile | DeleteFile
 
 class Commits:
     def __init__(
-        self, catalog: VersionedCatalog, blobs: BlobStore, clock: Clock, proof: BlobProof
+        self,
+        catalog: VersionedCatalog,
+        blobs: BlobStore,
+        clock: Clock,
+        proof: BlobProof,
+        *,
+        room: DiskRoom | None = None,
     ) -> None:
         self._catalog = catalog
         self._blobs = blobs
         self._clock = clock
         self._proof = proof
+        self._room = room or NoDiskRoom()
 
     def upload_blob(
         self,
@@ -248,7 +257,12 @@ class Commits:
                 created_at=now,
             )
             try:
-                self._catalog.save_commit(repo.id, commit, trees, branch, base.id)
+                save = partial(self._catalog.save_commit, repo.id, commit, trees, branch, base.id)
+                if all(isinstance(op, DeleteFile) for op in operations):
+                    # How users free space on a full disk, so it may use the reserve.
+                    freeing_room(self._room, save)
+                else:
+                    save()
             except CommitConflictError:
                 if parent_commit is not None:
                     raise

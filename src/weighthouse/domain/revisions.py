@@ -18,6 +18,7 @@ from weighthouse.domain.names import LATEST, check_ref_name, check_revision, is_
 from weighthouse.domain.paging import check_limit
 from weighthouse.domain.ports import Clock
 from weighthouse.domain.repos import DEFAULT_BRANCH, RepoLookup, find_repo, require_versioned
+from weighthouse.domain.space import DiskRoom, NoDiskRoom, freeing_room
 from weighthouse.domain.versions import latest_version
 
 
@@ -60,9 +61,12 @@ def resolve(history: HistoryCatalog, repo: Repo, revision: str) -> Resolved:
 
 
 class Revisions:
-    def __init__(self, catalog: VersionedCatalog, clock: Clock) -> None:
+    def __init__(
+        self, catalog: VersionedCatalog, clock: Clock, *, room: DiskRoom | None = None
+    ) -> None:
         self._catalog = catalog
         self._clock = clock
+        self._room = room or NoDiskRoom()
 
     def resolve(self, principal: Principal, repo_id: RepoId, revision: str) -> Resolved:
         repo = find_repo(self._catalog, principal, repo_id)
@@ -85,12 +89,13 @@ class Revisions:
         return ref
 
     def delete_branch(self, principal: Principal, repo_id: RepoId, name: str) -> None:
-        """Delete a branch other than ``main``; tags are immutable and cannot be deleted."""
+        """Delete a branch other than ``main``; tags are immutable and cannot be deleted.
+        Works on a full disk: it may use the reserve."""
         repo = find_repo(self._catalog, principal, repo_id, Role.WRITE)
         check_ref_name(name)
         if name == DEFAULT_BRANCH:
             raise InvalidInputError(f"the default branch {DEFAULT_BRANCH!r} cannot be deleted")
-        self._catalog.delete_ref(repo.id, RefKind.BRANCH, name)
+        freeing_room(self._room, lambda: self._catalog.delete_ref(repo.id, RefKind.BRANCH, name))
 
     def log(
         self,

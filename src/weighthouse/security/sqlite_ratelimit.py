@@ -11,6 +11,7 @@ survive a crash: it is written without fsync, and losing it only forgets recent 
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import sqlite3
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from weighthouse.domain.errors import StorageError
+from weighthouse.domain.errors import StorageError, StorageFullError
 from weighthouse.security.ratelimit import check_window
 
 BUSY_TIMEOUT_MS = 5_000
@@ -110,9 +111,19 @@ class SqliteRateLimiter:
             finally:
                 os.close(fd)  # closing releases the lock
         except (OSError, sqlite3.Error) as exc:
-            raise StorageError("the rate limiter's file failed", reason=str(exc)) from exc
+            raise _failed(exc) from exc
         self._connection = connection
         return connection
+
+
+def _failed(exc: OSError | sqlite3.Error) -> StorageError:
+    """The domain error for a failure of the file: 507 when it was refused for space."""
+    full = getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or (
+        isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    )
+    if full:
+        return StorageFullError("the rate limiter's file has no room", reason=str(exc))
+    return StorageError("the rate limiter's file failed", reason=str(exc))
 
 
 def _open(path: Path) -> sqlite3.Connection:
@@ -143,7 +154,7 @@ class _Transaction:
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise StorageError("the rate limiter's file failed", reason=str(exc)) from exc
+            raise _failed(exc) from exc
         return self._db
 
     def __exit__(
@@ -153,6 +164,6 @@ class _Transaction:
             self._db.execute("ROLLBACK" if kind is not None else "COMMIT")
         except sqlite3.Error as exc:
             if kind is None:
-                raise StorageError("the rate limiter's file failed", reason=str(exc)) from exc
+                raise _failed(exc) from exc
         if isinstance(error, sqlite3.Error):
-            raise StorageError("the rate limiter's file failed", reason=str(error)) from error
+            raise _failed(error) from error
