@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/hf.py                 # 512 MiB, 3 rounds
     .venv/bin/python bench/hf.py --size-mib 128 --rounds 1
+    .venv/bin/python bench/hf.py --size-mib 1024 --rounds 1 --only-xet   # the RSS figure
 
 One Weighthouse server (``--workers``, default 1) on 127.0.0.1, in a temporary directory that
 is removed at the end. Each round, in the same order:
@@ -11,10 +12,12 @@ is removed at the end. Each round, in the same order:
 * **hf-lfs**: ``huggingface_hub`` ``upload_file`` with ``HF_HUB_DISABLE_XET=1`` (preupload,
   LFS batch, one ``basic`` PUT, verify, commit), timed around the call in the client process;
   downloads as **hf-resolve** (the same raw ``GET`` of ``/hf/.../resolve/main/<f>``) and
-  **hf-download** (``hf_hub_download`` into a fresh cache, writing the file, as users run it).
+  **hf-download** (``hf_hub_download`` into a fresh cache, writing the file, as users run it);
+* **hf-xet**: ``upload_file`` with ``hf_xet`` (write token, xorbs, shard, the server
+  rebuilding the file, commit), with the server's peak RSS (all its processes) during it.
 
 Each round uploads new random bytes (so no upload is skipped as already stored). Medians are
-reported with the ratio to the REST figure. Xet has no figure: the server does not speak it.
+reported with the ratio to the REST figure.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import tempfile
 from pathlib import Path
 
 from loads import MB, get_discard, put_file
+from probes import sample_usage
 from servers import MODEL, NAMESPACE, start_weighthouse
 
 REPO = f"{NAMESPACE}/{MODEL}"
@@ -45,20 +49,24 @@ print(json.dumps(time.perf_counter() - start))
 """
 
 
-def hub_seconds(port: int, token: str, mode: str, path: Path, name: str) -> float:
+def hub_seconds(
+    port: int, token: str, mode: str, path: Path, name: str, *, xet: bool = False
+) -> float:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
     env.update(
         HF_ENDPOINT=f"http://127.0.0.1:{port}/hf",
         HF_TOKEN=token,
         HF_HOME=str(path.parent / "hf-home"),
-        HF_HUB_DISABLE_XET="1",
+        HF_HUB_DISABLE_XET="0" if xet else "1",
         HF_HUB_DISABLE_PROGRESS_BARS="1",
         REPO=REPO,
     )
     done = subprocess.run(
         [sys.executable, "-c", CLIENT, mode, str(path), name],
-        env=env, capture_output=True, text=True, timeout=1800, check=True,
+        env=env, capture_output=True, text=True, timeout=1800, check=False,
     )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"the client failed:\n{done.stderr[-3000:]}")
     return float(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
@@ -67,9 +75,11 @@ def main() -> None:
     parser.add_argument("--size-mib", type=int, default=512)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--only-xet", action="store_true", help="measure the Xet upload only")
     args = parser.parse_args()
     size = args.size_mib * 2**20
     rates: dict[str, list[float]] = {}
+    xet_rss: list[int] = []
     with tempfile.TemporaryDirectory(prefix="wh-bench-hf-") as tmp:
         work = Path(tmp)
         server = start_weighthouse(work, args.workers, None)
@@ -81,6 +91,17 @@ def main() -> None:
                     for _ in range(size // 2**20):
                         out.write(os.urandom(2**20))
                 rest, hub = f"rest-{round_}.bin", f"hf-{round_}.bin"
+                with sample_usage(server.pid) as usage:
+                    seconds = hub_seconds(
+                        server.port, token, "upload", source, f"xet-{round_}.bin", xet=True
+                    )
+                rates.setdefault("hf-xet upload", []).append(size / seconds / MB)
+                xet_rss.append(usage.peak_rss)
+                if args.only_xet:
+                    continue
+                # New bytes: the Xet upload stored these already.
+                with source.open("r+b") as out:
+                    out.write(os.urandom(2**20))
                 status, body, seconds = put_file(
                     server.port,
                     f"/api/models/{REPO}/upload/main/{rest}",
@@ -90,6 +111,9 @@ def main() -> None:
                 )
                 assert status == 201, body[:300]
                 rates.setdefault("rest upload", []).append(size / seconds / MB)
+                # New bytes again, or the LFS batch would skip what REST just stored.
+                with source.open("r+b") as out:
+                    out.write(os.urandom(2**20))
                 seconds = hub_seconds(server.port, token, "upload", source, hub)
                 rates.setdefault("hf-lfs upload", []).append(size / seconds / MB)
                 for label, path in (
@@ -107,8 +131,10 @@ def main() -> None:
     medians = {label: statistics.median(values) for label, values in rates.items()}
     print(f"{args.size_mib} MiB, {args.rounds} rounds, {args.workers} worker(s); median MB/s")
     for label, value in medians.items():
-        base = medians["rest upload" if label.endswith("upload") else "rest download"]
-        print(f"  {label:22s} {value:8.1f}   x{value / base:.2f} of REST")
+        base = medians.get("rest upload" if label.endswith("upload") else "rest download")
+        ratio = f"   x{value / base:.2f} of REST" if base else ""
+        print(f"  {label:22s} {value:8.1f}{ratio}")
+    print(f"  server peak RSS during the Xet upload: {max(xet_rss) / 2**20:.0f} MiB")
 
 
 if __name__ == "__main__":

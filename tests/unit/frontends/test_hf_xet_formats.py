@@ -194,3 +194,17 @@ def test_a_shard_without_the_extension_has_no_sha256() -> None:
     # Header, file header, one term, its verification entry; then drop the extension.
     (entry,) = shards.parse(bytes(data[: 48 * 4] + data[48 * 5 :]))
     assert entry.sha256 is None
+
+
+def test_a_xorb_of_64_mib_of_incompressible_chunks_is_taken() -> None:
+    """What hf_xet sends for random bytes: 64 MiB of stored chunks plus their headers."""
+    chunk = random.Random(3).randbytes(64 * 1024)
+    header = bytes([0]) + len(chunk).to_bytes(3, "little") + bytes([0])
+    header += len(chunk).to_bytes(3, "little")
+    parser = xorbs.XorbParser()
+    for _ in range(1024):
+        parser.feed(header + chunk)
+    assert parser.total > 64 * 1024 * 1024
+    assert parser.finish() == hashes.xorb_hash([(hashes.chunk_hash(chunk), len(chunk))] * 1024)
+    with pytest.raises(InvalidInputError, match="at most 64 MiB"):
+        parser.feed(bytes(xorbs.MAX_XORB))

@@ -20,7 +20,9 @@ VERSION = 0
 MAX_CHUNK = 128 * 1024
 MAX_STORED_CHUNK = 2 * MAX_CHUNK
 """A compressed chunk bigger than this would have been sent uncompressed."""
-MAX_XORB = 64 * 1024 * 1024
+MAX_XORB = 65 * 1024 * 1024
+"""hf_xet fills a xorb with up to 64 MiB of chunk data and adds 8 bytes of header per chunk
+(chunks are 8 KiB at least), so a xorb of random bytes is a little over 64 MiB."""
 NONE, LZ4, BG4_LZ4 = 0, 1, 2
 RangeReader = Callable[[int, int], bytes]
 """``read_range(offset, length)`` of a stored xorb."""
@@ -89,7 +91,7 @@ class XorbParser:
     def feed(self, piece: bytes) -> None:
         self.total += len(piece)
         if self.total > MAX_XORB:
-            raise InvalidInputError("a xorb is at most 64 MiB")
+            raise InvalidInputError("a xorb is at most 64 MiB of chunks and their headers")
         self._pending += piece
         start = 0
         while len(self._pending) - start >= HEADER:
