@@ -19,6 +19,11 @@ from weighthouse.frontends.hf.xet import cas
 
 log = logging.getLogger("weighthouse.hf")
 
+DRAIN_LIMIT = 1024 * 1024
+"""An error answered before the body was read: up to this much of the body is read and
+dropped, so the connection stays open for the client's next request (uvicorn closes a
+connection whose request body was left unread, and a client that reuses it then fails)."""
+
 REPO = "{ns}/{name}"
 API_REPO = "api/{kind}/" + REPO
 
@@ -71,6 +76,8 @@ class HubApp:
             return
         request = Request(scope, receive)
         response = await self._respond(request)
+        if response.status_code >= 400:
+            await _drain(request)
         await response(scope, receive, send)
 
     async def _respond(self, request: Request) -> Response:
@@ -98,6 +105,18 @@ class HubApp:
         except Exception:
             log.exception("%s %s crashed", request.method, request.url.path)
             return error_response(500, "internal server error")
+
+
+async def _drain(request: Request) -> None:
+    size = 0
+    try:
+        async for piece in request.stream():
+            size += len(piece)
+            if size > DRAIN_LIMIT:
+                return
+    except (ClientDisconnect, RuntimeError):
+        # RuntimeError: the handler had already read (part of) the stream.
+        return
 
 
 def create_hub_app(container: Container) -> HubApp:
