@@ -21,8 +21,9 @@ log = logging.getLogger("weighthouse.hf")
 
 DRAIN_LIMIT = 1024 * 1024
 """An error answered before the body was read: up to this much of the body is read and
-dropped, so the connection stays open for the client's next request (uvicorn closes a
-connection whose request body was left unread, and a client that reuses it then fails)."""
+dropped, so the connection stays open for the client's next request. A longer body is left
+unread and the answer says ``Connection: close`` (uvicorn closes such a connection anyway,
+and a client that reused it would fail)."""
 
 REPO = "{ns}/{name}"
 API_REPO = "api/{kind}/" + REPO
@@ -76,8 +77,8 @@ class HubApp:
             return
         request = Request(scope, receive)
         response = await self._respond(request)
-        if response.status_code >= 400:
-            await _drain(request)
+        if response.status_code >= 400 and not await _drain(request):
+            response.headers["Connection"] = "close"
         await response(scope, receive, send)
 
     async def _respond(self, request: Request) -> Response:
@@ -107,16 +108,18 @@ class HubApp:
             return error_response(500, "internal server error")
 
 
-async def _drain(request: Request) -> None:
+async def _drain(request: Request) -> bool:
+    """Read and drop the rest of the body; ``False`` when it is longer than the limit."""
     size = 0
     try:
         async for piece in request.stream():
             size += len(piece)
             if size > DRAIN_LIMIT:
-                return
+                return False
     except (ClientDisconnect, RuntimeError):
         # RuntimeError: the handler had already read (part of) the stream.
-        return
+        return True
+    return True
 
 
 def create_hub_app(container: Container) -> HubApp:
