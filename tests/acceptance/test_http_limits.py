@@ -223,3 +223,19 @@ def test_an_upload_refused_before_its_body_is_answered_and_let_go(server: LiveSe
         held = time.monotonic() - started
     assert status_of(response) in (401, 404)
     assert held < BODY_IDLE_TIMEOUT + 2
+
+
+def test_a_client_reusing_its_connection_after_an_early_answer_is_not_failed(
+    server: LiveServer,
+) -> None:
+    # A body the server answers before reading (here a refused upload) is never read to its
+    # end, so the connection closes; the answer must say so, or a keep-alive client sends its
+    # next request on the dead connection and gets "server disconnected" instead of an answer.
+    with httpx.Client(base_url=server.url, timeout=WAIT) as client:
+        for _ in range(3):
+            refused = client.put(
+                "/api/models/nobody/nothing/upload/main/w.bin", content=b"0" * (4 * 2**20)
+            )
+            assert refused.status_code in (401, 404)
+            assert refused.headers["connection"] == "close"
+            assert client.get("/healthz").status_code == 200

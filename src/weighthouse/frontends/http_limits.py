@@ -30,10 +30,13 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httptools
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+
+if TYPE_CHECKING:
+    from uvicorn._types import ASGISendEvent
 
 LINGER_SECONDS = 2.0
 """How long a refused connection keeps discarding input before it is closed."""
@@ -188,6 +191,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._in_head = False
         self._disarm()
         super().on_headers_complete()
+        if self.cycle is not None:
+            _close_if_answered_early(self.cycle)
         self._arm(self.limits.body_idle_timeout, self._body_idle)
 
     def on_message_complete(self) -> None:
@@ -250,3 +255,19 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.transport.write_eof()
         self.transport.resume_reading()
         self._timer = self.loop.call_later(linger, self.transport.close)
+
+
+def _close_if_answered_early(cycle: RequestResponseCycle) -> None:
+    """Make a response that starts before its request's body has arrived in full say
+    ``Connection: close``. The rest of that body is never read (see
+    :meth:`LimitedHttpToolsProtocol.on_response_complete`), so the connection cannot carry
+    another request; without the header a keep-alive client would send its next request on it
+    and fail with a closed connection instead of opening a new one."""
+    send = cycle.send
+
+    async def send_closing(message: ASGISendEvent) -> None:
+        if message["type"] == "http.response.start" and cycle.more_body:
+            cycle.keep_alive = False  # uvicorn then writes the header itself
+        await send(message)
+
+    cycle.send = send_closing  # type: ignore[method-assign]
