@@ -230,7 +230,7 @@ def start_weighthouse(workdir: Path, workers: int, serve_cmd: str | None) -> Ser
         "WEIGHTHOUSE_ADMIN__TOKEN": admin,
         # The S3 API listens beside the REST API; a port of its own per server, so that two
         # servers of one run (and other programs on 9000) do not collide.
-        "WEIGHTHOUSE_S3__PORT": str(free_port()),
+        "WEIGHTHOUSE_S3__PORT": str(s3_port := free_port()),
         "PYTHONUNBUFFERED": "1",
     }
     if serve_cmd:
@@ -256,7 +256,7 @@ def start_weighthouse(workdir: Path, workers: int, serve_cmd: str | None) -> Ser
         small_prefix="",
         process=process,
         log_path=log_path,
-        extra={"command": argv, "workers": workers},
+        extra={"command": argv, "workers": workers, "s3_port": s3_port},
     )
     try:
         _wait_until(lambda: _request(port, "GET", "/healthz")[0] == 200, process, name)
