@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from awscrt import checksums as crt
 from botocore.exceptions import ClientError
 
 from tests.acceptance.live import LiveServer
@@ -318,3 +319,138 @@ def test_aws_cli_copies_100_mb_both_ways(
     back = tmp_path / "back.bin"
     aws(live_server, alice, "s3", "cp", f"s3://{bucket}/weights.bin", str(back))
     assert sha256_of(back) == sha256_of(big_file)
+
+
+@pytest.fixture(scope="module")
+def twenty_mib(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("mp-headers") / "weights.bin"
+    path.write_bytes(os.urandom(20 * MIB))
+    return path
+
+
+CONTENT = {
+    "ContentDisposition": 'attachment; filename="weights.bin"',
+    "CacheControl": "max-age=3600, immutable",
+    "ContentEncoding": "gzip",
+    "ContentLanguage": "en-GB",
+}
+
+
+def headers_of(answer: dict[str, Any]) -> dict[str, str]:
+    return dict(answer["ResponseMetadata"]["HTTPHeaders"])
+
+
+def test_upload_file_keeps_content_headers_and_its_composite_checksum(
+    s3: Any, alice: S3User, twenty_mib: Path
+) -> None:
+    bucket = new_bucket(s3, alice)
+    s3.upload_file(
+        str(twenty_mib),
+        bucket,
+        "w.bin",
+        ExtraArgs={
+            **CONTENT,
+            "ChecksumAlgorithm": "CRC32",
+            "Expires": "Thu, 01 Dec 2044 16:00:00 GMT",
+            "Metadata": {"stage": "final"},
+        },
+    )
+    data = twenty_mib.read_bytes()
+    # What S3 returns for s3transfer's three parts: the CRC32 of their CRC32s, then "-3".
+    raw = b"".join(
+        zlib.crc32(data[start : start + 8 * MIB]).to_bytes(4, "big")
+        for start in range(0, len(data), 8 * MIB)
+    )
+    composite = crc32(raw) + "-3"
+    head = s3.head_object(Bucket=bucket, Key="w.bin", ChecksumMode="ENABLED")
+    got = s3.get_object(Bucket=bucket, Key="w.bin", ChecksumMode="ENABLED")
+    assert got["Body"].read() == data
+    for answer in (head, got):
+        assert {name: answer[name] for name in CONTENT} == CONTENT
+        assert headers_of(answer)["expires"] == "Thu, 01 Dec 2044 16:00:00 GMT"
+        assert answer["Metadata"] == {"stage": "final"}
+        assert answer["ChecksumCRC32"] == composite
+        assert answer["ChecksumType"] == "COMPOSITE"
+    # Without checksum mode, or for a range or one part, the whole object's checksum stays out.
+    plain = s3.head_object(Bucket=bucket, Key="w.bin")
+    ranged = s3.get_object(Bucket=bucket, Key="w.bin", Range="bytes=0-9", ChecksumMode="ENABLED")
+    part = s3.head_object(Bucket=bucket, Key="w.bin", PartNumber=2, ChecksumMode="ENABLED")
+    for answer in (plain, ranged, part):
+        assert "ChecksumCRC32" not in answer
+    assert ranged["ContentDisposition"] == CONTENT["ContentDisposition"]
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "width", "compute"),
+    [("CRC32", 4, zlib.crc32), ("CRC64NVME", 8, crt.crc64nvme)],
+)
+def test_a_full_object_checksum_is_stored_and_botocore_verifies_it_on_get(
+    s3: Any, alice: S3User, algorithm: str, width: int, compute: Any
+) -> None:
+    bucket = new_bucket(s3, alice)
+    pieces = [os.urandom(5 * MIB), os.urandom(MIB)]
+    data = b"".join(pieces)
+    created = s3.create_multipart_upload(
+        Bucket=bucket,
+        Key="full.bin",
+        ChecksumAlgorithm=algorithm,
+        ChecksumType="FULL_OBJECT",
+        CacheControl="no-store",
+    )
+    upload_id = created["UploadId"]
+    listed = []
+    for number, piece in enumerate(pieces, start=1):
+        value = base64.b64encode(compute(piece).to_bytes(width, "big")).decode()
+        answer = s3.upload_part(
+            Bucket=bucket,
+            Key="full.bin",
+            UploadId=upload_id,
+            PartNumber=number,
+            Body=piece,
+            **{"Checksum" + algorithm: value},
+        )
+        listed.append({"PartNumber": number, "ETag": answer["ETag"]})
+    completed = s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="full.bin",
+        UploadId=upload_id,
+        MultipartUpload={"Parts": listed},
+        ChecksumType="FULL_OBJECT",
+    )
+    whole = base64.b64encode(compute(data).to_bytes(width, "big")).decode()
+    assert completed["Checksum" + algorithm] == whole
+    head = s3.head_object(Bucket=bucket, Key="full.bin", ChecksumMode="ENABLED")
+    assert (head["Checksum" + algorithm], head["ChecksumType"]) == (whole, "FULL_OBJECT")
+    assert head["CacheControl"] == "no-store"
+    # botocore checks the body against a full-object checksum as it reads it.
+    got = s3.get_object(Bucket=bucket, Key="full.bin", ChecksumMode="ENABLED")
+    assert got["Body"].read() == data
+    assert got["Checksum" + algorithm] == whole
+
+
+def test_an_upload_with_bad_content_headers_is_refused_before_it_starts(
+    s3: Any, alice: S3User
+) -> None:
+    bucket = new_bucket(s3, alice)
+    for extra in (
+        {"CacheControl": "x" * 2000},
+        {"ContentDisposition": "attachment;\tfilename=a"},
+    ):
+        with pytest.raises(ClientError) as refused:
+            s3.create_multipart_upload(Bucket=bucket, Key="k", **extra)
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    # Upload framing is not the object's encoding: "aws-chunked" is not kept.
+    created = s3.create_multipart_upload(
+        Bucket=bucket, Key="k", ContentEncoding="aws-chunked, gzip"
+    )
+    answer = s3.upload_part(
+        Bucket=bucket, Key="k", UploadId=created["UploadId"], PartNumber=1, Body=b"tiny"
+    )
+    s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="k",
+        UploadId=created["UploadId"],
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": answer["ETag"]}]},
+    )
+    assert s3.head_object(Bucket=bucket, Key="k")["ContentEncoding"] == "gzip"

@@ -133,7 +133,7 @@ class Buckets:
         check_key(key)
         meta = check_metadata(metadata or {})
         ctype = check_content_type(content_type)
-        headers = _check_content_headers(content_headers or {})
+        headers = check_content_headers(content_headers or {})
         if conditions is not None and not conditions.asked:
             conditions = None
         expected: str | None = None
@@ -148,7 +148,7 @@ class Buckets:
             assert digest.md5 is not None
             if md5 is not None and md5.lower() != digest.md5:
                 raise DigestMismatchError("the body does not match the declared MD5", key=key)
-            verified = _check_checksums(checksums() if checksums is not None else {})
+            verified = check_checksums(checksums() if checksums is not None else {})
             obj = BucketObject(
                 key=key,
                 sha256=digest.sha256,
@@ -311,7 +311,7 @@ def check_content_type(content_type: str | None) -> str:
     return content_type
 
 
-def _check_content_headers(headers: Mapping[str, str]) -> dict[str, str]:
+def check_content_headers(headers: Mapping[str, str]) -> dict[str, str]:
     checked = {}
     for name, value in headers.items():
         lower = name.lower()
@@ -326,7 +326,7 @@ def _check_content_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return checked
 
 
-def _check_checksums(checksums: Mapping[str, str]) -> dict[str, str]:
+def check_checksums(checksums: Mapping[str, str]) -> dict[str, str]:
     checked = {}
     for algorithm, value in checksums.items():
         if not (

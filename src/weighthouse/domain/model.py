@@ -300,8 +300,8 @@ CONTENT_HEADERS = (
 class MultipartUpload:
     """An open multipart upload of ``key`` in the bucket ``repo_id``, started by
     ``initiator_id``; what the finished object will carry besides its bytes is fixed when it
-    starts. ``checksum_algorithm`` (lower case, e.g. ``crc32``) is the one every part sends,
-    or empty."""
+    starts (its content type, user metadata and content headers). ``checksum_algorithm``
+    (lower case, e.g. ``crc32``) is the one every part sends, or empty."""
 
     id: str
     repo_id: str
@@ -312,6 +312,7 @@ class MultipartUpload:
     metadata: dict[str, str] = field(default_factory=dict)
     checksum_algorithm: str = ""
     checksum_type: str = ""
+    content_headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,13 @@ from datetime import datetime
 from typing import Protocol
 
 from weighthouse.domain.access import Principal
-from weighthouse.domain.buckets import PutConditions, check_content_type, check_metadata
+from weighthouse.domain.buckets import (
+    PutConditions,
+    check_checksums,
+    check_content_headers,
+    check_content_type,
+    check_metadata,
+)
 from weighthouse.domain.catalog import MultipartCatalog, ObjectCatalog, UnitOfWork
 from weighthouse.domain.errors import (
     EntryNotFoundError,
@@ -119,8 +125,10 @@ class MultipartUploads:
         metadata: Mapping[str, str] | None = None,
         checksum_algorithm: str = "",
         checksum_type: str = "",
+        content_headers: Mapping[str, str] | None = None,
     ) -> MultipartUpload:
-        """Start an upload of ``key``; needs write access to the bucket."""
+        """Start an upload of ``key``; needs write access to the bucket. The object will carry
+        ``content_type``, ``metadata`` and ``content_headers``."""
         repo_id = self._bucket(principal, bucket)
         check_key(key)
         if principal.user is None:
@@ -135,6 +143,7 @@ class MultipartUploads:
             metadata=check_metadata(metadata or {}),
             checksum_algorithm=checksum_algorithm,
             checksum_type=checksum_type,
+            content_headers=check_content_headers(content_headers or {}),
         )
         self._catalog.add_upload(upload)
         return upload
@@ -231,13 +240,16 @@ class MultipartUploads:
         chosen: Sequence[ChosenPart],
         *,
         conditions: PutConditions | None = None,
+        checksums: Callable[[Sequence[UploadedPart]], Mapping[str, str]] | None = None,
     ) -> tuple[BucketObject, list[UploadedPart]]:
         """Assemble the chosen parts, in the order given (which must be ascending), into the
         object at ``key``, and end the upload. Raises ``InvalidPartError`` for a part not
         uploaded or not matching, ``PartOrderError``, ``PartTooSmallError`` for a part
         before the last under :data:`MIN_PART_SIZE`, ``PreconditionFailedError`` as
         :meth:`~weighthouse.domain.buckets.Buckets.put` does, and ``UploadNotFoundError``
-        when another completion won; in every case nothing changes."""
+        when another completion won; in every case nothing changes. ``checksums`` gives, from
+        the chosen parts, the whole object's checksums to store with it (only values that hold
+        for the whole object, as a front-end derives them from the parts' verified ones)."""
         upload = self._open(principal, bucket, key, upload_id)
         parts = self._choose(upload_id, chosen)
         total = sum(part.size for part in parts)
@@ -247,6 +259,7 @@ class MultipartUploads:
         parts_md5 = hashlib.md5(
             b"".join(bytes.fromhex(part.md5) for part in parts), usedforsecurity=False
         ).hexdigest()
+        verified = check_checksums(checksums(parts) if checksums is not None else {})
 
         def commit(sha256: str, md5: str) -> BucketObject:
             obj = BucketObject(
@@ -257,6 +270,8 @@ class MultipartUploads:
                 content_type=upload.content_type,
                 modified_at=self._clock(),
                 metadata=upload.metadata,
+                content_headers=upload.content_headers,
+                checksums=verified,
                 part_sizes=tuple(part.size for part in parts),
                 parts_md5=parts_md5,
             )

@@ -323,6 +323,7 @@ def upload_row(upload: MultipartUpload) -> dict[str, Any]:
         "metadata": dict(upload.metadata),
         "checksum_algorithm": upload.checksum_algorithm,
         "checksum_type": upload.checksum_type,
+        "content_headers": dict(upload.content_headers),
     }
 
 
@@ -337,6 +338,7 @@ def upload_from(row: Row[Any]) -> MultipartUpload:
         metadata=dict(row.metadata),
         checksum_algorithm=row.checksum_algorithm,
         checksum_type=row.checksum_type,
+        content_headers=dict(row.content_headers or {}),
     )
 
 

@@ -325,6 +325,7 @@ class MultipartUploadRow(Base):
     user_metadata: Mapped[dict[str, str]] = mapped_column("metadata", JSON)
     checksum_algorithm: Mapped[str] = mapped_column(String(16))
     checksum_type: Mapped[str] = mapped_column(String(16))
+    content_headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 class MultipartPartRow(Base):

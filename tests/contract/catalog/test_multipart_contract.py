@@ -65,6 +65,23 @@ def test_an_upload_and_its_parts_round_trip(catalog: Catalog, repo: Repo, user: 
         catalog.add_upload(make_upload(replace(repo, id="0" * 32), user))
 
 
+def test_an_upload_keeps_its_content_headers_apart_from_the_callers_copy(
+    catalog: Catalog, repo: Repo, user: User
+) -> None:
+    headers = {"content-disposition": 'attachment; filename="w.bin"', "cache-control": "no-store"}
+    upload = make_upload(repo, user, content_headers=dict(headers))
+    catalog.add_upload(upload)
+    upload.content_headers["cache-control"] = "changed by the caller"
+    stored = catalog.get_upload(upload.id)
+    assert stored.content_headers == headers
+    stored.content_headers.clear()
+    assert catalog.get_upload(upload.id).content_headers == headers
+    assert catalog.list_uploads(repo.id, "", None, 10)[0].content_headers == headers
+    bare = make_upload(repo, user, key="bare")
+    catalog.add_upload(bare)
+    assert catalog.get_upload(bare.id).content_headers == {}
+
+
 def test_ending_an_upload_removes_its_parts_once(catalog: Catalog, repo: Repo, user: User) -> None:
     upload = make_upload(repo, user)
     catalog.add_upload(upload)

@@ -20,7 +20,7 @@ from weighthouse.domain.model import Member, Organization, Repo, RepoType, Role,
 from weighthouse.metadata.catalog import SqlCatalog
 from weighthouse.metadata.engine import create_engine_for
 from weighthouse.metadata.migrate import alembic_config, current, upgrade
-from weighthouse.metadata.tables import Base, objects, tokens, users
+from weighthouse.metadata.tables import Base, multipart_uploads, objects, tokens, users
 
 pytestmark = pytest.mark.integration
 
@@ -147,6 +147,50 @@ def test_objects_stored_before_0008_read_with_no_content_headers_or_checksums(
         upgrade(empty_database)
         obj = SqlCatalog(engine).get_object(bucket.id, "k")
         assert (obj.metadata, obj.content_headers, obj.checksums) == ({"a": "b"}, {}, {})
+    finally:
+        engine.dispose()
+
+
+def test_uploads_open_before_0011_read_with_no_content_headers_and_downgrade_drops_them(
+    empty_database: str,
+) -> None:
+    upgrade(empty_database, "0010")
+    now = datetime.now(UTC)
+    alice = User(id="a" * 32, name="alice", is_admin=False, created_at=now)
+    bucket = Repo(
+        id="r" * 32,
+        type=RepoType.BUCKET,
+        namespace="alice",
+        name="data",
+        private=True,
+        created_at=now,
+        owner_id=alice.id,
+    )
+    engine = create_engine_for(empty_database)
+    try:
+        catalog = SqlCatalog(engine)
+        catalog.add_user(alice)
+        catalog.add_repo(bucket)
+        row = {
+            "id": "u" * 48,
+            "repo_id": bucket.id,
+            "key": b"k",
+            "initiator_id": alice.id,
+            "created_at": now,
+            "content_type": "text/plain",
+            "metadata": {"a": "b"},
+            "checksum_algorithm": "crc32",
+            "checksum_type": "COMPOSITE",
+        }
+        with engine.begin() as connection:  # an upload as revision 0010 stored it
+            connection.execute(insert(multipart_uploads).values(row))
+        upgrade(empty_database)
+        upload = SqlCatalog(engine).get_upload("u" * 48)
+        assert (upload.metadata, upload.content_headers) == ({"a": "b"}, {})
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), "0010")
+        columns = {c["name"] for c in inspect(engine).get_columns("multipart_uploads")}
+        assert "content_headers" not in columns and "metadata" in columns
     finally:
         engine.dispose()
 

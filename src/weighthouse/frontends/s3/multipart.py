@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from awscrt import checksums as crt
 from starlette.responses import Response
@@ -26,6 +26,7 @@ from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.checksums import ALGORITHMS, HEADER_PREFIX, running
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.errors import S3Error
+from weighthouse.frontends.s3.object_headers import content_headers
 from weighthouse.frontends.s3.objects import (
     copy_preconditions,
     copy_source,
@@ -127,6 +128,7 @@ async def _create(call: S3Call) -> Response:
     algorithm = _algorithm(call)
     kind = _checksum_type(call, algorithm)
     metadata = user_metadata(call)
+    headers = content_headers(call)
     upload = await in_thread(
         lambda: call.hub.multipart.create(
             call.principal,
@@ -136,6 +138,7 @@ async def _create(call: S3Call) -> Response:
             metadata=metadata,
             checksum_algorithm=algorithm,
             checksum_type=kind,
+            content_headers=headers,
         )
     )
     root = wire.element("InitiateMultipartUploadResult")
@@ -264,6 +267,7 @@ async def _complete(call: S3Call, upload_id: str) -> Response:
             upload_id,
             picks,
             conditions=conditions,
+            checksums=lambda parts: _stored_checksums(upload, parts),
         )
         return upload, obj, parts
 
@@ -304,7 +308,7 @@ def _chosen(element: ET.Element) -> _Listed:
     return _Listed(int(number.strip()), md5, checksums)
 
 
-def _object_checksum(upload: MultipartUpload, parts: list[UploadedPart]) -> str | None:
+def _object_checksum(upload: MultipartUpload, parts: Sequence[UploadedPart]) -> str | None:
     """The whole object's checksum as S3 reports it, when every part carried one."""
     algorithm = upload.checksum_algorithm
     if not algorithm or not parts or any(not part.checksum for part in parts):
@@ -319,6 +323,14 @@ def _object_checksum(upload: MultipartUpload, parts: list[UploadedPart]) -> str 
     composite = running(algorithm)
     composite.update(b"".join(raw))
     return base64.b64encode(composite.digest()).decode("ascii") + f"-{len(parts)}"
+
+
+def _stored_checksums(upload: MultipartUpload, parts: Sequence[UploadedPart]) -> dict[str, str]:
+    """The checksum to keep with the object, as Complete returns it: a later GET in checksum
+    mode answers with it, as S3 does. A ``COMPOSITE`` value keeps its ``-N`` suffix, which is
+    how a reader tells it is not a checksum of the bytes (botocore skips checking it)."""
+    value = _object_checksum(upload, parts)
+    return {upload.checksum_algorithm: value} if value is not None else {}
 
 
 def _max(call: S3Call, name: str) -> int:

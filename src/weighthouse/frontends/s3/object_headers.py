@@ -69,5 +69,8 @@ def checksum_headers(call: S3Call, obj: BucketObject, *, whole: bool) -> dict[st
     if mode != "ENABLED" or not whole or not obj.checksums:
         return {}
     headers = {HEADER_PREFIX + name: value for name, value in sorted(obj.checksums.items())}
-    headers["x-amz-checksum-type"] = "FULL_OBJECT"
+    # A multipart upload's composite checksum is the checksum of its parts' checksums, which
+    # S3 writes with a "-<number of parts>" suffix; every other stored one is of the bytes.
+    composite = any("-" in value for value in obj.checksums.values())
+    headers["x-amz-checksum-type"] = "COMPOSITE" if composite else "FULL_OBJECT"
     return headers

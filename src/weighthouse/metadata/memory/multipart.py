@@ -15,16 +15,14 @@ class MemoryMultipart(MemoryTables):
         with self._lock:
             if upload.repo_id not in self._tables.repos:
                 raise RepoNotFoundError(f"no repo with id {upload.repo_id!r}")
-            self._tables.uploads[upload.id] = in_utc(
-                replace(upload, metadata=dict(upload.metadata))
-            )
+            self._tables.uploads[upload.id] = in_utc(_copy(upload))
 
     def get_upload(self, upload_id: str) -> MultipartUpload:
         with self._lock:
             upload = self._tables.uploads.get(upload_id)
         if upload is None:
             raise UploadNotFoundError("no such upload", upload_id=upload_id)
-        return replace(upload, metadata=dict(upload.metadata))
+        return _copy(upload)
 
     def put_part(self, upload_id: str, part: UploadedPart) -> None:
         with self._lock:
@@ -62,7 +60,7 @@ class MemoryMultipart(MemoryTables):
                 and (after is None or (key, upload.id) > after)
             ]
         found.sort(key=lambda item: item[0])
-        return [replace(upload, metadata=dict(upload.metadata)) for _, upload in found[:limit]]
+        return [_copy(upload) for _, upload in found[:limit]]
 
     def prune_uploads(self, before: datetime) -> int:
         cutoff = utc(before)
@@ -71,3 +69,10 @@ class MemoryMultipart(MemoryTables):
             for upload_id in old:
                 self.end_upload(upload_id)
         return len(old)
+
+
+def _copy(upload: MultipartUpload) -> MultipartUpload:
+    """A caller may change the dicts it gets; the stored ones must not change."""
+    return replace(
+        upload, metadata=dict(upload.metadata), content_headers=dict(upload.content_headers)
+    )
