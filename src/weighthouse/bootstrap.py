@@ -140,7 +140,7 @@ def bootstrap(
         repos=Repos(
             catalog, clock, audit, default_private=settings.repos.default_private, room=room
         ),
-        revisions=Revisions(catalog, clock, room=room),
+        revisions=Revisions(catalog, clock, audit, room=room),
         commits=Commits(catalog, blobs, clock, proof, room=room),
         files=Files(catalog, blobs),
         buckets=Buckets(catalog, blobs, clock, room=room),

@@ -164,7 +164,7 @@ TARGETS = (
     "none",
     "org",  # the organisation acme
     "shared_repo",  # the private model acme/<target>, with dir/a.txt on main
-    "fresh_repo",  # a new private model in acme per cell, with branch 'feature'
+    "fresh_repo",  # a new private model in acme per cell, with branch 'feature' and tag 'v0.1'
     "shared_bucket",  # the private bucket acme/<bucket>, with object 'k'
     "fresh_bucket",  # a new private bucket in acme per cell, with object 'k'
     "fresh_user",  # a new user per cell (in no organisation)
@@ -315,6 +315,9 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ),
     ("POST", "/api/{kind}/{namespace}/{name}/tags"): Entry(
         "repo-write", 201, target="fresh_repo", params=_MODEL, body={"name": "v1.0.0"}
+    ),
+    ("DELETE", "/api/{kind}/{namespace}/{name}/tags/{tag}"): Entry(
+        "repo-admin", 204, target="fresh_repo", params={**_MODEL, "tag": "v0.1"}
     ),
     ("GET", "/api/{kind}/{namespace}/{name}/commits/{revision}"): Entry(
         "repo-read", 200, target="shared_repo", params=_MODEL

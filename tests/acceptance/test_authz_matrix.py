@@ -224,6 +224,7 @@ def _fresh_repo(w: World, type: RepoType) -> dict[str, str]:
     w.container.orgs.set_collaborator(w.admin, repo_id, w.users["collaborator"], Role.READ)
     if type.versioned:
         w.container.revisions.create_ref(w.admin, repo_id, RefKind.BRANCH, "feature", "main")
+        w.container.revisions.create_ref(w.admin, repo_id, RefKind.TAG, "v0.1", "main")
     else:
         w.container.buckets.put(w.admin, repo_id, "k", [b"data"], size=4)
     return {"namespace": "acme", "name": name}

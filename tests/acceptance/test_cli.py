@@ -223,6 +223,10 @@ def test_push_a_folder_as_one_commit_then_pull_the_tag(
     assert "4 already up to date" in logged_in.ok("pull", f"{repo}@v1.0", str(dest)).stdout
 
     logged_in.ok("tag", repo, "v1.1")
+    assert "Deleted tag v1.1." in logged_in.ok("tag", repo, "v1.1", "--delete").stdout
+    assert_one_line_error(logged_in.run("ls", f"{repo}@v1.1"), "revision_not_found")
+    assert_one_line_error(logged_in.run("tag", repo, "v1.1", "-d"), "revision_not_found")
+    assert logged_in.run("tag", f"{repo}@main", "v1.0", "-d").returncode == 2
     default_dest = logged_in.ok("pull", repo)
     assert "@main" in default_dest.stdout
     name = repo.split("/")[1]

@@ -58,7 +58,7 @@ def test_malformed_requests_are_4xx(live_server: LiveServer, dave: Account) -> N
         ("POST", "/api/repos/create", {"json": {"name": "bad name!"}}),
         ("POST", f"/api/models/{repo}/branch/bad..name", {"json": {}}),
         ("PUT", f"/api/lfs/models/{repo}/{'0' * 64}/notanumber", {"content": b"x"}),
-        ("DELETE", f"/api/models/{repo}/tag/v1", {}),
+        ("DELETE", f"/api/models/{repo}/tag/bad..name", {}),
         ("GET", f"/api/models/{repo}/tree/main/..%2F..", {}),
     ]  # fmt: skip
     with httpx.Client(base_url=f"{live_server.url}/hf", headers=auth, timeout=30) as c:

@@ -169,6 +169,85 @@ def test_uploads_commits_and_deletions(
         assert got.status_code == 200 and hashlib.sha256(got.content).hexdigest() == weights_sha
 
 
+def test_a_repo_admin_deletes_a_tag_and_latest_moves_back(
+    live_server: LiveServer, alice: Account, tmp_path: Path
+) -> None:
+    """``HfApi.delete_tag``: the owner may, a writer may not, anonymous reads the private repo
+    as missing, a missing tag is 404; ``latest`` then names the highest version left."""
+    writer = make_user(live_server)
+    repo = f"{alice.name}/{unique()}"
+    script = f"""
+        repo = {repo!r}
+        def status(call, *args, **kwargs):
+            try:
+                call(*args, **kwargs)
+            except Exception as exc:
+                return getattr(getattr(exc, "response", None), "status_code", type(exc).__name__)
+            return "ok"
+        """
+    out = run_hub(
+        live_server,
+        script
+        + """
+        api.create_repo(repo, private=True)
+        api.upload_file(path_or_fileobj=b"1", path_in_repo="v.txt", repo_id=repo)
+        api.create_tag(repo, tag="v1.0")
+        api.upload_file(path_or_fileobj=b"2", path_in_repo="v.txt", repo_id=repo)
+        api.create_tag(repo, tag="v2.0")
+        before = Path(hf_hub_download(repo, "v.txt", revision="latest")).read_text()
+        print(json.dumps({"before": before}))
+        """,
+        home=tmp_path / "owner",
+        token=alice.token,
+    )
+    assert out == {"before": "2"}
+    with live_server.client(alice.token) as owner:
+        owner.put(
+            f"/api/models/{repo}/collaborators/{writer.name}", json={"role": "write"}
+        ).raise_for_status()
+    refused = run_hub(
+        live_server,
+        script
+        + """
+        print(json.dumps({
+            "writer": status(api.delete_tag, repo, tag="v2.0"),
+            "tags": [t.name for t in api.list_repo_refs(repo).tags],
+        }))
+        """,
+        home=tmp_path / "writer",
+        token=writer.token,
+    )
+    assert refused == {"writer": 403, "tags": ["v1.0", "v2.0"]}
+    anonymous = run_hub(
+        live_server,
+        script
+        + """
+        print(json.dumps([status(api.delete_tag, repo, tag="v2.0"),
+                          status(api.delete_tag, repo + "-missing", tag="v2.0")]))
+        """,
+        home=tmp_path / "anonymous",
+        token=None,
+    )
+    assert anonymous[0] == anonymous[1] and anonymous[0] in (401, 404)
+    deleted = run_hub(
+        live_server,
+        script
+        + """
+        api.delete_tag(repo, tag="v2.0")
+        print(json.dumps({
+            "again": status(api.delete_tag, repo, tag="v2.0"),
+            "branch": status(api.delete_tag, repo, tag="main"),
+            "tags": [t.name for t in api.list_repo_refs(repo).tags],
+            "latest": Path(hf_hub_download(repo, "v.txt", revision="latest",
+                                           force_download=True)).read_text(),
+        }))
+        """,
+        home=tmp_path / "owner",
+        token=alice.token,
+    )
+    assert deleted == {"again": 404, "branch": 404, "tags": ["v1.0"], "latest": "1"}
+
+
 def test_branches_with_slashes_and_tags(
     live_server: LiveServer, alice: Account, tmp_path: Path
 ) -> None:

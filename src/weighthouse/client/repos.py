@@ -133,6 +133,12 @@ class ReposApi(Transport):
         response = self.request("POST", f"{repo_path(repo, repo_type)}/tags", json=body)
         return RefInfo.from_json(response.json())
 
+    def delete_tag(
+        self, repo: str, tag: str, *, repo_type: RepoType | str = RepoType.MODEL
+    ) -> None:
+        """Delete a tag (repo admins only); a missing one is ``revision_not_found``."""
+        self.request("DELETE", f"{repo_path(repo, repo_type)}/tags/{quote(tag, safe='')}")
+
     def iter_commits(
         self,
         repo: str,

@@ -3,6 +3,9 @@
 A revision is a branch, a tag, a full 40-hex commit id, or ``latest``: the highest version
 tag (see :mod:`weighthouse.domain.versions`), else the head of ``main``. Branch and tag names
 share one namespace per repo, so a name always means one thing.
+
+Tags never move: a tag is a published version. A repo admin may delete one (as on the Hub
+and in git); the deletion is audited, and ``latest`` then names the highest remaining version.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from weighthouse.domain.access import Principal
-from weighthouse.domain.catalog import HistoryCatalog
+from weighthouse.domain.audit import Audit
+from weighthouse.domain.catalog import HistoryCatalog, UnitOfWork
 from weighthouse.domain.errors import InvalidInputError, RevisionNotFoundError
 from weighthouse.domain.model import Commit, Page, Ref, RefKind, Repo, RepoId, Role
 from weighthouse.domain.names import LATEST, check_ref_name, check_revision, is_commit_id
@@ -22,7 +26,7 @@ from weighthouse.domain.space import DiskRoom, NoDiskRoom, freeing_room
 from weighthouse.domain.versions import latest_version
 
 
-class VersionedCatalog(RepoLookup, HistoryCatalog, Protocol):
+class VersionedCatalog(RepoLookup, HistoryCatalog, UnitOfWork, Protocol):
     """What the use cases of versioned repos (:class:`Revisions`, ``Files``, ``Commits``) use:
     finding a repo with the caller's access to it, and its refs, commits and trees."""
 
@@ -62,10 +66,16 @@ def resolve(history: HistoryCatalog, repo: Repo, revision: str) -> Resolved:
 
 class Revisions:
     def __init__(
-        self, catalog: VersionedCatalog, clock: Clock, *, room: DiskRoom | None = None
+        self,
+        catalog: VersionedCatalog,
+        clock: Clock,
+        audit: Audit,
+        *,
+        room: DiskRoom | None = None,
     ) -> None:
         self._catalog = catalog
         self._clock = clock
+        self._audit = audit
         self._room = room or NoDiskRoom()
 
     def resolve(self, principal: Principal, repo_id: RepoId, revision: str) -> Resolved:
@@ -89,13 +99,38 @@ class Revisions:
         return ref
 
     def delete_branch(self, principal: Principal, repo_id: RepoId, name: str) -> None:
-        """Delete a branch other than ``main``; tags are immutable and cannot be deleted.
+        """Delete a branch other than ``main``; a tag is deleted with :meth:`delete_tag`.
         Works on a full disk: it may use the reserve."""
         repo = find_repo(self._catalog, principal, repo_id, Role.WRITE)
         check_ref_name(name)
         if name == DEFAULT_BRANCH:
             raise InvalidInputError(f"the default branch {DEFAULT_BRANCH!r} cannot be deleted")
         freeing_room(self._room, lambda: self._catalog.delete_ref(repo.id, RefKind.BRANCH, name))
+
+    def delete_tag(self, principal: Principal, repo_id: RepoId, name: str) -> Ref:
+        """Delete a tag; repo admins only. Returns the deleted tag.
+
+        The deletion and its audit row are one transaction. Raises ``RevisionNotFoundError``
+        when no tag has that name (also when it is a branch), and the errors of
+        :func:`find_repo` (a private repo the caller may not see reads as missing). Works
+        on a full disk: it may use the reserve.
+        """
+        repo = find_repo(self._catalog, principal, repo_id, Role.ADMIN)
+        require_versioned(repo)
+        check_ref_name(name)
+
+        def delete() -> Ref:
+            ref = self._catalog.get_ref(repo.id, RefKind.TAG, name)
+            self._catalog.delete_ref(repo.id, RefKind.TAG, name)
+            self._audit.record(
+                "tag.delete",
+                actor=self._audit.by(principal),
+                target=f"{repo.type.value}:{repo.full_name}",
+                detail={"tag": name, "commit": ref.commit_id},
+            )
+            return ref
+
+        return freeing_room(self._room, lambda: self._catalog.run_atomic(delete))
 
     def log(
         self,

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import pytest
-from tests.unit.domain.conftest import Hub
+from tests.unit.domain.conftest import Hub, make_hub
 
 from weighthouse.domain.access import Principal
 from weighthouse.domain.commits import AddFile
 from weighthouse.domain.errors import (
     InvalidInputError,
     InvalidRevisionError,
+    PermissionDeniedError,
     RefExistsError,
+    RepoNotFoundError,
     RevisionNotFoundError,
+    StorageError,
 )
-from weighthouse.domain.model import Commit, RefKind, RepoId, RepoType
+from weighthouse.domain.model import AuditEvent, Commit, RefKind, RepoId, RepoType, Role
+from weighthouse.metadata.memory import MemoryCatalog
 
 pytestmark = pytest.mark.unit
 
@@ -93,6 +97,70 @@ def test_tags_never_move_and_names_are_shared_with_branches(
         hub.revisions.delete_branch(alice, WEIGHTS, "main")
     with pytest.raises(RevisionNotFoundError):
         hub.revisions.delete_branch(alice, WEIGHTS, "v1")  # a tag is not a branch
+
+
+def test_an_admin_deletes_a_tag_and_latest_falls_back_to_the_highest_left(
+    hub: Hub, alice: Principal, history: list[Commit]
+) -> None:
+    tag(hub, alice, "v1", history[0])
+    tag(hub, alice, "v2", history[1])
+    assert hub.revisions.resolve(alice, WEIGHTS, "latest").commit == history[1]
+    deleted = hub.revisions.delete_tag(alice, WEIGHTS, "v2")
+    assert (deleted.name, deleted.commit_id) == ("v2", history[1].id)
+    assert hub.revisions.resolve(alice, WEIGHTS, "latest").commit == history[0]
+    with pytest.raises(RevisionNotFoundError):
+        hub.revisions.resolve(alice, WEIGHTS, "v2")
+    [event] = hub.catalog.list_events(before=None, limit=10, actor=None, action="tag.delete")
+    assert (event.actor, event.target) == ("alice", "model:alice/weights")
+    assert event.detail == {"tag": "v2", "commit": history[1].id}
+    hub.revisions.delete_tag(alice, WEIGHTS, "v1")
+    assert hub.revisions.resolve(alice, WEIGHTS, "latest").commit == history[-1]  # main
+
+
+def test_deleting_a_missing_tag_or_a_branch_is_not_found(
+    hub: Hub, alice: Principal, history: list[Commit]
+) -> None:
+    with pytest.raises(RevisionNotFoundError):
+        hub.revisions.delete_tag(alice, WEIGHTS, "v9")
+    with pytest.raises(RevisionNotFoundError):
+        hub.revisions.delete_tag(alice, WEIGHTS, "main")  # a branch is not a tag
+    with pytest.raises(InvalidInputError):
+        hub.revisions.delete_tag(alice, WEIGHTS, "bad..name")
+    assert hub.revisions.resolve(alice, WEIGHTS, "main").commit == history[-1]
+    assert hub.catalog.list_events(before=None, limit=10, actor=None, action="tag.delete") == []
+
+
+def test_only_repo_admins_delete_tags(
+    hub: Hub, alice: Principal, bob: Principal, history: list[Commit]
+) -> None:
+    tag(hub, alice, "v1", history[0])
+    with pytest.raises(RepoNotFoundError):  # a private repo bob cannot see
+        hub.revisions.delete_tag(bob, WEIGHTS, "v1")
+    hub.orgs.set_collaborator(alice, WEIGHTS, "bob", Role.WRITE)
+    with pytest.raises(PermissionDeniedError):
+        hub.revisions.delete_tag(bob, WEIGHTS, "v1")
+    assert hub.revisions.resolve(alice, WEIGHTS, "v1").commit == history[0]
+
+
+class _AuditDownCatalog(MemoryCatalog):
+    audit_down = False
+
+    def record_event(self, event: AuditEvent) -> None:
+        if self.audit_down:
+            raise StorageError("the audit log is unreachable")
+        super().record_event(event)
+
+
+def test_no_tag_deletion_without_its_audit_row() -> None:
+    catalog = _AuditDownCatalog()
+    hub = make_hub(catalog)
+    alice = hub.user("alice")
+    hub.repos.create(alice, WEIGHTS)
+    hub.revisions.create_ref(alice, WEIGHTS, RefKind.TAG, "v1", "main")
+    catalog.audit_down = True
+    with pytest.raises(StorageError):
+        hub.revisions.delete_tag(alice, WEIGHTS, "v1")
+    assert hub.revisions.resolve(alice, WEIGHTS, "v1").ref is not None
 
 
 def test_the_log_pages_back_through_first_parents(

@@ -134,6 +134,9 @@ async def create_tag(call: Call) -> Response:
 
 
 async def delete_tag(call: Call) -> Response:
-    """Weighthouse tags are immutable: a release named ``v1.0`` means the same bytes forever."""
-    await call.caller()
-    raise InvalidInputError(f"tag {call.params['tag']!r} cannot be deleted: tags never move")
+    """``DELETE .../tag/{tag}``: repo admins only; a missing tag is 404."""
+    caller = await call.caller()
+    await run_in_threadpool(
+        call.hub.revisions.delete_tag, caller, call.repo_id(), call.params["tag"]
+    )
+    return json_response({})

@@ -118,6 +118,7 @@ OPERATIONS: dict[str, Operation] = {
     "create_branch": Operation((*_REVISION, e.RefExistsError)),
     "delete_branch": Operation((*_REVISION, e.ConflictError)),
     "create_tag": Operation((*_REVISION, e.RefExistsError)),
+    "delete_tag": Operation(_REVISION),
     "log": Operation(_REVISION, anonymous=True),
     # files
     "list_tree": Operation((*_REVISION, e.EntryNotFoundError), anonymous=True),

@@ -164,6 +164,16 @@ def create_tag(
     return RefOut.of(ref)
 
 
+@router.delete("/{kind:repo_kind}/{namespace}/{name}/tags/{tag}", status_code=204)
+def delete_tag(
+    kind: RepoKind, namespace: str, name: str, tag: str, caller: Caller, hub: Wired
+) -> Response:
+    """Delete a tag (repo admins only, audited); ``latest`` then names the highest remaining
+    version. Tags never move: re-creating the name makes a new tag."""
+    hub.revisions.delete_tag(caller, repo_id(kind, namespace, name), tag)
+    return Response(status_code=204)
+
+
 @router.get("/{kind:repo_kind}/{namespace}/{name}/commits/{revision}", response_model=CommitPage)
 def log(
     kind: RepoKind,
