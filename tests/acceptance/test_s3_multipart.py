@@ -454,3 +454,34 @@ def test_an_upload_with_bad_content_headers_is_refused_before_it_starts(
         MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": answer["ETag"]}]},
     )
     assert s3.head_object(Bucket=bucket, Key="k")["ContentEncoding"] == "gzip"
+
+
+def test_list_multipart_uploads_rolls_keys_up_by_delimiter_and_pages(
+    s3: Any, alice: S3User
+) -> None:
+    bucket = new_bucket(s3, alice)
+    made = {}
+    for key in ("models/a.bin", "models/b.bin", "models/x/c.bin", "readme", "z/d"):
+        made[key] = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    top = s3.list_multipart_uploads(Bucket=bucket, Delimiter="/")
+    assert [u["Key"] for u in top["Uploads"]] == ["readme"]
+    assert [p["Prefix"] for p in top["CommonPrefixes"]] == ["models/", "z/"]
+    assert (top["Delimiter"], top["IsTruncated"]) == ("/", False)
+    inner = s3.list_multipart_uploads(Bucket=bucket, Prefix="models/", Delimiter="/")
+    assert [u["Key"] for u in inner["Uploads"]] == ["models/a.bin", "models/b.bin"]
+    assert [p["Prefix"] for p in inner["CommonPrefixes"]] == ["models/x/"]
+    # botocore's paginator follows NextKeyMarker / NextUploadIdMarker, one entry a page.
+    pages = s3.get_paginator("list_multipart_uploads").paginate(
+        Bucket=bucket, Delimiter="/", PaginationConfig={"PageSize": 1}
+    )
+    seen = []
+    for page in pages:
+        seen += [u["Key"] for u in page.get("Uploads", [])]
+        seen += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+    assert seen == ["models/", "readme", "z/"]
+    everything = s3.list_multipart_uploads(Bucket=bucket)
+    assert [u["UploadId"] for u in everything["Uploads"]] == [made[k] for k in sorted(made)]
+    assert "CommonPrefixes" not in everything
+    with pytest.raises(ClientError) as refused:
+        s3.list_multipart_uploads(Bucket=bucket, Delimiter="/" * 17)
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400

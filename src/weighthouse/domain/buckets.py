@@ -42,7 +42,7 @@ CONTENT_TYPE_MAX = 255
 CONTENT_HEADER_MAX = 1024
 CHECKSUM_NAME_MAX = 16
 CHECKSUM_VALUE_MAX = 128
-_PREFIX_END = b"\xff"  # never occurs in UTF-8, so it sorts after every key with the prefix
+PREFIX_END = b"\xff"  # never occurs in UTF-8, so it sorts after every key with the prefix
 
 
 @dataclass(frozen=True)
@@ -263,13 +263,13 @@ class Buckets:
             if not batch:
                 return ObjectListing(tuple(objects), tuple(prefixes), None)
             for obj in batch:
-                common = _common_prefix(obj.key, prefix, delimiter)
+                common = common_prefix(obj.key, prefix, delimiter)
                 if common is None:
                     objects.append(obj)
                     position = obj.key.encode("utf-8")
                     continue
                 prefixes.append(common)
-                position = common.encode("utf-8") + _PREFIX_END
+                position = common.encode("utf-8") + PREFIX_END
                 break  # re-query past the whole common prefix
             if len(objects) + len(prefixes) >= limit:
                 break
@@ -277,7 +277,7 @@ class Buckets:
         return ObjectListing(tuple(objects), tuple(prefixes), position if more else None)
 
 
-def _common_prefix(key: str, prefix: str, delimiter: str | None) -> str | None:
+def common_prefix(key: str, prefix: str, delimiter: str | None) -> str | None:
     if delimiter is None:
         return None
     cut = key.find(delimiter, len(prefix))

@@ -25,11 +25,13 @@ from typing import Protocol
 
 from weighthouse.domain.access import Principal
 from weighthouse.domain.buckets import (
+    PREFIX_END,
     PutConditions,
     check_checksums,
     check_content_headers,
     check_content_type,
     check_metadata,
+    common_prefix,
 )
 from weighthouse.domain.catalog import MultipartCatalog, ObjectCatalog, UnitOfWork
 from weighthouse.domain.errors import (
@@ -71,6 +73,17 @@ class ChosenPart:
     number: int
     md5: str | None = None
     checksum: str | None = None
+
+
+@dataclass(frozen=True)
+class UploadListing:
+    """A page of open uploads with the common prefixes they rolled up into. ``last`` is the
+    (key or prefix, upload id or "") to continue after, when ``truncated``."""
+
+    uploads: tuple[MultipartUpload, ...]
+    prefixes: tuple[str, ...]
+    truncated: bool
+    last: tuple[str, str] | None
 
 
 class UploadsCatalog(RepoLookup, ObjectCatalog, MultipartCatalog, UnitOfWork, Protocol):
@@ -225,6 +238,57 @@ class MultipartUploads:
         check_prefix(prefix)
         position = (after[0].encode("utf-8"), after[1]) if after is not None else None
         return self._catalog.list_uploads(repo_id, prefix, position, limit)
+
+    def listing(
+        self,
+        principal: Principal,
+        bucket: RepoId,
+        *,
+        prefix: str = "",
+        delimiter: str | None = None,
+        after: tuple[str, str] | None = None,
+        limit: int = _PAGE,
+    ) -> UploadListing:
+        """As :meth:`uploads`, but uploads whose key continues past ``prefix`` with
+        ``delimiter`` roll up into one common prefix each, counted in ``limit`` like an upload
+        (as S3's ListMultipartUploads does). An ``after`` key inside a rolled-up prefix
+        continues past the whole prefix."""
+        _check_limit(limit)
+        repo_id = self._bucket(principal, bucket)
+        check_prefix(prefix)
+        if delimiter is not None and not 1 <= len(delimiter.encode("utf-8")) <= 16:
+            raise InvalidInputError("delimiter must be 1 to 16 bytes")
+        position = None
+        if after is not None:
+            rolled = (
+                common_prefix(after[0], prefix, delimiter) if after[0].startswith(prefix) else None
+            )
+            position = (
+                (rolled.encode("utf-8") + PREFIX_END, "")
+                if rolled is not None
+                else (after[0].encode("utf-8"), after[1])
+            )
+        uploads: list[MultipartUpload] = []
+        prefixes: list[str] = []
+        last: tuple[str, str] | None = None
+        while len(uploads) + len(prefixes) < limit:
+            wanted = limit - len(uploads) - len(prefixes)
+            batch = self._catalog.list_uploads(repo_id, prefix, position, wanted)
+            if not batch:
+                return UploadListing(tuple(uploads), tuple(prefixes), False, last)
+            for upload in batch:
+                common = common_prefix(upload.key, prefix, delimiter)
+                if common is None:
+                    uploads.append(upload)
+                    position = (upload.key.encode("utf-8"), upload.id)
+                    last = (upload.key, upload.id)
+                    continue
+                prefixes.append(common)
+                position = (common.encode("utf-8") + PREFIX_END, "")
+                last = (common, "")
+                break  # re-query past the whole common prefix
+        more = bool(self._catalog.list_uploads(repo_id, prefix, position, 1))
+        return UploadListing(tuple(uploads), tuple(prefixes), more, last)
 
     def abort(self, principal: Principal, bucket: RepoId, key: str, upload_id: str) -> None:
         """End the upload without an object; its parts go with the next garbage collection."""

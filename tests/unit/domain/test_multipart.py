@@ -185,6 +185,25 @@ def test_abort_and_listing(hub: Hub, alice: Principal, uploads: MultipartUploads
     assert hub.catalog.list_uploads(made[1].repo_id, "", None, 10) == []
 
 
+def test_listing_rolls_keys_up_into_common_prefixes(
+    alice: Principal, uploads: MultipartUploads
+) -> None:
+    for key in ("a/1", "a/2", "a/b/3", "b", "c/4"):
+        uploads.create(alice, BUCKET, key)
+    page = uploads.listing(alice, BUCKET, delimiter="/")
+    assert ([u.key for u in page.uploads], page.prefixes) == (["b"], ("a/", "c/"))
+    assert not page.truncated
+    first = uploads.listing(alice, BUCKET, delimiter="/", limit=1)
+    assert (first.prefixes, first.truncated, first.last) == (("a/",), True, ("a/", ""))
+    # A marker inside a rolled-up prefix continues past the whole prefix.
+    rest = uploads.listing(alice, BUCKET, delimiter="/", after=("a/", "\uffff"))
+    assert ([u.key for u in rest.uploads], rest.prefixes) == (["b"], ("c/",))
+    nested = uploads.listing(alice, BUCKET, prefix="a/", delimiter="/")
+    assert ([u.key for u in nested.uploads], nested.prefixes) == (["a/1", "a/2"], ("a/b/",))
+    with pytest.raises(InvalidInputError):
+        uploads.listing(alice, BUCKET, delimiter="/" * 17)
+
+
 def test_open_parts_count_as_referenced_until_the_upload_ends(
     hub: Hub, alice: Principal, uploads: MultipartUploads
 ) -> None:

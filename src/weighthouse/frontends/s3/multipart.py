@@ -393,34 +393,35 @@ def _owner(parent: ET.Element, tag: str, user_id: str) -> None:
 
 async def list_uploads(call: S3Call) -> Response:
     """ListMultipartUploads (``GET /<bucket>?uploads``): the caller's view of the bucket's
-    open uploads, by key then upload id, with ``prefix``, ``key-marker`` and
-    ``upload-id-marker``."""
+    open uploads, by key then upload id, with ``prefix``, ``delimiter`` (keys rolled up into
+    ``CommonPrefixes``), ``key-marker`` and ``upload-id-marker``."""
     assert call.bucket is not None
     bucket = bucket_id(call.bucket)
     require_signed(call.principal)
     prefix = call.param("prefix") or ""
+    delimiter = call.param("delimiter") or None
     key_marker = call.param("key-marker") or ""
     id_marker = call.param("upload-id-marker") or ""
     limit = _max(call, "max-uploads")
     # Without an upload-id-marker, every upload of key-marker itself is skipped.
     after = (key_marker, id_marker or "\uffff") if key_marker else None
-    uploads = await in_thread(
-        lambda: call.hub.multipart.uploads(
-            call.principal, bucket, prefix=prefix, after=after, limit=limit + 1
+    page = await in_thread(
+        lambda: call.hub.multipart.listing(
+            call.principal, bucket, prefix=prefix, delimiter=delimiter, after=after, limit=limit
         )
     )
-    truncated = len(uploads) > limit
-    uploads = uploads[:limit]
     root = wire.element("ListMultipartUploadsResult")
     wire.add(root, "Bucket", call.bucket)
     wire.add(root, "KeyMarker", key_marker)
     wire.add(root, "UploadIdMarker", id_marker)
-    wire.add(root, "NextKeyMarker", uploads[-1].key if uploads else "")
-    wire.add(root, "NextUploadIdMarker", uploads[-1].id if uploads else "")
+    wire.add(root, "NextKeyMarker", page.last[0] if page.last else "")
+    wire.add(root, "NextUploadIdMarker", page.last[1] if page.last else "")
+    if delimiter:
+        wire.add(root, "Delimiter", delimiter)
     wire.add(root, "Prefix", prefix)
     wire.add(root, "MaxUploads", limit)
-    wire.add(root, "IsTruncated", truncated)
-    for upload in uploads:
+    wire.add(root, "IsTruncated", page.truncated)
+    for upload in page.uploads:
         entry = wire.add(root, "Upload")
         wire.add(entry, "Key", upload.key)
         wire.add(entry, "UploadId", upload.id)
@@ -430,4 +431,6 @@ async def list_uploads(call: S3Call) -> Response:
         wire.add(entry, "Initiated", wire.iso8601(upload.created_at))
         if upload.checksum_algorithm:
             wire.add(entry, "ChecksumAlgorithm", upload.checksum_algorithm.upper())
+    for common in page.prefixes:
+        wire.add(wire.add(root, "CommonPrefixes"), "Prefix", common)
     return Response(wire.document(root), media_type=wire.XML)
