@@ -264,10 +264,18 @@ def _close_if_answered_early(cycle: RequestResponseCycle) -> None:
     another request; without the header a keep-alive client would send its next request on it
     and fail with a closed connection instead of opening a new one."""
     send = cycle.send
+    closing = False
 
     async def send_closing(message: ASGISendEvent) -> None:
+        nonlocal closing
         if message["type"] == "http.response.start" and cycle.more_body:
             cycle.keep_alive = False  # uvicorn then writes the header itself
+            closing = True
+        elif closing and message["type"] == "http.response.body" and not message.get("more_body"):
+            # Yet the closing is left to the lingering close of ``on_response_complete``:
+            # uvicorn would close at once, and closing a socket with input unread makes the
+            # kernel send a reset that can destroy the answer before the client reads it.
+            cycle.keep_alive = True
         await send(message)
 
     cycle.send = send_closing  # type: ignore[method-assign]
