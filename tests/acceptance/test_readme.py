@@ -14,7 +14,8 @@ folder, so ``source .venv/bin/activate`` works as in a checkout), a temporary ``
 working folder. The server is a live one started the README's way: ``weighthouse serve`` with
 the first admin's token preset through ``WEIGHTHOUSE_ADMIN__TOKEN``. The bash process learns
 where the server is only through the variables the README documents: ``WEIGHTHOUSE_URL``,
-``WEIGHTHOUSE_S3__PORT`` and ``WEIGHTHOUSE_ADMIN__TOKEN``.
+``WEIGHTHOUSE_S3__PORT``, ``WEIGHTHOUSE_ADMIN__TOKEN`` and ``WEIGHTHOUSE_DATA_DIR`` (for the
+commands run on the server's host).
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ NOT_RUN = {
     "make test": "runs the whole suite, this test included",
     "weighthouse db upgrade --config /etc/weighthouse.toml": "the server host's own settings",
     "weighthouse access-key create --name laptop --scope write": "needs the aws CLI",
-    "weighthouse signup --url http://127.0.0.1:8000 --user bob": "password prompts",
 }
 
 
@@ -116,6 +116,7 @@ def run_readme(markdown: str, server: LiveServer, work: Path) -> subprocess.Comp
             "WEIGHTHOUSE_URL": server.url,
             "WEIGHTHOUSE_S3__PORT": str(server.s3_port),
             "WEIGHTHOUSE_ADMIN__TOKEN": server.admin_token,
+            "WEIGHTHOUSE_DATA_DIR": str(server.data_dir),
         }
     )
     return subprocess.run(
