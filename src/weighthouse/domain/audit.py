@@ -5,7 +5,7 @@ Events are appended by the use cases that cause them and read by site admins onl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from weighthouse.domain.access import Principal, require_admin
 from weighthouse.domain.catalog import AuditCatalog
@@ -44,6 +44,16 @@ class Audit:
 
     def by(self, principal: Principal) -> str | None:
         return principal.user.name if principal.user else None
+
+    def events(self, action: str) -> Iterator[AuditEvent]:
+        """Every event of ``action``, newest first, read a page at a time."""
+        before: int | None = None
+        while True:
+            page = self._log.list_events(before=before, limit=100, action=action)
+            yield from page
+            if len(page) < 100 or page[-1].id is None:
+                return
+            before = page[-1].id
 
     def list(
         self,

@@ -13,10 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from weighthouse.domain.access import Principal
+from weighthouse.domain.access import Principal, repo_role
 from weighthouse.domain.audit import Audit
 from weighthouse.domain.catalog import HistoryCatalog, UnitOfWork
-from weighthouse.domain.errors import InvalidInputError, RevisionNotFoundError
+from weighthouse.domain.errors import (
+    InvalidInputError,
+    PermissionDeniedError,
+    RevisionNotFoundError,
+)
 from weighthouse.domain.model import Commit, Page, Ref, RefKind, Repo, RepoId, Role
 from weighthouse.domain.names import LATEST, check_ref_name, check_revision, is_commit_id
 from weighthouse.domain.paging import check_limit
@@ -90,13 +94,37 @@ class Revisions:
     def create_ref(
         self, principal: Principal, repo_id: RepoId, kind: RefKind, name: str, revision: str
     ) -> Ref:
-        """A new branch or tag at ``revision``. Raises ``RefExistsError``: tags never move."""
+        """A new branch or tag at ``revision``. Raises ``RefExistsError``: tags never move.
+
+        Re-creating a deleted tag on another commit than it named is for repo admins only
+        (``PermissionDeniedError`` for writers), so a writer cannot make a published version
+        name different bytes.
+        """
         repo = find_repo(self._catalog, principal, repo_id, Role.WRITE)
         check_ref_name(name)
         target = resolve(self._catalog, repo, revision)
+        if kind is RefKind.TAG and self._moves_a_deleted_tag(principal, repo, name, target):
+            raise PermissionDeniedError(
+                f"tag {name!r} was deleted from another commit; only a repo admin may re-create"
+                " it elsewhere",
+                repo=repo.full_name,
+            )
         ref = Ref(kind=kind, name=name, commit_id=target.commit.id, created_at=self._clock())
         self._catalog.create_ref(repo.id, ref)
         return ref
+
+    def _moves_a_deleted_tag(
+        self, principal: Principal, repo: Repo, name: str, target: Resolved
+    ) -> bool:
+        role = repo_role(self._catalog, principal, repo)
+        if role is not None and role.allows(Role.ADMIN):
+            return False
+        return any(
+            event.detail.get("repo_id") == repo.id
+            and event.detail.get("tag") == name
+            and event.detail.get("commit") != target.commit.id
+            for event in self._audit.events("tag.delete")
+        )
 
     def delete_branch(self, principal: Principal, repo_id: RepoId, name: str) -> None:
         """Delete a branch other than ``main``; a tag is deleted with :meth:`delete_tag`.
@@ -126,7 +154,7 @@ class Revisions:
                 "tag.delete",
                 actor=self._audit.by(principal),
                 target=f"{repo.type.value}:{repo.full_name}",
-                detail={"tag": name, "commit": ref.commit_id},
+                detail={"tag": name, "commit": ref.commit_id, "repo_id": repo.id},
             )
             return ref
 

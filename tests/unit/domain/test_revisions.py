@@ -112,7 +112,11 @@ def test_an_admin_deletes_a_tag_and_latest_falls_back_to_the_highest_left(
         hub.revisions.resolve(alice, WEIGHTS, "v2")
     [event] = hub.catalog.list_events(before=None, limit=10, actor=None, action="tag.delete")
     assert (event.actor, event.target) == ("alice", "model:alice/weights")
-    assert event.detail == {"tag": "v2", "commit": history[1].id}
+    assert event.detail == {
+        "tag": "v2",
+        "commit": history[1].id,
+        "repo_id": event.detail["repo_id"],
+    }
     hub.revisions.delete_tag(alice, WEIGHTS, "v1")
     assert hub.revisions.resolve(alice, WEIGHTS, "latest").commit == history[-1]  # main
 
@@ -140,6 +144,21 @@ def test_only_repo_admins_delete_tags(
     with pytest.raises(PermissionDeniedError):
         hub.revisions.delete_tag(bob, WEIGHTS, "v1")
     assert hub.revisions.resolve(alice, WEIGHTS, "v1").commit == history[0]
+
+
+def test_only_repo_admins_re_create_a_deleted_tag_on_another_commit(
+    hub: Hub, alice: Principal, bob: Principal, history: list[Commit]
+) -> None:
+    tag(hub, alice, "v1", history[0])
+    hub.orgs.set_collaborator(alice, WEIGHTS, "bob", Role.WRITE)
+    hub.revisions.delete_tag(alice, WEIGHTS, "v1")
+    with pytest.raises(PermissionDeniedError):
+        hub.revisions.create_ref(bob, WEIGHTS, RefKind.TAG, "v1", history[1].id)
+    hub.revisions.create_ref(bob, WEIGHTS, RefKind.TAG, "v1", history[0].id)  # same bytes
+    hub.revisions.delete_tag(alice, WEIGHTS, "v1")
+    hub.revisions.create_ref(alice, WEIGHTS, RefKind.TAG, "v1", history[1].id)
+    assert hub.revisions.resolve(bob, WEIGHTS, "v1").commit == history[1]
+    hub.revisions.create_ref(bob, WEIGHTS, RefKind.TAG, "v9", history[1].id)  # never deleted
 
 
 class _AuditDownCatalog(MemoryCatalog):
