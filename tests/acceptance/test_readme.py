@@ -42,7 +42,6 @@ NOT_RUN = {
     "make run": "starts the server: the test starts its own the same way",
     "make test": "runs the whole suite, this test included",
     "weighthouse db upgrade --config /etc/weighthouse.toml": "the server host's own settings",
-    "weighthouse access-key create --name laptop --scope write": "needs the aws CLI",
 }
 
 
