@@ -33,8 +33,9 @@ POOL_TIMEOUT = 2.0
 REQUEST_BOUND = POOL_TIMEOUT + STATEMENT_TIMEOUT + CONNECT_TIMEOUT + 5.0
 READY_BOUND = 2.0
 BREAKER_FAILURES = 3
-# Longer than the fast requests take, so no half-open probe (which waits) falls among them.
-BREAKER_COOLDOWN = 15.0
+# Longer than the fast requests take, so no half-open probe (which waits) falls among them,
+# and longer than a second worker takes to trip its own breaker after the first has tripped.
+BREAKER_COOLDOWN = 30.0
 FAST_BOUND = 1.0  # a request the breaker refuses; far below any of the timeouts above
 WAIT = 60.0
 
@@ -127,7 +128,7 @@ def test_a_silent_partition_fails_fast_and_heals_by_itself(
         # Every worker's breaker opens after its own first timeouts (a few more requests with
         # several workers); from then on requests fail at once.
         fast = 0
-        for _ in range(BREAKER_FAILURES * server_workers + 5):
+        for _ in range(3 * BREAKER_FAILURES * server_workers + 5):
             started = time.monotonic()
             response = get(path, REQUEST_BOUND)
             assert response.status_code == 503, response.text
