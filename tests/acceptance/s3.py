@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from tests.acceptance.api import make_user, unique
 from tests.acceptance.live import LiveServer
@@ -32,10 +33,16 @@ def make_s3_user(server: LiveServer, scope: str = "write", **extra: Any) -> S3Us
 
 
 def s3_client(
-    server: LiveServer, user: S3User | None = None, *, verify: bool | str = True, **config: Any
+    server: LiveServer,
+    user: S3User | None = None,
+    *,
+    verify: bool | str = True,
+    endpoint_url: str | None = None,
+    **config: Any,
 ) -> Any:
-    """A boto3 S3 client of ``server`` with default settings, signed as ``user`` (anonymous
-    without one)."""
+    """A boto3 S3 client of ``server`` (or of ``endpoint_url``, a name for its S3 port) with
+    default settings besides ``config`` and no retries, signed as ``user`` (anonymous without
+    one)."""
     options: dict[str, Any] = {"retries": {"max_attempts": 1}, **config}
     if user is None:
         from botocore import UNSIGNED
@@ -43,7 +50,7 @@ def s3_client(
         options["signature_version"] = UNSIGNED
     return boto3.session.Session().client(
         "s3",
-        endpoint_url=server.s3_url,
+        endpoint_url=endpoint_url or server.s3_url,
         region_name="us-east-1",
         aws_access_key_id=user.key_id if user else "x",
         aws_secret_access_key=user.secret if user else "x",
@@ -56,3 +63,8 @@ def new_bucket(client: Any, user: S3User) -> str:
     name = f"{user.name}--{unique('b')}"
     client.create_bucket(Bucket=name)
     return name
+
+
+def code_of(error: ClientError) -> str:
+    """The S3 error code botocore read from an error answer."""
+    return str(error.response["Error"]["Code"])

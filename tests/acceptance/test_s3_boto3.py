@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.acceptance.live import LiveServer
-from tests.acceptance.s3 import S3User, make_s3_user, new_bucket, s3_client
+from tests.acceptance.s3 import S3User, code_of, make_s3_user, new_bucket, s3_client
 
 pytestmark = pytest.mark.acceptance
 
@@ -23,10 +23,6 @@ def alice(live_server: LiveServer) -> S3User:
 @pytest.fixture(scope="module")
 def s3(live_server: LiveServer, alice: S3User) -> Any:
     return s3_client(live_server, alice)
-
-
-def code_of(error: ClientError) -> str:
-    return str(error.response["Error"]["Code"])
 
 
 def test_bucket_lifecycle_and_listing_of_buckets(s3: Any, alice: S3User) -> None:

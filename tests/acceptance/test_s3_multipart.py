@@ -18,7 +18,7 @@ from awscrt import checksums as crt
 from botocore.exceptions import ClientError
 
 from tests.acceptance.live import LiveServer
-from tests.acceptance.s3 import S3User, make_s3_user, new_bucket, s3_client
+from tests.acceptance.s3 import S3User, code_of, make_s3_user, new_bucket, s3_client
 from tests.acceptance.test_s3_aws_cli import aws
 from tests.acceptance.test_s3_tls import self_signed
 
@@ -44,10 +44,6 @@ def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for _ in range(100):
             out.write(os.urandom(MIB))
     return path
-
-
-def code_of(error: ClientError) -> str:
-    return str(error.response["Error"]["Code"])
 
 
 def sha256_of(path: Path) -> str:

@@ -16,7 +16,7 @@ from awscrt import checksums as crt
 from botocore.exceptions import ClientError
 
 from tests.acceptance.live import LiveServer
-from tests.acceptance.s3 import S3User, make_s3_user, new_bucket, s3_client
+from tests.acceptance.s3 import S3User, code_of, make_s3_user, new_bucket, s3_client
 
 pytestmark = pytest.mark.acceptance
 
@@ -43,10 +43,6 @@ def s3(live_server: LiveServer, alice: S3User) -> Any:
 @pytest.fixture(scope="module")
 def bucket(s3: Any, alice: S3User) -> str:
     return new_bucket(s3, alice)
-
-
-def code_of(error: ClientError) -> str:
-    return str(error.response["Error"]["Code"])
 
 
 def b64(raw: bytes) -> str:

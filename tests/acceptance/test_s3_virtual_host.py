@@ -8,10 +8,8 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import httpx
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.acceptance.live import LiveServer
@@ -55,13 +53,8 @@ def test_virtual_host_and_path_style_reach_the_same_objects(
     path_style = s3_client(vhost_server, user)
     bucket = new_bucket(path_style, user)
     endpoint = f"http://{DOMAIN}:{vhost_server.s3_port}"
-    virtual = boto3.session.Session().client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=user.key_id,
-        aws_secret_access_key=user.secret,
-        config=Config(s3={"addressing_style": "virtual"}, retries={"max_attempts": 1}),
+    virtual = s3_client(
+        vhost_server, user, endpoint_url=endpoint, s3={"addressing_style": "virtual"}
     )
     put = virtual.put_object(Bucket=bucket, Key="dir/a b+c.txt", Body=b"virtual")
     sent = put["ResponseMetadata"]["HTTPHeaders"]
