@@ -16,6 +16,9 @@ from weighthouse.frontends.s3.errors import S3Error
 
 HEADER_PREFIX = "x-amz-checksum-"
 ALGORITHMS = ("crc32", "crc32c", "crc64nvme", "sha1", "sha256")
+# What S3 computes and stores for a body sent with no checksum (since 2025): a full-object
+# CRC64NVME, which a later GET in checksum mode returns and the client checks.
+DEFAULT_ALGORITHM = "crc64nvme"
 
 
 class _Running(Protocol):
@@ -63,14 +66,19 @@ def check_value(algorithm: str, value: str) -> str:
 
 class ChecksumCheck:
     """Checks one declared checksum over the bytes passing through :meth:`wrap`; the expected
-    value may arrive only at the end (a trailer), through :meth:`expect`."""
+    value may arrive only at the end (a trailer), through :meth:`expect`. A ``computed`` one
+    expects nothing: it only computes the value (S3's default checksum of a body sent with
+    none)."""
 
-    def __init__(self, algorithm: str, expected: str | None = None) -> None:
+    def __init__(
+        self, algorithm: str, expected: str | None = None, *, computed: bool = False
+    ) -> None:
         self.algorithm = algorithm
         self._sum = running(algorithm)
         self._expected = check_value(algorithm, expected) if expected is not None else None
         self.value: str | None = None
         self.expected_in_trailer = False
+        self.computed = computed
 
     def expect(self, expected: str) -> None:
         self._expected = check_value(self.algorithm, expected)
@@ -87,6 +95,8 @@ class ChecksumCheck:
         if finished is not None:
             finished()
         self.value = base64.b64encode(self._sum.digest()).decode("ascii")
+        if self.computed:
+            return
         if self._expected is None:
             raise S3Error(400, "InvalidRequest", f"no x-amz-checksum-{self.algorithm} was sent")
         if self._expected != self.value:

@@ -6,7 +6,9 @@ streams, as for PutObject, and the value of the upload's algorithm is kept with 
 is returned by UploadPart and ListParts and must match when Complete names it. Complete
 returns the object's checksum as S3 does: for a ``COMPOSITE`` upload the checksum of the
 parts' raw checksums followed by ``-N``; for ``FULL_OBJECT`` (always for CRC64NVME) the CRC
-of the whole object, combined from the parts' CRCs.
+of the whole object, combined from the parts' CRCs. An upload created with no algorithm gets
+S3's default, a full-object CRC64NVME: each part's is computed while it streams (or is
+copied) and kept, and Complete combines them; the parts' own answers do not show it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from weighthouse.domain.multipart import ChosenPart
 from weighthouse.frontends.downloads import CHUNK
 from weighthouse.frontends.s3 import wire, xml_input
 from weighthouse.frontends.s3.bucket_names import bucket_id
-from weighthouse.frontends.s3.checksums import ALGORITHMS, HEADER_PREFIX, running
+from weighthouse.frontends.s3.checksums import (
+    ALGORITHMS,
+    DEFAULT_ALGORITHM,
+    HEADER_PREFIX,
+    ChecksumCheck,
+    running,
+)
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.errors import S3Error
 from weighthouse.frontends.s3.object_headers import content_headers
@@ -158,16 +166,14 @@ def _part_number(call: S3Call) -> int:
 async def _upload_part(call: S3Call, upload_id: str) -> Response:
     bucket, key = _target(call)
     number = _part_number(call)
-    body = body_of(call)
+    body = body_of(call, default="always")
 
     def store() -> tuple[MultipartUpload, UploadedPart]:
         upload = call.hub.multipart.upload(call.principal, bucket, key, upload_id)
+        algorithm, _ = _kept_checksum(upload)
 
         def checksum() -> str:
-            for check in body.checks:
-                if check.algorithm == upload.checksum_algorithm and check.value is not None:
-                    return check.value
-            return ""
+            return body.computed_value(algorithm) or ""
 
         part = call.hub.multipart.upload_part(
             call.principal,
@@ -184,7 +190,7 @@ async def _upload_part(call: S3Call, upload_id: str) -> Response:
         return upload, part
 
     _, part = await in_thread(store, call.limiter)
-    headers = {"ETag": wire.quoted_etag(part.md5), **body.checksum_headers()}
+    headers = {"ETag": wire.quoted_etag(part.md5), **body.checksum_headers(computed=False)}
     return Response(headers=headers)
 
 
@@ -194,18 +200,20 @@ async def _copy_part(call: S3Call, upload_id: str) -> Response:
     _, source_id, source_key = copy_source(call)
     wanted = call.header("x-amz-copy-source-range")
 
-    def copy() -> UploadedPart:
-        call.hub.multipart.upload(call.principal, bucket, key, upload_id)
+    def copy() -> tuple[MultipartUpload, UploadedPart]:
+        upload = call.hub.multipart.upload(call.principal, bucket, key, upload_id)
         source, download = call.hub.buckets.download(call.principal, source_id, source_key)
         copy_preconditions(call, source)
         start, end = _source_range(wanted, download.size)
         reader = call.hub.buckets.reader(download)
+        # The copied bytes get the part checksum an uploaded part would have.
+        check = ChecksumCheck(_kept_checksum(upload)[0], computed=True)
 
         def pieces() -> Iterator[bytes]:
-            yield from reader.iter_range(start, end - start, piece=CHUNK)
+            yield from check.wrap(reader.iter_range(start, end - start, piece=CHUNK))
 
         try:
-            return call.hub.multipart.upload_part(
+            part = call.hub.multipart.upload_part(
                 call.principal,
                 bucket,
                 key,
@@ -213,14 +221,18 @@ async def _copy_part(call: S3Call, upload_id: str) -> Response:
                 number,
                 pieces(),
                 size=end - start,
+                checksum=lambda: check.value or "",
             )
         finally:
             reader.close()
+        return upload, part
 
-    part = await in_thread(copy, call.limiter)
+    upload, part = await in_thread(copy, call.limiter)
     root = wire.element("CopyPartResult")
     wire.add(root, "LastModified", wire.iso8601(part.modified_at))
     wire.add(root, "ETag", wire.quoted_etag(part.md5))
+    if upload.checksum_algorithm and part.checksum:
+        wire.add(root, _XML_NAMES[upload.checksum_algorithm], part.checksum)
     return Response(wire.document(root), media_type=wire.XML)
 
 
@@ -280,10 +292,11 @@ async def _complete(call: S3Call, upload_id: str) -> Response:
     headers: dict[str, str] = {}
     checksum = _object_checksum(upload, parts)
     if checksum is not None:
-        wire.add(root, _XML_NAMES[upload.checksum_algorithm], checksum)
-        wire.add(root, "ChecksumType", upload.checksum_type)
-        headers[HEADER_PREFIX + upload.checksum_algorithm] = checksum
-        headers["x-amz-checksum-type"] = upload.checksum_type
+        algorithm, kind, value = checksum
+        wire.add(root, _XML_NAMES[algorithm], value)
+        wire.add(root, "ChecksumType", kind)
+        headers[HEADER_PREFIX + algorithm] = value
+        headers["x-amz-checksum-type"] = kind
     return Response(wire.document(root), media_type=wire.XML, headers=headers)
 
 
@@ -308,29 +321,41 @@ def _chosen(element: ET.Element) -> _Listed:
     return _Listed(int(number.strip()), md5, checksums)
 
 
-def _object_checksum(upload: MultipartUpload, parts: Sequence[UploadedPart]) -> str | None:
-    """The whole object's checksum as S3 reports it, when every part carried one."""
-    algorithm = upload.checksum_algorithm
-    if not algorithm or not parts or any(not part.checksum for part in parts):
+def _kept_checksum(upload: MultipartUpload) -> tuple[str, str]:
+    """The algorithm and kind of checksum kept for ``upload``'s parts and object: the one it
+    was created with, else S3's default."""
+    if upload.checksum_algorithm:
+        return upload.checksum_algorithm, upload.checksum_type
+    return DEFAULT_ALGORITHM, "FULL_OBJECT"
+
+
+def _object_checksum(
+    upload: MultipartUpload, parts: Sequence[UploadedPart]
+) -> tuple[str, str, str] | None:
+    """The whole object's checksum as S3 reports it, ``(algorithm, kind, value)``, when
+    every part carried one."""
+    algorithm, kind = _kept_checksum(upload)
+    if not parts or any(not part.checksum for part in parts):
         return None
     raw = [base64.b64decode(part.checksum) for part in parts]
-    if upload.checksum_type == "FULL_OBJECT":
+    if kind == "FULL_OBJECT":
         combine, width = _COMBINE[algorithm]
         value = int.from_bytes(raw[0], "big")
         for part, digest in zip(parts[1:], raw[1:], strict=True):
             value = combine(value, int.from_bytes(digest, "big"), part.size)
-        return base64.b64encode(value.to_bytes(width, "big")).decode("ascii")
+        return algorithm, kind, base64.b64encode(value.to_bytes(width, "big")).decode("ascii")
     composite = running(algorithm)
     composite.update(b"".join(raw))
-    return base64.b64encode(composite.digest()).decode("ascii") + f"-{len(parts)}"
+    value_n = base64.b64encode(composite.digest()).decode("ascii") + f"-{len(parts)}"
+    return algorithm, kind, value_n
 
 
 def _stored_checksums(upload: MultipartUpload, parts: Sequence[UploadedPart]) -> dict[str, str]:
     """The checksum to keep with the object, as Complete returns it: a later GET in checksum
     mode answers with it, as S3 does. A ``COMPOSITE`` value keeps its ``-N`` suffix, which is
     how a reader tells it is not a checksum of the bytes (botocore skips checking it)."""
-    value = _object_checksum(upload, parts)
-    return {upload.checksum_algorithm: value} if value is not None else {}
+    checksum = _object_checksum(upload, parts)
+    return {checksum[0]: checksum[2]} if checksum is not None else {}
 
 
 def _max(call: S3Call, name: str) -> int:

@@ -100,7 +100,7 @@ def etag_matches(header: str, obj: BucketObject) -> bool:
 async def _put(call: S3Call) -> Response:
     require_signed(call.principal)
     repo_id, key = _target(call)
-    body = body_of(call)
+    body = body_of(call, default="missing")
     metadata = user_metadata(call)
     stored_headers = content_headers(call)
 
@@ -123,6 +123,8 @@ async def _put(call: S3Call) -> Response:
 
     obj = await in_thread(store, call.limiter)
     headers = {"ETag": wire.quoted_etag(obj.md5), **body.checksum_headers()}
+    if len(headers) > 1:
+        headers["x-amz-checksum-type"] = "FULL_OBJECT"
     return Response(headers=headers)
 
 

@@ -11,7 +11,8 @@ What the signature's payload hash says about the body:
   ends (by the domain: front-ends hold no keys), so a forged chunk stops the upload.
 
 A ``x-amz-checksum-<algorithm>`` header (or trailer) is checked over the decoded bytes;
-``BadDigest`` refuses the body before anything is stored.
+``BadDigest`` refuses the body before anything is stored. A body sent with no checksum gets
+S3's default one (CRC64NVME) computed while it streams, when the operation asks for it.
 """
 
 from __future__ import annotations
@@ -20,9 +21,15 @@ import base64
 import binascii
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Literal
 
 from weighthouse.frontends.bodies import RequestBody, declared_length
-from weighthouse.frontends.s3.checksums import ALGORITHMS, HEADER_PREFIX, ChecksumCheck
+from weighthouse.frontends.s3.checksums import (
+    ALGORITHMS,
+    DEFAULT_ALGORITHM,
+    HEADER_PREFIX,
+    ChecksumCheck,
+)
 from weighthouse.frontends.s3.chunked import AwsChunkedDecoder
 from weighthouse.frontends.s3.context import S3Call
 from weighthouse.frontends.s3.credentials import UNSIGNED_PAYLOAD, is_hex_sha256
@@ -46,8 +53,21 @@ class Body:
     md5: str | None
     checks: list[ChecksumCheck] = field(default_factory=list)
 
-    def checksum_headers(self) -> dict[str, str]:
-        return {HEADER_PREFIX + c.algorithm: c.value for c in self.checks if c.value is not None}
+    def checksum_headers(self, *, computed: bool = True) -> dict[str, str]:
+        """The checksums of the body to answer with; ``computed`` ones (not sent by the
+        client) only when asked."""
+        return {
+            HEADER_PREFIX + c.algorithm: c.value
+            for c in self.checks
+            if c.value is not None and (computed or not c.computed)
+        }
+
+    def computed_value(self, algorithm: str) -> str | None:
+        """The value of ``algorithm`` over the body, verified or computed; once it is read."""
+        for check in self.checks:
+            if check.algorithm == algorithm and check.value is not None:
+                return check.value
+        return None
 
     def verified_checksums(self) -> dict[str, str]:
         """The checksums verified over the body, by algorithm; complete once it is read."""
@@ -67,8 +87,11 @@ def content_md5(call: S3Call) -> str | None:
     return raw.hex()
 
 
-def body_of(call: S3Call) -> Body:
-    """How to read the request's body; raises before any byte is read when it cannot be."""
+def body_of(call: S3Call, *, default: Literal["none", "missing", "always"] = "none") -> Body:
+    """How to read the request's body; raises before any byte is read when it cannot be.
+    ``default`` is ``"none"`` to compute no checksum the client did not send, ``"missing"`` to
+    compute S3's default one when the client sent none, and ``"always"`` to compute it
+    whatever else was sent."""
     limit = call.hub.settings.max_upload_bytes
     payload = call.payload_hash or UNSIGNED_PAYLOAD
     encoding = (call.header("content-encoding") or "").lower()
@@ -93,6 +116,9 @@ def body_of(call: S3Call) -> Body:
     if not sha256 and not known:
         raise S3Error(400, "InvalidArgument", "x-amz-content-sha256 is not a known value")
     checks = _checks(call, chunked)
+    wanted = default == "always" or (default == "missing" and not checks)
+    if wanted and all(check.algorithm != DEFAULT_ALGORITHM for check in checks):
+        checks.append(ChecksumCheck(DEFAULT_ALGORITHM, computed=True))
     stream = call.request.stream()
     # The raw body of an aws-chunked upload is larger than the object: allow for its framing.
     raw_limit = limit + (limit // 1024 + 4096 if chunked else 0)

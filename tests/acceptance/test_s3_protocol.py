@@ -1,0 +1,124 @@
+"""What S3 does that a careful client relies on, through boto3 against a live S3 port: the
+default CRC64NVME of bodies sent without a checksum, ``encoding-type=url`` on every listing,
+bucket owners, and the corners of ranges, conditions and copies."""
+
+from __future__ import annotations
+
+import base64
+import os
+import zlib
+from typing import Any
+
+import pytest
+from awscrt import checksums as crt
+
+from tests.acceptance.live import LiveServer
+from tests.acceptance.s3 import S3User, make_s3_user, new_bucket, s3_client
+
+pytestmark = pytest.mark.acceptance
+
+MIB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def alice(live_server: LiveServer) -> S3User:
+    return make_s3_user(live_server)
+
+
+@pytest.fixture(scope="module")
+def s3(live_server: LiveServer, alice: S3User) -> Any:
+    return s3_client(live_server, alice)
+
+
+@pytest.fixture(scope="module")
+def bare(live_server: LiveServer, alice: S3User) -> Any:
+    """A client that sends a checksum only where S3 requires one, as older SDKs and many
+    other clients do."""
+    return s3_client(live_server, alice, request_checksum_calculation="when_required")
+
+
+@pytest.fixture(scope="module")
+def bucket(s3: Any, alice: S3User) -> str:
+    return new_bucket(s3, alice)
+
+
+def crc64(data: bytes) -> str:
+    return base64.b64encode(crt.crc64nvme(data).to_bytes(8, "big")).decode()
+
+
+def test_a_put_without_a_checksum_gets_s3s_default_crc64nvme(bare: Any, bucket: str) -> None:
+    body = os.urandom(70_000)
+    put = bare.put_object(Bucket=bucket, Key="plain", Body=body)
+    assert put["ChecksumCRC64NVME"] == crc64(body)
+    assert put["ChecksumType"] == "FULL_OBJECT"
+    # botocore checks the returned CRC64NVME against the bytes it reads.
+    got = bare.get_object(Bucket=bucket, Key="plain", ChecksumMode="ENABLED")
+    assert (got["ChecksumCRC64NVME"], got["ChecksumType"]) == (crc64(body), "FULL_OBJECT")
+    assert got["Body"].read() == body
+    # A client's own checksum is the one kept, as in S3: no second one beside it.
+    sent = bare.put_object(Bucket=bucket, Key="summed", Body=body, ChecksumAlgorithm="SHA256")
+    head = bare.head_object(Bucket=bucket, Key="summed", ChecksumMode="ENABLED")
+    assert head["ChecksumSHA256"] == sent["ChecksumSHA256"]
+    assert "ChecksumCRC64NVME" not in head
+
+
+def test_a_multipart_upload_without_a_checksum_gets_a_full_object_crc64nvme(
+    bare: Any, s3: Any, bucket: str
+) -> None:
+    first, last = os.urandom(5 * MIB), os.urandom(1000)
+    s3.put_object(Bucket=bucket, Key="source", Body=last)
+    created = bare.create_multipart_upload(Bucket=bucket, Key="assembled")
+    assert "ChecksumAlgorithm" not in created
+    upload = created["UploadId"]
+    part = bare.upload_part(
+        Bucket=bucket, Key="assembled", UploadId=upload, PartNumber=1, Body=first
+    )
+    # Not asked for: the part's answer does not show the checksum kept with it.
+    assert "ChecksumCRC64NVME" not in part
+    copied = bare.upload_part_copy(
+        Bucket=bucket,
+        Key="assembled",
+        UploadId=upload,
+        PartNumber=2,
+        CopySource={"Bucket": bucket, "Key": "source"},
+    )
+    done = bare.complete_multipart_upload(
+        Bucket=bucket,
+        Key="assembled",
+        UploadId=upload,
+        MultipartUpload={
+            "Parts": [
+                {"PartNumber": 1, "ETag": part["ETag"]},
+                {"PartNumber": 2, "ETag": copied["CopyPartResult"]["ETag"]},
+            ]
+        },
+    )
+    whole = first + last
+    assert (done["ChecksumCRC64NVME"], done["ChecksumType"]) == (crc64(whole), "FULL_OBJECT")
+    got = bare.get_object(Bucket=bucket, Key="assembled", ChecksumMode="ENABLED")
+    assert got["ChecksumCRC64NVME"] == crc64(whole)
+    assert got["Body"].read() == whole
+
+
+def test_a_copied_part_carries_the_uploads_checksum(s3: Any, bucket: str) -> None:
+    body = os.urandom(5 * MIB + 7)
+    s3.put_object(Bucket=bucket, Key="copy-source", Body=body)
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="copied", ChecksumAlgorithm="CRC32")
+    copied = s3.upload_part_copy(
+        Bucket=bucket,
+        Key="copied",
+        UploadId=upload["UploadId"],
+        PartNumber=1,
+        CopySource={"Bucket": bucket, "Key": "copy-source"},
+    )["CopyPartResult"]
+    expected = base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+    assert copied["ChecksumCRC32"] == expected
+    done = s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="copied",
+        UploadId=upload["UploadId"],
+        MultipartUpload={
+            "Parts": [{"PartNumber": 1, "ETag": copied["ETag"], "ChecksumCRC32": expected}]
+        },
+    )
+    assert done["ChecksumCRC32"].endswith("-1")
