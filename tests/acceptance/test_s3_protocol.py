@@ -122,3 +122,35 @@ def test_a_copied_part_carries_the_uploads_checksum(s3: Any, bucket: str) -> Non
         },
     )
     assert done["ChecksumCRC32"].endswith("-1")
+
+
+def test_every_listing_url_encodes_names_when_asked(s3: Any, alice: S3User) -> None:
+    bucket = new_bucket(s3, alice)
+    keys = ["a b+c/d é", "a b+c/e", "z%1"]
+    uploads = [s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"] for key in keys]
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    # Given explicitly, botocore leaves the answer as sent, so the encoding itself shows.
+    asked = {"Bucket": bucket, "EncodingType": "url", "Delimiter": "/", "Prefix": "a b+"}
+    encoded = ["a%20b%2Bc/"]
+    v1 = s3.list_objects(**asked, Marker="a b+")
+    assert [p["Prefix"] for p in v1["CommonPrefixes"]] == encoded
+    assert (v1["EncodingType"], v1["Prefix"], v1["Marker"]) == ("url", "a%20b%2B", "a%20b%2B")
+    v2 = s3.list_objects_v2(**asked, StartAfter="a b+")
+    assert [p["Prefix"] for p in v2["CommonPrefixes"]] == encoded
+    assert (v2["EncodingType"], v2["StartAfter"]) == ("url", "a%20b%2B")
+    versions = s3.list_object_versions(**asked, KeyMarker="a b+")
+    assert [p["Prefix"] for p in versions["CommonPrefixes"]] == encoded
+    assert versions["KeyMarker"] == "a%20b%2B"
+    mpu = s3.list_multipart_uploads(**asked, KeyMarker="a b+")
+    assert [p["Prefix"] for p in mpu["CommonPrefixes"]] == encoded
+    assert (mpu["EncodingType"], mpu["Prefix"], mpu["KeyMarker"]) == ("url", "a%20b%2B", "a%20b%2B")
+    flat = s3.list_multipart_uploads(Bucket=bucket, EncodingType="url", MaxUploads=2)
+    assert [u["Key"] for u in flat["Uploads"]] == ["a%20b%2Bc/d%20%C3%A9", "a%20b%2Bc/e"]
+    assert flat["NextKeyMarker"] == "a%20b%2Bc/e"
+    # Not asked: names as they are.
+    plain = s3.list_multipart_uploads(Bucket=bucket)
+    assert [u["Key"] for u in plain["Uploads"]] == keys
+    assert "EncodingType" not in plain
+    for key, upload in zip(keys, uploads, strict=True):
+        s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload)

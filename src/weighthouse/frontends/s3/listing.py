@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from urllib.parse import quote
 
 from starlette.responses import Response
@@ -39,7 +40,8 @@ def _max_keys(call: S3Call) -> int:
     return min(int(value), wire.MAX_KEYS)
 
 
-def _encoder(call: S3Call) -> tuple[bool, object]:
+def url_encoder(call: S3Call) -> tuple[bool, Callable[[str], str]]:
+    """Whether the listing asked for ``encoding-type=url``, and how to write its names."""
     encoding = call.param("encoding-type")
     if encoding is not None and encoding.lower() != "url":
         raise S3Error(400, "InvalidArgument", "encoding-type must be url")
@@ -98,8 +100,9 @@ def _owner(parent: ET.Element, repo: Repo | None) -> None:
     wire.add(owner, "DisplayName", repo.namespace)
 
 
-def _contents(parent: ET.Element, obj: BucketObject, encode: object, repo: Repo | None) -> None:
-    assert callable(encode)
+def _contents(
+    parent: ET.Element, obj: BucketObject, encode: Callable[[str], str], repo: Repo | None
+) -> None:
     entry = wire.add(parent, "Contents")
     wire.add(entry, "Key", encode(obj.key))
     wire.add(entry, "LastModified", wire.iso8601(obj.modified_at))
@@ -123,8 +126,7 @@ def _last_name(listing: ObjectListing) -> str | None:
 async def list_v1(call: S3Call) -> Response:
     prefix, delimiter = _common(call)
     limit = _max_keys(call)
-    url, encode = _encoder(call)
-    assert callable(encode)
+    url, encode = url_encoder(call)
     marker = call.param("marker") or ""
     after = _after(marker, prefix, delimiter)
     page, repo = await _page(call, prefix, delimiter, after, limit, owner=True)
@@ -166,8 +168,7 @@ def _position(token: str) -> bytes:
 async def list_v2(call: S3Call) -> Response:
     prefix, delimiter = _common(call)
     limit = _max_keys(call)
-    url, encode = _encoder(call)
-    assert callable(encode)
+    url, encode = url_encoder(call)
     token = call.param("continuation-token")
     start_after = call.param("start-after")
     if token is not None:
@@ -202,8 +203,7 @@ async def list_v2(call: S3Call) -> Response:
 async def list_versions(call: S3Call) -> Response:
     prefix, delimiter = _common(call)
     limit = _max_keys(call)
-    url, encode = _encoder(call)
-    assert callable(encode)
+    url, encode = url_encoder(call)
     key_marker = call.param("key-marker") or ""
     after = _after(key_marker, prefix, delimiter)
     page, repo = await _page(call, prefix, delimiter, after, limit, owner=True)

@@ -34,6 +34,7 @@ from weighthouse.frontends.s3.checksums import (
 )
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.errors import S3Error
+from weighthouse.frontends.s3.listing import url_encoder
 from weighthouse.frontends.s3.object_headers import content_headers
 from weighthouse.frontends.s3.objects import (
     copy_preconditions,
@@ -419,7 +420,8 @@ def _owner(parent: ET.Element, tag: str, user_id: str) -> None:
 async def list_uploads(call: S3Call) -> Response:
     """ListMultipartUploads (``GET /<bucket>?uploads``): the caller's view of the bucket's
     open uploads, by key then upload id, with ``prefix``, ``delimiter`` (keys rolled up into
-    ``CommonPrefixes``), ``key-marker`` and ``upload-id-marker``."""
+    ``CommonPrefixes``), ``key-marker``, ``upload-id-marker`` and ``encoding-type=url``
+    (which encodes keys, prefixes, the delimiter and key markers, as S3 does)."""
     assert call.bucket is not None
     bucket = bucket_id(call.bucket)
     require_signed(call.principal)
@@ -428,6 +430,7 @@ async def list_uploads(call: S3Call) -> Response:
     key_marker = call.param("key-marker") or ""
     id_marker = call.param("upload-id-marker") or ""
     limit = _max(call, "max-uploads")
+    url, encode = url_encoder(call)
     # Without an upload-id-marker, every upload of key-marker itself is skipped.
     after = (key_marker, id_marker or "\uffff") if key_marker else None
     page = await in_thread(
@@ -437,18 +440,20 @@ async def list_uploads(call: S3Call) -> Response:
     )
     root = wire.element("ListMultipartUploadsResult")
     wire.add(root, "Bucket", call.bucket)
-    wire.add(root, "KeyMarker", key_marker)
+    wire.add(root, "KeyMarker", encode(key_marker))
     wire.add(root, "UploadIdMarker", id_marker)
-    wire.add(root, "NextKeyMarker", page.last[0] if page.last else "")
+    wire.add(root, "NextKeyMarker", encode(page.last[0]) if page.last else "")
     wire.add(root, "NextUploadIdMarker", page.last[1] if page.last else "")
     if delimiter:
-        wire.add(root, "Delimiter", delimiter)
-    wire.add(root, "Prefix", prefix)
+        wire.add(root, "Delimiter", encode(delimiter))
+    wire.add(root, "Prefix", encode(prefix))
     wire.add(root, "MaxUploads", limit)
     wire.add(root, "IsTruncated", page.truncated)
+    if url:
+        wire.add(root, "EncodingType", "url")
     for upload in page.uploads:
         entry = wire.add(root, "Upload")
-        wire.add(entry, "Key", upload.key)
+        wire.add(entry, "Key", encode(upload.key))
         wire.add(entry, "UploadId", upload.id)
         _owner(entry, "Initiator", upload.initiator_id)
         _owner(entry, "Owner", upload.initiator_id)
@@ -457,5 +462,5 @@ async def list_uploads(call: S3Call) -> Response:
         if upload.checksum_algorithm:
             wire.add(entry, "ChecksumAlgorithm", upload.checksum_algorithm.upper())
     for common in page.prefixes:
-        wire.add(wire.add(root, "CommonPrefixes"), "Prefix", common)
+        wire.add(wire.add(root, "CommonPrefixes"), "Prefix", encode(common))
     return Response(wire.document(root), media_type=wire.XML)
