@@ -18,6 +18,7 @@ from weighthouse.domain.audit import Audit
 from weighthouse.domain.authentication import Authenticator
 from weighthouse.domain.blob_proof import BlobProof
 from weighthouse.domain.buckets import Buckets
+from weighthouse.domain.changes import Changes
 from weighthouse.domain.commits import Commits
 from weighthouse.domain.files import Files
 from weighthouse.domain.maintenance import Maintenance
@@ -68,6 +69,7 @@ class Container:
     revisions: Revisions
     commits: Commits
     files: Files
+    changes: Changes
     buckets: Buckets
     multipart: MultipartUploads
     maintenance: Maintenance
@@ -143,6 +145,7 @@ def bootstrap(
         revisions=Revisions(catalog, clock, audit, room=room),
         commits=Commits(catalog, blobs, clock, proof, room=room),
         files=Files(catalog, blobs),
+        changes=Changes(catalog),
         buckets=Buckets(catalog, blobs, clock, room=room),
         multipart=MultipartUploads(
             catalog, blobs, clock, max_object_bytes=settings.max_upload_bytes, room=room

@@ -18,8 +18,11 @@ credential is good. The values hold secrets, so their ``repr`` never shows them.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass, field
 from typing import Protocol
+
+from weighthouse.domain.errors import PermissionDeniedError
 
 TOKEN_PREFIX = "wh_"  # noqa: S105 - a public prefix, not a secret
 SESSION_PREFIX = "whs."
@@ -137,3 +140,20 @@ def csrf_token(session_token: str) -> str:
     it requires knowing the session token, whose holder needs no forgery."""
     digest = hashlib.sha256(b"weighthouse csrf\0" + session_token.encode("utf-8", "replace"))
     return digest.hexdigest()
+
+
+FORM_TOKEN_MIN = 32
+"""Shortest random value a signed-out visitor's form token may be, in characters."""
+
+
+def check_form_token(cookie: str | None, given: str | None) -> None:
+    """Refuse a form a signed-out visitor posts (sign-in, sign-up) unless ``given``, the
+    form's token field, equals ``cookie``, a random value the server set in a cookie of its
+    own when it showed the form: a page of another origin can make the browser send the
+    cookie but can neither read it nor so fill in the field. Without this another site could
+    sign a visitor in to an account of its choosing. Raises ``PermissionDeniedError``
+    (reason ``csrf``)."""
+    if not cookie or len(cookie) < FORM_TOKEN_MIN or not given:
+        raise PermissionDeniedError("the form has expired; load the page again", reason="csrf")
+    if not hmac.compare_digest(cookie.encode("utf-8", "replace"), given.encode("utf-8", "replace")):
+        raise PermissionDeniedError("the form has expired; load the page again", reason="csrf")
