@@ -15,11 +15,14 @@ from weighthouse.bootstrap import Container, bootstrap
 from weighthouse.config import Settings
 from weighthouse.config_sources import load_settings
 from weighthouse.frontends.rest.app import create_rest_app
+from weighthouse.web_ui import install_web_ui
 
 
 def create_app(settings: Settings, container: Container | None = None) -> FastAPI:
-    app = create_rest_app(container or bootstrap(settings))
+    container = container or bootstrap(settings)
+    app = create_rest_app(container)
     install_api_docs(app)
+    install_web_ui(app, container)
     return app
 
 

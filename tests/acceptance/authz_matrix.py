@@ -201,6 +201,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
         for path in ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
         for method in ("GET", "HEAD")
     },
+    ("GET", "/"): Entry("public", 307, note="redirects to the web pages at /ui/"),
     ("GET", "/healthz"): Entry("public", 200),
     ("GET", "/readyz"): Entry("public", 200),
     # --- accounts ----------------------------------------------------------------------------

@@ -342,8 +342,9 @@ def cells(world: World) -> dict[tuple[str, str, str], Cell]:
 
 
 # Mounted applications that authorise requests themselves, each with tests of its own: the
-# documentation pages' packaged assets (public files; test_api_docs.py) and the Hub API.
-MOUNTS = {("?", "/docs-assets"), ("?", "/hf")}
+# documentation pages' packaged assets (public files; test_api_docs.py), the Hub API and the
+# web pages (test_web_pages.py).
+MOUNTS = {("?", "/docs-assets"), ("?", "/hf"), ("?", "/ui")}
 
 
 def test_every_route_has_an_entry_and_every_entry_a_route(world: World) -> None:

@@ -1,0 +1,430 @@
+"""The web UI over HTTP against a live server: cookie sessions, CSRF, the repo pages, inert
+model cards, and who sees which repo. The browser tests (``test_web_browser.py``) drive the
+same pages in Chromium.
+
+The module has a server of its own, so the sign-in and sign-up rate limits it ends by
+reaching count only its own attempts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.acceptance.api import make_repo, unique, upload
+from tests.acceptance.authz_matrix import PRINCIPALS
+from tests.acceptance.live import LiveServer
+
+pytestmark = pytest.mark.acceptance
+
+PASSWORD = "correct horse battery"
+SIGNIN_LIMIT = 30
+SIGNUP_LIMIT = 6
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+CARD = """---
+license: apache-2.0
+tags:
+- vision
+- <b>bold-tag</b>
+---
+# The card title
+
+<script>window.pwned = 1</script>
+<img src=x onerror="window.pwned = 2">
+[click me](javascript:window.pwned=3) [js upper](JAVASCRIPT:alert(1)) [data](data:text/html,hi)
+[weights](weights/model.bin) [docs](https://example.org/docs)
+![remote](https://example.org/x.png) ![local](images/logo.png)
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, server_workers: int) -> Iterator[LiveServer]:
+    data_dir = tmp_path_factory.mktemp("web") / "data"
+    live = LiveServer(
+        data_dir=data_dir,
+        workers=server_workers,
+        extra_env={
+            "WEIGHTHOUSE_AUTH__SIGNIN_PER_CLIENT": str(SIGNIN_LIMIT),
+            "WEIGHTHOUSE_AUTH__SIGNUP_PER_CLIENT": str(SIGNUP_LIMIT),
+            "WEIGHTHOUSE_AUTH__ARGON2_MEMORY_KIB": "8192",
+            "WEIGHTHOUSE_AUTH__ARGON2_TIME_COST": "1",
+        },
+    ).start()
+    yield live
+    live.stop()
+
+
+_OPEN: list[httpx.Client] = []
+
+
+def browser(server: LiveServer) -> httpx.Client:
+    """A client that keeps cookies, like a browser, and does not follow redirects; closed
+    after the test."""
+    client = httpx.Client(base_url=server.url, timeout=30, follow_redirects=False)
+    _OPEN.append(client)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _close_browsers() -> Iterator[None]:
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
+def csrf_of(page: httpx.Response) -> str:
+    found = CSRF.search(page.text)
+    assert found, "the page has no form token"
+    return found.group(1)
+
+
+def web_sign_up(server: LiveServer, name: str) -> httpx.Client:
+    client = browser(server)
+    form = client.get("/ui/signup")
+    assert form.status_code == 200
+    done = client.post(
+        "/ui/signup",
+        data={"csrf": csrf_of(form), "name": name, "password": PASSWORD, "confirm": PASSWORD},
+    )
+    assert done.status_code == 303, done.text
+    return client
+
+
+def api_user(server: LiveServer, name: str) -> None:
+    with server.client(server.admin_token) as admin:
+        made = admin.post("/api/users", json={"name": name, "password": PASSWORD})
+        assert made.status_code == 201, made.text
+
+
+def session_client(server: LiveServer, name: str) -> httpx.Client:
+    """A browser holding the session an API sign-in hands out: the same session token a web
+    sign-in puts in the cookie."""
+    signed = httpx.post(
+        f"{server.url}/api/signin", json={"name": name, "password": PASSWORD}, timeout=30
+    )
+    assert signed.status_code == 200, signed.text
+    client = browser(server)
+    client.cookies.set("weighthouse_session", signed.json()["token"])
+    return client
+
+
+def test_root_redirects_to_the_pages_and_no_page_shadows_an_api(server: LiveServer) -> None:
+    home = httpx.get(server.url + "/", timeout=30)
+    assert home.status_code == 307 and home.headers["location"] == "/ui/"
+    assert (
+        httpx.get(server.url + "/api/repos", timeout=30)
+        .headers["content-type"]
+        .startswith("application/json")
+    )
+    assert httpx.get(server.url + "/docs", timeout=30).status_code == 200
+    hub = httpx.get(server.url + "/hf/api/models/nobody/nothing", timeout=30)
+    assert hub.status_code in (401, 404) and "X-Error-Code" in hub.headers
+    spec = httpx.get(server.url + "/openapi.json", timeout=30).json()
+    assert not any(path.startswith("/ui") or path == "/" for path in spec["paths"])
+
+
+def test_every_page_forbids_inline_script(server: LiveServer) -> None:
+    for path in ("/ui/", "/ui/signin", "/ui/signup", "/ui/static/web.css", "/ui/nope/a/b"):
+        response = httpx.get(server.url + path, timeout=30)
+        policy = response.headers["content-security-policy"]
+        directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+        assert directives["script-src"] == "'self'", path
+        assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+        assert directives["default-src"] == "'none'"
+        assert directives["frame-ancestors"] == "'none'"
+        assert response.headers["x-content-type-options"] == "nosniff"
+    page = httpx.get(server.url + "/ui/", timeout=30).text
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="/ui/static/web.js" defer>']
+    assert "style=" not in page
+
+
+def test_sign_up_sign_in_and_sign_out_with_a_cookie_session(server: LiveServer) -> None:
+    name = unique("web")
+    client = web_sign_up(server, name)
+    cookie = next(
+        h for h in client.get("/ui/").request.headers.get_list("cookie") if "session" in h
+    )
+    assert "weighthouse_session=whs." in cookie
+    # The sign-in answer's cookie attributes.
+    form = client.get("/ui/signin")
+    signin = client.post(
+        "/ui/signin", data={"csrf": csrf_of(form), "name": name, "password": PASSWORD}
+    )
+    assert signin.status_code == 303 and signin.headers["location"] == "/ui/"
+    set_cookie = signin.headers["set-cookie"]
+    attributes = {part.strip().split("=")[0].lower() for part in set_cookie.split(";")}
+    assert {"httponly", "path", "max-age"} <= attributes
+    assert "samesite=lax" in set_cookie.lower()
+    assert "secure" not in attributes, "plain HTTP: a Secure cookie would never come back"
+    token = client.cookies["weighthouse_session"]
+    page = client.get("/ui/")
+    assert f'data-user="{name}"' in page.text
+    assert page.headers["cache-control"] == "no-store"
+    # Sign out: the session ends for every holder of the token, not just this browser.
+    out = client.post("/ui/signout", data={"csrf": csrf_of(page)})
+    assert out.status_code == 303
+    assert "weighthouse_session" not in client.cookies
+    assert 'data-user="' not in client.get("/ui/").text
+    whoami = httpx.get(
+        f"{server.url}/api/whoami", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    assert whoami.status_code == 401
+    stale = browser(server)
+    stale.cookies.set("weighthouse_session", token)
+    assert 'data-user="' not in stale.get("/ui/").text
+
+
+def test_a_wrong_password_reads_the_same_for_any_name(server: LiveServer) -> None:
+    client = browser(server)
+    answers = []
+    for name in ("nobody-" + unique(), "admin"):
+        form = client.get("/ui/signin")
+        answer = client.post(
+            "/ui/signin", data={"csrf": csrf_of(form), "name": name, "password": "wrong"}
+        )
+        answers.append((answer.status_code, CSRF.sub("", answer.text).replace(name, "NAME")))
+        assert "weighthouse_session" not in client.cookies
+    assert answers[0] == answers[1] and answers[0][0] == 401
+
+
+def test_a_cross_site_post_without_the_csrf_token_is_refused(server: LiveServer) -> None:
+    name = unique("web")
+    client = web_sign_up(server, name)
+    repo = unique("x")
+    fields = {"kind": "models", "name": repo, "namespace": name}
+    # What another site's form can send: the cookie goes along, the token cannot.
+    for token in (None, "", "0" * 64, csrf_of(browser(server).get("/ui/signin"))):
+        data = dict(fields) if token is None else {**fields, "csrf": token}
+        refused = client.post("/ui/new", data=data, headers={"Origin": "https://evil.example"})
+        assert refused.status_code == 403, token
+        assert "form" in refused.text.lower() or "csrf" in refused.text.lower()
+    assert client.get(f"/ui/models/{name}/{repo}").status_code == 404
+    # Signed out, the sign-in and sign-up forms need their own token and its cookie.
+    stranger = browser(server)
+    login = stranger.post("/ui/signin", data={"name": name, "password": PASSWORD})
+    assert login.status_code == 403 and "weighthouse_session" not in stranger.cookies
+    forged = browser(server)
+    forged.cookies.set("weighthouse_form", "a" * 43)
+    assert forged.post("/ui/signin", data={"csrf": "b" * 43, "name": name}).status_code == 403
+    # The same form with the page's token goes through.
+    created = client.post("/ui/new", data={**fields, "csrf": csrf_of(client.get("/ui/new"))})
+    assert created.status_code == 303
+    assert created.headers["location"] == f"/ui/models/{name}/{repo}"
+
+
+def test_bad_form_bodies_get_clear_errors(server: LiveServer) -> None:
+    client = web_sign_up(server, unique("web"))
+    token = csrf_of(client.get("/ui/new"))
+    as_json = client.post("/ui/new", json={"csrf": token})
+    assert as_json.status_code == 400
+    huge = client.post("/ui/new", data={"csrf": token, "description": "x" * 70_000})
+    assert huge.status_code == 413
+    broken = client.post(
+        "/ui/new",
+        content=b"csrf=" + token.encode() + b"&name=%ff%fe",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert broken.status_code == 400
+    for response in (as_json, huge, broken):
+        assert response.headers["content-type"].startswith("text/html")
+        assert "Traceback" not in response.text
+
+
+@pytest.fixture(scope="module")
+def history_repo(server: LiveServer) -> dict[str, str]:
+    """A public model with a card, folders, a binary, a tag on its first commit and two more
+    commits after it."""
+    with server.client(server.admin_token) as admin:
+        repo = make_repo(admin, "admin")
+        upload(admin, repo, "README.md", CARD.encode())
+        upload(admin, repo, "config/params.json", b'{"layers": 2, "note": "<i>x</i>"}')
+        upload(admin, repo, "weights/model.bin", bytes(range(256)) * 64)
+        first = admin.get(f"/api/models/{repo}/refs").json()["branches"][0]["commit"]
+        tag = admin.post(f"/api/models/{repo}/tags", json={"name": "v1", "revision": first})
+        assert tag.status_code == 201, tag.text
+        upload(admin, repo, "config/params.json", b'{"layers": 3}')
+        upload(admin, repo, "notes.txt", b"late file\n")
+        gone = admin.post(
+            f"/api/models/{repo}/commit/main",
+            json={
+                "message": "drop the weights",
+                "operations": [{"op": "delete", "path": "weights/model.bin"}],
+            },
+        )
+        assert gone.status_code == 201, gone.text
+    return {"repo": repo, "v1": first, "last": gone.json()["id"]}
+
+
+def test_the_model_card_renders_inert(server: LiveServer, history_repo: dict[str, str]) -> None:
+    page = httpx.get(f"{server.url}/ui/models/{history_repo['repo']}", timeout=30)
+    assert page.status_code == 200
+    html = page.text
+    assert "<h1>The card title</h1>" in html
+    # The front matter is metadata, not text of the card, and its values are escaped.
+    assert "<dt>license</dt><dd>apache-2.0</dd>" in html
+    assert "&lt;b&gt;bold-tag&lt;/b&gt;" in html and "<b>bold-tag</b>" not in html
+    # Raw HTML shows as text; no script, handler or dangerous link survives.
+    assert "&lt;script&gt;window.pwned = 1&lt;/script&gt;" in html
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="/ui/static/web.js" defer>']
+    assert "<img src=x" not in html and 'onerror="' not in html
+    hrefs = re.findall(r'href="([^"]*)"', html) + re.findall(r'src="([^"]*)"', html)
+    assert not [h for h in hrefs if h.lower().startswith(("javascript:", "data:text"))]
+    # Relative links open the repo's own pages; remote images become plain links.
+    assert f"/ui/models/{history_repo['repo']}/blob?rev=main&amp;path=weights%2Fmodel.bin" in html
+    assert f"/ui/models/{history_repo['repo']}/raw?rev=main&amp;path=images%2Flogo.png" in html
+    assert (
+        '<a href="https://example.org/x.png" rel="nofollow noopener noreferrer">remote</a>' in html
+    )
+    assert 'src="https://' not in html
+
+
+def test_tree_file_and_download_at_a_tag(server: LiveServer, history_repo: dict[str, str]) -> None:
+    repo, base = history_repo["repo"], f"{server.url}/ui/models/{history_repo['repo']}"
+    at_tag = httpx.get(f"{base}/tree", params={"rev": "v1", "path": "weights"}, timeout=30)
+    assert at_tag.status_code == 200 and "model.bin" in at_tag.text
+    assert "16.4 KB" in at_tag.text
+    now = httpx.get(f"{base}/tree", params={"rev": "main"}, timeout=30).text
+    assert "notes.txt" in now and "weights/" not in now
+    text = httpx.get(f"{base}/blob", params={"rev": "v1", "path": "config/params.json"}, timeout=30)
+    assert "&lt;i&gt;x&lt;/i&gt;" in text.text and '"layers": 2' not in text.text
+    assert "&#34;layers&#34;: 2" in text.text
+    binary = httpx.get(
+        f"{base}/blob", params={"rev": "v1", "path": "weights/model.bin"}, timeout=30
+    )
+    assert "binary" in binary.text and "<pre" not in binary.text
+    raw = httpx.get(f"{base}/raw", params={"rev": "v1", "path": "weights/model.bin"}, timeout=30)
+    assert raw.status_code == 200 and raw.content == bytes(range(256)) * 64
+    assert raw.headers["x-content-sha256"] == hashlib.sha256(raw.content).hexdigest()
+    assert raw.headers["content-disposition"].startswith("attachment")
+    assert raw.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    missing = httpx.get(f"{base}/blob", params={"rev": "v1", "path": "notes.txt"}, timeout=30)
+    assert missing.status_code == 404 and "File not found" in missing.text
+    bad_rev = httpx.get(f"{base}/tree", params={"rev": "../x"}, timeout=30)
+    assert bad_rev.status_code in (400, 404) and "Traceback" not in bad_rev.text
+    refs = httpx.get(f"{base}/refs", timeout=30).text
+    assert "v1" in refs and history_repo["v1"][:10] in refs
+    assert repo
+
+
+def test_history_shows_each_commits_changed_files(
+    server: LiveServer, history_repo: dict[str, str]
+) -> None:
+    base = f"{server.url}/ui/models/{history_repo['repo']}"
+    log = httpx.get(f"{base}/commits", params={"rev": "main"}, timeout=30).text
+    assert log.count('class="commit"') == 7  # the empty first commit and six more
+    assert "drop the weights" in log
+    last = httpx.get(f"{base}/commit/{history_repo['last']}", timeout=30).text
+    assert re.search(r'class="change deleted"><td>deleted</td>\s*<td>weights/model.bin', last)
+    assert 'class="change added"' not in last
+    tagged = httpx.get(f"{base}/commit/{history_repo['v1']}", timeout=30).text
+    assert "weights/model.bin" in tagged and 'class="change added"' in tagged
+    modified = httpx.get(f"{base}/commits", params={"rev": "main"}, timeout=30)
+    ids = re.findall(r"/commit/([0-9a-f]{40})", modified.text)
+    changes = [httpx.get(f"{base}/commit/{i}", timeout=30).text for i in ids]
+    assert any(
+        re.search(r'class="change modified"><td>modified</td>\s*<td><a [^>]*>config/params.json', c)
+        for c in changes
+    )
+
+
+def test_private_repos_never_appear_to_those_who_may_not_see_them(server: LiveServer) -> None:
+    """The authorisation matrix's principals that can hold a browser session."""
+    web_principals = ("anonymous", "outsider", "org_reader", "collaborator", "site_admin")
+    assert set(web_principals) <= set(PRINCIPALS)
+    org, names = unique("org"), {p: unique(p.replace("_", "")) for p in web_principals[1:4]}
+    for name in names.values():
+        api_user(server, name)
+    with server.client(server.admin_token) as admin:
+        assert admin.post("/api/orgs", json={"name": org}).status_code == 201
+        member = admin.put(f"/api/orgs/{org}/members/{names['org_reader']}", json={"role": "read"})
+        assert member.status_code == 200, member.text
+        private = make_repo(admin, org, private=True)
+        upload(admin, private, "secret.txt", b"hidden")
+        collab = admin.put(
+            f"/api/models/{private}/collaborators/{names['collaborator']}", json={"role": "read"}
+        )
+        assert collab.status_code == 200, collab.text
+    admin_name = unique("root")
+    with server.client(server.admin_token) as admin:
+        made = admin.post(
+            "/api/users", json={"name": admin_name, "password": PASSWORD, "is_admin": True}
+        )
+        assert made.status_code == 201
+    clients = {
+        "anonymous": browser(server),
+        **{p: session_client(server, names[p]) for p in names},
+        "site_admin": session_client(server, admin_name),
+    }
+    sees = {
+        "anonymous": False,
+        "outsider": False,
+        "org_reader": True,
+        "collaborator": True,
+        "site_admin": True,
+    }
+    short = private.split("/")[1]
+    missing = f"/ui/models/{org}/{unique('none')}"
+    for principal, client in clients.items():
+        page = client.get("/ui/", params={"q": short}).text
+        listed = page.split('role="search"', 1)[1].split("</form>", 1)[1]
+        assert (short in listed) is sees[principal], principal
+        for view in ("", "/tree", "/commits", "/refs"):
+            page = client.get(f"/ui/models/{private}{view}")
+            assert page.status_code == (200 if sees[principal] else 404), (principal, view)
+        raw = client.get(f"/ui/models/{private}/raw", params={"path": "secret.txt"})
+        assert raw.status_code == (200 if sees[principal] else 404)
+        if not sees[principal]:
+            hidden = client.get(f"/ui/models/{private}")
+            absent = client.get(missing)
+            assert hidden.text.replace(private, "X") == absent.text.replace(missing[11:], "X")
+
+
+def test_explore_searches_and_pages(server: LiveServer) -> None:
+    marker = unique("pg")
+    with server.client(server.admin_token) as admin:
+        for index in range(35):
+            made = admin.post(
+                "/api/repos",
+                json={
+                    "type": "dataset",
+                    "namespace": "admin",
+                    "name": f"{marker}-{index:02d}",
+                    "private": False,
+                },
+            )
+            assert made.status_code == 201
+    first = httpx.get(f"{server.url}/ui/", params={"q": marker, "kind": "datasets"}, timeout=30)
+    rows = re.findall(rf"admin/{marker}-(\d+)", first.text)
+    assert len(set(rows)) == 30
+    following = re.search(r'href="([^"]+)" rel="next"', first.text)
+    assert following
+    second = httpx.get(server.url + following.group(1).replace("&amp;", "&"), timeout=30).text
+    assert len(set(re.findall(rf"admin/{marker}-(\d+)", second))) == 5
+    assert set(rows).isdisjoint(re.findall(rf"admin/{marker}-(\d+)", second))
+    models_only = httpx.get(f"{server.url}/ui/", params={"q": marker, "kind": "models"}, timeout=30)
+    assert marker not in models_only.text.split('role="search"', 1)[1].split("</form>", 1)[1]
+
+
+def test_sign_in_and_sign_up_have_the_api_rate_limits(server: LiveServer, tmp_path: Path) -> None:
+    client = browser(server)
+    statuses = []
+    for _ in range(SIGNIN_LIMIT + 1):
+        form = client.get("/ui/signin")
+        answer = client.post(
+            "/ui/signin", data={"csrf": csrf_of(form), "name": "admin", "password": "wrong"}
+        )
+        statuses.append(answer.status_code)
+        if answer.status_code == 429:
+            assert int(answer.headers["retry-after"]) >= 1
+            break
+    assert statuses[-1] == 429 and set(statuses[:-1]) == {401}
+    # The API shares the count: it is the same limit, not a second one.
+    api = httpx.post(
+        f"{server.url}/api/signin", json={"name": "admin", "password": "wrong"}, timeout=30
+    )
+    assert api.status_code == 429
