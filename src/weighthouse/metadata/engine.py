@@ -7,6 +7,8 @@ URLs may name only the database (``sqlite:///path``, ``postgresql://…``, ``mar
 from __future__ import annotations
 
 import math
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +23,9 @@ WRITE = "weighthouse_write"
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 CONNECT_TIMEOUT_S = 10
+# After the idle time, probes this far apart; this many unanswered ones drop the connection.
+KEEPALIVE_INTERVAL_S = 10
+KEEPALIVE_COUNT = 3
 
 _DRIVERS = {
     "sqlite": "sqlite+pysqlite",
@@ -107,6 +112,8 @@ def create_engine_for(
             f"the {backend} driver ({exc.name}) is not installed; "
             f"install it with: pip install 'weighthouse[{extra}]'"
         ) from None
+    if backend == "mysql":
+        event.listen(engine, "connect", _mariadb_keepalives(timeouts.keepalive_idle))
     if backend == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
@@ -132,8 +139,8 @@ def _postgresql_arguments(timeouts: DatabaseTimeouts) -> dict[str, Any]:
         # Keepalives notice a peer whose host went away while the connection idled.
         "keepalives": 1,
         "keepalives_idle": timeouts.keepalive_idle,
-        "keepalives_interval": 10,
-        "keepalives_count": 3,
+        "keepalives_interval": KEEPALIVE_INTERVAL_S,
+        "keepalives_count": KEEPALIVE_COUNT,
     }
     if timeouts.statement is not None:
         arguments["options"] = f"-c statement_timeout={math.ceil(timeouts.statement * 1000)}"
@@ -151,6 +158,29 @@ def _mariadb_arguments(timeouts: DatabaseTimeouts) -> dict[str, Any]:
             "write_timeout": math.ceil(timeouts.statement) + 1,
         }
     return arguments
+
+
+def _mariadb_keepalives(idle: int) -> Callable[[Any, ConnectionPoolEntry], None]:
+    """A connect hook giving pymysql's TCP sockets the keepalives libpq gets from its options.
+
+    pymysql turns ``SO_KEEPALIVE`` on but has no option for its timing, so the kernel's
+    default (two hours idle) would let a pooled connection to a vanished host look alive.
+    """
+
+    def configure(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        sock = getattr(dbapi_connection, "_sock", None)
+        if sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
+            return  # a unix socket has no peer host to lose
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        for option, value in (
+            ("TCP_KEEPIDLE", idle),
+            ("TCP_KEEPINTVL", KEEPALIVE_INTERVAL_S),
+            ("TCP_KEEPCNT", KEEPALIVE_COUNT),
+        ):
+            if hasattr(socket, option):  # Linux names; other systems lack some of them
+                sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), value)
+
+    return configure
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -161,5 +162,33 @@ def test_migrations_get_no_statement_timeout() -> None:
     try:
         with engine.connect() as connection:
             assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == "0"
+    finally:
+        engine.dispose()
+
+
+def _keepalive_options(fd: int) -> tuple[int, int, int, int]:
+    """``(SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT)`` of the socket ``fd``."""
+    with socket.socket(fileno=os.dup(fd)) as sock:
+        return (
+            sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE),
+            sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE),
+            sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL),
+            sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT),
+        )
+
+
+@pytest.mark.parametrize("database", ["postgresql", "mariadb"])
+def test_server_database_connections_send_keepalives_soon(database: str) -> None:
+    # The kernel's default waits two hours before the first probe; a pooled connection to a
+    # host that vanished would look alive that long. An unusual idle time shows it came from
+    # the settings, not from the system.
+    url = {"postgresql": postgres_url, "mariadb": mariadb_url}[database]()
+    engine = create_engine_for(url, timeouts=DatabaseTimeouts(keepalive_idle=17))
+    try:
+        with engine.connect() as connection:
+            dbapi = connection.connection.dbapi_connection
+            assert dbapi is not None
+            fd = dbapi.fileno() if database == "postgresql" else dbapi._sock.fileno()  # type: ignore[attr-defined]
+            assert _keepalive_options(fd) == (1, 17, 10, 3)
     finally:
         engine.dispose()
