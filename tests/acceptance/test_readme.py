@@ -41,7 +41,6 @@ FENCE = re.compile(r"^```(?P<lang>[\w+-]*)\s*$")
 NOT_RUN = {
     "make run": "starts the server: the test starts its own the same way",
     "make test": "runs the whole suite, this test included",
-    "weighthouse db upgrade --config /etc/weighthouse.toml": "the server host's own settings",
 }
 
 
