@@ -123,7 +123,7 @@ def run_readme(markdown: str, server: LiveServer, work: Path) -> subprocess.Comp
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,  # a bound for a hung command; the run takes 30-120 s on a loaded machine
     )
 
 
