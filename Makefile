@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean grpc-stubs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ $(VENV)/.bench-installed: pyproject.toml $(VENV)/.test-installed
 ## Weighthouse against nginx and SeaweedFS on loopback (bench/README.md); BENCH_ARGS=--quick.
 bench: $(VENV)/.bench-installed
 	$(BIN)/python bench/transfer.py $(BENCH_ARGS)
+
+## Regenerate the committed gRPC stubs from src/weighthouse/frontends/grpc/protos/*.proto.
+grpc-stubs: $(VENV)/.test-installed
+	$(BIN)/python -m grpc_tools.protoc -I src --python_out=src --pyi_out=src --grpc_python_out=src \
+		src/weighthouse/frontends/grpc/protos/*.proto
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

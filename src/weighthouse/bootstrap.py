@@ -40,6 +40,7 @@ from weighthouse.domain.sessions import Sessions
 from weighthouse.domain.signin import AuthPolicy, PasswordGate
 from weighthouse.domain.space import DiskRoom, NoDiskRoom
 from weighthouse.domain.tokens import IssuedToken, Tokens
+from weighthouse.domain.upload_receipts import UploadReceipts
 from weighthouse.domain.upload_tickets import UploadTickets
 from weighthouse.domain.users import Users
 from weighthouse.domain.xorbs import Xorbs
@@ -75,6 +76,7 @@ class Container:
     maintenance: Maintenance
     upload_tickets: UploadTickets
     xorbs: Xorbs
+    upload_receipts: UploadReceipts
     _closers: list[Callable[[], None]] = field(default_factory=list)
     room: DiskRoom = field(default_factory=NoDiskRoom)
 
@@ -153,6 +155,10 @@ def bootstrap(
         maintenance=Maintenance(catalog, blobs, clock),
         upload_tickets=UploadTickets(catalog, clock, signer),
         xorbs=Xorbs(catalog, blobs, clock, grace=timedelta(seconds=settings.gc_grace_seconds)),
+        # A receipt lasts as long as the upload proves the blob (the gc grace period).
+        upload_receipts=UploadReceipts(
+            clock, signer, lifetime=timedelta(seconds=settings.gc_grace_seconds)
+        ),
         _closers=closers,
         room=room,
     )

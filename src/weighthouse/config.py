@@ -139,6 +139,39 @@ class S3Settings(BaseModel):
         return self
 
 
+class GrpcSettings(BaseModel):
+    """The gRPC API (the model catalog's ``model_catalog.ModelCatalog``), served by
+    ``weighthouse serve`` on a port of its own, by the same processes as the REST API."""
+
+    enabled: bool = Field(default=False, description="serve the gRPC API")
+    host: str | None = Field(default=None, description="address to bind; default: server.host")
+    port: int = Field(default=50051, ge=1, le=65535)
+    tls_cert: Path | None = Field(default=None, description="PEM certificate chain")
+    tls_key: Path | None = Field(default=None, description="PEM private key of tls_cert")
+    plaintext: bool = Field(
+        default=False,
+        description="serve without TLS; only allowed on a loopback address",
+    )
+    threads: int = Field(default=16, ge=1, description="calls handled at once per process")
+    max_calls: int = Field(
+        default=64, ge=1, description="calls open at once per process; beyond, RESOURCE_EXHAUSTED"
+    )
+    max_message_bytes: int = Field(
+        default=4 * 2**20, ge=64 * 1024, description="largest message received or sent"
+    )
+    chunk_bytes: int = Field(
+        default=2**20, ge=1024, description="bytes per message of a download stream"
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> GrpcSettings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("grpc.tls_cert and grpc.tls_key go together: set both or neither")
+        if self.chunk_bytes > self.max_message_bytes - 1024:
+            raise ValueError("grpc.chunk_bytes must leave room in grpc.max_message_bytes")
+        return self
+
+
 class AdminSettings(BaseModel):
     name: str = "admin"
     token: SecretStr | None = Field(
@@ -245,6 +278,7 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     admin: AdminSettings = AdminSettings()
     s3: S3Settings = S3Settings()
+    grpc: GrpcSettings = GrpcSettings()
     auth: AuthSettings = AuthSettings()
     redis: RedisSettings = RedisSettings()
     repos: RepoSettings = RepoSettings()

@@ -63,11 +63,19 @@ def run_workers(
         from weighthouse.s3_listener import bind
 
         probe = bind(settings, shared=True)
+    grpc_probe = None
     try:
+        if settings.grpc.enabled:
+            from weighthouse import grpc_listener
+
+            grpc_listener.check(settings)
+            grpc_probe = grpc_listener.bind(settings)
         _run(settings, processes, log_level, options)
     finally:
         if probe is not None:
             probe.close()
+        if grpc_probe is not None:
+            grpc_probe.close()
 
 
 def _run(settings: Settings, processes: int, log_level: str, options: Mapping[str, Any]) -> None:
@@ -97,6 +105,7 @@ def settings_environment(
         "WEIGHTHOUSE_SERVER__PORT": str(settings.server.port),
         "WEIGHTHOUSE_SERVER__WORKERS": str(processes),
         "WEIGHTHOUSE_S3__PORT": str(settings.s3.port),
+        "WEIGHTHOUSE_GRPC__PORT": str(settings.grpc.port),
     }
 
 
@@ -123,7 +132,12 @@ def worker_app() -> ASGIApp:
     )
     from weighthouse.s3_listener import with_s3
 
-    return with_s3(create_app(settings, container), container, shared=True)
+    app = with_s3(create_app(settings, container), container, shared=True)
+    if settings.grpc.enabled:
+        from weighthouse.grpc_listener import with_grpc
+
+        app = with_grpc(app, container, shared=True)
+    return app
 
 
 def _stop_with_supervisor() -> None:

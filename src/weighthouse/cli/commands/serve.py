@@ -57,7 +57,7 @@ def command(
     log_level: str,
 ) -> None:
     """Serve the REST API, and the S3 API on its own port (``s3.port``, default 9000), on the
-    configured catalog and blob store.
+    configured catalog and blob store; with ``grpc.enabled``, the gRPC API on ``grpc.port``.
 
     Refuses to start when the catalog and the blob store are not one deployment (an empty
     catalog over a store with blobs, or two different deployment ids).
@@ -111,6 +111,10 @@ def command(
     from weighthouse.s3_listener import with_s3
 
     app = with_s3(create_app(settings, container), container, shared=False)
+    if settings.grpc.enabled:
+        from weighthouse.grpc_listener import with_grpc
+
+        app = with_grpc(app, container, shared=False)
     try:
         uvicorn.run(
             app,
