@@ -131,6 +131,14 @@ class S3Settings(BaseModel):
         ge=0,
         description="gc removes multipart uploads started longer ago than this, and their parts",
     )
+    complete_keepalive_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=30,
+        description="a multipart completion still working after this long is answered 200 at "
+        "once and sent a space this often until its result, so clients' read timeouts (boto3: "
+        "60 s) do not expire while gigabytes are assembled",
+    )
 
     @model_validator(mode="after")
     def _tls_pair(self) -> S3Settings:

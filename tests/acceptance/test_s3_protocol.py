@@ -7,13 +7,15 @@ from __future__ import annotations
 import base64
 import os
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from awscrt import checksums as crt
+from botocore.exceptions import ClientError
 
 from tests.acceptance.live import LiveServer
-from tests.acceptance.s3 import S3User, make_s3_user, new_bucket, s3_client
+from tests.acceptance.s3 import S3User, code_of, make_s3_user, new_bucket, s3_client
 
 pytestmark = pytest.mark.acceptance
 
@@ -154,3 +156,76 @@ def test_every_listing_url_encodes_names_when_asked(s3: Any, alice: S3User) -> N
     assert "EncodingType" not in plain
     for key, upload in zip(keys, uploads, strict=True):
         s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload)
+
+
+@pytest.fixture(scope="module")
+def eager_server(
+    tmp_path_factory: pytest.TempPathFactory, server_workers: int
+) -> Iterator[LiveServer]:
+    """A server that answers every multipart completion before it ends, as it does for one
+    that takes longer than ``s3.complete_keepalive_seconds`` (a large upload)."""
+    server = LiveServer(
+        data_dir=tmp_path_factory.mktemp("keepalive") / "data",
+        workers=server_workers,
+        extra_env={"WEIGHTHOUSE_S3__COMPLETE_KEEPALIVE_SECONDS": "0.001"},
+    ).start()
+    yield server
+    server.stop()
+
+
+def _two_parts(client: Any, bucket: str, key: str) -> tuple[str, list[dict[str, Any]], bytes]:
+    first, last = os.urandom(5 * MIB), os.urandom(1000)
+    upload = client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    parts = [
+        {
+            "PartNumber": n,
+            "ETag": client.upload_part(
+                Bucket=bucket, Key=key, UploadId=upload, PartNumber=n, Body=body
+            )["ETag"],
+        }
+        for n, body in ((1, first), (2, last))
+    ]
+    return upload, parts, first + last
+
+
+def test_a_long_completion_is_answered_at_once_and_kept_alive(eager_server: LiveServer) -> None:
+    user = make_s3_user(eager_server)
+    client = s3_client(eager_server, user)
+    bucket = new_bucket(client, user)
+    bodies: list[bytes] = []
+    client.meta.events.register(
+        "after-call.s3.CompleteMultipartUpload",
+        lambda http_response, **_: bodies.append(http_response.content),
+    )
+    upload, parts, data = _two_parts(client, bucket, "big")
+    done = client.complete_multipart_upload(
+        Bucket=bucket, Key="big", UploadId=upload, MultipartUpload={"Parts": parts}
+    )
+    assert done["ResponseMetadata"]["HTTPStatusCode"] == 200
+    # The status went out first, then spaces while the parts were joined, then the result.
+    declaration, _, rest = bodies[0].partition(b"?>\n")
+    assert declaration.startswith(b"<?xml") and rest.startswith(b" ")
+    assert rest.lstrip().startswith(b"<CompleteMultipartUploadResult")
+    got = client.get_object(Bucket=bucket, Key="big", ChecksumMode="ENABLED")
+    assert got["ETag"] == done["ETag"] and got["Body"].read() == data
+    sums = {k: v for k, v in done.items() if k.startswith("Checksum")}
+    assert sums and all(got[k] == v for k, v in sums.items())
+
+    # An error still gets to botocore, whether found early (its own status) or while the
+    # parts were joined (an error document in the 200 body: tests/unit/frontends/
+    # test_s3_keepalive.py).
+    upload, parts, _ = _two_parts(client, bucket, "big")
+    with pytest.raises(ClientError) as refused:
+        client.complete_multipart_upload(
+            Bucket=bucket,
+            Key="big",
+            UploadId=upload,
+            MultipartUpload={"Parts": parts},
+            IfNoneMatch="*",
+        )
+    assert code_of(refused.value) == "PreconditionFailed"
+    assert client.get_object(Bucket=bucket, Key="big")["Body"].read() == data
+    # Nothing changed: the upload is still there to complete.
+    client.complete_multipart_upload(
+        Bucket=bucket, Key="big", UploadId=upload, MultipartUpload={"Parts": parts}
+    )

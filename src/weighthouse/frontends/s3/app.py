@@ -59,7 +59,7 @@ class S3App:
         try:
             parts = _parts(request)
             bucket, key = self._address(request, parts.raw_path)
-            response = await self._handle(request, parts, bucket, key)
+            response = await self._handle(request, parts, bucket, key, request_id)
         except S3Error as exc:
             response = _error(request, exc, bucket, key, request_id)
         except DomainError as exc:
@@ -102,7 +102,12 @@ class S3App:
         return bucket, (_decode(rest) if slash and rest else None)
 
     async def _handle(
-        self, request: Request, parts: RequestParts, bucket: str | None, key: str | None
+        self,
+        request: Request,
+        parts: RequestParts,
+        bucket: str | None,
+        key: str | None,
+        request_id: str,
     ) -> Response:
         signed = signed_request(parts)
         principal: Principal = ANONYMOUS
@@ -125,6 +130,7 @@ class S3App:
             payload_hash=signed.payload_hash if signed is not None else None,
             limiter=self._limiter,
             chunk_signatures=chain,
+            request_id=request_id,
         )
         if bucket is None:
             return await service.handle(call)

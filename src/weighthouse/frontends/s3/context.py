@@ -29,6 +29,7 @@ class S3Call:
     payload_hash: str | None  # x-amz-content-sha256 as signed; None when anonymous
     limiter: anyio.CapacityLimiter
     chunk_signatures: ChunkSignatures | None = None  # for a body signed chunk by chunk
+    request_id: str = ""  # as x-amz-request-id says, for an error sent in a 200 body
 
     def param(self, name: str) -> str | None:
         return self.parts.param(name)

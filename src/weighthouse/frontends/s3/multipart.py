@@ -9,17 +9,26 @@ parts' raw checksums followed by ``-N``; for ``FULL_OBJECT`` (always for CRC64NV
 of the whole object, combined from the parts' CRCs. An upload created with no algorithm gets
 S3's default, a full-object CRC64NVME: each part's is computed while it streams (or is
 copied) and kept, and Complete combines them; the parts' own answers do not show it.
+
+Completion streams every part into one blob, which for gigabytes takes longer than clients
+wait for a first byte (boto3: 60 s). As S3 does, one still working after
+``s3.complete_keepalive_seconds`` is answered 200 at once, then a space every such interval,
+then its result document, or an error document in that 200 body (botocore reads it as the
+error, and retries it like a 500). Errors found before that delay get their own status.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import logging
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 
 from awscrt import checksums as crt
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
+from weighthouse.domain.errors import DomainError
 from weighthouse.domain.model import BucketObject, MultipartUpload, RepoId, UploadedPart
 from weighthouse.domain.multipart import ChosenPart
 from weighthouse.frontends.downloads import CHUNK
@@ -33,7 +42,7 @@ from weighthouse.frontends.s3.checksums import (
     running,
 )
 from weighthouse.frontends.s3.context import S3Call, in_thread
-from weighthouse.frontends.s3.errors import S3Error
+from weighthouse.frontends.s3.errors import S3Error, translate
 from weighthouse.frontends.s3.listing import url_encoder
 from weighthouse.frontends.s3.object_headers import content_headers
 from weighthouse.frontends.s3.objects import (
@@ -58,6 +67,10 @@ _COMBINE = {
     "crc64nvme": (crt.combine_crc64nvme, 8),
 }
 _MAX = 1000
+
+log = logging.getLogger("weighthouse.s3")
+
+_Completed = tuple[MultipartUpload, BucketObject, list[UploadedPart]]
 
 
 def applies(call: S3Call) -> bool:
@@ -263,7 +276,7 @@ async def _complete(call: S3Call, upload_id: str) -> Response:
         raise S3Error(400, "MalformedXML", "The XML you provided was not well-formed")
     chosen = [_chosen(element) for element in elements]
 
-    def complete() -> tuple[MultipartUpload, BucketObject, list[UploadedPart]]:
+    def complete() -> _Completed:
         upload = call.hub.multipart.upload(call.principal, bucket, key, upload_id)
         algorithm = upload.checksum_algorithm
         picks = [
@@ -284,7 +297,21 @@ async def _complete(call: S3Call, upload_id: str) -> Response:
         )
         return upload, obj, parts
 
-    upload, obj, parts = await in_thread(complete, call.limiter)
+    work = asyncio.ensure_future(in_thread(complete, call.limiter))
+    # Should the client go away, the completion still ends (and stays done or undone) alone.
+    work.add_done_callback(lambda done: done.cancelled() or done.exception())
+    interval = call.hub.settings.s3.complete_keepalive_seconds
+    finished, _ = await asyncio.wait({work}, timeout=interval)
+    if finished:
+        result, headers = _result(call, key, *work.result())
+        return Response(result, media_type=wire.XML, headers=headers)
+    return StreamingResponse(_kept_alive(call, key, work, interval), media_type=wire.XML)
+
+
+def _result(
+    call: S3Call, key: str, upload: MultipartUpload, obj: BucketObject, parts: list[UploadedPart]
+) -> tuple[bytes, dict[str, str]]:
+    """The CompleteMultipartUploadResult document, and the headers that repeat it."""
     root = wire.element("CompleteMultipartUploadResult")
     wire.add(root, "Location", f"{call.request.base_url}{call.bucket}/{key}")
     wire.add(root, "Bucket", call.bucket)
@@ -298,7 +325,36 @@ async def _complete(call: S3Call, upload_id: str) -> Response:
         wire.add(root, "ChecksumType", kind)
         headers[HEADER_PREFIX + algorithm] = value
         headers["x-amz-checksum-type"] = kind
-    return Response(wire.document(root), media_type=wire.XML, headers=headers)
+    return wire.document(root), headers
+
+
+async def _kept_alive(
+    call: S3Call, key: str, work: asyncio.Future[_Completed], interval: float
+) -> AsyncIterator[bytes]:
+    """The body of a completion answered before it ended: the XML declaration, a space each
+    ``interval`` while ``work`` goes on, then its result or error, in one document."""
+    yield wire.DECLARATION
+    while not (await asyncio.wait({work}, timeout=interval))[0]:
+        yield b" "
+    try:
+        document, _ = _result(call, key, *work.result())
+    except S3Error as exc:
+        document = _error_document(call, exc)
+    except DomainError as exc:
+        document = _error_document(call, translate(exc))
+    except Exception:
+        log.exception("completing upload of %s/%s crashed", call.bucket, key)
+        document = _error_document(
+            call, S3Error(500, "InternalError", "We encountered an internal error. Please retry.")
+        )
+    yield wire.without_declaration(document)
+
+
+def _error_document(call: S3Call, exc: S3Error) -> bytes:
+    fields = {k: v for k, v in exc.fields.items() if k not in ("size", "key")}
+    fields.setdefault("BucketName", call.bucket or "")
+    fields.setdefault("Key", call.key or "")
+    return wire.error_document(exc.code, exc.message, call.resource, call.request_id, fields)
 
 
 class _Listed:

@@ -48,9 +48,17 @@ def object_etag(obj: BucketObject) -> str:
     return obj.md5
 
 
+DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
 def document(root: ET.Element) -> bytes:
-    text: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return text
+    text: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
+    return DECLARATION + text
+
+
+def without_declaration(text: bytes) -> bytes:
+    """A :func:`document` without its XML declaration, to follow one already sent."""
+    return text.removeprefix(DECLARATION)
 
 
 def element(tag: str, *, namespace: bool = True) -> ET.Element:
