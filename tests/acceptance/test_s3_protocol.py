@@ -14,6 +14,7 @@ import pytest
 from awscrt import checksums as crt
 from botocore.exceptions import ClientError
 
+from tests.acceptance.api import unique
 from tests.acceptance.live import LiveServer
 from tests.acceptance.s3 import S3User, code_of, make_s3_user, new_bucket, s3_client
 
@@ -228,4 +229,72 @@ def test_a_long_completion_is_answered_at_once_and_kept_alive(eager_server: Live
     # Nothing changed: the upload is still there to complete.
     client.complete_multipart_upload(
         Bucket=bucket, Key="big", UploadId=upload, MultipartUpload={"Parts": parts}
+    )
+
+
+def whoami_id(server: LiveServer, user: S3User) -> str:
+    with server.client(user.token) as rest:
+        return str(rest.get("/api/whoami").json()["user"]["id"])
+
+
+def test_an_organisations_bucket_is_owned_by_the_organisation(live_server: LiveServer) -> None:
+    founder, member = make_s3_user(live_server), make_s3_user(live_server)
+    org = unique("org")
+    with live_server.client(founder.token) as rest:
+        assert rest.post("/api/orgs", json={"name": org}).status_code == 201
+        joined = rest.put(f"/api/orgs/{org}/members/{member.name}", json={"role": "write"})
+        assert joined.status_code == 200, joined.text
+    owners = []
+    for user in (founder, member):
+        client = s3_client(live_server, user)
+        bucket = f"{org}--{unique('b')}"
+        client.create_bucket(Bucket=bucket)
+        client.put_object(Bucket=bucket, Key="k", Body=b"x")
+        owners.append(client.list_objects(Bucket=bucket)["Contents"][0]["Owner"])
+        fetched = client.list_objects_v2(Bucket=bucket, FetchOwner=True)["Contents"][0]
+        assert fetched["Owner"] == owners[-1]
+    # Whoever created it, the organisation owns it.
+    assert owners[0] == owners[1]
+    assert owners[0]["DisplayName"] == org
+    people = {whoami_id(live_server, founder), whoami_id(live_server, member)}
+    assert owners[0]["ID"] not in people
+    # A user's own bucket is still that user's.
+    own = s3_client(live_server, member)
+    mine = new_bucket(own, member)
+    own.put_object(Bucket=mine, Key="k", Body=b"x")
+    listed = own.list_object_versions(Bucket=mine)["Versions"][0]["Owner"]
+    assert listed == {"ID": whoami_id(live_server, member), "DisplayName": member.name}
+
+
+def test_expected_bucket_owner_is_checked(live_server: LiveServer, s3: Any, alice: S3User) -> None:
+    bucket = new_bucket(s3, alice)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    me, other = whoami_id(live_server, alice), "0" * 32
+    assert s3.get_object(Bucket=bucket, Key="k", ExpectedBucketOwner=me)["Body"].read() == b"x"
+    s3.put_object(Bucket=bucket, Key="k2", Body=b"y", ExpectedBucketOwner=me)
+    refused = [
+        lambda: s3.get_object(Bucket=bucket, Key="k", ExpectedBucketOwner=other),
+        lambda: s3.head_object(Bucket=bucket, Key="k", ExpectedBucketOwner=other),
+        lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"z", ExpectedBucketOwner=other),
+        lambda: s3.list_objects_v2(Bucket=bucket, ExpectedBucketOwner=other),
+        lambda: s3.delete_object(Bucket=bucket, Key="k", ExpectedBucketOwner=other),
+        lambda: s3.copy_object(
+            Bucket=bucket,
+            Key="copy",
+            CopySource={"Bucket": bucket, "Key": "k"},
+            ExpectedSourceBucketOwner=other,
+        ),
+    ]
+    for call in refused:
+        with pytest.raises(ClientError) as denied:
+            call()
+        assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 2
+    s3.copy_object(
+        Bucket=bucket,
+        Key="copy",
+        CopySource={"Bucket": bucket, "Key": "k"},
+        ExpectedSourceBucketOwner=me,
+        ExpectedBucketOwner=me,
     )

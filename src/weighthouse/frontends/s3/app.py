@@ -31,6 +31,7 @@ from weighthouse.frontends.s3 import buckets, multipart, objects, service, wire
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.credentials import RequestParts, parse_query, signed_request
 from weighthouse.frontends.s3.errors import S3Error, translate
+from weighthouse.frontends.s3.owners import EXPECTED_OWNER_HEADER, check_expected_owner
 from weighthouse.frontends.s3.uploads import STREAMING_SIGNED
 
 log = logging.getLogger("weighthouse.s3")
@@ -132,6 +133,8 @@ class S3App:
             chunk_signatures=chain,
             request_id=request_id,
         )
+        if call.header(EXPECTED_OWNER_HEADER) is not None:
+            await in_thread(lambda: check_expected_owner(call, bucket, EXPECTED_OWNER_HEADER))
         if bucket is None:
             return await service.handle(call)
         if key is None:

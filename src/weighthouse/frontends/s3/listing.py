@@ -7,8 +7,8 @@ botocore always asks for. The v2 continuation token is the opaque position of th
 listing. Without versioning, ListObjectVersions answers every object once, ``VersionId``
 ``null``.
 
-An object's ``Owner`` is its bucket's: the ID of the account that created the bucket and, as
-DisplayName, the namespace the bucket lives in (the user's or organisation's name). v1 and
+An object's ``Owner`` is its bucket's (see :mod:`.owners`): the ID of the namespace's account
+(the organisation's for an organisation's bucket) and, as DisplayName, the namespace's name. v1 and
 ListObjectVersions always carry it, v2 only with ``fetch-owner=true``, as S3 does.
 """
 
@@ -22,11 +22,12 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
-from weighthouse.domain.model import BucketObject, ObjectListing, Repo
+from weighthouse.domain.model import BucketObject, ObjectListing
 from weighthouse.frontends.s3 import wire
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.errors import S3Error
+from weighthouse.frontends.s3.owners import Owner, bucket_owner
 
 _PREFIX_END = b"\xff"
 
@@ -72,36 +73,37 @@ async def _page(
     limit: int,
     *,
     owner: bool,
-) -> tuple[ObjectListing, Repo | None]:
-    """One page of the listing, and the bucket itself when ``owner`` is asked for (or the
-    page is empty by request: that still checks the bucket exists and may be read)."""
+) -> tuple[ObjectListing, Owner | None]:
+    """One page of the listing, and the bucket's owner when ``owner`` is asked for (an empty
+    page by request still checks the bucket exists and may be read)."""
     assert call.bucket is not None
     repo_id = bucket_id(call.bucket)
 
-    def page() -> tuple[ObjectListing, Repo | None]:
+    def page() -> tuple[ObjectListing, Owner | None]:
         if limit == 0:
-            return ObjectListing((), (), None), call.hub.repos.get(call.principal, repo_id)
+            call.hub.repos.get(call.principal, repo_id)
+            return ObjectListing((), (), None), None
         listing = call.hub.buckets.list(
             call.principal, repo_id, prefix=prefix, delimiter=delimiter, after=after, limit=limit
         )
         # Read after the listing, whose access check answers first for a bucket not readable.
-        wanted = owner and bool(listing.objects)
-        repo = call.hub.repos.get(call.principal, repo_id) if wanted else None
-        return listing, repo
+        if not (owner and listing.objects):
+            return listing, None
+        return listing, bucket_owner(call, call.hub.repos.get(call.principal, repo_id))
 
     return await in_thread(page)
 
 
-def _owner(parent: ET.Element, repo: Repo | None) -> None:
-    if repo is None:
+def _owner(parent: ET.Element, owner: Owner | None) -> None:
+    if owner is None:
         return
-    owner = wire.add(parent, "Owner")
-    wire.add(owner, "ID", repo.owner_id)
-    wire.add(owner, "DisplayName", repo.namespace)
+    element = wire.add(parent, "Owner")
+    wire.add(element, "ID", owner.id)
+    wire.add(element, "DisplayName", owner.display_name)
 
 
 def _contents(
-    parent: ET.Element, obj: BucketObject, encode: Callable[[str], str], repo: Repo | None
+    parent: ET.Element, obj: BucketObject, encode: Callable[[str], str], owner: Owner | None
 ) -> None:
     entry = wire.add(parent, "Contents")
     wire.add(entry, "Key", encode(obj.key))
@@ -109,7 +111,7 @@ def _contents(
     wire.add(entry, "ETag", wire.quoted_etag(wire.object_etag(obj)))
     wire.add(entry, "Size", obj.size)
     wire.add(entry, "StorageClass", "STANDARD")
-    _owner(entry, repo)
+    _owner(entry, owner)
 
 
 def _common(call: S3Call) -> tuple[str, str | None]:
@@ -129,7 +131,7 @@ async def list_v1(call: S3Call) -> Response:
     url, encode = url_encoder(call)
     marker = call.param("marker") or ""
     after = _after(marker, prefix, delimiter)
-    page, repo = await _page(call, prefix, delimiter, after, limit, owner=True)
+    page, owner = await _page(call, prefix, delimiter, after, limit, owner=True)
     root = wire.element("ListBucketResult")
     wire.add(root, "Name", call.bucket)
     wire.add(root, "Prefix", encode(prefix))
@@ -146,7 +148,7 @@ async def list_v1(call: S3Call) -> Response:
     if url:
         wire.add(root, "EncodingType", "url")
     for obj in page.objects:
-        _contents(root, obj, encode, repo)
+        _contents(root, obj, encode, owner)
     for common in page.common_prefixes:
         wire.add(wire.add(root, "CommonPrefixes"), "Prefix", encode(common))
     return Response(wire.document(root), media_type=wire.XML)
@@ -176,7 +178,7 @@ async def list_v2(call: S3Call) -> Response:
     else:
         after = _after(start_after or "", prefix, delimiter)
     fetch_owner = (call.param("fetch-owner") or "").lower() == "true"
-    page, repo = await _page(call, prefix, delimiter, after, limit, owner=fetch_owner)
+    page, owner = await _page(call, prefix, delimiter, after, limit, owner=fetch_owner)
     root = wire.element("ListBucketResult")
     wire.add(root, "Name", call.bucket)
     wire.add(root, "Prefix", encode(prefix))
@@ -194,7 +196,7 @@ async def list_v2(call: S3Call) -> Response:
     if url:
         wire.add(root, "EncodingType", "url")
     for obj in page.objects:
-        _contents(root, obj, encode, repo if fetch_owner else None)
+        _contents(root, obj, encode, owner if fetch_owner else None)
     for common in page.common_prefixes:
         wire.add(wire.add(root, "CommonPrefixes"), "Prefix", encode(common))
     return Response(wire.document(root), media_type=wire.XML)
@@ -206,7 +208,7 @@ async def list_versions(call: S3Call) -> Response:
     url, encode = url_encoder(call)
     key_marker = call.param("key-marker") or ""
     after = _after(key_marker, prefix, delimiter)
-    page, repo = await _page(call, prefix, delimiter, after, limit, owner=True)
+    page, owner = await _page(call, prefix, delimiter, after, limit, owner=True)
     root = wire.element("ListVersionsResult")
     wire.add(root, "Name", call.bucket)
     wire.add(root, "Prefix", encode(prefix))
@@ -233,7 +235,7 @@ async def list_versions(call: S3Call) -> Response:
         wire.add(entry, "ETag", wire.quoted_etag(wire.object_etag(obj)))
         wire.add(entry, "Size", obj.size)
         wire.add(entry, "StorageClass", "STANDARD")
-        _owner(entry, repo)
+        _owner(entry, owner)
     for common in page.common_prefixes:
         wire.add(wire.add(root, "CommonPrefixes"), "Prefix", encode(common))
     return Response(wire.document(root), media_type=wire.XML)

@@ -52,6 +52,7 @@ from weighthouse.frontends.s3.objects import (
     require_signed,
     user_metadata,
 )
+from weighthouse.frontends.s3.owners import EXPECTED_SOURCE_OWNER_HEADER, check_expected_owner
 from weighthouse.frontends.s3.uploads import body_of
 
 _XML_NAMES = {
@@ -211,11 +212,12 @@ async def _upload_part(call: S3Call, upload_id: str) -> Response:
 async def _copy_part(call: S3Call, upload_id: str) -> Response:
     bucket, key = _target(call)
     number = _part_number(call)
-    _, source_id, source_key = copy_source(call)
+    source_bucket, source_id, source_key = copy_source(call)
     wanted = call.header("x-amz-copy-source-range")
 
     def copy() -> tuple[MultipartUpload, UploadedPart]:
         upload = call.hub.multipart.upload(call.principal, bucket, key, upload_id)
+        check_expected_owner(call, source_bucket, EXPECTED_SOURCE_OWNER_HEADER)
         source, download = call.hub.buckets.download(call.principal, source_id, source_key)
         copy_preconditions(call, source)
         start, end = _source_range(wanted, download.size)

@@ -28,6 +28,7 @@ from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.errors import S3Error
 from weighthouse.frontends.s3.object_headers import checksum_headers, content_headers, served
+from weighthouse.frontends.s3.owners import EXPECTED_SOURCE_OWNER_HEADER, check_expected_owner
 from weighthouse.frontends.s3.uploads import body_of
 
 
@@ -157,6 +158,7 @@ async def _copy(call: S3Call) -> Response:
         )
 
     def copy() -> BucketObject:
+        check_expected_owner(call, source_bucket, EXPECTED_SOURCE_OWNER_HEADER)
         source, download = call.hub.buckets.download(call.principal, source_id, source_key)
         copy_preconditions(call, source)
         content_type: str | None = source.content_type
