@@ -84,8 +84,10 @@ def route_keys(app: FastAPI) -> set[tuple[str, str]]:
     keys: set[tuple[str, str]] = set()
     for route in routes:
         path = getattr(route, "path", None) or repr(route)
-        # The router matches repo kinds itself ({kind:repo_kind}); the table names {kind}.
+        # The router matches repo kinds ({kind:repo_kind}) and decodes refs ({revision:ref})
+        # itself; the table names plain {kind} and {revision}.
         path = path.replace("{kind:repo_kind}", "{kind}")
+        path = re.sub(r"\{(\w+):ref\}", r"{\1}", path)
         methods = getattr(route, "methods", None) or {"?"}
         keys.update((method, path) for method in methods)
     return keys

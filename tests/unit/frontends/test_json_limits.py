@@ -27,6 +27,6 @@ def test_every_json_body_is_limited_and_only_commits_get_the_larger_limit(tmp_pa
     larger = sorted(path for path, route in with_body if isinstance(route, CommitJsonLimitRoute))
     assert larger == [
         "/api/{kind:repo_kind}/{namespace}/{name}/blobs/check",
-        "/api/{kind:repo_kind}/{namespace}/{name}/commit/{revision}",
+        "/api/{kind:repo_kind}/{namespace}/{name}/commit/{revision:ref}",
     ]
     assert settings.max_json_bytes == 2**20 < settings.max_commit_json_bytes

@@ -23,6 +23,7 @@ from weighthouse.frontends.rest import (
     orgs,
     repos,
 )
+from weighthouse.frontends.rest.ref_segments import RefSegmentMiddleware
 from weighthouse.frontends.rest.url_encoding import Utf8UrlMiddleware
 from weighthouse.frontends.transfer_slots import TransferSlots
 
@@ -56,6 +57,8 @@ def create_rest_app(container: Container) -> FastAPI:
         per_account=server.transfers_per_account, per_client=server.transfers_per_client
     )
     errors.install(app)
+    # Added first, so it runs inside the UTF-8 check and sees only UTF-8 paths.
+    app.add_middleware(RefSegmentMiddleware)
     app.add_middleware(Utf8UrlMiddleware)
     app.include_router(health.router)
     app.include_router(accounts.router)

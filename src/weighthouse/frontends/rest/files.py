@@ -12,7 +12,7 @@ from weighthouse.domain.access import Principal
 from weighthouse.domain.blob_proof import BlobRef
 from weighthouse.domain.commits import AddFile, DeleteFile, Operation
 from weighthouse.frontends.downloads import blob_response
-from weighthouse.frontends.rest import cursors, repo_kinds
+from weighthouse.frontends.rest import cursors, ref_segments, repo_kinds
 from weighthouse.frontends.rest.dependencies import Caller, Wired, current_principal
 from weighthouse.frontends.rest.json_bodies import CommitJsonLimitRoute
 from weighthouse.frontends.rest.repos import Limit, repo_id
@@ -31,7 +31,8 @@ from weighthouse.frontends.rest.schemas import (
 )
 from weighthouse.frontends.rest.uploads import RAW_BODY, declared_sha256, stream_into
 
-assert repo_kinds.CONVERTOR == "repo_kind"  # registered on import, before the routes below
+# Registered on import, before the routes below.
+assert repo_kinds.CONVERTOR == "repo_kind" and ref_segments.CONVERTOR == "ref"
 router = APIRouter(prefix=wire.API_PREFIX, tags=["files"], route_class=CommitJsonLimitRoute)
 
 _FILE_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -42,9 +43,9 @@ _FILE_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.get("/{kind:repo_kind}/{namespace}/{name}/tree/{revision}", response_model=TreeOut)
+@router.get("/{kind:repo_kind}/{namespace}/{name}/tree/{revision:ref}", response_model=TreeOut)
 @router.get(
-    "/{kind:repo_kind}/{namespace}/{name}/tree/{revision}/{path:path}", response_model=TreeOut
+    "/{kind:repo_kind}/{namespace}/{name}/tree/{revision:ref}/{path:path}", response_model=TreeOut
 )
 def list_tree(
     kind: RepoKind,
@@ -75,7 +76,7 @@ def list_tree(
     )
 
 
-_RESOLVE = "/{kind:repo_kind}/{namespace}/{name}/resolve/{revision}/{path:path}"
+_RESOLVE = "/{kind:repo_kind}/{namespace}/{name}/resolve/{revision:ref}/{path:path}"
 
 
 # Two routes rather than one with two methods, so each gets its own OpenAPI operation id.
@@ -146,7 +147,7 @@ def check_blobs(
 
 
 @router.put(
-    "/{kind:repo_kind}/{namespace}/{name}/upload/{revision}/{path:path}",
+    "/{kind:repo_kind}/{namespace}/{name}/upload/{revision:ref}/{path:path}",
     response_model=UploadOut,
     status_code=201,
     openapi_extra=RAW_BODY,
@@ -184,7 +185,7 @@ async def upload_file(
 
 
 @router.post(
-    "/{kind:repo_kind}/{namespace}/{name}/commit/{revision}",
+    "/{kind:repo_kind}/{namespace}/{name}/commit/{revision:ref}",
     response_model=CommitOut,
     status_code=201,
 )

@@ -10,7 +10,7 @@ from weighthouse import wire
 from weighthouse.domain.access import require_user
 from weighthouse.domain.model import RefKind, RepoId, RepoType
 from weighthouse.domain.versions import latest_version
-from weighthouse.frontends.rest import cursors, repo_kinds
+from weighthouse.frontends.rest import cursors, ref_segments, repo_kinds
 from weighthouse.frontends.rest.dependencies import Caller, Wired
 from weighthouse.frontends.rest.json_bodies import JsonLimitRoute
 from weighthouse.frontends.rest.schemas import (
@@ -27,7 +27,8 @@ from weighthouse.frontends.rest.schemas import (
     RepoUpdate,
 )
 
-assert repo_kinds.CONVERTOR == "repo_kind"  # registered on import, before the routes below
+# Registered on import, before the routes below.
+assert repo_kinds.CONVERTOR == "repo_kind" and ref_segments.CONVERTOR == "ref"
 router = APIRouter(prefix=wire.API_PREFIX, tags=["repos"], route_class=JsonLimitRoute)
 
 Limit = Annotated[int, Query(ge=1, le=wire.PAGE_LIMIT_MAX)]
@@ -144,7 +145,7 @@ def create_branch(
     return RefOut.of(ref)
 
 
-@router.delete("/{kind:repo_kind}/{namespace}/{name}/branches/{branch}", status_code=204)
+@router.delete("/{kind:repo_kind}/{namespace}/{name}/branches/{branch:ref}", status_code=204)
 def delete_branch(
     kind: RepoKind, namespace: str, name: str, branch: str, caller: Caller, hub: Wired
 ) -> Response:
@@ -164,7 +165,7 @@ def create_tag(
     return RefOut.of(ref)
 
 
-@router.delete("/{kind:repo_kind}/{namespace}/{name}/tags/{tag}", status_code=204)
+@router.delete("/{kind:repo_kind}/{namespace}/{name}/tags/{tag:ref}", status_code=204)
 def delete_tag(
     kind: RepoKind, namespace: str, name: str, tag: str, caller: Caller, hub: Wired
 ) -> Response:
@@ -174,7 +175,9 @@ def delete_tag(
     return Response(status_code=204)
 
 
-@router.get("/{kind:repo_kind}/{namespace}/{name}/commits/{revision}", response_model=CommitPage)
+@router.get(
+    "/{kind:repo_kind}/{namespace}/{name}/commits/{revision:ref}", response_model=CommitPage
+)
 def log(
     kind: RepoKind,
     namespace: str,
