@@ -10,7 +10,7 @@ import pytest
 
 from weighthouse.apps.contract import App
 
-BUILT_IN = {"inspect", "scan"}
+BUILT_IN = {"inspect", "scan", "embed"}
 KINDS = {"model", "dataset", "bucket", "any"}
 SCHEMA_KEYWORDS = {
     "type", "properties", "required", "enum", "minimum", "maximum", "default",

