@@ -1,4 +1,5 @@
-"""The gRPC API's own listening port, served by the same process (and the same workers) as the
+"""The gRPC APIs' own listening port (``model_catalog.ModelCatalog``, ``weighthouse.v1.Hub``,
+health checking and reflection), served by the same process (and the same workers) as the
 REST API, on the same container; on when ``grpc.enabled``.
 
 The core's use cases are synchronous, so the server is grpc's thread-pool server: each call
@@ -82,10 +83,19 @@ def bind(settings: Settings) -> socket.socket:
 def create_server(container: Container, *, shared: bool) -> grpc.Server:
     """The gRPC server of ``container``, bound and not yet started."""
     # The services and their generated messages load here, in the processes that serve them.
+    from weighthouse.frontends.grpc.hub import HubService
     from weighthouse.frontends.grpc.model_catalog import ModelCatalogService
-    from weighthouse.frontends.grpc.protos import model_catalog_pb2, model_catalog_pb2_grpc
+    from weighthouse.frontends.grpc.protos import (
+        hub_pb2,
+        hub_pb2_grpc,
+        model_catalog_pb2,
+        model_catalog_pb2_grpc,
+    )
 
-    services = (model_catalog_pb2.DESCRIPTOR.services_by_name["ModelCatalog"].full_name,)
+    services = (
+        model_catalog_pb2.DESCRIPTOR.services_by_name["ModelCatalog"].full_name,
+        hub_pb2.DESCRIPTOR.services_by_name["Hub"].full_name,
+    )
     settings = container.settings
     check(settings)
     options = settings.grpc
@@ -101,6 +111,7 @@ def create_server(container: Container, *, shared: bool) -> grpc.Server:
     model_catalog_pb2_grpc.add_ModelCatalogServicer_to_server(  # type: ignore[no-untyped-call]
         ModelCatalogService(container), server
     )
+    hub_pb2_grpc.add_HubServicer_to_server(HubService(container), server)  # type: ignore[no-untyped-call]
     checker = health.HealthServicer()
     for name in ("", *services):
         checker.set(name, health_pb2.HealthCheckResponse.SERVING)
