@@ -1,6 +1,7 @@
 """Streaming downloads of repo files to disk, resumable, checked against their SHA-256.
 
-The receiving thread only reads the socket; a :class:`HashingWriter` writes and hashes.
+A large plain-HTTP body is read straight from the socket (``socket_body``); otherwise the
+receiving thread only reads through httpx and a :class:`HashingWriter` writes and hashes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from weighthouse.client.errors import ApiError, DigestMismatchError
 from weighthouse.client.file_writer import HashingWriter
 from weighthouse.client.hashing import CHUNK, OnBytes
 from weighthouse.client.resume import body_offset, etag_sha256, plan_resume
+from weighthouse.client.socket_body import direct_socket, receive_body
 from weighthouse.client.transport import Transport, quote_path, repo_path
 from weighthouse.domain.model import RepoType
 
@@ -178,12 +180,16 @@ class DownloadsApi(Transport):
             try:
                 os.ftruncate(fd, start)
                 os.lseek(fd, start, os.SEEK_SET)
-                # This thread only reads the socket; another writes and hashes, in order.
-                with HashingWriter(fd, digest) as writer:
-                    for piece in response.iter_bytes():
-                        writer.write(piece)
-                        if on_bytes is not None:
-                            on_bytes(len(piece))
+                sock = direct_socket(response)
+                if sock is not None:
+                    receive_body(response, sock, fd, digest, on_bytes)
+                else:
+                    # This thread only reads the socket; another writes and hashes, in order.
+                    with HashingWriter(fd, digest) as writer:
+                        for piece in response.iter_bytes():
+                            writer.write(piece)
+                            if on_bytes is not None:
+                                on_bytes(len(piece))
                 # The rename that follows must not publish a file whose bytes a crash loses.
                 os.fsync(fd)
             finally:

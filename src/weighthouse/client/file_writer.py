@@ -27,7 +27,7 @@ WRITEBACK_BYTES = 32 << 20
 
 
 class Digest(Protocol):
-    def update(self, data: bytes, /) -> None: ...
+    def update(self, data: bytes | memoryview, /) -> None: ...
 
 
 class HashingWriter:
@@ -119,11 +119,11 @@ class HashingWriter:
                     views[0] = views[0][written:]
                     written = 0
         if self._offset - self._flushed >= WRITEBACK_BYTES:
-            _start_writeback(self._fd, self._flushed, self._offset - self._flushed)
+            start_writeback(self._fd, self._flushed, self._offset - self._flushed)
             self._flushed = self._offset
 
 
-def _start_writeback(fd: int, offset: int, length: int) -> None:
+def start_writeback(fd: int, offset: int, length: int) -> None:
     """Ask the kernel to start writing a range back to disk, without waiting for it."""
     # On Linux POSIX_FADV_DONTNEED starts write-back of the range's dirty pages and drops
     # the clean ones; nothing here reads them back. Elsewhere it is only a hint.
