@@ -23,6 +23,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -39,11 +40,21 @@ MIB = 1 << 20
 RESULTS = Path(__file__).parent / "results"
 
 
-def timed(argv: list[str], env: dict[str, str] | None = None) -> float:
+CPU: dict[str, list[float]] = {}
+
+
+def timed(name: str, argv: list[str], env: dict[str, str] | None = None) -> float:
+    """Wall seconds of running ``argv``; its CPU seconds (user + system) go to ``CPU[name]``,
+    a figure that the machine's load disturbs less than the wall time."""
     os.sync()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    CPU.setdefault(name, []).append(cpu)
+    return wall
 
 
 def sha256_of(path: Path) -> str:
@@ -84,17 +95,20 @@ def main(argv: list[str] | None = None) -> int:
 
         def run_curl(dest: Path) -> float:
             dest.mkdir()
-            return timed([curl, "-sS", "-o", str(dest / "big.bin"), *auth, url + server_path])
+            argv = [curl, "-sS", "-o", str(dest / "big.bin"), *auth, url + server_path]
+            return timed("curl", argv)
 
         def run_pull(dest: Path) -> float:
             pull = [sys.executable, "-m", "weighthouse", "pull", "bench/weights", "big.bin"]
-            return timed([*pull, "--to", str(dest), "--url", url, "--token", token], env)
+            argv = [*pull, "--to", str(dest), "--url", url, "--token", token]
+            return timed("weighthouse pull", argv, env)
 
         server_path = server.download_path
         tools = {"curl": run_curl, "weighthouse pull": run_pull}
         times: dict[str, list[float]] = {name: [] for name in tools}
         run_curl(work / "warm")
         shutil.rmtree(work / "warm")
+        CPU.clear()
         for round_ in range(args.rounds):
             order = list(tools) if round_ % 2 == 0 else list(reversed(tools))
             for name in order:
@@ -106,12 +120,24 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"round {round_ + 1}: {name} {times[name][-1]:.2f} s")
         medians = {name: statistics.median(values) for name, values in times.items()}
         ratio = medians["curl"] / medians["weighthouse pull"]
+        cpu = {name: statistics.median(values) for name, values in CPU.items()}
         for name, seconds in medians.items():
-            print(f"{name:18} {seconds:7.2f} s  {size / seconds / 1e6:8.0f} MB/s")
+            print(
+                f"{name:18} {seconds:7.2f} s  {size / seconds / 1e6:8.0f} MB/s"
+                f"  CPU {cpu[name]:5.2f} s"
+            )
         print(f"pull speed / curl speed: {ratio:.2f} (target 0.8)")
+        print(f"curl CPU / pull CPU: {cpu['curl'] / cpu['weighthouse pull']:.2f}")
+        print(f"load average: {os.getloadavg()[0]:.1f}")
         RESULTS.mkdir(exist_ok=True)
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        result = {"size_bytes": size, "rounds": args.rounds, "seconds": times, "ratio": ratio}
+        result = {
+            "size_bytes": size,
+            "rounds": args.rounds,
+            "seconds": times,
+            "cpu_seconds": CPU,
+            "ratio": ratio,
+        }
         (RESULTS / f"pull-{stamp}.json").write_text(json.dumps(result, indent=2) + "\n")
         return 0
     finally:
