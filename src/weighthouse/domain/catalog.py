@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from weighthouse.domain.jobs_catalog import JobCatalog
 from weighthouse.domain.model import (
     AccessKey,
     AuditEvent,
@@ -593,6 +594,7 @@ class Catalog(
     ReferenceCatalog,
     ReadinessCatalog,
     CredentialEpochCatalog,
+    JobCatalog,
     UnitOfWork,
     Protocol,
 ):

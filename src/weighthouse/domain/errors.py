@@ -26,7 +26,8 @@ a test fails when a concrete error lacks an entry there.
     │   ├── TokenNotFoundError
     │   ├── AccessKeyNotFoundError
     │   ├── BlobUnknownError              a blob named by hash that the caller may not use
-    │   └── UploadNotFoundError           a multipart upload that is not (or no longer) open
+    │   ├── UploadNotFoundError           a multipart upload that is not (or no longer) open
+    │   └── JobNotFoundError              a job that does not exist or is not the caller's
     ├── ConflictError
     │   ├── RepoExistsError
     │   ├── RefExistsError
@@ -159,6 +160,10 @@ class BlobUnknownError(NotFoundError):
 class UploadNotFoundError(NotFoundError):
     """No open multipart upload has that id for that bucket and key (never created, already
     completed or aborted, or removed as abandoned)."""
+
+
+class JobNotFoundError(NotFoundError):
+    """No such job, or one the caller may not see (the same answer, so ids cannot be probed)."""
 
 
 class ConflictError(DomainError):

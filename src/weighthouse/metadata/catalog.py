@@ -3,9 +3,9 @@
 Accounts, sessions and repos live in this module; organisations, members and collaborators in
 :mod:`.organizations`, the audit log in :mod:`.audit`, refs, commits and trees in
 :mod:`.history`, bucket objects and maintenance queries in :mod:`.objects`, upload records and
-the blob-proof lookup in :mod:`.blob_sources`, S3 access keys in :mod:`.access_keys`. Every public
-method runs one transaction, or joins the unit of work open on the engine (:mod:`.transactions`),
-and returns domain dataclasses.
+the blob-proof lookup in :mod:`.blob_sources`, S3 access keys in :mod:`.access_keys`, jobs in
+:mod:`.jobs`. Every public method runs one transaction, or joins the unit of work open on the
+engine (:mod:`.transactions`), and returns domain dataclasses.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from weighthouse.metadata.audit import AuditQueries
 from weighthouse.metadata.blob_sources import BlobSourceQueries
 from weighthouse.metadata.credential_epoch import CredentialEpochQueries, bump_credential_epoch
 from weighthouse.metadata.history import HistoryQueries
+from weighthouse.metadata.jobs import JobQueries
 from weighthouse.metadata.multipart import MultipartQueries
 from weighthouse.metadata.objects import ObjectQueries
 from weighthouse.metadata.organizations import (
@@ -94,6 +95,7 @@ class SqlCatalog(
     BlobSourceQueries,
     AccessKeyQueries,
     CredentialEpochQueries,
+    JobQueries,
 ):
     """The catalog on SQLite, PostgreSQL or MariaDB, through ``engine``.
 

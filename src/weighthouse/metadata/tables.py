@@ -20,6 +20,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Double,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -51,6 +52,9 @@ AUDIT_CLIENT = 255
 ACCESS_KEY_ID = 128
 SEALED_SECRET = 255
 UPLOAD_ID = 48
+JOB_NAME = 64
+JOB_LABEL = 255
+JOB_WORKER = 128
 CHECKSUM = 64  # base64 of a digest of at most 256 bits, with room for a "-N" suffix
 
 # Stable constraint names, so later migrations can refer to them on every database.
@@ -425,6 +429,46 @@ class CredentialEpochRow(Base):
     epoch: Mapped[str] = mapped_column(String(ID))
 
 
+class JobRow(Base):
+    """A job of the job runner; its inputs, parameters, progress, log and output are JSON.
+    Workers claim through ``(status, queue, run_after)``, find dead workers' jobs through
+    ``(status, lease_until)``; owners list theirs through ``(owner_id, id)``."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index(None, "status", "queue", "run_after"),
+        Index(None, "status", "lease_until"),
+        Index(None, "owner_id", "id"),
+        Index(None, "app", "status"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    app: Mapped[str] = mapped_column(String(JOB_NAME))
+    queue: Mapped[str] = mapped_column(String(JOB_NAME))
+    owner_id: Mapped[str] = mapped_column(String(ID), ForeignKey("users.id"))
+    label: Mapped[str] = mapped_column(String(JOB_LABEL))
+    status: Mapped[str] = mapped_column(String(16))
+    inputs: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    results: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    progress: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    log: Mapped[list[str]] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    output: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    result_commit: Mapped[str | None] = mapped_column(String(COMMIT_ID))
+    attempts: Mapped[int] = mapped_column(Integer)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    time_limit_seconds: Mapped[float] = mapped_column(Double)
+    worker: Mapped[str | None] = mapped_column(String(JOB_WORKER))
+    cancel_requested: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    run_after: Mapped[datetime] = mapped_column(UtcDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
 # The tables themselves, for Core statements (the catalog never loads ORM objects).
 namespaces = cast(Table, NamespaceRow.__table__)
 users = cast(Table, UserRow.__table__)
@@ -447,3 +491,4 @@ blob_uploads = cast(Table, BlobUploadRow.__table__)
 xorb_uploads = cast(Table, XorbUploadRow.__table__)
 deployment = cast(Table, DeploymentRow.__table__)
 credential_epoch = cast(Table, CredentialEpochRow.__table__)
+jobs = cast(Table, JobRow.__table__)

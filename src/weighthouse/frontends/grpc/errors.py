@@ -45,6 +45,7 @@ ERROR_TABLE: dict[type[e.DomainError], grpc.StatusCode] = {
     # The call names a blob it may not use; the remedy is to send the bytes, not to wait.
     e.BlobUnknownError: grpc.StatusCode.FAILED_PRECONDITION,
     e.UploadNotFoundError: grpc.StatusCode.NOT_FOUND,
+    e.JobNotFoundError: grpc.StatusCode.NOT_FOUND,
     e.ConflictError: grpc.StatusCode.FAILED_PRECONDITION,
     e.RepoExistsError: grpc.StatusCode.ALREADY_EXISTS,
     e.RefExistsError: grpc.StatusCode.ALREADY_EXISTS,

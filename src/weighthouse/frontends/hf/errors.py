@@ -45,6 +45,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str | None]] = {
     # The route's repo exists; the request names a blob it may not use: upload it first.
     e.BlobUnknownError: (400, None),
     e.UploadNotFoundError: (404, None),
+    e.JobNotFoundError: (404, None),
     e.ConflictError: (409, None),
     e.RepoExistsError: (409, None),
     e.RefExistsError: (409, None),

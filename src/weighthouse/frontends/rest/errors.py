@@ -51,6 +51,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     # 400, not 404: the route's repo exists, the request body names a blob it cannot use.
     e.BlobUnknownError: (400, "blob_unknown"),
     e.UploadNotFoundError: (404, "not_found"),
+    e.JobNotFoundError: (404, "job_not_found"),
     e.ConflictError: (409, "conflict"),
     e.RepoExistsError: (409, "repo_exists"),
     e.RefExistsError: (409, "ref_exists"),

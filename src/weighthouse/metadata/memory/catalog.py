@@ -22,6 +22,7 @@ from weighthouse.metadata.memory.accounts import MemoryAccounts
 from weighthouse.metadata.memory.audit import MemoryAudit
 from weighthouse.metadata.memory.blob_sources import MemoryBlobSources
 from weighthouse.metadata.memory.history import MemoryHistory
+from weighthouse.metadata.memory.jobs import MemoryJobs
 from weighthouse.metadata.memory.multipart import MemoryMultipart
 from weighthouse.metadata.memory.objects import MemoryObjects
 from weighthouse.metadata.memory.organizations import MemoryOrganizations
@@ -40,6 +41,7 @@ class MemoryCatalog(
     MemoryMultipart,
     MemoryBlobSources,
     MemoryAccessKeys,
+    MemoryJobs,
 ):
     """An empty catalog in memory, safe to share between threads."""
 
@@ -82,7 +84,7 @@ WRITES = (
     "set_collaborator", "remove_collaborator", "record_event", "add_repo", "update_repo",
     "delete_repo", "create_ref", "delete_ref", "save_commit", "put_object", "delete_object",
     "record_blob_upload", "prune_blob_uploads", "add_upload", "put_part", "end_upload",
-    "prune_uploads", "record_xorb",
+    "prune_uploads", "record_xorb", "add_job", "claim_job", "update_job", "request_cancel",
 )  # fmt: skip
 """The methods that change the tables: outside a unit they wait for other threads' units."""
 

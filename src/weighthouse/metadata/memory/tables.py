@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
+from weighthouse.domain.jobs_model import Job
 from weighthouse.domain.model import (
     AccessKey,
     AuditEvent,
@@ -68,6 +69,7 @@ class Tables:
     blob_uploads: dict[tuple[str, str], tuple[int, datetime]] = field(default_factory=dict)
     # (user, xorb hash) -> (sha256, size, uploaded at)
     xorbs: dict[tuple[str, str], tuple[str, int, datetime]] = field(default_factory=dict)
+    jobs: dict[str, Job] = field(default_factory=dict)  # by id
     events: list[AuditEvent] = field(default_factory=list)
     last_event_id: int = 0
     credential_epoch: str = ""

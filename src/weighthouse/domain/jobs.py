@@ -1,0 +1,180 @@
+"""Jobs as their owners see them: submit, get, list, cancel.
+
+Submitting checks everything a job will touch through the one permission service before it is
+queued: its owner reads every input (each pinned to the commit its revision names now) and
+writes the results branch. The runner checks both again when the job runs
+(:mod:`~weighthouse.domain.job_runs`), so a permission removed meanwhile still counts. A job is
+visible only to its owner and to site admins; to anyone else it does not exist
+(``JobNotFoundError``), like a private repo.
+
+:meth:`Jobs.submit` is one catalog write, so a caller that opens a unit of work (a push that
+queues an inspection) enqueues the job in the same transaction as what triggers it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from weighthouse.domain.access import Principal, require_user
+from weighthouse.domain.catalog import UserCatalog
+from weighthouse.domain.errors import InvalidInputError, JobNotFoundError
+from weighthouse.domain.job_params import check_params
+from weighthouse.domain.jobs_catalog import JobCatalog
+from weighthouse.domain.jobs_model import (
+    AppSpec,
+    Job,
+    JobInput,
+    JobQuery,
+    JobStatus,
+    ResultsTarget,
+)
+from weighthouse.domain.model import RefKind, RepoId, Role
+from weighthouse.domain.names import check_ref_name
+from weighthouse.domain.paging import check_limit
+from weighthouse.domain.ports import Clock
+from weighthouse.domain.repos import find_repo, require_versioned
+from weighthouse.domain.revisions import VersionedCatalog, resolve
+
+LABEL_MAX = 255
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class JobsCatalog(JobCatalog, VersionedCatalog, UserCatalog, Protocol):
+    """What :class:`Jobs` uses: jobs, and the repos and history their inputs name."""
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """A job to submit: ``inputs`` maps each input the app declares to a repo and a revision;
+    ``results`` names the repo and branch result files are committed to, if any."""
+
+    app: str
+    inputs: Mapping[str, tuple[RepoId, str]] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    results: tuple[RepoId, str] | None = None
+    label: str = ""
+
+
+def new_job_id(now: datetime) -> str:
+    """32 hex digits: the millisecond of ``now``, then 80 random bits, so ids sort by age (to
+    the millisecond) and cannot be guessed."""
+    millisecond = (now - _EPOCH) // timedelta(milliseconds=1)
+    return f"{millisecond:012x}{secrets.token_hex(10)}"
+
+
+class Jobs:
+    def __init__(self, catalog: JobsCatalog, apps: Mapping[str, AppSpec], clock: Clock) -> None:
+        self._catalog = catalog
+        self._apps = dict(apps)
+        self._clock = clock
+
+    def apps(self) -> list[AppSpec]:
+        """The installed apps, by name."""
+        return [self._apps[name] for name in sorted(self._apps)]
+
+    def app(self, name: str) -> AppSpec:
+        """Raises ``InvalidInputError`` for an app that is not installed."""
+        spec = self._apps.get(name)
+        if spec is None:
+            raise InvalidInputError(f"no app named {name!r} is installed", app=name)
+        return spec
+
+    def submit(self, principal: Principal, request: JobRequest) -> Job:
+        user = require_user(principal)
+        spec = self.app(request.app)
+        if len(request.label) > LABEL_MAX:
+            raise InvalidInputError(f"a label must be at most {LABEL_MAX} characters")
+        params = check_params(spec.parameters_schema, request.params)
+        inputs = self._pin_inputs(principal, spec, request.inputs)
+        results = None
+        if request.results is not None:
+            repo_id, branch = request.results
+            check_ref_name(branch)
+            repo = find_repo(self._catalog, principal, repo_id, Role.WRITE)
+            require_versioned(repo)
+            self._catalog.get_ref(repo.id, RefKind.BRANCH, branch)
+            results = ResultsTarget(repo.type, repo.full_name, branch)
+        now = self._clock()
+        job = Job(
+            id=new_job_id(now),
+            app=spec.name,
+            queue=spec.queue,
+            owner_id=user.id,
+            created_at=now,
+            run_after=now,
+            inputs=inputs,
+            params=params,
+            results=results,
+            label=request.label,
+            max_attempts=spec.max_attempts,
+            time_limit_seconds=spec.time_limit_seconds,
+        )
+        self._catalog.add_job(job)
+        return job
+
+    def _pin_inputs(
+        self,
+        principal: Principal,
+        spec: AppSpec,
+        wanted: Mapping[str, tuple[RepoId, str]],
+    ) -> tuple[JobInput, ...]:
+        unknown = sorted(set(wanted) - set(spec.inputs))
+        if unknown:
+            raise InvalidInputError(f"app {spec.name!r} has no input {unknown[0]!r}")
+        pinned = []
+        for name, kind in sorted(spec.inputs.items()):
+            if name not in wanted:
+                raise InvalidInputError(f"app {spec.name!r} needs the input {name!r}", input=name)
+            repo_id, revision = wanted[name]
+            repo = find_repo(self._catalog, principal, repo_id, Role.READ)
+            if kind != "any" and repo.type.value != kind:
+                raise InvalidInputError(
+                    f"input {name!r} must be a {kind} repo, not a {repo.type.value}", input=name
+                )
+            commit = resolve(self._catalog, repo, revision).commit
+            pinned.append(JobInput(name, repo.type, repo.full_name, commit.id))
+        return tuple(pinned)
+
+    def get(self, principal: Principal, job_id: str) -> Job:
+        """The job, if the caller owns it or is a site admin; ``JobNotFoundError`` otherwise."""
+        user = require_user(principal)
+        if len(job_id) > 64 or not job_id.isalnum():
+            raise JobNotFoundError("no such job", job_id=job_id[:64])
+        job = self._catalog.get_job(job_id)
+        if job.owner_id != user.id and not principal.is_admin:
+            raise JobNotFoundError("no such job", job_id=job_id)
+        return job
+
+    def list(
+        self,
+        principal: Principal,
+        *,
+        app: str | None = None,
+        status: JobStatus | None = None,
+        before: str | None = None,
+        limit: int = 100,
+        everyone: bool = False,
+    ) -> list[Job]:
+        """The caller's jobs, newest first; a site admin may ask for ``everyone``'s."""
+        user = require_user(principal)
+        check_limit(limit)
+        if everyone and not principal.is_admin:
+            raise InvalidInputError("only site admins may list everyone's jobs")
+        owner = None if everyone else user.id
+        return self._catalog.list_jobs(JobQuery(owner, app, status, before, limit))
+
+    def cancel(self, principal: Principal, job_id: str) -> Job:
+        """A queued job never starts; a running one is asked to stop (its worker ends it
+        ``cancelled``); a finished one is returned unchanged."""
+        self.get(principal, job_id)
+        return self._catalog.request_cancel(job_id, self._clock())
+
+    def queue_sizes(self, principal: Principal, app: str) -> dict[JobStatus, int]:
+        """How many of ``app``'s jobs, everyone's, are in each status (counts only)."""
+        require_user(principal)
+        self.app(app)
+        return self._catalog.count_jobs(app)
