@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from weighthouse.config import ConfigError, Settings
 from weighthouse.domain.access_keys import AccessKeys
@@ -21,6 +22,8 @@ from weighthouse.domain.buckets import Buckets
 from weighthouse.domain.changes import Changes
 from weighthouse.domain.commits import Commits
 from weighthouse.domain.files import Files
+from weighthouse.domain.job_runs import JobRuns
+from weighthouse.domain.jobs import Jobs
 from weighthouse.domain.maintenance import Maintenance
 from weighthouse.domain.multipart import MultipartUploads
 from weighthouse.domain.orgs import Organizations
@@ -44,6 +47,11 @@ from weighthouse.domain.upload_receipts import UploadReceipts
 from weighthouse.domain.upload_tickets import UploadTickets
 from weighthouse.domain.users import Users
 from weighthouse.domain.xorbs import Xorbs
+from weighthouse.jobs.registry import load_apps, spec_of
+
+if TYPE_CHECKING:
+    from weighthouse.apps.contract import App
+    from weighthouse.jobs.pool import WorkerPool
 
 
 def utc_now() -> datetime:
@@ -77,6 +85,9 @@ class Container:
     upload_tickets: UploadTickets
     xorbs: Xorbs
     upload_receipts: UploadReceipts
+    jobs: Jobs
+    job_runs: JobRuns
+    apps: dict[str, App]
     _closers: list[Callable[[], None]] = field(default_factory=list)
     room: DiskRoom = field(default_factory=NoDiskRoom)
 
@@ -121,6 +132,8 @@ def bootstrap(
     cipher = cipher or create_secret_cipher(settings)
     tokens = Tokens(catalog, clock, audit)
     room = room or create_disk_room(settings)
+    commits = Commits(catalog, blobs, clock, proof, room=room)
+    apps = load_apps(settings.jobs.apps)
     return Container(
         settings=settings,
         catalog=catalog,
@@ -145,7 +158,7 @@ def bootstrap(
             catalog, clock, audit, default_private=settings.repos.default_private, room=room
         ),
         revisions=Revisions(catalog, clock, audit, room=room),
-        commits=Commits(catalog, blobs, clock, proof, room=room),
+        commits=commits,
         files=Files(catalog, blobs),
         changes=Changes(catalog),
         buckets=Buckets(catalog, blobs, clock, room=room),
@@ -159,6 +172,15 @@ def bootstrap(
         upload_receipts=UploadReceipts(
             clock, signer, lifetime=timedelta(seconds=settings.gc_grace_seconds)
         ),
+        jobs=Jobs(catalog, {name: spec_of(app) for name, app in apps.items()}, clock),
+        job_runs=JobRuns(
+            catalog,
+            commits,
+            clock,
+            lease_seconds=settings.jobs.lease_seconds,
+            backoff_seconds=settings.jobs.backoff_seconds,
+        ),
+        apps=apps,
         _closers=closers,
         room=room,
     )
@@ -355,4 +377,31 @@ def start(container: Container) -> IssuedToken | None:
     # get None (see Users.bootstrap_admin).
     return container.users.bootstrap_admin(
         container.settings.admin.name, preset.get_secret_value() if preset else None
+    )
+
+
+def create_worker_pool(container: Container) -> WorkerPool:
+    """A pool running the container's apps: ``jobs.concurrency`` threads per queue, or the
+    queue's own number from ``jobs.queue_concurrency``. The caller starts and stops it."""
+    from weighthouse.jobs.pool import WorkerPool
+    from weighthouse.jobs.runner import JobRunner, RunnerOptions
+
+    settings = container.settings.jobs
+    queues: dict[str, int] = {}
+    for app in container.apps.values():
+        queue = spec_of(app).queue
+        queues[queue] = settings.queue_concurrency.get(queue, settings.concurrency)
+    options = RunnerOptions(
+        lease_seconds=settings.lease_seconds,
+        cancel_grace_seconds=settings.cancel_grace_seconds,
+    )
+    runner = JobRunner(
+        container.job_runs, container.files, container.commits, container.apps, options
+    )
+    return WorkerPool(
+        container.job_runs,
+        runner,
+        queues,
+        poll_seconds=settings.poll_seconds,
+        recover_seconds=max(1.0, settings.lease_seconds / 2),
     )

@@ -275,6 +275,41 @@ class HubSettings(BaseModel):
     )
 
 
+class JobSettings(BaseModel):
+    """The job runner: which apps are installed, and the worker pool ``serve`` runs."""
+
+    apps: list[str] | None = Field(
+        default=None,
+        description="installed apps: entry-point names of the weighthouse.apps group, or"
+        " 'module:Class' paths; default: every app of that group",
+    )
+    workers: bool = Field(
+        default=True,
+        description="run a worker pool inside 'weighthouse serve' (off: only 'weighthouse"
+        " worker' processes run jobs)",
+    )
+    concurrency: int = Field(default=1, ge=1, le=64, description="jobs at once per queue")
+    queue_concurrency: dict[str, int] = Field(
+        default_factory=dict, description="jobs at once for named queues, beating concurrency"
+    )
+    lease_seconds: float = Field(
+        default=30.0,
+        ge=1,
+        description="a job whose worker has not reported for this long is run again",
+    )
+    backoff_seconds: float = Field(
+        default=5.0, ge=0, description="first delay before a job whose worker died runs again"
+    )
+    cancel_grace_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="how long a cancelled or overdue job may take to stop before it is ended",
+    )
+    poll_seconds: float = Field(
+        default=0.5, gt=0, le=60, description="how often an idle worker looks for jobs"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="WEIGHTHOUSE_", env_nested_delimiter="__", extra="ignore"
@@ -291,6 +326,7 @@ class Settings(BaseSettings):
     redis: RedisSettings = RedisSettings()
     repos: RepoSettings = RepoSettings()
     hf: HubSettings = HubSettings()
+    jobs: JobSettings = JobSettings()
     gc_grace_seconds: int = Field(default=6 * 3600, ge=0)
     max_upload_bytes: int = Field(default=64 * 2**30, gt=0)
     # Accounts, organisations, repos, tokens and keys fit in a few KiB; only a commit (up to

@@ -27,6 +27,7 @@ from weighthouse.domain.model import RepoId, Scope
 from weighthouse.domain.ports import Clock
 
 LINE_MAX = 2000
+PROGRESS_MAX = 20
 EXPIRED_BATCH = 100
 
 
@@ -65,15 +66,16 @@ class JobRuns:
         return Principal(user=user, scope=Scope.WRITE)
 
     def heartbeat(
-        self, job: Job, *, progress: Progress | None = None, lines: Sequence[str] = ()
+        self, job: Job, *, progress: Sequence[Progress] = (), lines: Sequence[str] = ()
     ) -> Job | None:
-        """Renew the lease, record ``progress`` (replacing the entry of the same context) and
+        """Renew the lease, record ``progress`` (each replacing the entry of its context) and
         append ``lines`` to the log. Returns the job as stored (``cancel_requested`` tells the
         worker to stop), or ``None`` when the worker no longer holds it."""
         changed = replace(job, lease_until=self._clock() + self._lease)
-        if progress is not None:
-            others = [p for p in job.progress if p.context != progress.context]
-            changed = replace(changed, progress=(*others, progress))
+        if progress:
+            by_context = {p.context: p for p in job.progress}
+            by_context.update((p.context, p) for p in progress)
+            changed = replace(changed, progress=tuple(by_context.values())[-PROGRESS_MAX:])
         if lines:
             log = (*job.log, *(line[:LINE_MAX] for line in lines))
             changed = replace(changed, log=log[-LOG_LINES:])

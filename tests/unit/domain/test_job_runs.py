@@ -51,9 +51,9 @@ def test_heartbeats_keep_progress_per_context_and_the_latest_log_lines(
 ) -> None:
     jobs.submit(alice, request())
     job = claimed(runs)
-    job = runs.heartbeat(job, progress=Progress(1, 3, "files"), lines=["a"]) or job
-    job = runs.heartbeat(job, progress=Progress(2, 3, "files")) or job
-    job = runs.heartbeat(job, progress=Progress(5, 9, "epochs")) or job
+    job = runs.heartbeat(job, progress=[Progress(1, 3, "files")], lines=["a"]) or job
+    job = runs.heartbeat(job, progress=[Progress(2, 3, "files")]) or job
+    job = runs.heartbeat(job, progress=[Progress(5, 9, "epochs")]) or job
     assert job.progress == (Progress(2, 3, "files"), Progress(5, 9, "epochs"))
     job = runs.heartbeat(job, lines=[f"line {n}" for n in range(LOG_LINES + 5)]) or job
     assert len(job.log) == LOG_LINES and job.log[-1] == f"line {LOG_LINES + 4}"

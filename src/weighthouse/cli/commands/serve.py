@@ -97,13 +97,29 @@ def command(
             f"http://{server.host}:{server.port} --token <token>",
             err=True,
         )
+    # One pool for the whole server, in this process: N server processes each running one
+    # would multiply every queue's concurrency by N.
+    pool = None
+    if settings.jobs.workers and container.apps:
+        from weighthouse.bootstrap import create_worker_pool
+
+        pool = create_worker_pool(container)
+        pool.start()
     if processes > 1:
         from weighthouse.workers import run_workers
 
-        container.close()
-        run_workers(
-            settings, processes, config_file, log_level=log_level, options=uvicorn_options(settings)
-        )
+        try:
+            run_workers(
+                settings,
+                processes,
+                config_file,
+                log_level=log_level,
+                options=uvicorn_options(settings),
+            )
+        finally:
+            if pool is not None:
+                pool.stop()
+            container.close()
         return
     import uvicorn
 
@@ -124,4 +140,6 @@ def command(
             **uvicorn_options(settings),
         )
     finally:
+        if pool is not None:
+            pool.stop()
         container.close()

@@ -1,0 +1,87 @@
+"""What a running app sees (:class:`~weighthouse.apps.contract.AppContext`): its parameters,
+pinned inputs, a scratch folder, progress and log reporting, and result files staged on disk
+until the runner commits them."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+from weighthouse.apps.contract import InputRepo
+from weighthouse.domain.errors import InvalidInputError
+from weighthouse.domain.jobs_model import Job, Progress
+from weighthouse.domain.names import check_path
+
+RESULT_FILES_MAX = 10_000
+
+
+class Tracker(Protocol):
+    """The runner's side of a job: where progress goes and who says to stop."""
+
+    def report(self, progress: Progress) -> None: ...
+
+    def add_line(self, line: str) -> None: ...
+
+    def check(self) -> None:
+        """Raise ``JobCancelled`` when the job should stop."""
+        ...
+
+
+class RunContext:
+    def __init__(
+        self, job: Job, inputs: Mapping[str, InputRepo], scratch: Path, tracker: Tracker
+    ) -> None:
+        self._job = job
+        self._inputs = dict(inputs)
+        self._scratch = scratch / "work"
+        self._scratch.mkdir()
+        self._staging = scratch / "results"
+        self._staging.mkdir()
+        self._tracker = tracker
+        self.staged: dict[str, Path] = {}
+        """Result path to the staged file holding its bytes, in the order first written."""
+
+    @property
+    def job_id(self) -> str:
+        return self._job.id
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        return self._job.params
+
+    @property
+    def inputs(self) -> Mapping[str, InputRepo]:
+        return self._inputs
+
+    @property
+    def scratch(self) -> Path:
+        return self._scratch
+
+    def progress(self, current: int, total: int, context: str = "") -> None:
+        self._tracker.report(Progress(int(current), int(total), str(context)[:200]))
+        self._tracker.check()
+
+    def check_cancelled(self) -> None:
+        self._tracker.check()
+
+    def log(self, line: str) -> None:
+        self._tracker.add_line(str(line))
+
+    def write_result(self, path: str, data: bytes | BinaryIO) -> None:
+        """Raises ``InvalidInputError`` for a path a repo cannot hold. Writing a path again
+        replaces its bytes."""
+        check_path(path)
+        staged = self.staged.get(path)
+        if staged is None:
+            if len(self.staged) >= RESULT_FILES_MAX:
+                raise InvalidInputError(f"a job may write at most {RESULT_FILES_MAX} results")
+            # Named by a counter, never by the result's path.
+            staged = self._staging / str(len(self.staged))
+            self.staged[path] = staged
+        with staged.open("wb") as out:
+            if isinstance(data, bytes | bytearray | memoryview):
+                out.write(data)
+            else:
+                shutil.copyfileobj(data, out, 1 << 20)

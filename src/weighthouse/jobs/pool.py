@@ -1,0 +1,82 @@
+"""A pool of worker threads: for each queue, as many threads as its concurrency, each claiming
+the queue's oldest runnable job and running it; plus one thread that puts back the jobs of
+workers that died. ``weighthouse serve`` runs one in the server's process and
+``weighthouse worker`` runs one on its own; any number share one catalog."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Mapping
+
+from weighthouse.domain.errors import DomainError
+from weighthouse.domain.job_runs import JobRuns
+from weighthouse.jobs.runner import JobRunner
+
+log = logging.getLogger("weighthouse.jobs")
+
+
+class WorkerPool:
+    def __init__(
+        self,
+        runs: JobRuns,
+        runner: JobRunner,
+        queues: Mapping[str, int],
+        *,
+        poll_seconds: float,
+        recover_seconds: float,
+    ) -> None:
+        self._runs = runs
+        self._runner = runner
+        self._queues = dict(queues)
+        self._poll = poll_seconds
+        self._recover = recover_seconds
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        # Unique per process start, so a restarted worker never mistakes an old lease for its own.
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def start(self) -> None:
+        for queue, count in sorted(self._queues.items()):
+            for slot in range(count):
+                worker = f"{self.name}:{queue}:{slot}"
+                self._spawn(self._work, queue, worker)
+        self._spawn(self._recover_loop)
+
+    def _spawn(self, target: object, *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop claiming; wait up to ``timeout`` seconds for running jobs. A job still running
+        keeps its lease until it runs out, then runs again elsewhere."""
+        self._stopping.set()
+        for thread in self._threads:
+            thread.join(timeout / max(1, len(self._threads)))
+
+    def _work(self, queue: str, worker: str) -> None:
+        while not self._stopping.is_set():
+            try:
+                job = self._runs.claim([queue], worker)
+            except DomainError:
+                log.warning("claiming a job of %s failed", queue, exc_info=True)
+                job = None
+            if job is None:
+                self._stopping.wait(self._poll)
+                continue
+            try:
+                self._runner.run(job)
+            except Exception:
+                # The job stays held until its lease runs out, then runs again.
+                log.exception("running job %s failed", job.id)
+
+    def _recover_loop(self) -> None:
+        while not self._stopping.wait(self._recover):
+            try:
+                self._runs.recover()
+            except DomainError:
+                log.warning("recovering jobs failed", exc_info=True)
