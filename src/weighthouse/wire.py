@@ -22,6 +22,10 @@ BUCKETS_PREFIX = f"{API_PREFIX}/buckets"
 ORGS_PREFIX = f"{API_PREFIX}/orgs"
 ACCESS_KEYS_PREFIX = f"{API_PREFIX}/access-keys"
 """S3 access keys: ``POST`` and ``GET`` here, ``DELETE`` on ``<prefix>/<key id>``."""
+JOBS_PREFIX = f"{API_PREFIX}/jobs"
+WORKER_API_PREFIX = "/apps"
+"""The replaced worker API's routes (``/<app>/start``, ``/<app>/<id>/status``...) live under
+this prefix, outside ``/api`` and ``/hf``, so an app's name can never shadow another route."""
 REPO_KINDS = ("models", "datasets", "buckets")
 """The plural each repo type takes in URLs, in the order of ``RepoType``."""
 

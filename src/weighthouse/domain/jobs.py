@@ -13,6 +13,7 @@ queues an inspection) enqueues the job in the same transaction as what triggers 
 
 from __future__ import annotations
 
+import builtins
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from typing import Any, Protocol
 
 from weighthouse.domain.access import Principal, require_user
 from weighthouse.domain.catalog import UserCatalog
-from weighthouse.domain.errors import InvalidInputError, JobNotFoundError
+from weighthouse.domain.errors import EntryNotFoundError, InvalidInputError, JobNotFoundError
 from weighthouse.domain.job_params import check_params
 from weighthouse.domain.jobs_catalog import JobCatalog
 from weighthouse.domain.jobs_model import (
@@ -32,7 +33,7 @@ from weighthouse.domain.jobs_model import (
     JobStatus,
     ResultsTarget,
 )
-from weighthouse.domain.model import RefKind, RepoId, Role
+from weighthouse.domain.model import EntryKind, RefKind, RepoId, Role
 from weighthouse.domain.names import check_ref_name
 from weighthouse.domain.paging import check_limit
 from weighthouse.domain.ports import Clock
@@ -178,3 +179,45 @@ class Jobs:
         require_user(principal)
         self.app(app)
         return self._catalog.count_jobs(app)
+
+    def results(self, principal: Principal, job_id: str) -> tuple[Job, RepoId, builtins.list[str]]:
+        """A finished job's results: the repo they went to and the paths its result commit
+        added or changed (found by comparing trees with the commit's parent, descending only
+        into folders that differ). The caller must still be able to read that repo. Raises
+        ``EntryNotFoundError`` for a job without a result commit."""
+        job = self.get(principal, job_id)
+        if job.results is None or job.result_commit is None:
+            raise EntryNotFoundError("this job has no result files", job_id=job_id)
+        namespace, _, name = job.results.repo.partition("/")
+        repo_id = RepoId(job.results.repo_type, namespace, name)
+        repo = find_repo(self._catalog, principal, repo_id, Role.READ)
+        commit = self._catalog.get_commit(repo.id, job.result_commit)
+        before = None
+        if commit.parent_id is not None:
+            before = self._catalog.get_commit(repo.id, commit.parent_id).tree_id
+        paths: builtins.list[str] = []
+        self._changed(repo.id, commit.tree_id, before, "", paths)
+        return job, repo_id, paths
+
+    def _changed(
+        self,
+        repo_id: str,
+        tree_id: str,
+        before_id: str | None,
+        prefix: str,
+        paths: builtins.list[str],
+    ) -> None:
+        if tree_id == before_id:
+            return
+        before = {}
+        if before_id is not None:
+            before = {e.name: e for e in self._catalog.get_tree(repo_id, before_id).entries}
+        for entry in self._catalog.get_tree(repo_id, tree_id).entries:
+            old = before.get(entry.name)
+            path = f"{prefix}{entry.name}"
+            if entry.kind is EntryKind.DIRECTORY:
+                assert entry.tree_id is not None
+                old_tree = old.tree_id if old is not None else None
+                self._changed(repo_id, entry.tree_id, old_tree, f"{path}/", paths)
+            elif old is None or (old.sha256, old.kind) != (entry.sha256, entry.kind):
+                paths.append(path)

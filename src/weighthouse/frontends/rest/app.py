@@ -19,9 +19,11 @@ from weighthouse.frontends.rest import (
     errors,
     files,
     health,
+    jobs,
     operations,
     orgs,
     repos,
+    worker_api,
 )
 from weighthouse.frontends.rest.ref_segments import RefSegmentMiddleware
 from weighthouse.frontends.rest.url_encoding import Utf8UrlMiddleware
@@ -67,6 +69,8 @@ def create_rest_app(container: Container) -> FastAPI:
     app.include_router(buckets.router)
     app.include_router(repos.router)
     app.include_router(files.router)
+    app.include_router(jobs.router)
+    app.include_router(worker_api.router)
     operations.document_operations(app)
     if container.settings.hf.enabled:
         app.mount(hf_wire.MOUNT, create_hub_app(container))

@@ -65,6 +65,8 @@ class Operation:
 
 _REPO = (e.RepoNotFoundError,)
 _REVISION = (e.RepoNotFoundError, e.RevisionNotFoundError)
+_JOB = (e.JobNotFoundError,)
+_SUBMIT = (*_REVISION, e.InvalidInputError, e.PermissionDeniedError)
 
 OPERATIONS: dict[str, Operation] = {
     # health
@@ -129,6 +131,22 @@ OPERATIONS: dict[str, Operation] = {
     "check_blobs": Operation(_REPO, writes=False),
     "upload_file": Operation((*_REVISION, e.TooLargeError, e.CommitConflictError)),
     "commit": Operation((*_REVISION, e.BlobUnknownError, e.CommitConflictError)),
+    # jobs, and the worker API's routes for them
+    "list_apps": Operation(),
+    "submit_job": Operation(_SUBMIT),
+    "list_jobs": Operation((e.InvalidInputError,)),
+    "get_job": Operation(_JOB),
+    "cancel_job": Operation(_JOB),
+    "job_logs": Operation(_JOB),
+    "job_results": Operation((*_JOB, *_REPO, e.EntryNotFoundError)),
+    "worker_api_start": Operation(_SUBMIT),
+    "worker_api_qsizes": Operation((e.InvalidInputError,)),
+    "worker_api_monitor": Operation((e.InvalidInputError,)),
+    "worker_api_status": Operation(_JOB),
+    "worker_api_cancel": Operation(_JOB),
+    "worker_api_result": Operation(
+        (*_JOB, *_REPO, e.EntryNotFoundError, e.RangeNotSatisfiableError)
+    ),
 }
 
 

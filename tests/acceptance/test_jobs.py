@@ -1,0 +1,204 @@
+"""Jobs on a live server with its embedded worker pool, over REST and the worker API routes:
+results committed as files, failures with their message, the time limit, cancels of queued
+and running jobs, and who may see, cancel and read what."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.acceptance.api import Account, make_repo, make_user
+from tests.acceptance.live import LiveServer
+from tests.job_apps import ALL
+
+pytestmark = pytest.mark.acceptance
+
+FINAL = {"succeeded", "failed", "cancelled"}
+
+
+def job_env() -> dict[str, str]:
+    return {
+        "WEIGHTHOUSE_JOBS__APPS": json.dumps(ALL),
+        "WEIGHTHOUSE_JOBS__POLL_SECONDS": "0.05",
+        "WEIGHTHOUSE_JOBS__LEASE_SECONDS": "2",
+        "WEIGHTHOUSE_JOBS__BACKOFF_SECONDS": "0.2",
+        "WEIGHTHOUSE_JOBS__CANCEL_GRACE_SECONDS": "1",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, server_workers: int) -> Iterator[LiveServer]:
+    data_dir = tmp_path_factory.mktemp("jobs") / "data"
+    live = LiveServer(data_dir=data_dir, workers=server_workers, extra_env=job_env()).start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def alice(server: LiveServer) -> Account:
+    return make_user(server)
+
+
+@pytest.fixture(scope="module")
+def bob(server: LiveServer) -> Account:
+    return make_user(server)
+
+
+def wait_for(client: httpx.Client, job_id: str, statuses: set[str], timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = client.get(f"/api/jobs/{job_id}")
+        assert job.status_code == 200, job.text
+        if job.json()["status"] in statuses:
+            return dict(job.json())
+        assert time.monotonic() < deadline, job.json()
+        time.sleep(0.05)
+
+
+def submit(client: httpx.Client, app: str, **body: Any) -> dict:
+    response = client.post("/api/jobs", json={"app": app, **body})
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def test_a_job_commits_its_result_files_and_serves_them(server: LiveServer, alice: Account) -> None:
+    with server.client(alice.token) as client:
+        out = make_repo(client, alice.name, type="dataset", private=True)
+        results = {"type": "dataset", "repo": out}
+        job = submit(client, "echo", params={"text": "héllo", "copies": 2}, results=results)
+        assert job["status"] == "queued" and job["params"]["seconds"] == 0
+        done = wait_for(client, job["id"], FINAL)
+        assert done["status"] == "succeeded", done
+        assert done["output"] == {"text": "héllo"} and done["log"] == ["echoed 'héllo'"]
+        found = client.get(f"/api/jobs/{job['id']}/results").json()
+        assert found["commit"] == done["result_commit"]
+        assert sorted(found["paths"]) == [f"{job['id']}/0.txt", f"{job['id']}/1.txt"]
+        file = client.get(f"/api/datasets/{out}/resolve/{done['result_commit']}/{job['id']}/1.txt")
+        assert file.content == "héllo".encode()
+        listing = client.get(f"/apps/echo/{job['id']}/result").json()
+        assert sorted(listing["paths"]) == sorted(found["paths"])
+        served = client.get(
+            f"/apps/echo/{job['id']}/result",
+            params={"path": f"{job['id']}/0.txt"},
+            headers={"Range": "bytes=1-"},
+        )
+        assert served.status_code == 206 and served.content == "héllo".encode()[1:]
+        assert "attachment" in served.headers["content-disposition"]
+        logs = client.get(f"/api/jobs/{job['id']}/logs").json()
+        assert logs["log"] == ["echoed 'héllo'"]
+
+
+def test_the_worker_api_routes_report_failures_with_their_message(
+    server: LiveServer, alice: Account
+) -> None:
+    with server.client(alice.token) as client:
+        started = client.post(
+            "/apps/fail/start",
+            json={"experiment_id": "exp-7", "parameters": {"message": "the model does not load"}},
+        )
+        assert started.status_code == 200, started.text
+        tracking_id = started.json()["tracking_id"]
+        assert started.json()["experiment_id"] == "exp-7"
+        wait_for(client, tracking_id, FINAL)
+        status = client.get(f"/apps/fail/{tracking_id}/status").json()
+        assert status["tracking_id"] == tracking_id and status["experiment_id"] == "exp-7"
+        assert status["log"]["status"] == "ERROR"
+        assert status["log"]["errors"] == ["the model does not load"]
+        crashed = client.post("/apps/fail/start", json={"parameters": {"crash": True}}).json()
+        assert len(crashed["experiment_id"]) == 16
+        wait_for(client, crashed["tracking_id"], FINAL)
+        status = client.get(f"/apps/fail/{crashed['tracking_id']}/status").json()
+        assert status["log"]["errors"] == ["ZeroDivisionError"]
+        # Another app's route does not know the job.
+        assert client.get(f"/apps/echo/{tracking_id}/status").status_code == 404
+        queues = client.get("/apps/fail/qsizes").json()
+        assert queues == {"queues": {"fail": {"name": "fail", "size": 0}}}
+        monitor = client.get("/apps/fail/monitor").json()
+        assert monitor["jobs"]["failed"] >= 2
+        assert client.get("/apps/nope/qsizes").status_code == 400
+        bad = client.post("/apps/echo/start", json={"parameters": {"text": 1}})
+        assert bad.status_code == 400 and "type string" in bad.json()["error"]["message"]
+
+
+def test_cancel_stops_a_running_job_and_a_queued_one_never_starts(
+    server: LiveServer, alice: Account
+) -> None:
+    with server.client(alice.token) as client:
+        running = submit(client, "sleep", params={"seconds": 1.8})
+        queued = submit(client, "sleep", params={"seconds": 1.8})
+        wait_for(client, running["id"], {"running"})
+        cancelled = client.post(f"/apps/sleep/{queued['id']}/cancel")
+        assert cancelled.json() == {"tracking_id": queued["id"]}
+        assert client.get(f"/api/jobs/{queued['id']}").json()["status"] == "cancelled"
+        assert client.post(f"/api/jobs/{running['id']}/cancel").status_code == 200
+        stopped = wait_for(client, running["id"], FINAL, timeout=5)
+        assert stopped["status"] == "cancelled"
+        never = client.get(f"/api/jobs/{queued['id']}").json()
+        assert never["started_at"] is None and never["attempts"] == 0
+        status = client.get(f"/apps/sleep/{running['id']}/status").json()
+        assert status["log"]["status"] == "CANCELLED"
+
+
+def test_a_job_past_its_time_limit_fails(server: LiveServer, alice: Account) -> None:
+    with server.client(alice.token) as client:
+        job = submit(client, "sleep", params={"seconds": 30})
+        done = wait_for(client, job["id"], FINAL, timeout=15)
+        assert (done["status"], done["error"]) == ("failed", "ran past its time limit of 2 s")
+
+
+def test_jobs_are_their_owners_and_read_only_what_the_owner_may(
+    server: LiveServer, alice: Account, bob: Account
+) -> None:
+    with server.client(alice.token) as client:
+        private = make_repo(client, alice.name, type="dataset", private=True)
+        job = submit(client, "digest", inputs={"repo": {"type": "dataset", "repo": private}})
+        wait_for(client, job["id"], FINAL)
+    with server.client(bob.token) as other:
+        for response in (
+            other.get(f"/api/jobs/{job['id']}"),
+            other.post(f"/api/jobs/{job['id']}/cancel"),
+            other.get(f"/api/jobs/{job['id']}/logs"),
+            other.get(f"/apps/digest/{job['id']}/status"),
+            other.post(f"/apps/digest/{job['id']}/cancel"),
+        ):
+            assert response.status_code == 404, response.text
+            assert response.json()["error"]["code"] in ("job_not_found", "not_found")
+        assert other.get("/api/jobs").json() == []
+        refused = other.post(
+            "/api/jobs",
+            json={"app": "digest", "inputs": {"repo": {"type": "dataset", "repo": private}}},
+        )
+        assert refused.status_code == 404 and refused.json()["error"]["code"] == "repo_not_found"
+        mine = make_repo(other, bob.name, type="dataset")
+        into_alices = other.post(
+            "/api/jobs",
+            json={
+                "app": "echo",
+                "params": {"text": "x"},
+                "results": {"type": "dataset", "repo": private},
+            },
+        )
+        assert into_alices.status_code == 404
+        read_only = {"Authorization": f"Bearer {bob.read_token}"}
+        refused = other.post(
+            "/api/jobs",
+            json={
+                "app": "echo",
+                "params": {"text": "x"},
+                "results": {"type": "dataset", "repo": mine},
+            },
+            headers=read_only,
+        )
+        assert refused.status_code == 403
+    with server.client() as anonymous:
+        assert anonymous.get(f"/api/jobs/{job['id']}").status_code == 401
+        assert anonymous.post("/apps/echo/start", json={}).status_code == 401
+    with server.client(server.admin_token) as admin:
+        assert admin.get(f"/api/jobs/{job['id']}").status_code == 200
