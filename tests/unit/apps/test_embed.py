@@ -79,3 +79,14 @@ def test_without_its_extra_the_app_fails_with_the_install_hint(tmp_path: Path) -
     repo = FolderRepo(tmp_path)
     with pytest.raises(AppFailed, match=r"weighthouse\[embed\]"):
         EmbedApp().run(FakeAppContext({"model": repo, "dataset": repo}, tmp_path))
+
+
+def test_inspect_counts_the_real_model_as_safetensors_does(
+    embedded: tuple[dict[str, Any], Path],
+) -> None:
+    report, _ = embedded
+    counted = report["safetensors_count"]
+    assert counted["parameter_count"] > 20_000_000  # all-MiniLM-L6-v2 has some 22.7 million
+    assert report["inspect"]["tensor_count"] == counted["tensor_count"]
+    assert report["inspect"]["parameter_count"] == counted["parameter_count"]
+    assert report["inspect"]["failed"] == 0 and report["inspect"]["file_count"] == 1

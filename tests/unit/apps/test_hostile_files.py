@@ -87,6 +87,10 @@ def test_random_bytes_fail_cleanly(suffix: str, magic: bytes) -> None:
 
 FORGED = {
     "safetensors header of 2**63 bytes": ("a.safetensors", struct.pack("<Q", 2**63) + b"{}"),
+    "safetensors header nested 100000 deep": (
+        "a.safetensors",
+        struct.pack("<Q", 200_000) + b"[" * 100_000 + b"]" * 100_000,
+    ),
     "GGUF with 2**60 tensors": ("a.gguf", b"GGUF" + struct.pack("<IQQ", 3, 2**60, 0)),
     "GGUF key of 2**62 bytes": (
         "a.gguf",

@@ -29,7 +29,7 @@ def read(reader: BoundedReader) -> FileReport:
     data_size = reader.size - 8 - size
     try:
         header = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise AppFailed(f"safetensors header is not JSON: {e}") from None
     if not isinstance(header, dict) or len(header) > MAX_TENSORS:
         raise AppFailed("safetensors header is not a map of tensors")
