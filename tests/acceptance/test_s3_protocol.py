@@ -8,8 +8,10 @@ import base64
 import os
 import zlib
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from awscrt import checksums as crt
 from botocore.exceptions import ClientError
@@ -298,3 +300,158 @@ def test_expected_bucket_owner_is_checked(live_server: LiveServer, s3: Any, alic
         ExpectedSourceBucketOwner=me,
         ExpectedBucketOwner=me,
     )
+
+
+def test_copy_conditions_follow_s3s_rules(s3: Any, bucket: str) -> None:
+    put = s3.put_object(Bucket=bucket, Key="cond-source", Body=b"source")
+    etag = put["ETag"]
+    past, future = datetime(2001, 1, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(days=1)
+    source = {"Bucket": bucket, "Key": "cond-source"}
+
+    def copy(**conditions: Any) -> str:
+        try:
+            s3.copy_object(Bucket=bucket, Key="cond-copy", CopySource=source, **conditions)
+        except ClientError as exc:
+            return code_of(exc)
+        return "copied"
+
+    # if-match true: copied, even though the source changed since the date.
+    assert copy(CopySourceIfMatch=etag, CopySourceIfUnmodifiedSince=past) == "copied"
+    # if-none-match true (another tag): copied, even though unchanged since the date.
+    assert copy(CopySourceIfNoneMatch='"other"', CopySourceIfModifiedSince=future) == "copied"
+    # if-none-match false: refused, whatever the date says.
+    assert copy(CopySourceIfNoneMatch=etag, CopySourceIfModifiedSince=past) == "PreconditionFailed"
+    assert copy(CopySourceIfMatch='"other"') == "PreconditionFailed"
+    assert copy(CopySourceIfUnmodifiedSince=past) == "PreconditionFailed"
+    assert copy(CopySourceIfModifiedSince=future) == "PreconditionFailed"
+    assert copy(CopySourceIfModifiedSince=past, CopySourceIfUnmodifiedSince=future) == "copied"
+
+
+def test_copy_source_names_keys_url_encoded_and_the_null_version(s3: Any, bucket: str) -> None:
+    key = "dir/a b+c%d é?x=1"
+    s3.put_object(Bucket=bucket, Key=key, Body=b"odd name")
+    s3.copy_object(Bucket=bucket, Key="odd-copy", CopySource={"Bucket": bucket, "Key": key})
+    assert s3.get_object(Bucket=bucket, Key="odd-copy")["Body"].read() == b"odd name"
+    s3.copy_object(
+        Bucket=bucket,
+        Key="odd-null",
+        CopySource={"Bucket": bucket, "Key": key, "VersionId": "null"},
+    )
+    assert s3.get_object(Bucket=bucket, Key="odd-null")["Body"].read() == b"odd name"
+    with pytest.raises(ClientError) as unknown:
+        s3.copy_object(
+            Bucket=bucket, Key="odd-v", CopySource={"Bucket": bucket, "Key": key, "VersionId": "v1"}
+        )
+    assert unknown.value.response["ResponseMetadata"]["HTTPStatusCode"] in (400, 404)
+
+
+def test_ranges_at_the_edges(s3: Any, bucket: str) -> None:
+    body = bytes(range(100))
+    s3.put_object(Bucket=bucket, Key="ranged", Body=body)
+
+    def ranged(spec: str) -> tuple[int, str | None, bytes]:
+        got = s3.get_object(Bucket=bucket, Key="ranged", Range=spec)
+        status = got["ResponseMetadata"]["HTTPStatusCode"]
+        return status, got.get("ContentRange"), got["Body"].read()
+
+    assert ranged("bytes=-10") == (206, "bytes 90-99/100", body[-10:])
+    assert ranged("bytes=-1000") == (206, "bytes 0-99/100", body)
+    assert ranged("bytes=95-") == (206, "bytes 95-99/100", body[95:])
+    assert ranged("bytes=98-1000") == (206, "bytes 98-99/100", body[98:])
+    assert ranged("bytes=99-99") == (206, "bytes 99-99/100", body[99:])
+    for unsatisfiable in ("bytes=100-", "bytes=100-200", "bytes=-0"):
+        with pytest.raises(ClientError) as refused:
+            s3.get_object(Bucket=bucket, Key="ranged", Range=unsatisfiable)
+        answer = refused.value.response
+        assert (answer["ResponseMetadata"]["HTTPStatusCode"], code_of(refused.value)) == (
+            416,
+            "InvalidRange",
+        ), unsatisfiable
+        assert answer["ResponseMetadata"]["HTTPHeaders"]["content-range"] == "bytes */100"
+    s3.put_object(Bucket=bucket, Key="empty", Body=b"")
+    for spec in ("bytes=0-", "bytes=-5"):
+        with pytest.raises(ClientError) as empty:
+            s3.get_object(Bucket=bucket, Key="empty", Range=spec)
+        headers = empty.value.response["ResponseMetadata"]["HTTPHeaders"]
+        assert (code_of(empty.value), headers["content-range"]) == ("InvalidRange", "bytes */0")
+    assert s3.get_object(Bucket=bucket, Key="empty")["Body"].read() == b""
+
+
+def test_conditional_reads_by_date(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="dated", Body=b"dated")
+    past = datetime(2001, 1, 1, tzinfo=UTC)
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    assert (
+        s3.get_object(Bucket=bucket, Key="dated", IfModifiedSince=past)["Body"].read() == b"dated"
+    )
+    for read in (s3.get_object, s3.head_object):
+        with pytest.raises(ClientError) as unchanged:
+            read(Bucket=bucket, Key="dated", IfModifiedSince=later)
+        assert unchanged.value.response["ResponseMetadata"]["HTTPStatusCode"] == 304
+        with pytest.raises(ClientError) as changed:
+            read(Bucket=bucket, Key="dated", IfUnmodifiedSince=past)
+        assert changed.value.response["ResponseMetadata"]["HTTPStatusCode"] == 412
+    # An entity tag that holds outranks the date beside it.
+    etag = s3.head_object(Bucket=bucket, Key="dated")["ETag"]
+    assert s3.head_object(Bucket=bucket, Key="dated", IfMatch=etag, IfUnmodifiedSince=past)
+    # A missing key is 404 before any condition.
+    with pytest.raises(ClientError) as missing:
+        s3.get_object(Bucket=bucket, Key="nothing", IfMatch='"x"')
+    assert code_of(missing.value) == "NoSuchKey"
+
+
+def test_listing_corners(s3: Any, alice: S3User) -> None:
+    bucket = new_bucket(s3, alice)
+    for key in ("a", "b", "c/1", "c/2", "d"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    none = s3.list_objects_v2(Bucket=bucket, MaxKeys=0)
+    assert (none["KeyCount"], none["IsTruncated"], "Contents" in none) == (0, False, False)
+    first = s3.list_objects_v2(Bucket=bucket, StartAfter="a", MaxKeys=2, Delimiter="/")
+    assert [o["Key"] for o in first["Contents"]] == ["b"]
+    assert [p["Prefix"] for p in first["CommonPrefixes"]] == ["c/"]
+    # With a continuation token, start-after no longer moves the start, but is echoed.
+    token = first["NextContinuationToken"]
+    rest = s3.list_objects_v2(
+        Bucket=bucket, StartAfter="zzz", ContinuationToken=token, Delimiter="/"
+    )
+    assert [o["Key"] for o in rest["Contents"]] == ["d"]
+    assert (rest["StartAfter"], rest["ContinuationToken"]) == ("zzz", token)
+    with pytest.raises(ClientError) as forged:
+        s3.list_objects_v2(Bucket=bucket, ContinuationToken="%%%not-a-token")
+    assert code_of(forged.value) == "InvalidArgument"
+
+
+def test_delete_objects_quiet_and_its_limit(s3: Any, alice: S3User) -> None:
+    bucket = new_bucket(s3, alice)
+    for n in range(3):
+        s3.put_object(Bucket=bucket, Key=f"k{n}", Body=b"x")
+    objects = [{"Key": f"k{n}"} for n in range(3)] + [{"Key": "absent"}]
+    quiet = s3.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
+    assert "Deleted" not in quiet and "Errors" not in quiet
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    loud = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "absent"}]})
+    assert [d["Key"] for d in loud["Deleted"]] == ["absent"]
+    s3.put_object(Bucket=bucket, Key="kept", Body=b"x")
+    too_many = [{"Key": f"x{n}"} for n in range(1000)] + [{"Key": "kept"}]
+    with pytest.raises(ClientError) as refused:
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": too_many})
+    assert code_of(refused.value) == "MalformedXML"
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 1
+
+
+@pytest.mark.parametrize("config", [{}, {"signature_version": "s3v4"}], ids=["v2", "v4"])
+def test_presigned_urls_live_at_most_seven_days(
+    live_server: LiveServer, alice: S3User, bucket: str, config: dict[str, str]
+) -> None:
+    # boto3 presigns with SigV2 on a custom endpoint unless told s3v4.
+    signer = s3_client(live_server, alice, **config)
+    signer.put_object(Bucket=bucket, Key="shared", Body=b"shared")
+
+    def fetch(seconds: int) -> int:
+        url = signer.generate_presigned_url(
+            "get_object", Params={"Bucket": bucket, "Key": "shared"}, ExpiresIn=seconds
+        )
+        return httpx.get(url).status_code
+
+    assert fetch(7 * 86400) == 200
+    assert fetch(7 * 86400 + 60) == 403

@@ -203,24 +203,25 @@ async def _copy(call: S3Call) -> Response:
 
 
 def copy_preconditions(call: S3Call, source: BucketObject) -> None:
+    """The ``x-amz-copy-source-if-*`` conditions on the source, as S3 documents them: a date
+    condition gives way to the entity-tag one beside it (``if-match`` true copies whatever
+    ``if-unmodified-since`` says; ``if-none-match`` true copies whatever
+    ``if-modified-since`` says), as in HTTP."""
     failed = S3Error(
         412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"
     )
     match = call.header("x-amz-copy-source-if-match")
     none_match = call.header("x-amz-copy-source-if-none-match")
+    modified = source.modified_at.replace(microsecond=0)
     if match is not None and not etag_matches(match, source):
         raise failed
     if none_match is not None and etag_matches(none_match, source):
         raise failed
-    since = _http_date(call.header("x-amz-copy-source-if-modified-since"))
-    if match is None and since is not None and source.modified_at.replace(microsecond=0) <= since:
-        raise failed
     until = _http_date(call.header("x-amz-copy-source-if-unmodified-since"))
-    if (
-        none_match is None
-        and until is not None
-        and source.modified_at.replace(microsecond=0) > until
-    ):
+    if match is None and until is not None and modified > until:
+        raise failed
+    since = _http_date(call.header("x-amz-copy-source-if-modified-since"))
+    if none_match is None and since is not None and modified <= since:
         raise failed
 
 
@@ -280,6 +281,9 @@ async def _get(call: S3Call) -> Response:
         start, end = part_range(obj, part)
         byte_range = (start, end) if (start, end) != (0, obj.size) or obj.part_sizes else None
         headers["x-amz-mp-parts-count"] = str(max(len(obj.part_sizes), 1))
+    if byte_range is not None and obj.size == 0:
+        # parse_range would make a suffix range of an empty object "bytes 0--1/0".
+        raise S3Error(416, "InvalidRange", "The requested range is not satisfiable", size="0")
     if byte_range is not None:
         start, end = byte_range
         status = 206
