@@ -22,7 +22,9 @@ from weighthouse.domain.files import Download, open_download
 from weighthouse.domain.ports import BlobReader
 from weighthouse.frontends.downloads import (
     CHUNK,
+    SEND_PIECE,
     SMALL,
+    STREAM_READ,
     blob_response,
     if_range_holds,
     preload,
@@ -95,15 +97,17 @@ def status_and_body(sent: list[dict[str, Any]]) -> tuple[int, bytes, dict[bytes,
     return start["status"], body, dict(start["headers"])
 
 
-def test_a_large_body_streams_in_pieces_of_4_mib(tmp_path: Path) -> None:
-    data = os.urandom(2 * CHUNK + 12345)
+def test_a_large_body_streams_in_small_messages(tmp_path: Path) -> None:
+    data = os.urandom(2 * STREAM_READ + 12345)
     store, download = stored(LocalBlobDriver(tmp_path), data)
     sent = serve(store, download)
     status, body, headers = status_and_body(sent)
     assert (status, body) == (200, data)
     assert headers[b"content-length"] == str(len(data)).encode()
-    assert [len(m["body"]) for m in sent[1:]] == [CHUNK, CHUNK, 12345]
-    assert [m["more_body"] for m in sent[1:]] == [True, True, False]
+    # No message holds more than SEND_PIECE, so the transport never buffers a whole read.
+    per_read = STREAM_READ // SEND_PIECE
+    assert [len(m["body"]) for m in sent[1:]] == [SEND_PIECE] * (2 * per_read) + [12345]
+    assert [m["more_body"] for m in sent[1:]] == [True] * (2 * per_read) + [False]
 
 
 def test_a_small_body_goes_out_in_one_message() -> None:
