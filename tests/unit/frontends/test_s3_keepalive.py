@@ -34,10 +34,14 @@ def _call() -> S3Call:
 
 
 async def _body(failure: BaseException, interval: float) -> bytes:
-    loop = asyncio.get_running_loop()
-    work: asyncio.Future[Any] = loop.create_future()
-    loop.call_later(interval * 3.5, work.set_exception, failure)
-    return b"".join([piece async for piece in multipart._kept_alive(_call(), "k", work, interval)])
+    """The body when ``failure`` ends the work after at least one interval went by."""
+    work: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    body = multipart._kept_alive(_call(), "k", work, interval)
+    # The declaration, then a space: the work is still going when the interval ends.
+    pieces = [await anext(body), await anext(body)]
+    work.set_exception(failure)
+    pieces += [piece async for piece in body]
+    return b"".join(pieces)
 
 
 @pytest.mark.parametrize(
