@@ -5,6 +5,9 @@ and running jobs, and who may see, cancel and read what."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -202,3 +205,53 @@ def test_jobs_are_their_owners_and_read_only_what_the_owner_may(
         assert anonymous.post("/apps/echo/start", json={}).status_code == 401
     with server.client(server.admin_token) as admin:
         assert admin.get(f"/api/jobs/{job['id']}").status_code == 200
+
+
+def test_the_cli_runs_follows_and_cancels_jobs(
+    server: LiveServer, alice: Account, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WEIGHTHOUSE_")}
+    env.update(
+        {
+            "WEIGHTHOUSE_CONFIG_DIR": str(tmp_path / "config"),
+            "WEIGHTHOUSE_URL": server.url,
+            "WEIGHTHOUSE_TOKEN": alice.token,
+            "WEIGHTHOUSE_PROGRESS": "1",
+        }
+    )
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "weighthouse", "job", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    with server.client(alice.token) as client:
+        out = make_repo(client, alice.name, type="dataset", private=True)
+    done = cli(
+        "run", "echo", "--param", "text=hi", "--param", "seconds=0.6",
+        "--results", f"dataset:{out}", "--wait",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    echo_id, app, status, where = done.stdout.strip().split("\t")
+    assert (app, status) == ("echo", "succeeded") and where.startswith(f"dataset:{out}@")
+    assert "waiting" in done.stderr  # the live progress bar of the app's "waiting" steps
+    assert cli("logs", echo_id).stdout == "echoed 'hi'\n"
+    # Echo takes its time in steps of 50 ms, so it stops soon after a cancel.
+    slow = cli("run", "echo", "--param", "text=slow", "--param", "seconds=40")
+    assert slow.returncode == 0, slow.stderr
+    slow_id = slow.stdout.strip()
+    assert cli("cancel", slow_id).returncode == 0
+    waited = cli("wait", slow_id)
+    assert waited.returncode == 1 and waited.stdout.endswith("\tcancelled\n")
+    assert json.loads(cli("status", slow_id, "--json").stdout)["status"] == "cancelled"
+    listed = cli("list", "--status", "cancelled").stdout
+    assert slow_id in listed and echo_id not in listed
+    failed = cli("run", "fail", "--param", "message=the weights are gone", "--wait")
+    assert failed.returncode == 1 and failed.stdout.strip().endswith("\tthe weights are gone")
+    missing = cli("status", "0" * 32)
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert "no such job" in missing.stderr

@@ -6,11 +6,14 @@ from weighthouse.client.access_keys import AccessKeysApi
 from weighthouse.client.accounts import AccountsApi
 from weighthouse.client.buckets import BucketsApi
 from weighthouse.client.files import FilesApi
+from weighthouse.client.jobs import JobsApi
 from weighthouse.client.orgs import OrgsApi
 from weighthouse.client.repos import ReposApi
 
 
-class WeighthouseClient(AccountsApi, AccessKeysApi, OrgsApi, ReposApi, FilesApi, BucketsApi):
+class WeighthouseClient(
+    AccountsApi, AccessKeysApi, OrgsApi, ReposApi, FilesApi, BucketsApi, JobsApi
+):
     """A client for one Weighthouse server::
 
         with WeighthouseClient("http://127.0.0.1:8000", token="wh_...") as hub:
