@@ -68,17 +68,10 @@ class JobRuns:
     def heartbeat(
         self, job: Job, *, progress: Sequence[Progress] = (), lines: Sequence[str] = ()
     ) -> Job | None:
-        """Renew the lease, record ``progress`` (each replacing the entry of its context) and
-        append ``lines`` to the log. Returns the job as stored (``cancel_requested`` tells the
-        worker to stop), or ``None`` when the worker no longer holds it."""
-        changed = replace(job, lease_until=self._clock() + self._lease)
-        if progress:
-            by_context = {p.context: p for p in job.progress}
-            by_context.update((p.context, p) for p in progress)
-            changed = replace(changed, progress=tuple(by_context.values())[-PROGRESS_MAX:])
-        if lines:
-            log = (*job.log, *(line[:LINE_MAX] for line in lines))
-            changed = replace(changed, log=log[-LOG_LINES:])
+        """Renew the lease, record ``progress`` and append ``lines`` (see :func:`reported`).
+        Returns the job as stored (``cancel_requested`` tells the worker to stop), or ``None``
+        when the worker no longer holds it."""
+        changed = replace(reported(job, progress, lines), lease_until=self._clock() + self._lease)
         return self._catalog.update_job(changed, job)
 
     def fail(self, job: Job, error: str) -> Job | None:
@@ -173,6 +166,20 @@ class JobRuns:
                 )
             changed += done is not None
         return changed
+
+
+def reported(job: Job, progress: Sequence[Progress], lines: Sequence[str]) -> Job:
+    """``job`` with ``progress`` recorded (each replacing the entry of its context) and
+    ``lines`` appended to its log, as the next write of it (a heartbeat or its ending) will
+    store them."""
+    if progress:
+        by_context = {p.context: p for p in job.progress}
+        by_context.update((p.context, p) for p in progress)
+        job = replace(job, progress=tuple(by_context.values())[-PROGRESS_MAX:])
+    if lines:
+        log = (*job.log, *(line[:LINE_MAX] for line in lines))
+        job = replace(job, log=log[-LOG_LINES:])
+    return job
 
 
 class _LostLeaseError(Exception):

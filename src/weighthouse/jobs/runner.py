@@ -25,7 +25,7 @@ from weighthouse.domain.access import Principal
 from weighthouse.domain.commits import AddFile, Commits
 from weighthouse.domain.errors import DomainError
 from weighthouse.domain.files import Files
-from weighthouse.domain.job_runs import JobRuns
+from weighthouse.domain.job_runs import JobRuns, reported
 from weighthouse.domain.jobs_model import Job, Progress
 from weighthouse.domain.model import RepoId
 from weighthouse.jobs.context import RunContext
@@ -196,14 +196,18 @@ class _Tracker:
         return "cancelled"
 
     def end(self, ending: Any) -> Job | None:
-        """Write what is pending, then the ending, as the holder of the job."""
-        self._beat()
+        """End the job as its holder; what is pending (progress, log lines) goes with the
+        ending's own write rather than a heartbeat of its own."""
         with self._write:
             held = self._held
             if held is None:
                 return None
             self._held = None
-            return ending(held)  # type: ignore[no-any-return]
+            with self._lock:
+                progress = list(self._progress.values())
+                lines = self._lines
+                self._progress, self._lines = {}, []
+            return ending(reported(held, progress, lines))  # type: ignore[no-any-return]
 
     def end_stopped(self) -> Job | None:
         """End a job that stopped because it was cancelled or ran out of time."""
