@@ -82,6 +82,9 @@ class LocalBlobDriver:
         self.root = Path(root).resolve()
         self.tmp = self.root / TMP_DIR
         self._host = _host_label()
+        # Folders whose entry this process has seen flushed in their parent (see make_parents).
+        # Bounded by the fan-out: at most 256 + 65,536 short strings.
+        self._durable_dirs: set[str] = set()
         # A read-only root can still serve reads; check_ready() reports why writes would fail.
         with suppress(OSError):
             self.tmp.mkdir(parents=True, exist_ok=True)
@@ -229,16 +232,23 @@ class LocalBlobDriver:
         return ours
 
     def make_parents(self, path: Path) -> None:
-        """Create the missing directories above ``path`` durably: each new directory's entry is
-        flushed in its parent, or a crash could lose a committed blob with its directory."""
-        missing: list[Path] = []
+        """Create the directories above ``path`` durably: each one's entry is flushed in its
+        parent, or a crash could lose a committed blob with its directory.
+
+        A directory that already exists is not trusted until this process has flushed its
+        parent once: another request (or another server process) may have just made it and
+        not yet finished that flush, and a 2xx answered on the strength of its entry alone
+        would not be durable. After the first time the check costs a set lookup.
+        """
+        pending: list[Path] = []
         parent = path.parent
-        while parent != self.root and not parent.is_dir():
-            missing.append(parent)
+        while parent != self.root and str(parent) not in self._durable_dirs:
+            pending.append(parent)
             parent = parent.parent
-        for directory in reversed(missing):
+        for directory in reversed(pending):
             directory.mkdir(exist_ok=True)
             fsync_directory(directory.parent)
+            self._durable_dirs.add(str(directory))
 
 
 def _host_label() -> str:

@@ -218,6 +218,33 @@ def test_commit_creates_parent_directories_durably(
     assert flushed == [root / "x" / "y"]
 
 
+def test_a_folder_made_by_someone_else_is_flushed_in_its_parent_before_it_is_relied_on(
+    driver: LocalBlobDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another request or server process made x/y and may not have flushed its entry yet: a
+    # blob committed into it must not be acknowledged on the strength of that entry alone.
+    (driver.root / "x" / "y").mkdir(parents=True)
+    flushed: list[Path] = []
+    real = local.fsync_directory
+
+    def recording_fsync_directory(path: Path) -> None:
+        flushed.append(path)
+        real(path)
+
+    monkeypatch.setattr(local, "fsync_directory", recording_fsync_directory)
+    with driver.writer("x/y/z") as writer:
+        writer.write(b"deep")
+        writer.commit()
+    root = driver.root
+    assert flushed == [root, root / "x", root / "x" / "y"]
+    flushed.clear()
+    # Once flushed by this process, the folders are trusted.
+    with driver.writer("x/y/w") as writer:
+        writer.write(b"sibling")
+        writer.commit()
+    assert flushed == [root / "x" / "y"]
+
+
 def test_writes_go_out_in_pieces_of_at_most_256_kib(
     driver: LocalBlobDriver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
