@@ -18,6 +18,10 @@ PATHS_SCHEMA: Mapping[str, Any] = {"type": "array"}
 """Repo paths to look at instead of every matching file of the input (checked by
 :func:`selected_files`: the schema subset has no ``items``)."""
 
+RESULT_FILES_SCHEMA: Mapping[str, Any] = {"type": "boolean", "default": True}
+"""``false``: write no result files and keep everything in the job's output instead, for jobs
+with nowhere to commit files (those a push queues)."""
+
 
 class BoundedReader:
     """Reads a seekable stream without ever asking it for more than is left of it."""

@@ -13,7 +13,12 @@ from typing import Any
 
 from weighthouse.apps.contract import AppContext, AppFailed
 from weighthouse.apps.inspect.formats import inspect_stream
-from weighthouse.apps.weight_files import PATHS_SCHEMA, WEIGHT_SUFFIXES, selected_files
+from weighthouse.apps.weight_files import (
+    PATHS_SCHEMA,
+    RESULT_FILES_SCHEMA,
+    WEIGHT_SUFFIXES,
+    selected_files,
+)
 
 SUMMARY = "inspect.json"
 
@@ -24,7 +29,7 @@ class InspectApp:
     inputs: Mapping[str, str] = {"model": "any"}
     parameters_schema: Mapping[str, Any] = {
         "type": "object",
-        "properties": {"paths": PATHS_SCHEMA},
+        "properties": {"paths": PATHS_SCHEMA, "result_files": RESULT_FILES_SCHEMA},
         "additionalProperties": False,
     }
     time_limit_seconds = 600.0
@@ -37,6 +42,7 @@ class InspectApp:
         files = selected_files(context, repo, WEIGHT_SUFFIXES)
         summary: dict[str, Any] = {"repo": repo.name, "commit": repo.commit, "files": []}
         failures = 0
+        write = bool(context.params.get("result_files", True))
         for number, entry in enumerate(files):
             context.progress(number, len(files), entry.path)
             with repo.open(entry.path) as stream:
@@ -45,7 +51,8 @@ class InspectApp:
                 except AppFailed as e:
                     failures += 1
                     result = {"path": entry.path, "error": str(e)}
-            context.write_result(f"files/{entry.path}.json", _json(result))
+            if write:
+                context.write_result(f"files/{entry.path}.json", _json(result))
             summary["files"].append({k: v for k, v in result.items() if k != "tensors"})
             context.log(f"{entry.path}: {result.get('format', 'error')}")
         context.progress(len(files), len(files), "done")
@@ -56,6 +63,8 @@ class InspectApp:
         summary["tensor_count"] = sum(f["tensor_count"] for f in read)
         summary["parameter_count"] = sum(f["parameter_count"] for f in read)
         summary["failed"] = failures
+        if not write:
+            return summary | {"file_count": len(files)}
         context.write_result(SUMMARY, _json(summary))
         return {k: v for k, v in summary.items() if k != "files"} | {"file_count": len(files)}
 

@@ -16,7 +16,12 @@ from typing import Any
 from weighthouse.apps.contract import AppContext
 from weighthouse.apps.scan.files import scan_stream
 from weighthouse.apps.scan.verdict import worst
-from weighthouse.apps.weight_files import PATHS_SCHEMA, PICKLE_SUFFIXES, selected_files
+from weighthouse.apps.weight_files import (
+    PATHS_SCHEMA,
+    PICKLE_SUFFIXES,
+    RESULT_FILES_SCHEMA,
+    selected_files,
+)
 
 SUMMARY = "scan.json"
 
@@ -27,7 +32,7 @@ class ScanApp:
     inputs: Mapping[str, str] = {"model": "any"}
     parameters_schema: Mapping[str, Any] = {
         "type": "object",
-        "properties": {"paths": PATHS_SCHEMA},
+        "properties": {"paths": PATHS_SCHEMA, "result_files": RESULT_FILES_SCHEMA},
         "additionalProperties": False,
     }
     time_limit_seconds = 600.0
@@ -38,11 +43,13 @@ class ScanApp:
         files = selected_files(context, repo, PICKLE_SUFFIXES)
         verdicts: dict[str, str] = {}
         flagged: dict[str, list[str]] = {}
+        write = bool(context.params.get("result_files", True))
         for number, entry in enumerate(files):
             context.progress(number, len(files), entry.path)
             with repo.open(entry.path) as stream:
                 result = scan_stream(stream).as_json(entry.path)
-            context.write_result(f"files/{entry.path}.json", _json(result))
+            if write:
+                context.write_result(f"files/{entry.path}.json", _json(result))
             verdicts[entry.path] = result["verdict"]
             if result["dangerous"] or result["suspicious"]:
                 flagged[entry.path] = result["dangerous"] + result["suspicious"]
@@ -55,7 +62,8 @@ class ScanApp:
             "files": verdicts,
             "flagged": flagged,
         }
-        context.write_result(SUMMARY, _json(summary))
+        if write:
+            context.write_result(SUMMARY, _json(summary))
         return summary
 
 
