@@ -37,6 +37,7 @@ from weighthouse.domain.ports import (
     SessionSigner,
 )
 from weighthouse.domain.principal_cache import PrincipalCache, SharedPrincipals
+from weighthouse.domain.push_jobs import PushJobs
 from weighthouse.domain.repos import Repos
 from weighthouse.domain.revisions import Revisions
 from weighthouse.domain.sessions import Sessions
@@ -132,8 +133,10 @@ def bootstrap(
     cipher = cipher or create_secret_cipher(settings)
     tokens = Tokens(catalog, clock, audit)
     room = room or create_disk_room(settings)
-    commits = Commits(catalog, blobs, clock, proof, room=room)
     apps = load_apps(settings.jobs.apps)
+    jobs = Jobs(catalog, {name: spec_of(app) for name, app in apps.items()}, clock)
+    on_push = PushJobs(jobs, apps) if settings.jobs.on_push else None
+    commits = Commits(catalog, blobs, clock, proof, room=room, on_commit=on_push)
     return Container(
         settings=settings,
         catalog=catalog,
@@ -172,7 +175,7 @@ def bootstrap(
         upload_receipts=UploadReceipts(
             clock, signer, lifetime=timedelta(seconds=settings.gc_grace_seconds)
         ),
-        jobs=Jobs(catalog, {name: spec_of(app) for name, app in apps.items()}, clock),
+        jobs=jobs,
         job_runs=JobRuns(
             catalog,
             commits,

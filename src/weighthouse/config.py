@@ -308,6 +308,11 @@ class JobSettings(BaseModel):
     poll_seconds: float = Field(
         default=0.5, gt=0, le=60, description="how often an idle worker looks for jobs"
     )
+    on_push: bool = Field(
+        default=True,
+        description="queue the inspect and scan apps (those installed) on the weight files"
+        " each commit adds or changes",
+    )
 
 
 class Settings(BaseSettings):

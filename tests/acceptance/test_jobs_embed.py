@@ -58,7 +58,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, server_workers: int) -> Ite
         module="tests.acceptance.apps_serve",
         extra_env={
             APPS_SITE: site,
-            "WEIGHTHOUSE_JOBS__APPS": json.dumps(["embed"]),
+            "WEIGHTHOUSE_JOBS__APPS": json.dumps(["embed", "inspect", "scan"]),
             "WEIGHTHOUSE_JOBS__POLL_SECONDS": "0.05",
             "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
             "HF_HUB_OFFLINE": "1",
@@ -135,6 +135,17 @@ def test_minilm_from_a_repo_finds_the_near_identical_texts(
         files = json.loads(read("files.json"))
         neighbours = json.loads(read("neighbours.json"))
         vectors = read("embeddings.npy")
+        # Pushing the weights queued the inspect app on them, as the pusher, at the new commit;
+        # nothing queued scan (no pickle) and the texts queued nothing.
+        pushed = client.get("/api/jobs", params={"app": "inspect"}).json()
+        assert len(pushed) == 1 and client.get("/api/jobs", params={"app": "scan"}).json() == []
+        inspected = wait_for_end(client, pushed[0]["id"], timeout=60)
+        assert inspected["status"] == "succeeded", inspected["error"]
+        assert inspected["params"] == {"paths": ["model.safetensors"], "result_files": False}
+        assert inspected["output"]["repo"] == model and inspected["output"]["file_count"] == 1
+        # all-MiniLM-L6-v2 has some 22.7 million parameters in 101 tensors.
+        assert 20_000_000 < inspected["output"]["parameter_count"] < 25_000_000
+        assert [f["format"] for f in inspected["output"]["files"]] == ["safetensors"]
     assert len(files) == 200 and all(f.startswith("texts/") for f in files)
     first, second = TWIN_PATHS
     assert neighbours[first][0]["path"] == second and neighbours[second][0]["path"] == first

@@ -12,7 +12,7 @@ on the new head, so concurrent commits never lose each other's work.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -23,7 +23,7 @@ from weighthouse.domain.errors import (
     DigestMismatchError,
     InvalidInputError,
 )
-from weighthouse.domain.model import BlobDigest, Commit, RefKind, Repo, RepoId, Role
+from weighthouse.domain.model import BlobDigest, Commit, RefKind, Repo, RepoId, Role, Tree
 from weighthouse.domain.names import check_path, check_ref_name, is_commit_id
 from weighthouse.domain.ports import BlobStore, Clock
 from weighthouse.domain.repos import find_repo, require_versioned
@@ -35,6 +35,10 @@ GIT_SHA1_MAX_SIZE = 10 * 2**20
 MAX_OPERATIONS = 25_000
 MESSAGE_MAX = 10_000
 _CAS_ATTEMPTS = 20
+
+OnCommit = Callable[[Principal, Repo, Commit, Sequence[str]], None]
+"""Called with the pusher, the repo, the new commit and the paths it added or replaced, inside
+the unit of work that saves the commit (:class:`~weighthouse.domain.push_jobs.PushJobs`)."""
 
 
 def wants_git_sha1(size: int | None) -> bool:
@@ -76,12 +80,14 @@ class Commits:
         proof: BlobProof,
         *,
         room: DiskRoom | None = None,
+        on_commit: OnCommit | None = None,
     ) -> None:
         self._catalog = catalog
         self._blobs = blobs
         self._clock = clock
         self._proof = proof
         self._room = room or NoDiskRoom()
+        self._on_commit = on_commit
 
     def upload_blob(
         self,
@@ -257,7 +263,7 @@ class Commits:
                 created_at=now,
             )
             try:
-                save = partial(self._catalog.save_commit, repo.id, commit, trees, branch, base.id)
+                save = partial(self._save, principal, repo, commit, trees, branch, base, operations)
                 if all(isinstance(op, DeleteFile) for op in operations):
                     # How users free space on a full disk, so it may use the reserve.
                     freeing_room(self._room, save)
@@ -269,6 +275,25 @@ class Commits:
                 continue
             return commit
         raise CommitConflictError(f"branch {branch!r} kept moving; try again", branch=branch)
+
+    def _save(
+        self,
+        principal: Principal,
+        repo: Repo,
+        commit: Commit,
+        trees: Sequence[Tree],
+        branch: str,
+        base: Commit,
+        operations: Sequence[Operation],
+    ) -> None:
+        """Save the commit, and what it triggers in the same unit of work."""
+        if self._on_commit is None:
+            self._catalog.save_commit(repo.id, commit, trees, branch, base.id)
+            return
+        added = [op.path for op in operations if isinstance(op, AddFile)]
+        with self._catalog.atomic():
+            self._catalog.save_commit(repo.id, commit, trees, branch, base.id)
+            self._on_commit(principal, repo, commit, added)
 
     def _check_operations(
         self,
