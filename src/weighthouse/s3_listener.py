@@ -11,6 +11,7 @@ and key are configured, applies to the S3 port only.
 
 from __future__ import annotations
 
+import functools
 import logging
 import socket
 from typing import Any
@@ -20,14 +21,22 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from weighthouse.bootstrap import Container
 from weighthouse.config import Settings
+from weighthouse.frontends.http_limits import HttpLimits, LimitedHttpToolsProtocol
 from weighthouse.frontends.s3.app import S3App
+from weighthouse.frontends.s3.refusals import S3_REFUSALS
 
 log = logging.getLogger("weighthouse.s3")
 
-UVICORN_OPTIONS: dict[str, Any] = {
-    "timeout_keep_alive": 30,
-    "h11_max_incomplete_event_size": 64 * 1024,
-}
+UVICORN_OPTIONS: dict[str, Any] = {"timeout_keep_alive": 30}
+
+
+def http_protocol(settings: Settings) -> Any:
+    """The S3 port's HTTP protocol: the REST port's limits (head size and count, head and
+    body timeouts, connection cap, early answers closing), with refusals as S3 error
+    documents so S3 clients read their usual error codes."""
+    return functools.partial(
+        LimitedHttpToolsProtocol, limits=HttpLimits.of(settings.server), refusals=S3_REFUSALS
+    )
 
 
 def bind(settings: Settings, *, shared: bool) -> socket.socket:
@@ -65,6 +74,7 @@ class S3Listener:
             log_config=None,
             ssl_certfile=str(s3.tls_cert) if s3.tls_cert else None,
             ssl_keyfile=str(s3.tls_key) if s3.tls_key else None,
+            http=http_protocol(settings),
             **UVICORN_OPTIONS,
         )
         config.load()

@@ -100,6 +100,22 @@ def test_an_ordinary_head_passes(server: LiveServer) -> None:
     assert httpx.get(f"{server.url}/healthz", headers=headers, timeout=WAIT).status_code == 200
 
 
+def test_the_s3_port_has_the_same_limits_and_answers_in_s3_errors(server: LiveServer) -> None:
+    with socket.create_connection(("127.0.0.1", server.s3_port), timeout=WAIT) as sock:
+        request = b"GET /b/k HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (32 * 2**20) + b"\r\n\r\n"
+        sender = send_in_background(sock, request)
+        response = read_until_closed(sock)
+        sender.join(WAIT)
+    assert status_of(response) == 431
+    assert b"<Code>RequestHeaderSectionTooLarge</Code>" in response
+    assert b"content-type: application/xml" in response.lower()
+    with socket.create_connection(("127.0.0.1", server.s3_port), timeout=WAIT) as sock:
+        sock.sendall(b"GET /b/k HTTP/1.1\r\nHost: x\r\n")  # and nothing more
+        response = read_until_closed(sock)
+    assert status_of(response) == 408
+    assert b"<Code>RequestTimeout</Code>" in response
+
+
 def test_slowloris_is_answered_408_and_closed(server: LiveServer) -> None:
     with connect(server) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")

@@ -19,10 +19,10 @@ ever finishing a request. :class:`LimitedHttpToolsProtocol` bounds each connecti
   wanted while honest requests queued behind them. The server drops at most ``LINGER_BYTES``
   more and closes, or closes when ``body_idle_timeout`` has passed, whichever comes first.
 
-Refusals are written in the REST error envelope with ``Connection: close``; the server then
-reads and discards what the client still sends for a moment (a lingering close, at most
-``LINGER_SECONDS`` and ``LINGER_BYTES``), so the client reads the answer instead of a
-connection reset.
+Refusals are written in the error format of the port's front-end (:class:`Refusals`) with
+``Connection: close``; the server then reads and discards what the client still sends for a
+moment (a lingering close, at most ``LINGER_SECONDS`` and ``LINGER_BYTES``), so the client reads
+the answer instead of a connection reset.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResp
 
 if TYPE_CHECKING:
     from uvicorn._types import ASGISendEvent
+
+    from weighthouse.config import ServerSettings
 
 LINGER_SECONDS = 2.0
 """How long a refused connection keeps discarding input before it is closed."""
@@ -56,36 +58,75 @@ class HttpLimits:
     body_idle_timeout: float = 30.0
     max_connections: int = 1000
 
+    @classmethod
+    def of(cls, server: ServerSettings) -> HttpLimits:
+        """The limits ``server`` sets; every port of the process gets the same ones."""
+        return cls(
+            max_header_bytes=server.max_header_bytes,
+            max_header_count=server.max_header_count,
+            header_timeout=server.header_timeout_seconds,
+            body_idle_timeout=server.body_idle_timeout_seconds,
+            max_connections=server.max_connections,
+        )
+
 
 class _RefusedError(Exception):
     """Raised inside a parser callback to stop parsing a head that broke a limit."""
 
 
-def refusal(status: int, reason: str, code: str, message: str, extra: str = "") -> bytes:
-    """A complete HTTP/1.1 response in the error envelope that closes the connection."""
-    body = json.dumps({"error": {"code": code, "message": message, "detail": {}}}).encode()
+def refusal(
+    status: int,
+    reason: str,
+    body: bytes,
+    content_type: str = "application/json",
+    extra: str = "",
+) -> bytes:
+    """A complete HTTP/1.1 response carrying ``body`` that closes the connection."""
     return (
         f"HTTP/1.1 {status} {reason}\r\n"
-        "content-type: application/json\r\n"
+        f"content-type: {content_type}\r\n"
         f"content-length: {len(body)}\r\n"
         f"{extra}connection: close\r\n\r\n"
     ).encode("ascii") + body
 
 
-HEADERS_TOO_LARGE = refusal(
-    431, "Request Header Fields Too Large", "headers_too_large", "the request head is too large"
+def _envelope(code: str, message: str) -> bytes:
+    return json.dumps({"error": {"code": code, "message": message, "detail": {}}}).encode()
+
+
+@dataclass(frozen=True)
+class Refusals:
+    """The complete responses a connection gets when it breaks a limit, in the error format of
+    the front-end behind the port."""
+
+    headers_too_large: bytes
+    headers_too_many: bytes
+    request_timeout: bytes
+    too_many_connections: bytes
+
+
+REST_REFUSALS = Refusals(
+    headers_too_large=refusal(
+        431,
+        "Request Header Fields Too Large",
+        _envelope("headers_too_large", "the request head is too large"),
+    ),
+    headers_too_many=refusal(
+        431,
+        "Request Header Fields Too Large",
+        _envelope("headers_too_large", "too many header fields"),
+    ),
+    request_timeout=refusal(
+        408, "Request Timeout", _envelope("request_timeout", "the request came too slowly")
+    ),
+    too_many_connections=refusal(
+        503,
+        "Service Unavailable",
+        _envelope("too_many_connections", "the server holds too many connections; retry"),
+        extra="retry-after: 1\r\n",
+    ),
 )
-HEADERS_TOO_MANY = refusal(
-    431, "Request Header Fields Too Large", "headers_too_large", "too many header fields"
-)
-REQUEST_TIMEOUT = refusal(408, "Request Timeout", "request_timeout", "the request came too slowly")
-TOO_MANY_CONNECTIONS = refusal(
-    503,
-    "Service Unavailable",
-    "too_many_connections",
-    "the server holds too many connections; retry",
-    extra="retry-after: 1\r\n",
-)
+"""The REST API's refusals, in its error envelope."""
 
 
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
@@ -96,9 +137,16 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     LimitedHttpToolsProtocol`` for the defaults).
     """
 
-    def __init__(self, *args: Any, limits: HttpLimits | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        limits: HttpLimits | None = None,
+        refusals: Refusals = REST_REFUSALS,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.limits = limits or HttpLimits()
+        self.refusals = refusals
         self._in_head = True  # the next bytes belong to a request head
         self._head_bytes = 0  # bytes fed to the parser since this head began
         self._head_size = 0  # bytes of the head the parser has handed over
@@ -112,7 +160,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         if len(self.connections) >= self.limits.max_connections:
             self.transport = transport
-            self._refuse(TOO_MANY_CONNECTIONS)
+            self._refuse(self.refusals.too_many_connections)
             return
         super().connection_made(transport)
         self._arm(self.limits.header_timeout, self._head_timed_out)
@@ -150,7 +198,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.send_400_response("Invalid HTTP request received.")
             return
         if self._in_head and self._head_bytes > self.limits.max_header_bytes:
-            self._refuse(HEADERS_TOO_LARGE)
+            self._refuse(self.refusals.headers_too_large)
 
     def on_response_complete(self) -> None:
         # The response of the newest request is complete but its body is still arriving: the
@@ -182,7 +230,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_header(self, name: bytes, value: bytes) -> None:
         self._header_count += 1
         if self._header_count > self.limits.max_header_count:
-            self._refused = HEADERS_TOO_MANY
+            self._refused = self.refusals.headers_too_many
             raise _RefusedError
         self._count_head(len(name) + len(value) + 4)
         super().on_header(name, value)
@@ -206,7 +254,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def _count_head(self, size: int) -> None:
         self._head_size += size
         if self._head_size > self.limits.max_header_bytes:
-            self._refused = HEADERS_TOO_LARGE
+            self._refused = self.refusals.headers_too_large
             raise _RefusedError
 
     def _arm(self, delay: float, callback: Any) -> None:
@@ -225,7 +273,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self._head_bytes == 0:
             self.transport.close()  # an idle connection that never asked for anything
         else:
-            self._refuse(REQUEST_TIMEOUT)
+            self._refuse(self.refusals.request_timeout)
 
     def _body_idle(self) -> None:
         self._timer = None
@@ -240,7 +288,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         cycle.disconnected = True
         cycle.message_event.set()
         if not cycle.response_started:
-            self.transport.write(REQUEST_TIMEOUT)
+            self.transport.write(self.refusals.request_timeout)
         self.transport.close()
 
     def _refuse(

@@ -22,14 +22,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """
     from weighthouse.frontends.http_limits import HttpLimits, LimitedHttpToolsProtocol
 
-    server = settings.server
-    limits = HttpLimits(
-        max_header_bytes=server.max_header_bytes,
-        max_header_count=server.max_header_count,
-        header_timeout=server.header_timeout_seconds,
-        body_idle_timeout=server.body_idle_timeout_seconds,
-        max_connections=server.max_connections,
-    )
+    limits = HttpLimits.of(settings.server)
     # A partial of a module-level class pickles, so the workers' supervisor can hand it over.
     return {
         "http": functools.partial(LimitedHttpToolsProtocol, limits=limits),
