@@ -218,7 +218,10 @@ def _wait_until(
 # --------------------------------------------------------------------------- Weighthouse
 
 
-def start_weighthouse(workdir: Path, workers: int, serve_cmd: str | None) -> Server:
+def start_weighthouse(
+    workdir: Path, workers: int, serve_cmd: str | None, env: dict[str, str] | None = None
+) -> Server:
+    """A Weighthouse server on free ports; ``env`` adds settings (``WEIGHTHOUSE_...``)."""
     name = f"weighthouse-w{workers}"
     port = free_port()
     data_dir = workdir / f"{name}-data"
@@ -232,6 +235,7 @@ def start_weighthouse(workdir: Path, workers: int, serve_cmd: str | None) -> Ser
         # servers of one run (and other programs on 9000) do not collide.
         "WEIGHTHOUSE_S3__PORT": str(s3_port := free_port()),
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
     if serve_cmd:
         argv = shlex.split(

@@ -1,0 +1,216 @@
+"""gRPC against REST on one server: a large file uploaded in one call (``weighthouse.v1.Hub``
+``UploadFile``, 1 MiB chunks) and downloaded (``DownloadFile``), over TLS and over plaintext,
+against the REST API's streaming PUT and GET of the same file in the same run, with the
+server's peak RSS during each transfer.
+
+    .venv/bin/python bench/grpc_vs_rest.py                  # 1 GiB, one worker
+    .venv/bin/python bench/grpc_vs_rest.py --size-mib 256 --workers 2
+
+The target is gRPC at 0.7x REST or better in each direction, and a peak RSS under 200 MB per
+server process whatever the size. Numbers on a loaded machine are noisy: compare the ratios,
+which come from one run. Prints one JSON document; exits 1 when a peak is over
+``--max-rss-mb``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import ipaddress
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import httpx
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from probes import sample_usage
+from servers import MODEL, NAMESPACE, free_port, start_weighthouse
+
+from weighthouse.frontends.grpc import wire
+from weighthouse.frontends.grpc.protos import hub_pb2 as pb
+from weighthouse.frontends.grpc.protos import hub_pb2_grpc as pb_grpc
+
+MIB = 2**20
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "server.crt", folder / "server.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def make_source(path: Path, size: int) -> str:
+    piece = os.urandom(MIB)
+    digest = hashlib.sha256()
+    with path.open("wb") as out:
+        written = 0
+        while written < size:
+            chunk = written.to_bytes(8, "big") + piece[8 : min(MIB, size - written)]
+            out.write(chunk)
+            digest.update(chunk)
+            written += len(chunk)
+    return digest.hexdigest()
+
+
+def file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as source:
+        while data := source.read(wire.DEFAULT_CHUNK_BYTES):
+            yield data
+
+
+def timed(pid: int, work: Any) -> tuple[float, int]:
+    """Seconds ``work()`` took, and the largest server process's peak RSS meanwhile."""
+    with sample_usage(pid) as usage:
+        started = time.perf_counter()
+        work()
+        took = time.perf_counter() - started
+    return took, usage.peak_process_rss
+
+
+def rest_transfers(server: Any, source: Path, sha256: str) -> dict[str, tuple[float, int]]:
+    client = httpx.Client(
+        base_url=f"http://127.0.0.1:{server.port}", headers=server.headers, timeout=600
+    )
+    headers = {"X-Content-SHA256": sha256}
+
+    def upload() -> None:
+        path = server.upload_paths["model"]
+        client.put(path, content=file_chunks(source), headers=headers).raise_for_status()
+
+    def download() -> None:
+        digest = hashlib.sha256()
+        with client.stream("GET", server.download_path) as response:
+            response.raise_for_status()
+            for data in response.iter_bytes(MIB):
+                digest.update(data)
+        assert digest.hexdigest() == sha256
+
+    with client:
+        return {"upload": timed(server.pid, upload), "download": timed(server.pid, download)}
+
+
+def grpc_transfers(
+    server: Any, channel: grpc.Channel, source: Path, sha256: str, path: str
+) -> dict[str, tuple[float, int]]:
+    hub = pb_grpc.HubStub(channel)
+    metadata = [("authorization", server.headers["Authorization"])]
+    repo = pb.RepoRef(type=pb.MODEL, repo=f"{NAMESPACE}/{MODEL}")
+
+    def messages() -> Iterator[Any]:
+        header = pb.UploadHeader(repo=repo, path=path, size=source.stat().st_size, sha256=sha256)
+        yield pb.UploadFileRequest(header=header)
+        for data in file_chunks(source):
+            yield pb.UploadFileRequest(chunk=data)
+
+    def upload() -> None:
+        hub.UploadFile(messages(), metadata=metadata, timeout=3600)
+
+    def download() -> None:
+        digest = hashlib.sha256()
+        request = pb.DownloadFileRequest(repo=repo, path=path)
+        for message in hub.DownloadFile(request, metadata=metadata, timeout=3600):
+            digest.update(message.data)
+        assert digest.hexdigest() == sha256
+
+    return {"upload": timed(server.pid, upload), "download": timed(server.pid, download)}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--max-rss-mb", type=int, default=200)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="wh-grpc-"))
+    results: dict[str, Any] = {"size_mib": args.size_mib, "workers": args.workers}
+    peaks: list[int] = []
+    try:
+        source = workdir / "source.bin"
+        sha256 = make_source(source, args.size_mib * MIB)
+        cert, key = self_signed(workdir)
+        for mode in ("plaintext", "tls"):
+            port = free_port()
+            env = {"WEIGHTHOUSE_GRPC__ENABLED": "true", "WEIGHTHOUSE_GRPC__PORT": str(port)}
+            if mode == "tls":
+                env |= {
+                    "WEIGHTHOUSE_GRPC__TLS_CERT": str(cert),
+                    "WEIGHTHOUSE_GRPC__TLS_KEY": str(key),
+                }
+                credentials = grpc.ssl_channel_credentials(root_certificates=cert.read_bytes())
+                channel = grpc.secure_channel(f"localhost:{port}", credentials)
+            else:
+                env["WEIGHTHOUSE_GRPC__PLAINTEXT"] = "true"
+                channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+            (workdir / mode).mkdir()
+            server = start_weighthouse(workdir / mode, args.workers, None, env=env)
+            try:
+                measured = {
+                    "rest": rest_transfers(server, source, sha256),
+                    "grpc": grpc_transfers(server, channel, source, sha256, "grpc.bin"),
+                }
+            finally:
+                channel.close()
+                server.stop()
+            row: dict[str, Any] = {}
+            for api_name, transfers in measured.items():
+                for direction, (seconds, peak) in transfers.items():
+                    row[f"{api_name}_{direction}_mib_s"] = round(args.size_mib / seconds, 1)
+                    row[f"{api_name}_{direction}_peak_rss_mb"] = round(peak / 1e6, 1)
+                    peaks.append(peak)
+            for direction in ("upload", "download"):
+                row[f"{direction}_grpc_to_rest"] = round(
+                    row[f"grpc_{direction}_mib_s"] / row[f"rest_{direction}_mib_s"], 2
+                )
+            results[mode] = row
+        print(json.dumps(results, indent=2))
+        return 0 if max(peaks) / 1e6 < args.max_rss_mb else 1
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
