@@ -1,0 +1,285 @@
+"""The web UI in a real Chromium (Debian's, through Playwright): a person signs up, creates a
+repo, reads its card, browses the tree at a tag, reads the history and signs out.
+
+One browser and one server for the module. Every page is watched: a console error, an
+uncaught exception, a policy violation or a request to anywhere but the server fails the
+test. Screenshots of the main pages go to the test's temporary folder, or to
+``$WEIGHTHOUSE_TEST_ARTIFACTS/web`` when that is set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
+
+from tests.acceptance.api import unique
+from tests.acceptance.browser import OFFLINE_ARGS, chromium_path
+from tests.acceptance.live import LiveServer, free_port
+
+pytestmark = pytest.mark.acceptance
+
+PASSWORD = "correct horse battery"
+TIMEOUT_MS = 30_000
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+CARD = """---
+license: mit
+pipeline_tag: text-classification
+---
+# Tiny classifier
+
+Reads **text**, says which kind it is.
+
+<script>window.pwned = 1</script>
+<img src=x onerror="window.pwned = 2">
+[click me](javascript:window.pwned=3)
+[the weights](weights/model.bin)
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, server_workers: int) -> Iterator[LiveServer]:
+    live = LiveServer(
+        data_dir=tmp_path_factory.mktemp("webui") / "data",
+        workers=server_workers,
+        extra_env={
+            "WEIGHTHOUSE_AUTH__ARGON2_MEMORY_KIB": "8192",
+            "WEIGHTHOUSE_AUTH__ARGON2_TIME_COST": "1",
+        },
+    ).start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(executable), args=OFFLINE_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    root = os.environ.get("WEIGHTHOUSE_TEST_ARTIFACTS")
+    folder = Path(root) / "web" if root else tmp_path / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class Watched:
+    """A browser tab whose problems are recorded: console errors (policy violations are
+    reported there too), uncaught exceptions, and requests outside the allowed origins."""
+
+    def __init__(self, browser: Browser, origins: tuple[str, ...], width: int = 1280) -> None:
+        self.origins = origins
+        self.problems: list[str] = []
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
+        self.page: Page = self.context.new_page()
+        self.page.set_default_timeout(TIMEOUT_MS)
+        self.page.route("**/*", self._route)
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type in ("error", "warning"):
+            self.problems.append(f"console {message.type}: {message.text}")
+
+    def _route(self, route: Route) -> None:
+        if route.request.url.startswith(tuple(o + "/" for o in self.origins)):
+            route.continue_()
+        else:
+            self.problems.append(f"request outside the server: {route.request.url}")
+            route.abort()
+
+    def shot(self, folder: Path, name: str) -> Path:
+        path = folder / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        assert path.read_bytes().startswith(PNG_MAGIC)
+        return path
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def tab(browser: Browser, server: LiveServer) -> Iterator[Watched]:
+    watched = Watched(browser, (server.url,))
+    yield watched
+    watched.close()
+    assert watched.problems == []
+
+
+def sign_up(tab: Watched, server: LiveServer, name: str) -> None:
+    page = tab.page
+    page.goto(server.url + "/")
+    page.get_by_role("link", name="Sign up").click()
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(server.url + "/ui/")
+    assert page.locator(f'[data-user="{name}"]').is_visible()
+
+
+def fill_repo(server: LiveServer, repo: str) -> str:
+    """Two commits through the API, a tag ``v1`` on the first; the first commit's id."""
+    with server.client(server.admin_token) as admin:
+
+        def put(path: str, data: bytes) -> str:
+            done = admin.put(
+                f"/api/models/{repo}/upload/main/{path}",
+                content=data,
+                headers={"X-Content-SHA256": hashlib.sha256(data).hexdigest()},
+                params={"message": f"add {path}"},
+            )
+            assert done.status_code == 201, done.text
+            return str(done.json()["commit"]["id"])
+
+        put("README.md", CARD.encode())
+        first = put("weights/model.bin", os.urandom(4096))
+        made = admin.post(f"/api/models/{repo}/tags", json={"name": "v1", "revision": first})
+        assert made.status_code == 201, made.text
+        put("weights/extra.bin", b"later")
+    return first
+
+
+def test_a_person_signs_up_creates_a_repo_browses_it_and_signs_out(
+    tab: Watched, server: LiveServer, shots: Path
+) -> None:
+    page = tab.page
+    name = unique("ann")
+    sign_up(tab, server, name)
+    tab.shot(shots, "explore")
+
+    # Create a repo with the form.
+    repo_name = unique("clf")
+    page.get_by_role("link", name="New").click()
+    page.get_by_label("Name", exact=True).fill(repo_name)
+    page.get_by_label("Description").fill("A tiny classifier")
+    page.get_by_role("button", name="Create").click()
+    page.wait_for_url(f"{server.url}/ui/models/{name}/{repo_name}")
+    assert "no README.md" in page.content()
+    first = fill_repo(server, f"{name}/{repo_name}")
+
+    # The card: rendered, its metadata shown, its script inert.
+    page.reload()
+    card = page.get_by_role("region", name="Model card")
+    assert card.get_by_role("heading", name="Tiny classifier").is_visible()
+    assert card.locator("dt", has_text="pipeline_tag").is_visible()
+    assert card.locator("strong", has_text="text").is_visible()
+    assert "<script>window.pwned = 1</script>" in card.inner_text()
+    assert page.evaluate("typeof window.pwned") == "undefined"
+    assert card.get_by_role("link", name="click me").count() == 0
+    tab.shot(shots, "repo")
+
+    # The tree at the tag has the first commit's files only.
+    page.get_by_role("link", name="Files").click()
+    page.get_by_label("Revision").select_option("v1")
+    page.wait_for_url("**/tree?rev=v1")
+    page.get_by_role("link", name="weights/").click()
+    assert page.get_by_role("link", name="model.bin", exact=True).is_visible()
+    assert page.get_by_role("link", name="extra.bin").count() == 0
+    tab.shot(shots, "tree-at-tag")
+    page.get_by_role("link", name="model.bin", exact=True).click()
+    assert "binary" in page.get_by_role("main").inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download it").click()
+    assert Path(download.value.path()).stat().st_size == 4096
+
+    # History at the tag: the empty first commit and the two the tag holds.
+    page.get_by_role("link", name="History").click()
+    page.wait_for_url("**/commits?rev=v1")
+    commits = page.locator("li.commit")
+    assert commits.count() == 3
+    assert "add weights/model.bin" in commits.first.inner_text()
+    tab.shot(shots, "history")
+    page.locator(f'a[href$="/commit/{first}"]').click()
+    assert page.locator("tr.change.added").inner_text().find("weights/model.bin") >= 0
+    tab.shot(shots, "commit")
+
+    # Sign out: the session cookie goes, and the page shows a visitor again.
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(server.url + "/ui/")
+    assert page.get_by_role("link", name="Sign in").is_visible()
+    assert not [c for c in tab.context.cookies() if c["name"] == "weighthouse_session"]
+
+
+class _EvilPage(http.server.BaseHTTPRequestHandler):
+    """Another origin's page with a form that posts to the server's create-repo page."""
+
+    target = ""
+
+    def do_GET(self) -> None:
+        body = (
+            "<!doctype html><title>win a prize</title>"
+            f'<form method="post" action="{self.target}">'
+            '<input name="kind" value="models"><input name="name" value="planted">'
+            '<button type="submit">Claim</button></form>'
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_cross_site_form_post_is_refused(browser: Browser, server: LiveServer) -> None:
+    port = free_port()
+    handler = type("Evil", (_EvilPage,), {"target": f"{server.url}/ui/new"})
+    evil = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=evil.serve_forever, daemon=True)
+    thread.start()
+    watched = Watched(browser, (server.url, f"http://127.0.0.1:{port}"))
+    try:
+        name = unique("bob")
+        sign_up(watched, server, name)
+        page = watched.page
+        page.goto(f"http://127.0.0.1:{port}/")
+        with page.expect_response(f"{server.url}/ui/new") as answer:
+            page.get_by_role("button", name="Claim").click()
+        assert answer.value.status == 403
+        page.goto(f"{server.url}/ui/models/{name}/planted")
+        assert "Repository not found" in page.content()
+        # 403 and 404 pages log a failed load: those two are expected, nothing else.
+        expected = [p for p in watched.problems if "status of 403" in p or "status of 404" in p]
+        assert len(expected) == len(watched.problems) == 2
+    finally:
+        watched.close()
+        evil.shutdown()
+        evil.server_close()
+        thread.join(timeout=10)
+
+
+def test_keyboard_and_phone_width(browser: Browser, server: LiveServer, shots: Path) -> None:
+    phone = Watched(browser, (server.url,), width=390)
+    try:
+        page = phone.page
+        page.goto(server.url + "/ui/signin")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+        page.keyboard.press("Enter")
+        # Every form control has a label.
+        unlabelled = page.evaluate(
+            """[...document.querySelectorAll('input:not([type=hidden]), select')]
+               .filter(e => !e.labels || e.labels.length === 0).map(e => e.name)"""
+        )
+        assert unlabelled == []
+        for path in ("/ui/", "/ui/signin", "/ui/signup"):
+            page.goto(server.url + path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"{path} scrolls sideways at phone width ({width}px)"
+        phone.shot(shots, "phone-explore")
+        assert phone.problems == []
+    finally:
+        phone.close()
