@@ -428,3 +428,31 @@ def test_sign_in_and_sign_up_have_the_api_rate_limits(server: LiveServer, tmp_pa
         f"{server.url}/api/signin", json={"name": "admin", "password": "wrong"}, timeout=30
     )
     assert api.status_code == 429
+
+
+def test_a_large_folder_is_listed_a_page_at_a_time(server: LiveServer) -> None:
+    data = b"same bytes"
+    sha = hashlib.sha256(data).hexdigest()
+    with server.client(server.admin_token) as admin:
+        repo = make_repo(admin, "admin")
+        blob = admin.post(
+            f"/api/models/{repo}/blobs", content=data, headers={"X-Content-SHA256": sha}
+        )
+        assert blob.status_code == 201, blob.text
+        names = [f"f-{i:04d}.bin" for i in range(250)]
+        operations = [{"op": "add", "path": f"many/{n}", "sha256": sha, "size": 10} for n in names]
+        done = admin.post(
+            f"/api/models/{repo}/commit/main", json={"message": "many", "operations": operations}
+        )
+        assert done.status_code == 201, done.text
+    seen: list[str] = []
+    url: str | None = f"/ui/models/{repo}/tree?rev=main&path=many"
+    pages = 0
+    while url is not None:
+        page = httpx.get(server.url + url.replace("&amp;", "&"), timeout=30)
+        assert page.status_code == 200
+        seen += re.findall(r">(f-\d{4}\.bin)</a>", page.text)
+        following = re.search(r'href="([^"]+)" rel="next"', page.text)
+        url = following.group(1) if following else None
+        pages += 1
+    assert pages == 3 and seen == names

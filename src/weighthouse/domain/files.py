@@ -135,6 +135,19 @@ class Files:
                 if resume[: len(split_path(folder))] != split_path(folder):
                     raise EntryNotFoundError("the cursor is not inside this folder", path=after)
                 resume = resume[len(split_path(folder)) :]
+        if not recursive and len(resume) <= 1:
+            # One folder's page: read just that page, not the whole folder.
+            rows = self._catalog.list_entries(
+                repo.id, tree_id, resume[0] if resume else None, limit + 1
+            )
+            page = tuple(
+                PathEntry(path=f"{folder}/{row.name}" if folder else row.name, entry=row)
+                for row in rows[:limit]
+            )
+            more_rows = len(rows) > limit
+            return resolved, TreeListing(
+                entries=page, next_after=page[-1].path if more_rows and page else None
+            )
         walker = self._walk(
             repo, self._catalog.get_tree(repo.id, tree_id), folder, resume, recursive
         )
