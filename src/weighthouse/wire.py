@@ -38,6 +38,12 @@ CONTENT_MD5_HEADER = "Content-MD5"
 """Request: base64 of the body's 16-byte MD5 (RFC 1864)."""
 REPO_COMMIT_HEADER = "X-Repo-Commit"
 """Response of a file download: the commit the revision resolved to."""
+CSRF_HEADER = "X-CSRF-Token"
+"""Request: the CSRF token of the session cookie, on every request that changes something a
+browser sends with that cookie (the web UI's uploads); a page reads it from its form."""
+SESSION_COOKIE = "weighthouse_session"
+"""The web UI's session cookie. The API takes it too, so a page can call the API (uploads);
+a request with an ``Authorization`` header is judged by that header alone."""
 META_PREFIX = "X-Meta-"
 """User metadata of a bucket object travels in ``X-Meta-<name>`` headers, both ways."""
 

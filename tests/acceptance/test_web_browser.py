@@ -283,3 +283,80 @@ def test_keyboard_and_phone_width(browser: Browser, server: LiveServer, shots: P
         assert phone.problems == []
     finally:
         phone.close()
+
+
+BIG = 200 * 1024 * 1024
+
+
+def write_random(path: Path, size: int) -> str:
+    digest = hashlib.sha256()
+    with path.open("wb") as out:
+        left = size
+        while left:
+            piece = os.urandom(min(left, 4 * 1024 * 1024))
+            digest.update(piece)
+            out.write(piece)
+            left -= len(piece)
+    return digest.hexdigest()
+
+
+def test_a_folder_with_a_200_mb_file_uploads_as_one_commit(
+    tab: Watched, server: LiveServer, tmp_path: Path, shots: Path
+) -> None:
+    page = tab.page
+    name = unique("cat")
+    sign_up(tab, server, name)
+    repo = unique("big")
+    page.goto(f"{server.url}/ui/new")
+    page.get_by_label("Name", exact=True).fill(repo)
+    page.get_by_role("button", name="Create").click()
+    page.wait_for_url(f"{server.url}/ui/models/{name}/{repo}")
+
+    folder = tmp_path / "checkpoint"
+    (folder / "shards").mkdir(parents=True)
+    big_sha = write_random(folder / "shards" / "big.bin", BIG)
+    (folder / "config.json").write_text('{"layers": 2}')
+    page.get_by_role("link", name="Upload").click()
+    page.get_by_label("A folder").set_input_files(str(folder))
+    # A file dropped on the page joins the folder's files.
+    dropped = page.evaluate_handle(
+        "() => { const d = new DataTransfer();"
+        " d.items.add(new File(['dropped bytes'], 'dropped.txt')); return d; }"
+    )
+    page.dispatch_event("#drop", "drop", {"dataTransfer": dropped})
+    assert "3 file(s)" in page.locator("#chosen").inner_text()
+    page.get_by_label("Commit message").fill("a checkpoint from the browser")
+    page.get_by_label("Tag the commit (optional)").fill("v1")
+    page.evaluate(
+        """() => { window.seen = [];
+        const bar = document.getElementById('progress');
+        new MutationObserver(() => window.seen.push(Number(bar.value) / Number(bar.max)))
+          .observe(bar, { attributes: true }); }"""
+    )
+    page.get_by_role("button", name="Upload and commit").click()
+    page.locator("#done").wait_for(timeout=300_000)
+    tab.shot(shots, "upload")
+    seen = page.evaluate("window.seen")
+    assert any(0 < fraction < 1 for fraction in seen), "no progress was shown"
+    assert "tagged it v1" in page.locator("#status").inner_text()
+
+    with server.client(server.admin_token) as admin:
+        refs = admin.get(f"/api/models/{name}/{repo}/refs").json()
+        assert [t["name"] for t in refs["tags"]] == ["v1"]
+        assert refs["tags"][0]["commit"] == refs["branches"][0]["commit"]
+        log = admin.get(f"/api/models/{name}/{repo}/commits/main").json()["items"]
+        assert log[0]["message"] == "a checkpoint from the browser"
+        assert len(log) == 2, "all the files went in as one commit"
+        digest = hashlib.sha256()
+        with admin.stream(
+            "GET", f"/api/models/{name}/{repo}/resolve/v1/checkpoint/shards/big.bin"
+        ) as got:
+            assert got.status_code == 200
+            for piece in got.iter_bytes(4 * 1024 * 1024):
+                digest.update(piece)
+        assert digest.hexdigest() == big_sha
+        small = admin.get(f"/api/models/{name}/{repo}/resolve/v1/dropped.txt")
+        assert small.content == b"dropped bytes"
+        assert admin.get(f"/api/models/{name}/{repo}/resolve/v1/checkpoint/config.json").json() == {
+            "layers": 2
+        }

@@ -410,26 +410,6 @@ def test_explore_searches_and_pages(server: LiveServer) -> None:
     assert marker not in models_only.text.split('role="search"', 1)[1].split("</form>", 1)[1]
 
 
-def test_sign_in_and_sign_up_have_the_api_rate_limits(server: LiveServer, tmp_path: Path) -> None:
-    client = browser(server)
-    statuses = []
-    for _ in range(SIGNIN_LIMIT + 1):
-        form = client.get("/ui/signin")
-        answer = client.post(
-            "/ui/signin", data={"csrf": csrf_of(form), "name": "admin", "password": "wrong"}
-        )
-        statuses.append(answer.status_code)
-        if answer.status_code == 429:
-            assert int(answer.headers["retry-after"]) >= 1
-            break
-    assert statuses[-1] == 429 and set(statuses[:-1]) == {401}
-    # The API shares the count: it is the same limit, not a second one.
-    api = httpx.post(
-        f"{server.url}/api/signin", json={"name": "admin", "password": "wrong"}, timeout=30
-    )
-    assert api.status_code == 429
-
-
 def test_a_large_folder_is_listed_a_page_at_a_time(server: LiveServer) -> None:
     data = b"same bytes"
     sha = hashlib.sha256(data).hexdigest()
@@ -456,3 +436,40 @@ def test_a_large_folder_is_listed_a_page_at_a_time(server: LiveServer) -> None:
         url = following.group(1) if following else None
         pages += 1
     assert pages == 3 and seen == names
+
+
+def test_the_api_takes_the_session_cookie_only_with_its_csrf_header(server: LiveServer) -> None:
+    name = unique("web")
+    client = web_sign_up(server, name)
+    token = csrf_of(client.get("/ui/"))
+    assert client.get("/api/whoami").json()["user"]["name"] == name
+    repo = {"type": "model", "name": unique("api"), "namespace": name}
+    assert client.post("/api/repos", json=repo).status_code == 403
+    wrong = client.post("/api/repos", json=repo, headers={"X-CSRF-Token": "0" * 64})
+    assert wrong.status_code == 403
+    made = client.post("/api/repos", json=repo, headers={"X-CSRF-Token": token})
+    assert made.status_code == 201, made.text
+    # An Authorization header is judged alone: a bad one is not rescued by the cookie.
+    bad = client.get("/api/whoami", headers={"Authorization": "Bearer wh_nope"})
+    assert bad.status_code == 401
+
+
+# Last: it uses up the module server's sign-in allowance.
+def test_sign_in_and_sign_up_have_the_api_rate_limits(server: LiveServer, tmp_path: Path) -> None:
+    client = browser(server)
+    statuses = []
+    for _ in range(SIGNIN_LIMIT + 1):
+        form = client.get("/ui/signin")
+        answer = client.post(
+            "/ui/signin", data={"csrf": csrf_of(form), "name": "admin", "password": "wrong"}
+        )
+        statuses.append(answer.status_code)
+        if answer.status_code == 429:
+            assert int(answer.headers["retry-after"]) >= 1
+            break
+    assert statuses[-1] == 429 and set(statuses[:-1]) == {401}
+    # The API shares the count: it is the same limit, not a second one.
+    api = httpx.post(
+        f"{server.url}/api/signin", json={"name": "admin", "password": "wrong"}, timeout=30
+    )
+    assert api.status_code == 429

@@ -1,5 +1,8 @@
 """The ``Authorization`` header turned into a credential value; no decisions.
 
+Without an ``Authorization`` header, the web UI's session cookie counts, with the CSRF token
+of its ``X-CSRF-Token`` header on requests that change something (:func:`request_credential`).
+
 Accepted: ``Bearer <token>`` (API or session token), ``Basic base64(user:password)`` and
 ``Basic base64(user:token)`` (the form git and many clients use), and a bare ``<token>`` (what
 existing push scripts send). A header that is none of these is a 401 with a clear message;
@@ -11,7 +14,13 @@ from __future__ import annotations
 import base64
 import binascii
 
-from weighthouse.domain.credentials import BareToken, BasicAuth, BearerToken, Credential
+from weighthouse.domain.credentials import (
+    BareToken,
+    BasicAuth,
+    BearerToken,
+    CookieSession,
+    Credential,
+)
 from weighthouse.domain.errors import AuthenticationError
 
 MAX_HEADER = 4096
@@ -45,3 +54,17 @@ def credential_from(header: str | None) -> Credential | None:
             raise AuthenticationError("the Basic credentials must be 'user:password'")
         return BasicAuth(user, secret)
     raise AuthenticationError("use 'Authorization: Bearer <token>' or HTTP Basic")
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def request_credential(
+    method: str, authorization: str | None, session_cookie: str | None, csrf: str | None
+) -> Credential | None:
+    """The credential of a request: its ``Authorization`` header when it has one, else the web
+    UI's session cookie (a :class:`CookieSession`, whose CSRF token the domain checks on
+    requests other than GET, HEAD and OPTIONS); ``None`` with neither."""
+    if authorization is not None or not session_cookie:
+        return credential_from(authorization)
+    return CookieSession(session=session_cookie, csrf=csrf, unsafe=method not in SAFE_METHODS)

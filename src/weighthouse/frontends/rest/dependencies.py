@@ -10,9 +10,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from weighthouse import wire
 from weighthouse.bootstrap import Container
 from weighthouse.domain.access import Principal
-from weighthouse.frontends.rest.credentials import credential_from
+from weighthouse.frontends.rest.credentials import request_credential
 
 
 def container(request: Request) -> Container:
@@ -30,7 +31,12 @@ def client_address(request: Request) -> str | None:
 
 
 def current_principal(request: Request) -> Principal:
-    credential = credential_from(request.headers.get("authorization"))
+    credential = request_credential(
+        request.method,
+        request.headers.get("authorization"),
+        request.cookies.get(wire.SESSION_COOKIE),
+        request.headers.get(wire.CSRF_HEADER),
+    )
     return container(request).authenticator.authenticate(credential, client=client_address(request))
 
 

@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from weighthouse.bootstrap import Container
-from weighthouse.frontends.web import accounts, explore, history, repo_pages
+from weighthouse.frontends.web import accounts, explore, history, repo_pages, uploads
 from weighthouse.frontends.web.headers import PageHeaders
 from weighthouse.frontends.web.pages import Render, route
 
@@ -33,6 +33,7 @@ def routes() -> list[BaseRoute]:
         route(_REPO + "/commits", history.commits),
         route(_REPO + "/commit/{commit}", history.commit),
         route(_REPO + "/refs", history.refs),
+        route(_REPO + "/upload", uploads.upload_form),
     ]
 
 

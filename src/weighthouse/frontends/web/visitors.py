@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 from starlette.responses import Response
 
+from weighthouse import wire
 from weighthouse.bootstrap import Container
 from weighthouse.domain.access import ANONYMOUS, Principal
 from weighthouse.domain.credentials import (
@@ -25,7 +26,7 @@ from weighthouse.domain.credentials import (
 from weighthouse.domain.errors import AuthenticationError
 from weighthouse.domain.model import User
 
-SESSION_COOKIE = "weighthouse_session"
+SESSION_COOKIE = wire.SESSION_COOKIE
 FORM_COOKIE = "weighthouse_form"
 CSRF_FIELD = "csrf"
 COOKIE_PATH = "/"
