@@ -182,6 +182,8 @@ def test_a_person_signs_up_creates_a_repo_browses_it_and_signs_out(
 
     # The tree at the tag has the first commit's files only.
     page.get_by_role("link", name="Files").click()
+    page.wait_for_url("**/tree?rev=main")
+    page.wait_for_load_state()  # the picker submits itself once the page's script is in
     page.get_by_label("Revision").select_option("v1")
     page.wait_for_url("**/tree?rev=v1")
     page.get_by_role("link", name="weights/").click()
@@ -360,3 +362,38 @@ def test_a_folder_with_a_200_mb_file_uploads_as_one_commit(
         assert admin.get(f"/api/models/{name}/{repo}/resolve/v1/checkpoint/config.json").json() == {
             "layers": 2
         }
+
+
+def test_a_bucket_is_browsed_by_prefix_uploaded_to_and_cleaned(
+    tab: Watched, server: LiveServer, tmp_path: Path, shots: Path
+) -> None:
+    page = tab.page
+    name = unique("dan")
+    sign_up(tab, server, name)
+    bucket = unique("bkt")
+    page.goto(f"{server.url}/ui/new")
+    page.get_by_label("Kind").select_option("buckets")
+    page.get_by_label("Name", exact=True).fill(bucket)
+    page.get_by_role("button", name="Create").click()
+    page.wait_for_url(f"{server.url}/ui/buckets/{name}/{bucket}")
+    folder = tmp_path / "logs"
+    (folder / "day1").mkdir(parents=True)
+    (folder / "day1" / "a b+c.txt").write_text("first")
+    (folder / "top.txt").write_text("top")
+    page.get_by_label("A folder").set_input_files(str(folder))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    page.locator("#done").click()
+    page.get_by_role("link", name="logs/").click()
+    page.get_by_role("link", name="day1/").click()
+    tab.shot(shots, "bucket")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="a b+c.txt").click()
+    assert Path(download.value.path()).read_text() == "first"
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete logs/day1/a b+c.txt").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("link", name="a b+c.txt").count() == 0
+    with server.client(server.admin_token) as admin:
+        listed = admin.get(f"/api/buckets/{name}/{bucket}/objects").json()
+        keys = [o["key"] for o in listed.get("objects", listed.get("items", []))]
+        assert keys == ["logs/top.txt"], listed

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.acceptance
 
 PASSWORD = "correct horse battery"
 SIGNIN_LIMIT = 30
-SIGNUP_LIMIT = 6
+SIGNUP_LIMIT = 12
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 CARD = """---
 license: apache-2.0
@@ -452,6 +452,121 @@ def test_the_api_takes_the_session_cookie_only_with_its_csrf_header(server: Live
     # An Authorization header is judged alone: a bad one is not rescued by the cookie.
     bad = client.get("/api/whoami", headers={"Authorization": "Bearer wh_nope"})
     assert bad.status_code == 401
+
+
+def test_tokens_and_access_keys_show_their_secret_once(server: LiveServer) -> None:
+    client = web_sign_up(server, unique("web"))
+    settings = client.get("/ui/settings")
+    assert settings.status_code == 200 and "No tokens." in settings.text
+    made = client.post(
+        "/ui/settings/tokens", data={"csrf": csrf_of(settings), "name": "laptop", "scope": "write"}
+    )
+    assert made.status_code == 200
+    secret = re.search(r'id="new-secret" readonly value="(wh_[^"]+)"', made.text)
+    assert secret, "the new token's secret is not on the page"
+    token = secret.group(1)
+    whoami = httpx.get(
+        f"{server.url}/api/whoami", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    assert whoami.status_code == 200
+    again = client.get("/ui/settings")
+    assert token not in again.text and "laptop" in again.text
+    token_id = re.search(r"/ui/settings/tokens/([^/]+)/revoke", again.text)
+    assert token_id
+    revoked = client.post(
+        f"/ui/settings/tokens/{token_id.group(1)}/revoke", data={"csrf": csrf_of(again)}
+    )
+    assert revoked.status_code == 303
+    gone = httpx.get(
+        f"{server.url}/api/whoami", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    assert gone.status_code == 401
+    # An S3 access key: id and secret once, then only the id.
+    page = client.get("/ui/settings")
+    key = client.post(
+        "/ui/settings/access-keys", data={"csrf": csrf_of(page), "name": "s3", "scope": "read"}
+    )
+    key_id = re.search(r'id="new-id">(WH[A-Z0-9]+)<', key.text)
+    key_secret = re.search(r'id="new-secret" readonly value="([^"]+)"', key.text)
+    assert key_id and key_secret
+    listed = client.get("/ui/settings").text
+    assert key_id.group(1) in listed and key_secret.group(1) not in listed
+    # Another user's token id cannot be revoked from here.
+    other = web_sign_up(server, unique("web"))
+    stranger = other.post(
+        f"/ui/settings/access-keys/{key_id.group(1)}/revoke",
+        data={"csrf": csrf_of(other.get("/ui/settings"))},
+    )
+    assert stranger.status_code == 404
+    assert "revoked" not in client.get("/ui/settings").text.split("S3 access keys")[1]
+
+
+def test_repo_settings_collaborators_and_delete(server: LiveServer) -> None:
+    owner_name, friend_name = unique("own"), unique("fri")
+    owner = web_sign_up(server, owner_name)
+    friend = web_sign_up(server, friend_name)
+    page = owner.get("/ui/new")
+    repo = unique("set")
+    made = owner.post(
+        "/ui/new",
+        data={"csrf": csrf_of(page), "kind": "models", "name": repo, "private": "on"},
+    )
+    assert made.status_code == 303
+    base = f"/ui/models/{owner_name}/{repo}"
+    assert friend.get(base).status_code == 404
+    assert friend.get(f"{base}/settings").status_code == 404
+    settings = owner.get(f"{base}/settings")
+    token = csrf_of(settings)
+    added = owner.post(
+        f"{base}/collaborators", data={"csrf": token, "user": friend_name, "role": "read"}
+    )
+    assert added.status_code == 303
+    # The repo appears for the collaborator, and they still may not change it.
+    assert friend.get(base).status_code == 200
+    assert repo in friend.get("/ui/", params={"q": repo}).text.split('role="search"')[1]
+    refused = friend.post(
+        f"{base}/settings", data={"csrf": csrf_of(friend.get(base)), "description": "mine"}
+    )
+    assert refused.status_code == 403
+    saved = owner.post(f"{base}/settings", data={"csrf": token, "description": "<b>new</b>"})
+    assert saved.status_code == 303
+    shown = owner.get(base).text
+    assert "&lt;b&gt;new&lt;/b&gt;" in shown and 'class="badge">private' not in shown
+    assert friend.get(base).status_code == 200
+    removed = owner.post(f"{base}/collaborators/{friend_name}/remove", data={"csrf": token})
+    assert removed.status_code == 303
+    # Public now, so the friend still sees it; deleting needs the name typed back.
+    wrong = owner.post(f"{base}/delete", data={"csrf": token, "confirm": repo})
+    assert wrong.status_code == 400 and owner.get(base).status_code == 200
+    deleted = owner.post(f"{base}/delete", data={"csrf": token, "confirm": f"{owner_name}/{repo}"})
+    assert deleted.status_code == 303 and owner.get(base).status_code == 404
+
+
+def test_admin_pages_are_for_site_admins(server: LiveServer) -> None:
+    user = web_sign_up(server, unique("web"))
+    assert user.get("/ui/admin/users").status_code == 403
+    assert user.get("/ui/admin/audit").status_code == 403
+    admin_name = unique("root")
+    with server.client(server.admin_token) as admin:
+        made = admin.post(
+            "/api/users", json={"name": admin_name, "password": PASSWORD, "is_admin": True}
+        )
+        assert made.status_code == 201
+    root = session_client(server, admin_name)
+    victim = unique("vic")
+    api_user(server, victim)
+    listing = root.get("/ui/admin/users")
+    assert listing.status_code == 200 and victim in listing.text
+    disabled = root.post(
+        f"/ui/admin/users/{victim}", data={"csrf": csrf_of(listing), "disabled": "true"}
+    )
+    assert disabled.status_code == 303
+    signin = httpx.post(
+        f"{server.url}/api/signin", json={"name": victim, "password": PASSWORD}, timeout=30
+    )
+    assert signin.status_code == 401
+    audit = root.get("/ui/admin/audit", params={"actor": admin_name}).text
+    assert "user.disable" in audit or "user.update" in audit or victim in audit
 
 
 # Last: it uses up the module server's sign-in allowance.

@@ -8,7 +8,16 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from weighthouse.bootstrap import Container
-from weighthouse.frontends.web import accounts, explore, history, repo_pages, uploads
+from weighthouse.frontends.web import (
+    accounts,
+    admin,
+    explore,
+    history,
+    repo_pages,
+    repo_settings,
+    settings,
+    uploads,
+)
 from weighthouse.frontends.web.headers import PageHeaders
 from weighthouse.frontends.web.pages import Render, route
 
@@ -25,15 +34,29 @@ def routes() -> list[BaseRoute]:
         route("/signout", accounts.signout, ("POST",)),
         route("/new", explore.new_repo_form),
         route("/new", explore.new_repo, ("POST",)),
+        route("/settings", settings.settings),
+        route("/settings/tokens", settings.create_token, ("POST",)),
+        route("/settings/tokens/{id}/revoke", settings.revoke_token, ("POST",)),
+        route("/settings/access-keys", settings.create_key, ("POST",)),
+        route("/settings/access-keys/{id}/revoke", settings.revoke_key, ("POST",)),
+        route("/admin/users", admin.users),
+        route("/admin/users/{name}", admin.set_disabled, ("POST",)),
+        route("/admin/audit", admin.audit),
         route(_REPO, repo_pages.overview),
         route(_REPO + "/tree", repo_pages.tree),
         route(_REPO + "/blob", repo_pages.blob),
         route(_REPO + "/raw", repo_pages.raw),
         route(_REPO + "/object", repo_pages.bucket_object),
+        route(_REPO + "/delete-object", repo_pages.delete_object, ("POST",)),
         route(_REPO + "/commits", history.commits),
         route(_REPO + "/commit/{commit}", history.commit),
         route(_REPO + "/refs", history.refs),
         route(_REPO + "/upload", uploads.upload_form),
+        route(_REPO + "/settings", repo_settings.repo_settings),
+        route(_REPO + "/settings", repo_settings.update, ("POST",)),
+        route(_REPO + "/collaborators", repo_settings.add_collaborator, ("POST",)),
+        route(_REPO + "/collaborators/{user}/remove", repo_settings.remove_collaborator, ("POST",)),
+        route(_REPO + "/delete", repo_settings.delete, ("POST",)),
     ]
 
 

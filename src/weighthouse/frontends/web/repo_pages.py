@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import posixpath
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from weighthouse import wire
 from weighthouse.domain.access import Principal
@@ -226,8 +227,21 @@ def _bucket(request: Request, visitor: Visitor, repo: Repo) -> Page:
         "prefixes": listing.common_prefixes,
         "next_url": following,
         "up_url": up,
+        "api_base": f"{wire.BUCKETS_PREFIX}/{quote(repo.namespace)}/{quote(repo.name)}",
+        "done_url": urls.repo(repo, prefix=prefix or None),
     }
     return Page("bucket.html", context)
+
+
+def delete_object(request: Request, visitor: Visitor, form: dict[str, str]) -> Response:
+    """Delete one bucket object; back to the listing of its folder."""
+    key = form.get("key", "")
+    repo_id = repo_id_of(request)
+    container_of(request).buckets.delete(visitor.principal, repo_id, key)
+    folder = key.rpartition("/")[0]
+    return RedirectResponse(
+        urls.repo(repo_id, prefix=f"{folder}/" if folder else None), status_code=303
+    )
 
 
 def bucket_object(request: Request, visitor: Visitor, form: dict[str, str]) -> Response:

@@ -7,6 +7,7 @@
   if (!form) return;
   const api = form.dataset.api;
   const branch = form.dataset.branch;
+  const mode = form.dataset.mode;
   const csrf = form.dataset.csrf;
   const progress = document.getElementById("progress");
   const status = document.getElementById("status");
@@ -81,15 +82,19 @@
     }
   }
 
-  function sendBlob(file, onProgress) {
+  // Each segment of a key is escaped on its own: the slashes between them stay slashes.
+  const keyUrl = (key) => `${api}/objects/${key.split("/").map(encodeURIComponent).join("/")}`;
+
+  function sendBlob(file, onProgress, key) {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
-      xhr.open("POST", `${api}/blobs`);
+      if (key === undefined) xhr.open("POST", `${api}/blobs`);
+      else xhr.open("PUT", keyUrl(key));
       xhr.setRequestHeader("X-CSRF-Token", csrf);
       xhr.setRequestHeader("Content-Type", "application/octet-stream");
       xhr.upload.addEventListener("progress", (event) => onProgress(event.loaded));
       xhr.addEventListener("load", () => {
-        if (xhr.status === 201) resolve(JSON.parse(xhr.responseText));
+        if (xhr.status === 201 || xhr.status === 200) resolve(JSON.parse(xhr.responseText || "{}"));
         else reject(new Error(problem(xhr.responseText)));
       });
       xhr.addEventListener("error", () => reject(new Error("the connection failed")));
@@ -125,10 +130,22 @@
       let done = 0;
       for (const [index, item] of files.entries()) {
         say(`Uploading ${item.path} (${index + 1} of ${files.length})`);
-        const blob = await sendBlob(item.file, (loaded) => { progress.value = done + loaded; });
+        const onProgress = (loaded) => { progress.value = done + loaded; };
+        const key = mode === "commit" ? undefined : prefix + item.path;
+        const blob = await sendBlob(item.file, onProgress, key);
         done += item.file.size;
         progress.value = done;
         operations.push({ op: "add", path: prefix + item.path, sha256: blob.sha256, size: blob.size });
+      }
+      if (mode !== "commit") {
+        progress.value = total;
+        say(`Uploaded ${files.length} object(s).`);
+        const back = document.createElement("a");
+        back.href = form.dataset.done;
+        back.textContent = "Show the listing";
+        back.id = "done";
+        status.append(" ", back);
+        return;
       }
       say("Committing");
       const message = document.getElementById("message").value || "Upload files";
