@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -151,3 +152,35 @@ def test_minilm_from_a_repo_finds_the_near_identical_texts(
     assert neighbours[first][0]["path"] == second and neighbours[second][0]["path"] == first
     assert neighbours[first][0]["score"] > 0.8
     assert vectors[:6] == b"\x93NUMPY" and len(vectors) > 200 * 384 * 4
+
+
+class Payload:
+    """Unpickling this runs ``os.system(command)``."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (os.system, (self.command,))
+
+
+def test_a_pushed_malicious_pickle_is_flagged_by_the_scan_it_queued(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    owner = make_user(server)
+    marker, folder = tmp_path / "pwned", tmp_path / "evil"
+    folder.mkdir()
+    state = {"weight": [1.0, 2.0], "hook": Payload(f"touch {marker}")}
+    (folder / "pytorch_model.bin").write_bytes(pickle.dumps(state, protocol=2))
+    (folder / "config.json").write_text("{}")
+    with server.client(owner.token) as client:
+        repo = make_repo(client, owner.name)
+        push(server, owner, folder, repo, "model")
+        queued = client.get("/api/jobs", params={"app": "scan"}).json()
+        assert len(queued) == 1, queued
+        scanned = wait_for_end(client, queued[0]["id"], timeout=60)
+    assert scanned["status"] == "succeeded", scanned["error"]
+    assert scanned["output"]["repo"] == repo
+    assert scanned["output"]["verdict"] == "dangerous"
+    assert scanned["output"]["files"] == {"pytorch_model.bin": "dangerous"}
+    assert not marker.exists()
