@@ -96,6 +96,9 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
         suffix = int(last)
         if suffix == 0:
             raise RangeNotSatisfiableError("an empty suffix range", size=size)
+        if size == 0:
+            # RFC 9110 §14.1.1: no suffix of an empty representation is satisfiable.
+            raise RangeNotSatisfiableError("a suffix range of an empty file", size=size)
         return (max(0, size - suffix), size)
     start = int(first)
     end = min(int(last) + 1, size) if last else size

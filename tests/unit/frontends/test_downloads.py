@@ -17,7 +17,7 @@ from weighthouse.blobs.content import ContentBlobStore
 from weighthouse.blobs.driver import BlobDriver
 from weighthouse.blobs.local import LocalBlobDriver
 from weighthouse.blobs.memory import MemoryBlobDriver
-from weighthouse.domain.errors import BlobMissingError, StorageError
+from weighthouse.domain.errors import BlobMissingError, RangeNotSatisfiableError, StorageError
 from weighthouse.domain.files import Download, open_download
 from weighthouse.domain.ports import BlobReader
 from weighthouse.frontends.downloads import (
@@ -27,6 +27,7 @@ from weighthouse.frontends.downloads import (
     STREAM_READ,
     blob_response,
     if_range_holds,
+    parse_range,
     preload,
 )
 
@@ -264,3 +265,26 @@ def test_if_range_dates_of_every_shape_decide_without_raising(
     header: str | None, holds: bool
 ) -> None:
     assert if_range_holds(header, '"' + "ab" * 32 + '"', _SAVED) is holds
+
+
+@pytest.mark.parametrize(
+    ("header", "size", "expected"),
+    [
+        ("bytes=0-9", 100, (0, 10)),
+        ("bytes=90-", 100, (90, 100)),
+        ("bytes=-10", 100, (90, 100)),
+        ("bytes=-1000", 100, (0, 100)),
+        ("bytes=5-2", 100, None),
+        ("bytes=0-1,5-6", 100, None),
+        ("items=0-1", 100, None),
+    ],
+)
+def test_ranges(header: str, size: int, expected: tuple[int, int] | None) -> None:
+    assert parse_range(header, size) == expected
+
+
+@pytest.mark.parametrize(("header", "size"), [("bytes=-0", 100), ("bytes=-5", 0), ("bytes=0-", 0)])
+def test_unsatisfiable_ranges(header: str, size: int) -> None:
+    # A suffix of an empty file used to come out as (0, 0): "bytes 0--1/0" on the wire.
+    with pytest.raises(RangeNotSatisfiableError):
+        parse_range(header, size)

@@ -281,9 +281,6 @@ async def _get(call: S3Call) -> Response:
         start, end = part_range(obj, part)
         byte_range = (start, end) if (start, end) != (0, obj.size) or obj.part_sizes else None
         headers["x-amz-mp-parts-count"] = str(max(len(obj.part_sizes), 1))
-    if byte_range is not None and obj.size == 0:
-        # parse_range would make a suffix range of an empty object "bytes 0--1/0".
-        raise S3Error(416, "InvalidRange", "The requested range is not satisfiable", size="0")
     if byte_range is not None:
         start, end = byte_range
         status = 206
