@@ -50,6 +50,7 @@ PASSWORD = "<password>"  # the password every principal's user (and the sign-in 
 SIGNIN_USER = "<signin-user>"  # a user with that password, used by nothing else
 BLOB_SHA256 = "<blob-sha256>"  # a blob already in the store
 BLOB_SIZE = "<blob-size>"
+SHARED_REPO = "<shared-repo>"  # namespace/name of the shared private model
 
 _EXPIRED = {"expired_token": 401, "revoked_token": 401}
 
@@ -81,6 +82,29 @@ CATEGORIES: dict[str, dict[str, int | str]] = {
         "org_writer": OK,
         "read_token": 403,
         "site_admin": OK,
+        **_EXPIRED,
+    },
+    # A job of the org writer: its owner and site admins; everyone else is told it does not
+    # exist, so job ids cannot be probed. Read-only credentials read it but may not cancel it.
+    "job-owner": {
+        **dict.fromkeys(PRINCIPALS, 404),
+        "anonymous": 401,
+        "org_writer": OK,
+        "read_token": OK,
+        "site_admin": OK,
+        **_EXPIRED,
+    },
+    # Queuing a job that reads the shared private repo: readers of it with a writing credential.
+    "job-submit": {
+        "anonymous": 401,
+        "outsider": 404,
+        "org_reader": OK,
+        "org_writer": OK,
+        "org_admin": OK,
+        "collaborator": OK,
+        "site_admin": OK,
+        "read_token": 403,
+        "restricted_token": 404,
         **_EXPIRED,
     },
     # Organisation ``acme``: non-members are told it has no members list (404).
@@ -171,6 +195,7 @@ TARGETS = (
     "fresh_member",  # a new user per cell, reader in acme
     "fresh_writer_token",  # a new token of the org writer per cell
     "fresh_writer_access_key",  # a new S3 access key of the org writer per cell
+    "fresh_writer_job",  # a new queued inspect job of the org writer on the shared repo per cell
 )
 
 
@@ -194,7 +219,41 @@ _COMMIT = {
     "operations": [{"op": "add", "path": "copy.txt", "sha256": BLOB_SHA256, "size": BLOB_SIZE}],
 }
 
+_JOB_INPUTS = {"model": {"repo": SHARED_REPO}}
+_JOB = {"target": "fresh_writer_job"}
+
 MATRIX: dict[tuple[str, str], Entry] = {
+    # --- jobs and the worker API (the test server runs no workers: jobs stay queued) ---------
+    ("GET", "/api/jobs/apps"): Entry("anyone", 200),
+    ("GET", "/api/jobs"): Entry("user", 200),
+    ("POST", "/api/jobs"): Entry(
+        "job-submit",
+        201,
+        body={"app": "inspect", "inputs": _JOB_INPUTS, "params": {"result_files": False}},
+    ),
+    ("GET", "/api/jobs/{job_id}"): Entry("job-owner", 200, **_JOB),
+    ("GET", "/api/jobs/{job_id}/logs"): Entry("job-owner", 200, **_JOB),
+    ("GET", "/api/jobs/{job_id}/results"): Entry(
+        "job-owner", 404, **_JOB, note="a queued job has no result commit yet"
+    ),
+    ("POST", "/api/jobs/{job_id}/cancel"): Entry(
+        "job-owner", 200, **_JOB, overrides={"read_token": 403}
+    ),
+    ("POST", "/apps/{app}/start"): Entry(
+        "job-submit",
+        200,
+        params={"app": "inspect"},
+        body={"inputs": _JOB_INPUTS, "parameters": {"result_files": False}},
+    ),
+    ("GET", "/apps/{app}/qsizes"): Entry("user", 200, params={"app": "inspect"}),
+    ("GET", "/apps/{app}/monitor"): Entry("user", 200, params={"app": "inspect"}),
+    ("GET", "/apps/{app}/{tracking_id}/status"): Entry("job-owner", 200, **_JOB),
+    ("GET", "/apps/{app}/{tracking_id}/result"): Entry(
+        "job-owner", 404, **_JOB, note="a queued job has no result commit yet"
+    ),
+    ("POST", "/apps/{app}/{tracking_id}/cancel"): Entry(
+        "job-owner", 200, **_JOB, overrides={"read_token": 403}
+    ),
     # --- docs and health ---------------------------------------------------------------------
     **{
         (method, path): Entry("public", 200)

@@ -39,6 +39,7 @@ from tests.acceptance.authz_matrix import (
     MATRIX,
     PASSWORD,
     PRINCIPALS,
+    SHARED_REPO,
     SIGNIN_USER,
     TARGETS,
     UNIQUE,
@@ -50,6 +51,7 @@ from weighthouse.bootstrap import Container, bootstrap, start
 from weighthouse.config import AuthSettings, Settings
 from weighthouse.domain.access import Principal
 from weighthouse.domain.credentials import BearerToken
+from weighthouse.domain.jobs import JobRequest
 from weighthouse.domain.model import RefKind, RepoId, RepoType, Role, Scope
 
 pytestmark = pytest.mark.acceptance
@@ -208,6 +210,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             SIGNIN_USER: users["signin"],
             BLOB_SHA256: hashlib.sha256(BLOB).hexdigest(),
             "<outsider>": users["outsider"],
+            SHARED_REPO: f"acme/{shared_repo}",
             "<collaborator>": users["collaborator"],
         }
         yield world
@@ -257,6 +260,15 @@ def _fresh_writer_access_key(w: World) -> dict[str, str]:
     return {"key_id": issued.key.id}
 
 
+def _fresh_writer_job(w: World) -> dict[str, str]:
+    secret = w.headers["org_writer"]["Authorization"].removeprefix("Bearer ")
+    writer = w.container.authenticator.authenticate(BearerToken(secret))
+    repo_id = RepoId(RepoType.MODEL, "acme", w.shared_repo)
+    request = JobRequest("inspect", {"model": (repo_id, "main")}, {"result_files": False})
+    job = w.container.jobs.submit(writer, request)
+    return {"job_id": job.id, "tracking_id": job.id, "app": "inspect"}
+
+
 SETUPS: dict[str, Callable[[World], dict[str, str]]] = {
     "none": lambda w: {},
     "org": lambda w: {"name": "acme"},
@@ -268,6 +280,7 @@ SETUPS: dict[str, Callable[[World], dict[str, str]]] = {
     "fresh_member": _fresh_member,
     "fresh_writer_token": _fresh_writer_token,
     "fresh_writer_access_key": _fresh_writer_access_key,
+    "fresh_writer_job": _fresh_writer_job,
 }
 
 

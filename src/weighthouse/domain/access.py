@@ -161,3 +161,12 @@ def require_user(principal: Principal) -> User:
     if principal.user is None:
         raise AuthenticationError("this needs a token: send 'Authorization: Bearer <token>'")
     return principal.user
+
+
+def require_writing_user(principal: Principal) -> User:
+    """The signed-in user, acting through a credential that may change things: a read-scoped
+    token only reads, so it may not queue or cancel work either."""
+    user = require_user(principal)
+    if principal.scope is Scope.READ:
+        raise PermissionDeniedError("this credential is read-only", scope="read")
+    return user

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from weighthouse.domain.access import Principal, require_user
+from weighthouse.domain.access import Principal, require_user, require_writing_user
 from weighthouse.domain.catalog import UserCatalog
 from weighthouse.domain.errors import EntryNotFoundError, InvalidInputError, JobNotFoundError
 from weighthouse.domain.job_params import check_params
@@ -85,7 +85,7 @@ class Jobs:
         return spec
 
     def submit(self, principal: Principal, request: JobRequest) -> Job:
-        user = require_user(principal)
+        user = require_writing_user(principal)
         spec = self.app(request.app)
         if len(request.label) > LABEL_MAX:
             raise InvalidInputError(f"a label must be at most {LABEL_MAX} characters")
@@ -172,6 +172,7 @@ class Jobs:
         """A queued job never starts; a running one is asked to stop (its worker ends it
         ``cancelled``); a finished one is returned unchanged."""
         self.get(principal, job_id)
+        require_writing_user(principal)
         return self._catalog.request_cancel(job_id, self._clock())
 
     def queue_sizes(self, principal: Principal, app: str) -> dict[JobStatus, int]:

@@ -133,7 +133,15 @@ def test_results_need_write_access_and_an_existing_branch(
     readonly = Principal(user=alice.user, scope=Scope.READ)
     with pytest.raises(PermissionDeniedError):
         jobs.submit(readonly, request())
-    assert jobs.submit(bob, request(results=None)).results is None
+    with pytest.raises(PermissionDeniedError):
+        jobs.submit(readonly, request(results=None))
+    job = jobs.submit(bob, request(results=None))
+    assert job.results is None
+    # A read-only credential reads its owner's job but may not cancel it.
+    bob_readonly = Principal(user=bob.user, scope=Scope.READ)
+    assert jobs.get(bob_readonly, job.id).id == job.id
+    with pytest.raises(PermissionDeniedError):
+        jobs.cancel(bob_readonly, job.id)
 
 
 def test_others_cannot_see_or_cancel_a_job_but_admins_can(
