@@ -22,6 +22,7 @@ from weighthouse.domain.buckets import Buckets
 from weighthouse.domain.changes import Changes
 from weighthouse.domain.commits import Commits
 from weighthouse.domain.files import Files
+from weighthouse.domain.gating import AccessRequests
 from weighthouse.domain.job_runs import JobRuns
 from weighthouse.domain.jobs import Jobs
 from weighthouse.domain.maintenance import Maintenance
@@ -80,6 +81,7 @@ class Container:
     commits: Commits
     files: Files
     changes: Changes
+    access_requests: AccessRequests
     buckets: Buckets
     multipart: MultipartUploads
     maintenance: Maintenance
@@ -164,6 +166,7 @@ def bootstrap(
         commits=commits,
         files=Files(catalog, blobs),
         changes=Changes(catalog),
+        access_requests=AccessRequests(catalog, clock, audit),
         buckets=Buckets(catalog, blobs, clock, room=room),
         multipart=MultipartUploads(
             catalog, blobs, clock, max_object_bytes=settings.max_upload_bytes, room=room

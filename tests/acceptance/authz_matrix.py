@@ -364,6 +364,20 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("POST", "/api/{kind}/{namespace}/{name}/move"): Entry(
         "repo-admin", 200, target="fresh_repo", params=_MODEL, body={"name": "m" + UNIQUE}
     ),
+    ("POST", "/api/{kind}/{namespace}/{name}/access-requests"): Entry(
+        "repo-read", 400, target="shared_repo", params=_MODEL, note="the target is not gated"
+    ),
+    ("GET", "/api/{kind}/{namespace}/{name}/access-requests"): Entry(
+        "repo-admin", 200, target="shared_repo", params=_MODEL
+    ),
+    ("PUT", "/api/{kind}/{namespace}/{name}/access-requests/{user}"): Entry(
+        "repo-admin",
+        404,
+        target="fresh_repo",
+        params={**_MODEL, "user": UNIQUE},
+        body={"status": "rejected"},
+        note="no such user",
+    ),
     ("GET", "/api/{kind}/{namespace}/{name}/refs"): Entry(
         "repo-read", 200, target="shared_repo", params=_MODEL
     ),

@@ -26,6 +26,7 @@ from weighthouse.client import models as client
 from weighthouse.client.errors import ApiError
 from weighthouse.frontends.rest import (
     access_keys,
+    access_requests,
     accounts,
     buckets,
     files,
@@ -50,6 +51,7 @@ PAIRS: dict[type[BaseModel], tuple[type[Any], dict[str, str]]] = {
     schemas.MemberOut: (client.MemberInfo, {}),
     schemas.AuditOut: (client.AuditEventInfo, {}),
     schemas.RepoOut: (client.RepoInfo, {}),
+    schemas.AccessRequestOut: (client.AccessRequestInfo, {}),
     schemas.RefOut: (client.RefInfo, {}),
     schemas.RefsOut: (client.Refs, {}),
     schemas.CommitOut: (client.CommitInfo, {}),
@@ -75,7 +77,7 @@ NOT_READ_BY_THE_CLIENT = {schemas.Health}
 
 def response_models() -> set[type[BaseModel]]:
     found: set[type[BaseModel]] = set()
-    for module in (access_keys, accounts, buckets, files, health, orgs, repos):
+    for module in (access_keys, access_requests, accounts, buckets, files, health, orgs, repos):
         for route in module.router.routes:
             if isinstance(route, APIRoute) and route.response_model is not None:
                 model = route.response_model

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from weighthouse.client.access_keys import AccessKeysApi
+from weighthouse.client.access_requests import AccessRequestsApi
 from weighthouse.client.accounts import AccountsApi
 from weighthouse.client.buckets import BucketsApi
 from weighthouse.client.files import FilesApi
@@ -12,7 +13,14 @@ from weighthouse.client.repos import ReposApi
 
 
 class WeighthouseClient(
-    AccountsApi, AccessKeysApi, OrgsApi, ReposApi, FilesApi, BucketsApi, JobsApi
+    AccountsApi,
+    AccessKeysApi,
+    AccessRequestsApi,
+    OrgsApi,
+    ReposApi,
+    FilesApi,
+    BucketsApi,
+    JobsApi,
 ):
     """A client for one Weighthouse server::
 

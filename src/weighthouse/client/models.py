@@ -221,6 +221,8 @@ class RepoInfo:
     private: bool
     description: str
     created_at: datetime
+    gated: str = "off"
+    """``off``, ``auto`` or ``manual``: whether the files need an accepted access request."""
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RepoInfo:
@@ -232,6 +234,30 @@ class RepoInfo:
             private=bool(data["private"]),
             description=data.get("description") or "",
             created_at=_required_time(data["created_at"]),
+            gated=data.get("gated") or "off",
+        )
+
+
+@dataclass(frozen=True)
+class AccessRequestInfo:
+    """A user's request for a gated repo's files: ``pending``, ``accepted`` or ``rejected``."""
+
+    user: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    decided_by: str | None
+    reason: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AccessRequestInfo:
+        return cls(
+            user=data["user"],
+            status=data["status"],
+            created_at=_required_time(data["created_at"]),
+            updated_at=_required_time(data["updated_at"]),
+            decided_by=data.get("decided_by"),
+            reason=data.get("reason") or "",
         )
 
 

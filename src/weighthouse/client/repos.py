@@ -74,9 +74,10 @@ class ReposApi(Transport):
         repo_type: RepoType | str = RepoType.MODEL,
         private: bool | None = None,
         description: str | None = None,
+        gated: str | None = None,
     ) -> RepoInfo:
-        """Change only the fields given."""
-        body = {"private": private, "description": description}
+        """Change only the fields given; ``gated`` is ``off``, ``auto`` or ``manual``."""
+        body = {"private": private, "description": description, "gated": gated}
         body = {k: v for k, v in body.items() if v is not None}
         response = self.request("PATCH", repo_path(repo, repo_type), json=body)
         return RepoInfo.from_json(response.json())

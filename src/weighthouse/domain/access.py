@@ -11,6 +11,10 @@ A caller's **role** on a repo is the best of:
 Then the credential narrows it: a ``read``-scoped credential only reads, and a token restricted
 to some namespaces or repos has no more than public ``read`` elsewhere.
 
+A **gated** repo (``Repo.gated`` not ``off``) keeps its listings and info readable, but its
+files (:func:`require_files`) are only for callers with a role of their own on it (owner,
+member, collaborator, site admin) or an accepted access request.
+
 A repo on which the caller has no role does not exist for them (``RepoNotFoundError``, never a
 403), so private repos do not leak. Lacking a higher role is ``AuthenticationError`` (401) for
 anonymous callers and ``PermissionDeniedError`` (403) for everyone else. Memberships are read
@@ -19,18 +23,25 @@ at every check, so removing a member takes effect on the next request, tokens in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
-from weighthouse.domain.catalog import GrantCatalog, OrganizationCatalog, UserCatalog
+from weighthouse.domain.catalog import (
+    AccessRequestCatalog,
+    GrantCatalog,
+    OrganizationCatalog,
+    UserCatalog,
+)
 from weighthouse.domain.errors import (
     AuthenticationError,
+    GatedRepoError,
+    GatedRepoSignInError,
     OrganizationNotFoundError,
     PermissionDeniedError,
     RepoNotFoundError,
 )
-from weighthouse.domain.model import Repo, Role, Scope, User
+from weighthouse.domain.model import AccessRequestStatus, Gating, Repo, Role, Scope, User
 
 
 class NamespaceCatalog(GrantCatalog, OrganizationCatalog, UserCatalog, Protocol):
@@ -115,6 +126,37 @@ def require_repo(grants: GrantCatalog, principal: Principal, repo: Repo, need: R
             f"this needs the {need.value} role on {repo.full_name!r}", repo=repo.full_name
         )
     return role
+
+
+class GateCatalog(GrantCatalog, AccessRequestCatalog, Protocol):
+    """What :func:`require_files` reads: grants, and the caller's access request."""
+
+
+def require_files(catalog: GateCatalog, principal: Principal, repo: Repo) -> None:
+    """The caller, who may already read ``repo`` (:func:`require_repo`), may read its files.
+
+    Raises ``GatedRepoSignInError`` (anonymous) or ``GatedRepoError`` on a gated repo when the
+    caller has neither a role of their own on it nor an accepted access request. Public
+    ``read`` does not count: it is what the gate stands in front of.
+    """
+    if repo.gated is Gating.OFF:
+        return
+    if repo_role(catalog, principal, replace(repo, private=True)) is not None:
+        return
+    kind = repo.type.value
+    if principal.user is None:
+        raise GatedRepoSignInError(
+            f"access to {kind} {repo.full_name!r} is restricted: sign in and ask for access",
+            repo=repo.full_name,
+        )
+    request = catalog.access_request(repo.id, principal.user.id)
+    if request is None or request.status is not AccessRequestStatus.ACCEPTED:
+        state = "no access request" if request is None else f"an access request {request.status}"
+        raise GatedRepoError(
+            f"access to {kind} {repo.full_name!r} is restricted and {principal.user.name!r} has"
+            f" {state}",
+            repo=repo.full_name,
+        )
 
 
 def require_namespace_role(

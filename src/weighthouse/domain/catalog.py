@@ -29,6 +29,8 @@ from typing import Protocol, TypeVar
 from weighthouse.domain.jobs_catalog import JobCatalog
 from weighthouse.domain.model import (
     AccessKey,
+    AccessRequest,
+    AccessRequestStatus,
     AuditEvent,
     BucketObject,
     Commit,
@@ -215,6 +217,26 @@ class GrantCatalog(Protocol):
         ...
 
 
+class AccessRequestCatalog(Protocol):
+    """Access requests to gated repos: one per user and repo; they go with the repo."""
+
+    def access_request(self, repo_id: str, user_id: str) -> AccessRequest | None:
+        """The user's request for the repo, if any; never raises a not-found error."""
+        ...
+
+    def save_access_request(self, request: AccessRequest) -> None:
+        """Store the request, or replace the status, ``updated_at``, ``decided_by`` and
+        ``reason`` of the one the user has (keeping its ``created_at``). Idempotent. Raises
+        ``RepoNotFoundError`` or ``UserNotFoundError`` when either id names nothing."""
+        ...
+
+    def list_access_requests(
+        self, repo_id: str, status: AccessRequestStatus
+    ) -> list[AccessRequest]:
+        """The repo's requests in that status, oldest first, with ``user`` filled in."""
+        ...
+
+
 class AuditCatalog(Protocol):
     """The append-only log of security events."""
 
@@ -279,8 +301,8 @@ class RepoCatalog(Protocol):
         ...
 
     def update_repo(self, repo: Repo) -> None:
-        """Store new ``private`` and ``description`` for the repo with ``repo.id``; the other
-        fields are not changed. Idempotent. Raises ``RepoNotFoundError``."""
+        """Store new ``private``, ``description`` and ``gated`` for the repo with ``repo.id``;
+        the other fields are not changed. Idempotent. Raises ``RepoNotFoundError``."""
         ...
 
     def rename_repo(self, repo_id: str, namespace: str, name: str) -> None:
@@ -585,6 +607,7 @@ class Catalog(
     OrganizationCatalog,
     CollaboratorCatalog,
     GrantCatalog,
+    AccessRequestCatalog,
     AuditCatalog,
     RepoCatalog,
     HistoryCatalog,

@@ -15,6 +15,8 @@ a test fails when a concrete error lacks an entry there.
     │   └── PartTooSmallError             a part before the last under the minimum size
     ├── AuthenticationError               no or bad credentials
     ├── PermissionDeniedError             authenticated, but not allowed
+    │   └── GatedRepoError                gated repo, no accepted access request
+    │       └── GatedRepoSignInError      the same for an anonymous caller
     ├── RateLimitedError                  too many attempts; retry after a while
     ├── NotFoundError
     │   ├── RepoNotFoundError
@@ -97,6 +99,15 @@ class AuthenticationError(DomainError):
 
 class PermissionDeniedError(DomainError):
     """The caller is known but may not do this."""
+
+
+class GatedRepoError(PermissionDeniedError):
+    """The repo is gated: its files are for callers with their own role on it or an accepted
+    access request. Listings and repo info stay readable; only file contents are gated."""
+
+
+class GatedRepoSignInError(GatedRepoError):
+    """A gated repo's files were asked for without credentials: sign in and ask for access."""
 
 
 class RateLimitedError(DomainError):

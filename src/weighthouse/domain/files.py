@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from weighthouse.domain.access import Principal
+from weighthouse.domain.access import Principal, require_files
+from weighthouse.domain.catalog import AccessRequestCatalog
 from weighthouse.domain.errors import BlobMissingError, EntryNotFoundError
 from weighthouse.domain.model import (
     Commit,
@@ -64,8 +66,12 @@ def open_download(blobs: BlobStore, download: Download) -> BlobReader:
     return reader
 
 
+class FilesCatalog(VersionedCatalog, AccessRequestCatalog, Protocol):
+    """What :class:`Files` reads: repos, history, and the gate of gated repos."""
+
+
 class Files:
-    def __init__(self, catalog: VersionedCatalog, blobs: BlobStore) -> None:
+    def __init__(self, catalog: FilesCatalog, blobs: BlobStore) -> None:
         self._catalog = catalog
         self._blobs = blobs
 
@@ -80,9 +86,13 @@ class Files:
     def download(
         self, principal: Principal, repo_id: RepoId, revision: str, path: str
     ) -> tuple[Resolved, Download]:
+        """A file's bytes to serve; gated repos ask :func:`require_files` first, before the
+        revision or path is looked at, so the gate tells nothing about what lies behind it."""
         check_path(path)
-        resolved, found = self.entry(principal, repo_id, revision, path)
-        entry = found.entry
+        repo = find_repo(self._catalog, principal, repo_id)
+        require_files(self._catalog, principal, repo)
+        resolved = resolve(self._catalog, repo, revision)
+        entry = self._find(repo, resolved.commit.tree_id, path).entry
         if entry.kind is not EntryKind.FILE:
             raise EntryNotFoundError(f"{path!r} is a folder, not a file", path=path)
         assert entry.sha256 is not None

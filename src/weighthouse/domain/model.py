@@ -174,6 +174,39 @@ class RepoId:
         return f"{self.namespace}/{self.name}"
 
 
+class Gating(enum.StrEnum):
+    """Whether a repo's files need an access request: ``off``; ``auto`` (every request is
+    accepted when made); ``manual`` (a repo admin accepts or rejects each one)."""
+
+    OFF = "off"
+    AUTO = "auto"
+    MANUAL = "manual"
+
+
+class AccessRequestStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class AccessRequest:
+    """One user's request for a gated repo's files; at most one per user and repo.
+
+    ``user`` is the user's name when read back from the catalog (it follows renames);
+    ``decided_by`` names whoever accepted or rejected it last, ``None`` while pending or
+    when accepted by ``auto`` gating."""
+
+    repo_id: str
+    user_id: str
+    status: AccessRequestStatus
+    created_at: datetime
+    updated_at: datetime
+    user: str = ""
+    decided_by: str | None = None
+    reason: str = ""
+
+
 @dataclass(frozen=True)
 class Repo:
     id: str
@@ -184,6 +217,7 @@ class Repo:
     created_at: datetime
     owner_id: str
     description: str = ""
+    gated: Gating = Gating.OFF
 
     @property
     def full_name(self) -> str:

@@ -21,7 +21,7 @@ from weighthouse.domain.catalog import (
     UnitOfWork,
 )
 from weighthouse.domain.errors import InvalidInputError, RepoNotFoundError
-from weighthouse.domain.model import Commit, Page, Repo, RepoId, RepoType, Role
+from weighthouse.domain.model import Commit, Gating, Page, Repo, RepoId, RepoType, Role
 from weighthouse.domain.names import check_name
 from weighthouse.domain.paging import check_limit
 from weighthouse.domain.ports import Clock
@@ -183,18 +183,31 @@ class Repos:
         *,
         private: bool | None = None,
         description: str | None = None,
+        gated: Gating | None = None,
     ) -> Repo:
+        """Change what is given; repo admins. ``gated`` applies to models and datasets only
+        (``InvalidInputError`` for buckets), see :mod:`~weighthouse.domain.gating`."""
         repo = find_repo(self._catalog, principal, repo_id, Role.ADMIN)
         if description is not None:
             _check_description(description)
+        if gated is not None and gated is not Gating.OFF and not repo.type.versioned:
+            raise InvalidInputError("only models and datasets can be gated")
         changed = replace(
             repo,
             private=repo.private if private is None else private,
             description=repo.description if description is None else description,
+            gated=repo.gated if gated is None else gated,
         )
 
         def store() -> None:
             self._catalog.update_repo(changed)
+            if changed.gated != repo.gated:
+                self._audit.record(
+                    "repo.gating",
+                    actor=self._audit.by(principal),
+                    target=_audit_target(repo),
+                    detail={"gated": changed.gated.value},
+                )
             if changed.private != repo.private:
                 self._audit.record(
                     "repo.visibility",

@@ -38,6 +38,7 @@ from weighthouse.domain.errors import (
 from weighthouse.domain.model import Repo, RepoType, Session, Token, User
 from weighthouse.domain.ports import RepoQuery
 from weighthouse.metadata.access_keys import AccessKeyQueries
+from weighthouse.metadata.access_requests import AccessRequestQueries
 from weighthouse.metadata.audit import AuditQueries
 from weighthouse.metadata.blob_sources import BlobSourceQueries
 from weighthouse.metadata.credential_epoch import CredentialEpochQueries, bump_credential_epoch
@@ -62,6 +63,7 @@ from weighthouse.metadata.rows import (
     user_row,
 )
 from weighthouse.metadata.tables import (
+    access_requests,
     collaborators,
     commits,
     multipart_parts,
@@ -94,6 +96,7 @@ class SqlCatalog(
     AuditQueries,
     BlobSourceQueries,
     AccessKeyQueries,
+    AccessRequestQueries,
     CredentialEpochQueries,
     JobQueries,
 ):
@@ -318,7 +321,7 @@ class SqlCatalog(
             matched = connection.execute(
                 update(repos)
                 .where(repos.c.id == repo.id)
-                .values(private=repo.private, description=repo.description)
+                .values(private=repo.private, description=repo.description, gated=repo.gated.value)
             ).rowcount
         if matched == 0:
             raise RepoNotFoundError.named(repo.full_name)
@@ -346,7 +349,16 @@ class SqlCatalog(
     @retry_transient
     def delete_repo(self, repo_id: str) -> None:
         """Idempotent. Children go first, so the foreign keys hold at every step."""
-        children = (tree_entries, trees, commits, refs, objects, collaborators, multipart_uploads)
+        children = (
+            tree_entries,
+            trees,
+            commits,
+            refs,
+            objects,
+            collaborators,
+            access_requests,
+            multipart_uploads,
+        )
         uploads = select(multipart_uploads.c.id).where(multipart_uploads.c.repo_id == repo_id)
         with transaction(self._engine, write=True) as connection:
             connection.execute(

@@ -8,10 +8,13 @@ from sqlalchemy import Row
 
 from weighthouse.domain.model import (
     AccessKey,
+    AccessRequest,
+    AccessRequestStatus,
     AuditEvent,
     BucketObject,
     Commit,
     EntryKind,
+    Gating,
     Member,
     MultipartUpload,
     Organization,
@@ -199,6 +202,7 @@ def repo_row(repo: Repo) -> dict[str, Any]:
         "owner_id": repo.owner_id,
         "description": repo.description,
         "created_at": repo.created_at,
+        "gated": repo.gated.value,
     }
 
 
@@ -212,6 +216,7 @@ def repo_from(row: Row[Any]) -> Repo:
         created_at=row.created_at,
         owner_id=row.owner_id,
         description=row.description,
+        gated=Gating(row.gated),
     )
 
 
@@ -362,4 +367,30 @@ def part_from(row: Row[Any]) -> UploadedPart:
         md5=row.md5,
         modified_at=row.modified_at,
         checksum=row.checksum,
+    )
+
+
+def access_request_row(request: AccessRequest) -> dict[str, Any]:
+    return {
+        "repo_id": request.repo_id,
+        "user_id": request.user_id,
+        "status": request.status.value,
+        "created_at": request.created_at,
+        "updated_at": request.updated_at,
+        "decided_by": request.decided_by,
+        "reason": request.reason,
+    }
+
+
+def access_request_from(row: Row[Any]) -> AccessRequest:
+    """``row`` also holds the user's name as ``user_name``."""
+    return AccessRequest(
+        repo_id=row.repo_id,
+        user_id=row.user_id,
+        status=AccessRequestStatus(row.status),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        user=row.user_name,
+        decided_by=row.decided_by,
+        reason=row.reason,
     )

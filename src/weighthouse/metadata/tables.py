@@ -46,6 +46,7 @@ TREE_ID = 64
 SHA256 = 64
 PASSWORD_HASH = 255
 ROLE = 16
+GATING = 16  # a gating mode or an access request status
 AUDIT_ACTION = 64
 AUDIT_ACTOR = 255
 AUDIT_CLIENT = 255
@@ -207,6 +208,7 @@ class RepoRow(Base):
     owner_id: Mapped[str] = mapped_column(String(ID), ForeignKey("users.id"), index=True)
     description: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    gated: Mapped[str] = mapped_column(String(GATING), server_default=text("'off'"))
 
 
 class CollaboratorRow(Base):
@@ -221,6 +223,24 @@ class CollaboratorRow(Base):
     )
     role: Mapped[str] = mapped_column(String(ROLE))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AccessRequestRow(Base):
+    """A user's request for a gated repo's files; one per user and repo, deleted with the
+    repo. ``decided_by`` is a user name as the audit log keeps it (it names, never grants)."""
+
+    __tablename__ = "access_requests"
+    __table_args__ = (Index(None, "repo_id", "status", "created_at"), MYSQL_TABLE_OPTIONS)
+
+    repo_id: Mapped[str] = mapped_column(String(ID), ForeignKey("repos.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("users.id"), primary_key=True, index=True
+    )
+    status: Mapped[str] = mapped_column(String(GATING))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    decided_by: Mapped[str | None] = mapped_column(Utf8Bytes(NAME_BYTES), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class RefRow(Base):
@@ -479,6 +499,7 @@ tokens = cast(Table, TokenRow.__table__)
 access_keys = cast(Table, AccessKeyRow.__table__)
 repos = cast(Table, RepoRow.__table__)
 collaborators = cast(Table, CollaboratorRow.__table__)
+access_requests = cast(Table, AccessRequestRow.__table__)
 refs = cast(Table, RefRow.__table__)
 commits = cast(Table, CommitRow.__table__)
 trees = cast(Table, TreeRow.__table__)

@@ -20,7 +20,15 @@ from weighthouse.domain.model import Member, Organization, Repo, RepoType, Role,
 from weighthouse.metadata.catalog import SqlCatalog
 from weighthouse.metadata.engine import create_engine_for
 from weighthouse.metadata.migrate import alembic_config, current, upgrade
-from weighthouse.metadata.tables import Base, multipart_uploads, objects, tokens, users
+from weighthouse.metadata.rows import repo_row
+from weighthouse.metadata.tables import (
+    Base,
+    multipart_uploads,
+    objects,
+    repos,
+    tokens,
+    users,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -112,6 +120,13 @@ def test_upgrading_from_0001_keeps_users_and_tokens_and_reserves_their_names(
     assert schema_differences(empty_database) == []
 
 
+def add_repo_before_0012(engine: Any, repo: Repo) -> None:
+    """Store ``repo`` as revisions before 0012 did, without ``gated``."""
+    row = {k: v for k, v in repo_row(repo).items() if k != "gated"}
+    with engine.begin() as connection:
+        connection.execute(insert(repos).values(row))
+
+
 def test_objects_stored_before_0008_read_with_no_content_headers_or_checksums(
     empty_database: str,
 ) -> None:
@@ -131,7 +146,7 @@ def test_objects_stored_before_0008_read_with_no_content_headers_or_checksums(
     try:
         catalog = SqlCatalog(engine)
         catalog.add_user(alice)
-        catalog.add_repo(bucket)
+        add_repo_before_0012(engine, bucket)
         row = {
             "repo_id": bucket.id,
             "key": "k",
@@ -170,7 +185,7 @@ def test_uploads_open_before_0011_read_with_no_content_headers_and_downgrade_dro
     try:
         catalog = SqlCatalog(engine)
         catalog.add_user(alice)
-        catalog.add_repo(bucket)
+        add_repo_before_0012(engine, bucket)
         row = {
             "id": "u" * 48,
             "repo_id": bucket.id,

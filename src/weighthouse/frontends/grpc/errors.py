@@ -32,6 +32,8 @@ ERROR_TABLE: dict[type[e.DomainError], grpc.StatusCode] = {
     e.PartTooSmallError: grpc.StatusCode.INVALID_ARGUMENT,
     e.AuthenticationError: grpc.StatusCode.UNAUTHENTICATED,
     e.PermissionDeniedError: grpc.StatusCode.PERMISSION_DENIED,
+    e.GatedRepoError: grpc.StatusCode.PERMISSION_DENIED,
+    e.GatedRepoSignInError: grpc.StatusCode.UNAUTHENTICATED,
     e.RateLimitedError: grpc.StatusCode.RESOURCE_EXHAUSTED,
     e.NotFoundError: grpc.StatusCode.NOT_FOUND,
     e.RepoNotFoundError: grpc.StatusCode.NOT_FOUND,

@@ -11,7 +11,16 @@ from starlette.types import Receive, Scope, Send
 
 from weighthouse.bootstrap import Container
 from weighthouse.domain.errors import DomainError
-from weighthouse.frontends.hf import commits, identity, info, lfs, lfs_parts, repos, resolve
+from weighthouse.frontends.hf import (
+    commits,
+    gating,
+    identity,
+    info,
+    lfs,
+    lfs_parts,
+    repos,
+    resolve,
+)
 from weighthouse.frontends.hf.calls import Call
 from weighthouse.frontends.hf.errors import domain_error_response, error_response
 from weighthouse.frontends.hf.routing import RawRouter
@@ -54,6 +63,10 @@ def routes() -> RawRouter:
     router.add("DELETE", API_REPO + "/branch/{branch}", repos.delete_branch)
     router.add("POST", API_REPO + "/tag/{rev}", repos.create_tag)
     router.add("DELETE", API_REPO + "/tag/{tag}", repos.delete_tag)
+    router.add("PUT", API_REPO + "/settings", gating.update_settings)
+    router.add("GET", API_REPO + "/user-access-request/{status}", gating.list_requests)
+    router.add("POST", API_REPO + "/user-access-request/handle", gating.handle_request)
+    router.add("POST", API_REPO + "/user-access-request/grant", gating.grant)
     router.add("GET", cas.CAS_PREFIX + "/v1/chunks/{prefix}/{hash}", cas.chunk)
     router.add("POST", cas.CAS_PREFIX + "/v1/xorbs/{prefix}/{hash}", cas.upload_xorb)
     router.add("POST", cas.CAS_PREFIX + "/v1/shards", cas.upload_shard)

@@ -32,6 +32,9 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str | None]] = {
     e.PartTooSmallError: (400, None),
     e.AuthenticationError: (401, None),
     e.PermissionDeniedError: (403, None),
+    # As the Hub answers: 401 to anonymous callers, 403 to users without an accepted request.
+    e.GatedRepoError: (403, "GatedRepo"),
+    e.GatedRepoSignInError: (401, "GatedRepo"),
     e.RateLimitedError: (429, None),
     e.NotFoundError: (404, None),
     e.RepoNotFoundError: (404, "RepoNotFound"),

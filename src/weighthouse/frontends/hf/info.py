@@ -10,13 +10,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from weighthouse.domain.access import Principal
-from weighthouse.domain.errors import EntryNotFoundError, InvalidInputError
+from weighthouse.domain.errors import EntryNotFoundError, GatedRepoError, InvalidInputError
 from weighthouse.domain.model import PathEntry, RefKind, RepoId, RepoType
 from weighthouse.domain.names import check_folder
 from weighthouse.domain.revisions import Resolved
 from weighthouse.frontends.hf import cards, safetensors
 from weighthouse.frontends.hf.calls import Call, json_response, next_link
 from weighthouse.frontends.hf.entries import commit_entry, iso, ref_entry, sibling, tree_entry
+from weighthouse.frontends.hf.gating import gated_value
 
 PATHS_INFO_MAX = 1000
 """Most paths one ``paths-info`` call may ask about."""
@@ -61,7 +62,7 @@ def _repo_info(
         "lastModified": iso(resolved.commit.created_at),
         "createdAt": iso(repo.created_at),
         "private": repo.private,
-        "gated": False,
+        "gated": gated_value(repo.gated),
         "disabled": False,
         "downloads": 0,
         "likes": 0,
@@ -95,7 +96,11 @@ def _repo_info(
 
 
 def _card(call: Call, caller: Principal, repo_id: RepoId, commit: str) -> dict[str, Any] | None:
-    _, found = call.hub.files.download(caller, repo_id, commit, "README.md")
+    """The README's front matter; ``None`` for a caller the repo's gate keeps out."""
+    try:
+        _, found = call.hub.files.download(caller, repo_id, commit, "README.md")
+    except GatedRepoError:
+        return None
     with call.hub.files.reader(found) as reader:
         return cards.card_data(reader.read_range(0, min(reader.size, cards.CARD_MAX)))
 
@@ -103,7 +108,10 @@ def _card(call: Call, caller: Principal, repo_id: RepoId, commit: str) -> dict[s
 def _parameters(
     call: Call, caller: Principal, repo_id: RepoId, commit: str, path: str
 ) -> dict[str, int] | None:
-    _, found = call.hub.files.download(caller, repo_id, commit, path)
+    try:
+        _, found = call.hub.files.download(caller, repo_id, commit, path)
+    except GatedRepoError:
+        return None
     with call.hub.files.reader(found) as reader:
         return safetensors.parameter_counts(reader.read_range, reader.size)
 

@@ -35,7 +35,7 @@ def _named_repo(body: dict[str, Any], caller: Principal) -> RepoId:
     return RepoId(kind, namespace, name)
 
 
-def _private(body: dict[str, Any]) -> bool | None:
+def visibility_private(body: dict[str, Any]) -> bool | None:
     """0.x clients send ``private``; 2.x send ``visibility``. Neither: the site's default."""
     visibility = body.get("visibility")
     if visibility is not None:
@@ -54,7 +54,7 @@ async def create_repo(call: Call) -> Response:
     caller = await call.caller()
     body = await call.json_body()
     repo_id = _named_repo(body, caller)
-    private = _private(body)
+    private = visibility_private(body)
     url = f"{call.endpoint}/{PREFIXES[repo_id.type]}{repo_id}"
     try:
         repo = await run_in_threadpool(call.hub.repos.create, caller, repo_id, private=private)

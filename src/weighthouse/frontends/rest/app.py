@@ -14,6 +14,7 @@ from weighthouse.frontends.hf import wire as hf_wire
 from weighthouse.frontends.hf.app import create_hub_app
 from weighthouse.frontends.rest import (
     access_keys,
+    access_requests,
     accounts,
     buckets,
     errors,
@@ -71,6 +72,7 @@ def create_rest_app(container: Container) -> FastAPI:
     app.include_router(files.router)
     app.include_router(jobs.router)
     app.include_router(worker_api.router)
+    app.include_router(access_requests.router)
     operations.document_operations(app)
     if container.settings.hf.enabled:
         app.mount(hf_wire.MOUNT, create_hub_app(container))

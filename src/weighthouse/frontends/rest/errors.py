@@ -38,6 +38,8 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.PartTooSmallError: (400, "invalid_input"),
     e.AuthenticationError: (401, "unauthenticated"),
     e.PermissionDeniedError: (403, "forbidden"),
+    e.GatedRepoError: (403, "gated"),
+    e.GatedRepoSignInError: (401, "gated"),
     e.RateLimitedError: (429, "rate_limited"),
     e.NotFoundError: (404, "not_found"),
     e.RepoNotFoundError: (404, "repo_not_found"),

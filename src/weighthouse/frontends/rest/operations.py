@@ -125,7 +125,14 @@ OPERATIONS: dict[str, Operation] = {
     # files
     "list_tree": Operation((*_REVISION, e.EntryNotFoundError), anonymous=True),
     "download": Operation(
-        (*_REVISION, e.EntryNotFoundError, e.RangeNotSatisfiableError), anonymous=True
+        (
+            *_REVISION,
+            e.EntryNotFoundError,
+            e.RangeNotSatisfiableError,
+            e.GatedRepoError,
+            e.GatedRepoSignInError,
+        ),
+        anonymous=True,
     ),
     "upload_blob": Operation((*_REPO, e.TooLargeError)),
     "check_blobs": Operation(_REPO, writes=False),
@@ -147,6 +154,10 @@ OPERATIONS: dict[str, Operation] = {
     "worker_api_result": Operation(
         (*_JOB, *_REPO, e.EntryNotFoundError, e.RangeNotSatisfiableError)
     ),
+    # access requests to gated repos
+    "ask_access": Operation(_REPO, writes=False),
+    "list_access_requests": Operation(_REPO),
+    "decide_access_request": Operation((*_REPO, e.UserNotFoundError, e.NotFoundError)),
 }
 
 

@@ -86,12 +86,13 @@ def get_repo(kind: RepoKind, namespace: str, name: str, caller: Caller, hub: Wir
 def update_repo(
     kind: RepoKind, namespace: str, name: str, body: RepoUpdate, caller: Caller, hub: Wired
 ) -> RepoOut:
-    """Change a repo's visibility or description (repo admins)."""
+    """Change a repo's visibility, description or gating (repo admins)."""
     repo = hub.repos.update(
         caller,
         repo_id(kind, namespace, name),
         private=body.private,
         description=body.description,
+        gated=body.gated,
     )
     return RepoOut.of(repo)
 

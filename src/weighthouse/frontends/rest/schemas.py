@@ -19,10 +19,13 @@ from pydantic import (
 from weighthouse import wire
 from weighthouse.domain.blob_proof import MAX_CHECK, BlobRef
 from weighthouse.domain.model import (
+    AccessRequest,
+    AccessRequestStatus,
     AuditEvent,
     BucketObject,
     Commit,
     EntryKind,
+    Gating,
     Member,
     Organization,
     PathEntry,
@@ -94,6 +97,11 @@ class RepoCreate(Strict):
 class RepoUpdate(Strict):
     private: StrictBool | None = None
     description: str | None = None
+    gated: Gating | None = Field(
+        default=None,
+        description="models and datasets: 'auto' accepts every access request as it is made,"
+        " 'manual' waits for a repo admin, 'off' opens the files to every reader",
+    )
 
 
 class RepoMove(Strict):
@@ -113,6 +121,7 @@ class RepoOut(BaseModel):
     private: bool
     description: str
     created_at: datetime
+    gated: Gating = Gating.OFF
 
     @classmethod
     def of(cls, repo: Repo) -> RepoOut:
@@ -124,6 +133,32 @@ class RepoOut(BaseModel):
             private=repo.private,
             description=repo.description,
             created_at=repo.created_at,
+            gated=repo.gated,
+        )
+
+
+class AccessDecision(Strict):
+    status: AccessRequestStatus
+    reason: str = Field(default="", max_length=1000, description="shown for a rejection")
+
+
+class AccessRequestOut(BaseModel):
+    user: str
+    status: AccessRequestStatus
+    created_at: datetime
+    updated_at: datetime
+    decided_by: str | None
+    reason: str
+
+    @classmethod
+    def of(cls, request: AccessRequest) -> AccessRequestOut:
+        return cls(
+            user=request.user,
+            status=request.status,
+            created_at=request.created_at,
+            updated_at=request.updated_at,
+            decided_by=request.decided_by,
+            reason=request.reason,
         )
 
 

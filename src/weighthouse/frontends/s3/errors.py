@@ -25,6 +25,8 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.PartTooSmallError: (400, "EntityTooSmall"),
     e.AuthenticationError: (403, "AccessDenied"),
     e.PermissionDeniedError: (403, "AccessDenied"),
+    e.GatedRepoError: (403, "AccessDenied"),
+    e.GatedRepoSignInError: (403, "AccessDenied"),
     e.RateLimitedError: (503, "SlowDown"),
     e.NotFoundError: (404, "NoSuchKey"),
     e.RepoNotFoundError: (404, "NoSuchBucket"),

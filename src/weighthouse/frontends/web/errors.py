@@ -21,6 +21,8 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.PartTooSmallError: (400, "That request is not valid"),
     e.AuthenticationError: (401, "Please sign in"),
     e.PermissionDeniedError: (403, "Not allowed"),
+    e.GatedRepoError: (403, "Gated: ask the repo's admins for access"),
+    e.GatedRepoSignInError: (401, "Gated: sign in and ask for access"),
     e.RateLimitedError: (429, "Too many attempts"),
     e.NotFoundError: (404, "Not found"),
     e.RepoNotFoundError: (404, "Repository not found"),

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from weighthouse.metadata.memory.access_keys import MemoryAccessKeys
+from weighthouse.metadata.memory.access_requests import MemoryAccessRequests
 from weighthouse.metadata.memory.accounts import MemoryAccounts
 from weighthouse.metadata.memory.audit import MemoryAudit
 from weighthouse.metadata.memory.blob_sources import MemoryBlobSources
@@ -42,6 +43,7 @@ class MemoryCatalog(
     MemoryBlobSources,
     MemoryAccessKeys,
     MemoryJobs,
+    MemoryAccessRequests,
 ):
     """An empty catalog in memory, safe to share between threads."""
 

@@ -52,7 +52,9 @@ class MemoryRepos(MemoryTables):
             stored = self._tables.repos.get(repo.id)
             if stored is None:
                 raise RepoNotFoundError.named(repo.full_name)
-            changed = replace(stored, private=repo.private, description=repo.description)
+            changed = replace(
+                stored, private=repo.private, description=repo.description, gated=repo.gated
+            )
             self._tables.repos[repo.id] = changed
 
     def rename_repo(self, repo_id: str, namespace: str, name: str) -> None:
@@ -81,6 +83,8 @@ class MemoryRepos(MemoryTables):
                     del rows[key]
             for grant in [key for key in tables.collaborators if key[0] == repo_id]:
                 del tables.collaborators[grant]
+            for asked in [key for key in tables.access_requests if key[0] == repo_id]:
+                del tables.access_requests[asked]
             for upload in [u.id for u in tables.uploads.values() if u.repo_id == repo_id]:
                 del tables.uploads[upload]
                 for part in [key for key in tables.parts if key[0] == upload]:

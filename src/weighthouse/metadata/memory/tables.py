@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 from weighthouse.domain.jobs_model import Job
 from weighthouse.domain.model import (
     AccessKey,
+    AccessRequest,
     AuditEvent,
     BucketObject,
     Commit,
@@ -59,6 +60,8 @@ class Tables:
     repos: dict[str, Repo] = field(default_factory=dict)  # by id
     repo_ids: dict[tuple[RepoType, str, str], str] = field(default_factory=dict)
     collaborators: dict[tuple[str, str], Grant] = field(default_factory=dict)  # (repo, user)
+    # (repo, user); ``user`` (the name) is read from the user, as SQL joins
+    access_requests: dict[tuple[str, str], AccessRequest] = field(default_factory=dict)
     refs: dict[tuple[str, str], Ref] = field(default_factory=dict)  # (repo, name)
     commits: dict[tuple[str, str], Commit] = field(default_factory=dict)  # (repo, id)
     trees: dict[tuple[str, str], tuple[TreeEntry, ...]] = field(default_factory=dict)
