@@ -339,6 +339,16 @@ class HistoryCatalog(Protocol):
         """Raises ``RevisionNotFoundError``."""
         ...
 
+    def record_deleted_tag(self, repo_id: str, name: str, commit_id: str, at: datetime) -> None:
+        """Remember that the tag ``name`` named ``commit_id`` when it was deleted. Idempotent:
+        recording the same tag and commit again keeps the first time. Kept until the repo
+        goes."""
+        ...
+
+    def deleted_tag_commits(self, repo_id: str, name: str) -> set[str]:
+        """Every commit a deleted tag of that name named; empty when none was deleted."""
+        ...
+
     def get_commit(self, repo_id: str, commit_id: str) -> Commit:
         """Raises ``RevisionNotFoundError``."""
         ...

@@ -119,12 +119,8 @@ class Revisions:
         role = repo_role(self._catalog, principal, repo)
         if role is not None and role.allows(Role.ADMIN):
             return False
-        return any(
-            event.detail.get("repo_id") == repo.id
-            and event.detail.get("tag") == name
-            and event.detail.get("commit") != target.commit.id
-            for event in self._audit.events("tag.delete")
-        )
+        named = self._catalog.deleted_tag_commits(repo.id, name)
+        return bool(named - {target.commit.id})
 
     def delete_branch(self, principal: Principal, repo_id: RepoId, name: str) -> None:
         """Delete a branch other than ``main``; a tag is deleted with :meth:`delete_tag`.
@@ -150,6 +146,7 @@ class Revisions:
         def delete() -> Ref:
             ref = self._catalog.get_ref(repo.id, RefKind.TAG, name)
             self._catalog.delete_ref(repo.id, RefKind.TAG, name)
+            self._catalog.record_deleted_tag(repo.id, name, ref.commit_id, self._clock())
             self._audit.record(
                 "tag.delete",
                 actor=self._audit.by(principal),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
@@ -18,7 +19,7 @@ from weighthouse.metadata.rows import (
     ref_from,
     ref_row,
 )
-from weighthouse.metadata.tables import commits, refs, tree_entries, trees
+from weighthouse.metadata.tables import commits, deleted_tags, refs, tree_entries, trees
 from weighthouse.metadata.transactions import retry_transient, transaction
 from weighthouse.metadata.upserts import insert_missing
 
@@ -66,6 +67,19 @@ class HistoryQueries:
             ).rowcount
         if deleted == 0:
             raise RevisionNotFoundError(f"no {kind.value} {name!r}", revision=name)
+
+    @retry_transient
+    def record_deleted_tag(self, repo_id: str, name: str, commit_id: str, at: datetime) -> None:
+        row = {"repo_id": repo_id, "name": name, "commit_id": commit_id, "deleted_at": at}
+        with transaction(self._engine, write=True) as connection:
+            insert_missing(connection, deleted_tags, [row])
+
+    def deleted_tag_commits(self, repo_id: str, name: str) -> set[str]:
+        query = select(deleted_tags.c.commit_id).where(
+            deleted_tags.c.repo_id == repo_id, deleted_tags.c.name == name
+        )
+        with transaction(self._engine) as connection:
+            return set(connection.scalars(query))
 
     def get_commit(self, repo_id: str, commit_id: str) -> Commit:
         query = select(commits).where(commits.c.repo_id == repo_id, commits.c.id == commit_id)

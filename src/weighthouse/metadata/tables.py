@@ -256,6 +256,19 @@ class RefRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class DeletedTagRow(Base):
+    """A tag as it was when deleted: which commit it named. A writer may re-create a deleted
+    tag only on a commit every deletion of that name named (see ``Revisions.create_ref``)."""
+
+    __tablename__ = "deleted_tags"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+
+    repo_id: Mapped[str] = mapped_column(String(ID), ForeignKey("repos.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(Utf8Bytes(REF_NAME_BYTES), primary_key=True)
+    commit_id: Mapped[str] = mapped_column(String(COMMIT_ID), primary_key=True)
+    deleted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class CommitRow(Base):
     __tablename__ = "commits"
     __table_args__ = (MYSQL_TABLE_OPTIONS,)
@@ -501,6 +514,7 @@ repos = cast(Table, RepoRow.__table__)
 collaborators = cast(Table, CollaboratorRow.__table__)
 access_requests = cast(Table, AccessRequestRow.__table__)
 refs = cast(Table, RefRow.__table__)
+deleted_tags = cast(Table, DeletedTagRow.__table__)
 commits = cast(Table, CommitRow.__table__)
 trees = cast(Table, TreeRow.__table__)
 tree_entries = cast(Table, TreeEntryRow.__table__)

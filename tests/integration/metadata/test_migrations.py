@@ -16,7 +16,15 @@ from sqlalchemy import insert, inspect, text
 from tests.services import fresh_database, mariadb_url, postgres_url
 
 from weighthouse.domain.errors import UserExistsError
-from weighthouse.domain.model import Member, Organization, Repo, RepoType, Role, User
+from weighthouse.domain.model import (
+    AuditEvent,
+    Member,
+    Organization,
+    Repo,
+    RepoType,
+    Role,
+    User,
+)
 from weighthouse.metadata.catalog import SqlCatalog
 from weighthouse.metadata.engine import create_engine_for
 from weighthouse.metadata.migrate import alembic_config, current, upgrade
@@ -297,3 +305,41 @@ def test_upgrading_reports_names_that_differ_only_in_case_and_then_refuses_new_o
     finally:
         engine.dispose()
     assert schema_differences(empty_database) == []
+
+
+def test_tags_deleted_before_0013_stay_guarded(empty_database: str) -> None:
+    upgrade(empty_database, "0012")
+    now = datetime.now(UTC)
+    alice = User(id="a" * 32, name="alice", is_admin=False, created_at=now)
+    model = Repo(
+        id="m" * 32,
+        type=RepoType.MODEL,
+        namespace="alice",
+        name="bert",
+        private=False,
+        created_at=now,
+        owner_id=alice.id,
+    )
+    engine = create_engine_for(empty_database)
+    try:
+        catalog = SqlCatalog(engine)
+        catalog.add_user(alice)
+        catalog.add_repo(model)
+
+        def deleted(detail: dict[str, str]) -> None:
+            catalog.record_event(
+                AuditEvent(None, now, "tag.delete", "alice", "model:alice/bert", None, True, detail)
+            )
+
+        deleted({"tag": "v1", "commit": "1" * 40, "repo_id": model.id})
+        deleted({"tag": "v1", "commit": "1" * 40, "repo_id": model.id})  # deleted twice
+        deleted({"tag": "v1", "commit": "2" * 40, "repo_id": model.id})
+        deleted({"tag": "v2", "commit": "3" * 40, "repo_id": "gone" * 8})  # repo since deleted
+        deleted({"tag": "v3"})  # not an event this revision reads
+        upgrade(empty_database)
+        after = SqlCatalog(engine)
+        assert after.deleted_tag_commits(model.id, "v1") == {"1" * 40, "2" * 40}
+        assert after.deleted_tag_commits(model.id, "v3") == set()
+        assert after.deleted_tag_commits("gone" * 8, "v2") == set()
+    finally:
+        engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from weighthouse.domain.errors import (
     CommitConflictError,
@@ -12,7 +13,7 @@ from weighthouse.domain.errors import (
     RevisionNotFoundError,
 )
 from weighthouse.domain.model import Commit, Ref, RefKind, Tree, TreeEntry
-from weighthouse.metadata.memory.tables import MemoryTables, in_utc, utf8
+from weighthouse.metadata.memory.tables import MemoryTables, in_utc, utc, utf8
 
 
 class MemoryHistory(MemoryTables):
@@ -39,6 +40,14 @@ class MemoryHistory(MemoryTables):
         with self._lock:
             self.get_ref(repo_id, kind, name)
             del self._tables.refs[repo_id, name]
+
+    def record_deleted_tag(self, repo_id: str, name: str, commit_id: str, at: datetime) -> None:
+        with self._lock:
+            self._tables.deleted_tags.setdefault((repo_id, name, commit_id), utc(at))
+
+    def deleted_tag_commits(self, repo_id: str, name: str) -> set[str]:
+        with self._lock:
+            return {c for (r, n, c) in self._tables.deleted_tags if (r, n) == (repo_id, name)}
 
     def get_commit(self, repo_id: str, commit_id: str) -> Commit:
         with self._lock:

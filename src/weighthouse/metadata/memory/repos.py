@@ -81,6 +81,8 @@ class MemoryRepos(MemoryTables):
             for rows in (tables.refs, tables.commits, tables.trees, tables.objects):
                 for key in [key for key in rows if key[0] == repo_id]:
                     del rows[key]
+            for tag in [key for key in tables.deleted_tags if key[0] == repo_id]:
+                del tables.deleted_tags[tag]
             for grant in [key for key in tables.collaborators if key[0] == repo_id]:
                 del tables.collaborators[grant]
             for asked in [key for key in tables.access_requests if key[0] == repo_id]:

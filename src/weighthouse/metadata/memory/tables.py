@@ -63,6 +63,8 @@ class Tables:
     # (repo, user); ``user`` (the name) is read from the user, as SQL joins
     access_requests: dict[tuple[str, str], AccessRequest] = field(default_factory=dict)
     refs: dict[tuple[str, str], Ref] = field(default_factory=dict)  # (repo, name)
+    # (repo, tag name, commit it named) -> deleted at
+    deleted_tags: dict[tuple[str, str, str], datetime] = field(default_factory=dict)
     commits: dict[tuple[str, str], Commit] = field(default_factory=dict)  # (repo, id)
     trees: dict[tuple[str, str], tuple[TreeEntry, ...]] = field(default_factory=dict)
     objects: dict[tuple[str, str], BucketObject] = field(default_factory=dict)  # (repo, key)
