@@ -45,6 +45,11 @@ def test_manual_gating_over_rest(live_server: LiveServer, owner: Account, bob: A
         # The gate comes before the path: a missing file behind it says nothing more.
         assert anonymous.get(f"/api/models/{repo}/resolve/main/nope").status_code == 401
         assert anonymous.post(f"/api/models/{repo}/access-requests").status_code == 401
+        # The web pages too: the repo's page lists its files, their bytes stay behind the gate.
+        page = anonymous.get(f"/ui/models/{repo}")
+        assert page.status_code == 200 and "weights.bin" in page.text
+        raw = anonymous.get(f"/ui/models/{repo}/raw", params={"path": "weights.bin"})
+        assert raw.status_code == 401 and b"gated bytes" not in raw.content
     with live_server.client(bob.token) as c, live_server.client(owner.token) as admin:
         assert c.get(url).status_code == 403 and c.get(url).json()["error"]["code"] == "gated"
         assert c.head(url).status_code == 403

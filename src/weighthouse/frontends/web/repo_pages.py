@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from weighthouse import wire
 from weighthouse.domain.access import Principal
-from weighthouse.domain.errors import EntryNotFoundError, InvalidInputError
+from weighthouse.domain.errors import EntryNotFoundError, GatedRepoError, InvalidInputError
 from weighthouse.domain.model import RefKind, Repo, RepoId
 from weighthouse.domain.repos import DEFAULT_BRANCH
 from weighthouse.frontends.downloads import blob_response
@@ -108,7 +108,8 @@ def overview(request: Request, visitor: Visitor, form: dict[str, str]) -> Page:
     context["card"] = None
     try:
         _, download = container.files.download(visitor.principal, repo_id, revision, README)
-    except EntryNotFoundError:
+    except (EntryNotFoundError, GatedRepoError):
+        # A gated repo's page still lists its files; only their contents are gated.
         download = None
     if download is not None:
         with container.files.reader(download) as reader:
