@@ -26,10 +26,10 @@ def bob(live_server: LiveServer) -> Account:
     return make_user(live_server)
 
 
-def gated_repo(server: LiveServer, owner: Account, mode: str) -> str:
+def gated_repo(server: LiveServer, owner: Account, mode: str, data: bytes = b"gated bytes") -> str:
     with server.client(owner.token) as c:
         repo = make_repo(c, owner.name)
-        upload(c, repo, "weights.bin", b"gated bytes")
+        upload(c, repo, "weights.bin", data)
         changed = c.patch(f"/api/models/{repo}", json={"private": False, "gated": mode})
         assert changed.status_code == 200 and changed.json()["gated"] == mode, changed.text
     return repo
@@ -220,3 +220,36 @@ def test_the_cli_gates_asks_and_decides(
     assert (tmp_path / "out" / "weights.bin").read_bytes() == b"gated bytes"
     admin.ok("repo", "reject", repo, bob.name, "--reason", "licence")
     assert bob.name in admin.ok("repo", "requests", repo, "--status", "rejected").stdout
+
+
+def test_a_hash_from_a_gated_listing_carries_no_bytes_past_the_gate(
+    live_server: LiveServer, owner: Account, bob: Account
+) -> None:
+    """Listings show each file's SHA-256; naming it in a commit to a repo of one's own must
+    not copy the gated bytes out, until the gate lets the user through."""
+    # Bytes of this test's own: the other tests let bob through to repos holding theirs.
+    secret = os.urandom(64)
+    repo = gated_repo(live_server, owner, "manual", secret)
+    with live_server.client(bob.token) as c, live_server.client(owner.token) as admin:
+        [entry] = c.get(f"/api/models/{repo}/tree/main").json()["entries"]
+        mine = make_repo(c, bob.name)
+        copy = {
+            "message": "copy",
+            "operations": [
+                {"op": "add", "path": "w.bin", "sha256": entry["sha256"], "size": entry["size"]}
+            ],
+        }
+        refused = c.post(f"/api/models/{mine}/commit/main", json=copy)
+        assert refused.status_code == 400 and refused.json()["error"]["code"] == "blob_unknown"
+        checked = c.post(
+            f"/api/models/{mine}/blobs/check",
+            json={"blobs": [{"sha256": entry["sha256"], "size": entry["size"]}]},
+        )
+        assert checked.status_code == 200 and checked.json()["available"] == []
+        assert c.get(f"/api/models/{mine}/resolve/main/w.bin").status_code == 404
+        c.post(f"/api/models/{repo}/access-requests").raise_for_status()
+        admin.put(
+            f"/api/models/{repo}/access-requests/{bob.name}", json={"status": "accepted"}
+        ).raise_for_status()
+        assert c.post(f"/api/models/{mine}/commit/main", json=copy).status_code == 201
+        assert c.get(f"/api/models/{mine}/resolve/main/w.bin").content == secret

@@ -159,6 +159,18 @@ def require_files(catalog: GateCatalog, principal: Principal, repo: Repo) -> Non
         )
 
 
+def may_read_files(catalog: GateCatalog, principal: Principal, repo: Repo) -> bool:
+    """Whether the caller may read the files of ``repo``: they can see it and its gate, if
+    any, lets them through (:func:`require_files`)."""
+    if repo_role(catalog, principal, repo) is None:
+        return False
+    try:
+        require_files(catalog, principal, repo)
+    except GatedRepoError:
+        return False
+    return True
+
+
 def require_namespace_role(
     catalog: NamespaceCatalog, principal: Principal, namespace: str, need: Role = Role.WRITE
 ) -> None:

@@ -5,8 +5,10 @@ added file today; an S3 copy, a Hub pre-upload or LFS batch, chunk dedup later) 
 when the caller
 
 * uploaded those bytes within the grace period (``gc_grace_seconds``), so they held them; or
-* can read a repo or bucket that holds them (a tree entry or a bucket object), as
-  :func:`~weighthouse.domain.access.repo_role` decides. The target repo itself counts.
+* can read the files of a repo or bucket that holds them (a tree entry or a bucket object), as
+  :func:`~weighthouse.domain.access.may_read_files` decides: seeing a gated repo is not
+  enough, or a hash copied from its listing would carry its bytes past the gate into a repo
+  of one's own. The target repo itself counts.
 
 Otherwise the blob is *unknown* to the caller. Unknown reads exactly the same whether the bytes
 are stored somewhere or not: one error type, one message built by :func:`unknown_blob`, no size.
@@ -25,8 +27,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-from weighthouse.domain.access import Principal, repo_role, require_user
-from weighthouse.domain.catalog import BlobSourceCatalog, GrantCatalog
+from weighthouse.domain.access import Principal, may_read_files, require_user
+from weighthouse.domain.catalog import AccessRequestCatalog, BlobSourceCatalog, GrantCatalog
 from weighthouse.domain.errors import BlobMissingError, BlobUnknownError, InvalidInputError
 from weighthouse.domain.model import BlobDigest, Repo
 from weighthouse.domain.ports import BlobSourceQuery, BlobStore, Clock
@@ -70,7 +72,7 @@ def unknown_blob(sha256: str, path: str | None = None) -> BlobUnknownError:
     )
 
 
-class BlobProofCatalog(BlobSourceCatalog, GrantCatalog, Protocol):
+class BlobProofCatalog(BlobSourceCatalog, GrantCatalog, AccessRequestCatalog, Protocol):
     """What the proof rule reads: the sources of blobs, and grants for the permission check."""
 
 
@@ -155,5 +157,5 @@ class BlobProof:
 
     def _may_read(self, principal: Principal, repo: Repo, known: dict[str, bool]) -> bool:
         if repo.id not in known:
-            known[repo.id] = repo_role(self._catalog, principal, repo) is not None
+            known[repo.id] = may_read_files(self._catalog, principal, repo)
         return known[repo.id]
