@@ -128,8 +128,8 @@ def test_upgrading_from_0001_keeps_users_and_tokens_and_reserves_their_names(
     assert schema_differences(empty_database) == []
 
 
-def add_repo_before_0012(engine: Any, repo: Repo) -> None:
-    """Store ``repo`` as revisions before 0012 did, without ``gated``."""
+def add_repo_before_0013(engine: Any, repo: Repo) -> None:
+    """Store ``repo`` as revisions before 0013 did, without ``gated``."""
     row = {k: v for k, v in repo_row(repo).items() if k != "gated"}
     with engine.begin() as connection:
         connection.execute(insert(repos).values(row))
@@ -154,7 +154,7 @@ def test_objects_stored_before_0008_read_with_no_content_headers_or_checksums(
     try:
         catalog = SqlCatalog(engine)
         catalog.add_user(alice)
-        add_repo_before_0012(engine, bucket)
+        add_repo_before_0013(engine, bucket)
         row = {
             "repo_id": bucket.id,
             "key": "k",
@@ -193,7 +193,7 @@ def test_uploads_open_before_0011_read_with_no_content_headers_and_downgrade_dro
     try:
         catalog = SqlCatalog(engine)
         catalog.add_user(alice)
-        add_repo_before_0012(engine, bucket)
+        add_repo_before_0013(engine, bucket)
         row = {
             "id": "u" * 48,
             "repo_id": bucket.id,
@@ -307,8 +307,8 @@ def test_upgrading_reports_names_that_differ_only_in_case_and_then_refuses_new_o
     assert schema_differences(empty_database) == []
 
 
-def test_tags_deleted_before_0013_stay_guarded(empty_database: str) -> None:
-    upgrade(empty_database, "0012")
+def test_tags_deleted_before_0014_stay_guarded(empty_database: str) -> None:
+    upgrade(empty_database, "0013")
     now = datetime.now(UTC)
     alice = User(id="a" * 32, name="alice", is_admin=False, created_at=now)
     model = Repo(
