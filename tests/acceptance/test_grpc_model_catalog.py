@@ -9,10 +9,8 @@ and one process's protobuf pool holds one definition of each name.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import importlib
-import ipaddress
 import os
 import subprocess
 import sys
@@ -25,12 +23,9 @@ from typing import Any
 import grpc
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from tests.acceptance.api import unique
+from tests.acceptance.certificates import self_signed
 from tests.acceptance.live import LiveServer, free_port
 from tests.acceptance.test_cli import Cli, cli
 
@@ -82,42 +77,6 @@ message FileMetadata { string filename = 1; string model_id = 2; }
 ORIGINAL_CHUNK = 1024  # the original client's CHUNK_SIZE
 BIG = 100 * 10**6
 PASSWORD = "correct horse battery"
-
-
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    """A certificate for localhost and 127.0.0.1 and its key, as PEM files."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [
-                    x509.DNSName("localhost"),
-                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                ]
-            ),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "server.crt", folder / "server.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
 
 
 def original_stubs(folder: Path) -> tuple[ModuleType, ModuleType]:

@@ -17,10 +17,10 @@ import pytest
 from awscrt import checksums as crt
 from botocore.exceptions import ClientError
 
+from tests.acceptance.certificates import self_signed
 from tests.acceptance.live import LiveServer
 from tests.acceptance.s3 import S3User, code_of, make_s3_user, new_bucket, s3_client
 from tests.acceptance.test_s3_aws_cli import aws
-from tests.acceptance.test_s3_tls import self_signed
 
 pytestmark = pytest.mark.acceptance
 
