@@ -224,7 +224,7 @@ _JOB = {"target": "fresh_writer_job"}
 
 MATRIX: dict[tuple[str, str], Entry] = {
     # --- jobs and the worker API (the test server runs no workers: jobs stay queued) ---------
-    ("GET", "/api/jobs/apps"): Entry("anyone", 200),
+    ("GET", "/api/jobs/apps"): Entry("user", 200),
     ("GET", "/api/jobs"): Entry("user", 200),
     ("POST", "/api/jobs"): Entry(
         "job-submit",

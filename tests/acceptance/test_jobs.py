@@ -125,7 +125,8 @@ def test_the_worker_api_routes_report_failures_with_their_message(
         assert queues == {"queues": {"fail": {"name": "fail", "size": 0}}}
         monitor = client.get("/apps/fail/monitor").json()
         assert monitor["jobs"]["failed"] >= 2
-        assert client.get("/apps/nope/qsizes").status_code == 400
+        missing = client.get("/apps/nope/qsizes")
+        assert (missing.status_code, missing.json()["error"]["code"]) == (404, "app_not_found")
         bad = client.post("/apps/echo/start", json={"parameters": {"text": 1}})
         assert bad.status_code == 400 and "type string" in bad.json()["error"]["message"]
 

@@ -177,6 +177,10 @@ class JobNotFoundError(NotFoundError):
     """No such job, or one the caller may not see (the same answer, so ids cannot be probed)."""
 
 
+class AppNotFoundError(NotFoundError):
+    """No app of that name is installed."""
+
+
 class ConflictError(DomainError):
     """The request conflicts with the current state."""
 

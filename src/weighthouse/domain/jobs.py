@@ -22,7 +22,12 @@ from typing import Any, Protocol
 
 from weighthouse.domain.access import Principal, require_user, require_writing_user
 from weighthouse.domain.catalog import UserCatalog
-from weighthouse.domain.errors import EntryNotFoundError, InvalidInputError, JobNotFoundError
+from weighthouse.domain.errors import (
+    AppNotFoundError,
+    EntryNotFoundError,
+    InvalidInputError,
+    JobNotFoundError,
+)
 from weighthouse.domain.job_params import check_params
 from weighthouse.domain.jobs_catalog import JobCatalog
 from weighthouse.domain.jobs_model import (
@@ -73,15 +78,16 @@ class Jobs:
         self._apps = dict(apps)
         self._clock = clock
 
-    def apps(self) -> list[AppSpec]:
-        """The installed apps, by name."""
+    def apps(self, principal: Principal) -> list[AppSpec]:
+        """The installed apps, by name, for signed-in callers."""
+        require_user(principal)
         return [self._apps[name] for name in sorted(self._apps)]
 
     def app(self, name: str) -> AppSpec:
-        """Raises ``InvalidInputError`` for an app that is not installed."""
+        """Raises ``AppNotFoundError`` for an app that is not installed."""
         spec = self._apps.get(name)
         if spec is None:
-            raise InvalidInputError(f"no app named {name!r} is installed", app=name)
+            raise AppNotFoundError(f"no app named {name[:64]!r} is installed", app=name[:64])
         return spec
 
     def submit(self, principal: Principal, request: JobRequest) -> Job:

@@ -8,6 +8,7 @@ from tests.unit.domain.conftest import Hub
 
 from weighthouse.domain.access import Principal
 from weighthouse.domain.errors import (
+    AppNotFoundError,
     AuthenticationError,
     InvalidInputError,
     JobNotFoundError,
@@ -114,7 +115,7 @@ def test_inputs_must_be_declared_readable_and_of_the_right_kind(
         jobs.submit(alice, request(inputs={"model": (OUT, "main")}))
     with pytest.raises(RevisionNotFoundError):
         jobs.submit(alice, request(inputs={"model": (MODEL, "nope")}))
-    with pytest.raises(InvalidInputError, match="no app named"):
+    with pytest.raises(AppNotFoundError, match="no app named"):
         jobs.submit(alice, request(app="nope"))
 
 

@@ -48,6 +48,7 @@ ERROR_TABLE: dict[type[e.DomainError], grpc.StatusCode] = {
     e.BlobUnknownError: grpc.StatusCode.FAILED_PRECONDITION,
     e.UploadNotFoundError: grpc.StatusCode.NOT_FOUND,
     e.JobNotFoundError: grpc.StatusCode.NOT_FOUND,
+    e.AppNotFoundError: grpc.StatusCode.NOT_FOUND,
     e.ConflictError: grpc.StatusCode.FAILED_PRECONDITION,
     e.RepoExistsError: grpc.StatusCode.ALREADY_EXISTS,
     e.RefExistsError: grpc.StatusCode.ALREADY_EXISTS,

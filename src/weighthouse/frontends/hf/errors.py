@@ -49,6 +49,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str | None]] = {
     e.BlobUnknownError: (400, None),
     e.UploadNotFoundError: (404, None),
     e.JobNotFoundError: (404, None),
+    e.AppNotFoundError: (404, None),
     e.ConflictError: (409, None),
     e.RepoExistsError: (409, None),
     e.RefExistsError: (409, None),

@@ -54,6 +54,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.BlobUnknownError: (400, "blob_unknown"),
     e.UploadNotFoundError: (404, "not_found"),
     e.JobNotFoundError: (404, "job_not_found"),
+    e.AppNotFoundError: (404, "app_not_found"),
     e.ConflictError: (409, "conflict"),
     e.RepoExistsError: (409, "repo_exists"),
     e.RefExistsError: (409, "ref_exists"),

@@ -20,7 +20,7 @@ router = APIRouter(prefix=wire.JOBS_PREFIX, tags=["jobs"], route_class=JsonLimit
 @router.get("/apps", response_model=list[AppOut])
 def list_apps(caller: Caller, hub: Wired) -> list[AppOut]:
     """The installed apps, with their inputs and parameter schemas."""
-    return [AppOut.of(spec) for spec in hub.jobs.apps()]
+    return [AppOut.of(spec) for spec in hub.jobs.apps(caller)]
 
 
 @router.post("", response_model=JobOut, status_code=201)

@@ -66,7 +66,7 @@ class Operation:
 _REPO = (e.RepoNotFoundError,)
 _REVISION = (e.RepoNotFoundError, e.RevisionNotFoundError)
 _JOB = (e.JobNotFoundError,)
-_SUBMIT = (*_REVISION, e.InvalidInputError, e.PermissionDeniedError)
+_SUBMIT = (*_REVISION, e.AppNotFoundError, e.InvalidInputError, e.PermissionDeniedError)
 
 OPERATIONS: dict[str, Operation] = {
     # health
@@ -147,8 +147,8 @@ OPERATIONS: dict[str, Operation] = {
     "job_logs": Operation(_JOB),
     "job_results": Operation((*_JOB, *_REPO, e.EntryNotFoundError)),
     "worker_api_start": Operation(_SUBMIT),
-    "worker_api_qsizes": Operation((e.InvalidInputError,)),
-    "worker_api_monitor": Operation((e.InvalidInputError,)),
+    "worker_api_qsizes": Operation((e.AppNotFoundError,)),
+    "worker_api_monitor": Operation((e.AppNotFoundError,)),
     "worker_api_status": Operation(_JOB),
     "worker_api_cancel": Operation(_JOB),
     "worker_api_result": Operation(

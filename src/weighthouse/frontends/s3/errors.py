@@ -41,6 +41,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.BlobUnknownError: (400, "InvalidArgument"),
     e.UploadNotFoundError: (404, "NoSuchUpload"),
     e.JobNotFoundError: (404, "NoSuchKey"),
+    e.AppNotFoundError: (404, "NoSuchKey"),
     e.ConflictError: (409, "OperationAborted"),
     e.RepoExistsError: (409, "BucketAlreadyExists"),
     e.RefExistsError: (409, "OperationAborted"),

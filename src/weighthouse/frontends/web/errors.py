@@ -36,6 +36,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.BlobUnknownError: (400, "Unknown file contents"),
     e.UploadNotFoundError: (404, "Upload not found"),
     e.JobNotFoundError: (404, "Job not found"),
+    e.AppNotFoundError: (404, "App not found"),
     e.ConflictError: (409, "Conflict"),
     e.RepoExistsError: (409, "That repository already exists"),
     e.RefExistsError: (409, "That branch or tag already exists"),
