@@ -34,8 +34,8 @@ XDIST := -n $(TEST_PROCESSES) --dist loadfile
 ## Lint, type-check, check the layers, then run the whole test suite, and the acceptance
 ## tests once more against servers of two processes (`weighthouse serve --workers 2`).
 test: $(VENV)/.test-installed lint
-	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
-	$(BIN)/python -m pytest tests/acceptance --server-workers 2 $(XDIST) $(PYTEST_WORKERS_ARGS)
+	$(BIN)/python -m pytest $(XDIST) --durations=15 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/acceptance --server-workers 2 $(XDIST) --durations=15 $(PYTEST_WORKERS_ARGS)
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check

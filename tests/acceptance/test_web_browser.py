@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect, sync_playwright
 
 from tests.acceptance.api import unique
 from tests.acceptance.browser import OFFLINE_ARGS, chromium_path
@@ -186,12 +186,14 @@ def test_a_person_signs_up_creates_a_repo_browses_it_and_signs_out(
     page.wait_for_load_state()  # the picker submits itself once the page's script is in
     page.get_by_label("Revision").select_option("v1")
     page.wait_for_url("**/tree?rev=v1")
+    # A click that navigates returns before the next page is in: the checks below wait for it.
     page.get_by_role("link", name="weights/").click()
-    assert page.get_by_role("link", name="model.bin", exact=True).is_visible()
-    assert page.get_by_role("link", name="extra.bin").count() == 0
+    page.wait_for_url("**/tree?rev=v1&path=weights")
+    expect(page.get_by_role("link", name="model.bin", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="extra.bin")).to_have_count(0)
     tab.shot(shots, "tree-at-tag")
     page.get_by_role("link", name="model.bin", exact=True).click()
-    assert "binary" in page.get_by_role("main").inner_text()
+    expect(page.get_by_role("main")).to_contain_text("binary")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download it").click()
     assert Path(download.value.path()).stat().st_size == 4096
@@ -200,17 +202,17 @@ def test_a_person_signs_up_creates_a_repo_browses_it_and_signs_out(
     page.get_by_role("link", name="History").click()
     page.wait_for_url("**/commits?rev=v1")
     commits = page.locator("li.commit")
-    assert commits.count() == 3
-    assert "add weights/model.bin" in commits.first.inner_text()
+    expect(commits).to_have_count(3)
+    expect(commits.first).to_contain_text("add weights/model.bin")
     tab.shot(shots, "history")
     page.locator(f'a[href$="/commit/{first}"]').click()
-    assert page.locator("tr.change.added").inner_text().find("weights/model.bin") >= 0
+    expect(page.locator("tr.change.added")).to_contain_text("weights/model.bin")
     tab.shot(shots, "commit")
 
     # Sign out: the session cookie goes, and the page shows a visitor again.
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(server.url + "/ui/")
-    assert page.get_by_role("link", name="Sign in").is_visible()
+    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
     assert not [c for c in tab.context.cookies() if c["name"] == "weighthouse_session"]
 
 
@@ -288,6 +290,9 @@ def test_keyboard_and_phone_width(browser: Browser, server: LiveServer, shots: P
 
 
 BIG = 200 * 1024 * 1024
+# Against two server processes the upload's requests still cross processes with a smaller
+# file; the 200 MB one, a test of streaming rather than of processes, runs in the first pass.
+BIG_ON_MANY_PROCESSES = 16 * 1024 * 1024
 
 
 def write_random(path: Path, size: int) -> str:
@@ -303,7 +308,7 @@ def write_random(path: Path, size: int) -> str:
 
 
 def test_a_folder_with_a_200_mb_file_uploads_as_one_commit(
-    tab: Watched, server: LiveServer, tmp_path: Path, shots: Path
+    tab: Watched, server: LiveServer, tmp_path: Path, shots: Path, server_workers: int
 ) -> None:
     page = tab.page
     name = unique("cat")
@@ -316,7 +321,9 @@ def test_a_folder_with_a_200_mb_file_uploads_as_one_commit(
 
     folder = tmp_path / "checkpoint"
     (folder / "shards").mkdir(parents=True)
-    big_sha = write_random(folder / "shards" / "big.bin", BIG)
+    big_sha = write_random(
+        folder / "shards" / "big.bin", BIG if server_workers == 1 else BIG_ON_MANY_PROCESSES
+    )
     (folder / "config.json").write_text('{"layers": 2}')
     page.get_by_role("link", name="Upload").click()
     page.get_by_label("A folder").set_input_files(str(folder))
@@ -326,7 +333,7 @@ def test_a_folder_with_a_200_mb_file_uploads_as_one_commit(
         " d.items.add(new File(['dropped bytes'], 'dropped.txt')); return d; }"
     )
     page.dispatch_event("#drop", "drop", {"dataTransfer": dropped})
-    assert "3 file(s)" in page.locator("#chosen").inner_text()
+    expect(page.locator("#chosen")).to_contain_text("3 file(s)")
     page.get_by_label("Commit message").fill("a checkpoint from the browser")
     page.get_by_label("Tag the commit (optional)").fill("v1")
     page.evaluate(
@@ -391,8 +398,7 @@ def test_a_bucket_is_browsed_by_prefix_uploaded_to_and_cleaned(
     assert Path(download.value.path()).read_text() == "first"
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Delete logs/day1/a b+c.txt").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("link", name="a b+c.txt").count() == 0
+    expect(page.get_by_role("link", name="a b+c.txt")).to_have_count(0)
     with server.client(server.admin_token) as admin:
         listed = admin.get(f"/api/buckets/{name}/{bucket}/objects").json()
         keys = [o["key"] for o in listed.get("objects", listed.get("items", []))]
