@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect, sy
 from tests.acceptance.api import unique
 from tests.acceptance.browser import OFFLINE_ARGS, chromium_path
 from tests.acceptance.live import LiveServer, free_port
+from tests.acceptance.test_jobs import job_env
 
 pytestmark = pytest.mark.acceptance
 
@@ -49,6 +50,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, server_workers: int) -> Ite
         data_dir=tmp_path_factory.mktemp("webui") / "data",
         workers=server_workers,
         extra_env={
+            **job_env(),
             "WEIGHTHOUSE_AUTH__ARGON2_MEMORY_KIB": "8192",
             "WEIGHTHOUSE_AUTH__ARGON2_TIME_COST": "1",
         },
@@ -214,6 +216,64 @@ def test_a_person_signs_up_creates_a_repo_browses_it_and_signs_out(
     page.wait_for_url(server.url + "/ui/")
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
     assert not [c for c in tab.context.cookies() if c["name"] == "weighthouse_session"]
+
+
+def run_app(tab: Watched, repo_url: str, params: str) -> None:
+    """Run ``echo`` from the repo page's form, its results committed to main; the job page
+    is in when this returns."""
+    page = tab.page
+    page.goto(repo_url)
+    page.get_by_label("App", exact=True).select_option("echo")
+    page.get_by_label("Parameters (JSON)").fill(params)
+    page.get_by_label("Commit its results to main").check()
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_url("**/ui/jobs/*")
+
+
+def test_a_job_is_watched_to_the_end_and_another_cancelled(
+    tab: Watched, server: LiveServer, shots: Path
+) -> None:
+    page = tab.page
+    name = unique("eve")
+    sign_up(tab, server, name)
+    repo = unique("jobs")
+    page.goto(f"{server.url}/ui/new")
+    page.get_by_label("Name", exact=True).fill(repo)
+    page.get_by_role("button", name="Create").click()
+    repo_url = f"{server.url}/ui/models/{name}/{repo}"
+    page.wait_for_url(repo_url)
+
+    # Watch a job finish: the page follows its progress without a reload.
+    run_app(tab, repo_url, '{"text": "done", "seconds": 3}')
+    job_id = page.url.rsplit("/", 1)[1]
+    page.evaluate(
+        """() => { window.seen = [];
+        const shown = document.getElementById('job-progress');
+        new MutationObserver(() => { for (const bar of shown.querySelectorAll('progress'))
+          window.seen.push(Number(bar.value) / Number(bar.max)); })
+          .observe(shown, { childList: true, subtree: true }); }"""
+    )
+    expect(page.locator("#job-status")).to_have_text("succeeded", timeout=60_000)
+    assert any(0 < fraction < 1 for fraction in page.evaluate("window.seen")), "no progress"
+    expect(page.locator("#job-log")).to_contain_text("echoed 'done'")
+    expect(page.get_by_role("button", name="Cancel job")).to_have_count(0)
+    tab.shot(shots, "job")
+    page.get_by_role("link", name="The result commit").click()
+    page.wait_for_url(f"{repo_url}/commit/*")
+    expect(page.locator("tr.change.added")).to_contain_text(f"{job_id}/0.txt")
+
+    # Cancel a slow one from its page once it runs.
+    run_app(tab, repo_url, '{"text": "never", "seconds": 60}')
+    slow = page.url
+    expect(page.locator("#job-status")).to_have_text("running")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancel job").click()
+    page.wait_for_url(slow)
+    expect(page.locator("#job-status")).to_have_text("cancelled")
+    page.goto(f"{server.url}/ui/jobs?status=cancelled")
+    expect(page.locator("tr.job-row")).to_have_count(1)
+    expect(page.locator("tr.job-row")).to_contain_text("echo")
+    tab.shot(shots, "jobs")
 
 
 class _EvilPage(http.server.BaseHTTPRequestHandler):

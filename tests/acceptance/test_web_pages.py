@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pytest
 from tests.acceptance.api import make_repo, unique, upload
 from tests.acceptance.authz_matrix import PRINCIPALS
 from tests.acceptance.live import LiveServer
+from tests.acceptance.test_jobs import job_env
 
 pytestmark = pytest.mark.acceptance
 
@@ -49,6 +51,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, server_workers: int) -> Ite
         data_dir=data_dir,
         workers=server_workers,
         extra_env={
+            **job_env(),
             "WEIGHTHOUSE_AUTH__SIGNIN_PER_CLIENT": str(SIGNIN_LIMIT),
             "WEIGHTHOUSE_AUTH__SIGNUP_PER_CLIENT": str(SIGNUP_LIMIT),
             "WEIGHTHOUSE_AUTH__ARGON2_MEMORY_KIB": "8192",
@@ -540,6 +543,63 @@ def test_repo_settings_collaborators_and_delete(server: LiveServer) -> None:
     assert wrong.status_code == 400 and owner.get(base).status_code == 200
     deleted = owner.post(f"{base}/delete", data={"csrf": token, "confirm": f"{owner_name}/{repo}"})
     assert deleted.status_code == 303 and owner.get(base).status_code == 404
+
+
+def test_jobs_pages_are_their_owners_alone(server: LiveServer) -> None:
+    alice, bob = unique("jal"), unique("jbo")
+    for name in (alice, bob):
+        api_user(server, name)
+    with server.client(server.admin_token) as admin:
+        repo = make_repo(admin, alice)
+        private = make_repo(admin, bob, private=True)
+    owner, other, anonymous = (
+        session_client(server, alice),
+        session_client(server, bob),
+        browser(server),
+    )
+    page = owner.get(f"/ui/models/{repo}")
+    assert 'id="run-title"' in page.text and '<option value="echo">' in page.text
+    token = csrf_of(page)
+
+    def run(client: httpx.Client, target: str, **form: str) -> httpx.Response:
+        return client.post(f"/ui/models/{target}/run", data={"csrf": token, "rev": "main", **form})
+
+    started = run(owner, repo, app="echo", params='{"text": "<b>hi</b>"}', results="on")
+    assert started.status_code == 303, started.text
+    job_url = started.headers["location"]
+    job_id = job_url.rsplit("/", 1)[1]
+    deadline = time.monotonic() + 30
+    while (state := owner.get(f"{job_url}/status").json())["status"] != "succeeded":
+        assert not state["final"] and time.monotonic() < deadline, state
+        time.sleep(0.05)
+    assert state["result_url"].startswith(f"/ui/models/{repo}/commit/")
+    shown = owner.get(job_url)
+    assert shown.status_code == 200 and "echoed &#39;&lt;b&gt;hi&lt;/b&gt;&#39;" in shown.text
+    assert state["result_url"] in shown.text and "Cancel job" not in shown.text
+    listed = owner.get("/ui/jobs", params={"status": "succeeded", "app": "echo"})
+    assert job_id[:12] in listed.text
+    assert job_id[:12] not in owner.get("/ui/jobs", params={"status": "failed"}).text
+
+    # Another user, even one who could read the repo, finds no such job; a visitor signs in.
+    for path in (job_url, f"{job_url}/status"):
+        assert other.get(path).status_code == 404, path
+    refused = other.post(f"{job_url}/cancel", data={"csrf": csrf_of(other.get("/ui/settings"))})
+    assert refused.status_code == 404
+    assert job_id[:12] not in other.get("/ui/jobs").text
+    assert anonymous.get(job_url).headers["location"].startswith("/ui/signin")
+    assert anonymous.get(f"{job_url}/status").status_code == 401
+    assert 'id="run-title"' not in anonymous.get(f"/ui/models/{repo}").text
+
+    # A post without the session's token is refused; bad forms get clear errors, not a job.
+    assert owner.post(f"{job_url}/cancel", data={"csrf": "forged"}).status_code == 403
+    assert owner.post(f"/ui/models/{repo}/run", data={"app": "echo"}).status_code == 403
+    assert run(owner, repo, app="echo", params="[1]").status_code == 400
+    assert run(owner, repo, app="echo", params="{not json").status_code == 400
+    assert run(owner, repo, app="echo", params='{"text": 1}').status_code == 400
+    assert run(owner, repo, app="nope", params="{}").status_code == 404
+    assert run(owner, private, app="echo", params='{"text": "x"}').status_code == 404
+    assert owner.get("/ui/jobs/..%2F..%2Fetc").status_code == 404
+    assert len(owner.get("/ui/jobs").text.split('class="job-row"')) == 2
 
 
 def test_admin_pages_are_for_site_admins(server: LiveServer) -> None:

@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from weighthouse import wire
 from weighthouse.domain.access import Principal
 from weighthouse.domain.errors import EntryNotFoundError, GatedRepoError, InvalidInputError
+from weighthouse.domain.jobs_model import AppSpec
 from weighthouse.domain.model import RefKind, Repo, RepoId
 from weighthouse.domain.repos import DEFAULT_BRANCH
 from weighthouse.frontends.downloads import blob_response
@@ -94,6 +95,17 @@ def _refs(request: Request, principal: Principal, repo_id: RepoId) -> dict[str, 
     }
 
 
+def runnable_on(specs: list[AppSpec], repo: Repo) -> list[AppSpec]:
+    """The apps a repo's page offers to run: those with at most one input, of the repo's kind
+    or of any kind; the repo at the page's revision fills that input."""
+    return [
+        spec
+        for spec in specs
+        if len(spec.inputs) <= 1
+        and all(kind in ("any", repo.type.value) for kind in spec.inputs.values())
+    ]
+
+
 def overview(request: Request, visitor: Visitor, form: dict[str, str]) -> Page:
     container = container_of(request)
     repo_id = repo_id_of(request)
@@ -106,6 +118,9 @@ def overview(request: Request, visitor: Visitor, form: dict[str, str]) -> Page:
     context.update(_tree(request, visitor.principal, repo, revision, ""))
     context["crumbs"] = _crumbs(repo, revision, "")
     context["card"] = None
+    context["apps"] = []
+    if visitor.user is not None:
+        context["apps"] = runnable_on(container.jobs.apps(visitor.principal), repo)
     try:
         _, download = container.files.download(visitor.principal, repo_id, revision, README)
     except (EntryNotFoundError, GatedRepoError):
