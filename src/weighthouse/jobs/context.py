@@ -5,6 +5,7 @@ until the runner commits them."""
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -29,16 +30,37 @@ class Tracker(Protocol):
         ...
 
 
+class Scratch:
+    """A job's own folder under ``root`` (the system's temporary folder if ``None``), made on
+    first use: most jobs need none, and making and removing folders costs a job more than
+    its catalog writes on a slow disk."""
+
+    def __init__(self, job_id: str, root: Path | None) -> None:
+        self._prefix = f"job-{job_id}-"
+        self._root = root
+        self._path: Path | None = None
+
+    def folder(self, name: str) -> Path:
+        """The sub-folder ``name`` (a fixed word, never a name from outside), made if new."""
+        if self._path is None:
+            self._path = Path(tempfile.mkdtemp(prefix=self._prefix, dir=self._root))
+        folder = self._path / name
+        folder.mkdir(exist_ok=True)
+        return folder
+
+    def remove(self) -> None:
+        if self._path is not None:
+            shutil.rmtree(self._path, ignore_errors=True)
+            self._path = None
+
+
 class RunContext:
     def __init__(
-        self, job: Job, inputs: Mapping[str, InputRepo], scratch: Path, tracker: Tracker
+        self, job: Job, inputs: Mapping[str, InputRepo], scratch: Scratch, tracker: Tracker
     ) -> None:
         self._job = job
         self._inputs = dict(inputs)
-        self._scratch = scratch / "work"
-        self._scratch.mkdir()
-        self._staging = scratch / "results"
-        self._staging.mkdir()
+        self._folders = scratch
         self._tracker = tracker
         self.staged: dict[str, Path] = {}
         """Result path to the staged file holding its bytes, in the order first written."""
@@ -57,7 +79,7 @@ class RunContext:
 
     @property
     def scratch(self) -> Path:
-        return self._scratch
+        return self._folders.folder("work")
 
     def progress(self, current: int, total: int, context: str = "") -> None:
         self._tracker.report(Progress(int(current), int(total), str(context)[:200]))
@@ -78,7 +100,7 @@ class RunContext:
             if len(self.staged) >= RESULT_FILES_MAX:
                 raise InvalidInputError(f"a job may write at most {RESULT_FILES_MAX} results")
             # Named by a counter, never by the result's path.
-            staged = self._staging / str(len(self.staged))
+            staged = self._folders.folder("results") / str(len(self.staged))
             self.staged[path] = staged
         with staged.open("wb") as out:
             if isinstance(data, bytes | bytearray | memoryview):

@@ -17,6 +17,7 @@ from weighthouse.domain.files import Files
 from weighthouse.domain.model import EntryKind, RepoId
 from weighthouse.domain.paging import MAX_PAGE
 from weighthouse.domain.ports import BlobReader
+from weighthouse.jobs.context import Scratch
 
 COPY_PIECE = 1 << 20
 
@@ -28,7 +29,7 @@ class PinnedRepo:
         owner: Principal,
         repo_id: RepoId,
         commit: str,
-        scratch: Path,
+        scratch: Scratch,
     ) -> None:
         self._files = files
         self._owner = owner
@@ -79,7 +80,7 @@ class PinnedRepo:
     def materialise(self, paths: Sequence[str] | None = None) -> Path:
         wanted = {f.path: f for f in self.files()}
         chosen = list(wanted) if paths is None else list(paths)
-        root = self._scratch / "inputs" / self._repo_id.type.value / str(self._repo_id)
+        root = self._scratch.folder("inputs") / self._repo_id.type.value / str(self._repo_id)
         for path in chosen:
             if path not in wanted:
                 raise KeyError(path)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -28,7 +26,7 @@ from weighthouse.domain.files import Files
 from weighthouse.domain.job_runs import JobRuns, reported
 from weighthouse.domain.jobs_model import Job, Progress
 from weighthouse.domain.model import RepoId
-from weighthouse.jobs.context import RunContext
+from weighthouse.jobs.context import RunContext, Scratch
 from weighthouse.jobs.inputs import PinnedRepo
 
 log = logging.getLogger("weighthouse.jobs")
@@ -66,13 +64,13 @@ class JobRunner:
         app = self._apps.get(job.app)
         if app is None:
             return self._runs.fail(job, f"the app {job.app!r} is not installed on this worker")
-        scratch = Path(tempfile.mkdtemp(prefix=f"job-{job.id}-", dir=self._options.scratch_root))
+        scratch = Scratch(job.id, self._options.scratch_root)
         try:
             return self._run(app, job, scratch)
         finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            scratch.remove()
 
-    def _run(self, app: App, job: Job, scratch: Path) -> Job | None:
+    def _run(self, app: App, job: Job, scratch: Scratch) -> Job | None:
         try:
             owner = self._runs.owner(job)
             inputs = {i.name: self._pin(owner, job, i.name, scratch) for i in job.inputs}
@@ -98,7 +96,7 @@ class JobRunner:
             return tracker.end_stopped()
         return tracker.end(lambda held: self._succeed(held, owner, dict(output), context))
 
-    def _pin(self, owner: Principal, job: Job, name: str, scratch: Path) -> PinnedRepo:
+    def _pin(self, owner: Principal, job: Job, name: str, scratch: Scratch) -> PinnedRepo:
         pinned = next(i for i in job.inputs if i.name == name)
         namespace, _, repo_name = pinned.repo.partition("/")
         repo_id = RepoId(pinned.repo_type, namespace, repo_name)

@@ -9,25 +9,39 @@ its status, worker and attempt, so a worker that lost its lease writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from weighthouse.domain.errors import JobNotFoundError, UserNotFoundError
 from weighthouse.domain.jobs_model import Job, JobQuery, JobStatus
+from weighthouse.metadata import group_commit
 from weighthouse.metadata.job_rows import job_changes, job_from, job_row
 from weighthouse.metadata.tables import jobs, users
-from weighthouse.metadata.transactions import retry_transient, transaction
+from weighthouse.metadata.transactions import in_unit, retry_transient, transaction
+
+T = TypeVar("T")
 
 
 class JobQueries:
     _engine: Engine
 
+    def _write(self, work: Callable[[Connection], T]) -> T:
+        # A submit, the claims and the endings of concurrent workers share commits where the
+        # database gains from it (SQLite's one writer flushes its log once per commit); each
+        # still returns only once its own write is committed.
+        group = group_commit.for_engine(self._engine)
+        if group is not None and not in_unit(self._engine):
+            return group.run(work)
+        with transaction(self._engine, write=True) as connection:
+            return work(connection)
+
     @retry_transient
     def add_job(self, job: Job) -> None:
-        with transaction(self._engine, write=True) as connection:
+        def add(connection: Connection) -> None:
             owner = connection.execute(select(users.c.id).where(users.c.id == job.owner_id))
             if owner.first() is None:
                 raise UserNotFoundError("no user with that id", user_id=job.owner_id)
@@ -35,6 +49,8 @@ class JobQueries:
                 connection.execute(insert(jobs).values(job_row(job)))
             except IntegrityError as exc:  # pragma: no cover - ids are random
                 raise RuntimeError(f"job id {job.id} is taken") from exc
+
+        self._write(add)
 
     def get_job(self, job_id: str) -> Job:
         with transaction(self._engine) as connection:
@@ -61,6 +77,21 @@ class JobQueries:
         with transaction(self._engine) as connection:
             return {JobStatus(status): count for status, count in connection.execute(statement)}
 
+    def count_runnable_jobs(self, queues: Collection[str], since: datetime) -> dict[str, int]:
+        if not queues:
+            return {}
+        statement = (
+            select(jobs.c.queue, func.count())
+            .where(
+                jobs.c.status == JobStatus.QUEUED.value,
+                jobs.c.queue.in_(sorted(queues)),
+                jobs.c.run_after <= since,
+            )
+            .group_by(jobs.c.queue)
+        )
+        with transaction(self._engine) as connection:
+            return {str(queue): int(count) for queue, count in connection.execute(statement).all()}
+
     @retry_transient
     def claim_job(
         self, queues: Collection[str], worker: str, now: datetime, lease_until: datetime
@@ -78,7 +109,8 @@ class JobQueries:
             .limit(1)
             .with_for_update(skip_locked=True)
         )
-        with transaction(self._engine, write=True) as connection:
+
+        def claim(connection: Connection) -> Job | None:
             row = connection.execute(candidate).first()
             if row is None:
                 return None
@@ -99,6 +131,8 @@ class JobQueries:
                 return None
             return _get(connection, job.id)
 
+        return self._write(claim)
+
     def list_expired_jobs(self, now: datetime, limit: int) -> list[Job]:
         statement = (
             select(jobs)
@@ -118,12 +152,15 @@ class JobQueries:
             jobs.c.attempts == expected.attempts,
             worker.is_(None) if expected.worker is None else worker == expected.worker,
         )
-        with transaction(self._engine, write=True) as connection:
+
+        def swap(connection: Connection) -> Job | None:
             done = connection.execute(update(jobs).where(held).values(job_changes(job)))
             if done.rowcount != 1:
                 _get(connection, expected.id)  # JobNotFoundError for a missing job
                 return None
             return _get(connection, expected.id)
+
+        return self._write(swap)
 
     @retry_transient
     def request_cancel(self, job_id: str, at: datetime) -> Job:
