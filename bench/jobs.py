@@ -44,7 +44,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def weighthouse_run(jobs: int, threads: int) -> dict[str, float]:
+def weighthouse_run(jobs: int, threads: int, redis_url: str | None = None) -> dict[str, float]:
     from weighthouse.bootstrap import bootstrap, create_worker_pool, start
     from weighthouse.config import Settings
     from weighthouse.domain.access import Principal
@@ -52,10 +52,21 @@ def weighthouse_run(jobs: int, threads: int) -> dict[str, float]:
     from weighthouse.domain.jobs_model import JobQuery, JobStatus
     from weighthouse.domain.model import Scope
 
+    engine: dict[str, Any] = {"engine": "embedded"}
+    if redis_url is not None:
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
+        engine = {"engine": "redis", "redis_url": redis_url}
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(
             data_dir=Path(folder),
-            jobs={"apps": [f"{__name__}:Noop"], "concurrency": threads, "poll_seconds": 0.01},
+            jobs={
+                "apps": [f"{__name__}:Noop"],
+                "concurrency": threads,
+                "poll_seconds": 0.01,
+                **engine,
+            },
             admin={"token": f"wh_{uuid.uuid4().hex[:16]}_{uuid.uuid4().hex}"},
         )
         container = bootstrap(settings)
@@ -131,6 +142,7 @@ def main() -> None:
     args = parser.parse_args()
     results = {
         "weighthouse embedded (SQLite)": weighthouse_run(args.jobs, args.threads),
+        "weighthouse redis (SQLite)": weighthouse_run(args.jobs, args.threads, args.redis),
         "dramatiq + Redis": dramatiq_run(args.jobs, args.threads, args.redis),
     }
     base = results["dramatiq + Redis"]["jobs_per_s"]

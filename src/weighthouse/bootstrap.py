@@ -32,6 +32,7 @@ from weighthouse.domain.ports import (
     BlobStore,
     Catalog,
     Clock,
+    JobDispatch,
     PasswordHasher,
     RateLimiter,
     SecretCipher,
@@ -54,6 +55,7 @@ from weighthouse.jobs.registry import load_apps, spec_of
 if TYPE_CHECKING:
     from weighthouse.apps.contract import App
     from weighthouse.jobs.pool import WorkerPool
+    from weighthouse.jobs.redis_engine import RedisWorkerPool
 
 
 def utc_now() -> datetime:
@@ -91,6 +93,7 @@ class Container:
     jobs: Jobs
     job_runs: JobRuns
     apps: dict[str, App]
+    job_dispatch: JobDispatch
     _closers: list[Callable[[], None]] = field(default_factory=list)
     room: DiskRoom = field(default_factory=NoDiskRoom)
 
@@ -136,7 +139,8 @@ def bootstrap(
     tokens = Tokens(catalog, clock, audit)
     room = room or create_disk_room(settings)
     apps = load_apps(settings.jobs.apps)
-    jobs = Jobs(catalog, {name: spec_of(app) for name, app in apps.items()}, clock)
+    dispatch = create_job_dispatch(settings, closers)
+    jobs = Jobs(catalog, {name: spec_of(app) for name, app in apps.items()}, clock, dispatch)
     on_push = PushJobs(jobs, apps) if settings.jobs.on_push else None
     commits = Commits(catalog, blobs, clock, proof, room=room, on_commit=on_push)
     return Container(
@@ -187,6 +191,7 @@ def bootstrap(
             backoff_seconds=settings.jobs.backoff_seconds,
         ),
         apps=apps,
+        job_dispatch=dispatch,
         _closers=closers,
         room=room,
     )
@@ -386,10 +391,26 @@ def start(container: Container) -> IssuedToken | None:
     )
 
 
-def create_worker_pool(container: Container) -> WorkerPool:
-    """A pool running the container's apps: ``jobs.concurrency`` threads per queue, or the
-    queue's own number from ``jobs.queue_concurrency``. The caller starts and stops it."""
-    from weighthouse.jobs.pool import WorkerPool
+def create_job_dispatch(settings: Settings, closers: list[Callable[[], None]]) -> JobDispatch:
+    """How a submit reaches the workers: a hint through the Redis broker, or a wake-up of this
+    process's own pool."""
+    url = settings.jobs_redis_url
+    if settings.jobs.engine == "redis" and url is not None:
+        from weighthouse.jobs.redis_engine import RedisDispatch
+
+        dispatch = RedisDispatch(url)
+        closers.append(dispatch.close)
+        return dispatch
+    from weighthouse.jobs.pool import Wakeups
+
+    return Wakeups()
+
+
+def create_worker_pool(container: Container) -> WorkerPool | RedisWorkerPool:
+    """A pool running the container's apps on the engine ``jobs.engine`` names:
+    ``jobs.concurrency`` threads per queue, or the queue's own number from
+    ``jobs.queue_concurrency``. The caller starts and stops it."""
+    from weighthouse.jobs.pool import Wakeups, WorkerPool
     from weighthouse.jobs.runner import JobRunner, RunnerOptions
 
     settings = container.settings.jobs
@@ -404,10 +425,25 @@ def create_worker_pool(container: Container) -> WorkerPool:
     runner = JobRunner(
         container.job_runs, container.files, container.commits, container.apps, options
     )
+    url = container.settings.jobs_redis_url
+    if settings.engine == "redis" and url is not None:
+        from weighthouse.jobs.redis_engine import RedisWorkerPool
+
+        return RedisWorkerPool(
+            container.job_runs,
+            runner,
+            queues,
+            url=url,
+            poll_seconds=settings.poll_seconds,
+            sweep_seconds=max(0.5, min(settings.lease_seconds / 2, settings.redispatch_seconds)),
+            redispatch_seconds=settings.redispatch_seconds,
+        )
+    wakeups = container.job_dispatch
     return WorkerPool(
         container.job_runs,
         runner,
         queues,
         poll_seconds=settings.poll_seconds,
         recover_seconds=max(1.0, settings.lease_seconds / 2),
+        wakeups=wakeups if isinstance(wakeups, Wakeups) else None,
     )

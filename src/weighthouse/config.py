@@ -10,6 +10,7 @@ Command-line flags beat the environment, which beats the file, which beats the d
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -308,6 +309,23 @@ class JobSettings(BaseModel):
     poll_seconds: float = Field(
         default=0.5, gt=0, le=60, description="how often an idle worker looks for jobs"
     )
+    engine: Literal["embedded", "redis"] = Field(
+        default="embedded",
+        description="how workers hear of jobs: 'embedded' polls the catalog (and wakes the"
+        " server's own pool on submit); 'redis' sends each job to workers through dramatiq's"
+        " Redis broker (weighthouse[jobs-redis]). The catalog holds the jobs either way",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:port/db of the 'redis' engine's broker; default: redis.url",
+    )
+    redispatch_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=3600,
+        description="with the 'redis' engine, a job still queued this long after it could run"
+        " is sent again (its message was lost with the broker, or taken by a worker that died)",
+    )
     on_push: bool = Field(
         default=True,
         description="queue the inspect and scan apps (those installed) on the weight files"
@@ -332,6 +350,18 @@ class Settings(BaseSettings):
     repos: RepoSettings = RepoSettings()
     hf: HubSettings = HubSettings()
     jobs: JobSettings = JobSettings()
+
+    @model_validator(mode="after")
+    def _jobs_broker(self) -> Settings:
+        if self.jobs.engine == "redis" and not (self.jobs.redis_url or self.redis.url):
+            raise ValueError("jobs.engine = 'redis' needs jobs.redis_url (or redis.url)")
+        return self
+
+    @property
+    def jobs_redis_url(self) -> str | None:
+        """The broker of the 'redis' job engine."""
+        return self.jobs.redis_url or self.redis.url
+
     gc_grace_seconds: int = Field(default=6 * 3600, ge=0)
     max_upload_bytes: int = Field(default=64 * 2**30, gt=0)
     # Accounts, organisations, repos, tokens and keys fit in a few KiB; only a commit (up to

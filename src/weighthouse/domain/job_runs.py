@@ -56,6 +56,11 @@ class JobRuns:
         now = self._clock()
         return self._catalog.claim_job(queues, worker, now, now + self._lease)
 
+    def waiting(self, queues: Collection[str], seconds: float) -> dict[str, int]:
+        """How many queued jobs of each of ``queues`` could have run ``seconds`` ago already
+        and still wait: what an engine whose hints can be lost sends again."""
+        return self._catalog.count_runnable_jobs(queues, self._clock() - timedelta(seconds=seconds))
+
     def owner(self, job: Job) -> Principal:
         """Who the job acts as: its owner with a write-scoped credential, so every read and
         write it makes asks the permission service as the owner would. A disabled owner's

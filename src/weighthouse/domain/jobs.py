@@ -41,7 +41,7 @@ from weighthouse.domain.jobs_model import (
 from weighthouse.domain.model import EntryKind, RefKind, RepoId, Role
 from weighthouse.domain.names import check_ref_name
 from weighthouse.domain.paging import check_limit
-from weighthouse.domain.ports import Clock
+from weighthouse.domain.ports import Clock, JobDispatch
 from weighthouse.domain.repos import find_repo, require_versioned
 from weighthouse.domain.revisions import VersionedCatalog, resolve
 
@@ -72,11 +72,23 @@ def new_job_id(now: datetime) -> str:
     return f"{millisecond:012x}{secrets.token_hex(10)}"
 
 
+class _NoDispatch:
+    def queued(self, queue: str) -> None:
+        pass
+
+
 class Jobs:
-    def __init__(self, catalog: JobsCatalog, apps: Mapping[str, AppSpec], clock: Clock) -> None:
+    def __init__(
+        self,
+        catalog: JobsCatalog,
+        apps: Mapping[str, AppSpec],
+        clock: Clock,
+        dispatch: JobDispatch | None = None,
+    ) -> None:
         self._catalog = catalog
         self._apps = dict(apps)
         self._clock = clock
+        self._dispatch = dispatch or _NoDispatch()
 
     def apps(self, principal: Principal) -> list[AppSpec]:
         """The installed apps, by name, for signed-in callers."""
@@ -121,6 +133,9 @@ class Jobs:
             time_limit_seconds=spec.time_limit_seconds,
         )
         self._catalog.add_job(job)
+        # After the write: a worker woken now finds the job (unless a unit of work still holds
+        # it; then the engine's sweeper sends the hint again once it has waited).
+        self._dispatch.queued(job.queue)
         return job
 
     def _pin_inputs(

@@ -32,6 +32,11 @@ class JobCatalog(Protocol):
         """How many jobs of ``app`` are in each status; statuses with none are left out."""
         ...
 
+    def count_runnable_jobs(self, queues: Collection[str], since: datetime) -> dict[str, int]:
+        """How many ``queued`` jobs of each of ``queues`` have been runnable since ``since``
+        (their ``run_after`` is at or before it); queues with none are left out."""
+        ...
+
     def claim_job(
         self, queues: Collection[str], worker: str, now: datetime, lease_until: datetime
     ) -> Job | None:

@@ -317,3 +317,16 @@ class DeploymentMarker(Protocol):
         """Whether the store holds any blob, marker or other committed key (temporaries do
         not count)."""
         ...
+
+
+class JobDispatch(Protocol):
+    """Tells workers that a job of a queue may be claimed: the engine's side of submitting.
+
+    A hint only; the catalog stays the state of record. A hint may arrive before the job's
+    row is committed (a job queued inside a unit of work), be lost (a broker that restarted),
+    or claim another job of the queue than the one it was sent for: the worker claims the
+    queue's oldest runnable job, and the engine's sweeper sends hints again for jobs that have
+    waited without one. Never raises: a broker that is down delays jobs, never fails them.
+    """
+
+    def queued(self, queue: str) -> None: ...

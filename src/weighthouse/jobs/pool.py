@@ -1,7 +1,13 @@
 """A pool of worker threads: for each queue, as many threads as its concurrency, each claiming
 the queue's oldest runnable job and running it; plus one thread that puts back the jobs of
 workers that died. ``weighthouse serve`` runs one in the server's process and
-``weighthouse worker`` runs one on its own; any number share one catalog."""
+``weighthouse worker`` runs one on its own; any number share one catalog.
+
+An idle thread looks at the catalog every ``poll_seconds``, or at once when a job is submitted
+in the same process (:class:`Wakeups`, the embedded engine's
+:class:`~weighthouse.domain.ports.JobDispatch`). Jobs submitted elsewhere (another server
+process, another host) are found by the poll.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,42 @@ from weighthouse.jobs.runner import JobRunner
 log = logging.getLogger("weighthouse.jobs")
 
 
+class Wakeups:
+    """Wakes idle threads of this process's pool when a job of their queue is submitted."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queues: dict[str, threading.Condition] = {}
+        self._pending: dict[str, int] = {}
+
+    def queued(self, queue: str) -> None:
+        condition = self._condition(queue)
+        with condition:
+            self._pending[queue] = self._pending.get(queue, 0) + 1
+            condition.notify()
+
+    def wait(self, queue: str, timeout: float) -> None:
+        """Return when a job of ``queue`` was submitted since the last return, or after
+        ``timeout`` seconds."""
+        condition = self._condition(queue)
+        with condition:
+            if not self._pending.get(queue):
+                condition.wait(timeout)
+            if self._pending.get(queue):
+                self._pending[queue] -= 1
+
+    def wake_all(self) -> None:
+        with self._lock:
+            conditions = list(self._queues.values())
+        for condition in conditions:
+            with condition:
+                condition.notify_all()
+
+    def _condition(self, queue: str) -> threading.Condition:
+        with self._lock:
+            return self._queues.setdefault(queue, threading.Condition())
+
+
 class WorkerPool:
     def __init__(
         self,
@@ -28,12 +70,14 @@ class WorkerPool:
         *,
         poll_seconds: float,
         recover_seconds: float,
+        wakeups: Wakeups | None = None,
     ) -> None:
         self._runs = runs
         self._runner = runner
         self._queues = dict(queues)
         self._poll = poll_seconds
         self._recover = recover_seconds
+        self._wakeups = wakeups or Wakeups()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         # Unique per process start, so a restarted worker never mistakes an old lease for its own.
@@ -55,6 +99,7 @@ class WorkerPool:
         """Stop claiming; wait up to ``timeout`` seconds for running jobs. A job still running
         keeps its lease until it runs out, then runs again elsewhere."""
         self._stopping.set()
+        self._wakeups.wake_all()
         for thread in self._threads:
             thread.join(timeout / max(1, len(self._threads)))
 
@@ -66,7 +111,7 @@ class WorkerPool:
                 log.warning("claiming a job of %s failed", queue, exc_info=True)
                 job = None
             if job is None:
-                self._stopping.wait(self._poll)
+                self._wakeups.wait(queue, self._poll)
                 continue
             try:
                 self._runner.run(job)

@@ -112,6 +112,9 @@ def test_claims_take_the_oldest_runnable_job_of_the_queues(catalog: Catalog, use
     assert again is not None and again.id == second.id
     assert catalog.claim_job(["echo"], "w1", NOW, LEASE) is None
     assert catalog.claim_job([], "w1", NOW, LEASE) is None
+    assert catalog.count_runnable_jobs(["echo", "gpu"], NOW) == {"gpu": 1}
+    assert catalog.count_runnable_jobs(["echo"], NOW + timedelta(minutes=1)) == {"echo": 1}
+    assert catalog.count_runnable_jobs([], NOW) == {}
     gpu = catalog.claim_job(["gpu", "echo"], "w2", NOW, LEASE)
     assert gpu is not None and gpu.id == other_queue.id
     late = catalog.claim_job(["echo"], "w1", NOW + timedelta(minutes=2), LEASE)

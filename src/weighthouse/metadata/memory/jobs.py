@@ -50,6 +50,16 @@ class MemoryJobs(MemoryTables):
                     counts[job.status] = counts.get(job.status, 0) + 1
         return counts
 
+    def count_runnable_jobs(self, queues: Collection[str], since: datetime) -> dict[str, int]:
+        since = utc(since)
+        counts: dict[str, int] = {}
+        with self._lock:
+            for job in self._tables.jobs.values():
+                waiting = job.status is JobStatus.QUEUED and job.run_after <= since
+                if waiting and job.queue in queues:
+                    counts[job.queue] = counts.get(job.queue, 0) + 1
+        return counts
+
     def claim_job(
         self, queues: Collection[str], worker: str, now: datetime, lease_until: datetime
     ) -> Job | None:
