@@ -11,8 +11,11 @@ is removed at the end. Each round, in the same order:
   ``GET .../resolve/main/<f>`` into one reused buffer (``bench/loads.py``);
 * **hf-lfs**: ``huggingface_hub`` ``upload_file`` with ``HF_HUB_DISABLE_XET=1`` (preupload,
   LFS batch, one ``basic`` PUT, verify, commit), timed around the call in the client process;
-  downloads as **hf-resolve** (the same raw ``GET`` of ``/hf/.../resolve/main/<f>``) and
-  **hf-download** (``hf_hub_download`` into a fresh cache, writing the file, as users run it);
+  downloads as **hf-resolve** (the same raw ``GET`` of ``/hf/.../resolve/main/<f>``),
+  **httpx2-file** (that ``GET`` streamed by the client's own HTTP library, ``httpx2``, in the
+  client's 10 MiB pieces into a file: what ``hf_hub_download`` does after its ``HEAD``, and
+  so the peer that tells the server's share from the client's) and **hf-download**
+  (``hf_hub_download`` into a fresh cache, writing the file, as users run it);
 * **hf-xet**: ``upload_file`` with ``hf_xet`` (write token, xorbs, shard, the server
   rebuilding the file, commit), with the server's peak RSS (all its processes) during it.
 
@@ -38,11 +41,20 @@ from servers import MODEL, NAMESPACE, start_weighthouse
 REPO = f"{NAMESPACE}/{MODEL}"
 CLIENT = """
 import json, os, sys, time
-from huggingface_hub import HfApi, hf_hub_download
+import httpx2
+from huggingface_hub import HfApi, constants, hf_hub_download
 mode, path, name = sys.argv[1:4]
 start = time.perf_counter()
 if mode == "upload":
     HfApi().upload_file(path_or_fileobj=path, path_in_repo=name, repo_id=os.environ["REPO"])
+elif mode == "fetch":
+    url = f"{os.environ['HF_ENDPOINT']}/{os.environ['REPO']}/resolve/main/{name}"
+    auth = {"authorization": f"Bearer {os.environ['HF_TOKEN']}"}
+    os.makedirs(path, exist_ok=True)
+    with httpx2.Client() as client, client.stream("GET", url, headers=auth) as response:
+        with open(os.path.join(path, name), "wb") as out:
+            for piece in response.iter_bytes(chunk_size=constants.DOWNLOAD_CHUNK_SIZE):
+                out.write(piece)
 else:
     hf_hub_download(os.environ["REPO"], name, cache_dir=path)
 print(json.dumps(time.perf_counter() - start))
@@ -123,6 +135,8 @@ def main() -> None:
                     get_discard(server.port, path, server.headers, size)  # warm the page cache
                     seconds, _ = get_discard(server.port, path, server.headers, size)
                     rates.setdefault(label, []).append(size / seconds / MB)
+                seconds = hub_seconds(server.port, token, "fetch", work / f"fetch-{round_}", hub)
+                rates.setdefault("httpx2-file download", []).append(size / seconds / MB)
                 cache = work / f"cache-{round_}"
                 seconds = hub_seconds(server.port, token, "download", cache, hub)
                 rates.setdefault("hf-download download", []).append(size / seconds / MB)
@@ -133,6 +147,9 @@ def main() -> None:
     for label, value in medians.items():
         base = medians.get("rest upload" if label.endswith("upload") else "rest download")
         ratio = f"   x{value / base:.2f} of REST" if base else ""
+        peer = medians.get("httpx2-file download")
+        if label == "hf-download download" and peer:
+            ratio += f", x{value / peer:.2f} of httpx2-file"
         print(f"  {label:22s} {value:8.1f}{ratio}")
     print(f"  server peak RSS during the Xet upload: {max(xet_rss) / 2**20:.0f} MiB")
 
