@@ -18,6 +18,7 @@ from weighthouse.frontends.hf import (
     info,
     lfs,
     lfs_parts,
+    listing,
     repos,
     resolve,
 )
@@ -46,6 +47,8 @@ def routes() -> RawRouter:
     router.add("POST", "api/repos/create", repos.create_repo)
     router.add("DELETE", "api/repos/delete", repos.delete_repo)
     router.add("POST", "api/repos/move", repos.move_repo)
+    router.add("GET", "api/models", listing.models)
+    router.add("GET", "api/datasets", listing.datasets)
     router.add("PUT", "api/lfs/{kind}/" + REPO + "/{oid}/{size}", lfs.upload)
     router.add("POST", "api/lfs/{kind}/" + REPO + "/{oid}/{size}", lfs_parts.complete)
     router.add("PUT", "api/lfs/{kind}/" + REPO + "/{oid}/{size}/part/{part}", lfs_parts.upload_part)
@@ -59,6 +62,7 @@ def routes() -> RawRouter:
     router.add("POST", API_REPO + "/preupload/{rev}", commits.preupload)
     router.add("GET", API_REPO + "/xet-write-token/{rev*}", cas.write_token)
     router.add("POST", API_REPO + "/commit/{rev}", commits.commit)
+    router.add("POST", API_REPO + "/super-squash/{rev}", repos.super_squash)
     router.add("POST", API_REPO + "/branch/{branch}", repos.create_branch)
     router.add("DELETE", API_REPO + "/branch/{branch}", repos.delete_branch)
     router.add("POST", API_REPO + "/tag/{rev}", repos.create_tag)

@@ -140,3 +140,14 @@ async def delete_tag(call: Call) -> Response:
         call.hub.revisions.delete_tag, caller, call.repo_id(), call.params["tag"]
     )
     return json_response({})
+
+
+async def super_squash(call: Call) -> Response:
+    """``POST /api/{kind}/{ns}/{name}/super-squash/{rev}``: refused with a 400 the client
+    raises as ``BadRequestError``. Squashing rewrites a branch's history, and here every
+    commit a tag, a pull or another front-end may name stays reachable."""
+    caller = await call.caller()
+    await run_in_threadpool(call.hub.repos.get, caller, call.repo_id())
+    raise InvalidInputError(
+        "squashing history is not supported: Weighthouse keeps every commit of a branch"
+    )

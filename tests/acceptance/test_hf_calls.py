@@ -1,0 +1,178 @@
+"""The other ``HfApi`` calls a model-hub user makes, and the ``hf`` commands around them,
+each against the live server with the real client: listings by author and search, file
+metadata, deletions by pattern and folder, annotated tags, safetensors metadata,
+``HfFileSystem``, a plain-HTTP resumed read, and calls the server refuses cleanly.
+
+One client process runs the calls, so the suite pays for one interpreter start."""
+
+from __future__ import annotations
+
+import json
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.acceptance.api import Account, make_user, unique
+from tests.acceptance.hub_client import hub_env, run_hub
+from tests.acceptance.live import LiveServer
+
+pytestmark = pytest.mark.acceptance
+
+
+@pytest.fixture(autouse=True)
+def _first_pass_only(server_workers: int) -> None:
+    if server_workers > 1:
+        pytest.skip("the shape of each call does not depend on the server's processes")
+
+
+def tiny_safetensors() -> bytes:
+    header = json.dumps(
+        {
+            "w": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]},
+            "__metadata__": {"format": "pt"},
+        }
+    ).encode()
+    return struct.pack("<Q", len(header)) + header + bytes(24)
+
+
+CALLS = """
+repo, other = {repo!r}, {other!r}
+author = repo.split("/")[0]
+(Path("model.safetensors")).write_bytes(bytes.fromhex({weights!r}))
+api.create_repo(repo, private=False)
+api.create_repo(other, private=True)
+api.create_repo(repo, repo_type="dataset")
+api.upload_file(path_or_fileobj="model.safetensors", path_in_repo="model.safetensors",
+                repo_id=repo)
+api.create_commit(repo, [hh.CommitOperationAdd(p, p.encode()) for p in
+                         ("config.json", "d/a.txt", "d/b.txt", "d/keep.bin", "other/x.txt")],
+                  commit_message="files")
+out = {{}}
+out["models"] = sorted(m.id for m in api.list_models(author=author))
+# The client's own paginator, on pages of one repo: it follows Link: rel="next".
+from huggingface_hub.utils._pagination import paginate
+out["paged"] = sorted(m["id"] for m in paginate(api.endpoint + "/api/models",
+                      params={{"author": author, "limit": 1}}, headers=api._build_hf_headers()))
+out["search"] = [m.id for m in api.list_models(search=repo.split("/")[1])]
+out["full"] = [(m.sha == api.model_info(m.id).sha, m.last_modified is not None)
+               for m in api.list_models(author=author, full=True) if m.id == repo]
+out["datasets"] = [d.id for d in api.list_datasets(author=author)]
+out["anonymous"] = sorted(m.id for m in HfApi(token=False).list_models(author=author))
+out["refused_filter"] = error_of(lambda: list(api.list_models(author=author, filter="x")))
+info = api.model_info(repo, files_metadata=True)
+out["siblings"] = {{s.rfilename: [s.size, s.lfs is not None, s.blob_id is not None]
+                   for s in info.siblings}}
+out["paths_info"] = sorted((p.path, type(p).__name__)
+                           for p in api.get_paths_info(repo, ["config.json", "d", "nope"]))
+out["squash"] = error_of(api.super_squash_history, repo)
+api.delete_files(repo, delete_patterns=["d/*.txt"])
+api.delete_folder("other", repo_id=repo)
+out["after_deletes"] = sorted(api.list_repo_files(repo))
+api.create_tag(repo, tag="v1", tag_message="first release")
+refs = api.list_repo_refs(repo, include_pull_requests=True)
+out["tags"] = [t.name for t in refs.tags]
+out["pull_requests"] = refs.pull_requests
+meta = api.get_safetensors_metadata(repo)
+out["safetensors"] = [meta.weight_map, meta.files_metadata["model.safetensors"].parameter_count]
+out["parsed"] = api.parse_safetensors_file_metadata(repo, "model.safetensors").metadata
+fs = hh.HfFileSystem()
+out["ls"] = sorted(fs.ls(repo, detail=False))
+out["glob"] = fs.glob(repo + "/**/*.bin")
+out["read"] = fs.open(repo + "/config.json").read().decode()
+with fs.open(repo + "/d/c.json", "w") as f:
+    f.write("written")
+out["written"] = fs.read_text(repo + "/d/c.json")
+out["at_tag"] = sorted(fs.ls(repo + "@v1", detail=False))
+url = hh.hf_hub_url(repo, "model.safetensors")
+import httpx2
+size = Path("model.safetensors").stat().st_size
+part = httpx2.get(url, headers={{"authorization": "Bearer " + os.environ["HF_TOKEN"],
+                                "range": "bytes=8-"}})
+out["range"] = [part.status_code, part.headers["content-range"],
+                part.content == Path("model.safetensors").read_bytes()[8:]]
+out["private_anonymous"] = error_of(HfApi(token=False).model_info, other)
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def dora(live_server: LiveServer) -> Account:
+    return make_user(live_server)
+
+
+def test_model_hub_calls(live_server: LiveServer, dora: Account, tmp_path: Path) -> None:
+    repo, other = f"{dora.name}/{unique()}", f"{dora.name}/{unique()}"
+    weights = tiny_safetensors()
+    out = run_hub(
+        live_server,
+        CALLS.format(repo=repo, other=other, weights=weights.hex()),
+        home=tmp_path,
+        token=dora.token,
+    )
+    assert out["models"] == sorted([repo, other])
+    assert out["paged"] == out["models"]
+    assert out["search"] == [repo]
+    assert out["full"] == [[True, True]]
+    assert out["datasets"] == [repo]
+    assert out["anonymous"] == [repo]
+    assert out["refused_filter"] == "BadRequestError"
+    assert out["siblings"]["model.safetensors"] == [len(weights), True, True]
+    assert out["siblings"]["config.json"] == [len("config.json"), False, True]
+    assert out["paths_info"] == [["config.json", "RepoFile"], ["d", "RepoFolder"]]
+    assert out["squash"] == "BadRequestError"
+    assert out["after_deletes"] == ["config.json", "d/keep.bin", "model.safetensors"]
+    assert out["tags"] == ["v1"]
+    assert out["pull_requests"] == []
+    assert out["safetensors"] == [{"w": "model.safetensors"}, {"F32": 6}]
+    assert out["parsed"] == {"format": "pt"}
+    assert out["ls"] == sorted(f"{repo}/{p}" for p in ("config.json", "d", "model.safetensors"))
+    assert out["glob"] == [f"{repo}/d/keep.bin"]
+    assert out["read"] == "config.json"
+    assert out["written"] == "written"
+    # v1 was tagged before d/c.json was written.
+    assert out["at_tag"] == sorted(
+        f"{repo}@v1/{p}" for p in ("config.json", "d", "model.safetensors")
+    )
+    assert out["range"] == [206, f"bytes 8-{len(weights) - 1}/{len(weights)}", True]
+    assert out["private_anonymous"] == "RepositoryNotFoundError"
+
+
+def hf(server: LiveServer, home: Path, token: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("hf")), *args],
+        env=hub_env(server, home, token),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=home,
+    )
+
+
+def test_hf_repo_and_tag_commands(live_server: LiveServer, dora: Account, tmp_path: Path) -> None:
+    repo = f"{dora.name}/{unique()}"
+
+    def ok(*args: str) -> str:
+        done = hf(live_server, tmp_path, dora.token, *args)
+        assert done.returncode == 0, f"hf {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+    ok("repos", "create", repo)
+    (tmp_path / "up").mkdir()
+    (tmp_path / "up" / "a.json").write_text("{}")
+    (tmp_path / "up" / "b.txt").write_text("b")
+    ok("upload", repo, "up", ".")
+    ok("repos", "delete-files", repo, "b.txt")
+    ok("repos", "tag", "create", repo, "v2", "-m", "second")
+    assert "v2" in ok("repos", "tag", "list", repo)
+    ok("repos", "tag", "delete", repo, "v2", "-y")
+    assert repo in ok("models", "ls", "--author", dora.name, "--format", "quiet").split()
+    # b.txt is gone and *.json is all there is to take.
+    ok("download", repo, "--include", "*.*", "--local-dir", "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_file()) == ["a.json"]
+    ok("repos", "delete", repo, "-y")
+    gone = hf(live_server, tmp_path, dora.token, "repos", "delete", repo, "-y")
+    assert gone.returncode != 0 and "not found" in (gone.stdout + gone.stderr).lower()
