@@ -129,6 +129,60 @@ def test_a_copied_part_carries_the_uploads_checksum(s3: Any, bucket: str) -> Non
     assert done["ChecksumCRC32"].endswith("-1")
 
 
+def test_attributes_of_an_assembled_object_count_its_parts(s3: Any, bucket: str) -> None:
+    sizes = (5 * MIB, 5 * MIB, 10)
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="parts", ChecksumAlgorithm="SHA256")
+    parts = []
+    for number, size in enumerate(sizes, start=1):
+        sent = s3.upload_part(
+            Bucket=bucket,
+            Key="parts",
+            UploadId=upload["UploadId"],
+            PartNumber=number,
+            Body=os.urandom(size),
+            ChecksumAlgorithm="SHA256",
+        )
+        parts.append(
+            {"PartNumber": number, "ETag": sent["ETag"], "ChecksumSHA256": sent["ChecksumSHA256"]}
+        )
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key="parts", UploadId=upload["UploadId"], MultipartUpload={"Parts": parts}
+    )
+    every = ["ETag", "Checksum", "ObjectParts", "ObjectSize"]
+    attributes = s3.get_object_attributes(Bucket=bucket, Key="parts", ObjectAttributes=every)
+    assert attributes["ETag"] == done["ETag"].strip('"') and attributes["ETag"].endswith("-3")
+    assert attributes["ObjectSize"] == sum(sizes)
+    assert attributes["Checksum"]["ChecksumSHA256"] == done["ChecksumSHA256"]
+    assert attributes["Checksum"]["ChecksumType"] == "COMPOSITE"
+    listed = attributes["ObjectParts"]
+    assert (listed["TotalPartsCount"], listed["IsTruncated"]) == (3, False)
+    assert [(p["PartNumber"], p["Size"]) for p in listed["Parts"]] == [
+        (1, 5 * MIB),
+        (2, 5 * MIB),
+        (3, 10),
+    ]
+    page = s3.get_object_attributes(
+        Bucket=bucket, Key="parts", ObjectAttributes=["ObjectParts"], MaxParts=1, PartNumberMarker=1
+    )["ObjectParts"]
+    assert [p["PartNumber"] for p in page["Parts"]] == [2]
+    assert (page["IsTruncated"], page["NextPartNumberMarker"]) == (True, 2)
+
+
+def test_a_well_formed_bucket_name_naming_no_bucket_is_no_such_bucket(s3: Any) -> None:
+    # S3 answers 404 for a bucket nobody created; a name without a namespace is one here.
+    for call in (
+        lambda: s3.put_object(Bucket="whatchutalkinboutwillis", Key="k", Body=b"x"),
+        lambda: s3.list_objects_v2(Bucket="no-namespace"),
+        lambda: s3.head_bucket(Bucket="no-namespace"),
+    ):
+        with pytest.raises(ClientError) as missing:
+            call()
+        assert missing.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    with pytest.raises(ClientError) as invalid:
+        s3.create_bucket(Bucket="no-namespace")
+    assert code_of(invalid.value) == "InvalidBucketName"
+
+
 def test_every_listing_url_encodes_names_when_asked(s3: Any, alice: S3User) -> None:
     bucket = new_bucket(s3, alice)
     keys = ["a b+c/d é", "a b+c/e", "z%1"]

@@ -187,6 +187,11 @@ class Buckets:
         except EntryNotFoundError:
             return None
 
+    def check_writable(self, principal: Principal, bucket: RepoId) -> None:
+        """Raise as :meth:`put` would unless ``principal`` may write to ``bucket``; for
+        requests that change nothing but must be refused to whoever could not make a change."""
+        self._bucket(principal, bucket, write=True)
+
     def head(self, principal: Principal, bucket: RepoId, key: str) -> BucketObject:
         """The object at ``key``, after the same access checks as every bucket call, with the
         bucket and the object read in one catalog statement."""

@@ -27,7 +27,7 @@ from weighthouse.domain.credentials import (
     SigV4Signature,
 )
 from weighthouse.domain.errors import AuthenticationError, DomainError
-from weighthouse.frontends.s3 import buckets, multipart, objects, service, wire
+from weighthouse.frontends.s3 import buckets, multipart, objects, service, unsupported, wire
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.credentials import RequestParts, parse_query, signed_request
 from weighthouse.frontends.s3.errors import S3Error, translate
@@ -139,6 +139,7 @@ class S3App:
             return await service.handle(call)
         if key is None:
             return await buckets.handle(call)
+        unsupported.refuse_encryption(call)
         if multipart.applies(call):
             return await multipart.handle(call)
         return await objects.handle(call)

@@ -1,12 +1,17 @@
 """GetObjectAttributes (``GET /<bucket>/<key>?attributes``): what HeadObject says, as XML,
 for the attributes named in ``x-amz-object-attributes``.
 
-The ETag comes unquoted here, as S3 sends it in this document. Objects are never multipart in
-the catalog's sense yet, so ``ObjectParts`` is left out, as S3 leaves it out for a single-part
-object. Stored checksums are listed without checksum mode: asking for ``Checksum`` is the ask.
+The ETag comes unquoted here, as S3 sends it in this document: for an object assembled from
+a multipart upload the ``<md5-of-md5s>-<N>`` one HeadObject gives. ``ObjectParts`` is left out
+for a single-part object, as S3 leaves it out; for an assembled one it counts the parts and
+lists their sizes a page at a time (``x-amz-max-parts``, ``x-amz-part-number-marker``). Stored
+checksums are listed without checksum mode: asking for ``Checksum`` is the ask, and a
+multipart upload's composite checksum (``...-N``) is typed ``COMPOSITE``.
 """
 
 from __future__ import annotations
+
+import xml.etree.ElementTree as ET
 
 from starlette.responses import Response
 
@@ -47,7 +52,7 @@ async def get_attributes(call: S3Call) -> Response:
     obj = await in_thread(lambda: call.hub.buckets.head(call.principal, repo_id, key))
     root = wire.element("GetObjectAttributesResponse")
     if "ETag" in asked:
-        wire.add(root, "ETag", obj.md5)
+        wire.add(root, "ETag", wire.object_etag(obj))
     if "Checksum" in asked:
         stored = [
             (tag, obj.checksums[name])
@@ -58,10 +63,40 @@ async def get_attributes(call: S3Call) -> Response:
             checksum = wire.add(root, "Checksum")
             for tag, value in stored:
                 wire.add(checksum, tag, value)
-            wire.add(checksum, "ChecksumType", "FULL_OBJECT")
+            composite = any("-" in value for _, value in stored)
+            wire.add(checksum, "ChecksumType", "COMPOSITE" if composite else "FULL_OBJECT")
+    if "ObjectParts" in asked and obj.parts_md5 is not None:
+        _parts(call, root, obj.part_sizes)
     if "StorageClass" in asked:
         wire.add(root, "StorageClass", "STANDARD")
     if "ObjectSize" in asked:
         wire.add(root, "ObjectSize", obj.size)
     headers = {"Last-Modified": wire.http_date(obj.modified_at)}
     return Response(wire.document(root), media_type=wire.XML, headers=headers)
+
+
+def _number(call: S3Call, header: str, default: int) -> int:
+    value = (call.header(header) or "").strip()
+    if not value:
+        return default
+    if not value.isascii() or not value.isdigit() or len(value) > 9:
+        raise S3Error(400, "InvalidArgument", f"{header} must be a non-negative integer")
+    return int(value)
+
+
+def _parts(call: S3Call, root: ET.Element, sizes: tuple[int, ...]) -> None:
+    limit = min(_number(call, "x-amz-max-parts", wire.MAX_KEYS), wire.MAX_KEYS)
+    marker = _number(call, "x-amz-part-number-marker", 0)
+    page = [(n, size) for n, size in enumerate(sizes, start=1) if n > marker][:limit]
+    parts = wire.add(root, "ObjectParts")
+    wire.add(parts, "PartsCount", len(sizes))
+    wire.add(parts, "PartNumberMarker", marker)
+    truncated = bool(page) and page[-1][0] < len(sizes)
+    if page:
+        wire.add(parts, "NextPartNumberMarker", page[-1][0])
+    wire.add(parts, "MaxParts", limit)
+    wire.add(parts, "IsTruncated", truncated)
+    for number, size in page:
+        part = wire.add(parts, "Part")
+        wire.add(part, "PartNumber", number)
+        wire.add(part, "Size", size)

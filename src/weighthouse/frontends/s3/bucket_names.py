@@ -10,6 +10,10 @@ objects are reachable through the REST API under ``/api/buckets/<namespace>/<nam
 S3's own naming rules apply on top: 3 to 63 characters of lower-case letters, digits, ``.``
 and ``-``, starting and ending with a letter or digit, no ``..``, not an IP address. A core
 bucket whose name breaks them (upper case, ``_``) is not visible through S3.
+
+A name that follows S3's rules but names no core bucket (``scratch``, with no namespace) is a
+bucket that cannot exist: ``NoSuchBucket`` (404) to every operation but CreateBucket, as S3
+answers for any bucket nobody created; only creating it is ``InvalidBucketName`` (400).
 """
 
 from __future__ import annotations
@@ -30,10 +34,20 @@ def is_s3_name(name: str) -> bool:
     return bool(_S3_NAME.fullmatch(name)) and ".." not in name and not _IP.fullmatch(name)
 
 
-def bucket_id(s3_name: str) -> RepoId:
-    """The core bucket an S3 bucket name means; ``InvalidBucketName`` (400) if none."""
+def bucket_id(s3_name: str, *, creating: bool = False) -> RepoId:
+    """The core bucket an S3 bucket name means. ``InvalidBucketName`` (400) if the name breaks
+    S3's rules, or when ``creating`` a bucket the name cannot mean; otherwise a name that means
+    no core bucket is ``NoSuchBucket`` (404)."""
     namespace, sep, name = s3_name.partition(SEPARATOR)
-    if not (is_s3_name(s3_name) and sep and is_valid_name(namespace) and is_valid_name(name)):
+    mapped = bool(sep) and is_valid_name(namespace) and is_valid_name(name)
+    if is_s3_name(s3_name) and not mapped and not creating:
+        raise S3Error(
+            404,
+            "NoSuchBucket",
+            "The specified bucket does not exist",
+            BucketName=s3_name,
+        )
+    if not (is_s3_name(s3_name) and mapped):
         raise S3Error(
             400,
             "InvalidBucketName",

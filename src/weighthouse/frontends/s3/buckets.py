@@ -6,16 +6,20 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from weighthouse.domain.errors import NotFoundError, RepoExistsError
-from weighthouse.frontends.s3 import listing, multi_delete, multipart, wire, xml_input
+from weighthouse.frontends.s3 import (
+    acls,
+    listing,
+    multi_delete,
+    multipart,
+    unsupported,
+    wire,
+    xml_input,
+)
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.errors import S3Error
 
-_UNSUPPORTED = (
-    "acl", "policy", "cors", "lifecycle", "tagging", "website", "logging", "notification",
-    "replication", "encryption", "object-lock", "ownershipControls", "publicAccessBlock",
-    "accelerate", "requestPayment", "analytics", "inventory", "metrics", "intelligent-tiering",
-)  # fmt: skip
+_UNSUPPORTED = ("analytics", "inventory", "metrics", "intelligent-tiering")
 
 
 def _not_implemented(call: S3Call) -> None:
@@ -26,8 +30,13 @@ def _not_implemented(call: S3Call) -> None:
 
 async def handle(call: S3Call) -> Response:
     assert call.bucket is not None
-    repo_id = bucket_id(call.bucket)
     method = call.request.method
+    if call.has("acl"):
+        return await acls.handle(call)
+    for name in unsupported.BUCKET_CONFIGURATIONS:
+        if call.has(name):
+            return await unsupported.bucket_configuration(call, name)
+    repo_id = bucket_id(call.bucket, creating=method == "PUT")
     _not_implemented(call)
     if method == "PUT":
         if call.has("versioning"):
@@ -40,6 +49,9 @@ async def handle(call: S3Call) -> Response:
         return Response(headers={"x-amz-bucket-region": call.hub.settings.s3.region})
     if method == "POST" and call.has("delete"):
         return await multi_delete.handle(call)
+    if method == "POST":
+        # S3's browser-based upload: an HTML form with a signed policy, not offered here.
+        raise S3Error(501, "NotImplemented", "POST uploads (HTML forms) are not implemented")
     if method != "GET":
         raise S3Error(405, "MethodNotAllowed", f"{method} is not allowed on a bucket")
     if call.has("location"):
@@ -59,17 +71,15 @@ async def handle(call: S3Call) -> Response:
 
 async def _create(call: S3Call) -> Response:
     assert call.bucket is not None
-    repo_id = bucket_id(call.bucket)
+    repo_id = bucket_id(call.bucket, creating=True)
     body = await xml_input.read_small(call.request.stream())
     if body.strip():
         xml_input.parse(body)  # CreateBucketConfiguration: the location is the server's
-    acl = (call.header("x-amz-acl") or "private").strip()
-    if acl not in ("private", "public-read"):
-        raise S3Error(501, "NotImplemented", f"the canned ACL {acl[:40]!r} is not implemented")
+    private = acls.bucket_private(call)
 
     def create() -> None:
         try:
-            call.hub.repos.create(call.principal, repo_id, private=acl == "private")
+            call.hub.repos.create(call.principal, repo_id, private=private)
         except RepoExistsError:
             try:
                 call.hub.repos.get(call.principal, repo_id)

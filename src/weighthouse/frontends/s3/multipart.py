@@ -32,7 +32,7 @@ from weighthouse.domain.errors import DomainError
 from weighthouse.domain.model import BucketObject, MultipartUpload, RepoId, UploadedPart
 from weighthouse.domain.multipart import ChosenPart
 from weighthouse.frontends.downloads import CHUNK
-from weighthouse.frontends.s3 import wire, xml_input
+from weighthouse.frontends.s3 import acls, wire, xml_input
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.checksums import (
     ALGORITHMS,
@@ -152,8 +152,12 @@ async def _create(call: S3Call) -> Response:
     kind = _checksum_type(call, algorithm)
     metadata = user_metadata(call)
     headers = content_headers(call)
-    upload = await in_thread(
-        lambda: call.hub.multipart.create(
+    public = acls.needs_public_bucket(call)
+
+    def create() -> MultipartUpload:
+        if public:
+            acls.check_object_acl(call.hub.repos.get(call.principal, bucket))
+        return call.hub.multipart.create(
             call.principal,
             bucket,
             key,
@@ -163,7 +167,8 @@ async def _create(call: S3Call) -> Response:
             checksum_type=kind,
             content_headers=headers,
         )
-    )
+
+    upload = await in_thread(create)
     root = wire.element("InitiateMultipartUploadResult")
     wire.add(root, "Bucket", call.bucket)
     wire.add(root, "Key", key)

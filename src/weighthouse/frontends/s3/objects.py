@@ -22,7 +22,7 @@ from weighthouse.domain.buckets import PutConditions
 from weighthouse.domain.errors import EntryNotFoundError
 from weighthouse.domain.model import BucketObject, RepoId
 from weighthouse.frontends.downloads import CHUNK, BlobStreamResponse, parse_range
-from weighthouse.frontends.s3 import wire
+from weighthouse.frontends.s3 import acls, unsupported, wire
 from weighthouse.frontends.s3.attributes import get_attributes
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, in_thread
@@ -36,7 +36,11 @@ async def handle(call: S3Call) -> Response:
     method = call.request.method
     if call.has("attributes"):
         return await get_attributes(call)
-    for name in ("acl", "tagging", "retention", "legal-hold", "torrent"):
+    if call.has("acl"):
+        return await acls.handle(call)
+    if call.has("tagging"):
+        return await unsupported.object_tagging(call)
+    for name in ("retention", "legal-hold", "torrent"):
         if call.has(name):
             raise S3Error(501, "NotImplemented", f"?{name} is not implemented")
     if method == "PUT":
@@ -104,8 +108,11 @@ async def _put(call: S3Call) -> Response:
     body = body_of(call, default="missing")
     metadata = user_metadata(call)
     stored_headers = content_headers(call)
+    public = acls.needs_public_bucket(call)
 
     def store() -> BucketObject:
+        if public:
+            acls.check_object_acl(call.hub.repos.get(call.principal, repo_id))
         conditions = put_conditions(call, repo_id, key)
         return call.hub.buckets.put(
             call.principal,
@@ -156,8 +163,11 @@ async def _copy(call: S3Call) -> Response:
             "This copy request is illegal because it is trying to copy an object to itself "
             "without changing the object's metadata.",
         )
+    public = acls.needs_public_bucket(call)
 
     def copy() -> BucketObject:
+        if public:
+            acls.check_object_acl(call.hub.repos.get(call.principal, repo_id))
         check_expected_owner(call, source_bucket, EXPECTED_SOURCE_OWNER_HEADER)
         source, download = call.hub.buckets.download(call.principal, source_id, source_key)
         copy_preconditions(call, source)

