@@ -21,6 +21,7 @@ from weighthouse.domain.blob_proof import BlobProof
 from weighthouse.domain.buckets import Buckets
 from weighthouse.domain.changes import Changes
 from weighthouse.domain.commits import Commits
+from weighthouse.domain.discussions import Discussions
 from weighthouse.domain.files import Files
 from weighthouse.domain.gating import AccessRequests
 from weighthouse.domain.job_runs import JobRuns
@@ -84,6 +85,7 @@ class Container:
     files: Files
     changes: Changes
     access_requests: AccessRequests
+    discussions: Discussions
     buckets: Buckets
     multipart: MultipartUploads
     maintenance: Maintenance
@@ -171,6 +173,7 @@ def bootstrap(
         files=Files(catalog, blobs),
         changes=Changes(catalog),
         access_requests=AccessRequests(catalog, clock, audit),
+        discussions=Discussions(catalog, commits, clock),
         buckets=Buckets(catalog, blobs, clock, room=room),
         multipart=MultipartUploads(
             catalog, blobs, clock, max_object_bytes=settings.max_upload_bytes, room=room

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from weighthouse.domain.discussions_catalog import DiscussionCatalog
 from weighthouse.domain.jobs_catalog import JobCatalog
 from weighthouse.domain.model import (
     AccessKey,
@@ -628,6 +629,7 @@ class Catalog(
     ReadinessCatalog,
     CredentialEpochCatalog,
     JobCatalog,
+    DiscussionCatalog,
     UnitOfWork,
     Protocol,
 ):

@@ -216,6 +216,22 @@ class Commits:
         require_versioned(repo)
         return self._commit(principal, repo, branch, operations, message, parent_commit)
 
+    def commit_to_pull_request(
+        self,
+        principal: Principal,
+        repo: Repo,
+        ref: str,
+        operations: Sequence[Operation],
+        *,
+        message: str,
+        parent_commit: str | None = None,
+    ) -> Commit:
+        """A commit to a pull request's branch (``refs/pr/<num>``), a name :meth:`commit`
+        refuses. For :class:`~weighthouse.domain.discussions.Discussions` only, which has
+        checked who may commit there."""
+        require_versioned(repo)
+        return self._commit(principal, repo, ref, operations, message, parent_commit, named=True)
+
     def _commit(
         self,
         principal: Principal,
@@ -225,10 +241,14 @@ class Commits:
         message: str,
         parent_commit: str | None,
         received: frozenset[str] = frozenset(),
+        *,
+        named: bool = False,
     ) -> Commit:
-        """``received``: blobs whose bytes came with this very request, which need no proof."""
+        """``received``: blobs whose bytes came with this very request, which need no proof.
+        ``named``: ``branch`` is a pull request's, checked by the caller, not a user's name."""
         assert principal.user is not None
-        check_ref_name(branch)
+        if not named:
+            check_ref_name(branch)
         operations = self._check_operations(principal, repo, operations, received)
         if len(message) > MESSAGE_MAX:
             raise InvalidInputError(f"a commit message must be at most {MESSAGE_MAX} characters")

@@ -28,6 +28,7 @@ REF_MAX = 128
 LATEST = "latest"
 
 _NAME = re.compile(r"[A-Za-z0-9_.\-]+", re.ASCII)
+_PR_REF = re.compile(r"refs/pr/[1-9][0-9]{0,8}", re.ASCII)
 _REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+\-]*(/[A-Za-z0-9][A-Za-z0-9._+\-]*)*", re.ASCII)
 _COMMIT_ID = re.compile(r"[0-9a-f]{40}", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -155,8 +156,9 @@ def check_ref_name(name: str) -> str:
 
 
 def check_revision(revision: str) -> str:
-    """A revision to resolve: a ref name, a commit id, or ``latest``."""
-    if revision == LATEST or is_commit_id(revision):
+    """A revision to resolve: a ref name, a commit id, ``latest``, or a pull request's branch
+    ``refs/pr/<num>`` (a name no user may give a branch of their own)."""
+    if revision == LATEST or is_commit_id(revision) or _PR_REF.fullmatch(revision):
         return revision
     try:
         return check_ref_name(revision)

@@ -42,6 +42,7 @@ from weighthouse.metadata.access_requests import AccessRequestQueries
 from weighthouse.metadata.audit import AuditQueries
 from weighthouse.metadata.blob_sources import BlobSourceQueries
 from weighthouse.metadata.credential_epoch import CredentialEpochQueries, bump_credential_epoch
+from weighthouse.metadata.discussions import DiscussionQueries
 from weighthouse.metadata.history import HistoryQueries
 from weighthouse.metadata.jobs import JobQueries
 from weighthouse.metadata.multipart import MultipartQueries
@@ -67,6 +68,8 @@ from weighthouse.metadata.tables import (
     collaborators,
     commits,
     deleted_tags,
+    discussion_events,
+    discussions,
     multipart_parts,
     multipart_uploads,
     objects,
@@ -100,6 +103,7 @@ class SqlCatalog(
     AccessRequestQueries,
     CredentialEpochQueries,
     JobQueries,
+    DiscussionQueries,
 ):
     """The catalog on SQLite, PostgreSQL or MariaDB, through ``engine``.
 
@@ -359,6 +363,8 @@ class SqlCatalog(
             objects,
             collaborators,
             access_requests,
+            discussion_events,
+            discussions,
             multipart_uploads,
         )
         uploads = select(multipart_uploads.c.id).where(multipart_uploads.c.repo_id == repo_id)

@@ -243,6 +243,46 @@ class AccessRequestRow(Base):
     reason: Mapped[str] = mapped_column(Text)
 
 
+class DiscussionRow(Base):
+    """A discussion or pull request, numbered within its repo; deleted with the repo.
+    ``target_branch`` and ``base_commit`` are set on pull requests only."""
+
+    __tablename__ = "discussions"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+
+    repo_id: Mapped[str] = mapped_column(String(ID), ForeignKey("repos.id"), primary_key=True)
+    num: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    title: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[str] = mapped_column(String(ID), ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(GATING))
+    is_pull_request: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    target_branch: Mapped[str | None] = mapped_column(Utf8Bytes(REF_NAME_BYTES), nullable=True)
+    base_commit: Mapped[str | None] = mapped_column(String(COMMIT_ID), nullable=True)
+    merge_commit: Mapped[str | None] = mapped_column(String(COMMIT_ID), nullable=True)
+
+
+class DiscussionEventRow(Base):
+    """One event of a discussion, numbered within it; deleted with the repo."""
+
+    __tablename__ = "discussion_events"
+    __table_args__ = (
+        ForeignKeyConstraint(["repo_id", "num"], ["discussions.repo_id", "discussions.num"]),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    repo_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    num: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(GATING))
+    author_id: Mapped[str] = mapped_column(String(ID), ForeignKey("users.id"), index=True)
+    content: Mapped[str] = mapped_column(Text)
+    old: Mapped[str] = mapped_column(Text)
+    edited: Mapped[bool] = mapped_column(Boolean)
+    hidden: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class RefRow(Base):
     """A branch or tag; one name per repo across both kinds."""
 
@@ -514,6 +554,8 @@ repos = cast(Table, RepoRow.__table__)
 collaborators = cast(Table, CollaboratorRow.__table__)
 access_requests = cast(Table, AccessRequestRow.__table__)
 refs = cast(Table, RefRow.__table__)
+discussions = cast(Table, DiscussionRow.__table__)
+discussion_events = cast(Table, DiscussionEventRow.__table__)
 deleted_tags = cast(Table, DeletedTagRow.__table__)
 commits = cast(Table, CommitRow.__table__)
 trees = cast(Table, TreeRow.__table__)

@@ -116,6 +116,13 @@ def test_revisions_accept_commit_ids_and_latest() -> None:
         check_revision("../x")
 
 
+def test_revisions_accept_pull_request_branches_only_by_number() -> None:
+    assert check_revision("refs/pr/12") == "refs/pr/12"
+    for other in ("refs/pr/0", "refs/pr/01", "refs/pr/x", "refs/pr/1/2", "refs/heads/main"):
+        with pytest.raises(InvalidRevisionError):
+            check_revision(other)
+
+
 @given(st.text(max_size=120))
 def test_valid_names_never_escape_a_folder(name: str) -> None:
     if is_valid_name(name):

@@ -13,6 +13,7 @@ from weighthouse.bootstrap import Container
 from weighthouse.domain.errors import DomainError
 from weighthouse.frontends.hf import (
     commits,
+    discussions,
     gating,
     identity,
     info,
@@ -67,6 +68,16 @@ def routes() -> RawRouter:
     router.add("DELETE", API_REPO + "/branch/{branch}", repos.delete_branch)
     router.add("POST", API_REPO + "/tag/{rev}", repos.create_tag)
     router.add("DELETE", API_REPO + "/tag/{tag}", repos.delete_tag)
+    router.add("GET", API_REPO + "/discussions", discussions.list_discussions)
+    router.add("POST", API_REPO + "/discussions", discussions.create_discussion)
+    router.add("GET", API_REPO + "/discussions/{num}", discussions.discussion_details)
+    router.add("POST", API_REPO + "/discussions/{num}/comment", discussions.comment)
+    router.add(
+        "POST", API_REPO + "/discussions/{num}/comment/{event}/edit", discussions.edit_comment
+    )
+    router.add("POST", API_REPO + "/discussions/{num}/title", discussions.rename)
+    router.add("POST", API_REPO + "/discussions/{num}/status", discussions.change_status)
+    router.add("POST", API_REPO + "/discussions/{num}/merge", discussions.merge)
     router.add("PUT", API_REPO + "/settings", gating.update_settings)
     router.add("GET", API_REPO + "/user-access-request/{status}", gating.list_requests)
     router.add("POST", API_REPO + "/user-access-request/handle", gating.handle_request)

@@ -20,11 +20,13 @@ from starlette.responses import Response
 from weighthouse.domain.access import Principal
 from weighthouse.domain.blob_proof import check_sha256, unknown_blob
 from weighthouse.domain.commits import AddFile, DeleteFile, Operation
+from weighthouse.domain.discussions_model import PR_REF_PREFIX
 from weighthouse.domain.errors import EntryNotFoundError, InvalidInputError, TooLargeError
-from weighthouse.domain.model import EntryKind, RepoId
+from weighthouse.domain.model import Commit, EntryKind, RepoId
 from weighthouse.domain.names import check_path
 from weighthouse.frontends.hf import wire
 from weighthouse.frontends.hf.calls import PREFIXES, Call, json_response
+from weighthouse.frontends.hf.discussions import discussion_url
 
 PREUPLOAD_MAX = 1000
 """Most files one ``preupload`` call may ask about (the client sends at most 256)."""
@@ -120,11 +122,12 @@ def _text(value: dict[str, Any], key: str) -> str:
 async def commit(call: Call) -> Response:
     """``POST .../commit/{rev}`` (NDJSON): a header line, then ``file`` (inline base64),
     ``lfsFile`` (an uploaded object by SHA-256), ``deletedFile`` and ``deletedFolder`` lines,
-    applied as one commit. Pull requests do not exist here."""
+    applied as one commit. With ``create_pr`` it opens a pull request against ``main`` (from
+    ``parentCommit`` when given) and commits there; to ``refs/pr/<num>`` it adds to that pull
+    request."""
     caller = await call.caller()
     repo_id = call.repo_id()
-    if call.request.query_params.get("create_pr") in ("1", "true", "True"):
-        raise InvalidInputError("Weighthouse has no pull requests; commit to a branch")
+    create_pr = call.request.query_params.get("create_pr") in ("1", "true", "True")
     header: dict[str, Any] | None = None
     operations: list[Operation] = []
     async for line in _lines(call):
@@ -151,13 +154,42 @@ async def commit(call: Call) -> Response:
     if parent is not None and not isinstance(parent, str):
         raise InvalidInputError("parentCommit must be a commit id")
     message = f"{summary}\n\n{description}" if description else summary
-    result = await run_in_threadpool(
-        lambda: call.hub.commits.commit(
-            caller, repo_id, call.params["rev"], operations, message=message, parent_commit=parent
+    revision = call.params["rev"]
+    discussions = call.hub.discussions
+
+    def to_pull_request() -> tuple[Commit, int]:
+        if create_pr:
+            opened = discussions.open(
+                caller,
+                repo_id,
+                title=summary,
+                description=description,
+                pull_request=True,
+                draft=False,
+                base_commit=parent,
+            )
+            num = opened.num
+            parent_commit = None
+        else:
+            num = discussions.pull_request(caller, repo_id, revision).num
+            parent_commit = parent
+        made = discussions.commit(
+            caller, repo_id, num, operations, message=message, parent_commit=parent_commit
         )
-    )
+        return made, num
+
+    pr_url = None
+    if create_pr or revision.startswith(PR_REF_PREFIX):
+        result, num = await run_in_threadpool(to_pull_request)
+        pr_url = discussion_url(call, repo_id, num)
+    else:
+        result = await run_in_threadpool(
+            lambda: call.hub.commits.commit(
+                caller, repo_id, revision, operations, message=message, parent_commit=parent
+            )
+        )
     url = f"{call.endpoint}/{PREFIXES[repo_id.type]}{repo_id}/commit/{result.id}"
-    return json_response({"commitOid": result.id, "commitUrl": url, "pullRequestUrl": None})
+    return json_response({"commitOid": result.id, "commitUrl": url, "pullRequestUrl": pr_url})
 
 
 async def _inline_file(

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from weighthouse.domain.access import Principal
+from weighthouse.domain.discussions_model import PR_REF_PREFIX
 from weighthouse.domain.errors import EntryNotFoundError, GatedRepoError, InvalidInputError
 from weighthouse.domain.model import PathEntry, RefKind, RepoId, RepoType
 from weighthouse.domain.names import check_folder
@@ -231,18 +232,27 @@ def _json(body: bytes) -> dict[str, Any]:
 
 
 async def refs(call: Call) -> Response:
-    """``GET /api/{kind}/{ns}/{name}/refs``: branches and tags (no conversions, and pull
-    requests, which Weighthouse does not have, only as an empty list when asked)."""
+    """``GET /api/{kind}/{ns}/{name}/refs``: branches and tags (no conversions); pull request
+    branches (``refs/pr/<num>``) only under ``pullRequests``, when asked."""
     caller = await call.caller()
     all_refs = await run_in_threadpool(call.hub.revisions.refs, caller, call.repo_id())
+    branches = [r for r in all_refs if r.kind is RefKind.BRANCH]
     out: dict[str, Any] = {
-        "branches": [ref_entry(r, "heads") for r in all_refs if r.kind is RefKind.BRANCH],
+        "branches": [ref_entry(r, "heads") for r in branches if not _is_pr(r.name)],
         "tags": [ref_entry(r, "tags") for r in all_refs if r.kind is RefKind.TAG],
         "converts": [],
     }
     if _flag(call, "include_prs"):
-        out["pullRequests"] = []
+        out["pullRequests"] = [
+            {"name": r.name, "ref": r.name, "targetCommit": r.commit_id}
+            for r in branches
+            if _is_pr(r.name)
+        ]
     return json_response(out)
+
+
+def _is_pr(name: str) -> bool:
+    return name.startswith(PR_REF_PREFIX)
 
 
 async def commits(call: Call) -> Response:

@@ -22,6 +22,7 @@ from weighthouse.metadata.memory.access_requests import MemoryAccessRequests
 from weighthouse.metadata.memory.accounts import MemoryAccounts
 from weighthouse.metadata.memory.audit import MemoryAudit
 from weighthouse.metadata.memory.blob_sources import MemoryBlobSources
+from weighthouse.metadata.memory.discussions import MemoryDiscussions
 from weighthouse.metadata.memory.history import MemoryHistory
 from weighthouse.metadata.memory.jobs import MemoryJobs
 from weighthouse.metadata.memory.multipart import MemoryMultipart
@@ -44,6 +45,7 @@ class MemoryCatalog(
     MemoryAccessKeys,
     MemoryJobs,
     MemoryAccessRequests,
+    MemoryDiscussions,
 ):
     """An empty catalog in memory, safe to share between threads."""
 

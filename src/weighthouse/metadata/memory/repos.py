@@ -81,6 +81,10 @@ class MemoryRepos(MemoryTables):
             for rows in (tables.refs, tables.commits, tables.trees, tables.objects):
                 for key in [key for key in rows if key[0] == repo_id]:
                     del rows[key]
+            for said in [key for key in tables.discussion_events if key[0] == repo_id]:
+                del tables.discussion_events[said]
+            for opened in [key for key in tables.discussions if key[0] == repo_id]:
+                del tables.discussions[opened]
             for tag in [key for key in tables.deleted_tags if key[0] == repo_id]:
                 del tables.deleted_tags[tag]
             for grant in [key for key in tables.collaborators if key[0] == repo_id]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
+from weighthouse.domain.discussions_model import Discussion, DiscussionEvent
 from weighthouse.domain.jobs_model import Job
 from weighthouse.domain.model import (
     AccessKey,
@@ -63,6 +64,9 @@ class Tables:
     # (repo, user); ``user`` (the name) is read from the user, as SQL joins
     access_requests: dict[tuple[str, str], AccessRequest] = field(default_factory=dict)
     refs: dict[tuple[str, str], Ref] = field(default_factory=dict)  # (repo, name)
+    # (repo, num) and (repo, num, seq); ``author`` is read from the user, as SQL joins
+    discussions: dict[tuple[str, int], Discussion] = field(default_factory=dict)
+    discussion_events: dict[tuple[str, int, int], DiscussionEvent] = field(default_factory=dict)
     # (repo, tag name, commit it named) -> deleted at
     deleted_tags: dict[tuple[str, str, str], datetime] = field(default_factory=dict)
     commits: dict[tuple[str, str], Commit] = field(default_factory=dict)  # (repo, id)
