@@ -26,6 +26,7 @@ from weighthouse.frontends.rest import (
     repos,
     worker_api,
 )
+from weighthouse.frontends.rest.object_route import ObjectRoute
 from weighthouse.frontends.rest.ref_segments import RefSegmentMiddleware
 from weighthouse.frontends.rest.url_encoding import Utf8UrlMiddleware
 from weighthouse.frontends.transfer_slots import TransferSlots
@@ -60,7 +61,9 @@ def create_rest_app(container: Container) -> FastAPI:
         per_account=server.transfers_per_account, per_client=server.transfers_per_client
     )
     errors.install(app)
-    # Added first, so it runs inside the UTF-8 check and sees only UTF-8 paths.
+    # Innermost of the three: the hot object requests skip the router, after the URL checks.
+    app.add_middleware(ObjectRoute, container=container, handlers=app.exception_handlers)
+    # Added before the UTF-8 check, so it runs inside it and sees only UTF-8 paths.
     app.add_middleware(RefSegmentMiddleware)
     app.add_middleware(Utf8UrlMiddleware)
     app.include_router(health.router)

@@ -6,17 +6,18 @@ are checked against the body; ``If-None-Match: *`` and ``If-Match`` make a PUT c
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from weighthouse import wire
+from weighthouse.bootstrap import Container
 from weighthouse.domain.access import Principal
 from weighthouse.domain.buckets import PutConditions
 from weighthouse.domain.files import Download
 from weighthouse.domain.model import BucketObject, RepoId, RepoType
-from weighthouse.frontends.bodies import RequestBody
 from weighthouse.frontends.downloads import blob_response, preload
 from weighthouse.frontends.rest import cursors
 from weighthouse.frontends.rest.dependencies import Caller, Wired, current_principal
@@ -46,27 +47,34 @@ def _object_headers(etag: str, sha256: str, metadata: dict[str, str]) -> dict[st
     return headers
 
 
-@router.put(
-    "/{namespace}/{name}/objects/{key:path}",
-    response_model=ObjectOut,
-    status_code=201,
-    openapi_extra=RAW_BODY,
-)
+OBJECT_PATH = "/{namespace}/{name}/objects/{key:path}"
+"""The path of one object under :data:`~weighthouse.wire.BUCKETS_PREFIX`; the hot requests on
+it (GET, HEAD, PUT) may reach :func:`store_object` and :func:`object_response` through
+:mod:`.object_route` instead of the router."""
+
+
+@router.put(OBJECT_PATH, response_model=ObjectOut, status_code=201, openapi_extra=RAW_BODY)
 async def put_object(
     namespace: str, name: str, key: str, request: Request, hub: Wired
 ) -> ObjectOut:
     """Store the request body at ``key``, replacing what is there (last writer wins).
     ``If-None-Match: *`` creates only; ``If-Match: "<etag>"`` replaces only that version (412
     otherwise)."""
+    return ObjectOut.of(await store_object(request, hub, bucket_id(namespace, name), key))
+
+
+async def store_object(request: Request, hub: Container, bucket: RepoId, key: str) -> BucketObject:
+    """What a PUT of one object does, after routing: the caller, the body and the headers go
+    to the use case; domain errors propagate to the front-end's error table."""
 
     # The caller is authenticated in the worker thread that then takes the upload: one trip
     # to a thread per PUT, not two (a small PUT's time is mostly such trips and the catalog).
-    def store(body: RequestBody, size: int | None) -> BucketObject:
+    def store(body: Iterable[bytes], size: int | None) -> BucketObject:
         caller = current_principal(request)
         with held_by(request, caller):
             return put(caller, body, size)
 
-    def put(caller: Principal, body: RequestBody, size: int | None) -> BucketObject:
+    def put(caller: Principal, body: Iterable[bytes], size: int | None) -> BucketObject:
         sha256 = declared_sha256(request)
         md5 = declared_md5(request)
         metadata = {
@@ -78,7 +86,7 @@ async def put_object(
         )
         return hub.buckets.put(
             caller,
-            bucket_id(namespace, name),
+            bucket,
             key,
             body,
             size=size,
@@ -89,26 +97,30 @@ async def put_object(
             conditions=conditions,
         )
 
-    return ObjectOut.of(await stream_into(request, None, store))
+    return await stream_into(request, None, store)
 
 
-_OBJECT = "/{namespace}/{name}/objects/{key:path}"
 _OBJECT_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"content": {wire.OCTET_STREAM: {}}, "description": "the object"}
 }
 
 
 # Two routes rather than one with two methods, so each gets its own OpenAPI operation id.
-@router.get(_OBJECT, response_class=Response, responses=_OBJECT_RESPONSES)
-@router.head(_OBJECT, response_class=Response, responses=_OBJECT_RESPONSES)
+@router.get(OBJECT_PATH, response_class=Response, responses=_OBJECT_RESPONSES)
+@router.head(OBJECT_PATH, response_class=Response, responses=_OBJECT_RESPONSES)
 async def get_object(namespace: str, name: str, key: str, request: Request, hub: Wired) -> Response:
     """The object's bytes (HEAD: its headers), with ranges and conditional requests."""
+    return await object_response(request, hub, bucket_id(namespace, name), key)
+
+
+async def object_response(request: Request, hub: Container, bucket: RepoId, key: str) -> Response:
+    """What a GET or HEAD of one object answers, after routing."""
 
     # Authentication, the catalog read and, for a small object, the bytes, all in one trip to
     # a worker thread.
     def fetch() -> tuple[BucketObject, Download, bytes | None]:
         caller = current_principal(request)
-        obj, found = hub.buckets.download(caller, bucket_id(namespace, name), key)
+        obj, found = hub.buckets.download(caller, bucket, key)
         body = preload(hub.buckets.reader, found) if request.method == "GET" else None
         return obj, found, body
 
@@ -123,7 +135,7 @@ async def get_object(namespace: str, name: str, key: str, request: Request, hub:
     )
 
 
-@router.delete("/{namespace}/{name}/objects/{key:path}", status_code=204)
+@router.delete(OBJECT_PATH, status_code=204)
 def delete_object(namespace: str, name: str, key: str, caller: Caller, hub: Wired) -> Response:
     """Delete the object at ``key``; deleting a missing key succeeds."""
     hub.buckets.delete(caller, bucket_id(namespace, name), key)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import TypeVar
 
@@ -31,6 +31,11 @@ RAW_BODY = {
 }
 """OpenAPI for routes that stream a raw body rather than JSON."""
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+
+SMALL_BODY = 64 * 1024
+"""A body declared at most this long is read on the event loop before the use case's trip to
+a worker thread: streamed, it cost that thread a second trip back to the event loop for its
+one batch (measured: about a quarter of a small PUT's CPU time in the server)."""
 
 
 def declared_sha256(request: Request) -> str | None:
@@ -58,9 +63,13 @@ def declared_md5(request: Request) -> str | None:
 
 
 async def stream_into(
-    request: Request, caller: Principal | None, use_case: Callable[[RequestBody, int | None], T]
+    request: Request,
+    caller: Principal | None,
+    use_case: Callable[[Iterable[bytes], int | None], T],
 ) -> T:
-    """Run ``use_case(body, declared_size)`` in a worker thread while the body streams in.
+    """Run ``use_case(body, declared_size)`` in a worker thread while the body streams in; a
+    body declared no longer than :data:`SMALL_BODY` (and not awaiting ``100 Continue``) is
+    read first and handed over whole.
 
     The upload holds one of its address's transfer slots, and one of ``caller``'s, until it
     ends; with none left it fails at once with ``RateLimitedError`` (429). A route that
@@ -69,12 +78,18 @@ async def stream_into(
     """
     limit = container(request).settings.max_upload_bytes
     size = declared_length(request.headers.get("content-length"), limit)
-    body = RequestBody(request.stream(), limit=limit)
     slots: TransferSlots = request.app.state.transfer_slots
     # Set by the app's lifespan; a host that runs no lifespan falls back to the shared pool.
     limiter = getattr(request.app.state, "transfers", None)
     account = caller.viewer_id if caller is not None else None
     with slots.hold(account=account, client=client_address(request)):
+        body: Iterable[bytes]
+        if size is not None and size <= SMALL_BODY and "expect" not in request.headers:
+            # HTTP framing ends the body at its declared length, so this holds no more.
+            data = b"".join([chunk async for chunk in request.stream()])
+            body = [data] if data else []
+        else:
+            body = RequestBody(request.stream(), limit=limit)
         return await anyio.to_thread.run_sync(use_case, body, size, limiter=limiter)
 
 
