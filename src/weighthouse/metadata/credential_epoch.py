@@ -8,6 +8,7 @@ import uuid
 
 from sqlalchemy import Connection, Engine, select
 
+from weighthouse.metadata.prepared_reads import prepared
 from weighthouse.metadata.tables import credential_epoch
 from weighthouse.metadata.transactions import transaction
 from weighthouse.metadata.upserts import upsert
@@ -21,6 +22,10 @@ class CredentialEpochQueries:
     _engine: Engine
 
     def credential_epoch(self) -> str:
+        read = prepared(self._engine, _READ)
+        if read is not None:
+            row = read.first({})
+            return (row.epoch if row is not None else None) or ""
         with transaction(self._engine) as connection:
             return connection.scalar(_READ) or ""
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -22,6 +23,7 @@ from sqlalchemy import (
 from weighthouse.domain.errors import EntryNotFoundError, PreconditionFailedError, RepoNotFoundError
 from weighthouse.domain.model import BucketObject, Repo, RepoType
 from weighthouse.metadata import group_commit
+from weighthouse.metadata.prepared_reads import prepared
 from weighthouse.metadata.rows import object_from, object_row, repo_from
 from weighthouse.metadata.tables import multipart_parts, objects, repos, tree_entries
 from weighthouse.metadata.transactions import in_unit, retry_transient, transaction
@@ -118,8 +120,13 @@ class ObjectQueries:
         self, type: RepoType, namespace: str, name: str, key: str
     ) -> tuple[Repo, BucketObject | None]:
         parameters = {"type": type.value, "namespace": namespace, "name": name, "key": key}
-        with transaction(self._engine) as connection:
-            row = connection.execute(_REPO_AND_OBJECT, parameters).first()
+        read = prepared(self._engine, _REPO_AND_OBJECT)
+        row: Any
+        if read is not None:
+            row = read.first(parameters)
+        else:
+            with transaction(self._engine) as connection:
+                row = connection.execute(_REPO_AND_OBJECT, parameters).first()
         if row is None:
             raise RepoNotFoundError.named(f"{namespace}/{name}")
         return repo_from(row), None if row.sha256 is None else object_from(row)

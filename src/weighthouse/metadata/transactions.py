@@ -75,6 +75,11 @@ def guard(engine: Engine, breaker: CircuitBreaker) -> None:
     _BREAKERS[engine] = breaker
 
 
+def breaker_of(engine: Engine) -> CircuitBreaker | None:
+    """The breaker guarding ``engine``, if any."""
+    return _BREAKERS.get(engine)
+
+
 def is_unreachable(exc: BaseException) -> bool:
     """Whether ``exc`` says the database did not answer or could not be reached, rather than
     that it answered with a refusal (a deadlock, a full disk): what a breaker counts."""

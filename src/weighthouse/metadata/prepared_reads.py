@@ -1,0 +1,132 @@
+"""The catalog's hottest reads on SQLite, run on the driver's connection without SQLAlchemy's
+per-statement machinery.
+
+Every authenticated request reads the credential epoch, and every small bucket GET reads its
+bucket and object; each read through a SQLAlchemy ``Connection`` cost about 90 µs of CPU here
+(checkout and connection events, ``BEGIN`` and ``COMMIT`` as statements of their own, execution
+context, result set-up), a tenth of that on the ``sqlite3`` connection itself. A
+:class:`PreparedRead` compiles its SELECT once, with the engine's own dialect, and keeps the
+type processors SQLAlchemy would apply to its parameters and columns; a read checks a
+connection out of the engine's pool, runs the statement and returns the first row with the
+same attributes and values a ``Row`` would have.
+
+Only on SQLite, and only outside a unit of work: the connection runs in autocommit mode
+(``engine.py``), where one SELECT is one consistent read transaction of its own, so no
+``BEGIN`` is needed; inside a unit of work a read must see the unit's own writes, so it goes
+through the unit's connection as before. Server databases keep the usual path, where the
+network round trip outweighs what this would save. The engine's circuit breaker guards these
+reads too, and driver errors become the same :class:`StorageError` as on the usual path.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
+from typing import Any
+
+from sqlalchemy import Engine, Select
+from sqlalchemy import exc as sa_exc
+
+from weighthouse.metadata import transactions
+
+Processor = Callable[[Any], Any] | None
+
+
+class PreparedRow:
+    """One row: values by column name, as attributes (``row.sha256``)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class PreparedRead:
+    """A SELECT compiled once for a SQLite engine (see the module docstring)."""
+
+    def __init__(self, engine: Engine, statement: Select[Any]) -> None:
+        dialect = engine.dialect
+        compiled = statement.compile(dialect=dialect)
+        self._engine = engine
+        self._compiled = compiled
+        self._sql = compiled.string
+        self._order: Sequence[str] = compiled.positiontup or ()
+        self._binds: dict[str, Processor] = {
+            name: compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in self._order
+        }
+        columns = list(statement.selected_columns)
+        self._names = [column.name for column in columns]
+        if len(set(self._names)) != len(self._names):
+            raise ValueError("a prepared read needs distinct column names")
+        self._results: list[Processor] = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        ]
+
+    def first(self, parameters: Mapping[str, Any]) -> PreparedRow | None:
+        """The first row the statement returns for ``parameters``, or ``None``."""
+        values = self._compiled.construct_params(dict(parameters))
+        bound = []
+        for name in self._order:
+            value = values[name]
+            process = self._binds[name]
+            bound.append(process(value) if process is not None and value is not None else value)
+        with _driver_errors(self._engine, self._sql):
+            connection = self._engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                try:
+                    cursor.execute(self._sql, bound)
+                    raw = cursor.fetchone()
+                finally:
+                    cursor.close()
+            finally:
+                connection.close()
+        if raw is None:
+            return None
+        return PreparedRow(
+            {
+                name: process(value) if process is not None else value
+                for name, process, value in zip(self._names, self._results, raw, strict=True)
+            }
+        )
+
+
+@contextmanager
+def _driver_errors(engine: Engine, sql: str) -> Iterator[None]:
+    """The engine's breaker, and driver errors as SQLAlchemy's, then as ``StorageError``."""
+    breaker = transactions.breaker_of(engine)
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+    with breaker.call() if breaker is not None else nullcontext(), transactions.translate_errors():
+        try:
+            yield
+        except dbapi_error as exc:
+            raise sa_exc.DBAPIError.instance(
+                sql, None, exc, dbapi_error, dialect=engine.dialect
+            ) from exc
+
+
+# Engine -> id of a statement -> the statement (kept, so its id stays its own) and its read.
+_READS: weakref.WeakKeyDictionary[Engine, dict[int, tuple[Select[Any], PreparedRead]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def prepared(engine: Engine, statement: Select[Any]) -> PreparedRead | None:
+    """The prepared form of ``statement`` on ``engine`` when a read may take it now (a SQLite
+    engine, outside a unit of work); ``None`` means: read the usual way. Meant for statements
+    built once, at import: each is compiled once per engine and kept as long as the engine."""
+    if engine.dialect.name != "sqlite" or transactions.in_unit(engine):
+        return None
+    reads = _READS.setdefault(engine, {})
+    found = reads.get(id(statement))
+    if found is None:
+        found = reads[id(statement)] = (statement, PreparedRead(engine, statement))
+    return found[1]

@@ -1,0 +1,94 @@
+"""The prepared SQLite reads of the hot requests: the same rows as SQLAlchemy's, the unit of
+work's own writes inside a unit, and driver failures as ``StorageError``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+from tests.contract.catalog.samples import make_object, make_repo, make_user
+
+from weighthouse.domain.errors import StorageError
+from weighthouse.domain.model import Repo, RepoType
+from weighthouse.metadata.catalog import SqlCatalog
+from weighthouse.metadata.engine import create_engine_for
+from weighthouse.metadata.migrate import upgrade
+from weighthouse.metadata.objects import _REPO_AND_OBJECT
+from weighthouse.metadata.prepared_reads import prepared
+from weighthouse.metadata.tables import repos
+
+pytestmark = pytest.mark.integration
+
+KEY = "dir/ünï.bin"
+WHERE = {"type": "bucket", "namespace": "alice", "name": "data", "key": KEY}
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _bucket(catalog: SqlCatalog) -> Repo:
+    owner = make_user()
+    catalog.add_user(owner)
+    bucket = make_repo(owner, name="data", type=RepoType.BUCKET, private=True)
+    catalog.add_repo(bucket)
+    return bucket
+
+
+def test_rows_read_as_sqlalchemy_reads_them(engine: Engine) -> None:
+    catalog = SqlCatalog(engine)
+    bucket = _bucket(catalog)
+    stored = replace(make_object(KEY, "bytes"), metadata={"colour": "blue"})
+    catalog.put_object(bucket.id, stored)
+    read = prepared(engine, _REPO_AND_OBJECT)
+    assert read is not None
+    row = read.first(WHERE)
+    with engine.connect() as connection:
+        expected = connection.execute(_REPO_AND_OBJECT, WHERE).one()
+    assert row is not None
+    for name in expected._fields:
+        assert getattr(row, name) == getattr(expected, name), name
+    assert row.modified_at.tzinfo is not None
+    assert row.private is True and row.metadata == {"colour": "blue"}
+    assert read.first({**WHERE, "name": "other"}) is None
+    assert catalog.find_object(RepoType.BUCKET, "alice", "data", KEY) == (bucket, stored)
+
+
+def test_inside_a_unit_of_work_reads_see_its_own_writes(engine: Engine) -> None:
+    catalog = SqlCatalog(engine)
+    bucket = _bucket(catalog)
+    with catalog.atomic():
+        catalog.put_object(bucket.id, make_object(KEY))
+        assert prepared(engine, _REPO_AND_OBJECT) is None
+        assert catalog.find_object(RepoType.BUCKET, "alice", "data", KEY)[1] == make_object(KEY)
+
+
+def test_a_database_that_fails_gives_storage_errors(engine: Engine, tmp_path: Path) -> None:
+    catalog = SqlCatalog(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE credential_epoch")
+    with pytest.raises(StorageError):
+        catalog.credential_epoch()
+    gone = create_engine_for(f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
+    try:
+        with pytest.raises(StorageError):
+            SqlCatalog(gone).find_object(RepoType.BUCKET, "alice", "data", "k")
+    finally:
+        gone.dispose()
+
+
+def test_each_statement_is_prepared_once_per_engine(engine: Engine, tmp_path: Path) -> None:
+    statement = select(repos.c.id)
+    assert prepared(engine, statement) is prepared(engine, statement) is not None
+    other = create_engine_for(f"sqlite:///{tmp_path / 'other.db'}")
+    try:
+        assert prepared(other, statement) is not prepared(engine, statement)
+    finally:
+        other.dispose()
