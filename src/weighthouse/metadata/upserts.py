@@ -6,10 +6,11 @@ for the key: the database serialises them on it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Executable, Table, insert
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -82,15 +83,25 @@ def upsert(
     column, or only those named in ``update`` (the rest keep their stored values)."""
     keys = [column.name for column in table.primary_key.columns]
     changed = [c for c in row if c not in keys] if update is None else list(update)
-    name = connection.dialect.name
-    if name in ("postgresql", "sqlite"):
-        dialect_insert = postgresql.insert if name == "postgresql" else sqlite.insert
-        statement = dialect_insert(table).values(row)
+    statement = _upsert_statement(connection.dialect.name, table, tuple(row), tuple(changed))
+    connection.execute(statement, row)
+
+
+@functools.lru_cache(maxsize=128)
+def _upsert_statement(
+    dialect: str, table: Table, columns: tuple[str, ...], changed: tuple[str, ...]
+) -> Executable:
+    """The upsert of rows with ``columns``, built once: building it (the ``excluded`` columns
+    above all) cost a small bucket PUT more than running it. The row's values are bound when
+    it runs."""
+    keys = [column.name for column in table.primary_key.columns]
+    if dialect in ("postgresql", "sqlite"):
+        dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = dialect_insert(table)
         changes = {c: statement.excluded[c] for c in changed}
-        connection.execute(statement.on_conflict_do_update(index_elements=keys, set_=changes))
-    elif name in ("mysql", "mariadb"):
-        my_statement = mysql.insert(table).values(row)
+        return statement.on_conflict_do_update(index_elements=keys, set_=changes)
+    if dialect in ("mysql", "mariadb"):
+        my_statement = mysql.insert(table)
         my_changes = {c: my_statement.inserted[c] for c in changed}
-        connection.execute(my_statement.on_duplicate_key_update(my_changes))
-    else:
-        raise NotImplementedError(f"no upsert for {name}")
+        return my_statement.on_duplicate_key_update(my_changes)
+    raise NotImplementedError(f"no upsert for {dialect}")
