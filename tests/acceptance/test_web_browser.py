@@ -131,6 +131,36 @@ def sign_up(tab: Watched, server: LiveServer, name: str) -> None:
     assert page.locator(f'[data-user="{name}"]').is_visible()
 
 
+def assert_labelled(page: Page) -> None:
+    """Every visible form control of the page has a label."""
+    unlabelled = page.evaluate(
+        """[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+           .filter(e => !e.labels || e.labels.length === 0).map(e => e.name)"""
+    )
+    assert unlabelled == [], page.url
+
+
+def tab_through(page: Page, stop: str, limit: int = 60) -> list[str]:
+    """Press Tab from the top of the page until the control named ``stop`` has the focus;
+    the names of the controls passed, each of which must show a focus outline."""
+    page.locator("body").focus()
+    names: list[str] = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            """() => { const e = document.activeElement, style = getComputedStyle(e);
+            const label = e.getAttribute('aria-label') || e.labels?.[0]?.textContent;
+            return { name: (label || e.textContent || '').trim(),
+                     outline: style.outlineStyle !== 'none'
+                              && parseFloat(style.outlineWidth) >= 2 }; }"""
+        )
+        assert focused["outline"], f"{focused['name']!r} shows no focus"
+        names.append(focused["name"])
+        if focused["name"] == stop:
+            return names
+    raise AssertionError(f"Tab never reached {stop!r}: {names}")
+
+
 def fill_repo(server: LiveServer, repo: str) -> str:
     """Two commits through the API, a tag ``v1`` on the first; the first commit's id."""
     with server.client(server.admin_token) as admin:
@@ -243,6 +273,15 @@ def test_a_job_is_watched_to_the_end_and_another_cancelled(
     repo_url = f"{server.url}/ui/models/{name}/{repo}"
     page.wait_for_url(repo_url)
 
+    # The keyboard reaches the page's main actions in order, each showing where the focus is.
+    page.wait_for_load_state()
+    passed = tab_through(page, "Run")
+    assert passed[0] == "Skip to content"
+    for action in ("Files", "History", "Upload", "Settings", "Revision", "App", "Run"):
+        assert action in passed, (action, passed)
+    assert passed.index("Upload") < passed.index("Revision") < passed.index("App")
+    assert_labelled(page)
+
     # Watch a job finish: the page follows its progress without a reload.
     run_app(tab, repo_url, '{"text": "done", "seconds": 3}')
     job_id = page.url.rsplit("/", 1)[1]
@@ -257,6 +296,7 @@ def test_a_job_is_watched_to_the_end_and_another_cancelled(
     assert any(0 < fraction < 1 for fraction in page.evaluate("window.seen")), "no progress"
     expect(page.locator("#job-log")).to_contain_text("echoed 'done'")
     expect(page.get_by_role("button", name="Cancel job")).to_have_count(0)
+    assert_labelled(page)
     tab.shot(shots, "job")
     page.get_by_role("link", name="The result commit").click()
     page.wait_for_url(f"{repo_url}/commit/*")
@@ -273,7 +313,61 @@ def test_a_job_is_watched_to_the_end_and_another_cancelled(
     page.goto(f"{server.url}/ui/jobs?status=cancelled")
     expect(page.locator("tr.job-row")).to_have_count(1)
     expect(page.locator("tr.job-row")).to_contain_text("echo")
+    assert_labelled(page)
     tab.shot(shots, "jobs")
+
+
+def sign_in(tab: Watched, server: LiveServer, name: str) -> None:
+    page = tab.page
+    page.goto(server.url + "/ui/signin")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(server.url + "/ui/")
+
+
+def test_a_member_added_to_an_organisation_sees_its_private_repo(
+    tab: Watched, browser: Browser, server: LiveServer, shots: Path
+) -> None:
+    page = tab.page
+    boss, friend = unique("fay"), unique("gus")
+    sign_up(tab, server, boss)
+    with server.client(server.admin_token) as admin:
+        made = admin.post("/api/users", json={"name": friend, "password": PASSWORD})
+        assert made.status_code == 201, made.text
+    org, repo = unique("team"), unique("secret")
+    page.get_by_role("link", name="Organisations").click()
+    page.get_by_label("Organisation name").fill(org)
+    page.get_by_role("button", name="Create organisation").click()
+    page.wait_for_url(f"{server.url}/ui/orgs/{org}")
+    page.goto(f"{server.url}/ui/new")
+    page.get_by_label("Owner (you or one of your organisations)").fill(org)
+    page.get_by_label("Name", exact=True).fill(repo)
+    page.get_by_label("Private").check()
+    page.get_by_role("button", name="Create").click()
+    page.wait_for_url(f"{server.url}/ui/models/{org}/{repo}")
+
+    other = Watched(browser, (server.url,))
+    try:
+        sign_in(other, server, friend)
+        other.page.goto(f"{server.url}/ui/?q={repo}")
+        expect(other.page.get_by_role("link", name=f"{org}/{repo}")).to_have_count(0)
+
+        page.goto(f"{server.url}/ui/orgs/{org}")
+        page.get_by_label("User", exact=True).fill(friend)
+        page.get_by_label("Role").select_option("read")
+        page.get_by_role("button", name="Add or change member").click()
+        expect(page.locator("tr.member", has_text=friend)).to_contain_text("read")
+        assert_labelled(page)
+        tab.shot(shots, "organisation")
+
+        other.page.reload()
+        other.page.get_by_role("link", name=f"{org}/{repo}").click()
+        other.page.wait_for_url(f"{server.url}/ui/models/{org}/{repo}")
+        expect(other.page.get_by_role("heading", level=1)).to_contain_text(f"{org}/{repo}")
+        assert other.problems == []
+    finally:
+        other.close()
 
 
 class _EvilPage(http.server.BaseHTTPRequestHandler):

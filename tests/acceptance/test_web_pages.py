@@ -295,7 +295,7 @@ def test_tree_file_and_download_at_a_tag(server: LiveServer, history_repo: dict[
     assert "notes.txt" in now and "weights/" not in now
     text = httpx.get(f"{base}/blob", params={"rev": "v1", "path": "config/params.json"}, timeout=30)
     assert "&lt;i&gt;x&lt;/i&gt;" in text.text and '"layers": 2' not in text.text
-    assert "&#34;layers&#34;: 2" in text.text
+    assert '<span class="hl-nt">"layers"</span>' in text.text  # highlighted, as JSON
     binary = httpx.get(
         f"{base}/blob", params={"rev": "v1", "path": "weights/model.bin"}, timeout=30
     )
@@ -600,6 +600,131 @@ def test_jobs_pages_are_their_owners_alone(server: LiveServer) -> None:
     assert run(owner, private, app="echo", params='{"text": "x"}').status_code == 404
     assert owner.get("/ui/jobs/..%2F..%2Fetc").status_code == 404
     assert len(owner.get("/ui/jobs").text.split('class="job-row"')) == 2
+
+
+def test_a_small_text_file_is_highlighted_and_stays_inert(server: LiveServer) -> None:
+    with server.client(server.admin_token) as admin:
+        repo = make_repo(admin, "admin")
+        upload(admin, repo, "tool.py", b'x = "</code><script>alert(1)</script>"  # note\n')
+        upload(admin, repo, "notes.zzz", b"<b>plain</b>")
+        upload(admin, repo, "big.py", b"# a comment\n" * 12_000)
+    client = browser(server)
+    code = client.get(f"/ui/models/{repo}/blob", params={"path": "tool.py"}).text
+    shown = code.split('<pre class="file-text highlighted"><code>', 1)[1].split("</code></pre>")[0]
+    assert '<span class="hl-c1"># note</span>' in shown and 'class="hl-s' in shown
+    assert "<script" not in shown and "&lt;/code&gt;&lt;script&gt;" in shown
+    plain = client.get(f"/ui/models/{repo}/blob", params={"path": "notes.zzz"}).text
+    assert "<code>&lt;b&gt;plain&lt;/b&gt;</code>" in plain
+    big = client.get(f"/ui/models/{repo}/blob", params={"path": "big.py"}).text
+    assert "highlighted" not in big and "# a comment" in big
+
+
+def _luminance(colour: str) -> float:
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG 2 contrast ratio of two ``#rrggbb`` colours."""
+    high, low = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_served_colours_meet_wcag_aa(server: LiveServer) -> None:
+    """Text, links, buttons, labels and highlighted code keep 4.5:1 on their backgrounds, and
+    the focus outline 3:1 (a non-text contrast), as the served style sheet declares them."""
+    css = httpx.get(server.url + "/ui/static/web.css", timeout=30).text
+    variables = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})\b", css))
+    rules: dict[str, str] = {}
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+        for selector in selectors.split(","):
+            rules[selector.strip()] = rules.get(selector.strip(), "") + ";" + body
+
+    def colour(selector: str, prop: str) -> str:
+        found = re.findall(rf"(?:^|;)\s*{prop}\s*:\s*([^;]+)", rules[selector])
+        assert found, f"{selector} sets no {prop}"
+        value = found[-1].strip().split()[-1] if prop == "outline" else found[-1].strip()
+        value = re.sub(r"var\(--([\w-]+)\)", lambda m: variables[m.group(1)], value)
+        if re.fullmatch(r"#[0-9a-fA-F]{3}", value):
+            value = "#" + "".join(2 * c for c in value[1:])
+        assert re.fullmatch(r"#[0-9a-fA-F]{6}", value), (selector, prop, value)
+        return value
+
+    page, soft = colour("body", "background"), colour("header.top", "background")
+    code = colour("pre.file-text", "background")
+    pairs = {
+        "text": (colour("body", "color"), page),
+        "link": (colour("a", "color"), page),
+        "link in the header": (colour("a", "color"), soft),
+        "muted text": (colour(".muted", "color"), page),
+        "muted text on grey": (colour(".muted", "color"), soft),
+        "button": (colour("button", "color"), colour("button", "background")),
+        "error": (colour(".error", "color"), page),
+        "skip link": (colour(".skip", "color"), colour(".skip", "background")),
+        "succeeded": (colour(".status-succeeded", "color"), page),
+    }
+    for selector in rules:
+        if selector.startswith("pre.file-text ") and "color" in rules[selector]:
+            pairs[selector] = (colour(selector, "color"), code)
+    assert sum(1 for name in pairs if name.startswith("pre.file-text")) >= 5
+    low = {name: round(contrast(*pair), 2) for name, pair in pairs.items() if contrast(*pair) < 4.5}
+    assert low == {}, f"below 4.5:1: {low}"
+    focus = colour("a:focus-visible", "outline")
+    assert min(contrast(focus, page), contrast(focus, soft)) >= 3
+
+
+def test_organisation_pages_and_their_members(server: LiveServer) -> None:
+    boss, reader, outsider = unique("oboss"), unique("oread"), unique("oout")
+    for name in (boss, reader, outsider):
+        api_user(server, name)
+    owner = session_client(server, boss)
+    token = csrf_of(owner.get("/ui/orgs"))
+    org = unique("org")
+    made = owner.post("/ui/orgs", data={"csrf": token, "name": org, "description": "a <b>team</b>"})
+    assert made.status_code == 303 and made.headers["location"] == f"/ui/orgs/{org}"
+    with server.client(server.admin_token) as admin:
+        hidden = make_repo(admin, org, private=True)
+        shown = make_repo(admin, org)
+    seen = owner.get(f"/ui/orgs/{org}").text
+    assert hidden in seen and shown in seen and "a &lt;b&gt;team&lt;/b&gt;" in seen
+    assert "Add or change member" in seen and f"<td>{boss}</td><td>admin</td>" in seen
+
+    def post(client: httpx.Client, view: str, **form: str) -> httpx.Response:
+        return client.post(f"/ui/orgs/{org}/{view}", data={"csrf": token, **form})
+
+    # Outsiders see the public repos only, and no members; a reader sees members, no forms.
+    stranger, member = session_client(server, outsider), session_client(server, reader)
+    for client in (stranger, browser(server)):
+        page = client.get(f"/ui/orgs/{org}").text
+        assert shown in page and hidden not in page and "Members" not in page
+    assert post(owner, "members", user=reader, role="read").status_code == 303
+    page = member.get(f"/ui/orgs/{org}").text
+    assert hidden in page and f"<td>{reader}</td><td>read</td>" in page
+    assert "Add or change member" not in page
+    theirs = csrf_of(member.get("/ui/settings"))
+    refused = member.post(
+        f"/ui/orgs/{org}/members", data={"csrf": theirs, "user": outsider, "role": "admin"}
+    )
+    assert refused.status_code == 403
+    mine = csrf_of(stranger.get("/ui/settings"))
+    gone = stranger.post(f"/ui/orgs/{org}/members/{reader}/remove", data={"csrf": mine})
+    assert gone.status_code == 404
+
+    # The forms' mistakes are clear errors; the last admin stays; the token is required.
+    assert post(owner, "members", user=outsider, role="owner").status_code == 400
+    assert post(owner, "members", user=unique("ghost"), role="read").status_code == 404
+    assert post(owner, f"members/{boss}/remove").status_code == 409
+    forged = owner.post(f"/ui/orgs/{org}/members", data={"csrf": "x", "user": outsider})
+    assert forged.status_code == 403
+    assert owner.post("/ui/orgs", data={"csrf": token, "name": "../x"}).status_code == 400
+    assert owner.post("/ui/orgs", data={"csrf": token, "name": org}).status_code == 409
+    assert owner.get(f"/ui/orgs/{unique('none')}").status_code == 404
+    assert post(owner, f"members/{reader}/remove").status_code == 303
+    assert hidden not in member.get(f"/ui/orgs/{org}").text
 
 
 def test_admin_pages_are_for_site_admins(server: LiveServer) -> None:

@@ -23,6 +23,7 @@ from weighthouse.domain.repos import DEFAULT_BRANCH
 from weighthouse.frontends.downloads import blob_response
 from weighthouse.frontends.web import urls
 from weighthouse.frontends.web.cards import CARD_READ_MAX, render_card
+from weighthouse.frontends.web.highlight import highlighted
 from weighthouse.frontends.web.pages import Page, container_of
 from weighthouse.frontends.web.visitors import Visitor
 
@@ -180,6 +181,7 @@ def blob(request: Request, visitor: Visitor, form: dict[str, str]) -> Page:
     if download.size <= TEXT_SHOWN_MAX:
         with container.files.reader(download) as reader:
             text = _text_of(reader.read_range(0, download.size) if download.size else b"")
+    code = highlighted(path, text) if text is not None else None
     context = {
         "title": f"{path} - {repo.full_name}",
         "repo": repo,
@@ -188,6 +190,7 @@ def blob(request: Request, visitor: Visitor, form: dict[str, str]) -> Page:
         "download": download,
         "commit": resolved.commit,
         "text": text,
+        "code": code,
         "crumbs": _crumbs(repo, revision, path),
         "raw_url": urls.repo(repo, "raw", rev=revision, path=path),
     }
