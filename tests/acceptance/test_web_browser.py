@@ -480,6 +480,9 @@ def test_a_folder_with_a_200_mb_file_uploads_as_one_commit(
     )
     (folder / "config.json").write_text('{"layers": 2}')
     page.get_by_role("link", name="Upload").click()
+    # Files set before the page's script is in would fire a change no one hears.
+    page.wait_for_url("**/upload?rev=main")
+    page.wait_for_load_state()
     page.get_by_label("A folder").set_input_files(str(folder))
     # A file dropped on the page joins the folder's files.
     dropped = page.evaluate_handle(
