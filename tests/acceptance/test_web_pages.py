@@ -9,7 +9,11 @@ reaching count only its own attempts.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import pickle
 import re
+import struct
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +24,8 @@ import pytest
 from tests.acceptance.api import make_repo, unique, upload
 from tests.acceptance.authz_matrix import PRINCIPALS
 from tests.acceptance.live import LiveServer
-from tests.acceptance.test_jobs import job_env
+from tests.acceptance.test_jobs import FINAL, job_env
+from tests.job_apps import ALL
 
 pytestmark = pytest.mark.acceptance
 
@@ -52,6 +57,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, server_workers: int) -> Ite
         workers=server_workers,
         extra_env={
             **job_env(),
+            # The apps a push queues, whose findings the repo page shows.
+            "WEIGHTHOUSE_JOBS__APPS": json.dumps([*ALL, "inspect", "scan"]),
             "WEIGHTHOUSE_AUTH__SIGNIN_PER_CLIENT": str(SIGNIN_LIMIT),
             "WEIGHTHOUSE_AUTH__SIGNUP_PER_CLIENT": str(SIGNUP_LIMIT),
             "WEIGHTHOUSE_AUTH__ARGON2_MEMORY_KIB": "8192",
@@ -725,6 +732,60 @@ def test_organisation_pages_and_their_members(server: LiveServer) -> None:
     assert owner.get(f"/ui/orgs/{unique('none')}").status_code == 404
     assert post(owner, f"members/{reader}/remove").status_code == 303
     assert hidden not in member.get(f"/ui/orgs/{org}").text
+
+
+def safetensors_bytes() -> bytes:
+    """A real safetensors file: six float32 and four bfloat16 parameters."""
+    header = json.dumps(
+        {
+            "w": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]},
+            "b": {"dtype": "BF16", "shape": [4], "data_offsets": [24, 32]},
+        }
+    ).encode()
+    return struct.pack("<Q", len(header)) + header + bytes(32)
+
+
+class Payload:
+    """Unpickling this would run ``os.system``; it is only ever scanned."""
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (os.system, ("true",))
+
+
+def test_the_repo_page_shows_what_inspect_and_scan_found(server: LiveServer) -> None:
+    name = unique("insp")
+    api_user(server, name)
+    with server.client(server.admin_token) as admin:
+        made = admin.post("/api/tokens", json={"name": "w", "scope": "write", "user": name})
+        assert made.status_code == 201, made.text
+        token = made.json()["token"]
+    with server.client(token) as client:
+        weights = make_repo(client, name)
+        upload(client, weights, "model.safetensors", safetensors_bytes())
+        evil = make_repo(client, name)
+        upload(client, evil, "pytorch_model.bin", pickle.dumps({"hook": Payload()}, protocol=2))
+        # Each push queued inspect (both files) and scan (the pickle only), as the pusher.
+        deadline = time.monotonic() + 60
+        while True:
+            queued = client.get("/api/jobs").json()
+            if len(queued) == 3 and all(job["status"] in FINAL for job in queued):
+                break
+            assert time.monotonic() < deadline, queued
+            time.sleep(0.1)
+        assert {(job["app"], job["status"]) for job in queued} >= {
+            ("inspect", "succeeded"),
+            ("scan", "succeeded"),
+        }
+    owner = session_client(server, name)
+    page = owner.get(f"/ui/models/{weights}").text
+    found = page.split('id="findings-title"', 1)[1].split("</section>", 1)[0]
+    assert '<dd class="parameters">10</dd>' in found
+    assert '<dd class="dtypes">BF16: 4, F32: 6</dd>' in found and "unsafe" not in found
+    flagged = owner.get(f"/ui/models/{evil}").text
+    assert '<span class="badge unsafe">unsafe pickle</span>' in flagged
+    assert '<dd class="verdict">dangerous</dd>' in flagged and "system" in flagged
+    # The findings are the jobs' outputs: those who cannot see the jobs see the page without.
+    assert 'id="findings-title"' not in browser(server).get(f"/ui/models/{evil}").text
 
 
 def test_admin_pages_are_for_site_admins(server: LiveServer) -> None:

@@ -23,6 +23,7 @@ from weighthouse.domain.repos import DEFAULT_BRANCH
 from weighthouse.frontends.downloads import blob_response
 from weighthouse.frontends.web import urls
 from weighthouse.frontends.web.cards import CARD_READ_MAX, render_card
+from weighthouse.frontends.web.findings import findings_of
 from weighthouse.frontends.web.highlight import highlighted
 from weighthouse.frontends.web.pages import Page, container_of
 from weighthouse.frontends.web.visitors import Visitor
@@ -120,8 +121,13 @@ def overview(request: Request, visitor: Visitor, form: dict[str, str]) -> Page:
     context["crumbs"] = _crumbs(repo, revision, "")
     context["card"] = None
     context["apps"] = []
+    context["findings"] = None
     if visitor.user is not None:
+        # Jobs are for signed-in callers: a visitor has none to run or to read findings from.
         context["apps"] = runnable_on(container.jobs.apps(visitor.principal), repo)
+        context["findings"] = findings_of(
+            container.jobs, visitor.principal, repo, context["commit"].id
+        )
     try:
         _, download = container.files.download(visitor.principal, repo_id, revision, README)
     except (EntryNotFoundError, GatedRepoError):
