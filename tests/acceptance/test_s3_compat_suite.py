@@ -149,8 +149,12 @@ CASES: tuple[str, ...] = (
 )
 
 
-def _conf(server: LiveServer, main: S3User, main_id: str, alt: S3User, alt_id: str) -> str:
-    def user(section: str, who: S3User, user_id: str) -> str:
+def suite_conf(server: LiveServer, main: S3User, alt: S3User) -> str:
+    """The suite's ``s3tests.conf`` for ``server``'s S3 port and two users."""
+
+    def user(section: str, who: S3User) -> str:
+        with server.client(who.token) as client:
+            user_id = client.get("/api/whoami").json()["user"]["id"]
         return (
             f"[{section}]\naccess_key = {who.key_id}\nsecret_key = {who.secret}\n"
             f"display_name = {who.name}\nuser_id = {user_id}\nemail = {who.name}@example.com\n"
@@ -160,15 +164,10 @@ def _conf(server: LiveServer, main: S3User, main_id: str, alt: S3User, alt_id: s
         f"[DEFAULT]\nhost = 127.0.0.1\nport = {server.s3_port}\nis_secure = False\n"
         "ssl_verify = False\nssh_user = none\nssh_passwd = none\nssh_port = 22\n"
         f"[fixtures]\nbucket prefix = {main.name}--{{random}}-\n"
-        + user("s3 main", main, main_id)
+        + user("s3 main", main)
         + "storage_classes = STANDARD\nlc_debug_interval = 10\n"
-        + user("s3 alt", alt, alt_id)
+        + user("s3 alt", alt)
     )
-
-
-def _user_id(server: LiveServer, user: S3User) -> str:
-    with server.client(user.token) as client:
-        return str(client.get("/api/whoami").json()["user"]["id"])
 
 
 def test_the_s3_compatibility_suite_passes_its_chosen_cases(
@@ -181,11 +180,8 @@ def test_the_s3_compatibility_suite_passes_its_chosen_cases(
     suite = subprocess.run(
         [python, "-c", where], capture_output=True, text=True, check=True, timeout=60
     ).stdout.strip()
-    main, alt = make_s3_user(live_server), make_s3_user(live_server)
     conf = tmp_path / "s3tests.conf"
-    conf.write_text(
-        _conf(live_server, main, _user_id(live_server, main), alt, _user_id(live_server, alt))
-    )
+    conf.write_text(suite_conf(live_server, make_s3_user(live_server), make_s3_user(live_server)))
     report = tmp_path / "report.xml"
     done = subprocess.run(
         [

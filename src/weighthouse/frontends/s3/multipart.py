@@ -191,6 +191,8 @@ async def _upload_part(call: S3Call, upload_id: str) -> Response:
     def store() -> tuple[MultipartUpload, UploadedPart]:
         upload = call.hub.multipart.upload(call.principal, bucket, key, upload_id)
         algorithm, _ = _kept_checksum(upload)
+        # The part's default checksum serves only an upload that keeps that algorithm.
+        body.keep_computed_only(algorithm)
 
         def checksum() -> str:
             return body.computed_value(algorithm) or ""

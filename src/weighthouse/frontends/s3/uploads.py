@@ -69,6 +69,11 @@ class Body:
                 return check.value
         return None
 
+    def keep_computed_only(self, algorithm: str) -> None:
+        """Compute no checksum the client did not send but ``algorithm``; call before
+        :attr:`chunks`. Each is a pass over every byte, spent for nothing when unused."""
+        self.checks[:] = [c for c in self.checks if not c.computed or c.algorithm == algorithm]
+
     def verified_checksums(self) -> dict[str, str]:
         """The checksums verified over the body, by algorithm; complete once it is read."""
         return {c.algorithm: c.value for c in self.checks if c.value is not None}
