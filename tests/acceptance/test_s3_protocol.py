@@ -183,6 +183,23 @@ def test_a_well_formed_bucket_name_naming_no_bucket_is_no_such_bucket(s3: Any) -
     assert code_of(invalid.value) == "InvalidBucketName"
 
 
+def test_a_conditional_delete_removes_only_the_version_it_names(s3: Any, bucket: str) -> None:
+    first = s3.put_object(Bucket=bucket, Key="cas", Body=b"first")
+    second = s3.put_object(Bucket=bucket, Key="cas", Body=b"second!")
+    with pytest.raises(ClientError) as stale:
+        s3.delete_object(Bucket=bucket, Key="cas", IfMatch=first["ETag"])
+    assert code_of(stale.value) == "PreconditionFailed"
+    with pytest.raises(ClientError) as wrong_size:
+        s3.delete_object(Bucket=bucket, Key="cas", IfMatch=second["ETag"], IfMatchSize=5)
+    assert code_of(wrong_size.value) == "PreconditionFailed"
+    assert s3.get_object(Bucket=bucket, Key="cas")["Body"].read() == b"second!"
+    s3.delete_object(Bucket=bucket, Key="cas", IfMatch=second["ETag"], IfMatchSize=7)
+    with pytest.raises(ClientError) as gone:
+        s3.delete_object(Bucket=bucket, Key="cas", IfMatch=second["ETag"])
+    assert code_of(gone.value) == "NoSuchKey"
+    s3.delete_object(Bucket=bucket, Key="cas")  # unconditional: 204 for a missing key
+
+
 def test_every_listing_url_encodes_names_when_asked(s3: Any, alice: S3User) -> None:
     bucket = new_bucket(s3, alice)
     keys = ["a b+c/d é", "a b+c/e", "z%1"]

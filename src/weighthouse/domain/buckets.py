@@ -233,12 +233,27 @@ class Buckets:
         :func:`~weighthouse.domain.files.open_download`."""
         return open_download(self._blobs, download)
 
-    def delete(self, principal: Principal, bucket: RepoId, key: str) -> None:
-        """Remove the object; raises ``EntryNotFoundError`` if there is none."""
+    def delete(
+        self, principal: Principal, bucket: RepoId, key: str, *, if_sha256: str | None = None
+    ) -> None:
+        """Remove the object; raises ``EntryNotFoundError`` if there is none. With
+        ``if_sha256``, only the version of that SHA-256: the catalog decides in the same write,
+        so an object replaced meanwhile stays, and ``PreconditionFailedError`` is raised."""
         repo_id = self._bucket(principal, bucket, write=True)
         key = check_key(key)
-        if not freeing_room(self._room, lambda: self._catalog.delete_object(repo_id, key)):
-            raise EntryNotFoundError(f"no object {key!r}", key=key)
+        removed = freeing_room(
+            self._room, lambda: self._catalog.delete_object(repo_id, key, if_sha256=if_sha256)
+        )
+        if removed:
+            return
+        if if_sha256 is not None:
+            try:
+                self._catalog.get_object(repo_id, key)
+            except EntryNotFoundError:
+                pass
+            else:
+                raise PreconditionFailedError(f"{key!r} was replaced", key=key)
+        raise EntryNotFoundError(f"no object {key!r}", key=key)
 
     def list(
         self,

@@ -424,8 +424,9 @@ class ObjectCatalog(Protocol):
         ``RepoNotFoundError`` when no such repo exists."""
         ...
 
-    def delete_object(self, repo_id: str, key: str) -> bool:
-        """``True`` if an object was removed."""
+    def delete_object(self, repo_id: str, key: str, *, if_sha256: str | None = None) -> bool:
+        """``True`` if an object was removed. With ``if_sha256``, only an object of that
+        SHA-256 is removed, decided in the same write (a compare-and-delete)."""
         ...
 
     def list_objects(

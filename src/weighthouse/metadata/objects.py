@@ -132,8 +132,10 @@ class ObjectQueries:
         return repo_from(row), None if row.sha256 is None else object_from(row)
 
     @retry_transient
-    def delete_object(self, repo_id: str, key: str) -> bool:
+    def delete_object(self, repo_id: str, key: str, *, if_sha256: str | None = None) -> bool:
         statement = delete(objects).where(objects.c.repo_id == repo_id, objects.c.key == key)
+        if if_sha256 is not None:
+            statement = statement.where(objects.c.sha256 == if_sha256)
         with transaction(self._engine, write=True) as connection:
             return connection.execute(statement).rowcount > 0
 

@@ -197,6 +197,17 @@ def test_if_match_on_a_missing_key_fails(catalog: Catalog, bucket: Repo) -> None
         catalog.put_object(bucket.id, make_object("deleted"), if_match=obj.sha256)
 
 
+def test_a_delete_with_if_sha256_removes_only_that_version(catalog: Catalog, bucket: Repo) -> None:
+    old, new = make_object("cas", "old"), make_object("cas", "new")
+    catalog.put_object(bucket.id, new)
+    assert not catalog.delete_object(bucket.id, "cas", if_sha256=old.sha256)
+    assert catalog.get_object(bucket.id, "cas") == new
+    assert catalog.delete_object(bucket.id, "cas", if_sha256=new.sha256)
+    with pytest.raises(EntryNotFoundError):
+        catalog.get_object(bucket.id, "cas")
+    assert not catalog.delete_object(bucket.id, "cas", if_sha256=new.sha256)
+
+
 def test_concurrent_creators_of_one_key_have_exactly_one_winner(
     catalog: Catalog, bucket: Repo
 ) -> None:

@@ -316,14 +316,51 @@ async def _get(call: S3Call) -> Response:
 async def _delete(call: S3Call) -> Response:
     require_signed(call.principal)
     repo_id, key = _target(call)
+    if_match = call.header("if-match")
+    if_time = call.header("x-amz-if-match-last-modified-time")
+    if_size = call.header("x-amz-if-match-size")
 
     def delete() -> None:
-        # S3 answers 204 for a key that is not there.
-        with contextlib.suppress(EntryNotFoundError):
-            call.hub.buckets.delete(call.principal, repo_id, key)
+        if if_match is None and if_time is None and if_size is None:
+            # S3 answers 204 for a key that is not there.
+            with contextlib.suppress(EntryNotFoundError):
+                call.hub.buckets.delete(call.principal, repo_id, key)
+            return
+        # A conditional delete of a missing key is NoSuchKey, as S3 answers it. The version
+        # the conditions were checked on is the only one the catalog will remove.
+        current = call.hub.buckets.head(call.principal, repo_id, key)
+        _check_delete_conditions(current, if_match, if_time, if_size)
+        call.hub.buckets.delete(call.principal, repo_id, key, if_sha256=current.sha256)
 
     await in_thread(delete)
     return Response(status_code=204)
+
+
+def _check_delete_conditions(
+    obj: BucketObject, if_match: str | None, if_time: str | None, if_size: str | None
+) -> None:
+    """``PreconditionFailed`` (412) unless ``obj`` has the ETag, last-modified time (to the
+    second, as S3 writes it) and size a conditional DeleteObject names."""
+    held = True
+    if if_match is not None:
+        held = etag_matches(if_match, obj)
+    if if_time is not None:
+        when = _http_date(if_time)
+        if when is None:
+            raise S3Error(400, "InvalidArgument", "x-amz-if-match-last-modified-time is a date")
+        held = held and int(obj.modified_at.timestamp()) == int(when.timestamp())
+    if if_size is not None:
+        value = if_size.strip()
+        if not value.isascii() or not value.isdigit():
+            raise S3Error(400, "InvalidArgument", "x-amz-if-match-size is a number of bytes")
+        held = held and obj.size == int(value)
+    if not held:
+        raise S3Error(
+            412,
+            "PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold",
+            Condition="If-Match",
+        )
 
 
 def part_range(obj: BucketObject, number: str) -> tuple[int, int]:

@@ -56,9 +56,13 @@ class MemoryObjects(MemoryTables):
             obj = self._tables.objects.get((repo_id, key))
             return self._tables.repos[repo_id], None if obj is None else _copy(obj)
 
-    def delete_object(self, repo_id: str, key: str) -> bool:
+    def delete_object(self, repo_id: str, key: str, *, if_sha256: str | None = None) -> bool:
         with self._lock:
-            return self._tables.objects.pop((repo_id, key), None) is not None
+            current = self._tables.objects.get((repo_id, key))
+            if current is None or (if_sha256 is not None and current.sha256 != if_sha256):
+                return False
+            del self._tables.objects[(repo_id, key)]
+            return True
 
     def list_objects(
         self, repo_id: str, prefix: str, after: bytes | None, limit: int
