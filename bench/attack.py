@@ -55,7 +55,14 @@ def free_port() -> int:
 def start_server(root: Path, workers: int) -> tuple[subprocess.Popen[bytes], str, str]:
     port = free_port()
     token = f"wh_{secrets.token_hex(8)}_{secrets.token_urlsafe(32)}"
-    env = dict(os.environ, WEIGHTHOUSE_ADMIN__TOKEN=token, WEIGHTHOUSE_DATA_DIR=str(root / "data"))
+    env = dict(
+        os.environ,
+        WEIGHTHOUSE_ADMIN__TOKEN=token,
+        WEIGHTHOUSE_DATA_DIR=str(root / "data"),
+        # Ports of its own beside the REST one: other servers may hold the defaults.
+        WEIGHTHOUSE_S3__PORT=str(free_port()),
+        WEIGHTHOUSE_GRPC__PORT=str(free_port()),
+    )
     process = subprocess.Popen(
         [
             sys.executable,

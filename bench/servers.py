@@ -234,6 +234,7 @@ def start_weighthouse(
         # The S3 API listens beside the REST API; a port of its own per server, so that two
         # servers of one run (and other programs on 9000) do not collide.
         "WEIGHTHOUSE_S3__PORT": str(s3_port := free_port()),
+        "WEIGHTHOUSE_GRPC__PORT": str(grpc_port := free_port()),
         "PYTHONUNBUFFERED": "1",
         **(env or {}),
     }
@@ -260,7 +261,7 @@ def start_weighthouse(
         small_prefix="",
         process=process,
         log_path=log_path,
-        extra={"command": argv, "workers": workers, "s3_port": s3_port},
+        extra={"command": argv, "workers": workers, "s3_port": s3_port, "grpc_port": grpc_port},
     )
     try:
         _wait_until(lambda: _request(port, "GET", "/healthz")[0] == 200, process, name)

@@ -149,17 +149,23 @@ class S3Settings(BaseModel):
 
 
 class GrpcSettings(BaseModel):
-    """The gRPC API (the model catalog's ``model_catalog.ModelCatalog``), served by
-    ``weighthouse serve`` on a port of its own, by the same processes as the REST API."""
+    """The gRPC APIs (the model catalog's ``model_catalog.ModelCatalog`` and
+    ``weighthouse.v1.Hub``), served by ``weighthouse serve`` on a port of its own, by the same
+    processes as the REST API, always over TLS unless plaintext is asked for on loopback."""
 
-    enabled: bool = Field(default=False, description="serve the gRPC API")
+    enabled: bool = Field(default=True, description="serve the gRPC API")
     host: str | None = Field(default=None, description="address to bind; default: server.host")
     port: int = Field(default=50051, ge=1, le=65535)
-    tls_cert: Path | None = Field(default=None, description="PEM certificate chain")
+    tls_cert: Path | None = Field(
+        default=None,
+        description="PEM certificate chain; default: a self-signed one made on the first "
+        "start in <data_dir>/secrets/grpc-cert.pem",
+    )
     tls_key: Path | None = Field(default=None, description="PEM private key of tls_cert")
     plaintext: bool = Field(
         default=False,
-        description="serve without TLS; only allowed on a loopback address",
+        description="serve without TLS when no tls_cert is given; only allowed on a loopback "
+        "address",
     )
     threads: int = Field(default=16, ge=1, description="calls handled at once per process")
     max_calls: int = Field(

@@ -1,6 +1,6 @@
 """The gRPC APIs' own listening port (``model_catalog.ModelCatalog``, ``weighthouse.v1.Hub``,
 health checking and reflection), served by the same process (and the same workers) as the
-REST API, on the same container; on when ``grpc.enabled``.
+REST API, on the same container; on unless ``grpc.enabled`` is false.
 
 The core's use cases are synchronous, so the server is grpc's thread-pool server: each call
 runs on one of ``grpc.threads`` threads, reads a client stream one message at a time as the
@@ -13,9 +13,11 @@ listener: with ``--workers N`` every worker binds the port with ``SO_REUSEPORT``
 spreads connections over them; the supervisor first binds it too, so a port that is taken
 stops ``serve`` at once.
 
-TLS needs ``grpc.tls_cert`` and ``grpc.tls_key``. Without them the server refuses to start,
-unless ``grpc.plaintext`` is set and the address is a loopback one: tokens must not cross a
-network in the clear.
+The port always speaks TLS, with ``grpc.tls_cert`` and ``grpc.tls_key`` when they are given,
+else with a self-signed certificate the server makes on its first start and keeps in the data
+directory (``secrets/grpc-cert.pem``, its key in ``secrets/grpc-key.pem``), whose fingerprint
+``serve`` prints. Plaintext needs ``grpc.plaintext`` and a loopback address: tokens must not
+cross a network in the clear.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from weighthouse.bootstrap import Container
 from weighthouse.config import ConfigError, Settings
+from weighthouse.security import self_signed
 
 log = logging.getLogger("weighthouse.grpc")
 
@@ -45,15 +48,43 @@ def host_of(settings: Settings) -> str:
 
 def check(settings: Settings) -> None:
     """Raise :class:`ConfigError` when the gRPC settings would send tokens in the clear."""
-    grpc_settings = settings.grpc
-    if grpc_settings.tls_cert is not None:
-        return
-    if not grpc_settings.plaintext:
+    if is_plaintext(settings) and not _is_loopback(host_of(settings)):
         raise ConfigError(
-            "grpc.enabled needs grpc.tls_cert and grpc.tls_key (or grpc.plaintext on loopback)"
+            "grpc.plaintext is only allowed on a loopback address; leave it off to serve TLS"
         )
-    if not _is_loopback(host_of(settings)):
-        raise ConfigError("grpc.plaintext is only allowed on a loopback address")
+
+
+def is_plaintext(settings: Settings) -> bool:
+    """Plaintext when asked for and no certificate is given (a given one always wins)."""
+    return settings.grpc.plaintext and settings.grpc.tls_cert is None
+
+
+def certificate(settings: Settings) -> self_signed.Certificate | None:
+    """The certificate and key the port serves, ``None`` for plaintext: the configured pair,
+    else the self-signed one in the data directory, made on first use (see
+    :mod:`weighthouse.security.self_signed`). Raises :class:`OSError` when it cannot be read
+    or made."""
+    options = settings.grpc
+    if is_plaintext(settings):
+        return None
+    if options.tls_cert is not None and options.tls_key is not None:
+        return self_signed.Certificate(options.tls_cert, options.tls_key, "", created=False)
+    folder = (settings.data_dir / "secrets").resolve()
+    return self_signed.ensure(
+        folder / "grpc-cert.pem", folder / "grpc-key.pem", certificate_hosts(host_of(settings))
+    )
+
+
+def certificate_hosts(host: str) -> set[str]:
+    """The names a self-signed certificate covers: the bind address, and the loopback ones
+    every local client uses; for a wildcard bind, this machine's name too."""
+    hosts = {"localhost", "127.0.0.1", "::1"}
+    try:
+        wildcard = not host or ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        wildcard = False
+    hosts.add(socket.gethostname() if wildcard else host)
+    return hosts
 
 
 def _is_loopback(host: str) -> bool:
@@ -65,18 +96,38 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def bind(settings: Settings) -> socket.socket:
-    """A socket bound to the gRPC address with ``SO_REUSEPORT``: the supervisor's hold on it."""
+def bind(settings: Settings, *, shared: bool) -> socket.socket:
+    """A socket bound to the gRPC address: the supervisor's hold on it when ``shared`` (with
+    ``SO_REUSEPORT``, which its workers bind too), else a probe to close before the server
+    binds. Raises :class:`OSError` naming the port and the settings that move it.
+
+    A shared port is first bound without ``SO_REUSEPORT``: another server of the same user
+    holding it with ``SO_REUSEPORT`` would otherwise let this one bind beside it, and the two
+    would silently split its connections."""
+    sock = _bound(settings, reuse_port=False)
+    if not shared:
+        return sock
+    sock.close()
+    return _bound(settings, reuse_port=True)
+
+
+def _bound(settings: Settings, *, reuse_port: bool) -> socket.socket:
     host = host_of(settings)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, settings.grpc.port))
-    except OSError:
+    except OSError as exc:
         sock.close()
-        raise
+        raise OSError(
+            exc.errno,
+            f"cannot listen for gRPC on {host}:{settings.grpc.port}: {exc.strerror}; "
+            "choose another port with grpc.port (WEIGHTHOUSE_GRPC__PORT) or turn gRPC off "
+            "with grpc.enabled = false (WEIGHTHOUSE_GRPC__ENABLED=false)",
+        ) from None
     return sock
 
 
@@ -121,9 +172,10 @@ def create_server(container: Container, *, shared: bool) -> grpc.Server:
     )
     host = host_of(settings)
     address = f"[{host}]:{options.port}" if ":" in host else f"{host}:{options.port}"
+    tls = certificate(settings)
     try:
-        if options.tls_cert is not None and options.tls_key is not None:
-            pair = (options.tls_key.read_bytes(), options.tls_cert.read_bytes())
+        if tls is not None:
+            pair = (tls.key_file.read_bytes(), tls.cert_file.read_bytes())
             bound = server.add_secure_port(address, grpc.ssl_server_credentials([pair]))
         else:
             bound = server.add_insecure_port(address)
@@ -144,7 +196,7 @@ class GrpcListener:
         self._server = create_server(self._container, shared=self._shared)
         self._server.start()
         settings = self._container.settings
-        scheme = "grpcs" if settings.grpc.tls_cert else "grpc"
+        scheme = "grpc" if is_plaintext(settings) else "grpcs"
         log.info("gRPC API on %s://%s:%d", scheme, host_of(settings), settings.grpc.port)
 
     def stop(self) -> None:
@@ -177,7 +229,7 @@ class WithGrpc:
 
 
 def with_grpc(app: ASGIApp, container: Container, *, shared: bool) -> ASGIApp:
-    """``app`` serving the gRPC port too when ``grpc.enabled``."""
+    """``app`` serving the gRPC port too when ``grpc.enabled`` (the default)."""
     if not container.settings.grpc.enabled:
         return app
     check(container.settings)

@@ -68,8 +68,7 @@ def run_workers(
         if settings.grpc.enabled:
             from weighthouse import grpc_listener
 
-            grpc_listener.check(settings)
-            grpc_probe = grpc_listener.bind(settings)
+            grpc_probe = grpc_listener.bind(settings, shared=True)
         _run(settings, processes, log_level, options)
     finally:
         if probe is not None:

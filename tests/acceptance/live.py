@@ -39,6 +39,9 @@ class LiveServer:
     admin_token: str = field(default_factory=preset_admin_token)
     port: int = field(default_factory=free_port)
     s3_port: int = field(default_factory=free_port)
+    # gRPC is on by default (TLS, with a certificate the server makes in its data folder): a
+    # port of its own, so that servers started side by side never meet on 50051.
+    grpc_port: int = field(default_factory=free_port)
     extra_env: dict[str, str] = field(default_factory=dict)
     workers: int = 1
     preset_admin: bool = True  # False: the server makes the admin's token and prints it
@@ -64,6 +67,7 @@ class LiveServer:
             {
                 "WEIGHTHOUSE_DATA_DIR": str(self.data_dir),
                 "WEIGHTHOUSE_S3__PORT": str(self.s3_port),
+                "WEIGHTHOUSE_GRPC__PORT": str(self.grpc_port),
                 "PYTHONUNBUFFERED": "1",
             }
         )

@@ -233,7 +233,10 @@ def test_serve_refuses_the_store_of_another_deployment(
         str(free_port()),
         "--data-dir",
         str(elsewhere),
-        env={"WEIGHTHOUSE_DATABASE__URL": deployment.database_url},
+        env={
+            "WEIGHTHOUSE_DATABASE__URL": deployment.database_url,
+            "WEIGHTHOUSE_GRPC__PORT": str(free_port()),
+        },
     )
     refused(serving, f"is deployment {ours}", str(elsewhere / "blobs"))
     refused(

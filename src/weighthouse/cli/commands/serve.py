@@ -30,6 +30,34 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def check_grpc_port(settings: Settings) -> None:
+    """Check the gRPC settings and that the port is free before anything starts, so a clash
+    is one clear error rather than a worker's traceback. With several processes,
+    ``run_workers`` then holds the port; one process binds it when its server starts."""
+    from weighthouse import grpc_listener
+
+    grpc_listener.check(settings)
+    grpc_listener.bind(settings, shared=False).close()
+
+
+def prepare_grpc_certificate(settings: Settings) -> None:
+    """Make the self-signed certificate on the first start when none is given, and show it
+    with its fingerprint, so that clients know what to trust and can check it."""
+    from weighthouse import grpc_listener
+
+    tls = grpc_listener.certificate(settings)
+    if tls is None or not tls.fingerprint:
+        return
+    made = "Made the" if tls.created else "Using the"
+    click.echo(
+        f"{made} self-signed gRPC certificate {tls.cert_file}\n"
+        f"  SHA-256 fingerprint {tls.fingerprint}\n"
+        "Clients trust it by taking that file as their root certificate; give a real one "
+        "with grpc.tls_cert and grpc.tls_key.",
+        err=True,
+    )
+
+
 @click.command("serve")
 @settings_options
 @click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
@@ -49,8 +77,9 @@ def command(
     workers: int | None,
     log_level: str,
 ) -> None:
-    """Serve the REST API, and the S3 API on its own port (``s3.port``, default 9000), on the
-    configured catalog and blob store; with ``grpc.enabled``, the gRPC API on ``grpc.port``.
+    """Serve the REST API, the S3 API on its own port (``s3.port``, default 9000) and the gRPC
+    API on its own (``grpc.port``, default 50051, TLS), on the configured catalog and blob
+    store.
 
     Refuses to start when the catalog and the blob store are not one deployment (an empty
     catalog over a store with blobs, or two different deployment ids).
@@ -69,8 +98,12 @@ def command(
         )
     # The deployment check, migrations, the key ring, the sweep and the first admin happen
     # here, once, before any worker process exists.
+    if settings.grpc.enabled:  # a taken port stops it before any change
+        check_grpc_port(settings)
     container = open_server(settings, adopt=True)
     try:
+        if settings.grpc.enabled:  # in a data directory that is this deployment's
+            prepare_grpc_certificate(settings)
         issued = start(container)
     except BaseException:
         container.close()
