@@ -14,8 +14,8 @@ folder, so ``source .venv/bin/activate`` works as in a checkout), a temporary ``
 working folder. The server is a live one started the README's way: ``weighthouse serve`` with
 the first admin's token preset through ``WEIGHTHOUSE_ADMIN__TOKEN``. The bash process learns
 where the server is only through the variables the README documents: ``WEIGHTHOUSE_URL``,
-``WEIGHTHOUSE_S3__PORT``, ``WEIGHTHOUSE_ADMIN__TOKEN`` and ``WEIGHTHOUSE_DATA_DIR`` (for the
-commands run on the server's host).
+``WEIGHTHOUSE_S3__PORT``, ``WEIGHTHOUSE_GRPC__PORT``, ``WEIGHTHOUSE_ADMIN__TOKEN`` and
+``WEIGHTHOUSE_DATA_DIR`` (for the commands run on the server's host).
 """
 
 from __future__ import annotations
@@ -113,6 +113,7 @@ def run_readme(markdown: str, server: LiveServer, work: Path) -> subprocess.Comp
             "PATH": f"{venv / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}",
             "WEIGHTHOUSE_URL": server.url,
             "WEIGHTHOUSE_S3__PORT": str(server.s3_port),
+            "WEIGHTHOUSE_GRPC__PORT": str(server.grpc_port),
             "WEIGHTHOUSE_ADMIN__TOKEN": server.admin_token,
             "WEIGHTHOUSE_DATA_DIR": str(server.data_dir),
         }

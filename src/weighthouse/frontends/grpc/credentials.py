@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 from weighthouse.domain.credentials import BearerToken
 from weighthouse.domain.errors import AuthenticationError
+from weighthouse.frontends.grpc.wire import USER_TOKEN_KEY as USER_TOKEN
 
-USER_TOKEN = "user_token"  # noqa: S105 - a metadata key, not a secret
 AUTHORIZATION = "authorization"
 BEARER = "bearer "
 

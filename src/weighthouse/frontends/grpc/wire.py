@@ -3,6 +3,9 @@ limits. Stands alone so that a client imports it without the server."""
 
 from __future__ import annotations
 
+USER_TOKEN_KEY = "user_token"  # noqa: S105 - a metadata key, not a secret
+"""Call metadata: where the model catalog's clients send their token (``authorization:
+Bearer`` is the other place)."""
 SHA256_KEY = "x-weighthouse-sha256"
 """Initial metadata of a download: the hex SHA-256 of the whole file, to check a resumed one."""
 SIZE_KEY = "x-weighthouse-size"
