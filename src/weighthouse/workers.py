@@ -116,6 +116,9 @@ def worker_app() -> ASGIApp:
     gone processes, or older than the grace period, go) and cleans up after a worker that the
     supervisor replaced because it died.
     """
+    from weighthouse.allocator import bound_freed_memory
+
+    bound_freed_memory()  # a fresh interpreter: before its threads exist
     # The application is imported here, in the workers; the supervisor never needs it.
     from weighthouse.asgi import create_app
     from weighthouse.config_sources import load_settings

@@ -85,7 +85,10 @@ def command(
     catalog over a store with blobs, or two different deployment ids).
     """
     # Imported here so that every other command starts without loading the server.
+    from weighthouse.allocator import bound_freed_memory
     from weighthouse.bootstrap import MEMORY_CATALOG_URL, server_processes, start
+
+    bound_freed_memory()  # before the threads that move transfers' buffers exist
 
     settings = server_settings(
         config_file, data_dir, server={"host": host, "port": port, "workers": workers}
