@@ -51,6 +51,7 @@ from weighthouse.domain.upload_receipts import UploadReceipts
 from weighthouse.domain.upload_tickets import UploadTickets
 from weighthouse.domain.users import Users
 from weighthouse.domain.xorbs import Xorbs
+from weighthouse.frontends.transfer_slots import TransferSlots
 from weighthouse.jobs.registry import load_apps, spec_of
 
 if TYPE_CHECKING:
@@ -96,6 +97,9 @@ class Container:
     job_runs: JobRuns
     apps: dict[str, App]
     job_dispatch: JobDispatch
+    # One count of uploads in flight per process, shared by the HTTP and gRPC front-ends:
+    # a caller's share holds across protocols.
+    transfer_slots: TransferSlots
     _closers: list[Callable[[], None]] = field(default_factory=list)
     room: DiskRoom = field(default_factory=NoDiskRoom)
 
@@ -147,6 +151,10 @@ def bootstrap(
     commits = Commits(catalog, blobs, clock, proof, room=room, on_commit=on_push)
     return Container(
         settings=settings,
+        transfer_slots=TransferSlots(
+            per_account=settings.server.transfers_per_account,
+            per_client=settings.server.transfers_per_client,
+        ),
         catalog=catalog,
         blobs=blobs,
         clock=clock,

@@ -26,7 +26,7 @@ from typing import Any
 import grpc
 
 from weighthouse.frontends.grpc.protos import hub_pb2 as pb
-from weighthouse.frontends.grpc.protos import hub_pb2_grpc, model_catalog_pb2_grpc
+from weighthouse.frontends.grpc.protos import hub_pb2_grpc
 from weighthouse.frontends.grpc.wire import (
     DEFAULT_CHUNK_BYTES,
     SHA256_KEY,
@@ -88,7 +88,18 @@ class GrpcClient:
         self.token = token
         self.chunk_bytes = chunk_bytes
         self.hub = hub_pb2_grpc.HubStub(self.channel)  # type: ignore[no-untyped-call]
-        self.catalog = model_catalog_pb2_grpc.ModelCatalogStub(self.channel)  # type: ignore[no-untyped-call]
+        self._catalog: Any = None
+
+    @property
+    def catalog(self) -> Any:
+        """The ``model_catalog.ModelCatalog`` stub. Its messages load on first use: a process
+        that also loads that API's original generated code (whose messages have the same
+        names) must not have loaded these."""
+        if self._catalog is None:
+            from weighthouse.frontends.grpc.protos import model_catalog_pb2_grpc
+
+            self._catalog = model_catalog_pb2_grpc.ModelCatalogStub(self.channel)  # type: ignore[no-untyped-call]
+        return self._catalog
 
     def __enter__(self) -> GrpcClient:
         return self

@@ -7,15 +7,21 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import grpc
+import httpx
 import pytest
 
 from tests.acceptance.api import Account, make_user, unique
 from tests.acceptance.live import LiveServer
-from weighthouse.frontends.grpc.protos import model_catalog_pb2
+from tests.acceptance.s3 import S3User, s3_client
 from weighthouse.grpc import ChecksumError, GrpcClient, pb, repo_ref
 
 pytestmark = pytest.mark.acceptance
@@ -27,7 +33,11 @@ SIZE = 3 * 2**20 + 12345  # several messages, the last one short
 def server(tmp_path_factory: pytest.TempPathFactory, server_workers: int) -> Iterator[LiveServer]:
     if server_workers > 1:
         pytest.skip("the client does not depend on the server's process count; first pass")
-    live = LiveServer(data_dir=tmp_path_factory.mktemp("grpc-client") / "data").start()
+    # One upload per account at a time: the slot test below fills an account's share with one.
+    live = LiveServer(
+        data_dir=tmp_path_factory.mktemp("grpc-client") / "data",
+        extra_env={"WEIGHTHOUSE_SERVER__TRANSFERS_PER_ACCOUNT": "1"},
+    ).start()
     yield live
     live.stop()
 
@@ -104,7 +114,9 @@ def test_refusals_keep_their_status(
         client.upload_file(name, "x.bin", source, repo_type="space")
 
 
-def test_bucket_objects(client: GrpcClient, alice: Account, source: Path) -> None:
+def test_bucket_objects_also_through_s3(
+    client: GrpcClient, server: LiveServer, alice: Account, source: Path
+) -> None:
     bucket = f"{alice.name}/{unique('b')}"
     ref = pb.RepoRef(type=pb.BUCKET, repo=bucket)
     client.hub.CreateRepo(pb.CreateRepoRequest(repo=ref), metadata=client.metadata)
@@ -114,16 +126,85 @@ def test_bucket_objects(client: GrpcClient, alice: Account, source: Path) -> Non
     assert client.get_object(bucket, "ckpt/step-1.bin", target) == stored.sha256
     assert target.read_bytes() == source.read_bytes()
 
+    # The same object through the S3 port, with an access key of the same user.
+    with server.client(alice.token) as rest:
+        issued = rest.post("/api/access-keys", json={"name": "s3", "scope": "read"})
+        assert issued.status_code == 201, issued.text
+        key = issued.json()
+    s3 = s3_client(server, S3User(alice.name, alice.token, key["id"], key["secret"]))
+    s3_bucket = bucket.replace("/", "--")
+    got = s3.get_object(Bucket=s3_bucket, Key="ckpt/step-1.bin")
+    assert got["Body"].read() == source.read_bytes()
+    assert got["ContentType"] == "x-test/bin"
 
-def test_the_model_catalog_stub_takes_its_own_token_key(client: GrpcClient) -> None:
-    name = unique("cat")
-    signed_up = client.catalog.SignUp(
-        model_catalog_pb2.SignUpRequest(username=name, password="correct horse battery")
+
+def test_the_model_catalog_stub_takes_its_own_token_key(server: LiveServer) -> None:
+    # In a process of its own: the original model catalog's generated messages, which other
+    # test modules load, have the same names as the server's copy this stub uses.
+    script = f"""
+import sys
+from weighthouse.grpc import GrpcClient
+from weighthouse.frontends.grpc.protos import model_catalog_pb2 as pb
+
+target, ca = "localhost:{server.grpc_port}", {str(server.data_dir / "secrets" / "grpc-cert.pem")!r}
+with GrpcClient(target, ca_file=ca) as anonymous:
+    signup = pb.SignUpRequest(username=sys.argv[1], password="x" * 12)
+    token = anonymous.catalog.SignUp(signup).token
+with GrpcClient(target, ca_file=ca, token=token) as user:
+    assert user.catalog_metadata == [("user_token", token)]
+    request = pb.CreateFolderRequest(name=sys.argv[2])
+    folder = user.catalog.CreateFolder(request, metadata=user.catalog_metadata)
+    print(folder.folder_id)
+"""
+    folder = unique("f")
+    result = subprocess.run(
+        [sys.executable, "-c", script, unique("cat"), folder],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    with GrpcClient("unused", token=signed_up.token, channel=client.channel) as catalog_user:
-        assert catalog_user.catalog_metadata == [("user_token", signed_up.token)]
-        folder = catalog_user.catalog.CreateFolder(
-            model_catalog_pb2.CreateFolderRequest(name=unique("f")),
-            metadata=catalog_user.catalog_metadata,
-        )
-        assert folder.folder_id
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == folder
+
+
+def test_uploads_share_the_http_front_ends_slots(
+    client: GrpcClient, server: LiveServer, alice: Account
+) -> None:
+    name = new_model(client, alice)
+    release = threading.Event()
+    done: list[Any] = []
+
+    def messages() -> Iterator[Any]:
+        header = pb.UploadHeader(repo=repo_ref(name), path="slow.bin", size=2 * 2**20)
+        yield pb.UploadFileRequest(header=header)
+        yield pb.UploadFileRequest(chunk=b"a" * 2**20)
+        release.wait(60)  # stalls, holding alice's one slot
+        yield pb.UploadFileRequest(chunk=b"b" * 2**20)
+
+    def stalled() -> None:
+        done.append(client.hub.UploadFile(messages(), metadata=client.metadata, timeout=90))
+
+    thread = threading.Thread(target=stalled)
+    thread.start()
+    try:
+        # REST uploads by the same account are refused once the gRPC one holds the slot.
+        deadline = time.monotonic() + 30
+        while True:
+            answer = httpx.put(
+                f"{server.url}/api/models/{name}/upload/main/rest.bin",
+                content=b"rest",
+                headers={"Authorization": f"Bearer {alice.token}"},
+                timeout=30,
+            )
+            if answer.status_code == 429 or time.monotonic() > deadline:
+                break
+        assert answer.status_code == 429, answer.text
+        with pytest.raises(grpc.RpcError) as refused:
+            client.upload_file(name, "second.bin", Path(__file__))
+        assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    finally:
+        release.set()
+        thread.join(60)
+    assert done and done[0].blob.size == 2 * 2**20
+    # Released: the next upload, by either protocol, goes through.
+    assert client.upload_file(name, "after.bin", Path(__file__)).blob.size > 0

@@ -26,6 +26,7 @@ import pytest
 
 from tests.acceptance.api import unique
 from tests.acceptance.certificates import self_signed
+from tests.acceptance.hub_client import run_hub
 from tests.acceptance.live import LiveServer, free_port
 from tests.acceptance.test_cli import Cli, cli
 
@@ -235,7 +236,7 @@ def test_accounts_and_tokens(world: Catalog) -> None:
 
 
 def test_folders_grants_versions_and_bytes(
-    world: Catalog, files: tuple[Path, Path], cli: Cli
+    world: Catalog, files: tuple[Path, Path], cli: Cli, tmp_path: Path
 ) -> None:
     pb = world.pb
     alice, bob = unique("alice"), unique("bob")
@@ -321,6 +322,18 @@ def test_folders_grants_versions_and_bytes(
         assert int(head.headers["content-length"]) == BIG
     cli.ok("login", "--url", server.url, "--token", alice_token)
     assert "weights.bin" in cli.ok("ls", first).stdout
+    # And through the Hugging Face Hub API, with the Hub's own client: the same bytes.
+    seen_by_hub = run_hub(
+        server,
+        f"""
+        path = hf_hub_download({first!r}, "weights.bin", revision={versions[0]!r})
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        print(json.dumps([digest, Path(path).stat().st_size]))
+        """,
+        home=tmp_path / "hf",
+        token=alice_token,
+    )
+    assert tuple(seen_by_hub) == expected[0]
 
     # Everything survives a restart.
     server.stop()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -363,3 +364,34 @@ def test_bad_input_gets_the_right_status(hub: Any, alice: Account) -> None:
     # The oversized message was refused as it arrived; the repo holds only what was committed.
     tree = hub.ListTree(pb.ListTreeRequest(repo=model(name)), metadata=auth(alice))
     assert [(e.path, e.size) for e in tree.entries] == [("w.bin", 3)]
+
+
+def test_a_passed_deadline_stops_the_upload_and_frees_its_temporary(
+    hub: Any, server: LiveServer, alice: Account
+) -> None:
+    name = new_model(hub, alice)
+    temporaries = server.data_dir / "blobs" / "tmp"
+    stalled = threading.Event()
+    release = threading.Event()
+
+    def messages() -> Iterator[Any]:
+        header = pb.UploadHeader(repo=model(name), path="slow.bin", size=8 * 2**20)
+        yield pb.UploadFileRequest(header=header)
+        yield pb.UploadFileRequest(chunk=b"x" * 2**20)
+        stalled.set()
+        release.wait(60)  # a client that stops sending and outlives its own deadline
+
+    try:
+        with pytest.raises(grpc.RpcError) as caught:
+            hub.UploadFile(messages(), metadata=auth(alice), timeout=3)
+    finally:
+        release.set()
+    assert stalled.is_set()
+    assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    # The server gave up too: its temporary goes, and nothing was committed.
+    deadline = time.monotonic() + 30
+    while any(temporaries.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(temporaries.iterdir()) == []
+    tree = hub.ListTree(pb.ListTreeRequest(repo=model(name)), metadata=auth(alice))
+    assert list(tree.entries) == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from typing import TypeVar
 
 import grpc
@@ -64,6 +65,7 @@ _WIRE_TYPES: dict[RepoType, pb.RepoType] = {
 class HubService(pb_grpc.HubServicer):
     def __init__(self, container: Container) -> None:
         self._hub = container
+        self._slots = container.transfer_slots
         self._chunk_bytes = container.settings.grpc.chunk_bytes
         self._max_upload = container.settings.max_upload_bytes
 
@@ -166,17 +168,18 @@ class HubService(pb_grpc.HubServicer):
     ) -> pb.UploadFileResponse:
         principal = self._principal(context)
         header = first_header(request_iterator, pb.UploadHeader)
-        commit, digest = self._hub.commits.upload_file(
-            principal,
-            repo_id(header.repo),
-            header.branch or DEFAULT_BRANCH,
-            header.path,
-            self._chunks(request_iterator, header.size),
-            size=declared_size(header.size),
-            sha256=header.sha256 or None,
-            message=header.message or None,
-            parent_commit=header.parent_commit or None,
-        )
+        with self._slot(principal, context):
+            commit, digest = self._hub.commits.upload_file(
+                principal,
+                repo_id(header.repo),
+                header.branch or DEFAULT_BRANCH,
+                header.path,
+                self._chunks(request_iterator, header.size),
+                size=declared_size(header.size),
+                sha256=header.sha256 or None,
+                message=header.message or None,
+                parent_commit=header.parent_commit or None,
+            )
         return pb.UploadFileResponse(
             commit=wire_commit(commit), blob=pb.Blob(sha256=digest.sha256, size=digest.size)
         )
@@ -187,13 +190,14 @@ class HubService(pb_grpc.HubServicer):
     ) -> pb.Blob:
         principal = self._principal(context)
         header = first_header(request_iterator, pb.BlobHeader)
-        digest = self._hub.commits.upload_blob(
-            principal,
-            repo_id(header.repo),
-            self._chunks(request_iterator, header.size),
-            size=declared_size(header.size),
-            sha256=header.sha256 or None,
-        )
+        with self._slot(principal, context):
+            digest = self._hub.commits.upload_blob(
+                principal,
+                repo_id(header.repo),
+                self._chunks(request_iterator, header.size),
+                size=declared_size(header.size),
+                sha256=header.sha256 or None,
+            )
         return pb.Blob(sha256=digest.sha256, size=digest.size)
 
     @unary
@@ -268,15 +272,16 @@ class HubService(pb_grpc.HubServicer):
     ) -> pb.Object:
         principal = self._principal(context)
         header = first_header(request_iterator, pb.ObjectHeader)
-        obj = self._hub.buckets.put(
-            principal,
-            bucket_id(header.bucket),
-            header.key,
-            self._chunks(request_iterator, header.size),
-            size=declared_size(header.size),
-            sha256=header.sha256 or None,
-            content_type=header.content_type or None,
-        )
+        with self._slot(principal, context):
+            obj = self._hub.buckets.put(
+                principal,
+                bucket_id(header.bucket),
+                header.key,
+                self._chunks(request_iterator, header.size),
+                size=declared_size(header.size),
+                sha256=header.sha256 or None,
+                content_type=header.content_type or None,
+            )
         return wire_object(obj)
 
     @streaming
@@ -314,6 +319,12 @@ class HubService(pb_grpc.HubServicer):
         return pb.DeleteObjectResponse()
 
     # --- credentials -----------------------------------------------------------------------
+    def _slot(
+        self, principal: Principal, context: grpc.ServicerContext
+    ) -> AbstractContextManager[None]:
+        """One of the caller's upload slots, shared with the HTTP front-ends of this process."""
+        return self._slots.hold(account=principal.viewer_id, client=client_address(context.peer()))
+
     def _principal(self, context: grpc.ServicerContext) -> Principal:
         presented = credential(context.invocation_metadata())
         if presented is None:

@@ -162,8 +162,13 @@ class ModelCatalogService(pb_grpc.ModelCatalogServicer):
         filename = base_name(first.file_metadata.filename)
         repo_id = model_id(first.file_metadata.model_id)
         repo = self._hub.repos.get(principal, repo_id)
-        # Checks write access before it reads the first chunk.
-        digest = self._hub.commits.upload_blob(principal, repo_id, self._chunks(request_iterator))
+        # Checks write access before it reads the first chunk; holds one of the caller's
+        # upload slots, shared with the HTTP front-ends of this process.
+        slots = self._hub.transfer_slots
+        with slots.hold(account=principal.viewer_id, client=client_address(context.peer())):
+            digest = self._hub.commits.upload_blob(
+                principal, repo_id, self._chunks(request_iterator)
+            )
         receipt = self._hub.upload_receipts.issue(principal, repo, digest, filename)
         return pb.UploadFileResponse(file_path=receipt)
 

@@ -29,7 +29,6 @@ from weighthouse.frontends.rest import (
 from weighthouse.frontends.rest.object_route import ObjectRoute
 from weighthouse.frontends.rest.ref_segments import RefSegmentMiddleware
 from weighthouse.frontends.rest.url_encoding import Utf8UrlMiddleware
-from weighthouse.frontends.transfer_slots import TransferSlots
 
 
 def create_rest_app(container: Container) -> FastAPI:
@@ -56,10 +55,7 @@ def create_rest_app(container: Container) -> FastAPI:
         redoc_url=None,
     )
     app.state.container = container
-    server = container.settings.server
-    app.state.transfer_slots = TransferSlots(
-        per_account=server.transfers_per_account, per_client=server.transfers_per_client
-    )
+    app.state.transfer_slots = container.transfer_slots
     errors.install(app)
     # Innermost of the three: the hot object requests skip the router, after the URL checks.
     app.add_middleware(ObjectRoute, container=container, handlers=app.exception_handlers)
