@@ -105,34 +105,34 @@ def test_kill_9_of_server_and_worker_ends_every_job_exactly_once(
                 return not found.get("queued") and not found.get("running")
 
             wait_until(all_final, 120, "every job to end")
-            jobs = {
-                job["id"]: job for job in client.get("/api/jobs", params={"limit": 1000}).json()
-            }
-            assert sorted(jobs) == sorted(submitted)
-            assert {job["status"] for job in jobs.values()} == {"succeeded"}, [
-                (j["status"], j["error"]) for j in jobs.values() if j["status"] != "succeeded"
-            ]
-            assert any(job["attempts"] > 1 for job in jobs.values()), "no job was interrupted"
-            commits = []
-            cursor = None
-            while True:
-                params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
-                page = client.get(f"/api/datasets/{out}/commits/main", params=params).json()
-                commits.extend(page["items"])
-                cursor = page["next_cursor"]
-                if cursor is None:
-                    break
-            by_job = {job_id: [c for c in commits if job_id in c["message"]] for job_id in jobs}
-            assert {job_id: len(found) for job_id, found in by_job.items()} == dict.fromkeys(
-                jobs, 1
-            )
-            assert len(commits) == JOBS + 1  # and the repo's first, empty commit
-            for job_id, job in jobs.items():
-                assert by_job[job_id][0]["id"] == job["result_commit"]
-                text = job["output"]["text"]
-                file = client.get(
-                    f"/api/datasets/{out}/resolve/{job['result_commit']}/{job_id}/0.txt"
-                )
-                assert file.content == text.encode()
+            assert_each_job_committed_once(client, out, submitted)
     finally:
         server.stop()
+
+
+def assert_each_job_committed_once(client: httpx.Client, out: str, submitted: list[str]) -> None:
+    """Every submitted job, and no other, succeeded after more than one attempt for some, with
+    exactly one result commit each in the results repo ``out``, holding its own output."""
+    jobs = {job["id"]: job for job in client.get("/api/jobs", params={"limit": 1000}).json()}
+    assert sorted(jobs) == sorted(submitted)
+    assert {job["status"] for job in jobs.values()} == {"succeeded"}, [
+        (j["status"], j["error"]) for j in jobs.values() if j["status"] != "succeeded"
+    ]
+    assert any(job["attempts"] > 1 for job in jobs.values()), "no job was interrupted"
+    commits = []
+    cursor = None
+    while True:
+        params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+        page = client.get(f"/api/datasets/{out}/commits/main", params=params).json()
+        commits.extend(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    by_job = {job_id: [c for c in commits if job_id in c["message"]] for job_id in jobs}
+    assert {job_id: len(found) for job_id, found in by_job.items()} == dict.fromkeys(jobs, 1)
+    assert len(commits) == len(submitted) + 1  # and the repo's first, empty commit
+    for job_id, job in jobs.items():
+        assert by_job[job_id][0]["id"] == job["result_commit"]
+        text = job["output"]["text"]
+        file = client.get(f"/api/datasets/{out}/resolve/{job['result_commit']}/{job_id}/0.txt")
+        assert file.content == text.encode()

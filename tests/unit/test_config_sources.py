@@ -117,3 +117,16 @@ def test_a_bad_environment_value_is_one_clear_line(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("WEIGHTHOUSE_SERVER__PORT", "eighty")
     with pytest.raises(ConfigError, match=r"server\.port"):
         load_settings()
+
+
+def test_the_redis_job_engine_needs_a_broker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEIGHTHOUSE_JOBS__ENGINE", "redis")
+    with pytest.raises(ConfigError, match=r"jobs\.redis_url"):
+        load_settings()
+    monkeypatch.setenv("WEIGHTHOUSE_REDIS__URL", "redis://shared:6379/0")
+    assert load_settings().jobs_redis_url == "redis://shared:6379/0"
+    monkeypatch.setenv("WEIGHTHOUSE_JOBS__REDIS_URL", "redis://jobs:6379/1")
+    assert load_settings().jobs_redis_url == "redis://jobs:6379/1"
+    monkeypatch.setenv("WEIGHTHOUSE_JOBS__ENGINE", "rabbit")
+    with pytest.raises(ConfigError, match="engine"):
+        load_settings()
