@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -44,8 +45,9 @@ class Echo:
 
 
 class Sleep:
-    """Sleeps ``seconds`` in steps, reporting progress at each (so it can be cancelled); with
-    ``marker`` it creates that file when it starts, for tests that wait for a running job."""
+    """Sleeps ``seconds`` in steps, reporting progress at each (so it can be cancelled) unless
+    ``quiet``; with ``marker`` it writes its process id to that file when it starts, for tests
+    that wait for a running job and look for its process."""
 
     name = "sleep"
     description = "sleep"
@@ -63,7 +65,7 @@ class Sleep:
 
     def run(self, context: AppContext) -> Mapping[str, Any]:
         if context.params["marker"]:
-            Path(context.params["marker"]).touch()
+            Path(context.params["marker"]).write_text(str(os.getpid()))
         steps = max(1, int(context.params["seconds"] / 0.05))
         for step in range(steps):
             time.sleep(0.05)
@@ -78,12 +80,19 @@ class Fail:
     inputs: Mapping[str, str] = {}
     parameters_schema: Mapping[str, Any] = {
         "type": "object",
-        "properties": {"message": {"type": "string"}, "crash": {"type": "boolean"}},
+        "properties": {
+            "message": {"type": "string"},
+            "crash": {"type": "boolean"},
+            "exit": {"type": "integer", "minimum": 1, "maximum": 255},
+        },
     }
     time_limit_seconds = 60.0
     max_attempts = 1
 
     def run(self, context: AppContext) -> Mapping[str, Any]:
+        if "exit" in context.params:
+            # Ends the process that runs the app: only ever run in an app process of its own.
+            os._exit(context.params["exit"])
         if context.params.get("crash"):
             raise ZeroDivisionError(context.params.get("message", ""))
         raise AppFailed(context.params.get("message", "it failed"))

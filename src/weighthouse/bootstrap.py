@@ -432,6 +432,7 @@ def create_worker_pool(container: Container) -> WorkerPool | RedisWorkerPool:
     options = RunnerOptions(
         lease_seconds=settings.lease_seconds,
         cancel_grace_seconds=settings.cancel_grace_seconds,
+        isolation=settings.isolation,
     )
     runner = JobRunner(
         container.job_runs, container.files, container.commits, container.apps, options

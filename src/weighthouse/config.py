@@ -315,6 +315,12 @@ class JobSettings(BaseModel):
     poll_seconds: float = Field(
         default=0.5, gt=0, le=60, description="how often an idle worker looks for jobs"
     )
+    isolation: Literal["process", "thread"] = Field(
+        default="process",
+        description="run each worker's apps in a process of its own, killed when a cancelled or"
+        " overdue job has not stopped after cancel_grace_seconds ('process'), or in the"
+        " worker's thread, where such a job is ended but its app runs on ('thread')",
+    )
     engine: Literal["embedded", "redis"] = Field(
         default="embedded",
         description="how workers hear of jobs: 'embedded' polls the catalog (and wakes the"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 
 from tests.acceptance.api import Account, make_repo, make_user
@@ -155,6 +156,36 @@ def test_a_job_past_its_time_limit_fails(server: LiveServer, alice: Account) -> 
         job = submit(client, "sleep", params={"seconds": 30})
         done = wait_for(client, job["id"], FINAL, timeout=15)
         assert (done["status"], done["error"]) == ("failed", "ran past its time limit of 2 s")
+
+
+def test_an_app_that_ignores_cancel_and_its_time_limit_has_its_process_killed(
+    server: LiveServer, alice: Account, tmp_path: Path, server_workers: int
+) -> None:
+    if server_workers > 1:
+        pytest.skip("apps run beside the pool, not in the HTTP processes; runs in the first pass")
+    with server.client(alice.token) as client:
+        for ending in ("cancel", "time limit"):
+            marker = tmp_path / f"{ending}.pid"
+            params = {"seconds": 30, "quiet": True, "marker": str(marker)}
+            job = submit(client, "sleep", params=params)
+            wait_for(client, job["id"], {"running"})
+            deadline = time.monotonic() + 10
+            while not marker.exists():
+                assert time.monotonic() < deadline, "the app never started"
+                time.sleep(0.02)
+            pid = int(marker.read_text())
+            assert server.process is not None and pid != server.process.pid
+            if ending == "cancel":
+                assert client.post(f"/api/jobs/{job['id']}/cancel").status_code == 200
+            done = wait_for(client, job["id"], FINAL, timeout=10)
+            expected = {
+                "cancel": ("cancelled", "cancelled"),
+                "time limit": ("failed", "ran past its time limit of 2 s"),
+            }[ending]
+            assert (done["status"], done["error"]) == expected
+            while psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie":
+                assert time.monotonic() < deadline + 10, f"the app's process outlived its {ending}"
+                time.sleep(0.02)
 
 
 def test_jobs_are_their_owners_and_read_only_what_the_owner_may(

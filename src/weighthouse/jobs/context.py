@@ -12,7 +12,7 @@ from typing import Any, BinaryIO, Protocol
 
 from weighthouse.apps.contract import InputRepo
 from weighthouse.domain.errors import InvalidInputError
-from weighthouse.domain.jobs_model import Job, Progress
+from weighthouse.domain.jobs_model import Progress
 from weighthouse.domain.names import check_path
 
 RESULT_FILES_MAX = 10_000
@@ -40,11 +40,22 @@ class Scratch:
         self._root = root
         self._path: Path | None = None
 
-    def folder(self, name: str) -> Path:
-        """The sub-folder ``name`` (a fixed word, never a name from outside), made if new."""
+    @classmethod
+    def at(cls, path: Path) -> Scratch:
+        """The folder ``path`` that another process made (and removes)."""
+        scratch = cls("", None)
+        scratch._path = path
+        return scratch
+
+    def path(self) -> Path:
+        """The folder itself, made if new."""
         if self._path is None:
             self._path = Path(tempfile.mkdtemp(prefix=self._prefix, dir=self._root))
-        folder = self._path / name
+        return self._path
+
+    def folder(self, name: str) -> Path:
+        """The sub-folder ``name`` (a fixed word, never a name from outside), made if new."""
+        folder = self.path() / name
         folder.mkdir(exist_ok=True)
         return folder
 
@@ -56,9 +67,15 @@ class Scratch:
 
 class RunContext:
     def __init__(
-        self, job: Job, inputs: Mapping[str, InputRepo], scratch: Scratch, tracker: Tracker
+        self,
+        job_id: str,
+        params: Mapping[str, Any],
+        inputs: Mapping[str, InputRepo],
+        scratch: Scratch,
+        tracker: Tracker,
     ) -> None:
-        self._job = job
+        self._job_id = job_id
+        self._params = params
         self._inputs = dict(inputs)
         self._folders = scratch
         self._tracker = tracker
@@ -67,11 +84,11 @@ class RunContext:
 
     @property
     def job_id(self) -> str:
-        return self._job.id
+        return self._job_id
 
     @property
     def params(self) -> Mapping[str, Any]:
-        return self._job.params
+        return self._params
 
     @property
     def inputs(self) -> Mapping[str, InputRepo]:

@@ -102,6 +102,7 @@ class WorkerPool:
         self._wakeups.wake_all()
         for thread in self._threads:
             thread.join(timeout / max(1, len(self._threads)))
+        self._runner.close()
 
     def _work(self, queue: str, worker: str) -> None:
         while not self._stopping.is_set():

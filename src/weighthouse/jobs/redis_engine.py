@@ -152,6 +152,7 @@ class RedisWorkerPool:
         for worker in self._workers:
             worker.stop(timeout=int(1000 * timeout / max(1, len(self._workers))))
         self._sweeper.join(timeout)
+        self._runner.close()
         if self._broker is not None:
             self._broker.client.close()
 

@@ -4,7 +4,9 @@ hears about cancels, the time limit, and the ending (results committed, or the e
 A cancelled or overdue app stops at its next ``progress`` or ``check_cancelled`` call. One
 that makes no such call is ended by the heartbeat thread once ``cancel_grace_seconds`` have
 passed: the job is then final, and whatever the app still does changes nothing, since every
-write of this attempt is fenced by its lease (see :mod:`~weighthouse.domain.job_runs`).
+write of this attempt is fenced by its lease (see :mod:`~weighthouse.domain.job_runs`). With
+``isolation = "process"`` the app runs in a process of its own (:mod:`.isolation`), which is
+killed then, so the app stops too.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from weighthouse.apps.contract import App, AppFailed, JobCancelled
 from weighthouse.domain.access import Principal
@@ -28,6 +30,7 @@ from weighthouse.domain.jobs_model import Job, Progress
 from weighthouse.domain.model import RepoId
 from weighthouse.jobs.context import RunContext, Scratch
 from weighthouse.jobs.inputs import PinnedRepo
+from weighthouse.jobs.isolation import AppHost, WorkerStopping
 
 log = logging.getLogger("weighthouse.jobs")
 
@@ -41,6 +44,7 @@ class RunnerOptions:
     lease_seconds: float = 30.0
     cancel_grace_seconds: float = 10.0
     scratch_root: Path | None = None
+    isolation: Literal["thread", "process"] = "thread"
 
 
 class JobRunner:
@@ -57,6 +61,9 @@ class JobRunner:
         self._commits = commits
         self._apps = dict(apps)
         self._options = options
+        self._local = threading.local()
+        self._hosts: list[AppHost] = []
+        self._hosts_lock = threading.Lock()
 
     def run(self, job: Job) -> Job | None:
         """Run a job this worker has claimed to its end; the job as it ended, or ``None``
@@ -77,10 +84,13 @@ class JobRunner:
         except DomainError as exc:
             return self._runs.fail(job, exc.message)
         tracker = _Tracker(self._runs, job, self._options)
-        context = RunContext(job, inputs, scratch, tracker)
+        context = RunContext(job.id, job.params, inputs, scratch, tracker)
         tracker.start()
         try:
-            output = app.run(context)
+            output = self._call(app, context, scratch, tracker)
+        except WorkerStopping:
+            # The job keeps its lease until it runs out, then runs again elsewhere.
+            raise
         except JobCancelled:
             return tracker.end_stopped()
         except AppFailed as exc:
@@ -95,6 +105,27 @@ class JobRunner:
         if tracker.should_stop():
             return tracker.end_stopped()
         return tracker.end(lambda held: self._succeed(held, owner, dict(output), context))
+
+    def _call(
+        self, app: App, context: RunContext, scratch: Scratch, tracker: _Tracker
+    ) -> Mapping[str, Any]:
+        if self._options.isolation != "process":
+            return app.run(context)
+        host = getattr(self._local, "host", None)
+        if host is None:
+            host = self._local.host = AppHost()
+            with self._hosts_lock:
+                self._hosts.append(host)
+        grace = self._options.cancel_grace_seconds
+        return host.run(app, context, scratch, tracker, grace)
+
+    def close(self) -> None:
+        """End the app processes of every worker thread (a job still running in one keeps its
+        lease, and runs again elsewhere once it runs out)."""
+        with self._hosts_lock:
+            hosts, self._hosts = self._hosts, []
+        for host in hosts:
+            host.stop()
 
     def _pin(self, owner: Principal, job: Job, name: str, scratch: Scratch) -> PinnedRepo:
         pinned = next(i for i in job.inputs if i.name == name)

@@ -1,14 +1,18 @@
 """The runner on the in-memory catalog with the test apps: results committed as the owner,
 failures with their message, the time limit, cancels (cooperative, and of an app that never
-checks), and inputs read at their pinned commit with the owner's access of now."""
+checks), inputs read at their pinned commit with the owner's access of now, and apps in
+processes of their own, killed when they ignore a cancel or the time limit."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
+import psutil
 import pytest
 from tests.job_apps import ALL
 from tests.unit.domain.conftest import Hub
@@ -28,12 +32,16 @@ DATA = RepoId(RepoType.DATASET, "bob", "data")
 
 
 class Engine:
-    def __init__(self, hub: Hub, tmp: Path) -> None:
+    def __init__(
+        self, hub: Hub, tmp: Path, isolation: Literal["thread", "process"] = "thread"
+    ) -> None:
         apps = load_apps(ALL)
         self.hub = hub
         self.jobs = Jobs(hub.catalog, {n: spec_of(a) for n, a in apps.items()}, hub.clock)
         self.runs = JobRuns(hub.catalog, hub.commits, hub.clock, lease_seconds=30)
-        options = RunnerOptions(lease_seconds=1.5, cancel_grace_seconds=0.5, scratch_root=tmp)
+        options = RunnerOptions(
+            lease_seconds=1.5, cancel_grace_seconds=0.5, scratch_root=tmp, isolation=isolation
+        )
         self.runner = JobRunner(self.runs, hub.files, hub.commits, apps, options)
         self.tmp = tmp
 
@@ -176,3 +184,98 @@ def test_inputs_are_read_at_their_pinned_commit_with_the_owners_access(
     failed = engine.run_next()
     assert failed is not None and failed.status is JobStatus.FAILED
     assert "bob/data" in (failed.error or "")
+
+
+@pytest.fixture
+def isolated(hub: Hub, alice: Principal, tmp_path: Path) -> Iterator[Engine]:
+    hub.repos.create(alice, OUT, private=True)
+    engine = Engine(hub, tmp_path, isolation="process")
+    yield engine
+    engine.runner.close()
+    assert list(tmp_path.iterdir()) == [], "the runner left scratch files behind"
+
+
+def gone(pid: int) -> bool:
+    deadline = time.monotonic() + 5
+    while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_an_app_in_its_own_process_reads_inputs_and_commits_results(
+    isolated: Engine, hub: Hub, alice: Principal
+) -> None:
+    files = {"a.txt": b"first", "deep/b.bin": bytes(range(256)) * 5000}
+    for path, data in files.items():
+        hub.commits.upload_file(alice, OUT, "main", path, [data], size=len(data))
+    isolated.submit(alice, "digest", inputs={"repo": (OUT, "main")}, results=(OUT, "main"))
+    job = isolated.run_next()
+    assert job is not None and job.status is JobStatus.SUCCEEDED, job.error
+    assert job.output is not None and job.output["files"] == 2 and job.result_commit
+    sums = read(hub, alice, OUT, "sha256sums.txt", job.result_commit).decode()
+    assert [line.split("  ")[1] for line in sums.splitlines()] == ["a.txt", "deep/b.bin"]
+    isolated.submit(alice, "echo", params={"text": "héllo", "seconds": 0.1}, results=(OUT, "main"))
+    echoed = isolated.run_next()
+    assert echoed is not None and echoed.status is JobStatus.SUCCEEDED, echoed.error
+    assert echoed.progress[-1].context == "waiting" and echoed.log[-1] == "echoed 'héllo'"
+    assert echoed.result_commit is not None
+    assert read(hub, alice, OUT, f"{echoed.id}/0.txt", echoed.result_commit) == "héllo".encode()
+    for params, error in [
+        ({"message": "the model does not load"}, "the model does not load"),
+        ({"crash": True, "message": "boom"}, "ZeroDivisionError: boom"),
+    ]:
+        isolated.submit(alice, "fail", params=params)
+        failed = isolated.run_next()
+        assert failed is not None and (failed.status, failed.error) == (JobStatus.FAILED, error)
+
+
+def test_an_app_process_that_ignores_cancel_is_killed_after_the_grace_period(
+    isolated: Engine, alice: Principal, tmp_path: Path
+) -> None:
+    marker = tmp_path.parent / f"{tmp_path.name}.started"
+    params = {"seconds": 30, "quiet": True, "marker": str(marker)}
+    submitted = isolated.submit(alice, "sleep", params=params)
+    thread, _ = run_in_thread(isolated)
+    wait_for(marker)
+    pid = int(marker.read_text())
+    assert pid != os.getpid()
+    isolated.jobs.cancel(alice, submitted.id)
+    thread.join(5)
+    assert not thread.is_alive(), "the runner did not stop the job"
+    job = isolated.hub.catalog.get_job(submitted.id)
+    assert (job.status, job.error) == (JobStatus.CANCELLED, "cancelled")
+    assert gone(pid), "the app's process still runs"
+
+
+def test_an_app_process_past_its_time_limit_is_killed_and_the_next_job_gets_a_new_one(
+    isolated: Engine, alice: Principal, tmp_path: Path
+) -> None:
+    marker = tmp_path.parent / f"{tmp_path.name}.started"
+    params = {"seconds": 30, "quiet": True, "marker": str(marker)}
+    submitted = isolated.submit(alice, "sleep", params=params)
+    started = time.monotonic()
+    isolated.run_next()
+    assert time.monotonic() - started < 6
+    job = isolated.hub.catalog.get_job(submitted.id)
+    assert (job.status, job.error) == (JobStatus.FAILED, "ran past its time limit of 2 s")
+    first = int(marker.read_text())
+    assert gone(first), "the app's process still runs"
+    marker.unlink()
+    isolated.submit(alice, "sleep", params={"seconds": 0.1, "marker": str(marker)})
+    again = isolated.run_next()
+    assert again is not None and again.status is JobStatus.SUCCEEDED, again.error
+    assert int(marker.read_text()) != first
+
+
+def test_an_app_whose_process_dies_fails_with_its_exit_code(
+    isolated: Engine, alice: Principal
+) -> None:
+    isolated.submit(alice, "fail", params={"exit": 3})
+    job = isolated.run_next()
+    assert job is not None and job.status is JobStatus.FAILED
+    assert job.error == "the app's process ended unexpectedly (exit code 3)"
+    isolated.submit(alice, "fail", params={"message": "alive again"})
+    again = isolated.run_next()
+    assert again is not None and again.error == "alive again"
