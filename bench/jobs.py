@@ -44,7 +44,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def weighthouse_run(jobs: int, threads: int, redis_url: str | None = None) -> dict[str, float]:
+def weighthouse_run(
+    jobs: int, threads: int, redis_url: str | None = None, isolation: str = "process"
+) -> dict[str, float]:
     from weighthouse.bootstrap import bootstrap, create_worker_pool, start
     from weighthouse.config import Settings
     from weighthouse.domain.access import Principal
@@ -65,6 +67,7 @@ def weighthouse_run(jobs: int, threads: int, redis_url: str | None = None) -> di
                 "apps": [f"{__name__}:Noop"],
                 "concurrency": threads,
                 "poll_seconds": 0.01,
+                "isolation": isolation,
                 **engine,
             },
             admin={"token": f"wh_{uuid.uuid4().hex[:16]}_{uuid.uuid4().hex}"},
@@ -141,16 +144,19 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
     args = parser.parse_args()
     results = {
-        "weighthouse embedded (SQLite)": weighthouse_run(args.jobs, args.threads),
-        "weighthouse redis (SQLite)": weighthouse_run(args.jobs, args.threads, args.redis),
+        "weighthouse embedded": weighthouse_run(args.jobs, args.threads),
+        "weighthouse embedded, app threads": weighthouse_run(
+            args.jobs, args.threads, isolation="thread"
+        ),
+        "weighthouse redis": weighthouse_run(args.jobs, args.threads, args.redis),
         "dramatiq + Redis": dramatiq_run(args.jobs, args.threads, args.redis),
     }
     base = results["dramatiq + Redis"]["jobs_per_s"]
     print(f"{args.jobs} no-op jobs, {args.threads} worker threads")
-    print(f"{'engine':32} {'jobs/s':>8} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'engine':34} {'jobs/s':>8} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8}")
     for name, figures in results.items():
         print(
-            f"{name:32} {figures['jobs_per_s']:8.1f} {figures['jobs_per_s'] / base:6.2f}"
+            f"{name:34} {figures['jobs_per_s']:8.1f} {figures['jobs_per_s'] / base:6.2f}"
             f" {figures['p50_ms']:8.1f} {figures['p99_ms']:8.1f}"
         )
 

@@ -40,13 +40,6 @@ class Scratch:
         self._root = root
         self._path: Path | None = None
 
-    @classmethod
-    def at(cls, path: Path) -> Scratch:
-        """The folder ``path`` that another process made (and removes)."""
-        scratch = cls("", None)
-        scratch._path = path
-        return scratch
-
     def path(self) -> Path:
         """The folder itself, made if new."""
         if self._path is None:
@@ -65,13 +58,17 @@ class Scratch:
             self._path = None
 
 
+class Folders(Protocol):
+    def folder(self, name: str) -> Path: ...
+
+
 class RunContext:
     def __init__(
         self,
         job_id: str,
         params: Mapping[str, Any],
         inputs: Mapping[str, InputRepo],
-        scratch: Scratch,
+        scratch: Folders,
         tracker: Tracker,
     ) -> None:
         self._job_id = job_id

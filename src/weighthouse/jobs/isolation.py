@@ -72,15 +72,14 @@ class AppHost:
         staged in ``context``. Raises ``JobCancelled`` when the job stopped (by itself, or
         killed ``grace_seconds`` after it should have), ``AppFailed`` for any failure of the
         app or its process, with the message the job keeps."""
-        connection = self._start()
+        connection = self.start()
         inputs = [
             (name, repo.kind, repo.name, repo.commit) for name, repo in context.inputs.items()
         ]
-        root = scratch.path()
-        connection.send((app_path(app), context.job_id, dict(context.params), inputs, str(root)))
-        requests = _Requests(context, tracker)
+        connection.send((app_path(app), context.job_id, dict(context.params), inputs))
+        requests = _Requests(context, scratch, tracker)
         try:
-            return self._serve_job(connection, context, root, requests, tracker, grace_seconds)
+            return self._serve_job(connection, context, scratch, requests, tracker, grace_seconds)
         finally:
             requests.close()
 
@@ -88,7 +87,7 @@ class AppHost:
         self,
         connection: Connection,
         context: RunContext,
-        root: Path,
+        scratch: Scratch,
         requests: _Requests,
         tracker: StopTracker,
         grace_seconds: float,
@@ -118,7 +117,7 @@ class AppHost:
             kind, *args = message
             if kind == "done":
                 output, staged = args
-                results = (root / "results").resolve()
+                results = scratch.folder("results").resolve() if staged else Path()
                 for path, file in staged.items():
                     if not Path(file).resolve().is_relative_to(results):
                         raise AppFailed("the app's process staged a result outside its folder")
@@ -145,7 +144,8 @@ class AppHost:
         if connection is not None:
             connection.close()
 
-    def _start(self) -> Connection:
+    def start(self) -> Connection:
+        """The running app process's pipe, the process started first if there is none."""
         if self._stopping:
             raise WorkerStopping
         if self._process is not None and self._process.is_alive() and self._connection:
@@ -176,8 +176,9 @@ class _Requests:
     """The runner's answers to the requests of the app's process during one job, and the
     input files it opened."""
 
-    def __init__(self, context: RunContext, tracker: StopTracker) -> None:
+    def __init__(self, context: RunContext, scratch: Scratch, tracker: StopTracker) -> None:
         self._context = context
+        self._scratch = scratch
         self._tracker = tracker
         self._open: dict[int, BinaryIO] = {}
         self._next = 0
@@ -190,6 +191,11 @@ class _Requests:
         if kind == "log":
             self._tracker.add_line(str(args[0]))
             return ("ok", None)
+        if kind == "folder":
+            # Fixed words from the context ("work", "results"), never a name from the app.
+            if args[0] not in ("work", "results"):
+                return ("error", "no such folder")
+            return ("ok", str(self._scratch.folder(args[0])))
         if kind == "check":
             try:
                 self._tracker.check()
@@ -248,7 +254,7 @@ def serve(connection: Connection, parent: int) -> None:
     channel = _Channel(connection)
     while True:
         try:
-            path, job_id, params, inputs, root = connection.recv()
+            path, job_id, params, inputs = connection.recv()
         except (EOFError, OSError):
             return
         channel.current = job_id
@@ -257,7 +263,7 @@ def serve(connection: Connection, parent: int) -> None:
                 apps[path] = next(iter(load_apps([path]).values()))
             repos = {name: _RemoteRepo(channel, name, *rest) for name, *rest in inputs}
             context = RunContext(
-                job_id, params, repos, Scratch.at(Path(root)), _RemoteTracker(channel)
+                job_id, params, repos, _RemoteScratch(channel), _RemoteTracker(channel)
             )
             output = apps[path].run(context)
             staged = {p: str(f) for p, f in context.staged.items()}
@@ -305,6 +311,19 @@ class _Channel:
         if kind == "stop":
             raise JobCancelled(value)
         return value
+
+
+class _RemoteScratch:
+    """The job's scratch folders, made by the runner (which removes them) when first used."""
+
+    def __init__(self, channel: _Channel) -> None:
+        self._channel = channel
+        self._made: dict[str, Path] = {}
+
+    def folder(self, name: str) -> Path:
+        if name not in self._made:
+            self._made[name] = Path(self._channel.ask("folder", name))
+        return self._made[name]
 
 
 class _RemoteTracker:

@@ -111,13 +111,22 @@ class JobRunner:
     ) -> Mapping[str, Any]:
         if self._options.isolation != "process":
             return app.run(context)
-        host = getattr(self._local, "host", None)
+        grace = self._options.cancel_grace_seconds
+        return self._host().run(app, context, scratch, tracker, grace)
+
+    def warm(self) -> None:
+        """Start the calling worker thread's app process now, rather than for its first job
+        (a new interpreter takes a second or so)."""
+        if self._options.isolation == "process":
+            self._host().start()
+
+    def _host(self) -> AppHost:
+        host: AppHost | None = getattr(self._local, "host", None)
         if host is None:
             host = self._local.host = AppHost()
             with self._hosts_lock:
                 self._hosts.append(host)
-        grace = self._options.cancel_grace_seconds
-        return host.run(app, context, scratch, tracker, grace)
+        return host
 
     def close(self) -> None:
         """End the app processes of every worker thread (a job still running in one keeps its
