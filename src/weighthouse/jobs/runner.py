@@ -83,6 +83,11 @@ class JobRunner:
             inputs = {i.name: self._pin(owner, job, i.name, scratch) for i in job.inputs}
         except DomainError as exc:
             return self._runs.fail(job, exc.message)
+        try:
+            # Before the time limit starts: a new interpreter may take seconds on a busy host.
+            self.warm()
+        except OSError as exc:
+            return self._runs.fail(job, f"the app's process did not start: {exc}")
         tracker = _Tracker(self._runs, job, self._options)
         context = RunContext(job.id, job.params, inputs, scratch, tracker)
         tracker.start()

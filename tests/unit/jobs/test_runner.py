@@ -120,8 +120,8 @@ def run_in_thread(engine: Engine) -> tuple[threading.Thread, list[Job | None]]:
     return thread, ended
 
 
-def wait_for(path: Path) -> None:
-    deadline = time.monotonic() + 5
+def wait_for(path: Path, timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
     while not path.exists():
         assert time.monotonic() < deadline, "the job never started"
         time.sleep(0.01)
@@ -238,7 +238,7 @@ def test_an_app_process_that_ignores_cancel_is_killed_after_the_grace_period(
     params = {"seconds": 30, "quiet": True, "marker": str(marker)}
     submitted = isolated.submit(alice, "sleep", params=params)
     thread, _ = run_in_thread(isolated)
-    wait_for(marker)
+    wait_for(marker, timeout=30)  # a new app process first, on a busy host
     pid = int(marker.read_text())
     assert pid != os.getpid()
     isolated.jobs.cancel(alice, submitted.id)
