@@ -18,6 +18,9 @@ from weighthouse.frontends.rest.ref_segments import RefConvertor, routed_path
         (b"/api/datasets/a/b/commits/refs%2Fpr%2F1", "/api/datasets/a/b/commits/refs%2Fpr%2F1"),
         (b"/api/models/a/b/branches/x%252Fy", "/api/models/a/b/branches/x%252Fy"),
         (b"/api/models/a/b/upload/f%2Fx/100%25.txt", "/api/models/a/b/upload/f%2Fx/100%.txt"),
+        # The server decodes escapes before routing, so escaped prefixes route the same.
+        (b"/%61pi/models/a/b/tree/feature%2Fx", "/api/models/a/b/tree/feature%2Fx"),
+        (b"/api/%6dodels/a/b/tree/feature%2Fx", "/api/models/a/b/tree/feature%2Fx"),
     ],
 )
 def test_the_ref_segment_is_escaped_again(raw: bytes, routed: str) -> None:

@@ -25,6 +25,8 @@ _REF_AFTER = frozenset({"tree", "resolve", "upload", "commit", "commits", "branc
 # Raw segments: "", "api", kind, namespace, name, verb, ref, ...
 _PREFIX = wire.API_PREFIX.strip("/")
 _REF_INDEX = 6
+_PREFIX_RAW = _PREFIX.encode("ascii")
+_KINDS_RAW = frozenset(kind.encode("ascii") for kind in _KINDS)
 
 
 class RefConvertor(Convertor[str]):
@@ -43,6 +45,13 @@ def routed_path(raw_path: bytes) -> str | None:
     """The path to route on when the ref segment of ``raw_path`` needs escaping, else ``None``.
 
     ``raw_path`` is known to be UTF-8 once decoded (:mod:`.url_encoding` runs first)."""
+    head = raw_path.split(b"/", 3)
+    # Most requests are not for a model or a dataset; telling so from the raw bytes spares
+    # decoding every segment of every path. Escapes may spell the prefix, so they decode.
+    if b"%" not in raw_path and (
+        len(head) < 4 or head[1] != _PREFIX_RAW or head[2] not in _KINDS_RAW
+    ):
+        return None
     decoded = [unquote_to_bytes(s).decode("utf-8", "replace") for s in raw_path.split(b"/")]
     if (
         len(decoded) <= _REF_INDEX
