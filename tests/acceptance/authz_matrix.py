@@ -370,6 +370,12 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("GET", "/api/{kind}/{namespace}/{name}/access-requests"): Entry(
         "repo-admin", 200, target="shared_repo", params=_MODEL
     ),
+    ("GET", "/api/{kind}/{namespace}/{name}/discussions"): Entry(
+        "repo-read", 200, target="shared_repo", params=_MODEL
+    ),
+    ("GET", "/api/{kind}/{namespace}/{name}/discussions/{num}"): Entry(
+        "repo-read", 404, target="shared_repo", params={**_MODEL, "num": "1"}, note="none opened"
+    ),
     ("PUT", "/api/{kind}/{namespace}/{name}/access-requests/{user}"): Entry(
         "repo-admin",
         404,

@@ -166,3 +166,44 @@ def test_the_0_36_client_pull_request(
         "main": "2",
         "status": "merged",
     }
+
+
+def test_rest_lists_and_reads_what_the_hub_api_made(
+    live_server: LiveServer, erin: Account, frank: Account, tmp_path: Path
+) -> None:
+    repo = f"{erin.name}/{unique()}"
+    run_hub(
+        live_server,
+        f"""
+repo = {repo!r}
+api.create_repo(repo, private=False)
+api.upload_file(path_or_fileobj=b"1", path_in_repo="a.txt", repo_id=repo)
+HfApi(token={frank.token!r}).create_discussion(repo, "Hello", description="first")
+api.upload_file(path_or_fileobj=b"2", path_in_repo="a.txt", repo_id=repo, create_pr=True)
+print(json.dumps(None))
+""",
+        home=tmp_path,
+        token=erin.token,
+    )
+    with live_server.client() as anonymous:
+        page = anonymous.get(f"/api/models/{repo}/discussions", params={"limit": 1})
+        assert page.status_code == 200, page.text
+        listed = page.json()
+        assert listed["total"] == 2
+        assert [(d["num"], d["is_pull_request"], d["ref"]) for d in listed["items"]] == [
+            (2, True, "refs/pr/2")
+        ]
+        only = anonymous.get(
+            f"/api/models/{repo}/discussions", params={"type": "discussion", "author": frank.name}
+        ).json()
+        assert [(d["num"], d["author"]) for d in only["items"]] == [(1, frank.name)]
+        one = anonymous.get(f"/api/models/{repo}/discussions/1").json()
+        assert [(e["kind"], e["content"]) for e in one["events"]] == [("comment", "first")]
+        pr = anonymous.get(f"/api/models/{repo}/discussions/2").json()
+        assert (pr["status"], pr["target_branch"], pr["conflicts"]) == ("open", "main", [])
+        assert [e["kind"] for e in pr["events"]] == ["commit"]
+        assert anonymous.get(f"/api/models/{repo}/discussions/3").status_code == 404
+        assert anonymous.get(f"/api/models/{repo}/discussions/0").status_code == 404
+        # The pull request's branch is a revision like any other on REST too.
+        got = anonymous.get(f"/api/models/{repo}/resolve/refs%2Fpr%2F2/a.txt")
+        assert (got.status_code, got.content) == (200, b"2")

@@ -17,6 +17,7 @@ from weighthouse.frontends.rest import (
     access_requests,
     accounts,
     buckets,
+    discussions,
     errors,
     files,
     health,
@@ -72,6 +73,7 @@ def create_rest_app(container: Container) -> FastAPI:
     app.include_router(jobs.router)
     app.include_router(worker_api.router)
     app.include_router(access_requests.router)
+    app.include_router(discussions.router)
     operations.document_operations(app)
     if container.settings.hf.enabled:
         app.mount(hf_wire.MOUNT, create_hub_app(container))

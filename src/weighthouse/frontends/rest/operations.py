@@ -158,6 +158,8 @@ OPERATIONS: dict[str, Operation] = {
     "ask_access": Operation(_REPO, writes=False),
     "list_access_requests": Operation(_REPO),
     "decide_access_request": Operation((*_REPO, e.UserNotFoundError, e.NotFoundError)),
+    "list_discussions": Operation(_REPO, anonymous=True),
+    "get_discussion": Operation((*_REPO, e.NotFoundError), anonymous=True),
 }
 
 
