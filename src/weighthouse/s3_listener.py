@@ -39,6 +39,16 @@ def http_protocol(settings: Settings) -> Any:
     )
 
 
+def hold(settings: Settings) -> socket.socket:
+    """The supervisor's hold on the S3 port, which its workers then bind beside it.
+
+    The port is first bound without ``SO_REUSEPORT``: another server of the same user holding
+    it with ``SO_REUSEPORT`` would otherwise let this one bind beside it, and the two would
+    silently split its connections."""
+    bind(settings, shared=False).close()
+    return bind(settings, shared=True)
+
+
 def bind(settings: Settings, *, shared: bool) -> socket.socket:
     """A socket bound to the S3 address; ``shared`` lets every worker bind the same port."""
     host = settings.s3.host or settings.server.host

@@ -60,9 +60,9 @@ def run_workers(
     # that is taken stop the command before any worker starts, and holds it meanwhile.
     probe = None
     if settings.s3.enabled:
-        from weighthouse.s3_listener import bind
+        from weighthouse.s3_listener import hold
 
-        probe = bind(settings, shared=True)
+        probe = hold(settings)
     grpc_probe = None
     try:
         if settings.grpc.enabled:
