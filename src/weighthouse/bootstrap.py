@@ -24,6 +24,7 @@ from weighthouse.domain.commits import Commits
 from weighthouse.domain.discussions import Discussions
 from weighthouse.domain.files import Files
 from weighthouse.domain.gating import AccessRequests
+from weighthouse.domain.job_notices import JobNotices, NoticeSender
 from weighthouse.domain.job_runs import JobRuns
 from weighthouse.domain.jobs import Jobs
 from weighthouse.domain.maintenance import Maintenance
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
     from weighthouse.apps.contract import App
     from weighthouse.jobs.pool import WorkerPool
     from weighthouse.jobs.redis_engine import RedisWorkerPool
+    from weighthouse.security.outbound import OutboundRules
 
 
 def utc_now() -> datetime:
@@ -95,6 +97,7 @@ class Container:
     upload_receipts: UploadReceipts
     jobs: Jobs
     job_runs: JobRuns
+    job_notices: JobNotices
     apps: dict[str, App]
     job_dispatch: JobDispatch
     # One count of uploads in flight per process, shared by the HTTP and gRPC front-ends:
@@ -146,7 +149,15 @@ def bootstrap(
     room = room or create_disk_room(settings)
     apps = load_apps(settings.jobs.apps)
     dispatch = create_job_dispatch(settings, closers)
-    jobs = Jobs(catalog, {name: spec_of(app) for name, app in apps.items()}, clock, dispatch)
+    outbound = create_outbound_rules(settings)
+    jobs = Jobs(
+        catalog,
+        {name: spec_of(app) for name, app in apps.items()},
+        clock,
+        dispatch,
+        outbound=outbound,
+        cipher=cipher,
+    )
     on_push = PushJobs(jobs, apps) if settings.jobs.on_push else None
     commits = Commits(catalog, blobs, clock, proof, room=room, on_commit=on_push)
     return Container(
@@ -200,6 +211,15 @@ def bootstrap(
             clock,
             lease_seconds=settings.jobs.lease_seconds,
             backoff_seconds=settings.jobs.backoff_seconds,
+        ),
+        job_notices=JobNotices(
+            catalog,
+            create_notice_sender(settings, outbound),
+            cipher,
+            clock,
+            max_attempts=settings.jobs.notify_attempts,
+            backoff_seconds=settings.jobs.notify_backoff_seconds,
+            claim_seconds=settings.jobs.notify_timeout_seconds * 3,
         ),
         apps=apps,
         job_dispatch=dispatch,
@@ -379,6 +399,19 @@ def create_session_signer(settings: Settings) -> SessionSigner:
     return signer
 
 
+def create_outbound_rules(settings: Settings) -> OutboundRules:
+    """Where job callbacks may go: ``jobs.notify_hosts`` and ``jobs.notify_networks``."""
+    from weighthouse.security.outbound import OutboundRules
+
+    return OutboundRules(hosts=settings.jobs.notify_hosts, networks=settings.jobs.notify_networks)
+
+
+def create_notice_sender(settings: Settings, rules: OutboundRules) -> NoticeSender:
+    from weighthouse.jobs.notice_sender import HttpNoticeSender
+
+    return HttpNoticeSender(rules, timeout_seconds=settings.jobs.notify_timeout_seconds)
+
+
 def create_secret_cipher(settings: Settings) -> SecretCipher:
     from weighthouse.security.cipher import AesGcmSecretCipher
 
@@ -449,6 +482,7 @@ def create_worker_pool(container: Container) -> WorkerPool | RedisWorkerPool:
             poll_seconds=settings.poll_seconds,
             sweep_seconds=max(0.5, min(settings.lease_seconds / 2, settings.redispatch_seconds)),
             redispatch_seconds=settings.redispatch_seconds,
+            notices=container.job_notices.deliver_due,
         )
     wakeups = container.job_dispatch
     return WorkerPool(
@@ -458,4 +492,5 @@ def create_worker_pool(container: Container) -> WorkerPool | RedisWorkerPool:
         poll_seconds=settings.poll_seconds,
         recover_seconds=max(1.0, settings.lease_seconds / 2),
         wakeups=wakeups if isinstance(wakeups, Wakeups) else None,
+        notices=container.job_notices.deliver_due,
     )

@@ -343,6 +343,25 @@ class JobSettings(BaseModel):
         description="queue the inspect and scan apps (those installed) on the weight files"
         " each commit adds or changes",
     )
+    notify_hosts: list[str] | None = Field(
+        default=None,
+        description="the only hosts job callbacks (notify_url) may go to; default: any public host",
+    )
+    notify_networks: list[str] = Field(
+        default_factory=list,
+        description="networks (CIDR) job callbacks may reach though they are not public, e.g."
+        " 10.0.0.0/8 for an internal receiver; loopback, link-local and private addresses are"
+        " refused otherwise",
+    )
+    notify_attempts: int = Field(
+        default=8, ge=1, le=50, description="tries of each callback event before it is given up"
+    )
+    notify_backoff_seconds: float = Field(
+        default=2.0, ge=0, description="first delay before a failed callback is tried again"
+    )
+    notify_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="how long one callback request may take"
+    )
 
 
 class Settings(BaseSettings):

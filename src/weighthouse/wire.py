@@ -11,6 +11,8 @@ do starlette's and httpx's header mappings.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -41,6 +43,12 @@ REPO_COMMIT_HEADER = "X-Repo-Commit"
 CSRF_HEADER = "X-CSRF-Token"
 """Request: the CSRF token of the session cookie, on every request that changes something a
 browser sends with that cookie (the web UI's uploads); a page reads it from its form."""
+NOTICE_SIGNATURE_HEADER = "X-Weighthouse-Signature"
+"""Request of a job callback: ``t=<unix seconds>,v1=<hex>`` (see :func:`notice_signature`)."""
+NOTICE_EVENT_HEADER = "X-Weighthouse-Event"
+"""Request of a job callback: its event (``STARTED``, ``SUCCEEDED``, ``FAILED``, ``CANCELLED``)."""
+NOTICE_TOLERANCE_SECONDS = 300
+"""How old a callback's timestamp may be before its receiver should refuse it as a replay."""
 SESSION_COOKIE = "weighthouse_session"
 """The web UI's session cookie. The API takes it too, so a page can call the API (uploads);
 a request with an ``Authorization`` header is judged by that header alone."""
@@ -70,6 +78,7 @@ so a client's schema check and the server agree on it."""
 # The stable ``code`` of the error envelope ``{"error": {"code", "message", "detail"}}``.
 INVALID_INPUT = "invalid_input"
 INVALID_NAME = "invalid_name"
+INVALID_NOTIFY_URL = "invalid_notify_url"
 INVALID_PATH = "invalid_path"
 INVALID_REVISION = "invalid_revision"
 DIGEST_MISMATCH = "digest_mismatch"
@@ -113,7 +122,8 @@ DEPLOYMENT_MISMATCH = "deployment_mismatch"
 
 ERROR_CODES = frozenset(
     {
-        INVALID_INPUT, INVALID_NAME, INVALID_PATH, INVALID_REVISION, DIGEST_MISMATCH,
+        INVALID_INPUT, INVALID_NAME, INVALID_NOTIFY_URL, INVALID_PATH, INVALID_REVISION,
+        DIGEST_MISMATCH,
         BAD_REQUEST, TOO_LARGE, UNAUTHENTICATED, FORBIDDEN, GATED, RATE_LIMITED, NOT_FOUND,
         REPO_NOT_FOUND, REVISION_NOT_FOUND, ENTRY_NOT_FOUND, USER_NOT_FOUND, ORG_NOT_FOUND,
         TOKEN_NOT_FOUND, ACCESS_KEY_NOT_FOUND, JOB_NOT_FOUND, APP_NOT_FOUND, METHOD_NOT_ALLOWED,
@@ -150,3 +160,25 @@ STATUS_CODES: Mapping[int, str] = MappingProxyType(
 )
 """The code for a bare HTTP status: what the server sends for errors raised by the framework
 (an unknown route, a wrong method), and what the client assumes when a proxy answered instead."""
+
+
+# --- job callbacks ----------------------------------------------------------------------------
+def notice_signature(secret: str, timestamp: int, body: bytes) -> str:
+    """The value of ``NOTICE_SIGNATURE_HEADER``: HMAC-SHA256, keyed by the job's callback
+    secret, of ``<timestamp>.`` followed by the body's bytes. The timestamp is signed with the
+    body, so a receiver that refuses old timestamps refuses replays of old requests."""
+    signed = str(timestamp).encode() + b"." + body
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def signed_at(secret: str, body: bytes, header: str | None) -> int | None:
+    """The timestamp a ``NOTICE_SIGNATURE_HEADER`` value names, if its signature of ``body``
+    is right (compared in constant time); ``None`` otherwise."""
+    fields = dict(p.split("=", 1) for p in (header or "").split(",") if "=" in p)
+    raw = fields.get("t", "")
+    if not raw.isdigit() or len(raw) > 12:
+        return None
+    expected = notice_signature(secret, int(raw), body)
+    given = f"t={raw},v1={fields.get('v1', '')}"
+    return int(raw) if hmac.compare_digest(expected.encode(), given.encode()) else None

@@ -145,10 +145,15 @@ def test_cancel_stops_a_running_job_and_a_queued_one_never_starts(
         assert client.post(f"/api/jobs/{running['id']}/cancel").status_code == 200
         stopped = wait_for(client, running["id"], FINAL, timeout=5)
         assert stopped["status"] == "cancelled"
+        assert stopped["error"] == "cancelled while running"
         never = client.get(f"/api/jobs/{queued['id']}").json()
         assert never["started_at"] is None and never["attempts"] == 0
+        assert never["error"] == "cancelled while queued; it never ran"
         status = client.get(f"/apps/sleep/{running['id']}/status").json()
         assert status["log"]["status"] == "CANCELLED"
+        assert status["log"]["errors"] == ["cancelled while running"]
+        status = client.get(f"/apps/sleep/{queued['id']}/status").json()
+        assert status["log"]["errors"] == ["cancelled while queued; it never ran"]
 
 
 def test_a_job_past_its_time_limit_fails(server: LiveServer, alice: Account) -> None:
@@ -278,7 +283,9 @@ def test_the_cli_runs_follows_and_cancels_jobs(
     slow_id = slow.stdout.strip()
     assert cli("cancel", slow_id).returncode == 0
     waited = cli("wait", slow_id)
-    assert waited.returncode == 1 and waited.stdout.endswith("\tcancelled\n")
+    assert waited.returncode == 1
+    # Why it ended, whether the cancel found it queued or running.
+    assert "\tcancelled\tcancelled while " in waited.stdout, waited.stdout
     assert json.loads(cli("status", slow_id, "--json").stdout)["status"] == "cancelled"
     listed = cli("list", "--status", "cancelled").stdout
     assert slow_id in listed and echo_id not in listed
@@ -287,3 +294,29 @@ def test_the_cli_runs_follows_and_cancels_jobs(
     missing = cli("status", "0" * 32)
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
     assert "no such job" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "gopher://127.0.0.1:6379/_FLUSHALL",
+        "http://[::1]:8080/hook",
+        "http://127.0.0.1:8080/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://localhost:8080/hook",  # a name that resolves to 127.0.0.1
+    ],
+)
+def test_callbacks_to_loopback_link_local_or_other_schemes_are_refused_by_default(
+    server: LiveServer, alice: Account, url: str
+) -> None:
+    with server.client(alice.token) as client:
+        before = client.get("/api/jobs").json()
+        for path, body in (
+            ("/api/jobs", {"app": "echo", "params": {"text": "x"}, "notify_url": url}),
+            ("/apps/echo/start", {"parameters": {"text": "x"}, "notify_url": url}),
+        ):
+            refused = client.post(path, json=body)
+            assert refused.status_code == 400, refused.text
+            assert refused.json()["error"]["code"] == "invalid_notify_url"
+        assert client.get("/api/jobs").json() == before

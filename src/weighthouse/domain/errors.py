@@ -64,6 +64,11 @@ class InvalidNameError(InvalidInputError):
     """A user, namespace, repo or ref name breaks the naming rule."""
 
 
+class InvalidNotifyUrlError(InvalidInputError):
+    """A job's ``notify_url`` is not one the server may call: not http(s), not allowed, or
+    naming (or resolving to) a loopback, link-local, private or metadata address."""
+
+
 class InvalidPathError(InvalidInputError):
     """A file path or object key breaks the path rule."""
 

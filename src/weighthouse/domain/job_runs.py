@@ -22,7 +22,7 @@ from weighthouse.domain.catalog import UnitOfWork, UserCatalog
 from weighthouse.domain.commits import AddFile, Commits
 from weighthouse.domain.errors import PermissionDeniedError
 from weighthouse.domain.jobs_catalog import JobCatalog
-from weighthouse.domain.jobs_model import LOG_LINES, Job, JobStatus, Progress
+from weighthouse.domain.jobs_model import CANCELLED_RUNNING, LOG_LINES, Job, JobStatus, Progress
 from weighthouse.domain.model import RepoId, Scope
 from weighthouse.domain.ports import Clock
 
@@ -83,7 +83,7 @@ class JobRuns:
         return self._end(job, JobStatus.FAILED, error=error or "failed")
 
     def cancelled(self, job: Job) -> Job | None:
-        return self._end(job, JobStatus.CANCELLED, error="cancelled")
+        return self._end(job, JobStatus.CANCELLED, error=CANCELLED_RUNNING)
 
     def succeed(
         self, job: Job, output: dict[str, Any], files: Sequence[AddFile] = ()
@@ -147,7 +147,7 @@ class JobRuns:
         changed = 0
         for job in self._catalog.list_expired_jobs(now, EXPIRED_BATCH):
             if job.cancel_requested:
-                done = self._end(job, JobStatus.CANCELLED, error="cancelled")
+                done = self._end(job, JobStatus.CANCELLED, error=CANCELLED_RUNNING)
             elif job.attempts < job.max_attempts:
                 delay = self._backoff * 2 ** (job.attempts - 1) * random.uniform(0.5, 1.0)
                 done = self._catalog.update_job(

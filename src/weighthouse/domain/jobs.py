@@ -16,7 +16,7 @@ from __future__ import annotations
 import builtins
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -26,11 +26,14 @@ from weighthouse.domain.errors import (
     AppNotFoundError,
     EntryNotFoundError,
     InvalidInputError,
+    InvalidNotifyUrlError,
     JobNotFoundError,
 )
+from weighthouse.domain.job_notices import OutboundPolicy, new_notice
 from weighthouse.domain.job_params import check_params
 from weighthouse.domain.jobs_catalog import JobCatalog
 from weighthouse.domain.jobs_model import (
+    CANCELLED_QUEUED,
     AppSpec,
     Job,
     JobInput,
@@ -41,7 +44,7 @@ from weighthouse.domain.jobs_model import (
 from weighthouse.domain.model import EntryKind, RefKind, RepoId, Role
 from weighthouse.domain.names import check_ref_name
 from weighthouse.domain.paging import check_limit
-from weighthouse.domain.ports import Clock, JobDispatch
+from weighthouse.domain.ports import Clock, JobDispatch, SecretCipher
 from weighthouse.domain.repos import find_repo, require_versioned
 from weighthouse.domain.revisions import VersionedCatalog, resolve
 
@@ -63,6 +66,15 @@ class JobRequest:
     params: Mapping[str, Any] = field(default_factory=dict)
     results: tuple[RepoId, str] | None = None
     label: str = ""
+    notify_url: str | None = None
+    """Where the job's events are POSTed (see :mod:`~weighthouse.domain.job_notices`)."""
+
+
+@dataclass(frozen=True)
+class Submitted:
+    job: Job
+    notify_secret: str | None
+    """The secret the job's callbacks are signed with; shown only now."""
 
 
 def new_job_id(now: datetime) -> str:
@@ -84,11 +96,17 @@ class Jobs:
         apps: Mapping[str, AppSpec],
         clock: Clock,
         dispatch: JobDispatch | None = None,
+        *,
+        outbound: OutboundPolicy | None = None,
+        cipher: SecretCipher | None = None,
     ) -> None:
+        """Without ``outbound`` and ``cipher``, jobs with a ``notify_url`` are refused."""
         self._catalog = catalog
         self._apps = dict(apps)
         self._clock = clock
         self._dispatch = dispatch or _NoDispatch()
+        self._outbound = outbound
+        self._cipher = cipher
 
     def apps(self, principal: Principal) -> list[AppSpec]:
         """The installed apps, by name, for signed-in callers."""
@@ -103,6 +121,10 @@ class Jobs:
         return spec
 
     def submit(self, principal: Principal, request: JobRequest) -> Job:
+        return self.start(principal, request).job
+
+    def start(self, principal: Principal, request: JobRequest) -> Submitted:
+        """Queue a job; with its callbacks' secret when it has a ``notify_url``."""
         user = require_writing_user(principal)
         spec = self.app(request.app)
         if len(request.label) > LABEL_MAX:
@@ -118,8 +140,15 @@ class Jobs:
             self._catalog.get_ref(repo.id, RefKind.BRANCH, branch)
             results = ResultsTarget(repo.type, repo.full_name, branch)
         now = self._clock()
+        job_id = new_job_id(now)
+        notice, secret = None, None
+        if request.notify_url is not None:
+            if self._cipher is None:
+                raise InvalidNotifyUrlError("this server sends no job callbacks")
+            notice, secret = new_notice(request.notify_url, job_id, self._outbound, self._cipher)
+            notice = replace(notice, due_at=now)
         job = Job(
-            id=new_job_id(now),
+            id=job_id,
             app=spec.name,
             queue=spec.queue,
             owner_id=user.id,
@@ -131,12 +160,13 @@ class Jobs:
             label=request.label,
             max_attempts=spec.max_attempts,
             time_limit_seconds=spec.time_limit_seconds,
+            notice=notice,
         )
         self._catalog.add_job(job)
         # After the write: a worker woken now finds the job (unless a unit of work still holds
         # it; then the engine's sweeper sends the hint again once it has waited).
         self._dispatch.queued(job.queue)
-        return job
+        return Submitted(job, secret)
 
     def _pin_inputs(
         self,
@@ -194,7 +224,7 @@ class Jobs:
         ``cancelled``); a finished one is returned unchanged."""
         self.get(principal, job_id)
         require_writing_user(principal)
-        return self._catalog.request_cancel(job_id, self._clock())
+        return self._catalog.request_cancel(job_id, self._clock(), CANCELLED_QUEUED)
 
     def queue_sizes(self, principal: Principal, app: str) -> dict[JobStatus, int]:
         """How many of ``app``'s jobs, everyone's, are in each status (counts only)."""

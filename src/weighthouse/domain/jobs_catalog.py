@@ -12,7 +12,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
-from weighthouse.domain.jobs_model import Job, JobQuery, JobStatus
+from weighthouse.domain.jobs_model import Job, JobQuery, JobStatus, Notice
 
 
 class JobCatalog(Protocol):
@@ -60,9 +60,22 @@ class JobCatalog(Protocol):
         ``JobNotFoundError``."""
         ...
 
-    def request_cancel(self, job_id: str, at: datetime) -> Job:
-        """A ``queued`` job becomes ``cancelled`` at once (finished ``at``), so it never starts;
+    def request_cancel(self, job_id: str, at: datetime, error: str) -> Job:
+        """A ``queued`` job becomes ``cancelled`` at once (finished ``at``, with ``error`` as
+        the reason), so it never starts;
         a ``running`` one gets ``cancel_requested`` for its worker to act on; a finished one is
         left as it is. Idempotent. Returns the job after the change. Raises
         ``JobNotFoundError``."""
+        ...
+
+    def due_notices(self, now: datetime, limit: int) -> list[Job]:
+        """Jobs with a callback event to send whose ``notice.due_at`` has come, earliest
+        first: ``running`` ones that have not sent ``STARTED``, and finished ones that have not
+        sent their final event. Queued jobs have nothing to send."""
+        ...
+
+    def update_notice(self, job_id: str, notice: Notice, expected: Notice) -> bool:
+        """Compare-and-swap: store ``notice``'s stage, attempts, due time and error if the
+        stored ones still have ``expected``'s stage and attempts. ``False`` when another
+        sender moved it on; then nothing was written. Raises ``JobNotFoundError``."""
         ...

@@ -19,6 +19,11 @@ from weighthouse.domain.model import RepoType
 LOG_LINES = 50
 """How many of a job's most recent log lines are kept."""
 
+CANCELLED_QUEUED = "cancelled while queued; it never ran"
+"""The error of a job cancelled before any worker claimed it."""
+CANCELLED_RUNNING = "cancelled while running"
+"""The error of a job its worker stopped because a cancel was asked for."""
+
 
 class JobStatus(enum.StrEnum):
     QUEUED = "queued"
@@ -59,6 +64,34 @@ class Progress:
     context: str = ""
 
 
+class NoticeStage(enum.IntEnum):
+    """How far a job's callbacks got: events are sent in order, each once it is due."""
+
+    NONE = 0
+    STARTED = 1
+    """``STARTED`` was sent (or given up on); the final event is next."""
+    DONE = 2
+    """The final event was sent (or given up on): nothing more to send."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Where a job's events are POSTed, and how far their delivery got.
+
+    ``secret`` is the job's signing secret sealed by the server's secret cipher (its owner got
+    it once, at submission). ``attempts`` counts tries of the event now due and grows with
+    every claim of it, so it fences concurrent senders; ``due_at`` is when the next try may
+    start (``None`` once ``DONE``)."""
+
+    url: str
+    secret: str
+    stage: NoticeStage = NoticeStage.NONE
+    attempts: int = 0
+    due_at: datetime | None = None
+    error: str | None = None
+    """Why the last try failed, or why an event was given up on."""
+
+
 @dataclass(frozen=True)
 class Job:
     id: str
@@ -87,6 +120,8 @@ class Job:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     cancel_requested: bool = False
+    notice: Notice | None = None
+    """Callbacks of the job's events, if its owner asked for them."""
 
 
 @dataclass(frozen=True)

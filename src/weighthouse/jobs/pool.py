@@ -16,7 +16,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from weighthouse.domain.errors import DomainError
 from weighthouse.domain.job_runs import JobRuns
@@ -71,13 +71,17 @@ class WorkerPool:
         poll_seconds: float,
         recover_seconds: float,
         wakeups: Wakeups | None = None,
+        notices: Callable[[], int] | None = None,
     ) -> None:
+        """``notices`` sends the job callbacks that are due (one try each) and says how many
+        went out; a thread of the pool calls it until the pool stops."""
         self._runs = runs
         self._runner = runner
         self._queues = dict(queues)
         self._poll = poll_seconds
         self._recover = recover_seconds
         self._wakeups = wakeups or Wakeups()
+        self._notices = notices
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         # Unique per process start, so a restarted worker never mistakes an old lease for its own.
@@ -89,6 +93,8 @@ class WorkerPool:
                 worker = f"{self.name}:{queue}:{slot}"
                 self._spawn(self._work, queue, worker)
         self._spawn(self._recover_loop)
+        if self._notices is not None:
+            self._spawn(self._notice_loop, self._notices)
 
     def _spawn(self, target: object, *args: object) -> None:
         thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
@@ -131,3 +137,13 @@ class WorkerPool:
                 self._runs.recover()
             except DomainError:
                 log.warning("recovering jobs failed", exc_info=True)
+
+    def _notice_loop(self, notices: Callable[[], int]) -> None:
+        while not self._stopping.is_set():
+            try:
+                sent = notices()
+            except DomainError:
+                log.warning("sending job callbacks failed", exc_info=True)
+                sent = 0
+            if not sent:
+                self._stopping.wait(self._poll)

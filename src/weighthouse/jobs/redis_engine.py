@@ -26,7 +26,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from weighthouse.domain.errors import DomainError
@@ -104,7 +104,9 @@ class RedisWorkerPool:
         poll_seconds: float,
         sweep_seconds: float,
         redispatch_seconds: float,
+        notices: Callable[[], int] | None = None,
     ) -> None:
+        """``notices`` sends the job callbacks that are due; the sweeper calls it."""
         self._runs = runs
         self._runner = runner
         self._queues = dict(queues)
@@ -112,6 +114,7 @@ class RedisWorkerPool:
         self._poll = poll_seconds
         self._sweep = sweep_seconds
         self._redispatch_after = redispatch_seconds
+        self._notices = notices
         self._stopping = threading.Event()
         self._workers: list[Worker] = []
         self._sweeper = threading.Thread(target=self._sweep_loop, daemon=True)
@@ -179,6 +182,8 @@ class RedisWorkerPool:
             try:
                 self._runs.recover()
                 self.redispatch()
+                if self._notices is not None:
+                    self._notices()
             except (DomainError, redis.RedisError) as exc:
                 log.warning("sweeping jobs failed: %s", exc)
 

@@ -26,7 +26,7 @@ from weighthouse.domain.commits import AddFile, Commits
 from weighthouse.domain.errors import DomainError
 from weighthouse.domain.files import Files
 from weighthouse.domain.job_runs import JobRuns, reported
-from weighthouse.domain.jobs_model import Job, Progress
+from weighthouse.domain.jobs_model import CANCELLED_RUNNING, Job, Progress
 from weighthouse.domain.model import RepoId
 from weighthouse.jobs.context import RunContext, Scratch
 from weighthouse.jobs.inputs import PinnedRepo
@@ -236,7 +236,7 @@ class _Tracker:
         held = self._held
         if held is not None and not held.cancel_requested:
             return f"ran past its time limit of {held.time_limit_seconds:g} s"
-        return "cancelled"
+        return CANCELLED_RUNNING
 
     def end(self, ending: Any) -> Job | None:
         """End the job as its holder; what is pending (progress, log lines) goes with the
@@ -254,7 +254,7 @@ class _Tracker:
 
     def end_stopped(self) -> Job | None:
         """End a job that stopped because it was cancelled or ran out of time."""
-        if self._reason() == "cancelled":
+        if self._reason() == CANCELLED_RUNNING:
             return self.end(self._runs.cancelled)
         reason = self._reason()
         return self.end(lambda held: self._runs.fail(held, reason))

@@ -6,7 +6,15 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from weighthouse.domain.jobs_model import Job, JobInput, JobStatus, Progress, ResultsTarget
+from weighthouse.domain.jobs_model import (
+    Job,
+    JobInput,
+    JobStatus,
+    Notice,
+    NoticeStage,
+    Progress,
+    ResultsTarget,
+)
 from weighthouse.domain.model import RepoType
 
 
@@ -35,6 +43,29 @@ def job_row(job: Job) -> dict[str, Any]:
         "cancel_requested": job.cancel_requested,
         "created_at": job.created_at,
         **job_changes(job),
+        **notice_row(job.notice),
+    }
+
+
+def notice_row(notice: Notice | None) -> dict[str, Any]:
+    """The ``notify_*`` columns: written at submission and by a sender's compare-and-swap,
+    never by the job's own writes (:func:`job_changes`)."""
+    if notice is None:
+        return {
+            "notify_url": None,
+            "notify_secret": None,
+            "notify_stage": int(NoticeStage.NONE),
+            "notify_attempts": 0,
+            "notify_due_at": None,
+            "notify_error": None,
+        }
+    return {
+        "notify_url": notice.url,
+        "notify_secret": notice.secret,
+        "notify_stage": int(notice.stage),
+        "notify_attempts": notice.attempts,
+        "notify_due_at": notice.due_at,
+        "notify_error": notice.error,
     }
 
 
@@ -89,4 +120,14 @@ def job_from(row: Row[Any]) -> Job:
         started_at=row.started_at,
         finished_at=row.finished_at,
         cancel_requested=bool(row.cancel_requested),
+        notice=None
+        if row.notify_url is None
+        else Notice(
+            url=row.notify_url,
+            secret=row.notify_secret,
+            stage=NoticeStage(row.notify_stage),
+            attempts=row.notify_attempts,
+            due_at=row.notify_due_at,
+            error=row.notify_error,
+        ),
     )

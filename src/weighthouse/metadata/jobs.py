@@ -13,13 +13,13 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from weighthouse.domain.errors import JobNotFoundError, UserNotFoundError
-from weighthouse.domain.jobs_model import Job, JobQuery, JobStatus
+from weighthouse.domain.jobs_model import Job, JobQuery, JobStatus, Notice, NoticeStage
 from weighthouse.metadata import group_commit
-from weighthouse.metadata.job_rows import job_changes, job_from, job_row
+from weighthouse.metadata.job_rows import job_changes, job_from, job_row, notice_row
 from weighthouse.metadata.tables import jobs, users
 from weighthouse.metadata.transactions import in_unit, retry_transient, transaction
 
@@ -163,12 +163,12 @@ class JobQueries:
         return self._write(swap)
 
     @retry_transient
-    def request_cancel(self, job_id: str, at: datetime) -> Job:
+    def request_cancel(self, job_id: str, at: datetime, error: str) -> Job:
         with transaction(self._engine, write=True) as connection:
             connection.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id, jobs.c.status == JobStatus.QUEUED.value)
-                .values(status=JobStatus.CANCELLED.value, finished_at=at, worker=None)
+                .values(status=JobStatus.CANCELLED.value, finished_at=at, worker=None, error=error)
             )
             connection.execute(
                 update(jobs)
@@ -176,6 +176,46 @@ class JobQueries:
                 .values(cancel_requested=True)
             )
             return _get(connection, job_id)
+
+    def due_notices(self, now: datetime, limit: int) -> list[Job]:
+        finished = [s.value for s in JobStatus if s.final]
+        statement = (
+            select(jobs)
+            .where(
+                jobs.c.notify_due_at <= now,
+                or_(
+                    and_(
+                        jobs.c.status == JobStatus.RUNNING.value,
+                        jobs.c.notify_stage == int(NoticeStage.NONE),
+                    ),
+                    and_(
+                        jobs.c.status.in_(finished),
+                        jobs.c.notify_stage < int(NoticeStage.DONE),
+                    ),
+                ),
+            )
+            .order_by(jobs.c.notify_due_at, jobs.c.id)
+            .limit(limit)
+        )
+        with transaction(self._engine) as connection:
+            return [job_from(row) for row in connection.execute(statement)]
+
+    @retry_transient
+    def update_notice(self, job_id: str, notice: Notice, expected: Notice) -> bool:
+        values = notice_row(notice)
+        del values["notify_url"], values["notify_secret"]
+        held = and_(
+            jobs.c.id == job_id,
+            jobs.c.notify_url.is_not(None),
+            jobs.c.notify_stage == int(expected.stage),
+            jobs.c.notify_attempts == expected.attempts,
+        )
+        with transaction(self._engine, write=True) as connection:
+            done = connection.execute(update(jobs).where(held).values(values))
+            if done.rowcount != 1:
+                _get(connection, job_id)  # JobNotFoundError for a missing job
+                return False
+            return True
 
 
 def _get(connection: Connection, job_id: str) -> Job:

@@ -56,6 +56,8 @@ UPLOAD_ID = 48
 JOB_NAME = 64
 JOB_LABEL = 255
 JOB_WORKER = 128
+NOTIFY_URL = 2048
+NOTIFY_SECRET = 255
 CHECKSUM = 64  # base64 of a digest of at most 256 bits, with room for a "-N" suffix
 
 # Stable constraint names, so later migrations can refer to them on every database.
@@ -513,6 +515,7 @@ class JobRow(Base):
         Index(None, "status", "lease_until"),
         Index(None, "owner_id", "id"),
         Index(None, "app", "status"),
+        Index(None, "notify_due_at"),
         MYSQL_TABLE_OPTIONS,
     )
 
@@ -540,6 +543,14 @@ class JobRow(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Callbacks (see domain.jobs_model.Notice); senders find due ones through notify_due_at,
+    # which is NULL for jobs without callbacks or with all of theirs sent.
+    notify_url: Mapped[str | None] = mapped_column(String(NOTIFY_URL))
+    notify_secret: Mapped[str | None] = mapped_column(String(NOTIFY_SECRET))
+    notify_stage: Mapped[int] = mapped_column(Integer, server_default="0")
+    notify_attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    notify_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    notify_error: Mapped[str | None] = mapped_column(Text)
 
 
 # The tables themselves, for Core statements (the catalog never loads ORM objects).

@@ -17,6 +17,8 @@ from weighthouse.domain.jobs_model import (
     JobInput,
     JobQuery,
     JobStatus,
+    Notice,
+    NoticeStage,
     Progress,
     ResultsTarget,
 )
@@ -62,7 +64,7 @@ def test_a_job_needs_its_owner_and_unknown_ids_are_not_found(catalog: Catalog) -
     with pytest.raises(JobNotFoundError):
         catalog.get_job("0" * 32)
     with pytest.raises(JobNotFoundError):
-        catalog.request_cancel("0" * 32, NOW)
+        catalog.request_cancel("0" * 32, NOW, "stop")
 
 
 def test_the_stored_job_does_not_change_with_the_callers_dicts(
@@ -82,7 +84,7 @@ def test_listing_is_newest_first_and_filters(catalog: Catalog, user: User) -> No
     theirs = make_job(bob, 9)
     for job in (*mine, theirs):
         catalog.add_job(job)
-    catalog.request_cancel(mine[3].id, NOW)
+    catalog.request_cancel(mine[3].id, NOW, "stop")
     ids = [job.id for job in catalog.list_jobs(JobQuery(owner_id=user.id))]
     assert ids == [job.id for job in reversed(mine)]
     assert catalog.list_jobs(JobQuery())[0].id == theirs.id
@@ -189,12 +191,55 @@ def test_cancel_ends_a_queued_job_and_flags_a_running_one(catalog: Catalog, user
     held = catalog.claim_job(["echo"], "w1", NOW, LEASE)
     assert held is not None and held.id == running.id
     at = NOW + timedelta(seconds=3)
-    cancelled = catalog.request_cancel(queued.id, at)
+    cancelled = catalog.request_cancel(queued.id, at, "never ran")
     assert (cancelled.status, cancelled.finished_at) == (JobStatus.CANCELLED, at)
+    assert cancelled.error == "never ran"
     assert catalog.claim_job(["echo"], "w1", NOW, LEASE) is None
-    flagged = catalog.request_cancel(running.id, at)
+    flagged = catalog.request_cancel(running.id, at, "never ran")
     assert flagged.status is JobStatus.RUNNING and flagged.cancel_requested
+    assert flagged.error is None
     # The worker's next write sees the request and still holds the job.
     beat = catalog.update_job(replace(held, log=("x",)), held)
     assert beat is not None and beat.cancel_requested
-    assert catalog.request_cancel(queued.id, NOW + timedelta(hours=1)) == cancelled
+    assert catalog.request_cancel(queued.id, NOW + timedelta(hours=1), "again") == cancelled
+
+
+def test_due_notices_are_those_with_an_event_to_send(catalog: Catalog, user: User) -> None:
+    notice = Notice("https://example.com/hook", "sealed", due_at=NOW)
+    queued = make_job(user, 0, notice=notice)
+    running = make_job(user, 1, notice=notice)
+    ended = make_job(user, 2, notice=notice)
+    quiet = make_job(user, 3)
+    for job in (queued, running, ended, quiet):
+        catalog.add_job(job)
+    assert catalog.get_job(queued.id) == queued
+    held = catalog.claim_job(["echo"], "w1", NOW, LEASE)
+    assert held is not None and held.id == queued.id
+    held_too = catalog.claim_job(["echo"], "w1", NOW, LEASE)
+    assert held_too is not None and held_too.id == running.id
+    catalog.request_cancel(ended.id, NOW, "never ran")
+    due = catalog.due_notices(NOW, 10)
+    assert [job.id for job in due] == [queued.id, running.id, ended.id]
+    assert catalog.due_notices(NOW - timedelta(seconds=1), 10) == []
+    assert len(catalog.due_notices(NOW, 1)) == 1
+    # A sender claims with one more attempt; a second claim of the same try loses.
+    claimed = replace(notice, attempts=1, due_at=NOW + timedelta(minutes=1))
+    assert catalog.update_notice(queued.id, claimed, notice)
+    assert not catalog.update_notice(queued.id, claimed, notice)
+    assert catalog.get_job(queued.id).notice == claimed
+    # STARTED sent: a running job has nothing more to send until it ends.
+    started = Notice(notice.url, notice.secret, NoticeStage.STARTED, 0, NOW, None)
+    assert catalog.update_notice(queued.id, started, claimed)
+    assert queued.id not in [job.id for job in catalog.due_notices(NOW, 10)]
+    ended_held = catalog.update_job(replace(held, status=JobStatus.SUCCEEDED), held)
+    assert ended_held is not None
+    assert queued.id in [job.id for job in catalog.due_notices(NOW, 10)]
+    done = Notice(notice.url, notice.secret, NoticeStage.DONE, 0, None, "FAILED: HTTP 500")
+    assert catalog.update_notice(queued.id, done, started)
+    assert catalog.get_job(queued.id).notice == done
+    assert queued.id not in [job.id for job in catalog.due_notices(NOW + timedelta(days=1), 10)]
+    # The job's own writes leave its notice alone.
+    assert catalog.get_job(queued.id).status is JobStatus.SUCCEEDED
+    assert not catalog.update_notice(quiet.id, done, notice)
+    with pytest.raises(JobNotFoundError):
+        catalog.update_notice("0" * 32, done, notice)

@@ -23,6 +23,7 @@ ERROR_TABLE: dict[type[e.DomainError], grpc.StatusCode] = {
     e.DomainError: grpc.StatusCode.INTERNAL,
     e.InvalidInputError: grpc.StatusCode.INVALID_ARGUMENT,
     e.InvalidNameError: grpc.StatusCode.INVALID_ARGUMENT,
+    e.InvalidNotifyUrlError: grpc.StatusCode.INVALID_ARGUMENT,
     e.InvalidPathError: grpc.StatusCode.INVALID_ARGUMENT,
     e.InvalidRevisionError: grpc.StatusCode.INVALID_ARGUMENT,
     e.DigestMismatchError: grpc.StatusCode.INVALID_ARGUMENT,

@@ -21,6 +21,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str | None]] = {
     e.DomainError: (500, None),
     e.InvalidInputError: (400, None),
     e.InvalidNameError: (400, None),
+    e.InvalidNotifyUrlError: (400, None),
     e.InvalidPathError: (400, None),
     # A revision that cannot exist is, to the client, one that does not: revision_exists()
     # says False and `hf upload --revision` tries to create the branch (and learns why not).

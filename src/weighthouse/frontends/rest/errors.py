@@ -29,6 +29,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.DomainError: (500, "internal"),
     e.InvalidInputError: (400, "invalid_input"),
     e.InvalidNameError: (400, "invalid_name"),
+    e.InvalidNotifyUrlError: (400, "invalid_notify_url"),
     e.InvalidPathError: (400, "invalid_path"),
     e.InvalidRevisionError: (400, "invalid_revision"),
     e.DigestMismatchError: (400, "digest_mismatch"),

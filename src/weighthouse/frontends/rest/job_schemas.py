@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from weighthouse.domain.jobs_model import AppSpec, Job, JobStatus
+from weighthouse.domain.job_notices import FINAL_EVENTS
+from weighthouse.domain.jobs_model import AppSpec, Job, JobStatus, NoticeStage
 from weighthouse.domain.model import RepoId, RepoType
 from weighthouse.frontends.rest.schemas import Strict
 
@@ -40,6 +41,13 @@ class JobCreate(Strict):
         default=None, description="where result files are committed, one commit per job"
     )
     label: str = Field(default="", max_length=255)
+    notify_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        description="an http(s) URL the job's events (STARTED, then SUCCEEDED, FAILED or"
+        " CANCELLED) are POSTed to, signed with the notify_secret the answer carries once;"
+        " loopback, link-local and private addresses are refused unless the server allows them",
+    )
 
 
 class InputOut(BaseModel):
@@ -59,6 +67,12 @@ class ProgressOut(BaseModel):
     current: int
     total: int
     context: str
+
+
+class NoticeOut(BaseModel):
+    url: str
+    sent: list[str] = Field(description="the events delivered (or given up on), in order")
+    error: str | None = Field(description="why the last delivery failed, if it did")
 
 
 class JobOut(BaseModel):
@@ -82,6 +96,7 @@ class JobOut(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    notify: NoticeOut | None = None
 
     @classmethod
     def of(cls, job: Job) -> JobOut:
@@ -115,7 +130,27 @@ class JobOut(BaseModel):
             created_at=job.created_at,
             started_at=job.started_at,
             finished_at=job.finished_at,
+            notify=None if job.notice is None else _notice_out(job),
         )
+
+
+class JobCreated(JobOut):
+    notify_secret: str | None = Field(
+        default=None,
+        description="the secret the job's callbacks are signed with (HMAC-SHA256 of"
+        " '<timestamp>.<body>' in X-Weighthouse-Signature); shown only in this answer",
+    )
+
+
+def _notice_out(job: Job) -> NoticeOut:
+    assert job.notice is not None
+    stage = job.notice.stage
+    sent = []
+    if stage >= NoticeStage.STARTED and job.started_at is not None:
+        sent.append("STARTED")
+    if stage >= NoticeStage.DONE:
+        sent.append(FINAL_EVENTS[job.status])
+    return NoticeOut(url=job.notice.url, sent=sent, error=job.notice.error)
 
 
 class AppOut(BaseModel):

@@ -11,7 +11,7 @@ from weighthouse.domain.jobs import JobRequest
 from weighthouse.domain.jobs_model import JobStatus
 from weighthouse.domain.paging import MAX_PAGE
 from weighthouse.frontends.rest.dependencies import Caller, Wired
-from weighthouse.frontends.rest.job_schemas import AppOut, JobCreate, JobOut
+from weighthouse.frontends.rest.job_schemas import AppOut, JobCreate, JobCreated, JobOut
 from weighthouse.frontends.rest.json_bodies import JsonLimitRoute
 
 router = APIRouter(prefix=wire.JOBS_PREFIX, tags=["jobs"], route_class=JsonLimitRoute)
@@ -23,18 +23,23 @@ def list_apps(caller: Caller, hub: Wired) -> list[AppOut]:
     return [AppOut.of(spec) for spec in hub.jobs.apps(caller)]
 
 
-@router.post("", response_model=JobOut, status_code=201)
-def submit_job(body: JobCreate, caller: Caller, hub: Wired) -> JobOut:
+@router.post("", response_model=JobCreated, status_code=201)
+def submit_job(body: JobCreate, caller: Caller, hub: Wired) -> JobCreated:
     """Queue a job. Its inputs are pinned to the commits their revisions name now; you must be
-    able to read each of them, and write the results branch."""
+    able to read each of them, and write the results branch. With a ``notify_url``, the
+    answer's ``notify_secret`` (shown only here) is what its callbacks are signed with."""
     request = JobRequest(
         app=body.app,
         inputs={name: (i.repo_id(), i.revision) for name, i in body.inputs.items()},
         params=body.params,
         results=None if body.results is None else (body.results.repo_id(), body.results.branch),
         label=body.label,
+        notify_url=body.notify_url,
     )
-    return JobOut.of(hub.jobs.submit(caller, request))
+    submitted = hub.jobs.start(caller, request)
+    return JobCreated(
+        **JobOut.of(submitted.job).model_dump(), notify_secret=submitted.notify_secret
+    )
 
 
 @router.get("", response_model=list[JobOut])

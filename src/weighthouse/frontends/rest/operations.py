@@ -66,7 +66,13 @@ class Operation:
 _REPO = (e.RepoNotFoundError,)
 _REVISION = (e.RepoNotFoundError, e.RevisionNotFoundError)
 _JOB = (e.JobNotFoundError,)
-_SUBMIT = (*_REVISION, e.AppNotFoundError, e.InvalidInputError, e.PermissionDeniedError)
+_SUBMIT = (
+    *_REVISION,
+    e.AppNotFoundError,
+    e.InvalidInputError,
+    e.InvalidNotifyUrlError,
+    e.PermissionDeniedError,
+)
 
 OPERATIONS: dict[str, Operation] = {
     # health

@@ -41,11 +41,17 @@ STATUS_NAMES = {
 }
 
 
+ENDED_EARLY = (JobStatus.FAILED, JobStatus.CANCELLED)
+
+
 class StartBody(Strict):
     experiment_id: str | None = Field(default=None, max_length=255)
     inputs: dict[str, RepoRevision] = Field(default_factory=dict, max_length=16)
     parameters: dict[str, Any] = Field(default_factory=dict)
     results: ResultsIn | None = None
+    notify_url: str | None = Field(
+        default=None, max_length=2048, description="as ``notify_url`` of ``POST /api/jobs``"
+    )
 
 
 def _own_job(hub: Wired, caller: Caller, app: str, tracking_id: str) -> Job:
@@ -62,14 +68,18 @@ def status_log(job: Job) -> dict[str, Any]:
             {"current": p.current, "total": p.total, "context": p.context} for p in job.progress
         ],
         "infos": list(job.log[-INFOS:]),
-        "errors": [job.error] if job.status is JobStatus.FAILED and job.error else [],
+        # A failed job's message, or why a cancelled one ended; never ``null``.
+        "errors": [job.error] if job.status in ENDED_EARLY and job.error else [],
         "output": job.output,
     }
 
 
 @router.post("/{app}/start")
-def worker_api_start(app: str, body: StartBody, caller: Caller, hub: Wired) -> dict[str, str]:
-    """Queue a job of ``app``; the ``experiment_id`` is yours to choose (one is made if not)."""
+def worker_api_start(
+    app: str, body: StartBody, caller: Caller, hub: Wired
+) -> dict[str, str | None]:
+    """Queue a job of ``app``; the ``experiment_id`` is yours to choose (one is made if not).
+    With a ``notify_url``, ``notify_secret`` (shown only here) signs its callbacks."""
     experiment_id = body.experiment_id or secrets.token_hex(8)
     request = JobRequest(
         app=app,
@@ -77,9 +87,16 @@ def worker_api_start(app: str, body: StartBody, caller: Caller, hub: Wired) -> d
         params=body.parameters,
         results=None if body.results is None else (body.results.repo_id(), body.results.branch),
         label=experiment_id,
+        notify_url=body.notify_url,
     )
-    job = hub.jobs.submit(caller, request)
-    return {"tracking_id": job.id, "experiment_id": experiment_id}
+    submitted = hub.jobs.start(caller, request)
+    answer: dict[str, str | None] = {
+        "tracking_id": submitted.job.id,
+        "experiment_id": experiment_id,
+    }
+    if submitted.notify_secret is not None:
+        answer["notify_secret"] = submitted.notify_secret
+    return answer
 
 
 @router.get("/{app}/qsizes")

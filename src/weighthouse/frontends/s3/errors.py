@@ -16,6 +16,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.DomainError: (500, "InternalError"),
     e.InvalidInputError: (400, "InvalidArgument"),
     e.InvalidNameError: (400, "InvalidBucketName"),
+    e.InvalidNotifyUrlError: (400, "InvalidArgument"),
     e.InvalidPathError: (400, "InvalidArgument"),
     e.InvalidRevisionError: (400, "InvalidArgument"),
     e.DigestMismatchError: (400, "BadDigest"),

@@ -12,6 +12,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.DomainError: (500, "Something went wrong"),
     e.InvalidInputError: (400, "That request is not valid"),
     e.InvalidNameError: (400, "That name is not valid"),
+    e.InvalidNotifyUrlError: (400, "That notification address is not allowed"),
     e.InvalidPathError: (400, "That path is not valid"),
     e.InvalidRevisionError: (400, "That revision is not valid"),
     e.DigestMismatchError: (400, "The bytes do not match"),

@@ -89,6 +89,7 @@ WRITES = (
     "delete_repo", "create_ref", "delete_ref", "save_commit", "put_object", "delete_object",
     "record_blob_upload", "prune_blob_uploads", "add_upload", "put_part", "end_upload",
     "prune_uploads", "record_xorb", "add_job", "claim_job", "update_job", "request_cancel",
+    "update_notice",
 )  # fmt: skip
 """The methods that change the tables: outside a unit they wait for other threads' units."""
 

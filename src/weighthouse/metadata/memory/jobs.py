@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from weighthouse.domain.errors import JobNotFoundError, UserNotFoundError
-from weighthouse.domain.jobs_model import Job, JobQuery, JobStatus
+from weighthouse.domain.jobs_model import Job, JobQuery, JobStatus, Notice, NoticeStage
 from weighthouse.metadata.memory.tables import MemoryTables, in_utc, utc
 
 # What update_job may change; the rest is fixed at submission or set by request_cancel.
@@ -23,7 +23,10 @@ class MemoryJobs(MemoryTables):
         with self._lock:
             if job.owner_id not in self._tables.users:
                 raise UserNotFoundError("no user with that id", user_id=job.owner_id)
-            self._tables.jobs[job.id] = in_utc(_copy(job))
+            stored = in_utc(_copy(job))
+            if stored.notice is not None and stored.notice.due_at is not None:
+                stored = replace(stored, notice=in_utc(stored.notice))
+            self._tables.jobs[job.id] = stored
 
     def get_job(self, job_id: str) -> Job:
         with self._lock:
@@ -111,15 +114,57 @@ class MemoryJobs(MemoryTables):
             self._tables.jobs[stored.id] = changed
             return _copy(changed)
 
-    def request_cancel(self, job_id: str, at: datetime) -> Job:
+    def request_cancel(self, job_id: str, at: datetime, error: str) -> Job:
         with self._lock:
             job = self._get(job_id)
             if job.status is JobStatus.QUEUED:
-                job = replace(job, status=JobStatus.CANCELLED, finished_at=utc(at), worker=None)
+                job = replace(
+                    job,
+                    status=JobStatus.CANCELLED,
+                    finished_at=utc(at),
+                    worker=None,
+                    error=error,
+                )
             elif job.status is JobStatus.RUNNING:
                 job = replace(job, cancel_requested=True)
             self._tables.jobs[job_id] = job
             return _copy(job)
+
+    def due_notices(self, now: datetime, limit: int) -> list[Job]:
+        with self._lock:
+            due = [
+                job
+                for job in self._tables.jobs.values()
+                if job.notice is not None
+                and job.notice.due_at is not None
+                and job.notice.due_at <= now
+                and (
+                    (job.status is JobStatus.RUNNING and job.notice.stage is NoticeStage.NONE)
+                    or (job.status.final and job.notice.stage < NoticeStage.DONE)
+                )
+            ]
+            due.sort(key=lambda job: (job.notice.due_at, job.id))  # type: ignore[union-attr]
+            return [_copy(job) for job in due[:limit]]
+
+    def update_notice(self, job_id: str, notice: Notice, expected: Notice) -> bool:
+        with self._lock:
+            job = self._get(job_id)
+            stored = job.notice
+            if stored is None or (stored.stage, stored.attempts) != (
+                expected.stage,
+                expected.attempts,
+            ):
+                return False
+            due_at = None if notice.due_at is None else utc(notice.due_at)
+            changed = replace(
+                stored,
+                stage=notice.stage,
+                attempts=notice.attempts,
+                due_at=due_at,
+                error=notice.error,
+            )
+            self._tables.jobs[job_id] = replace(job, notice=changed)
+            return True
 
     def _get(self, job_id: str) -> Job:
         job = self._tables.jobs.get(job_id)

@@ -37,7 +37,8 @@ def parse_param(value: str) -> tuple[str, Any]:
 
 def describe(job: JobInfo) -> str:
     line = f"{job.id}\t{job.app}\t{job.status}"
-    if job.status == "failed":
+    if job.status in ("failed", "cancelled") and job.error:
+        # Why it ended: the app's message, the time limit, or when the cancel came.
         line += f"\t{job.error}"
     elif job.result_commit:
         line += f"\t{job.results_repo}@{job.result_commit}"

@@ -1,0 +1,59 @@
+"""Job callbacks over HTTP: one signed POST per event, to an address the outbound rules allow.
+
+The host is resolved and checked right before connecting, and the connection goes to the
+address that was checked (the request still names the host, and TLS verifies the certificate
+against it), so a name that resolves to another address between the check and the connection
+cannot steer the request. Redirects are never followed: a 3xx is a failed delivery. Proxies
+from the environment are ignored, since a proxy would connect wherever it liked.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+
+import httpx
+
+from weighthouse import wire
+from weighthouse.domain.errors import InvalidNotifyUrlError
+from weighthouse.domain.job_notices import NoticeFailedError
+from weighthouse.security.outbound import OutboundRules
+
+USER_AGENT = "weighthouse-callbacks/1"
+
+
+class HttpNoticeSender:
+    def __init__(self, rules: OutboundRules, *, timeout_seconds: float = 10.0) -> None:
+        self._rules = rules
+        self._timeout = timeout_seconds
+
+    def send(self, url: str, *, event: str, body: bytes, secret: str) -> None:
+        try:
+            parts, port, addresses = self._rules.addresses(url)
+        except InvalidNotifyUrlError as exc:
+            raise NoticeFailedError(f"refused: {exc.message}") from None
+        host = parts.hostname or ""
+        address = addresses[0]
+        literal = f"[{address}]" if isinstance(address, ipaddress.IPv6Address) else str(address)
+        pinned = parts._replace(netloc=f"{literal}:{port}").geturl()
+        default_port = port == (443 if parts.scheme == "https" else 80)
+        host_header = f"[{host}]" if ":" in host else host
+        headers = {
+            "Host": host_header if default_port else f"{host_header}:{port}",
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            wire.NOTICE_EVENT_HEADER: event,
+            wire.NOTICE_SIGNATURE_HEADER: wire.notice_signature(secret, int(time.time()), body),
+        }
+        extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+        try:
+            with httpx.Client(
+                timeout=self._timeout, follow_redirects=False, trust_env=False
+            ) as client:
+                response = client.post(pinned, content=body, headers=headers, extensions=extensions)
+        except httpx.HTTPError as exc:
+            raise NoticeFailedError(f"{type(exc).__name__}: {exc}"[:300]) from None
+        if response.is_redirect:
+            raise NoticeFailedError(f"HTTP {response.status_code}: redirects are not followed")
+        if not response.is_success:
+            raise NoticeFailedError(f"HTTP {response.status_code}")
