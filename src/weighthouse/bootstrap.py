@@ -22,6 +22,7 @@ from weighthouse.domain.buckets import Buckets
 from weighthouse.domain.changes import Changes
 from weighthouse.domain.commits import Commits
 from weighthouse.domain.discussions import Discussions
+from weighthouse.domain.file_findings import Findings
 from weighthouse.domain.files import Files
 from weighthouse.domain.gating import AccessRequests
 from weighthouse.domain.job_notices import JobNotices, NoticeSender
@@ -98,6 +99,7 @@ class Container:
     jobs: Jobs
     job_runs: JobRuns
     job_notices: JobNotices
+    findings: Findings
     apps: dict[str, App]
     job_dispatch: JobDispatch
     # One count of uploads in flight per process, shared by the HTTP and gRPC front-ends:
@@ -160,6 +162,7 @@ def bootstrap(
     )
     on_push = PushJobs(jobs, apps) if settings.jobs.on_push else None
     commits = Commits(catalog, blobs, clock, proof, room=room, on_commit=on_push)
+    files = Files(catalog, blobs)
     return Container(
         settings=settings,
         transfer_slots=TransferSlots(
@@ -189,7 +192,8 @@ def bootstrap(
         ),
         revisions=Revisions(catalog, clock, audit, room=room),
         commits=commits,
-        files=Files(catalog, blobs),
+        files=files,
+        findings=Findings(catalog, files),
         changes=Changes(catalog),
         access_requests=AccessRequests(catalog, clock, audit),
         discussions=Discussions(catalog, commits, clock),

@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from weighthouse.domain.discussions_catalog import DiscussionCatalog
+from weighthouse.domain.findings_catalog import FindingsCatalog
 from weighthouse.domain.jobs_catalog import JobCatalog
 from weighthouse.domain.model import (
     AccessKey,
@@ -631,6 +632,7 @@ class Catalog(
     CredentialEpochCatalog,
     JobCatalog,
     DiscussionCatalog,
+    FindingsCatalog,
     UnitOfWork,
     Protocol,
 ):

@@ -21,6 +21,8 @@ from weighthouse.domain.access import Principal
 from weighthouse.domain.catalog import UnitOfWork, UserCatalog
 from weighthouse.domain.commits import AddFile, Commits
 from weighthouse.domain.errors import PermissionDeniedError
+from weighthouse.domain.file_findings import findings_of
+from weighthouse.domain.findings_catalog import FindingsCatalog
 from weighthouse.domain.jobs_catalog import JobCatalog
 from weighthouse.domain.jobs_model import CANCELLED_RUNNING, LOG_LINES, Job, JobStatus, Progress
 from weighthouse.domain.model import RepoId, Scope
@@ -31,8 +33,8 @@ PROGRESS_MAX = 20
 EXPIRED_BATCH = 100
 
 
-class JobRunsCatalog(JobCatalog, UserCatalog, UnitOfWork, Protocol):
-    """What :class:`JobRuns` uses: jobs, their owners, and units of work."""
+class JobRunsCatalog(JobCatalog, FindingsCatalog, UserCatalog, UnitOfWork, Protocol):
+    """What :class:`JobRuns` uses: jobs, their owners, findings, and units of work."""
 
 
 class JobRuns:
@@ -92,7 +94,17 @@ class JobRuns:
         owner, see :meth:`Commits.upload_blob`) become one commit to its results branch in
         the same unit of work. ``None``, and no commit, when the worker lost the job."""
         if not files:
-            return self._end(job, JobStatus.SUCCEEDED, output=output)
+
+            def end_with_findings() -> Job | None:
+                ended = self._end(job, JobStatus.SUCCEEDED, output=output)
+                if ended is not None:
+                    # Stored with the ending, so a finding is never lost nor orphaned.
+                    found = findings_of(ended)
+                    if found:
+                        self._catalog.put_findings(found)
+                return ended
+
+            return self._catalog.run_atomic(end_with_findings)
         if job.results is None:
             return self.fail(job, "the job wrote result files but names no results repo")
         owner = self.owner(job)

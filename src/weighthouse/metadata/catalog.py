@@ -43,6 +43,7 @@ from weighthouse.metadata.audit import AuditQueries
 from weighthouse.metadata.blob_sources import BlobSourceQueries
 from weighthouse.metadata.credential_epoch import CredentialEpochQueries, bump_credential_epoch
 from weighthouse.metadata.discussions import DiscussionQueries
+from weighthouse.metadata.findings import FindingQueries
 from weighthouse.metadata.history import HistoryQueries
 from weighthouse.metadata.jobs import JobQueries
 from weighthouse.metadata.multipart import MultipartQueries
@@ -104,6 +105,7 @@ class SqlCatalog(
     CredentialEpochQueries,
     JobQueries,
     DiscussionQueries,
+    FindingQueries,
 ):
     """The catalog on SQLite, PostgreSQL or MariaDB, through ``engine``.
 

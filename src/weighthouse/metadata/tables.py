@@ -553,6 +553,17 @@ class JobRow(Base):
     notify_error: Mapped[str | None] = mapped_column(Text)
 
 
+class FindingRow(Base):
+    """What an app (``inspect``, ``scan``) found in a file's content, by its SHA-256."""
+
+    __tablename__ = "file_findings"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+
+    sha256: Mapped[str] = mapped_column(String(SHA256), primary_key=True)
+    app: Mapped[str] = mapped_column(String(JOB_NAME), primary_key=True)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 # The tables themselves, for Core statements (the catalog never loads ORM objects).
 namespaces = cast(Table, NamespaceRow.__table__)
 users = cast(Table, UserRow.__table__)
@@ -580,3 +591,4 @@ xorb_uploads = cast(Table, XorbUploadRow.__table__)
 deployment = cast(Table, DeploymentRow.__table__)
 credential_epoch = cast(Table, CredentialEpochRow.__table__)
 jobs = cast(Table, JobRow.__table__)
+file_findings = cast(Table, FindingRow.__table__)

@@ -12,6 +12,7 @@ import pytest
 from tests.contract.catalog.samples import NOW, make_user, run_together
 
 from weighthouse.domain.errors import JobNotFoundError, UserNotFoundError
+from weighthouse.domain.findings_catalog import Finding
 from weighthouse.domain.jobs_model import (
     Job,
     JobInput,
@@ -243,3 +244,26 @@ def test_due_notices_are_those_with_an_event_to_send(catalog: Catalog, user: Use
     assert not catalog.update_notice(quiet.id, done, notice)
     with pytest.raises(JobNotFoundError):
         catalog.update_notice("0" * 32, done, notice)
+
+
+def test_findings_are_kept_by_content_and_app(catalog: Catalog) -> None:
+    first, second = "a" * 64, "b" * 64
+    catalog.put_findings(
+        [
+            Finding(first, "inspect", {"format": "safetensors", "dtypes": {"F32": 6}}),
+            Finding(first, "scan", {"verdict": "dangerous", "flagged": ["posix.system"]}),
+        ]
+    )
+    # One already stored stays: the same bytes give the same answer.
+    catalog.put_findings([Finding(first, "scan", {"verdict": "safe", "flagged": []})])
+    catalog.put_findings([Finding(second, "scan", {"verdict": "safe", "flagged": []})])
+    found = catalog.get_findings({first, second, "c" * 64})
+    assert found == {
+        first: {
+            "inspect": {"format": "safetensors", "dtypes": {"F32": 6}},
+            "scan": {"verdict": "dangerous", "flagged": ["posix.system"]},
+        },
+        second: {"scan": {"verdict": "safe", "flagged": []}},
+    }
+    assert catalog.get_findings(set()) == {}
+    assert catalog.get_findings({"c" * 64}) == {}

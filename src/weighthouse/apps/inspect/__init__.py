@@ -63,6 +63,8 @@ class InspectApp:
         summary["tensor_count"] = sum(f["tensor_count"] for f in read)
         summary["parameter_count"] = sum(f["parameter_count"] for f in read)
         summary["failed"] = failures
+        # Each file's content, so the findings can be shown wherever the same bytes are.
+        summary["sha256"] = {entry.path: entry.sha256 for entry in files}
         if not write:
             return summary | {"file_count": len(files)}
         context.write_result(SUMMARY, _json(summary))

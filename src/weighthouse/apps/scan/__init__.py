@@ -61,6 +61,8 @@ class ScanApp:
             "verdict": worst(verdicts.values()),
             "files": verdicts,
             "flagged": flagged,
+            # Each file's content, so the verdicts can be shown wherever the same bytes are.
+            "sha256": {entry.path: entry.sha256 for entry in files},
         }
         if write:
             context.write_result(SUMMARY, _json(summary))

@@ -12,7 +12,8 @@ from starlette.responses import Response
 from weighthouse.domain.access import Principal
 from weighthouse.domain.discussions_model import PR_REF_PREFIX
 from weighthouse.domain.errors import EntryNotFoundError, GatedRepoError, InvalidInputError
-from weighthouse.domain.model import PathEntry, RefKind, RepoId, RepoType
+from weighthouse.domain.file_findings import FileFindings
+from weighthouse.domain.model import PathEntry, RefKind, RepoId, RepoType, TreeListing
 from weighthouse.domain.names import check_folder
 from weighthouse.domain.revisions import Resolved
 from weighthouse.frontends.hf import cards, safetensors
@@ -84,16 +85,32 @@ def _repo_info(
                 info["tags"] = [t for t in tags if isinstance(t, str)]
     if blobs:
         info["usedStorage"] = sum(item.entry.size for item in files)
+    # What the inspect and scan apps found in these files (the caller just listed them).
+    found = hub.findings.of_listing(TreeListing(tuple(files), None))
+    labels = sorted({label for f in found.values() for label in f.labels})
+    info["tags"] = [*info["tags"], *(label for label in labels if label not in info["tags"])]
     if repo_id.type is RepoType.MODEL:
         info["modelId"] = full_name
         weights = [item for item in files if item.path.endswith(".safetensors")]
         if weights and len(weights) <= safetensors.FILES_MAX:
             counts = safetensors.summary(
-                [_parameters(call, caller, repo_id, resolved.commit.id, w.path) for w in weights]
+                [
+                    _inspected(found.get(w.path))
+                    or _parameters(call, caller, repo_id, resolved.commit.id, w.path)
+                    for w in weights
+                ]
             )
             if counts is not None:
                 info["safetensors"] = counts
     return info
+
+
+def _inspected(found: FileFindings | None) -> dict[str, int] | None:
+    """Parameters per dtype as the inspect app counted them; ``None`` before it has."""
+    dtypes = None if found is None or found.inspect is None else found.inspect.get("dtypes")
+    if not isinstance(dtypes, dict):
+        return None
+    return {str(dtype): int(count) for dtype, count in dtypes.items()}
 
 
 def _card(call: Call, caller: Principal, repo_id: RepoId, commit: str) -> dict[str, Any] | None:

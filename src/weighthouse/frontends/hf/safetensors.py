@@ -3,6 +3,8 @@
 A safetensors file starts with an 8-byte little-endian length and a JSON header naming every
 tensor's dtype and shape, so the counts cost one short read per file, never the weights.
 Anything unexpected (a header too long, not JSON, odd shapes) means "not known" for that file.
+Repo info takes the counts of the ``inspect`` app, which every push queues, and reads a header
+here only for a file it has not inspected yet.
 """
 
 from __future__ import annotations

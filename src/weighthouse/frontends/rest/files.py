@@ -69,9 +69,10 @@ def list_tree(
         after=cursors.decode_text(cursor),
         limit=limit,
     )
+    found = hub.findings.of_listing(listing)
     return TreeOut(
         commit=resolved.commit.id,
-        entries=[EntryOut.of(e) for e in listing.entries],
+        entries=[EntryOut.of(e, found.get(e.path)) for e in listing.entries],
         next_cursor=cursors.encode(listing.next_after),
     )
 

@@ -118,7 +118,7 @@ OPERATIONS: dict[str, Operation] = {
     # repos and refs
     "create_repo": Operation((e.RepoExistsError, e.UserNotFoundError)),
     "list_repos": Operation(anonymous=True),
-    "get_repo": Operation(_REPO, anonymous=True),
+    "get_repo": Operation(_REVISION, anonymous=True),
     "update_repo": Operation(_REPO),
     "delete_repo": Operation(_REPO),
     "move_repo": Operation((*_REPO, e.RepoExistsError, e.UserNotFoundError)),

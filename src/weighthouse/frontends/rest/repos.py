@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from weighthouse import wire
 from weighthouse.domain.access import require_user
+from weighthouse.domain.errors import RevisionNotFoundError
 from weighthouse.domain.model import RefKind, RepoId, RepoType
 from weighthouse.domain.versions import latest_version
 from weighthouse.frontends.rest import cursors, ref_segments, repo_kinds
@@ -16,10 +17,12 @@ from weighthouse.frontends.rest.json_bodies import JsonLimitRoute
 from weighthouse.frontends.rest.schemas import (
     CommitOut,
     CommitPage,
+    FindingsOut,
     RefCreate,
     RefOut,
     RefsOut,
     RepoCreate,
+    RepoInfoOut,
     RepoKind,
     RepoMove,
     RepoOut,
@@ -76,10 +79,30 @@ def list_repos(
     )
 
 
-@router.get("/{kind:repo_kind}/{namespace}/{name}", response_model=RepoOut)
-def get_repo(kind: RepoKind, namespace: str, name: str, caller: Caller, hub: Wired) -> RepoOut:
-    """One repo; a private one you may not read answers 404, like a missing one."""
-    return RepoOut.of(hub.repos.get(caller, repo_id(kind, namespace, name)))
+@router.get("/{kind:repo_kind}/{namespace}/{name}", response_model=RepoInfoOut)
+def get_repo(
+    kind: RepoKind,
+    namespace: str,
+    name: str,
+    caller: Caller,
+    hub: Wired,
+    revision: Annotated[
+        str, Query(max_length=255, description="whose files' findings to show")
+    ] = "main",
+) -> RepoInfoOut:
+    """One repo, with what the inspect and scan apps found in its files at ``revision``; a
+    private one you may not read answers 404, like a missing one."""
+    wanted = repo_id(kind, namespace, name)
+    repo = hub.repos.get(caller, wanted)
+    findings = None
+    if repo.type is not RepoType.BUCKET:
+        try:
+            findings = FindingsOut.of(hub.findings.at(caller, wanted, revision))
+        except RevisionNotFoundError:
+            if revision != "main":
+                raise
+            # A repo whose default branch holds nothing yet has nothing to show.
+    return RepoInfoOut(**RepoOut.of(repo).model_dump(), findings=findings)
 
 
 @router.patch("/{kind:repo_kind}/{namespace}/{name}", response_model=RepoOut)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -18,6 +18,7 @@ from pydantic import (
 
 from weighthouse import wire
 from weighthouse.domain.blob_proof import MAX_CHECK, BlobRef
+from weighthouse.domain.file_findings import FileFindings, RevisionFindings
 from weighthouse.domain.model import (
     AccessRequest,
     AccessRequestStatus,
@@ -137,6 +138,61 @@ class RepoOut(BaseModel):
         )
 
 
+class FileFindingsOut(BaseModel):
+    path: str
+    sha256: str
+    inspect: dict[str, Any] | None = Field(
+        default=None,
+        description="what the inspect app read: format, tensor_count, parameter_count and"
+        " dtypes (parameters per dtype)",
+    )
+    scan: dict[str, Any] | None = Field(
+        default=None,
+        description="the scan app's verdict (safe, suspicious, dangerous) and the globals"
+        " that decided it (flagged)",
+    )
+    labels: list[str] = Field(
+        default_factory=list, description="'unsafe-pickle' when the scan calls it dangerous"
+    )
+
+    @classmethod
+    def of(cls, found: FileFindings) -> FileFindingsOut:
+        return cls(
+            path=found.path,
+            sha256=found.sha256,
+            inspect=None if found.inspect is None else dict(found.inspect),
+            scan=None if found.scan is None else dict(found.scan),
+            labels=list(found.labels),
+        )
+
+
+class FindingsOut(BaseModel):
+    commit: str = Field(description="the commit the revision named")
+    labels: list[str] = Field(description="'unsafe-pickle' when a file of it is dangerous")
+    safetensors: dict[str, Any] | None = Field(
+        description="{parameters: {dtype: count}, total} over the .safetensors files, once"
+        " every one was inspected"
+    )
+    files: list[FileFindingsOut] = Field(description="the files with findings, by path")
+
+    @classmethod
+    def of(cls, found: RevisionFindings) -> FindingsOut:
+        return cls(
+            commit=found.commit,
+            labels=list(found.labels),
+            safetensors=None if found.safetensors is None else dict(found.safetensors),
+            files=[FileFindingsOut.of(f) for f in found.files],
+        )
+
+
+class RepoInfoOut(RepoOut):
+    findings: FindingsOut | None = Field(
+        default=None,
+        description="what the inspect and scan apps (queued by every push) found in the files"
+        " of the revision asked for; none for buckets",
+    )
+
+
 class AccessDecision(Strict):
     status: AccessRequestStatus
     reason: str = Field(default="", max_length=1000, description="shown for a rejection")
@@ -222,9 +278,12 @@ class EntryOut(BaseModel):
     size: int | None = None
     sha256: str | None = None
     git_sha1: str | None = None
+    findings: FileFindingsOut | None = Field(
+        default=None, description="what the inspect and scan apps found in the file, if any"
+    )
 
     @classmethod
-    def of(cls, item: PathEntry) -> EntryOut:
+    def of(cls, item: PathEntry, findings: FileFindings | None = None) -> EntryOut:
         entry = item.entry
         if entry.kind is EntryKind.DIRECTORY:
             return cls(path=item.path, type=entry.kind)
@@ -234,6 +293,7 @@ class EntryOut(BaseModel):
             size=entry.size,
             sha256=entry.sha256,
             git_sha1=entry.git_sha1,
+            findings=None if findings is None else FileFindingsOut.of(findings),
         )
 
 

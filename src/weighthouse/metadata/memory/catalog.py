@@ -23,6 +23,7 @@ from weighthouse.metadata.memory.accounts import MemoryAccounts
 from weighthouse.metadata.memory.audit import MemoryAudit
 from weighthouse.metadata.memory.blob_sources import MemoryBlobSources
 from weighthouse.metadata.memory.discussions import MemoryDiscussions
+from weighthouse.metadata.memory.findings import MemoryFindings
 from weighthouse.metadata.memory.history import MemoryHistory
 from weighthouse.metadata.memory.jobs import MemoryJobs
 from weighthouse.metadata.memory.multipart import MemoryMultipart
@@ -46,6 +47,7 @@ class MemoryCatalog(
     MemoryJobs,
     MemoryAccessRequests,
     MemoryDiscussions,
+    MemoryFindings,
 ):
     """An empty catalog in memory, safe to share between threads."""
 
@@ -89,7 +91,7 @@ WRITES = (
     "delete_repo", "create_ref", "delete_ref", "save_commit", "put_object", "delete_object",
     "record_blob_upload", "prune_blob_uploads", "add_upload", "put_part", "end_upload",
     "prune_uploads", "record_xorb", "add_job", "claim_job", "update_job", "request_cancel",
-    "update_notice",
+    "update_notice", "put_findings",
 )  # fmt: skip
 """The methods that change the tables: outside a unit they wait for other threads' units."""
 

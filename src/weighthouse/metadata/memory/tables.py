@@ -10,7 +10,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from weighthouse.domain.discussions_model import Discussion, DiscussionEvent
 from weighthouse.domain.jobs_model import Job
@@ -79,6 +79,8 @@ class Tables:
     # (user, xorb hash) -> (sha256, size, uploaded at)
     xorbs: dict[tuple[str, str], tuple[str, int, datetime]] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)  # by id
+    # (sha256, app) -> result
+    findings: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     events: list[AuditEvent] = field(default_factory=list)
     last_event_id: int = 0
     credential_epoch: str = ""

@@ -1,0 +1,163 @@
+"""What the ``inspect`` and ``scan`` apps found in a file, shown with the repos that hold it.
+
+A finding belongs to a file's content (its SHA-256), not to a path or a repo: the same bytes
+pushed again, renamed or copied to another repo need no second look. It is recorded in the
+unit of work that ends the job that found it (:meth:`~weighthouse.domain.job_runs.JobRuns.
+succeed`), from the job's output, which names each file's SHA-256. Findings are only ever read
+through a repo the caller may read, at a revision, for the files of that revision
+(:class:`Findings`): knowing a hash shows nothing.
+
+Labels summarise findings: ``unsafe-pickle`` for a file the scan calls ``dangerous`` (and for
+a repo holding one at that revision).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from weighthouse.domain.access import Principal
+from weighthouse.domain.files import Files
+from weighthouse.domain.findings_catalog import Finding, FindingsCatalog
+from weighthouse.domain.jobs_model import Job, JobStatus
+from weighthouse.domain.model import EntryKind, RepoId, TreeListing
+
+UNSAFE_PICKLE = "unsafe-pickle"
+FILES_MAX = 10_000
+"""Most files of one revision whose findings are looked up; beyond, the rest show none."""
+PAGE = 1000
+INSPECTED = ("format", "tensor_count", "parameter_count", "dtypes")
+
+
+def findings_of(job: Job) -> list[Finding]:
+    """The findings a succeeded ``inspect`` or ``scan`` job's output holds (files it could not
+    read have none); nothing for other jobs."""
+    output = job.output or {}
+    hashes = output.get("sha256")
+    if job.status is not JobStatus.SUCCEEDED or not isinstance(hashes, dict):
+        return []
+    found: list[Finding] = []
+    if job.app == "inspect":
+        for item in output.get("files") or ():
+            if not isinstance(item, dict) or "error" in item or item.get("path") not in hashes:
+                continue
+            result = {key: item[key] for key in INSPECTED if key in item}
+            found.append(Finding(hashes[item["path"]], "inspect", result))
+    elif job.app == "scan":
+        flagged = output.get("flagged") or {}
+        for path, verdict in (output.get("files") or {}).items():
+            if path in hashes and isinstance(verdict, str):
+                result = {"verdict": verdict, "flagged": list(flagged.get(path) or [])}
+                found.append(Finding(hashes[path], "scan", result))
+    return found
+
+
+def labels_of(results: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    scan = results.get("scan") or {}
+    return [UNSAFE_PICKLE] if scan.get("verdict") == "dangerous" else []
+
+
+@dataclass(frozen=True)
+class FileFindings:
+    path: str
+    sha256: str
+    inspect: Mapping[str, Any] | None = None
+    scan: Mapping[str, Any] | None = None
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RevisionFindings:
+    commit: str
+    files: tuple[FileFindings, ...] = ()
+    """Files with a finding, by path."""
+    labels: tuple[str, ...] = ()
+    safetensors: Mapping[str, Any] | None = field(default=None)
+    """``{"parameters": {dtype: count}, "total": count}`` over the revision's ``.safetensors``
+    files, when every one of them was inspected."""
+
+
+class Findings:
+    def __init__(self, catalog: FindingsCatalog, files: Files) -> None:
+        self._catalog = catalog
+        self._files = files
+
+    def at(
+        self, principal: Principal, repo_id: RepoId, revision: str, paths: Iterable[str] = ()
+    ) -> RevisionFindings:
+        """The findings of the files of ``repo_id`` at ``revision`` (only of ``paths``, when
+        given), for a caller who may read it; raises as reading its tree would."""
+        wanted = set(paths)
+        entries: dict[str, str] = {}
+        after = None
+        commit = ""
+        while len(entries) < FILES_MAX:
+            resolved, listing = self._files.list_tree(
+                principal, repo_id, revision, recursive=True, after=after, limit=PAGE
+            )
+            commit = resolved.commit.id
+            revision = commit  # later pages read the same commit
+            for item in listing.entries:
+                sha = item.entry.sha256
+                if item.entry.kind is EntryKind.DIRECTORY or sha is None:
+                    continue
+                if not wanted or item.path in wanted:
+                    entries[item.path] = sha
+            after = listing.next_after
+            if after is None:
+                break
+        stored = self._catalog.get_findings(set(entries.values())) if entries else {}
+        files = _of(entries, stored)
+        labels = sorted({label for f in files for label in f.labels})
+        weights = [p for p in entries if p.endswith(".safetensors")]
+        return RevisionFindings(
+            commit, tuple(files), tuple(labels), _safetensors(weights, entries, stored)
+        )
+
+    def of_listing(self, listing: TreeListing) -> dict[str, FileFindings]:
+        """Path to findings, for the files of a page :meth:`Files.list_tree` answered the
+        caller (who could therefore read them)."""
+        entries = {
+            item.path: item.entry.sha256
+            for item in listing.entries
+            if item.entry.kind is not EntryKind.DIRECTORY and item.entry.sha256 is not None
+        }
+        stored = self._catalog.get_findings(set(entries.values())) if entries else {}
+        return {f.path: f for f in _of(entries, stored)}
+
+
+def _of(
+    entries: Mapping[str, str], stored: Mapping[str, Mapping[str, Mapping[str, Any]]]
+) -> list[FileFindings]:
+    files = []
+    for path, sha in sorted(entries.items()):
+        results = stored.get(sha)
+        if results:
+            files.append(
+                FileFindings(
+                    path,
+                    sha,
+                    inspect=results.get("inspect"),
+                    scan=results.get("scan"),
+                    labels=tuple(labels_of(results)),
+                )
+            )
+    return files
+
+
+def _safetensors(
+    weights: list[str],
+    entries: Mapping[str, str],
+    stored: Mapping[str, Mapping[str, Mapping[str, Any]]],
+) -> dict[str, Any] | None:
+    if not weights:
+        return None
+    parameters: dict[str, int] = {}
+    for path in weights:
+        inspected = stored.get(entries[path], {}).get("inspect")
+        if not inspected or not isinstance(inspected.get("dtypes"), dict):
+            return None
+        for dtype, count in inspected["dtypes"].items():
+            parameters[dtype] = parameters.get(dtype, 0) + int(count)
+    return {"parameters": parameters, "total": sum(parameters.values())}
