@@ -51,6 +51,7 @@ PAIRS: dict[type[BaseModel], tuple[type[Any], dict[str, str]]] = {
     schemas.MemberOut: (client.MemberInfo, {}),
     schemas.AuditOut: (client.AuditEventInfo, {}),
     schemas.RepoOut: (client.RepoInfo, {}),
+    schemas.RepoInfoOut: (client.RepoInfo, {}),
     schemas.AccessRequestOut: (client.AccessRequestInfo, {}),
     schemas.RefOut: (client.RefInfo, {}),
     schemas.RefsOut: (client.Refs, {}),

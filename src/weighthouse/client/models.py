@@ -223,6 +223,9 @@ class RepoInfo:
     created_at: datetime
     gated: str = "off"
     """``off``, ``auto`` or ``manual``: whether the files need an accepted access request."""
+    findings: dict[str, Any] | None = None
+    """What the inspect and scan apps found in the files of the revision asked for:
+    ``labels``, ``safetensors`` and ``files`` (each with ``inspect``, ``scan``, ``labels``)."""
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RepoInfo:
@@ -235,6 +238,7 @@ class RepoInfo:
             description=data.get("description") or "",
             created_at=_required_time(data["created_at"]),
             gated=data.get("gated") or "off",
+            findings=data.get("findings"),
         )
 
 
@@ -325,6 +329,8 @@ class EntryInfo:
     size: int | None = None
     sha256: str | None = None
     git_sha1: str | None = None
+    findings: dict[str, Any] | None = None
+    """What the inspect and scan apps found in the file: ``inspect``, ``scan``, ``labels``."""
 
     @property
     def is_file(self) -> bool:
@@ -338,6 +344,7 @@ class EntryInfo:
             size=data.get("size"),
             sha256=data.get("sha256"),
             git_sha1=data.get("git_sha1"),
+            findings=data.get("findings"),
         )
 
 

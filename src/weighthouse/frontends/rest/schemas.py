@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -138,19 +138,32 @@ class RepoOut(BaseModel):
         )
 
 
+class InspectOut(BaseModel):
+    """What the inspect app read in a weight file, without executing it."""
+
+    format: str = Field(description="safetensors, gguf, onnx, pytorch-zip, pickle...")
+    tensor_count: int
+    parameter_count: int
+    dtypes: dict[str, int] = Field(description="parameters per dtype")
+
+
+class ScanOut(BaseModel):
+    """The scan app's verdict on a pickled file, read from its opcodes without loading it."""
+
+    verdict: str = Field(description="safe, suspicious or dangerous")
+    flagged: list[str] = Field(description="the globals its pickles import that decided it")
+
+
+class SafetensorsOut(BaseModel):
+    parameters: dict[str, int] = Field(description="parameters per dtype")
+    total: int
+
+
 class FileFindingsOut(BaseModel):
     path: str
     sha256: str
-    inspect: dict[str, Any] | None = Field(
-        default=None,
-        description="what the inspect app read: format, tensor_count, parameter_count and"
-        " dtypes (parameters per dtype)",
-    )
-    scan: dict[str, Any] | None = Field(
-        default=None,
-        description="the scan app's verdict (safe, suspicious, dangerous) and the globals"
-        " that decided it (flagged)",
-    )
+    inspect: InspectOut | None = Field(default=None, description="what the inspect app read")
+    scan: ScanOut | None = Field(default=None, description="the scan app's verdict")
     labels: list[str] = Field(
         default_factory=list, description="'unsafe-pickle' when the scan calls it dangerous"
     )
@@ -160,8 +173,8 @@ class FileFindingsOut(BaseModel):
         return cls(
             path=found.path,
             sha256=found.sha256,
-            inspect=None if found.inspect is None else dict(found.inspect),
-            scan=None if found.scan is None else dict(found.scan),
+            inspect=None if found.inspect is None else InspectOut.model_validate(found.inspect),
+            scan=None if found.scan is None else ScanOut.model_validate(found.scan),
             labels=list(found.labels),
         )
 
@@ -169,8 +182,8 @@ class FileFindingsOut(BaseModel):
 class FindingsOut(BaseModel):
     commit: str = Field(description="the commit the revision named")
     labels: list[str] = Field(description="'unsafe-pickle' when a file of it is dangerous")
-    safetensors: dict[str, Any] | None = Field(
-        description="{parameters: {dtype: count}, total} over the .safetensors files, once"
+    safetensors: SafetensorsOut | None = Field(
+        description="parameters per dtype and in total over the .safetensors files, once"
         " every one was inspected"
     )
     files: list[FileFindingsOut] = Field(description="the files with findings, by path")
@@ -180,7 +193,9 @@ class FindingsOut(BaseModel):
         return cls(
             commit=found.commit,
             labels=list(found.labels),
-            safetensors=None if found.safetensors is None else dict(found.safetensors),
+            safetensors=None
+            if found.safetensors is None
+            else SafetensorsOut.model_validate(found.safetensors),
             files=[FileFindingsOut.of(f) for f in found.files],
         )
 
