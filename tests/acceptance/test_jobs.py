@@ -4,6 +4,7 @@ and running jobs, and who may see, cancel and read what."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -320,3 +321,60 @@ def test_callbacks_to_loopback_link_local_or_other_schemes_are_refused_by_defaul
             assert refused.status_code == 400, refused.text
             assert refused.json()["error"]["code"] == "invalid_notify_url"
         assert client.get("/api/jobs").json() == before
+
+
+def put_file(client: httpx.Client, repo: str, path: str, data: bytes) -> str:
+    response = client.put(
+        f"/api/datasets/{repo}/upload/main/{path}",
+        content=data,
+        headers={"X-Content-SHA256": hashlib.sha256(data).hexdigest()},
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["commit"]["id"])
+
+
+def test_a_job_reads_its_pinned_commit_and_writes_only_while_its_owner_may(
+    server: LiveServer, alice: Account, bob: Account
+) -> None:
+    with server.client(alice.token) as client:
+        source = make_repo(client, alice.name, type="dataset", private=True)
+        first = put_file(client, source, "a.txt", b"first")
+        put_file(client, source, "b.txt", b"second")
+        out = make_repo(client, alice.name, type="dataset", private=True)
+        pinned = {"type": "dataset", "repo": source, "revision": first}
+        job = submit(
+            client, "digest", inputs={"repo": pinned}, results={"type": "dataset", "repo": out}
+        )
+        assert job["inputs"][0]["commit"] == first
+        done = wait_for(client, job["id"], FINAL)
+        assert (done["status"], done["output"]) == ("succeeded", {"files": 1, "commit": first})
+        sums = client.get(f"/api/datasets/{out}/resolve/{done['result_commit']}/sha256sums.txt")
+        assert sums.text == f"{hashlib.sha256(b'first').hexdigest()}  a.txt\n"
+    with server.client(bob.token) as other:
+        # Another user cannot find the job's results through either API.
+        assert other.get(f"/api/jobs/{job['id']}/results").status_code == 404
+        assert other.get(f"/apps/digest/{job['id']}/result").status_code == 404
+        shared = make_repo(other, bob.name, type="dataset", private=True)
+        granted = other.put(
+            f"/api/datasets/{shared}/collaborators/{alice.name}", json={"role": "write"}
+        )
+        assert granted.status_code == 200, granted.text
+    with server.client(alice.token) as client:
+        # Echo's queue runs one job at a time: the second waits behind the first.
+        busy = submit(client, "echo", params={"text": "x", "copies": 0, "seconds": 1.5})
+        late = submit(
+            client, "echo", params={"text": "y"}, results={"type": "dataset", "repo": shared}
+        )
+        wait_for(client, busy["id"], {"running"})
+    with server.client(bob.token) as other:
+        refs = other.get(f"/api/datasets/{shared}/refs").json()
+        revoked = other.delete(f"/api/datasets/{shared}/collaborators/{alice.name}")
+        assert revoked.status_code == 204
+    with server.client(alice.token) as client:
+        ended = wait_for(client, late["id"], FINAL)
+        assert ended["status"] == "failed" and ended["result_commit"] is None
+        assert ended["error"].startswith("storing the results failed"), ended["error"]
+        status = client.get(f"/apps/echo/{late['id']}/status").json()
+        assert status["log"]["errors"] == [ended["error"]]
+    with server.client(bob.token) as other:
+        assert other.get(f"/api/datasets/{shared}/refs").json() == refs
