@@ -245,7 +245,7 @@ def test_an_app_process_that_ignores_cancel_is_killed_after_the_grace_period(
     thread.join(5)
     assert not thread.is_alive(), "the runner did not stop the job"
     job = isolated.hub.catalog.get_job(submitted.id)
-    assert (job.status, job.error) == (JobStatus.CANCELLED, "cancelled")
+    assert (job.status, job.error) == (JobStatus.CANCELLED, "cancelled while running")
     assert gone(pid), "the app's process still runs"
 
 
