@@ -185,7 +185,7 @@ def test_an_app_that_ignores_cancel_and_its_time_limit_has_its_process_killed(
                 assert client.post(f"/api/jobs/{job['id']}/cancel").status_code == 200
             done = wait_for(client, job["id"], FINAL, timeout=10)
             expected = {
-                "cancel": ("cancelled", "cancelled"),
+                "cancel": ("cancelled", "cancelled while running"),
                 "time limit": ("failed", "ran past its time limit of 2 s"),
             }[ending]
             assert (done["status"], done["error"]) == expected
