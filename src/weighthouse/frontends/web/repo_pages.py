@@ -121,13 +121,10 @@ def overview(request: Request, visitor: Visitor, form: dict[str, str]) -> Page:
     context["crumbs"] = _crumbs(repo, revision, "")
     context["card"] = None
     context["apps"] = []
-    context["findings"] = None
+    context["findings"] = findings_of(container.findings, context["entries"])
     if visitor.user is not None:
-        # Jobs are for signed-in callers: a visitor has none to run or to read findings from.
+        # Jobs are for signed-in callers: a visitor has none to run.
         context["apps"] = runnable_on(container.jobs.apps(visitor.principal), repo)
-        context["findings"] = findings_of(
-            container.jobs, visitor.principal, repo, context["commit"].id
-        )
     try:
         _, download = container.files.download(visitor.principal, repo_id, revision, README)
     except (EntryNotFoundError, GatedRepoError):
