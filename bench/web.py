@@ -10,7 +10,9 @@ small uploaded blob) and a README. Then each page is fetched ``--rounds`` times,
 * ``repo page``: ``/ui/models/<repo>``, the card and the first page of the tree;
 * ``tree, middle``: ``/ui/models/<repo>/tree`` from the middle of the root (``after=``);
 * ``REST tree``: ``/api/models/<repo>/tree/main?limit=100``, the API's own page of 100 entries,
-  the peer measured in the same run: on a loaded machine only the ratio means much.
+  the peer measured in the same run: on a loaded machine only the ratio means much;
+* ``REST repo info``: ``/api/models/<repo>``, which carries the findings of the files of
+  ``main``.
 
 The time is the client's, on loopback, from sending the request to the last byte: the server
 time plus a loopback round trip. The issue's targets: under 300 ms and 300 KB for the repo page.
@@ -109,6 +111,7 @@ def main() -> int:
                 "repo page": f"/ui/models/{repo}",
                 "tree, middle": f"/ui/models/{repo}/tree?rev=main&after={middle}",
                 "REST tree": f"/api/models/{repo}/tree/main?limit=100",
+                "REST repo info": f"/api/models/{repo}",
             }
             for path in pages.values():
                 fetch(server.port, path)  # warm caches and threads

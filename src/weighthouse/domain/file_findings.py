@@ -13,6 +13,8 @@ a repo holding one at that revision).
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,35 +80,77 @@ class RevisionFindings:
     files, when every one of them was inspected."""
 
 
+class _CommitFiles:
+    """The files (path to SHA-256) of recently read commits, most recent last, up to
+    ``budget`` paths in all. A commit never changes, so what was listed once stays true; the
+    findings on those files do change, and are always read afresh."""
+
+    def __init__(self, budget: int) -> None:
+        self._budget = budget
+        self._held = 0
+        self._commits: OrderedDict[tuple[RepoId, str], dict[str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[RepoId, str]) -> dict[str, str] | None:
+        with self._lock:
+            files = self._commits.get(key)
+            if files is not None:
+                self._commits.move_to_end(key)
+            return files
+
+    def put(self, key: tuple[RepoId, str], files: dict[str, str]) -> None:
+        if len(files) > self._budget:
+            return
+        with self._lock:
+            if key in self._commits:
+                return
+            self._commits[key] = files
+            self._held += len(files)
+            while self._held > self._budget:
+                _, dropped = self._commits.popitem(last=False)
+                self._held -= len(dropped)
+
+
 class Findings:
-    def __init__(self, catalog: FindingsCatalog, files: Files) -> None:
+    def __init__(
+        self, catalog: FindingsCatalog, files: Files, remembered_paths: int = 50_000
+    ) -> None:
         self._catalog = catalog
         self._files = files
+        self._commit_files = _CommitFiles(remembered_paths)
 
     def at(
         self, principal: Principal, repo_id: RepoId, revision: str, paths: Iterable[str] = ()
     ) -> RevisionFindings:
         """The findings of the files of ``repo_id`` at ``revision`` (only of ``paths``, when
-        given), for a caller who may read it; raises as reading its tree would."""
+        given), for a caller who may read it; raises as reading its tree would.
+
+        The caller's right to read and the revision's commit are checked on every call; the
+        commit's file list is remembered (a commit never changes), since walking a tree of
+        10,000 files took over a second and every repo info asks for it."""
         wanted = set(paths)
-        entries: dict[str, str] = {}
-        after = None
-        commit = ""
-        while len(entries) < FILES_MAX:
-            resolved, listing = self._files.list_tree(
-                principal, repo_id, revision, recursive=True, after=after, limit=PAGE
+        # One entry of the root folder is enough to check the caller and resolve the revision
+        # (a recursive page reads the whole tree, whatever its limit).
+        resolved, _ = self._files.list_tree(principal, repo_id, revision, limit=1)
+        commit = resolved.commit.id
+        every = self._commit_files.get((repo_id, commit))
+        if every is None:
+            every = {}
+            _, listing = self._files.list_tree(
+                principal, repo_id, commit, recursive=True, limit=PAGE
             )
-            commit = resolved.commit.id
-            revision = commit  # later pages read the same commit
-            for item in listing.entries:
-                sha = item.entry.sha256
-                if item.entry.kind is EntryKind.DIRECTORY or sha is None:
-                    continue
-                if not wanted or item.path in wanted:
-                    entries[item.path] = sha
-            after = listing.next_after
-            if after is None:
-                break
+            while True:
+                for item in listing.entries:
+                    sha = item.entry.sha256
+                    if item.entry.kind is not EntryKind.DIRECTORY and sha is not None:
+                        every[item.path] = sha
+                if listing.next_after is None or len(every) >= FILES_MAX:
+                    break
+                _, listing = self._files.list_tree(
+                    principal, repo_id, commit, recursive=True, after=listing.next_after, limit=PAGE
+                )
+            self._commit_files.put((repo_id, commit), every)
+        entries = {p: sha for p, sha in every.items() if not wanted or p in wanted}
         stored = self._catalog.get_findings(set(entries.values())) if entries else {}
         files = _of(entries, stored)
         labels = sorted({label for f in files for label in f.labels})
