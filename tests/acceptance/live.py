@@ -146,7 +146,10 @@ class LiveServer:
         self.process = None
 
     def worker_pids(self) -> list[int]:
-        """The processes that serve requests: the workers, or the server itself with one."""
+        """The processes that serve requests: the workers, or the server itself with one.
+
+        A worker is a spawned child holding the listening socket of the server's port: the
+        supervisor's other spawned children (the processes jobs' apps run in) hold none."""
         assert self.process is not None
         if self.workers == 1:
             return [self.process.pid]
@@ -155,8 +158,13 @@ class LiveServer:
         workers = []
         for child in psutil.Process(self.process.pid).children():
             try:
-                if child.status() != psutil.STATUS_ZOMBIE and "spawn_main" in " ".join(
-                    child.cmdline()
+                if (
+                    child.status() != psutil.STATUS_ZOMBIE
+                    and "spawn_main" in " ".join(child.cmdline())
+                    and any(
+                        c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == self.port
+                        for c in child.net_connections(kind="tcp")
+                    )
                 ):
                     workers.append(child.pid)
             except psutil.Error:

@@ -10,6 +10,7 @@ from weighthouse import wire
 from weighthouse.domain.access import require_user
 from weighthouse.domain.errors import RevisionNotFoundError
 from weighthouse.domain.model import RefKind, RepoId, RepoType
+from weighthouse.domain.names import REF_MAX
 from weighthouse.domain.versions import latest_version
 from weighthouse.frontends.rest import cursors, ref_segments, repo_kinds
 from weighthouse.frontends.rest.dependencies import Caller, Wired
@@ -87,7 +88,7 @@ def get_repo(
     caller: Caller,
     hub: Wired,
     revision: Annotated[
-        str, Query(max_length=255, description="whose files' findings to show")
+        str, Query(max_length=REF_MAX, description="whose files' findings to show")
     ] = "main",
 ) -> RepoInfoOut:
     """One repo, with what the inspect and scan apps found in its files at ``revision``; a
