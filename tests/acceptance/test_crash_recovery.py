@@ -20,7 +20,7 @@ from tests.acceptance.live import LiveServer
 
 pytestmark = pytest.mark.acceptance
 
-ROUNDS = 20
+ROUNDS = 12
 SIZES = [10, 1_000, 200_000, 3_000_000]
 
 

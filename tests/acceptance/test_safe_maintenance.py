@@ -118,6 +118,12 @@ def fill(server: LiveServer) -> str:
         return admin.upload_blob("admin/weights", b"never committed", size=15).sha256
 
 
+@pytest.fixture(autouse=True)
+def _first_pass_only(server_workers: int) -> None:
+    if server_workers > 1:
+        pytest.skip("starts one-process servers of its own; the same run as the first pass")
+
+
 @pytest.fixture(scope="module")
 def postgres() -> str:
     return postgres_url()
