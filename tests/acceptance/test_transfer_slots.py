@@ -102,7 +102,14 @@ def refused_once_full(server: LiveServer, account: Account, repo: str) -> httpx.
         time.sleep(0.1)
 
 
-def test_stalled_uploads_of_one_account_leave_the_others_uploading(server: LiveServer) -> None:
+def test_stalled_uploads_of_one_account_leave_the_others_uploading(
+    server: LiveServer, server_workers: int
+) -> None:
+    if server_workers > 1:
+        pytest.skip(
+            "slots are counted per serving process, and with two the kernel's spread of the"
+            " stalled connections decides which share fills; runs in the one-process pass"
+        )
     alice, bob, carol = make_user(server), make_user(server), make_user(server)
     repos = {}
     for account in (alice, bob, carol):
