@@ -15,9 +15,7 @@ which come from one run. Prints one JSON document; exits 1 when a peak is over
 from __future__ import annotations
 
 import argparse
-import datetime
 import hashlib
-import ipaddress
 import json
 import os
 import shutil
@@ -30,10 +28,6 @@ from typing import Any
 
 import grpc
 import httpx
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -43,39 +37,15 @@ from servers import MODEL, NAMESPACE, free_port, start_weighthouse
 from weighthouse.frontends.grpc import wire
 from weighthouse.frontends.grpc.protos import hub_pb2 as pb
 from weighthouse.frontends.grpc.protos import hub_pb2_grpc as pb_grpc
+from weighthouse.security.self_signed import ensure
 
 MIB = 2**20
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
+    """The server's own self-signed certificate maker, for localhost and 127.0.0.1."""
     cert_path, key_path = folder / "server.crt", folder / "server.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    ensure(cert_path, key_path, ["localhost", "127.0.0.1"])
     return cert_path, key_path
 
 
