@@ -182,3 +182,21 @@ def signed_at(secret: str, body: bytes, header: str | None) -> int | None:
     expected = notice_signature(secret, int(raw), body)
     given = f"t={raw},v1={fields.get('v1', '')}"
     return int(raw) if hmac.compare_digest(expected.encode(), given.encode()) else None
+
+
+# --- header text ------------------------------------------------------------------------------
+def header_text(received: str) -> str:
+    """The text of a header value as received (one character per byte, as the server decodes
+    headers): its bytes read as UTF-8, as botocore and the AWS SDKs send header text, or the
+    bytes one character each when they are not UTF-8."""
+    raw = received.encode("latin-1")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return received
+
+
+def header_value(text: str) -> str:
+    """``text`` as a header value to send: its UTF-8 bytes, one character per byte (the server
+    encodes header values one byte per character), so what a client sent comes back as sent."""
+    return text.encode("utf-8").decode("latin-1")

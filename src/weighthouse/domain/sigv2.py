@@ -17,5 +17,8 @@ import hmac
 
 
 def signature(secret: str, string_to_sign: str) -> str:
-    digest = hmac.new(secret.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha1)
+    """The signature of ``string_to_sign``, encoded as UTF-8; surrogate escapes in it stand
+    for the raw bytes a request carried that were not UTF-8."""
+    text = string_to_sign.encode("utf-8", "surrogateescape")
+    digest = hmac.new(secret.encode("utf-8"), text, hashlib.sha1)
     return base64.b64encode(digest.digest()).decode("ascii")

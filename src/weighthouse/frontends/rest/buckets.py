@@ -43,7 +43,7 @@ def bucket_id(namespace: str, name: str) -> RepoId:
 def _object_headers(etag: str, sha256: str, metadata: dict[str, str]) -> dict[str, str]:
     headers = {wire.MD5_HEADER: etag, wire.SHA256_HEADER: sha256}
     for key, value in metadata.items():
-        headers[wire.META_PREFIX + key] = value
+        headers[wire.META_PREFIX + key] = wire.header_value(value)
     return headers
 
 
@@ -78,7 +78,9 @@ async def store_object(request: Request, hub: Container, bucket: RepoId, key: st
         sha256 = declared_sha256(request)
         md5 = declared_md5(request)
         metadata = {
-            k[len(_META) :]: v for k, v in request.headers.items() if k.lower().startswith(_META)
+            k[len(_META) :]: wire.header_text(v)
+            for k, v in request.headers.items()
+            if k.lower().startswith(_META)
         }
         conditions = PutConditions(
             if_none_match=request.headers.get("if-none-match"),

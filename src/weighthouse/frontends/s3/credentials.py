@@ -25,7 +25,6 @@ ALGORITHM = "AWS4-HMAC-SHA256"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 MAX_AUTHORIZATION = 4096
 _AUTH_FIELD = re.compile(r"\s*(Credential|SignedHeaders|Signature)\s*=\s*([^,\s]*)\s*")
-_SPACES = re.compile(r"\s+")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -192,7 +191,7 @@ def _from_v2_query(parts: RequestParts) -> SignedRequest:
     if not expires.isdigit() or len(expires) > 12:
         raise S3Error(403, "AccessDenied", "Expires must be seconds since the epoch")
     amz = sorted(
-        (name, ",".join(v.strip() for v in values))
+        (name, ",".join(wire_text(v).strip() for v in values))
         for name, values in parts.headers.items()
         if name.startswith("x-amz-")
     )
@@ -288,7 +287,17 @@ def _encode(text: str) -> str:
 
 
 def _trimmed(value: str | None) -> str:
-    return _SPACES.sub(" ", (value or "").strip())
+    # botocore trims with str.split() on the text before encoding it, so the same here.
+    return " ".join(wire_text(value or "").split())
+
+
+def wire_text(value: str) -> str:
+    """A header value as the client wrote it before sending: the received bytes (held one
+    character per byte, as HTTP servers decode headers) read as UTF-8, which is how botocore
+    and the AWS SDKs encode header text and what they sign. Bytes that are not UTF-8 stay as
+    surrogate escapes, so encoding the result with ``surrogateescape`` gives back exactly the
+    bytes received, as a client that signs raw bytes signed them."""
+    return value.encode("latin-1").decode("utf-8", "surrogateescape")
 
 
 def is_hex_sha256(payload_hash: str) -> bool:

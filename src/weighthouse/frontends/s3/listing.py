@@ -134,6 +134,8 @@ async def list_v1(call: S3Call) -> Response:
     page, owner = await _page(call, prefix, delimiter, after, limit, owner=True)
     root = wire.element("ListBucketResult")
     wire.add(root, "Name", call.bucket)
+    # Encoded like every other name, as AWS does (its Java SDKs decode it); botocore decodes
+    # v1's Marker and Delimiter but not Prefix, so boto3 users see it as AWS sends it.
     wire.add(root, "Prefix", encode(prefix))
     wire.add(root, "Marker", encode(marker))
     wire.add(root, "MaxKeys", limit)

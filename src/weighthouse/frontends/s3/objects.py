@@ -17,6 +17,7 @@ from urllib.parse import unquote
 
 from starlette.responses import Response
 
+from weighthouse import wire as shared_wire
 from weighthouse.domain.access import Principal
 from weighthouse.domain.buckets import PutConditions
 from weighthouse.domain.errors import EntryNotFoundError
@@ -65,10 +66,11 @@ def require_signed(principal: Principal) -> None:
 
 
 def user_metadata(call: S3Call) -> dict[str, str]:
-    """``x-amz-meta-*`` headers by lower-case name; values kept as the bytes received."""
+    """``x-amz-meta-*`` headers by lower-case name; values as the text the client sent (see
+    :func:`weighthouse.wire.header_text`), returned as the same bytes."""
     prefix = wire.META_PREFIX
     return {
-        name[len(prefix) :]: value
+        name[len(prefix) :]: shared_wire.header_text(value)
         for name, value in call.request.headers.items()
         if name.lower().startswith(prefix)
     }
@@ -256,7 +258,7 @@ async def _get(call: S3Call) -> Response:
         "X-Content-Type-Options": "nosniff",
     }
     for name, value in obj.metadata.items():
-        headers[wire.META_PREFIX + name] = value
+        headers[wire.META_PREFIX + name] = shared_wire.header_value(value)
     modified = obj.modified_at.replace(microsecond=0)
     if_match = call.header("if-match")
     if_none_match = call.header("if-none-match")
