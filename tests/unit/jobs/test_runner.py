@@ -121,8 +121,10 @@ def run_in_thread(engine: Engine) -> tuple[threading.Thread, list[Job | None]]:
 
 
 def wait_for(path: Path, timeout: float = 5) -> None:
+    """Until the job's app wrote its process id to ``path`` (the file exists empty between
+    its creation and the write)."""
     deadline = time.monotonic() + timeout
-    while not path.exists():
+    while not path.exists() or not path.read_text():
         assert time.monotonic() < deadline, "the job never started"
         time.sleep(0.01)
 
