@@ -611,6 +611,17 @@ class UnitOfWork(Protocol):
         Any other exception from ``work`` rolls the unit back and propagates unchanged."""
         ...
 
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Call ``action`` once what this thread has written is committed: at once outside a
+        unit; inside one, right after its outermost block commits, and never if it rolls back
+        (nor for an attempt of :meth:`run_atomic` that is run again). For what must not happen
+        before the data it speaks of is visible to others, such as telling a worker on another
+        connection that a job is queued. An action registered by a call that failed inside
+        the unit still runs if the unit commits, so an action must be harmless when what it
+        speaks of is missing. An action that raises is logged; the commit stands and the
+        other actions still run."""
+        ...
+
 
 class Catalog(
     UserCatalog,

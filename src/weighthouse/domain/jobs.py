@@ -8,7 +8,8 @@ visible only to its owner and to site admins; to anyone else it does not exist
 (``JobNotFoundError``), like a private repo.
 
 :meth:`Jobs.submit` is one catalog write, so a caller that opens a unit of work (a push that
-queues an inspection) enqueues the job in the same transaction as what triggers it.
+queues an inspection) enqueues the job in the same transaction as what triggers it; the
+workers hear of it only once that transaction commits.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from weighthouse.domain.access import Principal, require_user, require_writing_user
-from weighthouse.domain.catalog import UserCatalog
+from weighthouse.domain.catalog import UnitOfWork, UserCatalog
 from weighthouse.domain.errors import (
     AppNotFoundError,
     EntryNotFoundError,
@@ -52,7 +53,7 @@ LABEL_MAX = 255
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class JobsCatalog(JobCatalog, VersionedCatalog, UserCatalog, Protocol):
+class JobsCatalog(JobCatalog, VersionedCatalog, UserCatalog, UnitOfWork, Protocol):
     """What :class:`Jobs` uses: jobs, and the repos and history their inputs name."""
 
 
@@ -163,9 +164,11 @@ class Jobs:
             notice=notice,
         )
         self._catalog.add_job(job)
-        # After the write: a worker woken now finds the job (unless a unit of work still holds
-        # it; then the engine's sweeper sends the hint again once it has waited).
-        self._dispatch.queued(job.queue)
+        # Only once the job is committed: a worker told earlier (a push's unit of work still
+        # holding it) would find nothing and drop the hint, and the job would wait for the
+        # sweeper. A crash between the commit and the hint is the sweeper's to cover.
+        queue = job.queue
+        self._catalog.after_commit(lambda: self._dispatch.queued(queue))
         return Submitted(job, secret)
 
     def _pin_inputs(

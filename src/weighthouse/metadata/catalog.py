@@ -83,6 +83,7 @@ from weighthouse.metadata.tables import (
     users,
 )
 from weighthouse.metadata.transactions import (
+    after_commit,
     in_unit,
     retry_transient,
     run_retrying,
@@ -133,6 +134,9 @@ class SqlCatalog(
                 return work()
 
         return run_retrying(attempt)
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        after_commit(self._engine, action)
 
     # --- accounts -------------------------------------------------------------------------
     @retry_transient

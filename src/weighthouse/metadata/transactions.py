@@ -24,7 +24,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext, suppress
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Connection, Engine, NestedTransaction
@@ -32,6 +32,7 @@ from sqlalchemy import exc as sa_exc
 
 from weighthouse.domain.errors import StorageError, StorageFullError
 from weighthouse.metadata.circuit_breaker import CircuitBreaker
+from weighthouse.metadata.commit_actions import run_actions
 from weighthouse.metadata.engine import WRITE
 
 P = ParamSpec("P")
@@ -101,6 +102,8 @@ def _connect(engine: Engine) -> Iterator[Connection]:
 class _Unit:
     connection: Connection
     thread: int
+    # Called in order once the unit has committed (see run_after_commit).
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
 
 
 # Engine -> the unit of work open on it in this context. Replaced, never mutated, so a context
@@ -140,6 +143,18 @@ def unit(engine: Engine) -> Iterator[None]:
                 yield
             finally:
                 _UNITS.reset(token)
+    # Reached only when the block ended normally and the commit succeeded.
+    run_actions(opened.after_commit)
+
+
+def after_commit(engine: Engine, action: Callable[[], None]) -> None:
+    """Call ``action`` once the unit open on ``engine`` in this thread commits, or at once when
+    none is (see :meth:`~weighthouse.domain.catalog.UnitOfWork.after_commit`)."""
+    opened = _open_unit(engine)
+    if opened is None:
+        run_actions([action])
+    else:
+        opened.after_commit.append(action)
 
 
 @contextmanager

@@ -239,3 +239,91 @@ def test_atomic_does_not_retry_inside_a_unit(catalog: Catalog, backend: str) -> 
     *results, runs = crossing_units(catalog, first, second, "atomic")
     assert runs == 2
     assert sorted(type(r).__name__ for r in results) == ["NoneType", "StorageError"]
+
+
+# --- after_commit() ---------------------------------------------------------------------------
+def test_an_action_outside_a_unit_runs_at_once(catalog: Catalog) -> None:
+    ran: list[str] = []
+    catalog.after_commit(lambda: ran.append("now"))
+    assert ran == ["now"]
+
+
+def test_an_action_runs_after_the_outermost_commit_and_sees_what_it_committed(
+    catalog: Catalog,
+) -> None:
+    """Another thread (another connection) already finds the unit's writes when the action
+    runs: what a worker told by the action would do."""
+    seen: list[tuple[str, bool]] = []
+
+    def action(name: str) -> Callable[[], None]:
+        return lambda: seen.append((name, in_other_thread(lambda: user_exists(catalog, "alice"))))
+
+    with catalog.atomic():
+        catalog.add_user(make_user("alice"))
+        catalog.after_commit(action("first"))
+        with catalog.atomic():
+            catalog.after_commit(action("inner"))
+        assert seen == []
+        catalog.after_commit(action("last"))
+        assert seen == []
+    assert seen == [("first", True), ("inner", True), ("last", True)]
+
+
+def test_an_action_of_a_unit_that_rolls_back_never_runs(catalog: Catalog) -> None:
+    ran: list[str] = []
+    with pytest.raises(BoomError), catalog.atomic():
+        catalog.add_user(make_user("alice"))
+        catalog.after_commit(lambda: ran.append("rolled back"))
+        raise BoomError
+    with catalog.atomic():
+        catalog.after_commit(lambda: ran.append("next unit"))
+    assert ran == ["next unit"]
+
+
+def test_an_action_that_raises_leaves_the_commit_and_the_other_actions(catalog: Catalog) -> None:
+    ran: list[str] = []
+
+    def fails() -> None:
+        raise BoomError
+
+    with catalog.atomic():
+        catalog.add_user(make_user("alice"))
+        catalog.after_commit(fails)
+        catalog.after_commit(lambda: ran.append("second"))
+    assert ran == ["second"]
+    assert user_exists(catalog, "alice")
+    catalog.after_commit(fails)  # outside a unit too: logged, not raised
+
+
+def test_only_the_run_atomic_attempt_that_commits_runs_its_actions(
+    catalog: Catalog, backend: str
+) -> None:
+    """A unit run again after a transient conflict registers its actions again; those of the
+    aborted attempt are dropped with it."""
+    if backend not in ("postgresql", "mariadb"):
+        pytest.skip("only databases with row locks deadlock")
+    first, second = make_user("alice"), make_user("bob")
+    catalog.add_user(first)
+    catalog.add_user(second)
+    barrier = threading.Barrier(2)
+    attempts: list[str] = []
+    ran: list[str] = []
+
+    def work(name: str, order: tuple[User, User]) -> None:
+        attempts.append(name)
+        catalog.after_commit(lambda: ran.append(name))
+        catalog.set_user_disabled(order[0].id, True)
+        if len(attempts) <= 2:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=3)
+        catalog.set_user_disabled(order[1].id, True)
+
+    with ThreadPoolExecutor(2) as pool:
+        list(
+            pool.map(
+                lambda args: catalog.run_atomic(lambda: work(*args)),
+                [("a", (first, second)), ("b", (second, first))],
+            )
+        )
+    assert len(attempts) >= 3, "the deadlocked unit was not run again"
+    assert sorted(ran) == ["a", "b"]

@@ -4,6 +4,8 @@ be queued never fails the push."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from tests.unit.domain.conftest import GRACE, Hub
 
@@ -13,7 +15,7 @@ from weighthouse.domain.commits import Commits
 from weighthouse.domain.jobs import Jobs
 from weighthouse.domain.jobs_model import AppSpec, JobQuery
 from weighthouse.domain.model import Commit, RefKind, Repo, RepoId, RepoType
-from weighthouse.domain.push_jobs import PushJobs
+from weighthouse.domain.push_jobs import APPS, PushJobs
 
 pytestmark = pytest.mark.unit
 
@@ -102,3 +104,45 @@ def test_a_job_that_cannot_be_queued_does_not_fail_the_push(hub: Hub, alice: Pri
     repo = hub.repos.get(alice, MODEL)
     assert hub.catalog.get_ref(repo.id, RefKind.BRANCH, "main").commit_id == commit.id
     assert queued(hub) == []
+
+
+class SeenByWorkers:
+    """A dispatch that, when told of a job, looks for it as a worker would: from another
+    thread, which sees only what is committed."""
+
+    def __init__(self, hub: Hub) -> None:
+        self._hub = hub
+        self.seen: list[list[str]] = []
+
+    def queued(self, queue: str) -> None:
+        with ThreadPoolExecutor(1) as other:
+            found = other.submit(self._hub.catalog.list_jobs, JobQuery())
+            self.seen.append(sorted(job.app for job in found.result(timeout=5)))
+
+
+def test_workers_are_told_of_a_push_s_jobs_only_once_the_push_is_committed(
+    hub: Hub, alice: Principal
+) -> None:
+    hub.repos.create(alice, MODEL)
+    dispatch = SeenByWorkers(hub)
+    jobs = Jobs(hub.catalog, {name: spec(name) for name in APPS}, hub.clock, dispatch)
+    proof = BlobProof(hub.catalog, hub.blobs, hub.clock, GRACE)
+    commits = Commits(hub.catalog, hub.blobs, hub.clock, proof, on_commit=PushJobs(jobs, APPS))
+    push(commits, alice, "model.bin")
+    assert dispatch.seen == [["inspect", "scan"], ["inspect", "scan"]]
+
+
+def test_workers_are_not_told_of_the_jobs_of_a_push_that_failed(hub: Hub, alice: Principal) -> None:
+    hub.repos.create(alice, MODEL)
+    dispatch = SeenByWorkers(hub)
+    jobs = Jobs(hub.catalog, {"scan": spec("scan")}, hub.clock, dispatch)
+
+    def crash(principal: Principal, repo: Repo, commit: Commit, added: object) -> None:
+        PushJobs(jobs, ("scan",))(principal, repo, commit, ["evil.pkl"])
+        raise RuntimeError("the process died here")
+
+    proof = BlobProof(hub.catalog, hub.blobs, hub.clock, GRACE)
+    commits = Commits(hub.catalog, hub.blobs, hub.clock, proof, on_commit=crash)
+    with pytest.raises(RuntimeError):
+        push(commits, alice, "evil.pkl")
+    assert dispatch.seen == []

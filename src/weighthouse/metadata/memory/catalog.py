@@ -17,6 +17,7 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
+from weighthouse.metadata.commit_actions import run_actions
 from weighthouse.metadata.memory.access_keys import MemoryAccessKeys
 from weighthouse.metadata.memory.access_requests import MemoryAccessRequests
 from weighthouse.metadata.memory.accounts import MemoryAccounts
@@ -60,11 +61,13 @@ class MemoryCatalog(
         An exception that leaves a nested block undoes nothing by itself: the outermost block
         decides, as a nested block joins the outer transaction.
         """
+        actions: list[Callable[[], None]] = []
         with self._unit_lock:
             outermost = getattr(self._units, "working", None) is None
             if outermost:
                 with self._lock:
                     self._units.working = self._committed.copy()
+                    self._units.after_commit = actions
             try:
                 yield
                 if outermost:
@@ -73,11 +76,22 @@ class MemoryCatalog(
             finally:
                 if outermost:
                     self._units.working = None
+                    self._units.after_commit = None
+        # Outside the locks: an action may well read the catalog. Reached only on a commit.
+        if outermost:
+            run_actions(actions)
 
     def run_atomic(self, work: Callable[[], T]) -> T:
         """``work`` inside :meth:`atomic`. Memory has no transient conflicts, so it runs once."""
         with self.atomic():
             return work()
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        pending: list[Callable[[], None]] | None = getattr(self._units, "after_commit", None)
+        if pending is None:
+            run_actions([action])
+        else:
+            pending.append(action)
 
     def check_ready(self) -> None:
         """Memory is always reachable."""
