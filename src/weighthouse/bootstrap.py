@@ -413,7 +413,13 @@ def create_outbound_rules(settings: Settings) -> OutboundRules:
 def create_notice_sender(settings: Settings, rules: OutboundRules) -> NoticeSender:
     from weighthouse.jobs.notice_sender import HttpNoticeSender
 
-    return HttpNoticeSender(rules, timeout_seconds=settings.jobs.notify_timeout_seconds)
+    ca_file = settings.jobs.notify_ca_file
+    try:
+        return HttpNoticeSender(
+            rules, timeout_seconds=settings.jobs.notify_timeout_seconds, ca_file=ca_file
+        )
+    except OSError as exc:  # ssl.SSLError is one: a file that holds no certificate
+        raise ConfigError(f"jobs.notify_ca_file {ca_file}: {exc}") from exc
 
 
 def create_secret_cipher(settings: Settings) -> SecretCipher:

@@ -353,6 +353,11 @@ class JobSettings(BaseModel):
         " 10.0.0.0/8 for an internal receiver; loopback, link-local and private addresses are"
         " refused otherwise",
     )
+    notify_ca_file: Path | None = Field(
+        default=None,
+        description="PEM file of CA certificates that https job callback receivers may also"
+        " chain to, besides the public CAs (a receiver behind an internal CA)",
+    )
     notify_attempts: int = Field(
         default=8, ge=1, le=50, description="tries of each callback event before it is given up"
     )

@@ -18,12 +18,14 @@ from tests.services import catalog_database, fresh_database, mariadb_url, postgr
 from weighthouse.bootstrap import (
     Container,
     bootstrap,
+    create_notice_sender,
+    create_outbound_rules,
     create_rate_limiter,
     migrate_catalog,
     server_processes,
     start,
 )
-from weighthouse.config import DatabaseSettings, Settings
+from weighthouse.config import ConfigError, DatabaseSettings, Settings
 from weighthouse.config_sources import load_settings
 from weighthouse.domain.credentials import BearerToken
 from weighthouse.domain.model import RepoId, RepoType
@@ -203,3 +205,17 @@ def test_a_memory_catalog_leaves_no_database_and_forgets_on_restart(tmp_path: Pa
         assert start(second) is not None
     finally:
         second.close()
+
+
+def test_a_callback_ca_file_that_holds_no_certificate_stops_the_start(tmp_path: Path) -> None:
+    """Refused when the server starts, naming the setting, rather than on every https callback
+    later."""
+    rules = create_outbound_rules(Settings(data_dir=tmp_path))
+    for ca_file, reason in ((tmp_path / "ca.pem", "No such file"), (tmp_path, "")):
+        settings = Settings(data_dir=tmp_path, jobs={"notify_ca_file": ca_file})
+        with pytest.raises(ConfigError, match=f"jobs.notify_ca_file {ca_file}: .*{reason}"):
+            create_notice_sender(settings, rules)
+    (tmp_path / "ca.pem").write_text("not a certificate\n")
+    settings = Settings(data_dir=tmp_path, jobs={"notify_ca_file": tmp_path / "ca.pem"})
+    with pytest.raises(ConfigError, match="no certificate"):
+        create_notice_sender(settings, rules)

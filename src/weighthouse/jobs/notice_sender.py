@@ -5,12 +5,17 @@ address that was checked (the request still names the host, and TLS verifies the
 against it), so a name that resolves to another address between the check and the connection
 cannot steer the request. Redirects are never followed: a 3xx is a failed delivery. Proxies
 from the environment are ignored, since a proxy would connect wherever it liked.
+
+An https receiver's certificate must chain to a public CA (certifi's bundle) or to one of the
+operator's own (``jobs.notify_ca_file``, for receivers behind an internal CA), and name the
+URL's host; the environment's ``SSL_CERT_FILE`` is ignored with the proxies.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import time
+from pathlib import Path
 
 import httpx
 
@@ -23,9 +28,18 @@ USER_AGENT = "weighthouse-callbacks/1"
 
 
 class HttpNoticeSender:
-    def __init__(self, rules: OutboundRules, *, timeout_seconds: float = 10.0) -> None:
+    def __init__(
+        self, rules: OutboundRules, *, timeout_seconds: float = 10.0, ca_file: Path | None = None
+    ) -> None:
+        """``ca_file``: PEM certificates of CAs trusted besides the public ones. Raises
+        ``OSError`` or ``ssl.SSLError`` if it cannot be read, so a bad file stops the start
+        rather than every https callback."""
         self._rules = rules
         self._timeout = timeout_seconds
+        # httpx's default context (certifi's CAs), without what the environment would add.
+        self._tls = httpx.create_ssl_context(trust_env=False)
+        if ca_file is not None:
+            self._tls.load_verify_locations(cafile=ca_file)
 
     def send(self, url: str, *, event: str, body: bytes, secret: str) -> None:
         try:
@@ -48,7 +62,7 @@ class HttpNoticeSender:
         extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
         try:
             with httpx.Client(
-                timeout=self._timeout, follow_redirects=False, trust_env=False
+                timeout=self._timeout, follow_redirects=False, trust_env=False, verify=self._tls
             ) as client:
                 response = client.post(pinned, content=body, headers=headers, extensions=extensions)
         except httpx.HTTPError as exc:
