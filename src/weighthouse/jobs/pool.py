@@ -139,11 +139,18 @@ class WorkerPool:
                 log.warning("recovering jobs failed", exc_info=True)
 
     def _notice_loop(self, notices: Callable[[], int]) -> None:
-        while not self._stopping.is_set():
-            try:
-                sent = notices()
-            except DomainError:
-                log.warning("sending job callbacks failed", exc_info=True)
-                sent = 0
-            if not sent:
-                self._stopping.wait(self._poll)
+        send_notices(notices, self._stopping, self._poll)
+
+
+def send_notices(notices: Callable[[], int], stopping: threading.Event, poll: float) -> None:
+    """Send the job callbacks that are due until ``stopping`` is set, looking again every
+    ``poll`` seconds while none is. A thread of its own, so a slow receiver delays only other
+    callbacks, never the claims or the recovery of jobs."""
+    while not stopping.is_set():
+        try:
+            sent = notices()
+        except DomainError:
+            log.warning("sending job callbacks failed", exc_info=True)
+            sent = 0
+        if not sent:
+            stopping.wait(poll)

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from weighthouse.domain.errors import DomainError
 from weighthouse.domain.job_runs import JobRuns
+from weighthouse.jobs.pool import send_notices
 from weighthouse.jobs.runner import JobRunner
 
 if TYPE_CHECKING:
@@ -106,7 +107,8 @@ class RedisWorkerPool:
         redispatch_seconds: float,
         notices: Callable[[], int] | None = None,
     ) -> None:
-        """``notices`` sends the job callbacks that are due; the sweeper calls it."""
+        """``notices`` sends the job callbacks that are due; a thread of the pool calls it
+        every ``poll_seconds`` while none is, as the embedded pool does."""
         self._runs = runs
         self._runner = runner
         self._queues = dict(queues)
@@ -114,10 +116,14 @@ class RedisWorkerPool:
         self._poll = poll_seconds
         self._sweep = sweep_seconds
         self._redispatch_after = redispatch_seconds
-        self._notices = notices
         self._stopping = threading.Event()
         self._workers: list[Worker] = []
         self._sweeper = threading.Thread(target=self._sweep_loop, daemon=True)
+        self._notifier: threading.Thread | None = None
+        if notices is not None:
+            self._notifier = threading.Thread(
+                target=send_notices, args=(notices, self._stopping, poll_seconds), daemon=True
+            )
         self._broker: RedisBroker | None = None
         # Unique per process start, so a restarted worker never mistakes an old lease for its own.
         self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -147,6 +153,8 @@ class RedisWorkerPool:
             worker.start()
             self._workers.append(worker)
         self._sweeper.start()
+        if self._notifier is not None:
+            self._notifier.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop taking hints; wait up to ``timeout`` seconds for running jobs. A job still
@@ -155,6 +163,8 @@ class RedisWorkerPool:
         for worker in self._workers:
             worker.stop(timeout=int(1000 * timeout / max(1, len(self._workers))))
         self._sweeper.join(timeout)
+        if self._notifier is not None:
+            self._notifier.join(timeout)
         self._runner.close()
         if self._broker is not None:
             self._broker.client.close()
@@ -182,8 +192,6 @@ class RedisWorkerPool:
             try:
                 self._runs.recover()
                 self.redispatch()
-                if self._notices is not None:
-                    self._notices()
             except (DomainError, redis.RedisError) as exc:
                 log.warning("sweeping jobs failed: %s", exc)
 
