@@ -107,11 +107,15 @@ def events(
     return checked
 
 
-def submit(client: httpx.Client, receiver: Receiver, path: str, **body: Any) -> tuple[str, str]:
-    response = client.post("/api/jobs", json={"notify_url": receiver.url + path, **body})
+def submit(
+    client: httpx.Client, receiver: Receiver, path: str, *, base: str | None = None, **body: Any
+) -> tuple[str, str]:
+    """Submit a job calling back to ``path`` of ``receiver`` (at ``base``, when given)."""
+    url = (base or receiver.url) + path
+    response = client.post("/api/jobs", json={"notify_url": url, **body})
     assert response.status_code == 201, response.text
     created = response.json()
-    assert created["notify"] == {"url": receiver.url + path, "sent": [], "error": None}
+    assert created["notify"] == {"url": url, "sent": [], "error": None}
     return created["id"], created["notify_secret"]
 
 
