@@ -43,13 +43,15 @@ log = logging.getLogger("weighthouse.jobs")
 ACTOR = "weighthouse_job"
 """The one actor every hint names; its argument is the queue."""
 NAMESPACE = "weighthouse-jobs"
+PROBE_QUEUE = "weighthouse-layout-probe"
+"""Prefix of the queues :func:`layout_holds` probes; no worker reads them."""
 CONNECT_SECONDS = 1.0
 # A submit waits at most this long for a Redis that does not answer; the job is in the catalog
 # already, and the sweeper sends its hint later.
 COMMAND_SECONDS = 2.0
 
 
-def create_broker(url: str) -> RedisBroker:
+def create_broker(url: str, namespace: str = NAMESPACE) -> RedisBroker:
     import redis
     from dramatiq.brokers.redis import RedisBroker
 
@@ -57,7 +59,7 @@ def create_broker(url: str) -> RedisBroker:
         url, socket_connect_timeout=CONNECT_SECONDS, socket_timeout=COMMAND_SECONDS
     )
     # dramatiq leaves its broker untyped.
-    return RedisBroker(connection_pool=pool, middleware=[], namespace=NAMESPACE)  # type: ignore[no-untyped-call]
+    return RedisBroker(connection_pool=pool, middleware=[], namespace=namespace)  # type: ignore[no-untyped-call]
 
 
 def hint(queue: str) -> Message[None]:
@@ -67,9 +69,74 @@ def hint(queue: str) -> Message[None]:
 
 
 def pending_hints(broker: RedisBroker, queue: str) -> int:
-    """Hints of ``queue`` no worker has taken yet. dramatiq's Redis layout (its
-    ``brokers/redis/dispatch.lua``) keeps their ids in the list ``<namespace>:<queue>``."""
+    """Hints of ``queue`` no worker has taken yet.
+
+    dramatiq has no public way to ask this of its Redis broker: ``join()`` only waits for a
+    queue to empty and is meant for tests, and the ``qsize`` command behind it (reached through
+    the broker's undocumented ``do_*`` attributes) also counts messages workers have taken but
+    not finished, and those of dead workers that its maintenance gives back only after a
+    minute, so it would hold back the very hints a lost message needs. So this reads
+    dramatiq's Redis layout (its ``brokers/redis/dispatch.lua``): the ids of waiting messages
+    are in the list ``<namespace>:<queue>``. :class:`Redispatcher` checks that layout against
+    the running dramatiq before it trusts the count."""
     return int(broker.client.llen(f"{broker.namespace}:{queue}"))
+
+
+def layout_holds(broker: RedisBroker) -> bool:
+    """Whether :func:`pending_hints` counts what dramatiq holds: a probe hint, sent to a queue
+    of its own that no worker reads, must show there. The probe is dropped after. Raises
+    ``redis.RedisError`` when Redis cannot be asked."""
+    import redis
+
+    queue = f"{PROBE_QUEUE}-{uuid.uuid4().hex}"
+    try:
+        broker.enqueue(hint(queue))
+        return pending_hints(broker, queue) == 1
+    except redis.ResponseError:
+        return False  # the key holds something else than a list (WRONGTYPE)
+    finally:
+        broker.flush(queue)
+
+
+class Redispatcher:
+    """Sends hints again for jobs that waited too long (the sweeper's half that talks to Redis).
+
+    Every hint claims its queue's oldest runnable job, so one hint per long-waiting job beyond
+    the hints still waiting in Redis runs them all. Fails safe: until dramatiq's layout has
+    been checked (:func:`layout_holds`), and for good once it has not held, the count is not
+    trusted and at most a queue's concurrency in hints is sent per round. Too few hints only
+    slow the queue to one round's worth per sweep; counting hints that are not there would
+    stall it, and resending every waiting job's hint at every round without a count would fill
+    Redis while the workers are busy."""
+
+    def __init__(self, broker: RedisBroker, queues: Mapping[str, int]) -> None:
+        """``queues``: each queue's concurrency, the most hints sent per round uncounted."""
+        self._broker = broker
+        self._queues = dict(queues)
+        self._counting: bool | None = None
+
+    def send(self, waiting: Mapping[str, int]) -> int:
+        """Send hints for ``waiting`` (queue to the number of jobs that waited too long);
+        returns how many were sent. Raises ``redis.RedisError`` when Redis fails."""
+        broker = self._broker
+        if self._counting is None and waiting:
+            self._counting = layout_holds(broker)
+            if not self._counting:
+                log.error(
+                    "dramatiq's Redis layout is not the one this version knows: waiting hints"
+                    " cannot be counted, so at most a queue's concurrency in hints is resent"
+                    " per sweep"
+                )
+        sent = 0
+        for queue, count in waiting.items():
+            if self._counting:
+                missing = count - pending_hints(broker, queue)
+            else:
+                missing = min(count, self._queues.get(queue, 1))
+            for _ in range(missing):
+                broker.enqueue(hint(queue))
+            sent += max(0, missing)
+        return sent
 
 
 class RedisDispatch:
@@ -125,6 +192,7 @@ class RedisWorkerPool:
                 target=send_notices, args=(notices, self._stopping, poll_seconds), daemon=True
             )
         self._broker: RedisBroker | None = None
+        self._redispatcher: Redispatcher | None = None
         # Unique per process start, so a restarted worker never mistakes an old lease for its own.
         self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -132,6 +200,7 @@ class RedisWorkerPool:
         import dramatiq
 
         broker = self._broker = create_broker(self._url)
+        self._redispatcher = Redispatcher(broker, self._queues)
         dramatiq.Actor(
             self._run_hint,
             broker=broker,
@@ -196,17 +265,11 @@ class RedisWorkerPool:
                 log.warning("sweeping jobs failed: %s", exc)
 
     def redispatch(self) -> int:
-        """Send a hint for each job that has waited ``redispatch_seconds`` beyond the hints
-        still waiting in Redis; returns how many were sent. Every hint claims its queue's
-        oldest runnable job, so as many hints as long-waiting jobs run them all."""
-        broker = self._broker
-        assert broker is not None
-        sent = 0
-        for queue, count in self._runs.waiting(self._queues, self._redispatch_after).items():
-            missing = count - pending_hints(broker, queue)
-            for _ in range(missing):
-                broker.enqueue(hint(queue))
-            sent += max(0, missing)
+        """Send hints again for the jobs that have waited ``redispatch_seconds``
+        (:class:`Redispatcher`); returns how many were sent."""
+        assert self._redispatcher is not None
+        waiting = self._runs.waiting(self._queues, self._redispatch_after)
+        sent = self._redispatcher.send(waiting)
         if sent:
             log.info("sent %d hints again for jobs that waited", sent)
         return sent
