@@ -835,3 +835,85 @@ def test_sign_in_and_sign_up_have_the_api_rate_limits(server: LiveServer, tmp_pa
         f"{server.url}/api/signin", json={"name": "admin", "password": "wrong"}, timeout=30
     )
     assert api.status_code == 429
+
+
+def test_explore_and_the_api_sort_by_size_and_last_update(server: LiveServer) -> None:
+    """Sizes and update times follow commits to main (not other branches) and object writes
+    and deletes; both orders page with their own cursors; a foreign cursor is a 400."""
+    marker = unique("sz")
+    with server.client(server.admin_token) as admin:
+        model = make_repo(admin, "admin")
+        names = {"small": 5, "large": 500, "middle": 50}
+        for name, size in names.items():  # made in this order: middle is the latest
+            made = admin.post(
+                "/api/repos",
+                json={
+                    "type": "bucket",
+                    "namespace": "admin",
+                    "name": f"{marker}-{name}",
+                    "private": False,
+                },
+            )
+            assert made.status_code == 201, made.text
+            for key in ("a", "b"):
+                put = admin.put(
+                    f"/api/buckets/admin/{marker}-{name}/objects/{key}", content=b"x" * size
+                )
+                assert put.status_code == 201, put.text
+        # A deleted object leaves the size; the delete is the large bucket's last update.
+        gone = admin.delete(f"/api/buckets/admin/{marker}-large/objects/b")
+        assert gone.status_code == 204
+        upload(admin, model, "weights.bin", b"w" * 7000, branch="main")
+        created = admin.post(f"/api/models/{model}/branches", json={"name": "dev"})
+        assert created.status_code == 201, created.text
+        upload(admin, model, "other.bin", b"o" * 9000, branch="dev")
+
+        info = admin.get(f"/api/models/{model}").json()
+        assert info["size"] == 7000 and info["updated_at"] > info["created_at"]
+
+        def listed(sort: str, **extra: str | int) -> tuple[list[str], str | None]:
+            page = admin.get("/api/repos", params={"search": marker, "sort": sort, **extra})
+            assert page.status_code == 200, page.text
+            body = page.json()
+            return [r["name"].rsplit("-", 1)[1] for r in body["items"]], body["next_cursor"]
+
+        assert listed("size")[0] == ["large", "middle", "small"]
+        assert listed("updated")[0] == ["large", "middle", "small"]
+        assert listed("name")[0] == ["large", "middle", "small"]
+        sizes = {
+            r["name"]: r["size"]
+            for r in admin.get("/api/repos", params={"search": marker}).json()["items"]
+        }
+        assert sizes == {f"{marker}-{n}": s * (1 if n == "large" else 2) for n, s in names.items()}
+        # Page by page, each order with its cursor.
+        for sort, expected in (("size", ["large", "middle", "small"]),):
+            seen: list[str] = []
+            cursor: str | None = None
+            while True:
+                extra: dict[str, str | int] = {"limit": 1}
+                if cursor:
+                    extra["cursor"] = cursor
+                page, cursor = listed(sort, **extra)
+                seen += page
+                if cursor is None:
+                    break
+            assert seen == expected
+        _, by_name = listed("name", limit=1)
+        assert by_name is not None
+        wrong = admin.get(
+            "/api/repos", params={"search": marker, "sort": "size", "cursor": by_name}
+        )
+        assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "invalid_input"
+        bad = admin.get("/api/repos", params={"sort": "likes"})
+        assert 400 <= bad.status_code < 500
+
+    page = httpx.get(f"{server.url}/ui/", params={"q": marker, "sort": "size"}, timeout=30)
+    assert page.status_code == 200
+    rows = re.findall(rf"admin/{marker}-(\w+)</a>", page.text)
+    assert rows == ["large", "middle", "small"]
+    assert re.findall(r'class="repo-size" data-bytes="(\d+)"', page.text) == ["500", "100", "10"]
+    assert '<option value="size" selected>' in page.text
+    by_time = httpx.get(f"{server.url}/ui/", params={"q": marker, "sort": "updated"}, timeout=30)
+    assert re.findall(rf"admin/{marker}-(\w+)</a>", by_time.text) == ["large", "middle", "small"]
+    refused = httpx.get(f"{server.url}/ui/", params={"sort": "stars"}, timeout=30)
+    assert refused.status_code == 400 and "Traceback" not in refused.text

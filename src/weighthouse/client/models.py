@@ -226,6 +226,10 @@ class RepoInfo:
     findings: dict[str, Any] | None = None
     """What the inspect and scan apps found in the files of the revision asked for:
     ``labels``, ``safetensors`` and ``files`` (each with ``inspect``, ``scan``, ``labels``)."""
+    size: int = 0
+    """Bytes of the files at the head of ``main``; a bucket's: of all its objects."""
+    updated_at: datetime | None = None
+    """The last commit to any branch, or object write or delete (the creation time before)."""
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RepoInfo:
@@ -239,6 +243,8 @@ class RepoInfo:
             created_at=_required_time(data["created_at"]),
             gated=data.get("gated") or "off",
             findings=data.get("findings"),
+            size=int(data.get("size") or 0),
+            updated_at=_time(data.get("updated_at")),
         )
 
 

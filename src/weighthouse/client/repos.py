@@ -42,13 +42,16 @@ class ReposApi(Transport):
         namespace: str | None = None,
         search: str | None = None,
         page_size: int = 100,
+        sort: str | None = None,
     ) -> Iterator[RepoInfo]:
-        """Every repo the caller may see, page after page."""
+        """Every repo the caller may see, page after page. ``sort``: ``name`` (the default),
+        ``updated`` (most recently updated first) or ``size`` (largest first)."""
         params = {
             "type": RepoType(repo_type).value if repo_type else None,
             "namespace": namespace,
             "search": search,
             "limit": page_size,
+            "sort": sort,
         }
         for page in self.pages(f"{API_PREFIX}/repos", params):
             yield from (RepoInfo.from_json(r) for r in page["items"])
@@ -59,9 +62,12 @@ class ReposApi(Transport):
         repo_type: RepoType | str | None = None,
         namespace: str | None = None,
         search: str | None = None,
+        sort: str | None = None,
     ) -> list[RepoInfo]:
         """``iter_repos`` collected into a list."""
-        return list(self.iter_repos(repo_type=repo_type, namespace=namespace, search=search))
+        return list(
+            self.iter_repos(repo_type=repo_type, namespace=namespace, search=search, sort=sort)
+        )
 
     def get_repo(self, repo: str, *, repo_type: RepoType | str = RepoType.MODEL) -> RepoInfo:
         """``repo_not_found`` (404) also for a private repo the caller may not see."""

@@ -242,7 +242,10 @@ class Buckets:
         repo_id = self._bucket(principal, bucket, write=True)
         key = check_key(key)
         removed = freeing_room(
-            self._room, lambda: self._catalog.delete_object(repo_id, key, if_sha256=if_sha256)
+            self._room,
+            lambda: self._catalog.delete_object(
+                repo_id, key, if_sha256=if_sha256, at=self._clock()
+            ),
         )
         if removed:
             return

@@ -42,6 +42,7 @@ from weighthouse.domain.model import (
     Ref,
     RefKind,
     Repo,
+    RepoOrder,
     RepoType,
     Role,
     Session,
@@ -263,10 +264,14 @@ class AuditCatalog(Protocol):
 
 @dataclass(frozen=True)
 class RepoQuery:
-    """A page of repos, ordered by the UTF-8 bytes of ``namespace/name``, then by type.
+    """A page of repos in ``order`` (see :class:`RepoOrder`): by ``order`` first (most recently
+    updated first, or largest first), then by the UTF-8 bytes of ``namespace/name``, then by
+    type.
 
-    ``after`` is ``(namespace/name, type)`` of the last repo of the previous page. ``search``
-    matches a case-insensitive substring of ``namespace/name`` (no wildcards).
+    ``after`` is ``(namespace/name, type)`` of the last repo of the previous page; for the
+    orders other than ``NAME`` the page continues after that repo's ``updated_at`` or ``size``,
+    given as ``after_key`` (an aware datetime or an int; required with ``after`` then).
+    ``search`` matches a case-insensitive substring of ``namespace/name`` (no wildcards).
 
     Public repos are always listed. Private repos are listed when ``see_all`` is set, or when
     the user ``viewer_id`` may read them: the namespace is the viewer's own user name, or an
@@ -284,6 +289,8 @@ class RepoQuery:
     viewer_id: str | None = None
     see_all: bool = False
     restrict_to: tuple[str, ...] = ()
+    order: RepoOrder = RepoOrder.NAME
+    after_key: datetime | int | None = None
 
 
 class RepoCatalog(Protocol):
@@ -366,7 +373,9 @@ class HistoryCatalog(Protocol):
         """Atomically store ``trees`` (those already stored are skipped), the commit, and move
         ``branch`` from ``expected_head`` to ``commit.id`` (compare-and-swap).
 
-        ``expected_head=None`` creates the branch, which must not exist yet. Raises
+        The repo's ``updated_at`` becomes ``commit.created_at``; a commit to ``main`` also
+        sets its ``size`` to the bytes of the files of ``commit.tree_id``. Both in the same
+        transaction. ``expected_head=None`` creates the branch, which must not exist yet. Raises
         ``CommitConflictError`` when the branch head is not ``expected_head`` (or the name
         exists, as a branch or a tag, when ``None`` was expected); then nothing is stored. Of
         concurrent calls expecting one head, exactly one succeeds.
@@ -401,7 +410,8 @@ class ObjectCatalog(Protocol):
         if_match: str | None = None,
     ) -> None:
         """Create or replace the object at ``obj.key``; without a condition the last writer
-        wins.
+        wins. The bucket's size gains the object's size (less the replaced one's) and its last
+        update becomes ``obj.modified_at``, in the same write, exact under concurrent writers.
 
         The conditions are a compare-and-swap, decided atomically with the write: with
         ``if_none_match`` the object is stored only if the key holds none (exactly one of any
@@ -425,9 +435,18 @@ class ObjectCatalog(Protocol):
         ``RepoNotFoundError`` when no such repo exists."""
         ...
 
-    def delete_object(self, repo_id: str, key: str, *, if_sha256: str | None = None) -> bool:
+    def delete_object(
+        self,
+        repo_id: str,
+        key: str,
+        *,
+        if_sha256: str | None = None,
+        at: datetime | None = None,
+    ) -> bool:
         """``True`` if an object was removed. With ``if_sha256``, only an object of that
-        SHA-256 is removed, decided in the same write (a compare-and-delete)."""
+        SHA-256 is removed, decided in the same write (a compare-and-delete). A removal takes
+        the object's size off the bucket's and makes ``at`` (now when ``None``) its last
+        update, in the same write."""
         ...
 
     def list_objects(

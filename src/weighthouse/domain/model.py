@@ -209,6 +209,14 @@ class AccessRequest:
 
 @dataclass(frozen=True)
 class Repo:
+    """A model, dataset or bucket.
+
+    ``size`` and ``updated_at`` are kept by the catalog, never set by a caller (``add_repo``
+    and ``update_repo`` ignore them): ``size`` is the bytes of the files at the head of
+    ``main`` (a bucket: of all its objects); ``updated_at`` is the time of the last commit to
+    any branch or the last object write or delete, and the creation time before any.
+    """
+
     id: str
     type: RepoType
     namespace: str
@@ -218,10 +226,22 @@ class Repo:
     owner_id: str
     description: str = ""
     gated: Gating = Gating.OFF
+    # Figures the catalog keeps, not what a repo is: two reads of one repo compare equal
+    # whatever was written in between.
+    size: int = field(default=0, compare=False)
+    updated_at: datetime | None = field(default=None, compare=False)
 
     @property
     def full_name(self) -> str:
         return f"{self.namespace}/{self.name}"
+
+
+class RepoOrder(enum.StrEnum):
+    """How a repo listing is ordered; ties go by ``namespace/name`` bytes, then type."""
+
+    NAME = "name"  # ``namespace/name`` bytes, ascending
+    UPDATED = "updated"  # most recently updated first
+    SIZE = "size"  # largest first
 
 
 class RefKind(enum.StrEnum):

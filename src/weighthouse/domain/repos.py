@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from weighthouse.domain.access import (
@@ -21,7 +22,16 @@ from weighthouse.domain.catalog import (
     UnitOfWork,
 )
 from weighthouse.domain.errors import InvalidInputError, RepoNotFoundError
-from weighthouse.domain.model import Commit, Gating, Page, Repo, RepoId, RepoType, Role
+from weighthouse.domain.model import (
+    Commit,
+    Gating,
+    Page,
+    Repo,
+    RepoId,
+    RepoOrder,
+    RepoType,
+    Role,
+)
 from weighthouse.domain.names import check_name
 from weighthouse.domain.paging import check_limit
 from weighthouse.domain.ports import Clock
@@ -149,9 +159,13 @@ class Repos:
         search: str | None = None,
         after: str | None = None,
         limit: int = 50,
+        order: RepoOrder = RepoOrder.NAME,
     ) -> Page[Repo]:
-        """Repos the caller may see, ordered by ``namespace/name`` then type. ``after`` is the
-        ``next_after`` of the previous page (``<type>:<namespace>/<name>``)."""
+        """Repos the caller may see, in ``order`` (see :class:`RepoOrder`), ties by
+        ``namespace/name`` then type. ``after`` is the ``next_after`` of the previous page of
+        the same order (``<type>:<namespace>/<name>``, with ``<key>:`` in front for the orders
+        by update time, in microseconds since 1970, and by size); another order's cursor, or
+        one this server did not make, raises ``InvalidInputError``."""
         check_limit(limit)
         if search is not None and len(search) > 200:
             raise InvalidInputError("search must be at most 200 characters")
@@ -161,19 +175,22 @@ class Repos:
             type=type,
             namespace=namespace,
             search=search or None,
-            after=_parse_position(after),
             limit=limit + 1,
             viewer_id=principal.viewer_id,
             see_all=principal.is_admin,
             restrict_to=principal.restrict_to,
+            order=order,
         )
+        if after is not None:
+            after_key, position = _parse_cursor(order, after)
+            query = replace(query, after=position, after_key=after_key)
         repos = self._catalog.list_repos(query)
         more = len(repos) > limit
         repos = repos[:limit]
         last = repos[-1] if more else None
         return Page(
             items=tuple(repos),
-            next_after=f"{last.type.value}:{last.full_name}" if last else None,
+            next_after=_cursor(order, last) if last else None,
         )
 
     def update(
@@ -268,13 +285,36 @@ def _audit_target(repo: Repo) -> str:
     return f"{repo.type.value}:{repo.full_name}"
 
 
-def _parse_position(after: str | None) -> tuple[str, RepoType] | None:
-    if after is None:
-        return None
-    kind, _, full_name = after.partition(":")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_BIGGEST = 2**63 - 1  # what the catalog's integer columns hold
+
+
+def _cursor(order: RepoOrder, last: Repo) -> str:
+    """Where the page after ``last`` starts; read back by :func:`_parse_cursor`."""
+    position = f"{last.type.value}:{last.full_name}"
+    if order is RepoOrder.NAME:
+        return position
+    if order is RepoOrder.SIZE:
+        return f"{last.size}:{position}"
+    updated = last.updated_at or last.created_at
+    return f"{(updated - _EPOCH) // timedelta(microseconds=1)}:{position}"
+
+
+def _parse_cursor(
+    order: RepoOrder, after: str
+) -> tuple[datetime | int | None, tuple[str, RepoType]]:
+    key: datetime | int | None = None
     try:
-        return full_name, RepoType(kind)
-    except ValueError:
+        if order is not RepoOrder.NAME:
+            number, _, after = after.partition(":")
+            if not number.isascii() or not number.isdigit() or int(number) > _BIGGEST:
+                raise ValueError(number)
+            key = int(number)
+            if order is RepoOrder.UPDATED:
+                key = _EPOCH + timedelta(microseconds=key)
+        kind, _, full_name = after.partition(":")
+        return key, (full_name, RepoType(kind))
+    except (ValueError, OverflowError):
         raise InvalidInputError("the cursor is not one this server made") from None
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Engine,
@@ -35,7 +35,7 @@ from weighthouse.domain.errors import (
     TokenNotFoundError,
     UserNotFoundError,
 )
-from weighthouse.domain.model import Repo, RepoType, Session, Token, User
+from weighthouse.domain.model import Repo, RepoOrder, RepoType, Session, Token, User
 from weighthouse.domain.ports import RepoQuery
 from weighthouse.metadata.access_keys import AccessKeyQueries
 from weighthouse.metadata.access_requests import AccessRequestQueries
@@ -92,6 +92,13 @@ from weighthouse.metadata.transactions import (
 )
 
 T = TypeVar("T")
+
+# The column each order sorts by before the name (descending); none for the name order.
+_ORDER_KEYS: dict[RepoOrder, Any] = {
+    RepoOrder.NAME: None,
+    RepoOrder.UPDATED: repos.c.updated_at,
+    RepoOrder.SIZE: repos.c.size,
+}
 
 
 class SqlCatalog(
@@ -306,20 +313,28 @@ class SqlCatalog(
         if query.search:
             found = repos.c.search_name.contains(query.search.lower(), autoescape=True)
             statement = statement.where(found)
+        key = _ORDER_KEYS[query.order]
         if query.after is not None:
             after_name, after_type = query.after
-            statement = statement.where(
-                or_(
-                    repos.c.full_name > after_name,
-                    and_(repos.c.full_name == after_name, repos.c.type > after_type.value),
-                )
+            position = or_(
+                repos.c.full_name > after_name,
+                and_(repos.c.full_name == after_name, repos.c.type > after_type.value),
             )
+            if key is not None:
+                if query.after_key is None:
+                    raise ValueError(f"a page in {query.order} order continues after a key")
+                # Descending: later pages hold smaller keys.
+                position = or_(key < query.after_key, and_(key == query.after_key, position))
+            statement = statement.where(position)
         visible = visible_repos(
             query.viewer_id, see_all=query.see_all, restrict_to=query.restrict_to
         )
         if visible is not None:
             statement = statement.where(visible)
-        statement = statement.order_by(repos.c.full_name, repos.c.type).limit(query.limit)
+        ordering = [repos.c.full_name, repos.c.type]
+        if key is not None:
+            ordering.insert(0, key.desc())
+        statement = statement.order_by(*ordering).limit(query.limit)
         with transaction(self._engine) as connection:
             rows = connection.execute(statement).all()
         return [repo_from(row) for row in rows]

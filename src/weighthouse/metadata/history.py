@@ -10,7 +10,8 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from weighthouse.domain.errors import CommitConflictError, RefExistsError, RevisionNotFoundError
-from weighthouse.domain.model import Commit, Ref, RefKind, Tree, TreeEntry
+from weighthouse.domain.model import Commit, EntryKind, Ref, RefKind, Tree, TreeEntry
+from weighthouse.domain.repos import DEFAULT_BRANCH
 from weighthouse.metadata.rows import (
     commit_from,
     commit_row,
@@ -19,7 +20,7 @@ from weighthouse.metadata.rows import (
     ref_from,
     ref_row,
 )
-from weighthouse.metadata.tables import commits, deleted_tags, refs, tree_entries, trees
+from weighthouse.metadata.tables import commits, deleted_tags, refs, repos, tree_entries, trees
 from weighthouse.metadata.transactions import retry_transient, transaction
 from weighthouse.metadata.upserts import insert_missing
 
@@ -99,11 +100,18 @@ class HistoryQueries:
         expected_head: str | None,
     ) -> None:
         """Move the branch first: its row lock then queues concurrent commits to the branch,
-        and those that lose the compare-and-swap roll back before writing any tree."""
+        and those that lose the compare-and-swap roll back before writing any tree. The repo's
+        update time, and its size for a commit to ``main``, change in the same transaction."""
         with transaction(self._engine, write=True) as connection:
             _move_branch(connection, repo_id, commit, branch, expected_head)
-            _store_trees(connection, repo_id, trees)
+            sizes = _store_trees(connection, repo_id, trees)
             insert_missing(connection, commits, [commit_row(repo_id, commit)])
+            changes: dict[str, object] = {"updated_at": commit.created_at}
+            if branch == DEFAULT_BRANCH:
+                changes["size"] = _tree_sizes(connection, repo_id, [commit.tree_id], sizes).get(
+                    commit.tree_id, 0
+                )
+            connection.execute(update(repos).where(repos.c.id == repo_id).values(changes))
 
     def get_tree(self, repo_id: str, tree_id: str) -> Tree:
         stored = select(trees.c.tree_id).where(
@@ -180,23 +188,64 @@ def _move_branch(
         )
 
 
-def _store_trees(connection: Connection, repo_id: str, new_trees: Sequence[Tree]) -> None:
-    """Insert the trees not stored yet, with their entries. Trees are content-addressed, so a
+def _store_trees(connection: Connection, repo_id: str, new_trees: Sequence[Tree]) -> dict[str, int]:
+    """Insert the trees not stored yet, with their entries and sizes; returns the size of
+    every tree given and of every stored subtree they name. Trees are content-addressed, so a
     tree stored concurrently by another commit is identical and is skipped."""
     wanted = {tree.id: tree for tree in new_trees}
-    stored: set[str] = set()
-    for batch in _batches(list(wanted), IN_BATCH):
-        query = select(trees.c.tree_id).where(
-            trees.c.repo_id == repo_id, trees.c.tree_id.in_(batch)
-        )
-        stored.update(connection.scalars(query))
-    missing = [tree for tree_id, tree in wanted.items() if tree_id not in stored]
-    insert_missing(connection, trees, [{"repo_id": repo_id, "tree_id": t.id} for t in missing])
+    sizes = _tree_sizes(connection, repo_id, list(wanted), {})
+    missing = [tree for tree_id, tree in wanted.items() if tree_id not in sizes]
+    subtrees = {
+        entry.tree_id
+        for tree in missing
+        for entry in tree.entries
+        if entry.kind is EntryKind.DIRECTORY and entry.tree_id is not None
+    }
+    sizes = _tree_sizes(connection, repo_id, list(subtrees - wanted.keys()), sizes)
+    for tree in missing:
+        _size_of(tree.id, wanted, sizes)
+    insert_missing(
+        connection,
+        trees,
+        [{"repo_id": repo_id, "tree_id": t.id, "size": sizes[t.id]} for t in missing],
+    )
     insert_missing(
         connection,
         tree_entries,
         [entry_row(repo_id, tree.id, entry) for tree in missing for entry in tree.entries],
     )
+    return sizes
+
+
+def _tree_sizes(
+    connection: Connection, repo_id: str, tree_ids: list[str], known: dict[str, int]
+) -> dict[str, int]:
+    """``known`` with the stored sizes of those of ``tree_ids`` it lacks (a copy)."""
+    sizes = dict(known)
+    for batch in _batches([t for t in tree_ids if t not in sizes], IN_BATCH):
+        query = select(trees.c.tree_id, trees.c.size).where(
+            trees.c.repo_id == repo_id, trees.c.tree_id.in_(batch)
+        )
+        sizes.update((tree_id, int(size)) for tree_id, size in connection.execute(query))
+    return sizes
+
+
+def _size_of(tree_id: str, new: dict[str, Tree], sizes: dict[str, int]) -> int:
+    """The bytes of the files beneath a new tree, from its new and stored subtrees' sizes;
+    remembered in ``sizes``. A subtree found nowhere counts as empty (the foreign keys do not
+    hold entries to stored trees, and the tree walk reports such a tree missing)."""
+    if tree_id in sizes:
+        return sizes[tree_id]
+    tree = new.get(tree_id)
+    total = 0
+    if tree is not None:
+        for entry in tree.entries:
+            if entry.kind is EntryKind.DIRECTORY:
+                total += 0 if entry.tree_id is None else _size_of(entry.tree_id, new, sizes)
+            else:
+                total += entry.size
+    sizes[tree_id] = total
+    return total
 
 
 def _batches(items: list[T], size: int) -> Iterator[list[T]]:

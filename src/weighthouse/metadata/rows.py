@@ -203,10 +203,14 @@ def repo_row(repo: Repo) -> dict[str, Any]:
         "description": repo.description,
         "created_at": repo.created_at,
         "gated": repo.gated.value,
+        "size": 0,
+        "updated_at": repo.created_at,
     }
 
 
-def repo_from(row: Row[Any]) -> Repo:
+def repo_from(row: Any, *, size: str = "size", updated_at: str = "updated_at") -> Repo:
+    """``size`` and ``updated_at`` name the row's columns of those fields, which a statement
+    joining objects (which have a size too) renames."""
     return Repo(
         id=row.id,
         type=RepoType(row.type),
@@ -217,6 +221,9 @@ def repo_from(row: Row[Any]) -> Repo:
         owner_id=row.owner_id,
         description=row.description,
         gated=Gating(row.gated),
+        size=getattr(row, size),
+        # Filled by every write since 0018; the creation time is what it would say anyway.
+        updated_at=getattr(row, updated_at) or row.created_at,
     )
 
 

@@ -197,6 +197,8 @@ class RepoRow(Base):
     __table_args__ = (
         UniqueConstraint("type", "namespace", "name"),
         Index(None, "full_name"),
+        Index(None, "updated_at"),
+        Index(None, "size"),
         MYSQL_TABLE_OPTIONS,
     )
 
@@ -211,6 +213,10 @@ class RepoRow(Base):
     description: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     gated: Mapped[str] = mapped_column(String(GATING), server_default=text("'off'"))
+    # Kept in the transaction of every commit (size: to ``main`` only) and object write or
+    # delete, so listings can sort by them; migration 0018 filled them for older repos.
+    size: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class CollaboratorRow(Base):
@@ -332,6 +338,9 @@ class TreeRow(Base):
 
     repo_id: Mapped[str] = mapped_column(String(ID), ForeignKey("repos.id"), primary_key=True)
     tree_id: Mapped[str] = mapped_column(String(TREE_ID), primary_key=True)
+    # The bytes of every file beneath, subfolders included: what a commit of this root tree
+    # holds. A tree never changes, so neither does its size.
+    size: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
 
 class TreeEntryRow(Base):

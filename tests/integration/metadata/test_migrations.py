@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +18,15 @@ from tests.services import fresh_database, mariadb_url, postgres_url
 from weighthouse.domain.errors import UserExistsError
 from weighthouse.domain.model import (
     AuditEvent,
+    Commit,
+    EntryKind,
     Member,
     Organization,
     Repo,
     RepoType,
     Role,
+    Tree,
+    TreeEntry,
     User,
 )
 from weighthouse.metadata.catalog import SqlCatalog
@@ -31,10 +35,14 @@ from weighthouse.metadata.migrate import alembic_config, current, upgrade
 from weighthouse.metadata.rows import repo_row
 from weighthouse.metadata.tables import (
     Base,
+    commits,
     multipart_uploads,
     objects,
+    refs,
     repos,
     tokens,
+    tree_entries,
+    trees,
     users,
 )
 
@@ -130,7 +138,17 @@ def test_upgrading_from_0001_keeps_users_and_tokens_and_reserves_their_names(
 
 def add_repo_before_0013(engine: Any, repo: Repo) -> None:
     """Store ``repo`` as revisions before 0013 did, without ``gated``."""
-    row = {k: v for k, v in repo_row(repo).items() if k != "gated"}
+    row = {k: v for k, v in repo_row(repo).items() if k not in ("gated", *LATER_REPO_COLUMNS)}
+    with engine.begin() as connection:
+        connection.execute(insert(repos).values(row))
+
+
+LATER_REPO_COLUMNS = ("size", "updated_at")  # from 0018
+
+
+def add_repo_before_0018(engine: Any, repo: Repo) -> None:
+    """Store ``repo`` as revisions before 0018 did, without its size and update time."""
+    row = {k: v for k, v in repo_row(repo).items() if k not in LATER_REPO_COLUMNS}
     with engine.begin() as connection:
         connection.execute(insert(repos).values(row))
 
@@ -324,7 +342,7 @@ def test_tags_deleted_before_0014_stay_guarded(empty_database: str) -> None:
     try:
         catalog = SqlCatalog(engine)
         catalog.add_user(alice)
-        catalog.add_repo(model)
+        add_repo_before_0018(engine, model)
 
         def deleted(detail: dict[str, str]) -> None:
             catalog.record_event(
@@ -341,5 +359,114 @@ def test_tags_deleted_before_0014_stay_guarded(empty_database: str) -> None:
         assert after.deleted_tag_commits(model.id, "v1") == {"1" * 40, "2" * 40}
         assert after.deleted_tag_commits(model.id, "v3") == set()
         assert after.deleted_tag_commits("gone" * 8, "v2") == set()
+    finally:
+        engine.dispose()
+
+
+def test_repos_made_before_0018_get_their_size_and_last_update(empty_database: str) -> None:
+    """Sizes come from main's head through nested, shared trees (not from other branches);
+    a bucket's from its objects; the last update from the newest commit or object."""
+    upgrade(empty_database, "0017")
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    alice = User(id="a" * 32, name="alice", is_admin=False, created_at=now)
+
+    def repo(letter: str, type: RepoType, name: str) -> Repo:
+        return Repo(letter * 32, type, "alice", name, False, now, alice.id)
+
+    model, bucket, empty = (
+        repo("m", RepoType.MODEL, "bert"),
+        repo("b", RepoType.BUCKET, "data"),
+        repo("e", RepoType.BUCKET, "empty"),
+    )
+    engine = create_engine_for(empty_database)
+    try:
+        SqlCatalog(engine).add_user(alice)
+        for each in (model, bucket, empty):
+            add_repo_before_0018(engine, each)
+
+        def entry(tree: str, name: str, size: int = 0, child: str | None = None) -> dict[str, Any]:
+            kind = "file" if child is None else "directory"
+            sha256 = None if child else name[0] * 64
+            return {
+                "repo_id": model.id,
+                "tree_id": tree,
+                "name": name,
+                "kind": kind,
+                "child_tree_id": child,
+                "sha256": sha256,
+                "size": size,
+                "git_sha1": None,
+            }
+
+        t = {name: name[0] * 64 for name in ("leaf", "mid", "root", "other")}
+        rows = [
+            entry(t["leaf"], "w.bin", 100),
+            entry(t["leaf"], "x.bin", 20),
+            entry(t["mid"], "leaf", child=t["leaf"]),
+            entry(t["mid"], "y.txt", 3),
+            entry(t["root"], "mid", child=t["mid"]),
+            entry(t["root"], "again", child=t["leaf"]),
+            entry(t["root"], "README.md", 4),
+            entry(t["other"], "z.bin", 5000),
+        ]
+        later = now + timedelta(hours=2)
+        with engine.begin() as connection:
+            for tree_id in t.values():
+                connection.execute(insert(trees).values(repo_id=model.id, tree_id=tree_id))
+            connection.execute(insert(tree_entries), rows)
+            for commit_id, tree_id, at in (
+                ("1" * 40, t["root"], now),
+                ("2" * 40, t["other"], later),
+            ):
+                connection.execute(
+                    insert(commits).values(
+                        repo_id=model.id,
+                        id=commit_id,
+                        tree_id=tree_id,
+                        parent_id=None,
+                        author="alice",
+                        message="m",
+                        created_at=at,
+                    )
+                )
+            for name, commit_id in (("main", "1" * 40), ("dev", "2" * 40)):
+                connection.execute(
+                    insert(refs).values(
+                        repo_id=model.id,
+                        name=name,
+                        kind="branch",
+                        commit_id=commit_id,
+                        created_at=now,
+                    )
+                )
+            for key, size in (("a", 7), ("b", 8)):
+                connection.execute(
+                    insert(objects).values(
+                        repo_id=bucket.id,
+                        key=key,
+                        sha256="0" * 64,
+                        size=size,
+                        md5="0" * 32,
+                        content_type="x/y",
+                        metadata={},
+                        modified_at=now + timedelta(minutes=size),
+                    )
+                )
+        upgrade(empty_database)
+        catalog = SqlCatalog(engine)
+        got = {
+            r.name: (r.size, r.updated_at)
+            for r in (catalog.get_repo(x.type, x.namespace, x.name) for x in (model, bucket, empty))
+        }
+        assert got == {
+            "bert": (100 + 20 + 3 + 100 + 20 + 4, later),
+            "data": (15, now + timedelta(minutes=8)),
+            "empty": (0, now),
+        }
+        # The trees' sizes are stored: a commit on main that reuses one counts it.
+        root = Tree(id="9" * 64, entries=(TreeEntry("mid", EntryKind.DIRECTORY, tree_id=t["mid"]),))
+        commit = Commit("3" * 40, root.id, "1" * 40, "alice", "m", later)
+        catalog.save_commit(model.id, commit, [root], "main", "1" * 40)
+        assert catalog.get_repo(model.type, "alice", "bert").size == 123
     finally:
         engine.dispose()

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from weighthouse import wire
 from weighthouse.domain.access import require_user
 from weighthouse.domain.errors import RevisionNotFoundError
-from weighthouse.domain.model import RefKind, RepoId, RepoType
+from weighthouse.domain.model import RefKind, RepoId, RepoOrder, RepoType
 from weighthouse.domain.names import REF_MAX
 from weighthouse.domain.versions import latest_version
 from weighthouse.frontends.rest import cursors, ref_segments, repo_kinds
@@ -65,8 +65,12 @@ def list_repos(
     search: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
     limit: Limit = 50,
+    sort: RepoOrder = RepoOrder.NAME,
 ) -> RepoPage:
-    """The repos you can see, filtered by type, namespace or a search in the name, paginated."""
+    """The repos you can see, filtered by type, namespace or a search in the name, paginated.
+
+    ``sort``: ``name`` (``namespace/name``), ``updated`` (most recently updated first) or
+    ``size`` (largest first), ties by name; a cursor continues the order it came from."""
     page = hub.repos.list(
         caller,
         type=type,
@@ -74,6 +78,7 @@ def list_repos(
         search=search,
         after=cursors.decode_text(cursor),
         limit=limit,
+        order=sort,
     )
     return RepoPage(
         items=[RepoOut.of(r) for r in page.items], next_cursor=cursors.encode(page.next_after)

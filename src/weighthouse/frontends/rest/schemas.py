@@ -123,6 +123,13 @@ class RepoOut(BaseModel):
     description: str
     created_at: datetime
     gated: Gating = Gating.OFF
+    size: int = Field(
+        default=0, description="Bytes of the files at the head of main; a bucket's: all objects"
+    )
+    updated_at: datetime | None = Field(
+        default=None,
+        description="The last commit to any branch, or object write or delete; else creation",
+    )
 
     @classmethod
     def of(cls, repo: Repo) -> RepoOut:
@@ -135,6 +142,8 @@ class RepoOut(BaseModel):
             description=repo.description,
             created_at=repo.created_at,
             gated=repo.gated,
+            size=repo.size,
+            updated_at=repo.updated_at or repo.created_at,
         )
 
 

@@ -7,12 +7,17 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from weighthouse.domain.errors import ConflictError, InvalidInputError
-from weighthouse.domain.model import RepoId
+from weighthouse.domain.model import RepoId, RepoOrder
 from weighthouse.frontends.web import urls
 from weighthouse.frontends.web.pages import Page, container_of
 from weighthouse.frontends.web.visitors import Visitor
 
 PAGE_SIZE = 30
+ORDERS = (
+    (RepoOrder.NAME.value, "Name"),
+    (RepoOrder.UPDATED.value, "Recently updated"),
+    (RepoOrder.SIZE.value, "Largest"),
+)
 
 
 def explore(request: Request, visitor: Visitor, form: dict[str, str]) -> Page:
@@ -21,23 +26,35 @@ def explore(request: Request, visitor: Visitor, form: dict[str, str]) -> Page:
     search = query.get("q", "").strip()
     cursor = query.get("cursor") or None
     repo_type = urls.KINDS.get(kind)
+    try:
+        order = RepoOrder(query.get("sort") or RepoOrder.NAME)
+    except ValueError:
+        raise InvalidInputError("sort by name, updated or size") from None
     found = container_of(request).repos.list(
         visitor.principal,
         type=repo_type,
         search=search or None,
         after=cursor,
         limit=PAGE_SIZE,
+        order=order,
     )
+    # The name order is the default and stays out of the links.
+    sort = None if order is RepoOrder.NAME else order.value
     following = None
     if found.next_after is not None:
-        following = urls.page(kind=kind or None, q=search or None, cursor=found.next_after)
+        following = urls.page(
+            kind=kind or None, q=search or None, sort=sort, cursor=found.next_after
+        )
+    first = urls.page(kind=kind or None, q=search or None, sort=sort) if cursor else None
     context = {
         "title": "Explore",
         "repos": found.items,
         "kind": kind if repo_type else "",
         "q": search,
+        "sort": order.value,
+        "orders": ORDERS,
         "next_url": following,
-        "first_url": urls.page(kind=kind or None, q=search or None) if cursor else None,
+        "first_url": first,
     }
     return Page("explore.html", context)
 

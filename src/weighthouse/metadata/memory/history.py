@@ -12,7 +12,8 @@ from weighthouse.domain.errors import (
     RepoNotFoundError,
     RevisionNotFoundError,
 )
-from weighthouse.domain.model import Commit, Ref, RefKind, Tree, TreeEntry
+from weighthouse.domain.model import Commit, EntryKind, Ref, RefKind, Tree, TreeEntry
+from weighthouse.domain.repos import DEFAULT_BRANCH
 from weighthouse.metadata.memory.tables import MemoryTables, in_utc, utc, utf8
 
 
@@ -94,6 +95,10 @@ class MemoryHistory(MemoryTables):
                     tables.trees[repo_id, tree.id] = _sorted_entries(tree.entries)
             tables.commits.setdefault((repo_id, commit.id), in_utc(commit))
             tables.refs[repo_id, branch] = in_utc(moved)
+            repo = replace(tables.repos[repo_id], updated_at=utc(commit.created_at))
+            if branch == DEFAULT_BRANCH:
+                repo = replace(repo, size=self._tree_size(repo_id, commit.tree_id))
+            tables.repos[repo_id] = repo
 
     def get_tree(self, repo_id: str, tree_id: str) -> Tree:
         with self._lock:
@@ -114,6 +119,16 @@ class MemoryHistory(MemoryTables):
             entries = self._tables.trees.get((repo_id, tree_id), ())
         start = None if after is None else utf8(after)
         return [e for e in entries if start is None or utf8(e.name) > start][:limit]
+
+    def _tree_size(self, repo_id: str, tree_id: str) -> int:
+        """The bytes of the files beneath a stored tree (walked: this catalog is for tests)."""
+        total = 0
+        for entry in self._tables.trees.get((repo_id, tree_id), ()):
+            if entry.kind is EntryKind.DIRECTORY and entry.tree_id is not None:
+                total += self._tree_size(repo_id, entry.tree_id)
+            elif entry.kind is EntryKind.FILE:
+                total += entry.size
+        return total
 
     def _require_repo(self, repo_id: str) -> None:
         """Rows of a repo need the repo, as the SQL tables' foreign keys demand."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from weighthouse.domain.errors import (
     EntryNotFoundError,
@@ -12,7 +13,7 @@ from weighthouse.domain.errors import (
     RepoNotFoundError,
 )
 from weighthouse.domain.model import BucketObject, Repo, RepoType
-from weighthouse.metadata.memory.tables import MemoryTables, in_utc, utf8
+from weighthouse.metadata.memory.tables import MemoryTables, in_utc, utc, utf8
 
 
 class MemoryObjects(MemoryTables):
@@ -38,6 +39,8 @@ class MemoryObjects(MemoryTables):
                 raise PreconditionFailedError(f"{obj.key!r} does not match If-Match", key=obj.key)
             stored = in_utc(_copy(obj))
             self._tables.objects[repo_id, obj.key] = stored
+            replaced = 0 if current is None else current.size
+            self._account(repo_id, obj.size - replaced, stored.modified_at)
 
     def get_object(self, repo_id: str, key: str) -> BucketObject:
         with self._lock:
@@ -56,13 +59,26 @@ class MemoryObjects(MemoryTables):
             obj = self._tables.objects.get((repo_id, key))
             return self._tables.repos[repo_id], None if obj is None else _copy(obj)
 
-    def delete_object(self, repo_id: str, key: str, *, if_sha256: str | None = None) -> bool:
+    def delete_object(
+        self,
+        repo_id: str,
+        key: str,
+        *,
+        if_sha256: str | None = None,
+        at: datetime | None = None,
+    ) -> bool:
         with self._lock:
             current = self._tables.objects.get((repo_id, key))
             if current is None or (if_sha256 is not None and current.sha256 != if_sha256):
                 return False
             del self._tables.objects[(repo_id, key)]
+            self._account(repo_id, -current.size, utc(at or datetime.now(UTC)))
             return True
+
+    def _account(self, repo_id: str, change: int, at: datetime) -> None:
+        """Add ``change`` bytes to the bucket's size and make ``at`` its last update."""
+        repo = self._tables.repos[repo_id]
+        self._tables.repos[repo_id] = replace(repo, size=repo.size + change, updated_at=at)
 
     def list_objects(
         self, repo_id: str, prefix: str, after: bytes | None, limit: int

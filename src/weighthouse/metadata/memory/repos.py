@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from weighthouse.domain.catalog import RepoQuery
 from weighthouse.domain.errors import RepoExistsError, RepoNotFoundError, UserNotFoundError
-from weighthouse.domain.model import Repo, RepoType
+from weighthouse.domain.model import Repo, RepoOrder, RepoType
 from weighthouse.metadata.memory.tables import MemoryTables, Tables, in_utc, utf8
 
 
@@ -21,7 +22,8 @@ class MemoryRepos(MemoryTables):
                 raise RepoExistsError(
                     f"{repo.type.value} {repo.full_name!r} exists", repo=repo.full_name
                 )
-            tables.repos[repo.id] = in_utc(repo)
+            # Size and update time are the catalog's to keep (see Repo).
+            tables.repos[repo.id] = in_utc(replace(repo, size=0, updated_at=repo.created_at))
             tables.repo_ids[key] = repo.id
 
     def get_repo(self, type: RepoType, namespace: str, name: str) -> Repo:
@@ -33,7 +35,13 @@ class MemoryRepos(MemoryTables):
 
     def list_repos(self, query: RepoQuery) -> list[Repo]:
         search = query.search.lower() if query.search else None
-        after = None if query.after is None else (utf8(query.after[0]), query.after[1].value)
+        order = query.order
+        after = None
+        if query.after is not None:
+            if order is not RepoOrder.NAME and query.after_key is None:
+                raise ValueError(f"a page in {order} order continues after a key")
+            name, type = query.after
+            after = _sort_key(order, query.after_key, utf8(name), type.value)
         with self._lock:
             found = [
                 repo
@@ -41,10 +49,10 @@ class MemoryRepos(MemoryTables):
                 if (query.type is None or repo.type is query.type)
                 and (query.namespace is None or repo.namespace == query.namespace)
                 and (search is None or search in repo.full_name.lower())
-                and (after is None or _position(repo) > after)
+                and (after is None or _position(order, repo) > after)
                 and visible(self._tables, query, repo)
             ]
-        found.sort(key=_position)
+        found.sort(key=lambda repo: _position(order, repo))
         return found[: query.limit]
 
     def update_repo(self, repo: Repo) -> None:
@@ -97,9 +105,25 @@ class MemoryRepos(MemoryTables):
                     del tables.parts[part]
 
 
-def _position(repo: Repo) -> tuple[bytes, str]:
-    """The listing order: ``namespace/name`` bytes, then the type's name."""
-    return utf8(repo.full_name), repo.type.value
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _position(order: RepoOrder, repo: Repo) -> tuple[object, ...]:
+    """The repo's place in the listing order."""
+    key: datetime | int | None = repo.updated_at if order is RepoOrder.UPDATED else repo.size
+    return _sort_key(order, key, utf8(repo.full_name), repo.type.value)
+
+
+def _sort_key(
+    order: RepoOrder, key: datetime | int | None, name: bytes, type: str
+) -> tuple[object, ...]:
+    """Ascending sort keys: the order's key negated (it sorts descending), then ``namespace/
+    name`` bytes, then the type's name."""
+    if order is RepoOrder.NAME:
+        return name, type
+    if isinstance(key, datetime):
+        return -((key - _EPOCH) // timedelta(microseconds=1)), name, type
+    return -(key or 0), name, type
 
 
 def visible(tables: Tables, query: RepoQuery, repo: Repo) -> bool:
