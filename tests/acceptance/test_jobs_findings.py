@@ -1,6 +1,7 @@
 """What the inspect and scan jobs a push queues found, shown with the repo: REST repo info and
-tree entries (httpx), the Hub API's ``safetensors`` and tags (``huggingface_hub``), for a
-safetensors push and a malicious pickle (flagged without ever running), to readers only."""
+tree entries (httpx), the Hub API's ``safetensors``, tags and each file's security in expanded
+listings (``huggingface_hub``), for a safetensors push and a malicious pickle (flagged without
+ever running), to readers only."""
 
 from __future__ import annotations
 
@@ -127,11 +128,17 @@ def test_inspect_and_scan_results_show_in_repo_info_tree_and_hub_api(
     hub = run_hub(
         server,
         f"""
-        info = HfApi().model_info({repo!r})
+        api = HfApi()
+        info = api.model_info({repo!r})
+        paths = ["pytorch_model.bin", "model.safetensors"]
+        security = lambda files: {{f.path: f.security for f in files}}
         print(json.dumps({{
             "parameters": info.safetensors.parameters,
             "total": info.safetensors.total,
             "tags": info.tags,
+            "paths_info": security(api.get_paths_info({repo!r}, paths, expand=True)),
+            "tree": security(api.list_repo_tree({repo!r}, expand=True)),
+            "unexpanded": security(api.get_paths_info({repo!r}, paths)),
         }}))
         """,
         home=tmp_path / "hub",
@@ -140,11 +147,27 @@ def test_inspect_and_scan_results_show_in_repo_info_tree_and_hub_api(
     assert hub["parameters"] == {"F32": 64 * 32 + 32, "BF16": 80}
     assert hub["total"] == 64 * 32 + 32 + 80
     assert "unsafe-pickle" in hub["tags"]
+    # The scan's verdict as the Hub client reads a file's security, for the pickle only.
+    for listed in (hub["paths_info"], hub["tree"]):
+        assert listed["model.safetensors"] is None
+        pickled = listed["pytorch_model.bin"]
+        assert (pickled["safe"], pickled["status"]) == (False, "unsafe")
+        assert pickled["av_scan"] == {"status": "unscanned"}
+        assert pickled["pickle_import_scan"]["status"] == "unsafe"
+        assert {"module": "posix", "name": "system", "safety": "dangerous"} in pickled[
+            "pickle_import_scan"
+        ]["pickleImports"]
+    assert hub["unexpanded"] == {"pytorch_model.bin": None, "model.safetensors": None}
     assert not marker.exists()
     bob = make_user(server)
     with server.client(bob.token) as client:
         assert client.get(f"/api/models/{repo}").status_code == 404
         assert client.get(f"/api/models/{repo}/tree/main").status_code == 404
         assert client.get(f"/hf/api/models/{repo}").status_code in (401, 404)
+        expanded = client.post(
+            f"/hf/api/models/{repo}/paths-info/main",
+            json={"paths": ["pytorch_model.bin"], "expand": True},
+        )
+        assert expanded.status_code in (401, 404) and "posix" not in expanded.text
     with server.client() as anonymous:
         assert anonymous.get(f"/api/models/{repo}").status_code in (401, 404)

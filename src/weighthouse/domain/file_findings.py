@@ -48,10 +48,17 @@ def findings_of(job: Job) -> list[Finding]:
             found.append(Finding(hashes[item["path"]], "inspect", result))
     elif job.app == "scan":
         flagged = output.get("flagged") or {}
+        imports = output.get("imports") or {}
         for path, verdict in (output.get("files") or {}).items():
             if path in hashes and isinstance(verdict, str):
-                result = {"verdict": verdict, "flagged": list(flagged.get(path) or [])}
-                found.append(Finding(hashes[path], "scan", result))
+                scanned: dict[str, Any] = {
+                    "verdict": verdict,
+                    "flagged": list(flagged.get(path) or []),
+                }
+                # Scans before the imports were listed have only the flagged names.
+                if isinstance(imports.get(path), list):
+                    scanned["imports"] = imports[path]
+                found.append(Finding(hashes[path], "scan", scanned))
     return found
 
 

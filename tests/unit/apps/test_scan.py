@@ -18,7 +18,7 @@ import pytest
 from tests.app_context import FakeAppContext, FolderRepo
 
 from weighthouse.apps.inspect import InspectApp
-from weighthouse.apps.scan import ScanApp
+from weighthouse.apps.scan import IMPORTS_SHOWN, ScanApp
 
 
 class Payload:
@@ -136,3 +136,40 @@ def test_globals_are_classified(module: str, name: str, verdict: str) -> None:
     from weighthouse.apps.scan.verdict import classify
 
     assert classify(module, name) == verdict
+
+
+def test_each_file_s_imports_are_listed_by_module_and_name_worst_first(
+    samples: Path, tmp_path: Path
+) -> None:
+    """What the Hub API's ``pickleImports`` shows: a dotted name alone cannot say where the
+    module ends (``torch._utils._rebuild_tensor_v2``)."""
+    folder = tmp_path / "repo"
+    folder.mkdir()
+    state = {"w": [1.0], "hook": Payload("true"), "odd": zipfile.ZipInfo("x")}
+    (folder / "mixed.bin").write_bytes(pickle.dumps(state, protocol=2))
+    output, context = scan(folder, tmp_path)
+    imports = output["imports"]["mixed.bin"]
+    assert imports[0] == {"module": "posix", "name": "system", "verdict": "dangerous"}
+    assert {"module": "zipfile", "name": "ZipInfo", "verdict": "suspicious"} in imports
+    rank = {"dangerous": 0, "suspicious": 1, "safe": 2}
+    assert [rank[i["verdict"]] for i in imports] == sorted(rank[i["verdict"]] for i in imports)
+    report = json.loads(context.results["files/mixed.bin.json"])
+    assert report["imports"] == output["imports"]["mixed.bin"]
+    real, _ = scan(samples, tmp_path / "samples")
+    assert {"module": "torch._utils", "name": "_rebuild_tensor_v2", "verdict": "safe"} in real[
+        "imports"
+    ]["zip.pt"]
+
+
+def test_a_file_naming_more_imports_than_shown_keeps_the_worst(tmp_path: Path) -> None:
+    folder = tmp_path / "repo"
+    folder.mkdir()
+    # Many globals no loader needs (each pushed by GLOBAL, then popped), then a payload.
+    names = [f"Class{n}".encode() for n in range(IMPORTS_SHOWN + 20)]
+    body = b"".join(b"cinnocent.module\n" + name + b"\n0" for name in names)
+    (folder / "many.pkl").write_bytes(b"\x80\x02" + body + pickle.dumps(Payload("true"), 2)[2:])
+    output, context = scan(folder, tmp_path)
+    shown = output["imports"]["many.pkl"]
+    assert len(shown) == IMPORTS_SHOWN
+    assert shown[0] == {"module": "posix", "name": "system", "verdict": "dangerous"}
+    assert len(json.loads(context.results["files/many.pkl.json"])["imports"]) == len(names) + 1

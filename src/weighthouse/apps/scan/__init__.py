@@ -24,6 +24,9 @@ from weighthouse.apps.weight_files import (
 )
 
 SUMMARY = "scan.json"
+IMPORTS_SHOWN = 100
+"""Most imports of one file the job's output lists (the worst first; the result file has all):
+a crafted pickle may name thousands, and the output is stored with the job and its findings."""
 
 
 class ScanApp:
@@ -43,6 +46,7 @@ class ScanApp:
         files = selected_files(context, repo, PICKLE_SUFFIXES)
         verdicts: dict[str, str] = {}
         flagged: dict[str, list[str]] = {}
+        imports: dict[str, list[dict[str, str]]] = {}
         write = bool(context.params.get("result_files", True))
         for number, entry in enumerate(files):
             context.progress(number, len(files), entry.path)
@@ -51,6 +55,7 @@ class ScanApp:
             if write:
                 context.write_result(f"files/{entry.path}.json", _json(result))
             verdicts[entry.path] = result["verdict"]
+            imports[entry.path] = result["imports"][:IMPORTS_SHOWN]
             if result["dangerous"] or result["suspicious"]:
                 flagged[entry.path] = result["dangerous"] + result["suspicious"]
             context.log(f"{entry.path}: {result['verdict']}")
@@ -61,6 +66,7 @@ class ScanApp:
             "verdict": worst(verdicts.values()),
             "files": verdicts,
             "flagged": flagged,
+            "imports": imports,
             # Each file's content, so the verdicts can be shown wherever the same bytes are.
             "sha256": {entry.path: entry.sha256 for entry in files},
         }

@@ -11,7 +11,14 @@ from typing import Any, BinaryIO
 from weighthouse.apps.contract import AppFailed
 from weighthouse.apps.inspect.pytorch import LEGACY_MAGIC, ZIP_ERRORS, looks_like_zip
 from weighthouse.apps.pickled import Global, walk
-from weighthouse.apps.scan.verdict import DANGEROUS, SAFE, SUSPICIOUS, classify, worst
+from weighthouse.apps.scan.verdict import (
+    DANGEROUS,
+    RANK,
+    SAFE,
+    SUSPICIOUS,
+    classify,
+    worst,
+)
 from weighthouse.apps.weight_files import BoundedReader
 
 LEGACY_PICKLES = 5
@@ -24,13 +31,16 @@ class FileScan:
     pickles: int = 0
     globals: dict[str, str] = field(default_factory=dict)
     """Each global named, ``module.name``, with its verdict."""
+    imports: dict[tuple[str, str], str] = field(default_factory=dict)
+    """The same, by ``(module, name)``: a dotted name alone cannot say where the module ends."""
     errors: list[str] = field(default_factory=list)
     not_pickle: bool = False
     """The file is no pickle at all (raw data with a pickle's suffix): nothing would load it."""
 
     def add(self, found: list[Global]) -> None:
         for g in found:
-            self.globals.setdefault(str(g), classify(g.module, g.name))
+            verdict = self.globals.setdefault(str(g), classify(g.module, g.name))
+            self.imports.setdefault((g.module, g.name), verdict)
 
     @property
     def verdict(self) -> str:
@@ -46,6 +56,13 @@ class FileScan:
             "dangerous": sorted(g for g, v in self.globals.items() if v == DANGEROUS),
             "suspicious": sorted(g for g, v in self.globals.items() if v == SUSPICIOUS),
             "globals": sorted(self.globals),
+            # Worst first, so a shortened list keeps what matters.
+            "imports": [
+                {"module": module, "name": name, "verdict": verdict}
+                for (module, name), verdict in sorted(
+                    self.imports.items(), key=lambda item: (-RANK[item[1]], item[0])
+                )
+            ],
             "errors": self.errors,
         }
 

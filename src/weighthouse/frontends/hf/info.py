@@ -20,6 +20,7 @@ from weighthouse.frontends.hf import cards, safetensors
 from weighthouse.frontends.hf.calls import Call, json_response, next_link
 from weighthouse.frontends.hf.entries import commit_entry, iso, ref_entry, sibling, tree_entry
 from weighthouse.frontends.hf.gating import gated_value
+from weighthouse.frontends.hf.security import security_status
 
 PATHS_INFO_MAX = 1000
 """Most paths one ``paths-info`` call may ask about."""
@@ -171,23 +172,30 @@ async def tree(call: Call) -> Response:
     )
     entries = [tree_entry(item) for item in listing.entries]
     if expand:
-        await run_in_threadpool(_add_last_commits, call, caller, repo_id, resolved, entries)
+        await run_in_threadpool(_expand, call, caller, repo_id, resolved, listing, entries)
     headers = {}
     if listing.next_after is not None:
         headers["Link"] = next_link(call, cursor=listing.next_after)
     return json_response(entries, headers=headers)
 
 
-def _add_last_commits(
+def _expand(
     call: Call,
     caller: Principal,
     repo_id: RepoId,
     resolved: Resolved,
+    listing: TreeListing,
     entries: list[dict[str, Any]],
 ) -> None:
     """``expand=true``: each entry's ``lastCommit`` (``id``, ``title``, ``date``), when the
-    history read finds it. No ``securityFileStatus``: nothing here scans files, and the
-    client reads that field only when it is sent."""
+    history read finds it, and the ``securityFileStatus`` of each file the scan app read.
+    ``listing`` holds the entries as :meth:`Files.list_tree` or :meth:`Files.entry` answered
+    them to the caller, who may therefore see their findings."""
+    findings = call.hub.findings.of_listing(listing)
+    for entry in entries:
+        scanned = findings.get(entry["path"])
+        if entry["type"] == "file" and scanned is not None and scanned.scan is not None:
+            entry["securityFileStatus"] = security_status(scanned.scan)
     paths = [entry["path"] for entry in entries]
     found = call.hub.files.last_changes(caller, repo_id, resolved.commit.id, paths)
     for entry in entries:
@@ -221,7 +229,7 @@ async def paths_info(call: Call) -> Response:
 
     def lookup() -> list[dict[str, Any]]:
         resolved = call.hub.revisions.resolve(caller, repo_id, revision)
-        found = []
+        items = []
         for path in dict.fromkeys(paths):
             try:
                 _, item = call.hub.files.entry(
@@ -230,9 +238,10 @@ async def paths_info(call: Call) -> Response:
             except (EntryNotFoundError, InvalidInputError):
                 continue
             if item.path:
-                found.append(tree_entry(item))
+                items.append(item)
+        found = [tree_entry(item) for item in items]
         if expand:
-            _add_last_commits(call, caller, repo_id, resolved, found)
+            _expand(call, caller, repo_id, resolved, TreeListing(tuple(items), None), found)
         return found
 
     return json_response(await run_in_threadpool(lookup))
