@@ -1,5 +1,6 @@
-"""Job runner throughput and queue latency: Weighthouse's embedded engine against the replaced
-system's stack (dramatiq with a Redis broker) running the same no-op, in one run.
+"""Job runner throughput and queue latency: Weighthouse's engines against the replaced
+system's stack (dramatiq with a Redis broker), and RQ and Celery when installed
+(:mod:`queue_peers`), running the same no-op, in one run.
 
     .venv/bin/python bench/jobs.py [--jobs 500] [--threads 2] [--redis redis://127.0.0.1:6379/15]
 
@@ -23,6 +24,8 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import queue_peers
 
 from weighthouse.apps.contract import AppContext
 
@@ -151,6 +154,16 @@ def main() -> None:
         "weighthouse redis": weighthouse_run(args.jobs, args.threads, args.redis),
         "dramatiq + Redis": dramatiq_run(args.jobs, args.threads, args.redis),
     }
+    for name, run in (
+        ("RQ + Redis", queue_peers.rq_run),
+        ("Celery + Redis", queue_peers.celery_run),
+    ):
+        try:
+            elapsed, waits = run(args.jobs, args.threads, args.redis)
+        except ImportError as exc:
+            print(f"{name}: not measured ({exc}; pip install rq 'celery[redis]')")
+            continue
+        results[name] = {"jobs_per_s": args.jobs / elapsed, **_latency(waits)}
     base = results["dramatiq + Redis"]["jobs_per_s"]
     print(f"{args.jobs} no-op jobs, {args.threads} worker threads")
     print(f"{'engine':34} {'jobs/s':>8} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8}")
