@@ -109,6 +109,11 @@ def test_inspect_and_scan_results_show_in_repo_info_tree_and_hub_api(
         scanned = by_path["pytorch_model.bin"]
         assert scanned["scan"]["verdict"] == "dangerous"
         assert "posix.system" in scanned["scan"]["flagged"]
+        assert scanned["scan"]["imports"][0] == {
+            "module": "posix",
+            "name": "system",
+            "verdict": "dangerous",
+        }
         assert scanned["labels"] == ["unsafe-pickle"]
         tree = client.get(f"/api/models/{repo}/tree/main").json()
         entries = {e["path"]: e for e in tree["entries"]}

@@ -156,11 +156,24 @@ class InspectOut(BaseModel):
     dtypes: dict[str, int] = Field(description="parameters per dtype")
 
 
+class PickleImportOut(BaseModel):
+    """A global a pickle imports, as it names it, with the scan's verdict on it."""
+
+    module: str
+    name: str
+    verdict: str = Field(description="safe, suspicious or dangerous")
+
+
 class ScanOut(BaseModel):
     """The scan app's verdict on a pickled file, read from its opcodes without loading it."""
 
     verdict: str = Field(description="safe, suspicious or dangerous")
     flagged: list[str] = Field(description="the globals its pickles import that decided it")
+    imports: list[PickleImportOut] | None = Field(
+        default=None,
+        description="every global its pickles import, the worst first, at most 100; absent"
+        " for files scanned before imports were listed",
+    )
 
 
 class SafetensorsOut(BaseModel):
