@@ -23,6 +23,7 @@ from weighthouse.client import (
     ProgressFactory,
     RepoAddress,
     WeighthouseClient,
+    no_progress,
     parse_repo_address,
 )
 
@@ -215,13 +216,15 @@ def progress_bars(enabled: bool | None, *, unit: str = "B") -> ProgressFactory:
     """tqdm bars on stderr, in bytes, or counting ``unit`` (e.g. ``"obj"``) when it is not
     ``"B"``. ``None`` means: only on a terminal, unless the environment forces them on or
     off."""
-    from tqdm import tqdm
-
     if enabled is None:
         forced = os.environ.get(PROGRESS_ENV, "").strip().lower()
         enabled = forced in ("1", "true", "yes") or (
             forced not in ("0", "false", "no") and sys.stderr.isatty()
         )
+    if not enabled:
+        # Scripts and pipes draw nothing, and need not pay for importing tqdm.
+        return no_progress
+    from tqdm import tqdm
 
     def bar(description: str, total: int) -> ProgressBar:
         bar: ProgressBar = tqdm(
@@ -231,7 +234,6 @@ def progress_bars(enabled: bool | None, *, unit: str = "B") -> ProgressFactory:
             unit_scale=unit == "B",
             unit_divisor=1024,
             file=sys.stderr,
-            disable=not enabled,
             dynamic_ncols=True,
         )
         return bar
