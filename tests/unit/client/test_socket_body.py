@@ -81,7 +81,7 @@ def small_buffers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket_body, "MIN_BYTES", 1 << 20)
     monkeypatch.setattr(socket_body, "BUFFER_BYTES", 100_003)
     monkeypatch.setattr(socket_body, "BUFFERS", 2)
-    monkeypatch.setattr(socket_body, "WRITE_BYTES", 65_536)
+    monkeypatch.setattr(socket_body, "WRITEBACK_BYTES", 300_007)
 
 
 def _served(**options: object) -> Iterator[RawServer]:
