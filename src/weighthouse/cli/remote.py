@@ -215,7 +215,8 @@ progress_option = click.option(
 def progress_bars(enabled: bool | None, *, unit: str = "B") -> ProgressFactory:
     """tqdm bars on stderr, in bytes, or counting ``unit`` (e.g. ``"obj"``) when it is not
     ``"B"``. ``None`` means: only on a terminal, unless the environment forces them on or
-    off."""
+    off. Byte counts are scaled by 1000: tqdm's prefixes are the SI ones (k, M, G), so with
+    1024 a bar said ``MB/s`` for what were MiB per second."""
     if enabled is None:
         forced = os.environ.get(PROGRESS_ENV, "").strip().lower()
         enabled = forced in ("1", "true", "yes") or (
@@ -232,13 +233,24 @@ def progress_bars(enabled: bool | None, *, unit: str = "B") -> ProgressFactory:
             desc=description,
             unit=unit,
             unit_scale=unit == "B",
-            unit_divisor=1024,
+            unit_divisor=1000,
             file=sys.stderr,
             dynamic_ncols=True,
         )
         return bar
 
     return bar
+
+
+def echo_beside_bars(message: str) -> None:
+    """A line on stderr that leaves a progress bar being drawn there whole: tqdm clears the
+    bar, prints the line and draws the bar again below it, where a plain print would cut
+    into the bar's line."""
+    bars = sys.modules.get("tqdm")
+    if bars is None:  # no bar was made: progress_bars imports tqdm only to draw one
+        click.echo(message, err=True)
+        return
+    bars.tqdm.write(message, file=sys.stderr)
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:

@@ -10,6 +10,7 @@ import click
 from weighthouse.cli.remote import (
     Remote,
     RepoAddressType,
+    echo_beside_bars,
     progress_bars,
     progress_option,
     remote_command,
@@ -68,7 +69,7 @@ def command(
         dest = Path.cwd() if paths else Path.cwd() / repo.name
 
     def resuming(path: str, offset: int) -> None:
-        click.echo(f"resuming {path} from byte {offset}", err=True)
+        echo_beside_bars(f"resuming {path} from byte {offset}")
 
     result = pull_snapshot(
         remote.client,
