@@ -137,6 +137,32 @@ def test_bucket_objects_also_through_s3(
     assert got["Body"].read() == source.read_bytes()
     assert got["ContentType"] == "x-test/bin"
 
+    # An object a multipart upload joined from its parts has no SHA-256 to announce: the
+    # download still checks its size and returns the digest of what it received.
+    writer = s3_client(server, make_s3_user_of(server, alice))
+    first, last = os.urandom(5 * 2**20), b"last part"
+    upload = writer.create_multipart_upload(Bucket=s3_bucket, Key="joined")["UploadId"]
+    parts = [
+        {"PartNumber": n, "ETag": writer.upload_part(
+            Bucket=s3_bucket, Key="joined", UploadId=upload, PartNumber=n, Body=body
+        )["ETag"]}
+        for n, body in ((1, first), (2, last))
+    ]  # fmt: skip
+    writer.complete_multipart_upload(
+        Bucket=s3_bucket, Key="joined", UploadId=upload, MultipartUpload={"Parts": parts}
+    )
+    joined = source.parent / "joined.bin"
+    assert client.get_object(bucket, "joined", joined) == hashlib.sha256(first + last).hexdigest()
+    assert joined.read_bytes() == first + last
+
+
+def make_s3_user_of(server: LiveServer, account: Account) -> S3User:
+    with server.client(account.token) as rest:
+        issued = rest.post("/api/access-keys", json={"name": "s3-write", "scope": "write"})
+        assert issued.status_code == 201, issued.text
+        key = issued.json()
+    return S3User(account.name, account.token, key["id"], key["secret"])
+
 
 def test_the_model_catalog_stub_takes_its_own_token_key(server: LiveServer) -> None:
     # In a process of its own: the original model catalog's generated messages, which other

@@ -111,9 +111,10 @@ class BucketsApi(DownloadsApi):
         """Copy the object ``source`` (a listing entry of ``source_bucket``) to ``key`` in
         ``bucket``, streaming its bytes through this client without a local copy.
 
-        The PUT declares the source's SHA-256, so the server refuses bytes that changed on
-        the way (``digest_mismatch``), e.g. when the source was replaced meanwhile. Type and
-        metadata are kept."""
+        The PUT declares the source's SHA-256 when it is known (not for an object joined from
+        multipart parts), so the server refuses bytes that changed on the way
+        (``digest_mismatch``), e.g. when the source was replaced meanwhile. Type and metadata
+        are kept."""
         with self.stream("GET", self.object_url(source_bucket, source.key)) as response:
 
             def chunks() -> Iterator[bytes]:
@@ -164,7 +165,7 @@ def _object_from_headers(key: str, headers: httpx.Headers) -> ObjectInfo:
     return ObjectInfo(
         key=key,
         size=int(headers.get("content-length", "0")),
-        sha256=headers.get(wire.SHA256_HEADER) or etag_sha256(headers.get("etag")) or "",
+        sha256=headers.get(wire.SHA256_HEADER) or etag_sha256(headers.get("etag")),
         etag=headers.get(wire.MD5_HEADER, ""),
         content_type=headers.get("content-type", wire.OCTET_STREAM),
         modified_at=parsedate_to_datetime(modified) if modified else None,

@@ -388,11 +388,13 @@ class UploadInfo:
 
 @dataclass(frozen=True)
 class ObjectInfo:
-    """A bucket object. ``etag`` is the hex MD5 of its bytes (what S3 clients compare)."""
+    """A bucket object. ``etag`` is the hex MD5 of its bytes (what S3 clients compare), or for
+    an object a multipart upload joined from its parts ``<MD5 of the parts' MD5s>-<parts>``;
+    ``sha256`` is ``None`` for such an object, whose whole-content digest is not known."""
 
     key: str
     size: int
-    sha256: str
+    sha256: str | None
     etag: str
     content_type: str
     modified_at: datetime | None

@@ -16,6 +16,7 @@ from typing import Protocol
 from weighthouse.domain.access import Principal, require_repo
 from weighthouse.domain.catalog import ObjectCatalog
 from weighthouse.domain.errors import (
+    BlobMissingError,
     DigestMismatchError,
     EntryNotFoundError,
     InvalidInputError,
@@ -23,13 +24,16 @@ from weighthouse.domain.errors import (
     RepoNotFoundError,
 )
 from weighthouse.domain.files import Download, open_download
+from weighthouse.domain.joined import JoinedReader
 from weighthouse.domain.model import (
     CONTENT_HEADERS,
+    MANIFEST_PREFIX,
     BucketObject,
     ObjectListing,
     RepoId,
     RepoType,
     Role,
+    is_manifest_id,
 )
 from weighthouse.domain.names import check_key, check_name, check_prefix
 from weighthouse.domain.paging import check_limit
@@ -64,13 +68,15 @@ class PutConditions:
         return self.create_only or self.if_match is not None
 
     def expected_sha256(self) -> str | None:
-        """The SHA-256 ``if_match`` names; ``PreconditionFailedError`` when it cannot name one
-        (then no stored object can match it)."""
+        """The SHA-256 (or a joined object's manifest id) ``if_match`` names;
+        ``PreconditionFailedError`` when it cannot name one (then no stored object can match
+        it)."""
         if self.if_match is None:
             return None
         value = self.if_match.strip()
         value = value.removeprefix("W/").strip('"').lower()
-        if len(value) != 64 or not all(c in "0123456789abcdef" for c in value):
+        digits = value.removeprefix(MANIFEST_PREFIX)
+        if len(value) != 64 or not all(c in "0123456789abcdef" for c in digits):
             raise PreconditionFailedError("If-Match names no object this server stores")
         return value
 
@@ -230,8 +236,19 @@ class Buckets:
 
     def reader(self, download: Download) -> BlobReader:
         """The bytes of an object :meth:`download` returned; see
-        :func:`~weighthouse.domain.files.open_download`."""
-        return open_download(self._blobs, download)
+        :func:`~weighthouse.domain.files.open_download`. A joined object's parts are read
+        through its manifest, which must add up to the object's size (``BlobMissingError``
+        otherwise, and when the manifest or a part's blob is missing)."""
+        if not is_manifest_id(download.sha256):
+            return open_download(self._blobs, download)
+        parts = self._catalog.manifest(download.sha256)
+        reader = JoinedReader(self._blobs, parts)
+        if reader.size != download.size:
+            raise BlobMissingError(
+                f"manifest {download.sha256} has {reader.size} bytes, the object {download.size}",
+                sha256=download.sha256,
+            )
+        return reader
 
     def delete(
         self, principal: Principal, bucket: RepoId, key: str, *, if_sha256: str | None = None

@@ -36,6 +36,7 @@ from weighthouse.domain.model import (
     AuditEvent,
     BucketObject,
     Commit,
+    ManifestPart,
     Member,
     MultipartUpload,
     Organization,
@@ -455,6 +456,18 @@ class ObjectCatalog(Protocol):
         """Up to ``limit`` objects whose key starts with ``prefix`` and whose UTF-8 key bytes are
         greater than ``after``, in byte order. ``after`` may be any bytes (a position ending in
         ``0xFF`` skips every key under a prefix)."""
+        ...
+
+    def put_manifest(self, manifest_id: str, parts: Sequence[ManifestPart]) -> None:
+        """Record the parts of a joined object under ``manifest_id`` (their
+        :func:`~weighthouse.domain.model.manifest_id`); nothing changes when it is recorded
+        already, so concurrent writers of one manifest both succeed. Call it in the unit of
+        work that stores the object naming it. The parts' blobs count as referenced while an
+        object names the manifest."""
+        ...
+
+    def manifest(self, manifest_id: str) -> list[ManifestPart]:
+        """The parts of a manifest, in order; ``BlobMissingError`` when none is recorded."""
         ...
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
@@ -338,6 +340,47 @@ class BucketObject:
     checksums: dict[str, str] = field(default_factory=dict)
     part_sizes: tuple[int, ...] = ()
     parts_md5: str | None = None
+
+    @property
+    def joined(self) -> bool:
+        """Whether the object's bytes are its parts' blobs joined (see :class:`ManifestPart`):
+        then ``sha256`` is its manifest id and ``md5`` is empty, as neither digest of the
+        whole content was computed."""
+        return is_manifest_id(self.sha256)
+
+    @property
+    def content_sha256(self) -> str | None:
+        """The SHA-256 of the object's bytes, or ``None`` for a joined object (not known)."""
+        return None if self.joined else self.sha256
+
+
+MANIFEST_PREFIX = "parts-"
+"""How the ``sha256`` of a joined object begins: never a blob's digest (not all hex)."""
+
+
+@dataclass(frozen=True)
+class ManifestPart:
+    """One piece of a joined object: the blob ``sha256`` of ``size`` bytes.
+
+    An object a multipart upload completes keeps its parts' blobs in order (its manifest)
+    instead of a copy of their bytes, so completing writes no byte."""
+
+    sha256: str
+    size: int
+
+
+def manifest_id(parts: Sequence[ManifestPart]) -> str:
+    """The id of the object made of ``parts`` in this order: ``parts-`` and 58 hex digits of
+    a SHA-256 over the parts' digests and sizes. Equal manifests, and only they, have equal
+    ids, so the id serves every compare-and-swap a content digest serves."""
+    text = "".join(f"{part.sha256}:{part.size}\n" for part in parts)
+    digits = hashlib.sha256(text.encode("ascii")).hexdigest()
+    return MANIFEST_PREFIX + digits[: 64 - len(MANIFEST_PREFIX)]
+
+
+def is_manifest_id(sha256: str) -> bool:
+    """Whether an object's ``sha256`` names a manifest rather than a blob."""
+    return sha256.startswith(MANIFEST_PREFIX)
 
 
 # The content headers an object keeps besides its Content-Type, as S3 and HTTP caches use them.

@@ -2,12 +2,17 @@
 
 Each part streams into the blob store like any upload (hashed while written, durable before
 its row is recorded) and is referenced by its upload's row until the upload ends, so the
-garbage collector keeps it. Completing reads the chosen parts in order into one new blob
-(memory stays flat whatever the size), then in one catalog transaction claims the upload and
-stores the object, deciding any ``If-None-Match: *`` / ``If-Match`` there: of racing
-completions exactly one wins, and a crash leaves the old object or the new one. The parts'
-blobs become unreferenced then, and go with the next garbage collection after the grace
-period.
+garbage collector keeps it. Completing writes no byte: the object of two or more parts is
+joined (see :class:`~weighthouse.domain.model.ManifestPart`), its bytes the chosen parts'
+blobs in order. In one catalog transaction the completion claims the upload, records the
+manifest and stores the object, deciding any ``If-None-Match: *`` / ``If-Match`` there: of
+racing completions exactly one wins, and a crash leaves the old object or the new one. The
+object's manifest then keeps the chosen parts' blobs; those of parts not chosen become
+unreferenced and go with the next garbage collection after the grace period.
+
+A joined object's whole-content SHA-256 and MD5 are never computed (that would read every
+byte again): its ``sha256`` is its manifest id, its ``md5`` empty, and its ETag S3's
+``<MD5 of the parts' MD5s>-<number of parts>``.
 
 An upload belongs to the user who started it: only they may add parts, list, complete or
 abort it. Upload ids are 192 random bits.
@@ -47,11 +52,13 @@ from weighthouse.domain.errors import (
 )
 from weighthouse.domain.model import (
     BucketObject,
+    ManifestPart,
     MultipartUpload,
     RepoId,
     RepoType,
     Role,
     UploadedPart,
+    manifest_id,
 )
 from weighthouse.domain.names import check_key, check_prefix
 from weighthouse.domain.ports import BlobStore, Clock
@@ -325,6 +332,8 @@ class MultipartUploads:
         ).hexdigest()
         verified = check_checksums(checksums(parts) if checksums is not None else {})
 
+        manifest = [ManifestPart(sha256=part.sha256, size=part.size) for part in parts]
+
         def commit(sha256: str, md5: str) -> BucketObject:
             obj = BucketObject(
                 key=key,
@@ -342,6 +351,8 @@ class MultipartUploads:
 
             def claim_and_store() -> None:
                 self._catalog.end_upload(upload_id)
+                if obj.joined:
+                    self._catalog.put_manifest(sha256, manifest)
                 self._catalog.put_object(
                     upload.repo_id,
                     obj,
@@ -353,11 +364,9 @@ class MultipartUploads:
             return obj
 
         if len(parts) == 1:
-            # One part is already the whole object: no copy.
+            # One part is already the whole object, with its digests.
             return commit(parts[0].sha256, parts[0].md5), parts
-        with self._blobs.provisional(self._concatenated(parts), size=total, md5=True) as digest:
-            assert digest.md5 is not None
-            return commit(digest.sha256, digest.md5), parts
+        return commit(manifest_id(manifest), ""), parts
 
     def _choose(self, upload_id: str, chosen: Sequence[ChosenPart]) -> list[UploadedPart]:
         if not chosen:
@@ -419,11 +428,6 @@ class MultipartUploads:
         if expected is not None and (current is None or current.sha256 != expected):
             raise PreconditionFailedError(f"{upload.key!r} does not match If-Match", key=upload.key)
         return expected
-
-    def _concatenated(self, parts: Sequence[UploadedPart]) -> Iterator[bytes]:
-        for part in parts:
-            with self._blobs.reader(part.sha256) as reader:
-                yield from reader.iter_range()
 
     def prune(self, before: datetime) -> int:
         """Remove uploads started before ``before``; see :meth:`MultipartCatalog.prune_uploads`."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,20 +15,32 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    not_,
     or_,
     select,
     union_all,
     update,
 )
 
-from weighthouse.domain.errors import EntryNotFoundError, PreconditionFailedError, RepoNotFoundError
-from weighthouse.domain.model import BucketObject, Repo, RepoType
+from weighthouse.domain.errors import (
+    BlobMissingError,
+    EntryNotFoundError,
+    PreconditionFailedError,
+    RepoNotFoundError,
+)
+from weighthouse.domain.model import MANIFEST_PREFIX, BucketObject, ManifestPart, Repo, RepoType
 from weighthouse.metadata import group_commit
 from weighthouse.metadata.prepared_reads import prepared
 from weighthouse.metadata.rows import object_from, object_row, repo_from
-from weighthouse.metadata.tables import multipart_parts, objects, repos, tree_entries
+from weighthouse.metadata.tables import (
+    multipart_parts,
+    object_manifests,
+    objects,
+    repos,
+    tree_entries,
+)
 from weighthouse.metadata.transactions import in_unit, retry_transient, transaction
-from weighthouse.metadata.upserts import insert_new, upsert
+from weighthouse.metadata.upserts import insert_missing, insert_new, upsert
 
 # Rows fetched per round trip while streaming referenced blobs.
 STREAM_BATCH = 1000
@@ -57,6 +69,12 @@ _REPO_AND_OBJECT = (
         repos.c.name == bindparam("name", type_=repos.c.name.type),
     )
 )
+
+
+# An object naming a blob, not a manifest; a manifest some object names (manifests no
+# object names any more are left behind, a few rows each, and keep nothing).
+_PLAIN_OBJECT = not_(objects.c.sha256.startswith(MANIFEST_PREFIX, autoescape=True))
+_NAMED_MANIFEST = exists().where(objects.c.sha256 == object_manifests.c.manifest_id)
 
 
 class ObjectQueries:
@@ -183,15 +201,40 @@ class ObjectQueries:
             rows = connection.execute(query).all()
         return [object_from(row) for row in rows]
 
+    @retry_transient
+    def put_manifest(self, manifest_id: str, parts: Sequence[ManifestPart]) -> None:
+        """The rows are content-addressed (the id is a digest of them), so rows already
+        stored hold the same values and are skipped in one statement."""
+        rows = [
+            {"manifest_id": manifest_id, "number": number, "sha256": part.sha256, "size": part.size}
+            for number, part in enumerate(parts, start=1)
+        ]
+        with transaction(self._engine, write=True) as connection:
+            insert_missing(connection, object_manifests, rows)
+
+    def manifest(self, manifest_id: str) -> list[ManifestPart]:
+        query = (
+            select(object_manifests.c.sha256, object_manifests.c.size)
+            .where(object_manifests.c.manifest_id == manifest_id)
+            .order_by(object_manifests.c.number)
+        )
+        with transaction(self._engine) as connection:
+            rows = connection.execute(query).all()
+        if not rows:
+            raise BlobMissingError(f"no manifest {manifest_id}", sha256=manifest_id)
+        return [ManifestPart(sha256=row.sha256, size=int(row.size)) for row in rows]
+
     # --- maintenance ----------------------------------------------------------------------
     def referenced_blobs(self) -> Iterator[tuple[str, int]]:
         """Streamed in batches through one read transaction, which stays open until the
-        iterator is exhausted or closed."""
+        iterator is exhausted or closed. A joined object references its manifest's blobs,
+        not its manifest id (no blob)."""
         references = union_all(
             select(tree_entries.c.sha256, tree_entries.c.size).where(
                 tree_entries.c.sha256.is_not(None)
             ),
-            select(objects.c.sha256, objects.c.size),
+            select(objects.c.sha256, objects.c.size).where(_PLAIN_OBJECT),
+            select(object_manifests.c.sha256, object_manifests.c.size).where(_NAMED_MANIFEST),
             select(multipart_parts.c.sha256, multipart_parts.c.size),
         ).subquery()
         query = select(references.c.sha256, func.max(references.c.size)).group_by(
@@ -209,7 +252,8 @@ class ObjectQueries:
         query = select(
             or_(
                 exists().where(tree_entries.c.sha256 == sha256),
-                exists().where(objects.c.sha256 == sha256),
+                exists().where(objects.c.sha256 == sha256, _PLAIN_OBJECT),
+                exists().where(object_manifests.c.sha256 == sha256, _NAMED_MANIFEST),
                 exists().where(multipart_parts.c.sha256 == sha256),
             )
         )

@@ -434,6 +434,21 @@ class MultipartPartRow(Base):
     modified_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class ObjectManifestRow(Base):
+    """A part of a joined object: the blob ``sha256`` of ``size`` bytes at ``number`` in the
+    manifest ``manifest_id``, which objects name in their ``sha256`` column. Equal manifests
+    are one set of rows, shared. The garbage collector keeps a part's blob while an object
+    names its manifest (hence the index)."""
+
+    __tablename__ = "object_manifests"
+    __table_args__ = (Index(None, "sha256"), MYSQL_TABLE_OPTIONS)
+
+    manifest_id: Mapped[str] = mapped_column(String(SHA256), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sha256: Mapped[str] = mapped_column(String(SHA256))
+    size: Mapped[int] = mapped_column(BigInteger)
+
+
 class AuditEventRow(Base):
     """A security event. The id grows with each event, so it orders the log (newest first) and
     pages it; the two indexes serve the listings filtered by actor or by action."""
@@ -594,6 +609,7 @@ tree_entries = cast(Table, TreeEntryRow.__table__)
 objects = cast(Table, ObjectRow.__table__)
 multipart_uploads = cast(Table, MultipartUploadRow.__table__)
 multipart_parts = cast(Table, MultipartPartRow.__table__)
+object_manifests = cast(Table, ObjectManifestRow.__table__)
 audit_events = cast(Table, AuditEventRow.__table__)
 blob_uploads = cast(Table, BlobUploadRow.__table__)
 xorb_uploads = cast(Table, XorbUploadRow.__table__)

@@ -12,11 +12,20 @@ import pytest
 from tests.contract.catalog.samples import NOW, digest, make_object, run_together
 
 from weighthouse.domain.errors import (
+    BlobMissingError,
     PreconditionFailedError,
     RepoNotFoundError,
     UploadNotFoundError,
 )
-from weighthouse.domain.model import MultipartUpload, Repo, UploadedPart, User
+from weighthouse.domain.model import (
+    BucketObject,
+    ManifestPart,
+    MultipartUpload,
+    Repo,
+    UploadedPart,
+    User,
+    manifest_id,
+)
 from weighthouse.domain.ports import Catalog
 
 pytestmark = pytest.mark.contract
@@ -154,3 +163,73 @@ def test_listing_pruning_and_deleting_the_bucket(catalog: Catalog, repo: Repo, u
     catalog.delete_repo(repo.id)
     assert catalog.list_uploads(repo.id, "", None, 10) == []
     assert not any(catalog.is_referenced(make_part(1, u.id).sha256) for u in made)
+
+
+def joined_object(key: str, parts: list[ManifestPart]) -> tuple[str, BucketObject]:
+    manifest = manifest_id(parts)
+    obj = replace(
+        make_object(key),
+        sha256=manifest,
+        md5="",
+        size=sum(part.size for part in parts),
+        part_sizes=tuple(part.size for part in parts),
+        parts_md5="0" * 32,
+    )
+    return manifest, obj
+
+
+def test_a_joined_objects_manifest_keeps_its_parts_blobs_while_an_object_names_it(
+    catalog: Catalog, repo: Repo
+) -> None:
+    parts = [ManifestPart(digest(f"p{n}"), 10 + n) for n in range(3)]
+    parts.append(parts[0])  # a blob may come back in one manifest
+    manifest, obj = joined_object("joined", parts)
+    alone = ManifestPart(digest("unnamed"), 7)
+    catalog.put_manifest(manifest_id([alone]), [alone])  # no object names it
+    with pytest.raises(BlobMissingError):
+        catalog.manifest(manifest)
+
+    def store() -> None:
+        catalog.put_manifest(manifest, parts)
+        catalog.put_object(repo.id, obj)
+
+    catalog.run_atomic(store)
+    catalog.put_manifest(manifest, parts)  # again: nothing changes
+    assert catalog.manifest(manifest) == parts
+    assert catalog.get_object(repo.id, "joined") == obj and obj.joined
+    referenced = dict(catalog.referenced_blobs())
+    assert referenced == {part.sha256: part.size for part in parts}
+    assert all(catalog.is_referenced(part.sha256) for part in parts)
+    assert not catalog.is_referenced(manifest) and not catalog.is_referenced(alone.sha256)
+    # Two objects naming one manifest: the parts stay until neither does.
+    catalog.put_object(repo.id, replace(obj, key="copy"))
+    assert catalog.delete_object(repo.id, "joined", if_sha256=manifest)
+    assert catalog.is_referenced(parts[1].sha256)
+    catalog.put_object(repo.id, make_object("copy"))  # replaced by a plain object
+    assert not any(catalog.is_referenced(part.sha256) for part in parts)
+    assert set(dict(catalog.referenced_blobs())) == {make_object("copy").sha256}
+
+
+def test_concurrent_writers_of_one_manifest_all_succeed(catalog: Catalog, repo: Repo) -> None:
+    parts = [ManifestPart(digest(f"race {n}"), n + 1) for n in range(50)]
+    manifest = manifest_id(parts)
+    results = run_together(4, lambda _: catalog.put_manifest(manifest, parts))
+    assert results == [None] * 4
+    assert catalog.manifest(manifest) == parts
+
+
+def test_a_manifest_written_by_a_refused_completion_is_not_kept(
+    catalog: Catalog, repo: Repo
+) -> None:
+    parts = [ManifestPart(digest("refused"), 3), ManifestPart(digest("too"), 4)]
+    manifest, obj = joined_object("taken", parts)
+    catalog.put_object(repo.id, make_object("taken"))
+
+    def store() -> None:
+        catalog.put_manifest(manifest, parts)
+        catalog.put_object(repo.id, obj, if_none_match=True)
+
+    with pytest.raises(PreconditionFailedError):
+        catalog.run_atomic(store)
+    with pytest.raises(BlobMissingError):
+        catalog.manifest(manifest)

@@ -8,9 +8,11 @@ import hashlib
 import pytest
 from tests.unit.domain.conftest import Hub
 
+from weighthouse.blobs.content import blob_key
 from weighthouse.domain.access import Principal
 from weighthouse.domain.buckets import PutConditions
 from weighthouse.domain.errors import (
+    BlobMissingError,
     InvalidInputError,
     InvalidPartError,
     PartOrderError,
@@ -21,7 +23,7 @@ from weighthouse.domain.errors import (
     TooLargeError,
     UploadNotFoundError,
 )
-from weighthouse.domain.model import RepoId, RepoType
+from weighthouse.domain.model import ManifestPart, RepoId, RepoType, manifest_id
 from weighthouse.domain.multipart import MIN_PART_SIZE, ChosenPart, MultipartUploads
 
 pytestmark = pytest.mark.unit
@@ -52,7 +54,13 @@ def test_parts_assemble_in_order_into_one_object(
         alice, BUCKET, "k", upload.id, [ChosenPart(1, md5(BIG)), ChosenPart(2, md5(b"tail"))]
     )
     assert [p.size for p in parts] == [len(BIG), 4]
-    assert obj.size == len(BIG) + 4 and obj.md5 == md5(BIG + b"tail")
+    # Joined, not copied: no blob was written, and no whole-content digest is claimed.
+    assert obj.joined and obj.content_sha256 is None and obj.md5 == ""
+    assert obj.sha256 == manifest_id([ManifestPart(p.sha256, p.size) for p in parts])
+    assert {b.sha256 for b in hub.blobs.walk()} == {p.sha256 for p in parts} | {
+        hashlib.sha256(b"second try").hexdigest()
+    }
+    assert obj.size == len(BIG) + 4
     assert obj.part_sizes == (len(BIG), 4)
     assert obj.parts_md5 == md5(bytes.fromhex(md5(BIG)) + bytes.fromhex(md5(b"tail")))
     assert (obj.content_type, obj.metadata) == ("a/b", {"stage": "x"})
@@ -60,6 +68,12 @@ def test_parts_assemble_in_order_into_one_object(
     assert stored == obj
     with hub.buckets.reader(download) as reader:
         assert reader.read_range(0, reader.size) == BIG + b"tail"
+        # Ranges within a part, across the boundary, at the end and past it.
+        assert reader.read_range(10, 5) == b"xxxxx"
+        assert reader.read_range(len(BIG) - 2, 4) == b"xxta"
+        assert reader.read_range(len(BIG) + 2, 100) == b"il"
+        assert reader.read_range(reader.size, 10) == b""
+        assert b"".join(reader.iter_range(len(BIG) - 1, piece=2)) == b"xtail"
     with pytest.raises(UploadNotFoundError):
         uploads.complete(alice, BUCKET, "k", upload.id, [ChosenPart(1)])
     # The other upload of the same key is still open.
@@ -213,3 +227,34 @@ def test_open_parts_count_as_referenced_until_the_upload_ends(
     assert part.sha256 in dict(hub.catalog.referenced_blobs())
     uploads.abort(alice, BUCKET, "k", upload.id)
     assert not hub.catalog.is_referenced(part.sha256)
+
+
+def test_a_joined_objects_parts_stay_referenced_while_an_object_names_them(
+    hub: Hub, alice: Principal, uploads: MultipartUploads
+) -> None:
+    upload = uploads.create(alice, BUCKET, "k")
+    first = uploads.upload_part(alice, BUCKET, "k", upload.id, 1, [BIG])
+    second = uploads.upload_part(alice, BUCKET, "k", upload.id, 2, [b"end"])
+    unused = uploads.upload_part(alice, BUCKET, "k", upload.id, 3, [b"not chosen"])
+    obj, _ = uploads.complete(alice, BUCKET, "k", upload.id, [ChosenPart(1), ChosenPart(2)])
+    referenced = dict(hub.catalog.referenced_blobs())
+    assert referenced == {first.sha256: len(BIG), second.sha256: 3}
+    assert obj.sha256 not in referenced  # a manifest id is no blob
+    assert hub.catalog.is_referenced(second.sha256)
+    assert not hub.catalog.is_referenced(unused.sha256)
+    hub.buckets.delete(alice, BUCKET, "k")
+    assert not hub.catalog.is_referenced(first.sha256)
+    assert dict(hub.catalog.referenced_blobs()) == {}
+
+
+def test_a_joined_object_with_a_part_missing_is_a_missing_blob_not_a_short_body(
+    hub: Hub, alice: Principal, uploads: MultipartUploads
+) -> None:
+    upload = uploads.create(alice, BUCKET, "k")
+    uploads.upload_part(alice, BUCKET, "k", upload.id, 1, [BIG])
+    second = uploads.upload_part(alice, BUCKET, "k", upload.id, 2, [b"end"])
+    uploads.complete(alice, BUCKET, "k", upload.id, [ChosenPart(1), ChosenPart(2)])
+    hub.blobs.driver.delete(blob_key(second.sha256))
+    _, download = hub.buckets.download(alice, BUCKET, "k")
+    with hub.buckets.reader(download) as reader, pytest.raises(BlobMissingError):
+        reader.read_range(len(BIG) - 1, 2)

@@ -26,7 +26,7 @@ def command(location: BucketLocation, as_json: bool, remote: Remote) -> None:
     click.echo(f"Name      : {location}")
     click.echo(f"Size      : {human_size(info.size)} ({info.size} bytes)")
     click.echo(f"Modified  : {when(info.modified_at)} UTC")
-    click.echo(f"SHA-256   : {info.sha256}")
+    click.echo(f"SHA-256   : {info.sha256 or 'not computed (joined from multipart parts)'}")
     click.echo(f"ETag      : {info.etag}")
     click.echo(f"Type      : {info.content_type}")
     for name, value in sorted(info.metadata.items()):

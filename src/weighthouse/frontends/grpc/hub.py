@@ -291,7 +291,9 @@ class HubService(pb_grpc.HubServicer):
         obj, download = self._hub.buckets.download(
             self._principal(context), bucket_id(request.bucket), request.key
         )
-        context.send_initial_metadata(((SHA256_KEY, obj.sha256), (SIZE_KEY, str(obj.size))))
+        # Empty for an object joined from multipart parts: its SHA-256 is not known.
+        sha256 = obj.content_sha256 or ""
+        context.send_initial_metadata(((SHA256_KEY, sha256), (SIZE_KEY, str(obj.size))))
         with self._hub.buckets.reader(download) as reader:
             yield from self._stream(reader, download, request.offset)
 
@@ -401,7 +403,7 @@ def wire_object(obj: BucketObject) -> pb.Object:
     return pb.Object(
         key=obj.key,
         size=obj.size,
-        sha256=obj.sha256,
+        sha256=obj.content_sha256 or "",
         content_type=obj.content_type,
         modified_at=int(obj.modified_at.timestamp()),
     )

@@ -40,9 +40,12 @@ def bucket_id(namespace: str, name: str) -> RepoId:
     return RepoId(RepoType.BUCKET, namespace, name)
 
 
-def _object_headers(etag: str, sha256: str, metadata: dict[str, str]) -> dict[str, str]:
-    headers = {wire.MD5_HEADER: etag, wire.SHA256_HEADER: sha256}
-    for key, value in metadata.items():
+def _object_headers(obj: BucketObject) -> dict[str, str]:
+    # A joined object's whole-content digests are not known, so neither header is sent.
+    headers: dict[str, str] = {}
+    if not obj.joined:
+        headers = {wire.MD5_HEADER: obj.md5, wire.SHA256_HEADER: obj.sha256}
+    for key, value in obj.metadata.items():
         headers[wire.META_PREFIX + key] = wire.header_value(value)
     return headers
 
@@ -132,7 +135,7 @@ async def object_response(request: Request, hub: Container, bucket: RepoId, key:
         found,
         hub.buckets.reader,
         content_type=obj.content_type,
-        extra_headers=_object_headers(obj.md5, obj.sha256, obj.metadata),
+        extra_headers=_object_headers(obj),
         preloaded=body,
     )
 

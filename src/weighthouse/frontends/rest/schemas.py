@@ -414,8 +414,14 @@ class UploadOut(BaseModel):
 class ObjectOut(BaseModel):
     key: str
     size: int
-    sha256: str
-    etag: str
+    sha256: str | None = Field(
+        description="SHA-256 of the bytes; null for an object a multipart upload joined from "
+        "its parts, whose whole-content digest is not computed"
+    )
+    etag: str = Field(
+        description="MD5 of the bytes in hex, or for an object joined from multipart parts "
+        "`<MD5 of the parts' MD5s>-<number of parts>` (the ETag S3 gives it)"
+    )
     content_type: str
     modified_at: datetime
     metadata: dict[str, str]
@@ -425,8 +431,8 @@ class ObjectOut(BaseModel):
         return cls(
             key=obj.key,
             size=obj.size,
-            sha256=obj.sha256,
-            etag=obj.md5,
+            sha256=obj.content_sha256,
+            etag=object_etag(obj),
             content_type=obj.content_type,
             modified_at=obj.modified_at,
             metadata=obj.metadata,
@@ -589,3 +595,10 @@ class TokenCreated(TokenOut):
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     checks: dict[str, str] = {}
+
+
+def object_etag(obj: BucketObject) -> str:
+    """The MD5 of an object's bytes, or a joined object's ``<MD5 of the parts' MD5s>-<N>``."""
+    if obj.joined and obj.parts_md5 is not None:
+        return f"{obj.parts_md5}-{len(obj.part_sizes)}"
+    return obj.md5

@@ -196,7 +196,8 @@ async def _copy(call: S3Call) -> Response:
                 key,
                 pieces(),
                 size=download.size,
-                sha256=source.sha256,
+                # Checked against the source's digest when it is known (not for a joined one).
+                sha256=source.content_sha256,
                 content_type=content_type,
                 metadata=metadata,
                 content_headers=headers,

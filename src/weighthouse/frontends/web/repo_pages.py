@@ -277,5 +277,6 @@ def bucket_object(request: Request, visitor: Visitor, form: dict[str, str]) -> R
         download,
         container.buckets.reader,
         content_type=obj.content_type,
-        extra_headers={wire.SHA256_HEADER: download.sha256},
+        # None for an object joined from multipart parts, whose SHA-256 is not known.
+        extra_headers={} if obj.joined else {wire.SHA256_HEADER: obj.sha256},
     )

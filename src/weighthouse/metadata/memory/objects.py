@@ -3,16 +3,17 @@ about."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from weighthouse.domain.errors import (
+    BlobMissingError,
     EntryNotFoundError,
     PreconditionFailedError,
     RepoNotFoundError,
 )
-from weighthouse.domain.model import BucketObject, Repo, RepoType
+from weighthouse.domain.model import BucketObject, ManifestPart, Repo, RepoType
 from weighthouse.metadata.memory.tables import MemoryTables, in_utc, utc, utf8
 
 
@@ -95,6 +96,17 @@ class MemoryObjects(MemoryTables):
         found.sort(key=lambda item: item[0])
         return [_copy(obj) for _, obj in found[:limit]]
 
+    def put_manifest(self, manifest_id: str, parts: Sequence[ManifestPart]) -> None:
+        with self._lock:
+            self._tables.manifests.setdefault(manifest_id, tuple(parts))
+
+    def manifest(self, manifest_id: str) -> list[ManifestPart]:
+        with self._lock:
+            parts = self._tables.manifests.get(manifest_id)
+        if parts is None:
+            raise BlobMissingError(f"no manifest {manifest_id}", sha256=manifest_id)
+        return list(parts)
+
     # --- maintenance ------------------------------------------------------------------------
     def referenced_blobs(self) -> Iterator[tuple[str, int]]:
         """Collected under the lock, yielded after it is released, so an abandoned iterator
@@ -106,7 +118,9 @@ class MemoryObjects(MemoryTables):
                     if entry.sha256 is not None:
                         sizes[entry.sha256] = max(entry.size, sizes.get(entry.sha256, entry.size))
             for obj in self._tables.objects.values():
-                sizes[obj.sha256] = max(obj.size, sizes.get(obj.sha256, obj.size))
+                held = self._tables.manifests.get(obj.sha256, ()) if obj.joined else (obj,)
+                for blob in held:
+                    sizes[blob.sha256] = max(blob.size, sizes.get(blob.sha256, blob.size))
             for part in self._tables.parts.values():
                 sizes[part.sha256] = max(part.size, sizes.get(part.sha256, part.size))
         return _each(list(sizes.items()))
@@ -115,7 +129,11 @@ class MemoryObjects(MemoryTables):
         with self._lock:
             tables = self._tables
             return (
-                any(obj.sha256 == sha256 for obj in tables.objects.values())
+                any(
+                    (obj.sha256 == sha256 and not obj.joined)
+                    or any(part.sha256 == sha256 for part in tables.manifests.get(obj.sha256, ()))
+                    for obj in tables.objects.values()
+                )
                 or any(part.sha256 == sha256 for part in tables.parts.values())
                 or any(
                     entry.sha256 == sha256 for entries in tables.trees.values() for entry in entries

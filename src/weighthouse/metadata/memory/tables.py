@@ -20,6 +20,7 @@ from weighthouse.domain.model import (
     AuditEvent,
     BucketObject,
     Commit,
+    ManifestPart,
     MultipartUpload,
     Organization,
     Ref,
@@ -74,6 +75,7 @@ class Tables:
     objects: dict[tuple[str, str], BucketObject] = field(default_factory=dict)  # (repo, key)
     uploads: dict[str, MultipartUpload] = field(default_factory=dict)  # by id
     parts: dict[tuple[str, int], UploadedPart] = field(default_factory=dict)  # (upload, number)
+    manifests: dict[str, tuple[ManifestPart, ...]] = field(default_factory=dict)  # by id
     # (user, sha256) -> (size, uploaded at)
     blob_uploads: dict[tuple[str, str], tuple[int, datetime]] = field(default_factory=dict)
     # (user, xorb hash) -> (sha256, size, uploaded at)
