@@ -763,7 +763,9 @@ def test_the_repo_page_shows_what_inspect_and_scan_found(server: LiveServer) -> 
         weights = make_repo(client, name)
         upload(client, weights, "model.safetensors", safetensors_bytes())
         evil = make_repo(client, name)
-        upload(client, evil, "pytorch_model.bin", pickle.dumps({"hook": Payload()}, protocol=2))
+        # In a folder: the page counts every file of the revision, not only the root's.
+        pickled = pickle.dumps({"hook": Payload()}, protocol=2)
+        upload(client, evil, "checkpoints/pytorch_model.bin", pickled)
         # Each push queued inspect (both files) and scan (the pickle only), as the pusher.
         deadline = time.monotonic() + 60
         while True:

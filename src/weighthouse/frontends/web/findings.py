@@ -3,19 +3,17 @@ and dtypes of the weight files, and whether a pickle in them is unsafe.
 
 The findings are read through the one findings service
 (:class:`~weighthouse.domain.file_findings.Findings`), as the REST and Hub APIs read them, for
-the files of the tree page the visitor was shown (so they could read them): every visitor who
-may read the repo sees them, an "unsafe pickle" warning above all, and the page costs one more
-catalog read, not a walk of the whole tree (a repo of 10,000 files took two seconds so).
+every file of the commit the page shows, subfolders included, as REST repo info sums them:
+every visitor who may read the repo sees them, an "unsafe pickle" warning above all. The
+service remembers a commit's file list, so only a commit's first page walks its tree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from weighthouse.domain.file_findings import Findings as FindingsService
-from weighthouse.domain.model import PathEntry, TreeListing
+from weighthouse.domain.file_findings import RevisionFindings
 
 LABELS = {"dangerous": "unsafe pickle", "suspicious": "suspicious pickle"}
 RANK = {"dangerous": 2, "suspicious": 1}
@@ -40,19 +38,17 @@ def _number(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def findings_of(findings: FindingsService, shown: Sequence[PathEntry]) -> Findings | None:
-    """The findings on the files among ``shown`` (entries the visitor's tree listing
-    answered), summed; ``None`` when no file has any. Results are read defensively: an app's
-    output is data."""
-    found = findings.of_listing(TreeListing(tuple(shown), None))
-    if not found:
+def findings_of(revision: RevisionFindings) -> Findings | None:
+    """The findings on the revision's files, summed; ``None`` when no file has any. Results
+    are read defensively: an app's output is data."""
+    if not revision.files:
         return None
     parameters: int | None = None
     dtypes: dict[str, int] = {}
     formats: list[str] = []
     verdicts: list[str] = []
     flagged: dict[str, list[str]] = {}
-    for file in found.values():
+    for file in revision.files:
         inspected = file.inspect or {}
         if inspected:
             parameters = (parameters or 0) + _number(inspected.get("parameter_count"))

@@ -121,7 +121,9 @@ def overview(request: Request, visitor: Visitor, form: dict[str, str]) -> Page:
     context["crumbs"] = _crumbs(repo, revision, "")
     context["card"] = None
     context["apps"] = []
-    context["findings"] = findings_of(container.findings, context["entries"])
+    # At the commit the page lists, so the figures and the files shown agree.
+    commit_id = context["commit"].id
+    context["findings"] = findings_of(container.findings.at(visitor.principal, repo_id, commit_id))
     if visitor.user is not None:
         # Jobs are for signed-in callers: a visitor has none to run.
         context["apps"] = runnable_on(container.jobs.apps(visitor.principal), repo)
