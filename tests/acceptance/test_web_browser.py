@@ -9,13 +9,16 @@ test. Screenshots of the main pages go to the test's temporary folder, or to
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import http.server
+import json
 import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect, sync_playwright
 
@@ -560,3 +563,107 @@ def test_a_bucket_is_browsed_by_prefix_uploaded_to_and_cleaned(
         listed = admin.get(f"/api/buckets/{name}/{bucket}/objects").json()
         keys = [o["key"] for o in listed.get("objects", listed.get("items", []))]
         assert keys == ["logs/top.txt"], listed
+
+
+def open_pull_request(server: LiveServer, repo: str, token: str, path: str, data: bytes) -> int:
+    """A pull request opened and committed to through the Hub API, as ``huggingface_hub``'s
+    ``upload_file(create_pr=True)`` does in two steps; its number."""
+    auth = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=f"{server.url}/hf", headers=auth, timeout=30) as hub:
+        opened = hub.post(
+            f"/api/models/{repo}/discussions",
+            json={"title": f"Add {path}", "description": "Please merge", "pullRequest": True},
+        )
+        assert opened.status_code == 200, opened.text
+        num = int(opened.json()["num"])
+        lines = [
+            {"key": "header", "value": {"summary": f"add {path}", "description": ""}},
+            {
+                "key": "file",
+                "value": {
+                    "path": path,
+                    "content": base64.b64encode(data).decode(),
+                    "encoding": "base64",
+                },
+            },
+        ]
+        done = hub.post(
+            f"/api/models/{repo}/commit/refs%2Fpr%2F{num}",
+            content="\n".join(json.dumps(line) for line in lines).encode(),
+            headers={"Content-Type": "application/x-ndjson"},
+        )
+        assert done.status_code == 200, done.text
+    return num
+
+
+def test_discussions_are_opened_commented_on_and_a_pull_request_merged(
+    tab: Watched, browser: Browser, server: LiveServer, shots: Path
+) -> None:
+    """The owner opens a discussion and merges a pull request from its page; a reader
+    comments but is offered no merge; anonymous visitors find a private repo's discussions
+    missing."""
+    page = tab.page
+    owner, reader = unique("hal"), unique("ivy")
+    sign_up(tab, server, owner)
+    repo = f"{owner}/{unique('talk')}"
+    with server.client(server.admin_token) as admin:
+        made = admin.post(
+            "/api/repos",
+            json={"type": "model", "namespace": owner, "name": repo.split("/")[1], "private": True},
+        )
+        assert made.status_code == 201, made.text
+        assert (
+            admin.post("/api/users", json={"name": reader, "password": PASSWORD}).status_code == 201
+        )
+        token = admin.post(
+            "/api/tokens", json={"name": "pr", "scope": "write", "user": owner}
+        ).json()["token"]
+        granted = admin.put(f"/api/models/{repo}/collaborators/{reader}", json={"role": "read"})
+        assert granted.status_code in (200, 201, 204), granted.text
+    num = open_pull_request(server, repo, token, "notes.txt", b"from the reader")
+
+    # Open a discussion from the list page.
+    page.goto(f"{server.url}/ui/models/{repo}")
+    page.get_by_role("link", name="Discussions").click()
+    page.wait_for_url("**/discussions")
+    expect(page.locator("tr.discussion-row")).to_have_count(1)
+    page.get_by_role("link", name="New discussion").click()
+    page.get_by_label("Title").fill("Which licence?")
+    page.get_by_label("Description").fill("Is it <b>MIT</b>?")
+    page.get_by_role("button", name="Open discussion").click()
+    expect(page.locator("h2.discussion-title")).to_contain_text("Which licence?")
+    # A comment is text: the markup it holds shows as typed.
+    expect(page.locator(".comment-body").first).to_have_text("Is it <b>MIT</b>?")
+    assert_labelled(page)
+    tab.shot(shots, "discussion")
+
+    # The reader comments on the pull request but is offered no merge.
+    other = Watched(browser, (server.url,))
+    try:
+        sign_in(other, server, reader)
+        other.page.goto(f"{server.url}/ui/models/{repo}/discussions/{num}")
+        expect(other.page.locator("h2.discussion-title")).to_contain_text("Add notes.txt")
+        other.page.get_by_label("Comment").fill("Ready when you are")
+        other.page.get_by_role("button", name="Comment").click()
+        expect(other.page.locator(".comment-body")).to_contain_text(
+            ["Please merge", "Ready when you are"]
+        )
+        expect(other.page.get_by_role("button", name="Merge into main")).to_have_count(0)
+        assert other.problems == []
+    finally:
+        other.close()
+
+    # The owner merges it: main gets the file, the thread says merged.
+    page.goto(f"{server.url}/ui/models/{repo}/discussions?type=pulls")
+    page.get_by_role("link", name="Add notes.txt").click()
+    expect(page.locator("li.event-commit")).to_contain_text("add notes.txt")
+    page.get_by_role("button", name="Merge into main").click()
+    expect(page.locator("h2.discussion-title .badge")).to_have_text("merged")
+    tab.shot(shots, "pull-request-merged")
+    page.goto(f"{server.url}/ui/models/{repo}/tree?rev=main")
+    expect(page.get_by_role("link", name="notes.txt", exact=True)).to_be_visible()
+
+    # Someone else sees nothing of the private repo's discussions.
+    with httpx.Client(base_url=server.url, timeout=30) as anonymous:
+        for url in (f"/ui/models/{repo}/discussions", f"/ui/models/{repo}/discussions/{num}"):
+            assert anonymous.get(url).status_code == 404

@@ -818,25 +818,55 @@ def test_admin_pages_are_for_site_admins(server: LiveServer) -> None:
     assert "user.disable" in audit or "user.update" in audit or victim in audit
 
 
-# Last: it uses up the module server's sign-in allowance.
-def test_sign_in_and_sign_up_have_the_api_rate_limits(server: LiveServer, tmp_path: Path) -> None:
-    client = browser(server)
-    statuses = []
-    for _ in range(SIGNIN_LIMIT + 1):
-        form = client.get("/ui/signin")
-        answer = client.post(
-            "/ui/signin", data={"csrf": csrf_of(form), "name": "admin", "password": "wrong"}
+def test_discussion_pages_refuse_bad_input_and_hide_private_repos(server: LiveServer) -> None:
+    owner_name, outsider_name = unique("dsc"), unique("out")
+    # Accounts made through the API: the module's sign-up limit is nearly spent.
+    api_user(server, owner_name)
+    api_user(server, outsider_name)
+    owner, outsider = session_client(server, owner_name), session_client(server, outsider_name)
+    with server.client(server.admin_token) as admin:
+        made = admin.post(
+            "/api/repos",
+            json={"type": "model", "namespace": owner_name, "name": "talk", "private": True},
         )
-        statuses.append(answer.status_code)
-        if answer.status_code == 429:
-            assert int(answer.headers["retry-after"]) >= 1
-            break
-    assert statuses[-1] == 429 and set(statuses[:-1]) == {401}
-    # The API shares the count: it is the same limit, not a second one.
-    api = httpx.post(
-        f"{server.url}/api/signin", json={"name": "admin", "password": "wrong"}, timeout=30
+        assert made.status_code == 201, made.text
+    base = f"/ui/models/{owner_name}/talk/discussions"
+    form = owner.get(base + "/new")
+    assert form.status_code == 200
+    opened = owner.post(
+        base, data={"csrf": csrf_of(form), "title": "First", "description": "<i>hi</i>"}
     )
-    assert api.status_code == 429
+    assert opened.status_code == 303 and opened.headers["location"].endswith("/discussions/1")
+    thread = owner.get(base + "/1")
+    assert "&lt;i&gt;hi&lt;/i&gt;" in thread.text and "<i>hi</i>" not in thread.text
+    token = csrf_of(thread)
+    for bad in ("/0", "/abc", "/99999999999999999999", "/2"):
+        assert owner.get(base + bad).status_code == 404, bad
+    for query in ({"status": "sideways"}, {"type": "all"}, {"offset": "-1"}, {"offset": "x"}):
+        assert owner.get(base, params=query).status_code == 400, query
+    assert owner.post(base + "/1/comment", data={"comment": "no token"}).status_code == 403
+    assert owner.post(base + "/1/comment", data={"csrf": token, "comment": " "}).status_code == 400
+    assert owner.post(base, data={"csrf": token, "title": " "}).status_code == 400
+    merge = owner.post(base + "/1/merge", data={"csrf": token})
+    assert merge.status_code == 400  # a discussion, not a pull request
+    status = owner.post(base + "/1/status", data={"csrf": token, "status": "merged"})
+    assert status.status_code == 400
+    assert "Traceback" not in merge.text + status.text
+    # The private repo's discussions are missing for an outsider and for anonymous visitors.
+    other = outsider.get(base + "/1")
+    assert other.status_code == 404
+    for path in (base, base + "/1", base + "/new"):
+        assert outsider.get(path).status_code == 404, path
+    anonymous = browser(server)
+    assert [anonymous.get(path).status_code for path in (base, base + "/1")] == [404, 404]
+    refused = outsider.post(
+        base + "/1/comment", data={"csrf": csrf_of(outsider.get("/ui/")), "comment": "hi"}
+    )
+    assert refused.status_code == 404
+    closed = owner.post(base + "/1/status", data={"csrf": token, "status": "closed"})
+    assert closed.status_code == 303
+    listed = owner.get(base, params={"status": "closed"}).text
+    assert re.findall(r'<tr class="discussion-row">', listed) and "First" in listed
 
 
 def test_explore_and_the_api_sort_by_size_and_last_update(server: LiveServer) -> None:
@@ -919,3 +949,24 @@ def test_explore_and_the_api_sort_by_size_and_last_update(server: LiveServer) ->
     assert re.findall(rf"admin/{marker}-(\w+)</a>", by_time.text) == ["large", "middle", "small"]
     refused = httpx.get(f"{server.url}/ui/", params={"sort": "stars"}, timeout=30)
     assert refused.status_code == 400 and "Traceback" not in refused.text
+
+
+# Last: it uses up the module server's sign-in allowance.
+def test_sign_in_and_sign_up_have_the_api_rate_limits(server: LiveServer, tmp_path: Path) -> None:
+    client = browser(server)
+    statuses = []
+    for _ in range(SIGNIN_LIMIT + 1):
+        form = client.get("/ui/signin")
+        answer = client.post(
+            "/ui/signin", data={"csrf": csrf_of(form), "name": "admin", "password": "wrong"}
+        )
+        statuses.append(answer.status_code)
+        if answer.status_code == 429:
+            assert int(answer.headers["retry-after"]) >= 1
+            break
+    assert statuses[-1] == 429 and set(statuses[:-1]) == {401}
+    # The API shares the count: it is the same limit, not a second one.
+    api = httpx.post(
+        f"{server.url}/api/signin", json={"name": "admin", "password": "wrong"}, timeout=30
+    )
+    assert api.status_code == 429

@@ -45,6 +45,7 @@ from weighthouse.domain.model import (
     Repo,
     RepoId,
     Role,
+    Scope,
     TreeEntry,
 )
 from weighthouse.domain.paging import check_limit
@@ -66,6 +67,11 @@ class Details:
     events: tuple[DiscussionEvent, ...]
     conflicts: tuple[str, ...] = ()
     """Files a pull request and its target branch both changed since it started."""
+    may_merge: bool = False
+    """Whether the caller may merge (a writer of the repo, with a credential that writes)."""
+    may_change: bool = False
+    """Whether the caller may close, reopen or rename it: its author or a writer, either with
+    a credential that writes."""
 
 
 class Discussions:
@@ -117,7 +123,13 @@ class Discussions:
         conflicts: tuple[str, ...] = ()
         if discussion.is_pull_request and discussion.status in _OPEN:
             conflicts = tuple(sorted(self._plan(repo, discussion)[1]))
-        return Details(discussion, events, conflicts)
+        writes = principal.user is not None and principal.scope is not Scope.READ
+        role = repo_role(self._catalog, principal, repo) if writes else None
+        may_merge = role is not None and role.allows(Role.WRITE)
+        is_author = principal.user is not None and principal.user.id == discussion.author_id
+        return Details(
+            discussion, events, conflicts, may_merge, may_merge or (writes and is_author)
+        )
 
     # -- opening and talking
 
