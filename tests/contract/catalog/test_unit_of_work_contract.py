@@ -1,7 +1,9 @@
-"""The UnitOfWork half of the Catalog contract: ``atomic()`` and ``run_atomic()``.
+"""The UnitOfWork half of the Catalog contract: ``atomic()``, ``run_atomic()`` and
+``after_commit()``.
 
 A unit commits every call of its block together or none of them, nests by joining, keeps its
-changes from other threads until it commits, and survives a call that fails inside it.
+changes from other threads until it commits, and survives a call that fails inside it; what is
+to happen after it commits happens only then, and only for an attempt that committed.
 """
 
 from __future__ import annotations
@@ -184,16 +186,22 @@ def test_run_atomic_inside_a_unit_joins_it(catalog: Catalog) -> None:
     assert not user_exists(catalog, "alice")
 
 
-def crossing_units(catalog: Catalog, first: User, second: User, unit_of: str) -> list[object]:
+def crossing_units(
+    catalog: Catalog, first: User, second: User, unit_of: str, committed: list[str] | None = None
+) -> list[object]:
     """Two threads each disable both users, in opposite orders, each waiting for the other
     after its first write: on a database with row locks the units deadlock and the database
     aborts one. ``unit_of`` picks ``atomic`` (no retry) or ``run_atomic``. Returns what each
-    thread ended with (``None`` or its error) and, last, how many times the work ran."""
+    thread ended with (``None`` or its error) and, last, how many times the work ran. Each run
+    registers an action after its commit that appends its thread's first user to
+    ``committed``."""
     barrier = threading.Barrier(2)
     runs = []
 
     def work(order: tuple[User, User]) -> None:
         runs.append(1)
+        if committed is not None:
+            catalog.after_commit(lambda: committed.append(order[0].name))
         catalog.set_user_disabled(order[0].id, True)
         if len(runs) <= 2:  # only the first attempts meet; a retried unit goes straight on
             # On SQLite the other unit waits for the write lock, not for a row: no meeting.
@@ -221,11 +229,14 @@ def test_run_atomic_runs_a_unit_again_after_a_deadlock(catalog: Catalog, backend
     first, second = make_user("alice"), make_user("bob")
     catalog.add_user(first)
     catalog.add_user(second)
-    *results, runs = crossing_units(catalog, first, second, "run_atomic")
+    committed: list[str] = []
+    *results, runs = crossing_units(catalog, first, second, "run_atomic", committed)
     assert results == [None, None]
     assert catalog.get_user("alice").disabled and catalog.get_user("bob").disabled
     if backend in ("postgresql", "mariadb"):
         assert isinstance(runs, int) and runs >= 3, "the deadlocked unit was not run again"
+    # Only the attempts that committed ran their actions, once each.
+    assert sorted(committed) == ["alice", "bob"]
 
 
 def test_atomic_does_not_retry_inside_a_unit(catalog: Catalog, backend: str) -> None:
@@ -236,9 +247,11 @@ def test_atomic_does_not_retry_inside_a_unit(catalog: Catalog, backend: str) -> 
     first, second = make_user("alice"), make_user("bob")
     catalog.add_user(first)
     catalog.add_user(second)
-    *results, runs = crossing_units(catalog, first, second, "atomic")
+    committed: list[str] = []
+    *results, runs = crossing_units(catalog, first, second, "atomic", committed)
     assert runs == 2
     assert sorted(type(r).__name__ for r in results) == ["NoneType", "StorageError"]
+    assert len(committed) == 1, "the aborted unit's action ran"
 
 
 # --- after_commit() ---------------------------------------------------------------------------
@@ -293,37 +306,3 @@ def test_an_action_that_raises_leaves_the_commit_and_the_other_actions(catalog: 
     assert ran == ["second"]
     assert user_exists(catalog, "alice")
     catalog.after_commit(fails)  # outside a unit too: logged, not raised
-
-
-def test_only_the_run_atomic_attempt_that_commits_runs_its_actions(
-    catalog: Catalog, backend: str
-) -> None:
-    """A unit run again after a transient conflict registers its actions again; those of the
-    aborted attempt are dropped with it."""
-    if backend not in ("postgresql", "mariadb"):
-        pytest.skip("only databases with row locks deadlock")
-    first, second = make_user("alice"), make_user("bob")
-    catalog.add_user(first)
-    catalog.add_user(second)
-    barrier = threading.Barrier(2)
-    attempts: list[str] = []
-    ran: list[str] = []
-
-    def work(name: str, order: tuple[User, User]) -> None:
-        attempts.append(name)
-        catalog.after_commit(lambda: ran.append(name))
-        catalog.set_user_disabled(order[0].id, True)
-        if len(attempts) <= 2:
-            with contextlib.suppress(threading.BrokenBarrierError):
-                barrier.wait(timeout=3)
-        catalog.set_user_disabled(order[1].id, True)
-
-    with ThreadPoolExecutor(2) as pool:
-        list(
-            pool.map(
-                lambda args: catalog.run_atomic(lambda: work(*args)),
-                [("a", (first, second)), ("b", (second, first))],
-            )
-        )
-    assert len(attempts) >= 3, "the deadlocked unit was not run again"
-    assert sorted(ran) == ["a", "b"]
