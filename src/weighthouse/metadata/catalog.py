@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     Engine,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -54,6 +55,7 @@ from weighthouse.metadata.organizations import (
     name_taken,
     visible_repos,
 )
+from weighthouse.metadata.prepared_reads import prepared
 from weighthouse.metadata.rows import (
     repo_from,
     repo_row,
@@ -99,6 +101,13 @@ _ORDER_KEYS: dict[RepoOrder, Any] = {
     RepoOrder.UPDATED: repos.c.updated_at,
     RepoOrder.SIZE: repos.c.size,
 }
+
+# One repo by its name, built once: every request on a repo or bucket reads it.
+_REPO_BY_NAME = select(repos).where(
+    repos.c.type == bindparam("type", type_=repos.c.type.type),
+    repos.c.namespace == bindparam("namespace", type_=repos.c.namespace.type),
+    repos.c.name == bindparam("name", type_=repos.c.name.type),
+)
 
 
 class SqlCatalog(
@@ -290,11 +299,15 @@ class SqlCatalog(
             ) from exc
 
     def get_repo(self, type: RepoType, namespace: str, name: str) -> Repo:
-        query = select(repos).where(
-            repos.c.type == type.value, repos.c.namespace == namespace, repos.c.name == name
-        )
-        with transaction(self._engine) as connection:
-            row = connection.execute(query).first()
+        parameters = {"type": type.value, "namespace": namespace, "name": name}
+        # Every request on a repo or bucket starts here: a prepared read where one may be used.
+        read = prepared(self._engine, _REPO_BY_NAME)
+        row: Any
+        if read is not None:
+            row = read.first(parameters)
+        else:
+            with transaction(self._engine) as connection:
+                row = connection.execute(_REPO_BY_NAME, parameters).first()
         if row is None:
             raise RepoNotFoundError.named(f"{namespace}/{name}")
         return repo_from(row)
