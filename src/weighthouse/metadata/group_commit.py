@@ -10,7 +10,9 @@ write acknowledged to a client is as durable as with a transaction of its own.
 
 A job is one callable that takes the connection and returns its result. A job that raises
 (a precondition that does not hold, a row that breaks a constraint) is rolled back to its
-savepoint and fails alone; a failure of the database itself (a lost lock, a full disk, the
+savepoint and fails alone (a job declared to run a single statement needs no savepoint: SQLite
+undoes a failed statement by itself and the transaction goes on, so it runs without the two
+extra statements); a failure of the database itself (a lost lock, a full disk, the
 commit) fails the whole batch, which is run again when the failure was transient
 (:func:`~weighthouse.metadata.transactions.run_retrying`), since a rolled-back batch changed
 nothing. Jobs of one batch run in arrival order, exactly as if each had committed on its own
@@ -39,6 +41,7 @@ MAX_BATCH = 64
 @dataclass(eq=False)
 class _Ticket(Generic[T]):
     job: Callable[[Connection], T]
+    single_statement: bool = False
     done: bool = False
     result: Any = None
     error: BaseException | None = None
@@ -69,11 +72,14 @@ class GroupCommit:
         self.commits = 0
         self.jobs = 0
 
-    def run(self, job: Callable[[Connection], T]) -> T:
+    def run(self, job: Callable[[Connection], T], *, single_statement: bool = False) -> T:
         """Run ``job`` in a committed write transaction, possibly shared with other threads'
         jobs; return its result or raise its error once that transaction has committed (or
-        failed). Database failures surface as ``StorageError``, as for any catalog call."""
-        ticket: _Ticket[T] = _Ticket(job)
+        failed). Database failures surface as ``StorageError``, as for any catalog call.
+
+        ``single_statement`` promises that the job changes the database with at most one
+        statement, its last step: then a failure leaves nothing of it to roll back."""
+        ticket: _Ticket[T] = _Ticket(job, single_statement)
         with self._changed:
             self._queue.append(ticket)
             while not ticket.done and self._leading:
@@ -113,6 +119,16 @@ class GroupCommit:
                 ticket.pending = [None, None]
                 if len(batch) == 1:
                     ticket.pending[0] = ticket.job(connection)
+                    continue
+                if ticket.single_statement:
+                    try:
+                        ticket.pending[0] = ticket.job(connection)
+                    except sa_exc.IntegrityError as exc:
+                        ticket.pending[1] = exc
+                    except sa_exc.DBAPIError:
+                        raise
+                    except Exception as exc:
+                        ticket.pending[1] = exc
                     continue
                 savepoint = connection.begin_nested()
                 try:

@@ -131,7 +131,7 @@ class ObjectQueries:
         # Concurrent object writes share commits where the database gains from it (SQLite).
         group = group_commit.for_engine(self._engine)
         if group is not None and not in_unit(self._engine):
-            stored = group.run(store)
+            stored = group.run(store, single_statement=True)
         else:
             with transaction(self._engine, write=True) as connection:
                 stored = store(connection)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy import exc as sa_exc
 from tests.catalogs import open_sql_backend
 from tests.contract.catalog.samples import make_object, make_repo, make_user
@@ -50,7 +50,9 @@ def insert(k: int, v: str = "x") -> Callable[[Connection], int]:
     return job
 
 
-def run_concurrently(group: GroupCommit, jobs: list[Callable[[Connection], Any]]) -> list[Any]:
+def run_concurrently(
+    group: GroupCommit, jobs: list[Callable[[Connection], Any]], *, single_statement: bool = False
+) -> list[Any]:
     """Run ``jobs`` from one thread each; the first holds its batch open for a moment, so the
     others arrive while it commits. Returns each job's result or raised exception."""
     outcomes: list[Any] = [None] * len(jobs)
@@ -61,7 +63,7 @@ def run_concurrently(group: GroupCommit, jobs: list[Callable[[Connection], Any]]
 
     def call(i: int) -> None:
         try:
-            outcomes[i] = group.run(hold if i == 0 else jobs[i])
+            outcomes[i] = group.run(hold if i == 0 else jobs[i], single_statement=single_statement)
         except Exception as exc:
             outcomes[i] = exc
 
@@ -103,6 +105,27 @@ def test_a_failing_job_fails_alone_and_leaves_no_trace(engine: Engine) -> None:
     assert 100 not in stored
     assert sorted(stored) == [k for k in range(THREADS) if k not in (5, 6)]
     assert [o for i, o in enumerate(outcomes) if i not in (5, 6)] == sorted(stored)
+
+
+def test_single_statement_jobs_fail_alone_without_savepoints(engine: Engine) -> None:
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    group = GroupCommit(engine)
+    jobs = [insert(k) for k in range(THREADS)]
+    jobs[6] = insert(3)  # a constraint: SQLite undoes the statement, the batch goes on
+
+    def refuse(connection: Connection) -> int:
+        raise PreconditionFailedError("refused before writing")
+
+    jobs[7] = refuse
+    outcomes = run_concurrently(group, jobs, single_statement=True)
+    assert isinstance(outcomes[6], sa_exc.IntegrityError)
+    assert isinstance(outcomes[7], PreconditionFailedError)
+    stored = rows(engine)
+    assert sorted(stored) == [k for k in range(THREADS) if k not in (6, 7)]
+    assert [o for i, o in enumerate(outcomes) if i not in (6, 7)] == sorted(stored)
+    assert group.commits <= 3
+    assert not [s for s in statements if "SAVEPOINT" in s.upper()]
 
 
 def test_a_database_failure_fails_the_whole_batch_and_writes_nothing(engine: Engine) -> None:
