@@ -115,8 +115,11 @@ class LocalBlobDriver:
         if key is not None:
             check_key(key, NAME)
         with _translated():
-            self.tmp.mkdir(parents=True, exist_ok=True)
-            temp, fd = create_locked(self.tmp, self._host)
+            try:
+                temp, fd = create_locked(self.tmp, self._host)
+            except FileNotFoundError:  # the folder was removed under a running server
+                self.tmp.mkdir(parents=True, exist_ok=True)
+                temp, fd = create_locked(self.tmp, self._host)
         return _LocalWriter(self, key, temp, fd)
 
     def stat(self, key: str) -> BlobInfo:
@@ -231,9 +234,11 @@ class LocalBlobDriver:
         fsync_directory(path.parent)
         return ours
 
-    def make_parents(self, path: Path) -> None:
-        """Create the directories above ``path`` durably: each one's entry is flushed in its
-        parent, or a crash could lose a committed blob with its directory.
+    def make_parents(self, path: Path) -> list[Path]:
+        """Create the directories above ``path``; return those whose entry in their parent is
+        not yet known to be durable, deepest first, for :meth:`flush_parents` to flush once
+        ``path`` itself is in place: a crash could otherwise lose a committed blob with its
+        directory.
 
         A directory that already exists is not trusted until this process has flushed its
         parent once: another request (or another server process) may have just made it and
@@ -247,6 +252,16 @@ class LocalBlobDriver:
             parent = parent.parent
         for directory in reversed(pending):
             directory.mkdir(exist_ok=True)
+        return pending
+
+    def flush_parents(self, directories: list[Path]) -> None:
+        """Flush each of ``directories``' entry in its parent (see :meth:`make_parents`).
+
+        Called after the blob's own folder has been flushed: on a journalling file system
+        that flush has already committed the new folders' entries too, so these return
+        without another wait on the disk, where flushing each parent before placing the blob
+        waited for a commit of its own."""
+        for directory in directories:
             fsync_directory(directory.parent)
             self._durable_dirs.add(str(directory))
 
@@ -330,7 +345,7 @@ class _LocalWriter(BlobWriter):
             # One fsync, never retried: after a failed fsync the kernel may have dropped the
             # dirty pages and a second fsync would report success for lost data (fsyncgate).
             os.fsync(fd)
-            self._driver.make_parents(final)
+            new_folders = self._driver.make_parents(final)
             # Placed before closing: closing drops the writer's lock, and a sweeper may remove
             # an unlocked temporary.
             created = self._place(final)
@@ -344,6 +359,7 @@ class _LocalWriter(BlobWriter):
         with _translated():
             # The rename is in place but not yet durable; a failure here fails the commit too.
             fsync_directory(final.parent)
+            self._driver.flush_parents(new_folders)
 
     def _place(self, final: Path) -> bool:
         """Put the temporary at ``final``; True if nothing was there. A hard link is made only
