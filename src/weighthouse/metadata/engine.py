@@ -22,6 +22,10 @@ WRITE = "weighthouse_write"
 """Execution option marking a connection whose transaction writes; see :func:`_begin_sqlite`."""
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Kept open: the uploads and catalog calls one process serves at once in the common case.
+SQLITE_POOL_SIZE = 16
+# Opened for a checkout beyond those and closed after it (SQLAlchemy's default is 10).
+SQLITE_POOL_OVERFLOW = 64
 CONNECT_TIMEOUT_S = 10
 # After the idle time, probes this far apart; this many unanswered ones drop the connection.
 KEEPALIVE_INTERVAL_S = 10
@@ -99,6 +103,12 @@ def create_engine_for(
     elif backend == "sqlite" and parsed.database in (None, "", ":memory:"):
         # One shared connection, or every checkout would see its own empty database.
         options |= {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+    elif backend == "sqlite":
+        # Connections beyond the pool's size are opened for one checkout and closed after it;
+        # for SQLite that is a file open, four pragmas and a schema read each time, which under
+        # concurrent small requests happened every few requests. A file connection costs little
+        # to keep, so the pool holds as many as the threads that may ask at once.
+        options |= {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_OVERFLOW}
     options |= overrides
     try:
         engine = create_engine(parsed, **options)
