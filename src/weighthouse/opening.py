@@ -48,7 +48,7 @@ def identify_deployment(settings: Settings, *, adopt: bool, clock: Clock = utc_n
     from weighthouse.blobs.marker import DriverDeploymentMarker
     from weighthouse.metadata.deployment import SqlDeploymentCatalog
     from weighthouse.metadata.engine import create_engine_for
-    from weighthouse.metadata.migrate import existing_revision, head
+    from weighthouse.metadata.schema_revision import code_head, existing_revision
 
     marker: DeploymentMarker
     if not adopt and settings.blobs.driver == "local" and not local_blob_root(settings).exists():
@@ -77,12 +77,14 @@ def identify_deployment(settings: Settings, *, adopt: bool, clock: Clock = utc_n
                 f"there is no catalog at {catalog_name} yet: run "
                 "'weighthouse db upgrade' (or start the server) with the same settings first"
             )
+    head = code_head()
     if adopt:
-        migrate_catalog(settings)
-    elif revision != head():
+        if revision != head:  # alembic is imported only when there is something to migrate
+            migrate_catalog(settings)
+    elif revision != head:
         raise DeploymentMismatchError(
             f"the catalog {catalog_name} has schema {revision}, this version needs "
-            f"{head()}: run 'weighthouse db upgrade' first"
+            f"{head}: run 'weighthouse db upgrade' first"
         )
     engine = create_engine_for(settings.database_url)
     try:

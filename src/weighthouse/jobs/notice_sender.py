@@ -17,8 +17,6 @@ import ipaddress
 import time
 from pathlib import Path
 
-import httpx
-
 from weighthouse import wire
 from weighthouse.domain.errors import InvalidNotifyUrlError
 from weighthouse.domain.job_notices import NoticeFailedError
@@ -42,6 +40,10 @@ class HttpNoticeSender:
             self._tls.load_verify_locations(cafile=ca_file)
 
     def send(self, url: str, *, event: str, body: bytes, secret: str) -> None:
+        # Imported on the first callback: httpx (with what it pulls in) would otherwise add
+        # some 10 MB to every server process, most of which never sends one.
+        import httpx
+
         try:
             parts, port, addresses = self._rules.addresses(url)
         except InvalidNotifyUrlError as exc:

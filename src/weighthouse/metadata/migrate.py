@@ -13,7 +13,6 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import URL
 
@@ -48,23 +47,6 @@ def current(target: str | URL | Engine) -> str | None:
     """The database's schema revision; ``None`` for a database never migrated."""
     with _engine_for(target) as engine, transaction(engine) as connection:
         return MigrationContext.configure(connection).get_current_revision()
-
-
-def head() -> str:
-    """The newest schema revision this version of the code knows."""
-    revision = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert revision is not None, "no migrations"
-    return revision
-
-
-def existing_revision(url: str | URL) -> str | None:
-    """Like :func:`current`, but a SQLite file that does not exist is reported as ``None``
-    rather than created: asking must not leave an empty catalog behind."""
-    parsed = normalise_url(url)
-    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
-    if file not in (None, "", ":memory:") and not Path(str(file)).is_file():
-        return None
-    return current(parsed)
 
 
 @contextmanager
