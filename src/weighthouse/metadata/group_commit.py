@@ -10,9 +10,9 @@ write acknowledged to a client is as durable as with a transaction of its own.
 
 A job is one callable that takes the connection and returns its result. A job that raises
 (a precondition that does not hold, a row that breaks a constraint) is rolled back to its
-savepoint and fails alone (a job declared to run a single statement needs no savepoint: SQLite
-undoes a failed statement by itself and the transaction goes on, so it runs without the two
-extra statements); a failure of the database itself (a lost lock, a full disk, the
+savepoint and fails alone (a job declared to fail cleanly needs no savepoint: SQLite undoes a
+failed statement by itself and the transaction goes on, so it runs without the two extra
+statements); a failure of the database itself (a lost lock, a full disk, the
 commit) fails the whole batch, which is run again when the failure was transient
 (:func:`~weighthouse.metadata.transactions.run_retrying`), since a rolled-back batch changed
 nothing. Jobs of one batch run in arrival order, exactly as if each had committed on its own
@@ -41,7 +41,7 @@ MAX_BATCH = 64
 @dataclass(eq=False)
 class _Ticket(Generic[T]):
     job: Callable[[Connection], T]
-    single_statement: bool = False
+    fails_cleanly: bool = False
     done: bool = False
     result: Any = None
     error: BaseException | None = None
@@ -72,14 +72,15 @@ class GroupCommit:
         self.commits = 0
         self.jobs = 0
 
-    def run(self, job: Callable[[Connection], T], *, single_statement: bool = False) -> T:
+    def run(self, job: Callable[[Connection], T], *, fails_cleanly: bool = False) -> T:
         """Run ``job`` in a committed write transaction, possibly shared with other threads'
         jobs; return its result or raise its error once that transaction has committed (or
         failed). Database failures surface as ``StorageError``, as for any catalog call.
 
-        ``single_statement`` promises that the job changes the database with at most one
-        statement, its last step: then a failure leaves nothing of it to roll back."""
-        ticket: _Ticket[T] = _Ticket(job, single_statement)
+        ``fails_cleanly`` promises that a failure of the job leaves no change of its own: it
+        changes nothing before the one statement that may fail on its own (a constraint), and
+        nothing after that statement can fail but the database itself, which fails the batch."""
+        ticket: _Ticket[T] = _Ticket(job, fails_cleanly)
         with self._changed:
             self._queue.append(ticket)
             while not ticket.done and self._leading:
@@ -120,7 +121,7 @@ class GroupCommit:
                 if len(batch) == 1:
                     ticket.pending[0] = ticket.job(connection)
                     continue
-                if ticket.single_statement:
+                if ticket.fails_cleanly:
                     try:
                         ticket.pending[0] = ticket.job(connection)
                     except sa_exc.IntegrityError as exc:

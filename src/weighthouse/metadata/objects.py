@@ -131,7 +131,8 @@ class ObjectQueries:
         # Concurrent object writes share commits where the database gains from it (SQLite).
         group = group_commit.for_engine(self._engine)
         if group is not None and not in_unit(self._engine):
-            stored = group.run(store, single_statement=True)
+            # Reads, then the one write that may fail alone, then the bucket's figures.
+            stored = group.run(store, fails_cleanly=True)
         else:
             with transaction(self._engine, write=True) as connection:
                 stored = store(connection)
@@ -267,7 +268,8 @@ def _lock_bucket_and_read_size(connection: Connection, repo_id: str, key: str) -
     Every write of the bucket takes the lock first, so the size read here is the one the
     write replaces and the bucket's total stays exact under concurrent writers of a key
     (SQLite has one writer anyway; the clause is dropped there)."""
-    connection.execute(select(repos.c.id).where(repos.c.id == repo_id).with_for_update())
+    if connection.dialect.name != "sqlite":  # there, the write transaction is the lock
+        connection.execute(select(repos.c.id).where(repos.c.id == repo_id).with_for_update())
     return connection.scalar(
         select(objects.c.size).where(objects.c.repo_id == repo_id, objects.c.key == key)
     )

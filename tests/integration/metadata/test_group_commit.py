@@ -51,7 +51,7 @@ def insert(k: int, v: str = "x") -> Callable[[Connection], int]:
 
 
 def run_concurrently(
-    group: GroupCommit, jobs: list[Callable[[Connection], Any]], *, single_statement: bool = False
+    group: GroupCommit, jobs: list[Callable[[Connection], Any]], *, fails_cleanly: bool = False
 ) -> list[Any]:
     """Run ``jobs`` from one thread each; the first holds its batch open for a moment, so the
     others arrive while it commits. Returns each job's result or raised exception."""
@@ -63,7 +63,7 @@ def run_concurrently(
 
     def call(i: int) -> None:
         try:
-            outcomes[i] = group.run(hold if i == 0 else jobs[i], single_statement=single_statement)
+            outcomes[i] = group.run(hold if i == 0 else jobs[i], fails_cleanly=fails_cleanly)
         except Exception as exc:
             outcomes[i] = exc
 
@@ -107,7 +107,7 @@ def test_a_failing_job_fails_alone_and_leaves_no_trace(engine: Engine) -> None:
     assert [o for i, o in enumerate(outcomes) if i not in (5, 6)] == sorted(stored)
 
 
-def test_single_statement_jobs_fail_alone_without_savepoints(engine: Engine) -> None:
+def test_fails_cleanly_jobs_fail_alone_without_savepoints(engine: Engine) -> None:
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     group = GroupCommit(engine)
@@ -118,7 +118,7 @@ def test_single_statement_jobs_fail_alone_without_savepoints(engine: Engine) -> 
         raise PreconditionFailedError("refused before writing")
 
     jobs[7] = refuse
-    outcomes = run_concurrently(group, jobs, single_statement=True)
+    outcomes = run_concurrently(group, jobs, fails_cleanly=True)
     assert isinstance(outcomes[6], sa_exc.IntegrityError)
     assert isinstance(outcomes[7], PreconditionFailedError)
     stored = rows(engine)
