@@ -14,8 +14,11 @@ URL's host; the environment's ``SSL_CERT_FILE`` is ignored with the proxies.
 from __future__ import annotations
 
 import ipaddress
+import ssl
 import time
 from pathlib import Path
+
+import certifi
 
 from weighthouse import wire
 from weighthouse.domain.errors import InvalidNotifyUrlError
@@ -34,8 +37,9 @@ class HttpNoticeSender:
         rather than every https callback."""
         self._rules = rules
         self._timeout = timeout_seconds
-        # httpx's default context (certifi's CAs), without what the environment would add.
-        self._tls = httpx.create_ssl_context(trust_env=False)
+        # What httpx's default context trusts (certifi's CAs), without what the environment
+        # would add; made here, not by httpx, which is imported only when a callback is sent.
+        self._tls = ssl.create_default_context(cafile=certifi.where())
         if ca_file is not None:
             self._tls.load_verify_locations(cafile=ca_file)
 
