@@ -64,6 +64,13 @@ def test_every_listing_speaks_json(cli: Cli, live_server: LiveServer, tmp_path: 
 
     repos = listed(cli, "repo", "list", "--namespace", org)
     assert [(r["id"], r["private"]) for r in repos] == [(repo, True)]
+    assert repos[0]["size"] == 13 + 3000 and repos[0]["updated_at"] > repos[0]["created_at"]
+    empty = f"{org}/{unique('e')}"
+    cli.ok("repo", "create", empty)
+    by_size = listed(cli, "repo", "list", "--namespace", org, "--sort", "size")
+    assert [r["id"] for r in by_size] == [repo, empty]
+    by_time = listed(cli, "repo", "list", "--namespace", org, "--sort", "updated")
+    assert [r["id"] for r in by_time] == [empty, repo]
     orgs = {o["name"]: o for o in listed(cli, "org", "list")}
     assert orgs[org]["description"] == "listing tests" and is_time(orgs[org]["created_at"])
     members = {m["user"]: m["role"] for m in listed(cli, "org", "members", org)}
