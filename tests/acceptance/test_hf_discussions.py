@@ -128,9 +128,8 @@ def test_discussions_and_pull_requests(
     assert events.count("commit") == 2 and events[-1] == "status-change"
     assert out["main_after"] == ["b.txt", "c.txt", "config.json"]
     assert out["merged_config"] == '{"v": 2}'
-    # A reader may open a pull request but not yet upload files to it: uploads still need
-    # the right to write to the repo.
-    assert out["reader_commit_to_own_pr"] == ["HfHubHTTPError", 403]
+    # A reader adds files to their own pull request (test_hf_reader_pull_requests.py).
+    assert out["reader_commit_to_own_pr"] is None
     assert out["draft"] == ["draft", ["config.json"]]
     assert out["conflict"] == ["HfHubHTTPError", 412]
     assert out["missing"] == ["HfHubHTTPError", 404]

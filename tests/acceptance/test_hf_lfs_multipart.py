@@ -257,3 +257,41 @@ def test_parts_that_do_not_make_the_object_store_nothing(small_parts: LiveServer
             headers={**auth, "Content-Type": "application/x-ndjson"},
         )
         assert commit.status_code == 400, commit.text
+
+
+def test_a_reader_sends_a_pull_request_object_in_parts(small_parts: LiveServer) -> None:
+    """The parts and the completion of a reader's object for a pull request (a batch without
+    ``ref``) are taken; the object then goes into a pull request, never onto ``main``."""
+    alice, reader = make_user(small_parts), make_user(small_parts)
+    repo = f"{alice.name}/{unique()}"
+    data = os.urandom(2 * MiB + 7)
+    oid = hashlib.sha256(data).hexdigest()
+    auth = {"Authorization": f"Bearer {reader.token}"}
+    with httpx.Client(base_url=f"{small_parts.url}/hf", timeout=60) as c:
+        made = c.post(
+            "/api/repos/create",
+            json={"name": repo, "visibility": "public"},
+            headers={"Authorization": f"Bearer {alice.token}"},
+        )
+        assert made.status_code == 200, made.text
+        batch = _batch(c, repo, data, reader.token, ["basic", "multipart"])
+        assert batch.status_code == 200, batch.text
+        actions = batch.json()["objects"][0]["actions"]
+        header, complete = actions["upload"]["header"], actions["upload"]["href"]
+        etags = _upload_parts(c, header, data)
+        assert c.post(complete, json=_completion(oid, etags), headers=LFS).status_code == 200
+        verify = actions["verify"]["href"]
+        assert c.post(verify, json={"oid": oid, "size": len(data)}, headers=auth).status_code == 200
+        body = (
+            '{"key":"header","value":{"summary":"s"}}\n'
+            f'{{"key":"lfsFile","value":{{"path":"w.bin","algo":"sha256","oid":"{oid}",'
+            f'"size":{len(data)}}}}}\n'
+        )
+        ndjson = {**auth, "Content-Type": "application/x-ndjson"}
+        to_main = c.post(f"/api/models/{repo}/commit/main", content=body, headers=ndjson)
+        assert to_main.status_code == 403, to_main.text
+        to_pr = c.post(f"/api/models/{repo}/commit/main?create_pr=1", content=body, headers=ndjson)
+        assert to_pr.status_code == 200, to_pr.text
+        got = c.get(f"/{repo}/resolve/refs%2Fpr%2F1/w.bin")
+        assert got.status_code == 200 and got.content == data
+        assert c.get(f"/{repo}/resolve/main/w.bin").status_code == 404

@@ -26,7 +26,7 @@ from weighthouse.domain.errors import (
 from weighthouse.domain.model import BlobDigest, Commit, RefKind, Repo, RepoId, Role, Tree
 from weighthouse.domain.names import check_path, check_ref_name, is_commit_id
 from weighthouse.domain.ports import BlobStore, Clock
-from weighthouse.domain.repos import find_repo, require_versioned
+from weighthouse.domain.repos import find_repo, find_upload_target, require_versioned
 from weighthouse.domain.revisions import VersionedCatalog
 from weighthouse.domain.space import DiskRoom, NoDiskRoom, freeing_room
 from weighthouse.domain.trees import TreeEditor, make_commit_id
@@ -97,12 +97,14 @@ class Commits:
         *,
         size: int | None = None,
         sha256: str | None = None,
+        for_pull_request: bool = False,
     ) -> BlobDigest:
         """Store a blob for a later commit to ``repo_id``, or to any repo the caller may write
         within the grace period (the upload is recorded as the caller's proof). Access is checked
-        before any byte is read, so an unauthorised caller's body is never stored."""
-        repo = find_repo(self._catalog, principal, repo_id, Role.WRITE)
-        require_versioned(repo)
+        before any byte is read, so an unauthorised caller's body is never stored: the write
+        role, or with ``for_pull_request`` what opening a pull request needs
+        (:func:`~weighthouse.domain.repos.find_upload_target`)."""
+        find_upload_target(self._catalog, principal, repo_id, for_pull_request=for_pull_request)
         with self._blobs.provisional(
             chunks, size=size, sha256=sha256, git_sha1=wants_git_sha1(size)
         ) as digest:
@@ -117,6 +119,7 @@ class Commits:
         *,
         size: int,
         sha256: str,
+        for_pull_request: bool = False,
     ) -> BlobDigest:
         """Store the concatenation of ``parts`` (blobs uploaded before, in order) as one blob
         for a later commit to ``repo_id``, checked against ``size`` and ``sha256``, and record
@@ -127,7 +130,8 @@ class Commits:
         Every part must be available to the caller, as :meth:`check_blobs` decides, else
         ``BlobUnknownError`` names the first that is not (knowing a part's hash is not
         enough). Parts that do not add up to ``size`` are ``InvalidInputError``; bytes that
-        do not hash to ``sha256`` are ``DigestMismatchError``, and nothing is stored."""
+        do not hash to ``sha256`` are ``DigestMismatchError``, and nothing is stored. Access is
+        checked as :meth:`upload_blob` does."""
         check_sha256(sha256)
         if not parts or len(parts) > MAX_CHECK:
             raise InvalidInputError(f"name between 1 and {MAX_CHECK} parts")
@@ -135,8 +139,9 @@ class Commits:
             raise InvalidInputError(
                 "the parts do not add up to the object's size", size=size, parts=len(parts)
             )
-        repo = find_repo(self._catalog, principal, repo_id, Role.WRITE)
-        require_versioned(repo)
+        repo = find_upload_target(
+            self._catalog, principal, repo_id, for_pull_request=for_pull_request
+        )
         available = self._proof.available(principal, repo, parts)
         for part in parts:
             if part not in available:
@@ -154,17 +159,24 @@ class Commits:
         return digest
 
     def check_blobs(
-        self, principal: Principal, repo_id: RepoId, wanted: Sequence[BlobRef]
+        self,
+        principal: Principal,
+        repo_id: RepoId,
+        wanted: Sequence[BlobRef],
+        *,
+        for_pull_request: bool = False,
     ) -> frozenset[BlobRef]:
         """Which of ``wanted`` a commit to ``repo_id`` may add without uploading them first:
         proven for the caller and stored with that size (see
         :meth:`~weighthouse.domain.blob_proof.BlobProof.available`). Unknown, unprovable and
-        wrong-sized blobs are all simply absent. Needs the ``write`` role, as a commit does.
-        Raises ``InvalidInputError`` for more than ``MAX_CHECK`` blobs or a malformed one."""
+        wrong-sized blobs are all simply absent. Needs the ``write`` role, as a commit does,
+        or with ``for_pull_request`` what opening a pull request needs. Raises
+        ``InvalidInputError`` for more than ``MAX_CHECK`` blobs or a malformed one."""
         if len(wanted) > MAX_CHECK:
             raise InvalidInputError(f"ask about at most {MAX_CHECK} blobs at once")
-        repo = find_repo(self._catalog, principal, repo_id, Role.WRITE)
-        require_versioned(repo)
+        repo = find_upload_target(
+            self._catalog, principal, repo_id, for_pull_request=for_pull_request
+        )
         return self._proof.available(principal, repo, wanted)
 
     def upload_file(

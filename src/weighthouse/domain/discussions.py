@@ -258,11 +258,7 @@ class Discussions:
     ) -> Commit:
         """A commit to the pull request's branch, by its author or a repo writer, while it is
         open; recorded as a ``commit`` event."""
-        repo, discussion, user_id = self._as_author_or_writer(principal, repo_id, num)
-        if not discussion.is_pull_request:
-            raise InvalidInputError(f"#{discussion.num} is a discussion, not a pull request")
-        if discussion.status not in _OPEN:
-            raise InvalidInputError(f"pull request #{discussion.num} is {discussion.status}")
+        repo, discussion, user_id = self._committer(principal, repo_id, num)
         commit = self._commits.commit_to_pull_request(
             principal,
             repo,
@@ -274,6 +270,22 @@ class Discussions:
         summary = f"{commit.id} {message.splitlines()[0] if message else ''}".rstrip()
         self._add(discussion, EventKind.COMMIT, user_id, summary)
         return commit
+
+    def check_committer(self, principal: Principal, repo_id: RepoId, ref: str) -> Discussion:
+        """The open pull request whose branch ``ref`` (``refs/pr/<num>``) is, if the caller
+        may commit to it (see :meth:`commit`); raises as a commit there would. For checking
+        before the bytes of such a commit are uploaded."""
+        return self._committer(principal, repo_id, _pr_num(ref))[1]
+
+    def _committer(
+        self, principal: Principal, repo_id: RepoId, num: int
+    ) -> tuple[Repo, Discussion, str]:
+        repo, discussion, user_id = self._as_author_or_writer(principal, repo_id, num)
+        if not discussion.is_pull_request:
+            raise InvalidInputError(f"#{discussion.num} is a discussion, not a pull request")
+        if discussion.status not in _OPEN:
+            raise InvalidInputError(f"pull request #{discussion.num} is {discussion.status}")
+        return repo, discussion, user_id
 
     def merge(
         self, principal: Principal, repo_id: RepoId, num: int, comment: str = ""

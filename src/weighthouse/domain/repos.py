@@ -12,6 +12,7 @@ from weighthouse.domain.access import (
     Principal,
     require_namespace_role,
     require_repo,
+    require_writing_user,
 )
 from weighthouse.domain.audit import Audit
 from weighthouse.domain.catalog import (
@@ -328,6 +329,27 @@ def require_versioned(repo: Repo) -> None:
         raise RepoNotFoundError(
             f"{repo.full_name!r} is a bucket; it has no revisions", repo=repo.full_name
         )
+
+
+def find_upload_target(
+    catalog: RepoLookup, principal: Principal, repo_id: RepoId, *, for_pull_request: bool
+) -> Repo:
+    """The versioned repo bytes are uploaded for, if the caller may upload them.
+
+    Bytes for a branch need the ``write`` role. Bytes for a pull request need only what
+    opening one needs (:class:`~weighthouse.domain.discussions.Discussions`): seeing the repo,
+    signed in with a credential that may change things. That is safe because uploaded bytes
+    change no branch: they become files only through a commit, and every commit a reader can
+    make lands on the branch of a pull request they opened. The upload proves possession
+    for its uploader alone (:mod:`~weighthouse.domain.blob_proof`), as any upload does.
+    """
+    if not for_pull_request:
+        repo = find_repo(catalog, principal, repo_id, Role.WRITE)
+    else:
+        repo = find_repo(catalog, principal, repo_id)
+        require_writing_user(principal)
+    require_versioned(repo)
+    return repo
 
 
 def require_bucket(repo: Repo) -> None:

@@ -5,11 +5,16 @@ Some clients send an upload to a URL the server handed out and attach no credent
 the credential they used, the repo and the object (SHA-256 and size), and an expiry, under
 the server's session key ring. Redeeming it checks the signature, every field, and that the
 user and the credential are still active, so revoking a token voids its tickets at once.
+
+A ticket or Xet token issued for a pull request's upload says so, and redeeming it gives that
+back, so the upload it carries is checked by the same rule as the request that issued it
+(:func:`~weighthouse.domain.repos.find_upload_target`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
@@ -33,6 +38,16 @@ XET_TTL = timedelta(minutes=15)
 """Xet clients fetch a new token from the Hub API shortly before this runs out."""
 
 
+@dataclass(frozen=True)
+class UploadGrant:
+    """What a redeemed ticket or Xet token allows: ``principal`` uploads for ``repo_id``,
+    for a pull request only when ``for_pull_request``."""
+
+    principal: Principal
+    repo_id: RepoId
+    for_pull_request: bool = False
+
+
 class TicketCatalog(UserCatalog, TokenCatalog, SessionCatalog, Protocol):
     """What redeeming reads: the user and the credential behind the ticket."""
 
@@ -43,7 +58,9 @@ class UploadTickets:
         self._clock = clock
         self._signer = signer
 
-    def issue_xet(self, principal: Principal, repo_id: RepoId) -> tuple[str, int]:
+    def issue_xet(
+        self, principal: Principal, repo_id: RepoId, *, for_pull_request: bool = False
+    ) -> tuple[str, int]:
         """A Xet write token for ``principal`` and ``repo_id``, and when it expires (Unix
         seconds). The caller has already been checked for the right to upload there."""
         if principal.user is None:
@@ -51,24 +68,31 @@ class UploadTickets:
         expires = int((self._clock() + XET_TTL).timestamp())
         claims = self._principal_claims(principal)
         token = self._signer.sign(
-            {"use": XET_USE, **claims, "repo": _repo_claim(repo_id), "exp": expires}
+            {
+                "use": XET_USE,
+                **claims,
+                "repo": _repo_claim(repo_id),
+                **_purpose_claim(for_pull_request),
+                "exp": expires,
+            }
         )
         return token, expires
 
-    def redeem_xet(self, token: str) -> tuple[Principal, RepoId]:
-        """The principal and repo of an authentic, unexpired Xet write token whose user and
-        credential are still active; ``AuthenticationError`` otherwise."""
+    def redeem_xet(self, token: str) -> UploadGrant:
+        """What an authentic, unexpired Xet write token whose user and credential are still
+        active allows; ``AuthenticationError`` otherwise."""
+        invalid = "this Xet token is not valid"
         claims = self._signer.verify(token)
         repo = claims.get("repo")
         if claims.get("use") != XET_USE or not isinstance(repo, str):
-            raise AuthenticationError("this Xet token is not valid")
+            raise AuthenticationError(invalid)
         kind, _, full_name = repo.partition(":")
         namespace, _, name = full_name.partition("/")
         try:
             repo_id = RepoId(RepoType(kind), namespace, name)
         except ValueError:
-            raise AuthenticationError("this Xet token is not valid") from None
-        return self._principal(claims, "this Xet token is not valid"), repo_id
+            raise AuthenticationError(invalid) from None
+        return UploadGrant(self._principal(claims, invalid), repo_id, _for_pull_request(claims))
 
     def _principal_claims(self, principal: Principal) -> dict[str, str]:
         assert principal.user is not None
@@ -80,7 +104,15 @@ class UploadTickets:
             "rst": ",".join(principal.restrict_to),
         }
 
-    def issue(self, principal: Principal, repo_id: RepoId, sha256: str, size: int) -> str:
+    def issue(
+        self,
+        principal: Principal,
+        repo_id: RepoId,
+        sha256: str,
+        size: int,
+        *,
+        for_pull_request: bool = False,
+    ) -> str:
         """A ticket for ``principal`` to upload the object ``sha256`` of ``size`` bytes for
         ``repo_id``. The caller has already been checked for the right to upload there."""
         if principal.user is None:
@@ -93,13 +125,14 @@ class UploadTickets:
                 "repo": _repo_claim(repo_id),
                 "oid": sha256,
                 "size": size,
+                **_purpose_claim(for_pull_request),
                 "exp": expires,
             }
         )
 
-    def redeem(self, ticket: str, repo_id: RepoId, sha256: str, size: int) -> Principal:
-        """The principal a ticket was issued to, if it is authentic, unexpired, for exactly
-        this repo and object, and its user and credential are still active. Raises
+    def redeem(self, ticket: str, repo_id: RepoId, sha256: str, size: int) -> UploadGrant:
+        """What a ticket allows, if it is authentic, unexpired, for exactly this repo and
+        object, and its user and credential are still active. Raises
         ``AuthenticationError`` otherwise, without saying which check failed."""
         claims = self._signer.verify(ticket)
         expected = {
@@ -110,7 +143,8 @@ class UploadTickets:
         }
         if any(claims.get(k) != v for k, v in expected.items()):
             raise AuthenticationError("this upload link is not valid for this object")
-        return self._principal(claims, "this upload link is not valid for this object")
+        principal = self._principal(claims, "this upload link is not valid for this object")
+        return UploadGrant(principal, repo_id, _for_pull_request(claims))
 
     def _principal(self, claims: Mapping[str, object], invalid: str) -> Principal:
         """The principal ``claims`` name, if unexpired and still active."""
@@ -145,3 +179,13 @@ class UploadTickets:
 
 def _repo_claim(repo_id: RepoId) -> str:
     return f"{repo_id.type.value}:{repo_id}"
+
+
+def _purpose_claim(for_pull_request: bool) -> dict[str, int]:
+    """Only pull request uploads carry the claim, so tickets issued before it existed keep
+    meaning what they meant: uploads for a branch."""
+    return {"pr": 1} if for_pull_request else {}
+
+
+def _for_pull_request(claims: Mapping[str, object]) -> bool:
+    return claims.get("pr") == 1

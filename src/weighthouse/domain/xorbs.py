@@ -18,9 +18,9 @@ from typing import Protocol
 from weighthouse.domain.access import Principal, require_user
 from weighthouse.domain.catalog import BlobSourceCatalog
 from weighthouse.domain.errors import BlobMissingError, BlobUnknownError
-from weighthouse.domain.model import RepoId, Role
+from weighthouse.domain.model import RepoId
 from weighthouse.domain.ports import BlobReader, BlobStore, Clock
-from weighthouse.domain.repos import RepoLookup, find_repo, require_versioned
+from weighthouse.domain.repos import RepoLookup, find_upload_target
 
 
 class XorbCatalog(RepoLookup, BlobSourceCatalog, Protocol):
@@ -36,19 +36,28 @@ class Xorbs:
         self._clock = clock
         self._grace = grace
 
-    def authorize(self, principal: Principal, repo_id: RepoId) -> None:
-        """Raise unless the caller may upload for a commit to ``repo_id`` (the ``write``
-        role on a versioned repo)."""
+    def authorize(
+        self, principal: Principal, repo_id: RepoId, *, for_pull_request: bool = False
+    ) -> None:
+        """Raise unless the caller may upload for a commit to ``repo_id``: the ``write`` role
+        on a versioned repo, or with ``for_pull_request`` what opening a pull request needs
+        (:func:`~weighthouse.domain.repos.find_upload_target`)."""
         require_user(principal)
-        require_versioned(find_repo(self._catalog, principal, repo_id, Role.WRITE))
+        find_upload_target(self._catalog, principal, repo_id, for_pull_request=for_pull_request)
 
     def store(
-        self, principal: Principal, repo_id: RepoId, name: str, chunks: Iterable[bytes]
+        self,
+        principal: Principal,
+        repo_id: RepoId,
+        name: str,
+        chunks: Iterable[bytes],
+        *,
+        for_pull_request: bool = False,
     ) -> bool:
         """Store the xorb ``name`` for the caller; ``False`` (and ``chunks`` unread) when they
-        already have it. Access is checked before any byte is read. If ``chunks`` raises
-        (the bytes do not match ``name``), nothing is stored."""
-        self.authorize(principal, repo_id)
+        already have it. Access is checked (as :meth:`authorize` does) before any byte is
+        read. If ``chunks`` raises (the bytes do not match ``name``), nothing is stored."""
+        self.authorize(principal, repo_id, for_pull_request=for_pull_request)
         user = require_user(principal)
         known = self._catalog.find_xorb(user.id, name, self._clock() - self._grace)
         if known is not None and self._blobs.exists(known[0]):

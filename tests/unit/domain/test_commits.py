@@ -13,6 +13,7 @@ from weighthouse.domain.access import Principal
 from weighthouse.domain.blob_proof import BlobRef
 from weighthouse.domain.commits import AddFile, DeleteFile
 from weighthouse.domain.errors import (
+    AuthenticationError,
     BlobUnknownError,
     CommitConflictError,
     DigestMismatchError,
@@ -20,8 +21,9 @@ from weighthouse.domain.errors import (
     InvalidInputError,
     PathConflictError,
     PermissionDeniedError,
+    RepoNotFoundError,
 )
-from weighthouse.domain.model import Commit, RepoId, RepoType, Role, Tree
+from weighthouse.domain.model import Commit, RepoId, RepoType, Role, Scope, Tree
 from weighthouse.metadata.memory import MemoryCatalog
 
 pytestmark = pytest.mark.unit
@@ -187,6 +189,57 @@ def test_only_writers_commit(hub: Hub, alice: Principal, bob: Principal, repo: R
     own = upload(hub, bob, b"data")
     hub.commits.commit(bob, repo, "main", [AddFile("x", own.sha256, 4)], message="m")
     assert hub.revisions.resolve(bob, repo, "main").commit.author == "bob"
+
+
+def test_a_reader_uploads_for_a_pull_request_and_reaches_only_its_branch(
+    hub: Hub, alice: Principal, bob: Principal, repo: RepoId
+) -> None:
+    """A reader's bytes are taken for a pull request; the only branch they can then reach is
+    the pull request's own, opened by them. The bytes are no key to ``main``."""
+    upload(hub, alice, b"v1")
+    hub.commits.commit(alice, repo, "main", [at("a.txt", upload(hub, alice, b"v1"))], message="m")
+    main = hub.revisions.resolve(alice, repo, "main").commit.id
+    with pytest.raises(PermissionDeniedError):
+        hub.commits.upload_blob(bob, repo, [b"unread"], size=6)
+    digest = hub.commits.upload_blob(bob, repo, [b"bobs"], size=4, for_pull_request=True)
+    ref = BlobRef(digest.sha256, 4)
+    assert hub.commits.check_blobs(bob, repo, [ref], for_pull_request=True) == {ref}
+    with pytest.raises(PermissionDeniedError):
+        hub.commits.check_blobs(bob, repo, [ref])
+    parts = hub.commits.upload_blob(bob, repo, [b"bo"], size=2, for_pull_request=True)
+    rest = hub.commits.upload_blob(bob, repo, [b"bs"], size=2, for_pull_request=True)
+    with pytest.raises(PermissionDeniedError):
+        hub.commits.assemble_blob(
+            bob,
+            repo,
+            [BlobRef(parts.sha256, 2), BlobRef(rest.sha256, 2)],
+            size=4,
+            sha256=digest.sha256,
+        )
+    hub.commits.assemble_blob(
+        bob,
+        repo,
+        [BlobRef(parts.sha256, 2), BlobRef(rest.sha256, 2)],
+        size=4,
+        sha256=digest.sha256,
+        for_pull_request=True,
+    )
+    add = AddFile("b.txt", digest.sha256, 4)
+    with pytest.raises(PermissionDeniedError):
+        hub.commits.commit(bob, repo, "main", [add], message="m")
+    with pytest.raises(PermissionDeniedError):  # only through the pull request's use case
+        hub.commits.commit(bob, repo, "refs/pr/1", [add], message="m")
+    assert hub.revisions.resolve(alice, repo, "main").commit.id == main
+    # Read-only credentials, strangers to a private repo and anonymous callers upload nothing.
+    read_only = hub.user("rita", scope=Scope.READ)
+    with pytest.raises(PermissionDeniedError):
+        hub.commits.upload_blob(read_only, repo, [b"x"], size=1, for_pull_request=True)
+    with pytest.raises(AuthenticationError):
+        hub.commits.upload_blob(Principal(user=None), repo, [b"x"], size=1, for_pull_request=True)
+    hidden = RepoId(RepoType.MODEL, "alice", "hidden")
+    hub.repos.create(alice, hidden, private=True)
+    with pytest.raises(RepoNotFoundError):
+        hub.commits.upload_blob(bob, hidden, [b"x"], size=1, for_pull_request=True)
 
 
 def test_parts_assemble_into_one_checked_blob(

@@ -28,8 +28,9 @@ def test_a_ticket_names_its_holder_for_one_object(world: Identity) -> None:
     tickets = world.container.upload_tickets
     ticket = tickets.issue(alice, REPO, OID, 10)
     redeemed = tickets.redeem(ticket, REPO, OID, 10)
-    assert redeemed.user == alice.user
-    assert (redeemed.scope, redeemed.token_id) == (Scope.WRITE, alice.token_id)
+    assert redeemed.principal.user == alice.user
+    assert (redeemed.principal.scope, redeemed.principal.token_id) == (Scope.WRITE, alice.token_id)
+    assert (redeemed.repo_id, redeemed.for_pull_request) == (REPO, False)
     for repo, oid, size in (
         (RepoId(RepoType.MODEL, "alice", "other"), OID, 10),
         (RepoId(RepoType.DATASET, "alice", "m"), OID, 10),
@@ -68,8 +69,10 @@ def test_a_xet_token_names_its_holder_and_repo_until_it_ends(world: Identity) ->
     tickets = world.container.upload_tickets
     token, expires = tickets.issue_xet(alice, REPO)
     assert expires == int((world.clock() + XET_TTL).timestamp())
-    principal, repo = tickets.redeem_xet(token)
-    assert (principal.user, principal.token_id, repo) == (alice.user, alice.token_id, REPO)
+    grant = tickets.redeem_xet(token)
+    principal = grant.principal
+    assert (principal.user, principal.token_id, grant.repo_id) == (alice.user, alice.token_id, REPO)
+    assert grant.for_pull_request is False
     # Neither an upload ticket nor a Xet token passes for the other.
     with pytest.raises(AuthenticationError):
         tickets.redeem(token, REPO, OID, 10)
@@ -85,3 +88,15 @@ def test_a_xet_token_names_its_holder_and_repo_until_it_ends(world: Identity) ->
     world.container.tokens.revoke(world.admin, alice.token_id)
     with pytest.raises(AuthenticationError):
         tickets.redeem_xet(token)
+
+
+def test_a_pull_request_upload_stays_one(world: Identity) -> None:
+    """What a ticket or token was issued for is what it allows, and nothing in the signed
+    text can be edited to turn a pull request's upload into a branch's or back."""
+    bob = world.user("bob")
+    tickets = world.container.upload_tickets
+    ticket = tickets.issue(bob, REPO, OID, 10, for_pull_request=True)
+    assert tickets.redeem(ticket, REPO, OID, 10).for_pull_request is True
+    token, _ = tickets.issue_xet(bob, REPO, for_pull_request=True)
+    assert tickets.redeem_xet(token).for_pull_request is True
+    assert tickets.redeem_xet(tickets.issue_xet(bob, REPO)[0]).for_pull_request is False

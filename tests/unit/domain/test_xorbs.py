@@ -40,9 +40,12 @@ def test_a_xorb_is_found_by_its_uploader_only(world: Identity) -> None:
         xorbs.open(bob, NAME)
     with pytest.raises(BlobUnknownError):
         xorbs.open(alice, "2" * 64)
-    # Bob may read the public repo, not upload for it.
+    # Bob may read the public repo, not upload for it; but he may for a pull request.
     with pytest.raises(PermissionDeniedError):
         xorbs.store(bob, REPO, "3" * 64, [b"x"])
+    assert xorbs.store(bob, REPO, "3" * 64, [b"x"], for_pull_request=True) is True
+    with xorbs.open(bob, "3" * 64) as reader:
+        assert reader.read_range(0, 1) == b"x"
     # After the grace period the name is forgotten.
     world.clock.offset += timedelta(seconds=world.container.settings.gc_grace_seconds + 1)
     with pytest.raises(BlobUnknownError):

@@ -20,13 +20,13 @@ from starlette.responses import Response
 from weighthouse.domain.access import Principal
 from weighthouse.domain.blob_proof import check_sha256, unknown_blob
 from weighthouse.domain.commits import AddFile, DeleteFile, Operation
-from weighthouse.domain.discussions_model import PR_REF_PREFIX
 from weighthouse.domain.errors import EntryNotFoundError, InvalidInputError, TooLargeError
 from weighthouse.domain.model import Commit, EntryKind, RepoId
 from weighthouse.domain.names import check_path
 from weighthouse.frontends.hf import wire
 from weighthouse.frontends.hf.calls import PREFIXES, Call, json_response
 from weighthouse.frontends.hf.discussions import discussion_url
+from weighthouse.frontends.hf.pull_uploads import asks_for_pull_request, for_pull_request
 
 PREUPLOAD_MAX = 1000
 """Most files one ``preupload`` call may ask about (the client sends at most 256)."""
@@ -35,8 +35,10 @@ PREUPLOAD_MAX = 1000
 async def preupload(call: Call) -> Response:
     """``POST .../preupload/{rev}``: ``uploadMode`` by path and size (see
     :func:`~weighthouse.frontends.hf.wire.upload_mode`) and the ``oid`` of the file already at
-    that path, if any. Needs the right to commit here."""
+    that path, if any. Needs the right to commit here: to the branch, or with ``create_pr``
+    to a new pull request (see :mod:`.pull_uploads`)."""
     caller = await call.caller()
+    create_pr = asks_for_pull_request(call)
     repo_id = call.repo_id()
     body = await call.json_body()
     files = body.get("files")
@@ -51,7 +53,9 @@ async def preupload(call: Call) -> Response:
     revision = call.params["rev"]
 
     def answer() -> list[dict[str, Any]]:
-        call.hub.commits.check_blobs(caller, repo_id, [])  # the write check a commit makes
+        # The access check the commit will make, before the client uploads anything.
+        pr = for_pull_request(call.hub, caller, repo_id, revision, create_pr=create_pr)
+        call.hub.commits.check_blobs(caller, repo_id, [], for_pull_request=pr)
         resolved = call.hub.revisions.resolve(caller, repo_id, revision)
         out = []
         for path, size in wanted:
@@ -124,10 +128,19 @@ async def commit(call: Call) -> Response:
     ``lfsFile`` (an uploaded object by SHA-256), ``deletedFile`` and ``deletedFolder`` lines,
     applied as one commit. With ``create_pr`` it opens a pull request against ``main`` (from
     ``parentCommit`` when given) and commits there; to ``refs/pr/<num>`` it adds to that pull
-    request."""
+    request. Who may commit is checked before the body is read, so a refused caller's inline
+    files are never stored."""
     caller = await call.caller()
     repo_id = call.repo_id()
-    create_pr = call.request.query_params.get("create_pr") in ("1", "true", "True")
+    create_pr = asks_for_pull_request(call)
+    revision = call.params["rev"]
+
+    def may_commit() -> bool:
+        pr = for_pull_request(call.hub, caller, repo_id, revision, create_pr=create_pr)
+        call.hub.commits.check_blobs(caller, repo_id, [], for_pull_request=pr)
+        return pr
+
+    pr = await run_in_threadpool(may_commit)
     header: dict[str, Any] | None = None
     operations: list[Operation] = []
     async for line in _lines(call):
@@ -137,7 +150,7 @@ async def commit(call: Call) -> Response:
                 raise InvalidInputError("the first commit line must be the header")
             header = value
         elif key == "file":
-            operations.append(await _inline_file(call, caller, repo_id, value))
+            operations.append(await _inline_file(call, caller, repo_id, value, pr))
         elif key == "lfsFile":
             operations.append(await run_in_threadpool(_lfs_file, call, caller, repo_id, value))
         elif key in ("deletedFile", "deletedFolder"):
@@ -154,7 +167,6 @@ async def commit(call: Call) -> Response:
     if parent is not None and not isinstance(parent, str):
         raise InvalidInputError("parentCommit must be a commit id")
     message = f"{summary}\n\n{description}" if description else summary
-    revision = call.params["rev"]
     discussions = call.hub.discussions
 
     def to_pull_request() -> tuple[Commit, int]:
@@ -179,7 +191,7 @@ async def commit(call: Call) -> Response:
         return made, num
 
     pr_url = None
-    if create_pr or revision.startswith(PR_REF_PREFIX):
+    if pr:
         result, num = await run_in_threadpool(to_pull_request)
         pr_url = discussion_url(call, repo_id, num)
     else:
@@ -193,7 +205,7 @@ async def commit(call: Call) -> Response:
 
 
 async def _inline_file(
-    call: Call, caller: Principal, repo_id: RepoId, value: dict[str, Any]
+    call: Call, caller: Principal, repo_id: RepoId, value: dict[str, Any], for_pr: bool
 ) -> AddFile:
     path = check_path(_text(value, "path"))
     if value.get("encoding", "base64") != "base64":
@@ -203,7 +215,9 @@ async def _inline_file(
     except (binascii.Error, ValueError):
         raise InvalidInputError(f"{path!r}: the content is not valid base64") from None
     digest = await run_in_threadpool(
-        call.hub.commits.upload_blob, caller, repo_id, [content], size=len(content)
+        lambda: call.hub.commits.upload_blob(
+            caller, repo_id, [content], size=len(content), for_pull_request=for_pr
+        )
     )
     return AddFile(path, digest.sha256, digest.size, digest.git_sha1)
 

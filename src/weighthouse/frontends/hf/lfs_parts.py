@@ -32,14 +32,18 @@ def _part_number(call: Call, count: int) -> int:
 async def upload_part(call: Call) -> Response:
     """``PUT .../{oid}/{size}/part/{n}?ticket=…``: part ``n``, exactly its size; answers the
     ``ETag`` the completion names it by."""
-    principal, repo_id, _, size = await redeem(call)
+    grant, _, size = await redeem(call)
     sizes = part_sizes(size, call.hub.settings.hf.lfs_part_bytes)
     expected = sizes[_part_number(call, len(sizes)) - 1]
     digest = await stream_into(
         call.request,
-        principal,
+        grant.principal,
         lambda body, declared: call.hub.commits.upload_blob(
-            principal, repo_id, body, size=expected
+            grant.principal,
+            grant.repo_id,
+            body,
+            size=expected,
+            for_pull_request=grant.for_pull_request,
         ),
     )
     return Response(status_code=200, headers={"ETag": f'"{digest.sha256}"'})
@@ -71,10 +75,17 @@ async def complete(call: Call) -> Response:
     """``POST .../{oid}/{size}?ticket=…`` with ``{"oid", "parts": [{"partNumber", "etag"}]}``:
     assemble the object from its parts. A part the caller did not upload (or cannot read) is
     refused like a missing one; wrong bytes are a digest mismatch and nothing is stored."""
-    principal, repo_id, sha256, size = await redeem(call)
+    grant, sha256, size = await redeem(call)
     sizes = part_sizes(size, call.hub.settings.hf.lfs_part_bytes)
     refs = _parts(await call.json_body(), sha256, sizes)
     await run_in_threadpool(
-        lambda: call.hub.commits.assemble_blob(principal, repo_id, refs, size=size, sha256=sha256)
+        lambda: call.hub.commits.assemble_blob(
+            grant.principal,
+            grant.repo_id,
+            refs,
+            size=size,
+            sha256=sha256,
+            for_pull_request=grant.for_pull_request,
+        )
     )
     return json_response({"message": "ok"}, headers={"Content-Type": LFS_JSON})

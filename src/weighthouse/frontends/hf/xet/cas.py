@@ -5,7 +5,9 @@ uploads to (mounted under ``/xet`` of the Hub front-end).
 here), tries ``POST /v1/xorb-grants/...`` and ``POST /v2/shards`` first (404: no such route,
 so it falls back to the calls below), then sends each xorb to ``POST /v1/xorbs/{prefix}/{hash}``
 and the shard to ``POST /v1/shards``. CAS calls carry ``Authorization: Bearer <Xet token>``,
-a short-lived signed token bound to the user, their credential and the repo.
+a short-lived signed token bound to the user, their credential and the repo, and to a pull
+request's upload when asked for one (``?create_pr=1`` or a ``refs/pr/<num>`` revision, see
+:mod:`~weighthouse.frontends.hf.pull_uploads`): then readers of the repo get one too.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from weighthouse.domain.access import Principal
 from weighthouse.domain.errors import AuthenticationError
-from weighthouse.domain.model import RepoId
+from weighthouse.domain.upload_tickets import UploadGrant
 from weighthouse.frontends.hf.calls import Call, json_response
 from weighthouse.frontends.hf.errors import error_response
+from weighthouse.frontends.hf.pull_uploads import asks_for_pull_request, for_pull_request
 from weighthouse.frontends.hf.xet import hashes, rebuild, shards, xorbs
 from weighthouse.frontends.rest.uploads import stream_into
 
@@ -29,15 +31,19 @@ EXPIRATION = "X-Xet-Token-Expiration"
 
 
 async def write_token(call: Call) -> Response:
-    """``GET /api/{kind}/{ns}/{name}/xet-write-token/{rev}``: for callers who may commit to
-    the repo, a token for its CAS, in headers (read by ``huggingface_hub``) and in the body
-    (read by ``hf_xet`` when it refreshes)."""
+    """``GET /api/{kind}/{ns}/{name}/xet-write-token/{rev}[?create_pr=1]``: for callers who
+    may commit to ``rev`` (or, with ``create_pr``, open a pull request; the client then sends
+    the revision ``None``), a token for the repo's CAS, in headers (read by
+    ``huggingface_hub``) and in the body (read by ``hf_xet`` when it refreshes)."""
     caller = await call.caller()
     repo_id = call.repo_id()
+    create_pr = asks_for_pull_request(call)
+    revision = call.params["rev"]
 
     def issue() -> tuple[str, int]:
-        call.hub.xorbs.authorize(caller, repo_id)
-        return call.hub.upload_tickets.issue_xet(caller, repo_id)
+        pr = for_pull_request(call.hub, caller, repo_id, revision, create_pr=create_pr)
+        call.hub.xorbs.authorize(caller, repo_id, for_pull_request=pr)
+        return call.hub.upload_tickets.issue_xet(caller, repo_id, for_pull_request=pr)
 
     token, expires = await run_in_threadpool(issue)
     cas_url = f"{call.endpoint}/{CAS_PREFIX}"
@@ -47,7 +53,7 @@ async def write_token(call: Call) -> Response:
     )
 
 
-async def _redeem(call: Call) -> tuple[Principal, RepoId]:
+async def _redeem(call: Call) -> UploadGrant:
     scheme, _, token = (call.request.headers.get("authorization") or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("send the Xet token: Authorization: Bearer <token>")
@@ -64,14 +70,18 @@ async def chunk(call: Call) -> Response:
 async def upload_xorb(call: Call) -> Response:
     """The xorb's bytes stream into the blob store while every chunk is decoded and hashed;
     unless they hash to the name in the URL, nothing is stored (400)."""
-    principal, repo_id = await _redeem(call)
+    grant = await _redeem(call)
     name = call.params["hash"]
     expected = hashes.from_hex(name)
     inserted = await stream_into(
         call.request,
-        principal,
+        grant.principal,
         lambda body, _size: call.hub.xorbs.store(
-            principal, repo_id, name, xorbs.verified(body, expected)
+            grant.principal,
+            grant.repo_id,
+            name,
+            xorbs.verified(body, expected),
+            for_pull_request=grant.for_pull_request,
         ),
     )
     return json_response({"was_inserted": inserted})
@@ -80,8 +90,8 @@ async def upload_xorb(call: Call) -> Response:
 async def upload_shard(call: Call) -> Response:
     """Each file the shard describes is rebuilt from the caller's xorbs and stored as a blob
     (see :mod:`.rebuild`) before the answer, so the commit that follows finds it."""
-    principal, repo_id = await _redeem(call)
+    grant = await _redeem(call)
     files = shards.parse(await call.body(limit=shards.MAX_SHARD))
-    await run_in_threadpool(rebuild.ingest, call.hub, principal, repo_id, files)
+    await run_in_threadpool(rebuild.ingest, call.hub, grant, files)
     # 1: "sync performed" (0 would say the shard was already known).
     return json_response({"result": 1})

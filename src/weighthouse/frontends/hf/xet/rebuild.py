@@ -11,7 +11,7 @@ from weighthouse.bootstrap import Container
 from weighthouse.domain.access import Principal
 from weighthouse.domain.blob_proof import MAX_CHECK, BlobRef
 from weighthouse.domain.errors import InvalidInputError
-from weighthouse.domain.model import RepoId
+from weighthouse.domain.upload_tickets import UploadGrant
 from weighthouse.domain.xorbs import Xorbs
 from weighthouse.frontends.hf.xet import hashes, xorbs
 from weighthouse.frontends.hf.xet.shards import ShardFile
@@ -39,9 +39,10 @@ def file_bytes(store: Xorbs, principal: Principal, entry: ShardFile) -> Iterator
         raise InvalidInputError("a shard file's hash does not match its chunks")
 
 
-def ingest(hub: Container, principal: Principal, repo_id: RepoId, files: list[ShardFile]) -> None:
+def ingest(hub: Container, grant: UploadGrant, files: list[ShardFile]) -> None:
     """Store every file of the shard that the caller cannot already commit by hash, so the
-    commit that follows may name it by SHA-256."""
+    commit that follows may name it by SHA-256. Access is checked as ``grant`` says."""
+    principal, repo_id, pr = grant.principal, grant.repo_id, grant.for_pull_request
     refs: dict[BlobRef, ShardFile] = {}
     for entry in files:
         if entry.sha256 is None:
@@ -50,7 +51,9 @@ def ingest(hub: Container, principal: Principal, repo_id: RepoId, files: list[Sh
     wanted = list(refs)
     available: set[BlobRef] = set()
     for start in range(0, len(wanted), MAX_CHECK):
-        available |= hub.commits.check_blobs(principal, repo_id, wanted[start : start + MAX_CHECK])
+        available |= hub.commits.check_blobs(
+            principal, repo_id, wanted[start : start + MAX_CHECK], for_pull_request=pr
+        )
     for ref, entry in refs.items():
         if ref not in available:
             hub.commits.upload_blob(
@@ -59,4 +62,5 @@ def ingest(hub: Container, principal: Principal, repo_id: RepoId, files: list[Sh
                 file_bytes(hub.xorbs, principal, entry),
                 size=ref.size,
                 sha256=ref.sha256,
+                for_pull_request=pr,
             )
