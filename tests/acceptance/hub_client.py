@@ -84,3 +84,26 @@ def run_hub(
     )
     assert result.returncode == 0, f"{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_hf(
+    server: LiveServer,
+    home: Path,
+    token: str,
+    *args: str,
+    python: str = sys.executable,
+    **extra_env: str,
+) -> str:
+    """Run the ``hf`` command line installed beside ``python`` against ``server``; its output.
+    Fails the test, with the output, unless it exits 0."""
+    done = subprocess.run(
+        [str(Path(python).with_name("hf")), *args],
+        env=hub_env(server, home, token, **extra_env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=home,
+    )
+    assert done.returncode == 0, f"{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+    return done.stdout
