@@ -57,6 +57,18 @@ out["edited"] = frank.edit_discussion_comment(repo, opened.num, said.id, "Even m
 out["edit_by_other"] = status_of(api.edit_discussion_comment, repo, opened.num, said.id, "x")
 out["renamed"] = frank.rename_discussion(repo, opened.num, "Renamed").new_title
 out["closed"] = frank.change_discussion_status(repo, opened.num, "closed").new_status
+# Hiding: for good, by the comment's author or a writer.
+owners = api.comment_discussion(repo, opened.num, "From the owner")
+out["hide_by_other"] = status_of(frank.hide_discussion_comment, repo, opened.num, owners.id)
+out["hide_read_only"] = status_of(frank_read.hide_discussion_comment, repo, opened.num, said.id)
+gone = api.hide_discussion_comment(repo, opened.num, said.id)
+out["hidden"] = [gone.hidden, gone.content]
+events = api.get_discussion_details(repo, opened.num).events
+out["after_hide"] = [[e.hidden, e.content] for e in events if e.type == "comment"]
+out["edit_hidden"] = status_of(frank.edit_discussion_comment, repo, opened.num, said.id, "back")
+out["own_hide"] = frank.hide_discussion_comment(repo, opened.num, events[0].id).hidden
+out["hide_twice"] = api.hide_discussion_comment(repo, opened.num, said.id).hidden
+out["hide_missing"] = status_of(api.hide_discussion_comment, repo, opened.num, "f" * 24)
 out["read_only"] = status_of(frank_read.create_discussion, repo, "no")
 # A writer opens a pull request with a commit, then adds to it.
 info = api.create_commit(repo, [hh.CommitOperationAdd("config.json", b'{{"v": 2}}'),
@@ -114,6 +126,13 @@ def test_discussions_and_pull_requests(
     assert out["edit_by_other"] == ["HfHubHTTPError", 403]
     assert out["renamed"] == "Renamed"
     assert out["closed"] == "closed"
+    assert out["hide_by_other"] == ["HfHubHTTPError", 403]
+    assert out["hide_read_only"] == ["HfHubHTTPError", 403]
+    assert out["hidden"] == [True, ""]
+    assert out["after_hide"] == [[False, "Does it work?"], [True, ""], [False, "From the owner"]]
+    assert out["edit_hidden"] == ["BadRequestError", 400]
+    assert out["own_hide"] is True and out["hide_twice"] is True
+    assert out["hide_missing"] == ["HfHubHTTPError", 404]
     assert out["read_only"] == ["HfHubHTTPError", 403]
     assert out["pr"] == ["refs/pr/2", 2]
     assert out["pr_file"] == '{"v": 2}'

@@ -6,7 +6,8 @@ Who may do what, as the Hub has it:
 * anyone who can read a repo reads its discussions; any signed-in user who can read it (with
   a credential that may change things) opens a discussion or a pull request and comments;
 * a discussion's author or a repo writer renames it and opens or closes it; a comment's author
-  edits it; a pull request's author or a repo writer commits to its branch;
+  edits it; its author or a repo writer hides it, for good (its text is erased); a pull
+  request's author or a repo writer commits to its branch;
 * only repo writers merge. A merge is one commit onto the target branch, made only while that
   branch is still where the merge was checked (the usual parent check): the pull request's
   changes since it started, refused as a conflict when the target changed a file the pull
@@ -201,8 +202,31 @@ class Discussions:
             raise NotFoundError(f"no comment {seq} in discussion #{discussion.num}")
         if event.author_id != user.id:
             raise PermissionDeniedError("only its author may edit a comment")
+        if event.hidden:
+            raise InvalidInputError("a hidden comment cannot be edited")
         changed = replace(event, content=_text(text, "comment"), edited=True)
         self._catalog.update_discussion_event(changed)
+        return self._event(discussion, seq)
+
+    def hide_comment(
+        self, principal: Principal, repo_id: RepoId, num: int, seq: int
+    ) -> DiscussionEvent:
+        """Hide a comment, by its author or a repo writer. This cannot be undone: the text is
+        erased, not kept out of sight, as the Hub does it. Hiding it again changes nothing."""
+        repo = find_repo(self._catalog, principal, repo_id)
+        user = require_writing_user(principal)
+        discussion = self._catalog.get_discussion(repo.id, _num(num))
+        event = self._event(discussion, seq)
+        if event.kind is not EventKind.COMMENT:
+            raise NotFoundError(f"no comment {seq} in discussion #{discussion.num}")
+        if event.author_id != user.id:
+            role = repo_role(self._catalog, principal, repo)
+            if role is None or not role.allows(Role.WRITE):
+                raise PermissionDeniedError(
+                    f"only its author or a writer of {repo.full_name!r} may hide a comment"
+                )
+        if not event.hidden:
+            self._catalog.update_discussion_event(replace(event, content="", hidden=True))
         return self._event(discussion, seq)
 
     def rename(

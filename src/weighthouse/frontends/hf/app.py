@@ -75,6 +75,9 @@ def routes() -> RawRouter:
     router.add(
         "POST", API_REPO + "/discussions/{num}/comment/{event}/edit", discussions.edit_comment
     )
+    router.add(
+        "POST", API_REPO + "/discussions/{num}/comment/{event}/hide", discussions.hide_comment
+    )
     router.add("POST", API_REPO + "/discussions/{num}/title", discussions.rename)
     router.add("POST", API_REPO + "/discussions/{num}/status", discussions.change_status)
     router.add("POST", API_REPO + "/discussions/{num}/merge", discussions.merge)

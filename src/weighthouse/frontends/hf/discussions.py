@@ -1,6 +1,7 @@
 """Discussions and pull requests on the Hub API: ``get_repo_discussions``,
 ``get_discussion_details``, ``create_discussion`` / ``create_pull_request``,
-``comment_discussion``, ``edit_discussion_comment``, ``rename_discussion``,
+``comment_discussion``, ``edit_discussion_comment``, ``hide_discussion_comment``,
+``rename_discussion``,
 ``change_discussion_status`` and ``merge_pull_request``, in the shapes ``huggingface_hub``
 parses. The rules are the domain's (:mod:`weighthouse.domain.discussions`).
 
@@ -134,6 +135,21 @@ async def edit_comment(call: Call) -> Response:
         _num(call.params["num"]),
         _event_seq(call.params["event"]),
         text,
+    )
+    return json_response({"updatedComment": _event(event)})
+
+
+async def hide_comment(call: Call) -> Response:
+    """``POST .../discussions/{num}/comment/{event}/hide``: the comment's author or a repo
+    writer hides it for good; its text is gone."""
+    caller = await call.caller()
+    repo_id = call.repo_id()
+    event = await run_in_threadpool(
+        call.hub.discussions.hide_comment,
+        caller,
+        repo_id,
+        _num(call.params["num"]),
+        _event_seq(call.params["event"]),
     )
     return json_response({"updatedComment": _event(event)})
 
