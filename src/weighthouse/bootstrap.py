@@ -28,6 +28,7 @@ from weighthouse.domain.gating import AccessRequests
 from weighthouse.domain.job_notices import JobNotices, NoticeSender
 from weighthouse.domain.job_runs import JobRuns
 from weighthouse.domain.jobs import Jobs
+from weighthouse.domain.likes import Likes
 from weighthouse.domain.maintenance import Maintenance
 from weighthouse.domain.multipart import MultipartUploads
 from weighthouse.domain.orgs import Organizations
@@ -90,6 +91,7 @@ class Container:
     changes: Changes
     access_requests: AccessRequests
     discussions: Discussions
+    likes: Likes
     buckets: Buckets
     multipart: MultipartUploads
     maintenance: Maintenance
@@ -197,6 +199,7 @@ def bootstrap(
         changes=Changes(catalog),
         access_requests=AccessRequests(catalog, clock, audit),
         discussions=Discussions(catalog, commits, clock),
+        likes=Likes(catalog, clock),
         buckets=Buckets(catalog, blobs, clock, room=room),
         multipart=MultipartUploads(
             catalog, blobs, clock, max_object_bytes=settings.max_upload_bytes, room=room

@@ -29,6 +29,7 @@ from typing import Protocol, TypeVar
 from weighthouse.domain.discussions_catalog import DiscussionCatalog
 from weighthouse.domain.findings_catalog import FindingsCatalog
 from weighthouse.domain.jobs_catalog import JobCatalog
+from weighthouse.domain.likes_catalog import LikeCatalog
 from weighthouse.domain.model import (
     AccessKey,
     AccessRequest,
@@ -676,6 +677,7 @@ class Catalog(
     JobCatalog,
     DiscussionCatalog,
     FindingsCatalog,
+    LikeCatalog,
     UnitOfWork,
     Protocol,
 ):

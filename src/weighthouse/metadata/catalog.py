@@ -47,6 +47,7 @@ from weighthouse.metadata.discussions import DiscussionQueries
 from weighthouse.metadata.findings import FindingQueries
 from weighthouse.metadata.history import HistoryQueries
 from weighthouse.metadata.jobs import JobQueries
+from weighthouse.metadata.likes import LikeQueries
 from weighthouse.metadata.multipart import MultipartQueries
 from weighthouse.metadata.objects import ObjectQueries
 from weighthouse.metadata.organizations import (
@@ -77,6 +78,7 @@ from weighthouse.metadata.tables import (
     multipart_uploads,
     objects,
     refs,
+    repo_likes,
     repos,
     sessions,
     tokens,
@@ -123,6 +125,7 @@ class SqlCatalog(
     JobQueries,
     DiscussionQueries,
     FindingQueries,
+    LikeQueries,
 ):
     """The catalog on SQLite, PostgreSQL or MariaDB, through ``engine``.
 
@@ -399,6 +402,7 @@ class SqlCatalog(
             access_requests,
             discussion_events,
             discussions,
+            repo_likes,
             multipart_uploads,
         )
         uploads = select(multipart_uploads.c.id).where(multipart_uploads.c.repo_id == repo_id)

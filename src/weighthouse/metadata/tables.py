@@ -291,6 +291,19 @@ class DiscussionEventRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class RepoLikeRow(Base):
+    """A user likes a repo; deleted with the repo."""
+
+    __tablename__ = "repo_likes"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+
+    repo_id: Mapped[str] = mapped_column(String(ID), ForeignKey("repos.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(
+        String(ID), ForeignKey("users.id"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class RefRow(Base):
     """A branch or tag; one name per repo across both kinds."""
 
@@ -602,6 +615,7 @@ access_requests = cast(Table, AccessRequestRow.__table__)
 refs = cast(Table, RefRow.__table__)
 discussions = cast(Table, DiscussionRow.__table__)
 discussion_events = cast(Table, DiscussionEventRow.__table__)
+repo_likes = cast(Table, RepoLikeRow.__table__)
 deleted_tags = cast(Table, DeletedTagRow.__table__)
 commits = cast(Table, CommitRow.__table__)
 trees = cast(Table, TreeRow.__table__)

@@ -19,6 +19,7 @@ from weighthouse.frontends.hf import (
     info,
     lfs,
     lfs_parts,
+    likes,
     listing,
     repos,
     resolve,
@@ -50,6 +51,7 @@ def routes() -> RawRouter:
     router.add("POST", "api/repos/move", repos.move_repo)
     router.add("GET", "api/models", listing.models)
     router.add("GET", "api/datasets", listing.datasets)
+    router.add("GET", "api/users/{user}/likes", likes.liked_repos)
     router.add("PUT", "api/lfs/{kind}/" + REPO + "/{oid}/{size}", lfs.upload)
     router.add("POST", "api/lfs/{kind}/" + REPO + "/{oid}/{size}", lfs_parts.complete)
     router.add("PUT", "api/lfs/{kind}/" + REPO + "/{oid}/{size}/part/{part}", lfs_parts.upload_part)
@@ -59,6 +61,9 @@ def routes() -> RawRouter:
     router.add("GET", API_REPO + "/tree/{rev}/{path*}", info.tree)
     router.add("POST", API_REPO + "/paths-info/{rev}", info.paths_info)
     router.add("GET", API_REPO + "/refs", info.refs)
+    router.add("POST", API_REPO + "/like", likes.like)
+    router.add("DELETE", API_REPO + "/like", likes.unlike)
+    router.add("GET", API_REPO + "/likers", likes.likers)
     router.add("GET", API_REPO + "/commits/{rev}", info.commits)
     router.add("POST", API_REPO + "/preupload/{rev}", commits.preupload)
     router.add("GET", API_REPO + "/xet-write-token/{rev*}", cas.write_token)

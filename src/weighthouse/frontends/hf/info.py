@@ -68,7 +68,7 @@ def _repo_info(
         "gated": gated_value(repo.gated),
         "disabled": False,
         "downloads": 0,
-        "likes": 0,
+        "likes": hub.likes.count(caller, repo_id),
         "tags": [],
         "description": repo.description,
         "siblings": [sibling(item, blobs=blobs) for item in files],

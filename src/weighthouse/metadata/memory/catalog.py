@@ -27,6 +27,7 @@ from weighthouse.metadata.memory.discussions import MemoryDiscussions
 from weighthouse.metadata.memory.findings import MemoryFindings
 from weighthouse.metadata.memory.history import MemoryHistory
 from weighthouse.metadata.memory.jobs import MemoryJobs
+from weighthouse.metadata.memory.likes import MemoryLikes
 from weighthouse.metadata.memory.multipart import MemoryMultipart
 from weighthouse.metadata.memory.objects import MemoryObjects
 from weighthouse.metadata.memory.organizations import MemoryOrganizations
@@ -49,6 +50,7 @@ class MemoryCatalog(
     MemoryAccessRequests,
     MemoryDiscussions,
     MemoryFindings,
+    MemoryLikes,
 ):
     """An empty catalog in memory, safe to share between threads."""
 

@@ -93,6 +93,8 @@ class MemoryRepos(MemoryTables):
                 del tables.discussion_events[said]
             for opened in [key for key in tables.discussions if key[0] == repo_id]:
                 del tables.discussions[opened]
+            for liked in [key for key in tables.likes if key[0] == repo_id]:
+                del tables.likes[liked]
             for tag in [key for key in tables.deleted_tags if key[0] == repo_id]:
                 del tables.deleted_tags[tag]
             for grant in [key for key in tables.collaborators if key[0] == repo_id]:

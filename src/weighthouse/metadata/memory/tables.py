@@ -68,6 +68,7 @@ class Tables:
     # (repo, num) and (repo, num, seq); ``author`` is read from the user, as SQL joins
     discussions: dict[tuple[str, int], Discussion] = field(default_factory=dict)
     discussion_events: dict[tuple[str, int, int], DiscussionEvent] = field(default_factory=dict)
+    likes: dict[tuple[str, str], datetime] = field(default_factory=dict)  # (repo, user) -> at
     # (repo, tag name, commit it named) -> deleted at
     deleted_tags: dict[tuple[str, str, str], datetime] = field(default_factory=dict)
     commits: dict[tuple[str, str], Commit] = field(default_factory=dict)  # (repo, id)
