@@ -479,6 +479,7 @@ def create_worker_pool(container: Container) -> WorkerPool | RedisWorkerPool:
         lease_seconds=settings.lease_seconds,
         cancel_grace_seconds=settings.cancel_grace_seconds,
         isolation=settings.isolation,
+        startup_seconds=settings.startup_seconds,
     )
     runner = JobRunner(
         container.job_runs, container.files, container.commits, container.apps, options

@@ -312,6 +312,12 @@ class JobSettings(BaseModel):
         ge=0,
         description="how long a cancelled or overdue job may take to stop before it is ended",
     )
+    startup_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="how long an app's process may take to start and import its app before"
+        " the job fails ('process' isolation); a job's time limit runs only from then",
+    )
     poll_seconds: float = Field(
         default=0.5, gt=0, le=60, description="how often an idle worker looks for jobs"
     )

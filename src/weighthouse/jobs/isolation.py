@@ -15,6 +15,12 @@ process is killed (an app that ignores cancellation may ignore SIGTERM too) and 
 A process that dies by itself (a crash, the OOM killer) fails its job with its exit code. An
 app process whose worker died exits within a second.
 
+The app's process says ``ready`` once it has imported the app and is about to run it; the job's
+time limit runs from then (``StopTracker.ready``), so neither the start of a new interpreter
+nor the app's imports count against it. A process not ready within ``startup_seconds`` of the
+job being sent is killed and the job fails saying so; a job cancelled before its app is ready
+ends at once, its process killed, as there is no app running yet to stop by itself.
+
 Apps are loaded in the app process by their class (``module:Class``), made without
 arguments, as :func:`~weighthouse.jobs.registry.load_apps` makes them.
 """
@@ -67,11 +73,14 @@ class AppHost:
         scratch: Scratch,
         tracker: StopTracker,
         grace_seconds: float,
+        startup_seconds: float,
     ) -> Mapping[str, Any]:
         """Run ``app`` on ``context`` in the app process; its output, with its result files
-        staged in ``context``. Raises ``JobCancelled`` when the job stopped (by itself, or
-        killed ``grace_seconds`` after it should have), ``AppFailed`` for any failure of the
-        app or its process, with the message the job keeps."""
+        staged in ``context``. Calls ``tracker.ready()`` when the app's process is ready to run
+        it. Raises ``JobCancelled`` when the job stopped (by itself, or killed
+        ``grace_seconds`` after it should have, or at once when cancelled before the app was
+        ready), ``AppFailed`` for any failure of the app or its process, with the message the
+        job keeps, including a process not ready within ``startup_seconds``."""
         connection = self.start()
         inputs = [
             (name, repo.kind, repo.name, repo.commit) for name, repo in context.inputs.items()
@@ -79,9 +88,45 @@ class AppHost:
         connection.send((app_path(app), context.job_id, dict(context.params), inputs))
         requests = _Requests(context, scratch, tracker)
         try:
-            return self._serve_job(connection, context, scratch, requests, tracker, grace_seconds)
+            first = self._await_ready(connection, tracker, startup_seconds)
+            return self._serve_job(
+                connection, context, scratch, requests, tracker, grace_seconds, first
+            )
         finally:
             requests.close()
+
+    def _await_ready(
+        self, connection: Connection, tracker: StopTracker, startup_seconds: float
+    ) -> Any:
+        """Wait for the app process's ``ready``; ``None`` once it came, else the message that
+        came instead (a failure to import the app), for :meth:`_serve_job` to read."""
+        deadline = time.monotonic() + startup_seconds
+        while True:
+            try:
+                waiting = connection.poll(POLL_SECONDS)
+            except (EOFError, OSError):
+                return None  # the process is gone: _serve_job says how
+            if waiting:
+                # "ready" is always the first message of a job when the app loads: any other
+                # is an ending, which _serve_job reads.
+                try:
+                    message = connection.recv()
+                except (EOFError, OSError):
+                    return None
+                if message == ("ready",):
+                    tracker.ready()
+                    return None
+                return message
+            if tracker.should_stop():
+                # Cancelled while starting: no app runs yet that could stop by itself.
+                self.close()
+                tracker.check()
+            if time.monotonic() > deadline:
+                self.close()
+                raise AppFailed(
+                    f"the app's process was not ready within {startup_seconds:g} s"
+                    " (jobs.startup_seconds)"
+                )
 
     def _serve_job(
         self,
@@ -91,11 +136,15 @@ class AppHost:
         requests: _Requests,
         tracker: StopTracker,
         grace_seconds: float,
+        first: Any,
     ) -> Mapping[str, Any]:
         stop_since: float | None = None
         while True:
             try:
-                message = connection.recv() if connection.poll(POLL_SECONDS) else None
+                if first is not None:
+                    message, first = first, None
+                else:
+                    message = connection.recv() if connection.poll(POLL_SECONDS) else None
             except (EOFError, OSError):
                 if self._stopping:
                     raise WorkerStopping from None
@@ -170,6 +219,9 @@ class AppHost:
 
 class StopTracker(Tracker, Protocol):
     def should_stop(self) -> bool: ...
+
+    def ready(self) -> None:
+        """The app is about to run: its time limit starts."""
 
 
 class _Requests:
@@ -261,6 +313,7 @@ def serve(connection: Connection, parent: int) -> None:
         try:
             if path not in apps:
                 apps[path] = next(iter(load_apps([path]).values()))
+            channel.send(("ready",))
             repos = {name: _RemoteRepo(channel, name, *rest) for name, *rest in inputs}
             context = RunContext(
                 job_id, params, repos, _RemoteScratch(channel), _RemoteTracker(channel)

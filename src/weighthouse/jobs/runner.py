@@ -7,12 +7,18 @@ passed: the job is then final, and whatever the app still does changes nothing, 
 write of this attempt is fenced by its lease (see :mod:`~weighthouse.domain.job_runs`). With
 ``isolation = "process"`` the app runs in a process of its own (:mod:`.isolation`), which is
 killed then, so the app stops too.
+
+There, the time limit runs from when the app's process says it is ready (its interpreter up
+and the app imported), not from when the job was claimed: a new interpreter takes seconds on a
+busy host, and an app may import a great deal. Start-up has its own bound,
+``startup_seconds``, past which the job fails and the process is killed.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -45,6 +51,9 @@ class RunnerOptions:
     cancel_grace_seconds: float = 10.0
     scratch_root: Path | None = None
     isolation: Literal["thread", "process"] = "thread"
+    startup_seconds: float = 120.0
+    """How long an app's process may take to become ready for a job (``isolation =
+    "process"``); the job's time limit runs only from then."""
 
 
 class JobRunner:
@@ -84,7 +93,8 @@ class JobRunner:
         except DomainError as exc:
             return self._runs.fail(job, exc.message)
         try:
-            # Before the time limit starts: a new interpreter may take seconds on a busy host.
+            # Now rather than when the app is sent: a new interpreter may take seconds on a busy
+            # host, and the job's start-up bound runs from the sending.
             self.warm()
         except OSError as exc:
             return self._runs.fail(job, f"the app's process did not start: {exc}")
@@ -115,9 +125,11 @@ class JobRunner:
         self, app: App, context: RunContext, scratch: Scratch, tracker: _Tracker
     ) -> Mapping[str, Any]:
         if self._options.isolation != "process":
+            tracker.ready()
             return app.run(context)
         grace = self._options.cancel_grace_seconds
-        return self._host().run(app, context, scratch, tracker, grace)
+        startup = self._options.startup_seconds
+        return self._host().run(app, context, scratch, tracker, grace, startup)
 
     def warm(self) -> None:
         """Start the calling worker thread's app process now, rather than for its first job
@@ -201,7 +213,9 @@ class _Tracker:
         self._write = threading.Lock()
         self._progress: dict[str, Progress] = {}
         self._lines: list[str] = []
-        self._deadline = time.monotonic() + job.time_limit_seconds
+        self._time_limit = job.time_limit_seconds
+        # No time limit until the app is ready to run (see ready()); only a cancel stops it.
+        self._deadline = math.inf
         self._stop_since: float | None = None
         self._done = threading.Event()
         self._last_write = time.monotonic()
@@ -213,6 +227,10 @@ class _Tracker:
     def stop(self) -> None:
         self._done.set()
         self._thread.join()
+
+    def ready(self) -> None:
+        """The app is about to run: its time limit starts now."""
+        self._deadline = time.monotonic() + self._time_limit
 
     def report(self, progress: Progress) -> None:
         with self._lock:

@@ -15,6 +15,7 @@ from typing import Literal
 import psutil
 import pytest
 from tests.job_apps import ALL
+from tests.slow_start_app import IMPORT_SECONDS, SlowStart
 from tests.unit.domain.conftest import Hub
 
 from weighthouse.domain.access import Principal
@@ -31,16 +32,27 @@ OUT = RepoId(RepoType.DATASET, "alice", "out")
 DATA = RepoId(RepoType.DATASET, "bob", "data")
 
 
+SLOW_START = f"tests.slow_start_app:{SlowStart.__name__}"
+
+
 class Engine:
     def __init__(
-        self, hub: Hub, tmp: Path, isolation: Literal["thread", "process"] = "thread"
+        self,
+        hub: Hub,
+        tmp: Path,
+        isolation: Literal["thread", "process"] = "thread",
+        startup_seconds: float = 120.0,
     ) -> None:
-        apps = load_apps(ALL)
+        apps = load_apps([*ALL, SLOW_START])
         self.hub = hub
         self.jobs = Jobs(hub.catalog, {n: spec_of(a) for n, a in apps.items()}, hub.clock)
         self.runs = JobRuns(hub.catalog, hub.commits, hub.clock, lease_seconds=30)
         options = RunnerOptions(
-            lease_seconds=1.5, cancel_grace_seconds=0.5, scratch_root=tmp, isolation=isolation
+            lease_seconds=1.5,
+            cancel_grace_seconds=0.5,
+            scratch_root=tmp,
+            isolation=isolation,
+            startup_seconds=startup_seconds,
         )
         self.runner = JobRunner(self.runs, hub.files, hub.commits, apps, options)
         self.tmp = tmp
@@ -49,7 +61,7 @@ class Engine:
         return self.jobs.submit(owner, JobRequest(app=app, **fields))  # type: ignore[arg-type]
 
     def run_next(self) -> Job | None:
-        job = self.runs.claim(["echo", "sleep", "fail", "digest"], "w1")
+        job = self.runs.claim(["echo", "sleep", "fail", "digest", "slow_start"], "w1")
         assert job is not None
         return self.runner.run(job)
 
@@ -259,7 +271,8 @@ def test_an_app_process_past_its_time_limit_is_killed_and_the_next_job_gets_a_ne
     submitted = isolated.submit(alice, "sleep", params=params)
     started = time.monotonic()
     isolated.run_next()
-    assert time.monotonic() - started < 6
+    # Killed, not run out: the app would sleep 30 s (the bound leaves room for a slow start).
+    assert time.monotonic() - started < 20
     job = isolated.hub.catalog.get_job(submitted.id)
     assert (job.status, job.error) == (JobStatus.FAILED, "ran past its time limit of 2 s")
     first = int(marker.read_text())
@@ -281,3 +294,46 @@ def test_an_app_whose_process_dies_fails_with_its_exit_code(
     isolated.submit(alice, "fail", params={"message": "alive again"})
     again = isolated.run_next()
     assert again is not None and again.error == "alive again"
+
+
+def test_an_app_process_s_start_up_does_not_count_against_the_time_limit(
+    isolated: Engine, alice: Principal
+) -> None:
+    # A new process, whose import of the app alone outlasts the app's time limit.
+    assert SlowStart.time_limit_seconds < IMPORT_SECONDS
+    isolated.submit(alice, "slow_start")
+    job = isolated.run_next()
+    assert job is not None and job.status is JobStatus.SUCCEEDED, job.error
+    assert job.output == {"started": True}
+
+
+def test_an_app_process_not_ready_within_its_start_up_bound_fails_the_job(
+    hub: Hub, alice: Principal, tmp_path: Path
+) -> None:
+    engine = Engine(hub, tmp_path, isolation="process", startup_seconds=0.5)
+    try:
+        engine.submit(alice, "slow_start")
+        job = engine.run_next()
+        assert job is not None and job.status is JobStatus.FAILED
+        assert job.error == "the app's process was not ready within 0.5 s (jobs.startup_seconds)"
+        # The next job gets a new process, which again has its start-up bound.
+        engine.submit(alice, "echo", params={"text": "x", "copies": 0})
+        again = engine.run_next()
+        assert again is not None and again.status is JobStatus.SUCCEEDED, again.error
+    finally:
+        engine.runner.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_job_cancelled_while_its_app_process_starts_ends_cancelled(
+    isolated: Engine, alice: Principal
+) -> None:
+    submitted = isolated.submit(alice, "slow_start")
+    thread, _ = run_in_thread(isolated)
+    while isolated.hub.catalog.get_job(submitted.id).status is not JobStatus.RUNNING:
+        time.sleep(0.02)
+    isolated.jobs.cancel(alice, submitted.id)
+    thread.join(IMPORT_SECONDS * 10)
+    assert not thread.is_alive(), "the runner did not stop the job"
+    job = isolated.hub.catalog.get_job(submitted.id)
+    assert (job.status, job.error) == (JobStatus.CANCELLED, "cancelled while running")
