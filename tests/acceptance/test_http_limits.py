@@ -40,12 +40,15 @@ def connect(server: LiveServer) -> socket.socket:
     return socket.create_connection(("127.0.0.1", server.port), timeout=WAIT)
 
 
-def read_until_closed(sock: socket.socket) -> bytes:
-    """Everything the server sends until it closes the connection."""
+def read_until_closed(sock: socket.socket, answered: threading.Event | None = None) -> bytes:
+    """Everything the server sends until it closes the connection; ``answered`` is set once
+    the first bytes have been read."""
     received = b""
     with contextlib.suppress(ConnectionResetError):
         while chunk := sock.recv(65536):
             received += chunk
+            if answered is not None:
+                answered.set()
     return received
 
 
@@ -54,12 +57,29 @@ def status_of(response: bytes) -> int:
     return int(response.split(b" ", 2)[1])
 
 
-def send_in_background(sock: socket.socket, data: bytes) -> threading.Thread:
-    """Send ``data`` while the test reads: the server answers before it has read it all."""
+# Past every head limit, and within what the server reads and drops after a refusal.
+BEFORE_ANSWER = 256 * 1024
+
+
+def send_in_background(
+    sock: socket.socket, data: bytes, answered: threading.Event | None = None
+) -> threading.Thread:
+    """Send ``data`` while the test reads: the server answers before it has read it all.
+
+    With ``answered``, the first :data:`BEFORE_ANSWER` bytes go at once and the rest only once
+    the answer has been read. The server reads and drops a bounded amount after a refusal and
+    then closes; bytes that still arrive make its kernel reset the connection, and a reset that
+    reaches the client before the test has read the answer discards it (on a loaded machine
+    the reading thread can be that late)."""
 
     def send() -> None:
         with contextlib.suppress(OSError):  # the server may close before the end; expected
-            sock.sendall(data)
+            if answered is None:
+                sock.sendall(data)
+                return
+            sock.sendall(data[:BEFORE_ANSWER])
+            answered.wait(WAIT)
+            sock.sendall(data[BEFORE_ANSWER:])
 
     thread = threading.Thread(target=send, daemon=True)
     thread.start()
@@ -67,9 +87,10 @@ def send_in_background(sock: socket.socket, data: bytes) -> threading.Thread:
 
 
 def refused(server: LiveServer, request: bytes) -> bytes:
+    answered = threading.Event()
     with connect(server) as sock:
-        sender = send_in_background(sock, request)
-        response = read_until_closed(sock)
+        sender = send_in_background(sock, request, answered)
+        response = read_until_closed(sock, answered)
         sender.join(WAIT)
     return response
 
@@ -103,8 +124,9 @@ def test_an_ordinary_head_passes(server: LiveServer) -> None:
 def test_the_s3_port_has_the_same_limits_and_answers_in_s3_errors(server: LiveServer) -> None:
     with socket.create_connection(("127.0.0.1", server.s3_port), timeout=WAIT) as sock:
         request = b"GET /b/k HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (32 * 2**20) + b"\r\n\r\n"
-        sender = send_in_background(sock, request)
-        response = read_until_closed(sock)
+        answered = threading.Event()
+        sender = send_in_background(sock, request, answered)
+        response = read_until_closed(sock, answered)
         sender.join(WAIT)
     assert status_of(response) == 431
     assert b"<Code>RequestHeaderSectionTooLarge</Code>" in response
