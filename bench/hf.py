@@ -17,7 +17,10 @@ is removed at the end. Each round, in the same order:
   so the peer that tells the server's share from the client's) and **hf-download**
   (``hf_hub_download`` into a fresh cache, writing the file, as users run it);
 * **hf-xet**: ``upload_file`` with ``hf_xet`` (write token, xorbs, shard, the server
-  rebuilding the file, commit), with the server's peak RSS (all its processes) during it.
+  rebuilding the file, commit), with the server's peak RSS (all its processes) during it;
+* **hf-plain**: ``upload_folder`` of 1 MiB text files (at most 64 of them, fewer when the
+  file is smaller), the largest a Hub upload sends inline: base64 in the NDJSON commit, no
+  LFS and no Xet. Its MB/s count the files' bytes.
 
 Each round uploads new random bytes (so no upload is skipped as already stored). Medians are
 reported with the ratio to the REST figure.
@@ -35,10 +38,12 @@ import tempfile
 from pathlib import Path
 
 from loads import MB, get_discard, put_file
-from probes import sample_usage
+from probes import idle_rss, sample_usage
 from servers import MODEL, NAMESPACE, start_weighthouse
 
 REPO = f"{NAMESPACE}/{MODEL}"
+PLAIN_FILE = 2**20
+"""The largest file a Hub upload sends inline (``REGULAR_MAX`` of the Hub front-end)."""
 CLIENT = """
 import json, os, sys, time
 import httpx2
@@ -47,6 +52,8 @@ mode, path, name = sys.argv[1:4]
 start = time.perf_counter()
 if mode == "upload":
     HfApi().upload_file(path_or_fileobj=path, path_in_repo=name, repo_id=os.environ["REPO"])
+elif mode == "folder":
+    HfApi().upload_folder(folder_path=path, path_in_repo=name, repo_id=os.environ["REPO"])
 elif mode == "fetch":
     url = f"{os.environ['HF_ENDPOINT']}/{os.environ['REPO']}/resolve/main/{name}"
     auth = {"authorization": f"Bearer {os.environ['HF_TOKEN']}"}
@@ -92,6 +99,8 @@ def main() -> None:
     size = args.size_mib * 2**20
     rates: dict[str, list[float]] = {}
     xet_rss: list[int] = []
+    xet_process_rss: list[int] = []
+    idle: tuple[int, int] = (0, 0)
     with tempfile.TemporaryDirectory(prefix="wh-bench-hf-") as tmp:
         work = Path(tmp)
         server = start_weighthouse(work, args.workers, None)
@@ -103,12 +112,14 @@ def main() -> None:
                     for _ in range(size // 2**20):
                         out.write(os.urandom(2**20))
                 rest, hub = f"rest-{round_}.bin", f"hf-{round_}.bin"
+                idle = idle_rss(server.pid)
                 with sample_usage(server.pid) as usage:
                     seconds = hub_seconds(
                         server.port, token, "upload", source, f"xet-{round_}.bin", xet=True
                     )
                 rates.setdefault("hf-xet upload", []).append(size / seconds / MB)
                 xet_rss.append(usage.peak_rss)
+                xet_process_rss.append(usage.peak_process_rss)
                 if args.only_xet:
                     continue
                 # New bytes: the Xet upload stored these already.
@@ -128,6 +139,13 @@ def main() -> None:
                     out.write(os.urandom(2**20))
                 seconds = hub_seconds(server.port, token, "upload", source, hub)
                 rates.setdefault("hf-lfs upload", []).append(size / seconds / MB)
+                plain = work / f"plain-{round_}"
+                plain.mkdir()
+                files = max(1, min(64, args.size_mib))
+                for index in range(files):
+                    (plain / f"part-{index:02d}.txt").write_bytes(os.urandom(PLAIN_FILE))
+                seconds = hub_seconds(server.port, token, "folder", plain, f"plain-{round_}")
+                rates.setdefault("hf-plain upload", []).append(files * PLAIN_FILE / seconds / MB)
                 for label, path in (
                     ("rest download", f"/api/models/{REPO}/resolve/main/{rest}"),
                     ("hf-resolve download", f"/hf/{REPO}/resolve/main/{hub}"),
@@ -151,7 +169,11 @@ def main() -> None:
         if label == "hf-download download" and peer:
             ratio += f", x{value / peer:.2f} of httpx2-file"
         print(f"  {label:22s} {value:8.1f}{ratio}")
-    print(f"  server peak RSS during the Xet upload: {max(xet_rss) / 2**20:.0f} MiB")
+    print(
+        f"  server peak RSS during the Xet upload: {max(xet_rss) / 2**20:.0f} MiB in all its"
+        f" processes ({idle[0] / 2**20:.0f} MiB idle before it), the largest process"
+        f" {max(xet_process_rss) / 2**20:.0f} MiB ({idle[1] / 2**20:.0f} MiB idle)"
+    )
 
 
 if __name__ == "__main__":
