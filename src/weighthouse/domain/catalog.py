@@ -459,12 +459,13 @@ class ObjectCatalog(Protocol):
         ``0xFF`` skips every key under a prefix)."""
         ...
 
-    def put_manifest(self, manifest_id: str, parts: Sequence[ManifestPart]) -> None:
+    def put_manifest(self, manifest_id: str, parts: Sequence[ManifestPart], at: datetime) -> None:
         """Record the parts of a joined object under ``manifest_id`` (their
-        :func:`~weighthouse.domain.model.manifest_id`); nothing changes when it is recorded
-        already, so concurrent writers of one manifest both succeed. Call it in the unit of
-        work that stores the object naming it. The parts' blobs count as referenced while an
-        object names the manifest."""
+        :func:`~weighthouse.domain.model.manifest_id`) as named at ``at``; when it is recorded
+        already only that time changes, so concurrent writers of one manifest both succeed.
+        Call it in the unit of work that stores the object naming it. The parts' blobs count
+        as referenced while an object names the manifest; one no object names goes with
+        :meth:`ReferenceCatalog.prune_manifests` once ``at`` is older than its cutoff."""
         ...
 
     def manifest(self, manifest_id: str) -> list[ManifestPart]:
@@ -588,6 +589,12 @@ class ReferenceCatalog(Protocol):
         ...
 
     def is_referenced(self, sha256: str) -> bool: ...
+
+    def prune_manifests(self, before: datetime) -> int:
+        """Remove the manifests no object names that were last recorded before ``before``;
+        how many. A manifest recorded again (:meth:`ObjectCatalog.put_manifest`) in a unit of
+        work still open when this runs is kept, whichever reaches it first."""
+        ...
 
 
 class CredentialEpochCatalog(Protocol):

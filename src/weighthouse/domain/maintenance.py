@@ -28,6 +28,7 @@ class GcReport:
     dry_run: bool
     upload_records_removed: int = 0
     multipart_uploads_removed: int = 0
+    manifests_removed: int = 0
 
 
 @dataclass
@@ -88,6 +89,9 @@ class Maintenance:
             )
         temporaries = 0 if dry_run else self._blobs.sweep_temporaries(cutoff)
         records = 0 if dry_run else self._references.prune_blob_uploads(cutoff)
+        # A manifest no object names holds no blob (those are marked only while an object
+        # names it), so removing it after marking changes nothing the sweep decides.
+        manifests = 0 if dry_run else self._references.prune_manifests(cutoff)
         removed = removed_bytes = young = 0
         for blob in self._blobs.walk():
             if blob.sha256 in marked:
@@ -101,7 +105,9 @@ class Maintenance:
                 self._blobs.delete(blob.sha256)
             removed += 1
             removed_bytes += blob.size
-        return GcReport(removed, removed_bytes, young, temporaries, dry_run, records, abandoned)
+        return GcReport(
+            removed, removed_bytes, young, temporaries, dry_run, records, abandoned, manifests
+        )
 
     def fsck(self, *, verify_content: bool = True) -> FsckReport:
         """Check every reference has a blob of the right size, and (with ``verify_content``)

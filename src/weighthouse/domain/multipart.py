@@ -352,7 +352,7 @@ class MultipartUploads:
             def claim_and_store() -> None:
                 self._catalog.end_upload(upload_id)
                 if obj.joined:
-                    self._catalog.put_manifest(sha256, manifest)
+                    self._catalog.put_manifest(sha256, manifest, obj.modified_at)
                 self._catalog.put_object(
                     upload.repo_id,
                     obj,

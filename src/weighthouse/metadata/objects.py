@@ -40,7 +40,7 @@ from weighthouse.metadata.tables import (
     tree_entries,
 )
 from weighthouse.metadata.transactions import in_unit, retry_transient, transaction
-from weighthouse.metadata.upserts import insert_missing, insert_new, upsert
+from weighthouse.metadata.upserts import insert_new, upsert, upsert_rows
 
 # Rows fetched per round trip while streaming referenced blobs.
 STREAM_BATCH = 1000
@@ -203,15 +203,23 @@ class ObjectQueries:
         return [object_from(row) for row in rows]
 
     @retry_transient
-    def put_manifest(self, manifest_id: str, parts: Sequence[ManifestPart]) -> None:
+    def put_manifest(self, manifest_id: str, parts: Sequence[ManifestPart], at: datetime) -> None:
         """The rows are content-addressed (the id is a digest of them), so rows already
-        stored hold the same values and are skipped in one statement."""
+        stored hold the same values and only their time is set, in one statement. Setting it
+        locks the rows until the unit of work ends, so a pruning that reached them first waits
+        and then finds them young."""
         rows = [
-            {"manifest_id": manifest_id, "number": number, "sha256": part.sha256, "size": part.size}
+            {
+                "manifest_id": manifest_id,
+                "number": number,
+                "sha256": part.sha256,
+                "size": part.size,
+                "recorded_at": at,
+            }
             for number, part in enumerate(parts, start=1)
         ]
         with transaction(self._engine, write=True) as connection:
-            insert_missing(connection, object_manifests, rows)
+            upsert_rows(connection, object_manifests, rows, update=("recorded_at",))
 
     def manifest(self, manifest_id: str) -> list[ManifestPart]:
         query = (
@@ -248,6 +256,20 @@ class ObjectQueries:
             with streaming.execute(query) as result:
                 for sha256, size in result:
                     yield sha256, int(size)
+
+    @retry_transient
+    def prune_manifests(self, before: datetime) -> int:
+        """A row is removed only if, when the deletion reaches it, its time is still older
+        than ``before`` and no object names its manifest. The first parts go first, so their
+        count is the manifests'; the rest follow in the same transaction (a manifest's rows
+        share their time and the objects naming them, so they go together)."""
+        unnamed = not_(exists().where(objects.c.sha256 == object_manifests.c.manifest_id))
+        old = and_(object_manifests.c.recorded_at < before, unnamed)
+        first = object_manifests.c.number == 1
+        with transaction(self._engine, write=True) as connection:
+            manifests = connection.execute(delete(object_manifests).where(old, first)).rowcount
+            connection.execute(delete(object_manifests).where(old, not_(first)))
+        return int(manifests)
 
     def is_referenced(self, sha256: str) -> bool:
         query = select(

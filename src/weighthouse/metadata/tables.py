@@ -451,7 +451,9 @@ class ObjectManifestRow(Base):
     """A part of a joined object: the blob ``sha256`` of ``size`` bytes at ``number`` in the
     manifest ``manifest_id``, which objects name in their ``sha256`` column. Equal manifests
     are one set of rows, shared. The garbage collector keeps a part's blob while an object
-    names its manifest (hence the index)."""
+    names its manifest (hence the index). ``recorded_at`` is when an object last came to
+    name it: the garbage collector removes a manifest no object names only once that is older
+    than its grace period, so a completion about to name it is never left without its rows."""
 
     __tablename__ = "object_manifests"
     __table_args__ = (Index(None, "sha256"), MYSQL_TABLE_OPTIONS)
@@ -460,6 +462,7 @@ class ObjectManifestRow(Base):
     number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     sha256: Mapped[str] = mapped_column(String(SHA256))
     size: Mapped[int] = mapped_column(BigInteger)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class AuditEventRow(Base):

@@ -87,6 +87,17 @@ def upsert(
     connection.execute(statement, row)
 
 
+def upsert_rows(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], *, update: Iterable[str]
+) -> None:
+    """Insert ``rows`` (all with the same columns), or overwrite the columns named in
+    ``update`` of the stored rows with the same primary keys, in one statement."""
+    if not rows:
+        return
+    statement = _upsert_statement(connection.dialect.name, table, tuple(rows[0]), tuple(update))
+    connection.execute(statement, list(rows))
+
+
 @functools.lru_cache(maxsize=128)
 def _upsert_statement(
     dialect: str, table: Table, columns: tuple[str, ...], changed: tuple[str, ...]

@@ -5,8 +5,11 @@ their blobs referenced."""
 from __future__ import annotations
 
 import secrets
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from tests.contract.catalog.samples import NOW, digest, make_object, run_together
@@ -185,16 +188,16 @@ def test_a_joined_objects_manifest_keeps_its_parts_blobs_while_an_object_names_i
     parts.append(parts[0])  # a blob may come back in one manifest
     manifest, obj = joined_object("joined", parts)
     alone = ManifestPart(digest("unnamed"), 7)
-    catalog.put_manifest(manifest_id([alone]), [alone])  # no object names it
+    catalog.put_manifest(manifest_id([alone]), [alone], NOW)  # no object names it
     with pytest.raises(BlobMissingError):
         catalog.manifest(manifest)
 
     def store() -> None:
-        catalog.put_manifest(manifest, parts)
+        catalog.put_manifest(manifest, parts, NOW)
         catalog.put_object(repo.id, obj)
 
     catalog.run_atomic(store)
-    catalog.put_manifest(manifest, parts)  # again: nothing changes
+    catalog.put_manifest(manifest, parts, NOW)  # again: nothing changes
     assert catalog.manifest(manifest) == parts
     assert catalog.get_object(repo.id, "joined") == obj and obj.joined
     referenced = dict(catalog.referenced_blobs())
@@ -210,10 +213,75 @@ def test_a_joined_objects_manifest_keeps_its_parts_blobs_while_an_object_names_i
     assert set(dict(catalog.referenced_blobs())) == {make_object("copy").sha256}
 
 
+def test_gc_prunes_only_old_manifests_no_object_names(catalog: Catalog, repo: Repo) -> None:
+    def recorded(name: str, at: datetime) -> tuple[str, list[ManifestPart], BucketObject]:
+        parts = [ManifestPart(digest(f"{name} {n}"), n + 1) for n in range(3)]
+        manifest, obj = joined_object(name, parts)
+        catalog.put_manifest(manifest, parts, at)
+        return manifest, parts, obj
+
+    old = NOW - timedelta(days=2)
+    orphan, _, _ = recorded("orphan", old)
+    young, young_parts, _ = recorded("young", NOW)
+    named, named_parts, named_obj = recorded("named", old)
+    catalog.put_object(repo.id, named_obj)
+    # Recorded long ago, then again by a later completion: the later time counts.
+    again, again_parts, _ = recorded("again", old)
+    catalog.put_manifest(again, again_parts, NOW)
+
+    assert catalog.prune_manifests(NOW - timedelta(days=1)) == 1
+    with pytest.raises(BlobMissingError):
+        catalog.manifest(orphan)
+    assert catalog.manifest(young) == young_parts
+    assert catalog.manifest(named) == named_parts
+    assert catalog.manifest(again) == again_parts
+    assert catalog.prune_manifests(NOW - timedelta(days=1)) == 0
+    # Once no object names it, a manifest goes like any other.
+    assert catalog.delete_object(repo.id, "named")
+    assert catalog.prune_manifests(NOW - timedelta(days=1)) == 1
+    with pytest.raises(BlobMissingError):
+        catalog.manifest(named)
+    # Recorded again after its removal, a manifest is whole again.
+    catalog.put_manifest(
+        orphan, [ManifestPart(digest(f"orphan {n}"), n + 1) for n in range(3)], NOW
+    )
+    assert len(catalog.manifest(orphan)) == 3
+
+
+def test_a_manifest_a_completion_is_recording_survives_a_concurrent_prune(
+    catalog: Catalog, repo: Repo
+) -> None:
+    """The completion records an old, unnamed manifest again and names it in one unit of
+    work; a prune running in between must neither remove the rows nor report them."""
+    parts = [ManifestPart(digest(f"raced {n}"), n + 1) for n in range(4)]
+    manifest, obj = joined_object("raced", parts)
+    catalog.put_manifest(manifest, parts, NOW - timedelta(days=2))
+    recorded, go = threading.Event(), threading.Event()
+
+    def store() -> None:
+        catalog.put_manifest(manifest, parts, NOW)
+        recorded.set()
+        assert go.wait(10)
+        catalog.put_object(repo.id, obj)
+
+    with ThreadPoolExecutor(2) as pool:
+        completion = pool.submit(catalog.run_atomic, store)
+        assert recorded.wait(10)
+        pruning = pool.submit(catalog.prune_manifests, NOW - timedelta(days=1))
+        # Long enough for the prune to reach the rows while the completion is open (it
+        # waits for them, or for the writer's lock on SQLite); the outcome is the same later.
+        time.sleep(0.3)
+        go.set()
+        completion.result(timeout=30)
+        assert pruning.result(timeout=30) == 0
+    assert catalog.manifest(manifest) == parts
+    assert catalog.get_object(repo.id, "raced") == obj
+
+
 def test_concurrent_writers_of_one_manifest_all_succeed(catalog: Catalog, repo: Repo) -> None:
     parts = [ManifestPart(digest(f"race {n}"), n + 1) for n in range(50)]
     manifest = manifest_id(parts)
-    results = run_together(4, lambda _: catalog.put_manifest(manifest, parts))
+    results = run_together(4, lambda _: catalog.put_manifest(manifest, parts, NOW))
     assert results == [None] * 4
     assert catalog.manifest(manifest) == parts
 
@@ -226,7 +294,7 @@ def test_a_manifest_written_by_a_refused_completion_is_not_kept(
     catalog.put_object(repo.id, make_object("taken"))
 
     def store() -> None:
-        catalog.put_manifest(manifest, parts)
+        catalog.put_manifest(manifest, parts, NOW)
         catalog.put_object(repo.id, obj, if_none_match=True)
 
     with pytest.raises(PreconditionFailedError):

@@ -14,8 +14,13 @@ import pytest
 from weighthouse.bootstrap import Container, bootstrap, start
 from weighthouse.config import DatabaseSettings, Settings
 from weighthouse.domain.access import Principal
-from weighthouse.domain.errors import DeploymentMismatchError, UploadNotFoundError
+from weighthouse.domain.errors import (
+    BlobMissingError,
+    DeploymentMismatchError,
+    UploadNotFoundError,
+)
 from weighthouse.domain.model import RepoId, RepoType, Scope
+from weighthouse.domain.multipart import MIN_PART_SIZE, ChosenPart
 from weighthouse.opening import local_blob_root, open_deployment
 
 pytestmark = pytest.mark.integration
@@ -214,3 +219,42 @@ def test_gc_ends_abandoned_multipart_uploads_and_removes_their_parts(
     _, parts = hub.multipart.parts(admin, bucket, "fresh.bin", fresh.id)
     assert [p.sha256 for p in parts] == [fresh_part.sha256]
     assert hub.maintenance.fsck().clean
+
+
+def test_gc_removes_a_joined_objects_manifest_once_no_object_names_it(
+    hub: Container, admin: Principal, clock: Clock
+) -> None:
+    bucket = RepoId(RepoType.BUCKET, "admin", "joined")
+    hub.repos.create(admin, bucket)
+    hub.buckets.put(admin, bucket, "kept", [b"an object"])
+    upload = hub.multipart.create(admin, bucket, "joined.bin")
+    first = hub.multipart.upload_part(
+        admin, bucket, "joined.bin", upload.id, 1, [b"j" * MIN_PART_SIZE]
+    )
+    last = hub.multipart.upload_part(admin, bucket, "joined.bin", upload.id, 2, [b"tail"])
+    obj, _ = hub.multipart.complete(
+        admin, bucket, "joined.bin", upload.id, [ChosenPart(1), ChosenPart(2)]
+    )
+    assert obj.joined
+    two_days_ago = (datetime.now(UTC) - timedelta(days=2)).timestamp()
+    for sha in (first.sha256, last.sha256):
+        os.utime(blob_file(hub, sha), (two_days_ago, two_days_ago))
+    clock.now += timedelta(days=2)
+
+    # Named by an object, the manifest and its parts' blobs stay, however old.
+    kept = hub.maintenance.gc(timedelta(hours=1))
+    assert (kept.manifests_removed, kept.blobs_removed) == (0, 0)
+    assert len(hub.catalog.manifest(obj.sha256)) == 2
+
+    hub.buckets.delete(admin, bucket, "joined.bin")
+    assert hub.maintenance.gc(timedelta(hours=1), dry_run=True).manifests_removed == 0
+    # Within the grace period of its recording an unnamed manifest stays, though it holds
+    # nothing: its parts' blobs, old enough, go.
+    young = hub.maintenance.gc(timedelta(days=3))
+    assert (young.manifests_removed, young.blobs_removed) == (0, 2)
+    assert not hub.blobs.exists(first.sha256) and not hub.blobs.exists(last.sha256)
+    assert len(hub.catalog.manifest(obj.sha256)) == 2
+
+    assert hub.maintenance.gc(timedelta(hours=1)).manifests_removed == 1
+    with pytest.raises(BlobMissingError):
+        hub.catalog.manifest(obj.sha256)

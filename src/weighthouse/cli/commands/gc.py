@@ -57,8 +57,9 @@ def command(
     click.echo(
         f"gc: {verb} {report.blobs_removed} blobs ({report.bytes_removed} bytes); "
         f"kept {report.blobs_kept_in_grace} in the grace period; "
-        f"removed {report.temporaries_removed} temporary uploads and "
-        f"{report.multipart_uploads_removed} abandoned multipart uploads"
+        f"removed {report.temporaries_removed} temporary uploads, "
+        f"{report.multipart_uploads_removed} abandoned multipart uploads and "
+        f"{report.manifests_removed} manifests no object names"
     )
     if not delete and report.blobs_removed:
         click.echo("gc: nothing was removed; run again with --delete to remove them", err=True)

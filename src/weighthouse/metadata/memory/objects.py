@@ -96,9 +96,10 @@ class MemoryObjects(MemoryTables):
         found.sort(key=lambda item: item[0])
         return [_copy(obj) for _, obj in found[:limit]]
 
-    def put_manifest(self, manifest_id: str, parts: Sequence[ManifestPart]) -> None:
+    def put_manifest(self, manifest_id: str, parts: Sequence[ManifestPart], at: datetime) -> None:
         with self._lock:
             self._tables.manifests.setdefault(manifest_id, tuple(parts))
+            self._tables.manifest_times[manifest_id] = utc(at)
 
     def manifest(self, manifest_id: str) -> list[ManifestPart]:
         with self._lock:
@@ -124,6 +125,23 @@ class MemoryObjects(MemoryTables):
             for part in self._tables.parts.values():
                 sizes[part.sha256] = max(part.size, sizes.get(part.sha256, part.size))
         return _each(list(sizes.items()))
+
+    def prune_manifests(self, before: datetime) -> int:
+        """Waits for open units of work, as a database's deletion waits for the rows a
+        recording locked; a unit's own copy would otherwise bring the rows back unnoticed."""
+        cutoff = utc(before)
+        with self._unit_lock, self._lock:
+            tables = self._tables
+            named = {obj.sha256 for obj in tables.objects.values() if obj.joined}
+            old = [
+                manifest_id
+                for manifest_id, at in tables.manifest_times.items()
+                if at < cutoff and manifest_id not in named
+            ]
+            for manifest_id in old:
+                del tables.manifests[manifest_id]
+                del tables.manifest_times[manifest_id]
+        return len(old)
 
     def is_referenced(self, sha256: str) -> bool:
         with self._lock:

@@ -77,6 +77,7 @@ class Tables:
     uploads: dict[str, MultipartUpload] = field(default_factory=dict)  # by id
     parts: dict[tuple[str, int], UploadedPart] = field(default_factory=dict)  # (upload, number)
     manifests: dict[str, tuple[ManifestPart, ...]] = field(default_factory=dict)  # by id
+    manifest_times: dict[str, datetime] = field(default_factory=dict)  # recorded, by id
     # (user, sha256) -> (size, uploaded at)
     blob_uploads: dict[tuple[str, str], tuple[int, datetime]] = field(default_factory=dict)
     # (user, xorb hash) -> (sha256, size, uploaded at)
