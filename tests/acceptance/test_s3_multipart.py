@@ -21,6 +21,7 @@ from tests.acceptance.certificates import self_signed
 from tests.acceptance.live import LiveServer
 from tests.acceptance.s3 import S3User, code_of, make_s3_user, new_bucket, s3_client
 from tests.acceptance.test_s3_aws_cli import aws
+from weighthouse.client import WeighthouseClient
 
 pytestmark = pytest.mark.acceptance
 
@@ -532,6 +533,20 @@ def test_an_object_joined_from_its_parts_reads_the_same_every_way(
         assert listed["copied"]["sha256"] == hashlib.sha256(whole).hexdigest()
         got = rest.get(f"/api/buckets/{namespace}/{name}/objects/joined")
         assert got.content == whole and "x-content-sha256" not in got.headers
+        # Its ETag is S3's, on GET and HEAD alike, and validates as any other.
+        assert got.headers["etag"] == done["ETag"] and "x-content-md5" not in got.headers
+        headed = rest.head(f"/api/buckets/{namespace}/{name}/objects/joined")
+        assert headed.headers["etag"] == done["ETag"]
+        unchanged = rest.get(
+            f"/api/buckets/{namespace}/{name}/objects/joined",
+            headers={"If-None-Match": done["ETag"]},
+        )
+        assert unchanged.status_code == 304
+        with WeighthouseClient(live_server.url, alice.token) as client:
+            info = client.head_object(f"{namespace}/{name}", "joined")
+            listed_info = client.find_object(f"{namespace}/{name}", "joined")
+        assert (info.etag, info.sha256, info.size) == (done["ETag"].strip('"'), None, len(whole))
+        assert listed_info.etag == info.etag
         ranged = rest.get(
             f"/api/buckets/{namespace}/{name}/objects/joined",
             headers={"Range": f"bytes={edge - 5}-{edge + 4}"},
@@ -545,6 +560,12 @@ def test_an_object_joined_from_its_parts_reads_the_same_every_way(
             headers={"If-Match": '"' + "0" * 64 + '"'},
         )
         assert refused.status_code == 412
+        stale = rest.put(
+            f"/api/buckets/{namespace}/{name}/objects/joined",
+            content=b"new",
+            headers={"If-Match": '"' + "0" * 32 + '-3"'},
+        )
+        assert stale.status_code == 412
         replaced = rest.put(
             f"/api/buckets/{namespace}/{name}/objects/joined",
             content=b"new",

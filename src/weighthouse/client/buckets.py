@@ -160,13 +160,22 @@ class BucketsApi(DownloadsApi):
         return ObjectListing(tuple(objects), tuple(prefixes))
 
 
+def _joined_etag(etag: str | None) -> str:
+    """The ``<MD5 of the parts' MD5s>-<parts>`` a joined object's ETag header carries (such an
+    object has no MD5 header), unquoted; ``""`` for any other tag."""
+    value = (etag or "").strip().removeprefix("W/").strip('"').lower()
+    digest, dash, parts = value.partition("-")
+    hexadecimal = all(c in "0123456789abcdef" for c in digest)
+    return value if dash and parts.isdigit() and len(digest) == 32 and hexadecimal else ""
+
+
 def _object_from_headers(key: str, headers: httpx.Headers) -> ObjectInfo:
     modified = headers.get("last-modified")
     return ObjectInfo(
         key=key,
         size=int(headers.get("content-length", "0")),
         sha256=headers.get(wire.SHA256_HEADER) or etag_sha256(headers.get("etag")),
-        etag=headers.get(wire.MD5_HEADER, ""),
+        etag=headers.get(wire.MD5_HEADER) or _joined_etag(headers.get("etag")),
         content_type=headers.get("content-type", wire.OCTET_STREAM),
         modified_at=parsedate_to_datetime(modified) if modified else None,
         metadata={

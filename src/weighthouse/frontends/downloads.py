@@ -145,11 +145,14 @@ def blob_response(
     content_type: str | None = None,
     extra_headers: dict[str, str] | None = None,
     preloaded: bytes | None = None,
+    etag: str | None = None,
 ) -> Response:
     """The response for GET or HEAD of ``download``: 200, 206, 304 or 416, always as an
     attachment with ``nosniff`` and a type browsers will not run (see ``user_content``).
-    ``preloaded``, the whole blob from :func:`preload`, is served without opening it again."""
-    etag = f'"{download.sha256}"'
+    ``preloaded``, the whole blob from :func:`preload`, is served without opening it again.
+    ``etag``, quoted, is the entity tag sent and matched by ``If-None-Match`` and
+    ``If-Range``; the quoted SHA-256 of the bytes when not given."""
+    etag = etag or f'"{download.sha256}"'
     headers = {
         "ETag": etag,
         "Last-Modified": format_datetime(download.modified_at, usegmt=True),

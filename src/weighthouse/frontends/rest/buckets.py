@@ -6,6 +6,7 @@ are checked against the body; ``If-None-Match: *`` and ``If-Match`` make a PUT c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Annotated
 
@@ -16,13 +17,14 @@ from weighthouse import wire
 from weighthouse.bootstrap import Container
 from weighthouse.domain.access import Principal
 from weighthouse.domain.buckets import PutConditions
+from weighthouse.domain.errors import EntryNotFoundError, PreconditionFailedError
 from weighthouse.domain.files import Download
 from weighthouse.domain.model import BucketObject, RepoId, RepoType
 from weighthouse.frontends.downloads import blob_response, preload
 from weighthouse.frontends.rest import cursors
 from weighthouse.frontends.rest.dependencies import Caller, Wired, current_principal
 from weighthouse.frontends.rest.json_bodies import JsonLimitRoute
-from weighthouse.frontends.rest.schemas import ListingOut, ObjectOut
+from weighthouse.frontends.rest.schemas import ListingOut, ObjectOut, object_etag
 from weighthouse.frontends.rest.uploads import (
     RAW_BODY,
     declared_md5,
@@ -38,6 +40,34 @@ _META = wire.META_PREFIX.lower()
 
 def bucket_id(namespace: str, name: str) -> RepoId:
     return RepoId(RepoType.BUCKET, namespace, name)
+
+
+def _entity_tag(obj: BucketObject) -> str | None:
+    """The ETag of a joined object: its ``etag`` field, quoted, as S3 gives it (its bytes'
+    SHA-256 is not known); ``None`` for other objects, whose tag is their SHA-256."""
+    return f'"{object_etag(obj)}"' if obj.joined else None
+
+
+def _if_match(
+    request: Request, hub: Container, caller: Principal, bucket: RepoId, key: str
+) -> str | None:
+    """``If-Match`` as the core takes it: a joined object's tag (``"<hex>-<N>"``) names the
+    version it tags, read here; the catalog's compare-and-swap on that version still decides
+    the write. Any other value goes on as sent."""
+    value = request.headers.get("if-match")
+    tag = (value or "").strip().removeprefix("W/").strip('"').lower()
+    if value is None or _JOINED_TAG.fullmatch(tag) is None:
+        return value
+    try:
+        current = hub.buckets.head(caller, bucket, key)
+    except EntryNotFoundError:
+        raise PreconditionFailedError("If-Match names no object at this key") from None
+    if _entity_tag(current) != f'"{tag}"':
+        raise PreconditionFailedError("If-Match does not name the object at this key")
+    return current.sha256
+
+
+_JOINED_TAG = re.compile(r"[0-9a-f]{32}-[0-9]+")
 
 
 def _object_headers(obj: BucketObject) -> dict[str, str]:
@@ -87,7 +117,7 @@ async def store_object(request: Request, hub: Container, bucket: RepoId, key: st
         }
         conditions = PutConditions(
             if_none_match=request.headers.get("if-none-match"),
-            if_match=request.headers.get("if-match"),
+            if_match=_if_match(request, hub, caller, bucket, key),
         )
         return hub.buckets.put(
             caller,
@@ -137,6 +167,7 @@ async def object_response(request: Request, hub: Container, bucket: RepoId, key:
         content_type=obj.content_type,
         extra_headers=_object_headers(obj),
         preloaded=body,
+        etag=_entity_tag(obj),
     )
 
 
