@@ -316,10 +316,8 @@ def test_an_app_process_not_ready_within_its_start_up_bound_fails_the_job(
         job = engine.run_next()
         assert job is not None and job.status is JobStatus.FAILED
         assert job.error == "the app's process was not ready within 0.5 s (jobs.startup_seconds)"
-        # The next job gets a new process, which again has its start-up bound.
-        engine.submit(alice, "echo", params={"text": "x", "copies": 0})
-        again = engine.run_next()
-        assert again is not None and again.status is JobStatus.SUCCEEDED, again.error
+        # That the next job gets a new process is the time-limit test's to show: here any new
+        # process would have to start within the same half second, which a busy host misses.
     finally:
         engine.runner.close()
     assert list(tmp_path.iterdir()) == []
