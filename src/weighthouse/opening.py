@@ -48,7 +48,7 @@ def identify_deployment(settings: Settings, *, adopt: bool, clock: Clock = utc_n
     from weighthouse.blobs.marker import DriverDeploymentMarker
     from weighthouse.metadata.deployment import SqlDeploymentCatalog
     from weighthouse.metadata.engine import create_engine_for
-    from weighthouse.metadata.schema_revision import code_head, existing_revision
+    from weighthouse.metadata.schema_revision import existing_revision, known_revisions
 
     marker: DeploymentMarker
     if not adopt and settings.blobs.driver == "local" and not local_blob_root(settings).exists():
@@ -77,7 +77,14 @@ def identify_deployment(settings: Settings, *, adopt: bool, clock: Clock = utc_n
                 f"there is no catalog at {catalog_name} yet: run "
                 "'weighthouse db upgrade' (or start the server) with the same settings first"
             )
-    head = code_head()
+    known = known_revisions()
+    head = known[-1]
+    if revision is not None and revision not in known:
+        # A newer release migrated this catalog: neither migrating nor serving it can work.
+        raise DeploymentMismatchError(
+            f"the catalog {catalog_name} has schema {revision}, which this version does not "
+            f"know (its newest is {head}): run the release that migrated it"
+        )
     if adopt:
         if revision != head:  # alembic is imported only when there is something to migrate
             migrate_catalog(settings)

@@ -27,12 +27,17 @@ MIGRATION_FILE = re.compile(r"(\d{4})_[a-z0-9_]+\.py")
 VERSION_TABLE = "alembic_version"
 
 
-def code_head() -> str:
-    """The newest schema revision this version of the code knows."""
+def known_revisions() -> list[str]:
+    """Every schema revision this version of the code knows, oldest first."""
     numbers = [m.group(1) for p in VERSIONS.iterdir() if (m := MIGRATION_FILE.fullmatch(p.name))]
     if not numbers:
         raise RuntimeError(f"no migrations in {VERSIONS}")
-    return max(numbers)
+    return sorted(numbers)
+
+
+def code_head() -> str:
+    """The newest schema revision this version of the code knows."""
+    return known_revisions()[-1]
 
 
 def recorded_revision(engine: Engine) -> str | None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from weighthouse.bootstrap import Container, bootstrap, start
 from weighthouse.config import DatabaseSettings, Settings
@@ -21,6 +22,8 @@ from weighthouse.domain.errors import (
 )
 from weighthouse.domain.model import RepoId, RepoType, Scope
 from weighthouse.domain.multipart import MIN_PART_SIZE, ChosenPart
+from weighthouse.metadata.engine import create_engine_for
+from weighthouse.metadata.transactions import transaction
 from weighthouse.opening import local_blob_root, open_deployment
 
 pytestmark = pytest.mark.integration
@@ -170,6 +173,22 @@ def test_cli_gc_reports_by_default_and_deletes_with_delete(tmp_path: Path) -> No
 
 def blob_exists(settings: Settings, sha256: str) -> bool:
     return (local_blob_root(settings) / "sha256" / sha256[:2] / sha256[2:4] / sha256).is_file()
+
+
+@pytest.mark.parametrize("adopt", [True, False])
+def test_a_catalog_migrated_by_a_newer_release_is_refused_with_a_clear_message(
+    tmp_path: Path, adopt: bool
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    open_deployment(settings, adopt=True).close()
+    engine = create_engine_for(settings.database_url)
+    try:
+        with transaction(engine, write=True) as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    finally:
+        engine.dispose()
+    with pytest.raises(DeploymentMismatchError, match="schema 9999, which this version does not"):
+        open_deployment(settings, adopt=adopt)
 
 
 def test_a_memory_catalog_opens_over_an_empty_store_and_never_over_one_with_blobs(
