@@ -56,7 +56,7 @@ from weighthouse.metadata.organizations import (
     name_taken,
     visible_repos,
 )
-from weighthouse.metadata.prepared_reads import prepared
+from weighthouse.metadata.prepared_reads import first_row
 from weighthouse.metadata.rows import (
     repo_from,
     repo_row,
@@ -304,13 +304,7 @@ class SqlCatalog(
     def get_repo(self, type: RepoType, namespace: str, name: str) -> Repo:
         parameters = {"type": type.value, "namespace": namespace, "name": name}
         # Every request on a repo or bucket starts here: a prepared read where one may be used.
-        read = prepared(self._engine, _REPO_BY_NAME)
-        row: Any
-        if read is not None:
-            row = read.first(parameters)
-        else:
-            with transaction(self._engine) as connection:
-                row = connection.execute(_REPO_BY_NAME, parameters).first()
+        row = first_row(self._engine, _REPO_BY_NAME, parameters)
         if row is None:
             raise RepoNotFoundError.named(f"{namespace}/{name}")
         return repo_from(row)

@@ -8,9 +8,8 @@ import uuid
 
 from sqlalchemy import Connection, Engine, select
 
-from weighthouse.metadata.prepared_reads import prepared
+from weighthouse.metadata.prepared_reads import first_row
 from weighthouse.metadata.tables import credential_epoch
-from weighthouse.metadata.transactions import transaction
 from weighthouse.metadata.upserts import upsert
 
 _SLOT = 1
@@ -22,12 +21,8 @@ class CredentialEpochQueries:
     _engine: Engine
 
     def credential_epoch(self) -> str:
-        read = prepared(self._engine, _READ)
-        if read is not None:
-            row = read.first({})
-            return (row.epoch if row is not None else None) or ""
-        with transaction(self._engine) as connection:
-            return connection.scalar(_READ) or ""
+        row = first_row(self._engine, _READ, {})
+        return (row.epoch if row is not None else None) or ""
 
 
 def bump_credential_epoch(connection: Connection) -> None:

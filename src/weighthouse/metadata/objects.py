@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -30,7 +29,7 @@ from weighthouse.domain.errors import (
 )
 from weighthouse.domain.model import MANIFEST_PREFIX, BucketObject, ManifestPart, Repo, RepoType
 from weighthouse.metadata import group_commit
-from weighthouse.metadata.prepared_reads import prepared
+from weighthouse.metadata.prepared_reads import first_row
 from weighthouse.metadata.rows import object_from, object_row, repo_from
 from weighthouse.metadata.tables import (
     multipart_parts,
@@ -152,13 +151,7 @@ class ObjectQueries:
         self, type: RepoType, namespace: str, name: str, key: str
     ) -> tuple[Repo, BucketObject | None]:
         parameters = {"type": type.value, "namespace": namespace, "name": name, "key": key}
-        read = prepared(self._engine, _REPO_AND_OBJECT)
-        row: Any
-        if read is not None:
-            row = read.first(parameters)
-        else:
-            with transaction(self._engine) as connection:
-                row = connection.execute(_REPO_AND_OBJECT, parameters).first()
+        row = first_row(self._engine, _REPO_AND_OBJECT, parameters)
         if row is None:
             raise RepoNotFoundError.named(f"{namespace}/{name}")
         repo = repo_from(row, size="repo_size", updated_at="repo_updated_at")

@@ -130,3 +130,14 @@ def prepared(engine: Engine, statement: Select[Any]) -> PreparedRead | None:
     if found is None:
         found = reads[id(statement)] = (statement, PreparedRead(engine, statement))
     return found[1]
+
+
+def first_row(engine: Engine, statement: Select[Any], parameters: Mapping[str, Any]) -> Any:
+    """The first row of ``statement`` for ``parameters``, or ``None``: a prepared read where
+    one may be taken now (see :func:`prepared`), else a read transaction of its own on
+    ``engine`` (or the unit of work's)."""
+    read = prepared(engine, statement)
+    if read is not None:
+        return read.first(parameters)
+    with transactions.transaction(engine) as connection:
+        return connection.execute(statement, dict(parameters)).first()
