@@ -12,11 +12,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import URL
 
 from weighthouse.metadata.engine import create_engine_for, normalise_url
+from weighthouse.metadata.schema_revision import recorded_revision
 from weighthouse.metadata.transactions import transaction
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -45,8 +45,8 @@ def upgrade(target: str | URL | Engine, revision: str = "head") -> None:
 
 def current(target: str | URL | Engine) -> str | None:
     """The database's schema revision; ``None`` for a database never migrated."""
-    with _engine_for(target) as engine, transaction(engine) as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+    with _engine_for(target) as engine:
+        return recorded_revision(engine)
 
 
 @contextmanager
