@@ -384,7 +384,10 @@ class SqlCatalog(
 
     @retry_transient
     def delete_repo(self, repo_id: str) -> None:
-        """Idempotent. Children go first, so the foreign keys hold at every step."""
+        """Idempotent. Children go first, so the foreign keys hold at every step; the repo's row
+        is locked before them, as every object write locks it first, so a write cannot add a
+        child between the children's delete and the repo's (PostgreSQL and MariaDB; SQLite
+        has one writer)."""
         children = (
             tree_entries,
             trees,
@@ -401,6 +404,10 @@ class SqlCatalog(
         )
         uploads = select(multipart_uploads.c.id).where(multipart_uploads.c.repo_id == repo_id)
         with transaction(self._engine, write=True) as connection:
+            if connection.dialect.name != "sqlite":
+                connection.execute(
+                    select(repos.c.id).where(repos.c.id == repo_id).with_for_update()
+                )
             connection.execute(
                 delete(multipart_parts).where(multipart_parts.c.upload_id.in_(uploads))
             )

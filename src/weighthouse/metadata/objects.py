@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -20,6 +20,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 
 from weighthouse.domain.errors import (
     BlobMissingError,
@@ -131,13 +132,33 @@ class ObjectQueries:
         group = group_commit.for_engine(self._engine)
         if group is not None and not in_unit(self._engine):
             # Reads, then the one write that may fail alone, then the bucket's figures.
-            stored = group.run(store, fails_cleanly=True)
+            stored = self._store_or_find_no_bucket(
+                repo_id, lambda: group.run(store, fails_cleanly=True)
+            )
         else:
-            with transaction(self._engine, write=True) as connection:
-                stored = store(connection)
+
+            def alone() -> bool:
+                with transaction(self._engine, write=True) as connection:
+                    return store(connection)
+
+            stored = self._store_or_find_no_bucket(repo_id, alone)
         if not stored:
             state = "exists" if if_none_match else "is not at the expected version"
             raise PreconditionFailedError(f"{obj.key!r} {state}", key=obj.key)
+
+    def _store_or_find_no_bucket(self, repo_id: str, write: Callable[[], bool]) -> bool:
+        """Run ``write``; a constraint it breaks because its bucket was deleted meanwhile (the
+        object's reference to it) is that bucket not being found, as on the in-memory catalog."""
+        try:
+            return write()
+        except IntegrityError:
+            if not self._repo_exists(repo_id):
+                raise RepoNotFoundError(f"no repo with id {repo_id!r}", repo_id=repo_id) from None
+            raise
+
+    def _repo_exists(self, repo_id: str) -> bool:
+        with transaction(self._engine) as connection:
+            return connection.scalar(select(repos.c.id).where(repos.c.id == repo_id)) is not None
 
     def get_object(self, repo_id: str, key: str) -> BucketObject:
         query = select(objects).where(objects.c.repo_id == repo_id, objects.c.key == key)

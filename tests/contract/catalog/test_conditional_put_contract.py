@@ -11,7 +11,11 @@ from dataclasses import replace
 import pytest
 from tests.contract.catalog.samples import make_object, new_id, run_together
 
-from weighthouse.domain.errors import EntryNotFoundError, PreconditionFailedError
+from weighthouse.domain.errors import (
+    EntryNotFoundError,
+    PreconditionFailedError,
+    RepoNotFoundError,
+)
 from weighthouse.domain.model import BucketObject, Repo
 from weighthouse.domain.ports import Catalog
 
@@ -143,3 +147,24 @@ def other_bucket(catalog: Catalog, repo: Repo) -> Repo:
     bucket = replace(repo, id=new_id(), name="other")
     catalog.add_repo(bucket)
     return bucket
+
+
+def test_a_write_into_a_deleted_bucket_is_repo_not_found(catalog: Catalog, repo: Repo) -> None:
+    catalog.delete_repo(repo.id)
+    with pytest.raises(RepoNotFoundError):
+        catalog.put_object(repo.id, make_object("k"))
+
+
+def test_writes_racing_the_buckets_delete_each_store_or_find_no_bucket(
+    catalog: Catalog, repo: Repo
+) -> None:
+    # Writes that share a commit with others (SQLite's group commit) included: a write whose
+    # bucket went meanwhile fails alone, as a missing bucket, never as a database error.
+    def task(index: int) -> None:
+        if index == 0:
+            catalog.delete_repo(repo.id)
+        else:
+            catalog.put_object(repo.id, make_object(f"k{index}"))
+
+    outcomes = run_together(RACERS, task)
+    assert all(o is None or isinstance(o, RepoNotFoundError) for o in outcomes), outcomes
