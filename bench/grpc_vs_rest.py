@@ -1,7 +1,9 @@
 """gRPC against REST on one server: a large file uploaded in one call (``weighthouse.v1.Hub``
 ``UploadFile``, 1 MiB chunks) and downloaded (``DownloadFile``), over TLS and over plaintext,
 against the REST API's streaming PUT and GET of the same file in the same run, with the
-server's peak RSS during each transfer.
+server's peak RSS during each transfer. A bare grpcio server speaking the same messages and
+doing nothing else (``grpc_peer.py``) is measured in the same run, as the ceiling of grpcio's
+Python layer on this machine: ``grpc_to_peer`` is the share of it Weighthouse keeps.
 
     .venv/bin/python bench/grpc_vs_rest.py                  # 1 GiB, one worker
     .venv/bin/python bench/grpc_vs_rest.py --size-mib 256 --workers 2
@@ -19,10 +21,12 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +36,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from probes import sample_usage
-from servers import MODEL, NAMESPACE, free_port, start_weighthouse
+from servers import MODEL, NAMESPACE, free_port, start_weighthouse, stop_process
 
 from weighthouse.frontends.grpc import wire
 from weighthouse.frontends.grpc.protos import hub_pb2 as pb
@@ -68,16 +72,17 @@ def file_chunks(path: Path) -> Iterator[bytes]:
             yield data
 
 
-def timed(pid: int, work: Any) -> tuple[float, int]:
-    """Seconds ``work()`` took, and the largest server process's peak RSS meanwhile."""
+def timed(pid: int, work: Any) -> tuple[float, int, float]:
+    """Seconds ``work()`` took, the largest server process's peak RSS meanwhile, and the CPU
+    seconds the server's process tree spent (steadier than speed on a shared machine)."""
     with sample_usage(pid) as usage:
         started = time.perf_counter()
         work()
         took = time.perf_counter() - started
-    return took, usage.peak_process_rss
+    return took, usage.peak_process_rss, usage.cpu_s
 
 
-def rest_transfers(server: Any, source: Path, sha256: str) -> dict[str, tuple[float, int]]:
+def rest_transfers(server: Any, source: Path, sha256: str) -> dict[str, tuple[float, int, float]]:
     client = httpx.Client(
         base_url=f"http://127.0.0.1:{server.port}", headers=server.headers, timeout=600
     )
@@ -101,9 +106,9 @@ def rest_transfers(server: Any, source: Path, sha256: str) -> dict[str, tuple[fl
 
 def grpc_transfers(
     server: Any, channel: grpc.Channel, source: Path, sha256: str, path: str
-) -> dict[str, tuple[float, int]]:
+) -> dict[str, tuple[float, int, float]]:
     hub = pb_grpc.HubStub(channel)
-    metadata = [("authorization", server.headers["Authorization"])]
+    metadata = [("authorization", server.headers.get("Authorization", ""))]
     repo = pb.RepoRef(type=pb.MODEL, repo=f"{NAMESPACE}/{MODEL}")
 
     def messages() -> Iterator[Any]:
@@ -123,6 +128,42 @@ def grpc_transfers(
         assert digest.hexdigest() == sha256
 
     return {"upload": timed(server.pid, upload), "download": timed(server.pid, download)}
+
+
+@dataclass
+class Peer:
+    """The bare grpcio server (``grpc_peer.py``), shaped like the servers ``grpc_transfers``
+    measures."""
+
+    process: subprocess.Popen[bytes]
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+def start_peer(port: int, source: Path, tls: tuple[Path, Path] | None) -> Peer:
+    argv = [sys.executable, str(Path(__file__).with_name("grpc_peer.py"))]
+    argv += ["--port", str(port), "--file", str(source)]
+    if tls is not None:
+        argv += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, start_new_session=True)
+    assert process.stdout is not None
+    if process.stdout.readline().strip() != b"ready":
+        stop_process(process)
+        raise RuntimeError("the bare grpcio server did not start")
+    return Peer(process)
+
+
+def channel_to(port: int, cert: Path | None) -> grpc.Channel:
+    if cert is None:
+        return grpc.insecure_channel(f"127.0.0.1:{port}")
+    credentials = grpc.ssl_channel_credentials(root_certificates=cert.read_bytes())
+    return grpc.secure_channel(f"localhost:{port}", credentials)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -150,30 +191,48 @@ def main(argv: list[str] | None = None) -> int:
                     "WEIGHTHOUSE_GRPC__TLS_CERT": str(cert),
                     "WEIGHTHOUSE_GRPC__TLS_KEY": str(key),
                 }
-                credentials = grpc.ssl_channel_credentials(root_certificates=cert.read_bytes())
-                channel = grpc.secure_channel(f"localhost:{port}", credentials)
             else:
                 env["WEIGHTHOUSE_GRPC__PLAINTEXT"] = "true"
-                channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+            trusted = cert if mode == "tls" else None
             (workdir / mode).mkdir()
             server = start_weighthouse(workdir / mode, args.workers, None, env=env)
             try:
-                measured = {
-                    "rest": rest_transfers(server, source, sha256),
-                    "grpc": grpc_transfers(server, channel, source, sha256, "grpc.bin"),
-                }
+                channel = channel_to(port, trusted)
+                try:
+                    measured = {
+                        "rest": rest_transfers(server, source, sha256),
+                        "grpc": grpc_transfers(server, channel, source, sha256, "grpc.bin"),
+                    }
+                finally:
+                    channel.close()
             finally:
-                channel.close()
                 server.stop()
+            peer_port = free_port()
+            peer = start_peer(peer_port, source, (cert, key) if mode == "tls" else None)
+            try:
+                channel = channel_to(peer_port, trusted)
+                try:
+                    measured["peer"] = grpc_transfers(peer, channel, source, sha256, "peer.bin")
+                finally:
+                    channel.close()
+            finally:
+                peer.stop()
             row: dict[str, Any] = {}
             for api_name, transfers in measured.items():
-                for direction, (seconds, peak) in transfers.items():
+                for direction, (seconds, peak, cpu) in transfers.items():
                     row[f"{api_name}_{direction}_mib_s"] = round(args.size_mib / seconds, 1)
+                    row[f"{api_name}_{direction}_server_cpu_s_per_gib"] = round(
+                        cpu * 1024 / args.size_mib, 2
+                    )
                     row[f"{api_name}_{direction}_peak_rss_mb"] = round(peak / 1e6, 1)
-                    peaks.append(peak)
+                    if api_name != "peer":
+                        peaks.append(peak)
             for direction in ("upload", "download"):
                 row[f"{direction}_grpc_to_rest"] = round(
                     row[f"grpc_{direction}_mib_s"] / row[f"rest_{direction}_mib_s"], 2
+                )
+                row[f"{direction}_grpc_to_peer"] = round(
+                    row[f"grpc_{direction}_mib_s"] / row[f"peer_{direction}_mib_s"], 2
                 )
             results[mode] = row
         print(json.dumps(results, indent=2))
