@@ -5,7 +5,7 @@ does not sleep, so loading the apps there stays quick."""
 
 from __future__ import annotations
 
-import multiprocessing
+import sys
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -15,7 +15,8 @@ from weighthouse.apps.contract import AppContext
 IMPORT_SECONDS = 1.5
 """Longer than the time limit."""
 
-if multiprocessing.parent_process() is not None:
+# An app's process runs ``python -m weighthouse.jobs.app_process``.
+if getattr(sys.modules["__main__"].__spec__, "name", None) == "weighthouse.jobs.app_process":
     time.sleep(IMPORT_SECONDS)
 
 

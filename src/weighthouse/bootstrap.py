@@ -480,6 +480,7 @@ def create_worker_pool(container: Container) -> WorkerPool | RedisWorkerPool:
         cancel_grace_seconds=settings.cancel_grace_seconds,
         isolation=settings.isolation,
         startup_seconds=settings.startup_seconds,
+        app_idle_seconds=settings.app_idle_seconds,
     )
     runner = JobRunner(
         container.job_runs, container.files, container.commits, container.apps, options

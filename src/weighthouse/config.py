@@ -318,6 +318,12 @@ class JobSettings(BaseModel):
         description="how long an app's process may take to start and import its app before"
         " the job fails ('process' isolation); a job's time limit runs only from then",
     )
+    app_idle_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="how long a worker's app process stays up with no job before it exits"
+        " ('process' isolation); the next job starts a new one, within startup_seconds",
+    )
     poll_seconds: float = Field(
         default=0.5, gt=0, le=60, description="how often an idle worker looks for jobs"
     )

@@ -6,8 +6,9 @@ and copies, makes a ``feature/x`` branch and a tag, lists trees, refs and commit
 branch, tag and commit, takes snapshots with patterns, checks existence and the exception
 classes, and runs ``hf upload`` / ``hf download``.
 
-A 300 MB Xet upload checks the server's memory while it rebuilds the file (the 1 GiB figure is
-``bench/hf.py --only-xet``)."""
+A 300 MB Xet upload checks the memory of the server's whole process tree (the serving process,
+and the app processes and any other children it starts) while it rebuilds the file, on a
+server of its own with the default settings (the 1 GiB figure is ``bench/hf.py --only-xet``)."""
 
 from __future__ import annotations
 
@@ -176,13 +177,23 @@ def test_each_client_setup_makes_every_named_call(
     assert (got / "deep" / "cli.safetensors").read_bytes() == weights[:1_500_000]
 
 
-def _workers_rss(server: LiveServer) -> int:
-    return max(psutil.Process(pid).memory_info().rss for pid in server.worker_pids())
+def _tree_rss(server: LiveServer) -> tuple[int, int]:
+    """The RSS of the server's process and all its descendants: the sum, and the largest."""
+    assert server.process is not None
+    root = psutil.Process(server.process.pid)
+    sizes = []
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            sizes.append(process.memory_info().rss)
+        except psutil.Error:
+            continue  # ended meanwhile
+    return sum(sizes), max(sizes)
 
 
 def test_a_300_mb_xet_upload_keeps_the_server_small(
-    live_server: LiveServer, dora: Account, tmp_path: Path
+    fresh_server: LiveServer, tmp_path: Path
 ) -> None:
+    dora = make_user(fresh_server)
     digest = hashlib.sha256()
     tmp_path.mkdir(parents=True, exist_ok=True)
     with (tmp_path / "big.bin").open("wb") as out:
@@ -191,17 +202,18 @@ def test_a_300_mb_xet_upload_keeps_the_server_small(
             digest.update(piece)
             out.write(piece)
     repo = f"{dora.name}/{unique()}"
-    baseline, peak, done = _workers_rss(live_server), [0], threading.Event()
+    baseline, peak, done = _tree_rss(fresh_server), [0, 0], threading.Event()
 
     def sample() -> None:
         while not done.wait(0.05):
-            peak[0] = max(peak[0], _workers_rss(live_server))
+            tree, largest = _tree_rss(fresh_server)
+            peak[:] = max(peak[0], tree), max(peak[1], largest)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     try:
         out = run_hub(
-            live_server,
+            fresh_server,
             f"""
             repo = {repo!r}
             api.create_repo(repo)
@@ -219,5 +231,6 @@ def test_a_300_mb_xet_upload_keeps_the_server_small(
         sampler.join()
     # The server checked every chunk and the whole file's SHA-256 against the client's.
     assert out == [[digest.hexdigest(), BIG]]
-    assert 0 < peak[0] < RSS_LIMIT, (baseline, peak[0])
-    assert peak[0] - baseline < BIG // 4, (baseline, peak[0])
+    # The whole tree: app processes started for the push's jobs count too.
+    assert 0 < peak[0] < RSS_LIMIT, (baseline, peak)
+    assert peak[0] - baseline[0] < BIG // 4, (baseline, peak)

@@ -1,13 +1,16 @@
 """Apps in processes of their own (``jobs.isolation = "process"``), so that a job which does
 not stop when it is cancelled or runs past its time limit is stopped by ending its process.
 
-Each worker thread keeps one app process (:class:`AppHost`), started for its first job and
-reused for the next, so an app keeps what it loaded between jobs (the embed app its model) as
-it would in a thread. The runner's side stays in the worker: the app's process asks it over a
-pipe for what its context offers (input listings, input files laid out on disk, progress,
-whether to stop) and writes result files into the job's scratch folder, which the runner then
-commits as the owner. The app's process reads neither the catalog nor the blob store and holds
-no credentials.
+Each worker thread has one app process (:class:`AppHost`), started for its first job and
+reused for the next while they come, so an app keeps what it loaded between jobs (the embed
+app its model) as it would in a thread. A process that has run no job for
+``jobs.app_idle_seconds`` exits (:meth:`AppHost.close_if_idle`), and the next job starts a new
+one, so an idle server holds no app processes. The app's process is
+:mod:`~weighthouse.jobs.app_process`. The runner's side stays in the worker: the app's process
+asks it over a pipe for what its context offers (input listings, input files laid out on disk,
+progress, whether to stop) and writes result files into the job's scratch folder, which the
+runner then commits as the owner. The app's process reads neither the catalog nor the blob
+store and holds no credentials.
 
 When the job should stop and the app has not returned ``cancel_grace_seconds`` later, its
 process is killed (an app that ignores cancellation may ignore SIGTERM too) and the job ends
@@ -28,22 +31,25 @@ arguments, as :func:`~weighthouse.jobs.registry.load_apps` makes them.
 from __future__ import annotations
 
 import io
-import multiprocessing
 import os
+import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from weighthouse.apps.contract import App, AppFailed, InputFile, JobCancelled
+from weighthouse.apps.contract import App, AppFailed, JobCancelled
 from weighthouse.domain.jobs_model import Progress
+from weighthouse.jobs.app_process import READ_MAX
 from weighthouse.jobs.context import RunContext, Scratch, Tracker
 
 POLL_SECONDS = 0.1
 KILL_WAIT_SECONDS = 5.0
-READ_MAX = 1 << 20
 OPEN_FILES_MAX = 64
 
 
@@ -62,9 +68,37 @@ class AppHost:
     """One app process, serving one job at a time for one worker thread."""
 
     def __init__(self) -> None:
-        self._process: Any = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._connection: Connection | None = None
         self._stopping = False
+        # close() comes from the worker's thread (a job to stop), the runner's idle sweep and
+        # the pool's stop; the lock keeps the sweep off a process a job is about to use.
+        self._lock = threading.RLock()
+        self._busy = False
+        self._idle_since = time.monotonic()
+
+    @contextmanager
+    def in_use(self) -> Iterator[None]:
+        """Hold the process for a job: :meth:`close_if_idle` leaves it alone until the block
+        ends, and its idle time counts from then."""
+        with self._lock:
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._busy = False
+                self._idle_since = time.monotonic()
+
+    def close_if_idle(self, idle_seconds: float) -> bool:
+        """End the process if it has run no job for ``idle_seconds``; whether it did."""
+        with self._lock:
+            if self._busy or self._process is None:
+                return False
+            if time.monotonic() - self._idle_since < idle_seconds:
+                return False
+            self.close()
+            return True
 
     def run(
         self,
@@ -185,36 +219,54 @@ class AppHost:
 
     def close(self) -> None:
         """Kill the process, if any; the next job starts a new one."""
-        process, self._process = self._process, None
-        connection, self._connection = self._connection, None
+        with self._lock:
+            process, self._process = self._process, None
+            connection, self._connection = self._connection, None
         if process is not None:
             process.kill()
-            process.join(KILL_WAIT_SECONDS)
+            _reap(process)
         if connection is not None:
             connection.close()
 
     def start(self) -> Connection:
         """The running app process's pipe, the process started first if there is none."""
-        if self._stopping:
-            raise WorkerStopping
-        if self._process is not None and self._process.is_alive() and self._connection:
-            return self._connection
-        self.close()
-        # spawn: a fresh interpreter, never a fork of a server with threads and open sockets.
-        spawn = multiprocessing.get_context("spawn")
-        ours, theirs = spawn.Pipe()
-        # Daemonic, so the interpreter's exit ends it if close() was never reached.
-        process = spawn.Process(target=serve, args=(theirs, os.getpid()), daemon=True)
-        process.start()
-        theirs.close()
-        self._process, self._connection = process, ours
-        return ours
+        with self._lock:
+            if self._stopping:
+                raise WorkerStopping
+            if self._process is not None and self._process.poll() is None and self._connection:
+                return self._connection
+            self.close()
+            # A fresh interpreter, never a fork of a server with threads and open sockets; and
+            # not multiprocessing's, which would start its resource tracker beside the server.
+            ours, theirs = socket.socketpair()
+            try:
+                argv = [sys.executable, "-m", "weighthouse.jobs.app_process"]
+                argv += [str(theirs.fileno()), str(os.getpid())]
+                process = subprocess.Popen(
+                    argv, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL
+                )
+            except BaseException:
+                ours.close()
+                raise
+            finally:
+                theirs.close()
+            connection = Connection(ours.detach())
+            self._process, self._connection = process, connection
+            connection.send(list(sys.path))
+            return connection
 
     def _exit_code(self) -> int | None:
         if self._process is None:
             return None
-        self._process.join(KILL_WAIT_SECONDS)
-        return self._process.exitcode  # type: ignore[no-any-return]
+        return _reap(self._process)
+
+
+def _reap(process: subprocess.Popen[bytes]) -> int | None:
+    """Wait for an ended (or killed) process; its exit code, negative for a signal."""
+    try:
+        return process.wait(KILL_WAIT_SECONDS)
+    except subprocess.TimeoutExpired:
+        return None
 
 
 class StopTracker(Tracker, Protocol):
@@ -292,178 +344,3 @@ class _Requests:
         for stream in self._open.values():
             stream.close()
         self._open.clear()
-
-
-# The app's process.
-
-
-def serve(connection: Connection, parent: int) -> None:
-    """Run jobs sent over ``connection`` until it closes or ``parent`` is gone."""
-    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
-    from weighthouse.jobs.registry import load_apps
-
-    apps: dict[str, App] = {}
-    channel = _Channel(connection)
-    while True:
-        try:
-            path, job_id, params, inputs = connection.recv()
-        except (EOFError, OSError):
-            return
-        channel.current = job_id
-        try:
-            if path not in apps:
-                apps[path] = next(iter(load_apps([path]).values()))
-            channel.send(("ready",))
-            repos = {name: _RemoteRepo(channel, name, *rest) for name, *rest in inputs}
-            context = RunContext(
-                job_id, params, repos, _RemoteScratch(channel), _RemoteTracker(channel)
-            )
-            output = apps[path].run(context)
-            staged = {p: str(f) for p, f in context.staged.items()}
-            channel.send(("done", dict(output), staged))
-        except JobCancelled as exc:
-            channel.send(("cancelled", str(exc)))
-        except AppFailed as exc:
-            channel.send(("failed", str(exc) or "failed"))
-        except Exception as exc:
-            message = str(exc)
-            described = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-            channel.send(("failed", described))
-        finally:
-            channel.current = None
-
-
-def _exit_with(parent: int) -> None:
-    # An app process outlives a worker killed with -9 only until this notices.
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    os._exit(1)
-
-
-class _Channel:
-    """The app's side of the pipe; threads of one app may share it."""
-
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
-        self._lock = threading.Lock()
-        self.current: str | None = None
-        """The job being run; requests are answered only while it runs."""
-
-    def send(self, message: tuple[Any, ...]) -> None:
-        with self._lock:
-            self._connection.send(message)
-
-    def ask(self, *request: Any) -> Any:
-        with self._lock:
-            self._connection.send(request)
-            kind, value = self._connection.recv()
-        if kind == "KeyError":
-            raise KeyError(value)
-        if kind == "error":
-            raise AppFailed(value)
-        if kind == "stop":
-            raise JobCancelled(value)
-        return value
-
-
-class _RemoteScratch:
-    """The job's scratch folders, made by the runner (which removes them) when first used."""
-
-    def __init__(self, channel: _Channel) -> None:
-        self._channel = channel
-        self._made: dict[str, Path] = {}
-
-    def folder(self, name: str) -> Path:
-        if name not in self._made:
-            self._made[name] = Path(self._channel.ask("folder", name))
-        return self._made[name]
-
-
-class _RemoteTracker:
-    def __init__(self, channel: _Channel) -> None:
-        self._channel = channel
-
-    def report(self, progress: Progress) -> None:
-        self._channel.ask("progress", progress.current, progress.total, progress.context)
-
-    def add_line(self, line: str) -> None:
-        self._channel.ask("log", line)
-
-    def check(self) -> None:
-        self._channel.ask("check")
-
-
-class _RemoteRepo:
-    def __init__(self, channel: _Channel, name: str, kind: str, repo: str, commit: str) -> None:
-        self._channel = channel
-        self._input = name
-        self._kind = kind
-        self._name = repo
-        self._commit = commit
-
-    @property
-    def kind(self) -> str:
-        return self._kind
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def commit(self) -> str:
-        return self._commit
-
-    def files(self, prefix: str = "") -> Sequence[InputFile]:
-        return [InputFile(*entry) for entry in self._channel.ask("files", self._input, prefix)]
-
-    def open(self, path: str) -> BinaryIO:
-        handle, size = self._channel.ask("open", self._input, path)
-        raw = _RemoteFile(self._channel, handle, size)
-        return io.BufferedReader(raw, buffer_size=READ_MAX)
-
-    def materialise(self, paths: Sequence[str] | None = None) -> Path:
-        chosen = None if paths is None else list(paths)
-        return Path(self._channel.ask("materialise", self._input, chosen))
-
-
-class _RemoteFile(io.RawIOBase):
-    """A seekable raw file whose reads the runner answers from the input's blob."""
-
-    def __init__(self, channel: _Channel, handle: int, size: int) -> None:
-        self._channel = channel
-        self._job = channel.current
-        self._handle = handle
-        self._size = size
-        self._position = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        if self._position >= self._size:
-            return 0
-        data = self._channel.ask("read", self._handle, self._position, len(buffer))
-        buffer[: len(data)] = data
-        self._position += len(data)
-        return len(data)
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}
-        position = base[whence] + offset
-        if position < 0:
-            raise ValueError("negative seek position")
-        self._position = position
-        return position
-
-    def tell(self) -> int:
-        return self._position
-
-    def close(self) -> None:
-        # A file an app left open may be closed by the collector after its job ended, when the
-        # runner answers nothing; the runner closed it then.
-        if not self.closed and self._channel.current == self._job:
-            self._channel.ask("close", self._handle)
-        super().close()

@@ -111,11 +111,7 @@ class WorkerPool:
         self._runner.close()
 
     def _work(self, queue: str, worker: str) -> None:
-        try:
-            self._runner.warm()
-        except Exception:
-            # The first job starts the app process instead, and reports why it could not.
-            log.warning("starting the app process of %s failed", worker, exc_info=True)
+        # The app process starts with the first job, not here: an idle server holds none.
         while not self._stopping.is_set():
             try:
                 job = self._runs.claim([queue], worker)

@@ -54,6 +54,9 @@ class RunnerOptions:
     startup_seconds: float = 120.0
     """How long an app's process may take to become ready for a job (``isolation =
     "process"``); the job's time limit runs only from then."""
+    app_idle_seconds: float = 60.0
+    """How long an app's process stays up with no job before it exits (``isolation =
+    "process"``); the next job starts a new one."""
 
 
 class JobRunner:
@@ -73,6 +76,8 @@ class JobRunner:
         self._local = threading.local()
         self._hosts: list[AppHost] = []
         self._hosts_lock = threading.Lock()
+        self._closing = threading.Event()
+        self._sweeper: threading.Thread | None = None
 
     def run(self, job: Job) -> Job | None:
         """Run a job this worker has claimed to its end; the job as it ended, or ``None``
@@ -82,7 +87,10 @@ class JobRunner:
             return self._runs.fail(job, f"the app {job.app!r} is not installed on this worker")
         scratch = Scratch(job.id, self._options.scratch_root)
         try:
-            return self._run(app, job, scratch)
+            if self._options.isolation != "process":
+                return self._run(app, job, scratch)
+            with self._host().in_use():
+                return self._run(app, job, scratch)
         finally:
             scratch.remove()
 
@@ -132,8 +140,7 @@ class JobRunner:
         return self._host().run(app, context, scratch, tracker, grace, startup)
 
     def warm(self) -> None:
-        """Start the calling worker thread's app process now, rather than for its first job
-        (a new interpreter takes a second or so)."""
+        """Start the calling worker thread's app process now, if it has none running."""
         if self._options.isolation == "process":
             self._host().start()
 
@@ -143,11 +150,28 @@ class JobRunner:
             host = self._local.host = AppHost()
             with self._hosts_lock:
                 self._hosts.append(host)
+                if self._sweeper is None and not self._closing.is_set():
+                    self._sweeper = threading.Thread(target=self._sweep_idle, daemon=True)
+                    self._sweeper.start()
         return host
+
+    def _sweep_idle(self) -> None:
+        """End the app processes that have run no job for ``app_idle_seconds``, so that an
+        idle worker holds no memory for its apps."""
+        idle = self._options.app_idle_seconds
+        while not self._closing.wait(max(0.1, min(idle / 4, 5.0))):
+            with self._hosts_lock:
+                hosts = list(self._hosts)
+            for host in hosts:
+                try:
+                    host.close_if_idle(idle)
+                except Exception:
+                    log.warning("ending an idle app process failed", exc_info=True)
 
     def close(self) -> None:
         """End the app processes of every worker thread (a job still running in one keeps its
         lease, and runs again elsewhere once it runs out)."""
+        self._closing.set()
         with self._hosts_lock:
             hosts, self._hosts = self._hosts, []
         for host in hosts:

@@ -42,6 +42,7 @@ class Engine:
         tmp: Path,
         isolation: Literal["thread", "process"] = "thread",
         startup_seconds: float = 120.0,
+        app_idle_seconds: float = 60.0,
     ) -> None:
         apps = load_apps([*ALL, SLOW_START])
         self.hub = hub
@@ -53,6 +54,7 @@ class Engine:
             scratch_root=tmp,
             isolation=isolation,
             startup_seconds=startup_seconds,
+            app_idle_seconds=app_idle_seconds,
         )
         self.runner = JobRunner(self.runs, hub.files, hub.commits, apps, options)
         self.tmp = tmp
@@ -294,6 +296,33 @@ def test_an_app_whose_process_dies_fails_with_its_exit_code(
     isolated.submit(alice, "fail", params={"message": "alive again"})
     again = isolated.run_next()
     assert again is not None and again.error == "alive again"
+
+
+def test_an_idle_app_process_exits_and_the_next_job_starts_a_new_one(
+    hub: Hub, alice: Principal, tmp_path: Path
+) -> None:
+    hub.repos.create(alice, OUT, private=True)
+    engine = Engine(hub, tmp_path, isolation="process", app_idle_seconds=1.0)
+    pids = []
+    try:
+        for round_ in range(3):
+            marker = tmp_path.parent / f"{tmp_path.name}.{round_}"
+            engine.submit(alice, "sleep", params={"seconds": 0, "marker": str(marker)})
+            job = engine.run_next()
+            assert job is not None and job.status is JobStatus.SUCCEEDED, job.error
+            pids.append(int(marker.read_text()))
+            if round_ == 0:
+                continue  # the next job comes at once, and reuses the process
+            assert psutil.pid_exists(pids[-1])
+            # Idle past jobs.app_idle_seconds: the process exits by itself.
+            deadline = time.monotonic() + 30
+            while psutil.pid_exists(pids[-1]) and not gone(pids[-1]):
+                assert time.monotonic() < deadline, "the idle app process never exited"
+            apps = [c for c in psutil.Process().children() if "app_process" in str(c.cmdline())]
+            assert not apps, "an app process is left"
+    finally:
+        engine.runner.close()
+    assert pids[0] == pids[1] != pids[2] != os.getpid()
 
 
 def test_an_app_process_s_start_up_does_not_count_against_the_time_limit(
