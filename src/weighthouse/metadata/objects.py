@@ -31,6 +31,7 @@ from weighthouse.domain.errors import (
 from weighthouse.domain.model import MANIFEST_PREFIX, BucketObject, ManifestPart, Repo, RepoType
 from weighthouse.metadata import group_commit
 from weighthouse.metadata.prepared_reads import first_row
+from weighthouse.metadata.prepared_writes import first_on, rowcount_on
 from weighthouse.metadata.rows import object_from, object_row, repo_from
 from weighthouse.metadata.tables import (
     multipart_parts,
@@ -40,7 +41,7 @@ from weighthouse.metadata.tables import (
     tree_entries,
 )
 from weighthouse.metadata.transactions import in_unit, retry_transient, transaction
-from weighthouse.metadata.upserts import insert_new, upsert, upsert_rows
+from weighthouse.metadata.upserts import insert_new, upsert_prepared, upsert_rows
 
 # Rows fetched per round trip while streaming referenced blobs.
 STREAM_BATCH = 1000
@@ -118,7 +119,7 @@ class ObjectQueries:
                     ).rowcount
                     == 1
                 )
-            upsert(connection, objects, row)
+            upsert_prepared(connection, objects, row)
             return True
 
         def store(connection: Connection) -> bool:
@@ -298,6 +299,21 @@ class ObjectQueries:
             return bool(connection.scalar(query))
 
 
+# The statements every object write runs, built once (and prepared on SQLite).
+_OBJECT_SIZE = select(objects.c.size).where(
+    objects.c.repo_id == bindparam("repo_id", type_=objects.c.repo_id.type),
+    objects.c.key == bindparam("key", type_=objects.c.key.type),
+)
+_ACCOUNT = (
+    update(repos)
+    .where(repos.c.id == bindparam("bucket_id", type_=repos.c.id.type))
+    .values(
+        size=repos.c.size + bindparam("change", type_=repos.c.size.type),
+        updated_at=bindparam("at", type_=repos.c.updated_at.type),
+    )
+)
+
+
 def _lock_bucket_and_read_size(connection: Connection, repo_id: str, key: str) -> int | None:
     """Lock the bucket's row, then read the size of the object at ``key`` (``None`` for none).
 
@@ -306,16 +322,13 @@ def _lock_bucket_and_read_size(connection: Connection, repo_id: str, key: str) -
     (SQLite has one writer anyway; the clause is dropped there)."""
     if connection.dialect.name != "sqlite":  # there, the write transaction is the lock
         connection.execute(select(repos.c.id).where(repos.c.id == repo_id).with_for_update())
-    return connection.scalar(
-        select(objects.c.size).where(objects.c.repo_id == repo_id, objects.c.key == key)
-    )
+    row = first_on(connection, _OBJECT_SIZE, {"repo_id": repo_id, "key": key})
+    return None if row is None else int(row.size)
 
 
 def _account(connection: Connection, repo_id: str, change: int, at: datetime) -> None:
     """Add ``change`` bytes to the bucket's size and make ``at`` its last update."""
-    connection.execute(
-        update(repos).where(repos.c.id == repo_id).values(size=repos.c.size + change, updated_at=at)
-    )
+    rowcount_on(connection, _ACCOUNT, {"bucket_id": repo_id, "change": change, "at": at})
 
 
 def prefix_successor(prefix: bytes) -> bytes | None:

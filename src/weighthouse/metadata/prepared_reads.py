@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import Engine, Select
+from sqlalchemy import Dialect, Engine, Executable, Select
 from sqlalchemy import exc as sa_exc
 
 from weighthouse.metadata import transactions
@@ -48,55 +48,84 @@ class PreparedRow:
             raise AttributeError(name) from None
 
 
-class PreparedRead:
-    """A SELECT compiled once for a SQLite engine (see the module docstring)."""
+class CompiledStatement:
+    """A statement compiled once with a dialect, with the type processors SQLAlchemy would
+    apply to its parameters and to the columns it returns (``columns`` names the values an
+    INSERT without ``.values()`` takes)."""
 
-    def __init__(self, engine: Engine, statement: Select[Any]) -> None:
-        dialect = engine.dialect
-        compiled = statement.compile(dialect=dialect)
-        self._engine = engine
+    def __init__(
+        self, dialect: Dialect, statement: Executable, columns: Sequence[str] | None = None
+    ) -> None:
+        compiled = statement.compile(dialect=dialect, column_keys=columns)  # type: ignore[attr-defined]
+        self._dialect = dialect
         self._compiled = compiled
-        self._sql = compiled.string
+        self._sql: str = compiled.string
         self._order: Sequence[str] = compiled.positiontup or ()
         self._binds: dict[str, Processor] = {
             name: compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
             for name in self._order
         }
-        columns = list(statement.selected_columns)
-        self._names = [column.name for column in columns]
+        selected = list(getattr(statement, "selected_columns", None) or ())
+        returned = compiled.effective_returning or ()
+        result_columns = selected or list(returned)
+        self._names = [column.name for column in result_columns]
         if len(set(self._names)) != len(self._names):
-            raise ValueError("a prepared read needs distinct column names")
+            raise ValueError("a prepared statement needs distinct column names")
         self._results: list[Processor] = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in result_columns
         ]
 
-    def first(self, parameters: Mapping[str, Any]) -> PreparedRow | None:
-        """The first row the statement returns for ``parameters``, or ``None``."""
+    def run_on(
+        self, connection: Any, parameters: Mapping[str, Any]
+    ) -> tuple[int, PreparedRow | None]:
+        """Run the statement on the driver's ``connection`` (in whatever transaction it is);
+        the rows it changed and its first row. Driver errors are raised as SQLAlchemy's."""
         values = self._compiled.construct_params(dict(parameters))
+        # As SQLAlchemy does: every value goes through its processor, None included (a JSON
+        # column stores None as JSON null).
         bound = []
         for name in self._order:
             value = values[name]
             process = self._binds[name]
-            bound.append(process(value) if process is not None and value is not None else value)
-        with _driver_errors(self._engine, self._sql):
-            connection = self._engine.raw_connection()
+            bound.append(process(value) if process is not None else value)
+        try:
+            cursor = connection.cursor()
             try:
-                cursor = connection.cursor()
-                try:
-                    cursor.execute(self._sql, bound)
-                    raw = cursor.fetchone()
-                finally:
-                    cursor.close()
+                cursor.execute(self._sql, bound)
+                raw = cursor.fetchone() if self._names else None
+                count = cursor.rowcount
             finally:
-                connection.close()
+                cursor.close()
+        except self._dialect.loaded_dbapi.Error as exc:
+            raise sa_exc.DBAPIError.instance(
+                self._sql, None, exc, self._dialect.loaded_dbapi.Error, dialect=self._dialect
+            ) from exc
         if raw is None:
-            return None
-        return PreparedRow(
+            return count, None
+        return count, PreparedRow(
             {
                 name: process(value) if process is not None else value
                 for name, process, value in zip(self._names, self._results, raw, strict=True)
             }
         )
+
+
+class PreparedRead(CompiledStatement):
+    """A SELECT compiled once for a SQLite engine (see the module docstring)."""
+
+    def __init__(self, engine: Engine, statement: Select[Any]) -> None:
+        super().__init__(engine.dialect, statement)
+        self._engine = engine
+
+    def first(self, parameters: Mapping[str, Any]) -> PreparedRow | None:
+        """The first row the statement returns for ``parameters``, or ``None``."""
+        with _driver_errors(self._engine, self._sql):
+            connection = self._engine.raw_connection()
+            try:
+                return self.run_on(connection.driver_connection, parameters)[1]
+            finally:
+                connection.close()
 
 
 @contextmanager

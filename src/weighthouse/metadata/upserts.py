@@ -14,6 +14,8 @@ from sqlalchemy import Connection, Executable, Table, insert
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from weighthouse.metadata.prepared_writes import rowcount_on
+
 _MYSQL_DUPLICATE_KEY = 1062
 
 
@@ -85,6 +87,20 @@ def upsert(
     changed = [c for c in row if c not in keys] if update is None else list(update)
     statement = _upsert_statement(connection.dialect.name, table, tuple(row), tuple(changed))
     connection.execute(statement, row)
+
+
+def upsert_prepared(connection: Connection, table: Table, row: dict[str, Any]) -> None:
+    """:func:`upsert` of every column, run as a prepared statement on SQLite
+    (:mod:`~weighthouse.metadata.prepared_writes`): for the hot object write. Elsewhere, and
+    in what it stores, the same as :func:`upsert`."""
+    name = connection.dialect.name
+    if name != "sqlite":
+        upsert(connection, table, row)
+        return
+    keys = [column.name for column in table.primary_key.columns]
+    columns = tuple(row)
+    statement = _upsert_statement(name, table, columns, tuple(c for c in row if c not in keys))
+    rowcount_on(connection, statement, row, columns)
 
 
 def upsert_rows(
