@@ -21,7 +21,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from weighthouse.bootstrap import Container
 from weighthouse.config import Settings
-from weighthouse.frontends.http_limits import HttpLimits, LimitedHttpToolsProtocol
+from weighthouse.file_sends import ZeroCopyHttpProtocol
+from weighthouse.frontends.http_limits import HttpLimits
 from weighthouse.frontends.s3.app import S3App
 from weighthouse.frontends.s3.refusals import S3_REFUSALS
 
@@ -32,10 +33,11 @@ UVICORN_OPTIONS: dict[str, Any] = {"timeout_keep_alive": 30}
 
 def http_protocol(settings: Settings) -> Any:
     """The S3 port's HTTP protocol: the REST port's limits (head size and count, head and
-    body timeouts, connection cap, early answers closing), with refusals as S3 error
-    documents so S3 clients read their usual error codes."""
+    body timeouts, connection cap, early answers closing) and zero-copy file sends (on plain
+    TCP; not through TLS), with refusals as S3 error documents so S3 clients read their usual
+    error codes."""
     return functools.partial(
-        LimitedHttpToolsProtocol, limits=HttpLimits.of(settings.server), refusals=S3_REFUSALS
+        ZeroCopyHttpProtocol, limits=HttpLimits.of(settings.server), refusals=S3_REFUSALS
     )
 
 

@@ -10,7 +10,7 @@ from itertools import accumulate
 
 from weighthouse.domain.errors import BlobMissingError, InvalidInputError, StorageError
 from weighthouse.domain.model import ManifestPart
-from weighthouse.domain.ports import BlobReader, BlobStore, LocalFile
+from weighthouse.domain.ports import BlobReader, BlobStore, FileSpan, LocalFile
 
 
 class JoinedReader(BlobReader):
@@ -76,6 +76,28 @@ class JoinedReader(BlobReader):
 
     def local_file(self) -> LocalFile | None:
         return None
+
+    def local_spans(self, offset: int, length: int) -> list[FileSpan] | None:
+        """One span per part the range touches, each part's blob opened in turn to find its
+        file (one at a time, as reads do); ``None`` as soon as one part is not a local file."""
+        if offset < 0 or length < 0 or offset > self.size:
+            raise InvalidInputError("the range lies outside the blob", offset=offset)
+        end = min(self.size, offset + length)
+        spans: list[FileSpan] = []
+        position = offset
+        with self._lock:
+            if self._closed:
+                raise StorageError("the reader is closed")
+            while position < end:
+                index = bisect.bisect_right(self._starts, position) - 1
+                start = self._starts[index]
+                want = min(end, self._starts[index + 1]) - position
+                local = self._reader(index).local_file()
+                if local is None:
+                    return None
+                spans.append(FileSpan(local.path, position - start, want))
+                position += want
+        return spans
 
     def presigned_url(self, expires_in: int) -> str | None:
         return None

@@ -50,6 +50,18 @@ class LocalFile:
     size: int
 
 
+@dataclass(frozen=True)
+class FileSpan:
+    """``count`` bytes of the local file at ``path`` starting at ``offset``: one piece of a
+    blob's bytes as local files (:meth:`BlobReader.local_spans`), for a zero-copy send of a
+    range or of a blob made of several files. The web server opens it; front-ends only hand
+    it over."""
+
+    path: str
+    offset: int
+    count: int
+
+
 class BlobReader(Protocol):
     """One open blob: its size, ranged reads, and the faster ways a store may offer to serve it.
 
@@ -93,6 +105,25 @@ class BlobReader(Protocol):
         """The blob as a local file for zero-copy sends; ``None`` when the store keeps it
         elsewhere. Cheap: no system call beyond what opening did."""
         ...
+
+    def local_spans(self, offset: int, length: int) -> list[FileSpan] | None:
+        """The bytes at ``[offset, offset + length)`` (cut short at the end of the blob) as
+        spans of local files, in order, for zero-copy sends; ``None`` when any of them is kept
+        elsewhere. A blob made of several files may open each of them to find its path.
+
+        Raises :class:`~weighthouse.domain.errors.InvalidInputError` like :meth:`read_range`.
+        """
+        if offset < 0 or length < 0 or offset > self.size:
+            raise InvalidInputError(
+                f"range ({offset}, {length}) lies outside the blob ({self.size} bytes)",
+                offset=offset,
+                length=length,
+            )
+        local = self.local_file()
+        if local is None:
+            return None
+        count = min(length, self.size - offset)
+        return [FileSpan(local.path, offset, count)] if count else []
 
     def presigned_url(self, expires_in: int) -> str | None:
         """A URL from which anyone holding it may fetch the blob for ``expires_in`` seconds;

@@ -1,7 +1,8 @@
 """Serving stored bytes over HTTP: validators, conditional requests, one byte range, and a
 response that takes the fastest way the blob store offers: a redirect to a presigned URL, a
-zero-copy ``http.response.pathsend`` of a local file when the server supports it, or streaming
-1 MiB pieces read in a worker thread.
+zero-copy send of local files when the server supports it (:data:`PATHSEND_RANGE` for any
+range and for blobs made of several files, else ``http.response.pathsend`` for a whole file),
+or streaming 1 MiB pieces read in a worker thread.
 
 Nothing here opens a file: the reader does its own I/O, and a local file travels only as a
 path the ASGI server opens.
@@ -25,7 +26,7 @@ from starlette.types import Receive, Scope, Send
 from weighthouse import wire
 from weighthouse.domain.errors import RangeNotSatisfiableError, StorageError
 from weighthouse.domain.files import Download
-from weighthouse.domain.ports import READ_PIECE, BlobReader
+from weighthouse.domain.ports import READ_PIECE, BlobReader, FileSpan
 from weighthouse.frontends.user_content import USER_CONTENT_HEADERS, served_type
 
 CHUNK = READ_PIECE
@@ -43,6 +44,20 @@ ten concurrent downloads held ten of them: with 4 MiB reads (the store's read pi
 server's peak RSS during boto3's ranged download of 256 MiB was 65-70 MB above idle, with
 1 MiB reads and 256 KiB messages about 30 MB, at no loss of speed for the four times as
 many worker-thread trips (about a thousand per GiB)."""
+PATHSEND = "http.response.pathsend"
+"""The ASGI extension (and message) that sends a whole file named by its path."""
+PATHSEND_RANGE = "weighthouse.pathsend_range"
+"""The server's extension, and the message type, for a zero-copy send of part of a file:
+``{"type": PATHSEND_RANGE, "path": str, "offset": int, "count": int, "more_body": bool}``
+sends the ``count`` bytes of the file at ``path`` from ``offset`` as the next piece of the
+body; with ``more_body`` more messages (of either body kind) follow.
+
+ASGI's own ``http.response.zerocopysend`` takes a file the application has opened, which no
+front-end may do (they never touch the file system), and ``http.response.pathsend`` sends only
+a whole file and ends the body. This is pathsend with a range and ``more_body``, so a ranged
+GET and an object made of several part files go out without their bytes passing through
+Python. It has a name of its own so that no other server or middleware mistakes it for a
+whole-file pathsend; the application sends it only when ``scope["extensions"]`` offers it."""
 PRESIGNED_SECONDS = 300
 """How long a presigned URL handed out in a redirect stays valid."""
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
@@ -217,14 +232,16 @@ class _Opened:
     body: bytes | None = None
     reader: BlobReader | None = None
     pathsend: str | None = None
+    spans: list[FileSpan] | None = None
     redirect: str | None = None
 
 
 class BlobStreamResponse(Response):
     """Serves ``[start, end)`` of a blob, by the fastest means its reader offers: a redirect to
-    a presigned URL (GET only), ``pathsend`` of a whole local file when the server supports it,
-    one read for a small body, or 1 MiB pieces each read in a worker thread. Memory stays flat
-    whatever the size.
+    a presigned URL (GET only), a zero-copy send of its local files when the server supports
+    it (:data:`PATHSEND_RANGE` span by span, else ``pathsend`` of a whole file), one read for
+    a small body, or 1 MiB pieces each read in a worker thread. Memory stays flat whatever
+    the size.
 
     The blob is opened before the status line goes out, so a missing blob still gets a clean
     error response.
@@ -265,14 +282,29 @@ class BlobStreamResponse(Response):
             body = self._preloaded[self._start : self._end]
             await send({"type": "http.response.body", "body": body, "more_body": False})
             return
-        can_pathsend = "http.response.pathsend" in scope.get("extensions", {})
-        opened = await run_in_threadpool(self._open, length, can_pathsend)
+        extensions = scope.get("extensions") or {}
+        opened = await run_in_threadpool(
+            self._open, length, PATHSEND in extensions, PATHSEND_RANGE in extensions
+        )
         if opened.redirect is not None:
             await self._send_redirect(send, opened.redirect)
             return
         await self._send_start(send)
         if opened.pathsend is not None:
-            await send({"type": "http.response.pathsend", "path": opened.pathsend})
+            await send({"type": PATHSEND, "path": opened.pathsend})
+            return
+        if opened.spans is not None:
+            last = len(opened.spans) - 1
+            for index, span in enumerate(opened.spans):
+                await send(
+                    {
+                        "type": PATHSEND_RANGE,
+                        "path": span.path,
+                        "offset": span.offset,
+                        "count": span.count,
+                        "more_body": index < last,
+                    }
+                )
             return
         if opened.body is not None:
             await send({"type": "http.response.body", "body": opened.body, "more_body": False})
@@ -295,7 +327,7 @@ class BlobStreamResponse(Response):
         finally:
             reader.close()
 
-    def _open(self, length: int, can_pathsend: bool) -> _Opened:
+    def _open(self, length: int, can_pathsend: bool, can_send_spans: bool) -> _Opened:
         """Open the blob and pick how to serve it, in one worker-thread trip."""
         reader = self._opener(self._download)
         keep_open = False
@@ -303,10 +335,16 @@ class BlobStreamResponse(Response):
             url = reader.presigned_url(PRESIGNED_SECONDS)
             if url is not None:
                 return _Opened(redirect=url)
-            local = reader.local_file() if can_pathsend and length == reader.size else None
-            if local is not None:
-                # The server opens the path itself; this reader is no longer needed.
-                return _Opened(pathsend=local.path)
+            # The server opens the paths itself; this reader is no longer needed. The files
+            # stay: blobs are immutable, and the garbage collector spares any for hours.
+            if can_send_spans:
+                spans = reader.local_spans(self._start, length)
+                if spans:
+                    return _Opened(spans=spans)
+            elif can_pathsend and length == reader.size:
+                local = reader.local_file()
+                if local is not None:
+                    return _Opened(pathsend=local.path)
             if length <= SMALL:
                 return _Opened(body=reader.read_range(self._start, length))
             keep_open = True

@@ -240,6 +240,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._disarm()
         super().on_headers_complete()
         if self.cycle is not None:
+            self.adopt(self.cycle)
             _close_if_answered_early(self.cycle)
         self._arm(self.limits.body_idle_timeout, self._body_idle)
 
@@ -248,6 +249,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._in_head = True
         self._head_bytes = 0
         super().on_message_complete()
+
+    def adopt(self, cycle: RequestResponseCycle) -> None:
+        """Called with each new request's cycle before the limits wrap its ``send``: a
+        subclass may wrap ``cycle.send`` (to send more kinds of body message) and extend
+        ``cycle.scope``; the limits then see every message the application sends."""
 
     # Limits
 
@@ -319,7 +325,7 @@ def _close_if_answered_early(cycle: RequestResponseCycle) -> None:
         if message["type"] == "http.response.start" and cycle.more_body:
             cycle.keep_alive = False  # uvicorn then writes the header itself
             closing = True
-        elif closing and message["type"] == "http.response.body" and not message.get("more_body"):
+        elif closing and _ends_body(message):
             # Yet the closing is left to the lingering close of ``on_response_complete``:
             # uvicorn would close at once, and closing a socket with input unread makes the
             # kernel send a reset that can destroy the answer before the client reads it.
@@ -327,3 +333,12 @@ def _close_if_answered_early(cycle: RequestResponseCycle) -> None:
         await send(message)
 
     cycle.send = send_closing  # type: ignore[method-assign]
+
+
+def _ends_body(message: ASGISendEvent | dict[str, Any]) -> bool:
+    """Whether ``message`` is the last of a response body: a body message without
+    ``more_body``, a whole-file ``pathsend``, or a last ranged file send of a subclass."""
+    kind = message["type"]
+    if kind == "http.response.pathsend":
+        return True
+    return kind != "http.response.start" and not message.get("more_body", False)

@@ -22,6 +22,7 @@ from weighthouse.domain.files import Download, open_download
 from weighthouse.domain.ports import BlobReader
 from weighthouse.frontends.downloads import (
     CHUNK,
+    PATHSEND_RANGE,
     SEND_PIECE,
     SMALL,
     STREAM_READ,
@@ -34,6 +35,7 @@ from weighthouse.frontends.downloads import (
 pytestmark = pytest.mark.unit
 
 PATHSEND = {"http.response.pathsend": {}}
+BOTH = {**PATHSEND, PATHSEND_RANGE: {}}
 
 
 class PresigningMemoryDriver(MemoryBlobDriver):
@@ -171,9 +173,30 @@ def test_a_local_file_goes_out_by_pathsend_when_the_server_offers_it(tmp_path: P
     assert status_and_body(ranged)[:2] == (206, data[1:])  # a part is streamed, not sent whole
 
 
-def test_a_store_without_files_streams_even_when_pathsend_is_offered() -> None:
+@pytest.mark.parametrize(
+    ("header", "offset", "count"),
+    [(None, 0, SMALL * 2), ("bytes=1-", 1, SMALL * 2 - 1), ("bytes=-7", SMALL * 2 - 7, 7)],
+)
+def test_any_range_of_a_local_file_goes_out_as_one_span(
+    tmp_path: Path, header: str | None, offset: int, count: int
+) -> None:
+    data = os.urandom(SMALL * 2)
+    store, download = stored(LocalBlobDriver(tmp_path), data)
+    sent = serve(store, download, headers={"Range": header} if header else {}, extensions=BOTH)
+    assert sent[0]["status"] == (206 if header else 200)
+    assert len(sent) == 2
+    span = sent[1]
+    assert span["type"] == PATHSEND_RANGE
+    assert (span["offset"], span["count"], span["more_body"]) == (offset, count, False)
+    assert Path(span["path"]).read_bytes() == data
+
+
+@pytest.mark.parametrize("extensions", [PATHSEND, BOTH])
+def test_a_store_without_files_streams_even_when_pathsend_is_offered(
+    extensions: dict[str, Any],
+) -> None:
     store, download = stored(MemoryBlobDriver(), b"m" * (SMALL + 1))
-    status, body, _ = status_and_body(serve(store, download, extensions=PATHSEND))
+    status, body, _ = status_and_body(serve(store, download, extensions=extensions))
     assert (status, body) == (200, b"m" * (SMALL + 1))
 
 

@@ -17,15 +17,17 @@ from weighthouse.config import Settings
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """The uvicorn options of the one-process and the several-process server.
 
-    The server speaks HTTP through :class:`LimitedHttpToolsProtocol`, which enforces the head
-    size, header count, head and body timeouts and connection cap of ``settings.server``.
+    The server speaks HTTP through :class:`ZeroCopyHttpProtocol`, which enforces the head
+    size, header count, head and body timeouts and connection cap of ``settings.server`` and
+    sends local files without copying them through Python.
     """
-    from weighthouse.frontends.http_limits import HttpLimits, LimitedHttpToolsProtocol
+    from weighthouse.file_sends import ZeroCopyHttpProtocol
+    from weighthouse.frontends.http_limits import HttpLimits
 
     limits = HttpLimits.of(settings.server)
     # A partial of a module-level class pickles, so the workers' supervisor can hand it over.
     return {
-        "http": functools.partial(LimitedHttpToolsProtocol, limits=limits),
+        "http": functools.partial(ZeroCopyHttpProtocol, limits=limits),
         "timeout_keep_alive": 30,
     }
 
