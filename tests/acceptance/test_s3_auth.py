@@ -6,11 +6,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
+from email.utils import format_datetime
 from typing import Any
 
 import httpx
 import pytest
-from botocore.auth import S3SigV4Auth
+from botocore.auth import HmacV1Auth, S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
@@ -64,6 +65,31 @@ def signed_get(
     return httpx.get(url, headers=dict(request.headers.items()))
 
 
+def v2_signed_get(
+    world: World,
+    url: str,
+    *,
+    secret: str | None = None,
+    key_id: str | None = None,
+    at: dt.datetime,
+    authorization: str | None = None,
+) -> httpx.Response:
+    """A GET signed by hand with SigV2 (``Authorization: AWS <key id>:<signature>``), as
+    botocore's ``HmacV1Auth`` signs it, at a chosen time and with a chosen secret."""
+    credentials = Credentials(key_id or world.owner.key_id, secret or world.owner.secret)
+    request = AWSRequest(method="GET", url=url)
+
+    class At(HmacV1Auth):
+        def _get_date(self) -> str:
+            return format_datetime(at, usegmt=True)
+
+    At(credentials).add_auth(request)
+    headers = dict(request.headers.items())
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    return httpx.get(url, headers=headers)
+
+
 def code(response: httpx.Response) -> tuple[int, str]:
     import xml.etree.ElementTree as ET
 
@@ -93,6 +119,13 @@ CASES: list[tuple[str, tuple[int, str]]] = [
     ("anonymous write", (403, "AccessDenied")),
     ("anonymous read of a private bucket", (404, "NoSuchBucket")),
     ("anonymous list of buckets", (403, "AccessDenied")),
+    ("v2 wrong signature", (403, "SignatureDoesNotMatch")),
+    ("v2 skewed clock", (403, "RequestTimeTooSkewed")),
+    ("v2 unknown key", (403, "InvalidAccessKeyId")),
+    ("v2 revoked key", (403, "InvalidAccessKeyId")),
+    ("v2 malformed header", (400, "InvalidArgument")),
+    ("v2 another user's private bucket", (404, "NoSuchBucket")),
+    ("unknown signature scheme", (400, "InvalidArgument")),
 ]
 
 
@@ -133,6 +166,22 @@ def test_refusals(world: World, case: str, expected: tuple[int, str]) -> None:
         got = _boto_code(
             lambda: s3_client(server).put_object(Bucket=world.public, Key="new", Body=b"x")
         )
+    elif case == "v2 wrong signature":
+        got = code(v2_signed_get(world, url, secret="x" * 40, at=now))
+    elif case == "v2 skewed clock":
+        got = code(v2_signed_get(world, url, at=now - dt.timedelta(minutes=20)))
+    elif case == "v2 unknown key":
+        got = code(v2_signed_get(world, url, key_id="WHNOSUCHKEY0000000000", at=now))
+    elif case == "v2 revoked key":
+        revoked = world.revoked
+        got = code(v2_signed_get(world, url, key_id=revoked.key_id, secret=revoked.secret, at=now))
+    elif case == "v2 malformed header":
+        got = code(v2_signed_get(world, url, at=now, authorization="AWS HAHAHA"))
+    elif case == "v2 another user's private bucket":
+        other = world.other
+        got = code(v2_signed_get(world, url, key_id=other.key_id, secret=other.secret, at=now))
+    elif case == "unknown signature scheme":
+        got = code(v2_signed_get(world, url, at=now, authorization="AWS5 key:signature"))
     elif case == "anonymous read of a private bucket":
         got = _boto_code(lambda: s3_client(server).get_object(Bucket=world.private, Key="k"))
     else:
@@ -198,3 +247,49 @@ def test_presigned_v2_get_and_put_as_boto3_makes_them_by_default(world: World) -
         "get_object", Params={"Bucket": world.private, "Key": "v2 key+"}, ExpiresIn=-10
     )
     assert code(httpx.get(expired)) == (403, "AccessDenied")
+
+
+def test_sigv2_signed_requests_as_boto3_sends_them(world: World) -> None:
+    """boto3 with ``signature_version="s3"`` signs every request with SigV2 in the
+    ``Authorization`` header (as s3cmd and older SDKs do): objects with metadata, listing,
+    copies and a multipart upload, whose ``uploads``, ``uploadId`` and ``partNumber``
+    sub-resources are part of what is signed."""
+    client = s3_client(world.server, world.owner, signature_version="s3")
+    bucket = new_bucket(client, world.owner)
+    client.put_object(
+        Bucket=bucket,
+        Key="dir/a b+c",
+        Body=b"v2 signed",
+        ContentType="text/plain",
+        Metadata={"origin": "v2"},
+    )
+    got = client.get_object(Bucket=bucket, Key="dir/a b+c")
+    assert got["Body"].read() == b"v2 signed"
+    assert got["ContentType"] == "text/plain" and got["Metadata"] == {"origin": "v2"}
+    assert (
+        client.get_object(Bucket=bucket, Key="dir/a b+c", Range="bytes=3-8")["Body"].read()
+        == b"signed"
+    )
+    client.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "dir/a b+c"})
+    listed = client.list_objects_v2(Bucket=bucket, Delimiter="/")
+    assert [o["Key"] for o in listed["Contents"]] == ["copy"]
+    assert [p["Prefix"] for p in listed["CommonPrefixes"]] == ["dir/"]
+    upload = client.create_multipart_upload(Bucket=bucket, Key="joined")["UploadId"]
+    parts = []
+    for number, body in ((1, b"a" * (5 * 2**20)), (2, b"tail")):
+        etag = client.upload_part(
+            Bucket=bucket, Key="joined", UploadId=upload, PartNumber=number, Body=body
+        )["ETag"]
+        parts.append({"PartNumber": number, "ETag": etag})
+    assert len(client.list_parts(Bucket=bucket, Key="joined", UploadId=upload)["Parts"]) == 2
+    client.complete_multipart_upload(
+        Bucket=bucket, Key="joined", UploadId=upload, MultipartUpload={"Parts": parts}
+    )
+    assert client.head_object(Bucket=bucket, Key="joined")["ContentLength"] == 5 * 2**20 + 4
+    client.delete_objects(
+        Bucket=bucket, Delete={"Objects": [{"Key": k} for k in ("copy", "joined", "dir/a b+c")]}
+    )
+    assert client.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    # The same signature on another resource is refused.
+    other = s3_client(world.server, world.other, signature_version="s3")
+    assert _boto_code(lambda: other.get_object(Bucket=bucket, Key="copy")) == (404, "NoSuchBucket")

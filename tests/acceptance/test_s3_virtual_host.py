@@ -77,3 +77,32 @@ def test_virtual_host_and_path_style_reach_the_same_objects(
     assert bucket in names
     virtual.delete_object(Bucket=bucket, Key="path.txt")
     assert path_style.list_objects_v2(Bucket=bucket)["KeyCount"] == 1
+
+
+@pytest.mark.parametrize("signature_version", ["s3", "s3v4"])
+def test_sigv2_signs_the_bucket_of_a_virtual_host(
+    vhost_server: LiveServer, resolver: None, signature_version: str
+) -> None:
+    """SigV2 signs ``/<bucket>/<key>`` even when the bucket travels in the Host, both in the
+    header (``signature_version="s3"``) and in the presigned URLs boto3 makes by default."""
+    user = make_s3_user(vhost_server)
+    bucket = new_bucket(s3_client(vhost_server, user), user)
+    endpoint = f"http://{DOMAIN}:{vhost_server.s3_port}"
+    virtual = s3_client(
+        vhost_server,
+        user,
+        endpoint_url=endpoint,
+        signature_version=signature_version,
+        s3={"addressing_style": "virtual"},
+    )
+    virtual.put_object(Bucket=bucket, Key="v2/a b.txt", Body=b"signed by host")
+    assert virtual.get_object(Bucket=bucket, Key="v2/a b.txt")["Body"].read() == b"signed by host"
+    assert virtual.list_objects(Bucket=bucket)["Contents"][0]["Key"] == "v2/a b.txt"
+    presigning = s3_client(
+        vhost_server, user, endpoint_url=endpoint, s3={"addressing_style": "virtual"}
+    )
+    url = presigning.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": "v2/a b.txt"}, ExpiresIn=60
+    )
+    assert "AWSAccessKeyId=" in url and f"//{bucket}.{DOMAIN}" in url
+    assert httpx.get(url).content == b"signed by host"

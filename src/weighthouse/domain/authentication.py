@@ -43,6 +43,7 @@ from weighthouse.domain.credentials import (
     CookieSession,
     Credential,
     SessionToken,
+    SigV2HeaderSignature,
     SigV2QuerySignature,
     SigV4Signature,
     csrf_token,
@@ -122,6 +123,8 @@ class Authenticator:
             return self._sigv4(credential)
         if isinstance(credential, SigV2QuerySignature):
             return self._sigv2(credential)
+        if isinstance(credential, SigV2HeaderSignature):
+            return self._sigv2_header(credential)
         raise AuthenticationError("unsupported credential")
 
     # --- the kinds -------------------------------------------------------------------------
@@ -246,7 +249,25 @@ class Authenticator:
             raise AuthenticationError("the presigned URL has expired", reason="expired_url")
         if left > sigv4.MAX_PRESIGNED.total_seconds():
             raise AuthenticationError("a presigned URL expires within 7 days", reason="expired_url")
-        key, user, secret = self._access_key(credential.access_key_id)
+        return self._sigv2_checked(credential.access_key_id, credential, now)
+
+    def _sigv2_header(self, credential: SigV2HeaderSignature) -> Principal:
+        if not is_key_id(credential.access_key_id):
+            raise AuthenticationError("malformed access key id", reason="invalid_access_key_id")
+        now = self._clock()
+        if abs(now - credential.signed_at) > sigv4.MAX_SKEW:
+            raise AuthenticationError(
+                "the request time is too far from the server's time", reason="request_time_skewed"
+            )
+        return self._sigv2_checked(credential.access_key_id, credential, now)
+
+    def _sigv2_checked(
+        self,
+        key_id: str,
+        credential: SigV2QuerySignature | SigV2HeaderSignature,
+        now: datetime,
+    ) -> Principal:
+        key, user, secret = self._access_key(key_id)
         expected = sigv2.signature(secret, credential.string_to_sign).encode("ascii")
         if not hmac.compare_digest(expected, credential.signature.encode("utf-8", "replace")):
             raise AuthenticationError(

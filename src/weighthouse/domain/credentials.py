@@ -12,7 +12,8 @@ credential is good. The values hold secrets, so their ``repr`` never shows them.
     ├── BasicAuth          HTTP Basic: a user name and a password, or a token as the password
     ├── CookieSession      a session token in a cookie, plus the CSRF token from a header
     ├── SigV4Signature     an S3 access key id and the signature of a request
-    └── SigV2QuerySignature  an S3 access key id and a SigV2 presigned URL's signature
+    ├── SigV2QuerySignature  an S3 access key id and a SigV2 presigned URL's signature
+    └── SigV2HeaderSignature an S3 access key id and a SigV2 ``Authorization: AWS`` signature
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from weighthouse.domain.errors import PermissionDeniedError
@@ -107,6 +109,19 @@ class SigV2QuerySignature:
     expires: int
 
 
+@dataclass(frozen=True)
+class SigV2HeaderSignature:
+    """An AWS Signature Version 2 request signature, ``Authorization: AWS <key id>:<signature>``
+    (boto3's ``signature_version="s3"``, s3cmd and older SDKs): the base64 HMAC-SHA1 of
+    ``string_to_sign`` under the secret access key, for a request made at ``signed_at`` (its
+    ``Date`` or ``X-Amz-Date``, timezone-aware)."""
+
+    access_key_id: str
+    string_to_sign: str
+    signature: str = field(repr=False)
+    signed_at: datetime
+
+
 Credential = (
     BearerToken
     | BareToken
@@ -115,6 +130,7 @@ Credential = (
     | CookieSession
     | SigV4Signature
     | SigV2QuerySignature
+    | SigV2HeaderSignature
 )
 
 

@@ -1,11 +1,11 @@
-"""AWS Signature Version 2, for presigned URLs only: the base64 HMAC-SHA1 of the string to
-sign under the secret access key. Building the string to sign from a request is the S3
-front-end's job::
+"""AWS Signature Version 2, in a presigned URL or an ``Authorization: AWS`` header: the base64
+HMAC-SHA1 of the string to sign under the secret access key. Building the string to sign from a
+request is the S3 front-end's job::
 
     <method>
     <Content-MD5>
     <Content-Type>
-    <Expires>
+    <Expires of a presigned URL; the Date header of a signed one, empty with X-Amz-Date>
     <x-amz-* headers, one "name:value" a line><canonical resource>
 """
 

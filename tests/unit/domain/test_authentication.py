@@ -344,3 +344,36 @@ def test_sigv2_presigned_urls_verify_until_they_expire(world: Identity) -> None:
     assert _reason(world, late) == "expired_url"  # type: ignore[arg-type]
     too_long = replace(credential, expires=int(datetime.now(UTC).timestamp()) + 8 * 86400)
     assert _reason(world, too_long) == "expired_url"  # type: ignore[arg-type]
+
+
+def test_sigv2_header_signatures_verify_within_the_clock_skew(world: Identity) -> None:
+    from email.utils import format_datetime, parsedate_to_datetime
+
+    from botocore.auth import HmacV1Auth
+
+    from weighthouse.domain.credentials import SigV2HeaderSignature
+
+    world.user("liam")
+    issued = world.container.access_keys.create(world.admin, "job", Scope.READ, for_user="liam")
+    request = AWSRequest(method="GET", url="https://s3.example/liam--data/k")
+    HmacV1Auth(BotoCredentials(issued.key.id, issued.secret)).add_auth(request)
+    key_id, signature = request.headers["Authorization"].removeprefix("AWS ").split(":", 1)
+    date = request.headers["Date"]
+    string_to_sign = f"GET\n\n\n{date}\n/liam--data/k"
+    credential = SigV2HeaderSignature(
+        key_id, string_to_sign, signature, parsedate_to_datetime(date)
+    )
+    principal = _authenticate(world, credential)
+    assert principal.user is not None and principal.user.name == "liam"
+    assert principal.access_key_id == issued.key.id
+    tampered = replace(credential, string_to_sign=string_to_sign.replace("/k", "/other"))
+    assert _reason(world, tampered) == "signature_mismatch"  # type: ignore[arg-type]
+    for minutes in (-16, 16):
+        skewed = replace(
+            credential, signed_at=parsedate_to_datetime(date) + timedelta(minutes=minutes)
+        )
+        assert _reason(world, skewed) == "request_time_skewed"  # type: ignore[arg-type]
+    assert "secret" not in repr(credential) and signature not in repr(credential)
+    unknown = replace(credential, access_key_id="WHNOSUCHKEY0000000000")
+    assert _reason(world, unknown) == "invalid_access_key_id"  # type: ignore[arg-type]
+    assert format_datetime(credential.signed_at, usegmt=True) == date

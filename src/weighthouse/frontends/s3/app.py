@@ -12,6 +12,7 @@ HEAD), never a traceback.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from urllib.parse import unquote
 
 import anyio
@@ -23,6 +24,7 @@ from weighthouse.bootstrap import Container
 from weighthouse.domain.access import ANONYMOUS, Principal
 from weighthouse.domain.credentials import (
     ChunkSignatures,
+    SigV2HeaderSignature,
     SigV2QuerySignature,
     SigV4Signature,
 )
@@ -59,7 +61,9 @@ class S3App:
         bucket, key = None, None
         try:
             parts = _parts(request)
-            bucket, key = self._address(request, parts.raw_path)
+            bucket, key, from_host = self._address(request, parts.raw_path)
+            if from_host:
+                parts = replace(parts, host_bucket=bucket)
             response = await self._handle(request, parts, bucket, key, request_id)
         except S3Error as exc:
             response = _error(request, exc, bucket, key, request_id)
@@ -88,19 +92,20 @@ class S3App:
         response.headers[wire.HOST_ID_HEADER] = request_id
         await response(scope, receive, send)
 
-    def _address(self, request: Request, raw_path: str) -> tuple[str | None, str | None]:
-        """The S3 bucket name and object key a request names."""
+    def _address(self, request: Request, raw_path: str) -> tuple[str | None, str | None, bool]:
+        """The S3 bucket name and object key a request names, and whether the bucket came from
+        the ``Host`` (virtual-host addressing)."""
         path = raw_path[1:] if raw_path.startswith("/") else raw_path
         host = (request.headers.get("host") or "").lower()
         host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
         if self._base_domain and host.endswith("." + self._base_domain):
             bucket = host[: -len(self._base_domain) - 1]
-            return bucket, (_decode(path) if path else None)
+            return bucket, (_decode(path) if path else None), True
         if not path:
-            return None, None
+            return None, None, False
         bucket, slash, rest = path.partition("/")
         bucket = _decode(bucket)
-        return bucket, (_decode(rest) if slash and rest else None)
+        return bucket, (_decode(rest) if slash and rest else None), False
 
     async def _handle(
         self,
@@ -144,12 +149,14 @@ class S3App:
             return await multipart.handle(call)
         return await objects.handle(call)
 
-    def _authenticate(self, credential: SigV4Signature | SigV2QuerySignature) -> Principal:
+    def _authenticate(
+        self, credential: SigV4Signature | SigV2QuerySignature | SigV2HeaderSignature
+    ) -> Principal:
         try:
             return self._hub.authenticator.authenticate(credential)
         except AuthenticationError as exc:
-            presigned = (
-                isinstance(credential, SigV2QuerySignature) or credential.expires_in is not None
+            presigned = isinstance(credential, SigV2QuerySignature) or (
+                isinstance(credential, SigV4Signature) and credential.expires_in is not None
             )
             # An expired or malformed presigned URL is AccessDenied in S3, not a clock problem.
             if presigned and exc.fields.get("reason") in (

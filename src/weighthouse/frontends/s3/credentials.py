@@ -5,9 +5,10 @@ re-encoded with the RFC 3986 unreserved set and sorted, the signed headers trimm
 string to sign from it, and hands both to the domain's authenticator in a
 :class:`~weighthouse.domain.credentials.SigV4Signature`. Whether the signature is good is not
 decided here. Accepted: the ``Authorization: AWS4-HMAC-SHA256 …`` header, presigned v4
-query parameters (``X-Amz-Algorithm`` … ``X-Amz-Signature``) and presigned v2 query
-parameters (``AWSAccessKeyId``, ``Expires``, ``Signature``: boto3's default presigning for a
-custom endpoint).
+query parameters (``X-Amz-Algorithm`` … ``X-Amz-Signature``), and Signature Version 2 both
+as presigned query parameters (``AWSAccessKeyId``, ``Expires``, ``Signature``: boto3's default
+presigning for a custom endpoint) and as the ``Authorization: AWS <key id>:<signature>``
+header (boto3's ``signature_version="s3"``, s3cmd, older SDKs).
 """
 
 from __future__ import annotations
@@ -15,13 +16,19 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote, unquote
 
-from weighthouse.domain.credentials import SigV2QuerySignature, SigV4Signature
+from weighthouse.domain.credentials import (
+    SigV2HeaderSignature,
+    SigV2QuerySignature,
+    SigV4Signature,
+)
 from weighthouse.frontends.s3.errors import S3Error
 
 ALGORITHM = "AWS4-HMAC-SHA256"
+V2_SCHEME = "AWS"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 MAX_AUTHORIZATION = 4096
 _AUTH_FIELD = re.compile(r"\s*(Credential|SignedHeaders|Signature)\s*=\s*([^,\s]*)\s*")
@@ -34,7 +41,7 @@ class SignedRequest:
     (``x-amz-content-sha256``: a hex SHA-256, ``UNSIGNED-PAYLOAD`` or a ``STREAMING-…``
     mode)."""
 
-    credential: SigV4Signature | SigV2QuerySignature
+    credential: SigV4Signature | SigV2QuerySignature | SigV2HeaderSignature
     payload_hash: str
     presigned: bool
 
@@ -47,6 +54,9 @@ class RequestParts:
     raw_path: str
     query: list[tuple[str, str]]  # decoded names and values, in the order sent
     headers: dict[str, list[str]]  # lower-case names
+    host_bucket: str | None = None
+    """The bucket the ``Host`` named (virtual-host addressing), which SigV2 signs as the first
+    piece of the resource although the path does not carry it."""
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name)
@@ -90,9 +100,11 @@ def _from_header(parts: RequestParts, authorization: str) -> SignedRequest:
     if len(authorization) > MAX_AUTHORIZATION:
         raise _malformed("the Authorization header is too long")
     scheme, _, rest = authorization.strip().partition(" ")
+    if scheme == V2_SCHEME:
+        return _from_v2_header(parts, rest.strip())
     if scheme != ALGORITHM:
         raise S3Error(
-            400, "InvalidRequest", f"only {ALGORITHM} signatures are supported in headers"
+            400, "InvalidArgument", f"only {ALGORITHM} and {V2_SCHEME} signatures are supported"
         )
     fields: dict[str, str] = {}
     for item in rest.split(","):
@@ -146,9 +158,20 @@ def _from_query(parts: RequestParts) -> SignedRequest:
     return SignedRequest(credential, payload_hash, presigned=True)
 
 
-# The query parameters SigV2 signs as part of the resource (botocore's HmacV1 list).
+# The query parameters SigV2 signs as part of the resource: AWS's list and botocore's
+# (``HmacV1Auth.QSAOfInterest``), which adds the newer sub-resources.
 V2_SUBRESOURCES = frozenset(
     [
+        "accelerate",
+        "analytics",
+        "defaultObjectAcl",
+        "inventory",
+        "metrics",
+        "object-lock",
+        "replication",
+        "select",
+        "select-type",
+        "storageClass",
         "acl",
         "cors",
         "delete",
@@ -190,31 +213,78 @@ def _from_v2_query(parts: RequestParts) -> SignedRequest:
         )
     if not expires.isdigit() or len(expires) > 12:
         raise S3Error(403, "AccessDenied", "Expires must be seconds since the epoch")
+    credential = SigV2QuerySignature(
+        access_key_id=key_id,
+        string_to_sign=_v2_string_to_sign(parts, expires),
+        signature=signature,
+        expires=int(expires),
+    )
+    return SignedRequest(credential, UNSIGNED_PAYLOAD, presigned=True)
+
+
+def _from_v2_header(parts: RequestParts, value: str) -> SignedRequest:
+    key_id, colon, signature = value.rpartition(":")
+    if not colon or not key_id or not signature or " " in key_id:
+        raise S3Error(
+            400,
+            "InvalidArgument",
+            "AWS authorization header is invalid. Expected AwsAccessKeyId:signature",
+        )
+    # With X-Amz-Date the Date line is empty (the date is signed among the x-amz-* headers).
+    amz_date = parts.header("x-amz-date")
+    date = parts.header("date")
+    stamp = amz_date if amz_date is not None else date
+    if stamp is None:
+        raise S3Error(403, "AccessDenied", "a signed request must carry Date or X-Amz-Date")
+    credential = SigV2HeaderSignature(
+        access_key_id=key_id,
+        string_to_sign=_v2_string_to_sign(parts, "" if amz_date is not None else date or ""),
+        signature=signature,
+        signed_at=_v2_time(stamp),
+    )
+    payload_hash = (parts.header("x-amz-content-sha256") or UNSIGNED_PAYLOAD).strip()
+    if payload_hash.startswith("STREAMING-AWS4-HMAC-SHA256"):
+        # Chunk signatures chain from a SigV4 signature; a SigV2 request has none to chain from.
+        raise S3Error(400, "InvalidRequest", "signed aws-chunked bodies need SigV4")
+    return SignedRequest(credential, payload_hash, presigned=False)
+
+
+def _v2_time(stamp: str) -> datetime:
+    """An HTTP date (what SigV2 clients send), or the ISO 8601 basic form SigV4 uses."""
+    try:
+        when = parsedate_to_datetime(stamp)
+    except (TypeError, ValueError, IndexError):
+        try:
+            when = datetime.strptime(stamp.strip(), "%Y%m%dT%H%M%SZ")
+        except ValueError:
+            raise S3Error(403, "AccessDenied", "the request's date is not a date") from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _v2_string_to_sign(parts: RequestParts, when: str) -> str:
+    """The SigV2 string to sign, ``when`` being a presigned URL's Expires or the Date line."""
     amz = sorted(
         (name, ",".join(wire_text(v).strip() for v in values))
         for name, values in parts.headers.items()
         if name.startswith("x-amz-")
     )
     subresources = sorted((name, value) for name, value in parts.query if name in V2_SUBRESOURCES)
-    resource = parts.raw_path
+    resource = parts.raw_path or "/"
+    if parts.host_bucket is not None:
+        resource = f"/{quote(parts.host_bucket, safe='')}{resource}"
+    elif resource.count("/") == 1 and resource != "/":
+        resource += "/"  # a bucket is signed as "/<bucket>/", as botocore and AWS sign it
     if subresources:
         resource += "?" + "&".join(f"{n}={v}" if v else n for n, v in subresources)
-    string_to_sign = "\n".join(
+    return "\n".join(
         [
             parts.method,
-            parts.header("content-md5") or "",
-            parts.header("content-type") or "",
-            expires,
+            (parts.header("content-md5") or "").strip(),
+            (parts.header("content-type") or "").strip(),
+            when.strip(),
             "".join(f"{name}:{value}\n" for name, value in amz) + resource,
         ]
     )
-    credential = SigV2QuerySignature(
-        access_key_id=key_id,
-        string_to_sign=string_to_sign,
-        signature=signature,
-        expires=int(expires),
-    )
-    return SignedRequest(credential, UNSIGNED_PAYLOAD, presigned=True)
 
 
 def _request_time(parts: RequestParts) -> str:
