@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
@@ -43,7 +44,13 @@ def create_rest_app(container: Container) -> FastAPI:
         app.state.transfers = anyio.CapacityLimiter(server.max_transfers)
         # Readiness probes wait on dependencies that may hang; they get threads of their own.
         app.state.probes = anyio.CapacityLimiter(4)
-        yield
+        # The hot object reads make their one trip through an executor of their own, a
+        # cheaper hand-off than anyio's (frontends/thread_hops.py).
+        app.state.reads = ThreadPoolExecutor(server.threads, thread_name_prefix="weighthouse-read")
+        try:
+            yield
+        finally:
+            app.state.reads.shutdown(wait=False)
 
     app = FastAPI(
         title="Weighthouse",

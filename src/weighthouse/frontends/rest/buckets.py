@@ -32,6 +32,7 @@ from weighthouse.frontends.rest.uploads import (
     held_by,
     stream_into,
 )
+from weighthouse.frontends.thread_hops import in_thread
 
 router = APIRouter(prefix=wire.BUCKETS_PREFIX, tags=["buckets"], route_class=JsonLimitRoute)
 
@@ -159,7 +160,11 @@ async def object_response(request: Request, hub: Container, bucket: RepoId, key:
         body = preload(hub.buckets.reader, found) if request.method == "GET" else None
         return obj, found, body
 
-    obj, found, body = await run_in_threadpool(fetch)
+    # Set by the app's lifespan; a host that runs no lifespan falls back to anyio's threads.
+    reads = getattr(request.app.state, "reads", None)
+    obj, found, body = await (
+        run_in_threadpool(fetch) if reads is None else in_thread(reads, fetch)
+    )
     return blob_response(
         request,
         found,
