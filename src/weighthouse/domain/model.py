@@ -244,6 +244,8 @@ class RepoOrder(enum.StrEnum):
     NAME = "name"  # ``namespace/name`` bytes, ascending
     UPDATED = "updated"  # most recently updated first
     SIZE = "size"  # largest first
+    CREATED = "created"  # most recently created first
+    LIKES = "likes"  # most liked first
 
 
 class RefKind(enum.StrEnum):

@@ -23,6 +23,7 @@ from weighthouse.domain.catalog import (
     UnitOfWork,
 )
 from weighthouse.domain.errors import InvalidInputError, RepoNotFoundError
+from weighthouse.domain.likes_catalog import LikeCatalog
 from weighthouse.domain.model import (
     Commit,
     Gating,
@@ -47,9 +48,11 @@ class RepoLookup(RepoCatalog, GrantCatalog, Protocol):
     """What :func:`find_repo` reads: the repo, and the caller's grants on it."""
 
 
-class RepoLifecycleCatalog(RepoLookup, HistoryCatalog, NamespaceCatalog, UnitOfWork, Protocol):
-    """What :class:`Repos` uses: repos, the first commit of a versioned repo, and the
-    namespace check for creating one."""
+class RepoLifecycleCatalog(
+    RepoLookup, HistoryCatalog, NamespaceCatalog, LikeCatalog, UnitOfWork, Protocol
+):
+    """What :class:`Repos` uses: repos, the first commit of a versioned repo, the namespace
+    check for creating one, and likes (for the order by them)."""
 
 
 def find_repo(
@@ -165,8 +168,8 @@ class Repos:
         """Repos the caller may see, in ``order`` (see :class:`RepoOrder`), ties by
         ``namespace/name`` then type. ``after`` is the ``next_after`` of the previous page of
         the same order (``<type>:<namespace>/<name>``, with ``<key>:`` in front for the orders
-        by update time, in microseconds since 1970, and by size); another order's cursor, or
-        one this server did not make, raises ``InvalidInputError``."""
+        by update or creation time, in microseconds since 1970, by size and by likes); a
+        cursor this server did not make raises ``InvalidInputError``."""
         check_limit(limit)
         if search is not None and len(search) > 200:
             raise InvalidInputError("search must be at most 200 characters")
@@ -191,8 +194,12 @@ class Repos:
         last = repos[-1] if more else None
         return Page(
             items=tuple(repos),
-            next_after=_cursor(order, last) if last else None,
+            next_after=self._cursor(order, last) if last else None,
         )
+
+    def _cursor(self, order: RepoOrder, last: Repo) -> str:
+        likes = self._catalog.count_likes(last.id) if order is RepoOrder.LIKES else 0
+        return _cursor(order, last, likes)
 
     def update(
         self,
@@ -290,15 +297,18 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _BIGGEST = 2**63 - 1  # what the catalog's integer columns hold
 
 
-def _cursor(order: RepoOrder, last: Repo) -> str:
-    """Where the page after ``last`` starts; read back by :func:`_parse_cursor`."""
+def _cursor(order: RepoOrder, last: Repo, likes: int = 0) -> str:
+    """Where the page after ``last`` starts (``likes``: its count, for that order); read
+    back by :func:`_parse_cursor`."""
     position = f"{last.type.value}:{last.full_name}"
     if order is RepoOrder.NAME:
         return position
     if order is RepoOrder.SIZE:
         return f"{last.size}:{position}"
-    updated = last.updated_at or last.created_at
-    return f"{(updated - _EPOCH) // timedelta(microseconds=1)}:{position}"
+    if order is RepoOrder.LIKES:
+        return f"{likes}:{position}"
+    at = last.created_at if order is RepoOrder.CREATED else last.updated_at or last.created_at
+    return f"{(at - _EPOCH) // timedelta(microseconds=1)}:{position}"
 
 
 def _parse_cursor(
@@ -311,7 +321,7 @@ def _parse_cursor(
             if not number.isascii() or not number.isdigit() or int(number) > _BIGGEST:
                 raise ValueError(number)
             key = int(number)
-            if order is RepoOrder.UPDATED:
+            if order in (RepoOrder.UPDATED, RepoOrder.CREATED):
                 key = _EPOCH + timedelta(microseconds=key)
         kind, _, full_name = after.partition(":")
         return key, (full_name, RepoType(kind))

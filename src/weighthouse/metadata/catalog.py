@@ -102,6 +102,12 @@ _ORDER_KEYS: dict[RepoOrder, Any] = {
     RepoOrder.NAME: None,
     RepoOrder.UPDATED: repos.c.updated_at,
     RepoOrder.SIZE: repos.c.size,
+    RepoOrder.CREATED: repos.c.created_at,
+    # Counted per listed repo (on repo_likes' primary key), not kept on the repo row.
+    RepoOrder.LIKES: select(func.count())
+    .select_from(repo_likes)
+    .where(repo_likes.c.repo_id == repos.c.id)
+    .scalar_subquery(),
 }
 
 # One repo by its name, built once: every request on a repo or bucket reads it.

@@ -199,6 +199,7 @@ class RepoRow(Base):
         Index(None, "full_name"),
         Index(None, "updated_at"),
         Index(None, "size"),
+        Index(None, "created_at"),
         MYSQL_TABLE_OPTIONS,
     )
 

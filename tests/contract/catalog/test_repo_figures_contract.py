@@ -1,5 +1,5 @@
 """A repo's size and last-update time, kept by the catalog with every commit and object write,
-and the listing orders by them with their cursors."""
+and the listing orders by them, by creation time and by likes, with their cursors."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from tests.contract.catalog.samples import (
     make_object,
     make_repo,
     make_tree,
+    make_user,
     run_together,
 )
 
@@ -147,7 +148,13 @@ def listing(catalog: Catalog, order: RepoOrder, limit: int) -> list[str]:
     while page := catalog.list_repos(query):
         names += [f"{r.type.value}:{r.full_name}" for r in page]
         last = page[-1]
-        key = last.size if order is RepoOrder.SIZE else last.updated_at
+        keys = {
+            RepoOrder.SIZE: last.size,
+            RepoOrder.UPDATED: last.updated_at,
+            RepoOrder.CREATED: last.created_at,
+            RepoOrder.LIKES: catalog.count_likes(last.id),
+        }
+        key = keys[order]
         query = replace(query, after=(last.full_name, last.type), after_key=key)
     return names
 
@@ -176,6 +183,32 @@ def test_repos_list_largest_first_or_latest_first_with_ties_by_name_and_page_exa
         assert listing(catalog, RepoOrder.UPDATED, limit) == by_time
     names = [r.full_name for r in catalog.list_repos(RepoQuery(order=RepoOrder.NAME))]
     assert names == ["alice/a", "alice/b", "alice/c", "alice/c", "alice/d", "alice/e"]
+
+
+def test_repos_list_newest_first_or_most_liked_first_with_ties_by_name_and_page_exactly(
+    catalog: Catalog, user: User
+) -> None:
+    # name: (minutes after NOW it was made, how many users like it)
+    figures = {"a": (1, 1), "b": (3, 2), "c": (2, 0), "d": (3, 1), "e": (0, 3)}
+    likers = [make_user(f"fan{index}") for index in range(3)]
+    for liker in likers:
+        catalog.add_user(liker)
+    for name, (minute, likes) in figures.items():
+        made = NOW + timedelta(minutes=minute, microseconds=1 if name == "d" else 0)
+        repo = replace(make_repo(user, name=name), created_at=made)
+        catalog.add_repo(repo)
+        for liker in likers[:likes]:
+            catalog.add_like(repo.id, liker.id, NOW)
+    bucket = replace(make_repo(user, name="c", type=RepoType.BUCKET), created_at=NOW)
+    catalog.add_repo(bucket)  # same name as a model: ties go by type
+
+    by_time = ["model:alice/d", "model:alice/b", "model:alice/c", "model:alice/a"]
+    by_time += ["bucket:alice/c", "model:alice/e"]  # both made at NOW: by name, then type
+    by_likes = ["model:alice/e", "model:alice/b", "model:alice/a", "model:alice/d"]
+    by_likes += ["bucket:alice/c", "model:alice/c"]  # neither liked
+    for limit in (1, 2, 100):
+        assert listing(catalog, RepoOrder.CREATED, limit) == by_time
+        assert listing(catalog, RepoOrder.LIKES, limit) == by_likes
 
 
 def test_renaming_or_changing_a_repo_keeps_its_figures(catalog: Catalog, user: User) -> None:

@@ -2,10 +2,21 @@
 ``list_models`` / ``list_datasets`` (and ``hf models ls``) read them.
 
 ``author`` is the namespace, ``search`` a part of ``namespace/name``; pages follow
-``Link: rel="next"``. Repos are listed by name. Downloads, likes and trending are all zero
-here, so sorting by them is any order and is accepted; an order the catalog cannot give
-(``lastModified``, ``createdAt``) and tag filters are refused with a 400 rather than answered
-with a list in another order or unfiltered.
+``Link: rel="next"``, in the order asked for. Repos are listed by name unless ``sort`` says
+otherwise; each order below puts the highest first, ties by name:
+
+* ``lastModified`` (``list_models(sort="last_modified")``): the repo's last commit to any
+  branch, so a repo whose latest commit went to another branch sorts by that one, while the
+  ``lastModified`` that ``full=true`` shows is the head of ``main``;
+* ``createdAt`` (``"created_at"``): when the repo was made;
+* ``likes``: its likes, as repo info counts them (and the entries then carry the count);
+* ``downloads``, ``trendingScore`` (``"trending_score"``): not counted here, every repo has 0,
+  so the name order is theirs; ``id`` is the name order itself.
+
+``direction=-1`` (highest first) is what every order but ``id`` gives; ascending (any other
+``direction``) is given for the orders where all repos tie and for ``id``, and refused with a
+400 for the others, as is a ``sort`` not listed here and a tag filter, rather than answered in
+another order or unfiltered.
 """
 
 from __future__ import annotations
@@ -17,7 +28,7 @@ from starlette.responses import Response
 
 from weighthouse.domain.access import Principal
 from weighthouse.domain.errors import InvalidInputError, NotFoundError
-from weighthouse.domain.model import Repo, RepoId, RepoType
+from weighthouse.domain.model import Repo, RepoId, RepoOrder, RepoType
 from weighthouse.domain.paging import MAX_PAGE
 from weighthouse.frontends.hf.calls import Call, json_response, next_link
 from weighthouse.frontends.hf.entries import iso
@@ -25,8 +36,20 @@ from weighthouse.frontends.hf.gating import gated_value
 
 DEFAULT_PAGE = 100
 """Repos per page when the client gives no ``limit``."""
-SORTS_ACCEPTED = frozenset({"downloads", "likes", "trending_score", "trendingScore", "id"})
-"""Orders that the name order satisfies: every repo ties on downloads, likes and trending."""
+SORTS: dict[str, RepoOrder] = {
+    "lastModified": RepoOrder.UPDATED,
+    "last_modified": RepoOrder.UPDATED,
+    "createdAt": RepoOrder.CREATED,
+    "created_at": RepoOrder.CREATED,
+    "likes": RepoOrder.LIKES,
+    "downloads": RepoOrder.NAME,
+    "trendingScore": RepoOrder.NAME,
+    "trending_score": RepoOrder.NAME,
+    "id": RepoOrder.NAME,
+}
+"""The ``sort`` values clients send, and the catalog order that gives each."""
+TIED = frozenset({"downloads", "trendingScore", "trending_score"})
+"""Sorts on figures not counted here: every repo ties, so either direction is the name order."""
 _FULL = frozenset({"sha", "lastModified"})
 """What ``full=true`` (or ``expand``) adds, from the head of ``main``."""
 
@@ -44,9 +67,8 @@ async def _list(call: Call, kind: RepoType) -> Response:
     query = call.request.query_params
     if query.get("filter"):
         raise InvalidInputError("filtering by tag is not supported here; use author or search")
-    sort = query.get("sort")
-    if sort and sort not in SORTS_ACCEPTED:
-        raise InvalidInputError(f"sort={sort} is not supported here; repos are listed by name")
+    sort = query.get("sort") or "id"
+    order = _order(sort, query.get("direction"))
     limit = _limit(query.get("limit"))
     cursor = query.get("cursor")
     if cursor is not None and len(cursor) > 2048:
@@ -62,14 +84,35 @@ async def _list(call: Call, kind: RepoType) -> Response:
         search=query.get("search") or None,
         after=cursor or None,
         limit=limit,
+        order=order,
     )
     items = [_entry(repo) for repo in page.items]
     if full:
         await run_in_threadpool(_add_heads, call, caller, page.items, items)
+    if order is RepoOrder.LIKES:
+        await run_in_threadpool(_add_likes, call, caller, page.items, items)
     headers = {}
     if page.next_after is not None:
         headers["Link"] = next_link(call, cursor=page.next_after)
     return json_response(items, headers=headers)
+
+
+def _order(sort: str, direction: str | None) -> RepoOrder:
+    order = SORTS.get(sort)
+    if order is None:
+        known = ", ".join(sorted(SORTS))
+        raise InvalidInputError(f"sort={sort[:100]} is not a sort key here; use one of {known}")
+    if direction is None or sort in TIED:
+        return order
+    try:
+        descending = int(direction) == -1
+    except ValueError:
+        raise InvalidInputError("direction must be -1 (descending) or 1 (ascending)") from None
+    if descending and sort == "id":
+        raise InvalidInputError("sort=id lists repos by name, ascending; drop direction=-1")
+    if not descending and sort != "id":
+        raise InvalidInputError(f"sort={sort} lists the highest first; use direction=-1")
+    return order
 
 
 def _limit(raw: str | None) -> int:
@@ -115,3 +158,15 @@ def _add_heads(
             continue
         item["sha"] = resolved.commit.id
         item["lastModified"] = iso(resolved.commit.created_at)
+
+
+def _add_likes(
+    call: Call, caller: Principal, repos: tuple[Repo, ...], items: list[dict[str, Any]]
+) -> None:
+    """Each repo's likes, the figure the page is ordered by."""
+    for repo, item in zip(repos, items, strict=True):
+        repo_id = RepoId(repo.type, repo.namespace, repo.name)
+        try:
+            item["likes"] = call.hub.likes.count(caller, repo_id)
+        except NotFoundError:
+            continue  # deleted since the page was read

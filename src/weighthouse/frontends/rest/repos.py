@@ -69,8 +69,9 @@ def list_repos(
 ) -> RepoPage:
     """The repos you can see, filtered by type, namespace or a search in the name, paginated.
 
-    ``sort``: ``name`` (``namespace/name``), ``updated`` (most recently updated first) or
-    ``size`` (largest first), ties by name; a cursor continues the order it came from."""
+    ``sort``: ``name`` (``namespace/name``), ``updated`` (most recently updated first),
+    ``size`` (largest first), ``created`` (newest first) or ``likes`` (most liked first), ties
+    by name; a cursor continues the order it came from."""
     page = hub.repos.list(
         caller,
         type=type,

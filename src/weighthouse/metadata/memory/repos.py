@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -43,16 +44,21 @@ class MemoryRepos(MemoryTables):
             name, type = query.after
             after = _sort_key(order, query.after_key, utf8(name), type.value)
         with self._lock:
+            likes = Counter(repo_id for repo_id, _ in self._tables.likes)
+
+            def position(repo: Repo) -> tuple[object, ...]:
+                return _position(order, repo, likes[repo.id])
+
             found = [
                 repo
                 for repo in self._tables.repos.values()
                 if (query.type is None or repo.type is query.type)
                 and (query.namespace is None or repo.namespace == query.namespace)
                 and (search is None or search in repo.full_name.lower())
-                and (after is None or _position(order, repo) > after)
+                and (after is None or position(repo) > after)
                 and visible(self._tables, query, repo)
             ]
-        found.sort(key=lambda repo: _position(order, repo))
+        found.sort(key=position)
         return found[: query.limit]
 
     def update_repo(self, repo: Repo) -> None:
@@ -110,10 +116,15 @@ class MemoryRepos(MemoryTables):
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _position(order: RepoOrder, repo: Repo) -> tuple[object, ...]:
-    """The repo's place in the listing order."""
-    key: datetime | int | None = repo.updated_at if order is RepoOrder.UPDATED else repo.size
-    return _sort_key(order, key, utf8(repo.full_name), repo.type.value)
+def _position(order: RepoOrder, repo: Repo, likes: int) -> tuple[object, ...]:
+    """The repo's place in the listing order; ``likes`` is its count of likes."""
+    keys: dict[RepoOrder, datetime | int | None] = {
+        RepoOrder.UPDATED: repo.updated_at,
+        RepoOrder.CREATED: repo.created_at,
+        RepoOrder.SIZE: repo.size,
+        RepoOrder.LIKES: likes,
+    }
+    return _sort_key(order, keys.get(order), utf8(repo.full_name), repo.type.value)
 
 
 def _sort_key(
