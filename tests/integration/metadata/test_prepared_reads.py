@@ -57,6 +57,8 @@ def test_rows_read_as_sqlalchemy_reads_them(engine: Engine) -> None:
         assert getattr(row, name) == getattr(expected, name), name
     assert row.modified_at.tzinfo is not None
     assert row.private is True and row.metadata == {"colour": "blue"}
+    with pytest.raises(AttributeError):
+        _ = row.no_such_column
     assert read.first({**WHERE, "name": "other"}) is None
     assert catalog.find_object(RepoType.BUCKET, "alice", "data", KEY) == (bucket, stored)
 
