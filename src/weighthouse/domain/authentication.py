@@ -42,6 +42,7 @@ from weighthouse.domain.credentials import (
     ChunkSignatures,
     CookieSession,
     Credential,
+    PostPolicySignature,
     SessionToken,
     SigV2HeaderSignature,
     SigV2QuerySignature,
@@ -125,6 +126,8 @@ class Authenticator:
             return self._sigv2(credential)
         if isinstance(credential, SigV2HeaderSignature):
             return self._sigv2_header(credential)
+        if isinstance(credential, PostPolicySignature):
+            return self._post_policy(credential)
         raise AuthenticationError("unsupported credential")
 
     # --- the kinds -------------------------------------------------------------------------
@@ -272,6 +275,31 @@ class Authenticator:
         if not hmac.compare_digest(expected, credential.signature.encode("utf-8", "replace")):
             raise AuthenticationError(
                 "the signature does not match the request", reason="signature_mismatch"
+            )
+        return self._key_principal(key, user, now)
+
+    def _post_policy(self, credential: PostPolicySignature) -> Principal:
+        if not is_key_id(credential.access_key_id):
+            raise AuthenticationError("malformed access key id", reason="invalid_access_key_id")
+        now = self._clock()
+        if now > credential.expires_at:
+            raise AuthenticationError("Invalid according to Policy: Policy expired.")
+        if credential.scope is not None:
+            try:
+                sigv4.check_scope(*credential.scope)
+            except AuthenticationError as exc:
+                raise AuthenticationError(exc.message, reason="malformed") from None
+        key, user, secret = self._access_key(credential.access_key_id)
+        if credential.scope is None:
+            expected = sigv2.signature(secret, credential.policy)
+        else:
+            signing_key = sigv4.signing_key(secret, *credential.scope)
+            expected = sigv4.signature(signing_key, credential.policy)
+        if not hmac.compare_digest(
+            expected.encode("ascii"), credential.signature.encode("utf-8", "replace")
+        ):
+            raise AuthenticationError(
+                "the signature does not match the policy", reason="signature_mismatch"
             )
         return self._key_principal(key, user, now)
 

@@ -13,7 +13,8 @@ credential is good. The values hold secrets, so their ``repr`` never shows them.
     ├── CookieSession      a session token in a cookie, plus the CSRF token from a header
     ├── SigV4Signature     an S3 access key id and the signature of a request
     ├── SigV2QuerySignature  an S3 access key id and a SigV2 presigned URL's signature
-    └── SigV2HeaderSignature an S3 access key id and a SigV2 ``Authorization: AWS`` signature
+    ├── SigV2HeaderSignature an S3 access key id and a SigV2 ``Authorization: AWS`` signature
+    └── PostPolicySignature  an S3 access key id and the signature of a POST upload's policy
 """
 
 from __future__ import annotations
@@ -122,6 +123,21 @@ class SigV2HeaderSignature:
     signed_at: datetime
 
 
+@dataclass(frozen=True)
+class PostPolicySignature:
+    """The signature of an S3 POST (HTML form) upload: the form's base64 ``policy`` document,
+    signed as it stands, valid until ``expires_at`` (the policy's own expiration,
+    timezone-aware). With SigV4, ``scope`` is the credential's ``(date, region, service)``
+    and the signature is hex; with SigV2 ``scope`` is ``None`` and the signature is the base64
+    HMAC-SHA1 under the secret."""
+
+    access_key_id: str
+    policy: str
+    signature: str = field(repr=False)
+    expires_at: datetime
+    scope: tuple[str, str, str] | None = None
+
+
 Credential = (
     BearerToken
     | BareToken
@@ -131,6 +147,7 @@ Credential = (
     | SigV4Signature
     | SigV2QuerySignature
     | SigV2HeaderSignature
+    | PostPolicySignature
 )
 
 

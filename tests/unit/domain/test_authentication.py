@@ -377,3 +377,37 @@ def test_sigv2_header_signatures_verify_within_the_clock_skew(world: Identity) -
     unknown = replace(credential, access_key_id="WHNOSUCHKEY0000000000")
     assert _reason(world, unknown) == "invalid_access_key_id"  # type: ignore[arg-type]
     assert format_datetime(credential.signed_at, usegmt=True) == date
+
+
+def test_post_policy_signatures_verify_with_sigv4_and_sigv2(world: Identity) -> None:
+    import hashlib
+    import hmac as hmac_
+
+    from weighthouse.domain import sigv4
+    from weighthouse.domain.credentials import PostPolicySignature
+
+    world.user("mona")
+    issued = world.container.access_keys.create(world.admin, "form", Scope.WRITE, for_user="mona")
+    policy = base64.b64encode(b'{"expiration": "2099-01-01T00:00:00Z", "conditions": []}').decode()
+    later = datetime.now(UTC) + timedelta(hours=1)
+    scope = (datetime.now(UTC).strftime("%Y%m%d"), "us-east-1", "s3")
+    v4 = sigv4.signature(sigv4.signing_key(issued.secret, *scope), policy)
+    v2 = base64.b64encode(
+        hmac_.new(issued.secret.encode(), policy.encode(), hashlib.sha1).digest()
+    ).decode()
+    for credential in (
+        PostPolicySignature(issued.key.id, policy, v4, later, scope=scope),
+        PostPolicySignature(issued.key.id, policy, v2, later),
+    ):
+        principal = _authenticate(world, credential)
+        assert principal.user is not None and principal.user.name == "mona"
+        tampered = replace(credential, policy=policy[:-4] + "AAA=")
+        assert _reason(world, tampered) == "signature_mismatch"  # type: ignore[arg-type]
+        expired = replace(credential, expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        with pytest.raises(AuthenticationError, match="expired"):
+            _authenticate(world, expired)
+        unknown = replace(credential, access_key_id="WHNOSUCHKEY0000000000")
+        assert _reason(world, unknown) == "invalid_access_key_id"  # type: ignore[arg-type]
+        assert credential.signature not in repr(credential)
+    bad_scope = PostPolicySignature(issued.key.id, policy, v4, later, scope=("x", "r", "s3"))
+    assert _reason(world, bad_scope) == "malformed"  # type: ignore[arg-type]

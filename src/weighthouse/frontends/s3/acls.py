@@ -71,11 +71,17 @@ def bucket_private(call: S3Call) -> bool:
 def needs_public_bucket(call: S3Call) -> bool:
     """Check an object write's ACL; whether it holds only in a public bucket (``public-read``),
     for :func:`check_object_acl` to confirm once the bucket is read."""
-    acl = canned_acl(call)
+    return object_acl_needs_public(canned_acl(call))
+
+
+def object_acl_needs_public(acl: str | None) -> bool:
+    """:func:`needs_public_bucket` for a canned ACL given as a value (a POST form's ``acl``)."""
     if acl is None or acl in _OWNER_SIDE:
         return False
     if acl == "public-read":
         return True
+    if acl not in CANNED:
+        raise S3Error(400, "InvalidArgument", f"{acl[:40]!r} is not a canned ACL")
     raise S3Error(501, "NotImplemented", f"the object ACL {acl!r} is not implemented")
 
 

@@ -11,6 +11,7 @@ from weighthouse.frontends.s3 import (
     listing,
     multi_delete,
     multipart,
+    post_uploads,
     unsupported,
     wire,
     xml_input,
@@ -50,8 +51,7 @@ async def handle(call: S3Call) -> Response:
     if method == "POST" and call.has("delete"):
         return await multi_delete.handle(call)
     if method == "POST":
-        # S3's browser-based upload: an HTML form with a signed policy, not offered here.
-        raise S3Error(501, "NotImplemented", "POST uploads (HTML forms) are not implemented")
+        return await post_uploads.handle(call)
     if method != "GET":
         raise S3Error(405, "MethodNotAllowed", f"{method} is not allowed on a bucket")
     if call.has("location"):
