@@ -12,6 +12,9 @@ ever finishing a request. :class:`LimitedHttpToolsProtocol` bounds each connecti
 * a body that sends nothing for ``body_idle_timeout`` seconds while the server is waiting for
   it ends the request as a disconnect, which frees whatever the request held (a transfer slot,
   a thread, a temporary file); time the server itself stops reading (flow control) never counts;
+* a response the client takes nothing of for ``body_idle_timeout`` seconds, while the server
+  waits to write more, ends as a disconnect too and the connection is closed, so a reader
+  that stalls cannot hold an open blob and its connection for ever;
 * beyond ``max_connections`` open connections per process, new ones get ``503`` at once;
 * a request answered before its body arrived in full (a 413, a 401 before an upload, any
   refusal) ends its connection: uvicorn would otherwise parse and drop the rest of the body,
@@ -241,6 +244,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
         if self.cycle is not None:
             self.adopt(self.cycle)
+            self._bound_stalled_reader(self.cycle)
             _close_if_answered_early(self.cycle)
         self._arm(self.limits.body_idle_timeout, self._body_idle)
 
@@ -256,6 +260,27 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         ``cycle.scope``; the limits then see every message the application sends."""
 
     # Limits
+
+    def _bound_stalled_reader(self, cycle: RequestResponseCycle) -> None:
+        """Make ``cycle.send`` wait at most ``body_idle_timeout`` seconds for the client to take
+        what the transport holds (uvicorn would wait for ever), then end the response."""
+        send = cycle.send
+        flow = self.flow
+
+        async def send_bounded(message: ASGISendEvent) -> None:
+            if flow.write_paused and not cycle.disconnected:
+                try:
+                    await asyncio.wait_for(flow.drain(), self.limits.body_idle_timeout)
+                except TimeoutError:
+                    self.logger.info("closing a response whose reader stalled")
+                    cycle.disconnected = True
+                    cycle.message_event.set()
+                    # Not close(): that would first wait to write what the client does not take.
+                    self.transport.abort()
+                    return
+            await send(message)
+
+        cycle.send = send_bounded  # type: ignore[method-assign]
 
     def _count_head(self, size: int) -> None:
         self._head_size += size
