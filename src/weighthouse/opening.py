@@ -5,8 +5,9 @@ recover-token``).
 The pair is checked first, with nothing created: a catalog with no schema over a store that
 holds blobs is refused before any migration could make it look valid, and a missing SQLite
 file stays missing. Then ``serve`` and ``db upgrade`` migrate and record the deployment's
-identity (:class:`~weighthouse.domain.deployment.DeploymentIdentity`); the other commands need
-the schema current and the identity recorded, and change nothing until both hold.
+identity (:class:`~weighthouse.domain.deployment.DeploymentIdentity`), the migration in a forked
+child so that the process itself never imports alembic; the other commands need the schema
+current and the identity recorded, and change nothing until both hold.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from weighthouse.domain.deployment import DeploymentIdentity
 from weighthouse.domain.errors import DeploymentMismatchError
 from weighthouse.domain.model import DeploymentRecord
 from weighthouse.domain.ports import Clock, DeploymentMarker
+from weighthouse.forked import call_forked
 
 
 def open_deployment(settings: Settings, *, adopt: bool, clock: Clock = utc_now) -> Container:
@@ -86,8 +88,10 @@ def identify_deployment(settings: Settings, *, adopt: bool, clock: Clock = utc_n
             f"know (its newest is {head}): run the release that migrated it"
         )
     if adopt:
-        if revision != head:  # alembic is imported only when there is something to migrate
-            migrate_catalog(settings)
+        if revision != head:
+            # In a child, which takes alembic and Mako with it when it exits: this process
+            # goes on to serve (``serve --workers 1``) and would carry them for good.
+            call_forked(migrate_catalog, settings)
     elif revision != head:
         raise DeploymentMismatchError(
             f"the catalog {catalog_name} has schema {revision}, this version needs "
