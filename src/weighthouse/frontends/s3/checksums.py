@@ -1,16 +1,19 @@
 """The additional checksums S3 clients send (``x-amz-checksum-<algorithm>``), computed while
 the body streams: CRC32, CRC32C, CRC64NVME (through ``awscrt``, the library botocore uses),
-SHA-1 and SHA-256. Values travel as base64 of the big-endian digest."""
+SHA-1 and SHA-256. Values travel as base64 of the big-endian digest.
+
+``awscrt`` is imported on the first CRC32C or CRC64NVME: it adds some 8 MiB to a process, and
+most server processes never see an S3 upload that asks for one."""
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from types import ModuleType
 from typing import Protocol
-
-from awscrt import checksums as crt
 
 from weighthouse.frontends.s3.errors import S3Error
 
@@ -19,6 +22,15 @@ ALGORITHMS = ("crc32", "crc32c", "crc64nvme", "sha1", "sha256")
 # What S3 computes and stores for a body sent with no checksum (since 2025): a full-object
 # CRC64NVME, which a later GET in checksum mode returns and the client checks.
 DEFAULT_ALGORITHM = "crc64nvme"
+
+
+@functools.cache
+def crt() -> ModuleType:
+    """``awscrt.checksums``: the CRCs SHA and zlib do not have, and their combination."""
+    from awscrt import checksums
+
+    module: ModuleType = checksums
+    return module
 
 
 class _Running(Protocol):
@@ -44,9 +56,9 @@ def running(algorithm: str) -> _Running:
     if algorithm == "crc32":
         return _Crc(lambda data, value: zlib.crc32(data, value), 4)
     if algorithm == "crc32c":
-        return _Crc(crt.crc32c, 4)
+        return _Crc(crt().crc32c, 4)
     if algorithm == "crc64nvme":
-        return _Crc(crt.crc64nvme, 8)
+        return _Crc(crt().crc64nvme, 8)
     if algorithm in ("sha1", "sha256"):
         return hashlib.new(algorithm)
     raise S3Error(400, "InvalidRequest", f"unknown checksum algorithm {algorithm[:40]!r}")

@@ -25,7 +25,6 @@ import logging
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Iterator, Sequence
 
-from awscrt import checksums as crt
 from starlette.responses import Response, StreamingResponse
 
 from weighthouse.domain.errors import DomainError
@@ -39,6 +38,7 @@ from weighthouse.frontends.s3.checksums import (
     DEFAULT_ALGORITHM,
     HEADER_PREFIX,
     ChecksumCheck,
+    crt,
     running,
 )
 from weighthouse.frontends.s3.context import S3Call, in_thread
@@ -62,10 +62,11 @@ _XML_NAMES = {
     "sha1": "ChecksumSHA1",
     "sha256": "ChecksumSHA256",
 }
+# awscrt's functions that combine two parts' CRCs, and the CRC's width in bytes.
 _COMBINE = {
-    "crc32": (crt.combine_crc32, 4),
-    "crc32c": (crt.combine_crc32c, 4),
-    "crc64nvme": (crt.combine_crc64nvme, 8),
+    "crc32": ("combine_crc32", 4),
+    "crc32c": ("combine_crc32c", 4),
+    "crc64nvme": ("combine_crc64nvme", 8),
 }
 _MAX = 1000
 
@@ -405,7 +406,8 @@ def _object_checksum(
         return None
     raw = [base64.b64decode(part.checksum) for part in parts]
     if kind == "FULL_OBJECT":
-        combine, width = _COMBINE[algorithm]
+        name, width = _COMBINE[algorithm]
+        combine = getattr(crt(), name)
         value = int.from_bytes(raw[0], "big")
         for part, digest in zip(parts[1:], raw[1:], strict=True):
             value = combine(value, int.from_bytes(digest, "big"), part.size)
