@@ -1,11 +1,13 @@
-"""What a server process imports, and so carries in memory for as long as it runs: a worker
-opening a catalog that is already at the newest schema does not import the migration tool, and
-none imports the HTTP client used only for job callbacks until one is sent."""
+"""What a server process imports, and so carries in memory for as long as it runs: none imports
+the migration tool, not even the one that migrates a new catalog (a forked child does that);
+none imports the HTTP client used only for job callbacks until one is sent, nor the CRCs of
+awscrt until an S3 upload asks for one."""
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +15,14 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.integration
+
+# The packages no server process should carry; what each script prints is those it loaded.
+_LOADED = """
+def loaded():
+    unwanted = ("alembic", "mako", "httpx", "awscrt")
+    names = [m for m in sys.modules if m.split(".")[0] in unwanted]
+    return sorted(m for m in names if sys.modules[m] is not None)
+"""
 
 _OPEN = """
 import json, sys
@@ -23,19 +33,45 @@ from weighthouse.s3_listener import with_s3
 settings = load_settings()
 container = open_deployment(settings, adopt=sys.argv[1] == "adopt")
 with_s3(create_app(settings, container), container, shared=False)
-print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("alembic", "mako", "httpx"))))
+print(json.dumps(loaded()))
+"""
+
+# `weighthouse serve --workers 1` up to the moment it would serve, in the process that serves.
+_SERVE = """
+import json, sys
+import uvicorn
+
+def serving(app, **options):
+    print("LOADED " + json.dumps(loaded()))
+
+uvicorn.run = serving
+from weighthouse.cli.main import main
+sys.argv = ["weighthouse", "serve", "--workers", "1", "--port", sys.argv[1]]
+main()
 """
 
 
-def _open(data_dir: Path, mode: str) -> list[str]:
-    env = {
+def _environment(data_dir: Path) -> dict[str, str]:
+    return {
         **os.environ,
         "WEIGHTHOUSE_DATA_DIR": str(data_dir),
         "WEIGHTHOUSE_ADMIN__TOKEN": "wh_0123456789abcdef_" + "x" * 43,
+        "WEIGHTHOUSE_S3__PORT": str(_free_port()),
+        "WEIGHTHOUSE_GRPC__PORT": str(_free_port()),
     }
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _open(data_dir: Path, mode: str) -> list[str]:
     done = subprocess.run(
-        [sys.executable, "-c", _OPEN, mode],
-        env=env,
+        [sys.executable, "-c", _LOADED + _OPEN, mode],
+        env=_environment(data_dir),
         capture_output=True,
         text=True,
         timeout=120,
@@ -45,9 +81,23 @@ def _open(data_dir: Path, mode: str) -> list[str]:
     return loaded
 
 
-def test_only_a_migration_imports_alembic_and_no_server_imports_httpx(tmp_path: Path) -> None:
-    first = _open(tmp_path, "adopt")  # a new catalog: there is a migration to run
-    assert "alembic" in first
-    assert not [m for m in first if m.startswith("httpx")]
+def test_no_server_process_imports_alembic_httpx_or_awscrt(tmp_path: Path) -> None:
+    assert _open(tmp_path, "adopt") == []  # a new catalog: there is a migration to run
     assert _open(tmp_path, "adopt") == []  # serve again: the catalog is already current
     assert _open(tmp_path, "worker") == []  # a worker of `serve --workers N`
+
+
+def test_a_one_process_server_on_a_new_catalog_serves_without_alembic(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED + _SERVE, str(_free_port())],
+        env=_environment(tmp_path / "data"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("LOADED ")]
+    assert lines, done.stderr
+    assert json.loads(lines[-1].removeprefix("LOADED ")) == []
+    # The catalog was migrated all the same: a worker, which never migrates, opens it.
+    assert _open(tmp_path / "data", "worker") == []
