@@ -59,6 +59,13 @@ def test_sqlite_is_durable_and_enforces_foreign_keys(sqlite_engine: Engine) -> N
     }
 
 
+def test_each_sqlite_connection_keeps_a_small_page_cache(sqlite_engine: Engine) -> None:
+    # Sixteen pooled connections of SQLite's default 2,000 KiB each would be 32 MB per process.
+    with sqlite_engine.connect() as first, sqlite_engine.connect() as second:
+        sizes = [c.exec_driver_sql("PRAGMA cache_size").scalar() for c in (first, second)]
+    assert sizes == [-128, -128]
+
+
 def test_sqlite_transactions_are_real_and_writers_lock_up_front(sqlite_engine: Engine) -> None:
     with sqlite_engine.connect() as connection, connection.begin():
         connection.execute(text("SELECT 1"))
