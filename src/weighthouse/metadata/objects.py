@@ -41,7 +41,7 @@ from weighthouse.metadata.tables import (
     tree_entries,
 )
 from weighthouse.metadata.transactions import in_unit, retry_transient, transaction
-from weighthouse.metadata.upserts import insert_new, upsert_prepared, upsert_rows
+from weighthouse.metadata.upserts import insert_new, upsert, upsert_prepared, upsert_rows
 
 # Rows fetched per round trip while streaming referenced blobs.
 STREAM_BATCH = 1000
@@ -102,6 +102,11 @@ class ObjectQueries:
             raise ValueError("put_object takes if_none_match or if_match, not both")
         row = object_row(repo_id, obj)
 
+        # Prepared on the hot path only: a write sharing a group commit. Inside a unit of work
+        # (a multipart completion, with its manifest) the statement goes the usual way, where
+        # the engine's events see it as they see the unit's other statements.
+        grouped = group_commit.for_engine(self._engine) is not None and not in_unit(self._engine)
+
         def write(connection: Connection) -> bool:
             if if_none_match:
                 return insert_new(connection, objects, row)
@@ -119,7 +124,10 @@ class ObjectQueries:
                     ).rowcount
                     == 1
                 )
-            upsert_prepared(connection, objects, row)
+            if grouped:
+                upsert_prepared(connection, objects, row)
+            else:
+                upsert(connection, objects, row)
             return True
 
         def store(connection: Connection) -> bool:
@@ -131,7 +139,7 @@ class ObjectQueries:
 
         # Concurrent object writes share commits where the database gains from it (SQLite).
         group = group_commit.for_engine(self._engine)
-        if group is not None and not in_unit(self._engine):
+        if group is not None and grouped:
             # Reads, then the one write that may fail alone, then the bucket's figures.
             stored = self._store_or_find_no_bucket(
                 repo_id, lambda: group.run(store, fails_cleanly=True)
