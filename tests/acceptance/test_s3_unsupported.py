@@ -63,11 +63,15 @@ def test_server_side_encryption_is_refused_and_nothing_is_stored(
     ]
     for write in writes:
         assert refused(write) == (501, "NotImplemented")
-    # An HTML form upload (S3's POST object) is not offered either, signed or not.
+    # An HTML form upload (S3's POST object) asking for it is refused the same way, and an
+    # unsigned one is anonymous, which may not write.
+    url = f"{live_server.s3_url}/{bucket}"
     form = httpx.post(
-        f"{live_server.s3_url}/{bucket}", data={"key": "k"}, files={"file": b"secret"}
+        url, data={"key": "k", "x-amz-server-side-encryption": "AES256"}, files={"file": b"s"}
     )
     assert (form.status_code, "<Code>NotImplemented</Code>" in form.text) == (501, True)
+    form = httpx.post(url, data={"key": "k"}, files={"file": b"secret"})
+    assert (form.status_code, "<Code>AccessDenied</Code>" in form.text) == (403, True)
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["plain"]
     # A customer key on a read names an encryption the object does not have.
     assert refused(lambda: s3.get_object(Bucket=bucket, Key="plain", **customer)) == (

@@ -26,7 +26,7 @@ from weighthouse.domain.access import ANONYMOUS, Principal
 from weighthouse.domain.credentials import PostPolicySignature
 from weighthouse.domain.errors import AuthenticationError, TooLargeError
 from weighthouse.domain.model import BucketObject
-from weighthouse.frontends.s3 import acls, wire
+from weighthouse.frontends.s3 import acls, unsupported, wire
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.credentials import ALGORITHM
@@ -59,6 +59,8 @@ async def handle(call: S3Call) -> Response:
     if not form.file_started:
         raise S3Error(400, "InvalidArgument", "POST requires exactly one file upload per request.")
     fields = {name.lower(): value for name, value in form.fields}
+    if any(name.startswith(unsupported.ENCRYPTION_PREFIXES) for name in fields):
+        raise S3Error(501, "NotImplemented", unsupported.ENCRYPTION_REFUSAL)
     key = fields.get("key")
     if not key:
         raise S3Error(400, "InvalidArgument", "Bucket POST must contain a field named 'key'.")

@@ -23,7 +23,8 @@ from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.errors import S3Error
 
-_ENCRYPTION_PREFIXES = (
+ENCRYPTION_REFUSAL = "server-side encryption is not implemented: objects are stored as sent"
+ENCRYPTION_PREFIXES = (
     "x-amz-server-side-encryption",
     "x-amz-copy-source-server-side-encryption",
 )
@@ -69,7 +70,7 @@ def refuse_encryption(call: S3Call) -> None:
     """For an object request: ``NotImplemented`` (501) for a write asking for server-side
     encryption; ``InvalidRequest`` (400) for a read giving a customer key, as S3 answers it
     for an object not encrypted with one (none is, here)."""
-    asked = [n for n in call.request.headers if n.lower().startswith(_ENCRYPTION_PREFIXES)]
+    asked = [n for n in call.request.headers if n.lower().startswith(ENCRYPTION_PREFIXES)]
     if not asked:
         return
     if call.request.method in ("GET", "HEAD"):
@@ -80,11 +81,7 @@ def refuse_encryption(call: S3Call) -> None:
                 "The encryption parameters are not applicable to this object.",
             )
         return
-    raise S3Error(
-        501,
-        "NotImplemented",
-        "server-side encryption is not implemented: objects are stored as sent",
-    )
+    raise S3Error(501, "NotImplemented", ENCRYPTION_REFUSAL)
 
 
 async def bucket_configuration(call: S3Call, name: str) -> Response:
