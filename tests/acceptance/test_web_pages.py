@@ -936,7 +936,7 @@ def test_explore_and_the_api_sort_by_size_and_last_update(server: LiveServer) ->
             "/api/repos", params={"search": marker, "sort": "size", "cursor": by_name}
         )
         assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "invalid_input"
-        bad = admin.get("/api/repos", params={"sort": "likes"})
+        bad = admin.get("/api/repos", params={"sort": "colour"})
         assert 400 <= bad.status_code < 500
 
     page = httpx.get(f"{server.url}/ui/", params={"q": marker, "sort": "size"}, timeout=30)
