@@ -181,10 +181,14 @@ def _tree_rss(server: LiveServer) -> tuple[int, int]:
     """The RSS of the server's process and all its descendants: the sum, and the largest."""
     assert server.process is not None
     root = psutil.Process(server.process.pid)
-    sizes = []
-    for process in [root, *root.children(recursive=True)]:
+    command = root.cmdline()
+    sizes = [root.memory_info().rss]
+    for process in root.children(recursive=True):
         try:
-            sizes.append(process.memory_info().rss)
+            # A child still the server's own command is a fork (or vfork) before its exec: it
+            # borrows the server's pages, which the root's figure already counts.
+            if process.cmdline() != command:
+                sizes.append(process.memory_info().rss)
         except psutil.Error:
             continue  # ended meanwhile
     return sum(sizes), max(sizes)
