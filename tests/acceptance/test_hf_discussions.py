@@ -18,6 +18,12 @@ from tests.acceptance.live import LiveServer
 pytestmark = pytest.mark.acceptance
 
 
+@pytest.fixture(autouse=True)
+def _first_pass_only(server_workers: int) -> None:
+    if server_workers > 1:
+        pytest.skip("discussions keep no state in the server's processes")
+
+
 @pytest.fixture(scope="module")
 def erin(live_server: LiveServer) -> Account:
     return make_user(live_server)

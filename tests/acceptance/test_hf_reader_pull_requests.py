@@ -28,6 +28,12 @@ pytestmark = pytest.mark.acceptance
 LFS_JSON = "application/vnd.git-lfs+json"
 
 
+@pytest.fixture(autouse=True)
+def _first_pass_only(server_workers: int) -> None:
+    if server_workers > 1:
+        pytest.skip("pull requests keep no state in the server's processes")
+
+
 @pytest.fixture(scope="module")
 def owner(live_server: LiveServer) -> Account:
     return make_user(live_server)

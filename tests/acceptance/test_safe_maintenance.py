@@ -103,9 +103,9 @@ def deployment_ids(database_url: str, blob_root: Path) -> tuple[str | None, str 
     return catalog_id, stored
 
 
-def start_on(data_dir: Path, database_url: str, workers: int) -> LiveServer:
+def start_on(data_dir: Path, database_url: str) -> LiveServer:
     return LiveServer(
-        data_dir=data_dir, workers=workers, extra_env={"WEIGHTHOUSE_DATABASE__URL": database_url}
+        data_dir=data_dir, extra_env={"WEIGHTHOUSE_DATABASE__URL": database_url}
     ).start()
 
 
@@ -118,18 +118,22 @@ def fill(server: LiveServer) -> str:
         return admin.upload_blob("admin/weights", b"never committed", size=15).sha256
 
 
+@pytest.fixture(autouse=True)
+def _first_pass_only(server_workers: int) -> None:
+    if server_workers > 1:
+        pytest.skip("starts one-process servers of its own; the same run as the first pass")
+
+
 @pytest.fixture(scope="module")
 def postgres() -> str:
     return postgres_url()
 
 
 @pytest.fixture(scope="module")
-def deployment(
-    postgres: str, tmp_path_factory: pytest.TempPathFactory, server_workers: int
-) -> Iterator[Deployment]:
+def deployment(postgres: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     root = tmp_path_factory.mktemp("pg-deployment")
     with fresh_database(postgres) as url:
-        server = start_on(root / "data", url, server_workers)
+        server = start_on(root / "data", url)
         try:
             orphan = fill(server)
             config = write_config(root / "weighthouse.toml", server.data_dir, url)
@@ -221,7 +225,7 @@ def test_with_the_servers_settings_gc_deletes_only_the_orphan(deployment: Deploy
 
 
 def test_serve_refuses_the_store_of_another_deployment(
-    deployment: Deployment, other_database: str, tmp_path: Path, server_workers: int
+    deployment: Deployment, other_database: str, tmp_path: Path
 ) -> None:
     elsewhere = tmp_path / "elsewhere"
     other = {"WEIGHTHOUSE_DATABASE__URL": other_database}
@@ -235,8 +239,6 @@ def test_serve_refuses_the_store_of_another_deployment(
         str(free_port()),
         "--data-dir",
         str(elsewhere),
-        "--workers",
-        str(server_workers),
         env={
             "WEIGHTHOUSE_DATABASE__URL": deployment.database_url,
             "WEIGHTHOUSE_GRPC__PORT": str(free_port()),
@@ -256,10 +258,8 @@ def test_serve_refuses_the_store_of_another_deployment(
     assert snapshot(elsewhere / "blobs") == before
 
 
-def test_a_fresh_deployment_starts_and_keeps_one_id(
-    other_database: str, tmp_path: Path, server_workers: int
-) -> None:
-    server = start_on(tmp_path / "data", other_database, server_workers)
+def test_a_fresh_deployment_starts_and_keeps_one_id(other_database: str, tmp_path: Path) -> None:
+    server = start_on(tmp_path / "data", other_database)
     try:
         fill(server)
         catalog_id, store_id = deployment_ids(other_database, server.data_dir / "blobs")
@@ -273,9 +273,9 @@ def test_a_fresh_deployment_starts_and_keeps_one_id(
 
 @pytest.mark.parametrize("adopter", ["serve", "db upgrade"])
 def test_a_deployment_from_before_ids_is_adopted(
-    adopter: str, other_database: str, tmp_path: Path, server_workers: int
+    adopter: str, other_database: str, tmp_path: Path
 ) -> None:
-    server = start_on(tmp_path / "data", other_database, server_workers)
+    server = start_on(tmp_path / "data", other_database)
     try:
         fill(server)
     finally:
