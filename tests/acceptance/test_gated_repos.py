@@ -129,6 +129,9 @@ def test_the_hub_client_sees_the_gate_and_manages_requests(
             "anonymous": gated(False),
             "bob": gated(None),
             "files": sorted(s.rfilename for s in info.siblings),
+            "auth_check": [error_of(HfApi(token=False).auth_check, {repo!r}),
+                           error_of(api.auth_check, {repo!r}),
+                           error_of(api.auth_check, {repo!r} + "-missing")],
         }}))
         """,
         home=tmp_path / "bob",
@@ -139,6 +142,7 @@ def test_the_hub_client_sees_the_gate_and_manages_requests(
         "anonymous": ["GatedRepoError", 401],
         "bob": ["GatedRepoError", 403],
         "files": ["weights.bin"],
+        "auth_check": ["GatedRepoError", "GatedRepoError", "RepositoryNotFoundError"],
     }
     managed = run_hub(
         live_server,
@@ -155,6 +159,7 @@ def test_the_hub_client_sees_the_gate_and_manages_requests(
         print(json.dumps({{
             "pending": pending, "accepted": accepted, "again": again, "ghost": ghost,
             "rejected": rejected, "gated": api.model_info({repo!r}).gated,
+            "write": error_of(api.auth_check, {repo!r}, write=True),
         }}))
         """,
         home=tmp_path / "owner",
@@ -167,17 +172,24 @@ def test_the_hub_client_sees_the_gate_and_manages_requests(
         "ghost": "HfHubHTTPError",
         "rejected": [carol.name],
         "gated": "auto",
+        "write": None,
     }
     allowed = run_hub(
         live_server,
         f"""
         path = hf_hub_download({repo!r}, "weights.bin")
-        print(json.dumps(Path(path).read_text()))
+        try:
+            api.auth_check({repo!r}, write=True)
+            write = None
+        except hf_errors.HfHubHTTPError as exc:
+            write = exc.response.status_code
+        print(json.dumps([Path(path).read_text(), error_of(api.auth_check, {repo!r}), write]))
         """,
         home=tmp_path / "bob2",
         token=bob.token,
     )
-    assert allowed == "gated bytes"
+    # An accepted request lets bob read the files, not change them.
+    assert allowed == ["gated bytes", None, 403]
     outsider = run_hub(
         live_server,
         f"""

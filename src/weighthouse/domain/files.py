@@ -16,6 +16,7 @@ from weighthouse.domain.model import (
     PathEntry,
     Repo,
     RepoId,
+    Role,
     Tree,
     TreeEntry,
     TreeListing,
@@ -74,6 +75,17 @@ class Files:
     def __init__(self, catalog: FilesCatalog, blobs: BlobStore) -> None:
         self._catalog = catalog
         self._blobs = blobs
+
+    def check_access(self, principal: Principal, repo_id: RepoId, *, write: bool = False) -> Repo:
+        """The repo, when the caller may read its files, or with ``write`` change them.
+
+        Raises what a download or a commit would before it looks at any revision:
+        ``RepoNotFoundError`` for a repo the caller cannot see, the gate's
+        ``GatedRepoError`` / ``GatedRepoSignInError`` for a reader the gate keeps out, and
+        ``AuthenticationError`` / ``PermissionDeniedError`` for a writer without the role."""
+        repo = find_repo(self._catalog, principal, repo_id, Role.WRITE if write else Role.READ)
+        require_files(self._catalog, principal, repo)
+        return repo
 
     def entry(
         self, principal: Principal, repo_id: RepoId, revision: str, path: str

@@ -12,6 +12,7 @@ from starlette.types import Receive, Scope, Send
 from weighthouse.bootstrap import Container
 from weighthouse.domain.errors import DomainError
 from weighthouse.frontends.hf import (
+    auth_check,
     commits,
     discussions,
     gating,
@@ -61,6 +62,8 @@ def routes() -> RawRouter:
     router.add("GET", API_REPO + "/tree/{rev}/{path*}", info.tree)
     router.add("POST", API_REPO + "/paths-info/{rev}", info.paths_info)
     router.add("GET", API_REPO + "/refs", info.refs)
+    router.add("GET", API_REPO + "/auth-check", auth_check.read)
+    router.add("GET", API_REPO + "/auth-check/write", auth_check.write)
     router.add("POST", API_REPO + "/like", likes.like)
     router.add("DELETE", API_REPO + "/like", likes.unlike)
     router.add("GET", API_REPO + "/likers", likes.likers)
