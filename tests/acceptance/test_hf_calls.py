@@ -57,8 +57,14 @@ from huggingface_hub.utils._pagination import paginate
 out["paged"] = sorted(m["id"] for m in paginate(api.endpoint + "/api/models",
                       params={{"author": author, "limit": 1}}, headers=api._build_hf_headers()))
 out["search"] = [m.id for m in api.list_models(search=repo.split("/")[1])]
-out["full"] = [(m.sha == api.model_info(m.id).sha, m.last_modified is not None)
+out["full"] = [(m.sha == api.model_info(m.id).sha, m.last_modified is not None,
+                sorted(s.rfilename for s in m.siblings))
                for m in api.list_models(author=author, full=True) if m.id == repo]
+api.upload_file(path_or_fileobj=b"---\\nlicense: mit\\ntags: [tiny]\\n---\\n# other\\n",
+                path_in_repo="README.md", repo_id=other)
+out["cards"] = {{m.id: m.card_data and m.card_data.to_dict()
+                for m in api.list_models(author=author, cardData=True)}}
+out["security"] = api.model_info(other, securityStatus=True).security_repo_status
 out["datasets"] = [d.id for d in api.list_datasets(author=author)]
 out["anonymous"] = sorted(m.id for m in HfApi(token=False).list_models(author=author))
 out["refused_filter"] = error_of(lambda: list(api.list_models(author=author, filter="x")))
@@ -115,7 +121,11 @@ def test_model_hub_calls(live_server: LiveServer, dora: Account, tmp_path: Path)
     assert out["models"] == sorted([repo, other])
     assert out["paged"] == out["models"]
     assert out["search"] == [repo]
-    assert out["full"] == [[True, True]]
+    # full=true lists each repo's files; the listing is of main's head, like repo info.
+    files = ["config.json", "d/a.txt", "d/b.txt", "d/keep.bin", "model.safetensors", "other/x.txt"]
+    assert out["full"] == [[True, True, files]]
+    assert out["cards"] == {repo: None, other: {"license": "mit", "tags": ["tiny"]}}
+    assert out["security"] == {"scansDone": True, "filesWithIssues": []}
     assert out["datasets"] == [repo]
     assert out["anonymous"] == [repo]
     assert out["refused_filter"] == "BadRequestError"

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from huggingface_hub.hf_api import RepoFile
 
-from weighthouse.frontends.hf.security import security_status
+from weighthouse.domain.file_findings import FileFindings
+from weighthouse.frontends.hf.security import repo_status, security_status
 
 pytestmark = pytest.mark.unit
 
@@ -60,3 +61,27 @@ def test_a_verdict_this_version_does_not_know_is_not_called_safe() -> None:
     security = parsed({"verdict": "odd", "imports": [{"module": "m", "name": "n"}]})
     assert (security.safe, security.status) == (False, "unscanned")
     assert security.pickle_import_scan == {"status": "unscanned"}
+
+
+def test_the_repo_status_waits_for_every_pickle_and_names_the_files_not_called_safe() -> None:
+    def found(path: str, verdict: str) -> FileFindings:
+        return FileFindings(path, "0" * 64, scan={"verdict": verdict, "flagged": []})
+
+    paths = ["README.md", "a.bin", "b.pt", "c.pkl", "model.safetensors"]
+    scanned = {
+        "a.bin": found("a.bin", "safe"),
+        "b.pt": found("b.pt", "dangerous"),
+        "model.safetensors": FileFindings("model.safetensors", "1" * 64, inspect={"format": "x"}),
+    }
+    assert repo_status(paths, scanned) == {
+        "scansDone": False,  # c.pkl has not been read yet
+        "filesWithIssues": [{"path": "b.pt", "level": "unsafe"}],
+    }
+    scanned["c.pkl"] = found("c.pkl", "suspicious")
+    status = repo_status(paths, scanned)
+    assert status["scansDone"] is True
+    assert status["filesWithIssues"] == [
+        {"path": "b.pt", "level": "unsafe"},
+        {"path": "c.pkl", "level": "suspicious"},
+    ]
+    assert repo_status(["README.md"], {}) == {"scansDone": True, "filesWithIssues": []}

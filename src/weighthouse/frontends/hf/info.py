@@ -20,7 +20,7 @@ from weighthouse.frontends.hf import cards, safetensors
 from weighthouse.frontends.hf.calls import Call, json_response, next_link
 from weighthouse.frontends.hf.entries import commit_entry, iso, ref_entry, sibling, tree_entry
 from weighthouse.frontends.hf.gating import gated_value
-from weighthouse.frontends.hf.security import security_status
+from weighthouse.frontends.hf.security import repo_status, security_status
 
 PATHS_INFO_MAX = 1000
 """Most paths one ``paths-info`` call may ask about."""
@@ -35,25 +35,32 @@ def _flag(call: Call, name: str) -> bool:
 
 async def repo_info(call: Call) -> Response:
     """``GET /api/{kind}/{ns}/{name}[/revision/{rev}]``: the repo at a revision, with every
-    file in ``siblings`` (0.x ``snapshot_download`` and diffusers list files from it)."""
+    file in ``siblings`` (0.x ``snapshot_download`` and diffusers list files from it), and
+    with ``securityStatus=true`` the ``securityRepoStatus`` of its files."""
     caller = await call.caller()
     repo_id = call.repo_id()
     revision = call.params.get("rev", _DEFAULT_REVISION)
     blobs = _flag(call, "blobs")
+    security = _flag(call, "securityStatus")
     return json_response(
-        await run_in_threadpool(_repo_info, call, caller, repo_id, revision, blobs)
+        await run_in_threadpool(_repo_info, call, caller, repo_id, revision, blobs, security)
     )
 
 
 def _repo_info(
-    call: Call, caller: Principal, repo_id: RepoId, revision: str, blobs: bool
+    call: Call,
+    caller: Principal,
+    repo_id: RepoId,
+    revision: str,
+    blobs: bool,
+    security: bool,
 ) -> dict[str, Any]:
     hub = call.hub
     repo = hub.repos.get(caller, repo_id)
     resolved = hub.revisions.resolve(caller, repo_id, revision)
     files = [
         item
-        for item in _walk_all(call, caller, repo_id, resolved.commit.id)
+        for item in walk_all(call, caller, repo_id, resolved.commit.id)
         if item.entry.sha256 is not None
     ]
     full_name = repo.full_name
@@ -75,7 +82,7 @@ def _repo_info(
         "xetEnabled": False,
     }
     if any(item.path == "README.md" for item in files):
-        card = _card(call, caller, repo_id, resolved.commit.id)
+        card = card_of(call, caller, repo_id, resolved.commit.id)
         if card is not None:
             info["cardData"] = card
             for key in ("pipeline_tag", "library_name"):
@@ -90,6 +97,8 @@ def _repo_info(
     found = hub.findings.of_listing(TreeListing(tuple(files), None))
     labels = sorted({label for f in found.values() for label in f.labels})
     info["tags"] = [*info["tags"], *(label for label in labels if label not in info["tags"])]
+    if security:
+        info["securityRepoStatus"] = repo_status((item.path for item in files), found)
     if repo_id.type is RepoType.MODEL:
         info["modelId"] = full_name
         weights = [item for item in files if item.path.endswith(".safetensors")]
@@ -114,8 +123,9 @@ def _inspected(found: FileFindings | None) -> dict[str, int] | None:
     return {str(dtype): int(count) for dtype, count in dtypes.items()}
 
 
-def _card(call: Call, caller: Principal, repo_id: RepoId, commit: str) -> dict[str, Any] | None:
-    """The README's front matter; ``None`` for a caller the repo's gate keeps out."""
+def card_of(call: Call, caller: Principal, repo_id: RepoId, commit: str) -> dict[str, Any] | None:
+    """The README's front matter; ``None`` for a caller the repo's gate keeps out. Raises
+    ``EntryNotFoundError`` when the commit has no ``README.md``."""
     try:
         _, found = call.hub.files.download(caller, repo_id, commit, "README.md")
     except GatedRepoError:
@@ -135,7 +145,8 @@ def _parameters(
         return safetensors.parameter_counts(reader.read_range, reader.size)
 
 
-def _walk_all(call: Call, caller: Principal, repo_id: RepoId, commit: str) -> list[PathEntry]:
+def walk_all(call: Call, caller: Principal, repo_id: RepoId, commit: str) -> list[PathEntry]:
+    """Every file and folder of the commit, read page by page."""
     entries: list[PathEntry] = []
     after: str | None = None
     while True:

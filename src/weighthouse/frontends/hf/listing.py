@@ -13,6 +13,11 @@ otherwise; each order below puts the highest first, ties by name:
 * ``downloads``, ``trendingScore`` (``"trending_score"``): not counted here, every repo has 0,
   so the name order is theirs; ``id`` is the name order itself.
 
+``full=true`` adds each repo's ``sha``, ``lastModified`` and ``siblings`` (its files at the
+head of ``main``), ``cardData=true`` its README's front matter (and the card's ``tags``), as
+``list_models(full=True)`` and ``list_models(cardData=True)`` read them; ``expand`` asks for
+any of these by name. Each costs a read of every listed repo, so only these ask for it.
+
 ``direction=-1`` (highest first) is what every order but ``id`` gives; ascending (any other
 ``direction``) is given for the orders where all repos tie and for ``id``, and refused with a
 400 for the others, as is a ``sort`` not listed here and a tag filter, rather than answered in
@@ -27,12 +32,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from weighthouse.domain.access import Principal
-from weighthouse.domain.errors import InvalidInputError, NotFoundError
+from weighthouse.domain.errors import EntryNotFoundError, InvalidInputError, NotFoundError
 from weighthouse.domain.model import Repo, RepoId, RepoOrder, RepoType
 from weighthouse.domain.paging import MAX_PAGE
 from weighthouse.frontends.hf.calls import Call, json_response, next_link
-from weighthouse.frontends.hf.entries import iso
+from weighthouse.frontends.hf.entries import iso, sibling
 from weighthouse.frontends.hf.gating import gated_value
+from weighthouse.frontends.hf.info import card_of, walk_all
 
 DEFAULT_PAGE = 100
 """Repos per page when the client gives no ``limit``."""
@@ -50,8 +56,8 @@ SORTS: dict[str, RepoOrder] = {
 """The ``sort`` values clients send, and the catalog order that gives each."""
 TIED = frozenset({"downloads", "trendingScore", "trending_score"})
 """Sorts on figures not counted here: every repo ties, so either direction is the name order."""
-_FULL = frozenset({"sha", "lastModified"})
-"""What ``full=true`` (or ``expand``) adds, from the head of ``main``."""
+_HEAD = frozenset({"sha", "lastModified", "siblings", "cardData"})
+"""The ``expand`` values read from the head of ``main``."""
 
 
 async def models(call: Call) -> Response:
@@ -73,9 +79,10 @@ async def _list(call: Call, kind: RepoType) -> Response:
     cursor = query.get("cursor")
     if cursor is not None and len(cursor) > 2048:
         raise InvalidInputError("the cursor is too long")
-    full = query.get("full", "").lower() in ("1", "true") or bool(
-        _FULL & set(query.getlist("expand"))
-    )
+    expand = set(query.getlist("expand"))
+    full = _flag(query.get("full"))
+    siblings = full or "siblings" in expand
+    card = _flag(query.get("cardData")) or "cardData" in expand
     page = await run_in_threadpool(
         call.hub.repos.list,
         caller,
@@ -87,14 +94,18 @@ async def _list(call: Call, kind: RepoType) -> Response:
         order=order,
     )
     items = [_entry(repo) for repo in page.items]
-    if full:
-        await run_in_threadpool(_add_heads, call, caller, page.items, items)
+    if full or card or _HEAD & expand:
+        await run_in_threadpool(_add_heads, call, caller, page.items, items, siblings, card)
     if order is RepoOrder.LIKES:
         await run_in_threadpool(_add_likes, call, caller, page.items, items)
     headers = {}
     if page.next_after is not None:
         headers["Link"] = next_link(call, cursor=page.next_after)
     return json_response(items, headers=headers)
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true")
 
 
 def _order(sort: str, direction: str | None) -> RepoOrder:
@@ -147,17 +158,41 @@ def _entry(repo: Repo) -> dict[str, Any]:
 
 
 def _add_heads(
-    call: Call, caller: Principal, repos: tuple[Repo, ...], items: list[dict[str, Any]]
+    call: Call,
+    caller: Principal,
+    repos: tuple[Repo, ...],
+    items: list[dict[str, Any]],
+    siblings: bool,
+    card: bool,
 ) -> None:
-    """Each repo's ``sha`` and ``lastModified``: the head of ``main``, when it has one."""
+    """Each repo's ``sha`` and ``lastModified`` from the head of ``main``, when it has one,
+    with its files as ``siblings`` and its README's front matter as ``cardData`` if asked."""
     for repo, item in zip(repos, items, strict=True):
         repo_id = RepoId(repo.type, repo.namespace, repo.name)
         try:
             resolved = call.hub.revisions.resolve(caller, repo_id, "main")
+            commit = resolved.commit.id
+            item["sha"] = commit
+            item["lastModified"] = iso(resolved.commit.created_at)
+            if siblings:
+                files = walk_all(call, caller, repo_id, commit)
+                item["siblings"] = [sibling(f, blobs=False) for f in files if f.entry.sha256]
+            if card:
+                _add_card(item, card_of(call, caller, repo_id, commit))
+        except EntryNotFoundError:
+            continue  # no README.md: no card
         except NotFoundError:
-            continue
-        item["sha"] = resolved.commit.id
-        item["lastModified"] = iso(resolved.commit.created_at)
+            continue  # deleted since the page was read
+
+
+def _add_card(item: dict[str, Any], card: dict[str, Any] | None) -> None:
+    """``cardData`` and the card's ``tags``, as repo info shows them."""
+    if card is None:
+        return
+    item["cardData"] = card
+    tags = card.get("tags")
+    if isinstance(tags, list):
+        item["tags"] = [t for t in tags if isinstance(t, str)]
 
 
 def _add_likes(
