@@ -98,13 +98,11 @@ def test_bucket_configurations_read_as_none_configured(
         assert refused(lambda read=read: read(Bucket=bucket)) == (404, code)
     assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=bucket)
     assert s3.get_bucket_request_payment(Bucket=bucket)["Payer"] == "BucketOwner"
-    assert s3.get_object_tagging(Bucket=bucket, Key="k")["TagSet"] == []
     s3.delete_bucket_cors(Bucket=bucket)
     s3.delete_bucket_policy(Bucket=bucket)
     setting = [
         lambda: s3.put_bucket_policy(Bucket=bucket, Policy='{"Statement": []}'),
         lambda: s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": []}),
-        lambda: s3.put_object_tagging(Bucket=bucket, Key="k", Tagging={"TagSet": []}),
         lambda: s3.put_bucket_versioning(
             Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}
         ),

@@ -40,6 +40,7 @@ from weighthouse.domain.paging import check_limit
 from weighthouse.domain.ports import BlobReader, BlobStore, Clock
 from weighthouse.domain.repos import RepoLookup, find_repo, require_bucket
 from weighthouse.domain.space import DiskRoom, NoDiskRoom, freeing_room
+from weighthouse.domain.tagging import check_tags
 
 METADATA_MAX_BYTES = 2048
 CONTENT_TYPE_MAX = 255
@@ -121,6 +122,7 @@ class Buckets:
         content_headers: Mapping[str, str] | None = None,
         checksums: Callable[[], Mapping[str, str]] | None = None,
         conditions: PutConditions | None = None,
+        tags: Iterable[tuple[str, str]] = (),
     ) -> BucketObject:
         """Store ``chunks`` at ``key``. Access, key and metadata are checked before any byte is
         read. A declared ``size``, ``sha256`` or ``md5`` that does not match raises
@@ -134,12 +136,14 @@ class Buckets:
         ``content_headers`` are stored and served with the object (names from
         :data:`CONTENT_HEADERS`). ``checksums`` is called once the last chunk has been read,
         so a front-end may take its values from a trailer: it must return only checksums the
-        front-end verified over ``chunks``; they are stored with the object."""
+        front-end verified over ``chunks``; they are stored with the object. ``tags`` (key,
+        value) become the object's tag set, checked first (``InvalidTagError``)."""
         repo_id = self._bucket(principal, bucket, write=True)
         check_key(key)
         meta = check_metadata(metadata or {})
         ctype = check_content_type(content_type)
         headers = check_content_headers(content_headers or {})
+        tag_set = check_tags(tags)
         if conditions is not None and not conditions.asked:
             conditions = None
         expected: str | None = None
@@ -165,6 +169,7 @@ class Buckets:
                 metadata=meta,
                 content_headers=headers,
                 checksums=verified,
+                tags=tag_set,
             )
             # The decision: another writer may have changed the key during the upload. The
             # blob of a refused body stays unreferenced until the garbage collector's grace
@@ -220,6 +225,18 @@ class Buckets:
         if obj is None:
             raise EntryNotFoundError(f"no object {key!r}", key=key)
         return obj
+
+    def set_tags(
+        self, principal: Principal, bucket: RepoId, key: str, tags: Iterable[tuple[str, str]]
+    ) -> dict[str, str]:
+        """Replace the tag set of the object at ``key`` (none removes it); needs write access,
+        as writing the object does. Raises ``InvalidTagError`` and ``EntryNotFoundError``."""
+        repo_id = self._bucket(principal, bucket, write=True)
+        key = check_key(key)
+        tag_set = check_tags(tags)
+        if not self._catalog.set_object_tags(repo_id, key, tag_set):
+            raise EntryNotFoundError(f"no object {key!r}", key=key)
+        return tag_set
 
     def download(
         self, principal: Principal, bucket: RepoId, key: str

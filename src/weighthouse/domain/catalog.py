@@ -451,6 +451,11 @@ class ObjectCatalog(Protocol):
         update, in the same write."""
         ...
 
+    def set_object_tags(self, repo_id: str, key: str, tags: Mapping[str, str]) -> bool:
+        """Replace the tag set of the object at ``key`` with ``tags`` (in their order; empty
+        removes them), changing nothing else of it; ``False`` when the key holds no object."""
+        ...
+
     def list_objects(
         self, repo_id: str, prefix: str, after: bytes | None, limit: int
     ) -> list[BucketObject]:

@@ -8,6 +8,8 @@ a test fails when a concrete error lacks an entry there.
     │   ├── InvalidNameError
     │   ├── InvalidPathError
     │   ├── InvalidRevisionError
+    │   ├── InvalidTagError               a tag set over the limits, or a tag breaking the rule
+    │   ├── InvalidCorsError              a CORS rule S3 would refuse
     │   ├── DigestMismatchError           declared size or digest differs from the bytes
     │   ├── TooLargeError                 a body over the configured limit
     │   ├── InvalidPartError              a listed part was not uploaded, or differs
@@ -75,6 +77,16 @@ class InvalidPathError(InvalidInputError):
 
 class InvalidRevisionError(InvalidInputError):
     """A revision string is malformed."""
+
+
+class InvalidTagError(InvalidInputError):
+    """A tag set with too many tags or one key twice, or a tag whose key or value is too long
+    or holds characters tags may not hold."""
+
+
+class InvalidCorsError(InvalidInputError):
+    """A bucket's CORS configuration S3 would refuse: no rules or too many, a method it does
+    not know, an origin or allowed header with more than one ``*``."""
 
 
 class DigestMismatchError(InvalidInputError):

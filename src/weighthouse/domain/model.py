@@ -329,7 +329,8 @@ class BucketObject:
     algorithm (lower case) as the client wrote them (S3: base64 of the digest). One assembled from a
     multipart upload also keeps the sizes of its parts, in order, and ``parts_md5``, the MD5 of
     its parts' MD5 digests concatenated (S3's ETag of such an object is
-    ``<parts_md5>-<number of parts>``)."""
+    ``<parts_md5>-<number of parts>``). ``tags`` is its tag set, in key order (see
+    :mod:`~weighthouse.domain.tagging`); a new object at the key replaces it with its own."""
 
     key: str
     sha256: str
@@ -342,6 +343,7 @@ class BucketObject:
     checksums: dict[str, str] = field(default_factory=dict)
     part_sizes: tuple[int, ...] = ()
     parts_md5: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
 
     @property
     def joined(self) -> bool:
@@ -399,7 +401,7 @@ CONTENT_HEADERS = (
 class MultipartUpload:
     """An open multipart upload of ``key`` in the bucket ``repo_id``, started by
     ``initiator_id``; what the finished object will carry besides its bytes is fixed when it
-    starts (its content type, user metadata and content headers). ``checksum_algorithm``
+    starts (its content type, user metadata, content headers and tags). ``checksum_algorithm``
     (lower case, e.g. ``crc32``) is the one every part sends, or empty."""
 
     id: str
@@ -412,6 +414,7 @@ class MultipartUpload:
     checksum_algorithm: str = ""
     checksum_type: str = ""
     content_headers: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ from weighthouse.domain.names import check_key, check_prefix
 from weighthouse.domain.ports import BlobStore, Clock
 from weighthouse.domain.repos import RepoLookup, find_repo, require_bucket
 from weighthouse.domain.space import DiskRoom, NoDiskRoom, freeing_room
+from weighthouse.domain.tagging import check_tags
 
 MIN_PART_SIZE = 5 * 2**20
 """Every part but the last must hold at least this many bytes (S3's rule)."""
@@ -146,9 +147,11 @@ class MultipartUploads:
         checksum_algorithm: str = "",
         checksum_type: str = "",
         content_headers: Mapping[str, str] | None = None,
+        tags: Iterable[tuple[str, str]] = (),
     ) -> MultipartUpload:
         """Start an upload of ``key``; needs write access to the bucket. The object will carry
-        ``content_type``, ``metadata`` and ``content_headers``."""
+        ``content_type``, ``metadata``, ``content_headers`` and ``tags`` (checked here:
+        ``InvalidTagError``)."""
         repo_id = self._bucket(principal, bucket)
         check_key(key)
         if principal.user is None:
@@ -164,6 +167,7 @@ class MultipartUploads:
             checksum_algorithm=checksum_algorithm,
             checksum_type=checksum_type,
             content_headers=check_content_headers(content_headers or {}),
+            tags=check_tags(tags),
         )
         self._catalog.add_upload(upload)
         return upload
@@ -347,6 +351,7 @@ class MultipartUploads:
                 checksums=verified,
                 part_sizes=tuple(part.size for part in parts),
                 parts_md5=parts_md5,
+                tags=upload.tags,
             )
 
             def claim_and_store() -> None:

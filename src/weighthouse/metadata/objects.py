@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -205,6 +205,16 @@ class ObjectQueries:
                 return False
             _account(connection, repo_id, -size, at or datetime.now(UTC))
             return True
+
+    @retry_transient
+    def set_object_tags(self, repo_id: str, key: str, tags: Mapping[str, str]) -> bool:
+        statement = (
+            update(objects)
+            .where(objects.c.repo_id == repo_id, objects.c.key == key)
+            .values(tags=dict(tags) or None)
+        )
+        with transaction(self._engine, write=True) as connection:
+            return connection.execute(statement).rowcount == 1
 
     def list_objects(
         self, repo_id: str, prefix: str, after: bytes | None, limit: int

@@ -304,6 +304,7 @@ def object_row(repo_id: str, obj: BucketObject) -> dict[str, Any]:
         "modified_at": obj.modified_at,
         "part_sizes": list(obj.part_sizes) if obj.part_sizes else None,
         "parts_md5": obj.parts_md5,
+        "tags": dict(obj.tags) or None,
     }
 
 
@@ -321,6 +322,7 @@ def object_from(row: Row[Any]) -> BucketObject:
         checksums=dict(row.checksums or {}),
         part_sizes=tuple(row.part_sizes or ()),
         parts_md5=row.parts_md5,
+        tags=dict(row.tags or {}),
     )
 
 
@@ -336,6 +338,7 @@ def upload_row(upload: MultipartUpload) -> dict[str, Any]:
         "checksum_algorithm": upload.checksum_algorithm,
         "checksum_type": upload.checksum_type,
         "content_headers": dict(upload.content_headers),
+        "tags": dict(upload.tags) or None,
     }
 
 
@@ -351,6 +354,7 @@ def upload_from(row: Row[Any]) -> MultipartUpload:
         checksum_algorithm=row.checksum_algorithm,
         checksum_type=row.checksum_type,
         content_headers=dict(row.content_headers or {}),
+        tags=dict(row.tags or {}),
     )
 
 

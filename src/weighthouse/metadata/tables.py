@@ -404,6 +404,8 @@ class ObjectRow(Base):
     # the MD5 of their MD5 digests (S3's ETag of such an object).
     part_sizes: Mapped[list[int] | None] = mapped_column(JSON)
     parts_md5: Mapped[str | None] = mapped_column(String(32))
+    # The tag set as a JSON object, in the order given; NULL for none.
+    tags: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 class MultipartUploadRow(Base):
@@ -428,6 +430,7 @@ class MultipartUploadRow(Base):
     checksum_algorithm: Mapped[str] = mapped_column(String(16))
     checksum_type: Mapped[str] = mapped_column(String(16))
     content_headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    tags: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 class MultipartPartRow(Base):

@@ -12,9 +12,11 @@ from tests.unit.domain.conftest import Hub
 from weighthouse.domain.access import ANONYMOUS, Principal
 from weighthouse.domain.buckets import PutConditions
 from weighthouse.domain.errors import (
+    AuthenticationError,
     DigestMismatchError,
     EntryNotFoundError,
     InvalidInputError,
+    InvalidTagError,
     PermissionDeniedError,
     PreconditionFailedError,
     RepoNotFoundError,
@@ -183,3 +185,23 @@ def test_readers_read_writers_write_and_private_buckets_hide(
     assert hub.buckets.head(alice, bucket, "b").size == len(b"mine now")
     with pytest.raises(InvalidInputError):
         hub.buckets.put(alice, RepoId(RepoType.MODEL, "alice", "scratch"), "k", [b"x"])
+
+
+def test_tags_are_checked_kept_in_key_order_and_set_by_writers(
+    hub: Hub, alice: Principal, bob: Principal, bucket: RepoId
+) -> None:
+    stored = hub.buckets.put(alice, bucket, "t", [b"x"], tags=[("b", "2"), ("a", "1")])
+    assert list(stored.tags.items()) == [("a", "1"), ("b", "2")]
+    with pytest.raises(InvalidTagError):
+        hub.buckets.put(alice, bucket, "t", [b"new"], tags=[("k", "1"), ("k", "2")])
+    assert hub.buckets.head(alice, bucket, "t") == stored
+    assert hub.buckets.set_tags(alice, bucket, "t", [("c", "3")]) == {"c": "3"}
+    assert hub.buckets.head(ANONYMOUS, bucket, "t").tags == {"c": "3"}
+    with pytest.raises(PermissionDeniedError):
+        hub.buckets.set_tags(bob, bucket, "t", [])
+    with pytest.raises(AuthenticationError):
+        hub.buckets.set_tags(ANONYMOUS, bucket, "t", [])
+    with pytest.raises(EntryNotFoundError):
+        hub.buckets.set_tags(alice, bucket, "missing", [("c", "3")])
+    hub.buckets.put(alice, bucket, "t", [b"replaced"])
+    assert hub.buckets.head(alice, bucket, "t").tags == {}

@@ -25,6 +25,8 @@ ERROR_TABLE: dict[type[e.DomainError], grpc.StatusCode] = {
     e.InvalidNameError: grpc.StatusCode.INVALID_ARGUMENT,
     e.InvalidNotifyUrlError: grpc.StatusCode.INVALID_ARGUMENT,
     e.InvalidPathError: grpc.StatusCode.INVALID_ARGUMENT,
+    e.InvalidTagError: grpc.StatusCode.INVALID_ARGUMENT,
+    e.InvalidCorsError: grpc.StatusCode.INVALID_ARGUMENT,
     e.InvalidRevisionError: grpc.StatusCode.INVALID_ARGUMENT,
     e.DigestMismatchError: grpc.StatusCode.INVALID_ARGUMENT,
     e.TooLargeError: grpc.StatusCode.RESOURCE_EXHAUSTED,

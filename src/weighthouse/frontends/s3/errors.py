@@ -18,6 +18,8 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.InvalidNameError: (400, "InvalidBucketName"),
     e.InvalidNotifyUrlError: (400, "InvalidArgument"),
     e.InvalidPathError: (400, "InvalidArgument"),
+    e.InvalidTagError: (400, "InvalidTag"),
+    e.InvalidCorsError: (400, "InvalidRequest"),
     e.InvalidRevisionError: (400, "InvalidArgument"),
     e.DigestMismatchError: (400, "BadDigest"),
     e.TooLargeError: (400, "EntityTooLarge"),

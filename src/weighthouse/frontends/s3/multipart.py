@@ -31,7 +31,7 @@ from weighthouse.domain.errors import DomainError
 from weighthouse.domain.model import BucketObject, MultipartUpload, RepoId, UploadedPart
 from weighthouse.domain.multipart import ChosenPart
 from weighthouse.frontends.downloads import CHUNK
-from weighthouse.frontends.s3 import acls, wire, xml_input
+from weighthouse.frontends.s3 import acls, tagging, wire, xml_input
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.checksums import (
     ALGORITHMS,
@@ -153,6 +153,7 @@ async def _create(call: S3Call) -> Response:
     kind = _checksum_type(call, algorithm)
     metadata = user_metadata(call)
     headers = content_headers(call)
+    tags = tagging.header_tags(call)
     public = acls.needs_public_bucket(call)
 
     def create() -> MultipartUpload:
@@ -167,6 +168,7 @@ async def _create(call: S3Call) -> Response:
             checksum_algorithm=algorithm,
             checksum_type=kind,
             content_headers=headers,
+            tags=tags,
         )
 
     upload = await in_thread(create)

@@ -23,7 +23,7 @@ from weighthouse.domain.buckets import PutConditions
 from weighthouse.domain.errors import EntryNotFoundError
 from weighthouse.domain.model import BucketObject, RepoId
 from weighthouse.frontends.downloads import CHUNK, BlobStreamResponse, parse_range
-from weighthouse.frontends.s3 import acls, unsupported, wire
+from weighthouse.frontends.s3 import acls, tagging, wire
 from weighthouse.frontends.s3.attributes import get_attributes
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, in_thread
@@ -40,7 +40,7 @@ async def handle(call: S3Call) -> Response:
     if call.has("acl"):
         return await acls.handle(call)
     if call.has("tagging"):
-        return await unsupported.object_tagging(call)
+        return await tagging.object_tagging(call)
     for name in ("retention", "legal-hold", "torrent"):
         if call.has(name):
             raise S3Error(501, "NotImplemented", f"?{name} is not implemented")
@@ -110,6 +110,7 @@ async def _put(call: S3Call) -> Response:
     body = body_of(call, default="missing")
     metadata = user_metadata(call)
     stored_headers = content_headers(call)
+    tags = tagging.header_tags(call)
     public = acls.needs_public_bucket(call)
 
     def store() -> BucketObject:
@@ -129,6 +130,7 @@ async def _put(call: S3Call) -> Response:
             content_headers=stored_headers,
             checksums=body.verified_checksums,
             conditions=conditions,
+            tags=tags,
         )
 
     obj = await in_thread(store, call.limiter)
@@ -158,6 +160,10 @@ async def _copy(call: S3Call) -> Response:
     directive = (call.header("x-amz-metadata-directive") or "COPY").strip().upper()
     if directive not in ("COPY", "REPLACE"):
         raise S3Error(400, "InvalidArgument", "x-amz-metadata-directive must be COPY or REPLACE")
+    tag_directive = (call.header(tagging.DIRECTIVE_HEADER) or "COPY").strip().upper()
+    if tag_directive not in ("COPY", "REPLACE"):
+        raise S3Error(400, "InvalidArgument", "x-amz-tagging-directive must be COPY or REPLACE")
+    new_tags = tagging.header_tags(call) if tag_directive == "REPLACE" else None
     if (source_bucket, source_key) == (call.bucket, key) and directive != "REPLACE":
         raise S3Error(
             400,
@@ -204,6 +210,7 @@ async def _copy(call: S3Call) -> Response:
                 # The same bytes: the source's verified checksums still hold.
                 checksums=lambda: source.checksums,
                 conditions=put_conditions(call, repo_id, key),
+                tags=source.tags.items() if new_tags is None else new_tags,
             )
         finally:
             reader.close()
@@ -260,6 +267,7 @@ async def _get(call: S3Call) -> Response:
     }
     for name, value in obj.metadata.items():
         headers[wire.META_PREFIX + name] = shared_wire.header_value(value)
+    headers.update(tagging.count_headers(obj))
     modified = obj.modified_at.replace(microsecond=0)
     if_match = call.header("if-match")
     if_none_match = call.header("if-none-match")

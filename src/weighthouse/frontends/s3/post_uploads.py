@@ -26,7 +26,7 @@ from weighthouse.domain.access import ANONYMOUS, Principal
 from weighthouse.domain.credentials import PostPolicySignature
 from weighthouse.domain.errors import AuthenticationError, TooLargeError
 from weighthouse.domain.model import BucketObject
-from weighthouse.frontends.s3 import acls, unsupported, wire
+from weighthouse.frontends.s3 import acls, tagging, unsupported, wire
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.credentials import ALGORITHM
@@ -105,6 +105,9 @@ async def handle(call: S3Call) -> Response:
         for name, stored in _CONTENT_FIELDS.items()
         if name in fields and name != "content-type"
     }
+    # As S3 takes it: a <Tagging> document in the form's "tagging" field.
+    document = fields.get("tagging", "").strip()
+    tags = tagging.document_tags(document.encode("utf-8")) if document else []
 
     def store() -> BucketObject:
         if public:
@@ -117,6 +120,7 @@ async def handle(call: S3Call) -> Response:
             content_type=content_type,
             metadata=metadata,
             content_headers=content_headers,
+            tags=tags,
         )
 
     try:

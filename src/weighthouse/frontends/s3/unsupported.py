@@ -11,7 +11,6 @@ them configured, or refused when a request asks for one.
   document for logging, notifications, acceleration and request payment), and a DELETE has
   nothing to remove (204); both ask the permission service first, GET for reading the bucket
   and DELETE for writing it. Setting one (PUT) is ``NotImplemented`` (501).
-* Object tagging: a GET answers the empty tag set; setting tags is ``NotImplemented``.
 """
 
 from __future__ import annotations
@@ -106,16 +105,4 @@ async def bucket_configuration(call: S3Call, name: str) -> Response:
     root = wire.element(text)
     if name == "requestPayment":
         wire.add(root, "Payer", "BucketOwner")
-    return Response(wire.document(root), media_type=wire.XML)
-
-
-async def object_tagging(call: S3Call) -> Response:
-    """GET ``?tagging`` on an object: the empty tag set; setting tags is not implemented."""
-    assert call.bucket is not None and call.key is not None
-    if call.request.method != "GET":
-        raise S3Error(501, "NotImplemented", "object tagging is not implemented")
-    repo_id, key = bucket_id(call.bucket), call.key
-    await in_thread(lambda: call.hub.buckets.head(call.principal, repo_id, key))
-    root = wire.element("Tagging")
-    wire.add(root, "TagSet")
     return Response(wire.document(root), media_type=wire.XML)

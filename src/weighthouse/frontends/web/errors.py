@@ -14,6 +14,8 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.InvalidNameError: (400, "That name is not valid"),
     e.InvalidNotifyUrlError: (400, "That notification address is not allowed"),
     e.InvalidPathError: (400, "That path is not valid"),
+    e.InvalidTagError: (400, "Those tags are not valid"),
+    e.InvalidCorsError: (400, "That CORS configuration is not valid"),
     e.InvalidRevisionError: (400, "That revision is not valid"),
     e.DigestMismatchError: (400, "The bytes do not match"),
     e.TooLargeError: (413, "Too large"),

@@ -74,5 +74,8 @@ class MemoryMultipart(MemoryTables):
 def _copy(upload: MultipartUpload) -> MultipartUpload:
     """A caller may change the dicts it gets; the stored ones must not change."""
     return replace(
-        upload, metadata=dict(upload.metadata), content_headers=dict(upload.content_headers)
+        upload,
+        metadata=dict(upload.metadata),
+        content_headers=dict(upload.content_headers),
+        tags=dict(upload.tags),
     )

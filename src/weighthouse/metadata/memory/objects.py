@@ -3,7 +3,7 @@ about."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -74,6 +74,14 @@ class MemoryObjects(MemoryTables):
                 return False
             del self._tables.objects[(repo_id, key)]
             self._account(repo_id, -current.size, utc(at or datetime.now(UTC)))
+            return True
+
+    def set_object_tags(self, repo_id: str, key: str, tags: Mapping[str, str]) -> bool:
+        with self._lock:
+            current = self._tables.objects.get((repo_id, key))
+            if current is None:
+                return False
+            self._tables.objects[repo_id, key] = replace(current, tags=dict(tags))
             return True
 
     def _account(self, repo_id: str, change: int, at: datetime) -> None:
@@ -171,4 +179,5 @@ def _copy(obj: BucketObject) -> BucketObject:
         metadata=dict(obj.metadata),
         content_headers=dict(obj.content_headers),
         checksums=dict(obj.checksums),
+        tags=dict(obj.tags),
     )
