@@ -22,6 +22,7 @@ from weighthouse.domain.buckets import Buckets
 from weighthouse.domain.changes import Changes
 from weighthouse.domain.commits import Commits
 from weighthouse.domain.discussions import Discussions
+from weighthouse.domain.duplicates import Duplicates
 from weighthouse.domain.file_findings import Findings
 from weighthouse.domain.files import Files
 from weighthouse.domain.gating import AccessRequests
@@ -86,6 +87,7 @@ class Container:
     orgs: Organizations
     repos: Repos
     revisions: Revisions
+    duplicates: Duplicates
     commits: Commits
     files: Files
     changes: Changes
@@ -193,6 +195,7 @@ def bootstrap(
             catalog, clock, audit, default_private=settings.repos.default_private, room=room
         ),
         revisions=Revisions(catalog, clock, audit, room=room),
+        duplicates=Duplicates(catalog, clock, audit),
         commits=commits,
         files=files,
         findings=Findings(catalog, files),

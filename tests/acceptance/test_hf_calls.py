@@ -81,6 +81,17 @@ api.create_tag(repo, tag="v1", tag_message="first release")
 refs = api.list_repo_refs(repo, include_pull_requests=True)
 out["tags"] = [t.name for t in refs.tags]
 out["pull_requests"] = refs.pull_requests
+copy = api.duplicate_repo(repo, to_id=repo + "-copy")
+copied = api.model_info(copy.repo_id)
+out["duplicate"] = [copy.repo_id, copy.files_copy_pending, copied.sha == api.model_info(repo).sha,
+                    copied.private, [t.name for t in api.list_repo_refs(copy.repo_id).tags],
+                    [c.commit_id for c in api.list_repo_commits(copy.repo_id)]
+                    == [c.commit_id for c in api.list_repo_commits(repo)]]
+out["duplicate_again"] = [error_of(api.duplicate_repo, repo, to_id=repo + "-copy"),
+                          api.duplicate_repo(repo, to_id=repo + "-copy", exist_ok=True).repo_id]
+out["duplicate_private"] = [api.duplicate_repo(other, private=False, to_id=other + "-open").repo_id,
+                            error_of(HfApi(token=False).duplicate_repo, other, to_id=other + "-x")]
+out["duplicate_dataset"] = api.duplicate_repo(repo, to_id=repo + "-d", repo_type="dataset").url
 meta = api.get_safetensors_metadata(repo)
 out["safetensors"] = [meta.weight_map, meta.files_metadata["model.safetensors"].parameter_count]
 out["parsed"] = api.parse_safetensors_file_metadata(repo, "model.safetensors").metadata
@@ -135,6 +146,11 @@ def test_model_hub_calls(live_server: LiveServer, dora: Account, tmp_path: Path)
     assert out["squash"] == "BadRequestError"
     assert out["after_deletes"] == ["config.json", "d/keep.bin", "model.safetensors"]
     assert out["tags"] == ["v1"]
+    # A copy with the same commits, tags and visibility, complete when answered.
+    assert out["duplicate"] == [f"{repo}-copy", False, True, False, ["v1"], True]
+    assert out["duplicate_again"] == ["HfHubHTTPError", f"{repo}-copy"]
+    assert out["duplicate_private"] == [f"{other}-open", "RepositoryNotFoundError"]
+    assert out["duplicate_dataset"].endswith(f"/datasets/{repo}-d")
     assert out["pull_requests"] == []
     assert out["safetensors"] == [{"w": "model.safetensors"}, {"F32": 6}]
     assert out["parsed"] == {"format": "pt"}
@@ -176,10 +192,12 @@ def test_hf_repo_and_tag_commands(live_server: LiveServer, dora: Account, tmp_pa
     (tmp_path / "up" / "b.txt").write_text("b")
     ok("upload", repo, "up", ".")
     ok("repos", "delete-files", repo, "b.txt")
+    ok("repos", "duplicate", repo, f"{repo}-dup")
     ok("repos", "tag", "create", repo, "v2", "-m", "second")
     assert "v2" in ok("repos", "tag", "list", repo)
     ok("repos", "tag", "delete", repo, "v2", "-y")
-    assert repo in ok("models", "ls", "--author", dora.name, "--format", "quiet").split()
+    listed = ok("models", "ls", "--author", dora.name, "--format", "quiet").split()
+    assert repo in listed and f"{repo}-dup" in listed
     # b.txt is gone and *.json is all there is to take.
     ok("download", repo, "--include", "*.*", "--local-dir", "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_file()) == ["a.json"]

@@ -72,6 +72,7 @@ def routes() -> RawRouter:
     router.add("GET", API_REPO + "/xet-write-token/{rev*}", cas.write_token)
     router.add("POST", API_REPO + "/commit/{rev}", commits.commit)
     router.add("POST", API_REPO + "/super-squash/{rev}", repos.super_squash)
+    router.add("POST", API_REPO + "/duplicate", repos.duplicate_repo)
     router.add("POST", API_REPO + "/branch/{branch}", repos.create_branch)
     router.add("DELETE", API_REPO + "/branch/{branch}", repos.delete_branch)
     router.add("POST", API_REPO + "/tag/{rev}", repos.create_tag)

@@ -1,4 +1,5 @@
-"""Repo and ref routes: create, delete and move repos; create and delete branches and tags."""
+"""Repo and ref routes: create, delete, move and duplicate repos; create and delete branches
+and tags."""
 
 from __future__ import annotations
 
@@ -151,3 +152,24 @@ async def super_squash(call: Call) -> Response:
     raise InvalidInputError(
         "squashing history is not supported: Weighthouse keeps every commit of a branch"
     )
+
+
+async def duplicate_repo(call: Call) -> Response:
+    """``POST /api/{kind}/{ns}/{name}/duplicate`` with ``{"repository": "ns/name",
+    "visibility"?}`` (``"private"`` from older clients): ``duplicate_repo``'s server-side copy
+    of a model or dataset, with its branches, tags and history. The copy is complete when
+    answered (``filesCopyPending`` false); an existing target is 409 with its URL, which
+    ``exist_ok`` reads."""
+    caller = await call.caller()
+    body = await call.json_body()
+    source = call.repo_id()
+    target = RepoId(source.type, *_full_name(body.get("repository"), "repository"))
+    private = visibility_private(body)
+    url = f"{call.endpoint}/{PREFIXES[target.type]}{target}"
+    try:
+        await run_in_threadpool(
+            call.hub.duplicates.duplicate, caller, source, target, private=private
+        )
+    except RepoExistsError as exc:
+        return domain_error_response(exc, extra={"url": url})
+    return json_response({"url": url, "filesCopyPending": False})
