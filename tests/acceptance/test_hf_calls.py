@@ -92,6 +92,10 @@ out["duplicate_again"] = [error_of(api.duplicate_repo, repo, to_id=repo + "-copy
 out["duplicate_private"] = [api.duplicate_repo(other, private=False, to_id=other + "-open").repo_id,
                             error_of(HfApi(token=False).duplicate_repo, other, to_id=other + "-x")]
 out["duplicate_dataset"] = api.duplicate_repo(repo, to_id=repo + "-d", repo_type="dataset").url
+stored = {{(r.id, r.type): [r.visibility, r.storage] for r in api.list_user_repos()}}
+out["user_repos"] = [stored[repo, "model"], stored[other, "model"], stored[repo, "dataset"],
+                     sum(s.size for s in api.model_info(repo, files_metadata=True).siblings),
+                     error_of(lambda: list(HfApi(token=False).list_user_repos()))]
 meta = api.get_safetensors_metadata(repo)
 out["safetensors"] = [meta.weight_map, meta.files_metadata["model.safetensors"].parameter_count]
 out["parsed"] = api.parse_safetensors_file_metadata(repo, "model.safetensors").metadata
@@ -151,6 +155,15 @@ def test_model_hub_calls(live_server: LiveServer, dora: Account, tmp_path: Path)
     assert out["duplicate_again"] == ["HfHubHTTPError", f"{repo}-copy"]
     assert out["duplicate_private"] == [f"{other}-open", "RepositoryNotFoundError"]
     assert out["duplicate_dataset"].endswith(f"/datasets/{repo}-d")
+    # list_user_repos: each repo's visibility and the bytes at the head of main.
+    size = out["user_repos"][3]
+    assert out["user_repos"] == [
+        ["public", size],
+        ["private", 42],  # its README.md
+        ["private", 0],  # private as every new repo unless asked
+        size,
+        "HfHubHTTPError",
+    ]
     assert out["pull_requests"] == []
     assert out["safetensors"] == [{"w": "model.safetensors"}, {"F32": 6}]
     assert out["parsed"] == {"format": "pt"}
@@ -198,6 +211,7 @@ def test_hf_repo_and_tag_commands(live_server: LiveServer, dora: Account, tmp_pa
     ok("repos", "tag", "delete", repo, "v2", "-y")
     listed = ok("models", "ls", "--author", dora.name, "--format", "quiet").split()
     assert repo in listed and f"{repo}-dup" in listed
+    assert f"{repo}-dup" in ok("repos", "ls")
     # b.txt is gone and *.json is all there is to take.
     ok("download", repo, "--include", "*.*", "--local-dir", "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_file()) == ["a.json"]

@@ -24,6 +24,7 @@ from weighthouse.frontends.hf import (
     listing,
     repos,
     resolve,
+    user_repos,
 )
 from weighthouse.frontends.hf.calls import Call
 from weighthouse.frontends.hf.errors import domain_error_response, error_response
@@ -53,6 +54,8 @@ def routes() -> RawRouter:
     router.add("GET", "api/models", listing.models)
     router.add("GET", "api/datasets", listing.datasets)
     router.add("GET", "api/users/{user}/likes", likes.liked_repos)
+    router.add("GET", "api/settings/repositories", user_repos.mine)
+    router.add("GET", "api/organizations/{org}/settings/repositories", user_repos.organization)
     router.add("PUT", "api/lfs/{kind}/" + REPO + "/{oid}/{size}", lfs.upload)
     router.add("POST", "api/lfs/{kind}/" + REPO + "/{oid}/{size}", lfs_parts.complete)
     router.add("PUT", "api/lfs/{kind}/" + REPO + "/{oid}/{size}/part/{part}", lfs_parts.upload_part)
