@@ -47,10 +47,17 @@ def create_rest_app(container: Container) -> FastAPI:
         # The hot object reads make their one trip through an executor of their own, a
         # cheaper hand-off than anyio's (frontends/thread_hops.py).
         app.state.reads = ThreadPoolExecutor(server.threads, thread_name_prefix="weighthouse-read")
+        # Small uploads, read whole before their one trip, take the same cheaper hand-off. They
+        # wait on fsyncs and share catalog commits, so they need as many threads as uploads
+        # may run at once, the bound the transfers limiter sets for streamed ones.
+        app.state.small_writes = ThreadPoolExecutor(
+            server.max_transfers, thread_name_prefix="weighthouse-write"
+        )
         try:
             yield
         finally:
             app.state.reads.shutdown(wait=False)
+            app.state.small_writes.shutdown(wait=False)
 
     app = FastAPI(
         title="Weighthouse",

@@ -18,6 +18,7 @@ from weighthouse.domain.access import Principal
 from weighthouse.domain.errors import InvalidInputError
 from weighthouse.frontends.bodies import RequestBody, declared_length
 from weighthouse.frontends.rest.dependencies import client_address, container
+from weighthouse.frontends.thread_hops import in_thread
 from weighthouse.frontends.transfer_slots import TransferSlots
 
 T = TypeVar("T")
@@ -35,7 +36,9 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 SMALL_BODY = 64 * 1024
 """A body declared at most this long is read on the event loop before the use case's trip to
 a worker thread: streamed, it cost that thread a second trip back to the event loop for its
-one batch (measured: about a quarter of a small PUT's CPU time in the server)."""
+one batch (measured: about a quarter of a small PUT's CPU time in the server). That one trip
+then goes through the app's own executor (:mod:`~weighthouse.frontends.thread_hops`) rather
+than anyio's."""
 
 
 def declared_sha256(request: Request) -> str | None:
@@ -83,13 +86,16 @@ async def stream_into(
     limiter = getattr(request.app.state, "transfers", None)
     account = caller.viewer_id if caller is not None else None
     with slots.hold(account=account, client=client_address(request)):
-        body: Iterable[bytes]
         if size is not None and size <= SMALL_BODY and "expect" not in request.headers:
             # HTTP framing ends the body at its declared length, so this holds no more.
             data = b"".join([chunk async for chunk in request.stream()])
-            body = [data] if data else []
-        else:
-            body = RequestBody(request.stream(), limit=limit)
+            whole = [data] if data else []
+            # Set by the app's lifespan, as the transfers limiter is.
+            small_writes = getattr(request.app.state, "small_writes", None)
+            if small_writes is not None:
+                return await in_thread(small_writes, lambda: use_case(whole, size))
+            return await anyio.to_thread.run_sync(use_case, whole, size, limiter=limiter)
+        body = RequestBody(request.stream(), limit=limit)
         return await anyio.to_thread.run_sync(use_case, body, size, limiter=limiter)
 
 
