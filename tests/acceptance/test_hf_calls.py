@@ -68,6 +68,17 @@ out["security"] = api.model_info(other, securityStatus=True).security_repo_statu
 out["datasets"] = [d.id for d in api.list_datasets(author=author)]
 out["anonymous"] = sorted(m.id for m in HfApi(token=False).list_models(author=author))
 out["refused_filter"] = error_of(lambda: list(api.list_models(author=author, filter="x")))
+out["refused_pipeline"] = error_of(
+    lambda: list(api.list_models(author=author, pipeline_tag="text-generation")))
+api.update_repo_settings(other, gated="auto")
+out["gated"] = [[m.id for m in api.list_models(author=author, gated=flag)]
+                for flag in (True, False)]
+api.update_repo_settings(other, gated=False)
+# 0.x clients send model_name and search as two search values: both must match.
+name = repo.split("/")[1]
+out["two_terms"] = [[m["id"] for m in paginate(api.endpoint + "/api/models",
+                     params={{"author": author, "search": [name[:6], second]}},
+                     headers=api._build_hf_headers())] for second in (name[-6:], "no-such")]
 info = api.model_info(repo, files_metadata=True)
 out["siblings"] = {{s.rfilename: [s.size, s.lfs is not None, s.blob_id is not None]
                    for s in info.siblings}}
@@ -115,6 +126,9 @@ part = httpx2.get(url, headers={{"authorization": "Bearer " + os.environ["HF_TOK
 out["range"] = [part.status_code, part.headers["content-range"],
                 part.content == Path("model.safetensors").read_bytes()[8:]]
 out["private_anonymous"] = error_of(HfApi(token=False).model_info, other)
+# Spaces are not served: none are listed, and each is missing, also to a download's HEAD.
+out["spaces"] = [list(api.list_spaces(author=author)), error_of(api.space_info, repo),
+                 error_of(hf_hub_download, repo, "config.json", repo_type="space")]
 print(json.dumps(out))
 """
 
@@ -144,6 +158,9 @@ def test_model_hub_calls(live_server: LiveServer, dora: Account, tmp_path: Path)
     assert out["datasets"] == [repo]
     assert out["anonymous"] == [repo]
     assert out["refused_filter"] == "BadRequestError"
+    assert out["refused_pipeline"] == "BadRequestError"
+    assert out["gated"] == [[other], [repo]]
+    assert out["two_terms"] == [[repo], []]
     assert out["siblings"]["model.safetensors"] == [len(weights), True, True]
     assert out["siblings"]["config.json"] == [len("config.json"), False, True]
     assert out["paths_info"] == [["config.json", "RepoFile"], ["d", "RepoFolder"]]
@@ -177,6 +194,7 @@ def test_model_hub_calls(live_server: LiveServer, dora: Account, tmp_path: Path)
     )
     assert out["range"] == [206, f"bytes 8-{len(weights) - 1}/{len(weights)}", True]
     assert out["private_anonymous"] == "RepositoryNotFoundError"
+    assert out["spaces"] == [[], "RepositoryNotFoundError", "RepositoryNotFoundError"]
 
 
 def hf(server: LiveServer, home: Path, token: str, *args: str) -> subprocess.CompletedProcess[str]:

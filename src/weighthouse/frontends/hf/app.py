@@ -53,6 +53,7 @@ def routes() -> RawRouter:
     router.add("POST", "api/repos/move", repos.move_repo)
     router.add("GET", "api/models", listing.models)
     router.add("GET", "api/datasets", listing.datasets)
+    router.add("GET", "api/spaces", listing.spaces)
     router.add("GET", "api/users/{user}/likes", likes.liked_repos)
     router.add("GET", "api/settings/repositories", user_repos.mine)
     router.add("GET", "api/organizations/{org}/settings/repositories", user_repos.organization)
@@ -103,6 +104,7 @@ def routes() -> RawRouter:
     router.add("POST", "datasets/" + REPO + "/info/lfs/objects/batch", lfs.dataset_batch)
     router.add("POST", REPO + "/info/lfs/objects/batch", lfs.model_batch)
     router.add("GET", "datasets/" + REPO + "/resolve/{rev}/{path*}", resolve.dataset_file)
+    router.add("GET", "spaces/" + REPO + "/resolve/{rev}/{path*}", resolve.space_file)
     router.add("GET", REPO + "/resolve/{rev}/{path*}", resolve.model_file)
     return router
 

@@ -1,7 +1,8 @@
 """``GET /api/models`` and ``GET /api/datasets``: the repos a caller may see, as
 ``list_models`` / ``list_datasets`` (and ``hf models ls``) read them.
 
-``author`` is the namespace, ``search`` a part of ``namespace/name``; pages follow
+``author`` is the namespace, ``search`` a part of ``namespace/name`` (every one of them, when
+the 0.x clients send two), ``gated`` whether the repo is gated; pages follow
 ``Link: rel="next"``, in the order asked for. Repos are listed by name unless ``sort`` says
 otherwise; each order below puts the highest first, ties by name:
 
@@ -33,7 +34,7 @@ from starlette.responses import Response
 
 from weighthouse.domain.access import Principal
 from weighthouse.domain.errors import EntryNotFoundError, InvalidInputError, NotFoundError
-from weighthouse.domain.model import Repo, RepoId, RepoOrder, RepoType
+from weighthouse.domain.model import Gating, Repo, RepoId, RepoOrder, RepoType
 from weighthouse.domain.paging import MAX_PAGE
 from weighthouse.frontends.hf.calls import Call, json_response, next_link
 from weighthouse.frontends.hf.entries import iso, sibling
@@ -58,6 +59,12 @@ TIED = frozenset({"downloads", "trendingScore", "trending_score"})
 """Sorts on figures not counted here: every repo ties, so either direction is the name order."""
 _HEAD = frozenset({"sha", "lastModified", "siblings", "cardData"})
 """The ``expand`` values read from the head of ``main``."""
+SEARCH_TERMS = 8
+"""Most ``search`` values one listing takes (the 0.x clients send the model name and the
+search apart)."""
+UNFILTERED = ("pipeline_tag", "apps", "inference", "inference_provider", "num_parameters")
+"""Filters ``list_models`` sends that nothing here could answer: refused, not ignored, so a
+filtered listing is never answered with every repo."""
 
 
 async def models(call: Call) -> Response:
@@ -68,11 +75,26 @@ async def datasets(call: Call) -> Response:
     return await _list(call, RepoType.DATASET)
 
 
+async def spaces(call: Call) -> Response:
+    """``GET /api/spaces`` (``list_spaces``): Spaces are not served here, so there are none."""
+    await call.caller()
+    return json_response([])
+
+
 async def _list(call: Call, kind: RepoType) -> Response:
     caller = await call.caller()
     query = call.request.query_params
     if query.get("filter"):
         raise InvalidInputError("filtering by tag is not supported here; use author or search")
+    unknown = [name for name in UNFILTERED if query.get(name)]
+    if unknown:
+        raise InvalidInputError(
+            f"filtering by {', '.join(unknown)} is not supported here; use author, search or gated"
+        )
+    gated = _gated(query.get("gated"))
+    terms = [term for term in dict.fromkeys(query.getlist("search")) if term]
+    if len(terms) > SEARCH_TERMS or any(len(term) > 200 for term in terms):
+        raise InvalidInputError(f"search takes at most {SEARCH_TERMS} terms of 200 characters")
     sort = query.get("sort") or "id"
     order = _order(sort, query.get("direction"))
     limit = _limit(query.get("limit"))
@@ -88,16 +110,24 @@ async def _list(call: Call, kind: RepoType) -> Response:
         caller,
         type=kind,
         namespace=query.get("author") or None,
-        search=query.get("search") or None,
+        search=terms[0] if terms else None,
         after=cursor or None,
         limit=limit,
         order=order,
     )
-    items = [_entry(repo) for repo in page.items]
+    # The catalog searches for one term and knows no gate filter: the page is narrowed here,
+    # and may come out short or empty while its Link leads on.
+    repos = tuple(
+        repo
+        for repo in page.items
+        if all(term.lower() in repo.full_name.lower() for term in terms[1:])
+        and (gated is None or (repo.gated is not Gating.OFF) is gated)
+    )
+    items = [_entry(repo) for repo in repos]
     if full or card or _HEAD & expand:
-        await run_in_threadpool(_add_heads, call, caller, page.items, items, siblings, card)
+        await run_in_threadpool(_add_heads, call, caller, repos, items, siblings, card)
     if order is RepoOrder.LIKES:
-        await run_in_threadpool(_add_likes, call, caller, page.items, items)
+        await run_in_threadpool(_add_likes, call, caller, repos, items)
     headers = {}
     if page.next_after is not None:
         headers["Link"] = next_link(call, cursor=page.next_after)
@@ -106,6 +136,17 @@ async def _list(call: Call, kind: RepoType) -> Response:
 
 def _flag(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true")
+
+
+def _gated(value: str | None) -> bool | None:
+    """``gated=true`` lists gated repos only, ``gated=false`` the others."""
+    if value is None or value == "":
+        return None
+    if value.lower() in ("1", "true"):
+        return True
+    if value.lower() in ("0", "false"):
+        return False
+    raise InvalidInputError("gated must be true or false")
 
 
 def _order(sort: str, direction: str | None) -> RepoOrder:

@@ -1,5 +1,5 @@
 """``HEAD``/``GET /[datasets/]{ns}/{name}/resolve/{rev}/{path}``: the heart of every Hub
-download.
+download (``/spaces/...`` answers that the Space does not exist).
 
 Headers as the client reads them: ``X-Repo-Commit``; ``ETag`` the git blob id of a regular
 file or the SHA-256 of an LFS file, which also gets ``X-Linked-Etag`` and ``X-Linked-Size``;
@@ -12,7 +12,7 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from weighthouse.domain.errors import EntryNotFoundError
+from weighthouse.domain.errors import EntryNotFoundError, RepoNotFoundError
 from weighthouse.domain.model import RepoType
 from weighthouse.frontends.downloads import blob_response
 from weighthouse.frontends.hf import wire
@@ -26,6 +26,12 @@ async def model_file(call: Call) -> Response:
 
 async def dataset_file(call: Call) -> Response:
     return await _resolve(call, RepoType.DATASET)
+
+
+async def space_file(call: Call) -> Response:
+    """Spaces are not served here: every Space is missing, as ``RepoNotFound`` (on ``HEAD``
+    too), so the client says so instead of blaming the network."""
+    raise RepoNotFoundError.named(f"{call.params['ns']}/{call.params['name']}")
 
 
 async def _resolve(call: Call, kind: RepoType) -> Response:
