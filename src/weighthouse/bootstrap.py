@@ -18,6 +18,7 @@ from weighthouse.domain.access_keys import AccessKeys
 from weighthouse.domain.audit import Audit
 from weighthouse.domain.authentication import Authenticator
 from weighthouse.domain.blob_proof import BlobProof
+from weighthouse.domain.bucket_configurations import BucketConfigurations
 from weighthouse.domain.buckets import Buckets
 from weighthouse.domain.changes import Changes
 from weighthouse.domain.commits import Commits
@@ -95,6 +96,7 @@ class Container:
     discussions: Discussions
     likes: Likes
     buckets: Buckets
+    bucket_configurations: BucketConfigurations
     multipart: MultipartUploads
     maintenance: Maintenance
     upload_tickets: UploadTickets
@@ -204,6 +206,7 @@ def bootstrap(
         discussions=Discussions(catalog, commits, clock),
         likes=Likes(catalog, clock),
         buckets=Buckets(catalog, blobs, clock, room=room),
+        bucket_configurations=BucketConfigurations(catalog),
         multipart=MultipartUploads(
             catalog, blobs, clock, max_object_bytes=settings.max_upload_bytes, room=room
         ),

@@ -102,7 +102,6 @@ def test_bucket_configurations_read_as_none_configured(
     s3.delete_bucket_policy(Bucket=bucket)
     setting = [
         lambda: s3.put_bucket_policy(Bucket=bucket, Policy='{"Statement": []}'),
-        lambda: s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": []}),
         lambda: s3.put_bucket_versioning(
             Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}
         ),

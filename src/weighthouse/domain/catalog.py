@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from weighthouse.domain.bucket_configurations_catalog import BucketConfigurationCatalog
 from weighthouse.domain.discussions_catalog import DiscussionCatalog
 from weighthouse.domain.findings_catalog import FindingsCatalog
 from weighthouse.domain.jobs_catalog import JobCatalog
@@ -682,6 +683,7 @@ class Catalog(
     HistoryCatalog,
     ObjectCatalog,
     MultipartCatalog,
+    BucketConfigurationCatalog,
     BlobSourceCatalog,
     ReferenceCatalog,
     ReadinessCatalog,

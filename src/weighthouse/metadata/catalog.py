@@ -42,6 +42,7 @@ from weighthouse.metadata.access_keys import AccessKeyQueries
 from weighthouse.metadata.access_requests import AccessRequestQueries
 from weighthouse.metadata.audit import AuditQueries
 from weighthouse.metadata.blob_sources import BlobSourceQueries
+from weighthouse.metadata.bucket_configurations import BucketConfigurationQueries
 from weighthouse.metadata.credential_epoch import CredentialEpochQueries, bump_credential_epoch
 from weighthouse.metadata.discussions import DiscussionQueries
 from weighthouse.metadata.findings import FindingQueries
@@ -69,6 +70,7 @@ from weighthouse.metadata.rows import (
 )
 from weighthouse.metadata.tables import (
     access_requests,
+    bucket_configurations,
     collaborators,
     commits,
     deleted_tags,
@@ -122,6 +124,7 @@ class SqlCatalog(
     HistoryQueries,
     ObjectQueries,
     MultipartQueries,
+    BucketConfigurationQueries,
     OrganizationQueries,
     AuditQueries,
     BlobSourceQueries,
@@ -401,6 +404,7 @@ class SqlCatalog(
             refs,
             deleted_tags,
             objects,
+            bucket_configurations,
             collaborators,
             access_requests,
             discussion_events,

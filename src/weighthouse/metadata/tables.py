@@ -408,6 +408,18 @@ class ObjectRow(Base):
     tags: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
+class BucketConfigurationRow(Base):
+    """A bucket's configuration ``name`` (its tags, its CORS rules) as the domain's JSON
+    document; deleted with the bucket."""
+
+    __tablename__ = "bucket_configurations"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+
+    repo_id: Mapped[str] = mapped_column(String(ID), ForeignKey("repos.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class MultipartUploadRow(Base):
     """An open multipart upload; its parts are rows of ``multipart_parts``. Listing a bucket's
     uploads walks the ``(repo_id, key, id)`` index; the garbage collector finds abandoned
@@ -628,6 +640,7 @@ commits = cast(Table, CommitRow.__table__)
 trees = cast(Table, TreeRow.__table__)
 tree_entries = cast(Table, TreeEntryRow.__table__)
 objects = cast(Table, ObjectRow.__table__)
+bucket_configurations = cast(Table, BucketConfigurationRow.__table__)
 multipart_uploads = cast(Table, MultipartUploadRow.__table__)
 multipart_parts = cast(Table, MultipartPartRow.__table__)
 object_manifests = cast(Table, ObjectManifestRow.__table__)

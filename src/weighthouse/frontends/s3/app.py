@@ -6,7 +6,9 @@ domain itself is path style). The key is the raw path after the bucket, percent-
 and never normalised (``//``, ``./`` and ``%2F`` are ordinary key characters).
 
 Every answer carries ``x-amz-request-id``; every failure is an S3 XML error (no body for
-HEAD), never a traceback.
+HEAD), never a traceback. ``OPTIONS`` on a bucket or object is a browser's preflight, and an
+answer to a request carrying an ``Origin`` gets the bucket's CORS headers (see
+:mod:`~weighthouse.frontends.s3.cors`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,15 @@ from weighthouse.domain.credentials import (
     SigV4Signature,
 )
 from weighthouse.domain.errors import AuthenticationError, DomainError
-from weighthouse.frontends.s3 import buckets, multipart, objects, service, unsupported, wire
+from weighthouse.frontends.s3 import (
+    buckets,
+    cors,
+    multipart,
+    objects,
+    service,
+    unsupported,
+    wire,
+)
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.credentials import RequestParts, parse_query, signed_request
 from weighthouse.frontends.s3.errors import S3Error, translate
@@ -88,6 +98,10 @@ class S3App:
                 key,
                 request_id,
             )
+        origin = request.headers.get("origin")
+        if origin and bucket is not None and request.method != "OPTIONS":
+            allowed = await cors.request_headers(self._hub, bucket, origin, request.method)
+            response.headers.update(allowed)
         response.headers[wire.REQUEST_ID_HEADER] = request_id
         response.headers[wire.HOST_ID_HEADER] = request_id
         await response(scope, receive, send)
@@ -140,6 +154,8 @@ class S3App:
         )
         if call.header(EXPECTED_OWNER_HEADER) is not None:
             await in_thread(lambda: check_expected_owner(call, bucket, EXPECTED_OWNER_HEADER))
+        if request.method == "OPTIONS" and bucket is not None:
+            return await cors.preflight(call)
         if bucket is None:
             return await service.handle(call)
         if key is None:

@@ -1,5 +1,6 @@
 """Bucket operations (``/<bucket>``): Create, Delete, Head, GetBucketLocation,
-GetBucketVersioning, the listings and DeleteObjects."""
+GetBucketVersioning, the listings and DeleteObjects; ``?cors`` and ``?tagging`` go to their
+own modules."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from starlette.responses import Response
 from weighthouse.domain.errors import NotFoundError, RepoExistsError
 from weighthouse.frontends.s3 import (
     acls,
+    cors,
     listing,
     multi_delete,
     multipart,
     post_uploads,
+    tagging,
     unsupported,
     wire,
     xml_input,
@@ -34,6 +37,10 @@ async def handle(call: S3Call) -> Response:
     method = call.request.method
     if call.has("acl"):
         return await acls.handle(call)
+    if call.has("cors"):
+        return await cors.bucket_cors(call)
+    if call.has("tagging"):
+        return await tagging.bucket_tagging(call)
     for name in unsupported.BUCKET_CONFIGURATIONS:
         if call.has(name):
             return await unsupported.bucket_configuration(call, name)

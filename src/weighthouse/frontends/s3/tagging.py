@@ -1,9 +1,11 @@
 """Tags on the wire: the ``x-amz-tagging`` header, the ``<Tagging>`` document, and the
-``?tagging`` operations on objects (Put/Get/DeleteObjectTagging).
+``?tagging`` operations on objects (Put/Get/DeleteObjectTagging) and buckets
+(Put/Get/DeleteBucketTagging).
 
 The front-end only reads tags as the client wrote them, in order and with any repeated key;
 the core holds them to S3's rules (:mod:`weighthouse.domain.tagging`). Reading an object's
-tags asks what reading the object asks; setting or removing them what writing it asks.
+tags asks what reading the object asks; setting or removing them what writing it asks. A
+bucket's tags are its configuration (see :mod:`weighthouse.domain.bucket_configurations`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from urllib.parse import parse_qsl
 
 from starlette.responses import Response
 
+from weighthouse.domain.bucket_configurations import TAGGING
 from weighthouse.domain.model import BucketObject
 from weighthouse.frontends.s3 import wire, xml_input
 from weighthouse.frontends.s3.bucket_names import bucket_id
@@ -95,3 +98,26 @@ async def object_tagging(call: S3Call) -> Response:
     pairs = await read_document(call) if method == "PUT" else []
     await in_thread(lambda: call.hub.buckets.set_tags(call.principal, repo_id, key, pairs))
     return Response(status_code=200 if method == "PUT" else 204)
+
+
+async def bucket_tagging(call: S3Call) -> Response:
+    """GET, PUT or DELETE ``?tagging`` on a bucket: its tags, up to 50."""
+    assert call.bucket is not None
+    repo_id = bucket_id(call.bucket)
+    configurations = call.hub.bucket_configurations
+    method = call.request.method
+    if method == "GET":
+        tags = await in_thread(lambda: configurations.tags(call.principal, repo_id))
+        if tags is None:
+            raise S3Error(404, "NoSuchTagSet", "The TagSet does not exist", BucketName=call.bucket)
+        return Response(tagging_document(tags), media_type=wire.XML)
+    if method not in ("PUT", "DELETE"):
+        raise S3Error(405, "MethodNotAllowed", f"{method} is not allowed on ?tagging")
+    if call.principal.user is None:
+        raise S3Error(403, "AccessDenied", "Anonymous users cannot write")
+    if method == "DELETE":
+        await in_thread(lambda: configurations.remove(call.principal, repo_id, TAGGING))
+    else:
+        pairs = await read_document(call)
+        await in_thread(lambda: configurations.set_tags(call.principal, repo_id, pairs))
+    return Response(status_code=204)

@@ -23,6 +23,7 @@ from weighthouse.metadata.memory.access_requests import MemoryAccessRequests
 from weighthouse.metadata.memory.accounts import MemoryAccounts
 from weighthouse.metadata.memory.audit import MemoryAudit
 from weighthouse.metadata.memory.blob_sources import MemoryBlobSources
+from weighthouse.metadata.memory.bucket_configurations import MemoryBucketConfigurations
 from weighthouse.metadata.memory.discussions import MemoryDiscussions
 from weighthouse.metadata.memory.findings import MemoryFindings
 from weighthouse.metadata.memory.history import MemoryHistory
@@ -44,6 +45,7 @@ class MemoryCatalog(
     MemoryHistory,
     MemoryObjects,
     MemoryMultipart,
+    MemoryBucketConfigurations,
     MemoryBlobSources,
     MemoryAccessKeys,
     MemoryJobs,

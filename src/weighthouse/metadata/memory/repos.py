@@ -92,7 +92,13 @@ class MemoryRepos(MemoryTables):
             if repo is None:
                 return
             del tables.repo_ids[repo.type, repo.namespace, repo.name]
-            for rows in (tables.refs, tables.commits, tables.trees, tables.objects):
+            for rows in (
+                tables.refs,
+                tables.commits,
+                tables.trees,
+                tables.objects,
+                tables.bucket_configurations,
+            ):
                 for key in [key for key in rows if key[0] == repo_id]:
                     del rows[key]
             for said in [key for key in tables.discussion_events if key[0] == repo_id]:

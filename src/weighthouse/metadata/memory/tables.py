@@ -74,6 +74,8 @@ class Tables:
     commits: dict[tuple[str, str], Commit] = field(default_factory=dict)  # (repo, id)
     trees: dict[tuple[str, str], tuple[TreeEntry, ...]] = field(default_factory=dict)
     objects: dict[tuple[str, str], BucketObject] = field(default_factory=dict)  # (repo, key)
+    # (repo, name) -> document
+    bucket_configurations: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     uploads: dict[str, MultipartUpload] = field(default_factory=dict)  # by id
     parts: dict[tuple[str, int], UploadedPart] = field(default_factory=dict)  # (upload, number)
     manifests: dict[str, tuple[ManifestPart, ...]] = field(default_factory=dict)  # by id

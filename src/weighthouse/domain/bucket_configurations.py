@@ -1,0 +1,95 @@
+"""Bucket configurations S3 clients set: a bucket's tags and its CORS rules.
+
+Reading one asks for read access to the bucket, setting or removing one for admin access (the
+bucket's settings, as its visibility). :meth:`BucketConfigurations.cors_rules` asks nothing:
+a browser's preflight carries no credentials, and the rules themselves say which origins the
+bucket's owner lets in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from weighthouse.domain.access import Principal
+from weighthouse.domain.bucket_configurations_catalog import BucketConfigurationCatalog
+from weighthouse.domain.cors import CorsRule, check_rules, rule_document, rule_from
+from weighthouse.domain.errors import InvalidInputError, RepoNotFoundError
+from weighthouse.domain.model import RepoId, RepoType, Role
+from weighthouse.domain.names import check_name
+from weighthouse.domain.repos import RepoLookup, find_repo, require_bucket
+from weighthouse.domain.tagging import BUCKET_TAGS, check_tags
+
+TAGGING = "tagging"
+CORS = "cors"
+
+
+class ConfigurationCatalog(RepoLookup, BucketConfigurationCatalog, Protocol):
+    """What :class:`BucketConfigurations` uses."""
+
+
+class BucketConfigurations:
+    def __init__(self, catalog: ConfigurationCatalog) -> None:
+        self._catalog = catalog
+
+    def _bucket(self, principal: Principal, bucket: RepoId, need: Role) -> str:
+        if bucket.type is not RepoType.BUCKET:
+            raise InvalidInputError("not a bucket id")
+        repo = find_repo(self._catalog, principal, bucket, need)
+        require_bucket(repo)
+        return repo.id
+
+    def tags(self, principal: Principal, bucket: RepoId) -> dict[str, str] | None:
+        """The bucket's tags in key order, ``None`` when it has none."""
+        repo_id = self._bucket(principal, bucket, Role.READ)
+        document = self._catalog.get_bucket_configuration(repo_id, TAGGING)
+        if document is None:
+            return None
+        return {str(key): str(value) for key, value in document["tags"]}
+
+    def set_tags(
+        self, principal: Principal, bucket: RepoId, tags: Iterable[tuple[str, str]]
+    ) -> dict[str, str]:
+        """Replace the bucket's tags (up to :data:`~weighthouse.domain.tagging.BUCKET_TAGS`;
+        ``InvalidTagError``); none removes them."""
+        repo_id = self._bucket(principal, bucket, Role.ADMIN)
+        checked = check_tags(tags, limit=BUCKET_TAGS)
+        if not checked:
+            self._catalog.delete_bucket_configuration(repo_id, TAGGING)
+            return checked
+        document = {"tags": [[key, value] for key, value in checked.items()]}
+        self._catalog.put_bucket_configuration(repo_id, TAGGING, document)
+        return checked
+
+    def cors(self, principal: Principal, bucket: RepoId) -> tuple[CorsRule, ...] | None:
+        """The bucket's CORS rules, ``None`` when it has none."""
+        return self._cors(self._bucket(principal, bucket, Role.READ))
+
+    def set_cors(self, principal: Principal, bucket: RepoId, rules: Sequence[CorsRule]) -> None:
+        """Replace the bucket's CORS rules; ``InvalidCorsError`` as S3 refuses them."""
+        repo_id = self._bucket(principal, bucket, Role.ADMIN)
+        checked = check_rules(rules)
+        document = {"rules": [rule_document(rule) for rule in checked]}
+        self._catalog.put_bucket_configuration(repo_id, CORS, document)
+
+    def remove(self, principal: Principal, bucket: RepoId, name: str) -> None:
+        """Remove the configuration ``name`` (:data:`TAGGING` or :data:`CORS`); idempotent."""
+        repo_id = self._bucket(principal, bucket, Role.ADMIN)
+        self._catalog.delete_bucket_configuration(repo_id, name)
+
+    def cors_rules(self, bucket: RepoId) -> tuple[CorsRule, ...]:
+        """The CORS rules a browser's request to ``bucket`` is matched against, for anyone:
+        none for a bucket without rules and for a name no bucket has."""
+        try:
+            check_name(bucket.namespace, what="namespace")
+            check_name(bucket.name, what="repo name")
+            repo = self._catalog.get_repo(bucket.type, bucket.namespace, bucket.name)
+        except (InvalidInputError, RepoNotFoundError):
+            return ()
+        return self._cors(repo.id) or ()
+
+    def _cors(self, repo_id: str) -> tuple[CorsRule, ...] | None:
+        document = self._catalog.get_bucket_configuration(repo_id, CORS)
+        if document is None:
+            return None
+        return tuple(rule_from(rule) for rule in document["rules"])

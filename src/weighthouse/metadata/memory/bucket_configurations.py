@@ -1,0 +1,28 @@
+"""Bucket configurations of the in-memory catalog."""
+
+from __future__ import annotations
+
+import copy
+
+from weighthouse.domain.bucket_configurations_catalog import ConfigurationDocument
+from weighthouse.domain.errors import RepoNotFoundError
+from weighthouse.metadata.memory.tables import MemoryTables
+
+
+class MemoryBucketConfigurations(MemoryTables):
+    def put_bucket_configuration(
+        self, repo_id: str, name: str, document: ConfigurationDocument
+    ) -> None:
+        with self._lock:
+            if repo_id not in self._tables.repos:
+                raise RepoNotFoundError(f"no repo with id {repo_id!r}", repo_id=repo_id)
+            self._tables.bucket_configurations[repo_id, name] = copy.deepcopy(document)
+
+    def get_bucket_configuration(self, repo_id: str, name: str) -> ConfigurationDocument | None:
+        with self._lock:
+            document = self._tables.bucket_configurations.get((repo_id, name))
+        return None if document is None else copy.deepcopy(document)
+
+    def delete_bucket_configuration(self, repo_id: str, name: str) -> bool:
+        with self._lock:
+            return self._tables.bucket_configurations.pop((repo_id, name), None) is not None
