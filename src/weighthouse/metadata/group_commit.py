@@ -3,10 +3,11 @@
 SQLite has one writer at a time and, with ``synchronous=FULL``, flushes its log on every commit.
 Concurrent small writes (bucket PUTs) therefore queue for the write lock and pay one flush each.
 :class:`GroupCommit` lets them ride together: a thread that arrives while a batch is being
-committed waits; when the batch is done, one waiting thread leads the next batch with every job
-queued meanwhile, runs each job in a savepoint of one write transaction, commits once, and hands
-each thread its own result. Each thread returns only after the commit that holds its write, so a
-write acknowledged to a client is as durable as with a transaction of its own.
+committed waits; when the batch is done, the thread of the oldest waiting job is woken to lead
+the next batch with every job queued meanwhile (up to a cap), runs each job in a savepoint of
+one write transaction, commits once, and hands each thread its own result. Each thread returns
+only after the commit that holds its write, so a write acknowledged to a client is as durable as
+with a transaction of its own.
 
 A job is one callable that takes the connection and returns its result. A job that raises
 (a precondition that does not hold, a row that breaks a constraint) is rolled back to its
@@ -47,6 +48,12 @@ class _Ticket(Generic[T]):
     error: BaseException | None = None
     # Filled while a batch runs; copied to result/error only once the batch has committed.
     pending: list[Any] = field(default_factory=list)
+    # Held until the ticket is done or its thread is to lead the next batch: each waiting
+    # thread is woken alone, when it has something to do, rather than all at every commit.
+    gate: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.gate.acquire()
 
     def outcome(self) -> T:
         if self.error is not None:
@@ -66,7 +73,6 @@ class GroupCommit:
         self._engine = engine
         self._max_batch = max_batch
         self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)
         self._queue: list[_Ticket[Any]] = []
         self._leading = False
         self.commits = 0
@@ -81,21 +87,30 @@ class GroupCommit:
         changes nothing before the one statement that may fail on its own (a constraint), and
         nothing after that statement can fail but the database itself, which fails the batch."""
         ticket: _Ticket[T] = _Ticket(job, fails_cleanly)
-        with self._changed:
+        with self._lock:
             self._queue.append(ticket)
-            while not ticket.done and self._leading:
-                self._changed.wait()
+            follow = self._leading
+            self._leading = True
+        if follow:
+            ticket.gate.acquire()  # until done, or handed the lead
             if ticket.done:
                 return ticket.outcome()
-            self._leading = True
+        # Leading: the lead passes only to the thread of the oldest queued ticket, so this
+        # thread's ticket is in the batch it takes.
+        with self._lock:
             batch = self._queue[: self._max_batch]
             del self._queue[: self._max_batch]
         try:
             self._commit(batch)
         finally:
-            with self._changed:
-                self._leading = False
-                self._changed.notify_all()
+            with self._lock:
+                successor = self._queue[0] if self._queue else None
+                self._leading = successor is not None
+            for other in batch:
+                if other is not ticket:
+                    other.gate.release()
+            if successor is not None:
+                successor.gate.release()
         return ticket.outcome()
 
     def _commit(self, batch: list[_Ticket[Any]]) -> None:

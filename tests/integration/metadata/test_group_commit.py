@@ -88,6 +88,16 @@ def test_concurrent_jobs_share_commits_and_each_gets_its_own_result(engine: Engi
     assert group.commits <= 3
 
 
+def test_past_the_cap_each_batch_hands_the_lead_to_a_job_it_left_waiting(engine: Engine) -> None:
+    # The first batch holds job 0 alone; the fifteen queued behind it take four batches of at
+    # most four, each led by the thread of its oldest job, and every thread gets its own result.
+    group = GroupCommit(engine, max_batch=4)
+    outcomes = run_concurrently(group, [insert(k, f"v{k}") for k in range(THREADS)])
+    assert outcomes == list(range(THREADS))
+    assert rows(engine) == {k: f"v{k}" for k in range(THREADS)}
+    assert (group.commits, group.jobs) == (5, THREADS)
+
+
 def test_a_failing_job_fails_alone_and_leaves_no_trace(engine: Engine) -> None:
     group = GroupCommit(engine)
 
