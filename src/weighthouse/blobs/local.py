@@ -234,11 +234,11 @@ class LocalBlobDriver:
         fsync_directory(path.parent)
         return ours
 
-    def make_parents(self, path: Path) -> list[Path]:
+    def make_parents(self, path: Path) -> list[tuple[Path, bool]]:
         """Create the directories above ``path``; return those whose entry in their parent is
-        not yet known to be durable, deepest first, for :meth:`flush_parents` to flush once
-        ``path`` itself is in place: a crash could otherwise lose a committed blob with its
-        directory.
+        not yet known to be durable, deepest first, each with whether this call made it, for
+        :meth:`flush_parents` to flush once ``path`` itself is in place: a crash could
+        otherwise lose a committed blob with its directory.
 
         A directory that already exists is not trusted until this process has flushed its
         parent once: another request (or another server process) may have just made it and
@@ -250,20 +250,42 @@ class LocalBlobDriver:
         while parent != self.root and str(parent) not in self._durable_dirs:
             pending.append(parent)
             parent = parent.parent
+        made: list[tuple[Path, bool]] = []
         for directory in reversed(pending):
-            directory.mkdir(exist_ok=True)
-        return pending
+            try:
+                directory.mkdir()
+            except FileExistsError:
+                made.append((directory, False))
+            else:
+                made.append((directory, True))
+        made.reverse()
+        return made
 
-    def flush_parents(self, directories: list[Path]) -> None:
+    def flush_parents(self, directories: list[tuple[Path, bool]]) -> None:
         """Flush each of ``directories``' entry in its parent (see :meth:`make_parents`).
 
         Called after the blob's own folder has been flushed: on a journalling file system
         that flush has already committed the new folders' entries too, so these return
         without another wait on the disk, where flushing each parent before placing the blob
-        waited for a commit of its own."""
-        for directory in directories:
-            fsync_directory(directory.parent)
+        waited for a commit of its own.
+
+        Flushing a parent makes durable every entry it held before the flush, not only the
+        one asked for. So when the folder was found rather than made (another process made
+        it, or this one before a restart), the parent's other folders, listed before the
+        flush, are trusted from then on too: a process learns a store's existing fan-out with
+        one flush per parent instead of one per folder. A folder made here needs no listing:
+        its siblings are learnt when first found."""
+        for directory, made in directories:
+            parent = directory.parent
+            learnt = [str(directory)] if made else self._subfolders(parent)
+            fsync_directory(parent)
+            self._durable_dirs.update(learnt)
             self._durable_dirs.add(str(directory))
+
+    @staticmethod
+    def _subfolders(directory: Path) -> list[str]:
+        with os.scandir(directory) as scan:
+            return [entry.path for entry in scan if entry.is_dir(follow_symlinks=False)]
 
 
 def _host_label() -> str:

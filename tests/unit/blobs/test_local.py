@@ -247,6 +247,40 @@ def test_a_folder_made_by_someone_else_is_flushed_in_its_parent_before_it_is_rel
     assert flushed == [root / "x" / "y"]
 
 
+def test_one_flush_of_a_found_folders_parent_vouches_for_all_its_folders(
+    driver: LocalBlobDriver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another process (or this one before a restart) made the fan-out: x/a, x/b and x/c.
+    for name in "abc":
+        (driver.root / "x" / name).mkdir(parents=True)
+    flushed: list[Path] = []
+    real = local.fsync_directory
+
+    def recording_fsync_directory(path: Path) -> None:
+        flushed.append(path)
+        real(path)
+
+    monkeypatch.setattr(local, "fsync_directory", recording_fsync_directory)
+    with driver.writer("x/a/1") as writer:
+        writer.write(b"first")
+        writer.commit()
+    root = driver.root
+    assert flushed == [root / "x" / "a", root / "x", root]
+    flushed.clear()
+    # x/b was in x when x was flushed: its entry is durable, so only the blob's folder is.
+    with driver.writer("x/b/2") as writer:
+        writer.write(b"second")
+        writer.commit()
+    assert flushed == [root / "x" / "b"]
+    flushed.clear()
+    # A folder that appeared after that flush is not vouched for.
+    (driver.root / "x" / "d").mkdir()
+    with driver.writer("x/d/3") as writer:
+        writer.write(b"third")
+        writer.commit()
+    assert flushed == [root / "x" / "d", root / "x"]
+
+
 def test_writes_go_out_in_pieces_of_at_most_256_kib(
     driver: LocalBlobDriver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
