@@ -7,6 +7,7 @@ One client process runs the calls, so the suite pays for one interpreter start."
 
 from __future__ import annotations
 
+import hashlib
 import json
 import struct
 import subprocess
@@ -85,6 +86,9 @@ out["siblings"] = {{s.rfilename: [s.size, s.lfs is not None, s.blob_id is not No
 out["paths_info"] = sorted((p.path, type(p).__name__)
                            for p in api.get_paths_info(repo, ["config.json", "d", "nope"]))
 out["squash"] = error_of(api.super_squash_history, repo)
+lfs_files = list(api.list_lfs_files(repo))
+out["lfs_files"] = sorted([f.filename, f.size, f.ref, f.file_oid] for f in lfs_files)
+out["lfs_delete"] = error_of(api.permanently_delete_lfs_files, repo, lfs_files)
 api.delete_files(repo, delete_patterns=["d/*.txt"])
 api.delete_folder("other", repo_id=repo)
 out["after_deletes"] = sorted(api.list_repo_files(repo))
@@ -165,6 +169,12 @@ def test_model_hub_calls(live_server: LiveServer, dora: Account, tmp_path: Path)
     assert out["siblings"]["config.json"] == [len("config.json"), False, True]
     assert out["paths_info"] == [["config.json", "RepoFile"], ["d", "RepoFolder"]]
     assert out["squash"] == "BadRequestError"
+    # The LFS files of the history (a .bin of 10 bytes is LFS by its suffix), each once.
+    assert out["lfs_files"] == [
+        ["d/keep.bin", 10, "main", hashlib.sha256(b"d/keep.bin").hexdigest()],
+        ["model.safetensors", len(weights), "main", hashlib.sha256(weights).hexdigest()],
+    ]
+    assert out["lfs_delete"] == "BadRequestError"
     assert out["after_deletes"] == ["config.json", "d/keep.bin", "model.safetensors"]
     assert out["tags"] == ["v1"]
     # A copy with the same commits, tags and visibility, complete when answered.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -24,7 +24,7 @@ from weighthouse.domain.model import (
 from weighthouse.domain.names import check_folder, check_path, split_path
 from weighthouse.domain.paging import check_limit
 from weighthouse.domain.ports import BlobReader, BlobStore
-from weighthouse.domain.repos import find_repo
+from weighthouse.domain.repos import DEFAULT_BRANCH, find_repo, require_versioned
 from weighthouse.domain.revisions import Resolved, VersionedCatalog, resolve
 
 LAST_CHANGE_DEPTH = 1000
@@ -65,6 +65,16 @@ def open_download(blobs: BlobStore, download: Download) -> BlobReader:
             sha256=download.sha256,
         )
     return reader
+
+
+@dataclass(frozen=True)
+class FirstAppearance:
+    """Where a file's content first entered a repo's history: the file (path and entry) in
+    the oldest commit holding it, and a branch or tag whose history reaches that commit."""
+
+    file: PathEntry
+    commit: Commit
+    ref: str
 
 
 class FilesCatalog(VersionedCatalog, AccessRequestCatalog, Protocol):
@@ -235,6 +245,45 @@ class Files:
                     del folders[folder]
             commit = parent
         return found
+
+    def first_appearances(
+        self, principal: Principal, repo_id: RepoId, keep: Callable[[PathEntry], bool]
+    ) -> list[FirstAppearance]:
+        """Each distinct content (SHA-256) among the files ``keep`` accepts, anywhere in the
+        history of the repo's branches and tags, where it first appeared; by SHA-256.
+
+        Commits are read oldest first, each once, and every distinct tree once: a tree met
+        again (the same folder in a later commit) holds nothing new. A content that ``keep``
+        accepts at one path and not at another counts where it was accepted. Needs read
+        access, as history and tree listings do."""
+        repo = find_repo(self._catalog, principal, repo_id)
+        require_versioned(repo)
+        refs = sorted(self._catalog.list_refs(repo.id), key=lambda r: r.name != DEFAULT_BRANCH)
+        commits: dict[str, tuple[Commit, str]] = {}
+        for ref in refs:
+            commit: Commit | None = self._catalog.get_commit(repo.id, ref.commit_id)
+            while commit is not None and commit.id not in commits:
+                commits[commit.id] = (commit, ref.name)
+                commit = self._parent(repo, commit)
+        trees: set[str] = set()
+        found: dict[str, FirstAppearance] = {}
+        for commit, ref_name in sorted(commits.values(), key=lambda item: item[0].created_at):
+            pending = [("", commit.tree_id)]
+            while pending:
+                prefix, tree_id = pending.pop()
+                if tree_id in trees:
+                    continue
+                trees.add(tree_id)
+                for entry in self._catalog.get_tree(repo.id, tree_id).entries:
+                    path = f"{prefix}/{entry.name}" if prefix else entry.name
+                    if entry.kind is EntryKind.DIRECTORY:
+                        assert entry.tree_id is not None
+                        pending.append((path, entry.tree_id))
+                        continue
+                    item = PathEntry(path=path, entry=entry)
+                    if entry.sha256 is not None and entry.sha256 not in found and keep(item):
+                        found[entry.sha256] = FirstAppearance(item, commit, ref_name)
+        return [found[sha256] for sha256 in sorted(found)]
 
     def _folder(
         self, repo: Repo, tree_id: str, folder: str, cache: dict[str, dict[str, TreeEntry]]

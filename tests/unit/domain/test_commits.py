@@ -23,7 +23,7 @@ from weighthouse.domain.errors import (
     PermissionDeniedError,
     RepoNotFoundError,
 )
-from weighthouse.domain.model import Commit, RepoId, RepoType, Role, Scope, Tree
+from weighthouse.domain.model import Commit, RefKind, RepoId, RepoType, Role, Scope, Tree
 from weighthouse.metadata.memory import MemoryCatalog
 
 pytestmark = pytest.mark.unit
@@ -288,3 +288,22 @@ def test_each_path_names_the_last_commit_that_changed_it(
     assert older["d/c.txt"].id == first.id
     shallow = hub.files.last_changes(alice, repo, "main", ["d/c.txt", "a.txt"], max_commits=2)
     assert {path: commit.id for path, commit in shallow.items()} == {"a.txt": fifth.id}
+
+
+def test_first_appearances_name_each_content_once_where_it_came_in(
+    hub: Hub, alice: Principal, bob: Principal, repo: RepoId
+) -> None:
+    blob = upload(hub, alice, b"shard")
+    other = upload(hub, alice, b"other")
+    hub.commits.commit(alice, repo, "main", [at("w/a.bin", blob)], message="one")
+    hub.clock.advance()
+    hub.revisions.create_ref(alice, repo, RefKind.BRANCH, "dev", "main")
+    hub.commits.commit(alice, repo, "dev", [at("b.bin", other), at("c.txt", blob)], message="two")
+    hub.clock.advance()
+    hub.commits.commit(alice, repo, "main", [DeleteFile("w/a.bin")], message="gone")
+    found = hub.files.first_appearances(bob, repo, lambda f: f.path.endswith(".bin"))
+    assert [(f.file.path, f.ref, f.commit.message) for f in found] == sorted(
+        [("w/a.bin", "main", "one"), ("b.bin", "dev", "two")],
+        key=lambda item: {"w/a.bin": blob.sha256, "b.bin": other.sha256}[item[0]],
+    )
+    assert hub.files.first_appearances(bob, repo, lambda f: False) == []

@@ -19,6 +19,7 @@ from weighthouse.frontends.hf import (
     identity,
     info,
     lfs,
+    lfs_files,
     lfs_parts,
     likes,
     listing,
@@ -77,6 +78,8 @@ def routes() -> RawRouter:
     router.add("POST", API_REPO + "/commit/{rev}", commits.commit)
     router.add("POST", API_REPO + "/super-squash/{rev}", repos.super_squash)
     router.add("POST", API_REPO + "/duplicate", repos.duplicate_repo)
+    router.add("GET", API_REPO + "/lfs-files", lfs_files.list_files)
+    router.add("POST", API_REPO + "/lfs-files/batch", lfs_files.delete_files)
     router.add("POST", API_REPO + "/branch/{branch}", repos.create_branch)
     router.add("DELETE", API_REPO + "/branch/{branch}", repos.delete_branch)
     router.add("POST", API_REPO + "/tag/{rev}", repos.create_tag)
