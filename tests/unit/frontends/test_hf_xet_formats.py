@@ -8,6 +8,7 @@ import struct
 from pathlib import Path
 
 import pytest
+from blake3 import blake3
 
 from weighthouse.domain.errors import InvalidInputError
 from weighthouse.frontends.hf.xet import hashes, shards, xorbs
@@ -89,6 +90,50 @@ def test_merkle_root_matches_the_reference(leaves: list[tuple[str, int]], root: 
     assert hashes.to_hex(hashes.xorb_hash([(hashes.from_hex(h), n) for h, n in leaves])) == root
 
 
+def level_by_level_root(leaves: list[hashes.Leaf]) -> bytes:
+    """The aggregated tree as xet-core builds it (merklehash, aggregated_hashes.rs): each whole
+    level cut into nodes, then the next."""
+    if not leaves:
+        return bytes(32)
+    level = list(leaves)
+    while len(level) > 1:
+        parents, start = [], 0
+        while start < len(level):
+            remaining = len(level) - start
+            cut = len(level)
+            if remaining > 2:
+                cut = start + min(9, remaining)
+                for index in range(start + 2, cut):
+                    if int.from_bytes(level[index][0][24:32], "little") % 4 == 0:
+                        cut = index + 1
+                        break
+            text = "".join(f"{hashes.to_hex(h)} : {n}\n" for h, n in level[start:cut])
+            digest = blake3(text.encode(), key=hashes.INTERNAL_NODE_KEY).digest()
+            parents.append((digest, sum(n for _, n in level[start:cut])))
+            start = cut
+        level = parents
+    return level[0][0]
+
+
+@pytest.mark.parametrize("count", [*range(40), 80, 81, 82, 243, 728, 729, 730, 5000])
+def test_the_tree_fed_leaf_by_leaf_has_the_level_by_level_root(count: int) -> None:
+    draw = random.Random(count)
+    leaves = [(draw.randbytes(32), draw.randrange(1, 1 << 17)) for _ in range(count)]
+    tree = hashes.MerkleTree()
+    for digest, size in leaves:
+        tree.add(digest, size)
+    assert (tree.leaves, tree.size) == (count, sum(n for _, n in leaves))
+    assert tree.root() == level_by_level_root(leaves)
+
+
+def test_the_tree_holds_a_few_nodes_per_level_whatever_the_leaf_count() -> None:
+    tree, draw = hashes.MerkleTree(), random.Random(5)
+    for _ in range(100_000):
+        tree.add(draw.randbytes(32), 65536)
+    held = sum(len(children) for children in tree._open)
+    assert len(tree._open) <= 12 and held <= 9 * len(tree._open)
+
+
 @pytest.mark.parametrize("name", ["mixed", "floats"])
 @pytest.mark.parametrize("piece", [1, 7, 10_000, 1 << 20])
 def test_real_xorbs_decode_and_hash_to_their_name(name: str, piece: int) -> None:
@@ -96,7 +141,7 @@ def test_real_xorbs_decode_and_hash_to_their_name(name: str, piece: int) -> None
         piece = 3
     parser = parse_xorb(xorb(name), piece)
     assert hashes.to_hex(parser.finish()) == XORB_HASHES[name]
-    assert sum(n for _, n in parser.leaves) == len(source(name))
+    assert parser.tree.size == len(source(name))
 
 
 @pytest.mark.parametrize("name", ["mixed", "floats"])
@@ -115,7 +160,7 @@ def test_real_shards_rebuild_the_uploaded_file(name: str) -> None:
         assert hashes.range_hash([hashes.chunk_hash(p) for p in pieces]) == term.range_hash
         rebuilt += b"".join(pieces)
     assert rebuilt == original
-    assert hashes.file_hash(parse_xorb(data).leaves) == entry.file_hash
+    assert hashes.file_hash_of(parse_xorb(data).tree) == entry.file_hash
 
 
 def test_chunks_at_reads_a_middle_range() -> None:

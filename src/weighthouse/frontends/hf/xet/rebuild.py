@@ -19,23 +19,24 @@ from weighthouse.frontends.hf.xet.shards import ShardFile
 
 def file_bytes(store: Xorbs, principal: Principal, entry: ShardFile) -> Iterator[bytes]:
     """The file's bytes, one chunk at a time; raises ``InvalidInputError`` (after the last
-    chunk at the latest, so a consumer that stores them keeps nothing) when a check fails."""
-    leaves: list[hashes.Leaf] = []
+    chunk at the latest, so a consumer that stores them keeps nothing) when a check fails.
+    Besides that chunk it holds only running hashes, whatever the file's size."""
+    tree = hashes.MerkleTree()
     for term in entry.terms:
-        chunk_hashes: list[bytes] = []
+        check = hashes.range_hasher()
         size = 0
         with store.open(principal, hashes.to_hex(term.xorb)) as reader:
             for chunk in xorbs.chunks_at(reader.read_range, reader.size, term.start, term.end):
                 digest = hashes.chunk_hash(chunk)
-                chunk_hashes.append(digest)
-                leaves.append((digest, len(chunk)))
+                check.update(digest)
+                tree.add(digest, len(chunk))
                 size += len(chunk)
                 yield chunk
-        if term.range_hash is not None and hashes.range_hash(chunk_hashes) != term.range_hash:
+        if term.range_hash is not None and check.digest() != term.range_hash:
             raise InvalidInputError("a shard term's range hash does not match the xorb's chunks")
         if size != term.size:
             raise InvalidInputError("a shard term's size does not match the xorb's chunks")
-    if hashes.file_hash(leaves) != entry.file_hash:
+    if hashes.file_hash_of(tree) != entry.file_hash:
         raise InvalidInputError("a shard file's hash does not match its chunks")
 
 

@@ -81,10 +81,10 @@ def decode(header: ChunkHeader, stored: bytes) -> bytes:
 
 class XorbParser:
     """Fed a serialised xorb piece by piece, decodes each chunk as soon as it is complete and
-    keeps only its hash and length (the leaves of the xorb hash)."""
+    adds its hash and length to the xorb hash's tree (:class:`~.hashes.MerkleTree`)."""
 
     def __init__(self) -> None:
-        self.leaves: list[hashes.Leaf] = []
+        self.tree = hashes.MerkleTree()
         self.total = 0
         self._pending = bytearray()
 
@@ -100,7 +100,7 @@ class XorbParser:
             if end > len(self._pending):
                 break
             data = decode(header, bytes(self._pending[start + HEADER : end]))
-            self.leaves.append((hashes.chunk_hash(data), len(data)))
+            self.tree.add(hashes.chunk_hash(data), len(data))
             start = end
         del self._pending[:start]
 
@@ -108,9 +108,9 @@ class XorbParser:
         """The xorb hash; ``InvalidInputError`` for a truncated or empty xorb."""
         if self._pending:
             raise InvalidInputError("the xorb ends inside a chunk")
-        if not self.leaves:
+        if not self.tree.leaves:
             raise InvalidInputError("a xorb holds at least one chunk")
-        return hashes.xorb_hash(self.leaves)
+        return self.tree.root()
 
 
 def verified(pieces: Iterable[bytes], expected: bytes) -> Iterator[bytes]:
