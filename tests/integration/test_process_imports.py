@@ -1,7 +1,8 @@
 """What a server process imports, and so carries in memory for as long as it runs: none imports
 the migration tool, not even the one that migrates a new catalog (a forked child does that);
 none imports the HTTP client used only for job callbacks until one is sent, nor the CRCs of
-awscrt until an S3 upload asks for one."""
+awscrt until an S3 upload asks for one. The jobs' app processes, started beside a server by
+its first jobs, carry neither OpenSSL's hashes nor the installed packages' metadata."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from weighthouse.jobs.isolation import app_path
+from weighthouse.jobs.registry import load_apps
 
 pytestmark = pytest.mark.integration
 
@@ -101,3 +105,21 @@ def test_a_one_process_server_on_a_new_catalog_serves_without_alembic(tmp_path: 
     assert json.loads(lines[-1].removeprefix("LOADED ")) == []
     # The catalog was migrated all the same: a worker, which never migrates, opens it.
     assert _open(tmp_path / "data", "worker") == []
+
+
+def test_an_app_process_imports_neither_hashlib_nor_the_package_metadata() -> None:
+    # What an app process imports before its first job, then what loading the built-in apps
+    # adds, by the paths a worker sends it.
+    paths = [app_path(app) for app in load_apps(["inspect", "scan"]).values()]
+    script = f"""
+import json, sys
+import weighthouse.jobs.app_process
+from weighthouse.jobs.registry import load_apps
+load_apps({paths!r})
+unwanted = ("hashlib", "_hashlib", "importlib.metadata")
+print(json.dumps(sorted(m for m in unwanted if m in sys.modules)))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -377,6 +376,10 @@ def manifest_id(parts: Sequence[ManifestPart]) -> str:
     """The id of the object made of ``parts`` in this order: ``parts-`` and 58 hex digits of
     a SHA-256 over the parts' digests and sizes. Equal manifests, and only they, have equal
     ids, so the id serves every compare-and-swap a content digest serves."""
+    # Imported here: hashlib loads OpenSSL (3.6 MiB of memory), which the jobs' app processes,
+    # importing this module for the repo types, never use.
+    import hashlib
+
     text = "".join(f"{part.sha256}:{part.size}\n" for part in parts)
     digits = hashlib.sha256(text.encode("ascii")).hexdigest()
     return MANIFEST_PREFIX + digits[: 64 - len(MANIFEST_PREFIX)]

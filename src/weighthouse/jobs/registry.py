@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping, Sequence
-from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
 
 from weighthouse.apps.contract import App
 from weighthouse.domain.jobs_model import AppSpec
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 GROUP = "weighthouse.apps"
 INPUT_KINDS = frozenset({"model", "dataset", "bucket", "any"})
@@ -21,7 +24,7 @@ class AppLoadError(ValueError):
 def load_apps(names: Sequence[str] | None) -> dict[str, App]:
     """One instance of each app, by name; ``None`` loads every app of the entry-point group.
     Raises :class:`AppLoadError` for an unknown or malformed app, or two apps of one name."""
-    found = {ep.name: ep for ep in entry_points(group=GROUP)}
+    found = _installed() if names is None or any(":" not in n for n in names) else {}
     wanted = sorted(found) if names is None else list(names)
     apps: dict[str, App] = {}
     for name in wanted:
@@ -41,6 +44,14 @@ def load_apps(names: Sequence[str] | None) -> dict[str, App]:
             raise AppLoadError(f"two apps are named {app.name!r}")
         apps[app.name] = app
     return apps
+
+
+def _installed() -> dict[str, EntryPoint]:
+    # Imported here: importlib.metadata brings email, csv and zipfile (1.3 MiB), which an app
+    # process, loading its one app by module and class, never needs.
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group=GROUP)}
 
 
 def spec_of(app: App) -> AppSpec:
