@@ -73,8 +73,11 @@ class ContentBlobStore:
         sha256: str | None = None,
         md5: bool = False,
         git_sha1: bool = False,
+        helpers: bool = True,
     ) -> BlobDigest:
-        digest, _ = self._store(chunks, size=size, sha256=sha256, md5=md5, git_sha1=git_sha1)
+        digest, _ = self._store(
+            chunks, size=size, sha256=sha256, md5=md5, git_sha1=git_sha1, helpers=helpers
+        )
         return digest
 
     @contextmanager
@@ -86,8 +89,11 @@ class ContentBlobStore:
         sha256: str | None = None,
         md5: bool = False,
         git_sha1: bool = False,
+        helpers: bool = True,
     ) -> Iterator[BlobDigest]:
-        digest, writer = self._store(chunks, size=size, sha256=sha256, md5=md5, git_sha1=git_sha1)
+        digest, writer = self._store(
+            chunks, size=size, sha256=sha256, md5=md5, git_sha1=git_sha1, helpers=helpers
+        )
         try:
             yield digest
         except StorageError:
@@ -106,6 +112,7 @@ class ContentBlobStore:
         sha256: str | None,
         md5: bool,
         git_sha1: bool,
+        helpers: bool,
     ) -> tuple[BlobDigest, BlobWriter]:
         if sha256 is not None:
             blob_key(sha256)
@@ -114,7 +121,9 @@ class ContentBlobStore:
         with (
             _domain_errors(),
             self.driver.writer() as writer,
-            StreamHasher(md5=md5, git_sha1_size=size if git_sha1 else None) as hasher,
+            StreamHasher(
+                md5=md5, git_sha1_size=size if git_sha1 else None, helpers=helpers
+            ) as hasher,
         ):
             received = 0
             for chunk in chunks:

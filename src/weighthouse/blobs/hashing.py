@@ -52,11 +52,14 @@ class StreamHasher:
     """Feeds every chunk to SHA-256, and to MD5 and git SHA-1 when asked.
 
     ``git_sha1_size`` is the size the git header declares; it must be known before the first
-    byte. Use as a context manager, or call :meth:`close`, so helper threads always stop.
+    byte. With ``helpers=False`` every hash runs on the calling thread, however long the
+    stream. Use as a context manager, or call :meth:`close`, so helper threads always stop.
     Chunks must not change after :meth:`update` (``bytes`` never do).
     """
 
-    def __init__(self, *, md5: bool = False, git_sha1_size: int | None = None) -> None:
+    def __init__(
+        self, *, md5: bool = False, git_sha1_size: int | None = None, helpers: bool = True
+    ) -> None:
         self._sha256: Hasher = hashlib.sha256()
         self._md5: Hasher | None = hashlib.md5(usedforsecurity=False) if md5 else None
         self._git: Hasher | None = None
@@ -66,6 +69,7 @@ class StreamHasher:
         main_group = [h for h in (self._sha256, self._git) if h is not None]
         self._groups = [main_group] + ([[self._md5]] if self._md5 is not None else [])
         self._size = 0
+        self._inline_until = PARALLEL_AFTER if helpers else float("inf")
         self._lanes: list[_Lane] | None = None
         self._batch: list[bytes] = []
         self._batch_bytes = 0
@@ -79,7 +83,7 @@ class StreamHasher:
     def update(self, chunk: bytes) -> None:
         self._size += len(chunk)
         if self._lanes is None:
-            if self._size <= PARALLEL_AFTER:
+            if self._size <= self._inline_until:
                 for group in self._groups:
                     for hasher in group:
                         hasher.update(chunk)

@@ -163,6 +163,7 @@ class BlobStore(Protocol):
         sha256: str | None = None,
         md5: bool = False,
         git_sha1: bool = False,
+        helpers: bool = True,
     ) -> BlobDigest:
         """Store a stream and return its digests.
 
@@ -175,6 +176,11 @@ class BlobStore(Protocol):
         ``b"blob <size>\\0" + data``). Storing content that already exists refreshes its
         modification time, so a concurrent garbage collection's grace period protects it.
         If ``chunks`` raises, the exception propagates and nothing is stored.
+
+        A large stream is hashed on helper threads beside the one that writes it; with
+        ``helpers=False`` all on the calling thread, for streams that arrive many at once (a
+        push's xorbs), where the cores are busy anyway and each helper would only hold more
+        of the stream in memory.
         """
         ...
 
@@ -186,6 +192,7 @@ class BlobStore(Protocol):
         sha256: str | None = None,
         md5: bool = False,
         git_sha1: bool = False,
+        helpers: bool = True,
     ) -> AbstractContextManager[BlobDigest]:
         """:meth:`put` for bytes a catalog change is about to reference, as a context manager
         around that change: ``with blobs.provisional(chunks) as digest: catalog.put(...)``.

@@ -55,6 +55,16 @@ def test_large_streams_use_helper_threads_and_stop_them() -> None:
     assert threading.active_count() == before
 
 
+def test_without_helpers_a_large_stream_is_hashed_on_the_calling_thread() -> None:
+    started: list[object] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(hashing._Lane, "__init__", lambda lane, hashes: started.append(lane))
+        digests = hash_in(65_536, md5=True, helpers=False)
+    assert started == []
+    assert digests.sha256 == hashlib.sha256(DATA).hexdigest()
+    assert digests.md5 == hashlib.md5(DATA).hexdigest()
+
+
 def test_closing_early_stops_the_helpers() -> None:
     before = threading.active_count()
     hasher = StreamHasher(md5=True, git_sha1_size=10**9)

@@ -51,7 +51,7 @@ def from_hex(text: str) -> bytes:
     return b"".join(raw[i : i + 8][::-1] for i in range(0, 32, 8))
 
 
-def chunk_hash(data: bytes) -> bytes:
+def chunk_hash(data: bytes | memoryview) -> bytes:
     return blake3(data, key=DATA_KEY).digest()
 
 

@@ -63,10 +63,10 @@ def ungroup4(grouped: bytes) -> bytes:
     return bytes(out)
 
 
-def decode(header: ChunkHeader, stored: bytes) -> bytes:
+def decode(header: ChunkHeader, stored: bytes | memoryview) -> bytes:
     """A chunk's bytes; ``InvalidInputError`` when they do not decode to the declared size."""
     if header.compression == NONE:
-        data = stored
+        data = bytes(stored)  # no copy of bytes
     else:
         try:
             data = lz4.frame.LZ4FrameDecompressor().decompress(stored, max_length=MAX_CHUNK + 1)
@@ -92,17 +92,47 @@ class XorbParser:
         self.total += len(piece)
         if self.total > MAX_XORB:
             raise InvalidInputError("a xorb is at most 64 MiB of chunks and their headers")
-        self._pending += piece
+        # The chunks wholly inside the piece are decoded where they lie; only a chunk cut by a
+        # piece's end is copied, until the next piece completes it. (Copying every piece into
+        # one buffer held a second copy of each upload's piece, 1 MiB, while it was parsed.)
+        view = memoryview(piece)
+        if self._pending:
+            view = self._complete(view)
+            if self._pending:
+                return
         start = 0
-        while len(self._pending) - start >= HEADER:
-            header = ChunkHeader.parse(bytes(self._pending[start : start + HEADER]))
+        while len(view) - start >= HEADER:
+            header = ChunkHeader.parse(bytes(view[start : start + HEADER]))
             end = start + HEADER + header.stored_size
-            if end > len(self._pending):
+            if end > len(view):
                 break
-            data = decode(header, bytes(self._pending[start + HEADER : end]))
-            self.tree.add(hashes.chunk_hash(data), len(data))
+            self._add(header, view[start + HEADER : end])
             start = end
-        del self._pending[:start]
+        self._pending += view[start:]
+
+    def _complete(self, view: memoryview) -> memoryview:
+        """Add to the cut chunk what ``view`` holds of it, and decode it once it is whole; the
+        rest of ``view``."""
+        if len(self._pending) < HEADER:
+            taken = HEADER - len(self._pending)
+            self._pending += view[:taken]
+            view = view[taken:]
+            if len(self._pending) < HEADER:
+                return view
+        header = ChunkHeader.parse(bytes(self._pending[:HEADER]))
+        taken = HEADER + header.stored_size - len(self._pending)
+        self._pending += view[:taken]
+        if len(view) >= taken:
+            self._add(header, bytes(self._pending[HEADER:]))
+            self._pending.clear()
+        return view[taken:]
+
+    def _add(self, header: ChunkHeader, stored: bytes | memoryview) -> None:
+        if header.compression == NONE:  # its two sizes agree (ChunkHeader.parse)
+            self.tree.add(hashes.chunk_hash(stored), header.size)
+        else:
+            data = decode(header, stored)
+            self.tree.add(hashes.chunk_hash(data), len(data))
 
     def finish(self) -> bytes:
         """The xorb hash; ``InvalidInputError`` for a truncated or empty xorb."""
