@@ -18,12 +18,20 @@ class RequestBody:
 
     Raises ``TooLargeError`` as soon as more than ``limit`` bytes arrive; errors of the
     underlying stream (a client that went away) propagate unchanged.
+
+    Each batch is yielded as one ``bytes``, or with ``join=False`` as the pieces the server
+    received (a few hundred KiB at most), each let go once the next is taken: the join's
+    copy doubles what a batch holds, and a consumer still holding the last batch while the
+    next one arrives triples it, about 3.5 MiB per upload for a moment.
     """
 
-    def __init__(self, stream: AsyncIterator[bytes], *, limit: int, batch: int = 1 << 20) -> None:
+    def __init__(
+        self, stream: AsyncIterator[bytes], *, limit: int, batch: int = 1 << 20, join: bool = True
+    ) -> None:
         self._stream = stream
         self._limit = limit
         self._batch = batch
+        self._join = join
         self._received = 0
         self._done = False
 
@@ -31,7 +39,7 @@ class RequestBody:
     def received(self) -> int:
         return self._received
 
-    async def _next_batch(self) -> bytes:
+    async def _next_batch(self) -> list[bytes]:
         parts: list[bytes] = []
         size = 0
         while size < self._batch:
@@ -46,13 +54,22 @@ class RequestBody:
         self._received += size
         if self._received > self._limit:
             raise TooLargeError(f"the body is larger than the limit of {self._limit} bytes")
-        return parts[0] if len(parts) == 1 else b"".join(parts)
+        return parts
 
     def __iter__(self) -> Iterator[bytes]:
         while not self._done:
-            data = anyio.from_thread.run(self._next_batch)
-            if data:
+            parts = anyio.from_thread.run(self._next_batch)
+            if not parts:
+                continue
+            if self._join:
+                data = parts[0] if len(parts) == 1 else b"".join(parts)
+                del parts
                 yield data
+                del data
+                continue
+            parts.reverse()
+            while parts:
+                yield parts.pop()
 
 
 def declared_length(value: str | None, limit: int) -> int | None:

@@ -13,6 +13,7 @@ import weighthouse
 from weighthouse.bootstrap import Container
 from weighthouse.frontends.hf import wire as hf_wire
 from weighthouse.frontends.hf.app import create_hub_app
+from weighthouse.frontends.hf.xet.cas import XORBS_AT_ONCE
 from weighthouse.frontends.rest import (
     access_keys,
     access_requests,
@@ -42,6 +43,8 @@ def create_rest_app(container: Container) -> FastAPI:
         server = container.settings.server
         anyio.to_thread.current_default_thread_limiter().total_tokens = server.threads
         app.state.transfers = anyio.CapacityLimiter(server.max_transfers)
+        # The Hub API's Xet xorbs, up to a push's whole batch at once, take fewer (cas.py).
+        app.state.xorb_threads = anyio.CapacityLimiter(XORBS_AT_ONCE)
         # Readiness probes wait on dependencies that may hang; they get threads of their own.
         app.state.probes = anyio.CapacityLimiter(4)
         # The hot object reads make their one trip through an executor of their own, a

@@ -69,6 +69,9 @@ async def stream_into(
     request: Request,
     caller: Principal | None,
     use_case: Callable[[Iterable[bytes], int | None], T],
+    *,
+    threads: anyio.CapacityLimiter | None = None,
+    join: bool = True,
 ) -> T:
     """Run ``use_case(body, declared_size)`` in a worker thread while the body streams in; a
     body declared no longer than :data:`SMALL_BODY` (and not awaiting ``100 Continue``) is
@@ -78,12 +81,17 @@ async def stream_into(
     ends; with none left it fails at once with ``RateLimitedError`` (429). A route that
     authenticates inside ``use_case`` passes no caller and takes the caller's slot there, with
     :func:`held_by`.
+
+    ``threads`` replaces the app's limiter of upload threads for a route whose uploads arrive
+    many at once: one waiting for a thread has read nothing of its body, which the client
+    holds back meanwhile (flow control, not counted as a stalled body). ``join=False`` hands
+    ``use_case`` the body in the pieces it arrived in (:class:`RequestBody`).
     """
     limit = container(request).settings.max_upload_bytes
     size = declared_length(request.headers.get("content-length"), limit)
     slots: TransferSlots = request.app.state.transfer_slots
     # Set by the app's lifespan; a host that runs no lifespan falls back to the shared pool.
-    limiter = getattr(request.app.state, "transfers", None)
+    limiter = threads or getattr(request.app.state, "transfers", None)
     account = caller.viewer_id if caller is not None else None
     with slots.hold(account=account, client=client_address(request)):
         if size is not None and size <= SMALL_BODY and "expect" not in request.headers:
@@ -95,7 +103,7 @@ async def stream_into(
             if small_writes is not None:
                 return await in_thread(small_writes, lambda: use_case(whole, size))
             return await anyio.to_thread.run_sync(use_case, whole, size, limiter=limiter)
-        body = RequestBody(request.stream(), limit=limit)
+        body = RequestBody(request.stream(), limit=limit, join=join)
         return await anyio.to_thread.run_sync(use_case, body, size, limiter=limiter)
 
 
