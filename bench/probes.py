@@ -26,6 +26,21 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def command_line(pid: int) -> bytes | None:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+
+
+def counted(pid: int) -> list[int]:
+    """``pid`` and the processes below it whose memory is their own: a child still running
+    ``pid``'s command is a fork (or vfork) before its exec, whose RSS is the parent's pages
+    again, so a sample that caught the server starting a helper counted the server twice."""
+    root = command_line(pid)
+    return [pid] + [each for each in descendants(pid)[1:] if command_line(each) != root]
+
+
 def rss_bytes(pid: int) -> int:
     with contextlib.suppress(OSError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -55,8 +70,9 @@ class Usage:
 
 @contextlib.contextmanager
 def sample_usage(pid: int | None, interval: float = 0.02) -> Iterator[Usage]:
-    """Sample VmRSS of ``pid`` and its descendants every ``interval`` seconds from a thread;
-    the peaks and the CPU seconds spent are set on the yielded ``Usage`` when the block ends."""
+    """Sample VmRSS of ``pid`` and its descendants (as :func:`counted`) every ``interval``
+    seconds from a thread; the peaks and the CPU seconds spent are set on the yielded
+    ``Usage`` when the block ends."""
     usage = Usage()
     if pid is None:
         yield usage
@@ -65,7 +81,7 @@ def sample_usage(pid: int | None, interval: float = 0.02) -> Iterator[Usage]:
 
     def run() -> None:
         while True:
-            sizes = [rss_bytes(each) for each in descendants(pid)]
+            sizes = [rss_bytes(each) for each in counted(pid)]
             usage.peak_rss = max(usage.peak_rss, sum(sizes))
             usage.peak_process_rss = max(usage.peak_process_rss, *sizes, 0)
             if stop.wait(interval):
@@ -83,8 +99,8 @@ def sample_usage(pid: int | None, interval: float = 0.02) -> Iterator[Usage]:
 
 
 def idle_rss(pid: int) -> tuple[int, int]:
-    """The process tree's RSS: the sum and the largest single process."""
-    sizes = [rss_bytes(each) for each in descendants(pid)]
+    """The process tree's RSS (as :func:`counted`): the sum and the largest single process."""
+    sizes = [rss_bytes(each) for each in counted(pid)]
     return sum(sizes), max(sizes, default=0)
 
 
