@@ -368,6 +368,11 @@ def server_processes(settings: Settings) -> int:
     """How many processes ``weighthouse serve`` runs: the setting, else one per usable core."""
     if settings.server.workers is not None:
         return settings.server.workers
+    return usable_cores()
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux

@@ -10,10 +10,10 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 import weighthouse
-from weighthouse.bootstrap import Container
+from weighthouse.bootstrap import Container, usable_cores
 from weighthouse.frontends.hf import wire as hf_wire
 from weighthouse.frontends.hf.app import create_hub_app
-from weighthouse.frontends.hf.xet.cas import XORBS_AT_ONCE
+from weighthouse.frontends.hf.xet.cas import XORBS_PER_CORE
 from weighthouse.frontends.rest import (
     access_keys,
     access_requests,
@@ -44,7 +44,7 @@ def create_rest_app(container: Container) -> FastAPI:
         anyio.to_thread.current_default_thread_limiter().total_tokens = server.threads
         app.state.transfers = anyio.CapacityLimiter(server.max_transfers)
         # The Hub API's Xet xorbs, up to a push's whole batch at once, take fewer (cas.py).
-        app.state.xorb_threads = anyio.CapacityLimiter(XORBS_AT_ONCE)
+        app.state.xorb_threads = anyio.CapacityLimiter(XORBS_PER_CORE * usable_cores())
         # Readiness probes wait on dependencies that may hang; they get threads of their own.
         app.state.probes = anyio.CapacityLimiter(4)
         # The hot object reads make their one trip through an executor of their own, a

@@ -12,8 +12,6 @@ request's upload when asked for one (``?create_pr=1`` or a ``refs/pr/<num>`` rev
 
 from __future__ import annotations
 
-import os
-
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -25,10 +23,10 @@ from weighthouse.frontends.hf.pull_uploads import asks_for_pull_request, for_pul
 from weighthouse.frontends.hf.xet import hashes, rebuild, shards, xorbs
 from weighthouse.frontends.rest.uploads import stream_into
 
-XORBS_AT_ONCE = 2 * (os.cpu_count() or 2)
-"""Xorbs one server process reads and checks at once, two per core (the host app's lifespan
-makes the limiter): decoding and hashing them keeps the cores busy, and each holds up to
-about 1.5 MiB of its body meanwhile. ``hf_xet`` sends as many as the account's transfer
+XORBS_PER_CORE = 2
+"""Xorbs one server process reads and checks at once, per core it may use (the host app's
+lifespan makes the limiter): decoding and hashing them keeps the cores busy, and each holds
+up to about 1.5 MiB of its body meanwhile. ``hf_xet`` sends as many as the account's transfer
 slots allow (16; 13 at once were seen against a slow server); the others wait with their
 bodies unread."""
 CAS_PREFIX = "xet"
@@ -91,7 +89,7 @@ async def upload_xorb(call: Call) -> Response:
             xorbs.verified(body, expected),
             for_pull_request=grant.for_pull_request,
         ),
-        # Read in the pieces they arrive in, and a few at a time (XORBS_AT_ONCE).
+        # Read in the pieces they arrive in, and a few at a time (XORBS_PER_CORE).
         threads=getattr(call.request.app.state, "xorb_threads", None),
         join=False,
     )
