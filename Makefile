@@ -26,16 +26,21 @@ run: $(VENV)/.run-installed
 
 # Test processes (pytest-xdist). Most tests wait on live servers, databases and client
 # subprocesses rather than compute, so more processes than cores keep the machine busy. Each
-# test file runs whole in one process (its module-scoped servers are started once); every
-# process has its own temporary folders, free ports and uniquely named databases.
-TEST_PROCESSES ?= 4
+# test file runs whole in one process (its module-scoped servers are started once per process
+# count); every process has its own temporary folders, free ports and uniquely named databases.
+TEST_PROCESSES ?= 5
 XDIST := -n $(TEST_PROCESSES) --dist loadfile
+# Each acceptance test that uses a live server runs against one-process and two-process servers
+# (`weighthouse serve --workers 1` and `--workers 2`), in the same run.
+SERVER_WORKERS ?= 1,2
 
-## Lint, type-check, check the layers, then run the whole test suite, and the acceptance
-## tests once more against servers of two processes (`weighthouse serve --workers 2`).
+## Lint, type-check, check the layers, then run the whole test suite, the acceptance tests
+## against servers of one process and of two.
 test: $(VENV)/.test-installed lint
-	$(BIN)/python -m pytest $(XDIST) --durations=15 $(PYTEST_ARGS)
-	$(BIN)/python -m pytest tests/acceptance --server-workers 2 $(XDIST) --durations=15 $(PYTEST_WORKERS_ARGS)
+	@# Every test starts many interpreters (servers, their workers, the CLI); compiled once,
+	@# the sources load from bytecode even where PYTHONDONTWRITEBYTECODE is set.
+	$(BIN)/python -m compileall -q -j 0 src tests
+	$(BIN)/python -m pytest $(XDIST) --server-workers $(SERVER_WORKERS) --durations=15 $(PYTEST_ARGS)
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check

@@ -8,33 +8,63 @@ import pytest
 from tests.acceptance.live import LiveServer
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--server-workers",
-        type=int,
-        default=1,
-        help="server processes of every live server in the acceptance tests (default 1)",
-    )
+def worker_counts(config: pytest.Config) -> list[int]:
+    """The process counts ``--server-workers`` names, in order, each at least 1."""
+    text = str(config.getoption("--server-workers"))
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise pytest.UsageError(
+            f"--server-workers takes counts such as 1 or 1,2: {text!r}"
+        ) from None
+    if any(count < 1 for count in counts) or len(set(counts)) != len(counts):
+        raise pytest.UsageError(f"--server-workers: distinct counts, each at least 1: {text!r}")
+    return counts
 
 
-@pytest.fixture(scope="session")
-def server_workers(pytestconfig: pytest.Config) -> int:
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # One run covers every count: a test whose servers follow the option runs once per count,
+    # and one that starts no such server runs once. Module scope keeps a module's server to one
+    # start per count; the session's shared servers are kept by count in `live_servers`.
+    counts = worker_counts(metafunc.config)
+    if len(counts) > 1 and "server_workers" in metafunc.fixturenames:
+        metafunc.parametrize(
+            "server_workers",
+            counts,
+            indirect=True,
+            scope="module",
+            ids=[f"workers{count}" for count in counts],
+        )
+
+
+@pytest.fixture(scope="module")
+def server_workers(request: pytest.FixtureRequest) -> int:
     """How many processes each live server runs: the whole suite passes with one and with two."""
-    workers = int(pytestconfig.getoption("--server-workers"))
-    if workers < 1:
-        raise pytest.UsageError("--server-workers must be at least 1")
-    return workers
+    count: int = getattr(request, "param", worker_counts(request.config)[0])
+    return count
 
 
 @pytest.fixture(scope="session")
+def live_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[int, LiveServer]]:
+    """The session's shared servers by process count, each started when first asked for."""
+    servers: dict[int, LiveServer] = {}
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture(scope="module")
 def live_server(
-    tmp_path_factory: pytest.TempPathFactory, server_workers: int
-) -> Iterator[LiveServer]:
-    """One server for the session; tests create their own repos with unique names."""
-    data_dir = tmp_path_factory.mktemp("live") / "data"
-    server = LiveServer(data_dir=data_dir, workers=server_workers).start()
-    yield server
-    server.stop()
+    tmp_path_factory: pytest.TempPathFactory,
+    live_servers: dict[int, LiveServer],
+    server_workers: int,
+) -> LiveServer:
+    """One server per process count for the session; tests create their own repos with unique
+    names."""
+    if server_workers not in live_servers:
+        data_dir = tmp_path_factory.mktemp(f"live-{server_workers}") / "data"
+        live_servers[server_workers] = LiveServer(data_dir=data_dir, workers=server_workers).start()
+    return live_servers[server_workers]
 
 
 @pytest.fixture

@@ -82,7 +82,9 @@ def test_unchanged_1gib_is_not_sent_again_and_an_outsider_gains_nothing(
     server_workers: int,
 ) -> None:
     if server_workers > 1:
-        pytest.skip("what is sent is the client's and the catalog's choice; runs in the first pass")
+        pytest.skip(
+            "what is sent is the client's and the catalog's choice; runs with one-process servers"
+        )
     source = tmp_path / "big"
     write_random(source / "model-00001.safetensors", 768 * MiB)
     write_random(source / "model-00002.safetensors", 256 * MiB)

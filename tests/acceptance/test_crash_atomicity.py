@@ -91,7 +91,7 @@ def crashable(
         # The pause is a listener installed in the serving process; uvicorn's workers are fresh
         # interpreters without it. Atomicity is the catalog's, whatever the process count, and
         # the single-process pass of `make test` runs every scenario.
-        pytest.skip("the fault hook pauses one serving process; runs in the one-process pass")
+        pytest.skip("the fault hook pauses one serving process; runs with one-process servers")
     folder = tmp_path_factory.mktemp(f"crash-{request.param}")
     faults = folder / "faults"
     faults.mkdir()

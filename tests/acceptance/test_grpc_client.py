@@ -32,7 +32,9 @@ SIZE = 3 * 2**20 + 12345  # several messages, the last one short
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, server_workers: int) -> Iterator[LiveServer]:
     if server_workers > 1:
-        pytest.skip("the client does not depend on the server's process count; first pass")
+        pytest.skip(
+            "the client does not depend on the server's processes; runs with one-process servers"
+        )
     # One upload per account at a time: the slot test below fills an account's share with one.
     live = LiveServer(
         data_dir=tmp_path_factory.mktemp("grpc-client") / "data",

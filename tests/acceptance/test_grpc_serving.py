@@ -88,7 +88,7 @@ def serve(tmp_path: Path, workers: int, env: dict[str, str]) -> subprocess.Compl
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_taken_port_is_one_clear_error(tmp_path: Path, server_workers: int, workers: int) -> None:
     if server_workers > 1:
-        pytest.skip("chooses its own process counts; runs in the first pass")
+        pytest.skip("chooses its own process counts; runs with one-process servers")
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -104,7 +104,7 @@ def test_plaintext_only_on_loopback_and_only_when_asked(
     tmp_path: Path, server_workers: int
 ) -> None:
     if server_workers > 1:
-        pytest.skip("a refusal before any process starts; runs in the first pass")
+        pytest.skip("a refusal before any process starts; runs with one-process servers")
     wide = {"WEIGHTHOUSE_GRPC__PLAINTEXT": "true", "WEIGHTHOUSE_GRPC__HOST": "0.0.0.0"}
     result = serve(tmp_path, 1, wide)
     assert result.returncode == 1
@@ -124,7 +124,9 @@ def test_plaintext_only_on_loopback_and_only_when_asked(
 
 def test_an_operators_certificate_is_used_as_given(tmp_path: Path, server_workers: int) -> None:
     if server_workers > 1:
-        pytest.skip("the certificate does not depend on the process count; runs in the first pass")
+        pytest.skip(
+            "the certificate does not depend on the process count; runs with one-process servers"
+        )
     from tests.acceptance.certificates import self_signed
 
     (tmp_path / "tls").mkdir()

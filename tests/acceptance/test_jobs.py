@@ -168,7 +168,9 @@ def test_an_app_that_ignores_cancel_and_its_time_limit_has_its_process_killed(
     server: LiveServer, alice: Account, tmp_path: Path, server_workers: int
 ) -> None:
     if server_workers > 1:
-        pytest.skip("apps run beside the pool, not in the HTTP processes; runs in the first pass")
+        pytest.skip(
+            "apps run beside the pool, not in the HTTP processes; runs with one-process servers"
+        )
     with server.client(alice.token) as client:
         for ending in ("cancel", "time limit"):
             marker = tmp_path / f"{ending}.pid"

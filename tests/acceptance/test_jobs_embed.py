@@ -50,8 +50,10 @@ def model_folder() -> str:
 def server(tmp_path_factory: pytest.TempPathFactory, server_workers: int) -> Iterator[LiveServer]:
     if server_workers > 1:
         # The job runs in the worker pool whatever the number of HTTP processes, and a minute of
-        # CPU embedding is too dear to spend twice: the one-process pass of `make test` runs it.
-        pytest.skip("the embed job does not depend on the HTTP processes; runs in the first pass")
+        # CPU embedding is too dear to spend twice: the one-process run of `make test` runs it.
+        pytest.skip(
+            "the embed job does not depend on the HTTP processes; runs with one-process servers"
+        )
     site, _ = apps_site_and_model()
     live = LiveServer(
         data_dir=tmp_path_factory.mktemp("embed") / "data",

@@ -38,7 +38,9 @@ PROMPT_SECONDS = 20
 @pytest.fixture(scope="module")
 def broker(tmp_path_factory: pytest.TempPathFactory, server_workers: int) -> Iterator[RedisServer]:
     if server_workers > 1:
-        pytest.skip("dispatch and callbacks do not depend on the HTTP processes; first pass only")
+        pytest.skip(
+            "dispatch and callbacks do not depend on the HTTP processes; run with one process"
+        )
     with redis_server(tmp_path_factory.mktemp("redis")) as server:
         yield server
 

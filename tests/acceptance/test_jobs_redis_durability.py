@@ -32,7 +32,7 @@ def test_kill_9_of_redis_worker_and_server_ends_every_job_exactly_once(
     tmp_path: Path, server_workers: int
 ) -> None:
     if server_workers > 1:
-        pytest.skip("dispatch does not depend on the HTTP processes; runs in the first pass")
+        pytest.skip("dispatch does not depend on the HTTP processes; runs with one-process servers")
     with redis_server(tmp_path / "redis") as broker:
         env = {
             **job_env(),

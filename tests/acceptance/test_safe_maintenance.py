@@ -121,7 +121,7 @@ def fill(server: LiveServer) -> str:
 @pytest.fixture(autouse=True)
 def _first_pass_only(server_workers: int) -> None:
     if server_workers > 1:
-        pytest.skip("starts one-process servers of its own; the same run as the first pass")
+        pytest.skip("starts one-process servers of its own: a two-process run would repeat it")
 
 
 @pytest.fixture(scope="module")

@@ -108,7 +108,7 @@ def test_stalled_uploads_of_one_account_leave_the_others_uploading(
     if server_workers > 1:
         pytest.skip(
             "slots are counted per serving process, and with two the kernel's spread of the"
-            " stalled connections decides which share fills; runs in the one-process pass"
+            " stalled connections decides which share fills; runs with one-process servers"
         )
     alice, bob, carol = make_user(server), make_user(server), make_user(server)
     repos = {}

@@ -448,7 +448,7 @@ def test_keyboard_and_phone_width(browser: Browser, server: LiveServer, shots: P
 
 BIG = 200 * 1024 * 1024
 # Against two server processes the upload's requests still cross processes with a smaller
-# file; the 200 MB one, a test of streaming rather than of processes, runs in the first pass.
+# file; the 200 MB one, a test of streaming rather than of processes, runs with one-process servers.
 BIG_ON_MANY_PROCESSES = 16 * 1024 * 1024
 
 
