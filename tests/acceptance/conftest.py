@@ -27,14 +27,18 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     # and one that starts no such server runs once. Module scope keeps a module's server to one
     # start per count; the session's shared servers are kept by count in `live_servers`.
     counts = worker_counts(metafunc.config)
-    if len(counts) > 1 and "server_workers" in metafunc.fixturenames:
-        metafunc.parametrize(
-            "server_workers",
-            counts,
-            indirect=True,
-            scope="module",
-            ids=[f"workers{count}" for count in counts],
-        )
+    if len(counts) < 2 or "server_workers" not in metafunc.fixturenames:
+        return
+    # The closest mark decides: a test's own overrides its module's.
+    marker = metafunc.definition.get_closest_marker("server_workers")
+    chosen = [count for count in counts if marker is None or count in marker.args]
+    metafunc.parametrize(
+        "server_workers",
+        chosen or counts[:1],
+        indirect=True,
+        scope="module",
+        ids=[f"workers{count}" for count in chosen or counts[:1]],
+    )
 
 
 @pytest.fixture(scope="module")

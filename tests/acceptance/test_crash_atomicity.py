@@ -35,7 +35,9 @@ from weighthouse.domain.ports import RepoQuery
 from weighthouse.metadata.catalog import SqlCatalog
 from weighthouse.metadata.engine import create_engine_for
 
-pytestmark = pytest.mark.acceptance
+# The pause is a listener installed in the serving process; uvicorn's workers are fresh
+# interpreters without it. Atomicity is the catalog's, whatever the process count.
+pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(1)]
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
@@ -87,11 +89,6 @@ class Crashable:
 def crashable(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, server_workers: int
 ) -> Iterator[Crashable]:
-    if server_workers > 1:
-        # The pause is a listener installed in the serving process; uvicorn's workers are fresh
-        # interpreters without it. Atomicity is the catalog's, whatever the process count, and
-        # the single-process pass of `make test` runs every scenario.
-        pytest.skip("the fault hook pauses one serving process; runs with one-process servers")
     folder = tmp_path_factory.mktemp(f"crash-{request.param}")
     faults = folder / "faults"
     faults.mkdir()

@@ -24,21 +24,20 @@ from tests.acceptance.live import LiveServer
 from tests.acceptance.s3 import S3User, s3_client
 from weighthouse.grpc import ChecksumError, GrpcClient, pb, repo_ref
 
-pytestmark = pytest.mark.acceptance
+# The two-process servers of `make test` (the default on two cores) are enough:
+# the client does not depend on the server's processes.
+pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(2)]
 
 SIZE = 3 * 2**20 + 12345  # several messages, the last one short
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, server_workers: int) -> Iterator[LiveServer]:
-    if server_workers > 1:
-        pytest.skip(
-            "the client does not depend on the server's processes; runs with one-process servers"
-        )
     # One upload per account at a time: the slot test below fills an account's share with one.
     live = LiveServer(
         data_dir=tmp_path_factory.mktemp("grpc-client") / "data",
         extra_env={"WEIGHTHOUSE_SERVER__TRANSFERS_PER_ACCOUNT": "1"},
+        workers=server_workers,
     ).start()
     yield live
     live.stop()

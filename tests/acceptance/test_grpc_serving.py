@@ -86,9 +86,7 @@ def serve(tmp_path: Path, workers: int, env: dict[str, str]) -> subprocess.Compl
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_a_taken_port_is_one_clear_error(tmp_path: Path, server_workers: int, workers: int) -> None:
-    if server_workers > 1:
-        pytest.skip("chooses its own process counts; runs with one-process servers")
+def test_a_taken_port_is_one_clear_error(tmp_path: Path, workers: int) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -103,8 +101,6 @@ def test_a_taken_port_is_one_clear_error(tmp_path: Path, server_workers: int, wo
 def test_plaintext_only_on_loopback_and_only_when_asked(
     tmp_path: Path, server_workers: int
 ) -> None:
-    if server_workers > 1:
-        pytest.skip("a refusal before any process starts; runs with one-process servers")
     wide = {"WEIGHTHOUSE_GRPC__PLAINTEXT": "true", "WEIGHTHOUSE_GRPC__HOST": "0.0.0.0"}
     result = serve(tmp_path, 1, wide)
     assert result.returncode == 1
@@ -112,7 +108,9 @@ def test_plaintext_only_on_loopback_and_only_when_asked(
     assert "Traceback" not in result.stderr
     # Off: nothing listens, and no certificate is made.
     off = LiveServer(
-        data_dir=tmp_path / "off", extra_env={"WEIGHTHOUSE_GRPC__ENABLED": "false"}
+        data_dir=tmp_path / "off",
+        extra_env={"WEIGHTHOUSE_GRPC__ENABLED": "false"},
+        workers=server_workers,
     ).start()
     try:
         with socket.socket() as probe:
@@ -123,16 +121,12 @@ def test_plaintext_only_on_loopback_and_only_when_asked(
 
 
 def test_an_operators_certificate_is_used_as_given(tmp_path: Path, server_workers: int) -> None:
-    if server_workers > 1:
-        pytest.skip(
-            "the certificate does not depend on the process count; runs with one-process servers"
-        )
     from tests.acceptance.certificates import self_signed
 
     (tmp_path / "tls").mkdir()
     cert, key = self_signed(tmp_path / "tls")
     env = {"WEIGHTHOUSE_GRPC__TLS_CERT": str(cert), "WEIGHTHOUSE_GRPC__TLS_KEY": str(key)}
-    server = LiveServer(data_dir=tmp_path / "data", extra_env=env).start()
+    server = LiveServer(data_dir=tmp_path / "data", extra_env=env, workers=server_workers).start()
     try:
         with tls_channel(server, cert.read_bytes()) as channel:
             assert health(channel) == health_pb2.HealthCheckResponse.SERVING

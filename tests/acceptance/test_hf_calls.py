@@ -20,13 +20,9 @@ from tests.acceptance.api import Account, make_user, unique
 from tests.acceptance.hub_client import hub_env, run_hub
 from tests.acceptance.live import LiveServer
 
-pytestmark = pytest.mark.acceptance
-
-
-@pytest.fixture(autouse=True)
-def _first_pass_only(server_workers: int) -> None:
-    if server_workers > 1:
-        pytest.skip("the shape of each call does not depend on the server's processes")
+# The two-process servers of `make test` (the default on two cores) are enough:
+# the shape of each call does not depend on the server's processes.
+pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(2)]
 
 
 def tiny_safetensors() -> bytes:

@@ -9,13 +9,9 @@ import pytest
 from tests.acceptance.api import Account, make_repo, make_user
 from tests.acceptance.live import LiveServer
 
-pytestmark = pytest.mark.acceptance
-
-
-@pytest.fixture(autouse=True)
-def _first_pass_only(server_workers: int) -> None:
-    if server_workers > 1:
-        pytest.skip("input checks do not depend on the server's processes")
+# The two-process servers of `make test` (the default on two cores) are enough:
+# input checks do not depend on the server's processes.
+pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(2)]
 
 
 @pytest.fixture(scope="module")

@@ -17,13 +17,9 @@ from tests.acceptance.client_envs import client_python
 from tests.acceptance.hub_client import run_hub
 from tests.acceptance.live import LiveServer
 
-pytestmark = pytest.mark.acceptance
-
-
-@pytest.fixture(autouse=True)
-def _first_pass_only(server_workers: int) -> None:
-    if server_workers > 1:
-        pytest.skip("the order of a listing does not depend on the server's processes")
+# The two-process servers of `make test` (the default on two cores) are enough:
+# the order of a listing does not depend on the server's processes.
+pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(2)]
 
 
 MAKE = """

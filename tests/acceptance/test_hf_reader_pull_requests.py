@@ -23,15 +23,11 @@ from tests.acceptance.hub_client import run_hub
 from tests.acceptance.live import LiveServer
 from tests.unit.frontends.test_hf_xet_formats import XORB_HASHES, shard, source, xorb
 
-pytestmark = pytest.mark.acceptance
+# The two-process servers of `make test` (the default on two cores) are enough:
+# pull requests keep no state in the server's processes.
+pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(2)]
 
 LFS_JSON = "application/vnd.git-lfs+json"
-
-
-@pytest.fixture(autouse=True)
-def _first_pass_only(server_workers: int) -> None:
-    if server_workers > 1:
-        pytest.skip("pull requests keep no state in the server's processes")
 
 
 @pytest.fixture(scope="module")

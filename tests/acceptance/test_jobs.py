@@ -164,13 +164,12 @@ def test_a_job_past_its_time_limit_fails(server: LiveServer, alice: Account) -> 
         assert (done["status"], done["error"]) == ("failed", "ran past its time limit of 2 s")
 
 
+# Apps run beside the pool, not in the HTTP processes: two-process servers (the default on
+# two cores) are enough.
+@pytest.mark.server_workers(2)
 def test_an_app_that_ignores_cancel_and_its_time_limit_has_its_process_killed(
     server: LiveServer, alice: Account, tmp_path: Path, server_workers: int
 ) -> None:
-    if server_workers > 1:
-        pytest.skip(
-            "apps run beside the pool, not in the HTTP processes; runs with one-process servers"
-        )
     with server.client(alice.token) as client:
         for ending in ("cancel", "time limit"):
             marker = tmp_path / f"{ending}.pid"

@@ -24,7 +24,10 @@ from tests.acceptance.live import LiveServer
 from tests.apps_env import apps_python
 from tests.embed_corpus import TWIN_PATHS, dataset
 
-pytestmark = pytest.mark.acceptance
+# The two-process servers of `make test` (the default on two cores) are enough:
+# the job runs in the worker pool whatever the number of HTTP processes, and a
+# minute of CPU embedding is too dear to spend twice.
+pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(2)]
 
 
 def apps_site_and_model() -> tuple[str, str]:
@@ -48,12 +51,6 @@ def model_folder() -> str:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, server_workers: int) -> Iterator[LiveServer]:
-    if server_workers > 1:
-        # The job runs in the worker pool whatever the number of HTTP processes, and a minute of
-        # CPU embedding is too dear to spend twice: the one-process run of `make test` runs it.
-        pytest.skip(
-            "the embed job does not depend on the HTTP processes; runs with one-process servers"
-        )
     site, _ = apps_site_and_model()
     live = LiveServer(
         data_dir=tmp_path_factory.mktemp("embed") / "data",

@@ -21,13 +21,13 @@ from tests.acceptance.api import Account, make_repo, make_user, upload
 from tests.acceptance.hub_client import run_hub
 from tests.acceptance.live import LiveServer
 
-pytestmark = pytest.mark.acceptance
+# The two-process servers of `make test` (the default on two cores) are enough:
+# findings come from the worker pool, whatever the number of processes.
+pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(2)]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, server_workers: int) -> Iterator[LiveServer]:
-    if server_workers > 1:
-        pytest.skip("findings come from the worker pool, whatever the number of processes")
     env = {
         "WEIGHTHOUSE_JOBS__APPS": json.dumps(["inspect", "scan"]),
         "WEIGHTHOUSE_JOBS__POLL_SECONDS": "0.05",

@@ -21,7 +21,9 @@ from tests.acceptance.test_jobs import FINAL, job_env, wait_for
 from weighthouse import wire
 from weighthouse.client.notices import InvalidNoticeError, verify_notice
 
-pytestmark = pytest.mark.acceptance
+# The two-process servers of `make test` (the default on two cores) are enough:
+# callbacks go out from the worker pool, whatever the number of processes.
+pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(2)]
 
 
 class Receiver(http.server.ThreadingHTTPServer):
@@ -70,8 +72,6 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, server_workers: int) -> Iterator[LiveServer]:
-    if server_workers > 1:
-        pytest.skip("callbacks go out from the worker pool, whatever the number of processes")
     env = job_env() | {
         "WEIGHTHOUSE_JOBS__NOTIFY_NETWORKS": json.dumps(["127.0.0.0/8"]),
         # Retries come fast and many, and a claimed try that was cut off is free again soon

@@ -28,7 +28,9 @@ from tests.job_apps import ALL
 from tests.redis_server import RedisServer, redis_server
 from tests.services import fresh_database, postgres_url
 
-pytestmark = pytest.mark.acceptance
+# The two-process servers of `make test` (the default on two cores) are enough:
+# dispatch and callbacks do not depend on the HTTP processes.
+pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(2)]
 
 # Far beyond what any wait below allows: a job that needs the sweeper's resend fails the test.
 REDISPATCH_SECONDS = 60
@@ -36,11 +38,7 @@ PROMPT_SECONDS = 20
 
 
 @pytest.fixture(scope="module")
-def broker(tmp_path_factory: pytest.TempPathFactory, server_workers: int) -> Iterator[RedisServer]:
-    if server_workers > 1:
-        pytest.skip(
-            "dispatch and callbacks do not depend on the HTTP processes; run with one process"
-        )
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     with redis_server(tmp_path_factory.mktemp("redis")) as server:
         yield server
 
@@ -65,6 +63,7 @@ def server(
     tmp_path_factory: pytest.TempPathFactory,
     broker: RedisServer,
     tls_receiver: tuple[Receiver, Path],
+    server_workers: int,
 ) -> Iterator[LiveServer]:
     env = job_env() | {
         "WEIGHTHOUSE_JOBS__APPS": json.dumps(["inspect", "scan", *ALL]),
@@ -77,7 +76,7 @@ def server(
     data_dir = tmp_path_factory.mktemp("jobs-redis") / "data"
     with fresh_database(postgres_url()) as url:
         env["WEIGHTHOUSE_DATABASE__URL"] = url
-        live = LiveServer(data_dir=data_dir, extra_env=env).start()
+        live = LiveServer(data_dir=data_dir, workers=server_workers, extra_env=env).start()
         yield live
         live.stop()
 

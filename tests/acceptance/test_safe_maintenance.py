@@ -118,12 +118,6 @@ def fill(server: LiveServer) -> str:
         return admin.upload_blob("admin/weights", b"never committed", size=15).sha256
 
 
-@pytest.fixture(autouse=True)
-def _first_pass_only(server_workers: int) -> None:
-    if server_workers > 1:
-        pytest.skip("starts one-process servers of its own: a two-process run would repeat it")
-
-
 @pytest.fixture(scope="module")
 def postgres() -> str:
     return postgres_url()

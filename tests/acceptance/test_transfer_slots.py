@@ -102,14 +102,10 @@ def refused_once_full(server: LiveServer, account: Account, repo: str) -> httpx.
         time.sleep(0.1)
 
 
-def test_stalled_uploads_of_one_account_leave_the_others_uploading(
-    server: LiveServer, server_workers: int
-) -> None:
-    if server_workers > 1:
-        pytest.skip(
-            "slots are counted per serving process, and with two the kernel's spread of the"
-            " stalled connections decides which share fills; runs with one-process servers"
-        )
+# Slots are counted per serving process, and with two the kernel's spread of the stalled
+# connections decides which share fills.
+@pytest.mark.server_workers(1)
+def test_stalled_uploads_of_one_account_leave_the_others_uploading(server: LiveServer) -> None:
     alice, bob, carol = make_user(server), make_user(server), make_user(server)
     repos = {}
     for account in (alice, bob, carol):
