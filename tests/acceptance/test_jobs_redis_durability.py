@@ -28,9 +28,9 @@ pytestmark = pytest.mark.acceptance
 WHILE_DOWN = 5
 
 
-# Dispatch does not depend on the HTTP processes: two-process servers (the default on two
-# cores) are enough.
-@pytest.mark.server_workers(2)
+# One serving process: the kills must land while a job runs, and with two, in two full runs
+# of `make test`, they landed when none was ("no job was interrupted"); why is not yet known.
+@pytest.mark.server_workers(1)
 def test_kill_9_of_redis_worker_and_server_ends_every_job_exactly_once(
     tmp_path: Path, server_workers: int
 ) -> None:
