@@ -101,7 +101,9 @@ def test_bucket_configurations_read_as_none_configured(
     s3.delete_bucket_cors(Bucket=bucket)
     s3.delete_bucket_policy(Bucket=bucket)
     setting = [
-        lambda: s3.put_bucket_policy(Bucket=bucket, Policy='{"Statement": []}'),
+        lambda: s3.put_public_access_block(
+            Bucket=bucket, PublicAccessBlockConfiguration={"BlockPublicPolicy": True}
+        ),
         lambda: s3.put_bucket_versioning(
             Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}
         ),

@@ -15,18 +15,34 @@ A **gated** repo (``Repo.gated`` not ``off``) keeps its listings and info readab
 files (:func:`require_files`) are only for callers with a role of their own on it (owner,
 member, collaborator, site admin) or an accepted access request.
 
+A bucket's **policy** (:mod:`~weighthouse.domain.bucket_policy`) is asked first for a request
+that says what it does (:attr:`Principal.request`): a Deny that applies refuses it whatever
+the role (except the owner's reading, setting and removing of the policy itself), an Allow
+grants what the credential's scope permits, otherwise the role decides
+(:func:`require_bucket_access`).
+
 A repo on which the caller has no role does not exist for them (``RepoNotFoundError``, never a
-403), so private repos do not leak. Lacking a higher role is ``AuthenticationError`` (401) for
-anonymous callers and ``PermissionDeniedError`` (403) for everyone else. Memberships are read
-at every check, so removing a member takes effect on the next request, tokens included.
+403), so private repos do not leak; a bucket whose policy allows them something exists for
+them. Lacking a higher role is ``AuthenticationError`` (401) for anonymous callers and
+``PermissionDeniedError`` (403) for everyone else. Memberships are read at every check, so
+removing a member takes effect on the next request, tokens included.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
+from weighthouse.domain.bucket_configurations_catalog import BucketConfigurationCatalog
+from weighthouse.domain.bucket_policy import (
+    POLICY,
+    PolicyRequest,
+    Verdict,
+    read_policy,
+    s3_bucket_name,
+)
 from weighthouse.domain.catalog import (
     AccessRequestCatalog,
     GrantCatalog,
@@ -35,13 +51,23 @@ from weighthouse.domain.catalog import (
 )
 from weighthouse.domain.errors import (
     AuthenticationError,
+    EntryNotFoundError,
     GatedRepoError,
     GatedRepoSignInError,
     OrganizationNotFoundError,
     PermissionDeniedError,
     RepoNotFoundError,
 )
-from weighthouse.domain.model import AccessRequestStatus, Gating, Repo, Role, Scope, User
+from weighthouse.domain.model import (
+    AccessRequestStatus,
+    BucketObject,
+    Gating,
+    Repo,
+    Role,
+    Scope,
+    User,
+)
+from weighthouse.domain.policy_actions import POLICY_ACTIONS
 
 
 class NamespaceCatalog(GrantCatalog, OrganizationCatalog, UserCatalog, Protocol):
@@ -62,6 +88,9 @@ class Principal:
     expires_at: datetime | None = field(default=None, compare=False)
     """When the credential stops working by itself (a token's or session's expiry), if ever;
     a revocation can end it sooner."""
+    request: PolicyRequest | None = field(default=None, compare=False)
+    """What the call asks of a bucket in a bucket policy's terms, when the front-end said;
+    without it a bucket's policy is applied as :func:`require_bucket_access` says."""
 
     @property
     def is_anonymous(self) -> bool:
@@ -126,6 +155,78 @@ def require_repo(grants: GrantCatalog, principal: Principal, repo: Repo, need: R
             f"this needs the {need.value} role on {repo.full_name!r}", repo=repo.full_name
         )
     return role
+
+
+class BucketAccessCatalog(GrantCatalog, BucketConfigurationCatalog, Protocol):
+    """What :func:`require_bucket_access` reads: grants, the bucket's policy, and an object's
+    tags when a policy's condition asks for them."""
+
+    def get_object(self, repo_id: str, key: str) -> BucketObject: ...
+
+
+# What a call that did not say what it does might be, by the role it needs.
+_ACTIONS_BY_ROLE = {
+    Role.READ: ("s3:getobject", "s3:listbucket"),
+    Role.WRITE: ("s3:putobject", "s3:deleteobject"),
+    Role.ADMIN: ("s3:deletebucket", "s3:putbucketacl"),
+}
+
+
+def require_bucket_access(
+    catalog: BucketAccessCatalog,
+    principal: Principal,
+    repo: Repo,
+    need: Role,
+    *,
+    tags: Callable[[], Mapping[str, str]] | None = None,
+) -> Role:
+    """:func:`require_repo` for a bucket, with its policy. A policy Deny is
+    ``PermissionDeniedError`` (``RepoNotFoundError`` for a caller who could not see the
+    bucket otherwise); an Allow grants ``need`` as far as the credential's scope does. A call
+    without :attr:`Principal.request` is refused when a Deny naming the caller could apply to
+    what its ``need`` allows, whatever its conditions, and gets nothing from an Allow.
+    ``tags`` gives the object's tags if a condition asks (read from the catalog otherwise)."""
+    document = catalog.get_bucket_configuration(repo.id, POLICY)
+    if document is None:
+        return require_repo(catalog, principal, repo, need)
+    policy = read_policy(str(document["text"]))
+    role = repo_role(catalog, principal, repo)
+    user = principal.user
+    signed = user is not None and principal.reaches(repo.namespace, repo.name)
+    caller = frozenset({user.id}) if signed and user is not None else frozenset[str]()
+    request = principal.request
+    if request is None:
+        verdict = (
+            Verdict.DENY if policy.might_deny(_ACTIONS_BY_ROLE[need], caller) else Verdict.NONE
+        )
+    elif request.action.lower() in POLICY_ACTIONS and role is Role.ADMIN:
+        verdict = Verdict.NONE
+    else:
+        key = request.key
+        verdict = policy.decide(
+            request,
+            s3_bucket_name(repo.namespace, repo.name),
+            caller,
+            tags or (lambda: _object_tags(catalog, repo.id, key)),
+        )
+    if verdict is Verdict.DENY:
+        if role is None and not policy.names(caller):
+            raise RepoNotFoundError.named(repo.full_name)
+        raise PermissionDeniedError("Access Denied by the bucket's policy", repo=repo.full_name)
+    if verdict is Verdict.ALLOW and need.capped(principal.scope).allows(need):
+        return role if role is not None and role.allows(need) else need
+    if role is None and policy.names(caller):
+        raise PermissionDeniedError(f"Access Denied to {repo.full_name!r}", repo=repo.full_name)
+    return require_repo(catalog, principal, repo, need)
+
+
+def _object_tags(catalog: BucketAccessCatalog, repo_id: str, key: str | None) -> Mapping[str, str]:
+    if key is None:
+        return {}
+    try:
+        return catalog.get_object(repo_id, key).tags
+    except EntryNotFoundError:
+        return {}
 
 
 class GateCatalog(GrantCatalog, AccessRequestCatalog, Protocol):

@@ -1,7 +1,8 @@
-"""Bucket configurations S3 clients set: a bucket's tags and its CORS rules.
+"""Bucket configurations S3 clients set: a bucket's tags, its CORS rules and its policy.
 
 Reading one asks for read access to the bucket, setting or removing one for admin access (the
-bucket's settings, as its visibility). :meth:`BucketConfigurations.cors_rules` asks nothing:
+bucket's settings, as its visibility); the policy is read with admin access too, as S3
+keeps it to the owner. :meth:`BucketConfigurations.cors_rules` asks nothing:
 a browser's preflight carries no credentials, and the rules themselves say which origins the
 bucket's owner lets in.
 """
@@ -13,9 +14,10 @@ from typing import Protocol
 
 from weighthouse.domain.access import Principal
 from weighthouse.domain.bucket_configurations_catalog import BucketConfigurationCatalog
+from weighthouse.domain.bucket_policy import POLICY, check_policy, read_policy, s3_bucket_name
 from weighthouse.domain.cors import CorsRule, check_rules, rule_document, rule_from
 from weighthouse.domain.errors import InvalidInputError, RepoNotFoundError
-from weighthouse.domain.model import RepoId, RepoType, Role
+from weighthouse.domain.model import Repo, RepoId, RepoType, Role
 from weighthouse.domain.names import check_name
 from weighthouse.domain.repos import RepoLookup, find_repo, require_bucket
 from weighthouse.domain.tagging import BUCKET_TAGS, check_tags
@@ -33,11 +35,37 @@ class BucketConfigurations:
         self._catalog = catalog
 
     def _bucket(self, principal: Principal, bucket: RepoId, need: Role) -> str:
+        return self._repo(principal, bucket, need).id
+
+    def _repo(self, principal: Principal, bucket: RepoId, need: Role) -> Repo:
         if bucket.type is not RepoType.BUCKET:
             raise InvalidInputError("not a bucket id")
         repo = find_repo(self._catalog, principal, bucket, need)
         require_bucket(repo)
-        return repo.id
+        return repo
+
+    def policy(self, principal: Principal, bucket: RepoId) -> str | None:
+        """The bucket's policy as it was set, ``None`` when it has none."""
+        document = self._catalog.get_bucket_configuration(
+            self._bucket(principal, bucket, Role.ADMIN), POLICY
+        )
+        return None if document is None else str(document["text"])
+
+    def set_policy(self, principal: Principal, bucket: RepoId, text: str) -> None:
+        """Replace the bucket's policy with ``text``; ``MalformedPolicyError`` as S3 refuses
+        it (see :mod:`~weighthouse.domain.bucket_policy`)."""
+        repo = self._repo(principal, bucket, Role.ADMIN)
+        check_policy(text, s3_bucket_name(repo.namespace, repo.name))
+        self._catalog.put_bucket_configuration(repo.id, POLICY, {"text": text})
+
+    def policy_is_public(self, principal: Principal, bucket: RepoId) -> bool:
+        """Whether everyone may read the bucket or its policy grants everyone something
+        without tying it to callers or networks (S3's ``PolicyStatus/IsPublic``)."""
+        repo = self._repo(principal, bucket, Role.ADMIN)
+        document = self._catalog.get_bucket_configuration(repo.id, POLICY)
+        return not repo.private or (
+            document is not None and read_policy(str(document["text"])).is_public
+        )
 
     def tags(self, principal: Principal, bucket: RepoId) -> dict[str, str] | None:
         """The bucket's tags in key order, ``None`` when it has none."""
@@ -73,7 +101,8 @@ class BucketConfigurations:
         self._catalog.put_bucket_configuration(repo_id, CORS, document)
 
     def remove(self, principal: Principal, bucket: RepoId, name: str) -> None:
-        """Remove the configuration ``name`` (:data:`TAGGING` or :data:`CORS`); idempotent."""
+        """Remove the configuration ``name`` (:data:`TAGGING`, :data:`CORS` or
+        :data:`~weighthouse.domain.bucket_policy.POLICY`); idempotent."""
         repo_id = self._bucket(principal, bucket, Role.ADMIN)
         self._catalog.delete_bucket_configuration(repo_id, name)
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from weighthouse.domain.access import Principal, require_repo
+from weighthouse.domain.access import Principal, require_bucket_access
 from weighthouse.domain.catalog import ObjectCatalog
 from weighthouse.domain.errors import (
     BlobMissingError,
@@ -220,8 +220,9 @@ class Buckets:
         except RepoNotFoundError:
             # Rebuilt, as find_repo does: a missing bucket reads like a private one.
             raise RepoNotFoundError.named(f"{bucket.namespace}/{bucket.name}") from None
-        require_repo(self._catalog, principal, repo, Role.READ)
         require_bucket(repo)
+        tags = obj.tags if obj is not None else {}
+        require_bucket_access(self._catalog, principal, repo, Role.READ, tags=lambda: tags)
         if obj is None:
             raise EntryNotFoundError(f"no object {key!r}", key=key)
         return obj

@@ -10,6 +10,7 @@ a test fails when a concrete error lacks an entry there.
     │   ├── InvalidRevisionError
     │   ├── InvalidTagError               a tag set over the limits, or a tag breaking the rule
     │   ├── InvalidCorsError              a CORS rule S3 would refuse
+    │   ├── MalformedPolicyError          a bucket policy S3 would refuse
     │   ├── DigestMismatchError           declared size or digest differs from the bytes
     │   ├── TooLargeError                 a body over the configured limit
     │   ├── InvalidPartError              a listed part was not uploaded, or differs
@@ -87,6 +88,12 @@ class InvalidTagError(InvalidInputError):
 class InvalidCorsError(InvalidInputError):
     """A bucket's CORS configuration S3 would refuse: no rules or too many, a method it does
     not know, an origin or allowed header with more than one ``*``."""
+
+
+class MalformedPolicyError(InvalidInputError):
+    """A bucket policy S3 would refuse: not JSON, over 20 KB, a field it does not know or
+    lacks, an effect, principal, action, resource or condition it cannot read, or a resource
+    outside the bucket. The message names the reason."""
 
 
 class DigestMismatchError(InvalidInputError):

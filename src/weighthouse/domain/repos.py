@@ -8,15 +8,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from weighthouse.domain.access import (
+    BucketAccessCatalog,
     NamespaceCatalog,
     Principal,
+    require_bucket_access,
     require_namespace_role,
     require_repo,
     require_writing_user,
 )
 from weighthouse.domain.audit import Audit
 from weighthouse.domain.catalog import (
-    GrantCatalog,
     HistoryCatalog,
     RepoCatalog,
     RepoQuery,
@@ -44,8 +45,9 @@ DEFAULT_BRANCH = "main"
 DESCRIPTION_MAX = 2000
 
 
-class RepoLookup(RepoCatalog, GrantCatalog, Protocol):
-    """What :func:`find_repo` reads: the repo, and the caller's grants on it."""
+class RepoLookup(RepoCatalog, BucketAccessCatalog, Protocol):
+    """What :func:`find_repo` reads: the repo, the caller's grants on it, and a bucket's
+    policy."""
 
 
 class RepoLifecycleCatalog(
@@ -71,7 +73,10 @@ def find_repo(
         # Rebuilt here, not passed on: whatever a catalog says about a missing repo, the
         # caller must read the same words as for a private one (require_repo below).
         raise RepoNotFoundError.named(f"{repo_id.namespace}/{repo_id.name}") from None
-    require_repo(catalog, principal, repo, need)
+    if repo.type is RepoType.BUCKET:
+        require_bucket_access(catalog, principal, repo, need)
+    else:
+        require_repo(catalog, principal, repo, need)
     return repo
 
 

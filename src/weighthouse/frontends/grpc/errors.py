@@ -27,6 +27,7 @@ ERROR_TABLE: dict[type[e.DomainError], grpc.StatusCode] = {
     e.InvalidPathError: grpc.StatusCode.INVALID_ARGUMENT,
     e.InvalidTagError: grpc.StatusCode.INVALID_ARGUMENT,
     e.InvalidCorsError: grpc.StatusCode.INVALID_ARGUMENT,
+    e.MalformedPolicyError: grpc.StatusCode.INVALID_ARGUMENT,
     e.InvalidRevisionError: grpc.StatusCode.INVALID_ARGUMENT,
     e.DigestMismatchError: grpc.StatusCode.INVALID_ARGUMENT,
     e.TooLargeError: grpc.StatusCode.RESOURCE_EXHAUSTED,

@@ -25,6 +25,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str | None]] = {
     e.InvalidPathError: (400, None),
     e.InvalidTagError: (400, None),
     e.InvalidCorsError: (400, None),
+    e.MalformedPolicyError: (400, None),
     # A revision that cannot exist is, to the client, one that does not: revision_exists()
     # says False and `hf upload --revision` tries to create the branch (and learns why not).
     e.InvalidRevisionError: (404, "RevisionNotFound"),

@@ -1,5 +1,9 @@
 """Routes for bucket objects: PUT, GET, HEAD, DELETE and listing.
 
+Each asks the permission service as the S3 operation it matches (``s3:PutObject``,
+``s3:GetObject``, ``s3:DeleteObject``, ``s3:ListBucket`` with ``s3:prefix`` and
+``s3:delimiter``), so a bucket's policy decides here as on the S3 port.
+
 User metadata travels in ``X-Meta-<name>`` headers; ``Content-MD5`` and ``X-Content-SHA256``
 are checked against the body; ``If-None-Match: *`` and ``If-Match`` make a PUT conditional.
 """
@@ -21,8 +25,14 @@ from weighthouse.domain.errors import EntryNotFoundError, PreconditionFailedErro
 from weighthouse.domain.files import Download
 from weighthouse.domain.model import BucketObject, RepoId, RepoType
 from weighthouse.frontends.downloads import blob_response, preload
+from weighthouse.frontends.policy_requests import Facts, asking
 from weighthouse.frontends.rest import cursors
-from weighthouse.frontends.rest.dependencies import Caller, Wired, current_principal
+from weighthouse.frontends.rest.dependencies import (
+    Caller,
+    Wired,
+    client_address,
+    current_principal,
+)
 from weighthouse.frontends.rest.json_bodies import JsonLimitRoute
 from weighthouse.frontends.rest.schemas import ListingOut, ObjectOut, object_etag
 from weighthouse.frontends.rest.uploads import (
@@ -41,6 +51,12 @@ _META = wire.META_PREFIX.lower()
 
 def bucket_id(namespace: str, name: str) -> RepoId:
     return RepoId(RepoType.BUCKET, namespace, name)
+
+
+def _asking(
+    caller: Principal, request: Request, action: str, key: str | None, facts: Facts | None = None
+) -> Principal:
+    return asking(caller, request, action, key, client_address(request), facts)
 
 
 def _entity_tag(obj: BucketObject) -> str | None:
@@ -106,7 +122,7 @@ async def store_object(request: Request, hub: Container, bucket: RepoId, key: st
     def store(body: Iterable[bytes], size: int | None) -> BucketObject:
         caller = current_principal(request)
         with held_by(request, caller):
-            return put(caller, body, size)
+            return put(_asking(caller, request, "s3:PutObject", key), body, size)
 
     def put(caller: Principal, body: Iterable[bytes], size: int | None) -> BucketObject:
         sha256 = declared_sha256(request)
@@ -155,7 +171,7 @@ async def object_response(request: Request, hub: Container, bucket: RepoId, key:
     # Authentication, the catalog read and, for a small object, the bytes, all in one trip to
     # a worker thread.
     def fetch() -> tuple[BucketObject, Download, bytes | None]:
-        caller = current_principal(request)
+        caller = _asking(current_principal(request), request, "s3:GetObject", key)
         obj, found = hub.buckets.download(caller, bucket, key)
         body = preload(hub.buckets.reader, found) if request.method == "GET" else None
         return obj, found, body
@@ -177,9 +193,13 @@ async def object_response(request: Request, hub: Container, bucket: RepoId, key:
 
 
 @router.delete(OBJECT_PATH, status_code=204)
-def delete_object(namespace: str, name: str, key: str, caller: Caller, hub: Wired) -> Response:
+def delete_object(
+    namespace: str, name: str, key: str, request: Request, caller: Caller, hub: Wired
+) -> Response:
     """Delete the object at ``key``; deleting a missing key succeeds."""
-    hub.buckets.delete(caller, bucket_id(namespace, name), key)
+    hub.buckets.delete(
+        _asking(caller, request, "s3:DeleteObject", key), bucket_id(namespace, name), key
+    )
     return Response(status_code=204)
 
 
@@ -187,6 +207,7 @@ def delete_object(namespace: str, name: str, key: str, caller: Caller, hub: Wire
 def list_objects(
     namespace: str,
     name: str,
+    request: Request,
     caller: Caller,
     hub: Wired,
     prefix: Annotated[str, Query(max_length=1024)] = "",
@@ -195,8 +216,11 @@ def list_objects(
     limit: Annotated[int, Query(ge=1, le=wire.PAGE_LIMIT_MAX)] = wire.PAGE_LIMIT_MAX,
 ) -> ListingOut:
     """Objects in UTF-8 byte order of their keys, with ``prefix``, ``delimiter`` and pagination."""
+    facts: Facts = {"s3:prefix": (prefix,)}
+    if delimiter:
+        facts["s3:delimiter"] = (delimiter,)
     listing = hub.buckets.list(
-        caller,
+        _asking(caller, request, "s3:ListBucket", None, facts),
         bucket_id(namespace, name),
         prefix=prefix,
         delimiter=delimiter or None,

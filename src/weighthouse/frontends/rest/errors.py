@@ -33,6 +33,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.InvalidPathError: (400, "invalid_path"),
     e.InvalidTagError: (400, "invalid_input"),
     e.InvalidCorsError: (400, "invalid_input"),
+    e.MalformedPolicyError: (400, "invalid_input"),
     e.InvalidRevisionError: (400, "invalid_revision"),
     e.DigestMismatchError: (400, "digest_mismatch"),
     e.TooLargeError: (413, "too_large"),

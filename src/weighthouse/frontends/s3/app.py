@@ -32,6 +32,7 @@ from weighthouse.domain.credentials import (
 )
 from weighthouse.domain.errors import AuthenticationError, DomainError
 from weighthouse.frontends.s3 import (
+    actions,
     buckets,
     cors,
     multipart,
@@ -140,6 +141,14 @@ class S3App:
                 )
             else:
                 principal = await in_thread(lambda: self._authenticate(credential))
+        if bucket is not None:
+            principal = actions.policy_request(
+                request,
+                parts.query,
+                key,
+                principal,
+                trust_forwarded_for=self._hub.settings.auth.trust_forwarded_for,
+            )
         call = S3Call(
             request=request,
             hub=self._hub,

@@ -1,6 +1,6 @@
 """Bucket operations (``/<bucket>``): Create, Delete, Head, GetBucketLocation,
-GetBucketVersioning, the listings and DeleteObjects; ``?cors`` and ``?tagging`` go to their
-own modules."""
+GetBucketVersioning, the listings and DeleteObjects; ``?cors``, ``?tagging``, ``?policy`` and
+``?policyStatus`` go to their own modules."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from weighthouse.frontends.s3 import (
     listing,
     multi_delete,
     multipart,
+    policy,
     post_uploads,
     tagging,
     unsupported,
@@ -41,6 +42,10 @@ async def handle(call: S3Call) -> Response:
         return await cors.bucket_cors(call)
     if call.has("tagging"):
         return await tagging.bucket_tagging(call)
+    if call.has("policy"):
+        return await policy.bucket_policy(call)
+    if call.has("policyStatus"):
+        return await policy.policy_status(call)
     for name in unsupported.BUCKET_CONFIGURATIONS:
         if call.has(name):
             return await unsupported.bucket_configuration(call, name)

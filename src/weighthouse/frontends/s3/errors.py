@@ -20,6 +20,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.InvalidPathError: (400, "InvalidArgument"),
     e.InvalidTagError: (400, "InvalidTag"),
     e.InvalidCorsError: (400, "InvalidRequest"),
+    e.MalformedPolicyError: (400, "MalformedPolicy"),
     e.InvalidRevisionError: (400, "InvalidArgument"),
     e.DigestMismatchError: (400, "BadDigest"),
     e.TooLargeError: (400, "EntityTooLarge"),

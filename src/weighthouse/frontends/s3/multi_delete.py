@@ -6,12 +6,13 @@ is required (boto3 >= 1.36 sends a CRC32 instead of the MD5)."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 
 from starlette.responses import Response
 
-from weighthouse.domain.errors import DomainError, EntryNotFoundError
-from weighthouse.frontends.s3 import wire, xml_input
+from weighthouse.domain.errors import DomainError, EntryNotFoundError, PermissionDeniedError
+from weighthouse.frontends.s3 import actions, wire, xml_input
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.checksums import ALGORITHMS, HEADER_PREFIX, ChecksumCheck
 from weighthouse.frontends.s3.context import S3Call, in_thread
@@ -59,14 +60,18 @@ async def handle(call: S3Call) -> Response:
         keys.append((key, xml_input.text(entry, "VersionId")))
 
     def delete_all() -> list[tuple[str, str | None, S3Error | None]]:
-        call.hub.repos.get(call.principal, repo_id)  # NoSuchBucket for the whole request
+        # NoSuchBucket for the whole request; a refusal is the first key's, answered below.
+        with contextlib.suppress(PermissionDeniedError):
+            first = actions.for_object(call.principal, "DeleteObject", keys[0][0])
+            call.hub.repos.get(first, repo_id)
         results: list[tuple[str, str | None, S3Error | None]] = []
         for key, version in keys:
             if version not in (None, "null"):
                 results.append((key, version, S3Error(404, "NoSuchVersion", "no such version")))
                 continue
             try:
-                call.hub.buckets.delete(call.principal, repo_id, key)
+                asking = actions.for_object(call.principal, "DeleteObject", key)
+                call.hub.buckets.delete(asking, repo_id, key)
             except EntryNotFoundError:
                 pass
             except DomainError as exc:

@@ -31,7 +31,7 @@ from weighthouse.domain.errors import DomainError
 from weighthouse.domain.model import BucketObject, MultipartUpload, RepoId, UploadedPart
 from weighthouse.domain.multipart import ChosenPart
 from weighthouse.frontends.downloads import CHUNK
-from weighthouse.frontends.s3 import acls, tagging, wire, xml_input
+from weighthouse.frontends.s3 import acls, actions, tagging, wire, xml_input
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.checksums import (
     ALGORITHMS,
@@ -228,7 +228,9 @@ async def _copy_part(call: S3Call, upload_id: str) -> Response:
     def copy() -> tuple[MultipartUpload, UploadedPart]:
         upload = call.hub.multipart.upload(call.principal, bucket, key, upload_id)
         check_expected_owner(call, source_bucket, EXPECTED_SOURCE_OWNER_HEADER)
-        source, download = call.hub.buckets.download(call.principal, source_id, source_key)
+        source, download = call.hub.buckets.download(
+            actions.for_object(call.principal, "GetObject", source_key), source_id, source_key
+        )
         copy_preconditions(call, source)
         start, end = _source_range(wanted, download.size)
         reader = call.hub.buckets.reader(download)

@@ -23,7 +23,7 @@ from weighthouse.domain.buckets import PutConditions
 from weighthouse.domain.errors import EntryNotFoundError
 from weighthouse.domain.model import BucketObject, RepoId
 from weighthouse.frontends.downloads import CHUNK, BlobStreamResponse, parse_range
-from weighthouse.frontends.s3 import acls, tagging, wire
+from weighthouse.frontends.s3 import acls, actions, tagging, wire
 from weighthouse.frontends.s3.attributes import get_attributes
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, in_thread
@@ -177,7 +177,9 @@ async def _copy(call: S3Call) -> Response:
         if public:
             acls.check_object_acl(call.hub.repos.get(call.principal, repo_id))
         check_expected_owner(call, source_bucket, EXPECTED_SOURCE_OWNER_HEADER)
-        source, download = call.hub.buckets.download(call.principal, source_id, source_key)
+        source, download = call.hub.buckets.download(
+            actions.for_object(call.principal, "GetObject", source_key), source_id, source_key
+        )
         copy_preconditions(call, source)
         content_type: str | None = source.content_type
         metadata, headers = source.metadata, source.content_headers

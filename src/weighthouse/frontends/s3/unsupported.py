@@ -5,7 +5,7 @@ them configured, or refused when a request asks for one.
   SSE-KMS, SSE-C, also for a copy's source) asks for bytes encrypted in a way this server does
   not do; storing them in the clear and answering 200 would tell the client otherwise, so the
   request is ``NotImplemented`` (501) before any byte is read.
-* Bucket configurations (policy, lifecycle, website, encryption, replication,
+* Bucket configurations (lifecycle, website, encryption, replication,
   object lock, public access block, ownership controls): a GET answers what S3 answers for a
   bucket with none configured (``NoSuchCORSConfiguration`` 404 and the like, or the empty
   document for logging, notifications, acceleration and request payment), and a DELETE has
@@ -32,7 +32,6 @@ _CUSTOMER_KEY = "x-amz-server-side-encryption-customer-"
 
 # Sub-resource: (code of "none configured" as a 404, or None for an empty document, its root).
 _NOT_CONFIGURED: dict[str, tuple[str | None, str]] = {
-    "policy": ("NoSuchBucketPolicy", "The bucket policy does not exist"),
     "lifecycle": ("NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"),
     "website": ("NoSuchWebsiteConfiguration", "The specified bucket does not have a website"),
     "encryption": (

@@ -16,6 +16,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.InvalidPathError: (400, "That path is not valid"),
     e.InvalidTagError: (400, "Those tags are not valid"),
     e.InvalidCorsError: (400, "That CORS configuration is not valid"),
+    e.MalformedPolicyError: (400, "That bucket policy is not valid"),
     e.InvalidRevisionError: (400, "That revision is not valid"),
     e.DigestMismatchError: (400, "The bytes do not match"),
     e.TooLargeError: (413, "Too large"),
