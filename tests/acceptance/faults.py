@@ -1,15 +1,20 @@
-"""``python -m tests.acceptance.faults serve …``: the real server, with a pause a test can arm.
+"""A pause a crash test can arm inside the real server's transactions, in every server process.
 
 Crash tests need the server to stop *inside* a transaction, between two of its statements, so
-that a kill -9 lands exactly there. This entry point (which lives in the test tree and is never
-installed with the package) adds one SQLAlchemy listener to every engine and then runs the
-ordinary command line. The listener is armed through files in ``WEIGHTHOUSE_TEST_FAULT_DIR``:
+that a kill -9 lands exactly there. :func:`install` adds one SQLAlchemy listener to every
+engine. It lives in the test tree and is never installed with the package: a server started
+with :func:`server_env` has ``fault_site/`` on its ``PYTHONPATH``, whose ``sitecustomize``
+Python's ``site`` imports at the start of every interpreter, so the listener is in the
+command's process and in each worker process uvicorn spawns (fresh interpreters that import
+nothing of their parent's). The listener is armed through files in
+``WEIGHTHOUSE_TEST_FAULT_DIR``:
 
 * the test writes a statement prefix (``INSERT INTO repos``) to ``pause-after``;
-* after the first statement starting with that prefix runs, the listener renames the file to
-  ``paused`` (so one thread pauses, once) and blocks that thread, transaction still open;
-* the test sees ``paused``, kills the server, and restarts it: with no ``pause-after`` file the
-  listener does nothing.
+* after the first statement starting with that prefix runs, in whichever process, the listener
+  claims the file by renaming it (so one thread of one process pauses, once), writes its
+  process id into it, renames it to ``paused`` and blocks that thread, transaction still open;
+* the test sees ``paused``, kills the server's whole process group, and restarts it: with no
+  ``pause-after`` file the listener does nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +29,22 @@ from sqlalchemy import Engine, event
 FAULT_DIR = "WEIGHTHOUSE_TEST_FAULT_DIR"
 ARM = "pause-after"
 PAUSED = "paused"
+SITE_DIR = Path(__file__).resolve().parent / "fault_site"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def server_env(directory: Path) -> dict[str, str]:
+    """The variables that put the armable pause into every process of a server."""
+    path = [str(SITE_DIR), str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]
+    return {FAULT_DIR: str(directory), "PYTHONPATH": os.pathsep.join(filter(None, path))}
+
+
+def paused_process(directory: Path) -> int | None:
+    """The id of the process whose thread is paused, or ``None`` while none is."""
+    try:
+        return int((directory / PAUSED).read_text())
+    except FileNotFoundError:
+        return None
 
 
 def install(directory: Path) -> None:
@@ -40,18 +61,13 @@ def install(directory: Path) -> None:
             return
         if not " ".join(statement.split()).upper().startswith(prefix.upper()):
             return
+        claim = directory / f"claimed-{os.getpid()}-{threading.get_ident()}"
         try:
-            arm.rename(paused)  # only the thread whose rename succeeds pauses
+            arm.rename(claim)  # atomic: only the thread whose rename succeeds pauses
         except FileNotFoundError:
             return
+        claim.write_text(str(os.getpid()))
+        claim.rename(paused)
         forever.wait()
 
     event.listen(Engine, "after_cursor_execute", after_execute)
-
-
-if __name__ == "__main__":
-    install(Path(os.environ[FAULT_DIR]))
-
-    from weighthouse.cli.main import main
-
-    main()

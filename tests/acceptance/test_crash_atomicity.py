@@ -2,9 +2,11 @@
 wholly there or wholly absent, never half (a repo without ``main``, a branch on a commit that
 was never stored, an action without its audit row, an audit row without its action).
 
-The server runs through :mod:`tests.acceptance.faults`, which pauses the request's thread right
-after a chosen statement, inside the open transaction; the test kills the server during the
-pause, restarts it, and reads the catalog directly.
+Every process of the server carries :mod:`tests.acceptance.faults`, which pauses the request's
+thread right after a chosen statement, inside the open transaction, in whichever worker took
+the request; the test kills the server's whole process tree during the pause (kill -9 of its
+process group: the command's process and every worker), restarts it, and reads the catalog
+directly. The suite runs on one-process and on two-process servers.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 from botocore.exceptions import BotoCoreError
 from sqlalchemy import Engine
 
 from tests.acceptance.api import Account, make_repo, make_user, upload
-from tests.acceptance.faults import ARM, FAULT_DIR, PAUSED
+from tests.acceptance.faults import ARM, PAUSED, paused_process, server_env
 from tests.acceptance.live import LiveServer
 from tests.acceptance.s3 import make_s3_user, new_bucket, s3_client
 from tests.services import catalog_database
@@ -35,16 +38,13 @@ from weighthouse.domain.ports import RepoQuery
 from weighthouse.metadata.catalog import SqlCatalog
 from weighthouse.metadata.engine import create_engine_for
 
-# The pause is a listener installed in the serving process; uvicorn's workers are fresh
-# interpreters without it. Atomicity is the catalog's, whatever the process count.
-pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(1)]
+pytestmark = pytest.mark.acceptance
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.integration),
     pytest.param("mariadb", id="mariadb", marks=pytest.mark.integration),
 ]
-REPO_ROOT = Path(__file__).resolve().parents[2]
 PAUSE_TIMEOUT_S = 60
 
 
@@ -73,16 +73,29 @@ class Crashable:
         worker = threading.Thread(target=run)
         worker.start()
         deadline = time.monotonic() + PAUSE_TIMEOUT_S
-        while not (self.faults / PAUSED).exists():
+        while (paused := paused_process(self.faults)) is None:
             if finished.is_set() or time.monotonic() > deadline:
                 (self.faults / ARM).unlink(missing_ok=True)
                 worker.join(timeout=30)
                 pytest.fail(f"the request never ran {statement!r}:\n{self.server.log()}")
             time.sleep(0.01)
+        serving = self.server.worker_pids()
+        # The pause is in a process that serves requests: with two, a spawned worker.
+        assert paused in serving, (paused, serving)
+        assert len(serving) == self.server.workers
+        tree = self.server_tree()
         self.server.kill()
+        # Nothing of the server outlives the kill: no worker finishes the paused transaction.
+        assert not [pid for pid in tree if psutil.pid_exists(pid)], tree
         worker.join(timeout=30)
         (self.faults / PAUSED).unlink()
         self.server.start()
+
+    def server_tree(self) -> list[int]:
+        """The server's command process and every process under it."""
+        assert self.server.process is not None
+        top = psutil.Process(self.server.process.pid)
+        return [top.pid, *(child.pid for child in top.children(recursive=True))]
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -95,14 +108,8 @@ def crashable(
     with catalog_database(str(request.param), folder / "db") as url:
         server = LiveServer(
             data_dir=folder / "data",
-            module="tests.acceptance.faults",
-            extra_env={
-                "WEIGHTHOUSE_DATABASE__URL": url,
-                FAULT_DIR: str(faults),
-                "PYTHONPATH": os.pathsep.join(
-                    filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])
-                ),
-            },
+            workers=server_workers,
+            extra_env={"WEIGHTHOUSE_DATABASE__URL": url, **server_env(faults)},
         ).start()
         engine: Engine = create_engine_for(url)
         try:
