@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,15 +174,24 @@ class LiveServer:
 
     def worker_of(self, client_port: int) -> int:
         """The worker holding the server end of the connection from ``client_port``."""
+        found = self.workers_of([client_port])
+        if client_port not in found:
+            raise LookupError(f"no worker holds the connection from port {client_port}")
+        return found[client_port]
+
+    def workers_of(self, client_ports: Collection[int]) -> dict[int, int]:
+        """The worker holding the server end of each connection from ``client_ports``, for
+        those a worker holds: one look at each worker's connections answers for them all."""
         import psutil
 
+        wanted = set(client_ports)
+        found: dict[int, int] = {}
         for pid in self.worker_pids():
             with contextlib.suppress(psutil.Error):
                 for conn in psutil.Process(pid).net_connections(kind="tcp"):
-                    mine = conn.raddr and conn.raddr.port == client_port
-                    if mine and conn.laddr.port == self.port:
-                        return pid
-        raise LookupError(f"no worker holds the connection from port {client_port}")
+                    if conn.raddr and conn.raddr.port in wanted and conn.laddr.port == self.port:
+                        found[conn.raddr.port] = pid
+        return found
 
     def _wait_for_every_worker(self, deadline: float) -> None:
         """The first worker answers while the others may still be starting: open connections

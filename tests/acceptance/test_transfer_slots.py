@@ -2,18 +2,25 @@
 (issue 7, finding 2), one address cannot either, and the body idle timeout gives stalled
 slots back without the client closing anything.
 
-The server runs one process: slots are counted per process. Every wait is bounded.
+Slots are counted per serving process, like the connections they ride on, and with several
+processes the kernel decides which one accepts a connection. So the test learns which process
+holds each connection it opens, fills every process's share, and checks that every process
+refuses (and, once the stalled uploads end, accepts again). Every wait is bounded.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import http.client
+import json
 import os
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -26,28 +33,41 @@ TRICKLE_EVERY = 1.0  # seconds between the bytes of a slow upload; far under the
 PER_ACCOUNT = 16  # the defaults
 PER_CLIENT = 32
 WAIT = 60.0
+MOST_STALLED = 400  # connections opened, at most, to give every process its share
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(tmp_path_factory: pytest.TempPathFactory, server_workers: int) -> Iterator[LiveServer]:
     live = LiveServer(
         data_dir=tmp_path_factory.mktemp("slots") / "data",
-        workers=1,
+        workers=server_workers,
         extra_env={"WEIGHTHOUSE_SERVER__BODY_IDLE_TIMEOUT_SECONDS": str(BODY_IDLE_TIMEOUT)},
     ).start()
     yield live
     live.stop()
 
 
-def stalled_upload(server: LiveServer, account: Account, repo: str, path: str) -> socket.socket:
+def accepted_by(server: LiveServer, socks: list[socket.socket]) -> list[int]:
+    """The serving process that accepted each connection of ``socks``."""
+    ports = [sock.getsockname()[1] for sock in socks]
+    deadline = time.monotonic() + WAIT
+    while len(found := server.workers_of(ports)) < len(ports):
+        assert time.monotonic() < deadline, "no serving process accepted some connections"
+        time.sleep(0.01)
+    return [found[port] for port in ports]
+
+
+def connect(server: LiveServer) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", server.port), timeout=WAIT)
+
+
+def start_stalled_upload(sock: socket.socket, account: Account, repo: str, path: str) -> None:
     """An upload that announces 1 MiB and sends a few bytes (then what :class:`Trickle` sends)."""
-    sock = socket.create_connection(("127.0.0.1", server.port), timeout=WAIT)
     sock.sendall(
         f"PUT /api/models/{repo}/upload/main/{path} HTTP/1.1\r\nHost: x\r\n"
         f"Authorization: Bearer {account.token}\r\nContent-Length: {2**20}\r\n\r\n".encode()
         + b"0123456789"
     )
-    return sock
 
 
 class Trickle:
@@ -64,6 +84,22 @@ class Trickle:
             for sock in list(self.sockets):
                 with contextlib.suppress(OSError):  # refused uploads are closed by the server
                     sock.sendall(b"x")
+
+    def stall(self, server: LiveServer, account: Account, repo: str, share: int) -> None:
+        """Start stalled uploads of ``account`` until every serving process has accepted
+        ``share`` of them. Each connection's process is learnt before its request is sent
+        (one that is refused is closed at once); a process that accepted more than its share
+        refuses the rest."""
+        held: Counter[int] = Counter()
+        workers = server.worker_pids()
+        while missing := sum(max(0, share - held[pid]) for pid in workers):
+            opened = sum(held.values())
+            assert opened + missing <= MOST_STALLED, f"the processes accepted {dict(held)}"
+            socks = [connect(server) for _ in range(missing)]
+            for n, (sock, worker) in enumerate(zip(socks, accepted_by(server, socks), strict=True)):
+                start_stalled_upload(sock, account, repo, f"stalled-{opened + n}.bin")
+                self.sockets.append(sock)
+                held[worker] += 1
 
     def stop(self) -> None:
         self._stop.set()
@@ -88,23 +124,58 @@ def put(server: LiveServer, account: Account, repo: str, path: str, data: bytes)
     )
 
 
-def refused_once_full(server: LiveServer, account: Account, repo: str) -> httpx.Response:
-    """Upload until the server says 429: the stalled uploads reach their slots in their own
-    time, and an upload that still finds a slot simply succeeds."""
+@dataclass
+class Answer:
+    worker: int
+    status: int
+    retry_after: str | None
+    body: dict
+
+
+def probe(server: LiveServer, account: Account, repo: str, path: str) -> Answer:
+    """A small upload on a connection whose serving process is known."""
+    data = b"small"
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=WAIT)
+    try:
+        connection.connect()
+        assert connection.sock is not None
+        [worker] = accepted_by(server, [connection.sock])
+        headers = {
+            "Authorization": f"Bearer {account.token}",
+            "X-Content-SHA256": hashlib.sha256(data).hexdigest(),
+        }
+        connection.request("PUT", f"/api/models/{repo}/upload/main/{path}", data, headers)
+        response = connection.getresponse()
+        body = json.loads(response.read() or b"{}")
+        return Answer(worker, response.status, response.getheader("Retry-After"), body)
+    finally:
+        connection.close()
+
+
+def answers_of_every_process(
+    server: LiveServer, account: Account, repo: str, status: int
+) -> list[Answer]:
+    """Upload until every serving process has answered ``status`` once. The stalled uploads
+    reach their slots in their own time, so a process may still take an upload before it
+    first refuses one (and may still refuse one before it first takes one again); never after.
+    """
+    workers = set(server.worker_pids())
+    answers: list[Answer] = []
+    settled: set[int] = set()
     deadline = time.monotonic() + WAIT
-    attempt = 0
-    while True:
-        attempt += 1
-        response = put(server, account, repo, f"probe-{attempt}.bin", b"small")
-        if response.status_code == 429 or time.monotonic() > deadline:
-            return response
-        assert response.status_code == 201, response.text
-        time.sleep(0.1)
+    while settled != workers:
+        assert time.monotonic() < deadline, [(a.worker, a.status, a.body) for a in answers]
+        answer = probe(server, account, repo, f"probe-{len(answers)}.bin")
+        answers.append(answer)
+        if answer.status == status:
+            settled.add(answer.worker)
+        else:
+            assert answer.worker not in settled, (answer.status, answer.body)
+            assert answer.status in (201, 429), (answer.status, answer.body)
+            time.sleep(0.2)
+    return [answer for answer in answers if answer.status == status]
 
 
-# Slots are counted per serving process, and with two the kernel's spread of the stalled
-# connections decides which share fills.
-@pytest.mark.server_workers(1)
 def test_stalled_uploads_of_one_account_leave_the_others_uploading(server: LiveServer) -> None:
     alice, bob, carol = make_user(server), make_user(server), make_user(server)
     repos = {}
@@ -115,13 +186,11 @@ def test_stalled_uploads_of_one_account_leave_the_others_uploading(server: LiveS
     try:
         # The finding: 64 uploads that never end used to take every slot of the server. These
         # trickle a byte at a time, so no timeout ends them while the shares are checked.
-        slow.sockets += [
-            stalled_upload(server, alice, repos[alice.name], f"stalled-{i}.bin") for i in range(64)
-        ]
-        response = refused_once_full(server, alice, repos[alice.name])
-        assert response.status_code == 429, response.text
-        assert response.json()["error"]["code"] == "rate_limited"
-        assert int(response.headers["Retry-After"]) > 0
+        slow.stall(server, alice, repos[alice.name], PER_ACCOUNT)
+        for refused in answers_of_every_process(server, alice, repos[alice.name], 429):
+            assert refused.body["error"]["code"] == "rate_limited"
+            assert "account" in refused.body["error"]["message"]
+            assert refused.retry_after is not None and int(refused.retry_after) > 0
 
         # Another account uploads 10 MiB meanwhile.
         data = os.urandom(10 * 2**20)
@@ -129,24 +198,15 @@ def test_stalled_uploads_of_one_account_leave_the_others_uploading(server: LiveS
         assert response.status_code == 201, response.text
         assert response.json()["sha256"] == hashlib.sha256(data).hexdigest()
 
-        # Bob's own slow uploads bring this address to its share: now carol, from the same
-        # address, waits too.
-        slow.sockets += [
-            stalled_upload(server, bob, repos[bob.name], f"stalled-{i}.bin")
-            for i in range(PER_CLIENT - PER_ACCOUNT)
-        ]
-        response = refused_once_full(server, carol, repos[carol.name])
-        assert response.status_code == 429, response.text
-        assert "address" in response.json()["error"]["message"]
+        # Bob's own slow uploads bring this address to its share in every process: now carol,
+        # from the same address, waits too.
+        slow.stall(server, bob, repos[bob.name], PER_CLIENT - PER_ACCOUNT)
+        for refused in answers_of_every_process(server, carol, repos[carol.name], 429):
+            assert "address" in refused.body["error"]["message"]
 
         # They stop sending, and nobody closes anything: the body idle timeout ends them and
-        # frees their slots.
+        # frees their slots in every process.
         slow.stop()
-        deadline = time.monotonic() + WAIT
-        while (response := put(server, alice, repos[alice.name], "after.bin", b"x")).status_code:
-            if response.status_code != 429 or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        assert response.status_code == 201, response.text
+        answers_of_every_process(server, alice, repos[alice.name], 201)
     finally:
         slow.close()
