@@ -270,3 +270,32 @@ def test_conditions_see_the_request(
     assert refused(lambda: s3_bob.list_objects(Bucket=bucket, MaxKeys=6))[0] == 403
     plain = httpx.get(f"{live_server.s3_url}/{bucket}?max-keys=2")
     assert plain.status_code == 200 and b"public/a" in plain.content
+
+
+def test_a_deny_holds_for_form_uploads_and_copies_too(s3: Any, alice: S3User) -> None:
+    bucket = filled(s3, alice)
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=document(deny(bucket, "s3:PutObject", key="locked/*"),
+                        deny(bucket, "s3:GetObject", key="secret/*")),
+    )  # fmt: skip
+    form = s3.generate_presigned_post(bucket, "locked/by-form")
+    files = {"file": ("f.bin", b"form bytes", "application/octet-stream")}
+    assert httpx.post(form["url"], data=form["fields"], files=files).status_code == 403
+    form = s3.generate_presigned_post(bucket, "open/by-form")
+    assert httpx.post(form["url"], data=form["fields"], files=files).status_code == 204
+    source = {"Bucket": bucket, "Key": "secret/b"}
+    assert refused(lambda: s3.copy_object(Bucket=bucket, Key="open/copy", CopySource=source)) == (
+        403,
+        "AccessDenied",
+    )
+    allowed = {"Bucket": bucket, "Key": "public/a"}
+    assert refused(lambda: s3.copy_object(Bucket=bucket, Key="locked/c", CopySource=allowed)) == (
+        403,
+        "AccessDenied",
+    )
+    s3.copy_object(Bucket=bucket, Key="open/copy", CopySource=allowed)
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="open/")["Contents"]] == [
+        "open/by-form",
+        "open/copy",
+    ]

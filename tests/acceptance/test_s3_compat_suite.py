@@ -4,10 +4,10 @@ packaging of the Ceph project's s3-tests (boto3 clients of a main and an alterna
 The suite's own environment is built once and cached like the other client environments;
 under CI a failed install fails the test. It runs a bounded subset, :data:`CASES`: the cases
 of the operations Weighthouse implements (objects, listings v1 and v2, multipart, copies,
-ranges, conditions, multi-delete, tags, CORS, header and name errors) that pass quickly, so
-the whole run stays within seconds. ``bench/README.md`` records how the full suite fares and
-why the cases left out fail (features not implemented, RGW extensions, checks of other
-servers' bugs).
+ranges, conditions, multi-delete, tags, CORS, bucket policies, header and name errors) that
+pass quickly, so the whole run stays within seconds. ``bench/README.md`` records how the full
+suite fares and why the cases left out fail (features not implemented, RGW extensions, checks
+of other servers' bugs).
 
 Bucket names follow the suite's prefix, here ``<main user>--<random>-<n>``, so they name
 buckets in the main user's namespace.
@@ -183,6 +183,19 @@ CASES: tuple[str, ...] = (
     "test_s3_tagging_v.py::TestObjectTagging::test_put_excess_val_tags",
     "test_s3_tagging_v.py::TestObjectTagging::test_put_delete_tags",
     "test_s3_tagging_v.py::TestObjectTagging::test_put_obj_with_tags",
+    "test_s3_policy_v.py::TestBucketPolicy::test_bucket_policy",
+    "test_s3_policy_v.py::TestBucketPolicy::test_bucket_v2_policy",
+    "test_s3_policy_v.py::TestBucketPolicy::test_bucket_policy_another_bucket",
+    "test_s3_policy_v.py::TestBucketPolicy::test_bucket_v2_policy_another_bucket",
+    "test_s3_policy_v.py::TestBucketPolicy::test_bucket_policy_set_condition_operator_end_with_if_exists",
+    "test_s3_tagging_policy_mixin_v.py::TestTaggingPolicyMixin::test_get_tags_acl_public",
+    "test_s3_tagging_policy_mixin_v.py::TestTaggingPolicyMixin::test_put_tags_acl_public",
+    "test_s3_tagging_policy_mixin_v.py::TestTaggingPolicyMixin::test_delete_tags_obj_public",
+    "test_s3_tagging_policy_mixin_v.py::TestTaggingPolicyMixin::test_bucket_policy_get_obj_existing_tag",
+    "test_s3_tagging_policy_mixin_v.py::TestTaggingPolicyMixin::test_bucket_policy_get_obj_tagging_existing_tag",
+    "test_s3_tagging_policy_mixin_v.py::TestTaggingPolicyMixin::test_bucket_policy_put_obj_tagging_existing_tag",
+    "test_s3_tagging_policy_mixin_v.py::TestTaggingPolicyMixin::test_bucket_policy_put_obj_acl",
+    "test_s3_tagging_policy_mixin_v.py::TestTaggingPolicyMixin::test_bucket_policy_get_obj_acl_existing_tag",
 )
 
 

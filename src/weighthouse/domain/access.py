@@ -40,8 +40,8 @@ from weighthouse.domain.bucket_policy import (
     POLICY,
     PolicyRequest,
     Verdict,
-    read_policy,
     s3_bucket_name,
+    stored_policy,
 )
 from weighthouse.domain.catalog import (
     AccessRequestCatalog,
@@ -189,7 +189,7 @@ def require_bucket_access(
     document = catalog.get_bucket_configuration(repo.id, POLICY)
     if document is None:
         return require_repo(catalog, principal, repo, need)
-    policy = read_policy(str(document["text"]))
+    policy = stored_policy(document)
     role = repo_role(catalog, principal, repo)
     user = principal.user
     signed = user is not None and principal.reaches(repo.namespace, repo.name)

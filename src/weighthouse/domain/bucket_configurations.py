@@ -14,7 +14,7 @@ from typing import Protocol
 
 from weighthouse.domain.access import Principal
 from weighthouse.domain.bucket_configurations_catalog import BucketConfigurationCatalog
-from weighthouse.domain.bucket_policy import POLICY, check_policy, read_policy, s3_bucket_name
+from weighthouse.domain.bucket_policy import POLICY, check_policy, s3_bucket_name, stored_policy
 from weighthouse.domain.cors import CorsRule, check_rules, rule_document, rule_from
 from weighthouse.domain.errors import InvalidInputError, RepoNotFoundError
 from weighthouse.domain.model import Repo, RepoId, RepoType, Role
@@ -63,9 +63,7 @@ class BucketConfigurations:
         without tying it to callers or networks (S3's ``PolicyStatus/IsPublic``)."""
         repo = self._repo(principal, bucket, Role.ADMIN)
         document = self._catalog.get_bucket_configuration(repo.id, POLICY)
-        return not repo.private or (
-            document is not None and read_policy(str(document["text"])).is_public
-        )
+        return not repo.private or (document is not None and stored_policy(document).is_public)
 
     def tags(self, principal: Principal, bucket: RepoId) -> dict[str, str] | None:
         """The bucket's tags in key order, ``None`` when it has none."""

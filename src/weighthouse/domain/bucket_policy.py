@@ -214,6 +214,16 @@ def check_policy(text: str, bucket: str) -> BucketPolicy:
     return policy
 
 
+def stored_policy(document: Mapping[str, object]) -> BucketPolicy:
+    """The policy a bucket keeps (its configuration :data:`POLICY`). One this server cannot
+    read (set under other rules, or damaged) denies everything to everyone, so it fails
+    closed until the owner, who may still replace or remove it, sets it again."""
+    try:
+        return read_policy(str(document.get("text", "")))
+    except MalformedPolicyError:
+        return _UNREADABLE
+
+
 @lru_cache(maxsize=128)
 def read_policy(text: str) -> BucketPolicy:
     """The policy in ``text`` (a stored one is read once per process while it is in use);
@@ -256,6 +266,11 @@ def read_policy(text: str) -> BucketPolicy:
             sids.add(sid)
         statements.append(_statement(item))
     return BucketPolicy(tuple(statements))
+
+
+_UNREADABLE = BucketPolicy(
+    (Statement(Verdict.DENY, frozenset({EVERYONE}), False, ("*",), False, ("*",), False),)
+)
 
 
 def _unique(pairs: list[tuple[str, object]]) -> dict[str, object]:

@@ -51,3 +51,14 @@ def test_documents_go_with_their_bucket(catalog: Catalog, repo: Repo) -> None:
     with pytest.raises(RepoNotFoundError):
         catalog.put_bucket_configuration(repo.id, "cors", CORS)
     assert catalog.get_bucket_configuration(repo.id, "cors") is None
+
+
+def test_a_policy_of_the_largest_size_comes_back_as_it_was_set(
+    catalog: Catalog, repo: Repo
+) -> None:
+    # A policy is kept as the text the client sent, which GetBucketPolicy returns unchanged:
+    # 20 KB of it, with characters JSON escapes and characters outside ASCII.
+    statement = '{"Sid": "ü\\u00e9\\"\\n", "Effect": "Allow"}, '
+    text = ('{"Statement": [' + statement * 600)[: 20 * 1024 - 8] + "\t\r\n 🙂"
+    catalog.put_bucket_configuration(repo.id, "policy", {"text": text})
+    assert catalog.get_bucket_configuration(repo.id, "policy") == {"text": text}

@@ -13,6 +13,7 @@ from tests.contract.catalog.samples import make_object, make_repo, make_user
 
 from weighthouse.domain.errors import StorageError
 from weighthouse.domain.model import Repo, RepoType
+from weighthouse.metadata.bucket_configurations import _DOCUMENT
 from weighthouse.metadata.catalog import SqlCatalog
 from weighthouse.metadata.engine import create_engine_for
 from weighthouse.metadata.migrate import upgrade
@@ -61,6 +62,20 @@ def test_rows_read_as_sqlalchemy_reads_them(engine: Engine) -> None:
         _ = row.no_such_column
     assert read.first({**WHERE, "name": "other"}) is None
     assert catalog.find_object(RepoType.BUCKET, "alice", "data", KEY) == (bucket, stored)
+
+
+def test_a_bucket_configuration_reads_as_sqlalchemy_reads_it(engine: Engine) -> None:
+    # Every request to a bucket reads its policy this way.
+    catalog = SqlCatalog(engine)
+    bucket = _bucket(catalog)
+    document = {"text": '{"Statement": [{"Sid": "ü\\n"}]}', "n": [1, 2.5, None, True]}
+    catalog.put_bucket_configuration(bucket.id, "policy", document)
+    read = prepared(engine, _DOCUMENT)
+    assert read is not None
+    row = read.first({"repo_id": bucket.id, "name": "policy"})
+    assert row is not None and row.document == document
+    assert read.first({"repo_id": bucket.id, "name": "cors"}) is None
+    assert catalog.get_bucket_configuration(bucket.id, "policy") == document
 
 
 def test_inside_a_unit_of_work_reads_see_its_own_writes(engine: Engine) -> None:

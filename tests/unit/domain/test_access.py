@@ -268,3 +268,15 @@ def test_only_admins_read_set_and_remove_a_policy_and_bad_ones_are_refused(
     with pytest.raises(MalformedPolicyError, match="invalid resource"):
         configurations.set_policy(alice, data, text.replace("alice--data", "alice--other"))
     assert configurations.policy(alice, data) == text
+
+
+def test_a_stored_policy_that_cannot_be_read_fails_closed_but_the_owner_can_mend_it(
+    hub: Hub, alice: Principal, data: RepoId
+) -> None:
+    bucket = hub.catalog.get_repo(data.type, data.namespace, data.name)
+    hub.catalog.put_bucket_configuration(bucket.id, POLICY, {"text": '{"Statement": 1}'})
+    assert outcome(lambda: hub.buckets.head(asking(alice, "s3:GetObject", "k"), data, "k")) == "403"
+    configurations = BucketConfigurations(hub.catalog)
+    assert configurations.policy(asking(alice, "s3:GetBucketPolicy"), data) == '{"Statement": 1}'
+    configurations.remove(asking(alice, "s3:DeleteBucketPolicy"), data, POLICY)
+    assert outcome(lambda: hub.buckets.head(asking(alice, "s3:GetObject", "k"), data, "k")) == "ok"

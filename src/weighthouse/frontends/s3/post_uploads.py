@@ -16,6 +16,7 @@ store as it arrives: never held whole, and refused on the way when it outgrows t
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 from xml.sax.saxutils import escape
 
@@ -26,7 +27,7 @@ from weighthouse.domain.access import ANONYMOUS, Principal
 from weighthouse.domain.credentials import PostPolicySignature
 from weighthouse.domain.errors import AuthenticationError, TooLargeError
 from weighthouse.domain.model import BucketObject
-from weighthouse.frontends.s3 import acls, tagging, unsupported, wire
+from weighthouse.frontends.s3 import acls, actions, tagging, unsupported, wire
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.credentials import ALGORITHM
@@ -66,7 +67,11 @@ async def handle(call: S3Call) -> Response:
         raise S3Error(400, "InvalidArgument", "Bucket POST must contain a field named 'key'.")
     if "${filename}" in key:
         key = key.replace("${filename}", form.filename or "")
-    principal, policy = await in_thread(lambda: _authenticate(call, fields))
+    signer, policy = await in_thread(lambda: _authenticate(call, fields))
+    # The form's signer asks to put this key, with the facts of the request that carried it.
+    principal = actions.for_object(
+        replace(signer, request=call.principal.request), "PutObject", key
+    )
     if policy is not None:
         policy.check({**fields, "bucket": call.bucket}, key=key)
     acl = fields.get("acl")
