@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from weighthouse.config import ConfigError, Settings
 from weighthouse.domain.access_keys import AccessKeys
+from weighthouse.domain.access_lists import AccessLists
 from weighthouse.domain.audit import Audit
 from weighthouse.domain.authentication import Authenticator
 from weighthouse.domain.blob_proof import BlobProof
@@ -97,6 +98,7 @@ class Container:
     likes: Likes
     buckets: Buckets
     bucket_configurations: BucketConfigurations
+    access_lists: AccessLists
     multipart: MultipartUploads
     maintenance: Maintenance
     upload_tickets: UploadTickets
@@ -207,6 +209,7 @@ def bootstrap(
         likes=Likes(catalog, clock),
         buckets=Buckets(catalog, blobs, clock, room=room),
         bucket_configurations=BucketConfigurations(catalog),
+        access_lists=AccessLists(catalog, clock, audit),
         multipart=MultipartUploads(
             catalog, blobs, clock, max_object_bytes=settings.max_upload_bytes, room=room
         ),

@@ -4,10 +4,10 @@ packaging of the Ceph project's s3-tests (boto3 clients of a main and an alterna
 The suite's own environment is built once and cached like the other client environments;
 under CI a failed install fails the test. It runs a bounded subset, :data:`CASES`: the cases
 of the operations Weighthouse implements (objects, listings v1 and v2, multipart, copies,
-ranges, conditions, multi-delete, tags, CORS, bucket policies, header and name errors) that
-pass quickly, so the whole run stays within seconds. ``bench/README.md`` records how the full
-suite fares and why the cases left out fail (features not implemented, RGW extensions, checks
-of other servers' bugs).
+ranges, conditions, multi-delete, tags, CORS, bucket policies, ACLs, header and name
+errors) that pass quickly, so the whole run stays within seconds. ``bench/README.md`` records
+how the full suite fares and why the cases left out fail (features not implemented, RGW
+extensions, checks of other servers' bugs).
 
 Bucket names follow the suite's prefix, here ``<main user>--<random>-<n>``, so they name
 buckets in the main user's namespace.
@@ -196,6 +196,23 @@ CASES: tuple[str, ...] = (
     "test_s3_tagging_policy_mixin_v.py::TestTaggingPolicyMixin::test_bucket_policy_put_obj_tagging_existing_tag",
     "test_s3_tagging_policy_mixin_v.py::TestTaggingPolicyMixin::test_bucket_policy_put_obj_acl",
     "test_s3_tagging_policy_mixin_v.py::TestTaggingPolicyMixin::test_bucket_policy_get_obj_acl_existing_tag",
+    "test_s3_acl_v.py::TestBucketAcl::test_bucket_acl_canned",
+    "test_s3_acl_v.py::TestBucketAcl::test_bucket_acl_canned_authenticated_read",
+    "test_s3_acl_v.py::TestBucketAcl::test_bucket_acl_canned_during_create",
+    "test_s3_acl_v.py::TestBucketAcl::test_bucket_acl_canned_public_read_write",
+    "test_s3_acl_v.py::TestBucketAcl::test_bucket_acl_grant_email_not_exist",
+    "test_s3_acl_v.py::TestBucketAcl::test_bucket_acl_grant_non_exist_user",
+    "test_s3_acl_v.py::TestBucketAcl::test_bucket_acl_grant_userid_full_control",
+    "test_s3_acl_v.py::TestBucketAcl::test_bucket_acl_grant_userid_read",
+    "test_s3_acl_v.py::TestBucketAcl::test_bucket_acl_grant_userid_read_acp",
+    "test_s3_acl_v.py::TestBucketAcl::test_bucket_acl_grant_userid_write",
+    "test_s3_acl_v.py::TestBucketAcl::test_bucket_acl_grant_userid_write_acp",
+    "test_s3_acl_v.py::TestBucketAcl::test_bucket_acl_revoke_all",
+    "test_s3_acl_v.py::TestBucketAcl::test_bucket_concurrent_set_canned_acl",
+    "test_s3_acl_v.py::TestBucketAcl::test_bucket_header_acl_grants",
+    "test_s3_acl_v.py::TestBucketAcl::test_bucket_list_objects_anonymous",
+    "test_s3_acl_v.py::TestBucketAcl::test_bucket_list_v2_objects_anonymous",
+    "test_s3_acl_v.py::TestBucketAcl::test_object_anon_put_write_access",
 )
 
 

@@ -21,11 +21,17 @@ the role (except the owner's reading, setting and removing of the policy itself)
 grants what the credential's scope permits, otherwise the role decides
 (:func:`require_bucket_access`).
 
-A repo on which the caller has no role does not exist for them (``RepoNotFoundError``, never a
-403), so private repos do not leak; a bucket whose policy allows them something exists for
-them. Lacking a higher role is ``AuthenticationError`` (401) for anonymous callers and
-``PermissionDeniedError`` (403) for everyone else. Memberships are read at every check, so
-removing a member takes effect on the next request, tokens included.
+A **bucket** may also grant S3's permissions by its access control list
+(:mod:`weighthouse.domain.acls`): where the role falls short, :func:`require_repo` asks the
+bucket's stored grants, and :func:`require_bucket_permission` decides the permissions no role
+names (reading and replacing the ACL). The owner's ``admin`` role holds every permission.
+
+A repo on which the caller has no role (nor any grant) does not exist for them
+(``RepoNotFoundError``, never a 403), so private repos do not leak; a bucket whose policy
+allows them something exists for them. Lacking a higher role is ``AuthenticationError``
+(401) for anonymous callers and ``PermissionDeniedError`` (403) for everyone else.
+Memberships are read at every check, so removing a member takes effect on the next request,
+tokens included.
 """
 
 from __future__ import annotations
@@ -33,8 +39,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Protocol
+from typing import NoReturn, Protocol
 
+from weighthouse.domain import acls
 from weighthouse.domain.bucket_configurations_catalog import BucketConfigurationCatalog
 from weighthouse.domain.bucket_policy import (
     POLICY,
@@ -63,6 +70,7 @@ from weighthouse.domain.model import (
     BucketObject,
     Gating,
     Repo,
+    RepoType,
     Role,
     Scope,
     User,
@@ -142,18 +150,18 @@ def _best(*roles: Role | None) -> Role | None:
 
 
 def require_repo(grants: GrantCatalog, principal: Principal, repo: Repo, need: Role) -> Role:
-    """Raise 404, 401 or 403 as the module docstring says; return the caller's role."""
+    """Raise 404, 401 or 403 as the module docstring says; return the caller's role (on a
+    bucket whose ACL grants what the role lacks, ``need``)."""
     role = repo_role(grants, principal, repo)
-    if role is None:
-        raise RepoNotFoundError.named(repo.full_name)
-    if not role.allows(need):
-        if principal.user is None:
-            raise AuthenticationError("this needs a token: send 'Authorization: Bearer <token>'")
-        if principal.scope is Scope.READ:
-            raise PermissionDeniedError("this credential is read-only", scope="read")
-        raise PermissionDeniedError(
-            f"this needs the {need.value} role on {repo.full_name!r}", repo=repo.full_name
-        )
+    if role is None or not role.allows(need):
+        granted = bucket_acl_permissions(grants, principal, repo)
+        permission = acls.role_permission(need)
+        if permission is not None and acls.permits(granted, permission):
+            return need
+        if role is None and not granted:
+            raise RepoNotFoundError.named(repo.full_name)
+        _deny(principal, repo, need.value)
+    assert role is not None
     return role
 
 
@@ -227,6 +235,55 @@ def _object_tags(catalog: BucketAccessCatalog, repo_id: str, key: str | None) ->
         return catalog.get_object(repo_id, key).tags
     except EntryNotFoundError:
         return {}
+
+
+def _deny(principal: Principal, repo: Repo, what: str) -> NoReturn:
+    if principal.user is None:
+        raise AuthenticationError("this needs a token: send 'Authorization: Bearer <token>'")
+    if principal.scope is Scope.READ:
+        raise PermissionDeniedError("this credential is read-only", scope="read")
+    raise PermissionDeniedError(
+        f"this needs the {what} role on {repo.full_name!r}", repo=repo.full_name
+    )
+
+
+def bucket_acl_permissions(
+    grants: GrantCatalog, principal: Principal, repo: Repo
+) -> frozenset[acls.Permission]:
+    """What the stored grants of a bucket's ACL give the caller beyond their role (see
+    :mod:`weighthouse.domain.acls`): nothing for other repos. A token restricted elsewhere
+    counts as anonymous, and a read-scoped credential only reads."""
+    if repo.type is not RepoType.BUCKET:
+        return frozenset()
+    document = grants.get_bucket_configuration(repo.id, acls.BUCKET_ACL)
+    if document is None:
+        return frozenset()
+    user = principal.user
+    if user is not None and not principal.reaches(repo.namespace, repo.name):
+        user = None
+    found = acls.granted(
+        acls.enforced_stored(acls.grants_from(document["grants"])),
+        user_id=user.id if user else None,
+        signed_in=user is not None,
+    )
+    if user is not None and principal.scope is Scope.READ:
+        found &= {acls.Permission.READ, acls.Permission.READ_ACP}
+    return found
+
+
+def require_bucket_permission(
+    grants: GrantCatalog, principal: Principal, repo: Repo, need: acls.Permission
+) -> None:
+    """The caller holds ``need`` on the bucket ``repo``, by their role (``admin``, which the
+    owner always has, holds all four, ``write`` READ and WRITE, ``read`` READ) or by its ACL.
+    ``RepoNotFoundError`` when they hold nothing on it; else 401 or 403."""
+    role = repo_role(grants, principal, repo)
+    held = set(acls.role_permissions(role)) | bucket_acl_permissions(grants, principal, repo)
+    if acls.permits(frozenset(held), need):
+        return
+    if not held:
+        raise RepoNotFoundError.named(repo.full_name)
+    _deny(principal, repo, need.value)
 
 
 class GateCatalog(GrantCatalog, AccessRequestCatalog, Protocol):

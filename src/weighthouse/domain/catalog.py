@@ -26,7 +26,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from weighthouse.domain.bucket_configurations_catalog import BucketConfigurationCatalog
+from weighthouse.domain.bucket_configurations_catalog import (
+    BucketConfigurationCatalog,
+    ConfigurationDocument,
+)
 from weighthouse.domain.discussions_catalog import DiscussionCatalog
 from weighthouse.domain.findings_catalog import FindingsCatalog
 from weighthouse.domain.jobs_catalog import JobCatalog
@@ -210,8 +213,9 @@ class CollaboratorCatalog(Protocol):
 
 
 class GrantCatalog(Protocol):
-    """The two questions the permission service asks on every request
-    (:mod:`weighthouse.domain.access`). Each is one query and never raises a not-found error."""
+    """The questions the permission service asks (:mod:`weighthouse.domain.access`): the two
+    it asks on every request, and a bucket's stored grants. Each is one query and never raises
+    a not-found error."""
 
     def member_role(self, namespace: str, user_id: str) -> Role | None:
         """The user's role in the organisation named ``namespace``; ``None`` when there is no
@@ -220,6 +224,12 @@ class GrantCatalog(Protocol):
 
     def collaborator_role(self, repo_id: str, user_id: str) -> Role | None:
         """The user's role as a collaborator on the repo; ``None`` when there is none."""
+        ...
+
+    def get_bucket_configuration(self, repo_id: str, name: str) -> ConfigurationDocument | None:
+        """A bucket's configuration ``name``, or ``None``: asked for the grants of a bucket's
+        access control list that no role states (:mod:`weighthouse.domain.acls`), only when
+        the caller's role does not already allow the request."""
         ...
 
 

@@ -11,6 +11,8 @@ a test fails when a concrete error lacks an entry there.
     │   ├── InvalidTagError               a tag set over the limits, or a tag breaking the rule
     │   ├── InvalidCorsError              a CORS rule S3 would refuse
     │   ├── MalformedPolicyError          a bucket policy S3 would refuse
+    │   ├── InvalidAclError               an ACL that is malformed or over the limits
+    │   ├── InvalidGranteeError           a grant to a user who does not exist
     │   ├── DigestMismatchError           declared size or digest differs from the bytes
     │   ├── TooLargeError                 a body over the configured limit
     │   ├── InvalidPartError              a listed part was not uploaded, or differs
@@ -18,6 +20,7 @@ a test fails when a concrete error lacks an entry there.
     │   └── PartTooSmallError             a part before the last under the minimum size
     ├── AuthenticationError               no or bad credentials
     ├── PermissionDeniedError             authenticated, but not allowed
+    │   ├── AclOwnerMismatchError         an ACL naming another owner than the resource's
     │   └── GatedRepoError                gated repo, no accepted access request
     │       └── GatedRepoSignInError      the same for an anonymous caller
     ├── RateLimitedError                  too many attempts; retry after a while
@@ -96,6 +99,15 @@ class MalformedPolicyError(InvalidInputError):
     outside the bucket. The message names the reason."""
 
 
+class InvalidAclError(InvalidInputError):
+    """An access control list that is malformed: a permission or canned ACL S3 does not
+    define, a grantee of no known kind, more grants than an ACL may hold."""
+
+
+class InvalidGranteeError(InvalidInputError):
+    """A grant to a user id (or e-mail address) that names no user."""
+
+
 class DigestMismatchError(InvalidInputError):
     """The bytes received do not match the size or digest the caller declared."""
 
@@ -123,6 +135,11 @@ class AuthenticationError(DomainError):
 
 class PermissionDeniedError(DomainError):
     """The caller is known but may not do this."""
+
+
+class AclOwnerMismatchError(PermissionDeniedError):
+    """An access control list naming an owner other than the bucket's or object's own: an
+    ACL cannot hand a resource to another account."""
 
 
 class GatedRepoError(PermissionDeniedError):

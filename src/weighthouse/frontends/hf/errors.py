@@ -26,6 +26,8 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str | None]] = {
     e.InvalidTagError: (400, None),
     e.InvalidCorsError: (400, None),
     e.MalformedPolicyError: (400, None),
+    e.InvalidAclError: (400, None),
+    e.InvalidGranteeError: (400, None),
     # A revision that cannot exist is, to the client, one that does not: revision_exists()
     # says False and `hf upload --revision` tries to create the branch (and learns why not).
     e.InvalidRevisionError: (404, "RevisionNotFound"),
@@ -36,6 +38,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str | None]] = {
     e.PartTooSmallError: (400, None),
     e.AuthenticationError: (401, None),
     e.PermissionDeniedError: (403, None),
+    e.AclOwnerMismatchError: (403, None),
     # As the Hub answers: 401 to anonymous callers, 403 to users without an accepted request.
     e.GatedRepoError: (403, "GatedRepo"),
     e.GatedRepoSignInError: (401, "GatedRepo"),

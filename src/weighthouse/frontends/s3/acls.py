@@ -1,87 +1,274 @@
-"""S3 access control lists as far as the core's model can state them truthfully.
+"""S3 access control lists on the wire: ``x-amz-acl``, the ``x-amz-grant-*`` headers, the
+``AccessControlPolicy`` document of PutBucketAcl, and GetBucketAcl's answer. What a grant
+allows, and where it is kept, is the domain's (:mod:`weighthouse.domain.acls`).
 
-The core knows one thing about who may read: a bucket is private or public, and every object
-in it is readable exactly as the bucket is; writers are the namespace's members. So:
-
-* CreateBucket takes the canned ACL ``private`` (the default) or ``public-read``;
-* an object write (PutObject, CopyObject, CreateMultipartUpload) takes ``private`` and the
-  owner-side ``bucket-owner-read`` / ``bucket-owner-full-control`` (one account owns both the
-  bucket and its objects here), and ``public-read`` only in a public bucket, where it is true;
-* GetBucketAcl and GetObjectAcl state the owner's ``FULL_CONTROL`` and, for a public bucket,
-  ``READ`` for everyone;
-* PutBucketAcl and PutObjectAcl accept a canned ACL that states what already holds and
-  change nothing.
-
-Any other canned ACL S3 defines, and every ``x-amz-grant-*`` header, asks for access the core
-cannot grant: ``NotImplemented`` (501) rather than a silent success that leaves the object
-less (or more) readable than the client was told. A value S3 does not define is
-``InvalidArgument`` (400), as S3 answers it.
+* A canned ACL is one of :data:`~weighthouse.domain.acls.CANNED`; ``aws-exec-read`` and
+  ``log-delivery-write`` grant AWS services this server does not have (``NotImplemented``),
+  any other value is ``InvalidArgument``.
+* A grant header lists grantees as ``id="<user id>"``, ``uri="<group>"`` (``AllUsers``,
+  ``AuthenticatedUsers``) or ``emailAddress="..."``, comma-separated. Users here have no
+  e-mail addresses, so a grant by address is ``UnresolvableGrantByEmailAddress``, as S3
+  answers an address no account has; a grant to S3's ``LogDelivery`` group is
+  ``NotImplemented``; an unknown group is ``InvalidArgument``. A canned ACL and grant headers
+  together are ``InvalidRequest``, as in S3.
+* An ``AccessControlPolicy`` that is not XML, names no owner, or holds a grant without a
+  grantee or with an unknown permission is ``MalformedACLError``; so is one over 64 KiB (S3
+  allows 100 grants, a few KiB).
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 
 from starlette.responses import Response
 
+from weighthouse.domain import acls
+from weighthouse.domain.access_lists import AclView
+from weighthouse.domain.acls import Grant, Grantee, GranteeKind, Permission
 from weighthouse.domain.model import Repo
 from weighthouse.frontends.s3 import wire, xml_input
 from weighthouse.frontends.s3.bucket_names import bucket_id
-from weighthouse.frontends.s3.context import S3Call, in_thread
+from weighthouse.frontends.s3.context import S3Call, anonymous_write, in_thread
 from weighthouse.frontends.s3.errors import S3Error
 from weighthouse.frontends.s3.owners import bucket_owner
 
-CANNED = (
-    "private", "public-read", "public-read-write", "aws-exec-read", "authenticated-read",
-    "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write",
-)  # fmt: skip
-GRANT_HEADERS = (
-    "x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp",
-    "x-amz-grant-full-control",
-)  # fmt: skip
-_OWNER_SIDE = ("private", "bucket-owner-read", "bucket-owner-full-control")
-_ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+SERVICE_CANNED = ("aws-exec-read", "log-delivery-write")
+GRANT_HEADERS = {
+    "x-amz-grant-read": Permission.READ,
+    "x-amz-grant-write": Permission.WRITE,
+    "x-amz-grant-read-acp": Permission.READ_ACP,
+    "x-amz-grant-write-acp": Permission.WRITE_ACP,
+    "x-amz-grant-full-control": Permission.FULL_CONTROL,
+}
+ALL_USERS_URI = "http://acs.amazonaws.com/groups/global/AllUsers"
+AUTHENTICATED_USERS_URI = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+LOG_DELIVERY_URI = "http://acs.amazonaws.com/groups/s3/LogDelivery"
+GROUPS = {ALL_USERS_URI: acls.ALL_USERS, AUTHENTICATED_USERS_URI: acls.AUTHENTICATED_USERS}
+MAX_ACL_BYTES = 64 * 1024
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
+_OWNER_SIDE = ("private", "bucket-owner-read", "bucket-owner-full-control")
+VISIBILITY_CANNED = (*_OWNER_SIDE, "public-read")
+"""Canned ACLs a new bucket's visibility states in full (the owner-side ones are ``private``
+on a bucket)."""
 
 
-def canned_acl(call: S3Call) -> str | None:
-    """The request's ``x-amz-acl``, lower-cased; ``InvalidArgument`` for a value S3 does not
-    define and ``NotImplemented`` for explicit grants."""
-    for header in GRANT_HEADERS:
-        if call.header(header) is not None:
-            raise S3Error(501, "NotImplemented", f"{header} is not implemented: use a bucket's "
-                          "visibility (private or public-read)")  # fmt: skip
-    value = call.header("x-amz-acl")
+@dataclass(frozen=True)
+class RequestedAcl:
+    """What a request's headers ask for: a canned ACL's name, or explicit grants."""
+
+    canned: str | None = None
+    grants: tuple[Grant, ...] = ()
+
+    def resolve(self, owner_id: str, bucket_owner_id: str | None = None) -> tuple[Grant, ...]:
+        if self.canned is None:
+            return self.grants
+        return acls.canned(self.canned, owner_id, bucket_owner_id)
+
+
+def requested(call: S3Call) -> RequestedAcl | None:
+    """The ACL the request's headers ask for, ``None`` when they ask for none."""
+    canned = canned_name(call.header("x-amz-acl"))
+    grants: list[Grant] = []
+    for header, permission in GRANT_HEADERS.items():
+        value = call.header(header)
+        if value is not None:
+            grants.extend(Grant(g, permission) for g in header_grantees(value, header))
+    if canned is not None and grants:
+        raise S3Error(
+            400, "InvalidRequest", "Specifying both Canned ACLs and Header Grants is not allowed"
+        )
+    if canned is not None:
+        return RequestedAcl(canned=canned)
+    return RequestedAcl(grants=tuple(grants)) if grants else None
+
+
+def canned_name(value: str | None) -> str | None:
+    """A canned ACL's name, lower-cased; the errors the module docstring lists."""
     if value is None:
         return None
-    acl = value.strip().lower()
-    if acl not in CANNED:
+    name = value.strip().lower()
+    if name in SERVICE_CANNED:
+        raise S3Error(
+            501,
+            "NotImplemented",
+            f"the canned ACL {name!r} grants an AWS service this server lacks",
+        )
+    if name not in acls.CANNED:
         raise S3Error(400, "InvalidArgument", f"{value[:40]!r} is not a canned ACL")
-    return acl
+    return name
 
 
-def bucket_private(call: S3Call) -> bool:
-    """Whether CreateBucket asks for a private bucket (the default) or a public one."""
-    acl = canned_acl(call) or "private"
-    if acl not in ("private", "public-read"):
-        raise S3Error(501, "NotImplemented", f"the canned ACL {acl!r} is not implemented")
-    return acl == "private"
+def header_grantees(value: str, header: str) -> list[Grantee]:
+    found = []
+    for item in value.split(","):
+        kind, equals, raw = item.strip().partition("=")
+        if not equals:
+            raise S3Error(400, "InvalidArgument", f'{header} must list key="value" grantees')
+        found.append(_grantee(kind.strip().lower(), raw.strip().strip('"').strip()))
+    return found
+
+
+def _grantee(kind: str, value: str) -> Grantee:
+    if kind == "id" and value:
+        return Grantee.user(value)
+    if kind == "uri":
+        return _group(value)
+    if kind == "emailaddress":
+        raise S3Error(
+            400,
+            "UnresolvableGrantByEmailAddress",
+            "The e-mail address you provided does not match any account on record.",
+        )
+    raise S3Error(400, "InvalidArgument", f"{kind[:20]!r} is not a grantee kind")
+
+
+def _group(uri: str) -> Grantee:
+    if uri in GROUPS:
+        return GROUPS[uri]
+    if uri == LOG_DELIVERY_URI:
+        raise S3Error(501, "NotImplemented", "this server has no log delivery to grant to")
+    raise S3Error(400, "InvalidArgument", f"{uri[:80]!r} is not a group")
+
+
+async def policy_body(call: S3Call) -> bytes:
+    try:
+        return await xml_input.read_small(call.request.stream(), MAX_ACL_BYTES)
+    except S3Error:
+        raise _malformed("the ACL document is over 64 KiB") from None
+
+
+def parse_policy(body: bytes) -> tuple[str, tuple[Grant, ...]]:
+    """The owner id and the grants of an ``AccessControlPolicy`` document."""
+    try:
+        root = xml_input.parse(body)
+    except S3Error:
+        raise _malformed("The XML you provided was not well-formed") from None
+    if xml_input.local(root.tag) != "AccessControlPolicy":
+        raise _malformed("the document is not an AccessControlPolicy")
+    owners = xml_input.children(root, "Owner")
+    owner_id = (xml_input.text(owners[0], "ID") or "").strip() if owners else ""
+    if not owner_id:
+        raise _malformed("the AccessControlPolicy names no owner")
+    lists = xml_input.children(root, "AccessControlList")
+    if len(lists) != 1:
+        raise _malformed("the AccessControlPolicy needs one AccessControlList")
+    grants = []
+    for element in xml_input.children(lists[0], "Grant"):
+        grantees = xml_input.children(element, "Grantee")
+        permission = (xml_input.text(element, "Permission") or "").strip()
+        if len(grantees) != 1 or permission not in Permission.__members__:
+            raise _malformed("each Grant needs one Grantee and a known Permission")
+        grants.append(Grant(_policy_grantee(grantees[0]), Permission(permission)))
+        if len(grants) > acls.MAX_GRANTS:
+            raise _malformed(f"an ACL holds at most {acls.MAX_GRANTS} grants")
+    return owner_id, tuple(grants)
+
+
+def _policy_grantee(element: ET.Element) -> Grantee:
+    kind = element.get(f"{{{_XSI}}}type", "")
+    user_id = (xml_input.text(element, "ID") or "").strip()
+    uri = (xml_input.text(element, "URI") or "").strip()
+    email = xml_input.text(element, "EmailAddress")
+    if kind == "CanonicalUser" or (not kind and user_id):
+        if not user_id:
+            raise _malformed("a CanonicalUser grantee needs an ID")
+        return Grantee.user(user_id)
+    if kind == "Group" or (not kind and uri):
+        return _group(uri)
+    if kind == "AmazonCustomerByEmail" or (not kind and email is not None):
+        return _grantee("emailaddress", email or "")
+    raise _malformed("a Grantee needs a type: CanonicalUser, Group or AmazonCustomerByEmail")
+
+
+def _malformed(message: str) -> S3Error:
+    return S3Error(400, "MalformedACLError", message)
+
+
+async def handle(call: S3Call) -> Response:
+    """GET or PUT ``?acl`` on a bucket or an object."""
+    method = call.request.method
+    if method not in ("GET", "PUT"):
+        raise S3Error(405, "MethodNotAllowed", f"{method} is not allowed on ?acl")
+    if call.key is not None:
+        return await _object_acl(call)
+    assert call.bucket is not None
+    repo_id = bucket_id(call.bucket)
+    lists = call.hub.access_lists
+    if method == "GET":
+        view = await in_thread(lambda: lists.bucket_acl(call.principal, repo_id))
+        return Response(render(view), media_type=wire.XML)
+    asked = requested(call)
+    body = await policy_body(call)
+    if asked is not None and body.strip():
+        raise S3Error(400, "UnexpectedContent", "send an ACL in headers or in the body, not both")
+    if asked is None and not body.strip():
+        raise _malformed("send x-amz-acl, x-amz-grant-* headers or an AccessControlPolicy")
+    owner_id: str | None = None
+    if asked is None:
+        owner_id, grants = parse_policy(body)
+        asked = RequestedAcl(grants=grants)
+    canned = asked.canned
+
+    def store() -> None:
+        with anonymous_write(call.principal):
+            lists.set_bucket_acl(
+                call.principal, repo_id, asked.grants, canned=canned, owner_id=owner_id
+            )
+
+    await in_thread(store)
+    return Response()
+
+
+def render(view: AclView) -> bytes:
+    root = wire.element("AccessControlPolicy")
+    owner = wire.add(root, "Owner")
+    wire.add(owner, "ID", view.owner_id)
+    wire.add(owner, "DisplayName", view.owner_name)
+    listed = wire.add(root, "AccessControlList")
+    for grant in view.grants:
+        element = wire.add(listed, "Grant")
+        if grant.grantee.kind is GranteeKind.USER:
+            grantee = _grantee_element(element, "CanonicalUser")
+            wire.add(grantee, "ID", grant.grantee.id)
+            wire.add(grantee, "DisplayName", view.names.get(grant.grantee.id, ""))
+        else:
+            uri = (
+                ALL_USERS_URI
+                if grant.grantee.kind is GranteeKind.ALL_USERS
+                else AUTHENTICATED_USERS_URI
+            )
+            wire.add(_grantee_element(element, "Group"), "URI", uri)
+        wire.add(element, "Permission", grant.permission.value)
+    return wire.document(root)
+
+
+def _grantee_element(grant: ET.Element, kind: str) -> ET.Element:
+    grantee = wire.add(grant, "Grantee")
+    grantee.set("xmlns:xsi", _XSI)
+    grantee.set("xsi:type", kind)
+    return grantee
+
+
+# Objects: readable as their bucket is, until objects keep ACLs of their own.
 
 
 def needs_public_bucket(call: S3Call) -> bool:
     """Check an object write's ACL; whether it holds only in a public bucket (``public-read``),
     for :func:`check_object_acl` to confirm once the bucket is read."""
-    return object_acl_needs_public(canned_acl(call))
+    for header in GRANT_HEADERS:
+        if call.header(header) is not None:
+            raise S3Error(501, "NotImplemented", f"{header} on an object is not implemented")
+    return object_acl_needs_public(canned_name(call.header("x-amz-acl")))
 
 
 def object_acl_needs_public(acl: str | None) -> bool:
     """:func:`needs_public_bucket` for a canned ACL given as a value (a POST form's ``acl``)."""
+    acl = canned_name(acl)
     if acl is None or acl in _OWNER_SIDE:
         return False
     if acl == "public-read":
         return True
-    if acl not in CANNED:
-        raise S3Error(400, "InvalidArgument", f"{acl[:40]!r} is not a canned ACL")
     raise S3Error(501, "NotImplemented", f"the object ACL {acl!r} is not implemented")
 
 
@@ -95,70 +282,35 @@ def check_object_acl(repo: Repo) -> None:
         )
 
 
-async def handle(call: S3Call) -> Response:
-    """GET or PUT ``?acl`` on a bucket or an object."""
-    assert call.bucket is not None
+async def _object_acl(call: S3Call) -> Response:
+    assert call.bucket is not None and call.key is not None
     repo_id = bucket_id(call.bucket)
-    method = call.request.method
-    if method not in ("GET", "PUT"):
-        raise S3Error(405, "MethodNotAllowed", f"{method} is not allowed on ?acl")
     key = call.key
 
     def read() -> tuple[Repo, str, str]:
         repo = call.hub.repos.get(call.principal, repo_id)
-        if key is not None:
-            call.hub.buckets.head(call.principal, repo_id, key)
+        call.hub.buckets.head(call.principal, repo_id, key)
         owner = bucket_owner(call, repo)
         return repo, owner.id, owner.display_name
 
-    if method == "PUT":
+    if call.request.method == "PUT":
         if call.principal.user is None:
             raise S3Error(403, "AccessDenied", "Anonymous users cannot write")
-        acl = canned_acl(call)
-        body = await xml_input.read_small(call.request.stream())
-        if acl is None and body.strip():
-            raise S3Error(501, "NotImplemented", "grants in an ACL document are not implemented")
+        acl = canned_name(call.header("x-amz-acl"))
+        body = await policy_body(call)
         if acl is None:
-            raise S3Error(400, "MalformedACLError", "send x-amz-acl or an ACL document")
+            raise S3Error(501, "NotImplemented", "grants on an object are not implemented")
 
         def writable() -> Repo:
             call.hub.buckets.check_writable(call.principal, repo_id)
             return read()[0]
 
         repo = await in_thread(writable)
+        del body
         holds = acl in _OWNER_SIDE if repo.private else acl == "public-read"
         if not holds:
-            raise S3Error(
-                501,
-                "NotImplemented",
-                f"{acl!r} would change who may read; a bucket's visibility is changed through "
-                "the REST API",
-            )
+            raise S3Error(501, "NotImplemented", f"{acl!r} would change who may read the object")
         return Response()
     repo, owner_id, name = await in_thread(read)
-    return Response(_policy(owner_id, name, public=not repo.private), media_type=wire.XML)
-
-
-def _policy(owner_id: str, display_name: str, *, public: bool) -> bytes:
-    root = wire.element("AccessControlPolicy")
-    owner = wire.add(root, "Owner")
-    wire.add(owner, "ID", owner_id)
-    wire.add(owner, "DisplayName", display_name)
-    grants = wire.add(root, "AccessControlList")
-    grant = wire.add(grants, "Grant")
-    grantee = _grantee(grant, "CanonicalUser")
-    wire.add(grantee, "ID", owner_id)
-    wire.add(grantee, "DisplayName", display_name)
-    wire.add(grant, "Permission", "FULL_CONTROL")
-    if public:
-        grant = wire.add(grants, "Grant")
-        wire.add(_grantee(grant, "Group"), "URI", _ALL_USERS)
-        wire.add(grant, "Permission", "READ")
-    return wire.document(root)
-
-
-def _grantee(grant: ET.Element, kind: str) -> ET.Element:
-    grantee = wire.add(grant, "Grantee")
-    grantee.set("xmlns:xsi", _XSI)
-    grantee.set("xsi:type", kind)
-    return grantee
+    grants = acls.canned("public-read" if not repo.private else "private", owner_id)
+    return Response(render(AclView(owner_id, name, grants, {owner_id: name})), media_type=wire.XML)

@@ -87,9 +87,14 @@ async def _create(call: S3Call) -> Response:
     body = await xml_input.read_small(call.request.stream())
     if body.strip():
         xml_input.parse(body)  # CreateBucketConfiguration: the location is the server's
-    private = acls.bucket_private(call)
+    asked = acls.requested(call)
+    private = asked is None or asked.canned not in ("public-read", "public-read-write")
+    # Visibility alone states these; anything else is the bucket's ACL, set once it exists.
+    plain = asked is None or asked.canned in acls.VISIBILITY_CANNED
 
     def create() -> None:
+        if asked is not None:
+            call.hub.access_lists.check_grantees(asked.grants)
         try:
             call.hub.repos.create(call.principal, repo_id, private=private)
         except RepoExistsError:
@@ -106,6 +111,12 @@ async def _create(call: S3Call) -> Response:
                 "BucketAlreadyOwnedByYou",
                 "Your previous request to create the named bucket succeeded and you own it.",
             ) from None
+
+        if not plain:
+            assert asked is not None
+            call.hub.access_lists.set_bucket_acl(
+                call.principal, repo_id, asked.grants, canned=asked.canned
+            )
 
     await in_thread(create)
     return Response(headers={"Location": f"/{call.bucket}"})

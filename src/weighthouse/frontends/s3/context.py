@@ -3,7 +3,8 @@ signature covers, and the use cases to call."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -13,7 +14,9 @@ from starlette.requests import Request
 from weighthouse.bootstrap import Container
 from weighthouse.domain.access import Principal
 from weighthouse.domain.credentials import ChunkSignatures
+from weighthouse.domain.errors import RepoNotFoundError
 from weighthouse.frontends.s3.credentials import RequestParts
+from weighthouse.frontends.s3.errors import S3Error
 
 T = TypeVar("T")
 
@@ -50,3 +53,15 @@ class S3Call:
 async def in_thread(call: Callable[[], T], limiter: anyio.CapacityLimiter | None = None) -> T:
     """Run a blocking use case in a worker thread."""
     return await anyio.to_thread.run_sync(call, limiter=limiter)
+
+
+@contextlib.contextmanager
+def anonymous_write(principal: Principal) -> Iterator[None]:
+    """Around an anonymous write the bucket's ACL may allow: one to a bucket the caller cannot
+    see is ``AccessDenied``, as S3 answers it, for a bucket that exists or not alike."""
+    try:
+        yield
+    except RepoNotFoundError:
+        if principal.user is None:
+            raise S3Error(403, "AccessDenied", "Anonymous users cannot write") from None
+        raise

@@ -26,7 +26,7 @@ from weighthouse.frontends.downloads import CHUNK, BlobStreamResponse, parse_ran
 from weighthouse.frontends.s3 import acls, actions, tagging, wire
 from weighthouse.frontends.s3.attributes import get_attributes
 from weighthouse.frontends.s3.bucket_names import bucket_id
-from weighthouse.frontends.s3.context import S3Call, in_thread
+from weighthouse.frontends.s3.context import S3Call, anonymous_write, in_thread
 from weighthouse.frontends.s3.errors import S3Error
 from weighthouse.frontends.s3.object_headers import checksum_headers, content_headers, served
 from weighthouse.frontends.s3.owners import EXPECTED_SOURCE_OWNER_HEADER, check_expected_owner
@@ -105,7 +105,6 @@ def etag_matches(header: str, obj: BucketObject) -> bool:
 
 
 async def _put(call: S3Call) -> Response:
-    require_signed(call.principal)
     repo_id, key = _target(call)
     body = body_of(call, default="missing")
     metadata = user_metadata(call)
@@ -114,6 +113,10 @@ async def _put(call: S3Call) -> Response:
     public = acls.needs_public_bucket(call)
 
     def store() -> BucketObject:
+        with anonymous_write(call.principal):
+            return stored()
+
+    def stored() -> BucketObject:
         if public:
             acls.check_object_acl(call.hub.repos.get(call.principal, repo_id))
         conditions = put_conditions(call, repo_id, key)
@@ -327,13 +330,16 @@ async def _get(call: S3Call) -> Response:
 
 
 async def _delete(call: S3Call) -> Response:
-    require_signed(call.principal)
     repo_id, key = _target(call)
     if_match = call.header("if-match")
     if_time = call.header("x-amz-if-match-last-modified-time")
     if_size = call.header("x-amz-if-match-size")
 
     def delete() -> None:
+        with anonymous_write(call.principal):
+            deleted()
+
+    def deleted() -> None:
         if if_match is None and if_time is None and if_size is None:
             # S3 answers 204 for a key that is not there.
             with contextlib.suppress(EntryNotFoundError):

@@ -1,0 +1,199 @@
+"""Reading and replacing the access control list of a bucket (see :mod:`~weighthouse.domain.acls`
+for the model and where each grant is kept).
+
+Reading an ACL needs ``READ_ACP`` and replacing it ``WRITE_ACP``, held by the bucket's
+``admin`` role (its owner always) or granted by the ACL itself; a caller holding nothing on the
+bucket gets ``RepoNotFoundError``, as for a bucket that does not exist. The owner named in an
+ACL must be the bucket's (``AclOwnerMismatchError``), and each user granted must exist
+(``InvalidGranteeError``). A replacement is one unit of work: the bucket's visibility, its
+collaborators and its stored grants change together, and a change of visibility is audited as
+the REST API's is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from weighthouse.domain import acls
+from weighthouse.domain.access import Principal, require_bucket_permission
+from weighthouse.domain.acls import Grant, GranteeKind, Permission
+from weighthouse.domain.audit import Audit
+from weighthouse.domain.bucket_configurations_catalog import BucketConfigurationCatalog
+from weighthouse.domain.catalog import (
+    CollaboratorCatalog,
+    OrganizationCatalog,
+    UnitOfWork,
+    UserCatalog,
+)
+from weighthouse.domain.errors import (
+    AclOwnerMismatchError,
+    InvalidGranteeError,
+    InvalidInputError,
+    OrganizationNotFoundError,
+    RepoNotFoundError,
+    UserNotFoundError,
+)
+from weighthouse.domain.model import Member, Repo, RepoId, RepoType, Role
+from weighthouse.domain.names import check_name
+from weighthouse.domain.ports import Clock
+from weighthouse.domain.repos import RepoLookup, require_bucket
+
+
+class AccessListCatalog(
+    RepoLookup,
+    CollaboratorCatalog,
+    OrganizationCatalog,
+    UserCatalog,
+    BucketConfigurationCatalog,
+    UnitOfWork,
+    Protocol,
+):
+    """What :class:`AccessLists` uses."""
+
+
+@dataclass(frozen=True)
+class AclView:
+    """An ACL as a client reads it: the owner's id and name, the grants, and the name of each
+    user granted (by id)."""
+
+    owner_id: str
+    owner_name: str
+    grants: tuple[Grant, ...]
+    names: dict[str, str]
+
+
+class AccessLists:
+    def __init__(self, catalog: AccessListCatalog, clock: Clock, audit: Audit) -> None:
+        self._catalog = catalog
+        self._clock = clock
+        self._audit = audit
+
+    def _bucket(self, principal: Principal, bucket: RepoId, need: Permission) -> Repo:
+        if bucket.type is not RepoType.BUCKET:
+            raise InvalidInputError("not a bucket id")
+        check_name(bucket.namespace, what="namespace")
+        check_name(bucket.name, what="repo name")
+        try:
+            repo = self._catalog.get_repo(bucket.type, bucket.namespace, bucket.name)
+        except RepoNotFoundError:
+            raise RepoNotFoundError.named(f"{bucket.namespace}/{bucket.name}") from None
+        require_bucket_permission(self._catalog, principal, repo, need)
+        require_bucket(repo)
+        return repo
+
+    def owner_id(self, repo: Repo) -> str:
+        """The account that owns ``repo``: its organisation, or the user who owns it."""
+        try:
+            return self._catalog.get_org(repo.namespace).id
+        except OrganizationNotFoundError:
+            return repo.owner_id
+
+    def bucket_acl(self, principal: Principal, bucket: RepoId) -> AclView:
+        """The bucket's ACL as it holds now: its visibility, its collaborators and its stored
+        grants (the owner's ``FULL_CONTROL`` when none were ever set)."""
+        repo = self._bucket(principal, bucket, Permission.READ_ACP)
+        owner_id = self.owner_id(repo)
+        document = self._catalog.get_bucket_configuration(repo.id, acls.BUCKET_ACL)
+        stored = (
+            acls.grants_from(document["grants"])
+            if document is not None
+            else acls.canned("private", owner_id)
+        )
+        groups: list[Grant] = []
+        if not repo.private and not any(
+            g.grantee == acls.ALL_USERS and g.permission is Permission.FULL_CONTROL for g in stored
+        ):
+            groups.append(Grant(acls.ALL_USERS, Permission.READ))
+        users: list[Grant] = []
+        for grant in stored:
+            if grant.grantee.kind is GranteeKind.USER:
+                users.append(grant)
+            elif repo.private and grant.permission is Permission.FULL_CONTROL:
+                # Everyone's READ is the visibility alone: a private bucket states the rest.
+                groups.extend(
+                    Grant(grant.grantee, p)
+                    for p in (Permission.WRITE, Permission.READ_ACP, Permission.WRITE_ACP)
+                )
+            else:
+                groups.append(grant)
+        names: dict[str, str] = {}
+        for member in self._catalog.list_collaborators(repo.id):
+            names[member.user_id] = member.user_name
+            users.extend(Grant(acls.Grantee.user(member.user_id), p) for p in _role(member.role))
+        for grant in users:
+            if grant.grantee.id not in names:
+                names[grant.grantee.id] = self._name(grant.grantee.id, repo, owner_id)
+        return AclView(owner_id, repo.namespace, (*groups, *users), names)
+
+    def check_grantees(self, grants: Iterable[Grant], owner_id: str | None = None) -> None:
+        """``InvalidGranteeError`` unless every user granted exists (or is ``owner_id``)."""
+        for grant in grants:
+            if grant.grantee.kind is not GranteeKind.USER or grant.grantee.id == owner_id:
+                continue
+            try:
+                self._catalog.get_user_by_id(grant.grantee.id)
+            except UserNotFoundError:
+                raise InvalidGranteeError(
+                    f"no user has the id {grant.grantee.id[:64]!r}", grantee=grant.grantee.id
+                ) from None
+
+    def set_bucket_acl(
+        self,
+        principal: Principal,
+        bucket: RepoId,
+        grants: Sequence[Grant] = (),
+        *,
+        canned: str | None = None,
+        owner_id: str | None = None,
+    ) -> None:
+        """Replace the bucket's ACL with ``grants``, or with the canned ACL named ``canned``
+        (``InvalidAclError`` for a name :data:`~weighthouse.domain.acls.CANNED` lacks);
+        ``owner_id``, when the request names an owner, must be the bucket's."""
+        repo = self._bucket(principal, bucket, Permission.WRITE_ACP)
+        owner = self.owner_id(repo)
+        if owner_id is not None and owner_id != owner:
+            raise AclOwnerMismatchError("the ACL names another owner than the bucket's")
+        if canned is not None:
+            grants = acls.canned(canned, owner)
+        checked = acls.check_grants(grants)
+        self.check_grantees(checked, owner)
+        split = acls.split_bucket_grants(checked, owner)
+        now = self._clock()
+
+        def store() -> None:
+            current = {m.user_id: m for m in self._catalog.list_collaborators(repo.id)}
+            fresh = self._catalog.get_repo(repo.type, repo.namespace, repo.name)
+            if fresh.private == split.public:
+                self._catalog.update_repo(replace(fresh, private=not split.public))
+                self._audit.record(
+                    "repo.visibility",
+                    actor=self._audit.by(principal),
+                    target=f"{repo.type.value}:{repo.full_name}",
+                    detail={"private": str(not split.public).lower()},
+                )
+            for user_id in current.keys() - split.roles.keys():
+                self._catalog.remove_collaborator(repo.id, user_id)
+            for user_id, role in split.roles.items():
+                known = current.get(user_id)
+                if known is None or known.role is not role:
+                    name = self._catalog.get_user_by_id(user_id).name
+                    self._catalog.set_collaborator(repo.id, Member(user_id, name, role, now))
+            self._catalog.put_bucket_configuration(
+                repo.id, acls.BUCKET_ACL, {"grants": acls.grants_document(split.stored)}
+            )
+
+        self._catalog.run_atomic(store)
+
+    def _name(self, user_id: str, repo: Repo, owner_id: str) -> str:
+        if user_id == owner_id:
+            return repo.namespace
+        try:
+            return self._catalog.get_user_by_id(user_id).name
+        except UserNotFoundError:
+            return ""  # a user deleted since the grant
+
+
+def _role(role: Role) -> tuple[Permission, ...]:
+    return acls.ROLE_GRANTS[role]

@@ -1,0 +1,264 @@
+"""Bucket ACLs on the in-memory catalog: what a replacement stores where, what the permission
+service then allows each caller, and what a caller without rights gets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
+from tests.unit.domain.conftest import Hub
+
+from weighthouse.domain.access import ANONYMOUS, Principal
+from weighthouse.domain.access_lists import AccessLists
+from weighthouse.domain.acls import ALL_USERS, AUTHENTICATED_USERS, Grant, Grantee, Permission
+from weighthouse.domain.errors import (
+    AclOwnerMismatchError,
+    AuthenticationError,
+    InvalidAclError,
+    InvalidGranteeError,
+    PermissionDeniedError,
+    RepoNotFoundError,
+)
+from weighthouse.domain.model import RepoId, RepoType, Role, Scope
+
+pytestmark = pytest.mark.unit
+
+BUCKET = RepoId(RepoType.BUCKET, "alice", "data")
+R, W, RA, WA, FC = (
+    Permission.READ,
+    Permission.WRITE,
+    Permission.READ_ACP,
+    Permission.WRITE_ACP,
+    Permission.FULL_CONTROL,
+)
+
+
+@pytest.fixture
+def lists(hub: Hub) -> AccessLists:
+    return AccessLists(hub.catalog, hub.clock, hub.audit)
+
+
+@pytest.fixture
+def bucket(hub: Hub, alice: Principal) -> RepoId:
+    hub.repos.create(alice, BUCKET, private=True)
+    hub.buckets.put(alice, BUCKET, "k", [b"x"])
+    return BUCKET
+
+
+def user_grant(principal: Principal, permission: Permission) -> Grant:
+    assert principal.user is not None
+    return Grant(Grantee.user(principal.user.id), permission)
+
+
+def outcome(action: Callable[[], object]) -> str:
+    try:
+        action()
+    except RepoNotFoundError:
+        return "404"
+    except (AuthenticationError, PermissionDeniedError):
+        return "403"
+    return "ok"
+
+
+def test_the_default_acl_is_the_owners_full_control(
+    hub: Hub, lists: AccessLists, alice: Principal, bucket: RepoId
+) -> None:
+    view = lists.bucket_acl(alice, bucket)
+    assert alice.user is not None
+    assert (view.owner_id, view.owner_name) == (alice.user.id, "alice")
+    assert view.grants == (user_grant(alice, FC),)
+    assert view.names == {alice.user.id: "alice"}
+
+
+def test_public_read_is_the_buckets_visibility_both_ways(
+    hub: Hub, lists: AccessLists, alice: Principal, bucket: RepoId
+) -> None:
+    lists.set_bucket_acl(alice, bucket, canned="public-read")
+    assert not hub.repos.get(ANONYMOUS, bucket).private
+    assert hub.buckets.list(ANONYMOUS, bucket).objects
+    # Made private through the REST API's use case: the ACL says so at once.
+    hub.repos.update(alice, bucket, private=True)
+    assert lists.bucket_acl(alice, bucket).grants == (user_grant(alice, FC),)
+    hub.repos.update(alice, bucket, private=False)
+    assert lists.bucket_acl(alice, bucket).grants == (
+        Grant(ALL_USERS, R),
+        user_grant(alice, FC),
+    )
+    lists.set_bucket_acl(alice, bucket, canned="private")
+    assert outcome(lambda: hub.buckets.list(ANONYMOUS, bucket)) == "404"
+    assert [e.detail for e in hub.audit.events("repo.visibility")][:2] == [
+        {"private": "true"},
+        {"private": "false"},
+    ]
+
+
+def test_a_read_or_write_grant_is_a_collaborator_role(
+    hub: Hub, lists: AccessLists, alice: Principal, bob: Principal, bucket: RepoId
+) -> None:
+    owner = user_grant(alice, FC)
+    lists.set_bucket_acl(alice, bucket, [owner, user_grant(bob, R), user_grant(bob, W)])
+    repo_id = hub.repos.get(alice, bucket).id
+    members = hub.catalog.list_collaborators(repo_id)
+    assert [(m.user_name, m.role) for m in members] == [("bob", Role.WRITE)]
+    assert alice.user is not None
+    # Only what no role states is stored: here the owner's own grant.
+    assert hub.catalog.get_bucket_configuration(repo_id, "acl") == {
+        "grants": [["user", alice.user.id, "FULL_CONTROL"]]
+    }
+    # Given a role through the REST API's use case, the ACL states it.
+    hub.orgs.set_collaborator(alice, bucket, "bob", Role.READ)
+    assert lists.bucket_acl(alice, bucket).grants == (owner, user_grant(bob, R))
+    # Replacing the ACL removes collaborators it no longer names.
+    lists.set_bucket_acl(alice, bucket, [owner])
+    assert hub.catalog.list_collaborators(repo_id) == []
+    assert outcome(lambda: hub.buckets.list(bob, bucket)) == "404"
+
+
+# What a grant to bob lets him do: list, put, read the ACL, write the ACL.
+ACTIONS = ("list", "put", "read_acp", "write_acp")
+
+
+@pytest.mark.parametrize(
+    ("permissions", "expected"),
+    [
+        ([R], ("ok", "403", "403", "403")),
+        ([W], ("403", "ok", "403", "403")),
+        ([RA], ("403", "403", "ok", "403")),
+        ([WA], ("403", "403", "403", "ok")),
+        ([FC], ("ok", "ok", "ok", "ok")),
+        ([R, W], ("ok", "ok", "403", "403")),
+        ([], ("404", "404", "404", "404")),
+    ],
+)
+def test_each_permission_allows_its_own_operations(
+    hub: Hub,
+    lists: AccessLists,
+    alice: Principal,
+    bob: Principal,
+    bucket: RepoId,
+    permissions: list[Permission],
+    expected: tuple[str, ...],
+) -> None:
+    grants = [user_grant(alice, FC), *(user_grant(bob, p) for p in permissions)]
+    lists.set_bucket_acl(alice, bucket, grants)
+    actions = {
+        "list": lambda: hub.buckets.list(bob, bucket),
+        "put": lambda: hub.buckets.put(bob, bucket, "by-bob", [b"y"]),
+        "read_acp": lambda: lists.bucket_acl(bob, bucket),
+        "write_acp": lambda: lists.set_bucket_acl(bob, bucket, grants),
+    }
+    assert tuple(outcome(actions[name]) for name in ACTIONS) == expected
+
+
+def test_the_owner_keeps_full_control_with_no_grants_at_all(
+    hub: Hub, lists: AccessLists, alice: Principal, bucket: RepoId
+) -> None:
+    lists.set_bucket_acl(alice, bucket, [])
+    assert lists.bucket_acl(alice, bucket).grants == ()
+    hub.buckets.put(alice, bucket, "still", [b"mine"])
+    lists.set_bucket_acl(alice, bucket, canned="private")
+
+
+@pytest.mark.parametrize(
+    ("grant", "caller", "lists_ok", "puts_ok"),
+    [
+        (Grant(AUTHENTICATED_USERS, R), "bob", True, False),
+        (Grant(AUTHENTICATED_USERS, R), "anonymous", False, False),
+        (Grant(ALL_USERS, W), "anonymous", False, True),
+        (Grant(ALL_USERS, W), "bob", False, True),
+        (Grant(AUTHENTICATED_USERS, W), "anonymous", False, False),
+    ],
+)
+def test_group_grants_reach_their_group(
+    hub: Hub,
+    lists: AccessLists,
+    alice: Principal,
+    bob: Principal,
+    bucket: RepoId,
+    grant: Grant,
+    caller: str,
+    lists_ok: bool,
+    puts_ok: bool,
+) -> None:
+    lists.set_bucket_acl(alice, bucket, [user_grant(alice, FC), grant])
+    who = bob if caller == "bob" else ANONYMOUS
+    assert (outcome(lambda: hub.buckets.list(who, bucket)) == "ok") is lists_ok
+    assert (outcome(lambda: hub.buckets.put(who, bucket, "new", [b"z"])) == "ok") is puts_ok
+
+
+def test_public_read_write_lets_anyone_write_and_everyones_full_control_keeps_read_visible(
+    hub: Hub, lists: AccessLists, alice: Principal, bucket: RepoId
+) -> None:
+    lists.set_bucket_acl(alice, bucket, canned="public-read-write")
+    hub.buckets.put(ANONYMOUS, bucket, "anon", [b"a"])
+    assert lists.bucket_acl(alice, bucket).grants[:2] == (Grant(ALL_USERS, R), Grant(ALL_USERS, W))
+    lists.set_bucket_acl(alice, bucket, [Grant(ALL_USERS, FC)])
+    assert lists.bucket_acl(alice, bucket).grants == (Grant(ALL_USERS, FC),)
+    # Made private elsewhere: everyone keeps what the grant says beyond reading.
+    hub.repos.update(alice, bucket, private=True)
+    assert lists.bucket_acl(alice, bucket).grants == (
+        Grant(ALL_USERS, W),
+        Grant(ALL_USERS, RA),
+        Grant(ALL_USERS, WA),
+    )
+    assert outcome(lambda: hub.buckets.list(ANONYMOUS, bucket)) == "403"
+
+
+def test_a_credential_narrows_what_grants_give(
+    hub: Hub, lists: AccessLists, alice: Principal, bob: Principal, bucket: RepoId
+) -> None:
+    lists.set_bucket_acl(alice, bucket, [user_grant(bob, FC)])
+    reader = replace(bob, scope=Scope.READ)
+    assert outcome(lambda: hub.buckets.list(reader, bucket)) == "ok"
+    assert outcome(lambda: hub.buckets.put(reader, bucket, "n", [b"n"])) == "403"
+    assert outcome(lambda: lists.bucket_acl(reader, bucket)) == "ok"
+    elsewhere = replace(bob, restrict_to=("bob",))
+    assert outcome(lambda: hub.buckets.list(elsewhere, bucket)) == "404"
+
+
+@pytest.mark.parametrize(
+    ("attempt", "error"),
+    [
+        ("grant bob to himself", RepoNotFoundError),
+        ("unknown grantee", InvalidGranteeError),
+        ("another owner", AclOwnerMismatchError),
+        ("too many grants", InvalidAclError),
+        ("unknown canned", InvalidAclError),
+        ("anonymous", RepoNotFoundError),
+    ],
+)
+def test_attempts_to_take_or_break_a_bucket_are_refused_and_change_nothing(
+    hub: Hub,
+    lists: AccessLists,
+    alice: Principal,
+    bob: Principal,
+    bucket: RepoId,
+    attempt: str,
+    error: type[Exception],
+) -> None:
+    assert bob.user is not None
+    take = [user_grant(bob, FC)]
+    actions: dict[str, Callable[[], None]] = {
+        "grant bob to himself": lambda: lists.set_bucket_acl(bob, bucket, take),
+        "unknown grantee": lambda: lists.set_bucket_acl(
+            alice, bucket, [Grant(Grantee.user("nobody"), R)]
+        ),
+        "another owner": lambda: lists.set_bucket_acl(
+            alice, bucket, take, owner_id=bob.user.id if bob.user else ""
+        ),
+        "too many grants": lambda: lists.set_bucket_acl(alice, bucket, take * 101),
+        "unknown canned": lambda: lists.set_bucket_acl(alice, bucket, canned="aws-exec-read"),
+        "anonymous": lambda: lists.set_bucket_acl(ANONYMOUS, bucket, [Grant(ALL_USERS, FC)]),
+    }
+    with pytest.raises(error):
+        actions[attempt]()
+    assert lists.bucket_acl(alice, bucket).grants == (user_grant(alice, FC),)
+    assert hub.repos.get(alice, bucket).private
+
+
+def test_models_have_no_acl(hub: Hub, lists: AccessLists, alice: Principal) -> None:
+    model = RepoId(RepoType.MODEL, "alice", "m")
+    hub.repos.create(alice, model, private=True)
+    with pytest.raises(Exception, match="bucket"):
+        lists.bucket_acl(alice, model)
