@@ -299,3 +299,26 @@ def test_a_deny_holds_for_form_uploads_and_copies_too(s3: Any, alice: S3User) ->
         "open/by-form",
         "open/copy",
     ]
+
+
+def test_an_allow_of_everything_leaves_the_buckets_settings_to_its_owner(
+    s3: Any, s3_bob: Any, alice: S3User
+) -> None:
+    bucket = filled(s3, alice)
+    everything = document(allow(bucket, "*"), allow(bucket, "*", key=""))
+    s3.put_bucket_policy(Bucket=bucket, Policy=everything)
+    s3_bob.put_object(Bucket=bucket, Key="from-bob", Body=b"ok")
+    assert len(s3_bob.list_objects_v2(Bucket=bucket)["Contents"]) == 3
+    settings = (
+        lambda: s3_bob.put_bucket_policy(Bucket=bucket, Policy=everything),
+        lambda: s3_bob.delete_bucket_policy(Bucket=bucket),
+        lambda: s3_bob.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": []}),
+    )
+    assert [refused(change)[0] for change in settings] == [403] * 3
+    assert s3.get_bucket_policy(Bucket=bucket)["Policy"] == everything
+    empty = new_bucket(s3, alice)
+    s3.put_bucket_policy(
+        Bucket=empty, Policy=document(allow(empty, "*"), allow(empty, "*", key=""))
+    )
+    assert refused(lambda: s3_bob.delete_bucket(Bucket=empty)) == (403, "AccessDenied")
+    s3.head_bucket(Bucket=empty)

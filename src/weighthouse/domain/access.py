@@ -18,8 +18,8 @@ member, collaborator, site admin) or an accepted access request.
 A bucket's **policy** (:mod:`~weighthouse.domain.bucket_policy`) is asked first for a request
 that says what it does (:attr:`Principal.request`): a Deny that applies refuses it whatever
 the role (except the owner's reading, setting and removing of the policy itself), an Allow
-grants what the credential's scope permits, otherwise the role decides
-(:func:`require_bucket_access`).
+grants what the credential's scope permits short of the bucket's settings, otherwise the role
+decides (:func:`require_bucket_access`).
 
 A **bucket** may also grant S3's permissions by its access control list
 (:mod:`weighthouse.domain.acls`): where the role falls short, :func:`require_repo` asks the
@@ -190,7 +190,9 @@ def require_bucket_access(
 ) -> Role:
     """:func:`require_repo` for a bucket, with its policy. A policy Deny is
     ``PermissionDeniedError`` (``RepoNotFoundError`` for a caller who could not see the
-    bucket otherwise); an Allow grants ``need`` as far as the credential's scope does. A call
+    bucket otherwise); an Allow grants ``need`` as far as the credential's scope does, but
+    never ``admin``: the bucket's settings (its policy, CORS, tags, visibility, deletion) stay
+    with its owner and admins, whatever a policy says. A call
     without :attr:`Principal.request` is refused when a Deny naming the caller could apply to
     what its ``need`` allows, whatever its conditions, and gets nothing from an Allow.
     ``tags`` gives the object's tags if a condition asks (read from the catalog otherwise)."""
@@ -221,7 +223,11 @@ def require_bucket_access(
         if role is None and not policy.names(caller):
             raise RepoNotFoundError.named(repo.full_name)
         raise PermissionDeniedError("Access Denied by the bucket's policy", repo=repo.full_name)
-    if verdict is Verdict.ALLOW and need.capped(principal.scope).allows(need):
+    if (
+        verdict is Verdict.ALLOW
+        and need is not Role.ADMIN
+        and need.capped(principal.scope).allows(need)
+    ):
         return role if role is not None and role.allows(need) else need
     if role is None and policy.names(caller):
         raise PermissionDeniedError(f"Access Denied to {repo.full_name!r}", repo=repo.full_name)

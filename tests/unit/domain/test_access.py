@@ -280,3 +280,22 @@ def test_a_stored_policy_that_cannot_be_read_fails_closed_but_the_owner_can_mend
     assert configurations.policy(asking(alice, "s3:GetBucketPolicy"), data) == '{"Statement": 1}'
     configurations.remove(asking(alice, "s3:DeleteBucketPolicy"), data, POLICY)
     assert outcome(lambda: hub.buckets.head(asking(alice, "s3:GetObject", "k"), data, "k")) == "ok"
+
+
+def test_an_allow_never_hands_over_the_buckets_settings(
+    hub: Hub, alice: Principal, bob: Principal, data: RepoId
+) -> None:
+    set_policy(
+        hub,
+        alice,
+        {"Effect": "Allow", "Principal": "*", "Action": "*",
+         "Resource": [OBJECTS_ARN, BUCKET_ARN]},
+    )  # fmt: skip
+    configurations = BucketConfigurations(hub.catalog)
+    text = json.dumps({"Statement": {"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                                     "Resource": OBJECTS_ARN}})  # fmt: skip
+    put = asking(bob, "s3:PutBucketPolicy")
+    assert outcome(lambda: configurations.set_policy(put, data, text)) == "403"
+    assert outcome(lambda: configurations.policy(asking(bob, "s3:GetBucketPolicy"), data)) == "403"
+    assert outcome(lambda: hub.repos.delete(asking(bob, "s3:DeleteBucket"), data)) == "403"
+    hub.buckets.put(asking(bob, "s3:PutObject", "from-bob"), data, "from-bob", [b"ok"])
