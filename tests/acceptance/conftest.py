@@ -33,8 +33,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     marker = metafunc.definition.get_closest_marker("server_workers")
     chosen = [count for count in counts if marker is None or count in marker.args]
     if not chosen and marker is not None:
-        # Asked only for counts this test does not run with (say --server-workers 2 for the
-        # crash suite): say so rather than run it where it cannot hold.
+        # Asked only for counts this test does not run with (say --server-workers 1 for a
+        # test marked server_workers(2)): say so rather than run it where it was not meant to.
         reason = f"runs with servers of {', '.join(map(str, marker.args))} process(es) only"
         skipped = pytest.param(counts[0], marks=pytest.mark.skip(reason=reason))
         metafunc.parametrize(
