@@ -10,18 +10,20 @@ Listing runs in UTF-8 byte order with an optional prefix and delimiter.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from weighthouse.domain.access import Principal, require_bucket_access
 from weighthouse.domain.catalog import ObjectCatalog
 from weighthouse.domain.errors import (
     BlobMissingError,
+    DeleteMarkerError,
     DigestMismatchError,
     EntryNotFoundError,
     InvalidInputError,
     PreconditionFailedError,
     RepoNotFoundError,
+    VersionNotFoundError,
 )
 from weighthouse.domain.files import Download, open_download
 from weighthouse.domain.joined import JoinedReader
@@ -36,6 +38,16 @@ from weighthouse.domain.model import (
     is_manifest_id,
 )
 from weighthouse.domain.names import check_key, check_name, check_prefix
+from weighthouse.domain.object_versions import (
+    Deletion,
+    ObjectVersion,
+    ObjectVersionCatalog,
+    Versioning,
+    VersionListing,
+    VersionPosition,
+    check_version_id,
+    version_position,
+)
 from weighthouse.domain.paging import check_limit
 from weighthouse.domain.ports import BlobReader, BlobStore, Clock
 from weighthouse.domain.repos import RepoLookup, find_repo, require_bucket
@@ -48,6 +60,7 @@ CONTENT_HEADER_MAX = 1024
 CHECKSUM_NAME_MAX = 16
 CHECKSUM_VALUE_MAX = 128
 PREFIX_END = b"\xff"  # never occurs in UTF-8, so it sorts after every key with the prefix
+NEWEST = 2**63 - 1  # a position above every version's: from the newest version of a key
 
 
 @dataclass(frozen=True)
@@ -82,8 +95,9 @@ class PutConditions:
         return value
 
 
-class BucketCatalog(RepoLookup, ObjectCatalog, Protocol):
-    """What :class:`Buckets` uses: finding a bucket with the caller's access, and its objects."""
+class BucketCatalog(RepoLookup, ObjectCatalog, ObjectVersionCatalog, Protocol):
+    """What :class:`Buckets` uses: finding a bucket with the caller's access, its objects and
+    their versions."""
 
 
 class Buckets:
@@ -100,10 +114,13 @@ class Buckets:
         self._blobs = blobs
         self._clock = clock
 
-    def _bucket(self, principal: Principal, bucket: RepoId, *, write: bool = False) -> str:
+    def _bucket(
+        self, principal: Principal, bucket: RepoId, *, write: bool = False, need: Role | None = None
+    ) -> str:
         if bucket.type is not RepoType.BUCKET:
             raise InvalidInputError("not a bucket id")
-        repo = find_repo(self._catalog, principal, bucket, Role.WRITE if write else Role.READ)
+        role = need or (Role.WRITE if write else Role.READ)
+        repo = find_repo(self._catalog, principal, bucket, role)
         require_bucket(repo)
         return repo.id
 
@@ -174,13 +191,13 @@ class Buckets:
             # The decision: another writer may have changed the key during the upload. The
             # blob of a refused body stays unreferenced until the garbage collector's grace
             # period ends; one the catalog failed to record (a full disk) goes at once.
-            self._catalog.put_object(
+            version_id = self._catalog.put_object(
                 repo_id,
                 obj,
                 if_none_match=conditions is not None and conditions.create_only,
                 if_match=expected,
             )
-        return obj
+        return replace(obj, version_id=version_id)
 
     def _check_conditions(
         self, repo_id: str, key: str, create_only: bool, expected: str | None
@@ -203,9 +220,18 @@ class Buckets:
         requests that change nothing but must be refused to whoever could not make a change."""
         self._bucket(principal, bucket, write=True)
 
-    def head(self, principal: Principal, bucket: RepoId, key: str) -> BucketObject:
+    def head(
+        self, principal: Principal, bucket: RepoId, key: str, *, version_id: str | None = None
+    ) -> BucketObject:
         """The object at ``key``, after the same access checks as every bucket call, with the
-        bucket and the object read in one catalog statement."""
+        bucket and the object read in one catalog statement. When the key's latest version is
+        a delete marker, the ``EntryNotFoundError`` names it (field ``delete_marker``).
+
+        With ``version_id``, that version of the key instead: ``InvalidInputError`` for an id
+        no version can have, ``VersionNotFoundError`` when the key has none of that id,
+        ``DeleteMarkerError`` when it is a delete marker (all after the access checks)."""
+        if version_id is not None:
+            return self._version(principal, bucket, key, version_id)
         if bucket.type is not RepoType.BUCKET:
             raise InvalidInputError("not a bucket id")
         try:
@@ -224,25 +250,70 @@ class Buckets:
         tags = obj.tags if obj is not None else {}
         require_bucket_access(self._catalog, principal, repo, Role.READ, tags=lambda: tags)
         if obj is None:
-            raise EntryNotFoundError(f"no object {key!r}", key=key)
+            raise self._missing(repo.id, key)
         return obj
 
+    def _missing(self, repo_id: str, key: str) -> EntryNotFoundError:
+        """The error for a key with no latest object, naming the delete marker hiding it."""
+        if self._catalog.bucket_versioning(repo_id) is not None:
+            # The key sorts first among the keys it prefixes, its newest version first.
+            found = self._catalog.list_object_versions(repo_id, key, None, 1)
+            if found and found[0].key == key and found[0].latest and found[0].delete_marker:
+                return EntryNotFoundError(
+                    f"no object {key!r}", key=key, delete_marker=found[0].version_id
+                )
+        return EntryNotFoundError(f"no object {key!r}", key=key)
+
+    def _version(
+        self, principal: Principal, bucket: RepoId, key: str, version_id: str
+    ) -> BucketObject:
+        repo_id = self._bucket(principal, bucket)
+        key = check_key(key)
+        found = self._catalog.get_object_version(repo_id, key, check_version_id(version_id))
+        if found is None:
+            raise VersionNotFoundError(
+                f"no version {version_id!r} of {key!r}", key=key, version_id=version_id
+            )
+        if found.object is None:
+            raise DeleteMarkerError(
+                f"version {version_id!r} of {key!r} is a delete marker",
+                key=key,
+                version_id=version_id,
+                delete_marker=version_id,
+            )
+        return found.object
+
     def set_tags(
-        self, principal: Principal, bucket: RepoId, key: str, tags: Iterable[tuple[str, str]]
+        self,
+        principal: Principal,
+        bucket: RepoId,
+        key: str,
+        tags: Iterable[tuple[str, str]],
+        *,
+        version_id: str | None = None,
     ) -> dict[str, str]:
-        """Replace the tag set of the object at ``key`` (none removes it); needs write access,
-        as writing the object does. Raises ``InvalidTagError`` and ``EntryNotFoundError``."""
+        """Replace the tag set of the object at ``key`` (none removes it), or of its version
+        ``version_id``; needs write access, as writing the object does. Raises
+        ``InvalidTagError``, ``EntryNotFoundError``, and for a version what :meth:`head`
+        raises."""
         repo_id = self._bucket(principal, bucket, write=True)
         key = check_key(key)
         tag_set = check_tags(tags)
+        if version_id is not None:
+            self._version(principal, bucket, key, version_id)
+            if not self._catalog.set_object_version_tags(repo_id, key, version_id, tag_set):
+                raise VersionNotFoundError(
+                    f"no version {version_id!r} of {key!r}", key=key, version_id=version_id
+                )
+            return tag_set
         if not self._catalog.set_object_tags(repo_id, key, tag_set):
-            raise EntryNotFoundError(f"no object {key!r}", key=key)
+            raise self._missing(repo_id, key)
         return tag_set
 
     def download(
-        self, principal: Principal, bucket: RepoId, key: str
+        self, principal: Principal, bucket: RepoId, key: str, *, version_id: str | None = None
     ) -> tuple[BucketObject, Download]:
-        obj = self.head(principal, bucket, key)
+        obj = self.head(principal, bucket, key, version_id=version_id)
         return obj, Download(
             sha256=obj.sha256,
             size=obj.size,
@@ -270,20 +341,24 @@ class Buckets:
 
     def delete(
         self, principal: Principal, bucket: RepoId, key: str, *, if_sha256: str | None = None
-    ) -> None:
+    ) -> Deletion:
         """Remove the object; raises ``EntryNotFoundError`` if there is none. With
         ``if_sha256``, only the version of that SHA-256: the catalog decides in the same write,
-        so an object replaced meanwhile stays, and ``PreconditionFailedError`` is raised."""
+        so an object replaced meanwhile stays, and ``PreconditionFailedError`` is raised.
+
+        In a bucket whose versioning is set, the object stays as an older version under a new
+        delete marker, which is added even when the key holds no object (as S3 does), so
+        then there is no ``EntryNotFoundError``."""
         repo_id = self._bucket(principal, bucket, write=True)
         key = check_key(key)
-        removed = freeing_room(
+        deletion = freeing_room(
             self._room,
             lambda: self._catalog.delete_object(
                 repo_id, key, if_sha256=if_sha256, at=self._clock()
             ),
         )
-        if removed:
-            return
+        if deletion.removed or deletion.marker is not None:
+            return deletion
         if if_sha256 is not None:
             try:
                 self._catalog.get_object(repo_id, key)
@@ -292,6 +367,90 @@ class Buckets:
             else:
                 raise PreconditionFailedError(f"{key!r} was replaced", key=key)
         raise EntryNotFoundError(f"no object {key!r}", key=key)
+
+    def delete_version(
+        self, principal: Principal, bucket: RepoId, key: str, version_id: str
+    ) -> ObjectVersion | None:
+        """Remove the version ``version_id`` of ``key`` for good (an object or a delete
+        marker) and return it; ``None`` when the key has no such version (deleting one twice is
+        not an error, as in S3). When it was the key's latest, the next newest version becomes
+        the latest. Needs write access; ``InvalidInputError`` for an id no version can have."""
+        repo_id = self._bucket(principal, bucket, write=True)
+        key = check_key(key)
+        check_version_id(version_id)
+        return freeing_room(
+            self._room,
+            lambda: self._catalog.delete_object_version(repo_id, key, version_id, self._clock()),
+        )
+
+    def versioning(self, principal: Principal, bucket: RepoId) -> Versioning | None:
+        """The bucket's versioning, ``None`` when it was never set; needs read access."""
+        return self._catalog.bucket_versioning(self._bucket(principal, bucket))
+
+    def set_versioning(self, principal: Principal, bucket: RepoId, versioning: Versioning) -> None:
+        """Enable or suspend the bucket's versioning (once set it is never unset); a setting of
+        the bucket, so it needs admin access, as its visibility does."""
+        repo_id = self._bucket(principal, bucket, need=Role.ADMIN)
+        self._catalog.set_bucket_versioning(repo_id, Versioning(versioning))
+
+    def list_versions(
+        self,
+        principal: Principal,
+        bucket: RepoId,
+        *,
+        prefix: str = "",
+        delimiter: str | None = None,
+        after: VersionPosition | None = None,
+        limit: int = 1000,
+    ) -> VersionListing:
+        """Versions (objects and delete markers) in key byte order, newest first within a
+        key, and common prefixes, ``limit`` of them together, as :meth:`list` rolls them up.
+        ``after`` continues a listing (see :meth:`version_position`)."""
+        check_limit(limit)
+        repo_id = self._bucket(principal, bucket)
+        check_prefix(prefix)
+        _check_delimiter(delimiter)
+        versions: list[ObjectVersion] = []
+        prefixes: list[str] = []
+        position = after
+        last: tuple[str, str | None] | None = None
+        while len(versions) + len(prefixes) < limit:
+            wanted = limit - len(versions) - len(prefixes)
+            batch = self._catalog.list_object_versions(repo_id, prefix, position, wanted)
+            if not batch:
+                return VersionListing(tuple(versions), tuple(prefixes), None)
+            for version in batch:
+                common = common_prefix(version.key, prefix, delimiter)
+                if common is None:
+                    versions.append(version)
+                    position = (version.key.encode("utf-8"), version.position)
+                    last = (version.key, version.version_id)
+                    continue
+                prefixes.append(common)
+                position = (common.encode("utf-8") + PREFIX_END, None)
+                last = (common, None)
+                break  # re-query past the whole common prefix
+        more = bool(self._catalog.list_object_versions(repo_id, prefix, position, 1))
+        if not more or last is None:
+            return VersionListing(tuple(versions), tuple(prefixes), None)
+        return VersionListing(tuple(versions), tuple(prefixes), position, last[0], last[1])
+
+    def version_position(
+        self, principal: Principal, bucket: RepoId, key: str, version_id: str | None
+    ) -> VersionPosition:
+        """Where a listing of versions continues after the version ``version_id`` of ``key``
+        (after every version of the key when ``None``). A version removed since still has its
+        place, except the ``null`` version, whose listing then continues at the key's newest
+        version. ``InvalidInputError`` for an id no version can have."""
+        repo_id = self._bucket(principal, bucket)
+        start = key.encode("utf-8")
+        if version_id is None:
+            return start, None
+        position = version_position(version_id)
+        if position is not None:
+            return start, position
+        found = self._catalog.get_object_version(repo_id, key, version_id)
+        return start, (found.position if found is not None else NEWEST)
 
     def list(
         self,
@@ -310,8 +469,7 @@ class Buckets:
         check_limit(limit)
         repo_id = self._bucket(principal, bucket)
         check_prefix(prefix)
-        if delimiter is not None and not 1 <= len(delimiter.encode("utf-8")) <= 16:
-            raise InvalidInputError("delimiter must be 1 to 16 bytes")
+        _check_delimiter(delimiter)
         objects: list[BucketObject] = []
         prefixes: list[str] = []
         position = after
@@ -333,6 +491,11 @@ class Buckets:
                 break
         more = bool(self._catalog.list_objects(repo_id, prefix, position, 1))
         return ObjectListing(tuple(objects), tuple(prefixes), position if more else None)
+
+
+def _check_delimiter(delimiter: str | None) -> None:
+    if delimiter is not None and not 1 <= len(delimiter.encode("utf-8")) <= 16:
+        raise InvalidInputError("delimiter must be 1 to 16 bytes")
 
 
 def common_prefix(key: str, prefix: str, delimiter: str | None) -> str | None:

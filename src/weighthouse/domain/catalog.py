@@ -58,6 +58,7 @@ from weighthouse.domain.model import (
     UploadedPart,
     User,
 )
+from weighthouse.domain.object_versions import Deletion, ObjectVersionCatalog
 
 T = TypeVar("T")
 
@@ -421,10 +422,13 @@ class ObjectCatalog(Protocol):
         *,
         if_none_match: bool = False,
         if_match: str | None = None,
-    ) -> None:
+    ) -> str:
         """Create or replace the object at ``obj.key``; without a condition the last writer
-        wins. The bucket's size gains the object's size (less the replaced one's) and its last
-        update becomes ``obj.modified_at``, in the same write, exact under concurrent writers.
+        wins. Returns the version id stored: as the bucket's versioning says (see
+        :class:`~weighthouse.domain.object_versions.ObjectVersionCatalog`; ``obj.version_id`` is
+        ignored), :data:`~weighthouse.domain.model.NULL_VERSION` in a bucket without it. The
+        bucket's size gains the object's size (less the replaced one's) and its last update
+        becomes ``obj.modified_at``, in the same write, exact under concurrent writers.
 
         The conditions are a compare-and-swap, decided atomically with the write: with
         ``if_none_match`` the object is stored only if the key holds none (exactly one of any
@@ -455,11 +459,14 @@ class ObjectCatalog(Protocol):
         *,
         if_sha256: str | None = None,
         at: datetime | None = None,
-    ) -> bool:
-        """``True`` if an object was removed. With ``if_sha256``, only an object of that
-        SHA-256 is removed, decided in the same write (a compare-and-delete). A removal takes
-        the object's size off the bucket's and makes ``at`` (now when ``None``) its last
-        update, in the same write."""
+    ) -> Deletion:
+        """Take the object at ``key`` out of view: ``removed`` if there was one. With
+        ``if_sha256``, only an object of that SHA-256 is removed, decided in the same write (a
+        compare-and-delete); when it does not match nothing changes. A removal takes the
+        object's size off the bucket's and makes ``at`` (now when ``None``) its last update,
+        in the same write. In a bucket whose versioning is set the object stays as an older
+        version and a delete marker (``marker``, its version id) becomes the key's latest,
+        whether or not there was an object; elsewhere the object is gone."""
         ...
 
     def set_object_tags(self, repo_id: str, key: str, tags: Mapping[str, str]) -> bool:
@@ -692,6 +699,7 @@ class Catalog(
     RepoCatalog,
     HistoryCatalog,
     ObjectCatalog,
+    ObjectVersionCatalog,
     MultipartCatalog,
     BucketConfigurationCatalog,
     BlobSourceCatalog,

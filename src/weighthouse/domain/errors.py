@@ -28,6 +28,8 @@ a test fails when a concrete error lacks an entry there.
     │   ├── RepoNotFoundError
     │   ├── RevisionNotFoundError
     │   ├── EntryNotFoundError            a file, folder or object key
+    │   │   └── DeleteMarkerError         a version asked for by id is a delete marker
+    │   ├── VersionNotFoundError          no version of that id at that key
     │   ├── UserNotFoundError
     │   ├── OrganizationNotFoundError
     │   ├── SessionNotFoundError
@@ -180,6 +182,15 @@ class RevisionNotFoundError(NotFoundError):
 
 class EntryNotFoundError(NotFoundError):
     """No file, folder or object at that path or key."""
+
+
+class DeleteMarkerError(EntryNotFoundError):
+    """The version of an object asked for by its id is a delete marker: there is no object to
+    read or tag there. ``version_id`` names the marker."""
+
+
+class VersionNotFoundError(NotFoundError):
+    """The key has no version of that id (or the caller may not know of one)."""
 
 
 class UserNotFoundError(NotFoundError):

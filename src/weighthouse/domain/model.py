@@ -320,6 +320,11 @@ class BlobDigest:
     git_sha1: str | None = None
 
 
+NULL_VERSION = "null"
+"""The version id of an object written while its bucket's versioning was not enabled (S3's
+``null`` version); a key holds at most one."""
+
+
 @dataclass(frozen=True)
 class BucketObject:
     """An object. ``metadata`` is the user's (names in lower case); ``content_headers`` the
@@ -329,7 +334,9 @@ class BucketObject:
     multipart upload also keeps the sizes of its parts, in order, and ``parts_md5``, the MD5 of
     its parts' MD5 digests concatenated (S3's ETag of such an object is
     ``<parts_md5>-<number of parts>``). ``tags`` is its tag set, in key order (see
-    :mod:`~weighthouse.domain.tagging`); a new object at the key replaces it with its own."""
+    :mod:`~weighthouse.domain.tagging`); a new object at the key replaces it with its own.
+    ``version_id`` names this version of the key (see :mod:`~weighthouse.domain.object_versions`):
+    :data:`NULL_VERSION` unless the bucket's versioning was enabled when it was written."""
 
     key: str
     sha256: str
@@ -343,6 +350,7 @@ class BucketObject:
     part_sizes: tuple[int, ...] = ()
     parts_md5: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    version_id: str = NULL_VERSION
 
     @property
     def joined(self) -> bool:

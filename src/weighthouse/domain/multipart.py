@@ -24,7 +24,7 @@ import hashlib
 import itertools
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -354,19 +354,18 @@ class MultipartUploads:
                 tags=upload.tags,
             )
 
-            def claim_and_store() -> None:
+            def claim_and_store() -> str:
                 self._catalog.end_upload(upload_id)
                 if obj.joined:
                     self._catalog.put_manifest(sha256, manifest, obj.modified_at)
-                self._catalog.put_object(
+                return self._catalog.put_object(
                     upload.repo_id,
                     obj,
                     if_none_match=conditions is not None and conditions.create_only,
                     if_match=expected,
                 )
 
-            self._catalog.run_atomic(claim_and_store)
-            return obj
+            return replace(obj, version_id=self._catalog.run_atomic(claim_and_store))
 
         if len(parts) == 1:
             # One part is already the whole object, with its digests.

@@ -50,6 +50,7 @@ from weighthouse.metadata.history import HistoryQueries
 from weighthouse.metadata.jobs import JobQueries
 from weighthouse.metadata.likes import LikeQueries
 from weighthouse.metadata.multipart import MultipartQueries
+from weighthouse.metadata.object_versions import ObjectVersionQueries
 from weighthouse.metadata.objects import ObjectQueries
 from weighthouse.metadata.organizations import (
     OrganizationQueries,
@@ -78,6 +79,7 @@ from weighthouse.metadata.tables import (
     discussions,
     multipart_parts,
     multipart_uploads,
+    object_versions,
     objects,
     refs,
     repo_likes,
@@ -123,6 +125,7 @@ _REPO_BY_NAME = select(repos).where(
 class SqlCatalog(
     HistoryQueries,
     ObjectQueries,
+    ObjectVersionQueries,
     MultipartQueries,
     BucketConfigurationQueries,
     OrganizationQueries,
@@ -404,6 +407,7 @@ class SqlCatalog(
             refs,
             deleted_tags,
             objects,
+            object_versions,
             bucket_configurations,
             collaborators,
             access_requests,

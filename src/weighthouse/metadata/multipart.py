@@ -8,7 +8,7 @@ from sqlalchemy import Connection, Engine, delete, select, tuple_
 
 from weighthouse.domain.errors import RepoNotFoundError, UploadNotFoundError
 from weighthouse.domain.model import MultipartUpload, UploadedPart
-from weighthouse.metadata.objects import prefix_successor
+from weighthouse.metadata.object_versions import prefix_successor
 from weighthouse.metadata.rows import part_from, part_row, upload_from, upload_row
 from weighthouse.metadata.tables import multipart_parts, multipart_uploads, repos
 from weighthouse.metadata.transactions import retry_transient, transaction

@@ -28,14 +28,29 @@ from weighthouse.domain.errors import (
     PreconditionFailedError,
     RepoNotFoundError,
 )
-from weighthouse.domain.model import MANIFEST_PREFIX, BucketObject, ManifestPart, Repo, RepoType
+from weighthouse.domain.model import (
+    MANIFEST_PREFIX,
+    NULL_VERSION,
+    BucketObject,
+    ManifestPart,
+    Repo,
+    RepoType,
+)
+from weighthouse.domain.object_versions import Deletion
 from weighthouse.metadata import group_commit
+from weighthouse.metadata.object_versions import (
+    account,
+    hide_object,
+    lock_bucket,
+    prefix_successor,
+    put_version,
+)
 from weighthouse.metadata.prepared_reads import first_row
-from weighthouse.metadata.prepared_writes import first_on, rowcount_on
 from weighthouse.metadata.rows import object_from, object_row, repo_from
 from weighthouse.metadata.tables import (
     multipart_parts,
     object_manifests,
+    object_versions,
     objects,
     repos,
     tree_entries,
@@ -72,10 +87,18 @@ _REPO_AND_OBJECT = (
 )
 
 
-# An object naming a blob, not a manifest; a manifest some object names (manifests no
-# object names any more are left behind, a few rows each, and keep nothing).
+# An object (or an older version of one) naming a blob, not a manifest; a manifest some
+# object or version names (manifests none names any more are left behind, a few rows each,
+# and keep nothing). A delete marker names nothing (its sha256 is NULL).
 _PLAIN_OBJECT = not_(objects.c.sha256.startswith(MANIFEST_PREFIX, autoescape=True))
-_NAMED_MANIFEST = exists().where(objects.c.sha256 == object_manifests.c.manifest_id)
+_PLAIN_VERSION = and_(
+    object_versions.c.sha256.is_not(None),
+    not_(object_versions.c.sha256.startswith(MANIFEST_PREFIX, autoescape=True)),
+)
+_NAMED_MANIFEST = or_(
+    exists().where(objects.c.sha256 == object_manifests.c.manifest_id),
+    exists().where(object_versions.c.sha256 == object_manifests.c.manifest_id),
+)
 
 
 class ObjectQueries:
@@ -89,7 +112,7 @@ class ObjectQueries:
         *,
         if_none_match: bool = False,
         if_match: str | None = None,
-    ) -> None:
+    ) -> str:
         """One statement each way, so the database decides every race on the key's row:
 
         * no condition: an upsert; concurrent writers never collide, the last to commit wins;
@@ -97,10 +120,15 @@ class ObjectQueries:
         * ``if_match``: ``UPDATE … WHERE sha256 = :expected``; a writer waiting on the row lock
           re-reads the row when it gets it, so after a winner changed it the update matches
           nothing (rows are counted as matched on every database, MariaDB included).
+
+        In a bucket whose versioning is set, the write is several statements instead (see
+        :func:`~weighthouse.metadata.object_versions.put_version`), decided under the bucket's
+        lock, which every object write takes first.
         """
         if if_none_match and if_match is not None:
             raise ValueError("put_object takes if_none_match or if_match, not both")
         row = object_row(repo_id, obj)
+        row["version_id"] = NULL_VERSION  # a bucket without versioning; see put_version
 
         # Prepared on the hot path only: a write sharing a group commit. Inside a unit of work
         # (a multipart completion, with its manifest) the statement goes the usual way, where
@@ -130,12 +158,16 @@ class ObjectQueries:
                 upsert(connection, objects, row)
             return True
 
-        def store(connection: Connection) -> bool:
-            replaced = _lock_bucket_and_read_size(connection, repo_id, obj.key)
-            stored = write(connection)
-            if stored:
-                _account(connection, repo_id, obj.size - (replaced or 0), obj.modified_at)
-            return stored
+        def store(connection: Connection) -> str | None:
+            state = lock_bucket(connection, repo_id, obj.key)
+            if state.versioning is not None:
+                return put_version(
+                    connection, repo_id, obj, state, if_none_match=if_none_match, if_match=if_match
+                )
+            if not write(connection):
+                return None
+            account(connection, repo_id, obj.size - (state.size or 0), obj.modified_at)
+            return NULL_VERSION
 
         # Concurrent object writes share commits where the database gains from it (SQLite).
         group = group_commit.for_engine(self._engine)
@@ -146,16 +178,17 @@ class ObjectQueries:
             )
         else:
 
-            def alone() -> bool:
+            def alone() -> str | None:
                 with transaction(self._engine, write=True) as connection:
                     return store(connection)
 
             stored = self._store_or_find_no_bucket(repo_id, alone)
-        if not stored:
+        if stored is None:
             state = "exists" if if_none_match else "is not at the expected version"
             raise PreconditionFailedError(f"{obj.key!r} {state}", key=obj.key)
+        return stored
 
-    def _store_or_find_no_bucket(self, repo_id: str, write: Callable[[], bool]) -> bool:
+    def _store_or_find_no_bucket(self, repo_id: str, write: Callable[[], str | None]) -> str | None:
         """Run ``write``; a constraint it breaks because its bucket was deleted meanwhile (the
         object's reference to it) is that bucket not being found, as on the in-memory catalog."""
         try:
@@ -195,16 +228,22 @@ class ObjectQueries:
         *,
         if_sha256: str | None = None,
         at: datetime | None = None,
-    ) -> bool:
+    ) -> Deletion:
         statement = delete(objects).where(objects.c.repo_id == repo_id, objects.c.key == key)
         if if_sha256 is not None:
             statement = statement.where(objects.c.sha256 == if_sha256)
+        when = at or datetime.now(UTC)
         with transaction(self._engine, write=True) as connection:
-            size = _lock_bucket_and_read_size(connection, repo_id, key)
-            if size is None or connection.execute(statement).rowcount == 0:
-                return False
-            _account(connection, repo_id, -size, at or datetime.now(UTC))
-            return True
+            try:
+                state = lock_bucket(connection, repo_id, key)
+            except RepoNotFoundError:
+                return Deletion(removed=False)
+            if state.versioning is not None:
+                return hide_object(connection, repo_id, key, state, if_sha256=if_sha256, at=when)
+            if state.size is None or connection.execute(statement).rowcount == 0:
+                return Deletion(removed=False)
+            account(connection, repo_id, -state.size, when)
+            return Deletion(removed=True)
 
     @retry_transient
     def set_object_tags(self, repo_id: str, key: str, tags: Mapping[str, str]) -> bool:
@@ -276,6 +315,7 @@ class ObjectQueries:
                 tree_entries.c.sha256.is_not(None)
             ),
             select(objects.c.sha256, objects.c.size).where(_PLAIN_OBJECT),
+            select(object_versions.c.sha256, object_versions.c.size).where(_PLAIN_VERSION),
             select(object_manifests.c.sha256, object_manifests.c.size).where(_NAMED_MANIFEST),
             select(multipart_parts.c.sha256, multipart_parts.c.size),
         ).subquery()
@@ -296,8 +336,7 @@ class ObjectQueries:
         than ``before`` and no object names its manifest. The first parts go first, so their
         count is the manifests'; the rest follow in the same transaction (a manifest's rows
         share their time and the objects naming them, so they go together)."""
-        unnamed = not_(exists().where(objects.c.sha256 == object_manifests.c.manifest_id))
-        old = and_(object_manifests.c.recorded_at < before, unnamed)
+        old = and_(object_manifests.c.recorded_at < before, not_(_NAMED_MANIFEST))
         first = object_manifests.c.number == 1
         with transaction(self._engine, write=True) as connection:
             manifests = connection.execute(delete(object_manifests).where(old, first)).rowcount
@@ -309,50 +348,10 @@ class ObjectQueries:
             or_(
                 exists().where(tree_entries.c.sha256 == sha256),
                 exists().where(objects.c.sha256 == sha256, _PLAIN_OBJECT),
+                exists().where(object_versions.c.sha256 == sha256, _PLAIN_VERSION),
                 exists().where(object_manifests.c.sha256 == sha256, _NAMED_MANIFEST),
                 exists().where(multipart_parts.c.sha256 == sha256),
             )
         )
         with transaction(self._engine) as connection:
             return bool(connection.scalar(query))
-
-
-# The statements every object write runs, built once (and prepared on SQLite).
-_OBJECT_SIZE = select(objects.c.size).where(
-    objects.c.repo_id == bindparam("repo_id", type_=objects.c.repo_id.type),
-    objects.c.key == bindparam("key", type_=objects.c.key.type),
-)
-_ACCOUNT = (
-    update(repos)
-    .where(repos.c.id == bindparam("bucket_id", type_=repos.c.id.type))
-    .values(
-        size=repos.c.size + bindparam("change", type_=repos.c.size.type),
-        updated_at=bindparam("at", type_=repos.c.updated_at.type),
-    )
-)
-
-
-def _lock_bucket_and_read_size(connection: Connection, repo_id: str, key: str) -> int | None:
-    """Lock the bucket's row, then read the size of the object at ``key`` (``None`` for none).
-
-    Every write of the bucket takes the lock first, so the size read here is the one the
-    write replaces and the bucket's total stays exact under concurrent writers of a key
-    (SQLite has one writer anyway; the clause is dropped there)."""
-    if connection.dialect.name != "sqlite":  # there, the write transaction is the lock
-        connection.execute(select(repos.c.id).where(repos.c.id == repo_id).with_for_update())
-    row = first_on(connection, _OBJECT_SIZE, {"repo_id": repo_id, "key": key})
-    return None if row is None else int(row.size)
-
-
-def _account(connection: Connection, repo_id: str, change: int, at: datetime) -> None:
-    """Add ``change`` bytes to the bucket's size and make ``at`` its last update."""
-    rowcount_on(connection, _ACCOUNT, {"bucket_id": repo_id, "change": change, "at": at})
-
-
-def prefix_successor(prefix: bytes) -> bytes | None:
-    """The smallest byte string greater than every string starting with ``prefix``, or None
-    when there is none (an empty prefix, or one of only 0xFF bytes)."""
-    stripped = prefix.rstrip(b"\xff")
-    if not stripped:
-        return None
-    return stripped[:-1] + bytes([stripped[-1] + 1])

@@ -290,7 +290,8 @@ def entry_from(row: Row[Any]) -> TreeEntry:
     )
 
 
-def object_row(repo_id: str, obj: BucketObject) -> dict[str, Any]:
+def object_row(repo_id: str, obj: BucketObject, position: int = 0) -> dict[str, Any]:
+    """The row of ``objects``; ``position`` orders it among its bucket's versions."""
     return {
         "repo_id": repo_id,
         "key": obj.key,
@@ -305,6 +306,8 @@ def object_row(repo_id: str, obj: BucketObject) -> dict[str, Any]:
         "part_sizes": list(obj.part_sizes) if obj.part_sizes else None,
         "parts_md5": obj.parts_md5,
         "tags": dict(obj.tags) or None,
+        "version_id": obj.version_id,
+        "position": position,
     }
 
 
@@ -323,6 +326,7 @@ def object_from(row: Row[Any]) -> BucketObject:
         part_sizes=tuple(row.part_sizes or ()),
         parts_md5=row.parts_md5,
         tags=dict(row.tags or {}),
+        version_id=row.version_id,
     )
 
 

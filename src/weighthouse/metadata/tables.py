@@ -41,6 +41,7 @@ FULL_NAME_BYTES = 2 * NAME_BYTES + 1
 REF_NAME_BYTES = 128
 KEY_BYTES = 1024
 ID = 32  # uuid4().hex
+VERSION_ID = 32  # an object version id (see domain.object_versions)
 COMMIT_ID = 40
 TREE_ID = 64
 SHA256 = 64
@@ -218,6 +219,10 @@ class RepoRow(Base):
     # delete, so listings can sort by them; migration 0018 filled them for older repos.
     size: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # A bucket's versioning (Enabled, Suspended; NULL: never set) and the position of its
+    # newest version, which every versioned write raises (migration 0025).
+    versioning: Mapped[str | None] = mapped_column(String(16))
+    version_counter: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
 
 class CollaboratorRow(Base):
@@ -405,6 +410,41 @@ class ObjectRow(Base):
     part_sizes: Mapped[list[int] | None] = mapped_column(JSON)
     parts_md5: Mapped[str | None] = mapped_column(String(32))
     # The tag set as a JSON object, in the order given; NULL for none.
+    tags: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # Which version of the key this is ("null" unless written with versioning enabled) and its
+    # position among the bucket's versions (0 for one written while it had no versioning).
+    version_id: Mapped[str] = mapped_column(String(VERSION_ID), server_default=text("'null'"))
+    position: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+
+
+class ObjectVersionRow(Base):
+    """A version of a bucket key that is not its latest object: an older object, or a delete
+    marker (``marker``; then no blob, ``sha256`` NULL). The key's latest object, when there is
+    one, is its row of ``objects``. Listing walks ``(repo_id, key, position)``; the garbage
+    collector keeps every blob (or manifest) a row names (hence the ``sha256`` index)."""
+
+    __tablename__ = "object_versions"
+    __table_args__ = (
+        Index(None, "repo_id", "key", "position"),
+        Index(None, "sha256"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    repo_id: Mapped[str] = mapped_column(String(ID), ForeignKey("repos.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(Utf8Bytes(KEY_BYTES), primary_key=True)
+    version_id: Mapped[str] = mapped_column(String(VERSION_ID), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger)
+    marker: Mapped[bool] = mapped_column(Boolean)
+    sha256: Mapped[str | None] = mapped_column(String(SHA256))
+    size: Mapped[int] = mapped_column(BigInteger)
+    md5: Mapped[str] = mapped_column(String(32))
+    content_type: Mapped[str] = mapped_column(String(255))
+    user_metadata: Mapped[dict[str, str]] = mapped_column("metadata", JSON)
+    content_headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    checksums: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    modified_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    part_sizes: Mapped[list[int] | None] = mapped_column(JSON)
+    parts_md5: Mapped[str | None] = mapped_column(String(32))
     tags: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
@@ -640,6 +680,7 @@ commits = cast(Table, CommitRow.__table__)
 trees = cast(Table, TreeRow.__table__)
 tree_entries = cast(Table, TreeEntryRow.__table__)
 objects = cast(Table, ObjectRow.__table__)
+object_versions = cast(Table, ObjectVersionRow.__table__)
 bucket_configurations = cast(Table, BucketConfigurationRow.__table__)
 multipart_uploads = cast(Table, MultipartUploadRow.__table__)
 multipart_parts = cast(Table, MultipartPartRow.__table__)

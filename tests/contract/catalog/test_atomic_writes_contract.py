@@ -74,7 +74,7 @@ def test_a_block_that_raises_undoes_every_change(catalog: Catalog, user: User, r
         catalog.update_repo(Repo(**{**repo.__dict__, "private": True}))
         catalog.put_object(bucket.id, make_object("kept", "new"))
         catalog.put_object(bucket.id, make_object("added"))
-        assert catalog.delete_object(bucket.id, "doomed")
+        assert catalog.delete_object(bucket.id, "doomed").removed
         catalog.record_event(make_event("repo.create"))
         raise AbortError
     with pytest.raises(UserNotFoundError):
@@ -200,12 +200,12 @@ def test_if_match_on_a_missing_key_fails(catalog: Catalog, bucket: Repo) -> None
 def test_a_delete_with_if_sha256_removes_only_that_version(catalog: Catalog, bucket: Repo) -> None:
     old, new = make_object("cas", "old"), make_object("cas", "new")
     catalog.put_object(bucket.id, new)
-    assert not catalog.delete_object(bucket.id, "cas", if_sha256=old.sha256)
+    assert not catalog.delete_object(bucket.id, "cas", if_sha256=old.sha256).removed
     assert catalog.get_object(bucket.id, "cas") == new
-    assert catalog.delete_object(bucket.id, "cas", if_sha256=new.sha256)
+    assert catalog.delete_object(bucket.id, "cas", if_sha256=new.sha256).removed
     with pytest.raises(EntryNotFoundError):
         catalog.get_object(bucket.id, "cas")
-    assert not catalog.delete_object(bucket.id, "cas", if_sha256=new.sha256)
+    assert not catalog.delete_object(bucket.id, "cas", if_sha256=new.sha256).removed
 
 
 def test_concurrent_creators_of_one_key_have_exactly_one_winner(

@@ -592,8 +592,8 @@ def test_objects_are_found_by_exact_key(catalog: Catalog, repo: Repo) -> None:
 
 def test_deleting_an_object_says_whether_it_existed(catalog: Catalog, repo: Repo) -> None:
     catalog.put_object(repo.id, make_object("k"))
-    assert catalog.delete_object(repo.id, "k") is True
-    assert catalog.delete_object(repo.id, "k") is False
+    assert catalog.delete_object(repo.id, "k").removed is True
+    assert catalog.delete_object(repo.id, "k").removed is False
     with pytest.raises(EntryNotFoundError):
         catalog.get_object(repo.id, "k")
 

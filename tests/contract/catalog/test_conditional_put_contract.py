@@ -16,7 +16,7 @@ from weighthouse.domain.errors import (
     PreconditionFailedError,
     RepoNotFoundError,
 )
-from weighthouse.domain.model import BucketObject, Repo
+from weighthouse.domain.model import NULL_VERSION, BucketObject, Repo
 from weighthouse.domain.ports import Catalog
 
 pytestmark = pytest.mark.contract
@@ -89,7 +89,7 @@ def test_racing_creators_of_one_key_have_exactly_one_winner(catalog: Catalog, re
     results = run_together(
         RACERS, lambda i: catalog.put_object(repo.id, bodies[i], if_none_match=True)
     )
-    winners = [i for i, result in enumerate(results) if result is None]
+    winners = [i for i, result in enumerate(results) if result == NULL_VERSION]
     losers = [r for r in results if isinstance(r, PreconditionFailedError)]
     assert len(winners) == 1 and len(losers) == RACERS - 1, results
     assert catalog.get_object(repo.id, "hot") == bodies[winners[0]]
@@ -104,7 +104,7 @@ def test_racing_replacers_of_one_version_have_exactly_one_winner(
     results = run_together(
         RACERS, lambda i: catalog.put_object(repo.id, bodies[i], if_match=base.sha256)
     )
-    winners = [i for i, result in enumerate(results) if result is None]
+    winners = [i for i, result in enumerate(results) if result == NULL_VERSION]
     losers = [r for r in results if isinstance(r, PreconditionFailedError)]
     assert len(winners) == 1 and len(losers) == RACERS - 1, results
     assert catalog.get_object(repo.id, "hot") == bodies[winners[0]]

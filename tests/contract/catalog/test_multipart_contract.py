@@ -206,7 +206,7 @@ def test_a_joined_objects_manifest_keeps_its_parts_blobs_while_an_object_names_i
     assert not catalog.is_referenced(manifest) and not catalog.is_referenced(alone.sha256)
     # Two objects naming one manifest: the parts stay until neither does.
     catalog.put_object(repo.id, replace(obj, key="copy"))
-    assert catalog.delete_object(repo.id, "joined", if_sha256=manifest)
+    assert catalog.delete_object(repo.id, "joined", if_sha256=manifest).removed
     assert catalog.is_referenced(parts[1].sha256)
     catalog.put_object(repo.id, make_object("copy"))  # replaced by a plain object
     assert not any(catalog.is_referenced(part.sha256) for part in parts)
@@ -237,7 +237,7 @@ def test_gc_prunes_only_old_manifests_no_object_names(catalog: Catalog, repo: Re
     assert catalog.manifest(again) == again_parts
     assert catalog.prune_manifests(NOW - timedelta(days=1)) == 0
     # Once no object names it, a manifest goes like any other.
-    assert catalog.delete_object(repo.id, "named")
+    assert catalog.delete_object(repo.id, "named").removed
     assert catalog.prune_manifests(NOW - timedelta(days=1)) == 1
     with pytest.raises(BlobMissingError):
         catalog.manifest(named)

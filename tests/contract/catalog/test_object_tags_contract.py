@@ -53,7 +53,7 @@ def test_a_new_object_or_a_deletion_replaces_the_tags(catalog: Catalog, repo: Re
     catalog.put_object(repo.id, make_object("k", "new bytes"))
     assert catalog.get_object(repo.id, "k").tags == {}
     catalog.set_object_tags(repo.id, "k", {"b": "2"})
-    assert catalog.delete_object(repo.id, "k")
+    assert catalog.delete_object(repo.id, "k").removed
     catalog.put_object(repo.id, make_object("k"))
     assert catalog.get_object(repo.id, "k").tags == {}
 

@@ -21,7 +21,7 @@ from tests.contract.catalog.samples import (
 
 from weighthouse.domain.catalog import Catalog, RepoQuery
 from weighthouse.domain.errors import PreconditionFailedError
-from weighthouse.domain.model import Repo, RepoOrder, RepoType, User
+from weighthouse.domain.model import NULL_VERSION, Repo, RepoOrder, RepoType, User
 
 
 def stored(catalog: Catalog, repo: Repo) -> Repo:
@@ -110,8 +110,8 @@ def test_a_buckets_size_is_its_objects_bytes_through_writes_replacements_and_del
         catalog.put_object(bucket.id, make_object("a", size=99), if_none_match=True)
     with pytest.raises(PreconditionFailedError):
         catalog.put_object(bucket.id, make_object("a", size=99), if_match="0" * 64)
-    assert not catalog.delete_object(bucket.id, "a", if_sha256="0" * 64)
-    assert not catalog.delete_object(bucket.id, "missing")
+    assert not catalog.delete_object(bucket.id, "a", if_sha256="0" * 64).removed
+    assert not catalog.delete_object(bucket.id, "missing").removed
     assert stored(catalog, bucket).size == 24
 
     conditional = make_object("a", "third", size=6)
@@ -119,7 +119,7 @@ def test_a_buckets_size_is_its_objects_bytes_through_writes_replacements_and_del
     assert stored(catalog, bucket).size == 26
 
     gone = NOW + timedelta(minutes=5)
-    assert catalog.delete_object(bucket.id, "b", at=gone)
+    assert catalog.delete_object(bucket.id, "b", at=gone).removed
     assert (stored(catalog, bucket).size, stored(catalog, bucket).updated_at) == (6, gone)
 
 
@@ -132,11 +132,11 @@ def test_concurrent_writers_of_one_key_leave_the_exact_size(catalog: Catalog, us
             bucket.id, make_object("k", str(index), size=sizes[index])
         ),
     )
-    assert [r for r in results if r is not None] == []
+    assert results == [NULL_VERSION] * len(sizes)
     last = catalog.get_object(bucket.id, "k")
     assert stored(catalog, bucket).size == last.size
 
-    results = run_together(4, lambda index: catalog.delete_object(bucket.id, "k"))
+    results = run_together(4, lambda index: catalog.delete_object(bucket.id, "k").removed)
     assert results.count(True) == 1
     assert stored(catalog, bucket).size == 0
 

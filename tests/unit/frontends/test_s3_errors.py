@@ -35,6 +35,8 @@ def test_client_errors_are_never_5xx() -> None:
     [
         (errors.RepoNotFoundError("x"), (404, "NoSuchBucket")),
         (errors.EntryNotFoundError("x"), (404, "NoSuchKey")),
+        (errors.VersionNotFoundError("x"), (404, "NoSuchVersion")),
+        (errors.DeleteMarkerError("x"), (405, "MethodNotAllowed")),
         (errors.RepoExistsError("x"), (409, "BucketAlreadyExists")),
         (errors.DigestMismatchError("x"), (400, "BadDigest")),
         (errors.PreconditionFailedError("x"), (412, "PreconditionFailed")),
@@ -67,3 +69,10 @@ def test_error_document_has_no_namespace_and_carries_the_request_id() -> None:
     assert root.findtext("Code") == "NoSuchKey"
     assert root.findtext("RequestId") == "ABC123"
     assert root.findtext("Key") == "k"
+
+
+def test_a_delete_marker_and_a_version_id_reach_the_answer() -> None:
+    hidden = translate(errors.EntryNotFoundError("gone", key="k", delete_marker="m" * 32))
+    assert (hidden.code, hidden.fields["delete_marker"]) == ("NoSuchKey", "m" * 32)
+    asked = translate(errors.VersionNotFoundError("x", key="k", version_id="v", secret="no"))
+    assert asked.fields == {"key": "k", "version_id": "v"}

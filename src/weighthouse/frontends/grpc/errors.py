@@ -46,6 +46,8 @@ ERROR_TABLE: dict[type[e.DomainError], grpc.StatusCode] = {
     e.RepoNotFoundError: grpc.StatusCode.NOT_FOUND,
     e.RevisionNotFoundError: grpc.StatusCode.NOT_FOUND,
     e.EntryNotFoundError: grpc.StatusCode.NOT_FOUND,
+    e.DeleteMarkerError: grpc.StatusCode.NOT_FOUND,
+    e.VersionNotFoundError: grpc.StatusCode.NOT_FOUND,
     e.UserNotFoundError: grpc.StatusCode.NOT_FOUND,
     e.OrganizationNotFoundError: grpc.StatusCode.NOT_FOUND,
     e.SessionNotFoundError: grpc.StatusCode.UNAUTHENTICATED,

@@ -47,6 +47,8 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str | None]] = {
     e.RepoNotFoundError: (404, "RepoNotFound"),
     e.RevisionNotFoundError: (404, "RevisionNotFound"),
     e.EntryNotFoundError: (404, "EntryNotFound"),
+    e.DeleteMarkerError: (404, "EntryNotFound"),
+    e.VersionNotFoundError: (404, "EntryNotFound"),
     e.UserNotFoundError: (404, None),
     e.OrganizationNotFoundError: (404, None),
     e.SessionNotFoundError: (401, None),

@@ -52,6 +52,8 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.RepoNotFoundError: (404, "repo_not_found"),
     e.RevisionNotFoundError: (404, "revision_not_found"),
     e.EntryNotFoundError: (404, "entry_not_found"),
+    e.DeleteMarkerError: (404, "entry_not_found"),
+    e.VersionNotFoundError: (404, "entry_not_found"),
     e.UserNotFoundError: (404, "user_not_found"),
     e.OrganizationNotFoundError: (404, "org_not_found"),
     e.SessionNotFoundError: (401, "unauthenticated"),

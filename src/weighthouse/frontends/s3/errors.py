@@ -39,6 +39,9 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.RepoNotFoundError: (404, "NoSuchBucket"),
     e.RevisionNotFoundError: (404, "NoSuchKey"),
     e.EntryNotFoundError: (404, "NoSuchKey"),
+    # Asked by version id: S3 reads no object at a delete marker.
+    e.DeleteMarkerError: (405, "MethodNotAllowed"),
+    e.VersionNotFoundError: (404, "NoSuchVersion"),
     # A bucket in a namespace that does not exist: to S3 clients, no such bucket.
     e.UserNotFoundError: (404, "NoSuchBucket"),
     e.OrganizationNotFoundError: (404, "NoSuchBucket"),
@@ -104,5 +107,6 @@ def lookup(exc: e.DomainError) -> tuple[int, str]:
 def translate(exc: e.DomainError) -> S3Error:
     status, code = lookup(exc)
     message = exc.message if status < 500 else "We encountered an internal error. Please retry."
-    fields = {k: str(v) for k, v in exc.fields.items() if k in ("key", "size")}
+    kept = ("key", "size", "version_id", "delete_marker")
+    fields = {k: str(v) for k, v in exc.fields.items() if k in kept}
     return S3Error(status, code, message, **fields)

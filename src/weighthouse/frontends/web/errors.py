@@ -35,6 +35,8 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.RepoNotFoundError: (404, "Repository not found"),
     e.RevisionNotFoundError: (404, "Revision not found"),
     e.EntryNotFoundError: (404, "File not found"),
+    e.DeleteMarkerError: (404, "File not found"),
+    e.VersionNotFoundError: (404, "Version not found"),
     e.UserNotFoundError: (404, "User not found"),
     e.OrganizationNotFoundError: (404, "Organisation not found"),
     e.SessionNotFoundError: (401, "Please sign in"),

@@ -13,7 +13,14 @@ from weighthouse.domain.errors import (
     PreconditionFailedError,
     RepoNotFoundError,
 )
-from weighthouse.domain.model import BucketObject, ManifestPart, Repo, RepoType
+from weighthouse.domain.model import NULL_VERSION, BucketObject, ManifestPart, Repo, RepoType
+from weighthouse.domain.object_versions import (
+    Deletion,
+    ObjectVersion,
+    Versioning,
+    VersionPosition,
+    new_version_id,
+)
 from weighthouse.metadata.memory.tables import MemoryTables, in_utc, utc, utf8
 
 
@@ -25,7 +32,7 @@ class MemoryObjects(MemoryTables):
         *,
         if_none_match: bool = False,
         if_match: str | None = None,
-    ) -> None:
+    ) -> str:
         """Preconditions are checked and the object written under one hold of the lock: a
         compare-and-swap."""
         if if_none_match and if_match is not None:
@@ -38,10 +45,40 @@ class MemoryObjects(MemoryTables):
                 raise PreconditionFailedError(f"{obj.key!r} already exists", key=obj.key)
             if if_match is not None and (current is None or current.sha256 != if_match):
                 raise PreconditionFailedError(f"{obj.key!r} does not match If-Match", key=obj.key)
-            stored = in_utc(_copy(obj))
+            version_id, position = self._make_room(repo_id, obj.key)
+            stored = in_utc(_copy(replace(obj, version_id=version_id)))
             self._tables.objects[repo_id, obj.key] = stored
+            self._tables.positions[repo_id, obj.key] = position
             replaced = 0 if current is None else current.size
             self._account(repo_id, obj.size - replaced, stored.modified_at)
+            return version_id
+
+    def _make_room(self, repo_id: str, key: str) -> tuple[str, int]:
+        """Before a new latest version of ``key`` is stored: the version id and position it
+        gets, its current object retired as the bucket's versioning says (see
+        :mod:`weighthouse.domain.object_versions`)."""
+        tables = self._tables
+        versioning = tables.versioning.get(repo_id)
+        if versioning is None:
+            return NULL_VERSION, 0
+        position = tables.version_counters.get(repo_id, 0) + 1
+        tables.version_counters[repo_id] = position
+        suspended = versioning is Versioning.SUSPENDED
+        current = tables.objects.pop((repo_id, key), None)
+        current_position = tables.positions.pop((repo_id, key), 0)
+        if current is not None and not (suspended and current.version_id == NULL_VERSION):
+            tables.versions[repo_id, key, current.version_id] = ObjectVersion(
+                key=key,
+                version_id=current.version_id,
+                position=current_position,
+                modified_at=current.modified_at,
+                latest=False,
+                object=current,
+            )
+        if suspended:
+            tables.versions.pop((repo_id, key, NULL_VERSION), None)
+            return NULL_VERSION, position
+        return new_version_id(position), position
 
     def get_object(self, repo_id: str, key: str) -> BucketObject:
         with self._lock:
@@ -67,14 +104,134 @@ class MemoryObjects(MemoryTables):
         *,
         if_sha256: str | None = None,
         at: datetime | None = None,
+    ) -> Deletion:
+        when = utc(at or datetime.now(UTC))
+        with self._lock:
+            tables = self._tables
+            current = tables.objects.get((repo_id, key))
+            if if_sha256 is not None and (current is None or current.sha256 != if_sha256):
+                return Deletion(removed=False)
+            if repo_id not in tables.versioning:
+                if current is None:
+                    return Deletion(removed=False)
+                del tables.objects[(repo_id, key)]
+                tables.positions.pop((repo_id, key), None)
+                self._account(repo_id, -current.size, when)
+                return Deletion(removed=True)
+            version_id, position = self._make_room(repo_id, key)
+            tables.versions[repo_id, key, version_id] = ObjectVersion(
+                key=key, version_id=version_id, position=position, modified_at=when, latest=False
+            )
+            self._account(repo_id, 0 if current is None else -current.size, when)
+            return Deletion(removed=current is not None, marker=version_id)
+
+    # --- versions -------------------------------------------------------------------------
+    def bucket_versioning(self, repo_id: str) -> Versioning | None:
+        with self._lock:
+            return self._tables.versioning.get(repo_id)
+
+    def set_bucket_versioning(self, repo_id: str, versioning: Versioning) -> None:
+        with self._lock:
+            repo = self._tables.repos.get(repo_id)
+            if repo is None or repo.type is not RepoType.BUCKET:
+                raise RepoNotFoundError(f"no bucket with id {repo_id!r}", repo_id=repo_id)
+            self._tables.versioning[repo_id] = versioning
+
+    def get_object_version(self, repo_id: str, key: str, version_id: str) -> ObjectVersion | None:
+        with self._lock:
+            return self._find_version(repo_id, key, version_id)
+
+    def _find_version(self, repo_id: str, key: str, version_id: str) -> ObjectVersion | None:
+        tables = self._tables
+        current = tables.objects.get((repo_id, key))
+        if current is not None and current.version_id == version_id:
+            position = tables.positions.get((repo_id, key), 0)
+            return ObjectVersion(
+                key=key,
+                version_id=version_id,
+                position=position,
+                modified_at=current.modified_at,
+                latest=True,
+                object=_copy(current),
+            )
+        found = tables.versions.get((repo_id, key, version_id))
+        if found is None:
+            return None
+        return _version_copy(found, latest=current is None and self._top(repo_id, key) is found)
+
+    def _top(self, repo_id: str, key: str) -> ObjectVersion | None:
+        """The newest of the key's versions other than its latest object."""
+        older = [v for (r, k, _), v in self._tables.versions.items() if r == repo_id and k == key]
+        return max(older, key=lambda version: version.position, default=None)
+
+    def delete_object_version(
+        self, repo_id: str, key: str, version_id: str, at: datetime
+    ) -> ObjectVersion | None:
+        with self._lock:
+            tables = self._tables
+            found = self._find_version(repo_id, key, version_id)
+            if found is None:
+                return None
+            change = 0
+            if found.latest and found.object is not None:
+                del tables.objects[(repo_id, key)]
+                tables.positions.pop((repo_id, key), None)
+                change -= found.object.size
+            else:
+                del tables.versions[(repo_id, key, version_id)]
+            if found.latest:
+                top = self._top(repo_id, key)
+                if top is not None and top.object is not None:
+                    del tables.versions[(repo_id, key, top.version_id)]
+                    tables.objects[repo_id, key] = top.object
+                    tables.positions[repo_id, key] = top.position
+                    change += top.object.size
+            self._account(repo_id, change, utc(at))
+            return found
+
+    def set_object_version_tags(
+        self, repo_id: str, key: str, version_id: str, tags: Mapping[str, str]
     ) -> bool:
         with self._lock:
-            current = self._tables.objects.get((repo_id, key))
-            if current is None or (if_sha256 is not None and current.sha256 != if_sha256):
+            tables = self._tables
+            current = tables.objects.get((repo_id, key))
+            if current is not None and current.version_id == version_id:
+                tables.objects[repo_id, key] = replace(current, tags=dict(tags))
+                return True
+            found = tables.versions.get((repo_id, key, version_id))
+            if found is None or found.object is None:
                 return False
-            del self._tables.objects[(repo_id, key)]
-            self._account(repo_id, -current.size, utc(at or datetime.now(UTC)))
+            tagged = replace(found.object, tags=dict(tags))
+            tables.versions[repo_id, key, version_id] = replace(found, object=tagged)
             return True
+
+    def list_object_versions(
+        self, repo_id: str, prefix: str, after: VersionPosition | None, limit: int
+    ) -> list[ObjectVersion]:
+        start = utf8(prefix)
+        with self._lock:
+            tables = self._tables
+            found: list[tuple[bytes, int, ObjectVersion]] = []
+            for (repo, key), obj in tables.objects.items():
+                if repo == repo_id:
+                    position = tables.positions.get((repo, key), 0)
+                    found.append((utf8(key), position, _latest(obj, position)))
+            tops: dict[str, ObjectVersion | None] = {}
+            for (repo, key, _), version in tables.versions.items():
+                if repo != repo_id:
+                    continue
+                if key not in tops:
+                    tops[key] = None if (repo, key) in tables.objects else self._top(repo, key)
+                top = tops[key]
+                listed = _version_copy(version, latest=top is not None and top is version)
+                found.append((utf8(key), version.position, listed))
+        chosen = [
+            (key, position, version)
+            for key, position, version in found
+            if key.startswith(start) and _is_after(key, position, after)
+        ]
+        chosen.sort(key=lambda item: (item[0], -item[1]))
+        return [version for _, _, version in chosen[:limit]]
 
     def set_object_tags(self, repo_id: str, key: str, tags: Mapping[str, str]) -> bool:
         with self._lock:
@@ -126,7 +283,7 @@ class MemoryObjects(MemoryTables):
                 for entry in entries:
                     if entry.sha256 is not None:
                         sizes[entry.sha256] = max(entry.size, sizes.get(entry.sha256, entry.size))
-            for obj in self._tables.objects.values():
+            for obj in self._every_object():
                 held = self._tables.manifests.get(obj.sha256, ()) if obj.joined else (obj,)
                 for blob in held:
                     sizes[blob.sha256] = max(blob.size, sizes.get(blob.sha256, blob.size))
@@ -140,7 +297,7 @@ class MemoryObjects(MemoryTables):
         cutoff = utc(before)
         with self._unit_lock, self._lock:
             tables = self._tables
-            named = {obj.sha256 for obj in tables.objects.values() if obj.joined}
+            named = {obj.sha256 for obj in self._every_object() if obj.joined}
             old = [
                 manifest_id
                 for manifest_id, at in tables.manifest_times.items()
@@ -151,6 +308,12 @@ class MemoryObjects(MemoryTables):
                 del tables.manifest_times[manifest_id]
         return len(old)
 
+    def _every_object(self) -> list[BucketObject]:
+        """The latest objects and every older object version (not the delete markers)."""
+        tables = self._tables
+        older = [v.object for v in tables.versions.values() if v.object is not None]
+        return [*tables.objects.values(), *older]
+
     def is_referenced(self, sha256: str) -> bool:
         with self._lock:
             tables = self._tables
@@ -158,7 +321,7 @@ class MemoryObjects(MemoryTables):
                 any(
                     (obj.sha256 == sha256 and not obj.joined)
                     or any(part.sha256 == sha256 for part in tables.manifests.get(obj.sha256, ()))
-                    for obj in tables.objects.values()
+                    for obj in self._every_object()
                 )
                 or any(part.sha256 == sha256 for part in tables.parts.values())
                 or any(
@@ -181,3 +344,28 @@ def _copy(obj: BucketObject) -> BucketObject:
         checksums=dict(obj.checksums),
         tags=dict(obj.tags),
     )
+
+
+def _version_copy(version: ObjectVersion, *, latest: bool) -> ObjectVersion:
+    obj = None if version.object is None else _copy(version.object)
+    return replace(version, latest=latest, object=obj)
+
+
+def _latest(obj: BucketObject, position: int) -> ObjectVersion:
+    return ObjectVersion(
+        key=obj.key,
+        version_id=obj.version_id,
+        position=position,
+        modified_at=obj.modified_at,
+        latest=True,
+        object=_copy(obj),
+    )
+
+
+def _is_after(key: bytes, position: int, after: VersionPosition | None) -> bool:
+    if after is None:
+        return True
+    after_key, after_position = after
+    if after_position is None:
+        return key > after_key
+    return key > after_key or (key == after_key and position < after_position)

@@ -97,10 +97,15 @@ class MemoryRepos(MemoryTables):
                 tables.commits,
                 tables.trees,
                 tables.objects,
+                tables.positions,
                 tables.bucket_configurations,
             ):
                 for key in [key for key in rows if key[0] == repo_id]:
                     del rows[key]
+            for version in [key for key in tables.versions if key[0] == repo_id]:
+                del tables.versions[version]
+            tables.versioning.pop(repo_id, None)
+            tables.version_counters.pop(repo_id, None)
             for said in [key for key in tables.discussion_events if key[0] == repo_id]:
                 del tables.discussion_events[said]
             for opened in [key for key in tables.discussions if key[0] == repo_id]:

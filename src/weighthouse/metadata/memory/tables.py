@@ -33,6 +33,7 @@ from weighthouse.domain.model import (
     UploadedPart,
     User,
 )
+from weighthouse.domain.object_versions import ObjectVersion, Versioning
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -74,6 +75,13 @@ class Tables:
     commits: dict[tuple[str, str], Commit] = field(default_factory=dict)  # (repo, id)
     trees: dict[tuple[str, str], tuple[TreeEntry, ...]] = field(default_factory=dict)
     objects: dict[tuple[str, str], BucketObject] = field(default_factory=dict)  # (repo, key)
+    # The position of each latest object among its bucket's versions, by (repo, key).
+    positions: dict[tuple[str, str], int] = field(default_factory=dict)
+    # The other versions (older objects, delete markers) by (repo, key, version id).
+    versions: dict[tuple[str, str, str], ObjectVersion] = field(default_factory=dict)
+    # A bucket's versioning once set, and the position of its newest version.
+    versioning: dict[str, Versioning] = field(default_factory=dict)
+    version_counters: dict[str, int] = field(default_factory=dict)
     # (repo, name) -> document
     bucket_configurations: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     uploads: dict[str, MultipartUpload] = field(default_factory=dict)  # by id
