@@ -286,10 +286,11 @@ async def _object_acl(call: S3Call) -> Response:
     assert call.bucket is not None and call.key is not None
     repo_id = bucket_id(call.bucket)
     key = call.key
+    version = call.param("versionId") if call.has("versionId") else None
 
     def read() -> tuple[Repo, str, str]:
         repo = call.hub.repos.get(call.principal, repo_id)
-        call.hub.buckets.head(call.principal, repo_id, key)
+        call.hub.buckets.head(call.principal, repo_id, key, version_id=version)
         owner = bucket_owner(call, repo)
         return repo, owner.id, owner.display_name
 

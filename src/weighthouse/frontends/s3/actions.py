@@ -66,6 +66,18 @@ _OBJECT: dict[str, tuple[str, str, str]] = {
     "restore": ("RestoreObject",) * 3,
     "uploadId": ("ListMultipartUploadParts", "PutObject", "AbortMultipartUpload"),
 }
+# The action of an object request naming one version (``?versionId=``), as IAM names it.
+_VERSION_ACTIONS = {
+    "GetObject": "GetObjectVersion",
+    "DeleteObject": "DeleteObjectVersion",
+    "GetObjectTagging": "GetObjectVersionTagging",
+    "PutObjectTagging": "PutObjectVersionTagging",
+    "DeleteObjectTagging": "DeleteObjectVersionTagging",
+    "GetObjectAcl": "GetObjectVersionAcl",
+    "PutObjectAcl": "PutObjectVersionAcl",
+    "GetObjectAttributes": "GetObjectVersionAttributes",
+    "GetObjectTorrent": "GetObjectVersionTorrent",
+}
 _LISTING = {"prefix": "s3:prefix", "delimiter": "s3:delimiter", "max-keys": "s3:max-keys"}
 _SOURCE_HEADER = "x-amz-copy-source"
 _TAGGING_HEADER = "x-amz-tagging"
@@ -77,12 +89,19 @@ def action(method: str, key: str | None, has: Callable[[str], bool]) -> str:
     table = _BUCKET if key is None else _OBJECT
     for name, actions in table.items():
         if has(name):
-            return "s3:" + actions[_slot(method)]
+            return "s3:" + _versioned(actions[_slot(method)], key, has)
     if key is not None:
-        return "s3:" + ("GetObject", "PutObject", "DeleteObject")[_slot(method)]
+        named = ("GetObject", "PutObject", "DeleteObject")[_slot(method)]
+        return "s3:" + _versioned(named, key, has)
     return "s3:" + {"PUT": "CreateBucket", "DELETE": "DeleteBucket", "POST": "PutObject"}.get(
         method, "ListBucket"
     )
+
+
+def _versioned(name: str, key: str | None, has: Callable[[str], bool]) -> str:
+    if key is None or not has("versionId"):
+        return name
+    return _VERSION_ACTIONS.get(name, name)
 
 
 def _slot(method: str) -> int:

@@ -243,9 +243,15 @@ def _error(
         headers["Content-Range"] = f"bytes */{exc.fields['size']}"
     if exc.status in (503,):
         headers["Retry-After"] = "1"
+    marker = exc.fields.get("delete_marker")
+    if marker is not None:  # the key's latest version, or the one asked for, is a marker
+        headers[wire.DELETE_MARKER_HEADER] = "true"
+        headers[wire.VERSION_HEADER] = marker
     if request.method == "HEAD" or exc.status == 304:
         return Response(status_code=exc.status, headers=headers)
-    fields = {k: v for k, v in exc.fields.items() if k != "size"}
+    fields = {k: v for k, v in exc.fields.items() if k not in ("size", "delete_marker")}
+    if "version_id" in fields:
+        fields["VersionId"] = fields.pop("version_id")
     if bucket is not None:
         fields.setdefault("BucketName", bucket)
     if key is not None:

@@ -49,7 +49,10 @@ async def get_attributes(call: S3Call) -> Response:
     assert call.bucket is not None and call.key is not None
     asked = _asked(call)
     repo_id, key = bucket_id(call.bucket), call.key
-    obj = await in_thread(lambda: call.hub.buckets.head(call.principal, repo_id, key))
+    version = call.param("versionId") if call.has("versionId") else None
+    obj = await in_thread(
+        lambda: call.hub.buckets.head(call.principal, repo_id, key, version_id=version)
+    )
     root = wire.element("GetObjectAttributesResponse")
     if "ETag" in asked:
         wire.add(root, "ETag", wire.object_etag(obj))
@@ -71,7 +74,10 @@ async def get_attributes(call: S3Call) -> Response:
         wire.add(root, "StorageClass", "STANDARD")
     if "ObjectSize" in asked:
         wire.add(root, "ObjectSize", obj.size)
-    headers = {"Last-Modified": wire.http_date(obj.modified_at)}
+    headers = {
+        "Last-Modified": wire.http_date(obj.modified_at),
+        **wire.version_headers(obj.version_id, asked=version is not None),
+    }
     return Response(wire.document(root), media_type=wire.XML, headers=headers)
 
 

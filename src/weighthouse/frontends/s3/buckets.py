@@ -7,6 +7,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from weighthouse.domain.errors import NotFoundError, RepoExistsError
+from weighthouse.domain.object_versions import Versioning
 from weighthouse.frontends.s3 import (
     acls,
     cors,
@@ -53,7 +54,7 @@ async def handle(call: S3Call) -> Response:
     _not_implemented(call)
     if method == "PUT":
         if call.has("versioning"):
-            raise S3Error(501, "NotImplemented", "bucket versioning is not implemented")
+            return await _set_versioning(call)
         return await _create(call)
     if method == "DELETE":
         return await _delete(call)
@@ -69,9 +70,7 @@ async def handle(call: S3Call) -> Response:
     if call.has("location"):
         return await _location(call)
     if call.has("versioning"):
-        await in_thread(lambda: call.hub.repos.get(call.principal, repo_id))
-        root = wire.element("VersioningConfiguration")
-        return Response(wire.document(root), media_type=wire.XML)
+        return await _versioning(call)
     if call.has("uploads"):
         return await multipart.list_uploads(call)
     if call.has("versions"):
@@ -127,7 +126,8 @@ async def _delete(call: S3Call) -> Response:
     repo_id = bucket_id(call.bucket)
 
     def delete() -> None:
-        if call.hub.buckets.list(call.principal, repo_id, limit=1).objects:
+        # Older versions and delete markers count, as in S3: their bytes are still kept.
+        if call.hub.buckets.list_versions(call.principal, repo_id, limit=1).versions:
             raise S3Error(409, "BucketNotEmpty", "The bucket you tried to delete is not empty")
         call.hub.repos.delete(call.principal, repo_id)
 
@@ -144,3 +144,44 @@ async def _location(call: S3Call) -> Response:
     if region != "us-east-1":  # AWS answers an empty constraint for us-east-1
         root.text = region
     return Response(wire.document(root), media_type=wire.XML)
+
+
+async def _versioning(call: S3Call) -> Response:
+    """GetBucketVersioning: no ``Status`` for a bucket whose versioning was never set."""
+    assert call.bucket is not None
+    repo_id = bucket_id(call.bucket)
+    versioning = await in_thread(lambda: call.hub.buckets.versioning(call.principal, repo_id))
+    root = wire.element("VersioningConfiguration")
+    if versioning is not None:
+        wire.add(root, "Status", versioning.value)
+        wire.add(root, "MfaDelete", "Disabled")
+    return Response(wire.document(root), media_type=wire.XML)
+
+
+async def _set_versioning(call: S3Call) -> Response:
+    """PutBucketVersioning: ``Enabled`` or ``Suspended`` (never back to unversioned). MFA
+    Delete is refused: this server has no MFA devices to check a code against."""
+    assert call.bucket is not None
+    repo_id = bucket_id(call.bucket)
+    if call.principal.user is None:
+        raise S3Error(403, "AccessDenied", "Anonymous users cannot change a bucket")
+    body = await xml_input.read_small(call.request.stream())
+    multi_delete.check_digests(call, body)
+    root = xml_input.parse(body)
+    if xml_input.local(root.tag) != "VersioningConfiguration":
+        raise S3Error(400, "MalformedXML", "the document must be <VersioningConfiguration>")
+    mfa = (xml_input.text(root, "MfaDelete") or "").strip()
+    if mfa not in ("", "Disabled") or call.header("x-amz-mfa") is not None:
+        raise S3Error(501, "NotImplemented", "MFA Delete is not supported")
+    status = (xml_input.text(root, "Status") or "").strip()
+    if status not in (Versioning.ENABLED.value, Versioning.SUSPENDED.value):
+        raise S3Error(
+            400,
+            "IllegalVersioningConfigurationException",
+            "The versioning configuration specified in the request is invalid: "
+            "its Status must be Enabled or Suspended.",
+        )
+    await in_thread(
+        lambda: call.hub.buckets.set_versioning(call.principal, repo_id, Versioning(status))
+    )
+    return Response()

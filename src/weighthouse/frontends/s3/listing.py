@@ -4,8 +4,8 @@ Keys come in UTF-8 byte order; common prefixes count toward ``max-keys``. A page
 a common prefix continues after every key under it. ``encoding-type=url`` percent-encodes
 keys, prefixes, delimiters and markers (``/`` kept, space ``%20``, ``+`` ``%2B``), which
 botocore always asks for. The v2 continuation token is the opaque position of the core's
-listing. Without versioning, ListObjectVersions answers every object once, ``VersionId``
-``null``.
+listing. ListObjectVersions lists objects and delete markers, newest first within a key;
+without versioning every object is listed once, ``VersionId`` ``null``.
 
 An object's ``Owner`` is its bucket's (see :mod:`.owners`): the ID of the namespace's account
 (the organisation's for an organisation's bucket) and, as DisplayName, the namespace's name. v1 and
@@ -23,6 +23,7 @@ from urllib.parse import quote
 from starlette.responses import Response
 
 from weighthouse.domain.model import BucketObject, ObjectListing
+from weighthouse.domain.object_versions import ObjectVersion, VersionListing, VersionPosition
 from weighthouse.frontends.s3 import wire
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, in_thread
@@ -205,39 +206,73 @@ async def list_v2(call: S3Call) -> Response:
 
 
 async def list_versions(call: S3Call) -> Response:
+    """ListObjectVersions: objects and delete markers in key order, newest first within a
+    key, continuing after ``key-marker`` (and, within that key, after ``version-id-marker``)."""
+    assert call.bucket is not None
     prefix, delimiter = _common(call)
     limit = _max_keys(call)
     url, encode = url_encoder(call)
     key_marker = call.param("key-marker") or ""
-    after = _after(key_marker, prefix, delimiter)
-    page, owner = await _page(call, prefix, delimiter, after, limit, owner=True)
+    version_marker = call.param("version-id-marker") or ""
+    if version_marker and not key_marker:
+        raise S3Error(
+            400,
+            "InvalidArgument",
+            "A version-id marker cannot be specified without a key marker.",
+        )
+    repo_id = bucket_id(call.bucket)
+
+    def page() -> tuple[VersionListing, Owner | None]:
+        buckets = call.hub.buckets
+        after: VersionPosition | None = None
+        if version_marker:
+            after = buckets.version_position(call.principal, repo_id, key_marker, version_marker)
+        elif key_marker:
+            after = (_after(key_marker, prefix, delimiter) or b"", None)
+        if limit == 0:
+            call.hub.repos.get(call.principal, repo_id)
+            return VersionListing((), (), None), None
+        listing = buckets.list_versions(
+            call.principal, repo_id, prefix=prefix, delimiter=delimiter, after=after, limit=limit
+        )
+        if not listing.versions:
+            return listing, None
+        return listing, bucket_owner(call, call.hub.repos.get(call.principal, repo_id))
+
+    listing, owner = await in_thread(page)
     root = wire.element("ListVersionsResult")
     wire.add(root, "Name", call.bucket)
     wire.add(root, "Prefix", encode(prefix))
     wire.add(root, "KeyMarker", encode(key_marker))
-    wire.add(root, "VersionIdMarker", call.param("version-id-marker") or "")
+    wire.add(root, "VersionIdMarker", version_marker)
     wire.add(root, "MaxKeys", limit)
     if delimiter:
         wire.add(root, "Delimiter", encode(delimiter))
-    truncated = page.next_after is not None
+    truncated = listing.next_after is not None
     wire.add(root, "IsTruncated", truncated)
-    if truncated:
-        last = _last_name(page)
-        if last is not None:
-            wire.add(root, "NextKeyMarker", encode(last))
-            wire.add(root, "NextVersionIdMarker", "null")
+    if truncated and listing.next_key is not None:
+        wire.add(root, "NextKeyMarker", encode(listing.next_key))
+        wire.add(root, "NextVersionIdMarker", listing.next_version_id or "")
     if url:
         wire.add(root, "EncodingType", "url")
-    for obj in page.objects:
-        entry = wire.add(root, "Version")
-        wire.add(entry, "Key", encode(obj.key))
-        wire.add(entry, "VersionId", "null")
-        wire.add(entry, "IsLatest", True)
-        wire.add(entry, "LastModified", wire.iso8601(obj.modified_at))
+    for version in listing.versions:
+        _version(root, version, encode, owner)
+    for common in listing.common_prefixes:
+        wire.add(wire.add(root, "CommonPrefixes"), "Prefix", encode(common))
+    return Response(wire.document(root), media_type=wire.XML)
+
+
+def _version(
+    parent: ET.Element, version: ObjectVersion, encode: Callable[[str], str], owner: Owner | None
+) -> None:
+    obj = version.object
+    entry = wire.add(parent, "DeleteMarker" if obj is None else "Version")
+    wire.add(entry, "Key", encode(version.key))
+    wire.add(entry, "VersionId", version.version_id)
+    wire.add(entry, "IsLatest", version.latest)
+    wire.add(entry, "LastModified", wire.iso8601(version.modified_at))
+    if obj is not None:
         wire.add(entry, "ETag", wire.quoted_etag(wire.object_etag(obj)))
         wire.add(entry, "Size", obj.size)
         wire.add(entry, "StorageClass", "STANDARD")
-        _owner(entry, owner)
-    for common in page.common_prefixes:
-        wire.add(wire.add(root, "CommonPrefixes"), "Prefix", encode(common))
-    return Response(wire.document(root), media_type=wire.XML)
+    _owner(entry, owner)

@@ -8,10 +8,12 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+from dataclasses import dataclass
 
 from starlette.responses import Response
 
 from weighthouse.domain.errors import DomainError, EntryNotFoundError, PermissionDeniedError
+from weighthouse.domain.model import RepoId
 from weighthouse.frontends.s3 import actions, wire, xml_input
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.checksums import ALGORITHMS, HEADER_PREFIX, ChecksumCheck
@@ -59,42 +61,64 @@ async def handle(call: S3Call) -> Response:
             raise S3Error(400, "MalformedXML", "every <Object> needs a <Key>")
         keys.append((key, xml_input.text(entry, "VersionId")))
 
-    def delete_all() -> list[tuple[str, str | None, S3Error | None]]:
+    def delete_all() -> list[_Outcome]:
         # NoSuchBucket for the whole request; a refusal is the first key's, answered below.
         with contextlib.suppress(PermissionDeniedError):
-            first = actions.for_object(call.principal, "DeleteObject", keys[0][0])
+            first = actions.for_object(call.principal, _action(keys[0][1]), keys[0][0])
             call.hub.repos.get(first, repo_id)
-        results: list[tuple[str, str | None, S3Error | None]] = []
-        for key, version in keys:
-            if version not in (None, "null"):
-                results.append((key, version, S3Error(404, "NoSuchVersion", "no such version")))
-                continue
-            try:
-                asking = actions.for_object(call.principal, "DeleteObject", key)
-                call.hub.buckets.delete(asking, repo_id, key)
-            except EntryNotFoundError:
-                pass
-            except DomainError as exc:
-                results.append((key, version, translate(exc)))
-                continue
-            results.append((key, version, None))
-        return results
+        return [_delete_one(call, repo_id, key, version) for key, version in keys]
 
     results = await in_thread(delete_all)
     out = wire.element("DeleteResult")
-    for key, version, error in results:
-        if error is None:
+    for outcome in results:
+        if outcome.error is None:
             if quiet:
                 continue
             done = wire.add(out, "Deleted")
-            wire.add(done, "Key", key)
-            if version is not None:
-                wire.add(done, "VersionId", version)
+            wire.add(done, "Key", outcome.key)
+            if outcome.version is not None:
+                wire.add(done, "VersionId", outcome.version)
+            if outcome.marker is not None:
+                wire.add(done, "DeleteMarker", True)
+                wire.add(done, "DeleteMarkerVersionId", outcome.marker)
             continue
         failed = wire.add(out, "Error")
-        wire.add(failed, "Key", key)
-        if version is not None:
-            wire.add(failed, "VersionId", version)
-        wire.add(failed, "Code", error.code)
-        wire.add(failed, "Message", error.message)
+        wire.add(failed, "Key", outcome.key)
+        if outcome.version is not None:
+            wire.add(failed, "VersionId", outcome.version)
+        wire.add(failed, "Code", outcome.error.code)
+        wire.add(failed, "Message", outcome.error.message)
     return Response(wire.document(out), media_type=wire.XML)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """One key's answer: ``marker`` is the version id of a delete marker the deletion added
+    (no ``VersionId`` asked) or removed (the ``VersionId`` named one)."""
+
+    key: str
+    version: str | None
+    marker: str | None = None
+    error: S3Error | None = None
+
+
+def _delete_one(call: S3Call, repo_id: RepoId, key: str, version: str | None) -> _Outcome:
+    """Each key through the same core call a DeleteObject makes, so through the same
+    permission check; a key or version that is not there counts as deleted, as in S3."""
+    asking = actions.for_object(call.principal, _action(version), key)
+    try:
+        if version is not None:
+            removed = call.hub.buckets.delete_version(asking, repo_id, key, version)
+            marker = version if removed is not None and removed.delete_marker else None
+            return _Outcome(key, version, marker)
+        deletion = call.hub.buckets.delete(asking, repo_id, key)
+        return _Outcome(key, None, deletion.marker)
+    except EntryNotFoundError:
+        return _Outcome(key, version)
+    except DomainError as exc:
+        return _Outcome(key, version, error=translate(exc))
+
+
+def _action(version: str | None) -> str:
+    """The policy action of deleting one key: a version by id is ``DeleteObjectVersion``."""
+    return "DeleteObject" if version is None else "DeleteObjectVersion"

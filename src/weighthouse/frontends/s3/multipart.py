@@ -50,6 +50,7 @@ from weighthouse.frontends.s3.objects import (
     copy_source,
     put_conditions,
     require_signed,
+    source_action,
     user_metadata,
 )
 from weighthouse.frontends.s3.owners import EXPECTED_SOURCE_OWNER_HEADER, check_expected_owner
@@ -222,14 +223,17 @@ async def _upload_part(call: S3Call, upload_id: str) -> Response:
 async def _copy_part(call: S3Call, upload_id: str) -> Response:
     bucket, key = _target(call)
     number = _part_number(call)
-    source_bucket, source_id, source_key = copy_source(call)
+    source_bucket, source_id, source_key, source_version = copy_source(call)
     wanted = call.header("x-amz-copy-source-range")
 
     def copy() -> tuple[MultipartUpload, UploadedPart]:
         upload = call.hub.multipart.upload(call.principal, bucket, key, upload_id)
         check_expected_owner(call, source_bucket, EXPECTED_SOURCE_OWNER_HEADER)
         source, download = call.hub.buckets.download(
-            actions.for_object(call.principal, "GetObject", source_key), source_id, source_key
+            actions.for_object(call.principal, source_action(source_version), source_key),
+            source_id,
+            source_key,
+            version_id=source_version,
         )
         copy_preconditions(call, source)
         start, end = _source_range(wanted, download.size)
@@ -261,7 +265,8 @@ async def _copy_part(call: S3Call, upload_id: str) -> Response:
     wire.add(root, "ETag", wire.quoted_etag(part.md5))
     if upload.checksum_algorithm and part.checksum:
         wire.add(root, _XML_NAMES[upload.checksum_algorithm], part.checksum)
-    return Response(wire.document(root), media_type=wire.XML)
+    headers = {} if source_version is None else {"x-amz-copy-source-version-id": source_version}
+    return Response(wire.document(root), media_type=wire.XML, headers=headers)
 
 
 def _source_range(header: str | None, size: int) -> tuple[int, int]:
@@ -331,7 +336,7 @@ def _result(
     wire.add(root, "Bucket", call.bucket)
     wire.add(root, "Key", key)
     wire.add(root, "ETag", wire.quoted_etag(wire.object_etag(obj)))
-    headers: dict[str, str] = {}
+    headers: dict[str, str] = wire.version_headers(obj.version_id)
     checksum = _object_checksum(upload, parts)
     if checksum is not None:
         algorithm, kind, value = checksum

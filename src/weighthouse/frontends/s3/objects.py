@@ -22,6 +22,7 @@ from weighthouse.domain.access import Principal
 from weighthouse.domain.buckets import PutConditions
 from weighthouse.domain.errors import EntryNotFoundError
 from weighthouse.domain.model import BucketObject, RepoId
+from weighthouse.domain.object_versions import Deletion, ObjectVersion
 from weighthouse.frontends.downloads import CHUNK, BlobStreamResponse, parse_range
 from weighthouse.frontends.s3 import acls, actions, tagging, wire
 from weighthouse.frontends.s3.attributes import get_attributes
@@ -140,26 +141,39 @@ async def _put(call: S3Call) -> Response:
     headers = {"ETag": wire.quoted_etag(obj.md5), **body.checksum_headers()}
     if len(headers) > 1:
         headers["x-amz-checksum-type"] = "FULL_OBJECT"
+    headers.update(wire.version_headers(obj.version_id))
     return Response(headers=headers)
 
 
-def copy_source(call: S3Call) -> tuple[str, RepoId, str]:
+def copy_source(call: S3Call) -> tuple[str, RepoId, str, str | None]:
+    """The source of a copy: ``<bucket>/<key>`` URL-encoded, optionally ``?versionId=<id>``
+    naming one version of it (``None``: the latest)."""
     header = call.header("x-amz-copy-source") or ""
-    source = header.split("?", 1)[0]
-    version = header.split("?", 1)[1] if "?" in header else ""
-    if version and version not in ("versionId=null",):
-        raise S3Error(400, "InvalidArgument", "only the null version can be copied")
+    source, question, query = header.partition("?")
+    version: str | None = None
+    if question:
+        name, equals, value = query.partition("=")
+        if name != "versionId" or not equals or not value:
+            raise S3Error(
+                400, "InvalidArgument", "x-amz-copy-source may only carry ?versionId=<id>"
+            )
+        version = unquote(value)
     source = unquote(source).lstrip("/")
     bucket, slash, key = source.partition("/")
     if not slash or not key:
         raise S3Error(400, "InvalidArgument", "x-amz-copy-source must be <bucket>/<key>")
-    return bucket, bucket_id(bucket), key
+    return bucket, bucket_id(bucket), key, version
+
+
+def source_action(version: str | None) -> str:
+    """The policy action a copy asks of its source: ``GetObjectVersion`` for one by id."""
+    return "GetObject" if version is None else "GetObjectVersion"
 
 
 async def _copy(call: S3Call) -> Response:
     require_signed(call.principal)
     repo_id, key = _target(call)
-    source_bucket, source_id, source_key = copy_source(call)
+    source_bucket, source_id, source_key, source_version = copy_source(call)
     directive = (call.header("x-amz-metadata-directive") or "COPY").strip().upper()
     if directive not in ("COPY", "REPLACE"):
         raise S3Error(400, "InvalidArgument", "x-amz-metadata-directive must be COPY or REPLACE")
@@ -167,7 +181,11 @@ async def _copy(call: S3Call) -> Response:
     if tag_directive not in ("COPY", "REPLACE"):
         raise S3Error(400, "InvalidArgument", "x-amz-tagging-directive must be COPY or REPLACE")
     new_tags = tagging.header_tags(call) if tag_directive == "REPLACE" else None
-    if (source_bucket, source_key) == (call.bucket, key) and directive != "REPLACE":
+    if (
+        (source_bucket, source_key) == (call.bucket, key)
+        and source_version is None
+        and directive != "REPLACE"
+    ):
         raise S3Error(
             400,
             "InvalidRequest",
@@ -176,12 +194,15 @@ async def _copy(call: S3Call) -> Response:
         )
     public = acls.needs_public_bucket(call)
 
-    def copy() -> BucketObject:
+    def copy() -> tuple[BucketObject, BucketObject]:
         if public:
             acls.check_object_acl(call.hub.repos.get(call.principal, repo_id))
         check_expected_owner(call, source_bucket, EXPECTED_SOURCE_OWNER_HEADER)
         source, download = call.hub.buckets.download(
-            actions.for_object(call.principal, "GetObject", source_key), source_id, source_key
+            actions.for_object(call.principal, source_action(source_version), source_key),
+            source_id,
+            source_key,
+            version_id=source_version,
         )
         copy_preconditions(call, source)
         content_type: str | None = source.content_type
@@ -201,7 +222,7 @@ async def _copy(call: S3Call) -> Response:
                 yield piece
 
         try:
-            return call.hub.buckets.put(
+            return source, call.hub.buckets.put(
                 call.principal,
                 repo_id,
                 key,
@@ -220,11 +241,15 @@ async def _copy(call: S3Call) -> Response:
         finally:
             reader.close()
 
-    obj = await in_thread(copy, call.limiter)
+    source, obj = await in_thread(copy, call.limiter)
     root = wire.element("CopyObjectResult")
     wire.add(root, "LastModified", wire.iso8601(obj.modified_at))
     wire.add(root, "ETag", wire.quoted_etag(wire.object_etag(obj)))
-    return Response(wire.document(root), media_type=wire.XML)
+    headers = wire.version_headers(obj.version_id)
+    asked = source_version is not None
+    if source.version_id != wire.NULL_VERSION or asked:
+        headers["x-amz-copy-source-version-id"] = source.version_id
+    return Response(wire.document(root), media_type=wire.XML, headers=headers)
 
 
 def copy_preconditions(call: S3Call, source: BucketObject) -> None:
@@ -260,15 +285,24 @@ def _http_date(value: str | None) -> datetime | None:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
+def version_param(call: S3Call) -> str | None:
+    """The ``versionId`` a request names (``None``: the latest version); the core checks it."""
+    return call.param("versionId") if call.has("versionId") else None
+
+
 async def _get(call: S3Call) -> Response:
     repo_id, key = _target(call)
-    obj, download = await in_thread(lambda: call.hub.buckets.download(call.principal, repo_id, key))
+    version = version_param(call)
+    obj, download = await in_thread(
+        lambda: call.hub.buckets.download(call.principal, repo_id, key, version_id=version)
+    )
     etag = wire.quoted_etag(wire.object_etag(obj))
     headers = {
         "ETag": etag,
         "Last-Modified": wire.http_date(obj.modified_at),
         "Accept-Ranges": "bytes",
         "X-Content-Type-Options": "nosniff",
+        **wire.version_headers(obj.version_id, asked=version is not None),
     }
     for name, value in obj.metadata.items():
         headers[wire.META_PREFIX + name] = shared_wire.header_value(value)
@@ -331,28 +365,49 @@ async def _get(call: S3Call) -> Response:
 
 async def _delete(call: S3Call) -> Response:
     repo_id, key = _target(call)
+    version = version_param(call)
+    if version is not None:
+        return await _delete_version(call, repo_id, key, version)
     if_match = call.header("if-match")
     if_time = call.header("x-amz-if-match-last-modified-time")
     if_size = call.header("x-amz-if-match-size")
 
-    def delete() -> None:
+    def delete() -> Deletion | None:
         with anonymous_write(call.principal):
-            deleted()
+            return deleted()
 
-    def deleted() -> None:
+    def deleted() -> Deletion | None:
         if if_match is None and if_time is None and if_size is None:
             # S3 answers 204 for a key that is not there.
             with contextlib.suppress(EntryNotFoundError):
-                call.hub.buckets.delete(call.principal, repo_id, key)
-            return
+                return call.hub.buckets.delete(call.principal, repo_id, key)
+            return None
         # A conditional delete of a missing key is NoSuchKey, as S3 answers it. The version
         # the conditions were checked on is the only one the catalog will remove.
         current = call.hub.buckets.head(call.principal, repo_id, key)
         _check_delete_conditions(current, if_match, if_time, if_size)
-        call.hub.buckets.delete(call.principal, repo_id, key, if_sha256=current.sha256)
+        return call.hub.buckets.delete(call.principal, repo_id, key, if_sha256=current.sha256)
 
-    await in_thread(delete)
-    return Response(status_code=204)
+    deletion = await in_thread(delete)
+    headers: dict[str, str] = {}
+    if deletion is not None and deletion.marker is not None:
+        headers[wire.DELETE_MARKER_HEADER] = "true"
+        headers[wire.VERSION_HEADER] = deletion.marker
+    return Response(status_code=204, headers=headers)
+
+
+async def _delete_version(call: S3Call, repo_id: RepoId, key: str, version: str) -> Response:
+    """DELETE ``?versionId=``: that version goes for good; one already gone is a 204 too."""
+
+    def delete() -> ObjectVersion | None:
+        with anonymous_write(call.principal):
+            return call.hub.buckets.delete_version(call.principal, repo_id, key, version)
+
+    removed = await in_thread(delete)
+    headers = {wire.VERSION_HEADER: version}
+    if removed is not None and removed.delete_marker:
+        headers[wire.DELETE_MARKER_HEADER] = "true"
+    return Response(status_code=204, headers=headers)
 
 
 def _check_delete_conditions(

@@ -200,7 +200,7 @@ def _answer(call: S3Call, fields: dict[str, str], obj: BucketObject) -> Response
             target = urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
             return Response(status_code=303, headers={"Location": target, "ETag": etag})
     status = fields.get("success_action_status", "").strip()
-    headers = {"ETag": etag, "Location": location}
+    headers = {"ETag": etag, "Location": location, **wire.version_headers(obj.version_id)}
     if status == "201":
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse>'

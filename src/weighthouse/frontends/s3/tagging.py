@@ -88,16 +88,24 @@ async def object_tagging(call: S3Call) -> Response:
     assert call.bucket is not None and call.key is not None
     repo_id, key = bucket_id(call.bucket), call.key
     method = call.request.method
+    # One version's tags with ?versionId=, the latest object's without.
+    version = call.param("versionId") if call.has("versionId") else None
     if method == "GET":
-        obj = await in_thread(lambda: call.hub.buckets.head(call.principal, repo_id, key))
-        return Response(tagging_document(obj.tags), media_type=wire.XML)
+        obj = await in_thread(
+            lambda: call.hub.buckets.head(call.principal, repo_id, key, version_id=version)
+        )
+        headers = wire.version_headers(obj.version_id, asked=version is not None)
+        return Response(tagging_document(obj.tags), media_type=wire.XML, headers=headers)
     if method not in ("PUT", "DELETE"):
         raise S3Error(405, "MethodNotAllowed", f"{method} is not allowed on ?tagging")
     if call.principal.user is None:
         raise S3Error(403, "AccessDenied", "Anonymous users cannot write")
     pairs = await read_document(call) if method == "PUT" else []
-    await in_thread(lambda: call.hub.buckets.set_tags(call.principal, repo_id, key, pairs))
-    return Response(status_code=200 if method == "PUT" else 204)
+    await in_thread(
+        lambda: call.hub.buckets.set_tags(call.principal, repo_id, key, pairs, version_id=version)
+    )
+    headers = wire.version_headers(version, asked=True)
+    return Response(status_code=200 if method == "PUT" else 204, headers=headers)
 
 
 async def bucket_tagging(call: S3Call) -> Response:

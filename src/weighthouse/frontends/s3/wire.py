@@ -20,6 +20,18 @@ REQUEST_ID_HEADER = "x-amz-request-id"
 HOST_ID_HEADER = "x-amz-id-2"
 META_PREFIX = "x-amz-meta-"
 MAX_KEYS = 1000
+VERSION_HEADER = "x-amz-version-id"
+DELETE_MARKER_HEADER = "x-amz-delete-marker"
+NULL_VERSION = "null"
+
+
+def version_headers(version_id: str | None, *, asked: bool = False) -> dict[str, str]:
+    """``x-amz-version-id`` for a version: sent for a version with an id, and for the
+    ``null`` version only when the request named it (as S3 sends none for writes to a bucket
+    without versioning or with it suspended)."""
+    if version_id is None or (version_id == NULL_VERSION and not asked):
+        return {}
+    return {VERSION_HEADER: version_id}
 
 
 def request_id() -> str:
