@@ -6,6 +6,7 @@ careless client get."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -471,3 +472,32 @@ def test_another_users_version_ids_open_nothing(
     ) == (404, "NoSuchVersion")
     assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
     assert body(s3, bucket, "secret", VersionId=version_id) == b"alice's"
+
+
+def test_a_bucket_policy_sees_the_version_actions(s3: Any, bucket: str) -> None:
+    old = s3.put_object(Bucket=bucket, Key="k", Body=b"old")["VersionId"]
+    s3.put_object(Bucket=bucket, Key="k", Body=b"new")
+    statement = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": ["s3:GetObjectVersion", "s3:DeleteObjectVersion"],
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+    }
+    policy = {"Version": "2012-10-17", "Statement": [statement]}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    assert body(s3, bucket, "k") == b"new"
+    assert refused(lambda: s3.get_object(Bucket=bucket, Key="k", VersionId=old)) == (
+        403,
+        "AccessDenied",
+    )
+    assert refused(lambda: s3.delete_object(Bucket=bucket, Key="k", VersionId=old)) == (
+        403,
+        "AccessDenied",
+    )
+    answer = s3.delete_objects(
+        Bucket=bucket, Delete={"Objects": [{"Key": "k", "VersionId": old}, {"Key": "k"}]}
+    )
+    assert [e["Code"] for e in answer["Errors"]] == ["AccessDenied"]
+    assert answer["Deleted"][0]["DeleteMarker"] is True
+    s3.delete_bucket_policy(Bucket=bucket)
+    assert body(s3, bucket, "k", VersionId=old) == b"old"
