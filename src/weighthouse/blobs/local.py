@@ -21,7 +21,7 @@ from typing import NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from weighthouse.blobs.driver import BlobInfo, BlobReader, BlobWriter
+from weighthouse.blobs.driver import BlobDriver, BlobInfo, BlobReader, BlobWriter
 from weighthouse.blobs.errors import BlobDriverError, BlobNotFoundError, BlobStorageFullError
 from weighthouse.blobs.keys import (
     SEGMENT_PATTERN,
@@ -31,6 +31,8 @@ from weighthouse.blobs.keys import (
     commit_key,
 )
 from weighthouse.blobs.registry import DriverContext, DriverSpec
+from weighthouse.blobs.small import FILE_NAME as SMALL_FILE
+from weighthouse.blobs.small import SmallBlobDriver
 from weighthouse.blobs.temporaries import create_locked, remove_if_abandoned
 
 NAME = "local"
@@ -42,6 +44,9 @@ _PIECE = 256 * 1024
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 # A file system without hard links: commits replace by rename and never count as creating.
 _NO_LINKS = frozenset({errno.EPERM, errno.EOPNOTSUPP, errno.EMLINK})
+# Blobs up to this size go to the small-blob database by default: the bodies the REST API
+# reads whole (SMALL_BODY there) fit, and MinIO keeps objects inline up to twice as large.
+SMALL_MAX = 64 * 1024
 
 
 def translate_os_error(exc: OSError) -> BlobDriverError:
@@ -445,10 +450,22 @@ class LocalDriverSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     root: Path | None = Field(default=None, description="default: <data_dir>/blobs")
+    small_max: int = Field(
+        default=SMALL_MAX,
+        ge=0,
+        le=1024 * 1024,
+        description=(
+            "blobs of at most this many bytes are kept in one SQLite file in the root "
+            f"({SMALL_FILE}), committed in groups; 0 keeps every blob a file of its own"
+        ),
+    )
 
 
-def _create(settings: LocalDriverSettings, context: DriverContext) -> LocalBlobDriver:
-    return LocalBlobDriver(settings.root or context.data_dir / "blobs")
+def _create(settings: LocalDriverSettings, context: DriverContext) -> BlobDriver:
+    driver = LocalBlobDriver(settings.root or context.data_dir / "blobs")
+    if settings.small_max == 0:
+        return driver
+    return SmallBlobDriver(driver, driver.root / SMALL_FILE, settings.small_max)
 
 
 SPEC = DriverSpec(

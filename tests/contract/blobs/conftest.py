@@ -11,12 +11,24 @@ from weighthouse.blobs.checked import CheckedDriver
 from weighthouse.blobs.driver import BlobDriver
 from weighthouse.blobs.local import LocalBlobDriver
 from weighthouse.blobs.memory import MemoryBlobDriver
+from weighthouse.blobs.small import SmallBlobDriver
+
+
+def small(root: Path, max_size: int = 16) -> SmallBlobDriver:
+    """The local driver with blobs of up to ``max_size`` bytes in its SQLite file: small enough
+    that the suite's larger blobs spill to files, so both places and the move between them
+    are exercised."""
+    local = LocalBlobDriver(root)
+    return SmallBlobDriver(local, local.root / ".small.sqlite3", max_size)
+
 
 DRIVERS: dict[str, Callable[[Path], BlobDriver]] = {
     "memory": lambda _: MemoryBlobDriver(),
     "local": lambda root: LocalBlobDriver(root),
     "checked-memory": lambda _: CheckedDriver(MemoryBlobDriver()),
     "checked-local": lambda root: CheckedDriver(LocalBlobDriver(root)),
+    "small": small,
+    "checked-small": lambda root: CheckedDriver(small(root)),
 }
 
 

@@ -24,6 +24,7 @@ from weighthouse.blobs.registry import (
     DriverSpec,
     builtin_specs,
 )
+from weighthouse.blobs.small import SmallBlobDriver
 from weighthouse.bootstrap import create_blob_store
 from weighthouse.config import ConfigError, Settings
 
@@ -69,9 +70,12 @@ def test_builtin_drivers_build_from_their_sections(tmp_path: Path) -> None:
     drivers = DriverRegistry(plugins=[])
     assert drivers.names() == ["local", "memory"]
     local = drivers.create("local", {"root": str(tmp_path / "x")}, context(tmp_path))
-    assert isinstance(local, LocalBlobDriver)
-    assert local.root == (tmp_path / "x").resolve()
-    default = drivers.create("local", {}, context(tmp_path))
+    # Small blobs go to a SQLite file in the root by default, up to 64 KiB.
+    assert isinstance(local, SmallBlobDriver) and local.max_size == 64 * 1024
+    assert isinstance(local.inner, LocalBlobDriver)
+    assert local.inner.root == (tmp_path / "x").resolve()
+    assert local.db.path == (tmp_path / "x").resolve() / ".small-blobs.sqlite3"
+    default = drivers.create("local", {"small_max": "0"}, context(tmp_path))
     assert isinstance(default, LocalBlobDriver)
     assert default.root == (tmp_path / "blobs").resolve()
     assert isinstance(drivers.create("memory", {}, context(tmp_path)), MemoryBlobDriver)
@@ -149,7 +153,9 @@ def driver_of(settings: Settings) -> BlobDriver:
     store = create_blob_store(settings)
     assert isinstance(store, ContentBlobStore)
     assert isinstance(store.driver, CheckedDriver)
-    return store.driver.inner
+    inner = store.driver.inner
+    # The local driver comes behind its small-blob file (see the test above).
+    return inner.inner if isinstance(inner, SmallBlobDriver) else inner
 
 
 def test_the_environment_picks_the_driver_and_fills_its_section(
