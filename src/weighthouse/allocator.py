@@ -17,6 +17,7 @@ are left alone.
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import os
 import platform
@@ -47,3 +48,19 @@ def bound_freed_memory() -> bool:
             log.warning("glibc refused mallopt(%d, %d)", parameter, value)
             took = False
     return took
+
+
+def freeze_startup_objects() -> int:
+    """Move every object alive now out of the cyclic garbage collector's generations, once the
+    application is built and before it serves; returns how many were frozen.
+
+    Start-up leaves some 100,000 long-lived objects (modules, classes, routes,
+    schemas) that every full collection would walk again although none of them ever becomes
+    garbage; requests allocate enough to run one every few hundred requests. In a profile of a
+    one-process server under 4 KiB uploads, the collector was about 5 % of the CPU time, most
+    of it in those walks. Frozen objects are never collected, so this is for the objects made
+    at start-up only, as CPython's documentation of ``gc.freeze`` recommends.
+    """
+    gc.collect()  # what start-up left as garbage is freed, not frozen
+    gc.freeze()
+    return gc.get_freeze_count()

@@ -116,7 +116,7 @@ def worker_app() -> ASGIApp:
     gone processes, or older than the grace period, go) and cleans up after a worker that the
     supervisor replaced because it died.
     """
-    from weighthouse.allocator import bound_freed_memory
+    from weighthouse.allocator import bound_freed_memory, freeze_startup_objects
 
     bound_freed_memory()  # a fresh interpreter: before its threads exist
     # The application is imported here, in the workers; the supervisor never needs it.
@@ -139,6 +139,7 @@ def worker_app() -> ASGIApp:
         from weighthouse.grpc_listener import with_grpc
 
         app = with_grpc(app, container, shared=True)
+    freeze_startup_objects()
     return app
 
 

@@ -87,7 +87,7 @@ def command(
     catalog over a store with blobs, or two different deployment ids).
     """
     # Imported here so that every other command starts without loading the server.
-    from weighthouse.allocator import bound_freed_memory
+    from weighthouse.allocator import bound_freed_memory, freeze_startup_objects
     from weighthouse.bootstrap import MEMORY_CATALOG_URL, server_processes, start
 
     bound_freed_memory()  # before the threads that move transfers' buffers exist
@@ -162,6 +162,7 @@ def command(
         from weighthouse.grpc_listener import with_grpc
 
         app = with_grpc(app, container, shared=False)
+    freeze_startup_objects()
     try:
         uvicorn.run(
             app,
