@@ -465,7 +465,9 @@ def _create(settings: LocalDriverSettings, context: DriverContext) -> BlobDriver
     driver = LocalBlobDriver(settings.root or context.data_dir / "blobs")
     if settings.small_max == 0:
         return driver
-    return SmallBlobDriver(driver, driver.root / SMALL_FILE, settings.small_max)
+    # Content-addressed blobs only: the deployment marker and any other named object stay
+    # files that an operator can see, copy and remove.
+    return SmallBlobDriver(driver, driver.root / SMALL_FILE, settings.small_max, under="sha256/")
 
 
 SPEC = DriverSpec(

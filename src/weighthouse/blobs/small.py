@@ -29,6 +29,7 @@ command pointed at the wrong folder does not leave one behind.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import sqlite3
@@ -38,7 +39,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from weighthouse.blobs.driver import BlobDriver, BlobInfo, BlobReader, BlobWriter
 from weighthouse.blobs.errors import BlobDriverError, BlobStorageFullError
@@ -123,38 +124,51 @@ class _Database:
     def _writing(self) -> sqlite3.Connection:
         if self._writer is not None and self._pid == os.getpid():
             return self._writer
-        created = not self.path.exists()
+        if not self.path.exists():
+            self._create()
         connection = self._connect()
-        try:
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute(_SCHEMA)
-        except BaseException:
-            connection.close()
-            raise
-        if created:
-            # The new file's entry in the root must survive a crash with the rows in it.
-            fd = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
         self._writer, self._pid = connection, os.getpid()
         return connection
 
+    def _create(self) -> None:
+        """Make the database whole under a temporary name, then link it into place, so no
+        process ever opens a file without its table (a full disk may stop the making half-way)
+        and of two processes making it at once, one file wins and both use it."""
+        temporary = self.path.with_name(f"{self.path.name}.{secrets.token_hex(8)}.new")
+        try:
+            connection = sqlite3.connect(temporary, isolation_level=None)
+            try:
+                # The table first, in SQLite's default rollback-journal mode, which writes it
+                # into the file itself before returning; only then the switch to WAL (written
+                # in the file's header). Made the other way round, the table could be left in a
+                # log that closing fails to fold in when the disk is full, and be lost with it.
+                connection.execute("PRAGMA synchronous = FULL")
+                connection.execute(_SCHEMA)
+                mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if mode != "wal":
+                    raise sqlite3.OperationalError(f"journal mode stayed {mode!r}, not 'wal'")
+            finally:
+                connection.close()
+            with suppress(FileExistsError):
+                os.link(temporary, self.path)
+        finally:
+            for leftover in (temporary, *_wal_files(temporary)):
+                with suppress(FileNotFoundError):
+                    leftover.unlink()
+        # The new file's entry in the root must survive a crash with the rows put in it.
+        fd = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
     @contextmanager
     def errors(self) -> Iterator[None]:
+        """SQLite's and the file system's failures as the driver's errors."""
         try:
             yield
-        except sqlite3.Error as exc:
-            self._raise(exc)
-        except OSError as exc:
-            raise BlobDriverError(self._name, f"small blob database: {exc}") from exc
-
-    def _raise(self, exc: sqlite3.Error) -> NoReturn:
-        code = getattr(exc, "sqlite_errorcode", None)
-        if code is not None and code & 0xFF == _SQLITE_FULL:
-            raise BlobStorageFullError(self._name, "small blob database: disk full") from exc
-        raise BlobDriverError(self._name, f"small blob database: {exc}") from exc
+        except (sqlite3.Error, OSError) as exc:
+            raise self._failure(exc) from exc
 
     # ------------------------------------------------------------------ group commit
 
@@ -184,47 +198,56 @@ class _Database:
 
     def _commit(self, batch: list[_Job]) -> None:
         try:
-            try:
-                connection = self._writing()
-                connection.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                self._fail(batch, exc)
-                return
+            connection = self._writing()
+            connection.execute("BEGIN IMMEDIATE")
             try:
                 for job in batch:
                     job.result = job.apply(connection)
                 connection.execute("COMMIT")
-            except sqlite3.Error as exc:
+            except BaseException:
                 with suppress(sqlite3.Error):
                     connection.execute("ROLLBACK")
-                self._fail(batch, exc)
+                raise
+        except BaseException as exc:  # every waiting writer learns of it, not only the leader
+            for job in batch:
+                job.error = self._failure(exc)
         finally:
             for job in batch:
                 job.done = True
 
-    def _fail(self, batch: list[_Job], exc: sqlite3.Error) -> None:
-        for job in batch:
-            try:
-                self._raise(exc)
-            except BlobDriverError as error:
-                job.error = error
+    def _failure(self, exc: BaseException) -> BlobDriverError:
+        """What a writer is told when its group's transaction failed."""
+        full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        code = getattr(exc, "sqlite_errorcode", None)
+        if full or (code is not None and code & 0xFF == _SQLITE_FULL):
+            error: BlobDriverError = BlobStorageFullError(self._name, "small blob database: full")
+        else:
+            error = BlobDriverError(self._name, f"small blob database: {exc!r}")
+        error.__cause__ = exc
+        return error
+
+
+def _wal_files(database: Path) -> tuple[Path, Path]:
+    return (database.with_name(f"{database.name}-wal"), database.with_name(f"{database.name}-shm"))
 
 
 class SmallBlobDriver:
     """``inner`` with its blobs of at most ``max_size`` bytes kept in the SQLite file ``path``
-    (see the module docstring). Errors carry the inner driver's name."""
+    (see the module docstring), for keys that start with ``under`` (all keys by default);
+    blobs at other keys are always the inner driver's. Errors carry the inner driver's name."""
 
-    def __init__(self, inner: BlobDriver, path: Path, max_size: int) -> None:
+    def __init__(self, inner: BlobDriver, path: Path, max_size: int, under: str = "") -> None:
         self.inner = inner
         self.name = inner.name
         self.max_size = max_size
+        self.under = under
         self.db = _Database(path, inner.name)
         self._lock = threading.Lock()
         self._pending: set[_SmallWriter] = set()
 
     def reader(self, key: str) -> BlobReader:
         check_key(key, self.name)
-        connection = self.db.reading()
+        connection = self.db.reading() if key.startswith(self.under) else None
         if connection is not None:
             with self.db.errors():
                 row = connection.execute("SELECT data FROM blobs WHERE key = ?", (key,)).fetchone()
@@ -242,7 +265,7 @@ class SmallBlobDriver:
 
     def stat(self, key: str) -> BlobInfo:
         check_key(key, self.name)
-        connection = self.db.reading()
+        connection = self.db.reading() if key.startswith(self.under) else None
         if connection is not None:
             with self.db.errors():
                 row = connection.execute(
@@ -304,7 +327,7 @@ class SmallBlobDriver:
     # ------------------------------------------------------------------ for the writers
 
     def _has_row(self, key: str) -> bool:
-        connection = self.db.reading()
+        connection = self.db.reading() if key.startswith(self.under) else None
         if connection is None:
             return False
         with self.db.errors():
@@ -417,6 +440,9 @@ class _SmallWriter(BlobWriter):
                 self.spill.commit(target)
                 self.state = "committed"
                 return
+            if not target.startswith(self.driver.under):
+                self._commit_to_inner(target)
+                return
             generation = self.driver._put_row(self, target, bytes(self.buffer))
         except BlobDriverError:
             self.cancel()
@@ -425,6 +451,15 @@ class _SmallWriter(BlobWriter):
         self.buffer = bytearray()
         if generation is not None:
             self.created = (target, generation)
+
+    def _commit_to_inner(self, target: str) -> None:
+        """A key the database does not take: the buffered bytes become the inner driver's."""
+        self.driver._forget(self)
+        self.spill = self.driver.inner.writer(target)
+        self.spill.write(bytes(self.buffer))
+        self.buffer = bytearray()
+        self.spill.commit(target)
+        self.state = "committed"
 
     def retract(self) -> bool:
         if self.spill is not None:

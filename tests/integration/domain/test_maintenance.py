@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,7 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from weighthouse.bootstrap import Container, bootstrap, start
+from weighthouse.blobs.content import blob_key
+from weighthouse.blobs.small import FILE_NAME as SMALL_FILE
+from weighthouse.bootstrap import Container, bootstrap, create_blob_store, local_blob_root, start
 from weighthouse.config import DatabaseSettings, Settings
 from weighthouse.domain.access import Principal
 from weighthouse.domain.errors import (
@@ -24,7 +28,7 @@ from weighthouse.domain.model import RepoId, RepoType, Scope
 from weighthouse.domain.multipart import MIN_PART_SIZE, ChosenPart
 from weighthouse.metadata.engine import create_engine_for
 from weighthouse.metadata.transactions import transaction
-from weighthouse.opening import local_blob_root, open_deployment
+from weighthouse.opening import open_deployment
 
 pytestmark = pytest.mark.integration
 
@@ -42,9 +46,13 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture
-def hub(tmp_path: Path, clock: Clock) -> Iterator[Container]:
-    container = bootstrap(Settings(data_dir=tmp_path / "data"), clock=clock)
+@pytest.fixture(params=["small-in-database", "every-blob-a-file"])
+def hub(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> Iterator[Container]:
+    """The default store (small blobs in the root's SQLite file), and one with every blob a
+    file: gc and fsck must see both places."""
+    local = {} if request.param == "small-in-database" else {"small_max": 0}
+    settings = Settings(data_dir=tmp_path / "data", blobs={"local": local})
+    container = bootstrap(settings, clock=clock)
     start(container)
     yield container
     container.close()
@@ -56,11 +64,55 @@ def admin(hub: Container) -> Principal:
     return Principal(user=user, scope=Scope.ADMIN)
 
 
-def blob_file(hub: Container, sha256: str) -> Path:
+def blob_file(hub: Container, sha256: str) -> Path | None:
+    """The blob's file, or ``None`` when it is a row of the small-blob database."""
     with hub.blobs.reader(sha256) as reader:
         local = reader.local_file()
-    assert local is not None
-    return Path(local.path)
+    return None if local is None else Path(local.path)
+
+
+def small_blobs(hub: Container) -> sqlite3.Connection:
+    return sqlite3.connect(local_blob_root(hub.settings) / SMALL_FILE, isolation_level=None)
+
+
+def set_age(hub: Container, sha256: str, when: float) -> None:
+    """Make the blob look last written at ``when`` (seconds since the epoch)."""
+    path = blob_file(hub, sha256)
+    if path is not None:
+        os.utime(path, (when, when))
+        return
+    with contextlib.closing(small_blobs(hub)) as db:
+        db.execute(
+            "UPDATE blobs SET modified_ns = ? WHERE key = ?", (int(when * 1e9), blob_key(sha256))
+        )
+
+
+def damage(hub: Container, sha256: str) -> None:
+    """Flip one bit of the stored bytes, as rot on the disk would."""
+    path = blob_file(hub, sha256)
+    if path is not None:
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        path.chmod(0o644)
+        path.write_bytes(bytes(data))
+        return
+    with contextlib.closing(small_blobs(hub)) as db:
+        (stored,) = db.execute(
+            "SELECT data FROM blobs WHERE key = ?", (blob_key(sha256),)
+        ).fetchone()
+        data = bytearray(stored)
+        data[len(data) // 2] ^= 0xFF
+        db.execute("UPDATE blobs SET data = ? WHERE key = ?", (bytes(data), blob_key(sha256)))
+
+
+def lose(hub: Container, sha256: str) -> None:
+    """Remove the stored bytes behind the store's back."""
+    path = blob_file(hub, sha256)
+    if path is not None:
+        path.unlink()
+        return
+    with contextlib.closing(small_blobs(hub)) as db:
+        db.execute("DELETE FROM blobs WHERE key = ?", (blob_key(sha256),))
 
 
 def test_gc_removes_only_unreferenced_blobs_past_the_grace_period(
@@ -103,7 +155,7 @@ def test_reuploading_content_protects_it_from_a_running_gc(hub: Container) -> No
     other = hub.blobs.put([b"other bytes"])
     three_hours_ago = (datetime.now(UTC) - timedelta(hours=3)).timestamp()
     for sha in (digest.sha256, other.sha256):
-        os.utime(blob_file(hub, sha), (three_hours_ago, three_hours_ago))
+        set_age(hub, sha, three_hours_ago)
     # The same content arrives again (a commit about to refer to it) before the sweep.
     hub.blobs.put([b"same bytes"])
     # Nothing refers to any blob here, which gc refuses without force (tested below).
@@ -119,12 +171,8 @@ def test_fsck_finds_rot_missing_blobs_and_size_mismatches(hub: Container, admin:
     _, gone = hub.commits.upload_file(admin, model, "main", "b", [b"b" * 1000])
     assert hub.maintenance.fsck().clean
 
-    path = blob_file(hub, rotten.sha256)
-    data = bytearray(path.read_bytes())
-    data[500] ^= 0xFF
-    path.chmod(0o644)
-    path.write_bytes(bytes(data))
-    blob_file(hub, gone.sha256).unlink()
+    damage(hub, rotten.sha256)
+    lose(hub, gone.sha256)
 
     report = hub.maintenance.fsck()
     assert not report.clean
@@ -135,7 +183,7 @@ def test_fsck_finds_rot_missing_blobs_and_size_mismatches(hub: Container, admin:
 def test_gc_refuses_to_empty_a_store_the_catalog_does_not_mention(hub: Container) -> None:
     orphans = [hub.blobs.put([f"orphan {i}".encode()]) for i in range(3)]
     for blob in orphans:
-        os.utime(blob_file(hub, blob.sha256), (0, 0))
+        set_age(hub, blob.sha256, 0)
     with pytest.raises(DeploymentMismatchError, match="refers to no blob at all"):
         hub.maintenance.gc(timedelta(0))
     assert all(hub.blobs.exists(blob.sha256) for blob in orphans)
@@ -172,7 +220,8 @@ def test_cli_gc_reports_by_default_and_deletes_with_delete(tmp_path: Path) -> No
 
 
 def blob_exists(settings: Settings, sha256: str) -> bool:
-    return (local_blob_root(settings) / "sha256" / sha256[:2] / sha256[2:4] / sha256).is_file()
+    """Asked of a store of its own, as another process would see it."""
+    return create_blob_store(settings).exists(sha256)
 
 
 @pytest.mark.parametrize("adopt", [True, False])
@@ -221,7 +270,7 @@ def test_gc_ends_abandoned_multipart_uploads_and_removes_their_parts(
     fresh_part = hub.multipart.upload_part(admin, bucket, "fresh.bin", fresh.id, 1, [b"busy"])
     two_days_ago = (datetime.now(UTC) - timedelta(days=2)).timestamp()
     for sha in (old_part.sha256, fresh_part.sha256):
-        os.utime(blob_file(hub, sha), (two_days_ago, two_days_ago))
+        set_age(hub, sha, two_days_ago)
 
     # Without an age for abandoned uploads, open uploads keep their parts whatever their age.
     assert hub.maintenance.gc(timedelta(hours=1)).blobs_removed == 0
@@ -257,7 +306,7 @@ def test_gc_removes_a_joined_objects_manifest_once_no_object_names_it(
     assert obj.joined
     two_days_ago = (datetime.now(UTC) - timedelta(days=2)).timestamp()
     for sha in (first.sha256, last.sha256):
-        os.utime(blob_file(hub, sha), (two_days_ago, two_days_ago))
+        set_age(hub, sha, two_days_ago)
     clock.now += timedelta(days=2)
 
     # Named by an object, the manifest and its parts' blobs stay, however old.

@@ -185,3 +185,17 @@ def test_a_swept_small_writer_fails_its_commit_and_a_spilled_one_is_the_inner_dr
         large.commit()
     assert list(driver.walk()) == []
     assert os.listdir(driver.db.path.parent / "tmp") == []
+
+
+def test_keys_outside_its_prefix_are_always_files(tmp_path: Path) -> None:
+    local = LocalBlobDriver(tmp_path / "blobs")
+    driver = SmallBlobDriver(local, local.root / FILE_NAME, LIMIT, under="sha256/")
+    put(driver, "meta/marker", b"small but named")
+    put(driver, KEY, b"small and content-addressed")
+    with driver.writer() as writer:  # the key is learnt at commit
+        writer.write(b"tiny")
+        writer.commit("meta/later")
+    assert (local.root / "meta" / "marker").read_bytes() == b"small but named"
+    assert (local.root / "meta" / "later").read_bytes() == b"tiny"
+    assert rows(driver) == {KEY: b"small and content-addressed"}
+    assert sorted(info.key for info in driver.walk()) == ["meta/later", "meta/marker", KEY]
