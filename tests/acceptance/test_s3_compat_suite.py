@@ -196,6 +196,8 @@ CASES: tuple[str, ...] = (
     "test_s3_tagging_policy_mixin_v.py::TestTaggingPolicyMixin::test_bucket_policy_put_obj_tagging_existing_tag",
     "test_s3_tagging_policy_mixin_v.py::TestTaggingPolicyMixin::test_bucket_policy_put_obj_acl",
     "test_s3_tagging_policy_mixin_v.py::TestTaggingPolicyMixin::test_bucket_policy_get_obj_acl_existing_tag",
+    "test_s3_policy_acl_mixin_v.py::TestPolicyAclMixin::test_bucket_policy_acl",
+    "test_s3_policy_acl_mixin_v.py::TestPolicyAclMixin::test_bucket_v2_policy_acl",
     "test_s3_acl_v.py::TestBucketAcl::test_bucket_acl_canned",
     "test_s3_acl_v.py::TestBucketAcl::test_bucket_acl_canned_authenticated_read",
     "test_s3_acl_v.py::TestBucketAcl::test_bucket_acl_canned_during_create",

@@ -220,7 +220,8 @@ def require_bucket_access(
             tags or (lambda: _object_tags(catalog, repo.id, key)),
         )
     if verdict is Verdict.DENY:
-        if role is None and not policy.names(caller):
+        seen = role is not None or policy.names(caller)
+        if not seen and not bucket_acl_permissions(catalog, principal, repo):
             raise RepoNotFoundError.named(repo.full_name)
         raise PermissionDeniedError("Access Denied by the bucket's policy", repo=repo.full_name)
     if (
@@ -229,9 +230,15 @@ def require_bucket_access(
         and need.capped(principal.scope).allows(need)
     ):
         return role if role is not None and role.allows(need) else need
-    if role is None and policy.names(caller):
-        raise PermissionDeniedError(f"Access Denied to {repo.full_name!r}", repo=repo.full_name)
-    return require_repo(catalog, principal, repo, need)
+    try:
+        return require_repo(catalog, principal, repo, need)
+    except RepoNotFoundError:
+        if not policy.names(caller):
+            raise
+        # An Allow shows them the bucket: what it does not grant is refused, not hidden.
+        raise PermissionDeniedError(
+            f"Access Denied to {repo.full_name!r}", repo=repo.full_name
+        ) from None
 
 
 def _object_tags(catalog: BucketAccessCatalog, repo_id: str, key: str | None) -> Mapping[str, str]:

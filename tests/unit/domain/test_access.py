@@ -11,6 +11,7 @@ import pytest
 from tests.unit.domain.conftest import Hub
 
 from weighthouse.domain.access import ANONYMOUS, Principal, repo_role, require_repo
+from weighthouse.domain.access_lists import AccessLists
 from weighthouse.domain.bucket_configurations import BucketConfigurations
 from weighthouse.domain.bucket_policy import POLICY, PolicyRequest
 from weighthouse.domain.errors import (
@@ -299,3 +300,28 @@ def test_an_allow_never_hands_over_the_buckets_settings(
     assert outcome(lambda: configurations.policy(asking(bob, "s3:GetBucketPolicy"), data)) == "403"
     assert outcome(lambda: hub.repos.delete(asking(bob, "s3:DeleteBucket"), data)) == "403"
     hub.buckets.put(asking(bob, "s3:PutObject", "from-bob"), data, "from-bob", [b"ok"])
+
+
+def test_acl_grants_and_a_policy_decide_together(
+    hub: Hub, alice: Principal, bob: Principal, data: RepoId
+) -> None:
+    lists = AccessLists(hub.catalog, hub.clock, hub.audit)
+    lists.set_bucket_acl(alice, data, canned="authenticated-read")
+    listing = asking(bob, "s3:ListBucket")
+    assert outcome(lambda: hub.buckets.list(listing, data)) == "ok"
+    # An Allow for something else does not hide what the ACL grants.
+    set_policy(
+        hub,
+        alice,
+        {"Effect": "Allow", "Principal": {"AWS": bob.viewer_id}, "Action": "s3:PutObject",
+         "Resource": OBJECTS_ARN},
+    )  # fmt: skip
+    assert outcome(lambda: hub.buckets.list(listing, data)) == "ok"
+    # A Deny of what the ACL grants is refused, not hidden: the ACL shows bob the bucket.
+    set_policy(
+        hub,
+        alice,
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:ListBucket", "Resource": BUCKET_ARN},
+    )
+    assert outcome(lambda: hub.buckets.list(listing, data)) == "403"
+    assert outcome(lambda: hub.buckets.list(asking(ANONYMOUS, "s3:ListBucket"), data)) == "404"
