@@ -36,7 +36,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,7 @@ _CACHE_KIB = 512
 _BUSY_MS = 60_000  # another process's transaction is waited for, not failed
 _SQLITE_FULL = 13
 _WALK_BATCH = 512
+_MAX_GROUP = 256  # changes of at most 64 KiB each: a group's transaction stays short
 
 
 def _now_ns() -> int:
@@ -75,12 +76,23 @@ def _aware(ns: int) -> datetime:
 
 @dataclass(eq=False)
 class _Job:
-    """One writer's change, applied inside a group transaction by whichever thread leads it."""
+    """One writer's change, applied inside a group transaction by whichever thread leads it.
+    ``gate`` is held until the change is done or its thread is to lead the next group, so each
+    waiting thread is woken alone, when it has something to do."""
 
     apply: Callable[[sqlite3.Connection], Any]
     result: Any = None
     error: BaseException | None = None
     done: bool = False
+    gate: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.gate.acquire()
+
+    def outcome(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.result
 
 
 class _Database:
@@ -90,7 +102,7 @@ class _Database:
     def __init__(self, path: Path, name: str) -> None:
         self.path = path
         self._name = name
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._queue: list[_Job] = []
         self._leading = False
         self._pid = -1
@@ -174,27 +186,35 @@ class _Database:
 
     def write(self, apply: Callable[[sqlite3.Connection], Any]) -> Any:
         """Run ``apply`` inside a transaction shared with the writers that arrive meanwhile;
-        return its result once that transaction is durable. The first thread to find no
-        transaction in progress leads: it takes every waiting change, its own included, and
-        commits them together; the others sleep until their change is done."""
+        return its result once that transaction is durable. A thread that finds no group in
+        progress leads one; the others wait, and when a group is done the thread of the oldest
+        waiting change is woken to lead the next with every change queued meanwhile (as the
+        catalog's group commit does, :mod:`weighthouse.metadata.group_commit`)."""
         job = _Job(apply)
-        with self._cond:
+        with self._lock:
             self._queue.append(job)
-            while self._leading and not job.done:
-                self._cond.wait()
-            if not job.done:
-                self._leading = True
-                batch, self._queue = self._queue, []
-        if not job.done:
-            try:
-                self._commit(batch)
-            finally:
-                with self._cond:
-                    self._leading = False
-                    self._cond.notify_all()
-        if job.error is not None:
-            raise job.error
-        return job.result
+            follow = self._leading
+            self._leading = True
+        if follow:
+            job.gate.acquire()  # until done, or handed the lead
+            if job.done:
+                return job.outcome()
+        # Leading: the lead passes only to the oldest queued change, so this one is in it.
+        with self._lock:
+            batch = self._queue[:_MAX_GROUP]
+            del self._queue[:_MAX_GROUP]
+        try:
+            self._commit(batch)
+        finally:
+            with self._lock:
+                successor = self._queue[0] if self._queue else None
+                self._leading = successor is not None
+            for other in batch:
+                if other is not job:
+                    other.gate.release()
+            if successor is not None:
+                successor.gate.release()
+        return job.outcome()
 
     def _commit(self, batch: list[_Job]) -> None:
         try:
