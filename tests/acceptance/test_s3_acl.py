@@ -303,20 +303,127 @@ def test_attempts_to_take_or_break_a_bucket_are_4xx_and_change_nothing(
     assert grants(s3.get_bucket_acl(Bucket=bucket)) == [(me, "FULL_CONTROL")]
 
 
-def test_objects_are_readable_as_their_bucket_is(
-    live_server: LiveServer, s3: Any, alice: S3User
+def test_objects_keep_their_own_acls(
+    live_server: LiveServer,
+    s3: Any,
+    anonymous: Any,
+    alice: S3User,
+    ids: dict[str, str],
+    bob: S3User,
 ) -> None:
-    private = new_bucket(s3, alice)
-    public = f"{alice.name}--pub-{private.rsplit('-', 1)[-1]}"
-    s3.create_bucket(Bucket=public, ACL="public-read")
-    s3.put_object(Bucket=private, Key="k", Body=b"x")
-    s3.put_object(Bucket=public, Key="k", Body=b"x", ACL="public-read")
-    owner = s3.get_bucket_acl(Bucket=private)["Owner"]["ID"]
-    assert grants(s3.get_object_acl(Bucket=private, Key="k")) == [(owner, "FULL_CONTROL")]
-    s3.put_object_acl(Bucket=public, Key="k", ACL="public-read")
-    with pytest.raises(ClientError) as missing:
-        s3.get_object_acl(Bucket=private, Key="nothing")
+    me, them = ids[alice.name], ids[bob.name]
+    bucket = new_bucket(s3, alice)
+    expected = {
+        "private": [(me, "FULL_CONTROL")],
+        "public-read": [(ALL_USERS, "READ"), (me, "FULL_CONTROL")],
+        "public-read-write": [(ALL_USERS, "READ"), (ALL_USERS, "WRITE"), (me, "FULL_CONTROL")],
+        "authenticated-read": [(AUTHENTICATED, "READ"), (me, "FULL_CONTROL")],
+        "bucket-owner-full-control": [(me, "FULL_CONTROL")],
+    }
+    for canned, answer in expected.items():
+        s3.put_object(Bucket=bucket, Key=canned, Body=b"x", ACL=canned)
+        assert grants(s3.get_object_acl(Bucket=bucket, Key=canned)) == answer, canned
+    s3.put_object_acl(Bucket=bucket, Key="private", ACL="public-read")
+    assert grants(s3.get_object_acl(Bucket=bucket, Key="private")) == expected["public-read"]
+    # A public object of a private bucket: anyone reads it, nobody lists the bucket.
+    assert anonymous.get_object(Bucket=bucket, Key="public-read")["Body"].read() == b"x"
     assert (
-        missing.value.response["ResponseMetadata"]["HTTPStatusCode"],
-        code_of(missing.value),
-    ) == (404, "NoSuchKey")
+        refused(lambda: anonymous.get_object(Bucket=bucket, Key="bucket-owner-full-control"))[0]
+        == 404
+    )
+    assert refused(lambda: anonymous.list_objects_v2(Bucket=bucket))[0] == 404
+    url = f"{live_server.s3_url}/{bucket}/public-read"
+    assert httpx.get(url).content == b"x"
+
+    # Grant headers and documents; a copy takes the request's ACL, not its source's.
+    s3.put_object(Bucket=bucket, Key="h", Body=b"h", GrantRead=f"id={them}")
+    assert grants(s3.get_object_acl(Bucket=bucket, Key="h")) == [(them, "READ")]
+    s3.copy_object(Bucket=bucket, Key="c", CopySource={"Bucket": bucket, "Key": "h"})
+    assert grants(s3.get_object_acl(Bucket=bucket, Key="c")) == [(me, "FULL_CONTROL")]
+    s3.put_object_acl(
+        Bucket=bucket,
+        Key="c",
+        AccessControlPolicy=policy(me, user_grant(me, "FULL_CONTROL"), user_grant(them, "READ")),
+    )
+    assert sorted(grants(s3.get_object_acl(Bucket=bucket, Key="c"))) == sorted(
+        [(me, "FULL_CONTROL"), (them, "READ")]
+    )
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="m", ACL="public-read")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="m", UploadId=upload, PartNumber=1, Body=b"m")["ETag"]
+    s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="m",
+        UploadId=upload,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]},
+    )
+    assert grants(s3.get_object_acl(Bucket=bucket, Key="m")) == expected["public-read"]
+    assert anonymous.get_object(Bucket=bucket, Key="m")["Body"].read() == b"m"
+
+
+def test_a_writer_owns_its_objects_in_anothers_bucket(
+    s3: Any, bob_s3: Any, alice: S3User, ids: dict[str, str], bob: S3User
+) -> None:
+    me, them = ids[alice.name], ids[bob.name]
+    bucket = new_bucket(s3, alice)
+    s3.put_bucket_acl(Bucket=bucket, ACL="public-read-write")
+    bob_s3.put_object(Bucket=bucket, Key="b", Body=b"b", ACL="bucket-owner-read")
+    answer = bob_s3.get_object_acl(Bucket=bucket, Key="b")
+    assert answer["Owner"] == {"ID": them, "DisplayName": bob.name}
+    assert grants(answer) == [(them, "FULL_CONTROL"), (me, "READ")]
+    # The bucket's owner reads and replaces it; the object keeps its owner.
+    s3.put_object_acl(Bucket=bucket, Key="b", ACL="bucket-owner-full-control")
+    assert grants(s3.get_object_acl(Bucket=bucket, Key="b")) == [
+        (them, "FULL_CONTROL"),
+        (me, "FULL_CONTROL"),
+    ]
+    assert refused(
+        lambda: s3.put_object_acl(
+            Bucket=bucket, Key="b", AccessControlPolicy=policy(me, user_grant(me, "READ"))
+        )
+    ) == (403, "AccessDenied")
+
+
+def test_attempts_on_anothers_objects_are_4xx(
+    live_server: LiveServer,
+    s3: Any,
+    bob_s3: Any,
+    anonymous: Any,
+    alice: S3User,
+    ids: dict[str, str],
+    bob: S3User,
+) -> None:
+    me, them = ids[alice.name], ids[bob.name]
+    bucket = new_bucket(s3, alice)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"k")
+    take = policy(them, user_grant(them, "FULL_CONTROL"))
+    assert refused(
+        lambda: bob_s3.put_object_acl(Bucket=bucket, Key="k", AccessControlPolicy=take)
+    ) == (404, "NoSuchBucket")
+    assert refused(lambda: bob_s3.get_object_acl(Bucket=bucket, Key="k")) == (404, "NoSuchBucket")
+    assert (
+        refused(lambda: anonymous.put_object_acl(Bucket=bucket, Key="k", ACL="public-read"))[0]
+        == 403
+    )
+    assert refused(lambda: s3.put_object_acl(Bucket=bucket, Key="k", AccessControlPolicy=take)) == (
+        403,
+        "AccessDenied",
+    )
+    assert refused(lambda: s3.put_object_acl(Bucket=bucket, Key="k", GrantRead="id=nobody")) == (
+        400,
+        "InvalidArgument",
+    )
+    assert refused(lambda: s3.put_object(Bucket=bucket, Key="n", Body=b"n", GrantRead="id=x")) == (
+        400,
+        "InvalidArgument",
+    )
+    assert refused(lambda: s3.get_object_acl(Bucket=bucket, Key="nothing")) == (404, "NoSuchKey")
+    url = s3.generate_presigned_url(
+        "put_object_acl", Params={"Bucket": bucket, "Key": "k", "AccessControlPolicy": take}
+    )
+    for body in (b"garbage", b"<AccessControlPolicy>", b"\x00" * (1 << 20)):
+        answer = httpx.put(url, content=body)
+        assert answer.status_code == 400, answer.text
+        assert "<Code>MalformedACLError</Code>" in answer.text
+    assert grants(s3.get_object_acl(Bucket=bucket, Key="k")) == [(me, "FULL_CONTROL")]
+    # Nothing written by the refused object write.
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["k"]

@@ -187,6 +187,7 @@ def require_bucket_access(
     need: Role,
     *,
     tags: Callable[[], Mapping[str, str]] | None = None,
+    otherwise: Callable[[], Role] | None = None,
 ) -> Role:
     """:func:`require_repo` for a bucket, with its policy. A policy Deny is
     ``PermissionDeniedError`` (``RepoNotFoundError`` for a caller who could not see the
@@ -195,10 +196,12 @@ def require_bucket_access(
     with its owner and admins, whatever a policy says. A call
     without :attr:`Principal.request` is refused when a Deny naming the caller could apply to
     what its ``need`` allows, whatever its conditions, and gets nothing from an Allow.
-    ``tags`` gives the object's tags if a condition asks (read from the catalog otherwise)."""
+    ``tags`` gives the object's tags if a condition asks (read from the catalog otherwise).
+    ``otherwise`` decides what the policy leaves open (:func:`require_repo` by default)."""
+    decide = otherwise or (lambda: require_repo(catalog, principal, repo, need))
     document = catalog.get_bucket_configuration(repo.id, POLICY)
     if document is None:
-        return require_repo(catalog, principal, repo, need)
+        return decide()
     policy = stored_policy(document)
     role = repo_role(catalog, principal, repo)
     user = principal.user
@@ -231,7 +234,7 @@ def require_bucket_access(
     ):
         return role if role is not None and role.allows(need) else need
     try:
-        return require_repo(catalog, principal, repo, need)
+        return decide()
     except RepoNotFoundError:
         if not policy.names(caller):
             raise
@@ -285,18 +288,78 @@ def bucket_acl_permissions(
 
 
 def require_bucket_permission(
-    grants: GrantCatalog, principal: Principal, repo: Repo, need: acls.Permission
+    catalog: BucketAccessCatalog, principal: Principal, repo: Repo, need: acls.Permission
 ) -> None:
-    """The caller holds ``need`` on the bucket ``repo``, by their role (``admin``, which the
-    owner always has, holds all four, ``write`` READ and WRITE, ``read`` READ) or by its ACL.
+    """The caller holds ``need`` on the bucket ``repo``: its policy allows the request, or
+    (when the policy says nothing) their role (``admin``, which the owner always has, holds
+    all four, ``write`` READ and WRITE, ``read`` READ) or the bucket's ACL gives it.
     ``RepoNotFoundError`` when they hold nothing on it; else 401 or 403."""
-    role = repo_role(grants, principal, repo)
-    held = set(acls.role_permissions(role)) | bucket_acl_permissions(grants, principal, repo)
-    if acls.permits(frozenset(held), need):
-        return
-    if not held:
-        raise RepoNotFoundError.named(repo.full_name)
-    _deny(principal, repo, need.value)
+
+    def by_grants() -> Role:
+        role = repo_role(catalog, principal, repo)
+        held = acls.role_permissions(role) | bucket_acl_permissions(catalog, principal, repo)
+        if not acls.permits(held, need):
+            if not held:
+                raise RepoNotFoundError.named(repo.full_name)
+            _deny(principal, repo, need.value)
+        return Role.ADMIN
+
+    require_bucket_access(catalog, principal, repo, Role.ADMIN, otherwise=by_grants)
+
+
+def object_acl_permissions(
+    principal: Principal, repo: Repo, acl: acls.Acl
+) -> frozenset[acls.Permission]:
+    """What an object's own ACL gives the caller: its grants, and all four to its owner;
+    narrowed by the credential as :func:`bucket_acl_permissions` is."""
+    user = principal.user
+    if user is not None and not principal.reaches(repo.namespace, repo.name):
+        user = None
+    found = acls.granted(acl.grants, user_id=user.id if user else None, signed_in=user is not None)
+    if user is not None and user.id == acl.owner_id:
+        found = acls.role_permissions(Role.ADMIN)
+    if user is not None and principal.scope is Scope.READ:
+        found &= {acls.Permission.READ, acls.Permission.READ_ACP}
+    return found
+
+
+def require_object_permission(
+    catalog: BucketAccessCatalog,
+    principal: Principal,
+    repo: Repo,
+    acl: acls.Acl | None,
+    need: acls.Permission,
+    *,
+    tags: Callable[[], Mapping[str, str]] | None = None,
+) -> None:
+    """The caller holds ``need`` on an object of the bucket ``repo`` whose ACL is ``acl``
+    (``None``: the default, its bucket owner's). The bucket's policy decides first. Then
+    objects are readable as their bucket is, and whoever may write to the bucket by role (its
+    owner, members, collaborators) holds ``READ_ACP`` and ``WRITE_ACP`` on each; the object's
+    owner and its grants add theirs. ``RepoNotFoundError`` when the caller holds nothing on
+    the bucket nor the object."""
+
+    def by_grants() -> Role:
+        role = repo_role(catalog, principal, repo)
+        on_bucket = acls.role_permissions(role) | bucket_acl_permissions(catalog, principal, repo)
+        held: set[acls.Permission] = set()
+        if acls.Permission.READ in on_bucket:
+            held.add(acls.Permission.READ)
+        if role is not None and role.allows(Role.WRITE):
+            held |= {acls.Permission.READ_ACP, acls.Permission.WRITE_ACP}
+        if acl is not None:
+            held |= object_acl_permissions(principal, repo, acl)
+        if not acls.permits(frozenset(held), need):
+            if not held and not on_bucket:
+                raise RepoNotFoundError.named(repo.full_name)
+            _deny(principal, repo, need.value)
+        return Role.READ
+
+    # To a policy, reading an object or its ACL is reading; changing its ACL is writing (an
+    # object's ACL is not one of the bucket's settings, which no Allow hands over).
+    reads = need in (acls.Permission.READ, acls.Permission.READ_ACP)
+    policy_need = Role.READ if reads else Role.WRITE
+    require_bucket_access(catalog, principal, repo, policy_need, tags=tags, otherwise=by_grants)
 
 
 class GateCatalog(GrantCatalog, AccessRequestCatalog, Protocol):

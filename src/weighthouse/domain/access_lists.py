@@ -1,5 +1,5 @@
-"""Reading and replacing the access control list of a bucket (see :mod:`~weighthouse.domain.acls`
-for the model and where each grant is kept).
+"""Reading and replacing the access control list of a bucket or an object (see
+:mod:`~weighthouse.domain.acls` for the model and where each grant is kept).
 
 Reading an ACL needs ``READ_ACP`` and replacing it ``WRITE_ACP``, held by the bucket's
 ``admin`` role (its owner always) or granted by the ACL itself; a caller holding nothing on the
@@ -8,6 +8,11 @@ ACL must be the bucket's (``AclOwnerMismatchError``), and each user granted must
 (``InvalidGranteeError``). A replacement is one unit of work: the bucket's visibility, its
 collaborators and its stored grants change together, and a change of visibility is audited as
 the REST API's is.
+
+An object's ACL is read with ``READ_ACP`` on it and replaced with ``WRITE_ACP`` (see
+:func:`~weighthouse.domain.access.require_object_permission`); it keeps its owner, the account
+that wrote the object (its bucket's owner for an anonymous write and by default), and
+:func:`new_object_acl` makes it for each write.
 """
 
 from __future__ import annotations
@@ -17,28 +22,75 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from weighthouse.domain import acls
-from weighthouse.domain.access import Principal, require_bucket_permission
-from weighthouse.domain.acls import Grant, GranteeKind, Permission
+from weighthouse.domain.access import (
+    Principal,
+    require_bucket_permission,
+    require_object_permission,
+)
+from weighthouse.domain.acls import Acl, AclRequest, Grant, GranteeKind, Permission
 from weighthouse.domain.audit import Audit
 from weighthouse.domain.bucket_configurations_catalog import BucketConfigurationCatalog
 from weighthouse.domain.catalog import (
     CollaboratorCatalog,
+    ObjectCatalog,
     OrganizationCatalog,
     UnitOfWork,
     UserCatalog,
 )
 from weighthouse.domain.errors import (
     AclOwnerMismatchError,
+    EntryNotFoundError,
     InvalidGranteeError,
     InvalidInputError,
     OrganizationNotFoundError,
     RepoNotFoundError,
     UserNotFoundError,
 )
-from weighthouse.domain.model import Member, Repo, RepoId, RepoType, Role
-from weighthouse.domain.names import check_name
+from weighthouse.domain.model import BucketObject, Member, Repo, RepoId, RepoType, Role
+from weighthouse.domain.names import check_key, check_name
 from weighthouse.domain.ports import Clock
 from weighthouse.domain.repos import RepoLookup, require_bucket
+
+
+class OwnerCatalog(OrganizationCatalog, UserCatalog, Protocol):
+    """What finding a bucket's owner and checking grantees read."""
+
+
+def bucket_owner_id(catalog: OrganizationCatalog, repo: Repo) -> str:
+    """The account that owns ``repo``: its organisation, or the user who owns it."""
+    try:
+        return catalog.get_org(repo.namespace).id
+    except OrganizationNotFoundError:
+        return repo.owner_id
+
+
+def check_grantees(catalog: UserCatalog, grants: Iterable[Grant], owner_id: str | None) -> None:
+    """``InvalidGranteeError`` unless every user granted exists (or is ``owner_id``)."""
+    for grant in grants:
+        if grant.grantee.kind is not GranteeKind.USER or grant.grantee.id == owner_id:
+            continue
+        try:
+            catalog.get_user_by_id(grant.grantee.id)
+        except UserNotFoundError:
+            raise InvalidGranteeError(
+                f"no user has the id {grant.grantee.id[:64]!r}", grantee=grant.grantee.id
+            ) from None
+
+
+def new_object_acl(
+    catalog: OwnerCatalog, principal: Principal, repo: Repo, request: AclRequest | None
+) -> Acl | None:
+    """The ACL of an object ``principal`` writes to the bucket ``repo``, as ``request`` asks:
+    owned by the writer (by the bucket's owner when anonymous), ``private`` unless asked
+    otherwise; ``None`` when that is the default. Raises ``InvalidGranteeError`` and
+    ``InvalidAclError``."""
+    bucket_owner = bucket_owner_id(catalog, repo)
+    owner = principal.user.id if principal.user is not None else bucket_owner
+    if request is None and owner == bucket_owner:
+        return None
+    grants = (request or AclRequest(canned="private")).resolve(owner, bucket_owner)
+    check_grantees(catalog, grants, owner)
+    return Acl(owner, grants)
 
 
 class AccessListCatalog(
@@ -47,6 +99,7 @@ class AccessListCatalog(
     OrganizationCatalog,
     UserCatalog,
     BucketConfigurationCatalog,
+    ObjectCatalog,
     UnitOfWork,
     Protocol,
 ):
@@ -84,11 +137,7 @@ class AccessLists:
         return repo
 
     def owner_id(self, repo: Repo) -> str:
-        """The account that owns ``repo``: its organisation, or the user who owns it."""
-        try:
-            return self._catalog.get_org(repo.namespace).id
-        except OrganizationNotFoundError:
-            return repo.owner_id
+        return bucket_owner_id(self._catalog, repo)
 
     def bucket_acl(self, principal: Principal, bucket: RepoId) -> AclView:
         """The bucket's ACL as it holds now: its visibility, its collaborators and its stored
@@ -129,15 +178,7 @@ class AccessLists:
 
     def check_grantees(self, grants: Iterable[Grant], owner_id: str | None = None) -> None:
         """``InvalidGranteeError`` unless every user granted exists (or is ``owner_id``)."""
-        for grant in grants:
-            if grant.grantee.kind is not GranteeKind.USER or grant.grantee.id == owner_id:
-                continue
-            try:
-                self._catalog.get_user_by_id(grant.grantee.id)
-            except UserNotFoundError:
-                raise InvalidGranteeError(
-                    f"no user has the id {grant.grantee.id[:64]!r}", grantee=grant.grantee.id
-                ) from None
+        check_grantees(self._catalog, grants, owner_id)
 
     def set_bucket_acl(
         self,
@@ -185,6 +226,63 @@ class AccessLists:
             )
 
         self._catalog.run_atomic(store)
+
+    def _object(
+        self, principal: Principal, bucket: RepoId, key: str, need: Permission
+    ) -> tuple[Repo, BucketObject]:
+        if bucket.type is not RepoType.BUCKET:
+            raise InvalidInputError("not a bucket id")
+        check_name(bucket.namespace, what="namespace")
+        check_name(bucket.name, what="repo name")
+        try:
+            repo, obj = self._catalog.find_object(bucket.type, bucket.namespace, bucket.name, key)
+        except RepoNotFoundError:
+            raise RepoNotFoundError.named(f"{bucket.namespace}/{bucket.name}") from None
+        require_object_permission(
+            self._catalog, principal, repo, obj.acl if obj is not None else None, need
+        )
+        require_bucket(repo)
+        if obj is None:
+            raise EntryNotFoundError(f"no object {key!r}", key=key)
+        return repo, obj
+
+    def object_acl(self, principal: Principal, bucket: RepoId, key: str) -> AclView:
+        """The object's ACL: its owner and the grants given. (Whoever may read its bucket
+        reads the object too, whatever its grants: a public bucket's objects are public.)"""
+        repo, obj = self._object(principal, bucket, check_key(key), Permission.READ_ACP)
+        bucket_owner = self.owner_id(repo)
+        acl = obj.acl or Acl(bucket_owner, acls.canned("private", bucket_owner))
+        grants = acl.grants
+        names = {
+            g.grantee.id: self._name(g.grantee.id, repo, bucket_owner)
+            for g in (*grants, Grant(acls.Grantee.user(acl.owner_id), Permission.READ))
+            if g.grantee.kind is GranteeKind.USER
+        }
+        groups = [g for g in grants if g.grantee.kind is not GranteeKind.USER]
+        users = [g for g in grants if g.grantee.kind is GranteeKind.USER]
+        return AclView(acl.owner_id, names[acl.owner_id], (*groups, *users), names)
+
+    def set_object_acl(
+        self,
+        principal: Principal,
+        bucket: RepoId,
+        key: str,
+        grants: Sequence[Grant] = (),
+        *,
+        canned: str | None = None,
+        owner_id: str | None = None,
+    ) -> None:
+        """Replace the object's ACL with ``grants`` or the canned ACL ``canned``; it keeps its
+        owner, which ``owner_id``, when the request names one, must be."""
+        repo, obj = self._object(principal, bucket, check_key(key), Permission.WRITE_ACP)
+        bucket_owner = self.owner_id(repo)
+        owner = obj.acl.owner_id if obj.acl is not None else bucket_owner
+        if owner_id is not None and owner_id != owner:
+            raise AclOwnerMismatchError("the ACL names another owner than the object's")
+        given = AclRequest(canned=canned, grants=tuple(grants)).resolve(owner, bucket_owner)
+        check_grantees(self._catalog, given, owner)
+        if not self._catalog.set_object_acl(repo.id, obj.key, Acl(owner, given)):
+            raise EntryNotFoundError(f"no object {key!r}", key=key)
 
     def _name(self, user_id: str, repo: Repo, owner_id: str) -> str:
         if user_id == owner_id:

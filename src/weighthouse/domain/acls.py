@@ -23,18 +23,25 @@ collaborator with the ``read`` or ``write`` role. Every other grant (a user's
 ``AuthenticatedUsers``, ``AllUsers`` beyond ``READ``) is stored as given. An object's ACL, its
 owner and its grants, is stored with the object.
 
-This module is the model and its pure decisions; the permission service
-(:mod:`weighthouse.domain.access`) asks :func:`granted` and :func:`permits`.
+The data (:class:`Permission`, :class:`Grantee`, :class:`Grant`, :class:`Acl`) is in
+:mod:`~weighthouse.domain.model`, since objects carry their ACLs; this module holds the rules,
+pure decisions the permission service (:mod:`weighthouse.domain.access`) asks:
+:func:`granted` and :func:`permits`.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from weighthouse.domain.errors import InvalidAclError
+from weighthouse.domain.model import ACL_FOUR as _ALL_FOUR
+from weighthouse.domain.model import Acl as Acl
+from weighthouse.domain.model import Grant as Grant
+from weighthouse.domain.model import Grantee as Grantee
+from weighthouse.domain.model import GranteeKind as GranteeKind
+from weighthouse.domain.model import Permission as Permission
 from weighthouse.domain.model import Role
 
 MAX_GRANTS = 100
@@ -44,57 +51,8 @@ BUCKET_ACL = "acl"
 """The name of a bucket's stored grants among its configurations."""
 
 
-class Permission(enum.StrEnum):
-    READ = "READ"
-    WRITE = "WRITE"
-    READ_ACP = "READ_ACP"
-    WRITE_ACP = "WRITE_ACP"
-    FULL_CONTROL = "FULL_CONTROL"
-
-    def expanded(self) -> frozenset[Permission]:
-        """The permissions this one gives: itself, or all four for ``FULL_CONTROL``."""
-        if self is Permission.FULL_CONTROL:
-            return _ALL_FOUR
-        return frozenset((self,))
-
-
-_ALL_FOUR = frozenset(
-    (Permission.READ, Permission.WRITE, Permission.READ_ACP, Permission.WRITE_ACP)
-)
-
-
-class GranteeKind(enum.StrEnum):
-    USER = "user"
-    ALL_USERS = "all"
-    AUTHENTICATED_USERS = "authenticated"
-
-
-@dataclass(frozen=True)
-class Grantee:
-    kind: GranteeKind
-    id: str = ""  # the user's id; empty for a group
-
-    @classmethod
-    def user(cls, user_id: str) -> Grantee:
-        return cls(GranteeKind.USER, user_id)
-
-
 ALL_USERS = Grantee(GranteeKind.ALL_USERS)
 AUTHENTICATED_USERS = Grantee(GranteeKind.AUTHENTICATED_USERS)
-
-
-@dataclass(frozen=True)
-class Grant:
-    grantee: Grantee
-    permission: Permission
-
-
-@dataclass(frozen=True)
-class Acl:
-    """An owner and the grants given, in the order given."""
-
-    owner_id: str
-    grants: tuple[Grant, ...]
 
 
 CANNED = (
@@ -127,6 +85,20 @@ def canned(name: str, owner_id: str, bucket_owner_id: str | None = None) -> tupl
         given = Permission.READ if name == "bucket-owner-read" else Permission.FULL_CONTROL
         return (owner, Grant(Grantee.user(bucket_owner_id), given))
     raise InvalidAclError(f"{name[:40]!r} is not a canned ACL this server states")
+
+
+@dataclass(frozen=True)
+class AclRequest:
+    """The ACL a write asks for: a canned ACL's name, or explicit grants."""
+
+    canned: str | None = None
+    grants: tuple[Grant, ...] = ()
+
+    def resolve(self, owner_id: str, bucket_owner_id: str | None = None) -> tuple[Grant, ...]:
+        """The grants asked for, for a resource owned by ``owner_id`` (see :func:`canned`)."""
+        if self.canned is None:
+            return check_grants(self.grants)
+        return canned(self.canned, owner_id, bucket_owner_id)
 
 
 def check_grants(grants: Iterable[Grant]) -> tuple[Grant, ...]:

@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from weighthouse.domain.access import Principal, require_bucket_access
+from weighthouse.domain.access import Principal, require_object_permission
+from weighthouse.domain.access_lists import OwnerCatalog, new_object_acl
+from weighthouse.domain.acls import AclRequest, Permission
 from weighthouse.domain.catalog import ObjectCatalog
 from weighthouse.domain.errors import (
     BlobMissingError,
@@ -32,6 +34,7 @@ from weighthouse.domain.model import (
     MANIFEST_PREFIX,
     BucketObject,
     ObjectListing,
+    Repo,
     RepoId,
     RepoType,
     Role,
@@ -95,9 +98,9 @@ class PutConditions:
         return value
 
 
-class BucketCatalog(RepoLookup, ObjectCatalog, ObjectVersionCatalog, Protocol):
+class BucketCatalog(RepoLookup, ObjectCatalog, ObjectVersionCatalog, OwnerCatalog, Protocol):
     """What :class:`Buckets` uses: finding a bucket with the caller's access, its objects and
-    their versions."""
+    their versions, and its owner and the users an object's ACL grants."""
 
 
 class Buckets:
@@ -117,12 +120,17 @@ class Buckets:
     def _bucket(
         self, principal: Principal, bucket: RepoId, *, write: bool = False, need: Role | None = None
     ) -> str:
+        return self._bucket_repo(principal, bucket, write=write, need=need).id
+
+    def _bucket_repo(
+        self, principal: Principal, bucket: RepoId, *, write: bool = False, need: Role | None = None
+    ) -> Repo:
         if bucket.type is not RepoType.BUCKET:
             raise InvalidInputError("not a bucket id")
         role = need or (Role.WRITE if write else Role.READ)
         repo = find_repo(self._catalog, principal, bucket, role)
         require_bucket(repo)
-        return repo.id
+        return repo
 
     def put(
         self,
@@ -140,6 +148,7 @@ class Buckets:
         checksums: Callable[[], Mapping[str, str]] | None = None,
         conditions: PutConditions | None = None,
         tags: Iterable[tuple[str, str]] = (),
+        acl: AclRequest | None = None,
     ) -> BucketObject:
         """Store ``chunks`` at ``key``. Access, key and metadata are checked before any byte is
         read. A declared ``size``, ``sha256`` or ``md5`` that does not match raises
@@ -154,13 +163,17 @@ class Buckets:
         :data:`CONTENT_HEADERS`). ``checksums`` is called once the last chunk has been read,
         so a front-end may take its values from a trailer: it must return only checksums the
         front-end verified over ``chunks``; they are stored with the object. ``tags`` (key,
-        value) become the object's tag set, checked first (``InvalidTagError``)."""
-        repo_id = self._bucket(principal, bucket, write=True)
+        value) become the object's tag set, checked first (``InvalidTagError``); ``acl`` is the
+        ACL the write asks for (see :func:`~weighthouse.domain.access_lists.new_object_acl`),
+        checked first too."""
+        repo = self._bucket_repo(principal, bucket, write=True)
+        repo_id = repo.id
         check_key(key)
         meta = check_metadata(metadata or {})
         ctype = check_content_type(content_type)
         headers = check_content_headers(content_headers or {})
         tag_set = check_tags(tags)
+        object_acl = new_object_acl(self._catalog, principal, repo, acl)
         if conditions is not None and not conditions.asked:
             conditions = None
         expected: str | None = None
@@ -187,6 +200,7 @@ class Buckets:
                 content_headers=headers,
                 checksums=verified,
                 tags=tag_set,
+                acl=object_acl,
             )
             # The decision: another writer may have changed the key during the upload. The
             # blob of a refused body stays unreferenced until the garbage collector's grace
@@ -248,7 +262,10 @@ class Buckets:
             raise RepoNotFoundError.named(f"{bucket.namespace}/{bucket.name}") from None
         require_bucket(repo)
         tags = obj.tags if obj is not None else {}
-        require_bucket_access(self._catalog, principal, repo, Role.READ, tags=lambda: tags)
+        acl = obj.acl if obj is not None else None
+        require_object_permission(
+            self._catalog, principal, repo, acl, Permission.READ, tags=lambda: tags
+        )
         if obj is None:
             raise self._missing(repo.id, key)
         return obj

@@ -325,6 +325,56 @@ NULL_VERSION = "null"
 ``null`` version); a key holds at most one."""
 
 
+# Access control lists (their rules are in :mod:`weighthouse.domain.acls`).
+
+
+class Permission(enum.StrEnum):
+    READ = "READ"
+    WRITE = "WRITE"
+    READ_ACP = "READ_ACP"
+    WRITE_ACP = "WRITE_ACP"
+    FULL_CONTROL = "FULL_CONTROL"
+
+    def expanded(self) -> frozenset[Permission]:
+        """The permissions this one gives: itself, or all four for ``FULL_CONTROL``."""
+        if self is Permission.FULL_CONTROL:
+            return ACL_FOUR
+        return frozenset((self,))
+
+
+ACL_FOUR = frozenset((Permission.READ, Permission.WRITE, Permission.READ_ACP, Permission.WRITE_ACP))
+
+
+class GranteeKind(enum.StrEnum):
+    USER = "user"
+    ALL_USERS = "all"
+    AUTHENTICATED_USERS = "authenticated"
+
+
+@dataclass(frozen=True)
+class Grantee:
+    kind: GranteeKind
+    id: str = ""  # the user's id; empty for a group
+
+    @classmethod
+    def user(cls, user_id: str) -> Grantee:
+        return cls(GranteeKind.USER, user_id)
+
+
+@dataclass(frozen=True)
+class Grant:
+    grantee: Grantee
+    permission: Permission
+
+
+@dataclass(frozen=True)
+class Acl:
+    """An owner and the grants given, in the order given."""
+
+    owner_id: str
+    grants: tuple[Grant, ...]
+
+
 @dataclass(frozen=True)
 class BucketObject:
     """An object. ``metadata`` is the user's (names in lower case); ``content_headers`` the
@@ -336,7 +386,9 @@ class BucketObject:
     ``<parts_md5>-<number of parts>``). ``tags`` is its tag set, in key order (see
     :mod:`~weighthouse.domain.tagging`); a new object at the key replaces it with its own.
     ``version_id`` names this version of the key (see :mod:`~weighthouse.domain.object_versions`):
-    :data:`NULL_VERSION` unless the bucket's versioning was enabled when it was written."""
+    :data:`NULL_VERSION` unless the bucket's versioning was enabled when it was written.
+    ``acl`` is its access control list (see :mod:`~weighthouse.domain.acls`), ``None`` for the
+    default: the bucket's owner owns it, with ``FULL_CONTROL``."""
 
     key: str
     sha256: str
@@ -351,6 +403,7 @@ class BucketObject:
     parts_md5: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     version_id: str = NULL_VERSION
+    acl: Acl | None = None
 
     @property
     def joined(self) -> bool:
@@ -412,7 +465,7 @@ CONTENT_HEADERS = (
 class MultipartUpload:
     """An open multipart upload of ``key`` in the bucket ``repo_id``, started by
     ``initiator_id``; what the finished object will carry besides its bytes is fixed when it
-    starts (its content type, user metadata, content headers and tags). ``checksum_algorithm``
+    starts (its content type, user metadata, content headers, tags and ACL). ``checksum_algorithm``
     (lower case, e.g. ``crc32``) is the one every part sends, or empty."""
 
     id: str
@@ -426,6 +479,7 @@ class MultipartUpload:
     checksum_type: str = ""
     content_headers: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
+    acl: Acl | None = None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ from datetime import datetime
 from typing import Protocol
 
 from weighthouse.domain.access import Principal
+from weighthouse.domain.access_lists import OwnerCatalog, new_object_acl
+from weighthouse.domain.acls import AclRequest
 from weighthouse.domain.buckets import (
     PREFIX_END,
     PutConditions,
@@ -54,6 +56,7 @@ from weighthouse.domain.model import (
     BucketObject,
     ManifestPart,
     MultipartUpload,
+    Repo,
     RepoId,
     RepoType,
     Role,
@@ -94,7 +97,9 @@ class UploadListing:
     last: tuple[str, str] | None
 
 
-class UploadsCatalog(RepoLookup, ObjectCatalog, MultipartCatalog, UnitOfWork, Protocol):
+class UploadsCatalog(
+    RepoLookup, ObjectCatalog, MultipartCatalog, OwnerCatalog, UnitOfWork, Protocol
+):
     """What :class:`MultipartUploads` uses."""
 
 
@@ -115,11 +120,14 @@ class MultipartUploads:
         self._room = room or NoDiskRoom()
 
     def _bucket(self, principal: Principal, bucket: RepoId) -> str:
+        return self._bucket_repo(principal, bucket).id
+
+    def _bucket_repo(self, principal: Principal, bucket: RepoId) -> Repo:
         if bucket.type is not RepoType.BUCKET:
             raise InvalidInputError("not a bucket id")
         repo = find_repo(self._catalog, principal, bucket, Role.WRITE)
         require_bucket(repo)
-        return repo.id
+        return repo
 
     def _open(
         self, principal: Principal, bucket: RepoId, key: str, upload_id: str
@@ -148,14 +156,17 @@ class MultipartUploads:
         checksum_type: str = "",
         content_headers: Mapping[str, str] | None = None,
         tags: Iterable[tuple[str, str]] = (),
+        acl: AclRequest | None = None,
     ) -> MultipartUpload:
         """Start an upload of ``key``; needs write access to the bucket. The object will carry
-        ``content_type``, ``metadata``, ``content_headers`` and ``tags`` (checked here:
-        ``InvalidTagError``)."""
-        repo_id = self._bucket(principal, bucket)
+        ``content_type``, ``metadata``, ``content_headers``, ``tags`` (checked here:
+        ``InvalidTagError``) and the ACL ``acl`` asks for (checked here too)."""
+        repo = self._bucket_repo(principal, bucket)
+        repo_id = repo.id
         check_key(key)
         if principal.user is None:
             raise PermissionDeniedError("anonymous users cannot upload")
+        object_acl = new_object_acl(self._catalog, principal, repo, acl)
         upload = MultipartUpload(
             id=secrets.token_hex(24),
             repo_id=repo_id,
@@ -168,6 +179,7 @@ class MultipartUploads:
             checksum_type=checksum_type,
             content_headers=check_content_headers(content_headers or {}),
             tags=check_tags(tags),
+            acl=object_acl,
         )
         self._catalog.add_upload(upload)
         return upload
@@ -352,6 +364,7 @@ class MultipartUploads:
                 part_sizes=tuple(part.size for part in parts),
                 parts_md5=parts_md5,
                 tags=upload.tags,
+                acl=upload.acl,
             )
 
             def claim_and_store() -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from weighthouse.domain.acls import Acl, acl_document, acl_from
 from weighthouse.domain.model import (
     AccessKey,
     AccessRequest,
@@ -308,6 +309,7 @@ def object_row(repo_id: str, obj: BucketObject, position: int = 0) -> dict[str, 
         "tags": dict(obj.tags) or None,
         "version_id": obj.version_id,
         "position": position,
+        "acl": acl_document(obj.acl) if obj.acl is not None else None,
     }
 
 
@@ -327,7 +329,13 @@ def object_from(row: Row[Any]) -> BucketObject:
         parts_md5=row.parts_md5,
         tags=dict(row.tags or {}),
         version_id=row.version_id,
+        # Rows of object_versions have no ACL: an older version has the default one.
+        acl=_acl(getattr(row, "acl", None)),
     )
+
+
+def _acl(document: Any) -> Acl | None:
+    return acl_from(document) if document is not None else None
 
 
 def upload_row(upload: MultipartUpload) -> dict[str, Any]:
@@ -343,6 +351,7 @@ def upload_row(upload: MultipartUpload) -> dict[str, Any]:
         "checksum_type": upload.checksum_type,
         "content_headers": dict(upload.content_headers),
         "tags": dict(upload.tags) or None,
+        "acl": acl_document(upload.acl) if upload.acl is not None else None,
     }
 
 
@@ -359,6 +368,7 @@ def upload_from(row: Row[Any]) -> MultipartUpload:
         checksum_type=row.checksum_type,
         content_headers=dict(row.content_headers or {}),
         tags=dict(row.tags or {}),
+        acl=acl_from(row.acl) if row.acl is not None else None,
     )
 
 

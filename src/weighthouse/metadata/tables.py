@@ -416,6 +416,10 @@ class ObjectRow(Base):
     version_id: Mapped[str] = mapped_column(String(VERSION_ID), server_default=text("'null'"))
     position: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
+    # The access control list, {"owner": id, "grants": [[kind, id, permission]...]}; NULL for
+    # the default (the bucket's owner, full control).
+    acl: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
 
 class ObjectVersionRow(Base):
     """A version of a bucket key that is not its latest object: an older object, or a delete
@@ -483,6 +487,7 @@ class MultipartUploadRow(Base):
     checksum_type: Mapped[str] = mapped_column(String(16))
     content_headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
     tags: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    acl: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class MultipartPartRow(Base):

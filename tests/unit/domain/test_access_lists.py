@@ -11,10 +11,18 @@ from tests.unit.domain.conftest import Hub
 
 from weighthouse.domain.access import ANONYMOUS, Principal
 from weighthouse.domain.access_lists import AccessLists
-from weighthouse.domain.acls import ALL_USERS, AUTHENTICATED_USERS, Grant, Grantee, Permission
+from weighthouse.domain.acls import (
+    ALL_USERS,
+    AUTHENTICATED_USERS,
+    AclRequest,
+    Grant,
+    Grantee,
+    Permission,
+)
 from weighthouse.domain.errors import (
     AclOwnerMismatchError,
     AuthenticationError,
+    EntryNotFoundError,
     InvalidAclError,
     InvalidGranteeError,
     PermissionDeniedError,
@@ -262,3 +270,104 @@ def test_models_have_no_acl(hub: Hub, lists: AccessLists, alice: Principal) -> N
     hub.repos.create(alice, model, private=True)
     with pytest.raises(Exception, match="bucket"):
         lists.bucket_acl(alice, model)
+
+
+# Objects: each keeps its own ACL, written with it.
+
+
+def test_an_object_written_without_an_acl_has_the_default(
+    hub: Hub, lists: AccessLists, alice: Principal, bucket: RepoId
+) -> None:
+    assert hub.buckets.head(alice, bucket, "k").acl is None
+    view = lists.object_acl(alice, bucket, "k")
+    assert alice.user is not None
+    assert (view.owner_id, view.owner_name) == (alice.user.id, "alice")
+    assert view.grants == (user_grant(alice, FC),)
+
+
+def test_a_public_object_in_a_private_bucket_is_read_by_anyone_but_not_listed(
+    hub: Hub, lists: AccessLists, alice: Principal, bucket: RepoId
+) -> None:
+    hub.buckets.put(alice, bucket, "pub", [b"p"], acl=AclRequest(canned="public-read"))
+    assert hub.buckets.head(ANONYMOUS, bucket, "pub").size == 1
+    assert outcome(lambda: hub.buckets.head(ANONYMOUS, bucket, "k")) == "404"
+    assert outcome(lambda: hub.buckets.list(ANONYMOUS, bucket)) == "404"
+    assert lists.object_acl(alice, bucket, "pub").grants == (
+        Grant(ALL_USERS, R),
+        user_grant(alice, FC),
+    )
+    # A new object at the key takes its own ACL: here the default.
+    hub.buckets.put(alice, bucket, "pub", [b"q"])
+    assert outcome(lambda: hub.buckets.head(ANONYMOUS, bucket, "pub")) == "404"
+
+
+def test_a_writer_owns_what_it_writes_and_the_bucket_owner_keeps_control(
+    hub: Hub, lists: AccessLists, alice: Principal, bob: Principal, bucket: RepoId
+) -> None:
+    assert bob.user is not None and alice.user is not None
+    lists.set_bucket_acl(alice, bucket, [user_grant(alice, FC), user_grant(bob, W)])
+    hub.buckets.put(bob, bucket, "b", [b"b"], acl=AclRequest(canned="bucket-owner-read"))
+    view = lists.object_acl(bob, bucket, "b")
+    assert (view.owner_id, view.owner_name) == (bob.user.id, "bob")
+    assert view.grants == (user_grant(bob, FC), user_grant(alice, R))
+    # bob reads his own object, though he may not list the bucket.
+    assert hub.buckets.head(bob, bucket, "b").size == 1
+    assert outcome(lambda: hub.buckets.list(bob, bucket)) == "403"
+    assert outcome(lambda: hub.buckets.head(bob, bucket, "k")) == "403"
+    # The bucket's owner reads and replaces it; the object keeps its owner.
+    lists.set_object_acl(alice, bucket, "b", canned="private")
+    assert lists.object_acl(alice, bucket, "b").grants == (user_grant(bob, FC),)
+
+
+@pytest.mark.parametrize(
+    ("attempt", "error"),
+    [
+        ("stranger", RepoNotFoundError),
+        ("anonymous", RepoNotFoundError),
+        ("another owner", AclOwnerMismatchError),
+        ("unknown grantee", InvalidGranteeError),
+        ("missing key", EntryNotFoundError),
+        ("reader", PermissionDeniedError),
+    ],
+)
+def test_object_acls_are_replaced_only_by_whom_they_allow(
+    hub: Hub,
+    lists: AccessLists,
+    alice: Principal,
+    bob: Principal,
+    bucket: RepoId,
+    attempt: str,
+    error: type[Exception],
+) -> None:
+    assert bob.user is not None
+    carol = hub.user("carol")
+    lists.set_bucket_acl(alice, bucket, [user_grant(alice, FC), user_grant(carol, R)])
+    take = [user_grant(bob, FC)]
+    actions: dict[str, Callable[[], None]] = {
+        "stranger": lambda: lists.set_object_acl(bob, bucket, "k", take),
+        "anonymous": lambda: lists.set_object_acl(ANONYMOUS, bucket, "k", canned="public-read"),
+        "another owner": lambda: lists.set_object_acl(
+            alice, bucket, "k", take, owner_id=bob.user.id if bob.user else ""
+        ),
+        "unknown grantee": lambda: lists.set_object_acl(
+            alice, bucket, "k", [Grant(Grantee.user("nobody"), R)]
+        ),
+        "missing key": lambda: lists.set_object_acl(alice, bucket, "nothing", take),
+        "reader": lambda: lists.set_object_acl(carol, bucket, "k", take),
+    }
+    with pytest.raises(error):
+        actions[attempt]()
+    assert lists.object_acl(alice, bucket, "k").grants == (user_grant(alice, FC),)
+
+
+def test_an_object_grant_gives_its_grantee_what_it_names(
+    hub: Hub, lists: AccessLists, alice: Principal, bob: Principal, bucket: RepoId
+) -> None:
+    lists.set_object_acl(alice, bucket, "k", [user_grant(alice, FC), user_grant(bob, RA)])
+    assert outcome(lambda: lists.object_acl(bob, bucket, "k")) == "ok"
+    assert outcome(lambda: hub.buckets.head(bob, bucket, "k")) == "403"
+    lists.set_object_acl(alice, bucket, "k", [user_grant(bob, R)])
+    assert hub.buckets.head(bob, bucket, "k").size == 1
+    assert outcome(lambda: lists.object_acl(bob, bucket, "k")) == "403"
+    # An object grant lets nobody write to the bucket.
+    assert outcome(lambda: hub.buckets.put(bob, bucket, "k", [b"no"])) == "404"

@@ -1,5 +1,6 @@
-"""S3 access control lists on the wire: ``x-amz-acl``, the ``x-amz-grant-*`` headers, the
-``AccessControlPolicy`` document of PutBucketAcl, and GetBucketAcl's answer. What a grant
+"""S3 access control lists on the wire: ``x-amz-acl`` and the ``x-amz-grant-*`` headers (on
+bucket and object writes), the ``AccessControlPolicy`` document of PutBucketAcl and
+PutObjectAcl, and GetBucketAcl's and GetObjectAcl's answer. What a grant
 allows, and where it is kept, is the domain's (:mod:`weighthouse.domain.acls`).
 
 * A canned ACL is one of :data:`~weighthouse.domain.acls.CANNED`; ``aws-exec-read`` and
@@ -19,19 +20,16 @@ allows, and where it is kept, is the domain's (:mod:`weighthouse.domain.acls`).
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 
 from starlette.responses import Response
 
 from weighthouse.domain import acls
 from weighthouse.domain.access_lists import AclView
-from weighthouse.domain.acls import Grant, Grantee, GranteeKind, Permission
-from weighthouse.domain.model import Repo
+from weighthouse.domain.acls import AclRequest, Grant, Grantee, GranteeKind, Permission
 from weighthouse.frontends.s3 import wire, xml_input
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, anonymous_write, in_thread
 from weighthouse.frontends.s3.errors import S3Error
-from weighthouse.frontends.s3.owners import bucket_owner
 
 SERVICE_CANNED = ("aws-exec-read", "log-delivery-write")
 GRANT_HEADERS = {
@@ -47,26 +45,12 @@ LOG_DELIVERY_URI = "http://acs.amazonaws.com/groups/s3/LogDelivery"
 GROUPS = {ALL_USERS_URI: acls.ALL_USERS, AUTHENTICATED_USERS_URI: acls.AUTHENTICATED_USERS}
 MAX_ACL_BYTES = 64 * 1024
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
-_OWNER_SIDE = ("private", "bucket-owner-read", "bucket-owner-full-control")
-VISIBILITY_CANNED = (*_OWNER_SIDE, "public-read")
+VISIBILITY_CANNED = ("private", "bucket-owner-read", "bucket-owner-full-control", "public-read")
 """Canned ACLs a new bucket's visibility states in full (the owner-side ones are ``private``
 on a bucket)."""
 
 
-@dataclass(frozen=True)
-class RequestedAcl:
-    """What a request's headers ask for: a canned ACL's name, or explicit grants."""
-
-    canned: str | None = None
-    grants: tuple[Grant, ...] = ()
-
-    def resolve(self, owner_id: str, bucket_owner_id: str | None = None) -> tuple[Grant, ...]:
-        if self.canned is None:
-            return self.grants
-        return acls.canned(self.canned, owner_id, bucket_owner_id)
-
-
-def requested(call: S3Call) -> RequestedAcl | None:
+def requested(call: S3Call) -> AclRequest | None:
     """The ACL the request's headers ask for, ``None`` when they ask for none."""
     canned = canned_name(call.header("x-amz-acl"))
     grants: list[Grant] = []
@@ -79,8 +63,8 @@ def requested(call: S3Call) -> RequestedAcl | None:
             400, "InvalidRequest", "Specifying both Canned ACLs and Header Grants is not allowed"
         )
     if canned is not None:
-        return RequestedAcl(canned=canned)
-    return RequestedAcl(grants=tuple(grants)) if grants else None
+        return AclRequest(canned=canned)
+    return AclRequest(grants=tuple(grants)) if grants else None
 
 
 def canned_name(value: str | None) -> str | None:
@@ -190,14 +174,20 @@ async def handle(call: S3Call) -> Response:
     method = call.request.method
     if method not in ("GET", "PUT"):
         raise S3Error(405, "MethodNotAllowed", f"{method} is not allowed on ?acl")
-    if call.key is not None:
-        return await _object_acl(call)
     assert call.bucket is not None
     repo_id = bucket_id(call.bucket)
+    key = call.key
+    if key is not None and call.has("versionId"):
+        raise S3Error(501, "NotImplemented", "ACLs are kept for an object's latest version only")
     lists = call.hub.access_lists
     if method == "GET":
-        view = await in_thread(lambda: lists.bucket_acl(call.principal, repo_id))
-        return Response(render(view), media_type=wire.XML)
+
+        def read() -> AclView:
+            if key is None:
+                return lists.bucket_acl(call.principal, repo_id)
+            return lists.object_acl(call.principal, repo_id, key)
+
+        return Response(render(await in_thread(read)), media_type=wire.XML)
     asked = requested(call)
     body = await policy_body(call)
     if asked is not None and body.strip():
@@ -207,14 +197,19 @@ async def handle(call: S3Call) -> Response:
     owner_id: str | None = None
     if asked is None:
         owner_id, grants = parse_policy(body)
-        asked = RequestedAcl(grants=grants)
-    canned = asked.canned
+        asked = AclRequest(grants=grants)
+    canned, given = asked.canned, asked.grants
 
     def store() -> None:
         with anonymous_write(call.principal):
-            lists.set_bucket_acl(
-                call.principal, repo_id, asked.grants, canned=canned, owner_id=owner_id
-            )
+            if key is None:
+                lists.set_bucket_acl(
+                    call.principal, repo_id, given, canned=canned, owner_id=owner_id
+                )
+            else:
+                lists.set_object_acl(
+                    call.principal, repo_id, key, given, canned=canned, owner_id=owner_id
+                )
 
     await in_thread(store)
     return Response()
@@ -248,70 +243,3 @@ def _grantee_element(grant: ET.Element, kind: str) -> ET.Element:
     grantee.set("xmlns:xsi", _XSI)
     grantee.set("xsi:type", kind)
     return grantee
-
-
-# Objects: readable as their bucket is, until objects keep ACLs of their own.
-
-
-def needs_public_bucket(call: S3Call) -> bool:
-    """Check an object write's ACL; whether it holds only in a public bucket (``public-read``),
-    for :func:`check_object_acl` to confirm once the bucket is read."""
-    for header in GRANT_HEADERS:
-        if call.header(header) is not None:
-            raise S3Error(501, "NotImplemented", f"{header} on an object is not implemented")
-    return object_acl_needs_public(canned_name(call.header("x-amz-acl")))
-
-
-def object_acl_needs_public(acl: str | None) -> bool:
-    """:func:`needs_public_bucket` for a canned ACL given as a value (a POST form's ``acl``)."""
-    acl = canned_name(acl)
-    if acl is None or acl in _OWNER_SIDE:
-        return False
-    if acl == "public-read":
-        return True
-    raise S3Error(501, "NotImplemented", f"the object ACL {acl!r} is not implemented")
-
-
-def check_object_acl(repo: Repo) -> None:
-    """``NotImplemented`` when the write asks for a public object in a private bucket."""
-    if repo.private:
-        raise S3Error(
-            501,
-            "NotImplemented",
-            "objects are readable as their bucket is: public-read needs a public bucket",
-        )
-
-
-async def _object_acl(call: S3Call) -> Response:
-    assert call.bucket is not None and call.key is not None
-    repo_id = bucket_id(call.bucket)
-    key = call.key
-    version = call.param("versionId") if call.has("versionId") else None
-
-    def read() -> tuple[Repo, str, str]:
-        repo = call.hub.repos.get(call.principal, repo_id)
-        call.hub.buckets.head(call.principal, repo_id, key, version_id=version)
-        owner = bucket_owner(call, repo)
-        return repo, owner.id, owner.display_name
-
-    if call.request.method == "PUT":
-        if call.principal.user is None:
-            raise S3Error(403, "AccessDenied", "Anonymous users cannot write")
-        acl = canned_name(call.header("x-amz-acl"))
-        body = await policy_body(call)
-        if acl is None:
-            raise S3Error(501, "NotImplemented", "grants on an object are not implemented")
-
-        def writable() -> Repo:
-            call.hub.buckets.check_writable(call.principal, repo_id)
-            return read()[0]
-
-        repo = await in_thread(writable)
-        del body
-        holds = acl in _OWNER_SIDE if repo.private else acl == "public-read"
-        if not holds:
-            raise S3Error(501, "NotImplemented", f"{acl!r} would change who may read the object")
-        return Response()
-    repo, owner_id, name = await in_thread(read)
-    grants = acls.canned("public-read" if not repo.private else "private", owner_id)
-    return Response(render(AclView(owner_id, name, grants, {owner_id: name})), media_type=wire.XML)

@@ -155,11 +155,9 @@ async def _create(call: S3Call) -> Response:
     metadata = user_metadata(call)
     headers = content_headers(call)
     tags = tagging.header_tags(call)
-    public = acls.needs_public_bucket(call)
+    acl = acls.requested(call)
 
     def create() -> MultipartUpload:
-        if public:
-            acls.check_object_acl(call.hub.repos.get(call.principal, bucket))
         return call.hub.multipart.create(
             call.principal,
             bucket,
@@ -170,6 +168,7 @@ async def _create(call: S3Call) -> Response:
             checksum_type=kind,
             content_headers=headers,
             tags=tags,
+            acl=acl,
         )
 
     upload = await in_thread(create)

@@ -111,15 +111,13 @@ async def _put(call: S3Call) -> Response:
     metadata = user_metadata(call)
     stored_headers = content_headers(call)
     tags = tagging.header_tags(call)
-    public = acls.needs_public_bucket(call)
+    acl = acls.requested(call)
 
     def store() -> BucketObject:
         with anonymous_write(call.principal):
             return stored()
 
     def stored() -> BucketObject:
-        if public:
-            acls.check_object_acl(call.hub.repos.get(call.principal, repo_id))
         conditions = put_conditions(call, repo_id, key)
         return call.hub.buckets.put(
             call.principal,
@@ -135,6 +133,7 @@ async def _put(call: S3Call) -> Response:
             checksums=body.verified_checksums,
             conditions=conditions,
             tags=tags,
+            acl=acl,
         )
 
     obj = await in_thread(store, call.limiter)
@@ -192,11 +191,9 @@ async def _copy(call: S3Call) -> Response:
             "This copy request is illegal because it is trying to copy an object to itself "
             "without changing the object's metadata.",
         )
-    public = acls.needs_public_bucket(call)
+    acl = acls.requested(call)
 
     def copy() -> tuple[BucketObject, BucketObject]:
-        if public:
-            acls.check_object_acl(call.hub.repos.get(call.principal, repo_id))
         check_expected_owner(call, source_bucket, EXPECTED_SOURCE_OWNER_HEADER)
         source, download = call.hub.buckets.download(
             actions.for_object(call.principal, source_action(source_version), source_key),
@@ -237,6 +234,8 @@ async def _copy(call: S3Call) -> Response:
                 checksums=lambda: source.checksums,
                 conditions=put_conditions(call, repo_id, key),
                 tags=source.tags.items() if new_tags is None else new_tags,
+                # A copy's ACL is the request's, never the source's, as in S3.
+                acl=acl,
             )
         finally:
             reader.close()

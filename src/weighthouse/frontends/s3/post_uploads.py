@@ -24,12 +24,13 @@ import anyio.from_thread
 from starlette.responses import Response
 
 from weighthouse.domain.access import ANONYMOUS, Principal
+from weighthouse.domain.acls import AclRequest
 from weighthouse.domain.credentials import PostPolicySignature
 from weighthouse.domain.errors import AuthenticationError, TooLargeError
 from weighthouse.domain.model import BucketObject
 from weighthouse.frontends.s3 import acls, actions, tagging, unsupported, wire
 from weighthouse.frontends.s3.bucket_names import bucket_id
-from weighthouse.frontends.s3.context import S3Call, in_thread
+from weighthouse.frontends.s3.context import S3Call, anonymous_write, in_thread
 from weighthouse.frontends.s3.credentials import ALGORITHM
 from weighthouse.frontends.s3.errors import S3Error
 from weighthouse.frontends.s3.form_stream import FormStream, boundary_of
@@ -74,10 +75,8 @@ async def handle(call: S3Call) -> Response:
     )
     if policy is not None:
         policy.check({**fields, "bucket": call.bucket}, key=key)
-    acl = fields.get("acl")
-    public = acls.object_acl_needs_public(acl.strip().lower() if acl is not None else None)
-    if principal.user is None:
-        raise S3Error(403, "AccessDenied", "Anonymous users cannot write")
+    canned = acls.canned_name(fields.get("acl"))
+    acl = AclRequest(canned=canned) if canned is not None else None
     low, high = policy.length_range if policy and policy.length_range else (0, limit)
     high = min(high, limit)
 
@@ -115,8 +114,10 @@ async def handle(call: S3Call) -> Response:
     tags = tagging.document_tags(document.encode("utf-8")) if document else []
 
     def store() -> BucketObject:
-        if public:
-            acls.check_object_acl(call.hub.repos.get(principal, repo_id))
+        with anonymous_write(principal):
+            return stored()
+
+    def stored() -> BucketObject:
         return call.hub.buckets.put(
             principal,
             repo_id,
@@ -126,6 +127,7 @@ async def handle(call: S3Call) -> Response:
             metadata=metadata,
             content_headers=content_headers,
             tags=tags,
+            acl=acl,
         )
 
     try:

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from weighthouse.domain.acls import Acl
 from weighthouse.domain.errors import (
     BlobMissingError,
     EntryNotFoundError,
@@ -239,6 +240,14 @@ class MemoryObjects(MemoryTables):
             if current is None:
                 return False
             self._tables.objects[repo_id, key] = replace(current, tags=dict(tags))
+            return True
+
+    def set_object_acl(self, repo_id: str, key: str, acl: Acl) -> bool:
+        with self._lock:
+            current = self._tables.objects.get((repo_id, key))
+            if current is None:
+                return False
+            self._tables.objects[repo_id, key] = replace(current, acl=acl)
             return True
 
     def _account(self, repo_id: str, change: int, at: datetime) -> None:
