@@ -34,9 +34,8 @@ import os
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ from typing import Any
 from weighthouse.blobs.driver import BlobDriver, BlobInfo, BlobReader, BlobWriter
 from weighthouse.blobs.errors import BlobDriverError, BlobStorageFullError
 from weighthouse.blobs.keys import check_key, check_prefix, check_range, commit_key
+from weighthouse.group_leader import GroupLeader, Ticket
 
 FILE_NAME = ".small-blobs.sqlite3"
 """The database's name in the blob root: it starts with a dot, so it is never a key and the
@@ -74,25 +74,12 @@ def _aware(ns: int) -> datetime:
     return datetime.fromtimestamp(ns / 1e9, UTC)
 
 
-@dataclass(eq=False)
-class _Job:
-    """One writer's change, applied inside a group transaction by whichever thread leads it.
-    ``gate`` is held until the change is done or its thread is to lead the next group, so each
-    waiting thread is woken alone, when it has something to do."""
+class _Job(Ticket[Any]):
+    """One writer's change, applied inside a group transaction by whichever thread leads it."""
 
-    apply: Callable[[sqlite3.Connection], Any]
-    result: Any = None
-    error: BaseException | None = None
-    done: bool = False
-    gate: threading.Lock = field(default_factory=threading.Lock)
-
-    def __post_init__(self) -> None:
-        self.gate.acquire()
-
-    def outcome(self) -> Any:
-        if self.error is not None:
-            raise self.error
-        return self.result
+    def __init__(self, apply: Callable[[sqlite3.Connection], Any]) -> None:
+        super().__init__()
+        self.apply = apply
 
 
 class _Database:
@@ -102,9 +89,7 @@ class _Database:
     def __init__(self, path: Path, name: str) -> None:
         self.path = path
         self._name = name
-        self._lock = threading.Lock()
-        self._queue: list[_Job] = []
-        self._leading = False
+        self._leader: GroupLeader[_Job] = GroupLeader(_MAX_GROUP)
         self._pid = -1
         self._writer: sqlite3.Connection | None = None
         self._local = threading.local()
@@ -186,37 +171,11 @@ class _Database:
 
     def write(self, apply: Callable[[sqlite3.Connection], Any]) -> Any:
         """Run ``apply`` inside a transaction shared with the writers that arrive meanwhile;
-        return its result once that transaction is durable. A thread that finds no group in
-        progress leads one; the others wait, and when a group is done the thread of the oldest
-        waiting change is woken to lead the next with every change queued meanwhile (as the
-        catalog's group commit does, :mod:`weighthouse.metadata.group_commit`)."""
-        job = _Job(apply)
-        with self._lock:
-            self._queue.append(job)
-            follow = self._leading
-            self._leading = True
-        if follow:
-            job.gate.acquire()  # until done, or handed the lead
-            if job.done:
-                return job.outcome()
-        # Leading: the lead passes only to the oldest queued change, so this one is in it.
-        with self._lock:
-            batch = self._queue[:_MAX_GROUP]
-            del self._queue[:_MAX_GROUP]
-        try:
-            self._commit(batch)
-        finally:
-            with self._lock:
-                successor = self._queue[0] if self._queue else None
-                self._leading = successor is not None
-            for other in batch:
-                if other is not job:
-                    other.gate.release()
-            if successor is not None:
-                successor.gate.release()
-        return job.outcome()
+        return its result once that transaction is durable (:mod:`weighthouse.group_leader`
+        says who commits a group and how the others wait)."""
+        return self._leader.run(_Job(apply), self._commit)
 
-    def _commit(self, batch: list[_Job]) -> None:
+    def _commit(self, batch: Sequence[_Job]) -> None:
         try:
             connection = self._writing()
             connection.execute("BEGIN IMMEDIATE")
@@ -231,9 +190,6 @@ class _Database:
         except BaseException as exc:  # every waiting writer learns of it, not only the leader
             for job in batch:
                 job.error = self._failure(exc)
-        finally:
-            for job in batch:
-                job.done = True
 
     def _failure(self, exc: BaseException) -> BlobDriverError:
         """What a writer is told when its group's transaction failed."""

@@ -23,14 +23,14 @@ in that order, so a compare-and-swap sees the writes of the jobs before it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy import exc as sa_exc
 
+from weighthouse.group_leader import GroupLeader, Ticket
 from weighthouse.metadata.transactions import run_retrying, transaction
 
 T = TypeVar("T")
@@ -39,27 +39,13 @@ T = TypeVar("T")
 MAX_BATCH = 64
 
 
-@dataclass(eq=False)
-class _Ticket(Generic[T]):
-    job: Callable[[Connection], T]
-    fails_cleanly: bool = False
-    done: bool = False
-    result: Any = None
-    error: BaseException | None = None
-    # Filled while a batch runs; copied to result/error only once the batch has committed.
-    pending: list[Any] = field(default_factory=list)
-    # Held until the ticket is done or its thread is to lead the next batch: each waiting
-    # thread is woken alone, when it has something to do, rather than all at every commit.
-    gate: threading.Lock = field(default_factory=threading.Lock)
-
-    def __post_init__(self) -> None:
-        self.gate.acquire()
-
-    def outcome(self) -> T:
-        if self.error is not None:
-            raise self.error
-        result: T = self.result
-        return result
+class _Ticket(Ticket[T]):
+    def __init__(self, job: Callable[[Connection], T], fails_cleanly: bool) -> None:
+        super().__init__()
+        self.job = job
+        self.fails_cleanly = fails_cleanly
+        # Filled while a batch runs; copied to result/error only once the batch has committed.
+        self.pending: list[Any] = []
 
 
 class GroupCommit:
@@ -71,10 +57,8 @@ class GroupCommit:
 
     def __init__(self, engine: Engine, *, max_batch: int = MAX_BATCH) -> None:
         self._engine = engine
-        self._max_batch = max_batch
+        self._leader: GroupLeader[_Ticket[Any]] = GroupLeader(max_batch)
         self._lock = threading.Lock()
-        self._queue: list[_Ticket[Any]] = []
-        self._leading = False
         self.commits = 0
         self.jobs = 0
 
@@ -87,33 +71,10 @@ class GroupCommit:
         changes nothing before the one statement that may fail on its own (a constraint), and
         nothing after that statement can fail but the database itself, which fails the batch."""
         ticket: _Ticket[T] = _Ticket(job, fails_cleanly)
-        with self._lock:
-            self._queue.append(ticket)
-            follow = self._leading
-            self._leading = True
-        if follow:
-            ticket.gate.acquire()  # until done, or handed the lead
-            if ticket.done:
-                return ticket.outcome()
-        # Leading: the lead passes only to the thread of the oldest queued ticket, so this
-        # thread's ticket is in the batch it takes.
-        with self._lock:
-            batch = self._queue[: self._max_batch]
-            del self._queue[: self._max_batch]
-        try:
-            self._commit(batch)
-        finally:
-            with self._lock:
-                successor = self._queue[0] if self._queue else None
-                self._leading = successor is not None
-            for other in batch:
-                if other is not ticket:
-                    other.gate.release()
-            if successor is not None:
-                successor.gate.release()
-        return ticket.outcome()
+        outcome: T = self._leader.run(ticket, self._commit)
+        return outcome
 
-    def _commit(self, batch: list[_Ticket[Any]]) -> None:
+    def _commit(self, batch: Sequence[_Ticket[Any]]) -> None:
         try:
             run_retrying(lambda: self._attempt(batch))
         except BaseException as exc:
@@ -125,11 +86,8 @@ class GroupCommit:
             with self._lock:
                 self.commits += 1
                 self.jobs += len(batch)
-        finally:
-            for ticket in batch:
-                ticket.done = True
 
-    def _attempt(self, batch: list[_Ticket[Any]]) -> None:
+    def _attempt(self, batch: Sequence[_Ticket[Any]]) -> None:
         with transaction(self._engine, write=True) as connection:
             for ticket in batch:
                 ticket.pending = [None, None]

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from weighthouse.blobs import small
 from weighthouse.blobs.errors import BlobDriverError, BlobNotFoundError, BlobStorageFullError
 from weighthouse.blobs.local import LocalBlobDriver
 from weighthouse.blobs.small import FILE_NAME, SmallBlobDriver
@@ -98,7 +97,7 @@ def test_each_commit_returns_only_once_its_row_is_committed(
     driver: SmallBlobDriver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Groups of at most four, so most changes wait past a group that does not hold them.
-    monkeypatch.setattr(small, "_MAX_GROUP", 4)
+    monkeypatch.setattr(driver.db._leader, "max_group", 4)
     put(driver, "c/first", b"makes the database")
     observer = SmallBlobDriver(LocalBlobDriver(tmp_path / "blobs"), driver.db.path, LIMIT)
     errors: list[BaseException] = []
