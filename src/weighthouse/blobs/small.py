@@ -30,6 +30,7 @@ command pointed at the wrong folder does not leave one behind.
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import secrets
 import sqlite3
@@ -92,6 +93,7 @@ class _Database:
         self._leader: GroupLeader[_Job] = GroupLeader(_MAX_GROUP)
         self._pid = -1
         self._writer: sqlite3.Connection | None = None
+        self._turns = -1
         self._local = threading.local()
 
     # ------------------------------------------------------------------ connections
@@ -118,14 +120,24 @@ class _Database:
         self._local.connection, self._local.pid = connection, pid
         return connection
 
-    def _writing(self) -> sqlite3.Connection:
+    def _writing(self) -> tuple[sqlite3.Connection, int]:
+        """This process's writing connection and its descriptor of the writers' lock file."""
         if self._writer is not None and self._pid == os.getpid():
-            return self._writer
+            return self._writer, self._turns
         if not self.path.exists():
             self._create()
-        connection = self._connect()
-        self._writer, self._pid = connection, os.getpid()
-        return connection
+        turns = os.open(
+            self.path.with_name(f"{self.path.name}-writers"),
+            os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
+            0o644,
+        )
+        try:
+            connection = self._connect()
+        except BaseException:
+            os.close(turns)
+            raise
+        self._writer, self._turns, self._pid = connection, turns, os.getpid()
+        return connection, turns
 
     def _create(self) -> None:
         """Make the database whole under a temporary name, then link it into place, so no
@@ -177,16 +189,24 @@ class _Database:
 
     def _commit(self, batch: Sequence[_Job]) -> None:
         try:
-            connection = self._writing()
-            connection.execute("BEGIN IMMEDIATE")
+            connection, turns = self._writing()
+            # The server's processes take turns through a lock the kernel hands over at once.
+            # Left to SQLite, a process that finds another one's transaction open sleeps (1, 2,
+            # 5 ... 100 ms) before it tries again: two processes writing small blobs stored 40 %
+            # fewer a second than one alone.
+            fcntl.flock(turns, fcntl.LOCK_EX)
             try:
-                for job in batch:
-                    job.result = job.apply(connection)
-                connection.execute("COMMIT")
-            except BaseException:
-                with suppress(sqlite3.Error):
-                    connection.execute("ROLLBACK")
-                raise
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    for job in batch:
+                        job.result = job.apply(connection)
+                    connection.execute("COMMIT")
+                except BaseException:
+                    with suppress(sqlite3.Error):
+                        connection.execute("ROLLBACK")
+                    raise
+            finally:
+                fcntl.flock(turns, fcntl.LOCK_UN)
         except BaseException as exc:  # every waiting writer learns of it, not only the leader
             for job in batch:
                 job.error = self._failure(exc)
