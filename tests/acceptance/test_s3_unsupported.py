@@ -104,8 +104,13 @@ def test_bucket_configurations_read_as_none_configured(
         lambda: s3.put_public_access_block(
             Bucket=bucket, PublicAccessBlockConfiguration={"BlockPublicPolicy": True}
         ),
-        lambda: s3.put_bucket_versioning(
-            Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}
+        lambda: s3.put_bucket_lifecycle_configuration(
+            Bucket=bucket,
+            LifecycleConfiguration={
+                "Rules": [
+                    {"ID": "old", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 1}}
+                ]
+            },
         ),
     ]
     for put in setting:
