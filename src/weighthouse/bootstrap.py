@@ -25,6 +25,7 @@ from weighthouse.domain.changes import Changes
 from weighthouse.domain.commits import Commits
 from weighthouse.domain.discussions import Discussions
 from weighthouse.domain.duplicates import Duplicates
+from weighthouse.domain.encryption import ObjectEncryption
 from weighthouse.domain.file_findings import Findings
 from weighthouse.domain.files import Files
 from weighthouse.domain.gating import AccessRequests
@@ -40,6 +41,7 @@ from weighthouse.domain.ports import (
     Catalog,
     Clock,
     JobDispatch,
+    ObjectCipher,
     PasswordHasher,
     RateLimiter,
     SecretCipher,
@@ -171,6 +173,7 @@ def bootstrap(
     on_push = PushJobs(jobs, apps) if settings.jobs.on_push else None
     commits = Commits(catalog, blobs, clock, proof, room=room, on_commit=on_push)
     files = Files(catalog, blobs)
+    encryption = ObjectEncryption(create_object_cipher(), cipher)
     return Container(
         settings=settings,
         transfer_slots=TransferSlots(
@@ -207,11 +210,16 @@ def bootstrap(
         access_requests=AccessRequests(catalog, clock, audit),
         discussions=Discussions(catalog, commits, clock),
         likes=Likes(catalog, clock),
-        buckets=Buckets(catalog, blobs, clock, room=room),
+        buckets=Buckets(catalog, blobs, clock, room=room, encryption=encryption),
         bucket_configurations=BucketConfigurations(catalog),
         access_lists=AccessLists(catalog, clock, audit),
         multipart=MultipartUploads(
-            catalog, blobs, clock, max_object_bytes=settings.max_upload_bytes, room=room
+            catalog,
+            blobs,
+            clock,
+            max_object_bytes=settings.max_upload_bytes,
+            room=room,
+            encryption=encryption,
         ),
         maintenance=Maintenance(catalog, blobs, clock),
         upload_tickets=UploadTickets(catalog, clock, signer),
@@ -437,6 +445,12 @@ def create_notice_sender(settings: Settings, rules: OutboundRules) -> NoticeSend
         )
     except OSError as exc:  # ssl.SSLError is one: a file that holds no certificate
         raise ConfigError(f"jobs.notify_ca_file {ca_file}: {exc}") from exc
+
+
+def create_object_cipher() -> ObjectCipher:
+    from weighthouse.security.object_cipher import AesCtrObjectCipher
+
+    return AesCtrObjectCipher()
 
 
 def create_secret_cipher(settings: Settings) -> SecretCipher:

@@ -279,6 +279,8 @@ def suite_conf(server: LiveServer, main: S3User, alt: S3User) -> str:
         "ssl_verify = False\nssh_user = none\nssh_passwd = none\nssh_port = 22\n"
         f"[fixtures]\nbucket prefix = {main.name}--{{random}}-\n"
         + user("s3 main", main)
+        # Key ids of aws:kms are labels here (no key management service), so any will do.
+        + "kms_keyid = testkey-1\nkms_keyid2 = testkey-2\n"
         + "storage_classes = STANDARD\nlc_debug_interval = 10\n"
         + user("s3 alt", alt)
     )

@@ -10,12 +10,13 @@ bucket's owner lets in.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from weighthouse.domain.access import Principal
 from weighthouse.domain.bucket_configurations_catalog import BucketConfigurationCatalog
 from weighthouse.domain.bucket_policy import POLICY, check_policy, s3_bucket_name, stored_policy
 from weighthouse.domain.cors import CorsRule, check_rules, rule_document, rule_from
+from weighthouse.domain.encryption import DEFAULT_ENCRYPTION, EncryptionRequest
 from weighthouse.domain.errors import InvalidInputError, RepoNotFoundError
 from weighthouse.domain.model import Repo, RepoId, RepoType, Role
 from weighthouse.domain.names import check_name
@@ -87,6 +88,33 @@ class BucketConfigurations:
         self._catalog.put_bucket_configuration(repo_id, TAGGING, document)
         return checked
 
+    def default_encryption(self, principal: Principal, bucket: RepoId) -> dict[str, Any] | None:
+        """The bucket's default encryption (see
+        :data:`~weighthouse.domain.encryption.DEFAULT_ENCRYPTION`), ``None`` when it has none."""
+        repo_id = self._bucket(principal, bucket, Role.READ)
+        return self._catalog.get_bucket_configuration(repo_id, DEFAULT_ENCRYPTION)
+
+    def set_default_encryption(
+        self,
+        principal: Principal,
+        bucket: RepoId,
+        request: EncryptionRequest,
+        *,
+        bucket_key: bool = False,
+    ) -> None:
+        """Encrypt the objects and uploads written from now on that ask for no encryption as
+        ``request`` asks (``AES256`` or ``aws:kms``; a customer's key cannot be a default).
+        ``bucket_key`` is kept and answered back; it changes nothing here."""
+        repo_id = self._bucket(principal, bucket, Role.ADMIN)
+        if request.customer is not None:
+            raise InvalidInputError("a bucket's default encryption cannot be a customer's key")
+        document = {
+            "algorithm": request.kind,
+            "kms_key_id": request.kms_key_id,
+            "bucket_key": bucket_key,
+        }
+        self._catalog.put_bucket_configuration(repo_id, DEFAULT_ENCRYPTION, document)
+
     def cors(self, principal: Principal, bucket: RepoId) -> tuple[CorsRule, ...] | None:
         """The bucket's CORS rules, ``None`` when it has none."""
         return self._cors(self._bucket(principal, bucket, Role.READ))
@@ -99,8 +127,9 @@ class BucketConfigurations:
         self._catalog.put_bucket_configuration(repo_id, CORS, document)
 
     def remove(self, principal: Principal, bucket: RepoId, name: str) -> None:
-        """Remove the configuration ``name`` (:data:`TAGGING`, :data:`CORS` or
-        :data:`~weighthouse.domain.bucket_policy.POLICY`); idempotent."""
+        """Remove the configuration ``name`` (:data:`TAGGING`, :data:`CORS`,
+        :data:`~weighthouse.domain.bucket_policy.POLICY` or
+        :data:`~weighthouse.domain.encryption.DEFAULT_ENCRYPTION`); idempotent."""
         repo_id = self._bucket(principal, bucket, Role.ADMIN)
         self._catalog.delete_bucket_configuration(repo_id, name)
 

@@ -16,11 +16,23 @@ from typing import Protocol
 from weighthouse.domain.access import Principal, require_object_permission
 from weighthouse.domain.access_lists import OwnerCatalog, new_object_acl
 from weighthouse.domain.acls import AclRequest, Permission
+from weighthouse.domain.bucket_configurations_catalog import BucketConfigurationCatalog
 from weighthouse.domain.catalog import ObjectCatalog
+from weighthouse.domain.encryption import (
+    DEFAULT_ENCRYPTION,
+    CustomerKey,
+    EncryptionRequest,
+    ObjectEncryption,
+    decryption_of,
+    default_request,
+    part_opener,
+    storing,
+)
 from weighthouse.domain.errors import (
     BlobMissingError,
     DeleteMarkerError,
     DigestMismatchError,
+    EncryptionParametersError,
     EntryNotFoundError,
     InvalidInputError,
     PreconditionFailedError,
@@ -98,9 +110,17 @@ class PutConditions:
         return value
 
 
-class BucketCatalog(RepoLookup, ObjectCatalog, ObjectVersionCatalog, OwnerCatalog, Protocol):
+class BucketCatalog(
+    RepoLookup,
+    ObjectCatalog,
+    ObjectVersionCatalog,
+    OwnerCatalog,
+    BucketConfigurationCatalog,
+    Protocol,
+):
     """What :class:`Buckets` uses: finding a bucket with the caller's access, its objects and
-    their versions, and its owner and the users an object's ACL grants."""
+    their versions, its owner and the users an object's ACL grants, and its default
+    encryption."""
 
 
 class Buckets:
@@ -111,8 +131,10 @@ class Buckets:
         clock: Clock,
         *,
         room: DiskRoom | None = None,
+        encryption: ObjectEncryption | None = None,
     ) -> None:
         self._room = room or NoDiskRoom()
+        self._encryption = encryption
         self._catalog = catalog
         self._blobs = blobs
         self._clock = clock
@@ -149,6 +171,7 @@ class Buckets:
         conditions: PutConditions | None = None,
         tags: Iterable[tuple[str, str]] = (),
         acl: AclRequest | None = None,
+        encryption: EncryptionRequest | None = None,
     ) -> BucketObject:
         """Store ``chunks`` at ``key``. Access, key and metadata are checked before any byte is
         read. A declared ``size``, ``sha256`` or ``md5`` that does not match raises
@@ -165,7 +188,12 @@ class Buckets:
         front-end verified over ``chunks``; they are stored with the object. ``tags`` (key,
         value) become the object's tag set, checked first (``InvalidTagError``); ``acl`` is the
         ACL the write asks for (see :func:`~weighthouse.domain.access_lists.new_object_acl`),
-        checked first too."""
+        checked first too.
+
+        ``encryption`` encrypts the bytes at rest (see :mod:`~weighthouse.domain.encryption`);
+        without it the bucket's default encryption applies, if it has one. The object's
+        ``md5`` (its ETag) is then the plaintext's, but for a customer's key the
+        ciphertext's, as S3's ETag of such an object is no digest of its content."""
         repo = self._bucket_repo(principal, bucket, write=True)
         repo_id = repo.id
         check_key(key)
@@ -184,16 +212,30 @@ class Buckets:
                 )
             expected = conditions.expected_sha256()
             self._check_conditions(repo_id, key, conditions.create_only, expected)
-        with self._blobs.provisional(chunks, size=size, sha256=sha256, md5=True) as digest:
-            assert digest.md5 is not None
-            if md5 is not None and md5.lower() != digest.md5:
+        request = encryption or default_request(
+            self._catalog.get_bucket_configuration(repo_id, DEFAULT_ENCRYPTION)
+        )
+        started, data_key = None, None
+        if request is not None:
+            started, data_key = self._encryptor().start(request, repo_id, key)
+        with storing(
+            self._blobs,
+            chunks,
+            size=size,
+            sha256=sha256,
+            key=key,
+            encryption=self._encryption,
+            data_key=data_key,
+        ) as stored:
+            if md5 is not None and md5.lower() != stored.md5:
                 raise DigestMismatchError("the body does not match the declared MD5", key=key)
             verified = check_checksums(checksums() if checksums is not None else {})
+            customer = started is not None and started.customer
             obj = BucketObject(
                 key=key,
-                sha256=digest.sha256,
-                size=digest.size,
-                md5=digest.md5,
+                sha256=stored.sha256,
+                size=stored.size,
+                md5=stored.stored_md5 if customer else stored.md5,
                 content_type=ctype,
                 modified_at=self._clock(),
                 metadata=meta,
@@ -201,6 +243,7 @@ class Buckets:
                 checksums=verified,
                 tags=tag_set,
                 acl=object_acl,
+                encryption=None if started is None else replace(started, iv=stored.iv),
             )
             # The decision: another writer may have changed the key during the upload. The
             # blob of a refused body stays unreferenced until the garbage collector's grace
@@ -212,6 +255,11 @@ class Buckets:
                 if_match=expected,
             )
         return replace(obj, version_id=version_id)
+
+    def _encryptor(self) -> ObjectEncryption:
+        if self._encryption is None:
+            raise EncryptionParametersError("server-side encryption is not available here")
+        return self._encryption
 
     def _check_conditions(
         self, repo_id: str, key: str, create_only: bool, expected: str | None
@@ -244,8 +292,15 @@ class Buckets:
         With ``version_id``, that version of the key instead: ``InvalidInputError`` for an id
         no version can have, ``VersionNotFoundError`` when the key has none of that id,
         ``DeleteMarkerError`` when it is a delete marker (all after the access checks)."""
+        return self._find(principal, bucket, key, version_id)[1]
+
+    def _find(
+        self, principal: Principal, bucket: RepoId, key: str, version_id: str | None
+    ) -> tuple[str, BucketObject]:
+        """:meth:`head`, and the bucket's id."""
         if version_id is not None:
-            return self._version(principal, bucket, key, version_id)
+            repo_id = self._bucket(principal, bucket)
+            return repo_id, self._version(principal, bucket, key, version_id)
         if bucket.type is not RepoType.BUCKET:
             raise InvalidInputError("not a bucket id")
         try:
@@ -268,7 +323,7 @@ class Buckets:
         )
         if obj is None:
             raise self._missing(repo.id, key)
-        return obj
+        return repo.id, obj
 
     def _missing(self, repo_id: str, key: str) -> EntryNotFoundError:
         """The error for a key with no latest object, naming the delete marker hiding it."""
@@ -328,9 +383,27 @@ class Buckets:
         return tag_set
 
     def download(
-        self, principal: Principal, bucket: RepoId, key: str, *, version_id: str | None = None
+        self,
+        principal: Principal,
+        bucket: RepoId,
+        key: str,
+        *,
+        version_id: str | None = None,
+        customer_key: CustomerKey | None = None,
     ) -> tuple[BucketObject, Download]:
-        obj = self.head(principal, bucket, key, version_id=version_id)
+        """The object, as :meth:`head` finds it, and what :meth:`reader` opens. An object
+        encrypted with a customer's key needs ``customer_key``, the same one
+        (``EncryptionParametersError`` without it, ``PermissionDeniedError`` for another);
+        ``customer_key`` for any other object is ``EncryptionParametersError``."""
+        repo_id, obj = self._find(principal, bucket, key, version_id)
+        decryption = None
+        if obj.encryption is not None:
+            data_key = self._encryptor().data_key(obj.encryption, customer_key, repo_id, key)
+            decryption = decryption_of(obj.encryption, data_key)
+        elif customer_key is not None:
+            raise EncryptionParametersError(
+                "The encryption parameters are not applicable to this object."
+            )
         return obj, Download(
             sha256=obj.sha256,
             size=obj.size,
@@ -338,6 +411,7 @@ class Buckets:
             name=key.rsplit("/", 1)[-1],
             content_type=obj.content_type,
             md5=obj.md5,
+            decryption=decryption,
         )
 
     def reader(self, download: Download) -> BlobReader:
@@ -345,10 +419,17 @@ class Buckets:
         :func:`~weighthouse.domain.files.open_download`. A joined object's parts are read
         through its manifest, which must add up to the object's size (``BlobMissingError``
         otherwise, and when the manifest or a part's blob is missing)."""
+        decryption = download.decryption
         if not is_manifest_id(download.sha256):
-            return open_download(self._blobs, download)
+            raw = open_download(self._blobs, download)
+            if decryption is None:
+                return raw
+            return self._encryptor().reader(decryption, raw, decryption.iv)
         parts = self._catalog.manifest(download.sha256)
-        reader = JoinedReader(self._blobs, parts)
+        opener = None
+        if decryption is not None:
+            opener = part_opener(self._encryptor(), decryption, self._blobs.reader)
+        reader = JoinedReader(self._blobs, parts, opener=opener)
         if reader.size != download.size:
             raise BlobMissingError(
                 f"manifest {download.sha256} has {reader.size} bytes, the object {download.size}",

@@ -14,6 +14,7 @@ a test fails when a concrete error lacks an entry there.
     │   ├── InvalidAclError               an ACL that is malformed or over the limits
     │   ├── InvalidGranteeError           a grant to a user who does not exist
     │   ├── DigestMismatchError           declared size or digest differs from the bytes
+    │   ├── EncryptionParametersError     server-side encryption headers missing or wrong
     │   ├── TooLargeError                 a body over the configured limit
     │   ├── InvalidPartError              a listed part was not uploaded, or differs
     │   ├── PartOrderError                listed parts are not in ascending order
@@ -112,6 +113,12 @@ class InvalidGranteeError(InvalidInputError):
 
 class DigestMismatchError(InvalidInputError):
     """The bytes received do not match the size or digest the caller declared."""
+
+
+class EncryptionParametersError(InvalidInputError):
+    """Server-side encryption asked for in a way that cannot be served: a customer key that is
+    malformed, missing where the object needs one, given where it has none, or not the
+    upload's; ``argument`` names the header when one is at fault."""
 
 
 class TooLargeError(InvalidInputError):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from weighthouse.domain.access import Principal, require_files
 from weighthouse.domain.catalog import AccessRequestCatalog
+from weighthouse.domain.encryption import Decryption
 from weighthouse.domain.errors import BlobMissingError, EntryNotFoundError
 from weighthouse.domain.model import (
     Commit,
@@ -49,6 +50,8 @@ class Download:
     content_type: str | None = None
     md5: str | None = None
     git_sha1: str | None = None
+    decryption: Decryption | None = field(default=None, repr=False, compare=False)
+    """How to decrypt an object encrypted at rest (its key, held in memory only)."""
 
 
 def open_download(blobs: BlobStore, download: Download) -> BlobReader:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import accumulate
 
 from weighthouse.domain.errors import BlobMissingError, InvalidInputError, StorageError
@@ -21,10 +21,18 @@ class JoinedReader(BlobReader):
     unless the object was replaced meanwhile and the garbage collector's grace period (hours)
     ran out during the read. Reads from several threads are serialised. Raises
     ``BlobMissingError`` when a part's blob is missing or not the size the manifest says.
+    ``opener`` opens part ``index`` (its blob ``sha256``) instead of the store, to decrypt it.
     """
 
-    def __init__(self, blobs: BlobStore, parts: Sequence[ManifestPart]) -> None:
+    def __init__(
+        self,
+        blobs: BlobStore,
+        parts: Sequence[ManifestPart],
+        *,
+        opener: Callable[[int, str], BlobReader] | None = None,
+    ) -> None:
         self._blobs = blobs
+        self._opener = opener
         self._parts = tuple(parts)
         self._starts = [0, *accumulate(part.size for part in self._parts)]
         self.size = self._starts[-1]
@@ -64,7 +72,10 @@ class JoinedReader(BlobReader):
             self._open.close()
             self._open = None
         part = self._parts[index]
-        reader = self._blobs.reader(part.sha256)
+        if self._opener is not None:
+            reader = self._opener(index, part.sha256)
+        else:
+            reader = self._blobs.reader(part.sha256)
         if reader.size != part.size:
             reader.close()
             raise BlobMissingError(

@@ -375,6 +375,32 @@ class Acl:
     grants: tuple[Grant, ...]
 
 
+CUSTOMER = "SSE-C"
+"""The kind of :class:`Encryption` under a customer's key (SSE-C)."""
+
+
+@dataclass(frozen=True)
+class Encryption:
+    """How an object's (or an upload's) bytes are encrypted at rest; never a key in the clear.
+
+    ``iv`` (hex) is the initial counter of the object's blob, empty for a joined object, whose
+    parts' are ``part_ivs`` in order, and for an upload (each part has its own).
+    ``sealed_key`` is the data key sealed by the server (``AES256``, ``aws:kms``);
+    ``key_md5`` (base64, as S3 answers it) and ``verifier`` belong to a customer's key."""
+
+    kind: str
+    iv: str = ""
+    sealed_key: str = field(default="", repr=False)
+    kms_key_id: str = ""
+    key_md5: str = ""
+    verifier: str = field(default="", repr=False)
+    part_ivs: tuple[str, ...] = ()
+
+    @property
+    def customer(self) -> bool:
+        return self.kind == CUSTOMER
+
+
 @dataclass(frozen=True)
 class BucketObject:
     """An object. ``metadata`` is the user's (names in lower case); ``content_headers`` the
@@ -388,7 +414,9 @@ class BucketObject:
     ``version_id`` names this version of the key (see :mod:`~weighthouse.domain.object_versions`):
     :data:`NULL_VERSION` unless the bucket's versioning was enabled when it was written.
     ``acl`` is its access control list (see :mod:`~weighthouse.domain.acls`), ``None`` for the
-    default: the bucket's owner owns it, with ``FULL_CONTROL``."""
+    default: the bucket's owner owns it, with ``FULL_CONTROL``. ``encryption`` says how its
+    bytes are encrypted at rest (see :mod:`~weighthouse.domain.encryption`), ``None`` for in
+    the clear; then ``sha256`` names the blob of ciphertext, and ``size`` is the plaintext's."""
 
     key: str
     sha256: str
@@ -404,6 +432,7 @@ class BucketObject:
     tags: dict[str, str] = field(default_factory=dict)
     version_id: str = NULL_VERSION
     acl: Acl | None = None
+    encryption: Encryption | None = None
 
     @property
     def joined(self) -> bool:
@@ -414,8 +443,9 @@ class BucketObject:
 
     @property
     def content_sha256(self) -> str | None:
-        """The SHA-256 of the object's bytes, or ``None`` for a joined object (not known)."""
-        return None if self.joined else self.sha256
+        """The SHA-256 of the object's bytes, or ``None`` for a joined object (not known) and
+        for an encrypted one (``sha256`` is then its ciphertext's)."""
+        return None if self.joined or self.encryption is not None else self.sha256
 
 
 MANIFEST_PREFIX = "parts-"
@@ -480,6 +510,7 @@ class MultipartUpload:
     content_headers: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
     acl: Acl | None = None
+    encryption: Encryption | None = None
 
 
 @dataclass(frozen=True)
@@ -494,6 +525,8 @@ class UploadedPart:
     md5: str
     modified_at: datetime
     checksum: str = ""
+    iv: str = ""
+    """The initial counter (hex) of the part's encrypted blob; empty when not encrypted."""
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from typing import Protocol
 from weighthouse.domain.access import Principal
 from weighthouse.domain.access_lists import OwnerCatalog, new_object_acl
 from weighthouse.domain.acls import AclRequest
+from weighthouse.domain.bucket_configurations_catalog import BucketConfigurationCatalog
 from weighthouse.domain.buckets import (
     PREFIX_END,
     PutConditions,
@@ -41,7 +42,16 @@ from weighthouse.domain.buckets import (
     common_prefix,
 )
 from weighthouse.domain.catalog import MultipartCatalog, ObjectCatalog, UnitOfWork
+from weighthouse.domain.encryption import (
+    DEFAULT_ENCRYPTION,
+    CustomerKey,
+    EncryptionRequest,
+    ObjectEncryption,
+    default_request,
+    storing,
+)
 from weighthouse.domain.errors import (
+    EncryptionParametersError,
     EntryNotFoundError,
     InvalidInputError,
     InvalidPartError,
@@ -98,7 +108,13 @@ class UploadListing:
 
 
 class UploadsCatalog(
-    RepoLookup, ObjectCatalog, MultipartCatalog, OwnerCatalog, UnitOfWork, Protocol
+    RepoLookup,
+    ObjectCatalog,
+    MultipartCatalog,
+    OwnerCatalog,
+    UnitOfWork,
+    BucketConfigurationCatalog,
+    Protocol,
 ):
     """What :class:`MultipartUploads` uses."""
 
@@ -112,7 +128,9 @@ class MultipartUploads:
         *,
         max_object_bytes: int,
         room: DiskRoom | None = None,
+        encryption: ObjectEncryption | None = None,
     ) -> None:
+        self._encryption = encryption
         self._catalog = catalog
         self._blobs = blobs
         self._clock = clock
@@ -157,16 +175,25 @@ class MultipartUploads:
         content_headers: Mapping[str, str] | None = None,
         tags: Iterable[tuple[str, str]] = (),
         acl: AclRequest | None = None,
+        encryption: EncryptionRequest | None = None,
     ) -> MultipartUpload:
         """Start an upload of ``key``; needs write access to the bucket. The object will carry
         ``content_type``, ``metadata``, ``content_headers``, ``tags`` (checked here:
-        ``InvalidTagError``) and the ACL ``acl`` asks for (checked here too)."""
+        ``InvalidTagError``) and the ACL ``acl`` asks for (checked here too). Its parts are
+        encrypted as ``encryption`` asks, else as the bucket's default encryption does, if
+        it has one; for a customer's key every part must carry the same key."""
         repo = self._bucket_repo(principal, bucket)
         repo_id = repo.id
         check_key(key)
         if principal.user is None:
             raise PermissionDeniedError("anonymous users cannot upload")
         object_acl = new_object_acl(self._catalog, principal, repo, acl)
+        request = encryption or default_request(
+            self._catalog.get_bucket_configuration(repo_id, DEFAULT_ENCRYPTION)
+        )
+        started = None
+        if request is not None:
+            started, _ = self._encryptor().start(request, repo_id, key)
         upload = MultipartUpload(
             id=secrets.token_hex(24),
             repo_id=repo_id,
@@ -180,9 +207,15 @@ class MultipartUploads:
             content_headers=check_content_headers(content_headers or {}),
             tags=check_tags(tags),
             acl=object_acl,
+            encryption=started,
         )
         self._catalog.add_upload(upload)
         return upload
+
+    def _encryptor(self) -> ObjectEncryption:
+        if self._encryption is None:
+            raise EncryptionParametersError("server-side encryption is not available here")
+        return self._encryption
 
     def upload(
         self, principal: Principal, bucket: RepoId, key: str, upload_id: str
@@ -203,6 +236,7 @@ class MultipartUploads:
         sha256: str | None = None,
         md5: str | None = None,
         checksum: Callable[[], str] | None = None,
+        customer_key: CustomerKey | None = None,
     ) -> UploadedPart:
         """Store part ``number`` (1 to 10,000), replacing an earlier one of that number.
         ``checksum`` is called once every byte was read (and verified by whoever wraps
@@ -212,20 +246,38 @@ class MultipartUploads:
             raise InvalidInputError(f"part numbers run from 1 to {MAX_PART_NUMBER}")
         if size is not None and size > MAX_PART_SIZE:
             raise TooLargeError(f"a part holds at most {MAX_PART_SIZE} bytes")
-        self._open(principal, bucket, key, upload_id)
-        with self._blobs.provisional(chunks, size=size, sha256=sha256, md5=True) as digest:
-            assert digest.md5 is not None
-            if md5 is not None and md5.lower() != digest.md5:
+        upload = self._open(principal, bucket, key, upload_id)
+        data_key = None
+        if upload.encryption is not None:
+            data_key = self._encryptor().data_key(
+                upload.encryption, customer_key, upload.repo_id, key, reading=False
+            )
+        elif customer_key is not None:
+            raise EncryptionParametersError(
+                "The upload was not started with a customer-provided key"
+            )
+        with storing(
+            self._blobs,
+            chunks,
+            size=size,
+            sha256=sha256,
+            key=key,
+            encryption=self._encryption,
+            data_key=data_key,
+        ) as stored:
+            if md5 is not None and md5.lower() != stored.md5:
                 raise InvalidInputError("the part does not match the declared MD5")
-            if digest.size > MAX_PART_SIZE:
+            if stored.size > MAX_PART_SIZE:
                 raise TooLargeError(f"a part holds at most {MAX_PART_SIZE} bytes")
+            customer = upload.encryption is not None and upload.encryption.customer
             part = UploadedPart(
                 number=number,
-                sha256=digest.sha256,
-                size=digest.size,
-                md5=digest.md5,
+                sha256=stored.sha256,
+                size=stored.size,
+                md5=stored.stored_md5 if customer else stored.md5,
                 modified_at=self._clock(),
                 checksum=checksum() if checksum is not None else "",
+                iv=stored.iv,
             )
             self._catalog.put_part(upload_id, part)
         return part
@@ -349,6 +401,14 @@ class MultipartUploads:
         verified = check_checksums(checksums(parts) if checksums is not None else {})
 
         manifest = [ManifestPart(sha256=part.sha256, size=part.size) for part in parts]
+        encryption = upload.encryption
+        if encryption is not None:
+            if not all(part.iv for part in parts):
+                raise InvalidPartError("a part of an encrypted upload was stored in the clear")
+            if len(parts) == 1:
+                encryption = replace(encryption, iv=parts[0].iv)
+            else:
+                encryption = replace(encryption, part_ivs=tuple(part.iv for part in parts))
 
         def commit(sha256: str, md5: str) -> BucketObject:
             obj = BucketObject(
@@ -365,6 +425,7 @@ class MultipartUploads:
                 parts_md5=parts_md5,
                 tags=upload.tags,
                 acl=upload.acl,
+                encryption=encryption,
             )
 
             def claim_and_store() -> str:

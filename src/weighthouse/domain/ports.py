@@ -312,6 +312,21 @@ class SecretCipher(Protocol):
         ...
 
 
+class ObjectCipher(Protocol):
+    """AES-256 in counter mode over objects' bytes, for server-side encryption (see
+    :mod:`~weighthouse.domain.encryption`). ``key`` is 32 bytes, ``iv`` the 16-byte initial
+    counter block; the counter of the block at byte ``offset`` is ``iv + offset // 16``
+    (modulo 2**128), so encrypting and decrypting are one operation, at any offset."""
+
+    def stream(self, key: bytes, iv: bytes) -> Callable[[bytes], bytes]:
+        """A transform for consecutive pieces from offset 0, each as long as it is given."""
+        ...
+
+    def at(self, key: bytes, iv: bytes, offset: int, data: bytes) -> bytes:
+        """``data`` (the bytes at ``offset``) transformed."""
+        ...
+
+
 class DeploymentCatalog(Protocol):
     """The catalog's side of the deployment identity (one row, written once).
 

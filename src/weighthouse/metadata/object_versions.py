@@ -227,6 +227,7 @@ _OBJECT_COLUMNS = (
     "part_sizes",
     "parts_md5",
     "tags",
+    "encryption",
 )
 
 
@@ -263,6 +264,7 @@ def _marker_row(
         "part_sizes": None,
         "parts_md5": None,
         "tags": None,
+        "encryption": None,
     }
 
 

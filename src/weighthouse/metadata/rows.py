@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from weighthouse.domain.acls import Acl, acl_document, acl_from
+from weighthouse.domain.encryption import encryption_document, encryption_from
 from weighthouse.domain.model import (
     AccessKey,
     AccessRequest,
@@ -14,6 +15,7 @@ from weighthouse.domain.model import (
     AuditEvent,
     BucketObject,
     Commit,
+    Encryption,
     EntryKind,
     Gating,
     Member,
@@ -310,6 +312,7 @@ def object_row(repo_id: str, obj: BucketObject, position: int = 0) -> dict[str, 
         "version_id": obj.version_id,
         "position": position,
         "acl": acl_document(obj.acl) if obj.acl is not None else None,
+        "encryption": _encryption_document(obj.encryption),
     }
 
 
@@ -331,11 +334,20 @@ def object_from(row: Row[Any]) -> BucketObject:
         version_id=row.version_id,
         # Rows of object_versions have no ACL: an older version has the default one.
         acl=_acl(getattr(row, "acl", None)),
+        encryption=_encryption(row.encryption),
     )
 
 
 def _acl(document: Any) -> Acl | None:
     return acl_from(document) if document is not None else None
+
+
+def _encryption(document: Any) -> Encryption | None:
+    return encryption_from(document) if document is not None else None
+
+
+def _encryption_document(encryption: Encryption | None) -> dict[str, Any] | None:
+    return encryption_document(encryption) if encryption is not None else None
 
 
 def upload_row(upload: MultipartUpload) -> dict[str, Any]:
@@ -352,6 +364,7 @@ def upload_row(upload: MultipartUpload) -> dict[str, Any]:
         "content_headers": dict(upload.content_headers),
         "tags": dict(upload.tags) or None,
         "acl": acl_document(upload.acl) if upload.acl is not None else None,
+        "encryption": _encryption_document(upload.encryption),
     }
 
 
@@ -369,6 +382,7 @@ def upload_from(row: Row[Any]) -> MultipartUpload:
         content_headers=dict(row.content_headers or {}),
         tags=dict(row.tags or {}),
         acl=acl_from(row.acl) if row.acl is not None else None,
+        encryption=_encryption(row.encryption),
     )
 
 
@@ -381,6 +395,7 @@ def part_row(upload_id: str, part: UploadedPart) -> dict[str, Any]:
         "md5": part.md5,
         "checksum": part.checksum,
         "modified_at": part.modified_at,
+        "iv": part.iv or None,
     }
 
 
@@ -392,6 +407,7 @@ def part_from(row: Row[Any]) -> UploadedPart:
         md5=row.md5,
         modified_at=row.modified_at,
         checksum=row.checksum,
+        iv=row.iv or "",
     )
 
 

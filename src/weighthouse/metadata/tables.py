@@ -419,6 +419,8 @@ class ObjectRow(Base):
     # The access control list, {"owner": id, "grants": [[kind, id, permission]...]}; NULL for
     # the default (the bucket's owner, full control).
     acl: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # How the bytes are encrypted at rest (weighthouse.domain.encryption); NULL: in the clear.
+    encryption: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class ObjectVersionRow(Base):
@@ -450,6 +452,7 @@ class ObjectVersionRow(Base):
     part_sizes: Mapped[list[int] | None] = mapped_column(JSON)
     parts_md5: Mapped[str | None] = mapped_column(String(32))
     tags: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    encryption: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class BucketConfigurationRow(Base):
@@ -488,6 +491,7 @@ class MultipartUploadRow(Base):
     content_headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
     tags: Mapped[dict[str, str] | None] = mapped_column(JSON)
     acl: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    encryption: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class MultipartPartRow(Base):
@@ -506,6 +510,8 @@ class MultipartPartRow(Base):
     md5: Mapped[str] = mapped_column(String(32))
     checksum: Mapped[str] = mapped_column(String(CHECKSUM))
     modified_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The initial counter of the part's encrypted blob (hex); NULL when not encrypted.
+    iv: Mapped[str | None] = mapped_column(String(32))
 
 
 class ObjectManifestRow(Base):

@@ -16,12 +16,15 @@ from weighthouse.domain.audit import Audit
 from weighthouse.domain.blob_proof import BlobProof
 from weighthouse.domain.buckets import Buckets
 from weighthouse.domain.commits import Commits
+from weighthouse.domain.encryption import ObjectEncryption
 from weighthouse.domain.files import Files
 from weighthouse.domain.model import Scope, User
 from weighthouse.domain.orgs import Organizations
 from weighthouse.domain.repos import Repos
 from weighthouse.domain.revisions import Revisions
 from weighthouse.metadata.memory import MemoryCatalog
+from weighthouse.security.cipher import AesGcmSecretCipher
+from weighthouse.security.object_cipher import AesCtrObjectCipher
 
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -55,6 +58,7 @@ class Hub:
     files: Files
     buckets: Buckets
     orgs: Organizations
+    encryption: ObjectEncryption
 
     def user(self, name: str, *, is_admin: bool = False, scope: Scope = Scope.WRITE) -> Principal:
         """A new user, signed in with a credential of ``scope``."""
@@ -63,12 +67,18 @@ class Hub:
         return Principal(user=user, scope=scope)
 
 
+def object_encryption() -> ObjectEncryption:
+    """Server-side encryption with the real ciphers, its key ring in memory."""
+    return ObjectEncryption(AesCtrObjectCipher(), AesGcmSecretCipher.ephemeral())
+
+
 def make_hub(catalog: MemoryCatalog | None = None) -> Hub:
     """Every use case on ``catalog`` (a new one when ``None``)."""
     catalog = MemoryCatalog() if catalog is None else catalog
     clock = FixedClock()
     blobs = ContentBlobStore(MemoryBlobDriver(clock))
     audit = Audit(catalog, clock)
+    encryption = object_encryption()
     return Hub(
         catalog=catalog,
         blobs=blobs,
@@ -78,8 +88,9 @@ def make_hub(catalog: MemoryCatalog | None = None) -> Hub:
         revisions=Revisions(catalog, clock, audit),
         commits=Commits(catalog, blobs, clock, BlobProof(catalog, blobs, clock, GRACE)),
         files=Files(catalog, blobs),
-        buckets=Buckets(catalog, blobs, clock),
+        buckets=Buckets(catalog, blobs, clock, encryption=encryption),
         orgs=Organizations(catalog, clock, audit),
+        encryption=encryption,
     )
 
 

@@ -32,6 +32,7 @@ ERROR_TABLE: dict[type[e.DomainError], grpc.StatusCode] = {
     e.InvalidGranteeError: grpc.StatusCode.INVALID_ARGUMENT,
     e.InvalidRevisionError: grpc.StatusCode.INVALID_ARGUMENT,
     e.DigestMismatchError: grpc.StatusCode.INVALID_ARGUMENT,
+    e.EncryptionParametersError: grpc.StatusCode.INVALID_ARGUMENT,
     e.TooLargeError: grpc.StatusCode.RESOURCE_EXHAUSTED,
     e.InvalidPartError: grpc.StatusCode.INVALID_ARGUMENT,
     e.PartOrderError: grpc.StatusCode.INVALID_ARGUMENT,

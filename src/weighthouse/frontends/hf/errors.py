@@ -32,6 +32,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str | None]] = {
     # says False and `hf upload --revision` tries to create the branch (and learns why not).
     e.InvalidRevisionError: (404, "RevisionNotFound"),
     e.DigestMismatchError: (400, None),
+    e.EncryptionParametersError: (400, None),
     e.TooLargeError: (413, None),
     e.InvalidPartError: (400, None),
     e.PartOrderError: (400, None),

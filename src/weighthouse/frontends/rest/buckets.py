@@ -88,10 +88,11 @@ _JOINED_TAG = re.compile(r"[0-9a-f]{32}-[0-9]+")
 
 
 def _object_headers(obj: BucketObject) -> dict[str, str]:
-    # A joined object's whole-content digests are not known, so neither header is sent.
+    # A joined object's whole-content digests are not known, and an encrypted object's
+    # SHA-256 is its ciphertext's, so neither header is sent for them.
     headers: dict[str, str] = {}
-    if not obj.joined:
-        headers = {wire.MD5_HEADER: obj.md5, wire.SHA256_HEADER: obj.sha256}
+    if obj.content_sha256 is not None:
+        headers = {wire.MD5_HEADER: obj.md5, wire.SHA256_HEADER: obj.content_sha256}
     for key, value in obj.metadata.items():
         headers[wire.META_PREFIX + key] = wire.header_value(value)
     return headers

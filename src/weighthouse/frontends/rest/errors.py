@@ -38,6 +38,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.InvalidGranteeError: (400, "invalid_input"),
     e.InvalidRevisionError: (400, "invalid_revision"),
     e.DigestMismatchError: (400, "digest_mismatch"),
+    e.EncryptionParametersError: (400, "invalid_input"),
     e.TooLargeError: (413, "too_large"),
     e.InvalidPartError: (400, "invalid_input"),
     e.PartOrderError: (400, "invalid_input"),

@@ -35,10 +35,10 @@ from weighthouse.frontends.s3 import (
     actions,
     buckets,
     cors,
+    encryption,
     multipart,
     objects,
     service,
-    unsupported,
     wire,
 )
 from weighthouse.frontends.s3.context import S3Call, in_thread
@@ -169,7 +169,8 @@ class S3App:
             return await service.handle(call)
         if key is None:
             return await buckets.handle(call)
-        unsupported.refuse_encryption(call)
+        if request.method in ("GET", "HEAD"):
+            encryption.refuse_on_read(call)
         if multipart.applies(call):
             return await multipart.handle(call)
         return await objects.handle(call)

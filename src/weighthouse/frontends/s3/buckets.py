@@ -11,6 +11,7 @@ from weighthouse.domain.object_versions import Versioning
 from weighthouse.frontends.s3 import (
     acls,
     cors,
+    encryption,
     listing,
     multi_delete,
     multipart,
@@ -47,6 +48,8 @@ async def handle(call: S3Call) -> Response:
         return await policy.bucket_policy(call)
     if call.has("policyStatus"):
         return await policy.policy_status(call)
+    if call.has("encryption"):
+        return await encryption.bucket_encryption(call)
     for name in unsupported.BUCKET_CONFIGURATIONS:
         if call.has(name):
             return await unsupported.bucket_configuration(call, name)

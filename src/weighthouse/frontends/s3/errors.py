@@ -25,6 +25,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.InvalidGranteeError: (400, "InvalidArgument"),
     e.InvalidRevisionError: (400, "InvalidArgument"),
     e.DigestMismatchError: (400, "BadDigest"),
+    e.EncryptionParametersError: (400, "InvalidRequest"),
     e.TooLargeError: (400, "EntityTooLarge"),
     e.InvalidPartError: (400, "InvalidPart"),
     e.PartOrderError: (400, "InvalidPartOrder"),

@@ -31,7 +31,7 @@ from weighthouse.domain.errors import DomainError
 from weighthouse.domain.model import BucketObject, MultipartUpload, RepoId, UploadedPart
 from weighthouse.domain.multipart import ChosenPart
 from weighthouse.frontends.downloads import CHUNK
-from weighthouse.frontends.s3 import acls, actions, tagging, wire, xml_input
+from weighthouse.frontends.s3 import acls, actions, encryption, tagging, wire, xml_input
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.checksums import (
     ALGORITHMS,
@@ -156,6 +156,7 @@ async def _create(call: S3Call) -> Response:
     headers = content_headers(call)
     tags = tagging.header_tags(call)
     acl = acls.requested(call)
+    asked = encryption.write_request(call)
 
     def create() -> MultipartUpload:
         return call.hub.multipart.create(
@@ -169,6 +170,7 @@ async def _create(call: S3Call) -> Response:
             content_headers=headers,
             tags=tags,
             acl=acl,
+            encryption=asked,
         )
 
     upload = await in_thread(create)
@@ -176,7 +178,9 @@ async def _create(call: S3Call) -> Response:
     wire.add(root, "Bucket", call.bucket)
     wire.add(root, "Key", key)
     wire.add(root, "UploadId", upload.id)
-    return Response(wire.document(root), media_type=wire.XML, headers=_checksum_headers(upload))
+    headers = _checksum_headers(upload)
+    headers.update(encryption.response_headers(upload.encryption))
+    return Response(wire.document(root), media_type=wire.XML, headers=headers)
 
 
 def _part_number(call: S3Call) -> int:
@@ -190,6 +194,8 @@ async def _upload_part(call: S3Call, upload_id: str) -> Response:
     bucket, key = _target(call)
     number = _part_number(call)
     body = body_of(call, default="always")
+    # A part is encrypted as its upload is: only SSE-C parts carry (the upload's) key.
+    given = encryption.customer_key(call)
 
     def store() -> tuple[MultipartUpload, UploadedPart]:
         upload = call.hub.multipart.upload(call.principal, bucket, key, upload_id)
@@ -211,11 +217,13 @@ async def _upload_part(call: S3Call, upload_id: str) -> Response:
             sha256=body.sha256,
             md5=body.md5,
             checksum=checksum,
+            customer_key=given,
         )
         return upload, part
 
-    _, part = await in_thread(store, call.limiter)
+    upload, part = await in_thread(store, call.limiter)
     headers = {"ETag": wire.quoted_etag(part.md5), **body.checksum_headers(computed=False)}
+    headers.update(encryption.response_headers(upload.encryption))
     return Response(headers=headers)
 
 
@@ -224,6 +232,8 @@ async def _copy_part(call: S3Call, upload_id: str) -> Response:
     number = _part_number(call)
     source_bucket, source_id, source_key, source_version = copy_source(call)
     wanted = call.header("x-amz-copy-source-range")
+    given = encryption.customer_key(call)
+    source_key_given = encryption.customer_key(call, copy_source=True)
 
     def copy() -> tuple[MultipartUpload, UploadedPart]:
         upload = call.hub.multipart.upload(call.principal, bucket, key, upload_id)
@@ -233,6 +243,7 @@ async def _copy_part(call: S3Call, upload_id: str) -> Response:
             source_id,
             source_key,
             version_id=source_version,
+            customer_key=source_key_given,
         )
         copy_preconditions(call, source)
         start, end = _source_range(wanted, download.size)
@@ -253,6 +264,7 @@ async def _copy_part(call: S3Call, upload_id: str) -> Response:
                 pieces(),
                 size=end - start,
                 checksum=lambda: check.value or "",
+                customer_key=given,
             )
         finally:
             reader.close()
@@ -265,6 +277,7 @@ async def _copy_part(call: S3Call, upload_id: str) -> Response:
     if upload.checksum_algorithm and part.checksum:
         wire.add(root, _XML_NAMES[upload.checksum_algorithm], part.checksum)
     headers = {} if source_version is None else {"x-amz-copy-source-version-id": source_version}
+    headers.update(encryption.response_headers(upload.encryption))
     return Response(wire.document(root), media_type=wire.XML, headers=headers)
 
 
@@ -336,6 +349,7 @@ def _result(
     wire.add(root, "Key", key)
     wire.add(root, "ETag", wire.quoted_etag(wire.object_etag(obj)))
     headers: dict[str, str] = wire.version_headers(obj.version_id)
+    headers.update(encryption.response_headers(obj.encryption))
     checksum = _object_checksum(upload, parts)
     if checksum is not None:
         algorithm, kind, value = checksum

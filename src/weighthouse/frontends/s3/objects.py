@@ -24,7 +24,7 @@ from weighthouse.domain.errors import EntryNotFoundError
 from weighthouse.domain.model import BucketObject, RepoId
 from weighthouse.domain.object_versions import Deletion, ObjectVersion
 from weighthouse.frontends.downloads import CHUNK, BlobStreamResponse, parse_range
-from weighthouse.frontends.s3 import acls, actions, tagging, wire
+from weighthouse.frontends.s3 import acls, actions, encryption, tagging, wire
 from weighthouse.frontends.s3.attributes import get_attributes
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, anonymous_write, in_thread
@@ -112,6 +112,7 @@ async def _put(call: S3Call) -> Response:
     stored_headers = content_headers(call)
     tags = tagging.header_tags(call)
     acl = acls.requested(call)
+    asked = encryption.write_request(call)
 
     def store() -> BucketObject:
         with anonymous_write(call.principal):
@@ -134,6 +135,7 @@ async def _put(call: S3Call) -> Response:
             conditions=conditions,
             tags=tags,
             acl=acl,
+            encryption=asked,
         )
 
     obj = await in_thread(store, call.limiter)
@@ -141,6 +143,7 @@ async def _put(call: S3Call) -> Response:
     if len(headers) > 1:
         headers["x-amz-checksum-type"] = "FULL_OBJECT"
     headers.update(wire.version_headers(obj.version_id))
+    headers.update(encryption.response_headers(obj.encryption))
     return Response(headers=headers)
 
 
@@ -180,10 +183,13 @@ async def _copy(call: S3Call) -> Response:
     if tag_directive not in ("COPY", "REPLACE"):
         raise S3Error(400, "InvalidArgument", "x-amz-tagging-directive must be COPY or REPLACE")
     new_tags = tagging.header_tags(call) if tag_directive == "REPLACE" else None
+    asked = encryption.write_request(call)
+    source_key_given = encryption.customer_key(call, copy_source=True)
     if (
         (source_bucket, source_key) == (call.bucket, key)
         and source_version is None
         and directive != "REPLACE"
+        and asked is None
     ):
         raise S3Error(
             400,
@@ -200,6 +206,7 @@ async def _copy(call: S3Call) -> Response:
             source_id,
             source_key,
             version_id=source_version,
+            customer_key=source_key_given,
         )
         copy_preconditions(call, source)
         content_type: str | None = source.content_type
@@ -236,6 +243,8 @@ async def _copy(call: S3Call) -> Response:
                 tags=source.tags.items() if new_tags is None else new_tags,
                 # A copy's ACL is the request's, never the source's, as in S3.
                 acl=acl,
+                # And its encryption the request's (or the bucket's default), as in S3.
+                encryption=asked,
             )
         finally:
             reader.close()
@@ -245,8 +254,8 @@ async def _copy(call: S3Call) -> Response:
     wire.add(root, "LastModified", wire.iso8601(obj.modified_at))
     wire.add(root, "ETag", wire.quoted_etag(wire.object_etag(obj)))
     headers = wire.version_headers(obj.version_id)
-    asked = source_version is not None
-    if source.version_id != wire.NULL_VERSION or asked:
+    headers.update(encryption.response_headers(obj.encryption))
+    if source.version_id != wire.NULL_VERSION or source_version is not None:
         headers["x-amz-copy-source-version-id"] = source.version_id
     return Response(wire.document(root), media_type=wire.XML, headers=headers)
 
@@ -292,8 +301,11 @@ def version_param(call: S3Call) -> str | None:
 async def _get(call: S3Call) -> Response:
     repo_id, key = _target(call)
     version = version_param(call)
+    given = encryption.customer_key(call)
     obj, download = await in_thread(
-        lambda: call.hub.buckets.download(call.principal, repo_id, key, version_id=version)
+        lambda: call.hub.buckets.download(
+            call.principal, repo_id, key, version_id=version, customer_key=given
+        )
     )
     etag = wire.quoted_etag(wire.object_etag(obj))
     headers = {
@@ -306,6 +318,7 @@ async def _get(call: S3Call) -> Response:
     for name, value in obj.metadata.items():
         headers[wire.META_PREFIX + name] = shared_wire.header_value(value)
     headers.update(tagging.count_headers(obj))
+    headers.update(encryption.response_headers(obj.encryption))
     modified = obj.modified_at.replace(microsecond=0)
     if_match = call.header("if-match")
     if_none_match = call.header("if-none-match")

@@ -28,10 +28,11 @@ from weighthouse.domain.acls import AclRequest
 from weighthouse.domain.credentials import PostPolicySignature
 from weighthouse.domain.errors import AuthenticationError, TooLargeError
 from weighthouse.domain.model import BucketObject
-from weighthouse.frontends.s3 import acls, actions, tagging, unsupported, wire
+from weighthouse.frontends.s3 import acls, actions, tagging, wire
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, anonymous_write, in_thread
 from weighthouse.frontends.s3.credentials import ALGORITHM
+from weighthouse.frontends.s3.encryption import form_request, response_headers
 from weighthouse.frontends.s3.errors import S3Error
 from weighthouse.frontends.s3.form_stream import FormStream, boundary_of
 from weighthouse.frontends.s3.post_policy import Policy, read_policy
@@ -61,8 +62,7 @@ async def handle(call: S3Call) -> Response:
     if not form.file_started:
         raise S3Error(400, "InvalidArgument", "POST requires exactly one file upload per request.")
     fields = {name.lower(): value for name, value in form.fields}
-    if any(name.startswith(unsupported.ENCRYPTION_PREFIXES) for name in fields):
-        raise S3Error(501, "NotImplemented", unsupported.ENCRYPTION_REFUSAL)
+    encryption = form_request(fields.get)
     key = fields.get("key")
     if not key:
         raise S3Error(400, "InvalidArgument", "Bucket POST must contain a field named 'key'.")
@@ -128,6 +128,7 @@ async def handle(call: S3Call) -> Response:
             content_headers=content_headers,
             tags=tags,
             acl=acl,
+            encryption=encryption,
         )
 
     try:
@@ -203,6 +204,7 @@ def _answer(call: S3Call, fields: dict[str, str], obj: BucketObject) -> Response
             return Response(status_code=303, headers={"Location": target, "ETag": etag})
     status = fields.get("success_action_status", "").strip()
     headers = {"ETag": etag, "Location": location, **wire.version_headers(obj.version_id)}
+    headers.update(response_headers(obj.encryption))
     if status == "201":
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse>'

@@ -1,11 +1,7 @@
 """S3 features Weighthouse does not have, answered as S3 answers for a bucket that has none of
 them configured, or refused when a request asks for one.
 
-* Server-side encryption: a write carrying ``x-amz-server-side-encryption*`` headers (SSE-S3,
-  SSE-KMS, SSE-C, also for a copy's source) asks for bytes encrypted in a way this server does
-  not do; storing them in the clear and answering 200 would tell the client otherwise, so the
-  request is ``NotImplemented`` (501) before any byte is read.
-* Bucket configurations (lifecycle, website, encryption, replication,
+* Bucket configurations (lifecycle, website, replication,
   object lock, public access block, ownership controls): a GET answers what S3 answers for a
   bucket with none configured (``NoSuchCORSConfiguration`` 404 and the like, or the empty
   document for logging, notifications, acceleration and request payment), and a DELETE has
@@ -22,22 +18,10 @@ from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.errors import S3Error
 
-ENCRYPTION_REFUSAL = "server-side encryption is not implemented: objects are stored as sent"
-ENCRYPTION_PREFIXES = (
-    "x-amz-server-side-encryption",
-    "x-amz-copy-source-server-side-encryption",
-)
-
-_CUSTOMER_KEY = "x-amz-server-side-encryption-customer-"
-
 # Sub-resource: (code of "none configured" as a 404, or None for an empty document, its root).
 _NOT_CONFIGURED: dict[str, tuple[str | None, str]] = {
     "lifecycle": ("NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"),
     "website": ("NoSuchWebsiteConfiguration", "The specified bucket does not have a website"),
-    "encryption": (
-        "ServerSideEncryptionConfigurationNotFoundError",
-        "The server side encryption configuration was not found",
-    ),
     "replication": (
         "ReplicationConfigurationNotFoundError",
         "The replication configuration was not found",
@@ -60,24 +44,6 @@ _NOT_CONFIGURED: dict[str, tuple[str | None, str]] = {
     "requestPayment": (None, "RequestPaymentConfiguration"),
 }
 BUCKET_CONFIGURATIONS = tuple(_NOT_CONFIGURED)
-
-
-def refuse_encryption(call: S3Call) -> None:
-    """For an object request: ``NotImplemented`` (501) for a write asking for server-side
-    encryption; ``InvalidRequest`` (400) for a read giving a customer key, as S3 answers it
-    for an object not encrypted with one (none is, here)."""
-    asked = [n for n in call.request.headers if n.lower().startswith(ENCRYPTION_PREFIXES)]
-    if not asked:
-        return
-    if call.request.method in ("GET", "HEAD"):
-        if any(n.lower().startswith(_CUSTOMER_KEY) for n in asked):
-            raise S3Error(
-                400,
-                "InvalidRequest",
-                "The encryption parameters are not applicable to this object.",
-            )
-        return
-    raise S3Error(501, "NotImplemented", ENCRYPTION_REFUSAL)
 
 
 async def bucket_configuration(call: S3Call, name: str) -> Response:

@@ -21,6 +21,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.InvalidGranteeError: (400, "That access control list names no such user"),
     e.InvalidRevisionError: (400, "That revision is not valid"),
     e.DigestMismatchError: (400, "The bytes do not match"),
+    e.EncryptionParametersError: (400, "The object needs its encryption key"),
     e.TooLargeError: (413, "Too large"),
     e.InvalidPartError: (400, "That request is not valid"),
     e.PartOrderError: (400, "That request is not valid"),
