@@ -4,10 +4,10 @@ packaging of the Ceph project's s3-tests (boto3 clients of a main and an alterna
 The suite's own environment is built once and cached like the other client environments;
 under CI a failed install fails the test. It runs a bounded subset, :data:`CASES`: the cases
 of the operations Weighthouse implements (objects, listings v1 and v2, multipart, copies,
-ranges, conditions, multi-delete, tags, CORS, bucket policies, ACLs, header and name
-errors) that pass quickly, so the whole run stays within seconds. ``bench/README.md`` records
-how the full suite fares and why the cases left out fail (features not implemented, RGW
-extensions, checks of other servers' bugs).
+ranges, conditions, multi-delete, tags, CORS, bucket policies, ACLs, server-side encryption,
+header and name errors) that pass quickly, so the whole run stays within seconds.
+``bench/README.md`` records how the full suite fares and why the cases left out fail
+(features not implemented, RGW extensions, checks of other servers' bugs).
 
 Bucket names follow the suite's prefix, here ``<main user>--<random>-<n>``, so they name
 buckets in the main user's namespace.
@@ -260,6 +260,28 @@ CASES: tuple[str, ...] = (
     "test_s3_object_v.py::TestBrowserBasedUploadsUsingPost::test_post_object_success_redirect_action",
     "test_s3_tagging_policy_mixin_v.py::TestTaggingPolicyMixin::test_bucket_policy_put_obj_copy_source",
     "test_s3_tagging_policy_mixin_v.py::TestTaggingPolicyMixin::test_bucket_policy_put_obj_copy_source_meta",
+    "test_s3_encryption_x.py::TestObjectEncryption::test_encrypted_transfer_1b",
+    "test_s3_encryption_x.py::TestObjectEncryption::test_encrypted_transfer_1kb",
+    "test_s3_encryption_x.py::TestObjectEncryption::test_encrypted_transfer_1mb",
+    "test_s3_encryption_x.py::TestObjectEncryption::test_encrypted_transfer_13b",
+    "test_s3_encryption_x.py::TestObjectEncryption::test_encryption_sse_c_method_head",
+    "test_s3_encryption_x.py::TestObjectEncryption::test_encryption_sse_c_present",
+    "test_s3_encryption_x.py::TestObjectEncryption::test_encryption_sse_c_invalid_md5",
+    "test_s3_encryption_x.py::TestObjectEncryption::test_encryption_sse_c_no_md5",
+    "test_s3_encryption_x.py::TestObjectEncryption::test_encryption_sse_c_no_key",
+    "test_s3_encryption_x.py::TestObjectEncryption::test_encryption_key_no_sse_c",
+    "test_s3_encryption_x.py::TestObjectEncryption::test_encryption_sse_c_post_object_authenticated_request",
+    "test_s3_encryption_x.py::TestObjectEncryption::test_sse_kms_method_head",
+    "test_s3_encryption_x.py::TestObjectEncryption::test_sse_kms_present",
+    "test_s3_encryption_x.py::TestObjectEncryption::test_sse_kms_not_declared",
+    "test_s3_encryption_x.py::TestObjectEncryption::test_sse_kms_post_object_authenticated_request",
+    "test_s3_encryption_x.py::TestObjectEncryption::test_sse_kms_transfer_1b",
+    "test_s3_encryption_x.py::TestObjectEncryption::test_sse_kms_transfer_1kb",
+    "test_s3_encryption_x.py::TestObjectEncryption::test_sse_kms_transfer_13b",
+    "test_s3_encryption_x.py::TestObjectEncryption::test_sse_kms_read_declare",
+    "test_s3_encryption_x.py::TestBucketEncryption::test_put_bucket_encryption",
+    "test_s3_encryption_x.py::TestBucketEncryption::test_get_bucket_encryption",
+    "test_s3_encryption_x.py::TestBucketEncryption::test_delete_bucket_encryption",
 )
 
 

@@ -165,6 +165,19 @@ def test_sse_c_needs_the_same_key_for_every_read(
         "AccessDenied",
     )
     assert refused(lambda: s3.head_object(Bucket=bucket, Key="k", **other))[0] == 403
+    # GetObjectAttributes tells as little as GetObject without the key.
+    attributes = {"ObjectAttributes": ["ObjectSize"]}
+    assert refused(lambda: s3.get_object_attributes(Bucket=bucket, Key="k", **attributes))[0] == 400
+    assert (
+        refused(lambda: s3.get_object_attributes(Bucket=bucket, Key="k", **attributes, **other))[0]
+        == 403
+    )
+    found = s3.get_object_attributes(Bucket=bucket, Key="k", **attributes, **key)
+    assert found["ObjectSize"] == len(data)
+    # An empty object's key is checked as any other's.
+    s3.put_object(Bucket=bucket, Key="empty", Body=b"", **key)
+    assert refused(lambda: s3.get_object(Bucket=bucket, Key="empty", **other))[0] == 403
+    assert read(s3, bucket, "empty", **key) == b""
     # A key for an object stored without one names an encryption it does not have.
     s3.put_object(Bucket=bucket, Key="plain", Body=b"x")
     assert refused(lambda: s3.get_object(Bucket=bucket, Key="plain", **key)) == (

@@ -6,7 +6,8 @@ a multipart upload the ``<md5-of-md5s>-<N>`` one HeadObject gives. ``ObjectParts
 for a single-part object, as S3 leaves it out; for an assembled one it counts the parts and
 lists their sizes a page at a time (``x-amz-max-parts``, ``x-amz-part-number-marker``). Stored
 checksums are listed without checksum mode: asking for ``Checksum`` is the ask, and a
-multipart upload's composite checksum (``...-N``) is typed ``COMPOSITE``.
+multipart upload's composite checksum (``...-N``) is typed ``COMPOSITE``. An object encrypted
+with a customer's key needs that key, as GetObject does.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import xml.etree.ElementTree as ET
 
 from starlette.responses import Response
 
-from weighthouse.frontends.s3 import wire
+from weighthouse.frontends.s3 import encryption, wire
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.errors import S3Error
@@ -50,8 +51,12 @@ async def get_attributes(call: S3Call) -> Response:
     asked = _asked(call)
     repo_id, key = bucket_id(call.bucket), call.key
     version = call.param("versionId") if call.has("versionId") else None
-    obj = await in_thread(
-        lambda: call.hub.buckets.head(call.principal, repo_id, key, version_id=version)
+    given = encryption.customer_key(call)
+    # As a GET: an object under a customer's key tells its attributes only to that key.
+    obj, _ = await in_thread(
+        lambda: call.hub.buckets.download(
+            call.principal, repo_id, key, version_id=version, customer_key=given
+        )
     )
     root = wire.element("GetObjectAttributesResponse")
     if "ETag" in asked:
