@@ -9,10 +9,15 @@ command's process and in each worker process uvicorn spawns (fresh interpreters 
 nothing of their parent's). The listener is armed through files in
 ``WEIGHTHOUSE_TEST_FAULT_DIR``:
 
-* the test writes a statement prefix (``INSERT INTO repos``) to ``pause-after``;
+* the test arms it with :func:`arm`, which writes a statement prefix (``INSERT INTO repos``)
+  to a file of its own and renames it onto ``pause-after``, so a listener never reads it half
+  written: ``write_text`` truncates first, an empty prefix would match any statement (a
+  background job poll's ``SELECT`` among them), and the test's write could then land in the
+  file that listener had just claimed;
 * after the first statement starting with that prefix runs, in whichever process, the listener
   claims the file by renaming it (so one thread of one process pauses, once), writes its
-  process id into it, renames it to ``paused`` and blocks that thread, transaction still open;
+  process id to a file of its own, renames that onto ``paused`` and blocks that thread,
+  transaction still open: ``paused``, once there, always holds a whole process id;
 * the test sees ``paused``, kills the server's whole process group, and restarts it: with no
   ``pause-after`` file the listener does nothing.
 """
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import os
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +45,24 @@ def server_env(directory: Path) -> dict[str, str]:
     return {FAULT_DIR: str(directory), "PYTHONPATH": os.pathsep.join(filter(None, path))}
 
 
+def arm(directory: Path, statement: str) -> None:
+    """Pause the next thread, in any process, that runs a statement starting with ``statement``."""
+    if not statement.strip():
+        raise ValueError("an empty prefix would pause on any statement")
+    staged = directory / f"arming-{uuid.uuid4().hex}"
+    staged.write_text(statement)
+    staged.rename(directory / ARM)  # atomic: a listener sees no file or the whole prefix
+
+
 def paused_process(directory: Path) -> int | None:
     """The id of the process whose thread is paused, or ``None`` while none is."""
     try:
-        return int((directory / PAUSED).read_text())
+        text = (directory / PAUSED).read_text()
     except FileNotFoundError:
         return None
+    if not text.isdigit():
+        raise AssertionError(f"{directory / PAUSED} holds {text!r}, not a process id")
+    return int(text)
 
 
 def install(directory: Path) -> None:
@@ -59,15 +77,18 @@ def install(directory: Path) -> None:
             prefix = arm.read_text().strip()
         except FileNotFoundError:
             return
-        if not " ".join(statement.split()).upper().startswith(prefix.upper()):
+        if not prefix or not " ".join(statement.split()).upper().startswith(prefix.upper()):
             return
-        claim = directory / f"claimed-{os.getpid()}-{threading.get_ident()}"
+        me = f"{os.getpid()}-{threading.get_ident()}"
+        claim = directory / f"claimed-{me}"
         try:
             arm.rename(claim)  # atomic: only the thread whose rename succeeds pauses
         except FileNotFoundError:
             return
-        claim.write_text(str(os.getpid()))
-        claim.rename(paused)
+        # A file no other process has open, renamed whole onto ``paused``.
+        staged = directory / f"pausing-{me}"
+        staged.write_text(str(os.getpid()))
+        staged.rename(paused)
         forever.wait()
 
     event.listen(Engine, "after_cursor_execute", after_execute)

@@ -29,7 +29,7 @@ from botocore.exceptions import BotoCoreError
 from sqlalchemy import Engine
 
 from tests.acceptance.api import Account, make_repo, make_user, upload
-from tests.acceptance.faults import ARM, PAUSED, paused_process, server_env
+from tests.acceptance.faults import ARM, arm, paused_process, server_env
 from tests.acceptance.live import LiveServer
 from tests.acceptance.s3 import make_s3_user, new_bucket, s3_client
 from tests.services import catalog_database
@@ -52,14 +52,34 @@ PAUSE_TIMEOUT_S = 60
 @dataclass
 class Crashable:
     server: LiveServer
-    faults: Path
+    folder: Path
     catalog: SqlCatalog
     owner: Account
+    crashes: int = 0
+
+    @property
+    def faults(self) -> Path:
+        return self.folder / f"faults-{self.crashes}"
 
     def crash_after(self, statement: str, action: Callable[[httpx.Client], object]) -> None:
         """Run ``action`` with the owner's token; kill -9 the server right after it executes
-        a statement starting with ``statement``; restart the server."""
-        (self.faults / ARM).write_text(statement)
+        a statement starting with ``statement``; restart the server.
+
+        However it ends, the server is restarted with a fault folder no earlier crash used: a
+        scenario that fails half-way leaves no paused thread and no file to the next one."""
+        try:
+            self._crash_after(statement, action)
+        finally:
+            if self.server.process is not None:
+                self.server.kill()
+            self.crashes += 1
+            self.faults.mkdir()
+            self.server.extra_env.update(server_env(self.faults))
+            self.server.start()
+
+    def _crash_after(self, statement: str, action: Callable[[httpx.Client], object]) -> None:
+        assert not list(self.faults.iterdir()), list(self.faults.iterdir())
+        arm(self.faults, statement)
         finished = threading.Event()
 
         def run() -> None:
@@ -89,8 +109,7 @@ class Crashable:
         # Nothing of the server outlives the kill: no worker finishes the paused transaction.
         assert not [pid for pid in tree if psutil.pid_exists(pid)], tree
         worker.join(timeout=30)
-        (self.faults / PAUSED).unlink()
-        self.server.start()
+        assert not worker.is_alive(), "the request outlived the server"
 
     def server_tree(self) -> list[int]:
         """The server's command process and every process under it."""
@@ -110,17 +129,16 @@ def crashable(
         # transactions are the server's own whatever the number of processes holding them.
         pytest.skip("on two processes the crash scenarios run on SQLite; one process: all three")
     folder = tmp_path_factory.mktemp(f"crash-{request.param}")
-    faults = folder / "faults"
-    faults.mkdir()
+    (folder / "faults-0").mkdir()
     with catalog_database(str(request.param), folder / "db") as url:
         server = LiveServer(
             data_dir=folder / "data",
             workers=server_workers,
-            extra_env={"WEIGHTHOUSE_DATABASE__URL": url, **server_env(faults)},
+            extra_env={"WEIGHTHOUSE_DATABASE__URL": url, **server_env(folder / "faults-0")},
         ).start()
         engine: Engine = create_engine_for(url)
         try:
-            yield Crashable(server, faults, SqlCatalog(engine), make_user(server))
+            yield Crashable(server, folder, SqlCatalog(engine), make_user(server))
         finally:
             server.stop()
             engine.dispose()
