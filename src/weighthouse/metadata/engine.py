@@ -10,6 +10,7 @@ import math
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -17,6 +18,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 from weighthouse.config import ConfigError
+from weighthouse.metadata import writer_turns
 
 WRITE = "weighthouse_write"
 """Execution option marking a connection whose transaction writes; see :func:`_begin_sqlite`."""
@@ -132,6 +134,8 @@ def create_engine_for(
     if backend == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
+        if parsed.database not in (None, "", ":memory:"):
+            writer_turns.register(engine, Path(parsed.database), wait=SQLITE_BUSY_TIMEOUT_MS / 1000)
     if (
         backend == "postgresql"
         and timeouts.statement is not None

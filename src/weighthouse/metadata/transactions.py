@@ -22,7 +22,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import ParamSpec, TypeVar
@@ -34,6 +34,7 @@ from weighthouse.domain.errors import StorageError, StorageFullError
 from weighthouse.metadata.circuit_breaker import CircuitBreaker
 from weighthouse.metadata.commit_actions import run_actions
 from weighthouse.metadata.engine import WRITE
+from weighthouse.metadata.writer_turns import turns_of
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -98,6 +99,13 @@ def _connect(engine: Engine) -> Iterator[Connection]:
         yield connection
 
 
+def _turn(engine: Engine) -> AbstractContextManager[None]:
+    """This writer's turn at the database's write lock, where writers take turns
+    (:mod:`~weighthouse.metadata.writer_turns`); it is held until the transaction has ended."""
+    turns = turns_of(engine)
+    return nullcontext() if turns is None else turns.turn()
+
+
 @dataclass(frozen=True)
 class _Unit:
     connection: Connection
@@ -136,7 +144,7 @@ def unit(engine: Engine) -> Iterator[None]:
         return
     with _connect(engine) as connection:
         connection.execution_options(**{WRITE: True})
-        with connection.begin():
+        with _turn(engine), connection.begin():
             opened = _Unit(connection, threading.get_ident())
             token = _UNITS.set({**(_UNITS.get() or {}), engine: opened})
             try:
@@ -172,7 +180,7 @@ def transaction(engine: Engine, *, write: bool = False) -> Iterator[Connection]:
         with _connect(engine) as connection:
             if write:
                 connection.execution_options(**{WRITE: True})
-            with connection.begin():
+            with _turn(engine) if write else nullcontext(), connection.begin():
                 yield connection
         return
     with translate_errors():
