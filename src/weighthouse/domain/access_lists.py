@@ -56,8 +56,15 @@ class OwnerCatalog(OrganizationCatalog, UserCatalog, Protocol):
     """What finding a bucket's owner and checking grantees read."""
 
 
-def bucket_owner_id(catalog: OrganizationCatalog, repo: Repo) -> str:
-    """The account that owns ``repo``: its organisation, or the user who owns it."""
+def bucket_owner_id(
+    catalog: OrganizationCatalog, repo: Repo, principal: Principal | None = None
+) -> str:
+    """The account that owns ``repo``: its organisation, or the user who owns it. A
+    ``principal`` that is that user, in their own namespace, saves the read of the namespace
+    (users and organisations share names, so it is no organisation's)."""
+    user = principal.user if principal is not None else None
+    if user is not None and user.id == repo.owner_id and user.name == repo.namespace:
+        return repo.owner_id
     try:
         return catalog.get_org(repo.namespace).id
     except OrganizationNotFoundError:
@@ -84,7 +91,7 @@ def new_object_acl(
     owned by the writer (by the bucket's owner when anonymous), ``private`` unless asked
     otherwise; ``None`` when that is the default. Raises ``InvalidGranteeError`` and
     ``InvalidAclError``."""
-    bucket_owner = bucket_owner_id(catalog, repo)
+    bucket_owner = bucket_owner_id(catalog, repo, principal)
     owner = principal.user.id if principal.user is not None else bucket_owner
     if request is None and owner == bucket_owner:
         return None

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     and_,
+    bindparam,
     delete,
     exists,
     insert,
@@ -32,6 +33,7 @@ from weighthouse.domain.errors import (
 from weighthouse.domain.model import Member, Organization, Role
 from weighthouse.domain.names import folded_name
 from weighthouse.metadata.credential_epoch import bump_credential_epoch
+from weighthouse.metadata.prepared_reads import first_row
 from weighthouse.metadata.rows import member_from, member_row, org_from, org_row
 from weighthouse.metadata.tables import (
     collaborators,
@@ -45,6 +47,12 @@ from weighthouse.metadata.transactions import retry_transient, transaction
 from weighthouse.metadata.upserts import upsert
 
 NamespaceKind = Literal["user", "org"]
+
+# Every object written to an organisation's bucket reads its organisation (the owner of the
+# bucket, who owns objects written anonymously): a prepared read.
+_ORG_BY_NAME = select(organizations).where(
+    organizations.c.name == bindparam("name", type_=organizations.c.name.type)
+)
 
 
 def claim_name(connection: Connection, name: str, kind: NamespaceKind) -> None:
@@ -110,9 +118,7 @@ class OrganizationQueries:
             raise name_taken(org.name) from exc
 
     def get_org(self, name: str) -> Organization:
-        query = select(organizations).where(organizations.c.name == name)
-        with transaction(self._engine) as connection:
-            row = connection.execute(query).first()
+        row = first_row(self._engine, _ORG_BY_NAME, {"name": name})
         if row is None:
             raise OrganizationNotFoundError(f"no organisation {name!r}", org=name)
         return org_from(row)
