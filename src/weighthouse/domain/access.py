@@ -199,7 +199,9 @@ def require_bucket_access(
     ``tags`` gives the object's tags if a condition asks (read from the catalog otherwise).
     ``otherwise`` decides what the policy leaves open (:func:`require_repo` by default)."""
     decide = otherwise or (lambda: require_repo(catalog, principal, repo, need))
-    document = catalog.get_bucket_configuration(repo.id, POLICY)
+    document = catalog.get_bucket_configuration(
+        repo.id, POLICY, revision=repo.configuration_revision
+    )
     if document is None:
         return decide()
     policy = stored_policy(document)
@@ -271,7 +273,9 @@ def bucket_acl_permissions(
     counts as anonymous, and a read-scoped credential only reads."""
     if repo.type is not RepoType.BUCKET:
         return frozenset()
-    document = grants.get_bucket_configuration(repo.id, acls.BUCKET_ACL)
+    document = grants.get_bucket_configuration(
+        repo.id, acls.BUCKET_ACL, revision=repo.configuration_revision
+    )
     if document is None:
         return frozenset()
     user = principal.user

@@ -142,10 +142,10 @@ class BucketConfigurations:
             repo = self._catalog.get_repo(bucket.type, bucket.namespace, bucket.name)
         except (InvalidInputError, RepoNotFoundError):
             return ()
-        return self._cors(repo.id) or ()
+        return self._cors(repo.id, repo.configuration_revision) or ()
 
-    def _cors(self, repo_id: str) -> tuple[CorsRule, ...] | None:
-        document = self._catalog.get_bucket_configuration(repo_id, CORS)
+    def _cors(self, repo_id: str, revision: int | None = None) -> tuple[CorsRule, ...] | None:
+        document = self._catalog.get_bucket_configuration(repo_id, CORS, revision=revision)
         if document is None:
             return None
         return tuple(rule_from(rule) for rule in document["rules"])

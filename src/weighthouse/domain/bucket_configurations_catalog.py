@@ -14,14 +14,23 @@ class BucketConfigurationCatalog(Protocol):
     def put_bucket_configuration(
         self, repo_id: str, name: str, document: ConfigurationDocument
     ) -> None:
-        """Create or replace the bucket's configuration ``name``. Raises
-        ``RepoNotFoundError`` when the bucket does not exist."""
+        """Create or replace the bucket's configuration ``name``, raising the bucket's
+        configuration revision in the same transaction. Raises ``RepoNotFoundError`` when the
+        bucket does not exist."""
         ...
 
-    def get_bucket_configuration(self, repo_id: str, name: str) -> ConfigurationDocument | None:
-        """The configuration, or ``None`` when the bucket has none of that name."""
+    def get_bucket_configuration(
+        self, repo_id: str, name: str, *, revision: int | None = None
+    ) -> ConfigurationDocument | None:
+        """The configuration, or ``None`` when the bucket has none of that name.
+
+        ``revision`` is the bucket's :attr:`~weighthouse.domain.model.Repo.configuration_revision`
+        as read with the bucket: at 0 the bucket has no configuration and nothing is read;
+        otherwise the answer may come from what this catalog read at that revision. ``None``
+        reads the configuration as it is now."""
         ...
 
     def delete_bucket_configuration(self, repo_id: str, name: str) -> bool:
-        """Remove the configuration; ``False`` when there was none."""
+        """Remove the configuration (raising the bucket's configuration revision); ``False``
+        when there was none."""
         ...

@@ -228,10 +228,14 @@ class GrantCatalog(Protocol):
         """The user's role as a collaborator on the repo; ``None`` when there is none."""
         ...
 
-    def get_bucket_configuration(self, repo_id: str, name: str) -> ConfigurationDocument | None:
+    def get_bucket_configuration(
+        self, repo_id: str, name: str, *, revision: int | None = None
+    ) -> ConfigurationDocument | None:
         """A bucket's configuration ``name``, or ``None``: asked for the grants of a bucket's
         access control list that no role states (:mod:`weighthouse.domain.acls`), only when
-        the caller's role does not already allow the request."""
+        the caller's role does not already allow the request. ``revision`` as
+        :meth:`~weighthouse.domain.bucket_configurations_catalog.BucketConfigurationCatalog.get_bucket_configuration`
+        takes it."""
         ...
 
 

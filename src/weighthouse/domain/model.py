@@ -231,6 +231,10 @@ class Repo:
     # whatever was written in between.
     size: int = field(default=0, compare=False)
     updated_at: datetime | None = field(default=None, compare=False)
+    # How many times the bucket's configurations (policy, ACL, CORS, tags...) changed, as read
+    # with the repo; 0: it has none. ``None`` (a repo not read from a catalog that keeps it)
+    # means unknown, and every configuration is read.
+    configuration_revision: int | None = field(default=None, compare=False)
 
     @property
     def full_name(self) -> str:

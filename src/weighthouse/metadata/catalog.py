@@ -42,7 +42,7 @@ from weighthouse.metadata.access_keys import AccessKeyQueries
 from weighthouse.metadata.access_requests import AccessRequestQueries
 from weighthouse.metadata.audit import AuditQueries
 from weighthouse.metadata.blob_sources import BlobSourceQueries
-from weighthouse.metadata.bucket_configurations import BucketConfigurationQueries
+from weighthouse.metadata.bucket_configurations import BucketConfigurationQueries, RevisionCache
 from weighthouse.metadata.credential_epoch import CredentialEpochQueries, bump_credential_epoch
 from weighthouse.metadata.discussions import DiscussionQueries
 from weighthouse.metadata.findings import FindingQueries
@@ -148,6 +148,7 @@ class SqlCatalog(
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._configurations = RevisionCache()
 
     # --- units of work --------------------------------------------------------------------
     def atomic(self) -> AbstractContextManager[None]:

@@ -227,6 +227,8 @@ def repo_from(row: Any, *, size: str = "size", updated_at: str = "updated_at") -
         size=getattr(row, size),
         # Filled by every write since 0018; the creation time is what it would say anyway.
         updated_at=getattr(row, updated_at) or row.created_at,
+        # A statement that does not select it leaves it unknown: every configuration is read.
+        configuration_revision=getattr(row, "configuration_revision", None),
     )
 
 

@@ -223,6 +223,10 @@ class RepoRow(Base):
     # newest version, which every versioned write raises (migration 0025).
     versioning: Mapped[str | None] = mapped_column(String(16))
     version_counter: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    # Raised in the transaction of every change to the bucket's configurations (policy, ACL,
+    # CORS, tags...), 0 while it has none (migration 0028): a request reads it with the bucket
+    # and skips, or answers from a process's cache, the configurations it would read.
+    configuration_revision: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
 
 class CollaboratorRow(Base):

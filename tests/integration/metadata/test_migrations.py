@@ -35,6 +35,7 @@ from weighthouse.metadata.migrate import alembic_config, current, upgrade
 from weighthouse.metadata.rows import repo_row
 from weighthouse.metadata.tables import (
     Base,
+    bucket_configurations,
     commits,
     multipart_uploads,
     objects,
@@ -468,5 +469,38 @@ def test_repos_made_before_0018_get_their_size_and_last_update(empty_database: s
         commit = Commit("3" * 40, root.id, "1" * 40, "alice", "m", later)
         catalog.save_commit(model.id, commit, [root], "main", "1" * 40)
         assert catalog.get_repo(model.type, "alice", "bert").size == 123
+    finally:
+        engine.dispose()
+
+
+def test_buckets_configured_before_0028_start_at_revision_one(empty_database: str) -> None:
+    """A bucket left at revision 0 with a configuration would have its policy skipped."""
+    upgrade(empty_database, "0027")
+    now = datetime(2026, 12, 5, tzinfo=UTC)
+    alice = User(id="a" * 32, name="alice", is_admin=False, created_at=now)
+    configured, plain = (
+        Repo(letter * 32, RepoType.BUCKET, "alice", name, False, now, alice.id)
+        for letter, name in (("c", "configured"), ("p", "plain"))
+    )
+    engine = create_engine_for(empty_database)
+    try:
+        SqlCatalog(engine).add_user(alice)
+        for each in (configured, plain):
+            row = {k: v for k, v in repo_row(each).items() if k != "configuration_revision"}
+            with engine.begin() as connection:
+                connection.execute(insert(repos).values(row))
+        with engine.begin() as connection:
+            connection.execute(
+                insert(bucket_configurations).values(
+                    repo_id=configured.id, name="policy", document={"text": "{}"}
+                )
+            )
+        upgrade(empty_database)
+        catalog = SqlCatalog(engine)
+        got = catalog.get_repo(RepoType.BUCKET, "alice", "configured")
+        assert got.configuration_revision == 1
+        assert catalog.get_repo(RepoType.BUCKET, "alice", "plain").configuration_revision == 0
+        document = catalog.get_bucket_configuration(got.id, "policy", revision=1)
+        assert document == {"text": "{}"}
     finally:
         engine.dispose()

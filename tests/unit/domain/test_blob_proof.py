@@ -74,7 +74,9 @@ class FakeCatalog:
     def collaborator_role(self, repo_id: str, user_id: str) -> Role | None:
         return self.collaborators.get((repo_id, user_id))
 
-    def get_bucket_configuration(self, repo_id: str, name: str) -> dict[str, Any] | None:
+    def get_bucket_configuration(
+        self, repo_id: str, name: str, *, revision: int | None = None
+    ) -> dict[str, Any] | None:
         return None  # the repos here hold models, which have no configurations
 
     def record_blob_upload(self, user_id: str, sha256: str, size: int, at: datetime) -> None:

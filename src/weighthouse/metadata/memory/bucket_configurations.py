@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 from weighthouse.domain.bucket_configurations_catalog import ConfigurationDocument
 from weighthouse.domain.errors import RepoNotFoundError
@@ -17,12 +18,26 @@ class MemoryBucketConfigurations(MemoryTables):
             if repo_id not in self._tables.repos:
                 raise RepoNotFoundError(f"no repo with id {repo_id!r}", repo_id=repo_id)
             self._tables.bucket_configurations[repo_id, name] = copy.deepcopy(document)
+            self._revise(repo_id)
 
-    def get_bucket_configuration(self, repo_id: str, name: str) -> ConfigurationDocument | None:
+    def get_bucket_configuration(
+        self, repo_id: str, name: str, *, revision: int | None = None
+    ) -> ConfigurationDocument | None:
+        if revision == 0:
+            return None
         with self._lock:
             document = self._tables.bucket_configurations.get((repo_id, name))
         return None if document is None else copy.deepcopy(document)
 
     def delete_bucket_configuration(self, repo_id: str, name: str) -> bool:
         with self._lock:
-            return self._tables.bucket_configurations.pop((repo_id, name), None) is not None
+            removed = self._tables.bucket_configurations.pop((repo_id, name), None) is not None
+            if removed:
+                self._revise(repo_id)
+            return removed
+
+    def _revise(self, repo_id: str) -> None:
+        repo = self._tables.repos[repo_id]
+        self._tables.repos[repo_id] = replace(
+            repo, configuration_revision=(repo.configuration_revision or 0) + 1
+        )

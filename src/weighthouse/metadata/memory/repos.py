@@ -24,7 +24,9 @@ class MemoryRepos(MemoryTables):
                     f"{repo.type.value} {repo.full_name!r} exists", repo=repo.full_name
                 )
             # Size and update time are the catalog's to keep (see Repo).
-            tables.repos[repo.id] = in_utc(replace(repo, size=0, updated_at=repo.created_at))
+            tables.repos[repo.id] = in_utc(
+                replace(repo, size=0, updated_at=repo.created_at, configuration_revision=0)
+            )
             tables.repo_ids[key] = repo.id
 
     def get_repo(self, type: RepoType, namespace: str, name: str) -> Repo:
