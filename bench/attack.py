@@ -9,6 +9,8 @@ and an attacking one, then for ``--seconds`` runs at once:
   server cuts them);
 * 200 slowloris connections sending one header byte a second (re-opened when closed);
 * 10 anonymous 100 MiB JSON bodies to ``/api/signup``, streamed, one after another per thread;
+* 4 threads guessing the honest account's password at ``/api/signin``, back to back (the
+  server verifies the first guesses and refuses the rest with 429 before hashing);
 
 while the honest client times small GETs (``GET /api/models/<repo>``) back to back and, half-way,
 uploads 10 MiB. The attacker runs in a process of its own, so the honest client's latencies do
@@ -23,10 +25,12 @@ the directory removed at the end.
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import hashlib
 import multiprocessing
 import os
+import queue
 import secrets
 import signal
 import socket
@@ -37,6 +41,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
 from pathlib import Path
 
@@ -107,11 +112,13 @@ def make_account(url: str, admin: str, name: str) -> tuple[str, str]:
 
 
 class Attack:
-    def __init__(self, url: str, token: str, repo: str) -> None:
+    def __init__(self, url: str, token: str, repo: str, victim: str) -> None:
         self.host, self.port = "127.0.0.1", int(url.rsplit(":", 1)[1])
-        self.url, self.token, self.repo = url, token, repo
+        self.url, self.token, self.repo, self.victim = url, token, repo, victim
         self.stop = threading.Event()
         self.threads: list[threading.Thread] = []
+        self.guesses: collections.Counter[str] = collections.Counter()
+        self._guesses_lock = threading.Lock()
 
     def start(self) -> None:
         for i in range(64):
@@ -120,6 +127,8 @@ class Attack:
             self._spawn(self._slowloris)
         for _ in range(10):
             self._spawn(self._big_json)
+        for i in range(4):
+            self._spawn(self._guess_password, i)
 
     def join(self) -> None:
         self.stop.set()
@@ -181,6 +190,19 @@ class Attack:
                     headers={"Content-Type": "application/json"},
                 )
 
+    def _guess_password(self, i: int) -> None:
+        with httpx.Client(base_url=self.url, timeout=30) as http:
+            n = 0
+            while not self.stop.is_set():
+                n += 1
+                guess = {"name": self.victim, "password": f"guess {i}-{n}"}
+                try:
+                    answer = str(http.post("/api/signin", json=guess).status_code)
+                except httpx.HTTPError:
+                    answer = "failed"
+                with self._guesses_lock:
+                    self.guesses[answer] += 1
+
 
 def tree_rss(pid: int) -> int:
     """Resident bytes of the server and its workers."""
@@ -194,15 +216,25 @@ def sample_rss(pid: int, stop: threading.Event, peak: list[int]) -> None:
             peak[0] = max(peak[0], tree_rss(pid))
 
 
-def run_attacker(url: str, token: str, repo: str, stop: Event, nice: int) -> None:
-    """The attacker's process: attacks until ``stop`` is set, at ``nice`` priority."""
+def run_attacker(
+    url: str,
+    token: str,
+    repo: str,
+    victim: str,
+    stop: Event,
+    nice: int,
+    guesses: Queue[dict[str, int]],
+) -> None:
+    """The attacker's process: attacks until ``stop`` is set, at ``nice`` priority, then puts
+    the count of each answer to its password guesses on ``guesses``."""
     # A real attacker's CPU is on another machine; on this one its threads would otherwise
     # take cores from the server they attack, which measures the machine, not the server.
     os.nice(nice)
-    attack = Attack(url, token, repo)
+    attack = Attack(url, token, repo, victim)
     attack.start()
     stop.wait()
     attack.join()
+    guesses.put(dict(attack.guesses))
 
 
 def honest_client(
@@ -257,6 +289,7 @@ def main() -> None:
     context = multiprocessing.get_context("spawn")
     phases: dict[str, tuple[list[float], int, float, float]] = {}
     upload: tuple[int, float] | None = None
+    guesses: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="wh-attack-") as tmp:
         process, url, admin = start_server(Path(tmp), args.workers)
         try:
@@ -274,10 +307,18 @@ def main() -> None:
                 url, honest_token, honest_repo, args.seconds, upload=False
             )
             phases["no attack"] = (latencies, failures, cpu_seconds(process.pid) - server_cpu, 0)
-            stop = context.Event()
+            stop, answers = context.Event(), context.Queue()
             attacker = context.Process(
                 target=run_attacker,
-                args=(url, attacker_token, attacker_repo, stop, args.attacker_nice),
+                args=(
+                    url,
+                    attacker_token,
+                    attacker_repo,
+                    honest_repo.split("/")[0],
+                    stop,
+                    args.attacker_nice,
+                    answers,
+                ),
             )
             attacker.start()
             time.sleep(2)  # let its connections open
@@ -292,6 +333,8 @@ def main() -> None:
                 cpu_seconds(attacker.pid) - attacker_cpu,
             )
             stop.set()
+            with contextlib.suppress(queue.Empty):
+                guesses = answers.get(timeout=60)
             attacker.join(60)
             if attacker.is_alive():
                 attacker.kill()
@@ -302,7 +345,8 @@ def main() -> None:
             process.wait(30)
     print(
         "attack (its own process): 64 stalled uploads + 200 slowloris + "
-        f"10 x 100 MiB anonymous JSON, {args.seconds:.0f} s a phase, {args.workers} worker(s), "
+        "10 x 100 MiB anonymous JSON + 4 password guessers, "
+        f"{args.seconds:.0f} s a phase, {args.workers} worker(s), "
         f"attacker at nice {args.attacker_nice}, "
         f"load average {os.getloadavg()[0]:.1f}"
     )
@@ -316,6 +360,8 @@ def main() -> None:
             f"CPU s: server {server:.1f}, attacker {attacker_cpu:.1f}"
         )
     print(f"p99 under attack / without: {p99['under attack'] / p99['no attack']:.1f}")
+    answered = ", ".join(f"{count} x {answer}" for answer, count in sorted(guesses.items()))
+    print(f"password guesses: {sum(guesses.values())} ({answered or 'no answers reported'})")
     if upload is not None:
         print(f"honest 10 MiB upload under attack: HTTP {upload[0]} in {upload[1]:.2f} s")
     print(f"server RSS peak: {peak[0] / MiB:.0f} MiB (before the attack: {idle_rss / MiB:.0f} MiB)")
