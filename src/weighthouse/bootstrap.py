@@ -35,6 +35,7 @@ from weighthouse.domain.jobs import Jobs
 from weighthouse.domain.likes import Likes
 from weighthouse.domain.maintenance import Maintenance
 from weighthouse.domain.multipart import MultipartUploads
+from weighthouse.domain.object_locks import ObjectLocks
 from weighthouse.domain.orgs import Organizations
 from weighthouse.domain.ports import (
     BlobStore,
@@ -100,6 +101,7 @@ class Container:
     likes: Likes
     buckets: Buckets
     bucket_configurations: BucketConfigurations
+    object_locks: ObjectLocks
     access_lists: AccessLists
     multipart: MultipartUploads
     maintenance: Maintenance
@@ -212,6 +214,7 @@ def bootstrap(
         likes=Likes(catalog, clock),
         buckets=Buckets(catalog, blobs, clock, room=room, encryption=encryption),
         bucket_configurations=BucketConfigurations(catalog),
+        object_locks=ObjectLocks(catalog, clock),
         access_lists=AccessLists(catalog, clock, audit),
         multipart=MultipartUploads(
             catalog,

@@ -462,3 +462,39 @@ def require_writing_user(principal: Principal) -> User:
     if principal.scope is Scope.READ:
         raise PermissionDeniedError("this credential is read-only", scope="read")
     return user
+
+
+BYPASS_GOVERNANCE = "s3:BypassGovernanceRetention"
+
+
+def may_bypass_governance(
+    catalog: BucketAccessCatalog, principal: Principal, repo: Repo, key: str
+) -> bool:
+    """Whether the caller may bypass a governance retention of an object of the bucket
+    ``repo`` (S3's ``s3:BypassGovernanceRetention``): the bucket's owner and admins may, and
+    whoever its policy allows that action; a policy Deny of it refuses everyone. Only callers
+    who may write to the bucket get here."""
+    if principal.user is None:
+        return False
+    role = repo_role(catalog, principal, repo)
+    document = catalog.get_bucket_configuration(repo.id, POLICY)
+    if document is not None:
+        policy = stored_policy(document)
+        user = principal.user
+        caller = (
+            frozenset({user.id})
+            if principal.reaches(repo.namespace, repo.name)
+            else frozenset[str]()
+        )
+        base = principal.request or PolicyRequest(BYPASS_GOVERNANCE)
+        verdict = policy.decide(
+            base.for_object(BYPASS_GOVERNANCE, key),
+            s3_bucket_name(repo.namespace, repo.name),
+            caller,
+            lambda: _object_tags(catalog, repo.id, key),
+        )
+        if verdict is Verdict.DENY:
+            return False
+        if verdict is Verdict.ALLOW and Role.WRITE.capped(principal.scope).allows(Role.WRITE):
+            return True
+    return role is Role.ADMIN

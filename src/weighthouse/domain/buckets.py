@@ -13,7 +13,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from weighthouse.domain.access import Principal, require_object_permission
+from weighthouse.domain.access import (
+    Principal,
+    may_bypass_governance,
+    require_object_permission,
+)
 from weighthouse.domain.access_lists import OwnerCatalog, new_object_acl
 from weighthouse.domain.acls import AclRequest, Permission
 from weighthouse.domain.bucket_configurations_catalog import BucketConfigurationCatalog
@@ -35,6 +39,8 @@ from weighthouse.domain.errors import (
     EncryptionParametersError,
     EntryNotFoundError,
     InvalidInputError,
+    ObjectLockedError,
+    ObjectLockNotEnabledError,
     PreconditionFailedError,
     RepoNotFoundError,
     VersionNotFoundError,
@@ -53,6 +59,8 @@ from weighthouse.domain.model import (
     is_manifest_id,
 )
 from weighthouse.domain.names import check_key, check_name, check_prefix
+from weighthouse.domain.object_lock import Retention, check_retention
+from weighthouse.domain.object_lock_catalog import ObjectLockCatalog
 from weighthouse.domain.object_versions import (
     Deletion,
     ObjectVersion,
@@ -114,12 +122,13 @@ class BucketCatalog(
     RepoLookup,
     ObjectCatalog,
     ObjectVersionCatalog,
+    ObjectLockCatalog,
     OwnerCatalog,
     BucketConfigurationCatalog,
     Protocol,
 ):
     """What :class:`Buckets` uses: finding a bucket with the caller's access, its objects and
-    their versions, its owner and the users an object's ACL grants, and its default
+    their versions and locks, its owner and the users an object's ACL grants, and its default
     encryption."""
 
 
@@ -172,6 +181,8 @@ class Buckets:
         tags: Iterable[tuple[str, str]] = (),
         acl: AclRequest | None = None,
         encryption: EncryptionRequest | None = None,
+        retention: Retention | None = None,
+        legal_hold: bool = False,
     ) -> BucketObject:
         """Store ``chunks`` at ``key``. Access, key and metadata are checked before any byte is
         read. A declared ``size``, ``sha256`` or ``md5`` that does not match raises
@@ -188,7 +199,9 @@ class Buckets:
         front-end verified over ``chunks``; they are stored with the object. ``tags`` (key,
         value) become the object's tag set, checked first (``InvalidTagError``); ``acl`` is the
         ACL the write asks for (see :func:`~weighthouse.domain.access_lists.new_object_acl`),
-        checked first too.
+        checked first too. ``retention`` and ``legal_hold`` are the new version's object lock
+        (``ObjectLockNotEnabledError`` in a bucket without one, ``InvalidInputError`` for a
+        date not in the future); without ``retention`` it gets the bucket's default one.
 
         ``encryption`` encrypts the bytes at rest (see :mod:`~weighthouse.domain.encryption`);
         without it the bucket's default encryption applies, if it has one. The object's
@@ -197,6 +210,7 @@ class Buckets:
         repo = self._bucket_repo(principal, bucket, write=True)
         repo_id = repo.id
         check_key(key)
+        retention = self.check_lock(repo_id, retention, legal_hold)
         meta = check_metadata(metadata or {})
         ctype = check_content_type(content_type)
         headers = check_content_headers(content_headers or {})
@@ -244,6 +258,8 @@ class Buckets:
                 tags=tag_set,
                 acl=object_acl,
                 encryption=None if started is None else replace(started, iv=stored.iv),
+                retention=retention,
+                legal_hold=legal_hold,
             )
             # The decision: another writer may have changed the key during the upload. The
             # blob of a refused body stays unreferenced until the garbage collector's grace
@@ -260,6 +276,19 @@ class Buckets:
         if self._encryption is None:
             raise EncryptionParametersError("server-side encryption is not available here")
         return self._encryption
+
+    def check_lock(
+        self, repo_id: str, retention: Retention | None, legal_hold: bool
+    ) -> Retention | None:
+        """The object lock a write asks for, checked: ``ObjectLockNotEnabledError`` when it
+        asks for one in a bucket without object lock, ``InvalidInputError`` for a past date."""
+        if retention is None and not legal_hold:
+            return None
+        if self._catalog.bucket_object_lock(repo_id) is None:
+            raise ObjectLockNotEnabledError(
+                "the bucket is missing an object lock configuration", repo_id=repo_id
+            )
+        return None if retention is None else check_retention(retention, self._clock())
 
     def _check_conditions(
         self, repo_id: str, key: str, create_only: bool, expected: str | None
@@ -467,19 +496,43 @@ class Buckets:
         raise EntryNotFoundError(f"no object {key!r}", key=key)
 
     def delete_version(
-        self, principal: Principal, bucket: RepoId, key: str, version_id: str
+        self,
+        principal: Principal,
+        bucket: RepoId,
+        key: str,
+        version_id: str,
+        *,
+        bypass_governance: bool = False,
     ) -> ObjectVersion | None:
         """Remove the version ``version_id`` of ``key`` for good (an object or a delete
         marker) and return it; ``None`` when the key has no such version (deleting one twice is
         not an error, as in S3). When it was the key's latest, the next newest version becomes
-        the latest. Needs write access; ``InvalidInputError`` for an id no version can have."""
-        repo_id = self._bucket(principal, bucket, write=True)
+        the latest. Needs write access; ``InvalidInputError`` for an id no version can have.
+        ``ObjectLockedError`` when the version is locked (see
+        :mod:`~weighthouse.domain.object_lock`); ``bypass_governance`` lifts a governance
+        retention only for a caller who may bypass it."""
+        repo = self._bucket_repo(principal, bucket, write=True)
         key = check_key(key)
         check_version_id(version_id)
-        return freeing_room(
-            self._room,
-            lambda: self._catalog.delete_object_version(repo_id, key, version_id, self._clock()),
-        )
+
+        def remove(bypass: bool) -> ObjectVersion | None:
+            return freeing_room(
+                self._room,
+                lambda: self._catalog.delete_object_version(
+                    repo.id, key, version_id, self._clock(), bypass_governance=bypass
+                ),
+            )
+
+        # Whether the caller may bypass is asked only of a locked version: emptying a bucket
+        # with the bypass asked for every key (as S3 tools do) costs no policy read per key.
+        try:
+            return remove(False)
+        except ObjectLockedError:
+            if not bypass_governance or not may_bypass_governance(
+                self._catalog, principal, repo, key
+            ):
+                raise
+        return remove(True)
 
     def versioning(self, principal: Principal, bucket: RepoId) -> Versioning | None:
         """The bucket's versioning, ``None`` when it was never set; needs read access."""

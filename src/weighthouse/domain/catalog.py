@@ -59,6 +59,7 @@ from weighthouse.domain.model import (
     UploadedPart,
     User,
 )
+from weighthouse.domain.object_lock_catalog import ObjectLockCatalog
 from weighthouse.domain.object_versions import Deletion, ObjectVersionCatalog
 
 T = TypeVar("T")
@@ -339,8 +340,10 @@ class RepoCatalog(Protocol):
         of its type has that name, ``RepoNotFoundError`` when the id names no repo."""
         ...
 
-    def delete_repo(self, repo_id: str) -> None:
-        """Remove a repo with its refs, commits, trees, objects and collaborators. Idempotent."""
+    def delete_repo(self, repo_id: str, *, at: datetime | None = None) -> None:
+        """Remove a repo with its refs, commits, trees, objects and collaborators. Idempotent.
+        Raises ``ObjectLockedError``, having removed nothing, when the repo (a bucket) holds an
+        object version under a legal hold or a retention running past ``at`` (default: now)."""
         ...
 
 
@@ -710,6 +713,7 @@ class Catalog(
     HistoryCatalog,
     ObjectCatalog,
     ObjectVersionCatalog,
+    ObjectLockCatalog,
     MultipartCatalog,
     BucketConfigurationCatalog,
     BlobSourceCatalog,

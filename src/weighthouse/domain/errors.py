@@ -13,6 +13,8 @@ a test fails when a concrete error lacks an entry there.
     │   ├── MalformedPolicyError          a bucket policy S3 would refuse
     │   ├── InvalidAclError               an ACL that is malformed or over the limits
     │   ├── InvalidGranteeError           a grant to a user who does not exist
+    │   ├── InvalidRetentionPeriodError   a default retention of no positive length
+    │   ├── ObjectLockNotEnabledError     object lock asked of a bucket without it
     │   ├── DigestMismatchError           declared size or digest differs from the bytes
     │   ├── EncryptionParametersError     server-side encryption headers missing or wrong
     │   ├── TooLargeError                 a body over the configured limit
@@ -22,6 +24,7 @@ a test fails when a concrete error lacks an entry there.
     ├── AuthenticationError               no or bad credentials
     ├── PermissionDeniedError             authenticated, but not allowed
     │   ├── AclOwnerMismatchError         an ACL naming another owner than the resource's
+    │   ├── ObjectLockedError             a version under retention or legal hold
     │   └── GatedRepoError                gated repo, no accepted access request
     │       └── GatedRepoSignInError      the same for an anonymous caller
     ├── RateLimitedError                  too many attempts; retry after a while
@@ -42,6 +45,7 @@ a test fails when a concrete error lacks an entry there.
     ├── ConflictError
     │   ├── RepoExistsError
     │   ├── RefExistsError
+    │   ├── InvalidBucketStateError       a bucket setting its object lock forbids or needs
     │   ├── UserExistsError               the name is taken by a user or an organisation
     │   ├── CommitConflictError           stale parent_commit, or a lost compare-and-swap
     │   └── PathConflictError             a file where a folder is needed, or the reverse
@@ -111,6 +115,15 @@ class InvalidGranteeError(InvalidInputError):
     """A grant to a user id (or e-mail address) that names no user."""
 
 
+class InvalidRetentionPeriodError(InvalidInputError):
+    """A bucket's default retention of zero or fewer days or years, or more than S3 allows."""
+
+
+class ObjectLockNotEnabledError(InvalidInputError):
+    """A retention or legal hold asked of an object in a bucket whose object lock is not
+    enabled: there is nothing to keep it."""
+
+
 class DigestMismatchError(InvalidInputError):
     """The bytes received do not match the size or digest the caller declared."""
 
@@ -149,6 +162,13 @@ class PermissionDeniedError(DomainError):
 class AclOwnerMismatchError(PermissionDeniedError):
     """An access control list naming an owner other than the bucket's or object's own: an
     ACL cannot hand a resource to another account."""
+
+
+class ObjectLockedError(PermissionDeniedError):
+    """The object version is under a retention or a legal hold (see
+    :mod:`~weighthouse.domain.object_lock`): it cannot be removed, nor its retention
+    shortened or removed, by anyone (a governance retention: by anyone without the right to
+    bypass it)."""
 
 
 class GatedRepoError(PermissionDeniedError):
@@ -250,6 +270,11 @@ class RepoExistsError(ConflictError):
 
 class RefExistsError(ConflictError):
     """A branch or tag of that name already exists; tags never move."""
+
+
+class InvalidBucketStateError(ConflictError):
+    """The bucket's state forbids the change: its versioning suspended while object lock is
+    enabled, or object lock enabled while versioning is not."""
 
 
 class UserExistsError(ConflictError):

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from weighthouse.domain.object_lock import Retention
+
 T = TypeVar("T")
 
 
@@ -420,7 +422,9 @@ class BucketObject:
     ``acl`` is its access control list (see :mod:`~weighthouse.domain.acls`), ``None`` for the
     default: the bucket's owner owns it, with ``FULL_CONTROL``. ``encryption`` says how its
     bytes are encrypted at rest (see :mod:`~weighthouse.domain.encryption`), ``None`` for in
-    the clear; then ``sha256`` names the blob of ciphertext, and ``size`` is the plaintext's."""
+    the clear; then ``sha256`` names the blob of ciphertext, and ``size`` is the plaintext's.
+    ``retention`` and ``legal_hold`` are this version's object lock (see
+    :mod:`~weighthouse.domain.object_lock`)."""
 
     key: str
     sha256: str
@@ -437,6 +441,8 @@ class BucketObject:
     version_id: str = NULL_VERSION
     acl: Acl | None = None
     encryption: Encryption | None = None
+    retention: Retention | None = None
+    legal_hold: bool = False
 
     @property
     def joined(self) -> bool:
@@ -499,8 +505,8 @@ CONTENT_HEADERS = (
 class MultipartUpload:
     """An open multipart upload of ``key`` in the bucket ``repo_id``, started by
     ``initiator_id``; what the finished object will carry besides its bytes is fixed when it
-    starts (its content type, user metadata, content headers, tags and ACL). ``checksum_algorithm``
-    (lower case, e.g. ``crc32``) is the one every part sends, or empty."""
+    starts (its content type, user metadata, content headers, tags, ACL and object lock).
+    ``checksum_algorithm`` (lower case, e.g. ``crc32``) is the one every part sends, or empty."""
 
     id: str
     repo_id: str
@@ -515,6 +521,8 @@ class MultipartUpload:
     tags: dict[str, str] = field(default_factory=dict)
     acl: Acl | None = None
     encryption: Encryption | None = None
+    retention: Retention | None = None
+    legal_hold: bool = False
 
 
 @dataclass(frozen=True)

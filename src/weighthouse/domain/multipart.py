@@ -55,6 +55,7 @@ from weighthouse.domain.errors import (
     EntryNotFoundError,
     InvalidInputError,
     InvalidPartError,
+    ObjectLockNotEnabledError,
     PartOrderError,
     PartTooSmallError,
     PermissionDeniedError,
@@ -74,6 +75,8 @@ from weighthouse.domain.model import (
     manifest_id,
 )
 from weighthouse.domain.names import check_key, check_prefix
+from weighthouse.domain.object_lock import Retention, check_retention
+from weighthouse.domain.object_lock_catalog import ObjectLockCatalog
 from weighthouse.domain.ports import BlobStore, Clock
 from weighthouse.domain.repos import RepoLookup, find_repo, require_bucket
 from weighthouse.domain.space import DiskRoom, NoDiskRoom, freeing_room
@@ -111,6 +114,7 @@ class UploadsCatalog(
     RepoLookup,
     ObjectCatalog,
     MultipartCatalog,
+    ObjectLockCatalog,
     OwnerCatalog,
     UnitOfWork,
     BucketConfigurationCatalog,
@@ -176,15 +180,25 @@ class MultipartUploads:
         tags: Iterable[tuple[str, str]] = (),
         acl: AclRequest | None = None,
         encryption: EncryptionRequest | None = None,
+        retention: Retention | None = None,
+        legal_hold: bool = False,
     ) -> MultipartUpload:
         """Start an upload of ``key``; needs write access to the bucket. The object will carry
         ``content_type``, ``metadata``, ``content_headers``, ``tags`` (checked here:
-        ``InvalidTagError``) and the ACL ``acl`` asks for (checked here too). Its parts are
-        encrypted as ``encryption`` asks, else as the bucket's default encryption does, if
-        it has one; for a customer's key every part must carry the same key."""
+        ``InvalidTagError``), the ACL ``acl`` asks for (checked here too), and the object lock
+        ``retention`` and ``legal_hold`` (checked as :meth:`Buckets.put` checks them). Its
+        parts are encrypted as ``encryption`` asks, else as the bucket's default encryption
+        does, if it has one; for a customer's key every part must carry the same key."""
         repo = self._bucket_repo(principal, bucket)
         repo_id = repo.id
         check_key(key)
+        if retention is not None or legal_hold:
+            if self._catalog.bucket_object_lock(repo_id) is None:
+                raise ObjectLockNotEnabledError(
+                    "the bucket is missing an object lock configuration", repo_id=repo_id
+                )
+            if retention is not None:
+                retention = check_retention(retention, self._clock())
         if principal.user is None:
             raise PermissionDeniedError("anonymous users cannot upload")
         object_acl = new_object_acl(self._catalog, principal, repo, acl)
@@ -208,6 +222,8 @@ class MultipartUploads:
             tags=check_tags(tags),
             acl=object_acl,
             encryption=started,
+            retention=retention,
+            legal_hold=legal_hold,
         )
         self._catalog.add_upload(upload)
         return upload
@@ -426,6 +442,8 @@ class MultipartUploads:
                 tags=upload.tags,
                 acl=upload.acl,
                 encryption=encryption,
+                retention=upload.retention,
+                legal_hold=upload.legal_hold,
             )
 
             def claim_and_store() -> str:

@@ -136,11 +136,19 @@ class ObjectVersionCatalog(Protocol):
         ...
 
     def delete_object_version(
-        self, repo_id: str, key: str, version_id: str, at: datetime
+        self,
+        repo_id: str,
+        key: str,
+        version_id: str,
+        at: datetime,
+        *,
+        bypass_governance: bool = False,
     ) -> ObjectVersion | None:
         """Remove that version for good and return it as it was; ``None`` when there is none.
         When it was the latest the next newest becomes the latest, and the bucket's size and
-        last update (``at``) follow the key's latest object, in the same write."""
+        last update (``at``) follow the key's latest object, in the same write. An object
+        version under a legal hold, or a retention running past ``at`` (a governance one
+        unless ``bypass_governance``), stays: ``ObjectLockedError``, decided in that write."""
         ...
 
     def set_object_version_tags(

@@ -282,11 +282,12 @@ class Repos:
         return moved
 
     def delete(self, principal: Principal, repo_id: RepoId) -> None:
-        """Delete a repo and everything in it. Its blobs go at the next garbage collection."""
+        """Delete a repo and everything in it. Its blobs go at the next garbage collection.
+        A bucket holding a locked object version stays (``ObjectLockedError``)."""
         repo = find_repo(self._catalog, principal, repo_id, Role.ADMIN)
 
         def remove() -> None:
-            self._catalog.delete_repo(repo.id)
+            self._catalog.delete_repo(repo.id, at=self._clock())
             self._audit.record(
                 "repo.delete", actor=self._audit.by(principal), target=_audit_target(repo)
             )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from weighthouse.domain.errors import (
+    ObjectLockedError,
     RepoExistsError,
     RepoNotFoundError,
     SessionNotFoundError,
@@ -50,7 +51,7 @@ from weighthouse.metadata.history import HistoryQueries
 from weighthouse.metadata.jobs import JobQueries
 from weighthouse.metadata.likes import LikeQueries
 from weighthouse.metadata.multipart import MultipartQueries
-from weighthouse.metadata.object_versions import ObjectVersionQueries
+from weighthouse.metadata.object_versions import ObjectVersionQueries, holds_locked_version
 from weighthouse.metadata.objects import ObjectQueries
 from weighthouse.metadata.organizations import (
     OrganizationQueries,
@@ -396,11 +397,11 @@ class SqlCatalog(
             raise RepoNotFoundError.named(full_name)
 
     @retry_transient
-    def delete_repo(self, repo_id: str) -> None:
+    def delete_repo(self, repo_id: str, *, at: datetime | None = None) -> None:
         """Idempotent. Children go first, so the foreign keys hold at every step; the repo's row
         is locked before them, as every object write locks it first, so a write cannot add a
         child between the children's delete and the repo's (PostgreSQL and MariaDB; SQLite
-        has one writer)."""
+        has one writer). The check for locked object versions reads under that lock too."""
         children = (
             tree_entries,
             trees,
@@ -422,6 +423,11 @@ class SqlCatalog(
             if connection.dialect.name != "sqlite":
                 connection.execute(
                     select(repos.c.id).where(repos.c.id == repo_id).with_for_update()
+                )
+            if holds_locked_version(connection, repo_id, at or datetime.now(UTC)):
+                raise ObjectLockedError(
+                    "the bucket holds object versions under retention or legal hold",
+                    repo_id=repo_id,
                 )
             connection.execute(
                 delete(multipart_parts).where(multipart_parts.c.upload_id.in_(uploads))

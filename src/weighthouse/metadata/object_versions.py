@@ -32,8 +32,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from weighthouse.domain.errors import RepoNotFoundError
+from weighthouse.domain.errors import InvalidBucketStateError, RepoNotFoundError
 from weighthouse.domain.model import NULL_VERSION, BucketObject, RepoType
+from weighthouse.domain.object_lock import (
+    ObjectLockConfiguration,
+    configuration_document,
+    configuration_from,
+    new_version_lock,
+    require_removable,
+)
+from weighthouse.domain.object_lock_catalog import LockChange
 from weighthouse.domain.object_versions import (
     Deletion,
     ObjectVersion,
@@ -42,7 +50,7 @@ from weighthouse.domain.object_versions import (
     new_version_id,
 )
 from weighthouse.metadata.prepared_writes import first_on, rowcount_on
-from weighthouse.metadata.rows import object_from, object_row
+from weighthouse.metadata.rows import lock_columns, object_from, object_row
 from weighthouse.metadata.tables import object_versions, objects, repos
 from weighthouse.metadata.transactions import retry_transient, transaction
 
@@ -50,16 +58,18 @@ from weighthouse.metadata.transactions import retry_transient, transaction
 @dataclass(frozen=True)
 class BucketState:
     """What an object write reads first, under the bucket's lock: its versioning, the position
-    of its newest version, and the size of the object at the key (``None``: none)."""
+    of its newest version, the size of the object at the key (``None``: none), and its object
+    lock."""
 
     versioning: Versioning | None
     counter: int
     size: int | None
+    object_lock: ObjectLockConfiguration | None = None
 
 
 # The statements every object write runs, built once (and prepared on SQLite).
 _LOCK = (
-    select(repos.c.versioning, repos.c.version_counter)
+    select(repos.c.versioning, repos.c.version_counter, repos.c.object_lock)
     .where(repos.c.id == bindparam("repo_id", type_=repos.c.id.type))
     .with_for_update()
 )
@@ -69,7 +79,7 @@ _OBJECT_SIZE = select(objects.c.size).where(
 )
 # SQLite: one statement (there the write transaction is the lock).
 _STATE_AND_SIZE = (
-    select(repos.c.versioning, repos.c.version_counter, objects.c.size)
+    select(repos.c.versioning, repos.c.version_counter, repos.c.object_lock, objects.c.size)
     .select_from(
         repos.outerjoin(
             objects,
@@ -108,7 +118,8 @@ def lock_bucket(connection: Connection, repo_id: str, key: str) -> BucketState:
     if row is None:
         raise RepoNotFoundError(f"no repo with id {repo_id!r}", repo_id=repo_id)
     versioning = None if row.versioning is None else Versioning(row.versioning)
-    return BucketState(versioning, int(row.version_counter), size)
+    lock = configuration_from(row.object_lock)
+    return BucketState(versioning, int(row.version_counter), size, lock)
 
 
 def account(
@@ -134,7 +145,8 @@ def put_version(
 ) -> str | None:
     """Store ``obj`` as the key's new latest version in a bucket whose versioning is set; its
     version id, or ``None`` when a condition does not hold (then nothing changed). A delete
-    marker as the latest means the key holds no object."""
+    marker as the latest means the key holds no object. In a bucket whose object lock is
+    enabled the version gets its default retention unless ``obj`` has one."""
     current = _current(connection, repo_id, obj.key)
     if if_none_match and current is not None:
         return None
@@ -143,7 +155,8 @@ def put_version(
     position = state.counter + 1
     version_id = _next_id(state, position)
     _retire(connection, repo_id, obj.key, current, state.versioning)
-    stored = replace(obj, version_id=version_id)
+    retention = new_version_lock(state.object_lock, obj.retention, obj.modified_at)
+    stored = replace(obj, version_id=version_id, retention=retention)
     connection.execute(insert(objects).values(object_row(repo_id, stored, position)))
     replaced = 0 if current is None else int(current["size"])
     account(connection, repo_id, obj.size - replaced, obj.modified_at, position)
@@ -172,6 +185,19 @@ def hide_object(
     removed = 0 if current is None else int(current["size"])
     account(connection, repo_id, -removed, at, position)
     return Deletion(removed=current is not None, marker=version_id)
+
+
+def holds_locked_version(connection: Connection, repo_id: str, at: datetime) -> bool:
+    """Whether any object version of the bucket is under a legal hold or a retention running
+    past ``at``; the caller holds the bucket's lock."""
+
+    def locked(table: Any) -> Any:
+        return exists().where(
+            table.c.repo_id == repo_id,
+            or_(table.c.legal_hold == true(), table.c.retain_until > at),
+        )
+
+    return bool(connection.scalar(select(or_(locked(objects), locked(object_versions)))))
 
 
 def _next_id(state: BucketState, position: int) -> str:
@@ -228,6 +254,9 @@ _OBJECT_COLUMNS = (
     "parts_md5",
     "tags",
     "encryption",
+    "lock_mode",
+    "retain_until",
+    "legal_hold",
 )
 
 
@@ -265,6 +294,7 @@ def _marker_row(
         "parts_md5": None,
         "tags": None,
         "encryption": None,
+        **lock_columns(None, legal_hold=False),
     }
 
 
@@ -303,14 +333,70 @@ class ObjectVersionQueries:
 
     @retry_transient
     def set_bucket_versioning(self, repo_id: str, versioning: Versioning) -> None:
-        statement = (
-            update(repos)
-            .where(repos.c.id == repo_id, repos.c.type == RepoType.BUCKET.value)
-            .values(versioning=versioning.value)
-        )
+        bucket = (repos.c.id == repo_id, repos.c.type == RepoType.BUCKET.value)
+        statement = update(repos).where(*bucket).values(versioning=versioning.value)
+        if versioning is not Versioning.ENABLED:
+            statement = statement.where(repos.c.object_lock.is_(None))
         with transaction(self._engine, write=True) as connection:
             if connection.execute(statement).rowcount == 0:
+                if connection.scalar(select(repos.c.id).where(*bucket)) is not None:
+                    raise InvalidBucketStateError(
+                        "versioning cannot be suspended while object lock is enabled",
+                        repo_id=repo_id,
+                    )
                 raise RepoNotFoundError(f"no bucket with id {repo_id!r}", repo_id=repo_id)
+
+    def bucket_object_lock(self, repo_id: str) -> ObjectLockConfiguration | None:
+        query = select(repos.c.object_lock).where(repos.c.id == repo_id)
+        with transaction(self._engine) as connection:
+            return configuration_from(connection.scalar(query))
+
+    @retry_transient
+    def set_bucket_object_lock(
+        self, repo_id: str, configuration: ObjectLockConfiguration, *, enable_versioning: bool
+    ) -> None:
+        document = configuration_document(configuration)
+        with transaction(self._engine, write=True) as connection:
+            row = connection.execute(
+                select(repos.c.type, repos.c.versioning, repos.c.object_lock)
+                .where(repos.c.id == repo_id)
+                .with_for_update()
+            ).first()
+            if row is None or row.type != RepoType.BUCKET.value:
+                raise RepoNotFoundError(f"no bucket with id {repo_id!r}", repo_id=repo_id)
+            changes: dict[str, Any] = {"object_lock": document}
+            if enable_versioning:
+                changes["versioning"] = Versioning.ENABLED.value
+            elif row.object_lock is None and row.versioning != Versioning.ENABLED.value:
+                raise InvalidBucketStateError(
+                    "object lock needs the bucket's versioning enabled", repo_id=repo_id
+                )
+            connection.execute(update(repos).where(repos.c.id == repo_id).values(changes))
+
+    @retry_transient
+    def change_object_lock(
+        self, repo_id: str, key: str, version_id: str, change: LockChange
+    ) -> BucketObject | None:
+        with transaction(self._engine, write=True) as connection:
+            try:
+                lock_bucket(connection, repo_id, key)
+            except RepoNotFoundError:
+                return None
+            found = _find_version(connection, repo_id, key, version_id)
+            if found is None or found.object is None:
+                return None
+            retention, legal_hold = change(found.object)
+            table = objects if found.latest else object_versions
+            connection.execute(
+                update(table)
+                .where(
+                    table.c.repo_id == repo_id,
+                    table.c.key == key,
+                    table.c.version_id == version_id,
+                )
+                .values(lock_columns(retention, legal_hold))
+            )
+            return replace(found.object, retention=retention, legal_hold=legal_hold)
 
     def get_object_version(self, repo_id: str, key: str, version_id: str) -> ObjectVersion | None:
         with transaction(self._engine) as connection:
@@ -318,7 +404,13 @@ class ObjectVersionQueries:
 
     @retry_transient
     def delete_object_version(
-        self, repo_id: str, key: str, version_id: str, at: datetime
+        self,
+        repo_id: str,
+        key: str,
+        version_id: str,
+        at: datetime,
+        *,
+        bypass_governance: bool = False,
     ) -> ObjectVersion | None:
         with transaction(self._engine, write=True) as connection:
             try:
@@ -328,6 +420,14 @@ class ObjectVersionQueries:
             found = _find_version(connection, repo_id, key, version_id)
             if found is None:
                 return None
+            if found.object is not None:
+                require_removable(
+                    found.object.retention,
+                    found.object.legal_hold,
+                    at,
+                    bypass_governance=bypass_governance,
+                    key=key,
+                )
             change = 0
             if found.latest and found.object is not None:
                 connection.execute(

@@ -33,6 +33,7 @@ from weighthouse.domain.model import (
     UploadedPart,
     User,
 )
+from weighthouse.domain.object_lock import LockMode, Retention
 from weighthouse.metadata.tables import AUDIT_ACTION, AUDIT_ACTOR, AUDIT_CLIENT
 
 
@@ -315,7 +316,25 @@ def object_row(repo_id: str, obj: BucketObject, position: int = 0) -> dict[str, 
         "position": position,
         "acl": acl_document(obj.acl) if obj.acl is not None else None,
         "encryption": _encryption_document(obj.encryption),
+        **lock_columns(obj.retention, obj.legal_hold),
     }
+
+
+def lock_columns(retention: Retention | None, legal_hold: bool) -> dict[str, Any]:
+    """The object lock columns of ``objects``, ``object_versions`` and ``multipart_uploads``."""
+    return {
+        "lock_mode": None if retention is None else retention.mode.value,
+        "retain_until": None if retention is None else retention.until,
+        "legal_hold": legal_hold or None,
+    }
+
+
+def retention_from(row: Any) -> Retention | None:
+    """The retention of a row with the object lock columns (none in a delete marker's)."""
+    mode = getattr(row, "lock_mode", None)
+    if mode is None or row.retain_until is None:
+        return None
+    return Retention(LockMode(mode), row.retain_until)
 
 
 def object_from(row: Row[Any]) -> BucketObject:
@@ -337,6 +356,8 @@ def object_from(row: Row[Any]) -> BucketObject:
         # Rows of object_versions have no ACL: an older version has the default one.
         acl=_acl(getattr(row, "acl", None)),
         encryption=_encryption(row.encryption),
+        retention=retention_from(row),
+        legal_hold=bool(getattr(row, "legal_hold", None)),
     )
 
 
@@ -367,6 +388,7 @@ def upload_row(upload: MultipartUpload) -> dict[str, Any]:
         "tags": dict(upload.tags) or None,
         "acl": acl_document(upload.acl) if upload.acl is not None else None,
         "encryption": _encryption_document(upload.encryption),
+        **lock_columns(upload.retention, upload.legal_hold),
     }
 
 
@@ -385,6 +407,8 @@ def upload_from(row: Row[Any]) -> MultipartUpload:
         tags=dict(row.tags or {}),
         acl=acl_from(row.acl) if row.acl is not None else None,
         encryption=_encryption(row.encryption),
+        retention=retention_from(row),
+        legal_hold=bool(row.legal_hold),
     )
 
 

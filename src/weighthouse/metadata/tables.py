@@ -227,6 +227,9 @@ class RepoRow(Base):
     # CORS, tags...), 0 while it has none (migration 0028): a request reads it with the bucket
     # and skips, or answers from a process's cache, the configurations it would read.
     configuration_revision: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    # A bucket's object lock once enabled: {} or its default retention, {"mode", "days" or
+    # "years"} (see domain.object_lock); NULL: not enabled.
+    object_lock: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class CollaboratorRow(Base):
@@ -426,6 +429,12 @@ class ObjectRow(Base):
     # How the bytes are encrypted at rest (weighthouse.domain.encryption); NULL: in the clear.
     encryption: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
+    # The version's object lock (migration 0029): a retention's mode and date, both or
+    # neither, and whether a legal hold is on (NULL: off).
+    lock_mode: Mapped[str | None] = mapped_column(String(16))
+    retain_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    legal_hold: Mapped[bool | None] = mapped_column(Boolean)
+
 
 class ObjectVersionRow(Base):
     """A version of a bucket key that is not its latest object: an older object, or a delete
@@ -457,6 +466,11 @@ class ObjectVersionRow(Base):
     parts_md5: Mapped[str | None] = mapped_column(String(32))
     tags: Mapped[dict[str, str] | None] = mapped_column(JSON)
     encryption: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The version's object lock (migration 0029): a retention's mode and date, both or
+    # neither, and whether a legal hold is on (NULL: off).
+    lock_mode: Mapped[str | None] = mapped_column(String(16))
+    retain_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    legal_hold: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class BucketConfigurationRow(Base):
@@ -496,6 +510,10 @@ class MultipartUploadRow(Base):
     tags: Mapped[dict[str, str] | None] = mapped_column(JSON)
     acl: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     encryption: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The object lock the finished object gets (as on objects).
+    lock_mode: Mapped[str | None] = mapped_column(String(16))
+    retain_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    legal_hold: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class MultipartPartRow(Base):

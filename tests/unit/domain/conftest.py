@@ -19,6 +19,7 @@ from weighthouse.domain.commits import Commits
 from weighthouse.domain.encryption import ObjectEncryption
 from weighthouse.domain.files import Files
 from weighthouse.domain.model import Scope, User
+from weighthouse.domain.object_locks import ObjectLocks
 from weighthouse.domain.orgs import Organizations
 from weighthouse.domain.repos import Repos
 from weighthouse.domain.revisions import Revisions
@@ -59,6 +60,7 @@ class Hub:
     buckets: Buckets
     orgs: Organizations
     encryption: ObjectEncryption
+    object_locks: ObjectLocks
 
     def user(self, name: str, *, is_admin: bool = False, scope: Scope = Scope.WRITE) -> Principal:
         """A new user, signed in with a credential of ``scope``."""
@@ -91,6 +93,7 @@ def make_hub(catalog: MemoryCatalog | None = None) -> Hub:
         buckets=Buckets(catalog, blobs, clock, encryption=encryption),
         orgs=Organizations(catalog, clock, audit),
         encryption=encryption,
+        object_locks=ObjectLocks(catalog, clock),
     )
 
 

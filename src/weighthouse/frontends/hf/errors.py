@@ -28,6 +28,8 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str | None]] = {
     e.MalformedPolicyError: (400, None),
     e.InvalidAclError: (400, None),
     e.InvalidGranteeError: (400, None),
+    e.InvalidRetentionPeriodError: (400, None),
+    e.ObjectLockNotEnabledError: (400, None),
     # A revision that cannot exist is, to the client, one that does not: revision_exists()
     # says False and `hf upload --revision` tries to create the branch (and learns why not).
     e.InvalidRevisionError: (404, "RevisionNotFound"),
@@ -40,6 +42,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str | None]] = {
     e.AuthenticationError: (401, None),
     e.PermissionDeniedError: (403, None),
     e.AclOwnerMismatchError: (403, None),
+    e.ObjectLockedError: (403, None),
     # As the Hub answers: 401 to anonymous callers, 403 to users without an accepted request.
     e.GatedRepoError: (403, "GatedRepo"),
     e.GatedRepoSignInError: (401, "GatedRepo"),
@@ -63,6 +66,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str | None]] = {
     e.ConflictError: (409, None),
     e.RepoExistsError: (409, None),
     e.RefExistsError: (409, None),
+    e.InvalidBucketStateError: (409, None),
     e.UserExistsError: (409, None),
     e.CommitConflictError: (412, None),
     e.PathConflictError: (409, None),

@@ -11,10 +11,17 @@ from weighthouse.domain.acls import Acl
 from weighthouse.domain.errors import (
     BlobMissingError,
     EntryNotFoundError,
+    InvalidBucketStateError,
     PreconditionFailedError,
     RepoNotFoundError,
 )
 from weighthouse.domain.model import NULL_VERSION, BucketObject, ManifestPart, Repo, RepoType
+from weighthouse.domain.object_lock import (
+    ObjectLockConfiguration,
+    new_version_lock,
+    require_removable,
+)
+from weighthouse.domain.object_lock_catalog import LockChange
 from weighthouse.domain.object_versions import (
     Deletion,
     ObjectVersion,
@@ -47,7 +54,9 @@ class MemoryObjects(MemoryTables):
             if if_match is not None and (current is None or current.sha256 != if_match):
                 raise PreconditionFailedError(f"{obj.key!r} does not match If-Match", key=obj.key)
             version_id, position = self._make_room(repo_id, obj.key)
-            stored = in_utc(_copy(replace(obj, version_id=version_id)))
+            lock = self._tables.object_locks.get(repo_id)
+            retention = new_version_lock(lock, obj.retention, obj.modified_at)
+            stored = in_utc(_copy(replace(obj, version_id=version_id, retention=retention)))
             self._tables.objects[repo_id, obj.key] = stored
             self._tables.positions[repo_id, obj.key] = position
             replaced = 0 if current is None else current.size
@@ -133,10 +142,63 @@ class MemoryObjects(MemoryTables):
 
     def set_bucket_versioning(self, repo_id: str, versioning: Versioning) -> None:
         with self._lock:
-            repo = self._tables.repos.get(repo_id)
-            if repo is None or repo.type is not RepoType.BUCKET:
-                raise RepoNotFoundError(f"no bucket with id {repo_id!r}", repo_id=repo_id)
+            self._require_bucket(repo_id)
+            if versioning is not Versioning.ENABLED and repo_id in self._tables.object_locks:
+                raise InvalidBucketStateError(
+                    "versioning cannot be suspended while object lock is enabled",
+                    repo_id=repo_id,
+                )
             self._tables.versioning[repo_id] = versioning
+
+    def _require_bucket(self, repo_id: str) -> None:
+        repo = self._tables.repos.get(repo_id)
+        if repo is None or repo.type is not RepoType.BUCKET:
+            raise RepoNotFoundError(f"no bucket with id {repo_id!r}", repo_id=repo_id)
+
+    def bucket_object_lock(self, repo_id: str) -> ObjectLockConfiguration | None:
+        with self._lock:
+            return self._tables.object_locks.get(repo_id)
+
+    def set_bucket_object_lock(
+        self, repo_id: str, configuration: ObjectLockConfiguration, *, enable_versioning: bool
+    ) -> None:
+        with self._lock:
+            tables = self._tables
+            self._require_bucket(repo_id)
+            if enable_versioning:
+                tables.versioning[repo_id] = Versioning.ENABLED
+            elif (
+                repo_id not in tables.object_locks
+                and tables.versioning.get(repo_id) is not Versioning.ENABLED
+            ):
+                raise InvalidBucketStateError(
+                    "object lock needs the bucket's versioning enabled", repo_id=repo_id
+                )
+            tables.object_locks[repo_id] = configuration
+
+    def change_object_lock(
+        self, repo_id: str, key: str, version_id: str, change: LockChange
+    ) -> BucketObject | None:
+        with self._lock:
+            tables = self._tables
+            found = self._find_version(repo_id, key, version_id)
+            if found is None or found.object is None:
+                return None
+            retention, legal_hold = change(found.object)
+            if retention is not None:
+                retention = replace(retention, until=utc(retention.until))
+            changed = replace(found.object, retention=retention, legal_hold=legal_hold)
+            current = tables.objects.get((repo_id, key))
+            if current is not None and current.version_id == version_id:
+                tables.objects[repo_id, key] = replace(
+                    current, retention=retention, legal_hold=legal_hold
+                )
+            else:
+                stored = tables.versions[repo_id, key, version_id]
+                assert stored.object is not None
+                kept = replace(stored.object, retention=retention, legal_hold=legal_hold)
+                tables.versions[repo_id, key, version_id] = replace(stored, object=kept)
+            return changed
 
     def get_object_version(self, repo_id: str, key: str, version_id: str) -> ObjectVersion | None:
         with self._lock:
@@ -166,13 +228,27 @@ class MemoryObjects(MemoryTables):
         return max(older, key=lambda version: version.position, default=None)
 
     def delete_object_version(
-        self, repo_id: str, key: str, version_id: str, at: datetime
+        self,
+        repo_id: str,
+        key: str,
+        version_id: str,
+        at: datetime,
+        *,
+        bypass_governance: bool = False,
     ) -> ObjectVersion | None:
         with self._lock:
             tables = self._tables
             found = self._find_version(repo_id, key, version_id)
             if found is None:
                 return None
+            if found.object is not None:
+                require_removable(
+                    found.object.retention,
+                    found.object.legal_hold,
+                    utc(at),
+                    bypass_governance=bypass_governance,
+                    key=key,
+                )
             change = 0
             if found.latest and found.object is not None:
                 del tables.objects[(repo_id, key)]

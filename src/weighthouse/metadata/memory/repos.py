@@ -7,9 +7,15 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from weighthouse.domain.catalog import RepoQuery
-from weighthouse.domain.errors import RepoExistsError, RepoNotFoundError, UserNotFoundError
-from weighthouse.domain.model import Repo, RepoOrder, RepoType
-from weighthouse.metadata.memory.tables import MemoryTables, Tables, in_utc, utf8
+from weighthouse.domain.errors import (
+    ObjectLockedError,
+    RepoExistsError,
+    RepoNotFoundError,
+    UserNotFoundError,
+)
+from weighthouse.domain.model import BucketObject, Repo, RepoOrder, RepoType
+from weighthouse.domain.object_lock import locked
+from weighthouse.metadata.memory.tables import MemoryTables, Tables, in_utc, utc, utf8
 
 
 class MemoryRepos(MemoryTables):
@@ -87,12 +93,23 @@ class MemoryRepos(MemoryTables):
             tables.repos[repo_id] = replace(stored, namespace=namespace, name=name)
             tables.repo_ids[key] = repo_id
 
-    def delete_repo(self, repo_id: str) -> None:
+    def delete_repo(self, repo_id: str, *, at: datetime | None = None) -> None:
         with self._lock:
             tables = self._tables
-            repo = tables.repos.pop(repo_id, None)
-            if repo is None:
+            if repo_id not in tables.repos:
                 return
+            now = utc(at or datetime.now(UTC))
+            held: list[BucketObject | None] = [
+                obj for (r, _), obj in tables.objects.items() if r == repo_id
+            ]
+            held += [v.object for (r, _, _), v in tables.versions.items() if r == repo_id]
+            if any(obj and locked(obj.retention, obj.legal_hold, now) for obj in held):
+                raise ObjectLockedError(
+                    "the bucket holds object versions under retention or legal hold",
+                    repo_id=repo_id,
+                )
+            repo = tables.repos.pop(repo_id)
+            tables.object_locks.pop(repo_id, None)
             del tables.repo_ids[repo.type, repo.namespace, repo.name]
             for rows in (
                 tables.refs,

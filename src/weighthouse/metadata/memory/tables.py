@@ -33,6 +33,7 @@ from weighthouse.domain.model import (
     UploadedPart,
     User,
 )
+from weighthouse.domain.object_lock import ObjectLockConfiguration
 from weighthouse.domain.object_versions import ObjectVersion, Versioning
 
 if TYPE_CHECKING:
@@ -82,6 +83,8 @@ class Tables:
     # A bucket's versioning once set, and the position of its newest version.
     versioning: dict[str, Versioning] = field(default_factory=dict)
     version_counters: dict[str, int] = field(default_factory=dict)
+    # A bucket's object lock once enabled.
+    object_locks: dict[str, ObjectLockConfiguration] = field(default_factory=dict)
     # (repo, name) -> document
     bucket_configurations: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     uploads: dict[str, MultipartUpload] = field(default_factory=dict)  # by id
