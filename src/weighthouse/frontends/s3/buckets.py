@@ -1,6 +1,6 @@
 """Bucket operations (``/<bucket>``): Create, Delete, Head, GetBucketLocation,
-GetBucketVersioning, the listings and DeleteObjects; ``?cors``, ``?tagging``, ``?policy`` and
-``?policyStatus`` go to their own modules."""
+GetBucketVersioning, the listings and DeleteObjects; ``?cors``, ``?tagging``, ``?policy``,
+``?policyStatus`` and ``?object-lock`` go to their own modules."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from weighthouse.frontends.s3 import (
     listing,
     multi_delete,
     multipart,
+    object_lock,
     policy,
     post_uploads,
     tagging,
@@ -23,6 +24,7 @@ from weighthouse.frontends.s3 import (
     xml_input,
 )
 from weighthouse.frontends.s3.bucket_names import bucket_id
+from weighthouse.frontends.s3.checksums import check_digests
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.errors import S3Error
 
@@ -50,6 +52,8 @@ async def handle(call: S3Call) -> Response:
         return await policy.policy_status(call)
     if call.has("encryption"):
         return await encryption.bucket_encryption(call)
+    if call.has("object-lock"):
+        return await object_lock.bucket_lock(call)
     for name in unsupported.BUCKET_CONFIGURATIONS:
         if call.has(name):
             return await unsupported.bucket_configuration(call, name)
@@ -90,6 +94,7 @@ async def _create(call: S3Call) -> Response:
     if body.strip():
         xml_input.parse(body)  # CreateBucketConfiguration: the location is the server's
     asked = acls.requested(call)
+    locked = object_lock.bucket_enabled(call)
     private = asked is None or asked.canned not in ("public-read", "public-read-write")
     # Visibility alone states these; anything else is the bucket's ACL, set once it exists.
     plain = asked is None or asked.canned in acls.VISIBILITY_CANNED
@@ -119,6 +124,8 @@ async def _create(call: S3Call) -> Response:
             call.hub.access_lists.set_bucket_acl(
                 call.principal, repo_id, asked.grants, canned=asked.canned
             )
+        if locked:
+            call.hub.object_locks.configure(call.principal, repo_id, None, enable_versioning=True)
 
     await in_thread(create)
     return Response(headers={"Location": f"/{call.bucket}"})
@@ -169,7 +176,7 @@ async def _set_versioning(call: S3Call) -> Response:
     if call.principal.user is None:
         raise S3Error(403, "AccessDenied", "Anonymous users cannot change a bucket")
     body = await xml_input.read_small(call.request.stream())
-    multi_delete.check_digests(call, body)
+    check_digests(call, body)
     root = xml_input.parse(body)
     if xml_input.local(root.tag) != "VersioningConfiguration":
         raise S3Error(400, "MalformedXML", "the document must be <VersioningConfiguration>")

@@ -118,3 +118,26 @@ class ChecksumCheck:
                 f"The {self.algorithm.upper()} you specified did not match the checksum we "
                 "calculated.",
             )
+
+
+class HeaderSource(Protocol):
+    def header(self, name: str) -> str | None: ...
+
+
+def check_digests(call: HeaderSource, body: bytes) -> None:
+    """Raise ``BadDigest``/``InvalidDigest`` when a declared digest does not match ``body``."""
+    md5 = call.header("content-md5")
+    if md5 is not None:
+        try:
+            declared = base64.b64decode(md5.strip(), validate=True)
+        except ValueError:
+            declared = b""
+        if len(declared) != 16:
+            raise S3Error(400, "InvalidDigest", "The Content-MD5 you specified was invalid.")
+        if declared != hashlib.md5(body, usedforsecurity=False).digest():
+            raise S3Error(400, "BadDigest", "The Content-MD5 you specified did not match.")
+    for algorithm in ALGORITHMS:
+        value = call.header(HEADER_PREFIX + algorithm)
+        if value is not None:
+            for _ in ChecksumCheck(algorithm, value).wrap([body]):
+                pass

@@ -22,9 +22,9 @@ from weighthouse.domain.cors import CorsRule, matching_rule
 from weighthouse.domain.errors import DomainError
 from weighthouse.frontends.s3 import wire, xml_input
 from weighthouse.frontends.s3.bucket_names import bucket_id
+from weighthouse.frontends.s3.checksums import check_digests
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.errors import S3Error
-from weighthouse.frontends.s3.multi_delete import check_digests
 
 MAX_DOCUMENT = 64 * 1024
 _FIELDS = {

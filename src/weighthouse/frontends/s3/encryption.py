@@ -29,9 +29,9 @@ from weighthouse.domain.errors import EncryptionParametersError
 from weighthouse.domain.model import Encryption
 from weighthouse.frontends.s3 import wire, xml_input
 from weighthouse.frontends.s3.bucket_names import bucket_id
+from weighthouse.frontends.s3.checksums import check_digests
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.errors import S3Error
-from weighthouse.frontends.s3.multi_delete import check_digests
 
 SSE = "x-amz-server-side-encryption"
 KMS_KEY_ID = "x-amz-server-side-encryption-aws-kms-key-id"

@@ -1,45 +1,26 @@
 """DeleteObjects (``POST /<bucket>?delete``): up to 1000 keys in one request, each deleted
-through the core's permission check; a key that is not there counts as deleted, as in S3.
+through the core's permission check and object lock (``x-amz-bypass-governance-retention``
+counts for every key, as on DeleteObject); a key that is not there counts as deleted, as in
+S3, and a locked version is that key's ``AccessDenied``.
 A ``Content-MD5`` or ``x-amz-checksum-*`` header, when sent, must match the body; neither
 is required (boto3 >= 1.36 sends a CRC32 instead of the MD5)."""
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 from dataclasses import dataclass
 
 from starlette.responses import Response
 
 from weighthouse.domain.errors import DomainError, EntryNotFoundError, PermissionDeniedError
 from weighthouse.domain.model import RepoId
-from weighthouse.frontends.s3 import actions, wire, xml_input
+from weighthouse.frontends.s3 import actions, object_lock, wire, xml_input
 from weighthouse.frontends.s3.bucket_names import bucket_id
-from weighthouse.frontends.s3.checksums import ALGORITHMS, HEADER_PREFIX, ChecksumCheck
+from weighthouse.frontends.s3.checksums import check_digests
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.errors import S3Error, translate
 
 MAX_OBJECTS = 1000
-
-
-def check_digests(call: S3Call, body: bytes) -> None:
-    """Raise ``BadDigest``/``InvalidDigest`` when a declared digest does not match ``body``."""
-    md5 = call.header("content-md5")
-    if md5 is not None:
-        try:
-            declared = base64.b64decode(md5.strip(), validate=True)
-        except ValueError:
-            declared = b""
-        if len(declared) != 16:
-            raise S3Error(400, "InvalidDigest", "The Content-MD5 you specified was invalid.")
-        if declared != hashlib.md5(body, usedforsecurity=False).digest():
-            raise S3Error(400, "BadDigest", "The Content-MD5 you specified did not match.")
-    for algorithm in ALGORITHMS:
-        value = call.header(HEADER_PREFIX + algorithm)
-        if value is not None:
-            for _ in ChecksumCheck(algorithm, value).wrap([body]):
-                pass
 
 
 async def handle(call: S3Call) -> Response:
@@ -54,6 +35,7 @@ async def handle(call: S3Call) -> Response:
     entries = xml_input.children(root, "Object")
     if not entries or len(entries) > MAX_OBJECTS:
         raise S3Error(400, "MalformedXML", f"name 1 to {MAX_OBJECTS} objects to delete")
+    bypass = object_lock.bypass(call)
     keys: list[tuple[str, str | None]] = []
     for entry in entries:
         key = xml_input.text(entry, "Key")
@@ -66,7 +48,7 @@ async def handle(call: S3Call) -> Response:
         with contextlib.suppress(PermissionDeniedError):
             first = actions.for_object(call.principal, _action(keys[0][1]), keys[0][0])
             call.hub.repos.get(first, repo_id)
-        return [_delete_one(call, repo_id, key, version) for key, version in keys]
+        return [_delete_one(call, repo_id, key, version, bypass) for key, version in keys]
 
     results = await in_thread(delete_all)
     out = wire.element("DeleteResult")
@@ -102,13 +84,18 @@ class _Outcome:
     error: S3Error | None = None
 
 
-def _delete_one(call: S3Call, repo_id: RepoId, key: str, version: str | None) -> _Outcome:
+def _delete_one(
+    call: S3Call, repo_id: RepoId, key: str, version: str | None, bypass: bool
+) -> _Outcome:
     """Each key through the same core call a DeleteObject makes, so through the same
-    permission check; a key or version that is not there counts as deleted, as in S3."""
+    permission check and object lock; a key or version that is not there counts as deleted,
+    as in S3."""
     asking = actions.for_object(call.principal, _action(version), key)
     try:
         if version is not None:
-            removed = call.hub.buckets.delete_version(asking, repo_id, key, version)
+            removed = call.hub.buckets.delete_version(
+                asking, repo_id, key, version, bypass_governance=bypass
+            )
             marker = version if removed is not None and removed.delete_marker else None
             return _Outcome(key, version, marker)
         deletion = call.hub.buckets.delete(asking, repo_id, key)

@@ -31,7 +31,15 @@ from weighthouse.domain.errors import DomainError
 from weighthouse.domain.model import BucketObject, MultipartUpload, RepoId, UploadedPart
 from weighthouse.domain.multipart import ChosenPart
 from weighthouse.frontends.downloads import CHUNK
-from weighthouse.frontends.s3 import acls, actions, encryption, tagging, wire, xml_input
+from weighthouse.frontends.s3 import (
+    acls,
+    actions,
+    encryption,
+    object_lock,
+    tagging,
+    wire,
+    xml_input,
+)
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.checksums import (
     ALGORITHMS,
@@ -157,6 +165,7 @@ async def _create(call: S3Call) -> Response:
     tags = tagging.header_tags(call)
     acl = acls.requested(call)
     asked = encryption.write_request(call)
+    retention, legal_hold = object_lock.requested_lock(call)
 
     def create() -> MultipartUpload:
         return call.hub.multipart.create(
@@ -171,6 +180,8 @@ async def _create(call: S3Call) -> Response:
             tags=tags,
             acl=acl,
             encryption=asked,
+            retention=retention,
+            legal_hold=legal_hold,
         )
 
     upload = await in_thread(create)

@@ -24,7 +24,7 @@ from weighthouse.domain.errors import EntryNotFoundError
 from weighthouse.domain.model import BucketObject, RepoId
 from weighthouse.domain.object_versions import Deletion, ObjectVersion
 from weighthouse.frontends.downloads import CHUNK, BlobStreamResponse, parse_range
-from weighthouse.frontends.s3 import acls, actions, encryption, tagging, wire
+from weighthouse.frontends.s3 import acls, actions, encryption, object_lock, tagging, wire
 from weighthouse.frontends.s3.attributes import get_attributes
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, anonymous_write, in_thread
@@ -42,9 +42,12 @@ async def handle(call: S3Call) -> Response:
         return await acls.handle(call)
     if call.has("tagging"):
         return await tagging.object_tagging(call)
-    for name in ("retention", "legal-hold", "torrent"):
-        if call.has(name):
-            raise S3Error(501, "NotImplemented", f"?{name} is not implemented")
+    if call.has("retention"):
+        return await object_lock.object_retention(call)
+    if call.has("legal-hold"):
+        return await object_lock.object_legal_hold(call)
+    if call.has("torrent"):
+        raise S3Error(501, "NotImplemented", "?torrent is not implemented")
     if method == "PUT":
         if call.header("x-amz-copy-source") is not None:
             return await _copy(call)
@@ -113,6 +116,7 @@ async def _put(call: S3Call) -> Response:
     tags = tagging.header_tags(call)
     acl = acls.requested(call)
     asked = encryption.write_request(call)
+    retention, legal_hold = object_lock.requested_lock(call, body=True)
 
     def store() -> BucketObject:
         with anonymous_write(call.principal):
@@ -136,6 +140,8 @@ async def _put(call: S3Call) -> Response:
             tags=tags,
             acl=acl,
             encryption=asked,
+            retention=retention,
+            legal_hold=legal_hold,
         )
 
     obj = await in_thread(store, call.limiter)
@@ -198,6 +204,8 @@ async def _copy(call: S3Call) -> Response:
             "without changing the object's metadata.",
         )
     acl = acls.requested(call)
+    # A copy's lock is the request's (or the bucket's default), never the source's, as in S3.
+    retention, legal_hold = object_lock.requested_lock(call)
 
     def copy() -> tuple[BucketObject, BucketObject]:
         check_expected_owner(call, source_bucket, EXPECTED_SOURCE_OWNER_HEADER)
@@ -245,6 +253,8 @@ async def _copy(call: S3Call) -> Response:
                 acl=acl,
                 # And its encryption the request's (or the bucket's default), as in S3.
                 encryption=asked,
+                retention=retention,
+                legal_hold=legal_hold,
             )
         finally:
             reader.close()
@@ -319,6 +329,7 @@ async def _get(call: S3Call) -> Response:
         headers[wire.META_PREFIX + name] = shared_wire.header_value(value)
     headers.update(tagging.count_headers(obj))
     headers.update(encryption.response_headers(obj.encryption))
+    headers.update(object_lock.lock_headers(obj))
     modified = obj.modified_at.replace(microsecond=0)
     if_match = call.header("if-match")
     if_none_match = call.header("if-none-match")
@@ -411,9 +422,13 @@ async def _delete(call: S3Call) -> Response:
 async def _delete_version(call: S3Call, repo_id: RepoId, key: str, version: str) -> Response:
     """DELETE ``?versionId=``: that version goes for good; one already gone is a 204 too."""
 
+    asked_bypass = object_lock.bypass(call)
+
     def delete() -> ObjectVersion | None:
         with anonymous_write(call.principal):
-            return call.hub.buckets.delete_version(call.principal, repo_id, key, version)
+            return call.hub.buckets.delete_version(
+                call.principal, repo_id, key, version, bypass_governance=asked_bypass
+            )
 
     removed = await in_thread(delete)
     headers = {wire.VERSION_HEADER: version}

@@ -10,9 +10,9 @@ from starlette.responses import Response
 from weighthouse.domain.bucket_policy import MAX_BYTES, POLICY
 from weighthouse.frontends.s3 import wire
 from weighthouse.frontends.s3.bucket_names import bucket_id
+from weighthouse.frontends.s3.checksums import check_digests
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.errors import S3Error
-from weighthouse.frontends.s3.multi_delete import check_digests
 
 
 async def bucket_policy(call: S3Call) -> Response:

@@ -28,7 +28,7 @@ from weighthouse.domain.acls import AclRequest
 from weighthouse.domain.credentials import PostPolicySignature
 from weighthouse.domain.errors import AuthenticationError, TooLargeError
 from weighthouse.domain.model import BucketObject
-from weighthouse.frontends.s3 import acls, actions, tagging, wire
+from weighthouse.frontends.s3 import acls, actions, object_lock, tagging, wire
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, anonymous_write, in_thread
 from weighthouse.frontends.s3.credentials import ALGORITHM
@@ -112,6 +112,7 @@ async def handle(call: S3Call) -> Response:
     # As S3 takes it: a <Tagging> document in the form's "tagging" field.
     document = fields.get("tagging", "").strip()
     tags = tagging.document_tags(document.encode("utf-8")) if document else []
+    retention, legal_hold = object_lock.lock_fields(fields.get)
 
     def store() -> BucketObject:
         with anonymous_write(principal):
@@ -129,6 +130,8 @@ async def handle(call: S3Call) -> Response:
             tags=tags,
             acl=acl,
             encryption=encryption,
+            retention=retention,
+            legal_hold=legal_hold,
         )
 
     try:

@@ -18,9 +18,9 @@ from weighthouse.domain.bucket_configurations import TAGGING
 from weighthouse.domain.model import BucketObject
 from weighthouse.frontends.s3 import wire, xml_input
 from weighthouse.frontends.s3.bucket_names import bucket_id
+from weighthouse.frontends.s3.checksums import check_digests
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.errors import S3Error
-from weighthouse.frontends.s3.multi_delete import check_digests
 
 TAGGING_HEADER = "x-amz-tagging"
 COUNT_HEADER = "x-amz-tagging-count"

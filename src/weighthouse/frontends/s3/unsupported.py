@@ -2,7 +2,7 @@
 them configured, or refused when a request asks for one.
 
 * Bucket configurations (lifecycle, website, replication,
-  object lock, public access block, ownership controls): a GET answers what S3 answers for a
+  public access block, ownership controls): a GET answers what S3 answers for a
   bucket with none configured (``NoSuchCORSConfiguration`` 404 and the like, or the empty
   document for logging, notifications, acceleration and request payment), and a DELETE has
   nothing to remove (204); both ask the permission service first, GET for reading the bucket
@@ -25,10 +25,6 @@ _NOT_CONFIGURED: dict[str, tuple[str | None, str]] = {
     "replication": (
         "ReplicationConfigurationNotFoundError",
         "The replication configuration was not found",
-    ),
-    "object-lock": (
-        "ObjectLockConfigurationNotFoundError",
-        "Object Lock configuration does not exist for this bucket",
     ),
     "publicAccessBlock": (
         "NoSuchPublicAccessBlockConfiguration",
