@@ -7,11 +7,15 @@ Facts: ``aws:SourceIp`` (the caller's address as the front-end trusts it),
 ``aws:SecureTransport``, ``aws:CurrentTime``, ``aws:EpochTime``, ``aws:Referer``,
 ``aws:UserAgent``, ``aws:username`` and ``aws:userid`` (signed callers) and
 ``aws:PrincipalType`` (``User`` or ``Anonymous``).
+
+The facts are gathered when a policy's condition first reads one (:class:`RequestFacts`):
+most buckets have no policy and most statements no condition, and gathering them (the time
+twice formatted, headers looked up) was about a twentieth of a small request's CPU.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -43,6 +47,30 @@ def common_facts(request: HTTPConnection, principal: Principal, address: str | N
     return facts
 
 
+class RequestFacts(Mapping[str, tuple[str, ...]]):
+    """A request's facts, gathered by ``gather`` on first use and kept."""
+
+    __slots__ = ("_facts", "_gather")
+
+    def __init__(self, gather: Callable[[], Facts]) -> None:
+        self._gather: Callable[[], Facts] | None = gather
+        self._facts: Facts = {}
+
+    def _all(self) -> Facts:
+        if self._gather is not None:
+            self._facts, self._gather = self._gather(), None
+        return self._facts
+
+    def __getitem__(self, key: str) -> tuple[str, ...]:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
 def asking(
     principal: Principal,
     request: HTTPConnection,
@@ -53,6 +81,10 @@ def asking(
 ) -> Principal:
     """``principal`` asking ``action`` (``s3:GetObject``) of the object ``key`` (``None``: of
     the bucket), with the request's facts and ``more``."""
-    facts = common_facts(request, principal, address)
-    facts.update(more or {})
-    return replace(principal, request=PolicyRequest(action, key, facts))
+
+    def gather() -> Facts:
+        facts = common_facts(request, principal, address)
+        facts.update(more or {})
+        return facts
+
+    return replace(principal, request=PolicyRequest(action, key, RequestFacts(gather)))
