@@ -1,5 +1,7 @@
 """Oversized JSON bodies against a live server: refused with 413 while reading, before parsing
-and before authentication, without freezing the server or growing its memory.
+and before authentication, while the server keeps answering others and its memory stays flat.
+How fast it answers others meanwhile is measured by ``bench/attack.py`` (its anonymous 100 MiB
+JSON bodies), not here.
 
 Each attack is bounded: 100 MiB streamed from a generator (never held by the test), one request
 per route, and every wait has a timeout.
@@ -9,7 +11,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +26,6 @@ ATTACK = 100 * MiB
 # The server may keep a limit's worth of bytes and its allocator's slack; the finding was
 # +636 MiB for one 100 MiB body.
 RSS_GROWTH_MAX = 24 * MiB
-HEALTH_LATENCY_MAX = 2.0  # seconds; generous on a shared 2-core machine
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,6 @@ class Watch:
         self.server = server
         self.baseline = rss(server)
         self.peak = self.baseline
-        self.latencies: list[float] = []
         self.failures: list[str] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -55,15 +54,13 @@ class Watch:
         with httpx.Client(base_url=self.server.url, timeout=10) as http:
             while not self._stop.is_set():
                 self.peak = max(self.peak, rss(self.server))
-                started = time.monotonic()
                 try:
-                    ok = http.get("/healthz").status_code == 200
+                    status = http.get("/healthz").status_code
                 except httpx.HTTPError as exc:
                     self.failures.append(repr(exc))
-                    ok = True
-                if not ok:
-                    self.failures.append("healthz not 200")
-                self.latencies.append(time.monotonic() - started)
+                else:
+                    if status != 200:
+                        self.failures.append(f"healthz answered {status}")
                 self._stop.wait(0.05)
 
     def __enter__(self) -> Watch:
@@ -73,12 +70,10 @@ class Watch:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=15)
-        started = time.monotonic()  # and once more after the attack, however short it was
+        # And once more after the attack, however short it was.
         assert httpx.get(f"{self.server.url}/healthz", timeout=10).status_code == 200
-        self.latencies.append(time.monotonic() - started)
         self.peak = max(self.peak, rss(self.server))
         assert self.failures == []
-        assert self.latencies and max(self.latencies) < HEALTH_LATENCY_MAX, self.latencies
         assert self.peak - self.baseline < RSS_GROWTH_MAX, (self.baseline, self.peak)
 
 
