@@ -120,7 +120,7 @@ OPERATIONS: dict[str, Operation] = {
     "list_repos": Operation(anonymous=True),
     "get_repo": Operation(_REVISION, anonymous=True),
     "update_repo": Operation(_REPO),
-    "delete_repo": Operation(_REPO),
+    "delete_repo": Operation((*_REPO, e.ObjectLockedError)),
     "move_repo": Operation((*_REPO, e.RepoExistsError, e.UserNotFoundError)),
     "list_refs": Operation(_REPO, anonymous=True),
     "create_branch": Operation((*_REVISION, e.RefExistsError)),
