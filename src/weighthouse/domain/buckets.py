@@ -240,6 +240,7 @@ class Buckets:
             key=key,
             encryption=self._encryption,
             data_key=data_key,
+            stored_md5=started is not None and started.customer,
         ) as stored:
             if md5 is not None and md5.lower() != stored.md5:
                 raise DigestMismatchError("the body does not match the declared MD5", key=key)

@@ -252,12 +252,12 @@ class ObjectEncryption:
         return customer.key
 
     def encrypt(
-        self, data_key: bytes, chunks: Iterable[bytes]
+        self, data_key: bytes, chunks: Iterable[bytes], *, sha256: bool = True
     ) -> tuple[str, PlainDigest, Iterator[bytes]]:
-        """A new initial counter (hex), the digests of the plaintext as it streams through,
-        and the ciphertext chunks to store."""
+        """A new initial counter (hex), the digests of the plaintext as it streams through
+        (its SHA-256 only with ``sha256``), and the ciphertext chunks to store."""
         iv = secrets.token_bytes(IV_BYTES)
-        plain = PlainDigest(chunks)
+        plain = PlainDigest(chunks, sha256=sha256)
         transform = self._cipher.stream(data_key, iv)
         return iv.hex(), plain, (transform(chunk) for chunk in plain)
 
@@ -266,24 +266,27 @@ class ObjectEncryption:
 
 
 class PlainDigest:
-    """Passes chunks through, counting them and hashing them (SHA-256 and MD5)."""
+    """Passes chunks through, counting them and hashing them (MD5, and SHA-256 with
+    ``sha256``: the blob's own digest is of the ciphertext, so the plaintext's is worth its
+    cost only when a client declared one to check)."""
 
-    def __init__(self, chunks: Iterable[bytes]) -> None:
+    def __init__(self, chunks: Iterable[bytes], *, sha256: bool = True) -> None:
         self._chunks = chunks
         self.size = 0
-        self._sha256 = hashlib.sha256()
+        self._sha256 = hashlib.sha256() if sha256 else None
         self._md5 = hashlib.md5(usedforsecurity=False)
 
     def __iter__(self) -> Iterator[bytes]:
         for chunk in self._chunks:
             self.size += len(chunk)
-            self._sha256.update(chunk)
+            if self._sha256 is not None:
+                self._sha256.update(chunk)
             self._md5.update(chunk)
             yield chunk
 
     @property
-    def sha256(self) -> str:
-        return self._sha256.hexdigest()
+    def sha256(self) -> str | None:
+        return None if self._sha256 is None else self._sha256.hexdigest()
 
     @property
     def md5(self) -> str:
@@ -389,10 +392,12 @@ def storing(
     key: str,
     encryption: ObjectEncryption | None = None,
     data_key: bytes | None = None,
+    stored_md5: bool = False,
 ) -> Iterator[StoredBytes]:
     """Store ``chunks`` as :meth:`BlobStore.provisional` does, encrypted under ``data_key``
     when one is given; a declared ``size`` or ``sha256`` is of the plaintext
-    (``DigestMismatchError``). The caller checks a declared MD5 against ``md5``."""
+    (``DigestMismatchError``). The caller checks a declared MD5 against ``md5``; the stored
+    ciphertext's MD5 is computed only with ``stored_md5`` (empty otherwise)."""
     if data_key is None:
         with blobs.provisional(chunks, size=size, sha256=sha256, md5=True) as digest:
             assert digest.md5 is not None
@@ -400,8 +405,8 @@ def storing(
         return
     if encryption is None:
         raise EncryptionParametersError("server-side encryption is not available")
-    iv, plain, ciphertext = encryption.encrypt(data_key, chunks)
-    with blobs.provisional(ciphertext, size=size, md5=True) as digest:
-        assert digest.md5 is not None
+    iv, plain, ciphertext = encryption.encrypt(data_key, chunks, sha256=sha256 is not None)
+    # The ciphertext's MD5 serves only as an SSE-C object's ETag.
+    with blobs.provisional(ciphertext, size=size, md5=stored_md5) as digest:
         plain.check(size=size, sha256=sha256, md5=None, key=key)
-        yield StoredBytes(digest.sha256, plain.size, plain.md5, digest.md5, iv)
+        yield StoredBytes(digest.sha256, plain.size, plain.md5, digest.md5 or "", iv)

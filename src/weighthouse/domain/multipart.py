@@ -280,6 +280,7 @@ class MultipartUploads:
             key=key,
             encryption=self._encryption,
             data_key=data_key,
+            stored_md5=upload.encryption is not None and upload.encryption.customer,
         ) as stored:
             if md5 is not None and md5.lower() != stored.md5:
                 raise InvalidInputError("the part does not match the declared MD5")
