@@ -408,3 +408,28 @@ def test_a_form_upload_may_ask_for_encryption(
     answer = httpx.post(post["url"], data=post["fields"], files={"file": data})
     assert answer.status_code == 204 and answer.headers[SSE] == "AES256"
     assert read(s3, bucket, "form") == data and stored_anywhere(live_server, data[:64]) == []
+
+
+def test_checksums_are_of_the_plaintext(s3: Any, bucket: str) -> None:
+    data = marker()
+    put = s3.put_object(
+        Bucket=bucket, Key="k", Body=data, ServerSideEncryption="AES256", ChecksumAlgorithm="SHA256"
+    )
+    assert put["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(data).digest()).decode()
+    # botocore checks the body it gets against the checksum the answer carries.
+    got = s3.get_object(Bucket=bucket, Key="k", ChecksumMode="ENABLED")
+    assert got["ChecksumSHA256"] == put["ChecksumSHA256"] and got["Body"].read() == data
+
+
+def test_older_versions_keep_their_encryption(s3: Any, bucket: str) -> None:
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    key = customer_key()
+    first = s3.put_object(Bucket=bucket, Key="k", Body=b"first", **key)["VersionId"]
+    second = s3.put_object(Bucket=bucket, Key="k", Body=b"second", ServerSideEncryption="AES256")
+    s3.put_object(Bucket=bucket, Key="k", Body=b"third")
+    assert read(s3, bucket, "k") == b"third"
+    assert read(s3, bucket, "k", VersionId=second["VersionId"]) == b"second"
+    assert read(s3, bucket, "k", VersionId=first, **key) == b"first"
+    assert refused(lambda: s3.get_object(Bucket=bucket, Key="k", VersionId=first))[0] == 400
+    head = s3.head_object(Bucket=bucket, Key="k", VersionId=second["VersionId"])
+    assert head["ServerSideEncryption"] == "AES256"
