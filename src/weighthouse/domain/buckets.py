@@ -227,7 +227,9 @@ class Buckets:
             expected = conditions.expected_sha256()
             self._check_conditions(repo_id, key, conditions.create_only, expected)
         request = encryption or default_request(
-            self._catalog.get_bucket_configuration(repo_id, DEFAULT_ENCRYPTION)
+            self._catalog.get_bucket_configuration(
+                repo_id, DEFAULT_ENCRYPTION, revision=repo.configuration_revision
+            )
         )
         started, data_key = None, None
         if request is not None:

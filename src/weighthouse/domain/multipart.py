@@ -203,7 +203,9 @@ class MultipartUploads:
             raise PermissionDeniedError("anonymous users cannot upload")
         object_acl = new_object_acl(self._catalog, principal, repo, acl)
         request = encryption or default_request(
-            self._catalog.get_bucket_configuration(repo_id, DEFAULT_ENCRYPTION)
+            self._catalog.get_bucket_configuration(
+                repo_id, DEFAULT_ENCRYPTION, revision=repo.configuration_revision
+            )
         )
         started = None
         if request is not None:
