@@ -57,13 +57,8 @@ def test_bucket_configurations_read_as_none_configured(
         lambda: s3.put_public_access_block(
             Bucket=bucket, PublicAccessBlockConfiguration={"BlockPublicPolicy": True}
         ),
-        lambda: s3.put_bucket_lifecycle_configuration(
-            Bucket=bucket,
-            LifecycleConfiguration={
-                "Rules": [
-                    {"ID": "old", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 1}}
-                ]
-            },
+        lambda: s3.put_bucket_website(
+            Bucket=bucket, WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}}
         ),
     ]
     for put in setting:

@@ -1,4 +1,5 @@
-"""Bucket configurations S3 clients set: a bucket's tags, its CORS rules and its policy.
+"""Bucket configurations S3 clients set: a bucket's tags, its CORS rules, its policy and its
+lifecycle rules.
 
 Reading one asks for read access to the bucket, setting or removing one for admin access (the
 bucket's settings, as its visibility); the policy is read with admin access too, as S3
@@ -10,15 +11,24 @@ bucket's owner lets in.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
+from weighthouse.domain import lifecycle
 from weighthouse.domain.access import Principal
 from weighthouse.domain.bucket_configurations_catalog import BucketConfigurationCatalog
 from weighthouse.domain.bucket_policy import POLICY, check_policy, s3_bucket_name, stored_policy
 from weighthouse.domain.cors import CorsRule, check_rules, rule_document, rule_from
 from weighthouse.domain.encryption import DEFAULT_ENCRYPTION, EncryptionRequest
 from weighthouse.domain.errors import InvalidInputError, RepoNotFoundError
-from weighthouse.domain.model import Repo, RepoId, RepoType, Role
+from weighthouse.domain.lifecycle import (
+    LIFECYCLE,
+    LifecycleRule,
+    configured_rules,
+    current_expiration,
+)
+from weighthouse.domain.lifecycle import rule_document as lifecycle_document
+from weighthouse.domain.model import BucketObject, Repo, RepoId, RepoType, Role
 from weighthouse.domain.names import check_name
 from weighthouse.domain.repos import RepoLookup, find_repo, require_bucket
 from weighthouse.domain.tagging import BUCKET_TAGS, check_tags
@@ -126,12 +136,46 @@ class BucketConfigurations:
         document = {"rules": [rule_document(rule) for rule in checked]}
         self._catalog.put_bucket_configuration(repo_id, CORS, document)
 
+    def lifecycle(self, principal: Principal, bucket: RepoId) -> tuple[LifecycleRule, ...] | None:
+        """The bucket's lifecycle rules, ``None`` when it has none."""
+        repo_id = self._bucket(principal, bucket, Role.READ)
+        return configured_rules(self._catalog.get_bucket_configuration(repo_id, LIFECYCLE))
+
+    def check_settable(self, principal: Principal, bucket: RepoId) -> None:
+        """Raise as setting a configuration of ``bucket`` would unless ``principal`` may."""
+        self._bucket(principal, bucket, Role.ADMIN)
+
+    def set_lifecycle(
+        self, principal: Principal, bucket: RepoId, rules: Sequence[LifecycleRule]
+    ) -> None:
+        """Replace the bucket's lifecycle rules; ``InvalidLifecycleError`` (or its
+        ``LifecycleRuleConflictError``) as S3 refuses them."""
+        repo_id = self._bucket(principal, bucket, Role.ADMIN)
+        checked = lifecycle.check_rules(rules)
+        document = {"rules": [lifecycle_document(rule) for rule in checked]}
+        self._catalog.put_bucket_configuration(repo_id, LIFECYCLE, document)
+
     def remove(self, principal: Principal, bucket: RepoId, name: str) -> None:
         """Remove the configuration ``name`` (:data:`TAGGING`, :data:`CORS`,
+        :data:`~weighthouse.domain.lifecycle.LIFECYCLE`,
         :data:`~weighthouse.domain.bucket_policy.POLICY` or
         :data:`~weighthouse.domain.encryption.DEFAULT_ENCRYPTION`); idempotent."""
         repo_id = self._bucket(principal, bucket, Role.ADMIN)
         self._catalog.delete_bucket_configuration(repo_id, name)
+
+    def expiration(self, bucket: RepoId, obj: BucketObject) -> tuple[datetime, str] | None:
+        """When the bucket's lifecycle rules expire ``obj``, its current object, and the id of
+        the rule that does (see :func:`~weighthouse.domain.lifecycle.current_expiration`);
+        ``None`` when none does. Asks nothing: only for a caller the object was just given to
+        (or who just wrote it)."""
+        try:
+            repo = self._catalog.get_repo(bucket.type, bucket.namespace, bucket.name)
+        except RepoNotFoundError:
+            return None
+        rules = configured_rules(self._catalog.get_bucket_configuration(repo.id, LIFECYCLE))
+        if not rules:
+            return None
+        return current_expiration(rules, obj.key, obj.size, obj.tags, obj.modified_at)
 
     def cors_rules(self, bucket: RepoId) -> tuple[CorsRule, ...]:
         """The CORS rules a browser's request to ``bucket`` is matched against, for anyone:

@@ -11,6 +11,8 @@ a test fails when a concrete error lacks an entry there.
     │   ├── InvalidTagError               a tag set over the limits, or a tag breaking the rule
     │   ├── InvalidCorsError              a CORS rule S3 would refuse
     │   ├── MalformedPolicyError          a bucket policy S3 would refuse
+    │   ├── InvalidLifecycleError         a lifecycle value S3 would refuse
+    │   │   └── LifecycleRuleConflictError  a lifecycle rule whose parts do not go together
     │   ├── InvalidAclError               an ACL that is malformed or over the limits
     │   ├── InvalidGranteeError           a grant to a user who does not exist
     │   ├── InvalidRetentionPeriodError   a default retention of no positive length
@@ -104,6 +106,17 @@ class MalformedPolicyError(InvalidInputError):
     """A bucket policy S3 would refuse: not JSON, over 20 KB, a field it does not know or
     lacks, an effect, principal, action, resource or condition it cannot read, or a resource
     outside the bucket. The message names the reason."""
+
+
+class InvalidLifecycleError(InvalidInputError):
+    """A bucket's lifecycle configuration holding a value S3 refuses: no rules or too many, a
+    rule id over the limit or used twice, days that are not positive, a date not at midnight
+    UTC. The message names the reason."""
+
+
+class LifecycleRuleConflictError(InvalidLifecycleError):
+    """A lifecycle rule S3 refuses as a whole: no action, an action its filter may not go
+    with (tags or sizes with ``AbortIncompleteMultipartUpload``), empty size bounds."""
 
 
 class InvalidAclError(InvalidInputError):

@@ -27,6 +27,8 @@ ERROR_TABLE: dict[type[e.DomainError], grpc.StatusCode] = {
     e.InvalidPathError: grpc.StatusCode.INVALID_ARGUMENT,
     e.InvalidTagError: grpc.StatusCode.INVALID_ARGUMENT,
     e.InvalidCorsError: grpc.StatusCode.INVALID_ARGUMENT,
+    e.InvalidLifecycleError: grpc.StatusCode.INVALID_ARGUMENT,
+    e.LifecycleRuleConflictError: grpc.StatusCode.INVALID_ARGUMENT,
     e.MalformedPolicyError: grpc.StatusCode.INVALID_ARGUMENT,
     e.InvalidAclError: grpc.StatusCode.INVALID_ARGUMENT,
     e.InvalidGranteeError: grpc.StatusCode.INVALID_ARGUMENT,

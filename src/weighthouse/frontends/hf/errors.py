@@ -25,6 +25,8 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str | None]] = {
     e.InvalidPathError: (400, None),
     e.InvalidTagError: (400, None),
     e.InvalidCorsError: (400, None),
+    e.InvalidLifecycleError: (400, None),
+    e.LifecycleRuleConflictError: (400, None),
     e.MalformedPolicyError: (400, None),
     e.InvalidAclError: (400, None),
     e.InvalidGranteeError: (400, None),

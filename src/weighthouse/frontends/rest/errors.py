@@ -33,6 +33,8 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.InvalidPathError: (400, "invalid_path"),
     e.InvalidTagError: (400, "invalid_input"),
     e.InvalidCorsError: (400, "invalid_input"),
+    e.InvalidLifecycleError: (400, "invalid_input"),
+    e.LifecycleRuleConflictError: (400, "invalid_input"),
     e.MalformedPolicyError: (400, "invalid_input"),
     e.InvalidAclError: (400, "invalid_input"),
     e.InvalidGranteeError: (400, "invalid_input"),

@@ -1,6 +1,6 @@
 """Bucket operations (``/<bucket>``): Create, Delete, Head, GetBucketLocation,
 GetBucketVersioning, the listings and DeleteObjects; ``?cors``, ``?tagging``, ``?policy``,
-``?policyStatus`` and ``?object-lock`` go to their own modules."""
+``?policyStatus``, ``?object-lock`` and ``?lifecycle`` go to their own modules."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from weighthouse.frontends.s3 import (
     acls,
     cors,
     encryption,
+    lifecycle,
     listing,
     multi_delete,
     multipart,
@@ -54,6 +55,8 @@ async def handle(call: S3Call) -> Response:
         return await encryption.bucket_encryption(call)
     if call.has("object-lock"):
         return await object_lock.bucket_lock(call)
+    if call.has("lifecycle"):
+        return await lifecycle.bucket_lifecycle(call)
     for name in unsupported.BUCKET_CONFIGURATIONS:
         if call.has(name):
             return await unsupported.bucket_configuration(call, name)

@@ -20,6 +20,8 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.InvalidPathError: (400, "InvalidArgument"),
     e.InvalidTagError: (400, "InvalidTag"),
     e.InvalidCorsError: (400, "InvalidRequest"),
+    e.InvalidLifecycleError: (400, "InvalidArgument"),
+    e.LifecycleRuleConflictError: (400, "InvalidRequest"),
     e.MalformedPolicyError: (400, "MalformedPolicy"),
     e.InvalidAclError: (400, "MalformedACLError"),
     e.InvalidGranteeError: (400, "InvalidArgument"),

@@ -21,10 +21,19 @@ from weighthouse import wire as shared_wire
 from weighthouse.domain.access import Principal
 from weighthouse.domain.buckets import PutConditions
 from weighthouse.domain.errors import EntryNotFoundError
+from weighthouse.domain.files import Download
 from weighthouse.domain.model import BucketObject, RepoId
 from weighthouse.domain.object_versions import Deletion, ObjectVersion
 from weighthouse.frontends.downloads import CHUNK, BlobStreamResponse, parse_range
-from weighthouse.frontends.s3 import acls, actions, encryption, object_lock, tagging, wire
+from weighthouse.frontends.s3 import (
+    acls,
+    actions,
+    encryption,
+    lifecycle,
+    object_lock,
+    tagging,
+    wire,
+)
 from weighthouse.frontends.s3.attributes import get_attributes
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, anonymous_write, in_thread
@@ -118,9 +127,10 @@ async def _put(call: S3Call) -> Response:
     asked = encryption.write_request(call)
     retention, legal_hold = object_lock.requested_lock(call, body=True)
 
-    def store() -> BucketObject:
+    def store() -> tuple[BucketObject, dict[str, str]]:
         with anonymous_write(call.principal):
-            return stored()
+            obj = stored()
+        return obj, _expiration(call, repo_id, obj)
 
     def stored() -> BucketObject:
         conditions = put_conditions(call, repo_id, key)
@@ -144,12 +154,13 @@ async def _put(call: S3Call) -> Response:
             legal_hold=legal_hold,
         )
 
-    obj = await in_thread(store, call.limiter)
+    obj, expiry = await in_thread(store, call.limiter)
     headers = {"ETag": wire.quoted_etag(obj.md5), **body.checksum_headers()}
     if len(headers) > 1:
         headers["x-amz-checksum-type"] = "FULL_OBJECT"
     headers.update(wire.version_headers(obj.version_id))
     headers.update(encryption.response_headers(obj.encryption))
+    headers.update(expiry)
     return Response(headers=headers)
 
 
@@ -303,6 +314,13 @@ def _http_date(value: str | None) -> datetime | None:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
+def _expiration(call: S3Call, repo_id: RepoId, obj: BucketObject) -> dict[str, str]:
+    """The ``x-amz-expiration`` header of the bucket's current object ``obj``, if a rule
+    expires it; in a worker thread."""
+    expiry = call.hub.bucket_configurations.expiration(repo_id, obj)
+    return lifecycle.expiration_header(expiry)
+
+
 def version_param(call: S3Call) -> str | None:
     """The ``versionId`` a request names (``None``: the latest version); the core checks it."""
     return call.param("versionId") if call.has("versionId") else None
@@ -312,11 +330,14 @@ async def _get(call: S3Call) -> Response:
     repo_id, key = _target(call)
     version = version_param(call)
     given = encryption.customer_key(call)
-    obj, download = await in_thread(
-        lambda: call.hub.buckets.download(
+
+    def fetch() -> tuple[BucketObject, Download, dict[str, str]]:
+        obj, download = call.hub.buckets.download(
             call.principal, repo_id, key, version_id=version, customer_key=given
         )
-    )
+        return obj, download, ({} if version is not None else _expiration(call, repo_id, obj))
+
+    obj, download, expiry = await in_thread(fetch)
     etag = wire.quoted_etag(wire.object_etag(obj))
     headers = {
         "ETag": etag,
@@ -325,6 +346,7 @@ async def _get(call: S3Call) -> Response:
         "X-Content-Type-Options": "nosniff",
         **wire.version_headers(obj.version_id, asked=version is not None),
     }
+    headers.update(expiry)
     for name, value in obj.metadata.items():
         headers[wire.META_PREFIX + name] = shared_wire.header_value(value)
     headers.update(tagging.count_headers(obj))

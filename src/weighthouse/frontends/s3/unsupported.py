@@ -1,7 +1,7 @@
 """S3 features Weighthouse does not have, answered as S3 answers for a bucket that has none of
 them configured, or refused when a request asks for one.
 
-* Bucket configurations (lifecycle, website, replication,
+* Bucket configurations (website, replication,
   public access block, ownership controls): a GET answers what S3 answers for a
   bucket with none configured (``NoSuchCORSConfiguration`` 404 and the like, or the empty
   document for logging, notifications, acceleration and request payment), and a DELETE has
@@ -20,7 +20,6 @@ from weighthouse.frontends.s3.errors import S3Error
 
 # Sub-resource: (code of "none configured" as a 404, or None for an empty document, its root).
 _NOT_CONFIGURED: dict[str, tuple[str | None, str]] = {
-    "lifecycle": ("NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"),
     "website": ("NoSuchWebsiteConfiguration", "The specified bucket does not have a website"),
     "replication": (
         "ReplicationConfigurationNotFoundError",

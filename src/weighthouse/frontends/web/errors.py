@@ -16,6 +16,8 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.InvalidPathError: (400, "That path is not valid"),
     e.InvalidTagError: (400, "Those tags are not valid"),
     e.InvalidCorsError: (400, "That CORS configuration is not valid"),
+    e.InvalidLifecycleError: (400, "That lifecycle configuration is not valid"),
+    e.LifecycleRuleConflictError: (400, "That lifecycle configuration is not valid"),
     e.MalformedPolicyError: (400, "That bucket policy is not valid"),
     e.InvalidAclError: (400, "That access control list is not valid"),
     e.InvalidGranteeError: (400, "That access control list names no such user"),
