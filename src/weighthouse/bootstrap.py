@@ -32,6 +32,7 @@ from weighthouse.domain.gating import AccessRequests
 from weighthouse.domain.job_notices import JobNotices, NoticeSender
 from weighthouse.domain.job_runs import JobRuns
 from weighthouse.domain.jobs import Jobs
+from weighthouse.domain.lifecycle_runs import LifecycleRuns
 from weighthouse.domain.likes import Likes
 from weighthouse.domain.maintenance import Maintenance
 from weighthouse.domain.multipart import MultipartUploads
@@ -105,6 +106,7 @@ class Container:
     access_lists: AccessLists
     multipart: MultipartUploads
     maintenance: Maintenance
+    lifecycle: LifecycleRuns
     upload_tickets: UploadTickets
     xorbs: Xorbs
     upload_receipts: UploadReceipts
@@ -225,6 +227,7 @@ def bootstrap(
             encryption=encryption,
         ),
         maintenance=Maintenance(catalog, blobs, clock),
+        lifecycle=LifecycleRuns(catalog, clock, audit),
         upload_tickets=UploadTickets(catalog, clock, signer),
         xorbs=Xorbs(catalog, blobs, clock, grace=timedelta(seconds=settings.gc_grace_seconds)),
         # A receipt lasts as long as the upload proves the blob (the gc grace period).

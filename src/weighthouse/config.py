@@ -132,6 +132,13 @@ class S3Settings(BaseModel):
         ge=0,
         description="gc removes multipart uploads started longer ago than this, and their parts",
     )
+    lifecycle_interval_seconds: float = Field(
+        default=3600,
+        ge=0,
+        description="how often 'weighthouse serve' carries out the buckets' lifecycle rules "
+        "(expirations, noncurrent versions, aborted uploads); 0: never (then only "
+        "'weighthouse gc --delete' does)",
+    )
     complete_keepalive_seconds: float = Field(
         default=5.0,
         gt=0,

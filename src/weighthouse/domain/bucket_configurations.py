@@ -172,7 +172,12 @@ class BucketConfigurations:
             repo = self._catalog.get_repo(bucket.type, bucket.namespace, bucket.name)
         except RepoNotFoundError:
             return None
-        rules = configured_rules(self._catalog.get_bucket_configuration(repo.id, LIFECYCLE))
+        # Read at the bucket's revision: none for a bucket without configurations, and at most
+        # once per revision for one with some.
+        document = self._catalog.get_bucket_configuration(
+            repo.id, LIFECYCLE, revision=repo.configuration_revision
+        )
+        rules = configured_rules(document)
         if not rules:
             return None
         return current_expiration(rules, obj.key, obj.size, obj.tags, obj.modified_at)

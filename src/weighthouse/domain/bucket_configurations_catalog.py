@@ -4,7 +4,10 @@ per bucket and name, which only the domain reads. Part of
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from weighthouse.domain.model import Repo
 
 ConfigurationDocument = dict[str, Any]
 """A configuration as stored: a JSON object of the domain's making."""
@@ -33,4 +36,11 @@ class BucketConfigurationCatalog(Protocol):
     def delete_bucket_configuration(self, repo_id: str, name: str) -> bool:
         """Remove the configuration (raising the bucket's configuration revision); ``False``
         when there was none."""
+        ...
+
+    def list_configured_buckets(
+        self, name: str, after: str | None, limit: int
+    ) -> list[tuple[Repo, ConfigurationDocument]]:
+        """Up to ``limit`` buckets holding a configuration ``name``, each with it, in the
+        order of their ids, after the bucket whose id is ``after``."""
         ...

@@ -19,7 +19,9 @@ from sqlalchemy.exc import IntegrityError
 
 from weighthouse.domain.bucket_configurations_catalog import ConfigurationDocument
 from weighthouse.domain.errors import RepoNotFoundError
+from weighthouse.domain.model import Repo
 from weighthouse.metadata.prepared_reads import first_row
+from weighthouse.metadata.rows import repo_from
 from weighthouse.metadata.tables import bucket_configurations, repos
 from weighthouse.metadata.transactions import retry_transient, transaction
 from weighthouse.metadata.upserts import upsert
@@ -121,3 +123,19 @@ class BucketConfigurationQueries:
             if removed:
                 connection.execute(_revise(repo_id))
             return removed
+
+    def list_configured_buckets(
+        self, name: str, after: str | None, limit: int
+    ) -> list[tuple[Repo, ConfigurationDocument]]:
+        statement = (
+            select(repos, bucket_configurations.c.document)
+            .join(bucket_configurations, bucket_configurations.c.repo_id == repos.c.id)
+            .where(bucket_configurations.c.name == name)
+            .order_by(repos.c.id)
+            .limit(limit)
+        )
+        if after is not None:
+            statement = statement.where(repos.c.id > after)
+        with transaction(self._engine) as connection:
+            rows = connection.execute(statement).all()
+        return [(repo_from(row), dict(row.document)) for row in rows]

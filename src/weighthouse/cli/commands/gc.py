@@ -1,5 +1,7 @@
-"""``weighthouse gc``: remove blobs nothing refers to, stale temporary uploads, and multipart
-uploads abandoned for longer than ``s3.abandoned_upload_seconds``.
+"""``weighthouse gc``: carry out the buckets' lifecycle rules, then remove blobs nothing refers
+to, stale temporary uploads, and multipart uploads abandoned for longer than
+``s3.abandoned_upload_seconds``. The blobs of objects a lifecycle rule expires go in a later
+run, once past the grace period.
 
 It only reports unless ``--delete`` is given, and refuses to delete when the catalog refers to
 no blob at all while the store holds some (the wrong catalog, most likely) unless ``--force``.
@@ -45,6 +47,7 @@ def command(
     container = open_server(settings)
     try:
         seconds = settings.gc_grace_seconds if grace is None else grace
+        expired = container.lifecycle.apply(dry_run=not delete)
         report = container.maintenance.gc(
             timedelta(seconds=seconds),
             dry_run=not delete,
@@ -54,6 +57,13 @@ def command(
     finally:
         container.close()
     verb = "removed" if delete else "would remove"
+    click.echo(
+        f"lifecycle: {'expired' if delete else 'would expire'} {expired.objects_expired} "
+        f"objects, {verb} {expired.versions_removed} noncurrent versions and "
+        f"{expired.delete_markers_removed} delete markers, "
+        f"{'aborted' if delete else 'would abort'} {expired.uploads_aborted} multipart uploads "
+        f"in {expired.buckets} buckets with lifecycle rules"
+    )
     click.echo(
         f"gc: {verb} {report.blobs_removed} blobs ({report.bytes_removed} bytes); "
         f"kept {report.blobs_kept_in_grace} in the grace period; "

@@ -136,6 +136,13 @@ def command(
 
         pool = create_worker_pool(container)
         pool.start()
+    # Once for the whole server too, for the same reason.
+    timer = None
+    if settings.s3.lifecycle_interval_seconds > 0:
+        from weighthouse.jobs.lifecycle_timer import LifecycleTimer
+
+        timer = LifecycleTimer(container.lifecycle, settings.s3.lifecycle_interval_seconds)
+        timer.start()
     if processes > 1:
         from weighthouse.workers import run_workers
 
@@ -148,6 +155,8 @@ def command(
                 options=uvicorn_options(settings),
             )
         finally:
+            if timer is not None:
+                timer.stop()
             if pool is not None:
                 pool.stop()
             container.close()
@@ -172,6 +181,8 @@ def command(
             **uvicorn_options(settings),
         )
     finally:
+        if timer is not None:
+            timer.stop()
         if pool is not None:
             pool.stop()
         container.close()

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from weighthouse.domain.bucket_configurations_catalog import ConfigurationDocument
 from weighthouse.domain.errors import RepoNotFoundError
+from weighthouse.domain.model import Repo
 from weighthouse.metadata.memory.tables import MemoryTables
 
 
@@ -41,3 +42,14 @@ class MemoryBucketConfigurations(MemoryTables):
         self._tables.repos[repo_id] = replace(
             repo, configuration_revision=(repo.configuration_revision or 0) + 1
         )
+
+    def list_configured_buckets(
+        self, name: str, after: str | None, limit: int
+    ) -> list[tuple[Repo, ConfigurationDocument]]:
+        with self._lock:
+            found = sorted(
+                (repo_id, document)
+                for (repo_id, named), document in self._tables.bucket_configurations.items()
+                if named == name and (after is None or repo_id > after)
+            )[:limit]
+            return [(self._tables.repos[repo_id], copy.deepcopy(doc)) for repo_id, doc in found]
