@@ -18,25 +18,26 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable
-from typing import ParamSpec
+from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class ForkedCallError(RuntimeError):
     """The child ended without saying how (killed, or its error could not be passed back)."""
 
 
-def call_forked(function: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> None:
-    """Run ``function(*args, **kwargs)`` in a forked child and wait for it.
+def call_forked(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run ``function(*args, **kwargs)`` in a forked child, wait for it and return what it
+    returned (which must pickle).
 
     Raises what the child raised (the same class and message, its traceback added as a note),
-    or :class:`ForkedCallError` if it was killed or its error could not be passed back. Where
-    the platform cannot fork, the call runs in this process.
+    or :class:`ForkedCallError` if it was killed or its error or result could not be passed
+    back. Where the platform cannot fork, the call runs in this process.
     """
     if not hasattr(os, "fork"):
-        function(*args, **kwargs)
-        return
+        return function(*args, **kwargs)
     # Output buffered before the fork would otherwise be written twice, once by each process.
     sys.stdout.flush()
     sys.stderr.flush()
@@ -52,7 +53,8 @@ def call_forked(function: Callable[P, object], *args: P.args, **kwargs: P.kwargs
     finally:
         _, status = os.waitpid(pid, 0)
     if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
-        return
+        result: T = pickle.loads(report)  # noqa: S301 - written by our own child, through a pipe
+        return result
     if report:
         raise pickle.loads(report)  # noqa: S301 - written by our own child, through a pipe
     if os.WIFSIGNALED(status):
@@ -69,11 +71,14 @@ def _run_child(
     code = 1
     try:
         try:
-            function(*args, **kwargs)
-            code = 0
+            result = pickle.dumps(function(*args, **kwargs))
         except BaseException as exc:  # everything goes back to the parent, which decides
             with os.fdopen(writer, "wb") as pipe:
                 pipe.write(_portable(exc, function))
+        else:
+            with os.fdopen(writer, "wb") as pipe:
+                pipe.write(result)
+            code = 0
         sys.stdout.flush()
         sys.stderr.flush()
     finally:

@@ -97,6 +97,11 @@ def settings_environment(
     """The variables that make the settings a worker loads equal what the command line chose:
     the same config file (so a worker never falls back to another catalog) and the flags."""
     chosen = {CONFIG_FILE_ENV: str(config_file.resolve())} if config_file is not None else {}
+    if settings.grpc.tls_cert is not None and settings.grpc.tls_key is not None:
+        # The pair the command chose, its self-signed one included: a worker serves it as
+        # given rather than reading it again.
+        chosen["WEIGHTHOUSE_GRPC__TLS_CERT"] = str(settings.grpc.tls_cert.resolve())
+        chosen["WEIGHTHOUSE_GRPC__TLS_KEY"] = str(settings.grpc.tls_key.resolve())
     return {
         **chosen,
         "WEIGHTHOUSE_DATA_DIR": str(settings.data_dir.resolve()),

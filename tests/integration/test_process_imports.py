@@ -1,8 +1,10 @@
 """What a server process imports, and so carries in memory for as long as it runs: none imports
 the migration tool, not even the one that migrates a new catalog (a forked child does that);
 none imports the HTTP client used only for job callbacks until one is sent, nor the CRCs of
-awscrt until an S3 upload asks for one. The jobs' app processes, started beside a server by
-its first jobs, carry neither OpenSSL's hashes nor the installed packages' metadata."""
+awscrt until an S3 upload asks for one, nor the certificate and cipher library until a secret
+is sealed or opened or an object encrypted (a forked child checks the gRPC port's
+certificate). The jobs' app processes, started beside a server by its first jobs, carry
+neither OpenSSL's hashes nor the installed packages' metadata."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ pytestmark = pytest.mark.integration
 # The packages no server process should carry; what each script prints is those it loaded.
 _LOADED = """
 def loaded():
-    unwanted = ("alembic", "mako", "httpx", "awscrt")
+    unwanted = ("alembic", "mako", "httpx", "awscrt", "cryptography")
     names = [m for m in sys.modules if m.split(".")[0] in unwanted]
     return sorted(m for m in names if sys.modules[m] is not None)
 """
@@ -85,13 +87,15 @@ def _open(data_dir: Path, mode: str) -> list[str]:
     return loaded
 
 
-def test_no_server_process_imports_alembic_httpx_or_awscrt(tmp_path: Path) -> None:
+def test_no_server_process_imports_alembic_httpx_awscrt_or_cryptography(tmp_path: Path) -> None:
     assert _open(tmp_path, "adopt") == []  # a new catalog: there is a migration to run
     assert _open(tmp_path, "adopt") == []  # serve again: the catalog is already current
     assert _open(tmp_path, "worker") == []  # a worker of `serve --workers N`
 
 
-def test_a_one_process_server_on_a_new_catalog_serves_without_alembic(tmp_path: Path) -> None:
+def test_a_one_process_server_on_a_new_catalog_serves_without_alembic_or_cryptography(
+    tmp_path: Path,
+) -> None:
     done = subprocess.run(
         [sys.executable, "-c", _LOADED + _SERVE, str(_free_port())],
         env=_environment(tmp_path / "data"),

@@ -71,3 +71,25 @@ def test_a_killed_child_is_named() -> None:
 def test_an_error_that_cannot_be_pickled_is_reported_by_name() -> None:
     with pytest.raises(ForkedCallError, match="LocalError: a class defined here cannot be pickled"):
         call_forked(_unpicklable_error)
+
+
+def _answer(base: int, *, plus: int) -> dict[str, int]:
+    return {"pid": os.getpid(), "sum": base + plus}
+
+
+def test_what_the_child_returns_comes_back() -> None:
+    got = call_forked(_answer, 40, plus=2)
+    assert got["sum"] == 42
+    assert got["pid"] != os.getpid()
+    assert call_forked(_record_pid, Path(os.devnull)) is None
+
+
+def test_a_result_that_cannot_be_passed_back_is_an_error() -> None:
+    with pytest.raises(Exception, match="pickle"):
+        call_forked(lambda: threading_lock())
+
+
+def threading_lock() -> object:
+    import threading
+
+    return threading.Lock()

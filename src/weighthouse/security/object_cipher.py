@@ -9,10 +9,12 @@ the first ``offset % 16`` bytes of its key stream.
 from __future__ import annotations
 
 from collections.abc import Callable
-
-from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
+from typing import TYPE_CHECKING
 
 from weighthouse.domain.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers import CipherContext
 
 BLOCK = 16
 KEY_BYTES = 32
@@ -40,5 +42,9 @@ class AesCtrObjectCipher:
 def _context(key: bytes, iv: bytes, block: int) -> CipherContext:
     if len(key) != KEY_BYTES or len(iv) != BLOCK:
         raise InvalidInputError("an object key is 32 bytes and its counter 16")
+    # Imported here: 8 MB of a server process that may never encrypt an object (see
+    # weighthouse.security.cipher).
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
     counter = (int.from_bytes(iv, "big") + block) % _WRAP
     return Cipher(algorithms.AES(key), modes.CTR(counter.to_bytes(BLOCK, "big"))).encryptor()

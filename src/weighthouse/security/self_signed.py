@@ -8,6 +8,11 @@ leaves either the whole old pair, or a key without a certificate, which the next
 replaces. Later starts reuse the pair, so a client that trusts the certificate (or pins its
 fingerprint) keeps trusting the server; a new pair is made only when the certificate has
 expired or does not name a host it must now answer for.
+
+``cryptography`` is imported by the functions that read or make a pair, not with the module:
+``weighthouse serve`` checks its pair in a forked child (see
+:func:`weighthouse.cli.commands.serve.prepare_grpc_certificate`), so that the server's
+processes do not carry it (8 MB each) unless something else needs it.
 """
 
 from __future__ import annotations
@@ -21,11 +26,10 @@ import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+if TYPE_CHECKING:
+    from cryptography import x509
 
 VALID_DAYS = 3650
 """A server's own certificate is trusted by being handed out, not by expiry: ten years."""
@@ -67,12 +71,17 @@ def ensure(cert_file: Path, key_file: Path, hosts: Iterable[str]) -> Certificate
 
 
 def fingerprint(cert: x509.Certificate) -> str:
+    from cryptography.hazmat.primitives import hashes
+
     return cert.fingerprint(hashes.SHA256()).hex(":").upper()
 
 
 def _usable(cert_file: Path, key_file: Path, names: list[str]) -> x509.Certificate | None:
     """The certificate at ``cert_file`` if it and its key are there, match, are current and
     cover ``names``; ``None`` when a new pair is needed."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
     try:
         cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
         key = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
@@ -113,6 +122,11 @@ def _canonical(host: str) -> str:
 
 
 def _make(names: list[str]) -> tuple[bytes, bytes, x509.Certificate]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "weighthouse self-signed")])
     alternative: list[x509.GeneralName] = []

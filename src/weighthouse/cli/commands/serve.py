@@ -42,14 +42,21 @@ def check_grpc_port(settings: Settings) -> None:
     grpc_listener.bind(settings, shared=False).close()
 
 
-def prepare_grpc_certificate(settings: Settings) -> None:
+def prepare_grpc_certificate(settings: Settings) -> Settings:
     """Make the self-signed certificate on the first start when none is given, and show it
-    with its fingerprint, so that clients know what to trust and can check it."""
-    from weighthouse import grpc_listener
+    with its fingerprint, so that clients know what to trust and can check it. Returns the
+    settings the server runs with: with that pair as the port's certificate and key, which its
+    processes then serve as given, without reading it again.
 
-    tls = grpc_listener.certificate(settings)
+    The pair is read (and made) in a forked child: the certificate library it needs would
+    otherwise stay in every server process (:mod:`weighthouse.forked`)."""
+    from weighthouse import grpc_listener
+    from weighthouse.forked import call_forked
+
+    tls = call_forked(grpc_listener.certificate, settings)
     if tls is None or not tls.fingerprint:
-        return
+        return settings
+    grpc = settings.grpc.model_copy(update={"tls_cert": tls.cert_file, "tls_key": tls.key_file})
     made = "Made the" if tls.created else "Using the"
     click.echo(
         f"{made} self-signed gRPC certificate {tls.cert_file}\n"
@@ -58,6 +65,7 @@ def prepare_grpc_certificate(settings: Settings) -> None:
         "with grpc.tls_cert and grpc.tls_key.",
         err=True,
     )
+    return settings.model_copy(update={"grpc": grpc})
 
 
 @click.command("serve")
@@ -108,7 +116,7 @@ def command(
     container = open_server(settings, adopt=True)
     try:
         if settings.grpc.enabled:  # in a data directory that is this deployment's
-            prepare_grpc_certificate(settings)
+            settings = container.settings = prepare_grpc_certificate(settings)
         issued = start(container)
     except BaseException:
         container.close()
