@@ -7,6 +7,9 @@ import pytest
 
 from tests.acceptance.live import LiveServer
 
+# The S3 test files' shared fixtures, found by pytest here.
+from tests.acceptance.s3 import alice, anonymous, bob, bob_user, bucket, s3  # noqa: F401
+
 
 def worker_counts(config: pytest.Config) -> list[int]:
     """The process counts ``--server-workers`` names, in order, each at least 1."""

@@ -1,12 +1,15 @@
-"""Helpers the S3 acceptance tests share: users with access keys, and boto3 clients of a
-live server's S3 port."""
+"""Helpers the S3 acceptance tests share: users with access keys, boto3 clients of a live
+server's S3 port, and the module-scoped fixtures most S3 test files use (``conftest.py``
+registers them; a file that needs something else defines its own of the same name)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -68,3 +71,52 @@ def new_bucket(client: Any, user: S3User) -> str:
 def code_of(error: ClientError) -> str:
     """The S3 error code botocore read from an error answer."""
     return str(error.response["Error"]["Code"])
+
+
+def refused(call: Callable[[], object]) -> tuple[int, str]:
+    """The HTTP status and S3 error code of a call that must fail."""
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value.response["ResponseMetadata"]["HTTPStatusCode"], code_of(caught.value)
+
+
+def user_id(server: LiveServer, user: S3User) -> str:
+    """The id S3 names ``user`` by (in ACL grants, owners and policy principals)."""
+    with server.client(user.token) as client:
+        return str(client.get("/api/whoami").json()["user"]["id"])
+
+
+@pytest.fixture(scope="module")
+def alice(live_server: LiveServer) -> S3User:
+    """The user who owns the module's buckets."""
+    return make_s3_user(live_server)
+
+
+@pytest.fixture(scope="module")
+def s3(live_server: LiveServer, alice: S3User) -> Any:
+    """alice's client."""
+    return s3_client(live_server, alice)
+
+
+@pytest.fixture(scope="module")
+def bob_user(live_server: LiveServer) -> S3User:
+    """Another user, who owns none of alice's buckets."""
+    return make_s3_user(live_server)
+
+
+@pytest.fixture(scope="module")
+def bob(live_server: LiveServer, bob_user: S3User) -> Any:
+    """bob_user's client."""
+    return s3_client(live_server, bob_user)
+
+
+@pytest.fixture(scope="module")
+def anonymous(live_server: LiveServer) -> Any:
+    """A client that signs nothing."""
+    return s3_client(live_server)
+
+
+@pytest.fixture(scope="module")
+def bucket(s3: Any, alice: S3User) -> str:
+    """A bucket of alice's that the module's tests share."""
+    return new_bucket(s3, alice)

@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.acceptance.live import LiveServer
-from tests.acceptance.s3 import S3User, code_of, make_s3_user, new_bucket, s3_client
+from tests.acceptance.s3 import S3User, new_bucket, refused, user_id
 
 pytestmark = pytest.mark.acceptance
 
@@ -22,43 +22,8 @@ AUTHENTICATED = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
 
 
 @pytest.fixture(scope="module")
-def alice(live_server: LiveServer) -> S3User:
-    return make_s3_user(live_server)
-
-
-@pytest.fixture(scope="module")
-def bob(live_server: LiveServer) -> S3User:
-    return make_s3_user(live_server)
-
-
-@pytest.fixture(scope="module")
-def s3(live_server: LiveServer, alice: S3User) -> Any:
-    return s3_client(live_server, alice)
-
-
-@pytest.fixture(scope="module")
-def bob_s3(live_server: LiveServer, bob: S3User) -> Any:
-    return s3_client(live_server, bob)
-
-
-@pytest.fixture(scope="module")
-def anonymous(live_server: LiveServer) -> Any:
-    return s3_client(live_server)
-
-
-@pytest.fixture(scope="module")
-def ids(live_server: LiveServer, alice: S3User, bob: S3User) -> dict[str, str]:
-    found = {}
-    for user in (alice, bob):
-        with live_server.client(user.token) as client:
-            found[user.name] = client.get("/api/whoami").json()["user"]["id"]
-    return found
-
-
-def refused(call: Callable[[], object]) -> tuple[int, str]:
-    with pytest.raises(ClientError) as caught:
-        call()
-    return caught.value.response["ResponseMetadata"]["HTTPStatusCode"], code_of(caught.value)
+def ids(live_server: LiveServer, alice: S3User, bob_user: S3User) -> dict[str, str]:
+    return {user.name: user_id(live_server, user) for user in (alice, bob_user)}
 
 
 def allowed(call: Callable[[], object]) -> bool:
@@ -150,36 +115,36 @@ def test_public_read_write_lets_anyone_list_and_write(
 )
 def test_each_grant_allows_its_own_operations(
     s3: Any,
-    bob_s3: Any,
+    bob: Any,
     alice: S3User,
     ids: dict[str, str],
-    bob: S3User,
+    bob_user: S3User,
     permissions: list[str],
     expected: tuple[bool, ...],
 ) -> None:
     bucket = new_bucket(s3, alice)
-    me, them = ids[alice.name], ids[bob.name]
+    me, them = ids[alice.name], ids[bob_user.name]
     given = policy(me, user_grant(me, "FULL_CONTROL"), *(user_grant(them, p) for p in permissions))
     s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy=given)
     assert sorted(grants(s3.get_bucket_acl(Bucket=bucket))) == sorted(
         [(me, "FULL_CONTROL"), *((them, p) for p in permissions)]
     )
     got = (
-        allowed(lambda: bob_s3.list_objects_v2(Bucket=bucket)),
-        allowed(lambda: bob_s3.put_object(Bucket=bucket, Key="bob", Body=b"b")),
-        allowed(lambda: bob_s3.get_bucket_acl(Bucket=bucket)),
-        allowed(lambda: bob_s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy=given)),
+        allowed(lambda: bob.list_objects_v2(Bucket=bucket)),
+        allowed(lambda: bob.put_object(Bucket=bucket, Key="bob", Body=b"b")),
+        allowed(lambda: bob.get_bucket_acl(Bucket=bucket)),
+        allowed(lambda: bob.put_bucket_acl(Bucket=bucket, AccessControlPolicy=given)),
     )
     assert got == expected
     # No grant lets bob delete the bucket: that stays with its owner.
     s3.delete_object(Bucket=bucket, Key="bob")
-    assert refused(lambda: bob_s3.delete_bucket(Bucket=bucket))[0] == 403
+    assert refused(lambda: bob.delete_bucket(Bucket=bucket))[0] == 403
 
 
 def test_grant_headers_on_create_and_put(
-    s3: Any, bob_s3: Any, alice: S3User, ids: dict[str, str], bob: S3User
+    s3: Any, bob: Any, alice: S3User, ids: dict[str, str], bob_user: S3User
 ) -> None:
-    them = ids[bob.name]
+    them = ids[bob_user.name]
     bucket = new_bucket(s3, alice) + "-h"
     s3.create_bucket(
         Bucket=bucket, GrantRead=f'id="{them}"', GrantWriteACP=f"id={them}, uri={AUTHENTICATED}"
@@ -189,38 +154,38 @@ def test_grant_headers_on_create_and_put(
         (them, "READ"),
         (them, "WRITE_ACP"),
     ]
-    assert bob_s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    assert bob.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
     s3.put_bucket_acl(Bucket=bucket, GrantFullControl=f'id="{them}"')
     assert grants(s3.get_bucket_acl(Bucket=bucket)) == [(them, "FULL_CONTROL")]
-    bob_s3.put_object(Bucket=bucket, Key="k", Body=b"b")
+    bob.put_object(Bucket=bucket, Key="k", Body=b"b")
     # The owner holds full control with no grant of its own.
     s3.put_object(Bucket=bucket, Key="mine", Body=b"a")
     s3.put_bucket_acl(Bucket=bucket, ACL="private")
-    assert refused(lambda: bob_s3.list_objects_v2(Bucket=bucket))[0] == 404
+    assert refused(lambda: bob.list_objects_v2(Bucket=bucket))[0] == 404
 
 
 def test_attempts_to_take_or_break_a_bucket_are_4xx_and_change_nothing(
     live_server: LiveServer,
     s3: Any,
-    bob_s3: Any,
+    bob: Any,
     anonymous: Any,
     alice: S3User,
     ids: dict[str, str],
-    bob: S3User,
+    bob_user: S3User,
 ) -> None:
     bucket = new_bucket(s3, alice)
-    me, them = ids[alice.name], ids[bob.name]
+    me, them = ids[alice.name], ids[bob_user.name]
     take = policy(them, user_grant(them, "FULL_CONTROL"))
     attempts = {
         "bob grants himself": (
-            lambda: bob_s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy=take),
+            lambda: bob.put_bucket_acl(Bucket=bucket, AccessControlPolicy=take),
             (404, "NoSuchBucket"),
         ),
         "bob by header": (
-            lambda: bob_s3.put_bucket_acl(Bucket=bucket, GrantFullControl=f"id={them}"),
+            lambda: bob.put_bucket_acl(Bucket=bucket, GrantFullControl=f"id={them}"),
             (404, "NoSuchBucket"),
         ),
-        "bob reads": (lambda: bob_s3.get_bucket_acl(Bucket=bucket), (404, "NoSuchBucket")),
+        "bob reads": (lambda: bob.get_bucket_acl(Bucket=bucket), (404, "NoSuchBucket")),
         "anonymous": (
             lambda: anonymous.put_bucket_acl(Bucket=bucket, ACL="public-read-write"),
             (403, "AccessDenied"),
@@ -309,9 +274,9 @@ def test_objects_keep_their_own_acls(
     anonymous: Any,
     alice: S3User,
     ids: dict[str, str],
-    bob: S3User,
+    bob_user: S3User,
 ) -> None:
-    me, them = ids[alice.name], ids[bob.name]
+    me, them = ids[alice.name], ids[bob_user.name]
     bucket = new_bucket(s3, alice)
     expected = {
         "private": [(me, "FULL_CONTROL")],
@@ -361,14 +326,14 @@ def test_objects_keep_their_own_acls(
 
 
 def test_a_writer_owns_its_objects_in_anothers_bucket(
-    s3: Any, bob_s3: Any, alice: S3User, ids: dict[str, str], bob: S3User
+    s3: Any, bob: Any, alice: S3User, ids: dict[str, str], bob_user: S3User
 ) -> None:
-    me, them = ids[alice.name], ids[bob.name]
+    me, them = ids[alice.name], ids[bob_user.name]
     bucket = new_bucket(s3, alice)
     s3.put_bucket_acl(Bucket=bucket, ACL="public-read-write")
-    bob_s3.put_object(Bucket=bucket, Key="b", Body=b"b", ACL="bucket-owner-read")
-    answer = bob_s3.get_object_acl(Bucket=bucket, Key="b")
-    assert answer["Owner"] == {"ID": them, "DisplayName": bob.name}
+    bob.put_object(Bucket=bucket, Key="b", Body=b"b", ACL="bucket-owner-read")
+    answer = bob.get_object_acl(Bucket=bucket, Key="b")
+    assert answer["Owner"] == {"ID": them, "DisplayName": bob_user.name}
     assert grants(answer) == [(them, "FULL_CONTROL"), (me, "READ")]
     # The bucket's owner reads and replaces it; the object keeps its owner.
     s3.put_object_acl(Bucket=bucket, Key="b", ACL="bucket-owner-full-control")
@@ -386,20 +351,20 @@ def test_a_writer_owns_its_objects_in_anothers_bucket(
 def test_attempts_on_anothers_objects_are_4xx(
     live_server: LiveServer,
     s3: Any,
-    bob_s3: Any,
+    bob: Any,
     anonymous: Any,
     alice: S3User,
     ids: dict[str, str],
-    bob: S3User,
+    bob_user: S3User,
 ) -> None:
-    me, them = ids[alice.name], ids[bob.name]
+    me, them = ids[alice.name], ids[bob_user.name]
     bucket = new_bucket(s3, alice)
     s3.put_object(Bucket=bucket, Key="k", Body=b"k")
     take = policy(them, user_grant(them, "FULL_CONTROL"))
     assert refused(
-        lambda: bob_s3.put_object_acl(Bucket=bucket, Key="k", AccessControlPolicy=take)
+        lambda: bob.put_object_acl(Bucket=bucket, Key="k", AccessControlPolicy=take)
     ) == (404, "NoSuchBucket")
-    assert refused(lambda: bob_s3.get_object_acl(Bucket=bucket, Key="k")) == (404, "NoSuchBucket")
+    assert refused(lambda: bob.get_object_acl(Bucket=bucket, Key="k")) == (404, "NoSuchBucket")
     assert (
         refused(lambda: anonymous.put_object_acl(Bucket=bucket, Key="k", ACL="public-read"))[0]
         == 403

@@ -10,19 +10,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.acceptance.live import LiveServer
-from tests.acceptance.s3 import S3User, code_of, make_s3_user, new_bucket, s3_client
+from tests.acceptance.s3 import S3User, code_of, new_bucket
 
 pytestmark = pytest.mark.acceptance
-
-
-@pytest.fixture(scope="module")
-def alice(live_server: LiveServer) -> S3User:
-    return make_s3_user(live_server)
-
-
-@pytest.fixture(scope="module")
-def s3(live_server: LiveServer, alice: S3User) -> Any:
-    return s3_client(live_server, alice)
 
 
 def test_bucket_lifecycle_and_listing_of_buckets(s3: Any, alice: S3User) -> None:

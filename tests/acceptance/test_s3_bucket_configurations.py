@@ -4,15 +4,13 @@ requests carrying an ``Origin``, on errors too; who may read and set them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from botocore.exceptions import ClientError
 
 from tests.acceptance.live import LiveServer
-from tests.acceptance.s3 import S3User, code_of, make_s3_user, new_bucket, s3_client
+from tests.acceptance.s3 import S3User, make_s3_user, new_bucket, refused, s3_client
 
 pytestmark = pytest.mark.acceptance
 
@@ -30,22 +28,6 @@ RULES = {
         {"AllowedMethods": ["GET", "HEAD"], "AllowedOrigins": ["*"]},
     ]
 }
-
-
-@pytest.fixture(scope="module")
-def alice(live_server: LiveServer) -> S3User:
-    return make_s3_user(live_server)
-
-
-@pytest.fixture(scope="module")
-def s3(live_server: LiveServer, alice: S3User) -> Any:
-    return s3_client(live_server, alice)
-
-
-def refused(call: Callable[[], object]) -> tuple[int, str]:
-    with pytest.raises(ClientError) as caught:
-        call()
-    return caught.value.response["ResponseMetadata"]["HTTPStatusCode"], code_of(caught.value)
 
 
 def public_bucket(s3: Any, alice: S3User) -> str:

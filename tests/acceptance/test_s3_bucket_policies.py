@@ -15,45 +15,15 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.acceptance.live import LiveServer
-from tests.acceptance.s3 import S3User, code_of, make_s3_user, new_bucket, s3_client
+from tests.acceptance.s3 import (
+    S3User,
+    code_of,
+    new_bucket,
+    refused,
+    user_id,
+)
 
 pytestmark = pytest.mark.acceptance
-
-
-@pytest.fixture(scope="module")
-def alice(live_server: LiveServer) -> S3User:
-    return make_s3_user(live_server)
-
-
-@pytest.fixture(scope="module")
-def bob(live_server: LiveServer) -> S3User:
-    return make_s3_user(live_server)
-
-
-@pytest.fixture(scope="module")
-def s3(live_server: LiveServer, alice: S3User) -> Any:
-    return s3_client(live_server, alice)
-
-
-@pytest.fixture(scope="module")
-def s3_bob(live_server: LiveServer, bob: S3User) -> Any:
-    return s3_client(live_server, bob)
-
-
-@pytest.fixture(scope="module")
-def anonymous(live_server: LiveServer) -> Any:
-    return s3_client(live_server)
-
-
-def user_id(server: LiveServer, user: S3User) -> str:
-    with server.client(user.token) as client:
-        return str(client.get("/api/whoami").json()["user"]["id"])
-
-
-def refused(call: Callable[[], object]) -> tuple[int, str]:
-    with pytest.raises(ClientError) as caught:
-        call()
-    return caught.value.response["ResponseMetadata"]["HTTPStatusCode"], code_of(caught.value)
 
 
 def document(*statements: dict[str, Any], **top: Any) -> str:
@@ -133,14 +103,14 @@ def test_a_policy_s3_would_refuse_is_malformed_with_a_clear_message(
 
 
 def test_only_the_owner_reads_sets_and_removes_a_policy(
-    s3: Any, s3_bob: Any, anonymous: Any, alice: S3User
+    s3: Any, bob: Any, anonymous: Any, alice: S3User
 ) -> None:
     private = new_bucket(s3, alice)
     public = new_bucket(s3, alice) + "-pub"
     s3.create_bucket(Bucket=public, ACL="public-read")
     text = document(allow(public, "s3:GetObject"))
     s3.put_bucket_policy(Bucket=public, Policy=text)
-    for client in (s3_bob, anonymous):
+    for client in (bob, anonymous):
         calls = (
             lambda c=client: c.get_bucket_policy(Bucket=public),
             lambda c=client: c.put_bucket_policy(Bucket=public, Policy=text),
@@ -148,7 +118,7 @@ def test_only_the_owner_reads_sets_and_removes_a_policy(
         )
         assert [refused(call) for call in calls] == [(403, "AccessDenied")] * 3
     # A bucket the caller cannot see stays unseen.
-    assert refused(lambda: s3_bob.get_bucket_policy(Bucket=private)) == (404, "NoSuchBucket")
+    assert refused(lambda: bob.get_bucket_policy(Bucket=private)) == (404, "NoSuchBucket")
     assert s3.get_bucket_policy(Bucket=public)["Policy"] == text
 
 
@@ -180,11 +150,11 @@ def test_an_allow_lets_anonymous_readers_into_a_private_bucket(
 
 
 def test_an_allow_names_another_user_by_id_or_account_arn(
-    live_server: LiveServer, s3: Any, s3_bob: Any, alice: S3User, bob: S3User
+    live_server: LiveServer, s3: Any, bob: Any, alice: S3User, bob_user: S3User
 ) -> None:
     bucket = filled(s3, alice)
-    assert refused(lambda: s3_bob.list_objects_v2(Bucket=bucket)) == (404, "NoSuchBucket")
-    bob_id = user_id(live_server, bob)
+    assert refused(lambda: bob.list_objects_v2(Bucket=bucket)) == (404, "NoSuchBucket")
+    bob_id = user_id(live_server, bob_user)
     s3.put_bucket_policy(
         Bucket=bucket,
         Policy=document(
@@ -195,16 +165,16 @@ def test_an_allow_names_another_user_by_id_or_account_arn(
                   key="public/*"),
         ),
     )  # fmt: skip
-    listed = s3_bob.list_objects_v2(Bucket=bucket, Prefix="public/")
+    listed = bob.list_objects_v2(Bucket=bucket, Prefix="public/")
     assert [o["Key"] for o in listed["Contents"]] == ["public/a"]
-    assert refused(lambda: s3_bob.list_objects_v2(Bucket=bucket)) == (403, "AccessDenied")
-    s3_bob.put_object(Bucket=bucket, Key="public/from-bob", Body=b"hi")
+    assert refused(lambda: bob.list_objects_v2(Bucket=bucket)) == (403, "AccessDenied")
+    bob.put_object(Bucket=bucket, Key="public/from-bob", Body=b"hi")
     assert s3.get_object(Bucket=bucket, Key="public/from-bob")["Body"].read() == b"hi"
-    assert refused(lambda: s3_bob.put_object(Bucket=bucket, Key="secret/x", Body=b"")) == (
+    assert refused(lambda: bob.put_object(Bucket=bucket, Key="secret/x", Body=b"")) == (
         403,
         "AccessDenied",
     )
-    assert refused(lambda: s3_bob.delete_object(Bucket=bucket, Key="public/a")) == (
+    assert refused(lambda: bob.delete_object(Bucket=bucket, Key="public/a")) == (
         403,
         "AccessDenied",
     )
@@ -242,7 +212,7 @@ def test_a_deny_wins_over_the_owner_who_can_still_mend_the_policy(
 
 
 def test_conditions_see_the_request(
-    live_server: LiveServer, s3: Any, s3_bob: Any, anonymous: Any, alice: S3User
+    live_server: LiveServer, s3: Any, bob: Any, anonymous: Any, alice: S3User
 ) -> None:
     bucket = filled(s3, alice)
     s3.put_object_tagging(
@@ -263,11 +233,11 @@ def test_conditions_see_the_request(
     )  # fmt: skip
     assert anonymous.get_object(Bucket=bucket, Key="public/a")["Body"].read() == b"public/a"
     assert refused(lambda: s3.get_object(Bucket=bucket, Key="secret/b"))[0] == 403
-    assert [o["Key"] for o in s3_bob.list_objects(Bucket=bucket, MaxKeys=5)["Contents"]] == [
+    assert [o["Key"] for o in bob.list_objects(Bucket=bucket, MaxKeys=5)["Contents"]] == [
         "public/a",
         "secret/b",
     ]
-    assert refused(lambda: s3_bob.list_objects(Bucket=bucket, MaxKeys=6))[0] == 403
+    assert refused(lambda: bob.list_objects(Bucket=bucket, MaxKeys=6))[0] == 403
     plain = httpx.get(f"{live_server.s3_url}/{bucket}?max-keys=2")
     assert plain.status_code == 200 and b"public/a" in plain.content
 
@@ -302,17 +272,17 @@ def test_a_deny_holds_for_form_uploads_and_copies_too(s3: Any, alice: S3User) ->
 
 
 def test_an_allow_of_everything_leaves_the_buckets_settings_to_its_owner(
-    s3: Any, s3_bob: Any, alice: S3User
+    s3: Any, bob: Any, alice: S3User
 ) -> None:
     bucket = filled(s3, alice)
     everything = document(allow(bucket, "*"), allow(bucket, "*", key=""))
     s3.put_bucket_policy(Bucket=bucket, Policy=everything)
-    s3_bob.put_object(Bucket=bucket, Key="from-bob", Body=b"ok")
-    assert len(s3_bob.list_objects_v2(Bucket=bucket)["Contents"]) == 3
+    bob.put_object(Bucket=bucket, Key="from-bob", Body=b"ok")
+    assert len(bob.list_objects_v2(Bucket=bucket)["Contents"]) == 3
     settings = (
-        lambda: s3_bob.put_bucket_policy(Bucket=bucket, Policy=everything),
-        lambda: s3_bob.delete_bucket_policy(Bucket=bucket),
-        lambda: s3_bob.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": []}),
+        lambda: bob.put_bucket_policy(Bucket=bucket, Policy=everything),
+        lambda: bob.delete_bucket_policy(Bucket=bucket),
+        lambda: bob.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": []}),
     )
     assert [refused(change)[0] for change in settings] == [403] * 3
     assert s3.get_bucket_policy(Bucket=bucket)["Policy"] == everything
@@ -320,5 +290,5 @@ def test_an_allow_of_everything_leaves_the_buckets_settings_to_its_owner(
     s3.put_bucket_policy(
         Bucket=empty, Policy=document(allow(empty, "*"), allow(empty, "*", key=""))
     )
-    assert refused(lambda: s3_bob.delete_bucket(Bucket=empty)) == (403, "AccessDenied")
+    assert refused(lambda: bob.delete_bucket(Bucket=empty)) == (403, "AccessDenied")
     s3.head_bucket(Bucket=empty)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,22 +17,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.acceptance.live import LiveServer
-from tests.acceptance.s3 import S3User, code_of, make_s3_user, new_bucket, s3_client
+from tests.acceptance.s3 import S3User, make_s3_user, new_bucket, refused, s3_client
 
 pytestmark = pytest.mark.acceptance
 
 MIB = 1024 * 1024
 SSE = "x-amz-server-side-encryption"
-
-
-@pytest.fixture(scope="module")
-def alice(live_server: LiveServer) -> S3User:
-    return make_s3_user(live_server)
-
-
-@pytest.fixture(scope="module")
-def s3(live_server: LiveServer, alice: S3User) -> Any:
-    return s3_client(live_server, alice)
 
 
 @pytest.fixture
@@ -52,12 +41,6 @@ def customer_key(raw: bytes | None = None, prefix: str = "SSECustomer") -> dict[
 
 def as_copy_source(key: dict[str, str]) -> dict[str, str]:
     return {name.replace("SSECustomer", "CopySourceSSECustomer"): v for name, v in key.items()}
-
-
-def refused(call: Callable[[], object]) -> tuple[int, str]:
-    with pytest.raises(ClientError) as caught:
-        call()
-    return caught.value.response["ResponseMetadata"]["HTTPStatusCode"], code_of(caught.value)
 
 
 def read(s3: Any, bucket: str, key: str, **extra: Any) -> bytes:

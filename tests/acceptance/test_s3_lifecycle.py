@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -18,33 +18,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.acceptance.live import LiveServer
-from tests.acceptance.s3 import S3User, code_of, make_s3_user, new_bucket, s3_client
+from tests.acceptance.s3 import S3User, make_s3_user, new_bucket, refused, s3_client
 
 pytestmark = pytest.mark.acceptance
 
 PAST = {"Date": datetime(2015, 1, 1, tzinfo=UTC)}
 LATE = datetime(2030, 1, 1, 5, tzinfo=UTC)  # not at midnight
-
-
-@pytest.fixture(scope="module")
-def alice(live_server: LiveServer) -> S3User:
-    return make_s3_user(live_server)
-
-
-@pytest.fixture(scope="module")
-def s3(live_server: LiveServer, alice: S3User) -> Any:
-    return s3_client(live_server, alice)
-
-
-@pytest.fixture(scope="module")
-def bob(live_server: LiveServer) -> Any:
-    return s3_client(live_server, make_s3_user(live_server))
-
-
-def refused(call: Callable[[], object]) -> tuple[int, str]:
-    with pytest.raises(ClientError) as caught:
-        call()
-    return caught.value.response["ResponseMetadata"]["HTTPStatusCode"], code_of(caught.value)
 
 
 def put_rules(s3: Any, bucket: str, *rules: dict[str, Any]) -> None:

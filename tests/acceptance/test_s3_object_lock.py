@@ -9,45 +9,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from tests.acceptance.api import unique
 from tests.acceptance.live import LiveServer
-from tests.acceptance.s3 import S3User, code_of, make_s3_user, s3_client
+from tests.acceptance.s3 import S3User, refused, s3_client, user_id
 
 pytestmark = pytest.mark.acceptance
 
 FAR = datetime(2030, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def alice(live_server: LiveServer) -> S3User:
-    return make_s3_user(live_server)
-
-
-@pytest.fixture(scope="module")
-def s3(live_server: LiveServer, alice: S3User) -> Any:
-    return s3_client(live_server, alice)
-
-
-@pytest.fixture(scope="module")
-def bob_user(live_server: LiveServer) -> S3User:
-    return make_s3_user(live_server)
-
-
-@pytest.fixture(scope="module")
-def bob(live_server: LiveServer, bob_user: S3User) -> Any:
-    return s3_client(live_server, bob_user)
-
-
-@pytest.fixture(scope="module")
-def anonymous(live_server: LiveServer) -> Any:
-    return s3_client(live_server)
 
 
 @pytest.fixture
@@ -58,19 +31,8 @@ def bucket(s3: Any, alice: S3User) -> str:
     return name
 
 
-def refused(call: Callable[[], object]) -> tuple[int, str]:
-    with pytest.raises(ClientError) as caught:
-        call()
-    return caught.value.response["ResponseMetadata"]["HTTPStatusCode"], code_of(caught.value)
-
-
 def rule(mode: str, **period: int) -> dict[str, Any]:
     return {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": mode, **period}}}
-
-
-def user_id(server: LiveServer, user: S3User) -> str:
-    with server.client(user.token) as client:
-        return str(client.get("/api/whoami").json()["user"]["id"])
 
 
 def test_a_bucket_created_with_object_lock_is_versioned_and_keeps_its_rule(

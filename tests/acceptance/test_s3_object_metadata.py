@@ -30,21 +30,6 @@ EXPIRES = "Thu, 01 Dec 2044 16:00:00 GMT"
 BODY = b"weights " * 1000
 
 
-@pytest.fixture(scope="module")
-def alice(live_server: LiveServer) -> S3User:
-    return make_s3_user(live_server)
-
-
-@pytest.fixture(scope="module")
-def s3(live_server: LiveServer, alice: S3User) -> Any:
-    return s3_client(live_server, alice)
-
-
-@pytest.fixture(scope="module")
-def bucket(s3: Any, alice: S3User) -> str:
-    return new_bucket(s3, alice)
-
-
 def b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode()
 

@@ -4,41 +4,18 @@ directive), ``x-amz-tagging-count``, S3's limits, and who may read and write tag
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from botocore.exceptions import ClientError
 
 from tests.acceptance.live import LiveServer
-from tests.acceptance.s3 import S3User, code_of, make_s3_user, new_bucket, s3_client
+from tests.acceptance.s3 import S3User, make_s3_user, new_bucket, refused, s3_client
 
 pytestmark = pytest.mark.acceptance
 
 TAG_SET = [{"Key": "stage", "Value": "prod"}, {"Key": "owner", "Value": "ml team"}]
 IN_KEY_ORDER = sorted(TAG_SET, key=lambda tag: tag["Key"])
-
-
-@pytest.fixture(scope="module")
-def alice(live_server: LiveServer) -> S3User:
-    return make_s3_user(live_server)
-
-
-@pytest.fixture(scope="module")
-def s3(live_server: LiveServer, alice: S3User) -> Any:
-    return s3_client(live_server, alice)
-
-
-@pytest.fixture(scope="module")
-def bucket(s3: Any, alice: S3User) -> str:
-    return new_bucket(s3, alice)
-
-
-def refused(call: Callable[[], object]) -> tuple[int, str]:
-    with pytest.raises(ClientError) as caught:
-        call()
-    return caught.value.response["ResponseMetadata"]["HTTPStatusCode"], code_of(caught.value)
 
 
 def tags_of(s3: Any, bucket: str, key: str) -> list[dict[str, str]]:

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from tests.acceptance.api import unique
 from tests.acceptance.live import LiveServer
-from tests.acceptance.s3 import S3User, code_of, make_s3_user, new_bucket, s3_client
+from tests.acceptance.s3 import S3User, code_of, make_s3_user, new_bucket, s3_client, user_id
 
 pytestmark = pytest.mark.acceptance
 
@@ -26,25 +26,10 @@ MIB = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
-def alice(live_server: LiveServer) -> S3User:
-    return make_s3_user(live_server)
-
-
-@pytest.fixture(scope="module")
-def s3(live_server: LiveServer, alice: S3User) -> Any:
-    return s3_client(live_server, alice)
-
-
-@pytest.fixture(scope="module")
 def bare(live_server: LiveServer, alice: S3User) -> Any:
     """A client that sends a checksum only where S3 requires one, as older SDKs and many
     other clients do."""
     return s3_client(live_server, alice, request_checksum_calculation="when_required")
-
-
-@pytest.fixture(scope="module")
-def bucket(s3: Any, alice: S3User) -> str:
-    return new_bucket(s3, alice)
 
 
 def crc64(data: bytes) -> str:
@@ -305,11 +290,6 @@ def test_a_long_completion_is_answered_at_once_and_kept_alive(eager_server: Live
     )
 
 
-def whoami_id(server: LiveServer, user: S3User) -> str:
-    with server.client(user.token) as rest:
-        return str(rest.get("/api/whoami").json()["user"]["id"])
-
-
 def test_an_organisations_bucket_is_owned_by_the_organisation(live_server: LiveServer) -> None:
     founder, member = make_s3_user(live_server), make_s3_user(live_server)
     org = unique("org")
@@ -329,20 +309,20 @@ def test_an_organisations_bucket_is_owned_by_the_organisation(live_server: LiveS
     # Whoever created it, the organisation owns it.
     assert owners[0] == owners[1]
     assert owners[0]["DisplayName"] == org
-    people = {whoami_id(live_server, founder), whoami_id(live_server, member)}
+    people = {user_id(live_server, founder), user_id(live_server, member)}
     assert owners[0]["ID"] not in people
     # A user's own bucket is still that user's.
     own = s3_client(live_server, member)
     mine = new_bucket(own, member)
     own.put_object(Bucket=mine, Key="k", Body=b"x")
     listed = own.list_object_versions(Bucket=mine)["Versions"][0]["Owner"]
-    assert listed == {"ID": whoami_id(live_server, member), "DisplayName": member.name}
+    assert listed == {"ID": user_id(live_server, member), "DisplayName": member.name}
 
 
 def test_expected_bucket_owner_is_checked(live_server: LiveServer, s3: Any, alice: S3User) -> None:
     bucket = new_bucket(s3, alice)
     s3.put_object(Bucket=bucket, Key="k", Body=b"x")
-    me, other = whoami_id(live_server, alice), "0" * 32
+    me, other = user_id(live_server, alice), "0" * 32
     assert s3.get_object(Bucket=bucket, Key="k", ExpectedBucketOwner=me)["Body"].read() == b"x"
     s3.put_object(Bucket=bucket, Key="k2", Body=b"y", ExpectedBucketOwner=me)
     refused = [

@@ -5,32 +5,14 @@ once refused here, is served: see ``test_s3_encryption.py``.)"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from tests.acceptance.live import LiveServer
-from tests.acceptance.s3 import S3User, code_of, make_s3_user, new_bucket, s3_client
+from tests.acceptance.s3 import S3User, make_s3_user, new_bucket, refused, s3_client
 
 pytestmark = pytest.mark.acceptance
-
-
-@pytest.fixture(scope="module")
-def alice(live_server: LiveServer) -> S3User:
-    return make_s3_user(live_server)
-
-
-@pytest.fixture(scope="module")
-def s3(live_server: LiveServer, alice: S3User) -> Any:
-    return s3_client(live_server, alice)
-
-
-def refused(call: Callable[[], Any]) -> tuple[int, str]:
-    with pytest.raises(ClientError) as error:
-        call()
-    return error.value.response["ResponseMetadata"]["HTTPStatusCode"], code_of(error.value)
 
 
 def test_bucket_configurations_read_as_none_configured(

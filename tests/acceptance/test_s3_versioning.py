@@ -14,31 +14,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.acceptance.live import LiveServer
-from tests.acceptance.s3 import S3User, code_of, make_s3_user, new_bucket, s3_client
+from tests.acceptance.s3 import S3User, new_bucket, refused
 
 pytestmark = pytest.mark.acceptance
 
 MIB = 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def alice(live_server: LiveServer) -> S3User:
-    return make_s3_user(live_server)
-
-
-@pytest.fixture(scope="module")
-def s3(live_server: LiveServer, alice: S3User) -> Any:
-    return s3_client(live_server, alice)
-
-
-@pytest.fixture(scope="module")
-def bob_user(live_server: LiveServer) -> S3User:
-    return make_s3_user(live_server)
-
-
-@pytest.fixture(scope="module")
-def bob(live_server: LiveServer, bob_user: S3User) -> Any:
-    return s3_client(live_server, bob_user)
 
 
 @pytest.fixture
@@ -47,12 +27,6 @@ def bucket(s3: Any, alice: S3User) -> str:
     name = new_bucket(s3, alice)
     s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
     return name
-
-
-def refused(call: Callable[[], object]) -> tuple[int, str]:
-    with pytest.raises(ClientError) as caught:
-        call()
-    return caught.value.response["ResponseMetadata"]["HTTPStatusCode"], code_of(caught.value)
 
 
 def headers_of(call: Callable[[], object]) -> dict[str, str]:
