@@ -392,3 +392,60 @@ def test_the_rest_api_and_gc_leave_a_locked_version(
     )
     assert collected.returncode == 0, collected.stderr
     assert s3.get_object(Bucket=bucket, Key="k", VersionId=version)["Body"].read() == b"kept"
+
+
+def test_a_reader_without_the_lock_permissions_does_not_see_the_lock(
+    live_server: LiveServer, s3: Any, bob: Any, anonymous: Any, bob_user: S3User, bucket: str
+) -> None:
+    s3.put_object(
+        Bucket=bucket,
+        Key="k",
+        Body=b"x",
+        ObjectLockMode="GOVERNANCE",
+        ObjectLockRetainUntilDate=FAR,
+        ObjectLockLegalHoldStatus="ON",
+    )
+    lock_fields = ("ObjectLockMode", "ObjectLockRetainUntilDate", "ObjectLockLegalHoldStatus")
+    # Every signed-in user may read the objects by the bucket's ACL: the lock stays hidden.
+    s3.put_bucket_acl(Bucket=bucket, ACL="authenticated-read")
+    got = bob.get_object(Bucket=bucket, Key="k")
+    assert got["Body"].read() == b"x"
+    for answer in (bob.head_object(Bucket=bucket, Key="k"), got):
+        assert not set(lock_fields) & set(answer)
+    assert refused(lambda: bob.get_object_retention(Bucket=bucket, Key="k")) == (
+        403,
+        "AccessDenied",
+    )
+    assert refused(lambda: bob.get_object_legal_hold(Bucket=bucket, Key="k")) == (
+        403,
+        "AccessDenied",
+    )
+    assert refused(lambda: anonymous.head_object(Bucket=bucket, Key="k"))[0] in (403, 404)
+    # A policy allowing only reads shows nothing more; one allowing s3:GetObjectRetention
+    # shows the retention, and the legal hold still needs s3:GetObjectLegalHold.
+    bob_id = user_id(live_server, bob_user)
+
+    def allow(*actions: str) -> None:
+        statement = {
+            "Effect": "Allow",
+            "Principal": {"AWS": [bob_id]},
+            "Action": list(actions),
+            "Resource": [f"arn:aws:s3:::{bucket}/*"],
+        }
+        policy = {"Version": "2012-10-17", "Statement": [statement]}
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+
+    allow("s3:GetObject")
+    assert not set(lock_fields) & set(bob.head_object(Bucket=bucket, Key="k"))
+    allow("s3:GetObject", "s3:GetObjectRetention")
+    head = bob.head_object(Bucket=bucket, Key="k")
+    assert (head["ObjectLockMode"], head["ObjectLockRetainUntilDate"]) == ("GOVERNANCE", FAR)
+    assert "ObjectLockLegalHoldStatus" not in head
+    assert bob.get_object_retention(Bucket=bucket, Key="k")["Retention"]["Mode"] == "GOVERNANCE"
+    allow("s3:GetObject", "s3:GetObjectRetention", "s3:GetObjectLegalHold")
+    got = bob.get_object(Bucket=bucket, Key="k")
+    assert got["Body"].read() == b"x" and got["ObjectLockLegalHoldStatus"] == "ON"
+    assert bob.get_object_legal_hold(Bucket=bucket, Key="k")["LegalHold"] == {"Status": "ON"}
+    # The owner always sees both.
+    head = s3.head_object(Bucket=bucket, Key="k")
+    assert (head["ObjectLockMode"], head["ObjectLockLegalHoldStatus"]) == ("GOVERNANCE", "ON")

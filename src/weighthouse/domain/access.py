@@ -464,6 +464,47 @@ def require_writing_user(principal: Principal) -> User:
     return user
 
 
+GET_RETENTION = "s3:GetObjectRetention"
+GET_LEGAL_HOLD = "s3:GetObjectLegalHold"
+
+
+def require_object_lock_read(
+    catalog: BucketAccessCatalog, principal: Principal, repo: Repo, key: str, action: str
+) -> None:
+    """The caller may read the retention (``action`` :data:`GET_RETENTION`) or the legal
+    hold (:data:`GET_LEGAL_HOLD`) of the object ``key`` of the bucket ``repo``. S3 grants
+    these only by that permission, never by an ACL: the bucket's policy decides first (an
+    Allow grants it as far as the credential reads), then a role of the caller's own on the
+    bucket (its owner, members and collaborators), not the public read of a public bucket
+    nor an ACL's grants. ``RepoNotFoundError`` for a caller who cannot see the bucket, else
+    401 or 403."""
+    base = principal.request or PolicyRequest(action)
+    asking = replace(principal, request=base.for_object(action, key))
+
+    def by_own_role() -> Role:
+        role = repo_role(catalog, principal, replace(repo, private=True))
+        if role is not None:
+            return role
+        if repo_role(catalog, principal, repo) is None and not bucket_acl_permissions(
+            catalog, principal, repo
+        ):
+            raise RepoNotFoundError.named(repo.full_name)
+        _deny(principal, repo, Role.READ.value)
+
+    require_bucket_access(catalog, asking, repo, Role.READ, otherwise=by_own_role)
+
+
+def may_read_object_lock(
+    catalog: BucketAccessCatalog, principal: Principal, repo: Repo, key: str, action: str
+) -> bool:
+    """Whether :func:`require_object_lock_read` lets the caller through."""
+    try:
+        require_object_lock_read(catalog, principal, repo, key, action)
+    except (AuthenticationError, PermissionDeniedError, RepoNotFoundError):
+        return False
+    return True
+
+
 BYPASS_GOVERNANCE = "s3:BypassGovernanceRetention"
 
 

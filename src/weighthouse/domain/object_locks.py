@@ -11,16 +11,24 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from weighthouse.domain.access import Principal, may_bypass_governance
+from weighthouse.domain.access import (
+    GET_LEGAL_HOLD,
+    GET_RETENTION,
+    Principal,
+    may_bypass_governance,
+    may_read_object_lock,
+    require_object_lock_read,
+)
 from weighthouse.domain.catalog import ObjectCatalog
 from weighthouse.domain.errors import (
     DeleteMarkerError,
     InvalidInputError,
     ObjectLockNotEnabledError,
+    RepoNotFoundError,
     VersionNotFoundError,
 )
 from weighthouse.domain.model import BucketObject, Repo, RepoId, RepoType, Role
-from weighthouse.domain.names import check_key
+from weighthouse.domain.names import check_key, check_name
 from weighthouse.domain.object_lock import (
     DefaultRetention,
     ObjectLockConfiguration,
@@ -78,14 +86,51 @@ class ObjectLocks:
                 "the bucket is missing an object lock configuration", repo_id=repo_id
             )
 
+    def _bucket(self, bucket: RepoId) -> Repo:
+        """The bucket, before any access check (which the caller makes)."""
+        if bucket.type is not RepoType.BUCKET:
+            raise InvalidInputError("not a bucket id")
+        check_name(bucket.namespace, what="namespace")
+        check_name(bucket.name, what="repo name")
+        try:
+            repo = self._catalog.get_repo(bucket.type, bucket.namespace, bucket.name)
+        except RepoNotFoundError:
+            # Rebuilt, as find_repo does: a missing bucket reads like a private one.
+            raise RepoNotFoundError.named(f"{bucket.namespace}/{bucket.name}") from None
+        require_bucket(repo)
+        return repo
+
     def version(
-        self, principal: Principal, bucket: RepoId, key: str, version_id: str | None
+        self, principal: Principal, bucket: RepoId, key: str, version_id: str | None, action: str
     ) -> BucketObject:
-        """The object version whose lock is asked for (the latest object without
-        ``version_id``), in a bucket whose object lock is enabled; needs read access."""
-        repo = self._repo(principal, bucket, Role.READ)
+        """The object version whose retention (``action``
+        :data:`~weighthouse.domain.access.GET_RETENTION`) or legal hold
+        (:data:`~weighthouse.domain.access.GET_LEGAL_HOLD`) is asked for (the latest object
+        without ``version_id``), in a bucket whose object lock is enabled; needs that
+        permission (:func:`~weighthouse.domain.access.require_object_lock_read`)."""
+        repo = self._bucket(bucket)
+        key = check_key(key)
+        require_object_lock_read(self._catalog, principal, repo, key, action)
         self.require_enabled(repo.id)
-        return self._find(repo.id, check_key(key), version_id)
+        return self._find(repo.id, key, version_id)
+
+    def readable(
+        self, principal: Principal, bucket: RepoId, obj: BucketObject
+    ) -> tuple[Retention | None, bool]:
+        """The retention and legal hold of ``obj``, which the caller has read, as far as they
+        may read them (``None`` and ``False`` for what they may not): S3 shows them on a GET
+        or HEAD only to callers with ``s3:GetObjectRetention`` and ``s3:GetObjectLegalHold``.
+        Costs no read for an object without either."""
+        if obj.retention is None and not obj.legal_hold:
+            return None, False
+        repo = self._bucket(bucket)
+
+        def may(action: str) -> bool:
+            return may_read_object_lock(self._catalog, principal, repo, obj.key, action)
+
+        retention = obj.retention if obj.retention is not None and may(GET_RETENTION) else None
+        legal_hold = obj.legal_hold and may(GET_LEGAL_HOLD)
+        return retention, legal_hold
 
     def _find(self, repo_id: str, key: str, version_id: str | None) -> BucketObject:
         if version_id is None:

@@ -11,7 +11,8 @@ from datetime import timedelta
 import pytest
 from tests.unit.domain.conftest import Hub
 
-from weighthouse.domain.access import ANONYMOUS, Principal
+from weighthouse.domain.access import ANONYMOUS, GET_LEGAL_HOLD, GET_RETENTION, Principal
+from weighthouse.domain.access_lists import AccessLists
 from weighthouse.domain.bucket_configurations import BucketConfigurations
 from weighthouse.domain.bucket_policy import PolicyRequest
 from weighthouse.domain.errors import (
@@ -93,14 +94,14 @@ def test_locks_need_a_bucket_with_object_lock_and_a_future_date(hub: Hub, alice:
     with pytest.raises(ObjectLockNotEnabledError):
         hub.object_locks.set_legal_hold(alice, PLAIN, "k", None, True)
     with pytest.raises(ObjectLockNotEnabledError):
-        hub.object_locks.version(alice, PLAIN, "k", None)
+        hub.object_locks.version(alice, PLAIN, "k", None, GET_RETENTION)
     hub.buckets.set_versioning(alice, PLAIN, Versioning.ENABLED)
     hub.object_locks.configure(alice, PLAIN, None)
     with pytest.raises(InvalidInputError):
         hub.buckets.put(alice, PLAIN, "k", [b"y"], retention=retention(hub, -1))
     with pytest.raises(InvalidInputError):
         hub.object_locks.set_retention(alice, PLAIN, "k", None, retention(hub, 0))
-    assert hub.object_locks.version(alice, PLAIN, "k", None).retention is None
+    assert hub.object_locks.version(alice, PLAIN, "k", None, GET_RETENTION).retention is None
 
 
 def test_a_version_lock_is_read_by_readers_and_changed_by_writers(
@@ -109,16 +110,19 @@ def test_a_version_lock_is_read_by_readers_and_changed_by_writers(
     stored = hub.buckets.put(alice, vault, "k", [b"x"])
     for stranger in (bob, ANONYMOUS):
         with pytest.raises(RepoNotFoundError):
-            hub.object_locks.version(stranger, vault, "k", None)
+            hub.object_locks.version(stranger, vault, "k", None, GET_RETENTION)
         with pytest.raises(RepoNotFoundError):
             hub.object_locks.set_legal_hold(stranger, vault, "k", None, True)
     hub.orgs.set_collaborator(alice, vault, "bob", Role.READ)
-    assert hub.object_locks.version(bob, vault, "k", stored.version_id).legal_hold is False
+    assert (
+        hub.object_locks.version(bob, vault, "k", stored.version_id, GET_LEGAL_HOLD).legal_hold
+        is False
+    )
     with pytest.raises(PermissionDeniedError):
         hub.object_locks.set_legal_hold(bob, vault, "k", None, True)
     hub.orgs.set_collaborator(alice, vault, "bob", Role.WRITE)
     hub.object_locks.set_legal_hold(bob, vault, "k", None, True)
-    assert hub.object_locks.version(alice, vault, "k", None).legal_hold is True
+    assert hub.object_locks.version(alice, vault, "k", None, GET_LEGAL_HOLD).legal_hold is True
     with pytest.raises(VersionNotFoundError):
         hub.object_locks.set_legal_hold(alice, vault, "k", "0" * 32, False)
     marker = hub.buckets.delete(alice, vault, "k").marker
@@ -144,7 +148,7 @@ def test_only_who_may_bypass_lifts_a_governance_retention(
     ):
         with pytest.raises(ObjectLockedError):
             attempt()
-    assert hub.object_locks.version(alice, vault, "k", version).retention == kept
+    assert hub.object_locks.version(alice, vault, "k", version, GET_RETENTION).retention == kept
     # A policy granting the bypass lets a writer use it.
     set_policy(hub, alice, vault, bob, "s3:BypassGovernanceRetention")
     hub.object_locks.set_retention(
@@ -155,7 +159,7 @@ def test_only_who_may_bypass_lifts_a_governance_retention(
         shorter,
         bypass_governance=True,
     )
-    assert hub.object_locks.version(alice, vault, "k", None).retention == shorter
+    assert hub.object_locks.version(alice, vault, "k", None, GET_RETENTION).retention == shorter
     # The owner may bypass without any policy; once the date passes, anyone who may write may.
     hub.buckets.delete_version(alice, vault, "k", version, bypass_governance=True)
     again = hub.buckets.put(alice, vault, "k", [b"y"], retention=retention(hub, 1))
@@ -207,3 +211,34 @@ def test_compliance_and_legal_holds_keep_versions_from_every_path(
     hub.repos.delete(alice, vault)
     with pytest.raises(RepoNotFoundError):
         hub.object_locks.configuration(alice, vault)
+
+
+def test_a_lock_is_read_only_with_its_own_permission_never_by_an_acl(
+    hub: Hub, alice: Principal, bob: Principal, vault: RepoId
+) -> None:
+    stored = hub.buckets.put(
+        alice, vault, "k", [b"x"], retention=retention(hub, 2), legal_hold=True
+    )
+    assert hub.object_locks.readable(alice, vault, stored) == (stored.retention, True)
+    # An ACL lets every signed-in user read the object, not its lock.
+    AccessLists(hub.catalog, hub.clock, hub.audit).set_bucket_acl(
+        alice, vault, canned="authenticated-read"
+    )
+    get = asking(bob, "s3:GetObject", "k")
+    obj, _ = hub.buckets.download(get, vault, "k")
+    assert hub.object_locks.readable(get, vault, obj) == (None, False)
+    for action in (GET_RETENTION, GET_LEGAL_HOLD):
+        with pytest.raises(PermissionDeniedError):
+            hub.object_locks.version(asking(bob, action, "k"), vault, "k", None, action)
+    # Nor does a policy granting only reads; one granting s3:GetObjectRetention shows that.
+    set_policy(hub, alice, vault, bob, "s3:GetObject")
+    assert hub.object_locks.readable(get, vault, obj) == (None, False)
+    set_policy(hub, alice, vault, bob, "s3:GetObject", "s3:GetObjectRetention")
+    assert hub.object_locks.readable(get, vault, obj) == (stored.retention, False)
+    retained = asking(bob, GET_RETENTION, "k")
+    assert hub.object_locks.version(retained, vault, "k", None, GET_RETENTION) == obj
+    # A stranger sees no bucket; a collaborator of its own reads both.
+    with pytest.raises(RepoNotFoundError):
+        hub.object_locks.version(ANONYMOUS, vault, "k", None, GET_RETENTION)
+    hub.orgs.set_collaborator(alice, vault, "bob", Role.READ)
+    assert hub.object_locks.readable(bob, vault, obj) == (stored.retention, True)

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from starlette.responses import Response
 
+from weighthouse.domain.access import GET_LEGAL_HOLD, GET_RETENTION
 from weighthouse.domain.model import BucketObject
 from weighthouse.domain.object_lock import (
     DefaultRetention,
@@ -107,13 +108,22 @@ def lock_fields(get: Callable[[str], str | None]) -> tuple[Retention | None, boo
     return retention, legal_hold
 
 
-def lock_headers(obj: BucketObject) -> dict[str, str]:
-    """The ``x-amz-object-lock-*`` headers GET and HEAD answer for ``obj``."""
+async def lock_headers(call: S3Call, obj: BucketObject) -> dict[str, str]:
+    """The ``x-amz-object-lock-*`` headers GET and HEAD answer for ``obj``: as S3 does, the
+    retention's only to a caller who may read it (``s3:GetObjectRetention``), the legal
+    hold's only to one who may read that (``s3:GetObjectLegalHold``)."""
+    if obj.retention is None and not obj.legal_hold:
+        return {}
+    assert call.bucket is not None
+    repo_id = bucket_id(call.bucket)
+    retention, legal_hold = await in_thread(
+        lambda: call.hub.object_locks.readable(call.principal, repo_id, obj)
+    )
     headers: dict[str, str] = {}
-    if obj.retention is not None:
-        headers[MODE_HEADER] = obj.retention.mode.value
-        headers[UNTIL_HEADER] = wire.iso8601(obj.retention.until)
-    if obj.legal_hold:
+    if retention is not None:
+        headers[MODE_HEADER] = retention.mode.value
+        headers[UNTIL_HEADER] = wire.iso8601(retention.until)
+    if legal_hold:
         headers[HOLD_HEADER] = "ON"
     return headers
 
@@ -219,7 +229,9 @@ async def object_retention(call: S3Call) -> Response:
     locks = call.hub.object_locks
     method = call.request.method
     if method == "GET":
-        obj = await in_thread(lambda: locks.version(call.principal, repo_id, key, version))
+        obj = await in_thread(
+            lambda: locks.version(call.principal, repo_id, key, version, GET_RETENTION)
+        )
         if obj.retention is None:
             raise S3Error(
                 404,
@@ -257,7 +269,9 @@ async def object_legal_hold(call: S3Call) -> Response:
     locks = call.hub.object_locks
     method = call.request.method
     if method == "GET":
-        obj = await in_thread(lambda: locks.version(call.principal, repo_id, key, version))
+        obj = await in_thread(
+            lambda: locks.version(call.principal, repo_id, key, version, GET_LEGAL_HOLD)
+        )
         root = wire.element("LegalHold")
         wire.add(root, "Status", "ON" if obj.legal_hold else "OFF")
         return Response(wire.document(root), media_type=wire.XML)

@@ -351,7 +351,7 @@ async def _get(call: S3Call) -> Response:
         headers[wire.META_PREFIX + name] = shared_wire.header_value(value)
     headers.update(tagging.count_headers(obj))
     headers.update(encryption.response_headers(obj.encryption))
-    headers.update(object_lock.lock_headers(obj))
+    headers.update(await object_lock.lock_headers(call, obj))
     modified = obj.modified_at.replace(microsecond=0)
     if_match = call.header("if-match")
     if_none_match = call.header("if-none-match")
