@@ -55,6 +55,7 @@ from weighthouse.domain.repos import Repos
 from weighthouse.domain.revisions import Revisions
 from weighthouse.domain.sessions import Sessions
 from weighthouse.domain.signin import AuthPolicy, PasswordGate
+from weighthouse.domain.signing_keys import SigningKeyCache
 from weighthouse.domain.space import DiskRoom, NoDiskRoom
 from weighthouse.domain.tokens import IssuedToken, Tokens
 from weighthouse.domain.upload_receipts import UploadReceipts
@@ -190,7 +191,18 @@ def bootstrap(
         audit=audit,
         blob_proof=proof,
         authenticator=PrincipalCache(
-            Authenticator(catalog, clock, signer=signer, gate=gate, cipher=cipher),
+            Authenticator(
+                catalog,
+                clock,
+                signer=signer,
+                gate=gate,
+                cipher=cipher,
+                signing_keys=SigningKeyCache(
+                    catalog,
+                    clock,
+                    lifetime=timedelta(seconds=settings.auth.principal_cache_seconds),
+                ),
+            ),
             catalog,
             clock,
             signer=signer,

@@ -230,8 +230,8 @@ class AuthSettings(BaseModel):
         default=5,
         ge=0,
         le=30,
-        description="how long a token's authentication is reused; revoking, signing out, "
-        "disabling a user or changing a membership ends it at once (0: off)",
+        description="how long a token's or an S3 access key's authentication is reused; revoking, "
+        "signing out, disabling a user or changing a membership ends it at once (0: off)",
     )
     trust_forwarded_for: bool = Field(
         default=False, description="take the client address from X-Forwarded-For (behind a proxy)"

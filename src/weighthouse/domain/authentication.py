@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hmac
 from contextlib import suppress
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -61,6 +62,7 @@ from weighthouse.domain.errors import (
 from weighthouse.domain.model import AccessKey, Scope, User
 from weighthouse.domain.ports import Clock, SecretCipher, SessionSigner
 from weighthouse.domain.signin import PasswordGate
+from weighthouse.domain.signing_keys import SigningKeyCache
 from weighthouse.domain.tokens import hash_secret, parse_token
 
 # Recording every use would turn each read into a write; once a minute is precise enough.
@@ -88,12 +90,14 @@ class Authenticator:
         signer: SessionSigner,
         gate: PasswordGate,
         cipher: SecretCipher,
+        signing_keys: SigningKeyCache | None = None,
     ) -> None:
         self._catalog = catalog
         self._clock = clock
         self._signer = signer
         self._gate = gate
         self._cipher = cipher
+        self._signing_keys = signing_keys
 
     def authenticate(
         self, credential: Credential | None, *, client: str | None = None
@@ -238,7 +242,7 @@ class Authenticator:
         if not key.is_active(now):
             raise AuthenticationError("access key expired or revoked", reason="expired")
         _check_enabled(user)
-        if key.last_used_at is None or now - key.last_used_at > TOUCH_EVERY:
+        if _touch_due(key, now):
             with suppress(StorageError):
                 self._catalog.touch_access_key(key.id, now)
         return Principal(user=user, scope=key.scope, access_key_id=key.id, restrict_to=key.buckets)
@@ -324,20 +328,34 @@ class Authenticator:
             sigv4.check_time(signed, now, credential.expires_in)
         except AuthenticationError as exc:
             raise AuthenticationError(exc.message, reason="request_time_skewed") from None
-        key, user, secret = self._access_key(credential.access_key_id)
-        signing_key = sigv4.signing_key(
-            secret,
-            credential.date,
-            credential.region,
-            credential.service,
-        )
+        scoped = (credential.access_key_id, credential.date, credential.region, credential.service)
+        cache = self._signing_keys
+        epoch = cache.epoch() if cache is not None else ""
+        cached = cache.get(scoped, epoch) if cache is not None else None
+        if cached is not None:
+            key, user, signing_key = cached.key, cached.user, cached.signing_key
+        else:
+            key, user, secret = self._access_key(credential.access_key_id)
+            signing_key = sigv4.signing_key(
+                secret, credential.date, credential.region, credential.service
+            )
         expected = sigv4.signature(signing_key, credential.string_to_sign).encode("ascii")
         if not hmac.compare_digest(expected, credential.signature.encode("utf-8", "replace")):
             raise AuthenticationError(
                 "the signature does not match the request", reason="signature_mismatch"
             )
+        touched = _touch_due(key, now)
         principal = self._key_principal(key, user, now)
+        if cache is not None and (cached is None or touched):
+            # The key as it now stands, last use included, so entries do not touch it again.
+            seen = replace(key, last_used_at=now) if touched else key
+            cache.put(scoped, epoch, seen, user, signing_key)
         return principal, signing_key
+
+
+def _touch_due(key: AccessKey, now: datetime) -> bool:
+    """Whether a use of ``key`` now is to be recorded as its last."""
+    return key.last_used_at is None or now - key.last_used_at > TOUCH_EVERY
 
 
 def _full_scope(user: User) -> Scope:

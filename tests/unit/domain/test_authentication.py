@@ -411,3 +411,89 @@ def test_post_policy_signatures_verify_with_sigv4_and_sigv2(world: Identity) -> 
         assert credential.signature not in repr(credential)
     bad_scope = PostPolicySignature(issued.key.id, policy, v4, later, scope=("x", "r", "s3"))
     assert _reason(world, bad_scope) == "malformed"  # type: ignore[arg-type]
+
+
+# --- SigV4 signing keys kept between requests --------------------------------------------------
+
+
+def _counting_key_reads(world: Identity, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    catalog = world.container.catalog
+    reads: list[str] = []
+    real = catalog.get_access_key
+
+    def counted(key_id: str) -> AccessKey:
+        reads.append(key_id)
+        return real(key_id)
+
+    monkeypatch.setattr(catalog, "get_access_key", counted)
+    return reads
+
+
+def test_a_key_signing_again_is_checked_without_reading_its_rows(
+    signed: tuple[Identity, SigV4Signature, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world, good, secret = signed
+    reads = _counting_key_reads(world, monkeypatch)
+    first = _authenticate(world, good)
+    again = _authenticate(
+        world, boto_signature(good.access_key_id, secret, url="https://s3.example/b/x")
+    )
+    assert first.access_key_id == again.access_key_id == good.access_key_id
+    assert again.user is not None and again.user.name == "jack"
+    assert reads == [good.access_key_id]
+    # Another scope (region) derives its own signing key from the rows.
+    _authenticate(world, boto_signature(good.access_key_id, secret, region="eu-west-1"))
+    assert reads == [good.access_key_id] * 2
+
+
+def test_a_kept_signing_key_still_refuses_a_wrong_signature(
+    signed: tuple[Identity, SigV4Signature, str],
+) -> None:
+    world, good, secret = signed
+    _authenticate(world, good)
+    wrong_secret = boto_signature(
+        good.access_key_id, secret[:-1] + ("y" if secret[-1] == "x" else "x")
+    )
+    assert _reason(world, wrong_secret) == "signature_mismatch"
+    flipped = ("0" if good.signature[0] != "0" else "1") + good.signature[1:]
+    assert _reason(world, replace(good, signature=flipped)) == "signature_mismatch"
+
+
+def test_revoking_a_key_or_disabling_its_user_ends_its_kept_signing_key_at_once(
+    world: Identity,
+) -> None:
+    world.user("kim")
+    for end in ("revoke", "disable"):
+        world.container.users.set_disabled(world.admin, "kim", False)
+        issued = world.container.access_keys.create(world.admin, end, Scope.READ, for_user="kim")
+        assert _authenticate(world, boto_signature(issued.key.id, issued.secret)).user is not None
+        if end == "revoke":
+            world.container.access_keys.revoke(world.admin, issued.key.id)
+        else:
+            world.container.users.set_disabled(world.admin, "kim", True)
+        with pytest.raises(AuthenticationError):
+            _authenticate(world, boto_signature(issued.key.id, issued.secret))
+
+
+def test_a_kept_signing_key_ends_with_its_key(world: Identity) -> None:
+    """A key's expiry is checked on every request, kept signing key or not."""
+    world.user("lou")
+    user = world.container.catalog.get_user("lou")
+    secret = "s" * 40
+    world.container.catalog.add_access_key(
+        AccessKey(
+            id="WHEXPIRING0000000001",
+            user_id=user.id,
+            name="short",
+            scope=Scope.READ,
+            sealed_secret=world.container.access_keys._cipher.seal(  # type: ignore[attr-defined]
+                secret.encode(), context=context("WHEXPIRING0000000001")
+            ),
+            created_at=datetime.now(UTC),
+            expires_at=datetime.now(UTC) + timedelta(minutes=1),
+        )
+    )
+    assert _authenticate(world, boto_signature("WHEXPIRING0000000001", secret)).user is not None
+    # Two minutes on: still within the request's clock skew, past the key's expiry.
+    world.clock.offset = timedelta(minutes=2)
+    assert _reason(world, boto_signature("WHEXPIRING0000000001", secret)) == "expired"
