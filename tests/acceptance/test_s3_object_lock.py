@@ -204,7 +204,12 @@ def test_compliance_is_never_shortened_nor_bypassed(s3: Any, bucket: str) -> Non
 
 def test_a_legal_hold_keeps_a_version_whatever_the_bypass(s3: Any, bucket: str) -> None:
     version = s3.put_object(Bucket=bucket, Key="k", Body=b"x")["VersionId"]
-    assert s3.get_object_legal_hold(Bucket=bucket, Key="k")["LegalHold"] == {"Status": "OFF"}
+    # A version that never had a legal hold has none to read, as in AWS.
+    assert refused(lambda: s3.get_object_legal_hold(Bucket=bucket, Key="k")) == (
+        404,
+        "NoSuchObjectLockConfiguration",
+    )
+    assert "ObjectLockLegalHoldStatus" not in s3.head_object(Bucket=bucket, Key="k")
     s3.put_object_legal_hold(Bucket=bucket, Key="k", LegalHold={"Status": "ON"})
     assert s3.get_object_legal_hold(Bucket=bucket, Key="k", VersionId=version)["LegalHold"] == {
         "Status": "ON"
@@ -220,7 +225,13 @@ def test_a_legal_hold_keeps_a_version_whatever_the_bypass(s3: Any, bucket: str) 
         "MalformedXML",
     )
     hold(Bucket=bucket, Key="k", LegalHold={"Status": "OFF"})
+    # A lifted hold reads OFF, by request and on HEAD.
+    assert s3.get_object_legal_hold(Bucket=bucket, Key="k")["LegalHold"] == {"Status": "OFF"}
+    assert s3.head_object(Bucket=bucket, Key="k")["ObjectLockLegalHoldStatus"] == "OFF"
     s3.delete_object(Bucket=bucket, Key="k", VersionId=version)
+    # A write asking for a hold OFF has one set off.
+    s3.put_object(Bucket=bucket, Key="off", Body=b"x", ObjectLockLegalHoldStatus="OFF")
+    assert s3.get_object_legal_hold(Bucket=bucket, Key="off")["LegalHold"] == {"Status": "OFF"}
 
 
 def test_delete_objects_answers_each_locked_version(s3: Any, bucket: str) -> None:

@@ -182,7 +182,7 @@ class Buckets:
         acl: AclRequest | None = None,
         encryption: EncryptionRequest | None = None,
         retention: Retention | None = None,
-        legal_hold: bool = False,
+        legal_hold: bool | None = None,
     ) -> BucketObject:
         """Store ``chunks`` at ``key``. Access, key and metadata are checked before any byte is
         read. A declared ``size``, ``sha256`` or ``md5`` that does not match raises
@@ -281,11 +281,11 @@ class Buckets:
         return self._encryption
 
     def check_lock(
-        self, repo_id: str, retention: Retention | None, legal_hold: bool
+        self, repo_id: str, retention: Retention | None, legal_hold: bool | None
     ) -> Retention | None:
         """The object lock a write asks for, checked: ``ObjectLockNotEnabledError`` when it
         asks for one in a bucket without object lock, ``InvalidInputError`` for a past date."""
-        if retention is None and not legal_hold:
+        if retention is None and legal_hold is None:
             return None
         if self._catalog.bucket_object_lock(repo_id) is None:
             raise ObjectLockNotEnabledError(

@@ -424,7 +424,8 @@ class BucketObject:
     bytes are encrypted at rest (see :mod:`~weighthouse.domain.encryption`), ``None`` for in
     the clear; then ``sha256`` names the blob of ciphertext, and ``size`` is the plaintext's.
     ``retention`` and ``legal_hold`` are this version's object lock (see
-    :mod:`~weighthouse.domain.object_lock`)."""
+    :mod:`~weighthouse.domain.object_lock`); ``legal_hold`` is ``None`` while none was ever
+    set, ``False`` once one was set off."""
 
     key: str
     sha256: str
@@ -442,7 +443,7 @@ class BucketObject:
     acl: Acl | None = None
     encryption: Encryption | None = None
     retention: Retention | None = None
-    legal_hold: bool = False
+    legal_hold: bool | None = None
 
     @property
     def joined(self) -> bool:
@@ -522,7 +523,7 @@ class MultipartUpload:
     acl: Acl | None = None
     encryption: Encryption | None = None
     retention: Retention | None = None
-    legal_hold: bool = False
+    legal_hold: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -181,7 +181,7 @@ class MultipartUploads:
         acl: AclRequest | None = None,
         encryption: EncryptionRequest | None = None,
         retention: Retention | None = None,
-        legal_hold: bool = False,
+        legal_hold: bool | None = None,
     ) -> MultipartUpload:
         """Start an upload of ``key``; needs write access to the bucket. The object will carry
         ``content_type``, ``metadata``, ``content_headers``, ``tags`` (checked here:
@@ -192,7 +192,7 @@ class MultipartUploads:
         repo = self._bucket_repo(principal, bucket)
         repo_id = repo.id
         check_key(key)
-        if retention is not None or legal_hold:
+        if retention is not None or legal_hold is not None:
             if self._catalog.bucket_object_lock(repo_id) is None:
                 raise ObjectLockNotEnabledError(
                     "the bucket is missing an object lock configuration", repo_id=repo_id

@@ -105,14 +105,14 @@ def new_version_lock(
     return configuration.rule.retention_from(at)
 
 
-def locked(retention: Retention | None, legal_hold: bool, now: datetime) -> bool:
+def locked(retention: Retention | None, legal_hold: bool | None, now: datetime) -> bool:
     """Whether a version with that lock is under a legal hold or a retention at ``now``."""
-    return legal_hold or (retention is not None and retention.active(now))
+    return bool(legal_hold) or (retention is not None and retention.active(now))
 
 
 def require_removable(
     retention: Retention | None,
-    legal_hold: bool,
+    legal_hold: bool | None,
     now: datetime,
     *,
     bypass_governance: bool,

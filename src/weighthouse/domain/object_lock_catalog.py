@@ -8,9 +8,9 @@ from typing import Protocol
 from weighthouse.domain.model import BucketObject
 from weighthouse.domain.object_lock import ObjectLockConfiguration, Retention
 
-LockChange = Callable[[BucketObject], tuple[Retention | None, bool]]
-"""Given a version's object as stored, its new retention and legal hold (or an exception,
-and then nothing changes)."""
+LockChange = Callable[[BucketObject], tuple[Retention | None, bool | None]]
+"""Given a version's object as stored, its new retention and legal hold (``None``: never
+set), or an exception, and then nothing changes."""
 
 
 class ObjectLockCatalog(Protocol):

@@ -116,20 +116,20 @@ class ObjectLocks:
 
     def readable(
         self, principal: Principal, bucket: RepoId, obj: BucketObject
-    ) -> tuple[Retention | None, bool]:
+    ) -> tuple[Retention | None, bool | None]:
         """The retention and legal hold of ``obj``, which the caller has read, as far as they
-        may read them (``None`` and ``False`` for what they may not): S3 shows them on a GET
-        or HEAD only to callers with ``s3:GetObjectRetention`` and ``s3:GetObjectLegalHold``.
-        Costs no read for an object without either."""
-        if obj.retention is None and not obj.legal_hold:
-            return None, False
+        may read them (``None`` for what they may not): S3 shows them on a GET or HEAD only
+        to callers with ``s3:GetObjectRetention`` and ``s3:GetObjectLegalHold``. Costs no
+        read for an object without either."""
+        if obj.retention is None and obj.legal_hold is None:
+            return None, None
         repo = self._bucket(bucket)
 
         def may(action: str) -> bool:
             return may_read_object_lock(self._catalog, principal, repo, obj.key, action)
 
         retention = obj.retention if obj.retention is not None and may(GET_RETENTION) else None
-        legal_hold = obj.legal_hold and may(GET_LEGAL_HOLD)
+        legal_hold = obj.legal_hold if obj.legal_hold is not None and may(GET_LEGAL_HOLD) else None
         return retention, legal_hold
 
     def _find(self, repo_id: str, key: str, version_id: str | None) -> BucketObject:
@@ -172,7 +172,7 @@ class ObjectLocks:
         bypass = bypass_governance and may_bypass_governance(self._catalog, principal, repo, key)
         target = self._find(repo.id, key, version_id)
 
-        def change(stored: BucketObject) -> tuple[Retention | None, bool]:
+        def change(stored: BucketObject) -> tuple[Retention | None, bool | None]:
             require_retention_change(
                 stored.retention, retention, self._clock(), bypass_governance=bypass
             )

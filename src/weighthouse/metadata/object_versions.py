@@ -294,7 +294,7 @@ def _marker_row(
         "parts_md5": None,
         "tags": None,
         "encryption": None,
-        **lock_columns(None, legal_hold=False),
+        **lock_columns(None, legal_hold=None),
     }
 
 

@@ -320,12 +320,13 @@ def object_row(repo_id: str, obj: BucketObject, position: int = 0) -> dict[str, 
     }
 
 
-def lock_columns(retention: Retention | None, legal_hold: bool) -> dict[str, Any]:
-    """The object lock columns of ``objects``, ``object_versions`` and ``multipart_uploads``."""
+def lock_columns(retention: Retention | None, legal_hold: bool | None) -> dict[str, Any]:
+    """The object lock columns of ``objects``, ``object_versions`` and ``multipart_uploads``
+    (``legal_hold`` NULL: never set)."""
     return {
         "lock_mode": None if retention is None else retention.mode.value,
         "retain_until": None if retention is None else retention.until,
-        "legal_hold": legal_hold or None,
+        "legal_hold": legal_hold,
     }
 
 
@@ -357,7 +358,7 @@ def object_from(row: Row[Any]) -> BucketObject:
         acl=_acl(getattr(row, "acl", None)),
         encryption=_encryption(row.encryption),
         retention=retention_from(row),
-        legal_hold=bool(getattr(row, "legal_hold", None)),
+        legal_hold=getattr(row, "legal_hold", None),
     )
 
 
@@ -408,7 +409,7 @@ def upload_from(row: Row[Any]) -> MultipartUpload:
         acl=acl_from(row.acl) if row.acl is not None else None,
         encryption=_encryption(row.encryption),
         retention=retention_from(row),
-        legal_hold=bool(row.legal_hold),
+        legal_hold=row.legal_hold,
     )
 
 

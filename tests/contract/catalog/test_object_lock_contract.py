@@ -126,21 +126,21 @@ def test_a_locked_version_is_not_removed_by_id(catalog: Catalog, bucket: Repo) -
 def test_a_version_lock_changes_under_the_bucket_lock(catalog: Catalog, bucket: Repo) -> None:
     older = catalog.put_object(bucket.id, make_object("k", "older"))
     newer = catalog.put_object(bucket.id, make_object("k", "newer"))
-    seen: list[tuple[Retention | None, bool]] = []
+    seen: list[tuple[Retention | None, bool | None]] = []
 
-    def lengthen(stored: BucketObject) -> tuple[Retention | None, bool]:
+    def lengthen(stored: BucketObject) -> tuple[Retention | None, bool | None]:
         seen.append((stored.retention, stored.legal_hold))
         return COMPLIANT, True
 
     changed = catalog.change_object_lock(bucket.id, "k", older, lengthen)
     assert changed is not None and changed.version_id == older
     assert (changed.retention, changed.legal_hold) == (COMPLIANT, True)
-    assert (version(catalog, bucket, "k", older).retention, seen) == (COMPLIANT, [(None, False)])
+    assert (version(catalog, bucket, "k", older).retention, seen) == (COMPLIANT, [(None, None)])
     assert catalog.get_object(bucket.id, "k").retention is None  # the latest is untouched
     catalog.change_object_lock(bucket.id, "k", newer, lambda stored: (GOVERNED, False))
     assert catalog.get_object(bucket.id, "k").retention == GOVERNED
 
-    def refuse(stored: BucketObject) -> tuple[Retention | None, bool]:
+    def refuse(stored: BucketObject) -> tuple[Retention | None, bool | None]:
         raise ObjectLockedError("no")
 
     with pytest.raises(ObjectLockedError):
@@ -152,6 +152,20 @@ def test_a_version_lock_changes_under_the_bucket_lock(catalog: Catalog, bucket: 
     assert catalog.change_object_lock(bucket.id, "nothing", newer, lengthen) is None
     # A version's lock moves with it when it stops being the latest.
     assert version(catalog, bucket, "k", newer).retention == GOVERNED
+
+
+def test_a_lifted_legal_hold_is_told_from_one_never_set(catalog: Catalog, bucket: Repo) -> None:
+    never = catalog.put_object(bucket.id, make_object("k", "never"))
+    lifted = catalog.put_object(bucket.id, replace(make_object("k", "lifted"), legal_hold=False))
+    assert catalog.get_object(bucket.id, "k").legal_hold is False
+    assert version(catalog, bucket, "k", never).legal_hold is None
+    catalog.change_object_lock(bucket.id, "k", never, lambda stored: (None, True))
+    catalog.change_object_lock(bucket.id, "k", never, lambda stored: (None, False))
+    assert version(catalog, bucket, "k", never).legal_hold is False
+    # Kept as the version stops being the latest.
+    catalog.put_object(bucket.id, make_object("k", "newest"))
+    assert version(catalog, bucket, "k", lifted).legal_hold is False
+    assert catalog.get_object(bucket.id, "k").legal_hold is None
 
 
 def test_a_bucket_holding_a_locked_version_is_not_deleted(
@@ -184,8 +198,11 @@ def test_an_upload_keeps_the_lock_its_object_gets(
     catalog.add_upload(plain)
     assert (catalog.get_upload(plain.id).retention, catalog.get_upload(plain.id).legal_hold) == (
         None,
-        False,
+        None,
     )
+    lifted = make_upload(bucket, user, legal_hold=False)
+    catalog.add_upload(lifted)
+    assert catalog.get_upload(lifted.id).legal_hold is False
 
 
 def test_retention_dates_keep_their_microseconds(catalog: Catalog, bucket: Repo) -> None:

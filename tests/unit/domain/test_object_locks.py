@@ -116,7 +116,7 @@ def test_a_version_lock_is_read_by_readers_and_changed_by_writers(
     hub.orgs.set_collaborator(alice, vault, "bob", Role.READ)
     assert (
         hub.object_locks.version(bob, vault, "k", stored.version_id, GET_LEGAL_HOLD).legal_hold
-        is False
+        is None
     )
     with pytest.raises(PermissionDeniedError):
         hub.object_locks.set_legal_hold(bob, vault, "k", None, True)
@@ -226,15 +226,15 @@ def test_a_lock_is_read_only_with_its_own_permission_never_by_an_acl(
     )
     get = asking(bob, "s3:GetObject", "k")
     obj, _ = hub.buckets.download(get, vault, "k")
-    assert hub.object_locks.readable(get, vault, obj) == (None, False)
+    assert hub.object_locks.readable(get, vault, obj) == (None, None)
     for action in (GET_RETENTION, GET_LEGAL_HOLD):
         with pytest.raises(PermissionDeniedError):
             hub.object_locks.version(asking(bob, action, "k"), vault, "k", None, action)
     # Nor does a policy granting only reads; one granting s3:GetObjectRetention shows that.
     set_policy(hub, alice, vault, bob, "s3:GetObject")
-    assert hub.object_locks.readable(get, vault, obj) == (None, False)
+    assert hub.object_locks.readable(get, vault, obj) == (None, None)
     set_policy(hub, alice, vault, bob, "s3:GetObject", "s3:GetObjectRetention")
-    assert hub.object_locks.readable(get, vault, obj) == (stored.retention, False)
+    assert hub.object_locks.readable(get, vault, obj) == (stored.retention, None)
     retained = asking(bob, GET_RETENTION, "k")
     assert hub.object_locks.version(retained, vault, "k", None, GET_RETENTION) == obj
     # A stranger sees no bucket; a collaborator of its own reads both.

@@ -72,7 +72,7 @@ def require_integrity(call: S3Call) -> None:
     )
 
 
-def requested_lock(call: S3Call, *, body: bool = False) -> tuple[Retention | None, bool]:
+def requested_lock(call: S3Call, *, body: bool = False) -> tuple[Retention | None, bool | None]:
     """The retention and legal hold a write's headers ask for; both retention headers or
     neither (``InvalidArgument``). A write sending its ``body`` (a PutObject) needs an
     integrity header with them, as S3 requires; a copy or an upload's start sends none."""
@@ -82,13 +82,14 @@ def requested_lock(call: S3Call, *, body: bool = False) -> tuple[Retention | Non
     return retention, legal_hold
 
 
-def lock_fields(get: Callable[[str], str | None]) -> tuple[Retention | None, bool]:
-    """The retention and legal hold the headers (or a form's fields) ``get`` finds ask for."""
+def lock_fields(get: Callable[[str], str | None]) -> tuple[Retention | None, bool | None]:
+    """The retention and legal hold (``None``: none asked for) the headers (or a form's
+    fields) ``get`` finds ask for."""
     mode = get(MODE_HEADER)
     until = get(UNTIL_HEADER)
     hold = get(HOLD_HEADER)
     if mode is None and until is None and hold is None:
-        return None, False
+        return None, None
     retention: Retention | None = None
     if (mode is None) != (until is None):
         raise S3Error(
@@ -100,7 +101,7 @@ def lock_fields(get: Callable[[str], str | None]) -> tuple[Retention | None, boo
         if mode.strip() not in _MODES:
             raise S3Error(400, "InvalidArgument", "Unknown wormMode directive.")
         retention = Retention(_MODES[mode.strip()], _date(until, "InvalidArgument"))
-    legal_hold = False
+    legal_hold: bool | None = None
     if hold is not None:
         if hold.strip() not in _HOLDS:
             raise S3Error(400, "InvalidArgument", "Legal Hold must be either of 'ON' or 'OFF'")
@@ -111,8 +112,9 @@ def lock_fields(get: Callable[[str], str | None]) -> tuple[Retention | None, boo
 async def lock_headers(call: S3Call, obj: BucketObject) -> dict[str, str]:
     """The ``x-amz-object-lock-*`` headers GET and HEAD answer for ``obj``: as S3 does, the
     retention's only to a caller who may read it (``s3:GetObjectRetention``), the legal
-    hold's only to one who may read that (``s3:GetObjectLegalHold``)."""
-    if obj.retention is None and not obj.legal_hold:
+    hold's only to one who may read that (``s3:GetObjectLegalHold``) and only once one was
+    set (``OFF`` after it was lifted)."""
+    if obj.retention is None and obj.legal_hold is None:
         return {}
     assert call.bucket is not None
     repo_id = bucket_id(call.bucket)
@@ -123,8 +125,8 @@ async def lock_headers(call: S3Call, obj: BucketObject) -> dict[str, str]:
     if retention is not None:
         headers[MODE_HEADER] = retention.mode.value
         headers[UNTIL_HEADER] = wire.iso8601(retention.until)
-    if legal_hold:
-        headers[HOLD_HEADER] = "ON"
+    if legal_hold is not None:
+        headers[HOLD_HEADER] = "ON" if legal_hold else "OFF"
     return headers
 
 
@@ -272,6 +274,14 @@ async def object_legal_hold(call: S3Call) -> Response:
         obj = await in_thread(
             lambda: locks.version(call.principal, repo_id, key, version, GET_LEGAL_HOLD)
         )
+        if obj.legal_hold is None:
+            # As in AWS, a version that never had a legal hold has none to show.
+            raise S3Error(
+                404,
+                "NoSuchObjectLockConfiguration",
+                "The specified object does not have a ObjectLock configuration",
+                key=key,
+            )
         root = wire.element("LegalHold")
         wire.add(root, "Status", "ON" if obj.legal_hold else "OFF")
         return Response(wire.document(root), media_type=wire.XML)
