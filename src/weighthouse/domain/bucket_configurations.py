@@ -28,9 +28,9 @@ from weighthouse.domain.lifecycle import (
     current_expiration,
 )
 from weighthouse.domain.lifecycle import rule_document as lifecycle_document
-from weighthouse.domain.model import BucketObject, Repo, RepoId, RepoType, Role
+from weighthouse.domain.model import BucketObject, RepoId, Role
 from weighthouse.domain.names import check_name
-from weighthouse.domain.repos import RepoLookup, find_repo, require_bucket
+from weighthouse.domain.repos import RepoLookup, find_bucket
 from weighthouse.domain.tagging import BUCKET_TAGS, check_tags
 
 TAGGING = "tagging"
@@ -46,14 +46,7 @@ class BucketConfigurations:
         self._catalog = catalog
 
     def _bucket(self, principal: Principal, bucket: RepoId, need: Role) -> str:
-        return self._repo(principal, bucket, need).id
-
-    def _repo(self, principal: Principal, bucket: RepoId, need: Role) -> Repo:
-        if bucket.type is not RepoType.BUCKET:
-            raise InvalidInputError("not a bucket id")
-        repo = find_repo(self._catalog, principal, bucket, need)
-        require_bucket(repo)
-        return repo
+        return find_bucket(self._catalog, principal, bucket, need).id
 
     def policy(self, principal: Principal, bucket: RepoId) -> str | None:
         """The bucket's policy as it was set, ``None`` when it has none."""
@@ -65,14 +58,14 @@ class BucketConfigurations:
     def set_policy(self, principal: Principal, bucket: RepoId, text: str) -> None:
         """Replace the bucket's policy with ``text``; ``MalformedPolicyError`` as S3 refuses
         it (see :mod:`~weighthouse.domain.bucket_policy`)."""
-        repo = self._repo(principal, bucket, Role.ADMIN)
+        repo = find_bucket(self._catalog, principal, bucket, Role.ADMIN)
         check_policy(text, s3_bucket_name(repo.namespace, repo.name))
         self._catalog.put_bucket_configuration(repo.id, POLICY, {"text": text})
 
     def policy_is_public(self, principal: Principal, bucket: RepoId) -> bool:
         """Whether everyone may read the bucket or its policy grants everyone something
         without tying it to callers or networks (S3's ``PolicyStatus/IsPublic``)."""
-        repo = self._repo(principal, bucket, Role.ADMIN)
+        repo = find_bucket(self._catalog, principal, bucket, Role.ADMIN)
         document = self._catalog.get_bucket_configuration(repo.id, POLICY)
         return not repo.private or (document is not None and stored_policy(document).is_public)
 

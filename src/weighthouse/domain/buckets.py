@@ -73,7 +73,7 @@ from weighthouse.domain.object_versions import (
 )
 from weighthouse.domain.paging import check_limit
 from weighthouse.domain.ports import BlobReader, BlobStore, Clock
-from weighthouse.domain.repos import RepoLookup, find_repo, require_bucket
+from weighthouse.domain.repos import RepoLookup, find_bucket, require_bucket
 from weighthouse.domain.space import DiskRoom, NoDiskRoom, freeing_room
 from weighthouse.domain.tagging import check_tags
 
@@ -156,12 +156,8 @@ class Buckets:
     def _bucket_repo(
         self, principal: Principal, bucket: RepoId, *, write: bool = False, need: Role | None = None
     ) -> Repo:
-        if bucket.type is not RepoType.BUCKET:
-            raise InvalidInputError("not a bucket id")
         role = need or (Role.WRITE if write else Role.READ)
-        repo = find_repo(self._catalog, principal, bucket, role)
-        require_bucket(repo)
-        return repo
+        return find_bucket(self._catalog, principal, bucket, role)
 
     def put(
         self,

@@ -69,7 +69,6 @@ from weighthouse.domain.model import (
     MultipartUpload,
     Repo,
     RepoId,
-    RepoType,
     Role,
     UploadedPart,
     manifest_id,
@@ -78,7 +77,7 @@ from weighthouse.domain.names import check_key, check_prefix
 from weighthouse.domain.object_lock import Retention, check_retention
 from weighthouse.domain.object_lock_catalog import ObjectLockCatalog
 from weighthouse.domain.ports import BlobStore, Clock
-from weighthouse.domain.repos import RepoLookup, find_repo, require_bucket
+from weighthouse.domain.repos import RepoLookup, find_bucket
 from weighthouse.domain.space import DiskRoom, NoDiskRoom, freeing_room
 from weighthouse.domain.tagging import check_tags
 
@@ -145,11 +144,7 @@ class MultipartUploads:
         return self._bucket_repo(principal, bucket).id
 
     def _bucket_repo(self, principal: Principal, bucket: RepoId) -> Repo:
-        if bucket.type is not RepoType.BUCKET:
-            raise InvalidInputError("not a bucket id")
-        repo = find_repo(self._catalog, principal, bucket, Role.WRITE)
-        require_bucket(repo)
-        return repo
+        return find_bucket(self._catalog, principal, bucket, Role.WRITE)
 
     def _open(
         self, principal: Principal, bucket: RepoId, key: str, upload_id: str

@@ -39,7 +39,7 @@ from weighthouse.domain.object_lock import (
 from weighthouse.domain.object_lock_catalog import LockChange, ObjectLockCatalog
 from weighthouse.domain.object_versions import ObjectVersionCatalog, check_version_id
 from weighthouse.domain.ports import Clock
-from weighthouse.domain.repos import RepoLookup, find_repo, require_bucket
+from weighthouse.domain.repos import RepoLookup, find_bucket, require_bucket
 
 
 class LockCatalog(RepoLookup, ObjectCatalog, ObjectVersionCatalog, ObjectLockCatalog, Protocol):
@@ -51,16 +51,11 @@ class ObjectLocks:
         self._catalog = catalog
         self._clock = clock
 
-    def _repo(self, principal: Principal, bucket: RepoId, need: Role) -> Repo:
-        if bucket.type is not RepoType.BUCKET:
-            raise InvalidInputError("not a bucket id")
-        repo = find_repo(self._catalog, principal, bucket, need)
-        require_bucket(repo)
-        return repo
-
     def configuration(self, principal: Principal, bucket: RepoId) -> ObjectLockConfiguration | None:
         """The bucket's object lock, ``None`` when it is not enabled."""
-        return self._catalog.bucket_object_lock(self._repo(principal, bucket, Role.READ).id)
+        return self._catalog.bucket_object_lock(
+            find_bucket(self._catalog, principal, bucket, Role.READ).id
+        )
 
     def configure(
         self,
@@ -74,7 +69,7 @@ class ObjectLocks:
         replace its rule; it is never disabled. Needs versioning ``Enabled``
         (``InvalidBucketStateError``) unless ``enable_versioning``, which enables it in the
         same write (a bucket created with object lock)."""
-        repo = self._repo(principal, bucket, Role.ADMIN)
+        repo = find_bucket(self._catalog, principal, bucket, Role.ADMIN)
         self._catalog.set_bucket_object_lock(
             repo.id, ObjectLockConfiguration(rule), enable_versioning=enable_versioning
         )
@@ -163,7 +158,7 @@ class ObjectLocks:
         :func:`~weighthouse.domain.object_lock.require_retention_change` allows;
         ``bypass_governance`` counts only for a caller who may bypass. Needs write access;
         ``InvalidInputError`` for a date not in the future."""
-        repo = self._repo(principal, bucket, Role.WRITE)
+        repo = find_bucket(self._catalog, principal, bucket, Role.WRITE)
         self.require_enabled(repo.id)
         key = check_key(key)
         now = self._clock()
@@ -184,7 +179,7 @@ class ObjectLocks:
         self, principal: Principal, bucket: RepoId, key: str, version_id: str | None, on: bool
     ) -> BucketObject:
         """Put the version's legal hold on or off; needs write access."""
-        repo = self._repo(principal, bucket, Role.WRITE)
+        repo = find_bucket(self._catalog, principal, bucket, Role.WRITE)
         self.require_enabled(repo.id)
         key = check_key(key)
         target = self._find(repo.id, key, version_id)

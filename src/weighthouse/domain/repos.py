@@ -371,3 +371,14 @@ def find_upload_target(
 def require_bucket(repo: Repo) -> None:
     if repo.type is not RepoType.BUCKET:
         raise RepoNotFoundError(f"{repo.full_name!r} is not a bucket", repo=repo.full_name)
+
+
+def find_bucket(catalog: RepoLookup, principal: Principal, bucket: RepoId, need: Role) -> Repo:
+    """The bucket, if the caller has the ``need`` role on it, as :func:`find_repo` finds it:
+    an id of another repo type is ``InvalidInputError``, a repo that is no bucket
+    ``RepoNotFoundError``."""
+    if bucket.type is not RepoType.BUCKET:
+        raise InvalidInputError("not a bucket id")
+    repo = find_repo(catalog, principal, bucket, need)
+    require_bucket(repo)
+    return repo
