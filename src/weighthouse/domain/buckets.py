@@ -34,7 +34,6 @@ from weighthouse.domain.encryption import (
 )
 from weighthouse.domain.errors import (
     BlobMissingError,
-    DeleteMarkerError,
     DigestMismatchError,
     EncryptionParametersError,
     EntryNotFoundError,
@@ -69,6 +68,7 @@ from weighthouse.domain.object_versions import (
     VersionListing,
     VersionPosition,
     check_version_id,
+    find_object_version,
     version_position,
 )
 from weighthouse.domain.paging import check_limit
@@ -368,20 +368,7 @@ class Buckets:
         self, principal: Principal, bucket: RepoId, key: str, version_id: str
     ) -> BucketObject:
         repo_id = self._bucket(principal, bucket)
-        key = check_key(key)
-        found = self._catalog.get_object_version(repo_id, key, check_version_id(version_id))
-        if found is None:
-            raise VersionNotFoundError(
-                f"no version {version_id!r} of {key!r}", key=key, version_id=version_id
-            )
-        if found.object is None:
-            raise DeleteMarkerError(
-                f"version {version_id!r} of {key!r} is a delete marker",
-                key=key,
-                version_id=version_id,
-                delete_marker=version_id,
-            )
-        return found.object
+        return find_object_version(self._catalog, repo_id, check_key(key), version_id)
 
     def set_tags(
         self,

@@ -21,7 +21,6 @@ from weighthouse.domain.access import (
 )
 from weighthouse.domain.catalog import ObjectCatalog
 from weighthouse.domain.errors import (
-    DeleteMarkerError,
     InvalidInputError,
     ObjectLockNotEnabledError,
     RepoNotFoundError,
@@ -37,7 +36,7 @@ from weighthouse.domain.object_lock import (
     require_retention_change,
 )
 from weighthouse.domain.object_lock_catalog import LockChange, ObjectLockCatalog
-from weighthouse.domain.object_versions import ObjectVersionCatalog, check_version_id
+from weighthouse.domain.object_versions import ObjectVersionCatalog, find_object_version
 from weighthouse.domain.ports import Clock
 from weighthouse.domain.repos import RepoLookup, find_bucket, require_bucket
 
@@ -130,19 +129,7 @@ class ObjectLocks:
     def _find(self, repo_id: str, key: str, version_id: str | None) -> BucketObject:
         if version_id is None:
             return self._catalog.get_object(repo_id, key)
-        found = self._catalog.get_object_version(repo_id, key, check_version_id(version_id))
-        if found is None:
-            raise VersionNotFoundError(
-                f"no version {version_id!r} of {key!r}", key=key, version_id=version_id
-            )
-        if found.object is None:
-            raise DeleteMarkerError(
-                f"version {version_id!r} of {key!r} is a delete marker",
-                key=key,
-                version_id=version_id,
-                delete_marker=version_id,
-            )
-        return found.object
+        return find_object_version(self._catalog, repo_id, key, version_id)
 
     def set_retention(
         self,

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from weighthouse.domain.errors import InvalidInputError
+from weighthouse.domain.errors import DeleteMarkerError, InvalidInputError, VersionNotFoundError
 from weighthouse.domain.model import NULL_VERSION, BucketObject
 
 VERSION_ID_LENGTH = 32
@@ -164,3 +164,24 @@ class ObjectVersionCatalog(Protocol):
         """Up to ``limit`` versions of keys starting with ``prefix``, after ``after``, in key
         byte order and newest first within a key."""
         ...
+
+
+def find_object_version(
+    catalog: ObjectVersionCatalog, repo_id: str, key: str, version_id: str
+) -> BucketObject:
+    """The object that is version ``version_id`` of ``key``: ``InvalidInputError`` for an id
+    no version can have, ``VersionNotFoundError`` when the key has none of that id,
+    ``DeleteMarkerError`` when that version is a delete marker."""
+    found = catalog.get_object_version(repo_id, key, check_version_id(version_id))
+    if found is None:
+        raise VersionNotFoundError(
+            f"no version {version_id!r} of {key!r}", key=key, version_id=version_id
+        )
+    if found.object is None:
+        raise DeleteMarkerError(
+            f"version {version_id!r} of {key!r} is a delete marker",
+            key=key,
+            version_id=version_id,
+            delete_marker=version_id,
+        )
+    return found.object
