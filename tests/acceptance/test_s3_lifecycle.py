@@ -5,6 +5,7 @@ the server itself, and what another user and a careless client get."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -244,6 +245,38 @@ def test_another_user_can_neither_read_nor_set_a_private_buckets_rules(
     )
     assert refused(lambda: put_rules(anonymous, bucket, rule)) == (403, "AccessDenied")
     assert s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"] == [rule]
+
+
+def test_a_bucket_policy_decides_with_the_lifecycle_actions(s3: Any, alice: S3User) -> None:
+    bucket = new_bucket(s3, alice)
+    rule = {"ID": "r", "Prefix": "", "Status": "Enabled", "Expiration": {"Days": 1}}
+    put_rules(s3, bucket, rule)
+    deny = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:PutLifecycleConfiguration",
+                "Resource": f"arn:aws:s3:::{bucket}",
+            }
+        ],
+    }
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(deny))
+    # A Deny binds the owner too: neither setting nor removing (the same action in IAM).
+    assert refused(lambda: put_rules(s3, bucket, {**rule, "ID": "other"})) == (
+        403,
+        "AccessDenied",
+    )
+    assert refused(lambda: s3.delete_bucket_lifecycle(Bucket=bucket)) == (403, "AccessDenied")
+    assert s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"] == [rule]
+    deny["Statement"][0]["Action"] = "s3:GetLifecycleConfiguration"
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(deny))
+    assert refused(lambda: s3.get_bucket_lifecycle_configuration(Bucket=bucket)) == (
+        403,
+        "AccessDenied",
+    )
+    s3.delete_bucket_lifecycle(Bucket=bucket)
 
 
 def s3_client_anonymous(s3: Any) -> Any:

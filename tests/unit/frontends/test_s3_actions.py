@@ -1,4 +1,4 @@
-"""The bucket-policy action each S3 request is, versions by id included."""
+"""The bucket-policy action each S3 request is, versions by id and lifecycle included."""
 
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ pytestmark = pytest.mark.unit
         ("GET", None, ("versioning",), "s3:GetBucketVersioning"),
         ("PUT", None, ("versioning",), "s3:PutBucketVersioning"),
         ("GET", None, ("versionId",), "s3:ListBucket"),
+        ("GET", None, ("lifecycle",), "s3:GetLifecycleConfiguration"),
+        ("PUT", None, ("lifecycle",), "s3:PutLifecycleConfiguration"),
+        ("DELETE", None, ("lifecycle",), "s3:PutLifecycleConfiguration"),
     ],
 )
 def test_a_request_naming_a_version_asks_for_the_version_action(
