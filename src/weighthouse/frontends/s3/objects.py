@@ -24,7 +24,7 @@ from weighthouse.domain.errors import EntryNotFoundError
 from weighthouse.domain.files import Download
 from weighthouse.domain.model import BucketObject, RepoId
 from weighthouse.domain.object_versions import Deletion, ObjectVersion
-from weighthouse.frontends.downloads import CHUNK, BlobStreamResponse, parse_range
+from weighthouse.frontends.downloads import CHUNK, BlobStreamResponse, parse_range, preload
 from weighthouse.frontends.s3 import (
     acls,
     actions,
@@ -331,13 +331,19 @@ async def _get(call: S3Call) -> Response:
     version = version_param(call)
     given = encryption.customer_key(call)
 
-    def fetch() -> tuple[BucketObject, Download, dict[str, str]]:
+    head_only = call.request.method == "HEAD"
+
+    # The object's row and, for a small object, its bytes, in one trip to a worker thread: the
+    # response then needs no second trip to read them.
+    def fetch() -> tuple[BucketObject, Download, dict[str, str], bytes | None]:
         obj, download = call.hub.buckets.download(
             call.principal, repo_id, key, version_id=version, customer_key=given
         )
-        return obj, download, ({} if version is not None else _expiration(call, repo_id, obj))
+        expiry = {} if version is not None else _expiration(call, repo_id, obj)
+        body = None if head_only else preload(call.hub.buckets.reader, download)
+        return obj, download, expiry, body
 
-    obj, download, expiry = await in_thread(fetch)
+    obj, download, expiry, body = await in_thread(fetch)
     etag = wire.quoted_etag(wire.object_etag(obj))
     headers = {
         "ETag": etag,
@@ -401,7 +407,8 @@ async def _get(call: S3Call) -> Response:
         status=status,
         headers=headers,
         media_type=content_type,
-        head_only=call.request.method == "HEAD",
+        head_only=head_only,
+        preloaded=body,
     )
     # As stored: the response class would add a charset to text types.
     response.headers["content-type"] = content_type
