@@ -6,6 +6,8 @@ permission, the REST API's deletes, deleting the bucket, the garbage collector).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import subprocess
 import sys
@@ -301,6 +303,29 @@ def test_lock_headers_need_an_integrity_header_and_both_retention_parts(
     assert refused(
         lambda: bare.put_object(Bucket=bucket, Key="k", Body=b"x", ObjectLockMode="GOVERNANCE")
     ) == (400, "InvalidArgument")
+    # An upload started with a lock needs one on each part.
+    upload = bare.create_multipart_upload(Bucket=bucket, Key="big", ObjectLockLegalHoldStatus="ON")
+    part = {"Bucket": bucket, "Key": "big", "UploadId": upload["UploadId"], "PartNumber": 1}
+    assert refused(lambda: bare.upload_part(**part, Body=b"p")) == (400, "InvalidRequest")
+    bare.upload_part(**part, Body=b"p", ChecksumAlgorithm="CRC32")
+    bare.abort_multipart_upload(Bucket=bucket, Key="big", UploadId=upload["UploadId"])
+    # Once the bucket has a default retention, every new version gets a lock: a PutObject
+    # and the parts of any upload need the header, Content-MD5 serving as well as a checksum.
+    s3_default = s3_client(live_server, alice)
+    s3_default.put_object_lock_configuration(
+        Bucket=bucket, ObjectLockConfiguration=rule("GOVERNANCE", Days=1)
+    )
+    assert refused(lambda: bare.put_object(Bucket=bucket, Key="k", Body=b"x")) == (
+        400,
+        "InvalidRequest",
+    )
+    digest = base64.b64encode(hashlib.md5(b"x").digest()).decode()
+    bare.put_object(Bucket=bucket, Key="k", Body=b"x", ContentMD5=digest)
+    assert bare.head_object(Bucket=bucket, Key="k")["ObjectLockMode"] == "GOVERNANCE"
+    upload = bare.create_multipart_upload(Bucket=bucket, Key="big")
+    part = {"Bucket": bucket, "Key": "big", "UploadId": upload["UploadId"], "PartNumber": 1}
+    assert refused(lambda: bare.upload_part(**part, Body=b"p")) == (400, "InvalidRequest")
+    bare.abort_multipart_upload(Bucket=bucket, Key="big", UploadId=upload["UploadId"])
 
 
 def test_others_cannot_unlock_or_remove_a_locked_version(

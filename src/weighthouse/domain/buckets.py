@@ -58,7 +58,7 @@ from weighthouse.domain.model import (
     is_manifest_id,
 )
 from weighthouse.domain.names import check_key, check_name, check_prefix
-from weighthouse.domain.object_lock import Retention, check_retention
+from weighthouse.domain.object_lock import Retention, check_retention, require_integrity_check
 from weighthouse.domain.object_lock_catalog import ObjectLockCatalog
 from weighthouse.domain.object_versions import (
     Deletion,
@@ -179,6 +179,7 @@ class Buckets:
         encryption: EncryptionRequest | None = None,
         retention: Retention | None = None,
         legal_hold: bool | None = None,
+        integrity_checked: bool = True,
     ) -> BucketObject:
         """Store ``chunks`` at ``key``. Access, key and metadata are checked before any byte is
         read. A declared ``size``, ``sha256`` or ``md5`` that does not match raises
@@ -198,6 +199,8 @@ class Buckets:
         checked first too. ``retention`` and ``legal_hold`` are the new version's object lock
         (``ObjectLockNotEnabledError`` in a bucket without one, ``InvalidInputError`` for a
         date not in the future); without ``retention`` it gets the bucket's default one.
+        Without ``integrity_checked`` (the request carried no digest of its bytes) a locked
+        new version is ``IntegrityCheckRequiredError``, as S3 requires.
 
         ``encryption`` encrypts the bytes at rest (see :mod:`~weighthouse.domain.encryption`);
         without it the bucket's default encryption applies, if it has one. The object's
@@ -207,6 +210,10 @@ class Buckets:
         repo_id = repo.id
         check_key(key)
         retention = self.check_lock(repo_id, retention, legal_hold)
+        if not integrity_checked:
+            require_integrity_check(
+                self._catalog.bucket_object_lock(repo_id), retention, legal_hold, "Put Object"
+            )
         meta = check_metadata(metadata or {})
         ctype = check_content_type(content_type)
         headers = check_content_headers(content_headers or {})

@@ -17,6 +17,7 @@ a test fails when a concrete error lacks an entry there.
     │   ├── InvalidGranteeError           a grant to a user who does not exist
     │   ├── InvalidRetentionPeriodError   a default retention of no positive length
     │   ├── ObjectLockNotEnabledError     object lock asked of a bucket without it
+    │   ├── IntegrityCheckRequiredError   locked bytes written without a digest to check
     │   ├── DigestMismatchError           declared size or digest differs from the bytes
     │   ├── EncryptionParametersError     server-side encryption headers missing or wrong
     │   ├── TooLargeError                 a body over the configured limit
@@ -135,6 +136,11 @@ class InvalidRetentionPeriodError(InvalidInputError):
 class ObjectLockNotEnabledError(InvalidInputError):
     """A retention or legal hold asked of an object in a bucket whose object lock is not
     enabled: there is nothing to keep it."""
+
+
+class IntegrityCheckRequiredError(InvalidInputError):
+    """Bytes of an object that gets an object lock (asked for or the bucket's default
+    retention) sent without a digest or checksum of them to check, which S3 requires."""
 
 
 class DigestMismatchError(InvalidInputError):

@@ -74,7 +74,7 @@ from weighthouse.domain.model import (
     manifest_id,
 )
 from weighthouse.domain.names import check_key, check_prefix
-from weighthouse.domain.object_lock import Retention, check_retention
+from weighthouse.domain.object_lock import Retention, check_retention, require_integrity_check
 from weighthouse.domain.object_lock_catalog import ObjectLockCatalog
 from weighthouse.domain.ports import BlobStore, Clock
 from weighthouse.domain.repos import RepoLookup, find_bucket
@@ -250,8 +250,11 @@ class MultipartUploads:
         md5: str | None = None,
         checksum: Callable[[], str] | None = None,
         customer_key: CustomerKey | None = None,
+        integrity_checked: bool = True,
     ) -> UploadedPart:
         """Store part ``number`` (1 to 10,000), replacing an earlier one of that number.
+        Without ``integrity_checked`` (no digest of the part's bytes came with it), a part of
+        an upload whose object gets a lock is ``IntegrityCheckRequiredError``, as S3 requires.
         ``checksum`` is called once every byte was read (and verified by whoever wraps
         ``chunks``) for the value to record. A declared ``size``, ``sha256`` or ``md5`` that
         does not match raises ``DigestMismatchError`` and nothing changes."""
@@ -260,6 +263,13 @@ class MultipartUploads:
         if size is not None and size > MAX_PART_SIZE:
             raise TooLargeError(f"a part holds at most {MAX_PART_SIZE} bytes")
         upload = self._open(principal, bucket, key, upload_id)
+        if not integrity_checked:
+            require_integrity_check(
+                self._catalog.bucket_object_lock(upload.repo_id),
+                upload.retention,
+                upload.legal_hold,
+                "Put Part",
+            )
         data_key = None
         if upload.encryption is not None:
             data_key = self._encryptor().data_key(

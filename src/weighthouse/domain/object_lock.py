@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from weighthouse.domain.errors import (
+    IntegrityCheckRequiredError,
     InvalidInputError,
     InvalidRetentionPeriodError,
     ObjectLockedError,
@@ -103,6 +104,24 @@ def new_version_lock(
     if asked is not None or configuration is None or configuration.rule is None:
         return asked
     return configuration.rule.retention_from(at)
+
+
+def require_integrity_check(
+    configuration: ObjectLockConfiguration | None,
+    retention: Retention | None,
+    legal_hold: bool | None,
+    what: str,
+) -> None:
+    """``IntegrityCheckRequiredError`` for bytes written without a digest to check when their
+    object gets a lock: a ``retention`` or ``legal_hold`` asked for, or the bucket's default
+    retention; ``what`` names the request (``Put Object``, ``Put Part``)."""
+    default = configuration is not None and configuration.rule is not None
+    if retention is None and legal_hold is None and not default:
+        return
+    raise IntegrityCheckRequiredError(
+        f"Content-MD5 OR x-amz-checksum- HTTP header is required for {what} requests with "
+        "Object Lock parameters"
+    )
 
 
 def locked(retention: Retention | None, legal_hold: bool | None, now: datetime) -> bool:

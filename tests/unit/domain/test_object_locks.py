@@ -18,6 +18,7 @@ from weighthouse.domain.bucket_policy import PolicyRequest
 from weighthouse.domain.errors import (
     AuthenticationError,
     DeleteMarkerError,
+    IntegrityCheckRequiredError,
     InvalidBucketStateError,
     InvalidInputError,
     ObjectLockedError,
@@ -242,3 +243,21 @@ def test_a_lock_is_read_only_with_its_own_permission_never_by_an_acl(
         hub.object_locks.version(ANONYMOUS, vault, "k", None, GET_RETENTION)
     hub.orgs.set_collaborator(alice, vault, "bob", Role.READ)
     assert hub.object_locks.readable(bob, vault, obj) == (stored.retention, True)
+
+
+def test_a_locked_write_needs_a_digest_of_its_bytes(
+    hub: Hub, alice: Principal, vault: RepoId
+) -> None:
+    put = hub.buckets.put
+    put(alice, vault, "k", [b"x"], integrity_checked=False)  # no lock: none needed
+    for hold in (True, False):
+        with pytest.raises(IntegrityCheckRequiredError):
+            put(alice, vault, "k", [b"x"], legal_hold=hold, integrity_checked=False)
+    with pytest.raises(IntegrityCheckRequiredError):
+        put(alice, vault, "k", [b"x"], retention=retention(hub, 1), integrity_checked=False)
+    # The bucket's default retention locks every new version.
+    hub.object_locks.configure(alice, vault, DefaultRetention(LockMode.GOVERNANCE, days=1))
+    with pytest.raises(IntegrityCheckRequiredError):
+        put(alice, vault, "k", [b"x"], integrity_checked=False)
+    put(alice, vault, "k", [b"x"])
+    assert hub.object_locks.version(alice, vault, "k", None, GET_RETENTION).retention is not None

@@ -33,6 +33,7 @@ ERROR_TABLE: dict[type[e.DomainError], grpc.StatusCode] = {
     e.InvalidAclError: grpc.StatusCode.INVALID_ARGUMENT,
     e.InvalidGranteeError: grpc.StatusCode.INVALID_ARGUMENT,
     e.InvalidRetentionPeriodError: grpc.StatusCode.INVALID_ARGUMENT,
+    e.IntegrityCheckRequiredError: grpc.StatusCode.INVALID_ARGUMENT,
     e.ObjectLockNotEnabledError: grpc.StatusCode.FAILED_PRECONDITION,
     e.InvalidRevisionError: grpc.StatusCode.INVALID_ARGUMENT,
     e.DigestMismatchError: grpc.StatusCode.INVALID_ARGUMENT,

@@ -31,6 +31,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str | None]] = {
     e.InvalidAclError: (400, None),
     e.InvalidGranteeError: (400, None),
     e.InvalidRetentionPeriodError: (400, None),
+    e.IntegrityCheckRequiredError: (400, None),
     e.ObjectLockNotEnabledError: (400, None),
     # A revision that cannot exist is, to the client, one that does not: revision_exists()
     # says False and `hf upload --revision` tries to create the branch (and learns why not).

@@ -39,6 +39,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.InvalidAclError: (400, "invalid_input"),
     e.InvalidGranteeError: (400, "invalid_input"),
     e.InvalidRetentionPeriodError: (400, "invalid_input"),
+    e.IntegrityCheckRequiredError: (400, "invalid_input"),
     e.ObjectLockNotEnabledError: (400, "object_lock_not_enabled"),
     e.InvalidRevisionError: (400, "invalid_revision"),
     e.DigestMismatchError: (400, "digest_mismatch"),

@@ -27,6 +27,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
     e.InvalidGranteeError: (400, "InvalidArgument"),
     e.InvalidRetentionPeriodError: (400, "InvalidRetentionPeriod"),
     e.ObjectLockNotEnabledError: (400, "InvalidRequest"),
+    e.IntegrityCheckRequiredError: (400, "InvalidRequest"),
     e.InvalidRevisionError: (400, "InvalidArgument"),
     e.DigestMismatchError: (400, "BadDigest"),
     e.EncryptionParametersError: (400, "InvalidRequest"),

@@ -207,6 +207,7 @@ async def _upload_part(call: S3Call, upload_id: str) -> Response:
     body = body_of(call, default="always")
     # A part is encrypted as its upload is: only SSE-C parts carry (the upload's) key.
     given = encryption.customer_key(call)
+    integrity_checked = object_lock.carries_integrity(call)
 
     def store() -> tuple[MultipartUpload, UploadedPart]:
         upload = call.hub.multipart.upload(call.principal, bucket, key, upload_id)
@@ -229,6 +230,7 @@ async def _upload_part(call: S3Call, upload_id: str) -> Response:
             md5=body.md5,
             checksum=checksum,
             customer_key=given,
+            integrity_checked=integrity_checked,
         )
         return upload, part
 

@@ -53,16 +53,22 @@ def bucket_enabled(call: S3Call) -> bool:
     return value == "true"
 
 
-def require_integrity(call: S3Call) -> None:
-    """``InvalidRequest`` unless the request carries ``Content-MD5`` or a checksum."""
+def carries_integrity(call: S3Call) -> bool:
+    """Whether the request carries ``Content-MD5`` or a checksum (header or trailer) of its
+    body, which S3 requires of a body setting a lock; a signed payload hash does not count."""
     names = [name.lower() for name in call.request.headers]
     trailer = (call.header("x-amz-trailer") or "").lower()
-    if (
+    return (
         "content-md5" in names
         or any(name.startswith(HEADER_PREFIX) for name in names)
         or "x-amz-sdk-checksum-algorithm" in names
         or trailer.startswith(HEADER_PREFIX)
-    ):
+    )
+
+
+def require_integrity(call: S3Call) -> None:
+    """``InvalidRequest`` unless the request carries ``Content-MD5`` or a checksum."""
+    if carries_integrity(call):
         return
     raise S3Error(
         400,
@@ -72,14 +78,12 @@ def require_integrity(call: S3Call) -> None:
     )
 
 
-def requested_lock(call: S3Call, *, body: bool = False) -> tuple[Retention | None, bool | None]:
+def requested_lock(call: S3Call) -> tuple[Retention | None, bool | None]:
     """The retention and legal hold a write's headers ask for; both retention headers or
-    neither (``InvalidArgument``). A write sending its ``body`` (a PutObject) needs an
-    integrity header with them, as S3 requires; a copy or an upload's start sends none."""
-    retention, legal_hold = lock_fields(call.header)
-    if body and (retention is not None or call.header(HOLD_HEADER) is not None):
-        require_integrity(call)
-    return retention, legal_hold
+    neither (``InvalidArgument``). A write sending its body (PutObject, UploadPart) tells
+    the core whether it :func:`carries_integrity`, which S3 requires of one whose object gets
+    a lock, asked for or the bucket's default."""
+    return lock_fields(call.header)
 
 
 def lock_fields(get: Callable[[str], str | None]) -> tuple[Retention | None, bool | None]:

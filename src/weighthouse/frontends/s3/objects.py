@@ -125,7 +125,8 @@ async def _put(call: S3Call) -> Response:
     tags = tagging.header_tags(call)
     acl = acls.requested(call)
     asked = encryption.write_request(call)
-    retention, legal_hold = object_lock.requested_lock(call, body=True)
+    retention, legal_hold = object_lock.requested_lock(call)
+    integrity_checked = object_lock.carries_integrity(call)
 
     def store() -> tuple[BucketObject, dict[str, str]]:
         with anonymous_write(call.principal):
@@ -152,6 +153,7 @@ async def _put(call: S3Call) -> Response:
             encryption=asked,
             retention=retention,
             legal_hold=legal_hold,
+            integrity_checked=integrity_checked,
         )
 
     obj, expiry = await in_thread(store, call.limiter)

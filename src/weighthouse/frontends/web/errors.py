@@ -26,6 +26,7 @@ ERROR_TABLE: dict[type[e.DomainError], tuple[int, str]] = {
         "That retention period is not valid",
     ),
     e.ObjectLockNotEnabledError: (400, "Object lock is not enabled on that bucket"),
+    e.IntegrityCheckRequiredError: (400, "A locked object needs a checksum of its bytes"),
     e.InvalidRevisionError: (400, "That revision is not valid"),
     e.DigestMismatchError: (400, "The bytes do not match"),
     e.EncryptionParametersError: (400, "The object needs its encryption key"),
