@@ -245,17 +245,16 @@ class Buckets:
             key=key,
             encryption=self._encryption,
             data_key=data_key,
-            stored_md5=started is not None and started.customer,
+            customer=started is not None and started.customer,
         ) as stored:
             if md5 is not None and md5.lower() != stored.md5:
                 raise DigestMismatchError("the body does not match the declared MD5", key=key)
             verified = check_checksums(checksums() if checksums is not None else {})
-            customer = started is not None and started.customer
             obj = BucketObject(
                 key=key,
                 sha256=stored.sha256,
                 size=stored.size,
-                md5=stored.stored_md5 if customer else stored.md5,
+                md5=stored.etag,
                 content_type=ctype,
                 modified_at=self._clock(),
                 metadata=meta,

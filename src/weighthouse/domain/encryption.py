@@ -372,13 +372,15 @@ def default_request(document: Mapping[str, Any] | None) -> EncryptionRequest | N
 @dataclass(frozen=True)
 class StoredBytes:
     """A body stored as a blob: the blob's digest (of the ciphertext when encrypted), the
-    plaintext's size and MD5, the stored bytes' MD5, and the blob's initial counter (hex) or
-    empty."""
+    plaintext's size and MD5, its ETag, and the blob's initial counter (hex) or empty.
+
+    The ETag is the plaintext's MD5, but the ciphertext's under a customer's key, as S3's
+    ETag of such an object is no digest of its content."""
 
     sha256: str
     size: int
     md5: str
-    stored_md5: str
+    etag: str
     iv: str = ""
 
 
@@ -392,12 +394,13 @@ def storing(
     key: str,
     encryption: ObjectEncryption | None = None,
     data_key: bytes | None = None,
-    stored_md5: bool = False,
+    customer: bool = False,
 ) -> Iterator[StoredBytes]:
     """Store ``chunks`` as :meth:`BlobStore.provisional` does, encrypted under ``data_key``
     when one is given; a declared ``size`` or ``sha256`` is of the plaintext
-    (``DigestMismatchError``). The caller checks a declared MD5 against ``md5``; the stored
-    ciphertext's MD5 is computed only with ``stored_md5`` (empty otherwise)."""
+    (``DigestMismatchError``). The caller checks a declared MD5 against ``md5``; the
+    ciphertext's MD5 is computed only when ``data_key`` is a ``customer``'s, whose ETag it
+    is."""
     if data_key is None:
         with blobs.provisional(chunks, size=size, sha256=sha256, md5=True) as digest:
             assert digest.md5 is not None
@@ -407,6 +410,7 @@ def storing(
         raise EncryptionParametersError("server-side encryption is not available")
     iv, plain, ciphertext = encryption.encrypt(data_key, chunks, sha256=sha256 is not None)
     # The ciphertext's MD5 serves only as an SSE-C object's ETag.
-    with blobs.provisional(ciphertext, size=size, md5=stored_md5) as digest:
+    with blobs.provisional(ciphertext, size=size, md5=customer) as digest:
         plain.check(size=size, sha256=sha256, md5=None, key=key)
-        yield StoredBytes(digest.sha256, plain.size, plain.md5, digest.md5 or "", iv)
+        etag = (digest.md5 or "") if customer else plain.md5
+        yield StoredBytes(digest.sha256, plain.size, plain.md5, etag, iv)

@@ -287,18 +287,17 @@ class MultipartUploads:
             key=key,
             encryption=self._encryption,
             data_key=data_key,
-            stored_md5=upload.encryption is not None and upload.encryption.customer,
+            customer=upload.encryption is not None and upload.encryption.customer,
         ) as stored:
             if md5 is not None and md5.lower() != stored.md5:
                 raise InvalidInputError("the part does not match the declared MD5")
             if stored.size > MAX_PART_SIZE:
                 raise TooLargeError(f"a part holds at most {MAX_PART_SIZE} bytes")
-            customer = upload.encryption is not None and upload.encryption.customer
             part = UploadedPart(
                 number=number,
                 sha256=stored.sha256,
                 size=stored.size,
-                md5=stored.stored_md5 if customer else stored.md5,
+                md5=stored.etag,
                 modified_at=self._clock(),
                 checksum=checksum() if checksum is not None else "",
                 iv=stored.iv,
