@@ -378,11 +378,7 @@ class ObjectVersionQueries:
         self, repo_id: str, key: str, version_id: str, change: LockChange
     ) -> BucketObject | None:
         with transaction(self._engine, write=True) as connection:
-            try:
-                lock_bucket(connection, repo_id, key)
-            except RepoNotFoundError:
-                return None
-            found = _find_version(connection, repo_id, key, version_id)
+            found = _locked_version(connection, repo_id, key, version_id)
             if found is None or found.object is None:
                 return None
             retention, legal_hold = change(found.object)
@@ -413,11 +409,7 @@ class ObjectVersionQueries:
         bypass_governance: bool = False,
     ) -> ObjectVersion | None:
         with transaction(self._engine, write=True) as connection:
-            try:
-                lock_bucket(connection, repo_id, key)
-            except RepoNotFoundError:
-                return None
-            found = _find_version(connection, repo_id, key, version_id)
+            found = _locked_version(connection, repo_id, key, version_id)
             if found is None:
                 return None
             if found.object is not None:
@@ -523,6 +515,18 @@ def _after(key_column: Any, position_column: Any, key: bytes, position: int | No
     if position is None:
         return key_column > key
     return or_(key_column > key, and_(key_column == key, position_column < position))
+
+
+def _locked_version(
+    connection: Connection, repo_id: str, key: str, version_id: str
+) -> ObjectVersion | None:
+    """That version of ``key`` read under the bucket's lock (:func:`lock_bucket`), so that it
+    stays as read until the write ends; ``None`` when there is no such version or bucket."""
+    try:
+        lock_bucket(connection, repo_id, key)
+    except RepoNotFoundError:
+        return None
+    return _find_version(connection, repo_id, key, version_id)
 
 
 def _find_version(
