@@ -430,7 +430,7 @@ class ObjectRow(Base):
     encryption: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     # The version's object lock (migration 0029): a retention's mode and date, both or
-    # neither, and whether a legal hold is on (NULL: off).
+    # neither, and its legal hold (NULL: never set, false: set off).
     lock_mode: Mapped[str | None] = mapped_column(String(16))
     retain_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     legal_hold: Mapped[bool | None] = mapped_column(Boolean)
@@ -467,7 +467,7 @@ class ObjectVersionRow(Base):
     tags: Mapped[dict[str, str] | None] = mapped_column(JSON)
     encryption: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The version's object lock (migration 0029): a retention's mode and date, both or
-    # neither, and whether a legal hold is on (NULL: off).
+    # neither, and its legal hold (NULL: never set, false: set off).
     lock_mode: Mapped[str | None] = mapped_column(String(16))
     retain_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     legal_hold: Mapped[bool | None] = mapped_column(Boolean)
