@@ -49,7 +49,7 @@ from weighthouse.domain.errors import (
 from weighthouse.domain.model import BucketObject, Member, Repo, RepoId, RepoType, Role
 from weighthouse.domain.names import check_key, check_name
 from weighthouse.domain.ports import Clock
-from weighthouse.domain.repos import RepoLookup, require_bucket
+from weighthouse.domain.repos import RepoLookup, require_bucket, stored_repo
 
 
 class OwnerCatalog(OrganizationCatalog, UserCatalog, Protocol):
@@ -133,12 +133,7 @@ class AccessLists:
     def _bucket(self, principal: Principal, bucket: RepoId, need: Permission) -> Repo:
         if bucket.type is not RepoType.BUCKET:
             raise InvalidInputError("not a bucket id")
-        check_name(bucket.namespace, what="namespace")
-        check_name(bucket.name, what="repo name")
-        try:
-            repo = self._catalog.get_repo(bucket.type, bucket.namespace, bucket.name)
-        except RepoNotFoundError:
-            raise RepoNotFoundError.named(f"{bucket.namespace}/{bucket.name}") from None
+        repo = stored_repo(self._catalog, bucket)
         require_bucket_permission(self._catalog, principal, repo, need)
         require_bucket(repo)
         return repo

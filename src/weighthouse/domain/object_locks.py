@@ -23,11 +23,10 @@ from weighthouse.domain.catalog import ObjectCatalog
 from weighthouse.domain.errors import (
     InvalidInputError,
     ObjectLockNotEnabledError,
-    RepoNotFoundError,
     VersionNotFoundError,
 )
 from weighthouse.domain.model import BucketObject, Repo, RepoId, RepoType, Role
-from weighthouse.domain.names import check_key, check_name
+from weighthouse.domain.names import check_key
 from weighthouse.domain.object_lock import (
     DefaultRetention,
     ObjectLockConfiguration,
@@ -38,7 +37,7 @@ from weighthouse.domain.object_lock import (
 from weighthouse.domain.object_lock_catalog import LockChange, ObjectLockCatalog
 from weighthouse.domain.object_versions import ObjectVersionCatalog, find_object_version
 from weighthouse.domain.ports import Clock
-from weighthouse.domain.repos import RepoLookup, find_bucket, require_bucket
+from weighthouse.domain.repos import RepoLookup, find_bucket, require_bucket, stored_repo
 
 
 class LockCatalog(RepoLookup, ObjectCatalog, ObjectVersionCatalog, ObjectLockCatalog, Protocol):
@@ -84,13 +83,7 @@ class ObjectLocks:
         """The bucket, before any access check (which the caller makes)."""
         if bucket.type is not RepoType.BUCKET:
             raise InvalidInputError("not a bucket id")
-        check_name(bucket.namespace, what="namespace")
-        check_name(bucket.name, what="repo name")
-        try:
-            repo = self._catalog.get_repo(bucket.type, bucket.namespace, bucket.name)
-        except RepoNotFoundError:
-            # Rebuilt, as find_repo does: a missing bucket reads like a private one.
-            raise RepoNotFoundError.named(f"{bucket.namespace}/{bucket.name}") from None
+        repo = stored_repo(self._catalog, bucket)
         require_bucket(repo)
         return repo
 

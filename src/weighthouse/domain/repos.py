@@ -57,6 +57,19 @@ class RepoLifecycleCatalog(
     check for creating one, and likes (for the order by them)."""
 
 
+def stored_repo(catalog: RepoCatalog, repo_id: RepoId) -> Repo:
+    """The repo, before any access check, which the caller makes: a missing one raises the
+    ``RepoNotFoundError`` that a repo the caller may not see raises."""
+    check_name(repo_id.namespace, what="namespace")
+    check_name(repo_id.name, what="repo name")
+    try:
+        return catalog.get_repo(repo_id.type, repo_id.namespace, repo_id.name)
+    except RepoNotFoundError:
+        # Rebuilt here, not passed on: whatever a catalog says about a missing repo, the
+        # caller must read the same words as for a private one (require_repo).
+        raise RepoNotFoundError.named(f"{repo_id.namespace}/{repo_id.name}") from None
+
+
 def find_repo(
     catalog: RepoLookup, principal: Principal, repo_id: RepoId, need: Role = Role.READ
 ) -> Repo:
@@ -65,14 +78,7 @@ def find_repo(
     A private repo the caller may not see raises ``RepoNotFoundError``, exactly like a missing
     one, so its existence does not leak.
     """
-    check_name(repo_id.namespace, what="namespace")
-    check_name(repo_id.name, what="repo name")
-    try:
-        repo = catalog.get_repo(repo_id.type, repo_id.namespace, repo_id.name)
-    except RepoNotFoundError:
-        # Rebuilt here, not passed on: whatever a catalog says about a missing repo, the
-        # caller must read the same words as for a private one (require_repo below).
-        raise RepoNotFoundError.named(f"{repo_id.namespace}/{repo_id.name}") from None
+    repo = stored_repo(catalog, repo_id)
     if repo.type is RepoType.BUCKET:
         require_bucket_access(catalog, principal, repo, need)
     else:
