@@ -329,7 +329,7 @@ class Authenticator:
         except AuthenticationError as exc:
             raise AuthenticationError(exc.message, reason="request_time_skewed") from None
         scoped = (credential.access_key_id, credential.date, credential.region, credential.service)
-        cache = self._signing_keys
+        cache = self._signing_keys if self._signing_keys and self._signing_keys.keeps else None
         epoch = cache.epoch() if cache is not None else ""
         cached = cache.get(scoped, epoch) if cache is not None else None
         if cached is not None:

@@ -64,6 +64,11 @@ class SigningKeyCache:
         self._entries: dict[Scope, SigningKey] = {}
         self._lock = threading.Lock()
 
+    @property
+    def keeps(self) -> bool:
+        """Whether entries are kept at all: with a lifetime of zero the epoch is not read."""
+        return self.lifetime > timedelta(0)
+
     def epoch(self) -> str:
         """The catalog's credential epoch now: read it before the rows an entry is made of."""
         return self._epochs.credential_epoch()
@@ -78,7 +83,7 @@ class SigningKeyCache:
     def put(self, scope: Scope, epoch: str, key: AccessKey, user: User, signing_key: bytes) -> None:
         """Remember a signing key whose signature matched, with the rows read under
         ``epoch``."""
-        if self.lifetime <= timedelta(0):
+        if not self.keeps:
             return
         entry = SigningKey(key, user, signing_key, epoch, self._clock() + self.lifetime)
         with self._lock:

@@ -224,6 +224,16 @@ def _number(element: ET.Element, name: str) -> int | None:
         raise S3Error(400, "MalformedXML", f"{name} must be a whole number") from None
 
 
+def _no_lock_configuration(key: str) -> S3Error:
+    """What S3 answers for a version without the retention or legal hold asked for."""
+    return S3Error(
+        404,
+        "NoSuchObjectLockConfiguration",
+        "The specified object does not have a ObjectLock configuration",
+        key=key,
+    )
+
+
 def _version(call: S3Call) -> str | None:
     return call.param("versionId") if call.has("versionId") else None
 
@@ -239,12 +249,7 @@ async def object_retention(call: S3Call) -> Response:
             lambda: locks.version(call.principal, repo_id, key, version, GET_RETENTION)
         )
         if obj.retention is None:
-            raise S3Error(
-                404,
-                "NoSuchObjectLockConfiguration",
-                "The specified object does not have a ObjectLock configuration",
-                key=key,
-            )
+            raise _no_lock_configuration(key)
         root = wire.element("Retention")
         wire.add(root, "Mode", obj.retention.mode.value)
         wire.add(root, "RetainUntilDate", wire.iso8601(obj.retention.until))
@@ -280,12 +285,7 @@ async def object_legal_hold(call: S3Call) -> Response:
         )
         if obj.legal_hold is None:
             # As in AWS, a version that never had a legal hold has none to show.
-            raise S3Error(
-                404,
-                "NoSuchObjectLockConfiguration",
-                "The specified object does not have a ObjectLock configuration",
-                key=key,
-            )
+            raise _no_lock_configuration(key)
         root = wire.element("LegalHold")
         wire.add(root, "Status", "ON" if obj.legal_hold else "OFF")
         return Response(wire.document(root), media_type=wire.XML)
