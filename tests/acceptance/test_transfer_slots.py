@@ -15,6 +15,7 @@ import hashlib
 import http.client
 import json
 import os
+import select
 import socket
 import threading
 import time
@@ -70,36 +71,75 @@ def start_stalled_upload(sock: socket.socket, account: Account, repo: str, path:
     )
 
 
+@dataclass
+class Stalled:
+    sock: socket.socket
+    account: Account
+    worker: int
+
+
+def answered(sock: socket.socket) -> bool:
+    """Whether the server has answered (refused) the stalled upload on ``sock``: a stalled
+    upload that holds its slot is never answered while it trickles."""
+    return bool(select.select([sock], [], [], 0)[0])
+
+
 class Trickle:
-    """Keeps slow uploads alive with a byte now and then until :meth:`stop`; then they stall."""
+    """Keeps slow uploads alive with a byte now and then until :meth:`stop`; then they stall.
+
+    A stalled upload takes its slots when its process gets to it, and a probe that gets there
+    first takes one of them and has the stalled upload refused (the server answers it 429 at
+    once). :meth:`top_up` replaces the refused ones, so the shares are held for certain in the
+    end instead of one short for ever."""
 
     def __init__(self) -> None:
-        self.sockets: list[socket.socket] = []
+        self.uploads: list[Stalled] = []
+        self._shares: list[tuple[Account, str, int]] = []
+        self.opened = 0  # connections opened for stalled uploads, refused ones included
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.wait(TRICKLE_EVERY):
-            for sock in list(self.sockets):
+            with self._lock:
+                socks = [upload.sock for upload in self.uploads]
+            for sock in socks:
                 with contextlib.suppress(OSError):  # refused uploads are closed by the server
                     sock.sendall(b"x")
 
     def stall(self, server: LiveServer, account: Account, repo: str, share: int) -> None:
-        """Start stalled uploads of ``account`` until every serving process has accepted
-        ``share`` of them. Each connection's process is learnt before its request is sent
-        (one that is refused is closed at once); a process that accepted more than its share
-        refuses the rest."""
-        held: Counter[int] = Counter()
+        """Keep ``share`` stalled uploads of ``account`` in every serving process from now on,
+        and start them (see :meth:`top_up`)."""
+        self._shares.append((account, repo, share))
+        self.top_up(server)
+
+    def top_up(self, server: LiveServer) -> bool:
+        """Start stalled uploads until every serving process has accepted each account's share
+        of them, not counting those the server refused; whether any was started. Each
+        connection's process is learnt before its request is sent (one that is refused is
+        closed at once); a process that accepted more than its share refuses the rest."""
+        started = False
         workers = server.worker_pids()
-        while missing := sum(max(0, share - held[pid]) for pid in workers):
-            opened = sum(held.values())
-            assert opened + missing <= MOST_STALLED, f"the processes accepted {dict(held)}"
-            socks = [connect(server) for _ in range(missing)]
-            for n, (sock, worker) in enumerate(zip(socks, accepted_by(server, socks), strict=True)):
-                start_stalled_upload(sock, account, repo, f"stalled-{opened + n}.bin")
-                self.sockets.append(sock)
-                held[worker] += 1
+        with self._lock:
+            refused = [upload for upload in self.uploads if answered(upload.sock)]
+            self.uploads = [upload for upload in self.uploads if upload not in refused]
+        for upload in refused:
+            upload.sock.close()
+        for account, repo, share in self._shares:
+            held = Counter(u.worker for u in self.uploads if u.account == account)
+            while missing := sum(max(0, share - held[pid]) for pid in workers):
+                assert self.opened + missing <= MOST_STALLED, f"the processes accepted {dict(held)}"
+                socks = [connect(server) for _ in range(missing)]
+                for sock, worker in zip(socks, accepted_by(server, socks), strict=True):
+                    start_stalled_upload(sock, account, repo, f"stalled-{self.opened}.bin")
+                    self.opened += 1
+                    with self._lock:
+                        self.uploads.append(Stalled(sock, account, worker))
+                    held[worker] += 1
+                started = True
+        return started
 
     def stop(self) -> None:
         self._stop.set()
@@ -107,9 +147,9 @@ class Trickle:
 
     def close(self) -> None:
         self.stop()
-        for sock in self.sockets:
+        for upload in self.uploads:
             with contextlib.suppress(OSError):
-                sock.close()
+                upload.sock.close()
 
 
 def put(server: LiveServer, account: Account, repo: str, path: str, data: bytes) -> httpx.Response:
@@ -153,11 +193,13 @@ def probe(server: LiveServer, account: Account, repo: str, path: str) -> Answer:
 
 
 def answers_of_every_process(
-    server: LiveServer, account: Account, repo: str, status: int
+    server: LiveServer, account: Account, repo: str, status: int, slow: Trickle | None = None
 ) -> list[Answer]:
     """Upload until every serving process has answered ``status`` once. The stalled uploads
     reach their slots in their own time, so a process may still take an upload before it
     first refuses one (and may still refuse one before it first takes one again); never after.
+    Before each upload, ``slow`` replaces the stalled uploads an earlier one had refused, and
+    those it starts get a moment to reach their slots first.
     """
     workers = set(server.worker_pids())
     answers: list[Answer] = []
@@ -165,6 +207,8 @@ def answers_of_every_process(
     deadline = time.monotonic() + WAIT
     while settled != workers:
         assert time.monotonic() < deadline, [(a.worker, a.status, a.body) for a in answers]
+        if slow is not None and slow.top_up(server):
+            time.sleep(0.2)
         answer = probe(server, account, repo, f"probe-{len(answers)}.bin")
         answers.append(answer)
         if answer.status == status:
@@ -187,7 +231,7 @@ def test_stalled_uploads_of_one_account_leave_the_others_uploading(server: LiveS
         # The finding: 64 uploads that never end used to take every slot of the server. These
         # trickle a byte at a time, so no timeout ends them while the shares are checked.
         slow.stall(server, alice, repos[alice.name], PER_ACCOUNT)
-        for refused in answers_of_every_process(server, alice, repos[alice.name], 429):
+        for refused in answers_of_every_process(server, alice, repos[alice.name], 429, slow):
             assert refused.body["error"]["code"] == "rate_limited"
             assert "account" in refused.body["error"]["message"]
             assert refused.retry_after is not None and int(refused.retry_after) > 0
@@ -201,7 +245,7 @@ def test_stalled_uploads_of_one_account_leave_the_others_uploading(server: LiveS
         # Bob's own slow uploads bring this address to its share in every process: now carol,
         # from the same address, waits too.
         slow.stall(server, bob, repos[bob.name], PER_CLIENT - PER_ACCOUNT)
-        for refused in answers_of_every_process(server, carol, repos[carol.name], 429):
+        for refused in answers_of_every_process(server, carol, repos[carol.name], 429, slow):
             assert "address" in refused.body["error"]["message"]
 
         # They stop sending, and nobody closes anything: the body idle timeout ends them and
