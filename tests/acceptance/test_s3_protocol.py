@@ -396,6 +396,22 @@ def test_copy_source_names_keys_url_encoded_and_the_null_version(s3: Any, bucket
     assert unknown.value.response["ResponseMetadata"]["HTTPStatusCode"] in (400, 404)
 
 
+def test_copy_source_reads_a_plus_as_a_space_as_s3_does(s3: Any, bucket: str) -> None:
+    # s5cmd encodes the copy source as a form value, `a b+c` as `a+b%2Bc`, and AWS reads it so.
+    s3.put_object(Bucket=bucket, Key="plus/a b+c", Body=b"spaced")
+    s3.put_object(Bucket=bucket, Key="plus/a+b c", Body=b"other")
+
+    def form_encoded(request: Any, **_: object) -> None:
+        request.headers.replace_header("x-amz-copy-source", f"{bucket}/plus/a+b%2Bc")
+
+    s3.meta.events.register("before-sign.s3.CopyObject", form_encoded)
+    try:
+        s3.copy_object(Bucket=bucket, Key="plus-copy", CopySource=f"{bucket}/plus/x")
+    finally:
+        s3.meta.events.unregister("before-sign.s3.CopyObject", form_encoded)
+    assert s3.get_object(Bucket=bucket, Key="plus-copy")["Body"].read() == b"spaced"
+
+
 def test_ranges_at_the_edges(s3: Any, bucket: str) -> None:
     body = bytes(range(100))
     s3.put_object(Bucket=bucket, Key="ranged", Body=body)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, unquote_plus
 
 from starlette.requests import Request
 
@@ -83,6 +83,13 @@ _SOURCE_HEADER = "x-amz-copy-source"
 _TAGGING_HEADER = "x-amz-tagging"
 
 
+def decoded_source(text: str) -> str:
+    """A URL-encoded part of ``x-amz-copy-source`` decoded as S3 decodes it: as a form value,
+    ``+`` a space and ``%2B`` a plus. s5cmd encodes keys so (a copy of ``a b+c`` sends
+    ``a+b%2Bc``); the SDKs send ``%20`` and ``%2B``, which read the same either way."""
+    return unquote_plus(text)
+
+
 def action(method: str, key: str | None, has: Callable[[str], bool]) -> str:
     """The policy action of a ``method`` request on the bucket (``key`` ``None``) or on an
     object, with the query naming the sub-resources ``has`` finds."""
@@ -130,7 +137,7 @@ def policy_request(
             facts["s3:" + name] = (value,)
     source = request.headers.get(_SOURCE_HEADER)
     if source is not None:
-        facts["s3:" + _SOURCE_HEADER] = (unquote(source.split("?", 1)[0]).lstrip("/"),)
+        facts["s3:" + _SOURCE_HEADER] = (decoded_source(source.split("?", 1)[0]).lstrip("/"),)
     tags = request.headers.get(_TAGGING_HEADER)
     if tags:
         pairs = parse_qsl(tags, keep_blank_values=True)

@@ -13,7 +13,6 @@ import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import unquote
 
 from starlette.responses import Response
 
@@ -178,8 +177,8 @@ def copy_source(call: S3Call) -> tuple[str, RepoId, str, str | None]:
             raise S3Error(
                 400, "InvalidArgument", "x-amz-copy-source may only carry ?versionId=<id>"
             )
-        version = unquote(value)
-    source = unquote(source).lstrip("/")
+        version = actions.decoded_source(value)
+    source = actions.decoded_source(source).lstrip("/")
     bucket, slash, key = source.partition("/")
     if not slash or not key:
         raise S3Error(400, "InvalidArgument", "x-amz-copy-source must be <bucket>/<key>")
