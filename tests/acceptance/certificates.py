@@ -12,9 +12,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 
-def self_signed(folder: Path) -> tuple[Path, Path]:
+def self_signed(folder: Path, *, ca: bool = True) -> tuple[Path, Path]:
     """A certificate for ``localhost`` and ``127.0.0.1``, valid for a day, and its key, as PEM
-    files in ``folder``. It is its own CA, so clients trust it by being given the file."""
+    files in ``folder``. Clients trust it by being given the file. By default it is marked a CA
+    too; rustls (Rust's clients) takes only one that is not (``ca=False``) as a server's own."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.UTC)
@@ -32,7 +33,7 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
             ),
             critical=False,
         )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
