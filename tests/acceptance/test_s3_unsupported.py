@@ -54,3 +54,22 @@ def test_bucket_configurations_read_as_none_configured(
         "NoSuchBucket",
     )
     assert refused(lambda: s3.get_object_tagging(Bucket=bucket, Key="none"))[1] == "NoSuchKey"
+
+
+def test_object_operations_weighthouse_lacks_are_not_implemented(s3: Any, bucket: str) -> None:
+    # minio-py's select_object_content and s5cmd's select ask for SelectObjectContent.
+    s3.put_object(Bucket=bucket, Key="rows.csv", Body=b"a,b\n1,2\n")
+    selecting = lambda: s3.select_object_content(  # noqa: E731
+        Bucket=bucket,
+        Key="rows.csv",
+        Expression="select * from s3object",
+        ExpressionType="SQL",
+        InputSerialization={"CSV": {}},
+        OutputSerialization={"CSV": {}},
+    )
+    assert refused(selecting) == (501, "NotImplemented")
+    restoring = lambda: s3.restore_object(  # noqa: E731
+        Bucket=bucket, Key="rows.csv", RestoreRequest={"Days": 1}
+    )
+    assert refused(restoring) == (501, "NotImplemented")
+    assert s3.get_object(Bucket=bucket, Key="rows.csv")["Body"].read() == b"a,b\n1,2\n"

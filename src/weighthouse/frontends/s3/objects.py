@@ -41,6 +41,10 @@ from weighthouse.frontends.s3.object_headers import checksum_headers, content_he
 from weighthouse.frontends.s3.owners import EXPECTED_SOURCE_OWNER_HEADER, check_expected_owner
 from weighthouse.frontends.s3.uploads import body_of
 
+# Object operations of S3's that Weighthouse lacks (GetObjectTorrent, SelectObjectContent,
+# RestoreObject): S3's 501 for them, where another method on an object is a 405.
+_NOT_IMPLEMENTED = ("torrent", "select", "restore")
+
 
 async def handle(call: S3Call) -> Response:
     method = call.request.method
@@ -54,8 +58,9 @@ async def handle(call: S3Call) -> Response:
         return await object_lock.object_retention(call)
     if call.has("legal-hold"):
         return await object_lock.object_legal_hold(call)
-    if call.has("torrent"):
-        raise S3Error(501, "NotImplemented", "?torrent is not implemented")
+    for name in _NOT_IMPLEMENTED:
+        if call.has(name):
+            raise S3Error(501, "NotImplemented", f"?{name} is not implemented")
     if method == "PUT":
         if call.header("x-amz-copy-source") is not None:
             return await _copy(call)
