@@ -20,7 +20,12 @@ ever finishing a request. :class:`LimitedHttpToolsProtocol` bounds each connecti
   refusal) ends its connection: uvicorn would otherwise parse and drop the rest of the body,
   however large, so ten anonymous 100 MiB bodies kept the event loop busy with bytes nobody
   wanted while honest requests queued behind them. The server drops at most ``LINGER_BYTES``
-  more and closes, or closes when ``body_idle_timeout`` has passed, whichever comes first.
+  more and closes, or closes when ``body_idle_timeout`` has passed, whichever comes first;
+* stopping the server drops an idle keep-alive connection at once, a TLS one included: closing
+  one the usual way waits for the client's ``close_notify`` (up to 30 s in asyncio and uvloop),
+  which a client holding it in its pool sends only when it next reads, so one idle boto3
+  client held a stopping server's S3 port for 30 s. TLS lets the side that closes leave
+  without the peer's answer, and a client's pool drops a connection found closed.
 
 Refusals are written in the error format of the port's front-end (:class:`Refusals`) with
 ``Connection: close``; the server then reads and discards what the client still sends for a
@@ -171,6 +176,14 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)
+
+    def shutdown(self) -> None:
+        if self.transport.get_extra_info("sslcontext") is not None and (
+            self.cycle is None or self.cycle.response_complete
+        ):
+            self.transport.abort()  # see the module's docstring: no wait for close_notify
+            return
+        super().shutdown()
 
     def data_received(self, data: bytes) -> None:
         if self._refused is not None:  # lingering: read and drop, up to a bound

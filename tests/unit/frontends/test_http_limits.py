@@ -1,17 +1,21 @@
-"""The server's per-connection limits that need no live server: a response whose client stops
-reading is ended after ``body_idle_timeout``, on both event loops the server may run on.
-(The head and body limits are exercised against a live server in the acceptance tests.)"""
+"""The server's per-connection limits that need no live server, on both event loops the server
+may run on: a response whose client stops reading is ended after ``body_idle_timeout``, and
+stopping the server ends an idle TLS connection at once. (The head and body limits are
+exercised against a live server in the acceptance tests.)"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import socket
+import ssl
+from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 import uvloop
+from tests.acceptance.certificates import self_signed
 from uvicorn.server import ServerState
 
 from weighthouse.frontends.http_limits import HttpLimits, LimitedHttpToolsProtocol
@@ -75,3 +79,56 @@ def test_a_streamed_response_nobody_reads_is_cut_off(loop_name: str) -> None:
     finally:
         loop.close()
     assert received < BODY  # the connection closed long before the body was all sent
+
+
+@pytest.mark.parametrize("loop_name", LOOPS)
+def test_stopping_ends_an_idle_tls_connection_at_once(tmp_path: Path, loop_name: str) -> None:
+    cert, key = self_signed(tmp_path)
+    serving = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    serving.load_cert_chain(cert, key)
+    trusting = ssl.create_default_context(cafile=str(cert))
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        headers = [(b"content-length", b"2")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    def pooled(port: int) -> ssl.SSLSocket:
+        """A connection that asked once and then waits in a client's pool, reading nothing."""
+        raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+        connection = trusting.wrap_socket(raw, server_hostname="localhost")
+        connection.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        answer = b""
+        while not answer.endswith(b"ok"):
+            answer += connection.recv(1024)
+        return connection
+
+    async def scenario() -> int:
+        config = uvicorn.Config(app, lifespan="off", log_config=None)
+        config.load()
+        state = ServerState()
+        server = await asyncio.get_running_loop().create_server(
+            lambda: LimitedHttpToolsProtocol(config=config, server_state=state, app_state={}),
+            "127.0.0.1",
+            0,
+            ssl=serving,
+        )
+        client = await asyncio.to_thread(pooled, server.sockets[0].getsockname()[1])
+        try:
+            assert len(state.connections) == 1
+            for protocol in list(state.connections):
+                protocol.shutdown()  # what the server does to each connection when it stops
+            for _ in range(50):  # 5 s at most: a close waiting for close_notify waits 30 s
+                if not state.connections:
+                    break
+                await asyncio.sleep(0.1)
+            return len(state.connections)
+        finally:
+            client.close()
+            server.close()
+
+    loop = LOOPS[loop_name]()
+    try:
+        assert loop.run_until_complete(scenario()) == 0
+    finally:
+        loop.close()
