@@ -13,6 +13,8 @@ or there is none, the key holds no object.
 * Objects written before versioning was set are the ``null`` version of their key.
 * Removing one version by id is permanent; when it was the latest, the next newest becomes the
   latest (a delete marker hides the key again, an object shows it).
+* Each object version keeps its own tags, object lock and access control list, whether it is
+  the latest or not.
 
 Version ids are opaque to clients: 16 hex digits of the version's position (a counter per
 bucket, so later versions have higher positions) and 16 random hex digits, so a listing can
@@ -29,7 +31,7 @@ from datetime import datetime
 from typing import Protocol
 
 from weighthouse.domain.errors import DeleteMarkerError, InvalidInputError, VersionNotFoundError
-from weighthouse.domain.model import NULL_VERSION, BucketObject
+from weighthouse.domain.model import NULL_VERSION, Acl, BucketObject
 
 VERSION_ID_LENGTH = 32
 _POSITION_DIGITS = 16
@@ -158,6 +160,12 @@ class ObjectVersionCatalog(Protocol):
         version (a delete marker has no tags)."""
         ...
 
+    def set_object_version_acl(self, repo_id: str, key: str, version_id: str, acl: Acl) -> bool:
+        """Replace the access control list of that version, an object, changing nothing else
+        of it; ``False`` when there is no such object version (a delete marker has no ACL).
+        The ACL stays with the version when a newer one replaces it."""
+        ...
+
     def list_object_versions(
         self, repo_id: str, prefix: str, after: VersionPosition | None, limit: int
     ) -> Sequence[ObjectVersion]:
@@ -173,6 +181,13 @@ def find_object_version(
     no version can have, ``VersionNotFoundError`` when the key has none of that id,
     ``DeleteMarkerError`` when that version is a delete marker."""
     found = catalog.get_object_version(repo_id, key, check_version_id(version_id))
+    return version_object(found, key, version_id)
+
+
+def version_object(found: ObjectVersion | None, key: str, version_id: str) -> BucketObject:
+    """The object ``found`` (what the catalog read for version ``version_id`` of ``key``):
+    ``VersionNotFoundError`` when it is ``None``, ``DeleteMarkerError`` for a delete
+    marker."""
     if found is None:
         raise VersionNotFoundError(
             f"no version {version_id!r} of {key!r}", key=key, version_id=version_id

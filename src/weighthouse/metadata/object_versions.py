@@ -32,8 +32,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from weighthouse.domain.acls import acl_document
 from weighthouse.domain.errors import InvalidBucketStateError, RepoNotFoundError
-from weighthouse.domain.model import NULL_VERSION, BucketObject, RepoType
+from weighthouse.domain.model import NULL_VERSION, Acl, BucketObject, RepoType
 from weighthouse.domain.object_lock import (
     ObjectLockConfiguration,
     configuration_document,
@@ -257,6 +258,7 @@ _OBJECT_COLUMNS = (
     "lock_mode",
     "retain_until",
     "legal_hold",
+    "acl",
 )
 
 
@@ -295,6 +297,7 @@ def _marker_row(
         "tags": None,
         "encryption": None,
         **lock_columns(None, legal_hold=None),
+        "acl": None,
     }
 
 
@@ -467,6 +470,27 @@ class ObjectVersionQueries:
             if connection.execute(latest).rowcount == 1:
                 return True
             return connection.execute(older).rowcount == 1
+
+    @retry_transient
+    def set_object_version_acl(self, repo_id: str, key: str, version_id: str, acl: Acl) -> bool:
+        # Under the bucket's lock: the version cannot move between objects and
+        # object_versions (a newer write, a removal promoting it) between the read and the
+        # update.
+        with transaction(self._engine, write=True) as connection:
+            found = _locked_version(connection, repo_id, key, version_id)
+            if found is None or found.object is None:
+                return False
+            table = objects if found.latest else object_versions
+            connection.execute(
+                update(table)
+                .where(
+                    table.c.repo_id == repo_id,
+                    table.c.key == key,
+                    table.c.version_id == version_id,
+                )
+                .values(acl=acl_document(acl))
+            )
+            return True
 
     def list_object_versions(
         self, repo_id: str, prefix: str, after: VersionPosition | None, limit: int

@@ -354,7 +354,6 @@ def object_from(row: Row[Any]) -> BucketObject:
         parts_md5=row.parts_md5,
         tags=dict(row.tags or {}),
         version_id=row.version_id,
-        # Rows of object_versions have no ACL: an older version has the default one.
         acl=_acl(getattr(row, "acl", None)),
         encryption=_encryption(row.encryption),
         retention=retention_from(row),

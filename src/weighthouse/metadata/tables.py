@@ -471,6 +471,9 @@ class ObjectVersionRow(Base):
     lock_mode: Mapped[str | None] = mapped_column(String(16))
     retain_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     legal_hold: Mapped[bool | None] = mapped_column(Boolean)
+    # The version's access control list, as objects.acl (migration 0030): NULL for the
+    # default, and always for a delete marker.
+    acl: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class BucketConfigurationRow(Base):

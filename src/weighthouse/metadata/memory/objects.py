@@ -282,6 +282,20 @@ class MemoryObjects(MemoryTables):
             tables.versions[repo_id, key, version_id] = replace(found, object=tagged)
             return True
 
+    def set_object_version_acl(self, repo_id: str, key: str, version_id: str, acl: Acl) -> bool:
+        with self._lock:
+            tables = self._tables
+            current = tables.objects.get((repo_id, key))
+            if current is not None and current.version_id == version_id:
+                tables.objects[repo_id, key] = replace(current, acl=acl)
+                return True
+            found = tables.versions.get((repo_id, key, version_id))
+            if found is None or found.object is None:
+                return False
+            changed = replace(found.object, acl=acl)
+            tables.versions[repo_id, key, version_id] = replace(found, object=changed)
+            return True
+
     def list_object_versions(
         self, repo_id: str, prefix: str, after: VersionPosition | None, limit: int
     ) -> list[ObjectVersion]:
