@@ -12,7 +12,9 @@ the REST API's is.
 An object's ACL is read with ``READ_ACP`` on it and replaced with ``WRITE_ACP`` (see
 :func:`~weighthouse.domain.access.require_object_permission`); it keeps its owner, the account
 that wrote the object (its bucket's owner for an anonymous write and by default), and
-:func:`new_object_acl` makes it for each write.
+:func:`new_object_acl` makes it for each write. Each version of an object has its own ACL,
+written with it and kept when a newer version replaces it: a request naming a version is
+decided by that version's ACL (:func:`find_version_for`), one naming none by the latest's.
 """
 
 from __future__ import annotations
@@ -45,9 +47,16 @@ from weighthouse.domain.errors import (
     OrganizationNotFoundError,
     RepoNotFoundError,
     UserNotFoundError,
+    VersionNotFoundError,
 )
 from weighthouse.domain.model import BucketObject, Member, Repo, RepoId, RepoType, Role
 from weighthouse.domain.names import check_key, check_name
+from weighthouse.domain.object_versions import (
+    ObjectVersion,
+    ObjectVersionCatalog,
+    check_version_id,
+    version_object,
+)
 from weighthouse.domain.ports import Clock
 from weighthouse.domain.repos import RepoLookup, require_bucket, stored_repo
 
@@ -100,8 +109,55 @@ def new_object_acl(
     return Acl(owner, grants)
 
 
+class VersionLookup(RepoLookup, ObjectVersionCatalog, Protocol):
+    """What :func:`find_version_for` reads: the bucket, the caller's grants on it, its
+    policy, and the version."""
+
+
+def find_version_for(
+    catalog: VersionLookup,
+    principal: Principal,
+    bucket: RepoId,
+    key: str,
+    version_id: str,
+    need: Permission,
+) -> tuple[Repo, BucketObject]:
+    """The bucket and the object that is version ``version_id`` of ``key``, if the caller
+    holds ``need`` on that version: decided by
+    :func:`~weighthouse.domain.access.require_object_permission` with the version's own ACL
+    and tags (the bucket's rules alone for a version that does not exist). After that
+    decision, ``InvalidInputError`` for a key or an id no version can have,
+    ``VersionNotFoundError`` when the key has no version of that id, ``DeleteMarkerError``
+    when it is a delete marker."""
+    if bucket.type is not RepoType.BUCKET:
+        raise InvalidInputError("not a bucket id")
+    repo = stored_repo(catalog, bucket)
+    invalid: InvalidInputError | None = None
+    found: ObjectVersion | None = None
+    try:
+        key = check_key(key)
+        found = catalog.get_object_version(repo.id, key, check_version_id(version_id))
+    except InvalidInputError as error:
+        invalid = error
+    obj = found.object if found is not None else None
+    tags = obj.tags if obj is not None else {}
+    require_object_permission(
+        catalog,
+        principal,
+        repo,
+        obj.acl if obj is not None else None,
+        need,
+        tags=lambda: tags,
+    )
+    require_bucket(repo)
+    if invalid is not None:
+        raise invalid
+    return repo, version_object(found, key, version_id)
+
+
 class AccessListCatalog(
     RepoLookup,
+    ObjectVersionCatalog,
     CollaboratorCatalog,
     OrganizationCatalog,
     UserCatalog,
@@ -230,8 +286,16 @@ class AccessLists:
         self._catalog.run_atomic(store)
 
     def _object(
-        self, principal: Principal, bucket: RepoId, key: str, need: Permission
+        self,
+        principal: Principal,
+        bucket: RepoId,
+        key: str,
+        need: Permission,
+        version_id: str | None,
     ) -> tuple[Repo, BucketObject]:
+        if version_id is not None:
+            return find_version_for(self._catalog, principal, bucket, key, version_id, need)
+        key = check_key(key)
         if bucket.type is not RepoType.BUCKET:
             raise InvalidInputError("not a bucket id")
         check_name(bucket.namespace, what="namespace")
@@ -248,10 +312,13 @@ class AccessLists:
             raise EntryNotFoundError(f"no object {key!r}", key=key)
         return repo, obj
 
-    def object_acl(self, principal: Principal, bucket: RepoId, key: str) -> AclView:
-        """The object's ACL: its owner and the grants given. (Whoever may read its bucket
+    def object_acl(
+        self, principal: Principal, bucket: RepoId, key: str, *, version_id: str | None = None
+    ) -> AclView:
+        """The object's ACL: its owner and the grants given; with ``version_id``, that
+        version's (the errors of :func:`find_version_for`). (Whoever may read its bucket
         reads the object too, whatever its grants: a public bucket's objects are public.)"""
-        repo, obj = self._object(principal, bucket, check_key(key), Permission.READ_ACP)
+        repo, obj = self._object(principal, bucket, key, Permission.READ_ACP, version_id)
         bucket_owner = self.owner_id(repo)
         acl = obj.acl or Acl(bucket_owner, acls.canned("private", bucket_owner))
         grants = acl.grants
@@ -273,18 +340,27 @@ class AccessLists:
         *,
         canned: str | None = None,
         owner_id: str | None = None,
+        version_id: str | None = None,
     ) -> None:
         """Replace the object's ACL with ``grants`` or the canned ACL ``canned``; it keeps its
-        owner, which ``owner_id``, when the request names one, must be."""
-        repo, obj = self._object(principal, bucket, check_key(key), Permission.WRITE_ACP)
+        owner, which ``owner_id``, when the request names one, must be. With ``version_id``,
+        that version's ACL (the errors of :func:`find_version_for`), the latest's otherwise."""
+        repo, obj = self._object(principal, bucket, key, Permission.WRITE_ACP, version_id)
         bucket_owner = self.owner_id(repo)
         owner = obj.acl.owner_id if obj.acl is not None else bucket_owner
         if owner_id is not None and owner_id != owner:
             raise AclOwnerMismatchError("the ACL names another owner than the object's")
         given = AclRequest(canned=canned, grants=tuple(grants)).resolve(owner, bucket_owner)
         check_grantees(self._catalog, given, owner)
-        if not self._catalog.set_object_acl(repo.id, obj.key, Acl(owner, given)):
-            raise EntryNotFoundError(f"no object {key!r}", key=key)
+        acl = Acl(owner, given)
+        if version_id is None:
+            if not self._catalog.set_object_acl(repo.id, obj.key, acl):
+                raise EntryNotFoundError(f"no object {key!r}", key=key)
+        elif not self._catalog.set_object_version_acl(repo.id, obj.key, version_id, acl):
+            # Removed since it was read.
+            raise VersionNotFoundError(
+                f"no version {version_id!r} of {key!r}", key=key, version_id=version_id
+            )
 
     def _name(self, user_id: str, repo: Repo, owner_id: str) -> str:
         if user_id == owner_id:

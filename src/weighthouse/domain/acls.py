@@ -21,7 +21,7 @@ visibility, and a user granted exactly ``READ``, or exactly ``READ`` and ``WRITE
 collaborator with the ``read`` or ``write`` role. Every other grant (a user's
 ``FULL_CONTROL``, ``WRITE`` alone or either ``*_ACP``, the owner's own grant, anything for
 ``AuthenticatedUsers``, ``AllUsers`` beyond ``READ``) is stored as given. An object's ACL, its
-owner and its grants, is stored with the object.
+owner and its grants, is stored with the object, each version of it with that version.
 
 The data (:class:`Permission`, :class:`Grantee`, :class:`Grant`, :class:`Acl`) is in
 :mod:`~weighthouse.domain.model`, since objects carry their ACLs; this module holds the rules,

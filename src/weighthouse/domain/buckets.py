@@ -18,7 +18,7 @@ from weighthouse.domain.access import (
     may_bypass_governance,
     require_object_permission,
 )
-from weighthouse.domain.access_lists import OwnerCatalog, new_object_acl
+from weighthouse.domain.access_lists import OwnerCatalog, find_version_for, new_object_acl
 from weighthouse.domain.acls import AclRequest, Permission
 from weighthouse.domain.bucket_configurations_catalog import BucketConfigurationCatalog
 from weighthouse.domain.catalog import ObjectCatalog
@@ -325,7 +325,8 @@ class Buckets:
 
         With ``version_id``, that version of the key instead: ``InvalidInputError`` for an id
         no version can have, ``VersionNotFoundError`` when the key has none of that id,
-        ``DeleteMarkerError`` when it is a delete marker (all after the access checks)."""
+        ``DeleteMarkerError`` when it is a delete marker (all after the access checks, which
+        that version's ACL decides, as the latest's does without ``version_id``)."""
         return self._find(principal, bucket, key, version_id)[1]
 
     def _find(
@@ -333,8 +334,10 @@ class Buckets:
     ) -> tuple[str, BucketObject]:
         """:meth:`head`, and the bucket's id."""
         if version_id is not None:
-            repo_id = self._bucket(principal, bucket)
-            return repo_id, self._version(principal, bucket, key, version_id)
+            repo, version = find_version_for(
+                self._catalog, principal, bucket, key, version_id, Permission.READ
+            )
+            return repo.id, version
         if bucket.type is not RepoType.BUCKET:
             raise InvalidInputError("not a bucket id")
         try:

@@ -1,5 +1,6 @@
-"""Bucket ACLs on the in-memory catalog: what a replacement stores where, what the permission
-service then allows each caller, and what a caller without rights gets."""
+"""Bucket and object ACLs on the in-memory catalog: what a replacement stores where, what the
+permission service then allows each caller (for an object version, by that version's ACL),
+and what a caller without rights gets."""
 
 from __future__ import annotations
 
@@ -22,13 +23,17 @@ from weighthouse.domain.acls import (
 from weighthouse.domain.errors import (
     AclOwnerMismatchError,
     AuthenticationError,
+    DeleteMarkerError,
     EntryNotFoundError,
     InvalidAclError,
     InvalidGranteeError,
+    InvalidInputError,
     PermissionDeniedError,
     RepoNotFoundError,
+    VersionNotFoundError,
 )
-from weighthouse.domain.model import RepoId, RepoType, Role, Scope
+from weighthouse.domain.model import NULL_VERSION, RepoId, RepoType, Role, Scope
+from weighthouse.domain.object_versions import Versioning
 
 pytestmark = pytest.mark.unit
 
@@ -371,3 +376,86 @@ def test_an_object_grant_gives_its_grantee_what_it_names(
     assert outcome(lambda: lists.object_acl(bob, bucket, "k")) == "403"
     # An object grant lets nobody write to the bucket.
     assert outcome(lambda: hub.buckets.put(bob, bucket, "k", [b"no"])) == "404"
+
+
+def test_each_version_is_read_by_its_own_acl(
+    hub: Hub, lists: AccessLists, alice: Principal, bob: Principal, bucket: RepoId
+) -> None:
+    hub.buckets.set_versioning(alice, bucket, Versioning.ENABLED)
+    shared = hub.buckets.put(alice, bucket, "v", [b"old"], acl=AclRequest(canned="public-read"))
+    latest = hub.buckets.put(alice, bucket, "v", [b"new"])
+    assert shared.version_id is not None and latest.version_id is not None
+    # The older version's public-read lets anyone read it; the latest stays private.
+    assert hub.buckets.head(ANONYMOUS, bucket, "v", version_id=shared.version_id).size == 3
+    assert hub.buckets.head(bob, bucket, "v", version_id=shared.version_id).size == 3
+    assert outcome(lambda: hub.buckets.head(bob, bucket, "v")) == "404"
+    assert outcome(lambda: hub.buckets.head(bob, bucket, "v", version_id=latest.version_id)) == (
+        "404"
+    )
+    # Grants the other way round: the latest grants bob, the older one no longer does.
+    lists.set_object_acl(alice, bucket, "v", [user_grant(bob, R)], version_id=latest.version_id)
+    lists.set_object_acl(alice, bucket, "v", canned="private", version_id=shared.version_id)
+    assert hub.buckets.head(bob, bucket, "v").size == 3
+    assert hub.buckets.head(bob, bucket, "v", version_id=latest.version_id).size == 3
+    assert outcome(lambda: hub.buckets.head(bob, bucket, "v", version_id=shared.version_id)) == (
+        "404"
+    )
+    assert lists.object_acl(alice, bucket, "v", version_id=shared.version_id).grants == (
+        user_grant(alice, FC),
+    )
+    assert lists.object_acl(alice, bucket, "v").grants == (user_grant(bob, R),)
+
+
+def test_a_version_acl_needs_acp_on_that_version(
+    hub: Hub, lists: AccessLists, alice: Principal, bob: Principal, bucket: RepoId
+) -> None:
+    hub.buckets.set_versioning(alice, bucket, Versioning.ENABLED)
+    grant = AclRequest(grants=(user_grant(bob, RA), user_grant(bob, WA)))
+    old = hub.buckets.put(alice, bucket, "v", [b"old"], acl=grant).version_id
+    new = hub.buckets.put(alice, bucket, "v", [b"new"]).version_id
+    assert old is not None and new is not None
+    assert lists.object_acl(bob, bucket, "v", version_id=old).owner_id == alice.viewer_id
+    lists.set_object_acl(bob, bucket, "v", [user_grant(bob, RA)], version_id=old)
+    assert outcome(lambda: lists.object_acl(bob, bucket, "v", version_id=old)) == "ok"
+    assert outcome(lambda: lists.set_object_acl(bob, bucket, "v", [], version_id=old)) == "403"
+    assert outcome(lambda: lists.object_acl(bob, bucket, "v", version_id=new)) == "404"
+    assert outcome(lambda: lists.object_acl(bob, bucket, "v")) == "404"
+
+
+@pytest.mark.parametrize(
+    ("version_id", "error"),
+    [
+        ("0" * 32, VersionNotFoundError),
+        ("not-an-id", InvalidInputError),
+        ("marker", DeleteMarkerError),
+    ],
+)
+def test_a_version_without_an_acl_is_an_error_after_the_access_check(
+    hub: Hub,
+    lists: AccessLists,
+    alice: Principal,
+    bob: Principal,
+    bucket: RepoId,
+    version_id: str,
+    error: type[Exception],
+) -> None:
+    hub.buckets.set_versioning(alice, bucket, Versioning.ENABLED)
+    marker = hub.buckets.delete(alice, bucket, "k").marker
+    asked = marker if version_id == "marker" else version_id
+    with pytest.raises(error):
+        lists.object_acl(alice, bucket, "k", version_id=asked)
+    with pytest.raises(error):
+        lists.set_object_acl(alice, bucket, "k", canned="public-read", version_id=asked)
+    # Whoever may not see the bucket learns nothing about its versions.
+    with pytest.raises(RepoNotFoundError):
+        lists.object_acl(bob, bucket, "k", version_id=asked)
+
+
+def test_the_null_version_of_an_unversioned_bucket_is_its_object(
+    hub: Hub, lists: AccessLists, alice: Principal, bucket: RepoId
+) -> None:
+    lists.set_object_acl(alice, bucket, "k", canned="public-read", version_id=NULL_VERSION)
+    assert hub.buckets.head(ANONYMOUS, bucket, "k").size == 1
+    assert lists.object_acl(alice, bucket, "k", version_id=NULL_VERSION) == lists.object_acl(
+        alice, bucket, "k"
+    )

@@ -1,7 +1,8 @@
 """S3 access control lists on the wire: ``x-amz-acl`` and the ``x-amz-grant-*`` headers (on
 bucket and object writes), the ``AccessControlPolicy`` document of PutBucketAcl and
-PutObjectAcl, and GetBucketAcl's and GetObjectAcl's answer. What a grant
-allows, and where it is kept, is the domain's (:mod:`weighthouse.domain.acls`).
+PutObjectAcl, and GetBucketAcl's and GetObjectAcl's answer (an object's latest version's, or
+with ``versionId`` that version's). What a grant allows, and where it is kept, is the
+domain's (:mod:`weighthouse.domain.acls`).
 
 * A canned ACL is one of :data:`~weighthouse.domain.acls.CANNED`; ``aws-exec-read`` and
   ``log-delivery-write`` grant AWS services this server does not have (``NotImplemented``),
@@ -177,15 +178,14 @@ async def handle(call: S3Call) -> Response:
     assert call.bucket is not None
     repo_id = bucket_id(call.bucket)
     key = call.key
-    if key is not None and call.has("versionId"):
-        raise S3Error(501, "NotImplemented", "ACLs are kept for an object's latest version only")
+    version_id = call.param("versionId") if key is not None and call.has("versionId") else None
     lists = call.hub.access_lists
     if method == "GET":
 
         def read() -> AclView:
             if key is None:
                 return lists.bucket_acl(call.principal, repo_id)
-            return lists.object_acl(call.principal, repo_id, key)
+            return lists.object_acl(call.principal, repo_id, key, version_id=version_id)
 
         return Response(render(await in_thread(read)), media_type=wire.XML)
     asked = requested(call)
@@ -208,7 +208,13 @@ async def handle(call: S3Call) -> Response:
                 )
             else:
                 lists.set_object_acl(
-                    call.principal, repo_id, key, given, canned=canned, owner_id=owner_id
+                    call.principal,
+                    repo_id,
+                    key,
+                    given,
+                    canned=canned,
+                    owner_id=owner_id,
+                    version_id=version_id,
                 )
 
     await in_thread(store)
