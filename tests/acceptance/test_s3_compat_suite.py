@@ -281,6 +281,8 @@ CASES: tuple[str, ...] = (
     "test_s3_acl_v.py::TestObjectAcl::test_object_acl_read",
     "test_s3_acl_v.py::TestObjectAcl::test_object_acl_read_acp",
     "test_s3_acl_v.py::TestObjectAcl::test_object_header_acl_grants",
+    "test_s3_acl_v.py::TestObjectAcl::test_versioned_object_acl",
+    "test_s3_acl_v.py::TestObjectAcl::test_versioned_object_acl_no_version_specified",
     "test_s3_acl_v.py::TestBucketObjectAclMixin::test_object_raw_get_bucket_acl",
     "test_s3_acl_v.py::TestBucketObjectAclMixin::test_object_raw_authenticated_bucket_acl",
     "test_s3_acl_v.py::TestBucketObjectAclMixin::test_object_copy_not_owned_object_bucket",
