@@ -196,6 +196,89 @@ def print_tables(summary: dict[str, Any], labels: dict[str, str], size_mib: int)
             )
 
 
+BIG = (
+    ("upload_model", "upload, model repo"),
+    ("upload_bucket", "upload, bucket"),
+    ("download", "download"),
+)
+
+
+def against_baseline(
+    samples: dict[str, dict[str, list[dict[str, Any]]]],
+    servers: dict[str, dict[str, Any]],
+    pairs: dict[str, str],
+) -> dict[str, dict[str, Any]]:
+    """Today's servers against another revision's in the same run (``--baseline-rev``).
+
+    For each big transfer: the ratio of the medians (today / baseline) and the ratio of each
+    round's pair, whose spread is the noise the interleaving left; the same for the server CPU
+    seconds of the transfer (lower is cheaper); and each side's largest process."""
+    out: dict[str, dict[str, Any]] = {}
+    for today, base in pairs.items():
+        if today not in servers or base not in servers:
+            continue
+        entry: dict[str, Any] = {}
+        for metric, _ in BIG:
+            ours, theirs = samples[today].get(metric, []), samples[base].get(metric, [])
+            if not ours or not theirs:
+                continue
+            entry[metric] = {
+                "ratio": ratio(
+                    median([r["mb_s"] for r in ours]), median([r["mb_s"] for r in theirs])
+                ),
+                "rounds": [ratio(a["mb_s"], b["mb_s"]) for a, b in zip(ours, theirs, strict=False)],
+                "cpu_ratio": ratio(
+                    median([r["server_cpu_s"] for r in ours]),
+                    median([r["server_cpu_s"] for r in theirs]),
+                ),
+            }
+        for metric in ("small_put", "small_get"):
+            mine, other = (
+                servers[today].get(f"{metric}_ops_s"),
+                servers[base].get(f"{metric}_ops_s"),
+            )
+            if mine is not None and other is not None:
+                entry[metric] = {"ratio": ratio(mine, other)}
+        entry["peak_process_rss_mb"] = {
+            "today": servers[today]["peak_process_rss_mib"] * MIB / MB,
+            "baseline": servers[base]["peak_process_rss_mib"] * MIB / MB,
+        }
+        out[f"{today}/{base}"] = entry
+    return out
+
+
+def print_baseline(compared: dict[str, dict[str, Any]], labels: dict[str, str]) -> None:
+    """The table of :func:`against_baseline`: median ratio [each round's] and CPU ratio."""
+    if not compared:
+        return
+    pairs = list(compared)
+    print()
+    heads = [_pair_label(pair, labels) for pair in pairs]
+    header = f"{'today / baseline':<24}" + "".join(f" {h:>36}" for h in heads)
+    print(header)
+    print("-" * len(header))
+    for metric, title in (*BIG, ("small_put", "4 KiB PUT"), ("small_get", "4 KiB GET")):
+        cells = []
+        for pair in pairs:
+            got = compared[pair].get(metric)
+            if got is None:
+                cells.append("-")
+                continue
+            cell = _fmt(got["ratio"], ".2f")
+            if "rounds" in got:
+                cell += " [" + " ".join(_fmt(r, ".2f") for r in got["rounds"]) + "]"
+                cell += f" cpu {_fmt(got['cpu_ratio'], '.2f')}"
+            cells.append(cell)
+        if any(c != "-" for c in cells):
+            print(f"{title:<24}" + "".join(f" {c:>36}" for c in cells))
+    cells = []
+    for pair in pairs:
+        rss = compared[pair]["peak_process_rss_mb"]
+        cells.append(f"{rss['today']:,.0f} MB vs {rss['baseline']:,.0f} MB")
+    print(f"{'largest process':<24}" + "".join(f" {c:>36}" for c in cells))
+    print("(ratio of medians [each round's pair]; cpu: server CPU seconds, today / baseline)")
+
+
 def _pair_label(pair: str, labels: dict[str, str]) -> str:
     ours, peer = pair.split("/")
     return f"{labels[ours]}/{labels[peer]}"

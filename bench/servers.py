@@ -219,10 +219,22 @@ def _wait_until(
 
 
 def start_weighthouse(
-    workdir: Path, workers: int, serve_cmd: str | None, env: dict[str, str] | None = None
+    workdir: Path,
+    workers: int,
+    serve_cmd: str | None,
+    env: dict[str, str] | None = None,
+    *,
+    python: str = sys.executable,
+    revision: str | None = None,
+    workers_option: bool = True,
 ) -> Server:
-    """A Weighthouse server on free ports; ``env`` adds settings (``WEIGHTHOUSE_...``)."""
-    name = f"weighthouse-w{workers}"
+    """A Weighthouse server on free ports; ``env`` adds settings (``WEIGHTHOUSE_...``).
+
+    ``python`` runs it; ``revision`` (a short commit id) names a server of another revision,
+    run from its own source through ``env``'s ``PYTHONPATH`` (see ``revisions.py``);
+    ``workers_option=False`` is for a revision whose ``serve`` has no ``--workers`` (one
+    process)."""
+    name = f"weighthouse-w{workers}" if revision is None else f"weighthouse-{revision}-w{workers}"
     port = free_port()
     data_dir = workdir / f"{name}-data"
     data_dir.mkdir()
@@ -240,18 +252,20 @@ def start_weighthouse(
     }
     if serve_cmd:
         argv = shlex.split(
-            serve_cmd.format(
-                python=sys.executable, port=port, data_dir=str(data_dir), workers=workers
-            )
+            serve_cmd.format(python=python, port=port, data_dir=str(data_dir), workers=workers)
         )
     else:
-        argv = [sys.executable, "-m", "weighthouse", "serve", "--port", str(port)]
-        argv += ["--data-dir", str(data_dir), "--workers", str(workers), "--log-level", "warning"]
+        argv = [python, "-m", "weighthouse", "serve", "--port", str(port)]
+        argv += ["--data-dir", str(data_dir), "--log-level", "warning"]
+        if workers_option:
+            argv += ["--workers", str(workers)]
+        elif workers != 1:
+            raise ValueError(f"{name}: its serve has no --workers, so it runs one process")
     log_path = workdir / f"{name}.log"
     process = _spawn(argv, log_path, env=env, cwd=workdir)
     server = Server(
         name=name,
-        label=f"WH w{workers}",
+        label=f"WH w{workers}" if revision is None else f"{revision} w{workers}",
         kind="weighthouse",
         port=port,
         pid=process.pid,
@@ -261,7 +275,13 @@ def start_weighthouse(
         small_prefix="",
         process=process,
         log_path=log_path,
-        extra={"command": argv, "workers": workers, "s3_port": s3_port, "grpc_port": grpc_port},
+        extra={
+            "command": argv,
+            "workers": workers,
+            "s3_port": s3_port,
+            "grpc_port": grpc_port,
+            "revision": revision,
+        },
     )
     try:
         _wait_until(lambda: _request(port, "GET", "/healthz")[0] == 200, process, name)

@@ -28,7 +28,8 @@ from typing import Any
 
 from loads import measure_download, measure_upload, run_threaded, run_wrk
 from probes import idle_rss, wait_settled
-from report import print_tables, summarize, write_result
+from report import against_baseline, print_baseline, print_tables, summarize, write_result
+from revisions import prepare
 from servers import (
     Server,
     command_version,
@@ -119,6 +120,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             "{python}, {port}, {data_dir} and {workers} are substituted"
         ),
     )
+    parser.add_argument(
+        "--baseline-rev",
+        help="also run this git revision of Weighthouse (a cached detached worktree, see "
+        "bench/revisions.py) with the same worker counts, interleaved, and print today / it",
+    )
     parser.add_argument("--tmp", type=Path, help="parent of the temporary directory")
     parser.add_argument("--label", default="", help="a note stored in the JSON result")
     args = parser.parse_args(argv)
@@ -140,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         print("this benchmark needs Linux (/proc, sendfile)", file=sys.stderr)
         return 2
     started = time.monotonic()
+    load_before = os.getloadavg()
     deadline = started + 0.6 * args.budget
     nginx_bin = None
     if "nginx" in args.peers:
@@ -175,6 +182,27 @@ def main(argv: list[str] | None = None) -> int:
         for workers in args.workers:
             server = start_weighthouse(workdir, workers, args.serve_cmd)
             servers[server.name] = server
+        # today's server -> the baseline server it is compared with
+        baseline_pairs: dict[str, str] = {}
+        if args.baseline_rev:
+            revision = prepare(args.baseline_rev, workdir)
+            versions["baseline"] = revision.commit
+            # A revision whose serve has no --workers runs one process, against every count.
+            counts = args.workers if revision.has_workers else [1]
+            for workers in counts:
+                server = start_weighthouse(
+                    workdir,
+                    workers,
+                    args.serve_cmd,
+                    revision.env,
+                    python=revision.python,
+                    revision=revision.short,
+                    workers_option=revision.has_workers,
+                )
+                servers[server.name] = server
+            for workers in args.workers:
+                pick = workers if revision.has_workers else 1
+                baseline_pairs[f"weighthouse-w{workers}"] = f"weighthouse-{revision.short}-w{pick}"
         if nginx_bin:
             servers["nginx"] = start_nginx(nginx_bin, workdir)
         if weed_bin:
@@ -230,8 +258,18 @@ def main(argv: list[str] | None = None) -> int:
         summary = summarize(samples, idle, kinds, rounds, small_client)
         summary["commands"] = {name: s.extra.get("command") for name, s in servers.items()}
         summary["elapsed_s"] = time.monotonic() - started
+        summary["load_average"] = {"before": load_before, "after": os.getloadavg()}
         labels = {name: server.label for name, server in servers.items()}
         print_tables(summary, labels, args.size_mib)
+        if baseline_pairs:
+            summary["baseline"] = against_baseline(samples, summary["servers"], baseline_pairs)
+            print_baseline(summary["baseline"], labels)
+        print(
+            "load average (1, 5, 15 min): before "
+            + ", ".join(f"{x:.2f}" for x in load_before)
+            + "; after "
+            + ", ".join(f"{x:.2f}" for x in summary["load_average"]["after"])
+        )
         path = write_result(summary, samples, vars(args), versions)
         print(f"\nwritten: {path} (the run took {summary['elapsed_s']:.0f} s)")
         return 0
