@@ -89,9 +89,8 @@ async def upload_xorb(call: Call) -> Response:
             xorbs.verified(body, expected),
             for_pull_request=grant.for_pull_request,
         ),
-        # Read in the pieces they arrive in, and a few at a time (XORBS_PER_CORE).
+        # A few at a time (XORBS_PER_CORE).
         threads=getattr(call.request.app.state, "xorb_threads", None),
-        join=False,
     )
     return json_response({"was_inserted": inserted})
 
