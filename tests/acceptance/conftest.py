@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.acceptance.certificates import self_signed
 from tests.acceptance.live import LiveServer
 
 # The S3 test files' shared fixtures, found by pytest here.
@@ -83,6 +84,36 @@ def live_server(
         data_dir = tmp_path_factory.mktemp(f"live-{server_workers}") / "data"
         live_servers[server_workers] = LiveServer(data_dir=data_dir, workers=server_workers).start()
     return live_servers[server_workers]
+
+
+@pytest.fixture(scope="session")
+def tls_servers() -> Iterator[dict[int, LiveServer]]:
+    """The session's servers with an https S3 port, by process count, each started when first
+    asked for."""
+    servers: dict[int, LiveServer] = {}
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def tls_server(
+    tmp_path_factory: pytest.TempPathFactory,
+    tls_servers: dict[int, LiveServer],
+    server_workers: int,
+) -> LiveServer:
+    """One server per process count for the session whose S3 port speaks https, with a
+    self-signed certificate (``cert``) that rustls takes too (see ``self_signed``)."""
+    if server_workers not in tls_servers:
+        folder = tmp_path_factory.mktemp(f"tls-{server_workers}")
+        cert, key = self_signed(folder, ca=False)
+        tls_servers[server_workers] = LiveServer(
+            data_dir=folder / "data",
+            workers=server_workers,
+            extra_env={"WEIGHTHOUSE_S3__TLS_CERT": str(cert), "WEIGHTHOUSE_S3__TLS_KEY": str(key)},
+            cert=cert,
+        ).start()
+    return tls_servers[server_workers]
 
 
 @pytest.fixture

@@ -51,6 +51,8 @@ class LiveServer:
     args: tuple[str, ...] = ()
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    # The certificate an https S3 port's clients trust (``WEIGHTHOUSE_S3__TLS_CERT``'s).
+    cert: Path | None = None
 
     @property
     def url(self) -> str:

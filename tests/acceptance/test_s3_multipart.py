@@ -8,7 +8,6 @@ import base64
 import hashlib
 import os
 import zlib
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ import pytest
 from awscrt import checksums as crt
 from botocore.exceptions import ClientError
 
-from tests.acceptance.certificates import self_signed
 from tests.acceptance.live import LiveServer
 from tests.acceptance.s3 import S3User, code_of, make_s3_user, new_bucket, s3_client
 from tests.acceptance.test_s3_aws_cli import aws
@@ -64,27 +62,11 @@ def test_upload_and_download_100_mb_over_http(
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
 
-@pytest.fixture(scope="module")
-def tls_server(
-    tmp_path_factory: pytest.TempPathFactory, server_workers: int
-) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("tls-mp")
-    cert, key = self_signed(folder)
-    server = LiveServer(
-        data_dir=folder / "data",
-        workers=server_workers,
-        extra_env={"WEIGHTHOUSE_S3__TLS_CERT": str(cert), "WEIGHTHOUSE_S3__TLS_KEY": str(key)},
-    ).start()
-    server.cert = cert  # type: ignore[attr-defined]
-    yield server
-    server.stop()
-
-
 def test_upload_and_download_100_mb_over_https(
     tls_server: LiveServer, big_file: Path, tmp_path: Path
 ) -> None:
     user = make_s3_user(tls_server)
-    client = s3_client(tls_server, user, verify=str(tls_server.cert))  # type: ignore[attr-defined]
+    client = s3_client(tls_server, user, verify=str(tls_server.cert))
     bucket = new_bucket(client, user)
     head = round_trip(client, bucket, big_file, tmp_path / "back.bin")
     assert head["ETag"].strip('"').endswith("-13")

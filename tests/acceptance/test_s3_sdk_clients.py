@@ -16,14 +16,12 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.acceptance.certificates import self_signed
 from tests.acceptance.client_envs import client_python
 from tests.acceptance.live import LiveServer
 from tests.acceptance.s3 import S3User, make_s3_user, new_bucket, s3_client
@@ -76,23 +74,6 @@ def python() -> str:
     return client_python(*CLIENTS)
 
 
-@pytest.fixture(scope="module")
-def tls_server(
-    tmp_path_factory: pytest.TempPathFactory, server_workers: int
-) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("tls")
-    # rustls takes no CA certificate as a server's own (CaUsedAsEndEntity).
-    cert, key = self_signed(folder, ca=False)
-    server = LiveServer(
-        data_dir=folder / "data",
-        workers=server_workers,
-        extra_env={"WEIGHTHOUSE_S3__TLS_CERT": str(cert), "WEIGHTHOUSE_S3__TLS_KEY": str(key)},
-    ).start()
-    server.cert = cert  # type: ignore[attr-defined]
-    yield server
-    server.stop()
-
-
 @pytest.fixture(scope="module", params=["http", "https"])
 def server(request: pytest.FixtureRequest, live_server: LiveServer) -> LiveServer:
     if request.param == "http":
@@ -115,7 +96,7 @@ class Setting:
 
 @pytest.fixture(scope="module")
 def setting(server: LiveServer) -> Setting:
-    verify: bool | str = str(getattr(server, "cert", "")) or True
+    verify: bool | str = str(server.cert) if server.cert else True
     owner = make_s3_user(server)
     theirs: Any = s3_client(server, owner, verify=verify)
     private = new_bucket(theirs, owner)

@@ -7,37 +7,19 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.acceptance.certificates import self_signed
 from tests.acceptance.live import LiveServer
 from tests.acceptance.s3 import make_s3_user, new_bucket, s3_client
 
 pytestmark = pytest.mark.acceptance
 
 
-@pytest.fixture(scope="module")
-def tls_server(
-    tmp_path_factory: pytest.TempPathFactory, server_workers: int
-) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = self_signed(folder)
-    server = LiveServer(
-        data_dir=folder / "data",
-        workers=server_workers,
-        extra_env={"WEIGHTHOUSE_S3__TLS_CERT": str(cert), "WEIGHTHOUSE_S3__TLS_KEY": str(key)},
-    ).start()
-    server.cert = cert  # type: ignore[attr-defined]
-    yield server
-    server.stop()
-
-
 def test_put_and_get_over_https(tls_server: LiveServer) -> None:
     user = make_s3_user(tls_server)
-    s3 = s3_client(tls_server, user, verify=str(tls_server.cert))  # type: ignore[attr-defined]
+    s3 = s3_client(tls_server, user, verify=str(tls_server.cert))
     bucket = new_bucket(s3, user)
     data = os.urandom(3 * 2**20 + 17)  # several 1 MiB aws-chunks and a short one
     put = s3.put_object(Bucket=bucket, Key="model.bin", Body=data)
@@ -58,7 +40,7 @@ def test_put_and_get_over_https(tls_server: LiveServer) -> None:
 
 def test_a_wrong_trailer_checksum_stores_nothing(tls_server: LiveServer) -> None:
     user = make_s3_user(tls_server)
-    s3 = s3_client(tls_server, user, verify=str(tls_server.cert))  # type: ignore[attr-defined]
+    s3 = s3_client(tls_server, user, verify=str(tls_server.cert))
     bucket = new_bucket(s3, user)
 
     def corrupt_trailer(request, **_: object) -> None:  # type: ignore[no-untyped-def]
