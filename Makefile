@@ -40,6 +40,8 @@ test: $(VENV)/.test-installed lint
 	@# Every test starts many interpreters (servers, their workers, the CLI); compiled once,
 	@# the sources load from bytecode even where PYTHONDONTWRITEBYTECODE is set.
 	$(BIN)/python -m compileall -q -j 0 src tests
+	@# The heavy clients, built (once per machine) before any test's time limit starts.
+	$(BIN)/python -m tests.acceptance.client_envs
 	$(BIN)/python -m pytest $(XDIST) --server-workers $(SERVER_WORKERS) --durations=15 $(PYTEST_ARGS)
 
 lint: $(VENV)/.test-installed

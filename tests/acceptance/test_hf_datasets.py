@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.acceptance.api import make_user, unique
-from tests.acceptance.client_envs import client_python
+from tests.acceptance.client_envs import DATASETS
 from tests.acceptance.hub_client import run_hub
 from tests.acceptance.live import LiveServer
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.acceptance
 
 
 def test_load_dataset_reads_a_csv_repo(live_server: LiveServer, tmp_path: Path) -> None:
-    python = client_python("datasets==5.2.0")
+    python = DATASETS.python()
     user = make_user(live_server)
     repo = f"{user.name}/{unique()}"
     out = run_hub(

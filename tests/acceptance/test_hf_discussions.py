@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.acceptance.api import Account, make_user, unique
-from tests.acceptance.client_envs import client_python
+from tests.acceptance.client_envs import HUB_0_36
 from tests.acceptance.hub_client import run_hub
 from tests.acceptance.live import LiveServer
 
@@ -168,7 +168,7 @@ print(json.dumps({{"version": hh.__version__, "url": info.pr_url.split("/")[-2:]
 def test_the_0_36_client_pull_request(
     live_server: LiveServer, erin: Account, tmp_path: Path
 ) -> None:
-    python = client_python("huggingface_hub==0.36.2")
+    python = HUB_0_36.python()
     repo = f"{erin.name}/{unique()}"
     out = run_hub(
         live_server, OLD_LINE.format(repo=repo), home=tmp_path, token=erin.token, python=python

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.acceptance.api import Account, make_user, unique
-from tests.acceptance.client_envs import client_python
+from tests.acceptance.client_envs import HUB_0_36
 from tests.acceptance.hub_client import run_hub
 from tests.acceptance.live import LiveServer
 
@@ -65,7 +65,7 @@ def _write_random(path: Path, size: int) -> str:
 def test_a_large_file_goes_up_in_parts_and_comes_back_whole(
     live_server: LiveServer, erin: Account, tmp_path: Path, line: str
 ) -> None:
-    python = client_python("huggingface_hub==0.36.2") if line == "0.36" else None
+    python = HUB_0_36.python() if line == "0.36" else None
     sha256 = _write_random(tmp_path / "big.bin", BIG)
     repo = f"{erin.name}/{unique()}"
     out = run_hub(

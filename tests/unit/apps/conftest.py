@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.acceptance.client_envs import cache_root
-from tests.apps_env import REQUIREMENTS, run_in_apps_env
+from tests.acceptance.client_envs import APPS, cache_root
+from tests.apps_env import run_in_apps_env
 
 SAMPLES_SCRIPT = Path(__file__).with_name("write_samples.py")
 
 
 def cached_samples() -> Path:
-    source = SAMPLES_SCRIPT.read_bytes() + "\n".join(REQUIREMENTS).encode()
+    source = SAMPLES_SCRIPT.read_bytes() + "\n".join(APPS.requirements).encode()
     folder = cache_root() / f"app-samples-{hashlib.sha256(source).hexdigest()[:16]}"
     folder.parent.mkdir(parents=True, exist_ok=True)
     with (folder.parent / f"{folder.name}.lock").open("w") as lock:
