@@ -344,7 +344,10 @@ class AccessLists:
     ) -> None:
         """Replace the object's ACL with ``grants`` or the canned ACL ``canned``; it keeps its
         owner, which ``owner_id``, when the request names one, must be. With ``version_id``,
-        that version's ACL (the errors of :func:`find_version_for`), the latest's otherwise."""
+        that version's ACL (the errors of :func:`find_version_for`), the latest's otherwise:
+        the version that was the latest when the permission was checked, whose ACL is then
+        replaced even when a newer one has replaced it since (``EntryNotFoundError`` when it
+        was removed since)."""
         repo, obj = self._object(principal, bucket, key, Permission.WRITE_ACP, version_id)
         bucket_owner = self.owner_id(repo)
         owner = obj.acl.owner_id if obj.acl is not None else bucket_owner
@@ -353,14 +356,16 @@ class AccessLists:
         given = AclRequest(canned=canned, grants=tuple(grants)).resolve(owner, bucket_owner)
         check_grantees(self._catalog, given, owner)
         acl = Acl(owner, given)
+        # By the id of the version checked, not by key: a write between the check and this
+        # one makes another version the latest, whose ACL and owner were not checked.
+        if self._catalog.set_object_version_acl(repo.id, obj.key, obj.version_id, acl):
+            return
+        # Removed since it was read.
         if version_id is None:
-            if not self._catalog.set_object_acl(repo.id, obj.key, acl):
-                raise EntryNotFoundError(f"no object {key!r}", key=key)
-        elif not self._catalog.set_object_version_acl(repo.id, obj.key, version_id, acl):
-            # Removed since it was read.
-            raise VersionNotFoundError(
-                f"no version {version_id!r} of {key!r}", key=key, version_id=version_id
-            )
+            raise EntryNotFoundError(f"no object {key!r}", key=key)
+        raise VersionNotFoundError(
+            f"no version {version_id!r} of {key!r}", key=key, version_id=version_id
+        )
 
     def _name(self, user_id: str, repo: Repo, owner_id: str) -> str:
         if user_id == owner_id:

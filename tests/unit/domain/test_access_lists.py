@@ -459,3 +459,51 @@ def test_the_null_version_of_an_unversioned_bucket_is_its_object(
     assert lists.object_acl(alice, bucket, "k", version_id=NULL_VERSION) == lists.object_acl(
         alice, bucket, "k"
     )
+
+
+class _WriteAfterRead:
+    """The hub's catalog, with ``then`` run once right after the first object is read: a
+    write landing between a use case's permission check and its own write."""
+
+    def __init__(self, catalog: object, then: Callable[[], object]) -> None:
+        self._catalog = catalog
+        self._then: Callable[[], object] | None = then
+
+    def find_object(self, *args: object) -> object:
+        found = self._catalog.find_object(*args)  # type: ignore[attr-defined]
+        then, self._then = self._then, None
+        if then is not None:
+            then()
+        return found
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._catalog, name)
+
+
+def test_an_acl_replaced_without_a_version_id_lands_on_the_version_checked(
+    hub: Hub, alice: Principal, bob: Principal, bucket: RepoId
+) -> None:
+    hub.buckets.set_versioning(alice, bucket, Versioning.ENABLED)
+    carol = hub.user("carol")
+    lists = AccessLists(hub.catalog, hub.clock, hub.audit)
+    lists.set_bucket_acl(alice, bucket, [user_grant(alice, FC), user_grant(carol, W)])
+    grant = AclRequest(grants=(user_grant(bob, RA), user_grant(bob, WA)))
+    checked = hub.buckets.put(alice, bucket, "v", [b"old"], acl=grant).version_id
+    newer: list[str | None] = []
+    racing = AccessLists(
+        _WriteAfterRead(  # type: ignore[arg-type]
+            hub.catalog,
+            lambda: newer.append(hub.buckets.put(carol, bucket, "v", [b"new"]).version_id),
+        ),
+        hub.clock,
+        hub.audit,
+    )
+    racing.set_object_acl(bob, bucket, "v", [user_grant(bob, FC)])
+    assert checked is not None and newer and newer[0] is not None and newer[0] != checked
+    # Bob's ACL replaced the version he was allowed to change, keeping its owner ...
+    view = lists.object_acl(alice, bucket, "v", version_id=checked)
+    assert (view.owner_id, view.grants) == (alice.viewer_id, (user_grant(bob, FC),))
+    # ... and carol's version, written since, keeps her ACL, which gives bob nothing.
+    view = lists.object_acl(carol, bucket, "v", version_id=newer[0])
+    assert (view.owner_id, view.grants) == (carol.viewer_id, (user_grant(carol, FC),))
+    assert outcome(lambda: lists.object_acl(bob, bucket, "v")) == "404"
