@@ -196,3 +196,44 @@ def test_null_versions_keep_their_acls_as_before(
     assert grants(s3, plain, "k", VersionId=kept) == [(ALL_USERS, "READ"), (me, "FULL_CONTROL")]
     assert read(anonymous, plain, "k", VersionId=kept) == b"kept"
     assert refused(lambda: read(anonymous, plain, "k"))[0] == 404
+
+
+def tag_set(client: Any, bucket: str, key: str, **version: str) -> dict[str, str]:
+    found = client.get_object_tagging(Bucket=bucket, Key=key, **version)["TagSet"]
+    return {t["Key"]: t["Value"] for t in found}
+
+
+def size(client: Any, bucket: str, key: str, **version: str) -> int:
+    found = client.get_object_attributes(
+        Bucket=bucket, Key=key, ObjectAttributes=["ObjectSize"], **version
+    )
+    return int(found["ObjectSize"])
+
+
+def test_a_versions_acl_decides_who_reads_its_tags_and_attributes(
+    s3: Any, bob: Any, versioned: str, ids: dict[str, str], bob_user: S3User
+) -> None:
+    them = ids[bob_user.name]
+    bucket = versioned
+    old = s3.put_object(
+        Bucket=bucket, Key="k", Body=b"old", Tagging="v=old", GrantRead=f"id={them}"
+    )["VersionId"]
+    new = s3.put_object(Bucket=bucket, Key="k", Body=b"newer", Tagging="v=new")["VersionId"]
+    # The older version grants bob a read; the latest, private, does not.
+    assert tag_set(bob, bucket, "k", VersionId=old) == {"v": "old"}
+    assert size(bob, bucket, "k", VersionId=old) == 3
+    for version in ({}, {"VersionId": new}):
+        assert refused(lambda v=version: tag_set(bob, bucket, "k", **v))[0] == 404
+        assert refused(lambda v=version: size(bob, bucket, "k", **v))[0] == 404
+
+    # The other way round: the latest grants bob a read, the older version no longer does.
+    s3.put_object_acl(Bucket=bucket, Key="k", VersionId=new, GrantRead=f"id={them}")
+    s3.put_object_acl(Bucket=bucket, Key="k", VersionId=old, ACL="private")
+    for version in ({}, {"VersionId": new}):
+        assert tag_set(bob, bucket, "k", **version) == {"v": "new"}
+        assert size(bob, bucket, "k", **version) == 5
+    assert refused(lambda: tag_set(bob, bucket, "k", VersionId=old))[0] == 404
+    assert refused(lambda: size(bob, bucket, "k", VersionId=old))[0] == 404
+    # The owner reads both, each its own.
+    assert tag_set(s3, bucket, "k", VersionId=old) == {"v": "old"}
+    assert size(s3, bucket, "k", VersionId=old) == 3
