@@ -3,15 +3,19 @@
 ``VersionId`` read and replace one version's, a read of a version is decided by that
 version's ACL whatever the latest's says, and the errors of versions that are not there,
 delete markers and other users; suspended versioning's and an unversioned bucket's ``null``
-version."""
+version; tagging and attributes reads per version, by the version's ACL and by the policy
+actions S3 names for them."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import httpx
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.acceptance.live import LiveServer
 from tests.acceptance.s3 import S3User, new_bucket, refused, user_id
@@ -237,3 +241,87 @@ def test_a_versions_acl_decides_who_reads_its_tags_and_attributes(
     # The owner reads both, each its own.
     assert tag_set(s3, bucket, "k", VersionId=old) == {"v": "old"}
     assert size(s3, bucket, "k", VersionId=old) == 3
+
+
+def policy(bucket: str, bob_id: str, effect: str, *actions: str) -> str:
+    statement = {
+        "Effect": effect,
+        "Principal": {"AWS": [bob_id]},
+        "Action": list(actions),
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def test_policies_name_the_version_actions_of_tagging_and_attributes_reads(
+    s3: Any, bob: Any, versioned: str, ids: dict[str, str], bob_user: S3User
+) -> None:
+    them = ids[bob_user.name]
+    bucket = versioned
+    version = s3.put_object(Bucket=bucket, Key="k", Body=b"abc", Tagging="t=1")["VersionId"]
+    latest = {"VersionId": version}
+
+    def outcomes() -> dict[str, object]:
+        calls: dict[str, Callable[[], object]] = {
+            "version tags": lambda: tag_set(bob, bucket, "k", **latest),
+            "tags": lambda: tag_set(bob, bucket, "k"),
+            "version attributes": lambda: size(bob, bucket, "k", **latest),
+            "attributes": lambda: size(bob, bucket, "k"),
+        }
+        found: dict[str, object] = {}
+        for name, call in calls.items():
+            try:
+                found[name] = call()
+            except ClientError as error:
+                found[name] = error.response["ResponseMetadata"]["HTTPStatusCode"]
+        return found
+
+    # A version's tags are read with s3:GetObjectVersionTagging, the latest's with
+    # s3:GetObjectTagging.
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy(bucket, them, "Allow",
+                                                      "s3:GetObjectVersionTagging"))  # fmt: skip
+    assert outcomes() == {
+        "version tags": {"t": "1"}, "tags": 403, "version attributes": 403, "attributes": 403
+    }  # fmt: skip
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy(bucket, them, "Allow",
+                                                      "s3:GetObjectTagging"))  # fmt: skip
+    assert outcomes() == {
+        "version tags": 403, "tags": {"t": "1"}, "version attributes": 403, "attributes": 403
+    }  # fmt: skip
+    # Attributes need the read of the object too: s3:GetObjectVersion with
+    # s3:GetObjectVersionAttributes for a version, s3:GetObject with s3:GetObjectAttributes.
+    for alone in ("s3:GetObjectVersionAttributes", "s3:GetObjectVersion",
+                  "s3:GetObjectAttributes", "s3:GetObject"):  # fmt: skip
+        s3.put_bucket_policy(Bucket=bucket, Policy=policy(bucket, them, "Allow", alone))
+        assert outcomes()["version attributes"] == 403, alone
+        assert outcomes()["attributes"] == 403, alone
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy(
+        bucket, them, "Allow", "s3:GetObjectVersion", "s3:GetObjectVersionAttributes"
+    ))  # fmt: skip
+    assert outcomes() == {"version tags": 403, "tags": 403, "version attributes": 3,
+                          "attributes": 403}  # fmt: skip
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy(
+        bucket, them, "Allow", "s3:GetObject", "s3:GetObjectAttributes"
+    ))  # fmt: skip
+    assert outcomes() == {"version tags": 403, "tags": 403, "version attributes": 403,
+                          "attributes": 3}  # fmt: skip
+
+    # A Deny of one version action refuses what the version's ACL grants.
+    s3.put_object_acl(Bucket=bucket, Key="k", VersionId=version, GrantRead=f"id={them}")
+    s3.delete_bucket_policy(Bucket=bucket)
+    assert outcomes() == {"version tags": {"t": "1"}, "tags": {"t": "1"},
+                          "version attributes": 3, "attributes": 3}  # fmt: skip
+    for denied, refused_reads in (
+        ("s3:GetObjectVersionTagging", {"version tags"}),
+        ("s3:GetObjectVersionAttributes", {"version attributes"}),
+        ("s3:GetObjectVersion", {"version attributes"}),
+        ("s3:GetObjectAttributes", {"attributes"}),
+    ):
+        s3.put_bucket_policy(Bucket=bucket, Policy=policy(bucket, them, "Deny", denied))
+        found = outcomes()
+        # Refused as unseen: bob holds nothing on the bucket itself, and the policy gives
+        # him nothing either.
+        assert {name for name, value in found.items() if value == 404} == refused_reads, (
+            denied,
+            found,
+        )

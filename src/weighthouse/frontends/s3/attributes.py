@@ -7,7 +7,10 @@ for a single-part object, as S3 leaves it out; for an assembled one it counts th
 lists their sizes a page at a time (``x-amz-max-parts``, ``x-amz-part-number-marker``). Stored
 checksums are listed without checksum mode: asking for ``Checksum`` is the ask, and a
 multipart upload's composite checksum (``...-N``) is typed ``COMPOSITE``. An object encrypted
-with a customer's key needs that key, as GetObject does.
+with a customer's key needs that key, as GetObject does. A bucket policy decides it by two
+actions, as S3 does: ``s3:GetObjectAttributes`` and ``s3:GetObject``, or with a ``versionId``
+``s3:GetObjectVersionAttributes`` and ``s3:GetObjectVersion``; each is allowed by the policy or
+by the object's (that version's) ACL, and a Deny of either refuses.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import xml.etree.ElementTree as ET
 
 from starlette.responses import Response
 
-from weighthouse.frontends.s3 import encryption, wire
+from weighthouse.domain.model import BucketObject
+from weighthouse.frontends.s3 import actions, encryption, wire
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.errors import S3Error
@@ -52,12 +56,21 @@ async def get_attributes(call: S3Call) -> Response:
     repo_id, key = bucket_id(call.bucket), call.key
     version = call.param("versionId") if call.has("versionId") else None
     given = encryption.customer_key(call)
-    # As a GET: an object under a customer's key tells its attributes only to that key.
-    obj, _ = await in_thread(
-        lambda: call.hub.buckets.download(
+    # S3 asks for the read of the object too: s3:GetObject (s3:GetObjectVersion with a
+    # versionId) as well as the request's own s3:GetObject(Version)Attributes.
+    read = "GetObject" if version is None else "GetObjectVersion"
+    reading = actions.for_object(call.principal, read, key)
+
+    def find() -> BucketObject:
+        # As a GET: an object under a customer's key tells its attributes only to that key.
+        obj, _ = call.hub.buckets.download(
             call.principal, repo_id, key, version_id=version, customer_key=given
         )
-    )
+        # The version found, by id, so that both actions are decided by its ACL.
+        call.hub.buckets.head(reading, repo_id, key, version_id=obj.version_id)
+        return obj
+
+    obj = await in_thread(find)
     root = wire.element("GetObjectAttributesResponse")
     if "ETag" in asked:
         wire.add(root, "ETag", wire.object_etag(obj))
