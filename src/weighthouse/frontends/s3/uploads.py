@@ -129,7 +129,10 @@ def body_of(call: S3Call, *, default: Literal["none", "missing", "always"] = "no
     raw_limit = limit + (limit // 1024 + 4096 if chunked else 0)
 
     def chunks() -> Iterator[bytes]:
-        raw: Iterable[bytes] = RequestBody(stream, limit=raw_limit)
+        # A plain body goes on in the pieces it arrived in: joining them into 1 MiB batches
+        # made a fresh buffer over the allocator's mmap threshold per batch, mapped, faulted
+        # in and unmapped again. The aws-chunked decoder buffers what it parses either way.
+        raw: Iterable[bytes] = RequestBody(stream, limit=raw_limit, join=chunked)
         decoder = AwsChunkedDecoder(size, call.chunk_signatures) if chunked else None
         data: Iterable[bytes] = decoder.decode(raw) if decoder is not None else raw
         for check in checks:
