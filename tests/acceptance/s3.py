@@ -16,6 +16,10 @@ from botocore.exceptions import ClientError
 from tests.acceptance.api import make_user, unique
 from tests.acceptance.live import LiveServer
 
+ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+AUTHENTICATED = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+"""The ACL grantee groups of everyone and of every signed-in caller."""
+
 
 @dataclass
 class S3User:

@@ -18,12 +18,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.acceptance.live import LiveServer
-from tests.acceptance.s3 import S3User, new_bucket, refused, user_id
+from tests.acceptance.s3 import ALL_USERS, AUTHENTICATED, S3User, new_bucket, refused, user_id
 
 pytestmark = pytest.mark.acceptance
-
-ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
-AUTHENTICATED = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
 
 
 @pytest.fixture(scope="module")

@@ -385,16 +385,7 @@ class ObjectVersionQueries:
             if found is None or found.object is None:
                 return None
             retention, legal_hold = change(found.object)
-            table = objects if found.latest else object_versions
-            connection.execute(
-                update(table)
-                .where(
-                    table.c.repo_id == repo_id,
-                    table.c.key == key,
-                    table.c.version_id == version_id,
-                )
-                .values(lock_columns(retention, legal_hold))
-            )
+            _update_version(connection, repo_id, found, lock_columns(retention, legal_hold))
             return replace(found.object, retention=retention, legal_hold=legal_hold)
 
     def get_object_version(self, repo_id: str, key: str, version_id: str) -> ObjectVersion | None:
@@ -480,16 +471,7 @@ class ObjectVersionQueries:
             found = _locked_version(connection, repo_id, key, version_id)
             if found is None or found.object is None:
                 return False
-            table = objects if found.latest else object_versions
-            connection.execute(
-                update(table)
-                .where(
-                    table.c.repo_id == repo_id,
-                    table.c.key == key,
-                    table.c.version_id == version_id,
-                )
-                .values(acl=acl_document(acl))
-            )
+            _update_version(connection, repo_id, found, {"acl": acl_document(acl)})
             return True
 
     def list_object_versions(
@@ -539,6 +521,23 @@ def _after(key_column: Any, position_column: Any, key: bytes, position: int | No
     if position is None:
         return key_column > key
     return or_(key_column > key, and_(key_column == key, position_column < position))
+
+
+def _update_version(
+    connection: Connection, repo_id: str, found: ObjectVersion, values: dict[str, Any]
+) -> None:
+    """Set ``values`` on the row of ``found``: the object's own while it is the latest, else
+    its row among the older versions."""
+    table = objects if found.latest else object_versions
+    connection.execute(
+        update(table)
+        .where(
+            table.c.repo_id == repo_id,
+            table.c.key == found.key,
+            table.c.version_id == found.version_id,
+        )
+        .values(values)
+    )
 
 
 def _locked_version(
