@@ -41,13 +41,13 @@ from weighthouse.domain.catalog import (
 )
 from weighthouse.domain.errors import (
     AclOwnerMismatchError,
+    ConflictError,
     EntryNotFoundError,
     InvalidGranteeError,
     InvalidInputError,
     OrganizationNotFoundError,
     RepoNotFoundError,
     UserNotFoundError,
-    VersionNotFoundError,
 )
 from weighthouse.domain.model import BucketObject, Member, Repo, RepoId, RepoType, Role
 from weighthouse.domain.names import check_key, check_name
@@ -107,6 +107,11 @@ def new_object_acl(
     grants = (request or AclRequest(canned="private")).resolve(owner, bucket_owner)
     check_grantees(catalog, grants, owner)
     return Acl(owner, grants)
+
+
+_ACL_ATTEMPTS = 5
+"""How many times setting an object's ACL checks the object again when it changed between the
+check and the write."""
 
 
 class VersionLookup(RepoLookup, ObjectVersionCatalog, Protocol):
@@ -346,26 +351,27 @@ class AccessLists:
         owner, which ``owner_id``, when the request names one, must be. With ``version_id``,
         that version's ACL (the errors of :func:`find_version_for`), the latest's otherwise:
         the version that was the latest when the permission was checked, whose ACL is then
-        replaced even when a newer one has replaced it since (``EntryNotFoundError`` when it
-        was removed since)."""
-        repo, obj = self._object(principal, bucket, key, Permission.WRITE_ACP, version_id)
-        bucket_owner = self.owner_id(repo)
-        owner = obj.acl.owner_id if obj.acl is not None else bucket_owner
-        if owner_id is not None and owner_id != owner:
-            raise AclOwnerMismatchError("the ACL names another owner than the object's")
-        given = AclRequest(canned=canned, grants=tuple(grants)).resolve(owner, bucket_owner)
-        check_grantees(self._catalog, given, owner)
-        acl = Acl(owner, given)
-        # By the id of the version checked, not by key: a write between the check and this
-        # one makes another version the latest, whose ACL and owner were not checked.
-        if self._catalog.set_object_version_acl(repo.id, obj.key, obj.version_id, acl):
-            return
-        # Removed since it was read.
-        if version_id is None:
-            raise EntryNotFoundError(f"no object {key!r}", key=key)
-        raise VersionNotFoundError(
-            f"no version {version_id!r} of {key!r}", key=key, version_id=version_id
-        )
+        replaced even when a newer one has replaced it since. The write takes effect only on
+        the version as it was checked; one changed since (a new object in the ``null``
+        version's place, another ACL) is checked again, up to :data:`_ACL_ATTEMPTS` times,
+        then ``ConflictError``."""
+        for _ in range(_ACL_ATTEMPTS):
+            repo, obj = self._object(principal, bucket, key, Permission.WRITE_ACP, version_id)
+            bucket_owner = self.owner_id(repo)
+            owner = obj.acl.owner_id if obj.acl is not None else bucket_owner
+            if owner_id is not None and owner_id != owner:
+                raise AclOwnerMismatchError("the ACL names another owner than the object's")
+            given = AclRequest(canned=canned, grants=tuple(grants)).resolve(owner, bucket_owner)
+            check_grantees(self._catalog, given, owner)
+            # By the id of the version checked, not by key, and only while it is the object
+            # checked: a write since may have made another version the latest, or put a new
+            # object in the null version's place, whose ACL and owner were not checked.
+            acl = Acl(owner, given)
+            if self._catalog.set_object_version_acl(
+                repo.id, obj.key, obj.version_id, acl, read=obj
+            ):
+                return
+        raise ConflictError(f"the object {key!r} kept changing while its ACL was being set")
 
     def _name(self, user_id: str, repo: Repo, owner_id: str) -> str:
         if user_id == owner_id:

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from weighthouse.domain.acls import Acl
 from weighthouse.domain.bucket_configurations_catalog import (
     BucketConfigurationCatalog,
     ConfigurationDocument,
@@ -480,11 +479,6 @@ class ObjectCatalog(Protocol):
     def set_object_tags(self, repo_id: str, key: str, tags: Mapping[str, str]) -> bool:
         """Replace the tag set of the object at ``key`` with ``tags`` (in their order; empty
         removes them), changing nothing else of it; ``False`` when the key holds no object."""
-        ...
-
-    def set_object_acl(self, repo_id: str, key: str, acl: Acl) -> bool:
-        """Replace the access control list of the object at ``key``, changing nothing else of
-        it; ``False`` when the key holds no object."""
         ...
 
     def list_objects(

@@ -160,10 +160,14 @@ class ObjectVersionCatalog(Protocol):
         version (a delete marker has no tags)."""
         ...
 
-    def set_object_version_acl(self, repo_id: str, key: str, version_id: str, acl: Acl) -> bool:
+    def set_object_version_acl(
+        self, repo_id: str, key: str, version_id: str, acl: Acl, *, read: BucketObject
+    ) -> bool:
         """Replace the access control list of that version, an object, changing nothing else
-        of it; ``False`` when there is no such object version (a delete marker has no ACL).
-        The ACL stays with the version when a newer one replaces it."""
+        of it, if it is still ``read`` (the object as the caller read it to decide its
+        permission), decided in the write; ``False`` when there is no such object version (a
+        delete marker has no ACL) or it changed since (a new object that replaced the ``null``
+        version, say). The ACL stays with the version when a newer one replaces it."""
         ...
 
     def list_object_versions(

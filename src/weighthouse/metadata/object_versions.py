@@ -463,13 +463,15 @@ class ObjectVersionQueries:
             return connection.execute(older).rowcount == 1
 
     @retry_transient
-    def set_object_version_acl(self, repo_id: str, key: str, version_id: str, acl: Acl) -> bool:
+    def set_object_version_acl(
+        self, repo_id: str, key: str, version_id: str, acl: Acl, *, read: BucketObject
+    ) -> bool:
         # Under the bucket's lock: the version cannot move between objects and
-        # object_versions (a newer write, a removal promoting it) between the read and the
-        # update.
+        # object_versions (a newer write, a removal promoting it) or be replaced between the
+        # read and the update.
         with transaction(self._engine, write=True) as connection:
             found = _locked_version(connection, repo_id, key, version_id)
-            if found is None or found.object is None:
+            if found is None or found.object != read:
                 return False
             _update_version(connection, repo_id, found, {"acl": acl_document(acl)})
             return True

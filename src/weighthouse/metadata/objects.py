@@ -22,7 +22,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from weighthouse.domain.acls import Acl, acl_document
 from weighthouse.domain.errors import (
     BlobMissingError,
     EntryNotFoundError,
@@ -252,16 +251,6 @@ class ObjectQueries:
             update(objects)
             .where(objects.c.repo_id == repo_id, objects.c.key == key)
             .values(tags=dict(tags) or None)
-        )
-        with transaction(self._engine, write=True) as connection:
-            return connection.execute(statement).rowcount == 1
-
-    @retry_transient
-    def set_object_acl(self, repo_id: str, key: str, acl: Acl) -> bool:
-        statement = (
-            update(objects)
-            .where(objects.c.repo_id == repo_id, objects.c.key == key)
-            .values(acl=acl_document(acl))
         )
         with transaction(self._engine, write=True) as connection:
             return connection.execute(statement).rowcount == 1

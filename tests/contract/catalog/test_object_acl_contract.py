@@ -1,6 +1,7 @@
 """Access control lists of objects and of the uploads that will make them, on every catalog:
-kept with the object (owner and grants in their order), replaced alone by ``set_object_acl``,
-replaced with the object, gone with it."""
+kept with the object (owner and grants in their order), replaced alone by
+``set_object_version_acl`` (here on the ``null`` version of an unversioned bucket), replaced
+with the object, gone with it."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from weighthouse.domain.acls import (
     Permission,
 )
 from weighthouse.domain.catalog import Catalog
-from weighthouse.domain.model import MultipartUpload, Repo, User
+from weighthouse.domain.model import NULL_VERSION, MultipartUpload, Repo, User
 
 pytestmark = pytest.mark.contract
 
@@ -34,6 +35,14 @@ ACL = Acl(
 )
 
 
+def set_acl(catalog: Catalog, repo: Repo, key: str, acl: Acl) -> bool:
+    """Set the ACL of the object at ``key`` as last read."""
+    read = catalog.get_object_version(repo.id, key, NULL_VERSION)
+    if read is None or read.object is None:
+        return False
+    return catalog.set_object_version_acl(repo.id, key, NULL_VERSION, acl, read=read.object)
+
+
 def test_an_objects_acl_comes_back_as_given(catalog: Catalog, user: User, repo: Repo) -> None:
     catalog.put_object(repo.id, replace(make_object("k"), acl=ACL))
     assert catalog.get_object(repo.id, "k").acl == ACL
@@ -46,26 +55,26 @@ def test_an_objects_acl_comes_back_as_given(catalog: Catalog, user: User, repo: 
 def test_setting_an_acl_changes_nothing_else(catalog: Catalog, repo: Repo) -> None:
     original = replace(make_object("k"), tags={"a": "1"})
     catalog.put_object(repo.id, original)
-    assert catalog.set_object_acl(repo.id, "k", ACL)
+    assert set_acl(catalog, repo, "k", ACL)
     stored = catalog.get_object(repo.id, "k")
     assert stored.acl == ACL
     assert replace(stored, acl=None) == original
     bare = Acl("writer-id", ())
-    assert catalog.set_object_acl(repo.id, "k", bare)
+    assert set_acl(catalog, repo, "k", bare)
     assert catalog.get_object(repo.id, "k").acl == bare
 
 
 def test_setting_the_acl_of_a_missing_key_is_false(catalog: Catalog, repo: Repo) -> None:
     catalog.put_object(repo.id, make_object("k"))
-    assert not catalog.set_object_acl(repo.id, "other", ACL)
-    assert not catalog.set_object_acl(repo.id, "K", ACL)
+    assert not set_acl(catalog, repo, "other", ACL)
+    assert not set_acl(catalog, repo, "K", ACL)
 
 
 def test_a_new_object_or_a_deletion_replaces_the_acl(catalog: Catalog, repo: Repo) -> None:
     catalog.put_object(repo.id, replace(make_object("k"), acl=ACL))
     catalog.put_object(repo.id, make_object("k", "new bytes"))
     assert catalog.get_object(repo.id, "k").acl is None
-    catalog.set_object_acl(repo.id, "k", ACL)
+    set_acl(catalog, repo, "k", ACL)
     assert catalog.delete_object(repo.id, "k")
     catalog.put_object(repo.id, make_object("k"))
     assert catalog.get_object(repo.id, "k").acl is None

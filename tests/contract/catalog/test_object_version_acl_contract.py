@@ -1,6 +1,7 @@
 """Access control lists per object version on every catalog: each version keeps the ACL it
 was written with when newer versions replace it, gets it back when it is the latest again,
-and has it replaced alone by ``set_object_version_acl``; the ``null`` version of a suspended
+and has it replaced alone by ``set_object_version_acl``, only while it is as the caller read
+it; the ``null`` version of a suspended
 or unversioned bucket is replaced with its ACL."""
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ def acl_of(catalog: Catalog, bucket: Repo, version_id: str, key: str = "k") -> A
     return found.object.acl
 
 
+def set_acl(catalog: Catalog, bucket: Repo, version_id: str, acl: Acl, key: str = "k") -> bool:
+    """Set the ACL of that version as last read (any object read, when there is none)."""
+    found = catalog.get_object_version(bucket.id, key, version_id)
+    read = found.object if found is not None and found.object is not None else make_object(key)
+    return catalog.set_object_version_acl(bucket.id, key, version_id, acl, read=read)
+
+
 def listed_acls(catalog: Catalog, bucket: Repo) -> list[tuple[str, Acl | None]]:
     return [
         (v.version_id, v.object.acl if v.object is not None else None)
@@ -66,13 +74,13 @@ def test_setting_one_versions_acl_changes_nothing_else(catalog: Catalog, bucket:
     old_object = replace(make_object("k", "old"), tags={"a": "1"})
     old = catalog.put_object(bucket.id, old_object)
     new = catalog.put_object(bucket.id, replace(make_object("k", "new"), acl=BARE))
-    assert catalog.set_object_version_acl(bucket.id, "k", old, PUBLIC)
+    assert set_acl(catalog, bucket, old, PUBLIC)
     found = catalog.get_object_version(bucket.id, "k", old)
     assert found is not None and found.object is not None and not found.latest
     assert found.object == replace(old_object, version_id=old, acl=PUBLIC)
     assert catalog.get_object(bucket.id, "k").acl == BARE
     # The latest by its id: what get_object and find_object read.
-    assert catalog.set_object_version_acl(bucket.id, "k", new, READER)
+    assert set_acl(catalog, bucket, new, READER)
     assert catalog.get_object(bucket.id, "k").acl == READER
     assert acl_of(catalog, bucket, old) == PUBLIC
 
@@ -84,10 +92,11 @@ def test_a_missing_version_or_a_delete_marker_has_no_acl_to_set(
     version = catalog.put_object(bucket.id, make_object("k"))
     marker = catalog.delete_object(bucket.id, "k").marker
     assert marker is not None
-    assert not catalog.set_object_version_acl(bucket.id, "k", marker, PUBLIC)
-    assert not catalog.set_object_version_acl(bucket.id, "k", "0" * 32, PUBLIC)
-    assert not catalog.set_object_version_acl(bucket.id, "other", version, PUBLIC)
-    assert not catalog.set_object_version_acl("no-such-bucket", "k", version, PUBLIC)
+    assert not set_acl(catalog, bucket, marker, PUBLIC)
+    assert not set_acl(catalog, bucket, "0" * 32, PUBLIC)
+    assert not set_acl(catalog, bucket, version, PUBLIC, key="other")
+    read = make_object("k")
+    assert not catalog.set_object_version_acl("no-such-bucket", "k", version, PUBLIC, read=read)
     assert acl_of(catalog, bucket, version) is None
 
 
@@ -103,14 +112,14 @@ def test_a_version_that_is_the_latest_again_brings_its_acl(catalog: Catalog, buc
     marker = catalog.delete_object(bucket.id, "k").marker
     assert marker is not None
     assert acl_of(catalog, bucket, old) == PUBLIC
-    assert catalog.set_object_version_acl(bucket.id, "k", old, READER)
+    assert set_acl(catalog, bucket, old, READER)
     catalog.delete_object_version(bucket.id, "k", marker, NOW)
     assert catalog.get_object(bucket.id, "k").acl == READER
 
 
 def test_the_null_version_is_replaced_with_its_acl(catalog: Catalog, bucket: Repo) -> None:
     catalog.put_object(bucket.id, replace(make_object("k", "one"), acl=PUBLIC))
-    assert catalog.set_object_version_acl(bucket.id, "k", NULL_VERSION, READER)
+    assert set_acl(catalog, bucket, NULL_VERSION, READER)
     assert catalog.get_object(bucket.id, "k").acl == READER
     catalog.put_object(bucket.id, make_object("k", "two"))
     assert catalog.get_object(bucket.id, "k").acl is None
@@ -123,3 +132,25 @@ def test_the_null_version_is_replaced_with_its_acl(catalog: Catalog, bucket: Rep
     assert listed_acls(catalog, bucket) == [(NULL_VERSION, PUBLIC), (kept, BARE)]
     assert catalog.put_object(bucket.id, make_object("k", "t")) == NULL_VERSION
     assert listed_acls(catalog, bucket) == [(NULL_VERSION, None), (kept, BARE)]
+
+
+def test_a_version_changed_since_it_was_read_keeps_its_acl(catalog: Catalog, bucket: Repo) -> None:
+    """The write confirms the version is still the object read: a new object in the ``null``
+    version's place, or another ACL set since, makes it ``False`` and changes nothing."""
+    catalog.put_object(bucket.id, replace(make_object("k", "one"), acl=PUBLIC))
+    read = catalog.get_object(bucket.id, "k")
+    catalog.put_object(bucket.id, replace(make_object("k", "two"), acl=BARE))
+    assert not catalog.set_object_version_acl(bucket.id, "k", NULL_VERSION, READER, read=read)
+    assert catalog.get_object(bucket.id, "k").acl == BARE
+    # An older version whose ACL another write changed since it was read.
+    catalog.set_bucket_versioning(bucket.id, Versioning.ENABLED)
+    old = catalog.put_object(bucket.id, replace(make_object("k", "old"), acl=PUBLIC))
+    catalog.put_object(bucket.id, make_object("k", "new"))
+    found = catalog.get_object_version(bucket.id, "k", old)
+    assert found is not None and found.object is not None
+    assert set_acl(catalog, bucket, old, BARE)
+    assert not catalog.set_object_version_acl(bucket.id, "k", old, READER, read=found.object)
+    assert acl_of(catalog, bucket, old) == BARE
+    # As read, it takes the ACL.
+    assert set_acl(catalog, bucket, old, READER)
+    assert acl_of(catalog, bucket, old) == READER

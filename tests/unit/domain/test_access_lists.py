@@ -23,6 +23,7 @@ from weighthouse.domain.acls import (
 from weighthouse.domain.errors import (
     AclOwnerMismatchError,
     AuthenticationError,
+    ConflictError,
     DeleteMarkerError,
     EntryNotFoundError,
     InvalidAclError,
@@ -462,18 +463,19 @@ def test_the_null_version_of_an_unversioned_bucket_is_its_object(
 
 
 class _WriteAfterRead:
-    """The hub's catalog, with ``then`` run once right after the first object is read: a
-    write landing between a use case's permission check and its own write."""
+    """The hub's catalog, with ``then`` run right after each of the first ``times`` reads of
+    an object: a write landing between a use case's permission check and its own write."""
 
-    def __init__(self, catalog: object, then: Callable[[], object]) -> None:
+    def __init__(self, catalog: object, then: Callable[[], object], times: int = 1) -> None:
         self._catalog = catalog
-        self._then: Callable[[], object] | None = then
+        self._then = then
+        self._times = times
 
     def find_object(self, *args: object) -> object:
         found = self._catalog.find_object(*args)  # type: ignore[attr-defined]
-        then, self._then = self._then, None
-        if then is not None:
-            then()
+        if self._times > 0:
+            self._times -= 1
+            self._then()
         return found
 
     def __getattr__(self, name: str) -> object:
@@ -507,3 +509,50 @@ def test_an_acl_replaced_without_a_version_id_lands_on_the_version_checked(
     view = lists.object_acl(carol, bucket, "v", version_id=newer[0])
     assert (view.owner_id, view.grants) == (carol.viewer_id, (user_grant(carol, FC),))
     assert outcome(lambda: lists.object_acl(bob, bucket, "v")) == "404"
+
+
+def test_an_acl_replaced_in_an_unversioned_bucket_is_checked_again_on_a_new_object(
+    hub: Hub, alice: Principal, bob: Principal, bucket: RepoId
+) -> None:
+    """Every object of an unversioned bucket is its key's ``null`` version: one written
+    between bob's check and his write takes that id, and his ACL must not land on it."""
+    carol = hub.user("carol")
+    lists = AccessLists(hub.catalog, hub.clock, hub.audit)
+    lists.set_bucket_acl(alice, bucket, [user_grant(alice, FC), user_grant(carol, W)])
+    grant = AclRequest(grants=(user_grant(bob, RA), user_grant(bob, WA)))
+    hub.buckets.put(alice, bucket, "n", [b"old"], acl=grant)
+    racing = AccessLists(
+        _WriteAfterRead(  # type: ignore[arg-type]
+            hub.catalog, lambda: hub.buckets.put(carol, bucket, "n", [b"new"])
+        ),
+        hub.clock,
+        hub.audit,
+    )
+    # Checked again on carol's object, which gives bob nothing: not even to know of it.
+    assert outcome(lambda: racing.set_object_acl(bob, bucket, "n", [user_grant(bob, FC)])) == "404"
+    view = lists.object_acl(carol, bucket, "n")
+    assert (view.owner_id, view.grants) == (carol.viewer_id, (user_grant(carol, FC),))
+    assert hub.buckets.head(carol, bucket, "n").size == len(b"new")
+
+
+def test_an_acl_on_an_object_that_keeps_changing_is_a_conflict(
+    hub: Hub, alice: Principal, bucket: RepoId
+) -> None:
+    lists = AccessLists(hub.catalog, hub.clock, hub.audit)
+    hub.buckets.put(alice, bucket, "n", [b"0"])
+    writes = iter(range(1, 100))
+    racing = AccessLists(
+        _WriteAfterRead(  # type: ignore[arg-type]
+            hub.catalog,
+            lambda: hub.buckets.put(alice, bucket, "n", [str(next(writes)).encode()]),
+            times=99,
+        ),
+        hub.clock,
+        hub.audit,
+    )
+    with pytest.raises(ConflictError):
+        racing.set_object_acl(alice, bucket, "n", canned="public-read")
+    assert lists.object_acl(alice, bucket, "n").grants == (user_grant(alice, FC),)
+    # Once the writes stop, it lands.
+    lists.set_object_acl(alice, bucket, "n", canned="public-read")
+    assert outcome(lambda: hub.buckets.head(ANONYMOUS, bucket, "n")) == "ok"

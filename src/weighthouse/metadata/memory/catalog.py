@@ -111,7 +111,7 @@ WRITES = (
     "prune_uploads", "record_xorb", "add_job", "claim_job", "update_job", "request_cancel",
     "update_notice", "put_findings", "set_object_tags", "set_bucket_versioning",
     "delete_object_version", "set_object_version_tags", "set_bucket_object_lock",
-    "change_object_lock", "set_object_acl", "set_object_version_acl",
+    "change_object_lock", "set_object_version_acl",
 )  # fmt: skip
 """The methods that change the tables: outside a unit they wait for other threads' units."""
 

@@ -282,15 +282,19 @@ class MemoryObjects(MemoryTables):
             tables.versions[repo_id, key, version_id] = replace(found, object=tagged)
             return True
 
-    def set_object_version_acl(self, repo_id: str, key: str, version_id: str, acl: Acl) -> bool:
+    def set_object_version_acl(
+        self, repo_id: str, key: str, version_id: str, acl: Acl, *, read: BucketObject
+    ) -> bool:
         with self._lock:
             tables = self._tables
             current = tables.objects.get((repo_id, key))
             if current is not None and current.version_id == version_id:
+                if current != read:
+                    return False
                 tables.objects[repo_id, key] = replace(current, acl=acl)
                 return True
             found = tables.versions.get((repo_id, key, version_id))
-            if found is None or found.object is None:
+            if found is None or found.object is None or found.object != read:
                 return False
             changed = replace(found.object, acl=acl)
             tables.versions[repo_id, key, version_id] = replace(found, object=changed)
@@ -330,14 +334,6 @@ class MemoryObjects(MemoryTables):
             if current is None:
                 return False
             self._tables.objects[repo_id, key] = replace(current, tags=dict(tags))
-            return True
-
-    def set_object_acl(self, repo_id: str, key: str, acl: Acl) -> bool:
-        with self._lock:
-            current = self._tables.objects.get((repo_id, key))
-            if current is None:
-                return False
-            self._tables.objects[repo_id, key] = replace(current, acl=acl)
             return True
 
     def _account(self, repo_id: str, change: int, at: datetime) -> None:
