@@ -28,7 +28,7 @@ from weighthouse.domain.lifecycle import (
     current_expiration,
 )
 from weighthouse.domain.lifecycle import rule_document as lifecycle_document
-from weighthouse.domain.model import BucketObject, RepoId, Role
+from weighthouse.domain.model import BucketObject, Repo, RepoId, Role
 from weighthouse.domain.names import check_name
 from weighthouse.domain.repos import RepoLookup, find_bucket
 from weighthouse.domain.tagging import BUCKET_TAGS, check_tags
@@ -165,6 +165,10 @@ class BucketConfigurations:
             repo = self._catalog.get_repo(bucket.type, bucket.namespace, bucket.name)
         except RepoNotFoundError:
             return None
+        return self.expiration_in(repo, obj)
+
+    def expiration_in(self, repo: Repo, obj: BucketObject) -> tuple[datetime, str] | None:
+        """:meth:`expiration` in ``repo``, the bucket as just read with the object."""
         # Read at the bucket's revision: none for a bucket without configurations, and at most
         # once per revision for one with some.
         document = self._catalog.get_bucket_configuration(

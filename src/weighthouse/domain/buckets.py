@@ -87,6 +87,16 @@ NEWEST = 2**63 - 1  # a position above every version's: from the newest version 
 
 
 @dataclass(frozen=True)
+class Fetched:
+    """An object a caller may read (see :meth:`Buckets.fetch`): its bucket as read with it,
+    the object, and what opens its bytes."""
+
+    bucket: Repo
+    object: BucketObject
+    download: Download
+
+
+@dataclass(frozen=True)
 class PutConditions:
     """Optional preconditions of a PUT, as the headers carried them: ``if_none_match='*'``
     creates only; ``if_match`` (an ETag, the SHA-256, quoted or not) replaces only the object
@@ -331,13 +341,12 @@ class Buckets:
 
     def _find(
         self, principal: Principal, bucket: RepoId, key: str, version_id: str | None
-    ) -> tuple[str, BucketObject]:
-        """:meth:`head`, and the bucket's id."""
+    ) -> tuple[Repo, BucketObject]:
+        """:meth:`head`, and the bucket as read with it."""
         if version_id is not None:
-            repo, version = find_version_for(
+            return find_version_for(
                 self._catalog, principal, bucket, key, version_id, Permission.READ
             )
-            return repo.id, version
         if bucket.type is not RepoType.BUCKET:
             raise InvalidInputError("not a bucket id")
         try:
@@ -360,7 +369,7 @@ class Buckets:
         )
         if obj is None:
             raise self._missing(repo.id, key)
-        return repo.id, obj
+        return repo, obj
 
     def _missing(self, repo_id: str, key: str) -> EntryNotFoundError:
         """The error for a key with no latest object, naming the delete marker hiding it."""
@@ -415,20 +424,35 @@ class Buckets:
         version_id: str | None = None,
         customer_key: CustomerKey | None = None,
     ) -> tuple[BucketObject, Download]:
-        """The object, as :meth:`head` finds it, and what :meth:`reader` opens. An object
-        encrypted with a customer's key needs ``customer_key``, the same one
-        (``EncryptionParametersError`` without it, ``PermissionDeniedError`` for another);
-        ``customer_key`` for any other object is ``EncryptionParametersError``."""
-        repo_id, obj = self._find(principal, bucket, key, version_id)
+        """The object, as :meth:`head` finds it, and what :meth:`reader` opens: :meth:`fetch`
+        without the bucket."""
+        found = self.fetch(principal, bucket, key, version_id=version_id, customer_key=customer_key)
+        return found.object, found.download
+
+    def fetch(
+        self,
+        principal: Principal,
+        bucket: RepoId,
+        key: str,
+        *,
+        version_id: str | None = None,
+        customer_key: CustomerKey | None = None,
+    ) -> Fetched:
+        """The object, as :meth:`head` finds it, what :meth:`reader` opens, and the bucket as
+        read in the same statement (for what its configurations say of the object, without
+        reading it again). An object encrypted with a customer's key needs ``customer_key``,
+        the same one (``EncryptionParametersError`` without it, ``PermissionDeniedError`` for
+        another); ``customer_key`` for any other object is ``EncryptionParametersError``."""
+        repo, obj = self._find(principal, bucket, key, version_id)
         decryption = None
         if obj.encryption is not None:
-            data_key = self._encryptor().data_key(obj.encryption, customer_key, repo_id, key)
+            data_key = self._encryptor().data_key(obj.encryption, customer_key, repo.id, key)
             decryption = decryption_of(obj.encryption, data_key)
         elif customer_key is not None:
             raise EncryptionParametersError(
                 "The encryption parameters are not applicable to this object."
             )
-        return obj, Download(
+        download = Download(
             sha256=obj.sha256,
             size=obj.size,
             modified_at=obj.modified_at,
@@ -437,6 +461,7 @@ class Buckets:
             md5=obj.md5,
             decryption=decryption,
         )
+        return Fetched(repo, obj, download)
 
     def reader(self, download: Download) -> BlobReader:
         """The bytes of an object :meth:`download` returned; see

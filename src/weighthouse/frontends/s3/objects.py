@@ -342,10 +342,14 @@ async def _get(call: S3Call) -> Response:
     # The object's row and, for a small object, its bytes, in one trip to a worker thread: the
     # response then needs no second trip to read them.
     def fetch() -> tuple[BucketObject, Download, dict[str, str], bytes | None]:
-        obj, download = call.hub.buckets.download(
+        found = call.hub.buckets.fetch(
             call.principal, repo_id, key, version_id=version, customer_key=given
         )
-        expiry = {} if version is not None else _expiration(call, repo_id, obj)
+        obj, download = found.object, found.download
+        expiry = {}
+        if version is None:
+            rules = call.hub.bucket_configurations.expiration_in(found.bucket, obj)
+            expiry = lifecycle.expiration_header(rules)
         body = None if head_only else preload(call.hub.buckets.reader, download)
         return obj, download, expiry, body
 
