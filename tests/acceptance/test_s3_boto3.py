@@ -4,6 +4,7 @@ checksums on every upload, ``encoding-type=url`` on every listing)."""
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -107,6 +108,42 @@ def test_listing_v2_paginates_with_a_delimiter(s3: Any, alice: S3User) -> None:
     assert v1["IsTruncated"] and v1["NextMarker"] == "dir1/"
     rest = s3.list_objects(Bucket=bucket, Prefix="dir", Delimiter="/", Marker=v1["NextMarker"])
     assert [p["Prefix"] for p in rest["CommonPrefixes"]] == ["dir2/"]
+
+
+def test_the_v2_paginator_walks_2500_keys_with_a_delimiter_in_full_pages(
+    s3: Any, alice: S3User
+) -> None:
+    """The client's paginator at its default page size (1,000): 1,500 top-level keys, 1,000
+    under ``logs/`` rolled up into one common prefix, so the prefix and the keys around it
+    straddle a page boundary; every key and the prefix come exactly once, in order."""
+    bucket = new_bucket(s3, alice)
+    top = [f"k{i:04d}" for i in range(1500)]
+    logs = [f"logs/{i:04d}" for i in range(1000)]
+    with ThreadPoolExecutor(8) as pool:  # within the client's ten pooled connections
+        list(pool.map(lambda key: s3.put_object(Bucket=bucket, Key=key, Body=b""), top + logs))
+    pages = list(s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Delimiter="/"))
+    assert [page["KeyCount"] for page in pages] == [1000, 501]
+    assert [page["IsTruncated"] for page in pages] == [True, False]
+    keys = [o["Key"] for page in pages for o in page.get("Contents", [])]
+    assert keys == top
+    assert [p["Prefix"] for page in pages for p in page.get("CommonPrefixes", [])] == ["logs/"]
+    # Under the prefix, without the delimiter: exactly one full page, not truncated.
+    (inside,) = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="logs/")
+    assert [o["Key"] for o in inside["Contents"]] == logs
+    assert not inside["IsTruncated"]
+    # Smaller pages from a start key in the middle of the top-level keys.
+    pages = list(
+        s3.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket,
+            Delimiter="/",
+            StartAfter="k0999",
+            PaginationConfig={"PageSize": 300},
+        )
+    )
+    assert [page["KeyCount"] for page in pages] == [300, 201]
+    assert [page["IsTruncated"] for page in pages] == [True, False]
+    assert [o["Key"] for page in pages for o in page.get("Contents", [])] == top[1000:]
+    assert pages[-1]["CommonPrefixes"] == [{"Prefix": "logs/"}]
 
 
 def test_emptying_a_bucket_through_versions_and_delete_objects(s3: Any, alice: S3User) -> None:
