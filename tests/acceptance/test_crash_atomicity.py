@@ -6,8 +6,7 @@ Every process of the server carries :mod:`tests.acceptance.faults`, which pauses
 thread right after a chosen statement, inside the open transaction, in whichever worker took
 the request; the test kills the server's whole process tree during the pause (kill -9 of its
 process group: the command's process and every worker), restarts it, and reads the catalog
-directly. The suite runs on one-process servers on every catalog and on two-process servers
-on SQLite (see the fixture).
+directly. The suite runs on one-process and two-process servers on every catalog.
 """
 
 from __future__ import annotations
@@ -122,12 +121,6 @@ class Crashable:
 def crashable(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, server_workers: int
 ) -> Iterator[Crashable]:
-    if server_workers > 1 and request.param != "sqlite":
-        # Each restart of a two-process server costs three times a one-process one, and the
-        # suite runs whole in one test process; where the count can matter is SQLite, whose
-        # processes share one file and its locks, while PostgreSQL's and MariaDB's
-        # transactions are the server's own whatever the number of processes holding them.
-        pytest.skip("on two processes the crash scenarios run on SQLite; one process: all three")
     folder = tmp_path_factory.mktemp(f"crash-{request.param}")
     (folder / "faults-0").mkdir()
     with catalog_database(str(request.param), folder / "db") as url:
