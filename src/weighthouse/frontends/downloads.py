@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +27,7 @@ from weighthouse import wire
 from weighthouse.domain.errors import RangeNotSatisfiableError, StorageError
 from weighthouse.domain.files import Download
 from weighthouse.domain.ports import READ_PIECE, BlobReader, FileSpan
+from weighthouse.frontends.http_dates import http_date
 from weighthouse.frontends.user_content import USER_CONTENT_HEADERS, served_type
 
 CHUNK = READ_PIECE
@@ -170,7 +171,7 @@ def blob_response(
     etag = etag or f'"{download.sha256}"'
     headers = {
         "ETag": etag,
-        "Last-Modified": format_datetime(download.modified_at, usegmt=True),
+        "Last-Modified": http_date(download.modified_at),
         "Accept-Ranges": "bytes",
         "Content-Disposition": content_disposition(download.name),
         **(extra_headers or {}),

@@ -20,6 +20,7 @@ import xml.etree.ElementTree as ET
 from starlette.responses import Response
 
 from weighthouse.domain.model import BucketObject
+from weighthouse.frontends.http_dates import http_date
 from weighthouse.frontends.s3 import actions, encryption, wire
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.context import S3Call, in_thread
@@ -93,7 +94,7 @@ async def get_attributes(call: S3Call) -> Response:
     if "ObjectSize" in asked:
         wire.add(root, "ObjectSize", obj.size)
     headers = {
-        "Last-Modified": wire.http_date(obj.modified_at),
+        "Last-Modified": http_date(obj.modified_at),
         **wire.version_headers(obj.version_id, asked=version is not None),
     }
     return Response(wire.document(root), media_type=wire.XML, headers=headers)

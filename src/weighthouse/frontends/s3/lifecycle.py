@@ -24,6 +24,7 @@ from xml.etree.ElementTree import Element
 from starlette.responses import Response
 
 from weighthouse.domain.lifecycle import LIFECYCLE, LifecycleFilter, LifecycleRule, new_rule_id
+from weighthouse.frontends.http_dates import http_date
 from weighthouse.frontends.s3 import wire, xml_input
 from weighthouse.frontends.s3.bucket_names import bucket_id
 from weighthouse.frontends.s3.checksums import check_digests
@@ -315,4 +316,4 @@ def expiration_header(expiry: tuple[datetime, str] | None) -> dict[str, str]:
     at, rule_id = expiry
     # A header is Latin-1 on the wire: other characters, and the quote, are percent-encoded.
     rule = "".join(c if " " <= c <= "~" and c not in '"%' else quote(c) for c in rule_id)
-    return {EXPIRATION_HEADER: f'expiry-date="{wire.http_date(at)}", rule-id="{rule}"'}
+    return {EXPIRATION_HEADER: f'expiry-date="{http_date(at)}", rule-id="{rule}"'}

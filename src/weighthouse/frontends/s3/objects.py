@@ -24,6 +24,7 @@ from weighthouse.domain.files import Download
 from weighthouse.domain.model import BucketObject, RepoId
 from weighthouse.domain.object_versions import Deletion, ObjectVersion
 from weighthouse.frontends.downloads import CHUNK, BlobStreamResponse, parse_range, preload
+from weighthouse.frontends.http_dates import http_date
 from weighthouse.frontends.s3 import (
     acls,
     actions,
@@ -357,7 +358,7 @@ async def _get(call: S3Call) -> Response:
     etag = wire.quoted_etag(wire.object_etag(obj))
     headers = {
         "ETag": etag,
-        "Last-Modified": wire.http_date(obj.modified_at),
+        "Last-Modified": http_date(obj.modified_at),
         "Accept-Ranges": "bytes",
         "X-Content-Type-Options": "nosniff",
         **wire.version_headers(obj.version_id, asked=version is not None),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import secrets
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
-from email.utils import format_datetime
 
 from weighthouse.domain.model import BucketObject
 
@@ -42,10 +41,6 @@ def request_id() -> str:
 def iso8601(at: datetime) -> str:
     """A time as S3's XML writes it: ``2026-12-04T11:24:16.000Z``."""
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
-
-
-def http_date(at: datetime) -> str:
-    return format_datetime(at.astimezone(UTC), usegmt=True)
 
 
 def quoted_etag(md5_hex: str) -> str:
