@@ -389,3 +389,38 @@ def test_attempts_on_anothers_objects_are_4xx(
     assert grants(s3.get_object_acl(Bucket=bucket, Key="k")) == [(me, "FULL_CONTROL")]
     # Nothing written by the refused object write.
     assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["k"]
+
+
+def test_who_may_not_change_an_acl_is_refused_before_its_body_is_read(
+    live_server: LiveServer, s3: Any, alice: S3User, bob: Any, ids: dict[str, str]
+) -> None:
+    """As S3 decides it: permission first, so an oversized or malformed ACL, or a bad ACL
+    header, from a caller who may not change the ACL gets that caller's refusal, not the
+    document's error; the owner gets the document's."""
+    bucket = new_bucket(s3, alice)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    me = ids[alice.name]
+    oversized = b"<AccessControlPolicy>" + b" " * (1 << 20)
+    for target in (f"{live_server.s3_url}/{bucket}?acl", f"{live_server.s3_url}/{bucket}/k?acl"):
+        for body, headers in (
+            (oversized, {}),
+            (b"garbage", {}),
+            (b"", {"x-amz-acl": "no-such-canned-acl"}),
+        ):
+            answer = httpx.put(target, content=body, headers=headers)
+            assert answer.status_code == 403, answer.text
+            assert "<Code>AccessDenied</Code>" in answer.text
+    # Another user: the private bucket is not theirs to know of.
+    for call in (
+        lambda: bob.put_bucket_acl(Bucket=bucket, ACL="no-such-canned-acl"),
+        lambda: bob.put_object_acl(Bucket=bucket, Key="k", ACL="no-such-canned-acl"),
+    ):
+        assert refused(call) == (404, "NoSuchBucket")
+    # The owner: the document's own error.
+    url = s3.generate_presigned_url(
+        "put_bucket_acl", Params={"Bucket": bucket, "AccessControlPolicy": policy(me)}
+    )
+    answer = httpx.put(url, content=oversized)
+    assert answer.status_code == 400 and "<Code>MalformedACLError</Code>" in answer.text
+    assert grants(s3.get_bucket_acl(Bucket=bucket)) == [(me, "FULL_CONTROL")]
+    assert grants(s3.get_object_acl(Bucket=bucket, Key="k")) == [(me, "FULL_CONTROL")]

@@ -243,6 +243,23 @@ class AccessLists:
         """``InvalidGranteeError`` unless every user granted exists (or is ``owner_id``)."""
         check_grantees(self._catalog, grants, owner_id)
 
+    def check_acl_write(
+        self,
+        principal: Principal,
+        bucket: RepoId,
+        key: str | None = None,
+        *,
+        version_id: str | None = None,
+    ) -> None:
+        """Raise what :meth:`set_bucket_acl` (``key`` ``None``) or :meth:`set_object_acl`
+        would raise for the caller's permission and the target's existence alone, so that a
+        front-end answers those before it reads or judges the ACL a request carries. The
+        write itself checks again."""
+        if key is None:
+            self._bucket(principal, bucket, Permission.WRITE_ACP)
+        else:
+            self._object(principal, bucket, key, Permission.WRITE_ACP, version_id)
+
     def set_bucket_acl(
         self,
         principal: Principal,

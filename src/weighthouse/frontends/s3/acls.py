@@ -188,6 +188,14 @@ async def handle(call: S3Call) -> Response:
             return lists.object_acl(call.principal, repo_id, key, version_id=version_id)
 
         return Response(render(await in_thread(read)), media_type=wire.XML)
+
+    # Whether the caller may change this ACL at all comes first, as S3 decides it: one who
+    # may not is refused before the body is read or a header judged.
+    def may_write() -> None:
+        with anonymous_write(call.principal):
+            lists.check_acl_write(call.principal, repo_id, key, version_id=version_id)
+
+    await in_thread(may_write)
     asked = requested(call)
     body = await policy_body(call)
     if asked is not None and body.strip():
