@@ -255,3 +255,35 @@ def test_a_deleted_bucket_takes_its_configurations_along(s3: Any, alice: S3User)
     s3.create_bucket(Bucket=bucket)
     assert refused(lambda: s3.get_bucket_cors(Bucket=bucket))[1] == "NoSuchCORSConfiguration"
     assert refused(lambda: s3.get_bucket_tagging(Bucket=bucket))[1] == "NoSuchTagSet"
+
+
+def test_who_may_not_set_a_configuration_is_refused_before_its_document_is_read(
+    live_server: LiveServer, s3: Any, alice: S3User
+) -> None:
+    """As S3 decides it: a stranger's malformed or oversized document for another's bucket
+    gets the stranger's refusal (the private bucket is not theirs to know of, the public one
+    is not theirs to change), never the document's 400."""
+    private = new_bucket(s3, alice)
+    public = public_bucket(s3, alice)
+    stranger = s3_client(live_server, make_s3_user(live_server))
+    operations = {
+        "put_bucket_cors": {"CORSConfiguration": RULES},
+        "put_bucket_tagging": {"Tagging": {"TagSet": [{"Key": "a", "Value": "1"}]}},
+        "put_bucket_policy": {"Policy": "{}"},
+        "put_bucket_encryption": {
+            "ServerSideEncryptionConfiguration": {
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            }
+        },
+        "put_bucket_lifecycle_configuration": {"LifecycleConfiguration": {"Rules": []}},
+    }
+    for bucket, expected in ((private, (404, "NoSuchBucket")), (public, (403, "AccessDenied"))):
+        for operation, params in operations.items():
+            url = stranger.generate_presigned_url(operation, Params={"Bucket": bucket, **params})
+            for body in (b"garbage", b"<Document>" + b" " * (1 << 20)):
+                answer = httpx.put(url, content=body)
+                assert answer.status_code == expected[0], (operation, answer.text)
+                assert f"<Code>{expected[1]}</Code>" in answer.text, (operation, answer.text)
+    for name in (private, public):
+        assert refused(lambda n=name: s3.get_bucket_cors(Bucket=n))[0] == 404
+        assert refused(lambda n=name: s3.get_bucket_policy(Bucket=n))[0] == 404

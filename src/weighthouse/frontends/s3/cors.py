@@ -127,6 +127,8 @@ async def bucket_cors(call: S3Call) -> Response:
         return Response(status_code=204)
     if method != "PUT":
         raise S3Error(405, "MethodNotAllowed", f"{method} is not allowed on ?cors")
+    # The caller's right to set it is asked before the document is read, as S3 does.
+    await in_thread(lambda: configurations.check_settable(call.principal, repo_id))
     body = await xml_input.read_small(call.request.stream(), MAX_DOCUMENT)
     check_digests(call, body)
     new_rules = parse_configuration(body)

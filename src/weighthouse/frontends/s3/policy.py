@@ -38,6 +38,8 @@ async def bucket_policy(call: S3Call) -> Response:
     if method == "DELETE":
         await in_thread(lambda: configurations.remove(call.principal, repo_id, POLICY))
         return Response(status_code=204)
+    # The caller's right to set it is asked before the document is read, as S3 does.
+    await in_thread(lambda: configurations.check_settable(call.principal, repo_id))
     body = await _read_policy(call)
     check_digests(call, body)
     try:

@@ -126,6 +126,8 @@ async def bucket_tagging(call: S3Call) -> Response:
     if method == "DELETE":
         await in_thread(lambda: configurations.remove(call.principal, repo_id, TAGGING))
     else:
+        # The caller's right to set them is asked before the document is read, as S3 does.
+        await in_thread(lambda: configurations.check_settable(call.principal, repo_id))
         pairs = await read_document(call)
         await in_thread(lambda: configurations.set_tags(call.principal, repo_id, pairs))
     return Response(status_code=204)
