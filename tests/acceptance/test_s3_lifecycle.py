@@ -168,6 +168,50 @@ def test_objects_a_rule_will_expire_say_when_and_by_which_rule(s3: Any, alice: S
     assert "Expiration" not in s3.head_object(Bucket=bucket, Key="tmp/a")
 
 
+def test_uploads_a_rule_will_abort_say_when_and_by_which_rule(s3: Any, alice: S3User) -> None:
+    """CreateMultipartUpload and ListParts answer ``x-amz-abort-date`` and
+    ``x-amz-abort-rule-id`` (boto3's ``AbortDate`` and ``AbortRuleId``) for an upload an
+    ``AbortIncompleteMultipartUpload`` rule selects: the earliest such rule, its days rounded
+    up to the next midnight UTC; nothing for other keys or once the rules are gone."""
+    bucket = new_bucket(s3, alice)
+    put_rules(
+        s3,
+        bucket,
+        {
+            "ID": "late",
+            "Prefix": "tmp/",
+            "Status": "Enabled",
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+        },
+        {
+            "ID": "early",
+            "Prefix": "tmp/big/",
+            "Status": "Enabled",
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 2},
+        },
+        {
+            "ID": "off",
+            "Prefix": "tmp/",
+            "Status": "Disabled",
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+        },
+    )
+    before = datetime.now(UTC)
+    for key, rule, days in (("tmp/a", "late", 7), ("tmp/big/b", "early", 2)):
+        created = s3.create_multipart_upload(Bucket=bucket, Key=key)
+        assert created["AbortRuleId"] == rule
+        due = created["AbortDate"]
+        assert due.time() == datetime.min.time() and due.tzinfo is not None
+        assert before + timedelta(days=days) <= due <= before + timedelta(days=days + 1)
+        listed = s3.list_parts(Bucket=bucket, Key=key, UploadId=created["UploadId"])
+        assert (listed["AbortDate"], listed["AbortRuleId"]) == (due, rule)
+    other = s3.create_multipart_upload(Bucket=bucket, Key="other")
+    assert "AbortDate" not in other and "AbortRuleId" not in other
+    s3.delete_bucket_lifecycle(Bucket=bucket)
+    listed = s3.list_parts(Bucket=bucket, Key="tmp/big/b", UploadId=created["UploadId"])
+    assert "AbortDate" not in listed and "AbortRuleId" not in listed
+
+
 def test_gc_carries_out_the_rules(live_server: LiveServer, s3: Any, alice: S3User) -> None:
     bucket = new_bucket(s3, alice)
     for key in ("past/a", "past/b", "future/a"):

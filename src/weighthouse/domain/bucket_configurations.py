@@ -26,9 +26,10 @@ from weighthouse.domain.lifecycle import (
     LifecycleRule,
     configured_rules,
     current_expiration,
+    upload_abort,
 )
 from weighthouse.domain.lifecycle import rule_document as lifecycle_document
-from weighthouse.domain.model import BucketObject, Repo, RepoId, Role
+from weighthouse.domain.model import BucketObject, MultipartUpload, Repo, RepoId, Role
 from weighthouse.domain.names import check_name
 from weighthouse.domain.repos import RepoLookup, find_bucket
 from weighthouse.domain.tagging import BUCKET_TAGS, check_tags
@@ -166,6 +167,23 @@ class BucketConfigurations:
         except RepoNotFoundError:
             return None
         return self.expiration_in(repo, obj)
+
+    def upload_abort(self, bucket: RepoId, upload: MultipartUpload) -> tuple[datetime, str] | None:
+        """When the bucket's lifecycle rules abort ``upload`` if it is still incomplete, and
+        the id of the rule that does (see :func:`~weighthouse.domain.lifecycle.upload_abort`);
+        ``None`` when none does. Asks nothing: only for a caller the upload was just given to
+        (or who just began it)."""
+        try:
+            repo = self._catalog.get_repo(bucket.type, bucket.namespace, bucket.name)
+        except RepoNotFoundError:
+            return None
+        document = self._catalog.get_bucket_configuration(
+            repo.id, LIFECYCLE, revision=repo.configuration_revision
+        )
+        rules = configured_rules(document)
+        if not rules:
+            return None
+        return upload_abort(rules, upload.key, upload.created_at)
 
     def expiration_in(self, repo: Repo, obj: BucketObject) -> tuple[datetime, str] | None:
         """:meth:`expiration` in ``repo``, the bucket as just read with the object."""

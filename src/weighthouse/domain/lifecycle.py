@@ -211,6 +211,22 @@ def current_expiration(
     return found
 
 
+def upload_abort(
+    rules: Sequence[LifecycleRule], key: str, started_at: datetime
+) -> tuple[datetime, str] | None:
+    """When an incomplete multipart upload of ``key`` begun at ``started_at`` becomes eligible
+    for abort and the id of the rule that aborts it: the earliest of the enabled rules with
+    ``AbortIncompleteMultipartUpload`` selecting the key; ``None`` when none does."""
+    found: tuple[datetime, str] | None = None
+    for rule in rules:
+        if not rule.enabled or not rule.filter.selects_key(key):
+            continue
+        due = rule.abort_due(started_at)
+        if due is not None and (found is None or due < found[0]):
+            found = (due, rule.id)
+    return found
+
+
 def rule_document(rule: LifecycleRule) -> dict[str, object]:
     """A rule as the catalog stores it (JSON)."""
     selected = rule.filter

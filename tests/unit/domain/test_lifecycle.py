@@ -21,6 +21,7 @@ from weighthouse.domain.lifecycle import (
     new_rule_id,
     rule_document,
     rule_from,
+    upload_abort,
 )
 
 pytestmark = pytest.mark.unit
@@ -160,6 +161,19 @@ def test_the_earliest_enabled_rule_selecting_an_object_expires_it() -> None:
         "dated",
     )
     assert current_expiration(rules[1:2] + rules[4:], "a", 1, {}, written) is None
+
+
+def test_the_earliest_enabled_abort_rule_selecting_a_key_aborts_its_upload() -> None:
+    started = datetime(2026, 3, 1, 23, 59, tzinfo=UTC)
+    rules = [
+        LifecycleRule(id="week", enabled=True, filter=EVERYTHING, abort_days=7),
+        LifecycleRule(id="off", enabled=False, filter=EVERYTHING, abort_days=1),
+        LifecycleRule(id="tmp", enabled=True, filter=LifecycleFilter(prefix="tmp/"), abort_days=2),
+        LifecycleRule(id="expiry", enabled=True, filter=EVERYTHING, expiration_days=1),
+    ]
+    assert upload_abort(rules, "a", started) == (datetime(2026, 3, 9, tzinfo=UTC), "week")
+    assert upload_abort(rules, "tmp/a", started) == (datetime(2026, 3, 4, tzinfo=UTC), "tmp")
+    assert upload_abort(rules[1:2] + rules[3:], "tmp/a", started) is None
 
 
 def test_a_rule_is_stored_and_read_back_unchanged() -> None:

@@ -35,6 +35,8 @@ MAX_DOCUMENT = 1024 * 1024
 INT32 = 2**31 - 1  # S3's integers; object sizes are longs
 INT64 = 2**63 - 1
 EXPIRATION_HEADER = "x-amz-expiration"
+ABORT_DATE_HEADER = "x-amz-abort-date"
+ABORT_RULE_HEADER = "x-amz-abort-rule-id"
 _STORAGE_CLASS_REFUSAL = (
     "The storage class you specified is not valid: every object here stays in STANDARD, "
     "so no transition can be carried out"

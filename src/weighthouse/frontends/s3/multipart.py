@@ -31,6 +31,7 @@ from weighthouse.domain.errors import DomainError
 from weighthouse.domain.model import BucketObject, MultipartUpload, RepoId, UploadedPart
 from weighthouse.domain.multipart import ChosenPart
 from weighthouse.frontends.downloads import CHUNK
+from weighthouse.frontends.http_dates import http_date
 from weighthouse.frontends.s3 import (
     acls,
     actions,
@@ -51,6 +52,7 @@ from weighthouse.frontends.s3.checksums import (
 )
 from weighthouse.frontends.s3.context import S3Call, in_thread
 from weighthouse.frontends.s3.errors import S3Error, translate
+from weighthouse.frontends.s3.lifecycle import ABORT_DATE_HEADER, ABORT_RULE_HEADER
 from weighthouse.frontends.s3.listing import url_encoder
 from weighthouse.frontends.s3.object_headers import content_headers
 from weighthouse.frontends.s3.objects import (
@@ -184,14 +186,28 @@ async def _create(call: S3Call) -> Response:
             legal_hold=legal_hold,
         )
 
-    upload = await in_thread(create)
+    def created() -> tuple[MultipartUpload, dict[str, str]]:
+        upload = create()
+        return upload, _abort_headers(call, bucket, upload)
+
+    upload, abort = await in_thread(created)
     root = wire.element("InitiateMultipartUploadResult")
     wire.add(root, "Bucket", call.bucket)
     wire.add(root, "Key", key)
     wire.add(root, "UploadId", upload.id)
     headers = _checksum_headers(upload)
     headers.update(encryption.response_headers(upload.encryption))
+    headers.update(abort)
     return Response(wire.document(root), media_type=wire.XML, headers=headers)
+
+
+def _abort_headers(call: S3Call, bucket: RepoId, upload: MultipartUpload) -> dict[str, str]:
+    """``x-amz-abort-date`` and ``x-amz-abort-rule-id`` when a lifecycle rule of the bucket
+    will abort ``upload`` if it is not completed; in a worker thread."""
+    due = call.hub.bucket_configurations.upload_abort(bucket, upload)
+    if due is None:
+        return {}
+    return {ABORT_DATE_HEADER: http_date(due[0]), ABORT_RULE_HEADER: due[1]}
 
 
 def _part_number(call: S3Call) -> int:
@@ -476,8 +492,9 @@ async def _list_parts(call: S3Call, upload_id: str) -> Response:
     marker = call.param("part-number-marker") or "0"
     if not marker.isdigit():
         raise S3Error(400, "InvalidArgument", "part-number-marker must be an integer")
-    upload, parts = await in_thread(
-        lambda: call.hub.multipart.parts(
+
+    def listed() -> tuple[MultipartUpload, Sequence[UploadedPart], dict[str, str]]:
+        upload, parts = call.hub.multipart.parts(
             call.principal,
             bucket,
             key,
@@ -485,7 +502,9 @@ async def _list_parts(call: S3Call, upload_id: str) -> Response:
             after=int(marker),
             limit=limit + 1,
         )
-    )
+        return upload, parts, _abort_headers(call, bucket, upload)
+
+    upload, parts, abort = await in_thread(listed)
     truncated = len(parts) > limit
     parts = parts[:limit]
     root = wire.element("ListPartsResult")
@@ -510,7 +529,7 @@ async def _list_parts(call: S3Call, upload_id: str) -> Response:
         wire.add(entry, "Size", part.size)
         if part.checksum and upload.checksum_algorithm:
             wire.add(entry, _XML_NAMES[upload.checksum_algorithm], part.checksum)
-    return Response(wire.document(root), media_type=wire.XML)
+    return Response(wire.document(root), media_type=wire.XML, headers=abort)
 
 
 def _owner(parent: ET.Element, tag: str, user_id: str) -> None:
