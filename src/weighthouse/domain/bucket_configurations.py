@@ -162,40 +162,40 @@ class BucketConfigurations:
         the rule that does (see :func:`~weighthouse.domain.lifecycle.current_expiration`);
         ``None`` when none does. Asks nothing: only for a caller the object was just given to
         (or who just wrote it)."""
-        try:
-            repo = self._catalog.get_repo(bucket.type, bucket.namespace, bucket.name)
-        except RepoNotFoundError:
+        repo = self._stored(bucket)
+        return None if repo is None else self.expiration_in(repo, obj)
+
+    def expiration_in(self, repo: Repo, obj: BucketObject) -> tuple[datetime, str] | None:
+        """:meth:`expiration` in ``repo``, the bucket as just read with the object."""
+        rules = self._lifecycle_rules(repo)
+        if not rules:
             return None
-        return self.expiration_in(repo, obj)
+        return current_expiration(rules, obj.key, obj.size, obj.tags, obj.modified_at)
 
     def upload_abort(self, bucket: RepoId, upload: MultipartUpload) -> tuple[datetime, str] | None:
         """When the bucket's lifecycle rules abort ``upload`` if it is still incomplete, and
         the id of the rule that does (see :func:`~weighthouse.domain.lifecycle.upload_abort`);
         ``None`` when none does. Asks nothing: only for a caller the upload was just given to
         (or who just began it)."""
-        try:
-            repo = self._catalog.get_repo(bucket.type, bucket.namespace, bucket.name)
-        except RepoNotFoundError:
-            return None
-        document = self._catalog.get_bucket_configuration(
-            repo.id, LIFECYCLE, revision=repo.configuration_revision
-        )
-        rules = configured_rules(document)
+        repo = self._stored(bucket)
+        rules = self._lifecycle_rules(repo) if repo is not None else ()
         if not rules:
             return None
         return upload_abort(rules, upload.key, upload.created_at)
 
-    def expiration_in(self, repo: Repo, obj: BucketObject) -> tuple[datetime, str] | None:
-        """:meth:`expiration` in ``repo``, the bucket as just read with the object."""
+    def _stored(self, bucket: RepoId) -> Repo | None:
+        try:
+            return self._catalog.get_repo(bucket.type, bucket.namespace, bucket.name)
+        except RepoNotFoundError:
+            return None
+
+    def _lifecycle_rules(self, repo: Repo) -> Sequence[LifecycleRule]:
         # Read at the bucket's revision: none for a bucket without configurations, and at most
         # once per revision for one with some.
         document = self._catalog.get_bucket_configuration(
             repo.id, LIFECYCLE, revision=repo.configuration_revision
         )
-        rules = configured_rules(document)
-        if not rules:
-            return None
-        return current_expiration(rules, obj.key, obj.size, obj.tags, obj.modified_at)
+        return configured_rules(document) or ()
 
     def cors_rules(self, bucket: RepoId) -> tuple[CorsRule, ...]:
         """The CORS rules a browser's request to ``bucket`` is matched against, for anyone:
