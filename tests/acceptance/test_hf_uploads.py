@@ -318,7 +318,8 @@ def test_upload_links_work_only_with_their_ticket(live_server: LiveServer, alice
         assert c.put(forged, content=data[:1000], headers=close).status_code == 401
         other = href.replace(oid, hashlib.sha256(b"other").hexdigest())
         assert c.put(other, content=b"other", headers=close).status_code == 401
-        assert c.put(href, content=data[:-1] + b"x").status_code == 400
+        # The last byte changed, whatever it was (appending b"x" kept it 1 time in 256).
+        assert c.put(href, content=data[:-1] + bytes([data[-1] ^ 1])).status_code == 400
         assert c.put(href, content=data).status_code == 200
         again = c.post(
             f"/{repo}.git/info/lfs/objects/batch",
