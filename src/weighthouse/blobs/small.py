@@ -301,9 +301,12 @@ class SmallBlobDriver:
 
     def presigned_url(self, key: str, *, expires_in: int) -> str | None:
         check_key(key, self.name)
-        if self._has_row(key):
-            return None  # the server serves it: no other place holds these bytes
-        return self.inner.presigned_url(key, expires_in=expires_in)
+        # The inner driver first: one that makes no URLs (the local disk) answers at once, and
+        # a small GET is spared a second read of its row.
+        url = self.inner.presigned_url(key, expires_in=expires_in)
+        if url is None or self._has_row(key):
+            return None  # the server serves a row: no other place holds these bytes
+        return url
 
     def sweep_temporaries(self, older_than: datetime) -> int:
         with self._lock:

@@ -204,3 +204,24 @@ def test_keys_outside_its_prefix_are_always_files(tmp_path: Path) -> None:
     assert (local.root / "meta" / "later").read_bytes() == b"tiny"
     assert rows(driver) == {KEY: b"small and content-addressed"}
     assert sorted(info.key for info in driver.walk()) == ["meta/later", "meta/marker", KEY]
+
+
+class PresigningLocalDriver(LocalBlobDriver):
+    """The local disk, signing URLs for its files as an object store would."""
+
+    def presigned_url(self, key: str, *, expires_in: int) -> str | None:
+        return f"https://objects.example/{key}?expires={expires_in}"
+
+
+def test_a_row_is_never_presigned_and_a_file_is_when_the_inner_driver_signs(
+    tmp_path: Path,
+) -> None:
+    local = PresigningLocalDriver(tmp_path / "blobs")
+    driver = SmallBlobDriver(local, local.root / FILE_NAME, LIMIT)
+    put(driver, "a/small", b"x" * LIMIT)
+    put(driver, "a/large", b"y" * (LIMIT + 1))
+    # Only the server holds a row's bytes: a URL to the inner driver would find nothing there.
+    assert driver.presigned_url("a/small", expires_in=60) is None
+    assert driver.presigned_url("a/large", expires_in=60) == (
+        "https://objects.example/a/large?expires=60"
+    )
