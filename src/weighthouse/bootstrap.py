@@ -122,6 +122,9 @@ class Container:
     transfer_slots: TransferSlots
     _closers: list[Callable[[], None]] = field(default_factory=list)
     room: DiskRoom = field(default_factory=NoDiskRoom)
+    loop_reads: bool = False
+    """Whether a front-end may make a short catalog and blob read on its event loop: the
+    setting allows it and neither the catalog nor the blob store waits on a network."""
 
     def close(self) -> None:
         for closer in reversed(self._closers):
@@ -267,6 +270,7 @@ def bootstrap(
         job_dispatch=dispatch,
         _closers=closers,
         room=room,
+        loop_reads=settings.server.loop_reads and catalog.local_reads and blobs.local_reads,
     )
 
 

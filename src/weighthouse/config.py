@@ -88,6 +88,13 @@ class ServerSettings(BaseModel):
     max_transfers: int = Field(
         default=64, ge=1, description="uploads streaming at once, each holding a thread"
     )
+    loop_reads: bool = Field(
+        default=True,
+        description=(
+            "serve small object reads on the event loop when the catalog and blob store wait"
+            " on no network (SQLite and a local driver); off: always on worker threads"
+        ),
+    )
     transfers_per_account: int = Field(
         default=16, ge=1, description="uploads one account may stream at once (else 429)"
     )

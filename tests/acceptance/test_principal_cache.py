@@ -103,6 +103,34 @@ def test_a_revoked_token_is_refused_at_once_by_every_worker(
     assert statuses(pinned, "/api/whoami", user.token) == {200}  # the other token still works
 
 
+def test_object_reads_by_a_remembered_token_end_at_once_when_it_is_revoked(
+    server: LiveServer, pinned: list[Pinned]
+) -> None:
+    # A small object GET or HEAD by a token a process remembers is answered on its event
+    # loop, from the cache's own entries (server.loop_reads): that path too must see the
+    # revoke at once, and a member removed from the bucket's organisation too.
+    owner, member = make_user(server), make_user(server)
+    org = unique("o")
+    with server.client(owner.token) as client:
+        assert client.post("/api/orgs", json={"name": org}).status_code == 201
+        joined = client.put(f"/api/orgs/{org}/members/{member.name}", json={"role": "read"})
+        assert joined.status_code == 200, joined.text
+        bucket = make_repo(client, org, type="bucket", private=True)
+        path = f"/api/buckets/{bucket}/objects/small.bin"
+        assert client.put(path, content=b"x" * 4096).status_code == 201
+        token_id = next(t["id"] for t in client.get("/api/tokens").json() if t["name"] == "r")
+    for token in (owner.read_token, member.token):
+        assert statuses(pinned, path, token) == {200}
+        assert {c.request("HEAD", path, token=token)[0] for c in pinned} == {200}
+    with server.client(owner.token) as client:
+        assert client.delete(f"/api/tokens/{token_id}").status_code == 204
+        assert client.delete(f"/api/orgs/{org}/members/{member.name}").status_code == 204
+    assert statuses(pinned, path, owner.read_token) == {401}
+    assert {c.request("HEAD", path, token=owner.read_token)[0] for c in pinned} == {401}
+    assert statuses(pinned, path, member.token) == {404}
+    assert statuses(pinned, path, owner.token) == {200}
+
+
 def test_a_disabled_user_is_refused_at_once_and_back_at_once_when_enabled(
     server: LiveServer, pinned: list[Pinned]
 ) -> None:

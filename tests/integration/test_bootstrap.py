@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from tests.services import catalog_database, fresh_database, mariadb_url, postgres_url
 
+from weighthouse.blobs.content import ContentBlobStore
+from weighthouse.blobs.memory import MemoryBlobDriver
 from weighthouse.bootstrap import (
     Container,
     bootstrap,
@@ -188,6 +190,41 @@ def test_servers_starting_together_on_one_catalog_make_one_admin(
         finally:
             for container in containers:
                 container.close()
+
+
+class RemoteDriver(MemoryBlobDriver):
+    """Blobs as an object store's driver keeps them: a network away."""
+
+    local_reads = False
+
+
+@pytest.mark.parametrize(
+    ("backend", "driver", "setting", "on_loop"),
+    [
+        ("sqlite", "local", True, True),
+        ("sqlite", "memory", True, True),
+        ("sqlite", "local", False, False),
+        ("sqlite", "remote", True, False),
+        ("postgresql", "local", True, False),
+        ("mariadb", "local", True, False),
+    ],
+)
+def test_reads_run_on_the_event_loop_only_where_nothing_waits_on_a_network(
+    tmp_path: Path, backend: str, driver: str, setting: bool, on_loop: bool
+) -> None:
+    blobs = ContentBlobStore(RemoteDriver()) if driver == "remote" else None
+    with catalog_database(backend, tmp_path / "db") as url:
+        settings = Settings(
+            data_dir=tmp_path / "data",
+            database=DatabaseSettings(url=url),
+            blobs={"driver": "memory" if driver == "memory" else "local"},
+            server={"loop_reads": setting},
+        )
+        container = bootstrap(settings, blobs=blobs)
+        try:
+            assert container.loop_reads is on_loop
+        finally:
+            container.close()
 
 
 def test_a_memory_catalog_leaves_no_database_and_forgets_on_restart(tmp_path: Path) -> None:

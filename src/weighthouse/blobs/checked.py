@@ -46,6 +46,7 @@ class CheckedDriver:
     def __init__(self, inner: BlobDriver) -> None:
         self.inner = inner
         self.name = inner.name
+        self.local_reads: bool = getattr(inner, "local_reads", False)
 
     @classmethod
     def wrap(cls, driver: BlobDriver) -> CheckedDriver:

@@ -64,6 +64,7 @@ class ContentBlobStore:
 
     def __init__(self, driver: BlobDriver) -> None:
         self.driver = CheckedDriver.wrap(driver)
+        self.local_reads = self.driver.local_reads
 
     def put(
         self,

@@ -128,6 +128,10 @@ class BlobDriver(Protocol):
     name: str
     """Short backend name (``local``, ``memory``, ``s3``) carried by the driver's errors."""
 
+    local_reads: bool
+    """True when opening and reading a blob waits on nothing but this machine's memory and
+    disks. A driver that leaves it out (a plugin written before it) counts as remote."""
+
     def reader(self, key: str) -> BlobReader:
         """Open a committed blob for reading; the caller closes the reader.
 

@@ -81,6 +81,7 @@ class LocalBlobDriver:
     """Bytes in files under ``root``; commits are durable (fsync, rename, fsync directory)."""
 
     name = NAME
+    local_reads = True
 
     def __init__(self, root: Path) -> None:
         # The resolved root makes a reader's local_path() a real path, ready for sendfile.

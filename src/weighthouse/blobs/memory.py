@@ -33,6 +33,7 @@ class MemoryBlobDriver:
     age blobs and temporaries without sleeping."""
 
     name = NAME
+    local_reads = True
 
     def __init__(self, clock: Callable[[], datetime] = _utc_now) -> None:
         self.clock = clock

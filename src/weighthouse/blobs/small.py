@@ -235,6 +235,8 @@ class SmallBlobDriver:
     def __init__(self, inner: BlobDriver, path: Path, max_size: int, under: str = "") -> None:
         self.inner = inner
         self.name = inner.name
+        # The rows are in a SQLite file on this machine; the rest is the inner driver's.
+        self.local_reads: bool = getattr(inner, "local_reads", False)
         self.max_size = max_size
         self.under = under
         self.db = _Database(path, inner.name)

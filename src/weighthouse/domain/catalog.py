@@ -640,6 +640,10 @@ class CredentialEpochCatalog(Protocol):
 
 
 class ReadinessCatalog(Protocol):
+    local_reads: bool
+    """True when a read waits on nothing but this machine's memory and disks (an embedded
+    database, no server to reach), so a front-end may make a short one on its event loop."""
+
     def check_ready(self) -> None:
         """Raise ``StorageError`` if the catalog is unreachable."""
         ...

@@ -155,6 +155,10 @@ class BlobStore(Protocol):
     :class:`~weighthouse.domain.errors.StorageError` for any other failure of the backend.
     """
 
+    local_reads: bool
+    """True when opening and reading a blob waits on nothing but this machine's memory and
+    disks (no network), so a front-end may make a short read on its event loop."""
+
     def put(
         self,
         chunks: Iterable[bytes],

@@ -120,11 +120,7 @@ class PrincipalCache:
                 assert entry is not None
                 self._remember(key, entry)
         if entry is not None and _usable(entry, epoch, now):
-            session = _session_value(credential)
-            if session is not None:
-                # Raises AuthenticationError once the signing key has been retired.
-                self._signer.verify(session)
-            return entry.principal
+            return self._still_signed(credential, entry)
         principal = self._authenticator.authenticate(credential, client=client)
         until = now + self._lifetime
         if principal.expires_at is not None:
@@ -134,6 +130,30 @@ class PrincipalCache:
         if self._shared is not None:
             self._shared.put(key, made, until - now)
         return principal
+
+    def remembered(self, credential: Credential | None) -> Principal | None:
+        """The principal :meth:`authenticate` would answer, from this process's own entries
+        alone; ``None`` when only the authenticator or the shared store could tell (an entry
+        missing, stale or made under another epoch, a kind never cached, caching off). Reads
+        the credential epoch and nothing else, so it waits on no network when the catalog is
+        local; raises as :meth:`authenticate` for a session whose signing key is retired."""
+        if credential is None:
+            return ANONYMOUS
+        key = _key(credential) if self._lifetime > timedelta(0) else None
+        entry = self._entries.get(key) if key is not None else None
+        if entry is None:
+            return None  # nothing to check: the epoch read is spared too
+        if not _usable(entry, self._epochs.credential_epoch(), self._clock()):
+            return None
+        return self._still_signed(credential, entry)
+
+    def _still_signed(self, credential: Credential, entry: CachedPrincipal) -> Principal:
+        """The entry's principal, once a session's signature is checked again (one HMAC): it
+        raises ``AuthenticationError`` once the session's signing key has been retired."""
+        session = _session_value(credential)
+        if session is not None:
+            self._signer.verify(session)
+        return entry.principal
 
     def authenticate_chunked(self, credential: SigV4Signature) -> tuple[Principal, ChunkSignatures]:
         """As :meth:`Authenticator.authenticate_chunked`; signatures are never cached."""

@@ -138,11 +138,11 @@ def _matches(header: str | None, etag: str) -> bool:
     return "*" in candidates or etag in candidates
 
 
-def preload(opener: Opener, download: Download) -> bytes | None:
-    """The whole of a small blob (up to :data:`SMALL` bytes), read at once, so a caller already
+def preload(opener: Opener, download: Download, *, limit: int = SMALL) -> bytes | None:
+    """The whole of a small blob (up to ``limit`` bytes), read at once, so a caller already
     in a worker thread can hand it to :func:`blob_response` and spare the response a second
     trip there. ``None`` for larger blobs and for drivers that redirect to a presigned URL."""
-    if download.size > SMALL:
+    if download.size > limit:
         return None
     reader = opener(download)
     try:

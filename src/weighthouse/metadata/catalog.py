@@ -150,6 +150,8 @@ class SqlCatalog(
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._configurations = RevisionCache()
+        # SQLite is a file this process reads itself; a server database is a round trip away.
+        self.local_reads = engine.dialect.name == "sqlite"
 
     # --- units of work --------------------------------------------------------------------
     def atomic(self) -> AbstractContextManager[None]:

@@ -180,3 +180,10 @@ def test_presigned_urls_need_a_positive_lifetime() -> None:
 def test_sweep_needs_an_aware_time() -> None:
     with pytest.raises(ValueError, match="aware"):
         CheckedDriver(MemoryBlobDriver()).sweep_temporaries(datetime(2024, 1, 1))
+
+
+def test_a_driver_that_does_not_say_where_its_bytes_are_counts_as_remote() -> None:
+    # Written before drivers said it: its reads may wait on a network, so never on a loop.
+    assert not hasattr(FakeDriver(OSError()), "local_reads")
+    assert CheckedDriver(FakeDriver(OSError())).local_reads is False  # type: ignore[arg-type]
+    assert CheckedDriver(MemoryBlobDriver()).local_reads is True

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from tests.unit.domain.identity import PASSWORD, Identity, identity
 
-from weighthouse.domain.access import Principal
+from weighthouse.domain.access import ANONYMOUS, Principal
 from weighthouse.domain.credentials import BasicAuth, BearerToken, Credential, SessionToken
 from weighthouse.domain.errors import AuthenticationError
 from weighthouse.domain.model import Role, Scope
@@ -180,3 +180,46 @@ def test_the_oldest_entry_goes_when_the_cache_is_full(world: Identity) -> None:
     assert counting.calls == 3
     cache.authenticate(tokens[0])
     assert counting.calls == 4
+
+
+def test_remembered_answers_only_from_this_processs_usable_entries(world: Identity) -> None:
+    cache, counting = cache_of(world)
+    token = issue(world, "alice")
+    assert cache.remembered(None) == ANONYMOUS
+    assert cache.remembered(token) is None  # never authenticated here
+    alice = cache.authenticate(token)
+    assert cache.remembered(token) == alice
+    assert cache.remembered(BasicAuth("alice", PASSWORD)) is None  # passwords are never kept
+    world.clock.offset += LIFETIME
+    assert cache.remembered(token) is None  # stale: only the authenticator may answer
+    assert counting.calls == 1
+
+
+def test_remembered_knows_nothing_once_the_token_is_revoked(world: Identity) -> None:
+    cache, _ = cache_of(world)
+    token = issue(world, "alice")
+    principal = cache.authenticate(token)
+    assert principal.token_id is not None
+    world.container.tokens.revoke(principal, principal.token_id)
+    assert cache.remembered(token) is None
+    with pytest.raises(AuthenticationError):
+        cache.authenticate(token)
+
+
+def test_remembered_refuses_a_session_whose_signing_key_is_retired(world: Identity) -> None:
+    cache, _ = cache_of(world)
+    world.container.users.create(world.admin, "alice", password=PASSWORD)
+    session = SessionToken(world.container.sessions.sign_in("alice", PASSWORD, client=None).token)
+    cache.authenticate(session)
+    assert cache.remembered(session) is not None
+    world.signer.rotate()
+    world.signer.retire(session.value.split(".")[1])
+    with pytest.raises(AuthenticationError):
+        cache.remembered(session)
+
+
+def test_remembered_knows_nothing_when_caching_is_off(world: Identity) -> None:
+    cache, _ = cache_of(world, timedelta(0))
+    token = issue(world, "alice")
+    cache.authenticate(token)
+    assert cache.remembered(token) is None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -24,7 +25,7 @@ from weighthouse.domain.buckets import PutConditions
 from weighthouse.domain.errors import EntryNotFoundError, PreconditionFailedError
 from weighthouse.domain.files import Download
 from weighthouse.domain.model import BucketObject, RepoId, RepoType
-from weighthouse.frontends.downloads import blob_response, preload
+from weighthouse.frontends.downloads import SMALL, blob_response, preload
 from weighthouse.frontends.policy_requests import Facts, asking
 from weighthouse.frontends.rest import cursors
 from weighthouse.frontends.rest.dependencies import (
@@ -32,6 +33,7 @@ from weighthouse.frontends.rest.dependencies import (
     Wired,
     client_address,
     current_principal,
+    remembered_principal,
 )
 from weighthouse.frontends.rest.json_bodies import JsonLimitRoute
 from weighthouse.frontends.rest.schemas import ListingOut, ObjectOut, object_etag
@@ -47,6 +49,10 @@ from weighthouse.frontends.thread_hops import in_thread
 router = APIRouter(prefix=wire.BUCKETS_PREFIX, tags=["buckets"], route_class=JsonLimitRoute)
 
 _META = wire.META_PREFIX.lower()
+
+LOOP_READ_MAX = 64 * 1024
+"""The largest body a GET reads on the event loop (:attr:`Container.loop_reads`); a larger one
+is read as any download is, off the loop."""
 
 
 def bucket_id(namespace: str, name: str) -> RepoId:
@@ -169,19 +175,32 @@ async def get_object(namespace: str, name: str, key: str, request: Request, hub:
 async def object_response(request: Request, hub: Container, bucket: RepoId, key: str) -> Response:
     """What a GET or HEAD of one object answers, after routing."""
 
-    # Authentication, the catalog read and, for a small object, the bytes, all in one trip to
-    # a worker thread.
-    def fetch() -> tuple[BucketObject, Download, bytes | None]:
-        caller = _asking(current_principal(request), request, "s3:GetObject", key)
+    def fetch(
+        principal: Principal | None, limit: int
+    ) -> tuple[BucketObject, Download, bytes | None]:
+        if principal is None:
+            principal = current_principal(request)
+        caller = _asking(principal, request, "s3:GetObject", key)
         obj, found = hub.buckets.download(caller, bucket, key)
-        body = preload(hub.buckets.reader, found) if request.method == "GET" else None
+        body = preload(hub.buckets.reader, found, limit=limit) if request.method == "GET" else None
         return obj, found, body
 
-    # Set by the app's lifespan; a host that runs no lifespan falls back to anyio's threads.
-    reads = getattr(request.app.state, "reads", None)
-    obj, found, body = await (
-        run_in_threadpool(fetch) if reads is None else in_thread(reads, fetch)
-    )
+    # Where every read is local (an embedded catalog, blobs on this machine's disks) and the
+    # caller is known without the authenticator, the whole read is a few SQLite lookups and a
+    # small file read: made here, it costs less than the trip to a thread and back, whose lock
+    # hand-offs halved the small GETs one process served.
+    principal = remembered_principal(request) if hub.loop_reads else None
+    if principal is not None:
+        obj, found, body = fetch(principal, LOOP_READ_MAX)
+    else:
+        # Authentication, the catalog read and, for a small object, the bytes, all in one
+        # trip to a worker thread. Set by the app's lifespan; a host that runs no lifespan
+        # falls back to anyio's threads.
+        reads = getattr(request.app.state, "reads", None)
+        call = partial(fetch, None, SMALL)
+        obj, found, body = await (
+            run_in_threadpool(call) if reads is None else in_thread(reads, call)
+        )
     return blob_response(
         request,
         found,

@@ -40,6 +40,19 @@ def current_principal(request: Request) -> Principal:
     return container(request).authenticator.authenticate(credential, client=client_address(request))
 
 
+def remembered_principal(request: Request) -> Principal | None:
+    """The caller as this process already knows it (the principal cache's own entries), or
+    ``None`` when finding out would need the authenticator: :func:`current_principal` then
+    answers, in a worker thread. Raises as :func:`current_principal` does."""
+    credential = request_credential(
+        request.method,
+        request.headers.get("authorization"),
+        request.cookies.get(wire.SESSION_COOKIE),
+        request.headers.get(wire.CSRF_HEADER),
+    )
+    return container(request).authenticator.remembered(credential)
+
+
 async def _wired(request: Request) -> Container:
     # A coroutine, so FastAPI calls it on the event loop: a plain function dependency would
     # cost every request a trip to a worker thread for one attribute read.

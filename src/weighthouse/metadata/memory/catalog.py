@@ -56,6 +56,8 @@ class MemoryCatalog(
 ):
     """An empty catalog in memory, safe to share between threads."""
 
+    local_reads = True
+
     @contextlib.contextmanager
     def atomic(self) -> Iterator[None]:
         """The block works on a copy of the tables that replaces the committed ones when the
