@@ -23,12 +23,16 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Dialect, Engine, Executable, Select
+from sqlalchemy import JSON, Dialect, Engine, Executable, Select
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.types import TypeEngine
 
 from weighthouse.metadata import transactions
+from weighthouse.metadata.column_types import UtcDateTime
 
 Processor = Callable[[Any], Any] | None
 
@@ -66,7 +70,11 @@ class CompiledStatement:
         if len(set(self._names)) != len(self._names):
             raise ValueError("a prepared statement needs distinct column names")
         results: list[Processor] = [
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            _cheaper(
+                column.type,
+                dialect,
+                column.type.dialect_impl(dialect).result_processor(dialect, None),
+            )
             for column in result_columns
         ]
         # The columns whose values need processing, by position; the rest are taken as read.
@@ -138,6 +146,42 @@ def _driver_errors(engine: Engine, sql: str) -> Iterator[None]:
             raise sa_exc.DBAPIError.instance(
                 sql, None, exc, dbapi_error, dialect=engine.dialect
             ) from exc
+
+
+def _cheaper(column_type: TypeEngine[Any], dialect: Dialect, process: Processor) -> Processor:
+    """``process``, or a processor that returns the same values for less on the columns every
+    hot read carries: SQLite's datetimes (SQLAlchemy parses them with a regular expression,
+    then :class:`UtcDateTime` adds the zone, 1.3 µs a column) and JSON columns holding an empty
+    or null document (1.2 µs through ``json.loads``). Anything else still goes to ``process``;
+    a small GET reads seven JSON columns and three datetimes."""
+    if process is None or dialect.name != "sqlite":
+        return process
+    if isinstance(column_type, UtcDateTime):
+        return partial(_sqlite_utc, process)
+    if isinstance(column_type, JSON):
+        return partial(_json_document, process)
+    return process
+
+
+def _sqlite_utc(process: Callable[[Any], Any], value: Any) -> Any:
+    # SQLAlchemy stores naive UTC as "YYYY-MM-DD HH:MM:SS.ffffff", which fromisoformat reads.
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return process(value)
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+    return process(value)
+
+
+_JSON_LITERALS: dict[Any, Callable[[], Any]] = {"null": lambda: None, "{}": dict, "[]": list}
+
+
+def _json_document(process: Callable[[Any], Any], value: Any) -> Any:
+    # A fresh dict or list each time, as json.loads gives: callers may change what they get.
+    make = _JSON_LITERALS.get(value) if isinstance(value, str) else None
+    return make() if make is not None else process(value)
 
 
 # Engine -> id of a statement -> the statement (kept, so its id stays its own) and its read.

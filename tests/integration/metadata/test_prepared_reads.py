@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -61,6 +63,43 @@ def test_rows_read_as_sqlalchemy_reads_them(engine: Engine) -> None:
     with pytest.raises(AttributeError):
         _ = row.no_such_column
     assert read.first({**WHERE, "name": "other"}) is None
+    assert catalog.find_object(RepoType.BUCKET, "alice", "data", KEY) == (bucket, stored)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},  # the common object: empty documents, null ones, a time with microseconds
+        {"modified_at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)},  # none
+        {"metadata": {"a": "[]"}, "tags": {"t": "{}"}, "checksums": {"crc32": "null"}},
+        {"part_sizes": (5, 7), "content_headers": {"cache-control": "no-cache"}},
+    ],
+)
+def test_documents_and_times_read_as_sqlalchemy_reads_them(
+    engine: Engine, changes: dict[str, Any]
+) -> None:
+    # The prepared read answers the commonest values of these columns without SQLAlchemy's
+    # processors; every value must still be the one those would give.
+    catalog = SqlCatalog(engine)
+    bucket = _bucket(catalog)
+    stored = replace(make_object(KEY, "bytes"), **{"metadata": {}, **changes})
+    catalog.put_object(bucket.id, stored)
+    read = prepared(engine, _REPO_AND_OBJECT)
+    assert read is not None
+    row = read.first(WHERE)
+    with engine.connect() as connection:
+        expected = connection.execute(_REPO_AND_OBJECT, WHERE).one()
+    assert row is not None
+    for name in expected._fields:
+        value = getattr(row, name)
+        assert value == getattr(expected, name), name
+        assert type(value) is type(getattr(expected, name)), name
+        if isinstance(value, datetime):
+            assert value.tzinfo is UTC, name
+    again = read.first(WHERE)
+    for name in ("metadata", "content_headers", "checksums", "tags"):
+        value = getattr(row, name)
+        assert value is None or value is not getattr(again, name), name  # never shared
     assert catalog.find_object(RepoType.BUCKET, "alice", "data", KEY) == (bucket, stored)
 
 
