@@ -2,10 +2,11 @@
 
 anyio's ``to_thread.run_sync`` (which Starlette's ``run_in_threadpool`` calls) cost about 52 µs
 of CPU per trip here with 16 callers at once: a cancel scope, a capacity limiter, run-vars and
-a copied context around the hand-off. A small bucket GET makes exactly one trip, for
-authentication, its catalog read and its bytes, and needs none of that: a
-``ThreadPoolExecutor`` of its own makes the same trip for about 24 µs. A small upload, its
-body read whole on the event loop, makes its one trip the same way.
+a copied context around the hand-off. A small bucket GET that cannot be answered on the event
+loop (``server.loop_reads``) makes exactly one trip, for authentication, its catalog read and
+its bytes, and needs none of that: a ``ThreadPoolExecutor`` of its own makes the same trip for
+about 24 µs. A small upload, its body read whole on the event loop, makes its one trip the
+same way.
 """
 
 from __future__ import annotations

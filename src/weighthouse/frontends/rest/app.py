@@ -47,8 +47,8 @@ def create_rest_app(container: Container) -> FastAPI:
         app.state.xorb_threads = anyio.CapacityLimiter(XORBS_PER_CORE * usable_cores())
         # Readiness probes wait on dependencies that may hang; they get threads of their own.
         app.state.probes = anyio.CapacityLimiter(4)
-        # The hot object reads make their one trip through an executor of their own, a
-        # cheaper hand-off than anyio's (frontends/thread_hops.py).
+        # The hot object reads not made on the event loop (loop_reads) make their one trip
+        # through an executor of their own, a cheaper hand-off than anyio's (thread_hops.py).
         app.state.reads = ThreadPoolExecutor(server.threads, thread_name_prefix="weighthouse-read")
         # Small uploads, read whole before their one trip, take the same cheaper hand-off. They
         # wait on fsyncs and share catalog commits, so they need as many threads as uploads
