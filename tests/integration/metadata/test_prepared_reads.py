@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from tests.contract.catalog.samples import make_object, make_repo, make_user
 
 from weighthouse.domain.errors import StorageError
-from weighthouse.domain.model import Repo, RepoType
+from weighthouse.domain.model import BucketObject, Repo, RepoType
 from weighthouse.metadata.bucket_configurations import _DOCUMENT
 from weighthouse.metadata.catalog import SqlCatalog
 from weighthouse.metadata.engine import create_engine_for
@@ -45,10 +45,9 @@ def _bucket(catalog: SqlCatalog) -> Repo:
     return bucket
 
 
-def test_rows_read_as_sqlalchemy_reads_them(engine: Engine) -> None:
-    catalog = SqlCatalog(engine)
+def _read_both(engine: Engine, catalog: SqlCatalog, stored: BucketObject) -> tuple[Any, Any]:
+    """``stored`` put in a new bucket, then read by the prepared read and by SQLAlchemy."""
     bucket = _bucket(catalog)
-    stored = replace(make_object(KEY, "bytes"), metadata={"colour": "blue"})
     catalog.put_object(bucket.id, stored)
     read = prepared(engine, _REPO_AND_OBJECT)
     assert read is not None
@@ -56,6 +55,16 @@ def test_rows_read_as_sqlalchemy_reads_them(engine: Engine) -> None:
     with engine.connect() as connection:
         expected = connection.execute(_REPO_AND_OBJECT, WHERE).one()
     assert row is not None
+    return row, expected
+
+
+def test_rows_read_as_sqlalchemy_reads_them(engine: Engine) -> None:
+    catalog = SqlCatalog(engine)
+    stored = replace(make_object(KEY, "bytes"), metadata={"colour": "blue"})
+    row, expected = _read_both(engine, catalog, stored)
+    bucket = catalog.get_repo(RepoType.BUCKET, "alice", "data")
+    read = prepared(engine, _REPO_AND_OBJECT)
+    assert read is not None
     for name in expected._fields:
         assert getattr(row, name) == getattr(expected, name), name
     assert row.modified_at.tzinfo is not None
@@ -81,15 +90,11 @@ def test_documents_and_times_read_as_sqlalchemy_reads_them(
     # The prepared read answers the commonest values of these columns without SQLAlchemy's
     # processors; every value must still be the one those would give.
     catalog = SqlCatalog(engine)
-    bucket = _bucket(catalog)
     stored = replace(make_object(KEY, "bytes"), **{"metadata": {}, **changes})
-    catalog.put_object(bucket.id, stored)
+    row, expected = _read_both(engine, catalog, stored)
+    bucket = catalog.get_repo(RepoType.BUCKET, "alice", "data")
     read = prepared(engine, _REPO_AND_OBJECT)
     assert read is not None
-    row = read.first(WHERE)
-    with engine.connect() as connection:
-        expected = connection.execute(_REPO_AND_OBJECT, WHERE).one()
-    assert row is not None
     for name in expected._fields:
         value = getattr(row, name)
         assert value == getattr(expected, name), name
