@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import sqlite3
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -181,3 +183,34 @@ def test_active_content_types_are_served_as_octet_stream(
         plain = anonymous.get(f"/api/buckets/{bucket}/objects/plain")
         _assert_user_content(plain, "text/plain; charset=utf-8")
         _assert_user_content(anonymous.get(f"/api/buckets/{bucket}/objects/png"), "image/png")
+
+
+def test_reads_are_answered_while_another_program_holds_the_catalogs_write_lock(
+    live_server: LiveServer, owner: Account
+) -> None:
+    # Small GETs are answered on the event loop (server.loop_reads). SQLite's readers never
+    # wait for its writer, so a write transaction held elsewhere (an operator's sqlite3 shell,
+    # a stuck process) must stall neither them nor the loop, while a PUT waits its turn in a
+    # worker thread and lands once the lock is let go.
+    with live_server.client(owner.token) as c:
+        bucket = make_repo(c, owner.name, type="bucket")
+        url = f"/api/buckets/{bucket}/objects/read-during-lock"
+        assert c.put(url, content=b"before" * 700).status_code == 201
+        assert c.get(url).status_code == 200  # every process may now know the token
+        lock = sqlite3.connect(live_server.data_dir / "weighthouse.db", isolation_level=None)
+        lock.execute("BEGIN IMMEDIATE")
+        try:
+            with ThreadPoolExecutor(1) as pool:
+                waiting = pool.submit(c.put, url + "-new", content=b"after")
+                for _ in range(20):
+                    got = c.get(url)
+                    assert got.status_code == 200 and got.content == b"before" * 700
+                    assert c.head(url).headers["content-length"] == str(len(got.content))
+                assert not waiting.done()  # the PUT is still waiting for the write lock
+                lock.execute("ROLLBACK")
+                assert waiting.result(timeout=30).status_code == 201
+        finally:
+            if lock.in_transaction:
+                lock.execute("ROLLBACK")
+            lock.close()
+        assert c.get(url + "-new").content == b"after"
