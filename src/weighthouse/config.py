@@ -241,7 +241,8 @@ class AuthSettings(BaseModel):
         "signing out, disabling a user or changing a membership ends it at once (0: off)",
     )
     trust_forwarded_for: bool = Field(
-        default=False, description="take the client address from X-Forwarded-For (behind a proxy)"
+        default=False,
+        description="take the client address from X-Forwarded-For's last entry (behind a proxy)",
     )
     argon2_memory_kib: int = Field(default=19456, ge=8192)
     argon2_time_cost: int = Field(default=2, ge=1)

@@ -230,3 +230,24 @@ def test_a_stranger_guessing_from_one_address_cannot_lock_the_owner_out(
             headers={"X-Forwarded-For": "203.0.113.20"},
         )
         assert owner.status_code == 200, owner.text
+
+
+def test_addresses_a_guesser_writes_before_the_proxys_entry_do_not_count(
+    forwarded_server: LiveServer,
+) -> None:
+    # A proxy appends the address it saw to the X-Forwarded-For the client sent: a guesser
+    # who writes a new address of his own in front each time is still one client.
+    server = forwarded_server
+    limit = AuthSettings().signin_per_client
+    victim = unique("victim")
+    add_user(server, victim)
+    with server.client() as client:
+        statuses = [
+            client.post(
+                "/api/signin",
+                json={"name": victim, "password": f"guess {i}"},
+                headers={"X-Forwarded-For": f"10.9.{i}.1, 198.51.100.8"},
+            ).status_code
+            for i in range(2 * limit)
+        ]
+    assert statuses == [401] * limit + [429] * limit

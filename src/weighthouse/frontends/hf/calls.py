@@ -17,6 +17,7 @@ from weighthouse.bootstrap import Container
 from weighthouse.domain.access import Principal
 from weighthouse.domain.errors import InvalidInputError, RepoNotFoundError, TooLargeError
 from weighthouse.domain.model import RepoId, RepoType
+from weighthouse.frontends.client_addresses import request_address
 from weighthouse.frontends.rest.credentials import credential_from
 
 KINDS = {"models": RepoType.MODEL, "datasets": RepoType.DATASET}
@@ -40,7 +41,9 @@ class Call:
         for bad ones."""
         if self._principal is None:
             credential = credential_from(self.request.headers.get("authorization"))
-            client = self.request.client.host if self.request.client else None
+            client = request_address(
+                self.request, trust_forwarded_for=self.hub.settings.auth.trust_forwarded_for
+            )
             self._principal = await run_in_threadpool(
                 self.hub.authenticator.authenticate, credential, client=client
             )

@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from weighthouse import wire
 from weighthouse.bootstrap import Container
 from weighthouse.domain.access import Principal
+from weighthouse.frontends import client_addresses as addresses
 from weighthouse.frontends.rest.credentials import request_credential
 
 
@@ -23,11 +24,9 @@ def container(request: Request) -> Container:
 
 def client_address(request: Request) -> str | None:
     """The caller's address; ``X-Forwarded-For`` counts only when the settings trust it."""
-    if container(request).settings.auth.trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for")
-        if forwarded:
-            return forwarded.split(",")[0].strip()[:64] or None
-    return request.client.host if request.client else None
+    return addresses.request_address(
+        request, trust_forwarded_for=container(request).settings.auth.trust_forwarded_for
+    )
 
 
 def current_principal(request: Request) -> Principal:

@@ -3,7 +3,8 @@ object it names, and the facts a policy's conditions may test. The decision is t
 permission service's (:mod:`weighthouse.domain.access`); this only describes the request.
 
 Facts: those of :mod:`weighthouse.frontends.policy_requests` (``aws:SourceIp`` is the
-peer's address, or ``X-Forwarded-For``'s first when ``auth.trust_forwarded_for`` is set);
+peer's address, or what :mod:`weighthouse.frontends.client_addresses` reads from
+``X-Forwarded-For`` when ``auth.trust_forwarded_for`` is set);
 ``s3:prefix``, ``s3:delimiter``, ``s3:max-keys``
 and ``s3:VersionId`` from the query; every ``x-amz-*`` header as ``s3:x-amz-*``
 (``s3:x-amz-acl``, ``s3:x-amz-metadata-directive``; ``s3:x-amz-copy-source`` decoded, as
@@ -20,6 +21,7 @@ from urllib.parse import parse_qsl, unquote_plus
 from starlette.requests import Request
 
 from weighthouse.domain.access import Principal
+from weighthouse.frontends.client_addresses import request_address
 from weighthouse.frontends.policy_requests import asking
 
 # Sub-resource: the action of its GET (and HEAD), PUT (and POST) and DELETE.
@@ -146,7 +148,7 @@ def policy_request(
         facts["s3:requestobjecttagkeys"] = tuple(tag for tag, _ in pairs)
     names = {name for name, _ in query}
     operation = action(request.method, key, names.__contains__)
-    address = _client_address(request, trust_forwarded_for)
+    address = request_address(request, trust_forwarded_for=trust_forwarded_for)
     return asking(principal, request, operation, key, address, facts)
 
 
@@ -156,11 +158,3 @@ def for_object(principal: Principal, name: str, key: str) -> Principal:
     if principal.request is None:
         return principal
     return replace(principal, request=principal.request.for_object("s3:" + name, key))
-
-
-def _client_address(request: Request, trust_forwarded_for: bool) -> str | None:
-    if trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for")
-        if forwarded:
-            return forwarded.split(",")[0].strip()[:64] or None
-    return request.client.host if request.client else None

@@ -25,6 +25,7 @@ from weighthouse.domain.credentials import (
 )
 from weighthouse.domain.errors import AuthenticationError
 from weighthouse.domain.model import User
+from weighthouse.frontends import client_addresses as addresses
 
 SESSION_COOKIE = wire.SESSION_COOKIE
 FORM_COOKIE = "weighthouse_form"
@@ -53,11 +54,9 @@ class Visitor:
 
 def client_address(request: Request, container: Container) -> str | None:
     """The caller's address; ``X-Forwarded-For`` counts only when the settings trust it."""
-    if container.settings.auth.trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for")
-        if forwarded:
-            return forwarded.split(",")[0].strip()[:64] or None
-    return request.client.host if request.client else None
+    return addresses.request_address(
+        request, trust_forwarded_for=container.settings.auth.trust_forwarded_for
+    )
 
 
 def visitor_of(
