@@ -30,9 +30,10 @@ run: $(VENV)/.run-installed
 # count); every process has its own temporary folders, free ports and uniquely named databases.
 TEST_PROCESSES ?= 5
 XDIST := -n $(TEST_PROCESSES) --dist loadfile
-# Each acceptance test that uses a live server runs against one-process and two-process servers
-# (`weighthouse serve --workers 1` and `--workers 2`), in the same run.
-SERVER_WORKERS ?= 1,2
+# The acceptance tests run against two-process servers (`weighthouse serve --workers 2`, the
+# default on two cores); the files marked `server_workers(1, 2)`, where one process takes its
+# own paths (listeners, job pool, caches, group commit), against one-process servers too.
+SERVER_WORKERS ?= 2,1
 
 ## Lint, type-check, check the layers, then run the whole test suite, the acceptance tests
 ## against servers of one process and of two.

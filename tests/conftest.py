@@ -10,8 +10,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--server-workers",
         default="1",
         help=(
-            "server processes of every live server in the acceptance tests: a count (default 1),"
-            " or counts separated by commas, such as 1,2, to run each test that uses a live"
-            " server once per count in the same run"
+            "server processes of the live servers in the acceptance tests: a count (default 1),"
+            " or counts separated by commas, such as 2,1: every test runs with the first, and"
+            " a test marked server_workers(...) once with each of them it names"
         ),
     )

@@ -27,15 +27,16 @@ def worker_counts(config: pytest.Config) -> list[int]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    # One run covers every count: a test whose servers follow the option runs once per count,
-    # and one that starts no such server runs once. Module scope keeps a module's server to one
-    # start per count; the session's shared servers are kept by count in `live_servers`.
+    # The first count is every test's; the others are only for the tests marked to run with
+    # them, so one run covers each marked test once per count it names. Module scope keeps a
+    # module's server to one start per count; the session's shared servers are kept by count
+    # in `live_servers`.
     counts = worker_counts(metafunc.config)
     if "server_workers" not in metafunc.fixturenames:
         return
     # The closest mark decides: a test's own overrides its module's.
     marker = metafunc.definition.get_closest_marker("server_workers")
-    chosen = [count for count in counts if marker is None or count in marker.args]
+    chosen = counts[:1] if marker is None else [n for n in counts if n in marker.args]
     if not chosen and marker is not None:
         # Asked only for counts this test does not run with (say --server-workers 1 for a
         # test marked server_workers(2)): say so rather than run it where it was not meant to.
@@ -47,6 +48,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     if len(counts) < 2:
         return
+    # With several counts asked for, every id names its count, even where only one runs.
     metafunc.parametrize(
         "server_workers",
         chosen,
@@ -58,7 +60,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="module")
 def server_workers(request: pytest.FixtureRequest) -> int:
-    """How many processes each live server runs: the whole suite passes with one and with two."""
+    """How many processes each live server runs: the first count of ``--server-workers``, or
+    one of the counts its test is marked for."""
     count: int = getattr(request, "param", worker_counts(request.config)[0])
     return count
 

@@ -1,7 +1,7 @@
 """A real Weighthouse server in a subprocess on a free loopback port, for acceptance tests.
 
 The server runs with ``workers`` processes (``weighthouse serve --workers``); the suite chooses
-the numbers with ``pytest --server-workers 1,2`` (see ``conftest.py``). The server starts in a
+the numbers with ``pytest --server-workers 2,1`` (see ``conftest.py``). The server starts in a
 process group of its own, and the harness kills only that group: the processes it started and
 their workers. Every wait is bounded.
 """

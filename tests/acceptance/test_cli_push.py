@@ -73,9 +73,6 @@ def make_account(server: LiveServer, name: str) -> Account:
     return Account(name, secret)
 
 
-# What is sent is the client's and the catalog's choice: two-process servers (the default
-# on two cores) are enough.
-@pytest.mark.server_workers(2)
 def test_unchanged_1gib_is_not_sent_again_and_an_outsider_gains_nothing(
     cli: Cli,
     live_server: LiveServer,

@@ -19,7 +19,9 @@ import pytest
 from tests.acceptance.api import make_repo, make_user
 from tests.acceptance.live import LiveServer
 
-pytestmark = pytest.mark.acceptance
+# With one process every PUT of the burst joins the same group commit: this file runs
+# against one process and two.
+pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(1, 2)]
 
 ROUNDS = 2
 CLIENTS = 16

@@ -24,9 +24,7 @@ from tests.acceptance.live import LiveServer
 from tests.acceptance.s3 import S3User, s3_client
 from weighthouse.grpc import ChecksumError, GrpcClient, pb, repo_ref
 
-# The two-process servers of `make test` (the default on two cores) are enough:
-# the client does not depend on the server's processes.
-pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(2)]
+pytestmark = pytest.mark.acceptance
 
 SIZE = 3 * 2**20 + 12345  # several messages, the last one short
 

@@ -23,7 +23,9 @@ from weighthouse.frontends.grpc import wire
 from weighthouse.frontends.grpc.protos import hub_pb2 as pb
 from weighthouse.frontends.grpc.protos import hub_pb2_grpc as pb_grpc
 
-pytestmark = pytest.mark.acceptance
+# A one-process server answers gRPC on a listener of its own rather than one shared with
+# spawned workers: this file runs against both.
+pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(1, 2)]
 
 LARGE = 64 * 2**20
 RSS_LIMIT = 200 * 2**20

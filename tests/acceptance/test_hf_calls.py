@@ -20,9 +20,7 @@ from tests.acceptance.api import Account, make_user, unique
 from tests.acceptance.hub_client import hub_env, run_hub
 from tests.acceptance.live import LiveServer
 
-# The two-process servers of `make test` (the default on two cores) are enough:
-# the shape of each call does not depend on the server's processes.
-pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(2)]
+pytestmark = pytest.mark.acceptance
 
 
 def tiny_safetensors() -> bytes:

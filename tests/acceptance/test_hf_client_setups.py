@@ -27,9 +27,7 @@ from tests.acceptance.client_envs import HUB_0_36, HUB_LATEST
 from tests.acceptance.hub_client import run_hf, run_hub
 from tests.acceptance.live import LiveServer
 
-# The two-process servers of `make test` (the default on two cores) are enough:
-# a test of what each client sends; the Hub API's own tests run on both counts.
-pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(2)]
+pytestmark = pytest.mark.acceptance
 
 SETUPS = {
     "latest-xet": (HUB_LATEST, "0"),

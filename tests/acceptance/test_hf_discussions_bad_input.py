@@ -9,9 +9,7 @@ import pytest
 from tests.acceptance.api import Account, make_repo, make_user
 from tests.acceptance.live import LiveServer
 
-# The two-process servers of `make test` (the default on two cores) are enough:
-# input checks do not depend on the server's processes.
-pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(2)]
+pytestmark = pytest.mark.acceptance
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,7 @@ from tests.acceptance.client_envs import HUB_0_36
 from tests.acceptance.hub_client import run_hub
 from tests.acceptance.live import LiveServer
 
-# The two-process servers of `make test` (the default on two cores) are enough:
-# the order of a listing does not depend on the server's processes.
-pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(2)]
+pytestmark = pytest.mark.acceptance
 
 
 MAKE = """

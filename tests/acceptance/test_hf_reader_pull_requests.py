@@ -23,9 +23,7 @@ from tests.acceptance.hub_client import run_hub
 from tests.acceptance.live import LiveServer
 from tests.unit.frontends.test_hf_xet_formats import XORB_HASHES, shard, source, xorb
 
-# The two-process servers of `make test` (the default on two cores) are enough:
-# pull requests keep no state in the server's processes.
-pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(2)]
+pytestmark = pytest.mark.acceptance
 
 LFS_JSON = "application/vnd.git-lfs+json"
 

@@ -22,7 +22,9 @@ from tests.acceptance.api import Account, make_repo, make_user
 from tests.acceptance.live import LiveServer
 from tests.job_apps import ALL
 
-pytestmark = pytest.mark.acceptance
+# A one-process server runs the job pool in the process that serves requests: this file
+# runs against one process and two.
+pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(1, 2)]
 
 FINAL = {"succeeded", "failed", "cancelled"}
 

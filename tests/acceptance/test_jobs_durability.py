@@ -20,7 +20,9 @@ from tests.acceptance.api import make_repo, make_user
 from tests.acceptance.live import LiveServer
 from tests.acceptance.test_jobs import job_env
 
-pytestmark = pytest.mark.acceptance
+# A one-process server runs the job pool in the process that serves requests, so one
+# kill -9 ends both: this file runs against one process and two.
+pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(1, 2)]
 
 JOBS = 50
 

@@ -24,10 +24,7 @@ from tests.acceptance.live import LiveServer
 from tests.apps_env import apps_python
 from tests.embed_corpus import TWIN_PATHS, dataset
 
-# The two-process servers of `make test` (the default on two cores) are enough:
-# the job runs in the worker pool whatever the number of HTTP processes, and a
-# minute of CPU embedding is too dear to spend twice.
-pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(2)]
+pytestmark = pytest.mark.acceptance
 
 
 def apps_site_and_model() -> tuple[str, str]:

@@ -21,9 +21,7 @@ from tests.acceptance.api import Account, make_repo, make_user, upload
 from tests.acceptance.hub_client import run_hub
 from tests.acceptance.live import LiveServer
 
-# The two-process servers of `make test` (the default on two cores) are enough:
-# findings come from the worker pool, whatever the number of processes.
-pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(2)]
+pytestmark = pytest.mark.acceptance
 
 
 @pytest.fixture(scope="module")

@@ -21,9 +21,7 @@ from tests.acceptance.test_jobs import FINAL, job_env, wait_for
 from weighthouse import wire
 from weighthouse.client.notices import InvalidNoticeError, verify_notice
 
-# The two-process servers of `make test` (the default on two cores) are enough:
-# callbacks go out from the worker pool, whatever the number of processes.
-pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(2)]
+pytestmark = pytest.mark.acceptance
 
 
 class Receiver(http.server.ThreadingHTTPServer):

@@ -28,9 +28,7 @@ from tests.job_apps import ALL
 from tests.redis_server import RedisServer, redis_server
 from tests.services import fresh_database, postgres_url
 
-# The two-process servers of `make test` (the default on two cores) are enough:
-# dispatch and callbacks do not depend on the HTTP processes.
-pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(2)]
+pytestmark = pytest.mark.acceptance
 
 # Far beyond what any wait below allows: a job that needs the sweeper's resend fails the test.
 REDISPATCH_SECONDS = 60

@@ -21,7 +21,9 @@ from tests.acceptance.test_workers import Pinned
 from tests.services import redis_url
 from weighthouse.security.redis_principals import PREFIX
 
-pytestmark = pytest.mark.acceptance
+# With one process every request meets the same cache; with two, a change made through one
+# process must reach the other: this file runs against both.
+pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(1, 2)]
 
 
 @pytest.fixture(

@@ -14,7 +14,9 @@ import pytest
 from tests.acceptance.api import Account, make_repo, make_user
 from tests.acceptance.live import LiveServer
 
-pytestmark = pytest.mark.acceptance
+# With one process every small GET and PUT shares one loop and one group commit: this file
+# runs against one process and two.
+pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(1, 2)]
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ import pytest
 from tests.acceptance.api import Account, make_repo, make_user, unique, upload
 from tests.acceptance.live import LiveServer
 
-pytestmark = pytest.mark.acceptance
+# The REST API's core flows, against one process and two.
+pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(1, 2)]
 
 
 @pytest.fixture(scope="module")

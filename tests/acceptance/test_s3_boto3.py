@@ -13,7 +13,9 @@ from botocore.exceptions import ClientError
 from tests.acceptance.live import LiveServer
 from tests.acceptance.s3 import S3User, code_of, new_bucket
 
-pytestmark = pytest.mark.acceptance
+# A one-process server answers S3 on a listener of its own rather than one shared with
+# spawned workers: this file runs against both.
+pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(1, 2)]
 
 
 def test_bucket_lifecycle_and_listing_of_buckets(s3: Any, alice: S3User) -> None:

@@ -343,9 +343,6 @@ def suite_conf(server: LiveServer, main: S3User, alt: S3User) -> str:
     )
 
 
-# The suite checks the protocol, not the server's processes: two-process servers (the
-# default on two cores) are enough.
-@pytest.mark.server_workers(2)
 def test_the_s3_compatibility_suite_passes_its_chosen_cases(
     live_server: LiveServer, server_workers: int, tmp_path: Path
 ) -> None:

@@ -2,7 +2,7 @@
 blob store and agree on sessions and sign-in limits, a killed worker replaced without harm to
 the other's uploads, and no orphan left when the supervisor dies.
 
-The rest of the acceptance suite also runs on two workers (``pytest --server-workers 1,2``); the
+The rest of the acceptance suite runs on two workers too (``pytest --server-workers 2,1``); the
 tests here pin requests to a chosen worker, which plain HTTP clients cannot do.
 """
 
