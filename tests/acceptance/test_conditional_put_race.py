@@ -21,7 +21,9 @@ from tests.acceptance.api import Account, make_repo, make_user
 from tests.acceptance.live import LiveServer
 from tests.services import catalog_database
 
-pytestmark = pytest.mark.acceptance
+# One process settles the race among its own threads, two settle it in the catalog alone:
+# this file runs against both, on every catalog.
+pytestmark = [pytest.mark.acceptance, pytest.mark.server_workers(1, 2)]
 
 RACERS = 50
 BODY_BYTES = 256 * 1024
