@@ -23,6 +23,8 @@ from pathlib import Path
 
 import httpx
 
+from weighthouse.client.transport import default_tls
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -236,4 +238,4 @@ class LiveServer:
 
     def client(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=60)
+        return httpx.Client(base_url=self.url, headers=headers, timeout=60, verify=default_tls())

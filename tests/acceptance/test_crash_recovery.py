@@ -17,6 +17,7 @@ import pytest
 
 from tests.acceptance.api import make_repo, make_user
 from tests.acceptance.live import LiveServer
+from weighthouse.client.transport import default_tls
 
 pytestmark = pytest.mark.acceptance
 
@@ -51,7 +52,10 @@ def test_kill_during_uploads_loses_nothing_acknowledged(
     def send(url: str, data: bytes) -> None:
         try:
             with httpx.Client(
-                base_url=server.url, headers={"Authorization": f"Bearer {owner.token}"}, timeout=30
+                base_url=server.url,
+                headers={"Authorization": f"Bearer {owner.token}"},
+                timeout=30,
+                verify=default_tls(),
             ) as c:
                 r = c.put(url, content=data)
         except httpx.HTTPError:

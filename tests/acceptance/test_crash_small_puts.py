@@ -18,6 +18,7 @@ import pytest
 
 from tests.acceptance.api import make_repo, make_user
 from tests.acceptance.live import LiveServer
+from weighthouse.client.transport import default_tls
 
 # With one process every PUT of the burst joins the same group commit: this file runs
 # against one process and two.
@@ -44,7 +45,9 @@ def test_kill_during_a_burst_of_small_puts_loses_nothing_acknowledged(
     def client(round_no: int, n: int) -> None:
         headers = {"Authorization": f"Bearer {owner.token}"}
         try:
-            with httpx.Client(base_url=server.url, headers=headers, timeout=30) as c:
+            with httpx.Client(
+                base_url=server.url, headers=headers, timeout=30, verify=default_tls()
+            ) as c:
                 for i in range(PER_CLIENT):
                     url = f"/api/buckets/{bucket}/objects/r{round_no}/c{n}/{i}"
                     with lock:

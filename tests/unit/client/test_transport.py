@@ -1,10 +1,19 @@
 from __future__ import annotations
 
+import http.server
+import ssl
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import httpx
 import pytest
+from tests.acceptance.certificates import self_signed
 
 from weighthouse.client import WeighthouseClient
-from weighthouse.client.transport import quote_path, repo_path
+from weighthouse.client.errors import ServerUnreachableError
+from weighthouse.client.transport import default_tls, quote_path, repo_path
 
 pytestmark = pytest.mark.unit
 
@@ -80,3 +89,65 @@ def test_later_tree_pages_are_pinned_to_the_first_commit() -> None:
         "/api/models/alice/bert/tree/main/sub",
         f"/api/models/alice/bert/tree/{'e' * 40}/sub",
     ]
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """An HTTPS server on loopback answering 200 to every GET, with a certificate for
+    127.0.0.1 signed by a CA of its own; its URL and that CA's file."""
+    cert, key = self_signed(tmp_path)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}", cert
+    server.shutdown()
+    server.server_close()
+
+
+def test_every_client_shares_one_tls_context_that_still_verifies(
+    tls_server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, ca = tls_server
+    default_tls.cache_clear()
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    made: list[ssl.SSLContext] = []
+
+    def counted(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        made.append(create(*args, **kwargs))
+        return made[-1]
+
+    create = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", counted)
+    try:
+        # Made once, from the environment as it is then: the server's CA is trusted.
+        with WeighthouseClient(url) as first, WeighthouseClient(url) as second:
+            assert first.request("GET", "/healthz").status_code == 200
+            assert second.request("GET", "/healthz").status_code == 200
+        assert len(made) == 1
+        context = default_tls()
+        assert default_tls() is context
+        assert (context.verify_mode, context.check_hostname) == (ssl.CERT_REQUIRED, True)
+    finally:
+        default_tls.cache_clear()
+    # Made again without that CA, the same server's certificate is refused.
+    monkeypatch.delenv("SSL_CERT_FILE")
+    try:
+        with WeighthouseClient(url) as client, pytest.raises(ServerUnreachableError):
+            client.request("GET", "/healthz")
+    finally:
+        default_tls.cache_clear()
