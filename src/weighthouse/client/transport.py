@@ -5,6 +5,7 @@ pages, and URL quoting."""
 from __future__ import annotations
 
 import base64
+import os
 import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -30,8 +31,21 @@ def default_tls() -> ssl.SSLContext:
 
     Why once: loading the roots takes about 18 ms of CPU, which httpx would spend on every
     client made; a context only read while connecting is safe to share between clients and
-    threads."""
-    return httpx.create_ssl_context()
+    threads.
+
+    Raises ``OSError`` naming the variable when the roots it names cannot be loaded (a missing
+    or unreadable file, or one without certificates), rather than an error that names no file.
+    """
+    try:
+        return httpx.create_ssl_context()
+    except OSError as exc:  # ssl.SSLError included
+        for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+            if value := os.environ.get(name):
+                reason = exc.strerror if exc.strerror and exc.errno else str(exc)
+                raise OSError(
+                    f"the root certificates in {name}={value} cannot be loaded: {reason}"
+                ) from exc
+        raise
 
 
 def quote_path(path: str) -> str:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import http.server
+import re
 import ssl
 import threading
 from collections.abc import Iterator
@@ -149,5 +150,21 @@ def test_every_client_shares_one_tls_context_that_still_verifies(
     try:
         with WeighthouseClient(url) as client, pytest.raises(ServerUnreachableError):
             client.request("GET", "/healthz")
+    finally:
+        default_tls.cache_clear()
+
+
+@pytest.mark.parametrize("content", [None, b"not a certificate\n"])
+def test_roots_that_cannot_be_loaded_are_named_in_the_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes | None
+) -> None:
+    roots = tmp_path / "roots.pem"
+    if content is not None:
+        roots.write_bytes(content)
+    monkeypatch.setenv("SSL_CERT_FILE", str(roots))
+    default_tls.cache_clear()
+    try:
+        with pytest.raises(OSError, match=re.escape(f"SSL_CERT_FILE={roots} cannot be loaded: ")):
+            WeighthouseClient("https://hub.test")
     finally:
         default_tls.cache_clear()
