@@ -26,6 +26,7 @@ from tests.acceptance.api import Account, make_user, unique
 from tests.acceptance.client_envs import HUB_0_36, HUB_LATEST
 from tests.acceptance.hub_client import run_hf, run_hub
 from tests.acceptance.live import LiveServer
+from weighthouse.jobs import app_process
 
 pytestmark = pytest.mark.acceptance
 
@@ -173,7 +174,8 @@ def test_each_client_setup_makes_every_named_call(
     assert (got / "deep" / "cli.safetensors").read_bytes() == weights[:1_500_000]
 
 
-APP_PROCESS = "weighthouse.jobs.app_process"
+APP_PROCESS = app_process.__name__
+"""The module the job apps' processes run (``python -m``), as their command lines name it."""
 
 
 def _tree_rss(server: LiveServer) -> tuple[int, int, int]:
