@@ -125,6 +125,11 @@ class Container:
     loop_reads: bool = False
     """Whether a front-end may make a short catalog and blob read on its event loop: the
     setting allows it and neither the catalog nor the blob store waits on a network."""
+    loop_writes: int = 0
+    """The largest object (bytes) a front-end may store from its event loop
+    (:func:`~weighthouse.on_loop.run_on_loop`): the setting allows it, the catalog's reads are
+    local and its object writes and the blob store's commits of blobs this small are awaited
+    there. 0: none."""
 
     def close(self) -> None:
         for closer in reversed(self._closers):
@@ -271,6 +276,11 @@ def bootstrap(
         _closers=closers,
         room=room,
         loop_reads=settings.server.loop_reads and catalog.local_reads and blobs.local_reads,
+        loop_writes=(
+            blobs.loop_writes
+            if settings.server.loop_writes and catalog.local_reads and catalog.loop_writes
+            else 0
+        ),
     )
 
 

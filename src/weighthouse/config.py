@@ -95,6 +95,14 @@ class ServerSettings(BaseModel):
             " on no network (SQLite and a local driver); off: always on worker threads"
         ),
     )
+    loop_writes: bool = Field(
+        default=True,
+        description=(
+            "store small objects from the event loop, awaiting their group commits, when the"
+            " catalog and the blob store commit them in groups (SQLite and a local driver's"
+            " small-blob file); off: always from worker threads"
+        ),
+    )
     transfers_per_account: int = Field(
         default=16, ge=1, description="uploads one account may stream at once (else 429)"
     )

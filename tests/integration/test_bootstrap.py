@@ -6,6 +6,7 @@ import json
 import multiprocessing
 import os
 import stat
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -196,6 +197,7 @@ class RemoteDriver(MemoryBlobDriver):
     """Blobs as an object store's driver keeps them: a network away."""
 
     local_reads = False
+    loop_writes = 0
 
 
 @pytest.mark.parametrize(
@@ -223,6 +225,39 @@ def test_reads_run_on_the_event_loop_only_where_nothing_waits_on_a_network(
         container = bootstrap(settings, blobs=blobs)
         try:
             assert container.loop_reads is on_loop
+        finally:
+            container.close()
+
+
+@pytest.mark.parametrize(
+    ("backend", "driver", "setting", "up_to"),
+    [
+        ("sqlite", "local", True, 64 * 1024),  # the small-blob file's limit
+        ("sqlite", "local-files", True, 0),  # every blob a file: each commit fsyncs
+        ("sqlite", "memory", True, sys.maxsize),
+        ("sqlite", "local", False, 0),
+        ("sqlite", "remote", True, 0),
+        ("postgresql", "local", True, 0),
+        ("mariadb", "local", True, 0),
+    ],
+)
+def test_writes_run_on_the_event_loop_only_where_every_commit_can_be_awaited_there(
+    tmp_path: Path, backend: str, driver: str, setting: bool, up_to: int
+) -> None:
+    blobs = ContentBlobStore(RemoteDriver()) if driver == "remote" else None
+    with catalog_database(backend, tmp_path / "db") as url:
+        settings = Settings(
+            data_dir=tmp_path / "data",
+            database=DatabaseSettings(url=url),
+            blobs={
+                "driver": "memory" if driver == "memory" else "local",
+                "local": {"small_max": 0 if driver == "local-files" else 64 * 1024},
+            },
+            server={"loop_writes": setting},
+        )
+        container = bootstrap(settings, blobs=blobs)
+        try:
+            assert container.loop_writes == up_to
         finally:
             container.close()
 

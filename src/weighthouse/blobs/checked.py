@@ -47,6 +47,7 @@ class CheckedDriver:
         self.inner = inner
         self.name = inner.name
         self.local_reads: bool = getattr(inner, "local_reads", False)
+        self.loop_writes: int = getattr(inner, "loop_writes", 0)
 
     @classmethod
     def wrap(cls, driver: BlobDriver) -> CheckedDriver:

@@ -65,6 +65,7 @@ class ContentBlobStore:
     def __init__(self, driver: BlobDriver) -> None:
         self.driver = CheckedDriver.wrap(driver)
         self.local_reads = self.driver.local_reads
+        self.loop_writes = self.driver.loop_writes
 
     def put(
         self,

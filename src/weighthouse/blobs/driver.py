@@ -132,6 +132,12 @@ class BlobDriver(Protocol):
     """True when opening and reading a blob waits on nothing but this machine's memory and
     disks. A driver that leaves it out (a plugin written before it) counts as remote."""
 
+    loop_writes: int
+    """The largest blob (bytes) at a content key (``sha256/...``) whose write and commit wait
+    on nothing but memory or a group commit that knows how to wait on an event loop
+    (:mod:`weighthouse.on_loop`), so a front-end may store it from its loop; 0 when every
+    commit may block (a file's fsync, a network). A driver that leaves it out counts as 0."""
+
     def reader(self, key: str) -> BlobReader:
         """Open a committed blob for reading; the caller closes the reader.
 

@@ -82,6 +82,7 @@ class LocalBlobDriver:
 
     name = NAME
     local_reads = True
+    loop_writes = 0  # every commit fsyncs a file and its directory
 
     def __init__(self, root: Path) -> None:
         # The resolved root makes a reader's local_path() a real path, ready for sendfile.

@@ -238,6 +238,8 @@ class SmallBlobDriver:
         # The rows are in a SQLite file on this machine; the rest is the inner driver's.
         self.local_reads: bool = getattr(inner, "local_reads", False)
         self.max_size = max_size
+        # A row is committed through the group leader, which a writer on the loop awaits.
+        self.loop_writes = max_size if under in ("", "sha256/") else 0
         self.under = under
         self.db = _Database(path, inner.name)
         self._lock = threading.Lock()

@@ -644,6 +644,10 @@ class ReadinessCatalog(Protocol):
     """True when a read waits on nothing but this machine's memory and disks (an embedded
     database, no server to reach), so a front-end may make a short one on its event loop."""
 
+    loop_writes: bool
+    """True when writing one bucket object waits on nothing an event loop cannot await: the
+    commit it shares through a group commit (:mod:`weighthouse.on_loop`), or memory."""
+
     def check_ready(self) -> None:
         """Raise ``StorageError`` if the catalog is unreachable."""
         ...

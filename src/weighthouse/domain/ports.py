@@ -159,6 +159,11 @@ class BlobStore(Protocol):
     """True when opening and reading a blob waits on nothing but this machine's memory and
     disks (no network), so a front-end may make a short read on its event loop."""
 
+    loop_writes: int
+    """The largest blob (bytes) whose ``put`` or ``provisional`` waits on nothing an event loop
+    cannot await (:mod:`weighthouse.on_loop`), so a front-end may store it from its loop; 0
+    when a write may block."""
+
     def put(
         self,
         chunks: Iterable[bytes],

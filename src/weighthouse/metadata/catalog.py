@@ -39,6 +39,7 @@ from weighthouse.domain.errors import (
 )
 from weighthouse.domain.model import Repo, RepoOrder, RepoType, Session, Token, User
 from weighthouse.domain.ports import RepoQuery
+from weighthouse.metadata import group_commit
 from weighthouse.metadata.access_keys import AccessKeyQueries
 from weighthouse.metadata.access_requests import AccessRequestQueries
 from weighthouse.metadata.audit import AuditQueries
@@ -152,6 +153,8 @@ class SqlCatalog(
         self._configurations = RevisionCache()
         # SQLite is a file this process reads itself; a server database is a round trip away.
         self.local_reads = engine.dialect.name == "sqlite"
+        # Only SQLite's object writes go through a group commit (group_commit.for_engine).
+        self.loop_writes = group_commit.for_engine(engine) is not None
 
     # --- units of work --------------------------------------------------------------------
     def atomic(self) -> AbstractContextManager[None]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import random
 import threading
-import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
@@ -35,6 +34,7 @@ from weighthouse.metadata.circuit_breaker import CircuitBreaker
 from weighthouse.metadata.commit_actions import run_actions
 from weighthouse.metadata.engine import WRITE
 from weighthouse.metadata.writer_turns import turns_of
+from weighthouse.on_loop import pause
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -242,7 +242,7 @@ def run_retrying(work: Callable[[], T]) -> T:
             if attempt == ATTEMPTS or not is_transient(exc.__cause__):
                 raise
         # Jittered backoff, so the transactions that collided do not collide again.
-        time.sleep(random.uniform(0, 0.01 * 2**attempt))
+        pause(random.uniform(0, 0.01 * 2**attempt))
     raise AssertionError("unreachable")
 
 

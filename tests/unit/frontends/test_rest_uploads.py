@@ -26,7 +26,12 @@ OBJECTS = "/api/buckets/admin/b/objects/"
 
 @pytest.fixture(scope="module")
 def container(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Container]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("uploads"), admin={"token": ADMIN})
+    # Off: a remembered caller's small PUT would run on the event loop (test_loop_writes.py).
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("uploads"),
+        admin={"token": ADMIN},
+        server={"loop_writes": False},
+    )
     container = bootstrap(settings)
     start(container)
     yield container

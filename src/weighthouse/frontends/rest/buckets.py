@@ -126,8 +126,14 @@ async def store_object(request: Request, hub: Container, bucket: RepoId, key: st
 
     # The caller is authenticated in the worker thread that then takes the upload: one trip
     # to a thread per PUT, not two (a small PUT's time is mostly such trips and the catalog).
+    # A caller this process knows already, with a small body, takes no trip at all where the
+    # stores await their commits on the loop: the PUT runs there, and the loop serves other
+    # requests while its group commits are made. The many threads' lock hand-offs around
+    # shared commits cost more CPU than the PUT itself (1.5 against 1.0 ms a PUT measured).
+    principal = remembered_principal(request) if hub.loop_writes else None
+
     def store(body: Iterable[bytes], size: int | None) -> BucketObject:
-        caller = current_principal(request)
+        caller = principal if principal is not None else current_principal(request)
         with held_by(request, caller):
             return put(_asking(caller, request, "s3:PutObject", key), body, size)
 
@@ -156,7 +162,8 @@ async def store_object(request: Request, hub: Container, bucket: RepoId, key: st
             conditions=conditions,
         )
 
-    return await stream_into(request, None, store)
+    loop_up_to = hub.loop_writes if principal is not None else 0
+    return await stream_into(request, None, store, loop_up_to=loop_up_to)
 
 
 _OBJECT_RESPONSES: dict[int | str, dict[str, object]] = {

@@ -20,6 +20,7 @@ from weighthouse.frontends.bodies import RequestBody, declared_length
 from weighthouse.frontends.rest.dependencies import client_address, container
 from weighthouse.frontends.thread_hops import in_thread
 from weighthouse.frontends.transfer_slots import TransferSlots
+from weighthouse.on_loop import run_on_loop
 
 T = TypeVar("T")
 
@@ -71,6 +72,7 @@ async def stream_into(
     use_case: Callable[[Iterable[bytes], int | None], T],
     *,
     threads: anyio.CapacityLimiter | None = None,
+    loop_up_to: int = 0,
 ) -> T:
     """Run ``use_case(body, declared_size)`` in a worker thread while the body streams in; a
     body declared no longer than :data:`SMALL_BODY` (and not awaiting ``100 Continue``) is
@@ -84,6 +86,10 @@ async def stream_into(
     ``threads`` replaces the app's limiter of upload threads for a route whose uploads arrive
     many at once: one waiting for a thread has read nothing of its body, which the client
     holds back meanwhile (flow control, not counted as a stalled body).
+
+    A small body declared no longer than ``loop_up_to`` is stored by ``use_case`` run on the
+    event loop instead (:func:`~weighthouse.on_loop.run_on_loop`): the caller vouches that for
+    such a body it waits on nothing the loop cannot await (:attr:`Container.loop_writes`).
 
     A streamed body reaches ``use_case`` in the pieces it arrived in, a batch of them per
     trip to the event loop. Joining each batch into one 1 MiB ``bytes`` made a fresh
@@ -102,6 +108,8 @@ async def stream_into(
             # HTTP framing ends the body at its declared length, so this holds no more.
             data = b"".join([chunk async for chunk in request.stream()])
             whole = [data] if data else []
+            if size <= loop_up_to:
+                return await run_on_loop(lambda: use_case(whole, size))
             # Set by the app's lifespan, as the transfers limiter is.
             small_writes = getattr(request.app.state, "small_writes", None)
             if small_writes is not None:

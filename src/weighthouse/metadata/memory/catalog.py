@@ -57,6 +57,7 @@ class MemoryCatalog(
     """An empty catalog in memory, safe to share between threads."""
 
     local_reads = True
+    loop_writes = True
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[None]:
