@@ -28,7 +28,9 @@ from weighthouse.frontends.s3.refusals import S3_REFUSALS
 
 log = logging.getLogger("weighthouse.s3")
 
-UVICORN_OPTIONS: dict[str, Any] = {"timeout_keep_alive": 30}
+# proxy_headers off: the client's address is the front-ends' to decide, as on the REST port
+# (weighthouse.cli.commands.serve.uvicorn_options).
+UVICORN_OPTIONS: dict[str, Any] = {"timeout_keep_alive": 30, "proxy_headers": False}
 
 
 def http_protocol(settings: Settings) -> Any:

@@ -251,3 +251,28 @@ def test_addresses_a_guesser_writes_before_the_proxys_entry_do_not_count(
             for i in range(2 * limit)
         ]
     assert statuses == [401] * limit + [429] * limit
+
+
+def test_without_a_trusted_proxy_a_forwarded_for_header_changes_no_address(
+    default_server: LiveServer,
+) -> None:
+    # The tests speak from 127.0.0.1, where a reverse proxy would stand: the HTTP server must
+    # not take a client's X-Forwarded-For as its address unless the operator trusts the header
+    # (auth.trust_forwarded_for), or a guesser writing a new address each time is a new client.
+    server = default_server
+    limit = AuthSettings().signin_per_client
+    victim = unique("victim")
+    add_user(server, victim)
+    with server.client() as client:
+        statuses = [
+            client.post(
+                "/api/signin",
+                json={"name": victim, "password": f"guess {i}"},
+                headers={"X-Forwarded-For": f"198.51.{i}.9"},
+            ).status_code
+            for i in range(2 * limit)
+        ]
+    assert statuses == [401] * limit + [429] * limit
+    # The failures are logged under the address the guesser spoke from, not the ones written.
+    failures = audit(server, "user.signin", victim)
+    assert len(failures) == limit and {e["client"] for e in failures} == {"127.0.0.1"}

@@ -29,6 +29,11 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "http": functools.partial(ZeroCopyHttpProtocol, limits=limits),
         "timeout_keep_alive": 30,
+        # The client's address is the front-ends' to decide (auth.trust_forwarded_for,
+        # weighthouse.frontends.client_addresses). Left on, uvicorn took X-Forwarded-For from
+        # any peer on 127.0.0.1 as the address with the setting off: a local caller writing a
+        # new address in each request was a new client to every per-client limit.
+        "proxy_headers": False,
     }
 
 
