@@ -3,6 +3,8 @@ work's own writes inside a unit, and driver failures as ``StorageError``."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -10,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
+from sqlalchemy import exc as sa_exc
 from tests.contract.catalog.samples import make_object, make_repo, make_user
 
 from weighthouse.domain.errors import StorageError
 from weighthouse.domain.model import BucketObject, Repo, RepoType
+from weighthouse.metadata import prepared_reads
 from weighthouse.metadata.bucket_configurations import _DOCUMENT
 from weighthouse.metadata.catalog import SqlCatalog
 from weighthouse.metadata.engine import create_engine_for
@@ -153,3 +157,67 @@ def test_each_statement_is_prepared_once_per_engine(engine: Engine, tmp_path: Pa
         assert prepared(other, statement) is not prepared(engine, statement)
     finally:
         other.dispose()
+
+
+def _checkouts(engine: Engine) -> list[int]:
+    """Counts the connections the engine's pool hands out from now on."""
+    seen: list[int] = []
+    event.listen(engine, "checkout", lambda *_: seen.append(1))
+    return seen
+
+
+def test_a_loop_thread_reads_on_a_connection_of_its_own_and_sees_every_commit(
+    engine: Engine,
+) -> None:
+    catalog = SqlCatalog(engine)
+    bucket = _bucket(catalog)
+    catalog.put_object(bucket.id, make_object(KEY, size=1))
+    checkouts = _checkouts(engine)
+
+    async def reads() -> list[int]:
+        sizes = []
+        for size in (2, 3, 4):
+            found = catalog.find_object(RepoType.BUCKET, "alice", "data", KEY)[1]
+            assert found is not None
+            sizes.append(found.size)
+            # Written through the pool, committed: the next read on the loop must see it.
+            catalog.put_object(bucket.id, make_object(KEY, size=size))
+        return sizes
+
+    assert asyncio.run(reads()) == [1, 2, 3]
+    writes = len(checkouts)
+    assert writes == 4  # one connection for the reads, made once and kept; the writes' own
+    # No read left a snapshot open: a checkpoint folds the whole log into the file.
+    with engine.connect() as connection:
+        busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    assert busy == 0
+    # Off the loop, every read takes a pooled connection, as before.
+    catalog.find_object(RepoType.BUCKET, "alice", "data", KEY)
+    assert len(checkouts) == writes + 2
+
+
+def test_a_loop_threads_connection_is_replaced_after_a_failure_and_a_disposal(
+    engine: Engine,
+) -> None:
+    catalog = SqlCatalog(engine)
+    catalog.credential_epoch()
+    checkouts = _checkouts(engine)
+
+    async def reads() -> None:
+        catalog.credential_epoch()
+        assert len(checkouts) == 1
+        held = prepared_reads._held_connection(engine)
+        held.close()  # as if the driver had lost it
+        with pytest.raises(sa_exc.DBAPIError):
+            catalog.credential_epoch()
+        catalog.credential_epoch()  # a new connection, not the broken one
+        assert len(checkouts) == 2
+        held = prepared_reads._held_connection(engine)
+        held.execute("SELECT 1")
+        engine.dispose()
+        catalog.credential_epoch()  # made again from the new pool
+        assert len(checkouts) == 3
+        with pytest.raises(sqlite3.ProgrammingError):  # the disposed engine's one was closed
+            held.execute("SELECT 1")
+
+    asyncio.run(reads())
