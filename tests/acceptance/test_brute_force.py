@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -232,24 +232,33 @@ def test_a_stranger_guessing_from_one_address_cannot_lock_the_owner_out(
         assert owner.status_code == 200, owner.text
 
 
+def guesses_with_written_addresses(
+    server: LiveServer, victim: str, forwarded_for: Callable[[int], str]
+) -> list[int]:
+    """Twice the per-client limit of wrong passwords for ``victim``, the ``i``-th sent with
+    ``X-Forwarded-For: forwarded_for(i)``; their statuses."""
+    limit = AuthSettings().signin_per_client
+    add_user(server, victim)
+    with server.client() as client:
+        return [
+            client.post(
+                "/api/signin",
+                json={"name": victim, "password": f"guess {i}"},
+                headers={"X-Forwarded-For": forwarded_for(i)},
+            ).status_code
+            for i in range(2 * limit)
+        ]
+
+
 def test_addresses_a_guesser_writes_before_the_proxys_entry_do_not_count(
     forwarded_server: LiveServer,
 ) -> None:
     # A proxy appends the address it saw to the X-Forwarded-For the client sent: a guesser
     # who writes a new address of his own in front each time is still one client.
-    server = forwarded_server
     limit = AuthSettings().signin_per_client
-    victim = unique("victim")
-    add_user(server, victim)
-    with server.client() as client:
-        statuses = [
-            client.post(
-                "/api/signin",
-                json={"name": victim, "password": f"guess {i}"},
-                headers={"X-Forwarded-For": f"10.9.{i}.1, 198.51.100.8"},
-            ).status_code
-            for i in range(2 * limit)
-        ]
+    statuses = guesses_with_written_addresses(
+        forwarded_server, unique("victim"), lambda i: f"10.9.{i}.1, 198.51.100.8"
+    )
     assert statuses == [401] * limit + [429] * limit
 
 
@@ -259,20 +268,10 @@ def test_without_a_trusted_proxy_a_forwarded_for_header_changes_no_address(
     # The tests speak from 127.0.0.1, where a reverse proxy would stand: the HTTP server must
     # not take a client's X-Forwarded-For as its address unless the operator trusts the header
     # (auth.trust_forwarded_for), or a guesser writing a new address each time is a new client.
-    server = default_server
     limit = AuthSettings().signin_per_client
     victim = unique("victim")
-    add_user(server, victim)
-    with server.client() as client:
-        statuses = [
-            client.post(
-                "/api/signin",
-                json={"name": victim, "password": f"guess {i}"},
-                headers={"X-Forwarded-For": f"198.51.{i}.9"},
-            ).status_code
-            for i in range(2 * limit)
-        ]
+    statuses = guesses_with_written_addresses(default_server, victim, lambda i: f"198.51.{i}.9")
     assert statuses == [401] * limit + [429] * limit
     # The failures are logged under the address the guesser spoke from, not the ones written.
-    failures = audit(server, "user.signin", victim)
+    failures = audit(default_server, "user.signin", victim)
     assert len(failures) == limit and {e["client"] for e in failures} == {"127.0.0.1"}

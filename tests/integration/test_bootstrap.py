@@ -10,6 +10,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -200,6 +201,30 @@ class RemoteDriver(MemoryBlobDriver):
     loop_writes = 0
 
 
+@contextmanager
+def container_of(
+    tmp_path: Path, backend: str, driver: str, server: dict[str, bool]
+) -> Iterator[Container]:
+    """A container on ``backend``'s catalog and ``driver``'s blobs: ``local`` (small blobs in
+    its SQLite file), ``local-files`` (every blob a file), ``memory`` or ``remote``."""
+    blobs = ContentBlobStore(RemoteDriver()) if driver == "remote" else None
+    with catalog_database(backend, tmp_path / "db") as url:
+        settings = Settings(
+            data_dir=tmp_path / "data",
+            database=DatabaseSettings(url=url),
+            blobs={
+                "driver": "memory" if driver == "memory" else "local",
+                "local": {"small_max": 0 if driver == "local-files" else 64 * 1024},
+            },
+            server=server,
+        )
+        container = bootstrap(settings, blobs=blobs)
+        try:
+            yield container
+        finally:
+            container.close()
+
+
 @pytest.mark.parametrize(
     ("backend", "driver", "setting", "on_loop"),
     [
@@ -214,19 +239,8 @@ class RemoteDriver(MemoryBlobDriver):
 def test_reads_run_on_the_event_loop_only_where_nothing_waits_on_a_network(
     tmp_path: Path, backend: str, driver: str, setting: bool, on_loop: bool
 ) -> None:
-    blobs = ContentBlobStore(RemoteDriver()) if driver == "remote" else None
-    with catalog_database(backend, tmp_path / "db") as url:
-        settings = Settings(
-            data_dir=tmp_path / "data",
-            database=DatabaseSettings(url=url),
-            blobs={"driver": "memory" if driver == "memory" else "local"},
-            server={"loop_reads": setting},
-        )
-        container = bootstrap(settings, blobs=blobs)
-        try:
-            assert container.loop_reads is on_loop
-        finally:
-            container.close()
+    with container_of(tmp_path, backend, driver, {"loop_reads": setting}) as container:
+        assert container.loop_reads is on_loop
 
 
 @pytest.mark.parametrize(
@@ -244,22 +258,8 @@ def test_reads_run_on_the_event_loop_only_where_nothing_waits_on_a_network(
 def test_writes_run_on_the_event_loop_only_where_every_commit_can_be_awaited_there(
     tmp_path: Path, backend: str, driver: str, setting: bool, up_to: int
 ) -> None:
-    blobs = ContentBlobStore(RemoteDriver()) if driver == "remote" else None
-    with catalog_database(backend, tmp_path / "db") as url:
-        settings = Settings(
-            data_dir=tmp_path / "data",
-            database=DatabaseSettings(url=url),
-            blobs={
-                "driver": "memory" if driver == "memory" else "local",
-                "local": {"small_max": 0 if driver == "local-files" else 64 * 1024},
-            },
-            server={"loop_writes": setting},
-        )
-        container = bootstrap(settings, blobs=blobs)
-        try:
-            assert container.loop_writes == up_to
-        finally:
-            container.close()
+    with container_of(tmp_path, backend, driver, {"loop_writes": setting}) as container:
+        assert container.loop_writes == up_to
 
 
 def test_a_memory_catalog_leaves_no_database_and_forgets_on_restart(tmp_path: Path) -> None:

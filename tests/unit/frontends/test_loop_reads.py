@@ -5,64 +5,34 @@ takes the trip."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.unit.frontends.loop_apps import AUTH, count_trips, serve
 
-from weighthouse.bootstrap import bootstrap, start
-from weighthouse.config import Settings
 from weighthouse.frontends.rest import buckets
-from weighthouse.frontends.rest.app import create_rest_app
 
 pytestmark = pytest.mark.unit
 
-ADMIN = "wh_0123456789abcdef_" + "a" * 43
-AUTH = {"Authorization": f"Bearer {ADMIN}"}
 OBJECTS = "/api/buckets/admin/b/objects/"
 
 
 @pytest.fixture
 def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The object reads that went to a worker thread."""
-    seen: list[str] = []
-    original = buckets.in_thread
-
-    async def counted(executor: Any, call: Callable[[], Any]) -> Any:
-        seen.append("read")
-        return await original(executor, call)
-
-    monkeypatch.setattr(buckets, "in_thread", counted)
-    return seen
-
-
-def client(tmp_path: Path, *, loop_reads: bool) -> Iterator[TestClient]:
-    settings = Settings(
-        data_dir=tmp_path / "data", admin={"token": ADMIN}, server={"loop_reads": loop_reads}
-    )
-    container = bootstrap(settings)
-    start(container)
-    try:
-        with TestClient(create_rest_app(container)) as test_client:
-            created = test_client.post(
-                "/api/repos", json={"type": "bucket", "name": "b"}, headers=AUTH
-            )
-            assert created.status_code == 201, created.text
-            yield test_client
-    finally:
-        container.close()
+    return count_trips(monkeypatch, buckets, "read")
 
 
 @pytest.fixture
 def on_loop(tmp_path: Path) -> Iterator[TestClient]:
-    yield from client(tmp_path / "on", loop_reads=True)
+    yield from serve(tmp_path / "on" / "data", server={"loop_reads": True})
 
 
 @pytest.fixture
 def off_loop(tmp_path: Path) -> Iterator[TestClient]:
-    yield from client(tmp_path / "off", loop_reads=False)
+    yield from serve(tmp_path / "off" / "data", server={"loop_reads": False})
 
 
 def test_a_remembered_caller_reads_without_the_trip(on_loop: TestClient, trips: list[str]) -> None:

@@ -5,25 +5,21 @@ would have answered; anything else still takes the trip."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.unit.frontends.loop_apps import ADMIN, AUTH, count_trips, serve
 
-from weighthouse.bootstrap import Container, bootstrap, start
-from weighthouse.config import Settings
+from weighthouse.bootstrap import Container
 from weighthouse.domain.credentials import BearerToken
 from weighthouse.domain.object_versions import Versioning
 from weighthouse.frontends.rest import uploads
-from weighthouse.frontends.rest.app import create_rest_app
 from weighthouse.frontends.rest.buckets import bucket_id
 
 pytestmark = pytest.mark.unit
 
-ADMIN = "wh_0123456789abcdef_" + "a" * 43
-AUTH = {"Authorization": f"Bearer {ADMIN}"}
 BUCKETS = "/api/buckets/admin/"
 OBJECTS = BUCKETS + "b/objects/"
 SMALL_MAX = 1024  # the small-blob file's limit in these tests
@@ -32,46 +28,26 @@ SMALL_MAX = 1024  # the small-blob file's limit in these tests
 @pytest.fixture
 def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The small uploads that went to a worker thread."""
-    seen: list[str] = []
-    original = uploads.in_thread
-
-    async def counted(executor: Any, call: Callable[[], Any]) -> Any:
-        seen.append("write")
-        return await original(executor, call)
-
-    monkeypatch.setattr(uploads, "in_thread", counted)
-    return seen
+    return count_trips(monkeypatch, uploads, "write")
 
 
-def client(tmp_path: Path, *, loop_writes: bool) -> Iterator[TestClient]:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        admin={"token": ADMIN},
+def client(data_dir: Path, *, loop_writes: bool) -> Iterator[TestClient]:
+    yield from serve(
+        data_dir,
+        ("b", "v"),
         server={"loop_writes": loop_writes},
         blobs={"local": {"small_max": SMALL_MAX}},
     )
-    container = bootstrap(settings)
-    start(container)
-    try:
-        with TestClient(create_rest_app(container)) as test_client:
-            for name in ("b", "v"):
-                created = test_client.post(
-                    "/api/repos", json={"type": "bucket", "name": name}, headers=AUTH
-                )
-                assert created.status_code == 201, created.text
-            yield test_client
-    finally:
-        container.close()
 
 
 @pytest.fixture
 def on_loop(tmp_path: Path) -> Iterator[TestClient]:
-    yield from client(tmp_path / "on", loop_writes=True)
+    yield from client(tmp_path / "on" / "data", loop_writes=True)
 
 
 @pytest.fixture
 def off_loop(tmp_path: Path) -> Iterator[TestClient]:
-    yield from client(tmp_path / "off", loop_writes=False)
+    yield from client(tmp_path / "off" / "data", loop_writes=False)
 
 
 def test_a_remembered_callers_small_put_takes_no_trip_and_is_stored(
