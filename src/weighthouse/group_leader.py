@@ -108,6 +108,9 @@ class GroupLeader(Generic[K]):
             del self._queue[: self.max_group]
         try:
             commit(group)
+        except BaseException as exc:  # a commit that broke its contract: nobody's change is done
+            for member in group:
+                member.result, member.error = None, exc
         finally:
             for member in group:
                 member.done = True

@@ -152,3 +152,26 @@ def test_loops_in_several_threads_each_get_their_own_wake_ups() -> None:
     for thread in threads:
         thread.join(timeout=30)
     assert results == {b: [i * 10 for i in range(b, b + 25)] for b in (0, 100, 200)}
+
+
+def test_a_commit_that_raises_fails_its_group_and_the_committer_goes_on() -> None:
+    store = Store()
+    broken = [True]
+
+    def commit(group: Sequence[Change]) -> None:
+        if broken.pop() if broken else False:
+            raise RuntimeError("bug in the commit")
+        store._commit(group)
+
+    async def write(value: int) -> Any:
+        try:
+            return await run_on_loop(lambda: store.leader.run(Change(value), commit))
+        except RuntimeError as exc:
+            return str(exc)
+
+    async def main() -> list[Any]:
+        first = await asyncio.gather(*(write(i) for i in range(4)))
+        assert first == ["bug in the commit"] * 4  # none of them told its change is stored
+        return await asyncio.gather(*(write(i) for i in range(10, 14)))
+
+    assert asyncio.run(main()) == [100, 110, 120, 130]  # the committer still serves
