@@ -1,7 +1,8 @@
 """Small object writes from the event loop (``server.loop_writes``): a PUT whose caller the
-principal cache already knows, with a body the blob store commits in groups, runs its use case
-on the loop and awaits its commits there, and answers exactly what the trip to a worker thread
-would have answered; anything else still takes the trip."""
+principal cache already knows, with a body the blob store commits in groups, arriving while
+other small writes are in flight, runs its use case on the loop and awaits its commits there,
+and answers exactly what the trip to a worker thread would have answered; anything else still
+takes the trip."""
 
 from __future__ import annotations
 
@@ -41,8 +42,16 @@ def client(data_dir: Path, *, loop_writes: bool) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def on_loop(tmp_path: Path) -> Iterator[TestClient]:
-    yield from client(tmp_path / "on" / "data", loop_writes=True)
+def alone(tmp_path: Path) -> Iterator[TestClient]:
+    yield from client(tmp_path / "alone" / "data", loop_writes=True)
+
+
+@pytest.fixture
+def on_loop(alone: TestClient) -> TestClient:
+    # As if another small write were in flight, always: a PUT with none takes a thread, which
+    # leads its own commits sooner than a hand-off to the committer (see the last test).
+    alone.app.state.small_writes_in_flight = 1  # type: ignore[attr-defined]
+    return alone
 
 
 @pytest.fixture
@@ -137,3 +146,16 @@ def test_turned_off_every_small_put_takes_the_trip(off_loop: TestClient, trips: 
     assert off_loop.put(OBJECTS + "k", content=b"small", headers=AUTH).status_code == 201
     assert off_loop.get(OBJECTS + "k", headers=AUTH).content == b"small"
     assert trips == ["write"]
+
+
+def test_a_put_with_no_other_small_write_in_flight_takes_the_trip(
+    alone: TestClient, trips: list[str]
+) -> None:
+    assert alone.put(OBJECTS + "k", content=b"small", headers=AUTH).status_code == 201
+    assert alone.app.state.small_writes_in_flight == 0  # type: ignore[attr-defined]
+    assert trips == ["write"]
+    alone.app.state.small_writes_in_flight = 1  # type: ignore[attr-defined]
+    assert alone.put(OBJECTS + "k", content=b"again", headers=AUTH).status_code == 201
+    assert alone.app.state.small_writes_in_flight == 1  # type: ignore[attr-defined]
+    assert trips == ["write"]  # the second, with another in flight, on the loop
+    assert alone.get(OBJECTS + "k", headers=AUTH).content == b"again"

@@ -42,6 +42,10 @@ then goes through the app's own executor (:mod:`~weighthouse.frontends.thread_ho
 than anyio's."""
 
 
+SMALL_WRITES_IN_FLIGHT = "small_writes_in_flight"
+"""The app state's count of small bodies being stored (read whole, see :func:`stream_into`)."""
+
+
 def declared_sha256(request: Request) -> str | None:
     value = request.headers.get(wire.SHA256_HEADER)
     if value is None:
@@ -87,9 +91,10 @@ async def stream_into(
     many at once: one waiting for a thread has read nothing of its body, which the client
     holds back meanwhile (flow control, not counted as a stalled body).
 
-    A small body declared no longer than ``loop_up_to`` is stored by ``use_case`` run on the
-    event loop instead (:func:`~weighthouse.on_loop.run_on_loop`): the caller vouches that for
-    such a body it waits on nothing the loop cannot await (:attr:`Container.loop_writes`).
+    A small body declared no longer than ``loop_up_to``, arriving while other small bodies are
+    being stored, is stored by ``use_case`` run on the event loop instead
+    (:func:`~weighthouse.on_loop.run_on_loop`): the caller vouches that for such a body it
+    waits on nothing the loop cannot await (:attr:`Container.loop_writes`).
 
     A streamed body reaches ``use_case`` in the pieces it arrived in, a batch of them per
     trip to the event loop. Joining each batch into one 1 MiB ``bytes`` made a fresh
@@ -108,13 +113,22 @@ async def stream_into(
             # HTTP framing ends the body at its declared length, so this holds no more.
             data = b"".join([chunk async for chunk in request.stream()])
             whole = [data] if data else []
-            if size <= loop_up_to:
-                return await run_on_loop(lambda: use_case(whole, size))
-            # Set by the app's lifespan, as the transfers limiter is.
-            small_writes = getattr(request.app.state, "small_writes", None)
-            if small_writes is not None:
-                return await in_thread(small_writes, lambda: use_case(whole, size))
-            return await anyio.to_thread.run_sync(use_case, whole, size, limiter=limiter)
+            state = request.app.state
+            others: int = getattr(state, SMALL_WRITES_IN_FLIGHT, 0)
+            setattr(state, SMALL_WRITES_IN_FLIGHT, others + 1)  # on the loop: no lock needed
+            try:
+                # Alone, a write is quicker in a thread that leads its own group commits (two
+                # hand-offs to a committer and back cost a sequential client 12 % of its PUTs);
+                # with others in flight, the loop batches them all (1.5-2x the PUTs).
+                if size <= loop_up_to and others:
+                    return await run_on_loop(lambda: use_case(whole, size))
+                # Set by the app's lifespan, as the transfers limiter is.
+                small_writes = getattr(state, "small_writes", None)
+                if small_writes is not None:
+                    return await in_thread(small_writes, lambda: use_case(whole, size))
+                return await anyio.to_thread.run_sync(use_case, whole, size, limiter=limiter)
+            finally:
+                setattr(state, SMALL_WRITES_IN_FLIGHT, getattr(state, SMALL_WRITES_IN_FLIGHT) - 1)
         body = RequestBody(request.stream(), limit=limit, join=False)
         return await anyio.to_thread.run_sync(use_case, body, size, limiter=limiter)
 
