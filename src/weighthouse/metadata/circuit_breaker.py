@@ -58,15 +58,21 @@ class CircuitBreaker:
     @contextmanager
     def call(self) -> Iterator[None]:
         """Run the block as one guarded call; ``StorageError`` at once while open."""
-        self._admit()
+        self.admit()
         try:
             yield
         except BaseException as exc:
-            self._record(failed=self._is_unreachable(exc))
+            self.settle(exc)
             raise
-        self._record(failed=False)
+        self.settle(None)
 
-    def _admit(self) -> None:
+    def admit(self) -> None:
+        """Begin a guarded call: return, or raise ``StorageError`` while the breaker is open.
+        Every call that returns must be followed by one :meth:`settle`."""
+        # A closed breaker is read without the lock (one attribute, as the lock would see it
+        # a moment earlier or later): the hottest reads pass here twice a request.
+        if self._open_until is None:
+            return
         with self._lock:
             if self._open_until is None:
                 return
@@ -78,7 +84,11 @@ class CircuitBreaker:
                 )
             self._probing = True  # this call is the probe; the others keep failing fast
 
-    def _record(self, *, failed: bool) -> None:
+    def settle(self, failure: BaseException | None) -> None:
+        """End a guarded call that raised ``failure`` (``None``: it returned)."""
+        failed = failure is not None and self._is_unreachable(failure)
+        if not failed and self._failed == 0 and self._open_until is None and not self._probing:
+            return  # nothing to reset: spares the lock on the hot path
         with self._lock:
             self._probing = False
             if not failed:

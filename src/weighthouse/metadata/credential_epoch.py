@@ -8,7 +8,7 @@ import uuid
 
 from sqlalchemy import Connection, Engine, select
 
-from weighthouse.metadata.prepared_reads import first_row
+from weighthouse.metadata.prepared_reads import steady_first_row
 from weighthouse.metadata.tables import credential_epoch
 from weighthouse.metadata.upserts import upsert
 
@@ -21,7 +21,7 @@ class CredentialEpochQueries:
     _engine: Engine
 
     def credential_epoch(self) -> str:
-        row = first_row(self._engine, _READ, {})
+        row = steady_first_row(self._engine, _READ, {})
         return (row.epoch if row is not None else None) or ""
 
 

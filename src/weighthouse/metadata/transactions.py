@@ -57,16 +57,27 @@ def translate_errors() -> Iterator[None]:
     """
     try:
         yield
-    except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
+    except sa_exc.SQLAlchemyError as exc:
+        failure = storage_failure(exc)
+        if failure is None:
+            raise
+        raise failure from exc
+
+
+def storage_failure(exc: BaseException) -> StorageError | None:
+    """The :class:`StorageError` that :func:`translate_errors` raises for ``exc``, or ``None``
+    for an exception it lets through."""
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
         if is_out_of_space(exc):
-            raise StorageFullError(f"catalog database is out of space: {exc.orig}") from exc
-        raise StorageError(f"catalog database failed: {exc.orig}") from exc
-    except sa_exc.DBAPIError as exc:
+            return StorageFullError(f"catalog database is out of space: {exc.orig}")
+        return StorageError(f"catalog database failed: {exc.orig}")
+    if isinstance(exc, sa_exc.DBAPIError):
         if exc.connection_invalidated:
-            raise StorageError(f"catalog database connection lost: {exc.orig}") from exc
-        raise
-    except (sa_exc.TimeoutError, sa_exc.DisconnectionError) as exc:
-        raise StorageError(f"catalog database unavailable: {exc}") from exc
+            return StorageError(f"catalog database connection lost: {exc.orig}")
+        return None
+    if isinstance(exc, sa_exc.TimeoutError | sa_exc.DisconnectionError):
+        return StorageError(f"catalog database unavailable: {exc}")
+    return None
 
 
 _BREAKERS: weakref.WeakKeyDictionary[Engine, CircuitBreaker] = weakref.WeakKeyDictionary()

@@ -21,6 +21,7 @@ from weighthouse.domain.model import BucketObject, Repo, RepoType
 from weighthouse.metadata import prepared_reads
 from weighthouse.metadata.bucket_configurations import _DOCUMENT
 from weighthouse.metadata.catalog import SqlCatalog
+from weighthouse.metadata.credential_epoch import bump_credential_epoch
 from weighthouse.metadata.engine import create_engine_for
 from weighthouse.metadata.migrate import upgrade
 from weighthouse.metadata.objects import _REPO_AND_OBJECT
@@ -206,13 +207,13 @@ def test_a_loop_threads_connection_is_replaced_after_a_failure_and_a_disposal(
     async def reads() -> None:
         catalog.credential_epoch()
         assert len(checkouts) == 1
-        held = prepared_reads._held_connection(engine)
+        held = prepared_reads._held(engine).connection
         held.close()  # as if the driver had lost it
         with pytest.raises(sa_exc.DBAPIError):
             catalog.credential_epoch()
         catalog.credential_epoch()  # a new connection, not the broken one
         assert len(checkouts) == 2
-        held = prepared_reads._held_connection(engine)
+        held = prepared_reads._held(engine).connection
         held.execute("SELECT 1")
         engine.dispose()
         catalog.credential_epoch()  # made again from the new pool
@@ -221,3 +222,54 @@ def test_a_loop_threads_connection_is_replaced_after_a_failure_and_a_disposal(
             held.execute("SELECT 1")
 
     asyncio.run(reads())
+
+
+def test_a_steady_read_is_answered_again_until_any_connection_commits(
+    engine: Engine, tmp_path: Path
+) -> None:
+    catalog = SqlCatalog(engine)
+    # Another engine on the same file: a connection of its own, as another process has.
+    other = create_engine_for(f"sqlite:///{tmp_path / 'catalog.db'}")
+
+    def bump(on: Engine) -> None:
+        with on.begin() as connection:
+            bump_credential_epoch(connection)
+
+    async def reads() -> list[tuple[str, int]]:
+        first = catalog.credential_epoch()
+        statements: list[str] = []
+        prepared_reads._held(engine).connection.set_trace_callback(statements.append)
+        seen = []
+
+        def read() -> None:
+            before = sum("credential_epoch" in s for s in statements)
+            epoch = catalog.credential_epoch()
+            seen.append((epoch, sum("credential_epoch" in s for s in statements) - before))
+
+        read()  # nothing committed since the first read: answered again, not read
+        bump(other)
+        read()  # another connection's commit: read anew
+        read()
+        bump(engine)  # through this engine's pool, not the loop thread's own connection
+        read()
+        catalog.add_user(make_user("carol"))  # a commit of another table: read anew too
+        read()
+        assert seen[0][0] == first
+        return seen
+
+    try:
+        seen = asyncio.run(reads())
+    finally:
+        other.dispose()
+    assert [reads for _, reads in seen] == [0, 1, 0, 1, 1]
+    epochs = [epoch for epoch, _ in seen]
+    assert epochs[1] != epochs[0] and epochs[2] == epochs[1] and epochs[3] != epochs[2]
+    assert epochs[4] == epochs[3] == catalog.credential_epoch()  # off the loop: a plain read
+
+
+def test_a_steady_read_off_the_loop_always_reads(engine: Engine) -> None:
+    catalog = SqlCatalog(engine)
+    first = catalog.credential_epoch()
+    with engine.begin() as connection:
+        bump_credential_epoch(connection)
+    assert catalog.credential_epoch() != first
