@@ -27,6 +27,10 @@ ever finishing a request. :class:`LimitedHttpToolsProtocol` bounds each connecti
   client held a stopping server's S3 port for 30 s. TLS lets the side that closes leave
   without the peer's answer, and a client's pool drops a connection found closed.
 
+The protocol also writes a response's head together with the first bytes of its body (one
+system call and one TCP segment for a small response, not two); a head whose body is not sent
+at once still leaves when the event loop next turns.
+
 Refusals are written in the error format of the port's front-end (:class:`Refusals`) with
 ``Connection: close``; the server then reads and discards what the client still sends for a
 moment (a lingering close, at most ``LINGER_SECONDS`` and ``LINGER_BYTES``), so the client reads
@@ -257,8 +261,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
         if self.cycle is not None:
             self.adopt(self.cycle)
-            self._bound_stalled_reader(self.cycle)
-            _close_if_answered_early(self.cycle)
+            self._limit_sends(self.cycle)
         self._arm(self.limits.body_idle_timeout, self._body_idle)
 
     def on_message_complete(self) -> None:
@@ -274,13 +277,29 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     # Limits
 
-    def _bound_stalled_reader(self, cycle: RequestResponseCycle) -> None:
-        """Make ``cycle.send`` wait at most ``body_idle_timeout`` seconds for the client to take
-        what the transport holds (uvicorn would wait for ever), then end the response."""
+    def _limit_sends(self, cycle: RequestResponseCycle) -> None:
+        """Wrap ``cycle.send`` (one wrapper: each costs every message a coroutine call):
+
+        * wait at most ``body_idle_timeout`` seconds for the client to take what the transport
+          holds (uvicorn would wait for ever), then end the response;
+        * a response that starts before its request's body has arrived in full says
+          ``Connection: close``: the rest of that body is never read (see
+          :meth:`on_response_complete`), so the connection cannot carry another request, and
+          without the header a keep-alive client would send its next request on it and fail
+          with a closed connection instead of opening a new one;
+        * the head of a response leaves with the first bytes of its body, in one write: one
+          system call and one TCP segment for a small response instead of two. A head whose
+          body does not follow at once is written when the event loop next turns, so no
+          response waits for its head.
+        """
         send = cycle.send
         flow = self.flow
+        transport = cycle.transport
+        closing = False
+        held: _HeldHead | None = None
 
-        async def send_bounded(message: ASGISendEvent) -> None:
+        async def send_limited(message: ASGISendEvent) -> None:
+            nonlocal closing, held
             if flow.write_paused and not cycle.disconnected:
                 try:
                     await asyncio.wait_for(flow.drain(), self.limits.body_idle_timeout)
@@ -291,9 +310,43 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
                     # Not close(): that would first wait to write what the client does not take.
                     self.transport.abort()
                     return
-            await send(message)
+            kind = message["type"]
+            if kind == "http.response.start":
+                if cycle.more_body:
+                    cycle.keep_alive = False  # uvicorn then writes the header itself
+                    closing = True
+                head = _HeldHead(transport)
+                cycle.transport = head  # type: ignore[assignment]
+                try:
+                    await send(message)
+                finally:
+                    cycle.transport = transport
+                head.collecting = False
+                if head.head:
+                    held = head
+                    self.loop.call_soon(head.flush)
+                return
+            if closing and _ends_body(message):
+                # Yet the closing is left to the lingering close of ``on_response_complete``:
+                # uvicorn would close at once, and closing a socket with input unread makes the
+                # kernel send a reset that can destroy the answer before the client reads it.
+                cycle.keep_alive = True
+            if held is None:
+                await send(message)
+                return
+            head, held = held, None
+            if kind != "http.response.body":  # a file send writes on its own
+                head.flush()
+                await send(message)
+                return
+            cycle.transport = head  # type: ignore[assignment]
+            try:
+                await send(message)
+            finally:
+                cycle.transport = transport
+                head.flush()  # a HEAD response's body writes nothing
 
-        cycle.send = send_bounded  # type: ignore[method-assign]
+        cycle.send = send_limited  # type: ignore[method-assign]
 
     def _count_head(self, size: int) -> None:
         self._head_size += size
@@ -349,28 +402,36 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._timer = self.loop.call_later(linger, self.transport.close)
 
 
-def _close_if_answered_early(cycle: RequestResponseCycle) -> None:
-    """Make a response that starts before its request's body has arrived in full say
-    ``Connection: close``. The rest of that body is never read (see
-    :meth:`LimitedHttpToolsProtocol.on_response_complete`), so the connection cannot carry
-    another request; without the header a keep-alive client would send its next request on it
-    and fail with a closed connection instead of opening a new one."""
-    send = cycle.send
-    closing = False
+class _HeldHead:
+    """Stands in for a connection's transport while uvicorn writes a response head, which it
+    keeps (``collecting``); then its next :meth:`write` sends the head and the bytes in one.
+    What else uvicorn asks of a transport goes to the real one, a close after the head."""
 
-    async def send_closing(message: ASGISendEvent) -> None:
-        nonlocal closing
-        if message["type"] == "http.response.start" and cycle.more_body:
-            cycle.keep_alive = False  # uvicorn then writes the header itself
-            closing = True
-        elif closing and _ends_body(message):
-            # Yet the closing is left to the lingering close of ``on_response_complete``:
-            # uvicorn would close at once, and closing a socket with input unread makes the
-            # kernel send a reset that can destroy the answer before the client reads it.
-            cycle.keep_alive = True
-        await send(message)
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+        self.head = b""
+        self.collecting = True
 
-    cycle.send = send_closing  # type: ignore[method-assign]
+    def write(self, data: bytes) -> None:
+        if self.collecting:
+            self.head += data
+            return
+        head, self.head = self.head, b""
+        self.transport.write(head + data if head else data)
+
+    def flush(self) -> None:
+        """Write the head if it is still kept (and the connection still open)."""
+        if self.head and not self.collecting:
+            head, self.head = self.head, b""
+            if not self.transport.is_closing():
+                self.transport.write(head)
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
 
 
 def _ends_body(message: ASGISendEvent | dict[str, Any]) -> bool:
