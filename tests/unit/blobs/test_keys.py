@@ -23,6 +23,17 @@ def test_bad_keys(key: object) -> None:
     assert caught.value.driver == "d"
 
 
+def test_a_key_checked_again_gets_the_same_answer() -> None:
+    # The key that passed last is not matched again; nothing else may pass by that.
+    for key in GOOD:
+        assert check_key(key, "d") == key
+        assert check_key(key, "d") == key
+        for bad in BAD:
+            with pytest.raises(InvalidBlobKeyError):
+                check_key(bad, "d")
+        assert check_key(key, "d") == key
+
+
 @pytest.mark.parametrize("prefix", ["", "a", "a/", "sha256/ab/c", "tmp", "t"])
 def test_good_prefixes(prefix: str) -> None:
     assert check_prefix(prefix, "d") == prefix
