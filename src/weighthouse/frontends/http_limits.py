@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -165,7 +166,12 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._header_count = 0
         self._refused: bytes | None = None  # the refusal being sent, if any
         self._discarded = 0  # bytes dropped while lingering
+        # One timer a connection, armed lazily (see _arm): the deadline that counts now, what
+        # runs when it passes, and the loop's handle with the time it fires.
+        self._deadline: float | None = None
+        self._expire: Callable[[], object] | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0
 
     # Connection events
 
@@ -179,6 +185,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         super().connection_lost(exc)
 
     def shutdown(self) -> None:
@@ -197,10 +206,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             return
         self._unset_keepalive_if_required()
         if self._in_head:
-            if self._timer is None:  # the first byte of a request after an idle keep-alive
+            if self._deadline is None:  # the first byte of a request after an idle keep-alive
                 self._arm(self.limits.header_timeout, self._head_timed_out)
             self._head_bytes += len(data)
-        elif self._timer is not None:
+        elif self._deadline is not None:
             self._arm(self.limits.body_idle_timeout, self._body_idle)
         try:
             self.parser.feed_data(data)
@@ -354,17 +363,36 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._refused = self.refusals.headers_too_large
             raise _RefusedError
 
-    def _arm(self, delay: float, callback: Any) -> None:
-        self._disarm()
-        self._timer = self.loop.call_later(delay, callback)
+    def _arm(self, delay: float, callback: Callable[[], object]) -> None:
+        """Run ``callback`` ``delay`` seconds from now unless disarmed or armed again first.
+
+        Lazily: a request arms and disarms its head and body timers four times, and each
+        time a timer of the loop was made or cancelled (and a body's every read armed one
+        again). Here only a deadline moves; the loop's handle stays where it was, unless the
+        new deadline comes before it, and a handle that fires before the deadline waits on."""
+        deadline = self.loop.time() + delay
+        self._deadline, self._expire = deadline, callback
+        if self._timer is not None:
+            if self._timer_at <= deadline:
+                return
+            self._timer.cancel()
+        self._timer, self._timer_at = self.loop.call_at(deadline, self._fire), deadline
 
     def _disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._deadline = self._expire = None
+
+    def _fire(self) -> None:
+        self._timer = None
+        deadline, expire = self._deadline, self._expire
+        if deadline is None or expire is None:
+            return
+        if self.loop.time() < deadline:
+            self._timer, self._timer_at = self.loop.call_at(deadline, self._fire), deadline
+            return
+        self._disarm()
+        expire()
 
     def _head_timed_out(self) -> None:
-        self._timer = None
         if not self._in_head or self.transport.is_closing():
             return
         if self._head_bytes == 0:
@@ -373,7 +401,6 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._refuse(self.refusals.request_timeout)
 
     def _body_idle(self) -> None:
-        self._timer = None
         if self._in_head or self.transport.is_closing():
             return
         if self.flow.read_paused:
@@ -399,7 +426,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if half_close and self.transport.can_write_eof():
             self.transport.write_eof()
         self.transport.resume_reading()
-        self._timer = self.loop.call_later(linger, self.transport.close)
+        self._arm(linger, self.transport.close)
 
 
 class _HeldHead:

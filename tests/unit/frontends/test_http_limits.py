@@ -132,3 +132,68 @@ def test_stopping_ends_an_idle_tls_connection_at_once(tmp_path: Path, loop_name:
         assert loop.run_until_complete(scenario()) == 0
     finally:
         loop.close()
+
+
+@pytest.mark.parametrize("loop_name", LOOPS)
+def test_a_slow_head_after_a_request_with_a_body_gets_the_head_timeout(loop_name: str) -> None:
+    # The body's timer (long) was the last one armed: the next head must still be timed out
+    # after the head timeout (short), not after whatever the body's timer had left.
+    head_timeout, body_timeout = 0.2, 30.0
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def scenario() -> tuple[bytes, float]:
+        config = uvicorn.Config(app, lifespan="off", log_config=None)
+        config.load()
+        loop = asyncio.get_running_loop()
+        state = ServerState()
+        server = await loop.create_server(
+            lambda: LimitedHttpToolsProtocol(
+                config=config,
+                server_state=state,
+                app_state={},
+                limits=HttpLimits(header_timeout=head_timeout, body_idle_timeout=body_timeout),
+            ),
+            "127.0.0.1",
+            0,
+        )
+        client = socket.socket()
+        client.setblocking(False)
+        try:
+            await loop.sock_connect(client, server.sockets[0].getsockname())
+            await loop.sock_sendall(
+                client, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n"
+            )
+            # Past the head timeout: the timer armed for the head fires meanwhile, and waits
+            # on for the body's deadline.
+            await asyncio.sleep(head_timeout * 2)
+            await loop.sock_sendall(client, b"ok")
+            first = await asyncio.wait_for(loop.sock_recv(client, 65536), 5)
+            assert first.startswith(b"HTTP/1.1 204")
+            await loop.sock_sendall(client, b"GET / HTTP/1.1\r\nHost: x\r\n")  # and no more
+            started = loop.time()
+            answer = b""
+            with contextlib.suppress(ConnectionResetError):
+                while chunk := await asyncio.wait_for(loop.sock_recv(client, 65536), 10):
+                    answer += chunk
+            return answer, loop.time() - started
+        finally:
+            client.close()
+            for _ in range(100):  # the server's side lets go once it sees the close
+                if not state.connections:
+                    break
+                await asyncio.sleep(0.05)
+            server.close()
+            await server.wait_closed()
+
+    loop = LOOPS[loop_name]()
+    try:
+        answer, waited = loop.run_until_complete(scenario())
+    finally:
+        loop.close()
+    assert answer.startswith(b"HTTP/1.1 408")
+    assert waited < 5.0  # a sixth of the body timeout: the head timeout counted
