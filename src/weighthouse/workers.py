@@ -121,7 +121,7 @@ def worker_app() -> ASGIApp:
     gone processes, or older than the grace period, go) and cleans up after a worker that the
     supervisor replaced because it died.
     """
-    from weighthouse.allocator import bound_freed_memory, freeze_startup_objects
+    from weighthouse.allocator import bound_freed_memory, prepare_collector
 
     bound_freed_memory()  # a fresh interpreter: before its threads exist
     # The application is imported here, in the workers; the supervisor never needs it.
@@ -144,7 +144,7 @@ def worker_app() -> ASGIApp:
         from weighthouse.grpc_listener import with_grpc
 
         app = with_grpc(app, container, shared=True)
-    freeze_startup_objects()
+    prepare_collector()
     return app
 
 

@@ -55,3 +55,20 @@ def test_the_heap_keeps_freed_pieces_of_a_streamed_body_at_its_top() -> None:
     own = {**clean, "MALLOC_TRIM_THRESHOLD_": str(128 * 1024)}
     trimmed = subprocess.run([sys.executable, "-c", KEPT], env=own, capture_output=True, text=True)
     assert int(trimmed.stdout) < 200 * 1024, trimmed.stderr  # not even one buffer
+
+
+COLLECTOR = """
+import gc
+from weighthouse.allocator import YOUNG_COLLECTION_THRESHOLD, prepare_collector
+before = gc.get_threshold()
+kept = [[n] for n in range(1000)]  # alive before serving: frozen, never walked again
+frozen = prepare_collector()
+after = gc.get_threshold()
+print(frozen >= 1000, gc.get_freeze_count() == frozen, after[0] == YOUNG_COLLECTION_THRESHOLD,
+      after[1:] == before[1:], gc.isenabled())
+"""
+
+
+def test_the_collector_is_prepared_for_serving() -> None:
+    done = subprocess.run([sys.executable, "-c", COLLECTOR], capture_output=True, text=True)
+    assert done.stdout.split() == ["True"] * 5, done.stderr

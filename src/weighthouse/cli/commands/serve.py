@@ -100,7 +100,7 @@ def command(
     catalog over a store with blobs, or two different deployment ids).
     """
     # Imported here so that every other command starts without loading the server.
-    from weighthouse.allocator import bound_freed_memory, freeze_startup_objects
+    from weighthouse.allocator import bound_freed_memory, prepare_collector
     from weighthouse.bootstrap import MEMORY_CATALOG_URL, server_processes, start
 
     bound_freed_memory()  # before the threads that move transfers' buffers exist
@@ -184,7 +184,7 @@ def command(
         from weighthouse.grpc_listener import with_grpc
 
         app = with_grpc(app, container, shared=False)
-    freeze_startup_objects()
+    prepare_collector()
     try:
         uvicorn.run(
             app,
