@@ -88,10 +88,20 @@ def guess_type(name: str) -> str:
 
 
 def content_disposition(name: str) -> str:
+    """``Content-Disposition: attachment`` naming ``name``: ``filename`` with every character
+    outside printable ASCII (and ``"``, ``\\``) as ``_``, ``filename*`` percent-encoded."""
+    if _UNRESERVED.fullmatch(name):
+        # Nothing to replace or escape (most names): the same text without the character
+        # loop and ``quote``, a tenth of a small GET's response building.
+        return f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
     fallback = "".join(
         c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name
     )
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+"""Names that ``quote(name, safe="")`` leaves as they are, all printable ASCII."""
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:

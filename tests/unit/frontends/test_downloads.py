@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import anyio
 import pytest
@@ -27,6 +28,7 @@ from weighthouse.frontends.downloads import (
     SMALL,
     STREAM_READ,
     blob_response,
+    content_disposition,
     if_range_holds,
     parse_range,
     preload,
@@ -311,3 +313,35 @@ def test_unsatisfiable_ranges(header: str, size: int) -> None:
     # A suffix of an empty file used to come out as (0, 0): "bytes 0--1/0" on the wire.
     with pytest.raises(RangeNotSatisfiableError):
         parse_range(header, size)
+
+
+def _disposition_the_long_way(name: str) -> str:
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name
+    )
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "k1999",
+        "model-00001-of-00002.safetensors",
+        "a_b.c~d",
+        "",
+        "with space.txt",
+        'say "hi"',
+        "back\\slash",
+        "ünï.bin",
+        "日本.txt",
+        "tab\there",
+        "semi;colon",
+        "percent%41",
+        "x/y",
+        "new\nline",
+        "\u2028",
+        "emoji\U0001f600",
+    ],
+)
+def test_a_content_disposition_is_the_same_for_plain_and_other_names(name: str) -> None:
+    assert content_disposition(name) == _disposition_the_long_way(name)
