@@ -8,10 +8,12 @@ passes on a skip.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,10 @@ APT_TIMEOUT_S = 900
 # test processes may install at once); kept under the test's own timeout, so a stuck lock is
 # reported rather than the test killed.
 APT_LOCK_WAIT_S = 240
+# Our own installs (the preparation step installs two packages at once, and test processes may
+# each install one) take turns on this file first: apt-get waits for dpkg's lock, but an
+# ``apt-get update`` finding the package lists' lock held fails at once.
+APT_TURNS = Path(tempfile.gettempdir()) / "weighthouse-tests-apt.lock"
 
 
 @functools.cache
@@ -36,10 +42,14 @@ def _install(package: str) -> str:
         return f"installing it needs root (apt-get install -y {package})"
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     apt = ["apt-get", "-o", f"DPkg::Lock::Timeout={APT_LOCK_WAIT_S}", "-q"]
-    for step in ([*apt, "update"], [*apt, "install", "-y", package]):
-        done = subprocess.run(step, capture_output=True, text=True, timeout=APT_TIMEOUT_S, env=env)
-        if done.returncode != 0:
-            return f"{' '.join(step)} failed: {done.stderr.strip()[-300:]}"
+    with APT_TURNS.open("a") as turns:
+        fcntl.flock(turns, fcntl.LOCK_EX)  # released when the file closes
+        for step in ([*apt, "update"], [*apt, "install", "-y", package]):
+            done = subprocess.run(
+                step, capture_output=True, text=True, timeout=APT_TIMEOUT_S, env=env
+            )
+            if done.returncode != 0:
+                return f"{' '.join(step)} failed: {done.stderr.strip()[-300:]}"
     return ""
 
 
