@@ -64,7 +64,9 @@ def summarize(
             process_peaks += [r["peak_process_rss"] for r in results]
             if what.startswith("small_"):
                 for key in ("ops_s", "p50_ms", "p99_ms", "cpu_ms_per_op"):
-                    out[f"{what}_{key}"] = results[0][key]
+                    found = [r[key] for r in results if r[key] is not None]
+                    out[f"{what}_{key}"] = median(found) if found else None
+                out[f"{what}_rounds_ops_s"] = [r["ops_s"] for r in results]
                 continue
             out[f"{what}_mb_s"] = median([r["mb_s"] for r in results])
             out[f"{what}_server_cpu_s"] = median([r["server_cpu_s"] for r in results])
@@ -92,18 +94,23 @@ def value(server: dict[str, Any], metric: str) -> float | None:
     return server.get(f"{metric}_ops_s")
 
 
-def ratios(servers: dict[str, dict[str, Any]]) -> dict[str, dict[str, float | None]]:
+def ratios(servers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """``{"weighthouse-w1/seaweedfs": {"small_get": 0.07, ...}, ...}``"""
-    out: dict[str, dict[str, float | None]] = {}
+    out: dict[str, dict[str, Any]] = {}
     metrics = ("upload_model", "upload_bucket", "download", "small_put", "small_get")
     for name, ours in servers.items():
         if ours["kind"] != "weighthouse":
             continue
         for peer, theirs in servers.items():
             if theirs["kind"] != "weighthouse":
-                out[f"{name}/{peer}"] = {
-                    m: ratio(value(ours, m), value(theirs, m)) for m in metrics
-                }
+                pair: dict[str, Any] = {m: ratio(value(ours, m), value(theirs, m)) for m in metrics}
+                for m in ("small_put", "small_get"):
+                    mine, other = ours.get(f"{m}_rounds_ops_s"), theirs.get(f"{m}_rounds_ops_s")
+                    if mine and other:
+                        pair[f"{m}_rounds"] = [
+                            ratio(a, b) for a, b in zip(mine, other, strict=False)
+                        ]
+                out[f"{name}/{peer}"] = pair
     return out
 
 
@@ -187,6 +194,14 @@ def print_tables(summary: dict[str, Any], labels: dict[str, str], size_mib: int)
             goal = f" (>={target})" if target is not None else ""
             cells.append(f"{_fmt(r, '.2f')}{verdict}{goal}")
         print(f"{title:<32}" + "".join(f" {c:>20}" for c in cells))
+    for metric, title in (
+        ("small_put", "4 KiB PUT, each round"),
+        ("small_get", "4 KiB GET, each round"),
+    ):
+        rounds = [summary["ratios"][pair].get(f"{metric}_rounds") for pair in pairs]
+        if any(len(r or []) > 1 for r in rounds):
+            cells = [" ".join(_fmt(x, ".2f") for x in r or []) or "-" for r in rounds]
+            print(f"{title:<32}" + "".join(f" {c:>20}" for c in cells))
     for name in names:
         if servers[name]["kind"] == "weighthouse":
             peak = servers[name]["peak_process_rss_mib"] * MIB / MB

@@ -45,8 +45,8 @@ MIB = 1 << 20
 WRITE_PIECE = 256 * 1024  # the source file is written in pieces no larger than this
 PEERS = ("nginx", "seaweedfs")
 # --quick: about a minute and a half on the reference machine.
-QUICK = {"size_mib": 256, "rounds": 2, "small_ops": 1000, "budget": 300}
-FULL = {"size_mib": 1024, "rounds": 5, "small_ops": 2000, "budget": 1200}
+QUICK = {"size_mib": 256, "rounds": 2, "small_ops": 1000, "small_rounds": 1, "budget": 300}
+FULL = {"size_mib": 1024, "rounds": 5, "small_ops": 2000, "small_rounds": 3, "budget": 1200}
 
 
 def make_source(path: Path, size: int) -> str:
@@ -79,6 +79,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--size-mib", type=int, help="big file size (1024; --quick 256)")
     parser.add_argument("--small-ops", type=int, help="4 KiB ops each way (2000; --quick 1000)")
     parser.add_argument("--rounds", type=int, help="big-transfer rounds; medians (5; --quick 2)")
+    parser.add_argument(
+        "--small-rounds",
+        type=int,
+        help="4 KiB rounds, servers interleaved, PUTs then GETs each; medians (3; --quick 1)",
+    )
     parser.add_argument(
         "--budget",
         type=float,
@@ -131,7 +136,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for key, default in (QUICK if args.quick else FULL).items():
         if getattr(args, key) is None:
             setattr(args, key, default)
-    if min(args.size_mib, args.small_ops, args.concurrency, args.rounds) < 1:
+    if min(args.size_mib, args.small_ops, args.small_rounds, args.concurrency, args.rounds) < 1:
         parser.error("sizes, counts and rounds must be positive")
     if any(n < 1 for n in args.workers):
         parser.error("--workers counts must be at least 1")
@@ -234,25 +239,30 @@ def main(argv: list[str] | None = None) -> int:
                 samples[server.name].setdefault("download", []).append(result)
                 log(f"round {rounds} {server.name} download: {result['mb_s']:,.0f} MB/s")
 
-        for server in [] if args.skip_small else order:
-            for mode in ("put", "get"):
-                if wrk_bin:
-                    result = run_wrk(
-                        wrk_bin,
-                        server,
-                        mode,
-                        args.small_ops,
-                        args.concurrency,
-                        args.wrk_threads,
-                        workdir,
+        # Interleaved like the big transfers: a moment the machine is slower then falls on
+        # every server of a round, not on one server's only measurement.
+        for small_round in range(0 if args.skip_small else args.small_rounds):
+            shift = small_round % len(order)
+            for server in order[shift:] + order[:shift]:
+                for mode in ("put", "get"):
+                    if wrk_bin:
+                        result = run_wrk(
+                            wrk_bin,
+                            server,
+                            mode,
+                            args.small_ops,
+                            args.concurrency,
+                            args.wrk_threads,
+                            workdir,
+                        )
+                    else:
+                        result = run_threaded(server, mode, args.small_ops, args.concurrency)
+                    samples[server.name].setdefault(f"small_{mode}", []).append(result)
+                    log(
+                        f"small round {small_round + 1} {server.name} 4 KiB {mode}: "
+                        f"{result['ops_s']:,.0f} ops/s, "
+                        f"{result['cpu_ms_per_op']:.2f} ms server CPU per op"
                     )
-                else:
-                    result = run_threaded(server, mode, args.small_ops, args.concurrency)
-                samples[server.name][f"small_{mode}"] = [result]
-                log(
-                    f"{server.name} 4 KiB {mode}: {result['ops_s']:,.0f} ops/s, "
-                    f"{result['cpu_ms_per_op']:.2f} ms server CPU per op"
-                )
 
         kinds = {name: server.kind for name, server in servers.items()}
         summary = summarize(samples, idle, kinds, rounds, small_client)
