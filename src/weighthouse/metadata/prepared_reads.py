@@ -192,7 +192,11 @@ class PreparedRead(CompiledStatement):
     def _steady(self, held: _Held, parameters: Mapping[str, Any]) -> PreparedRow | None:
         # Read before the row: a commit between the two changes the version the next call
         # sees, so a row is never kept past a commit that may have changed it.
-        version = held.connection.execute("PRAGMA data_version").fetchone()[0]
+        cursor = held.connection.execute("PRAGMA data_version")
+        try:
+            version = cursor.fetchone()[0]
+        finally:
+            cursor.close()  # no statement left open, so no read transaction either
         key = (self, tuple(parameters.items()))
         kept = held.steady.get(key)
         if kept is not None and kept[0] == version:
